@@ -1,0 +1,59 @@
+/** `tuf-ceremony verify`: check a metadata folder as a TUF client would, from a trusted root. */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { FolderSource } from '../../bundle/metadata-folder.js';
+import { UsageError } from '../../tuf/errors.js';
+import { verifyRepository, type RepositoryReport, type RoleReport } from '../../tuf/repository-verifier.js';
+import { parseInstant } from '../../tuf/time.js';
+import { parse, required } from '../args.js';
+import { out, printJson, type CliIO } from '../io.js';
+import type { Command } from './index.js';
+
+const usage = 'tuf-ceremony verify --root <trusted N.root.json> [--at <time>] [--json] <metadata folder>';
+
+function signers(r: RoleReport): string {
+  if (!r.signatures) return '-';
+  const own = `${r.signatures.signed.length}/${r.signatures.threshold}`;
+  return r.previousRootSignatures ? `${own} (previous root ${r.previousRootSignatures.signed.length}/${r.previousRootSignatures.threshold})` : own;
+}
+
+export function renderReport(report: RepositoryReport): string {
+  const lines: string[] = [];
+  const w = Math.max(4, ...report.roles.map((r) => r.role.length));
+  const fw = Math.max(4, ...report.roles.map((r) => (r.file ?? '').length));
+  lines.push(`${'role'.padEnd(w)}  ${'file'.padEnd(fw)}  version  expires               signed  status`);
+  for (const r of report.roles) {
+    lines.push(`${r.role.padEnd(w)}  ${(r.file ?? '-').padEnd(fw)}  ${String(r.version ?? '-').padEnd(7)}  ${(r.expires ?? '-').padEnd(20)}  ${signers(r).padEnd(6)}  ${r.status}`);
+    for (const p of r.problems) lines.push(`    ✗ ${p}`);
+  }
+  lines.push(report.ok ? `OK: verified from trusted root v${report.trustedRootVersion} to root v${report.rootVersion} at ${report.at}` : `FAILED: verification from trusted root v${report.trustedRootVersion} at ${report.at}`);
+  return lines.join('\n');
+}
+
+export const verifyCommand: Command = {
+  name: ['verify'],
+  summary: 'verify a metadata folder from a trusted root, as a TUF client would (no network)',
+  usage,
+  async run(argv: string[], io: CliIO): Promise<number> {
+    const { values, positionals } = parse(argv, { root: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean' } }, usage);
+    const rootPath = required(values.root, '--root', usage);
+    if (positionals.length !== 1) throw new UsageError(`give exactly one metadata folder\nusage: ${usage}`);
+    const at = values.at ? parseInstant(values.at) : new Date();
+    let rootBytes: Buffer;
+    try {
+      rootBytes = readFileSync(rootPath);
+    } catch (e) {
+      throw new UsageError(`cannot read trusted root ${rootPath}: ${(e as NodeJS.ErrnoException).code}`);
+    }
+    const source = new FolderSource(positionals[0]!);
+    const trustedName = basename(rootPath);
+    const wrapped = {
+      names: () => source.names(),
+      read: (n: string) => (n === trustedName ? rootBytes : source.read(n)),
+    };
+    const report = verifyRepository(rootBytes, trustedName, wrapped, { at });
+    if (values.json) printJson(io, report);
+    else out(io, renderReport(report));
+    return report.ok ? 0 : 3;
+  },
+};

@@ -1,0 +1,38 @@
+/**
+ * The streams a command talks through, injectable for tests. `--json` output goes to stdout as
+ * exactly one document; prompts, progress and human text for errors go to stderr.
+ */
+import type { Readable, Writable } from 'node:stream';
+
+export interface CliIO {
+  stdout: Writable;
+  stderr: Writable;
+  stdin: Readable;
+  env: NodeJS.ProcessEnv;
+  /** True when a person is at a terminal (prompts and progress bars allowed). */
+  interactive: boolean;
+  cwd: string;
+}
+
+export function processIO(): CliIO {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    cwd: process.cwd(),
+  };
+}
+
+export function out(io: CliIO, text: string): void {
+  io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export function err(io: CliIO, text: string): void {
+  io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export function printJson(io: CliIO, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,58 @@
+/**
+ * Software signers. Ed25519 through @noble/ed25519 (deterministic, RFC 8032) for developers'
+ * keys; ECDSA P-256 and RSA-PSS from a PKCS#8 PEM through node:crypto, used for test keys and
+ * for importing an existing key file.
+ */
+import { constants, createPrivateKey, createPublicKey, sign as nodeSign, type KeyObject } from 'node:crypto';
+import * as ed from '@noble/ed25519';
+import { Key } from '../tuf/key.js';
+import type { Signer } from '../tuf/signer.js';
+import { FormatError } from '../tuf/errors.js';
+
+export function ed25519PublicKey(publicKey: Uint8Array, customFields: Record<string, unknown> = {}): Key {
+  return new Key('ed25519', 'ed25519', { public: Buffer.from(publicKey).toString('hex') }, customFields);
+}
+
+export class Ed25519Signer implements Signer {
+  readonly key: Key;
+  private readonly seed: Uint8Array;
+
+  constructor(seed: Uint8Array, readonly description?: string, customFields: Record<string, unknown> = {}) {
+    if (seed.length !== 32) throw new FormatError('seed', 'an Ed25519 private seed is 32 bytes');
+    this.seed = Uint8Array.from(seed);
+    this.key = ed25519PublicKey(ed.getPublicKey(this.seed), customFields);
+  }
+
+  static generate(description?: string): Ed25519Signer {
+    return new Ed25519Signer(ed.utils.randomSecretKey(), description);
+  }
+
+  /** The 32-byte seed; only for writing an encrypted key file. */
+  exportSeed(): Uint8Array {
+    return Uint8Array.from(this.seed);
+  }
+
+  async sign(payload: Uint8Array): Promise<Uint8Array> {
+    return ed.sign(payload, this.seed);
+  }
+}
+
+/** ECDSA P-256 (ecdsa-sha2-nistp256) or RSA-PSS (rsassa-pss-sha256) from a PKCS#8 PEM. */
+export class PemSigner implements Signer {
+  readonly key: Key;
+  private readonly privateKey: KeyObject;
+
+  constructor(privatePem: string, readonly description?: string, customFields: Record<string, unknown> = {}) {
+    this.privateKey = createPrivateKey(privatePem);
+    const spki = createPublicKey(this.privateKey).export({ type: 'spki', format: 'pem' }).toString();
+    const type = this.privateKey.asymmetricKeyType;
+    if (type === 'ec') this.key = new Key('ecdsa', 'ecdsa-sha2-nistp256', { public: spki }, customFields);
+    else if (type === 'rsa') this.key = new Key('rsa', 'rsassa-pss-sha256', { public: spki }, customFields);
+    else throw new FormatError('private key', `unsupported key type ${type}`);
+  }
+
+  async sign(payload: Uint8Array): Promise<Uint8Array> {
+    if (this.key.kind === 'ecdsa-p256') return nodeSign('sha256', payload, { key: this.privateKey, dsaEncoding: 'der' });
+    return nodeSign('sha256', payload, { key: this.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Readers for fields of parsed JSON that name the exact path of anything wrong
+ * (`signed.roles.root.threshold: expected an integer >= 1, got 0`).
+ */
+import { FormatError } from './errors.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return v.length > 40 ? `a string "${v.slice(0, 40)}…"` : `"${v}"`;
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+export const join = (path: string, key: string | number): string =>
+  typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+
+export function asObject(v: unknown, path: string): JsonObject {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new FormatError(path, `expected an object, got ${describe(v)}`);
+  return v as JsonObject;
+}
+
+export function asArray(v: unknown, path: string): unknown[] {
+  if (!Array.isArray(v)) throw new FormatError(path, `expected an array, got ${describe(v)}`);
+  return v;
+}
+
+export function asString(v: unknown, path: string): string {
+  if (typeof v !== 'string') throw new FormatError(path, `expected a string, got ${describe(v)}`);
+  return v;
+}
+
+export function asBoolean(v: unknown, path: string): boolean {
+  if (typeof v !== 'boolean') throw new FormatError(path, `expected true or false, got ${describe(v)}`);
+  return v;
+}
+
+export function asInteger(v: unknown, path: string, min = Number.MIN_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new FormatError(path, `expected an integer, got ${describe(v)}`);
+  if (v < min) throw new FormatError(path, `expected an integer >= ${min}, got ${v}`);
+  return v;
+}
+
+/** Read required fields from `obj`; whatever is left over is returned as `rest` (unknown fields). */
+export class FieldReader {
+  private readonly used = new Set<string>();
+  constructor(readonly obj: JsonObject, readonly path: string) {}
+
+  static of(v: unknown, path: string): FieldReader {
+    return new FieldReader(asObject(v, path), path);
+  }
+  at(key: string): string {
+    return join(this.path, key);
+  }
+  has(key: string): boolean {
+    return Object.hasOwn(this.obj, key);
+  }
+  raw(key: string): unknown {
+    this.used.add(key);
+    if (!Object.hasOwn(this.obj, key)) throw new FormatError(this.at(key), 'missing');
+    return this.obj[key];
+  }
+  optional(key: string): unknown {
+    this.used.add(key);
+    return Object.hasOwn(this.obj, key) ? this.obj[key] : undefined;
+  }
+  string(key: string): string {
+    return asString(this.raw(key), this.at(key));
+  }
+  integer(key: string, min?: number): number {
+    return asInteger(this.raw(key), this.at(key), min);
+  }
+  boolean(key: string): boolean {
+    return asBoolean(this.raw(key), this.at(key));
+  }
+  object(key: string): JsonObject {
+    return asObject(this.raw(key), this.at(key));
+  }
+  array(key: string): unknown[] {
+    return asArray(this.raw(key), this.at(key));
+  }
+  stringArray(key: string, unique = false): string[] {
+    const arr = this.array(key);
+    const out = arr.map((v, i) => asString(v, join(this.at(key), i)));
+    if (unique) {
+      const seen = new Set<string>();
+      out.forEach((s, i) => {
+        if (seen.has(s)) throw new FormatError(join(this.at(key), i), `"${s}" is listed twice`);
+        seen.add(s);
+      });
+    }
+    return out;
+  }
+  /** The fields not read: kept and signed over, never dropped (REFERENCE.md section 2). */
+  rest(): JsonObject {
+    const out: JsonObject = {};
+    for (const k of Object.keys(this.obj)) {
+      if (!this.used.has(k)) setField(out, k, this.obj[k]);
+    }
+    return out;
+  }
+}
+
+/** Assign without ever touching the prototype, even for a key named "__proto__". */
+export function setField(obj: JsonObject, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}

@@ -1,0 +1,138 @@
+/**
+ * TUF public keys, keyids and software signature verification (REFERENCE.md section 3).
+ *
+ * - keyid = hex SHA-256 of the canonical JSON of the whole key object as written, custom fields
+ *   included (set custom fields first, then compute).
+ * - ed25519: strict RFC 8032 verification (`zip215: false`), never the ZIP-215 default of noble.
+ * - ecdsa-sha2-nistp256: DER SEQUENCE{r,s} over SHA-256 of the payload, P-256 SPKI PEM.
+ * - rsassa-pss-sha256: SHA-256, MGF1-SHA-256, salt length exactly 32; keys of 2048 bits or more.
+ * ECDSA and RSA verification use node:crypto (native OpenSSL), SHA-512 for Ed25519 too.
+ */
+import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import * as ed from '@noble/ed25519';
+import { canonicalize } from './canonical-json.js';
+import { sha256Hex, sha512 } from './digest.js';
+import { FormatError } from './errors.js';
+import { FieldReader, setField, type JsonObject } from './fields.js';
+
+ed.hashes.sha512 = (m: Uint8Array) => new Uint8Array(sha512(m));
+
+export type KeyKind = 'ed25519' | 'ecdsa-p256' | 'rsa-pss' | 'unsupported';
+
+export class Key {
+  private cachedKeyObject: KeyObject | undefined;
+  private cachedKeyid: string | undefined;
+
+  constructor(
+    readonly keytype: string,
+    readonly scheme: string,
+    readonly keyval: JsonObject,
+    readonly unrecognized: JsonObject = {},
+  ) {}
+
+  static fromJSON(v: unknown, path = 'key'): Key {
+    const r = FieldReader.of(v, path);
+    const keytype = r.string('keytype');
+    const scheme = r.string('scheme');
+    const keyvalReader = FieldReader.of(r.raw('keyval'), r.at('keyval'));
+    keyvalReader.string('public');
+    const key = new Key(keytype, scheme, keyvalReader.obj, r.rest());
+    const kind = key.kind;
+    const pub = key.publicValue;
+    if (kind === 'ed25519' && !/^[0-9a-f]{64}$/.test(pub)) {
+      throw new FormatError(`${path}.keyval.public`, 'an ed25519 public key is 64 lowercase hex characters');
+    }
+    if ((kind === 'ecdsa-p256' || kind === 'rsa-pss') && !pub.startsWith('-----BEGIN PUBLIC KEY-----')) {
+      throw new FormatError(`${path}.keyval.public`, 'expected an SPKI PEM public key');
+    }
+    return key;
+  }
+
+  toJSON(): JsonObject {
+    const out: JsonObject = { keytype: this.keytype, scheme: this.scheme, keyval: this.keyval };
+    for (const [k, v] of Object.entries(this.unrecognized)) setField(out, k, v);
+    return out;
+  }
+
+  /** The keyid over the whole key object as written (custom fields included). */
+  get keyid(): string {
+    this.cachedKeyid ??= sha256Hex(canonicalize(this.toJSON()));
+    return this.cachedKeyid;
+  }
+
+  get publicValue(): string {
+    return this.keyval['public'] as string;
+  }
+
+  /** A copy with other custom fields (which changes the keyid). */
+  withCustomFields(fields: JsonObject): Key {
+    return new Key(this.keytype, this.scheme, { ...this.keyval }, { ...this.unrecognized, ...fields });
+  }
+
+  /** Same key material (type, scheme, public value), whatever the custom fields. */
+  sameMaterial(other: Key): boolean {
+    return this.kind === other.kind && this.scheme === other.scheme && normalizePem(this.publicValue) === normalizePem(other.publicValue);
+  }
+
+  get kind(): KeyKind {
+    if (this.keytype === 'ed25519' && this.scheme === 'ed25519') return 'ed25519';
+    if ((this.keytype === 'ecdsa' || this.keytype === 'ecdsa-sha2-nistp256') && this.scheme === 'ecdsa-sha2-nistp256') return 'ecdsa-p256';
+    if (this.keytype === 'rsa' && this.scheme === 'rsassa-pss-sha256') return 'rsa-pss';
+    return 'unsupported';
+  }
+
+  private keyObject(): KeyObject {
+    if (!this.cachedKeyObject) {
+      let ko: KeyObject;
+      try {
+        ko = createPublicKey({ key: this.publicValue, format: 'pem' });
+      } catch (e) {
+        throw new FormatError('keyval.public', `not a readable public key (${(e as Error).message})`);
+      }
+      const details = ko.asymmetricKeyDetails ?? {};
+      if (this.kind === 'ecdsa-p256' && (ko.asymmetricKeyType !== 'ec' || details.namedCurve !== 'prime256v1')) {
+        throw new FormatError('keyval.public', 'an ecdsa-sha2-nistp256 key must be a P-256 EC key');
+      }
+      if (this.kind === 'rsa-pss' && (ko.asymmetricKeyType !== 'rsa' || (details.modulusLength ?? 0) < 2048)) {
+        throw new FormatError('keyval.public', 'an rsassa-pss-sha256 key must be RSA of at least 2048 bits');
+      }
+      this.cachedKeyObject = ko;
+    }
+    return this.cachedKeyObject;
+  }
+
+  /** Check the key material is usable; throws FormatError naming the problem. */
+  assertUsable(): void {
+    if (this.kind === 'unsupported') throw new FormatError('keytype', `unsupported key type/scheme ${this.keytype}/${this.scheme}`);
+    if (this.kind !== 'ed25519') this.keyObject();
+  }
+
+  /**
+   * Verify a raw signature over `payload`. Returns false for any invalid signature, malformed
+   * key or unsupported scheme: an unverifiable signature never counts toward a threshold.
+   */
+  verify(payload: Uint8Array, signature: Uint8Array): boolean {
+    try {
+      switch (this.kind) {
+        case 'ed25519':
+          if (signature.length !== 64) return false;
+          // Strict RFC 8032 (REFERENCE.md section 3): no ZIP-215 leniency.
+          return ed.verify(signature, payload, Buffer.from(this.publicValue, 'hex'), { zip215: false });
+        case 'ecdsa-p256':
+          // TUF ECDSA signatures are DER SEQUENCE{r,s} (REFERENCE.md section 3).
+          return nodeVerify('sha256', payload, { key: this.keyObject(), dsaEncoding: 'der' }, signature);
+        case 'rsa-pss':
+          // PSS with SHA-256, MGF1-SHA-256 and a salt of exactly 32 bytes.
+          return nodeVerify('sha256', payload, { key: this.keyObject(), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
+        default:
+          return false;
+      }
+    } catch {
+      return false;
+    }
+  }
+}
+
+function normalizePem(s: string): string {
+  return s.replace(/\s+/g, '');
+}

@@ -1,0 +1,376 @@
+/**
+ * The TUF metadata model: root, targets, snapshot, timestamp and the signed envelope
+ * (TUF specification 1.0.x section 4; REFERENCE.md section 2). Parsing names the bad field;
+ * unknown fields are kept and signed over; nothing is dropped on a round trip.
+ */
+import { canonicalize, serializeJson } from './canonical-json.js';
+import { isLowerHex } from './digest.js';
+import { FormatError, RefusedError, VerificationError } from './errors.js';
+import { FieldReader, join, setField, type JsonObject } from './fields.js';
+import { Key } from './key.js';
+import { Delegations, Role, TOP_LEVEL_ROLES, type TopLevelRole } from './roles.js';
+import type { Signer } from './signer.js';
+import { parseStrictJson } from './strict-json.js';
+import { formatExpires, parseExpires } from './time.js';
+
+export const SPEC_VERSION = '1.0.31';
+export type RoleType = 'root' | 'targets' | 'snapshot' | 'timestamp';
+
+function copyUnrecognized(out: JsonObject, extra: JsonObject): JsonObject {
+  for (const [k, v] of Object.entries(extra)) setField(out, k, v);
+  return out;
+}
+
+/** Fields common to every signed part. */
+export abstract class Signed {
+  abstract readonly type: RoleType;
+  version: number;
+  expires: Date;
+  specVersion: string;
+  unrecognized: JsonObject;
+
+  constructor(common: { version: number; expires: Date; specVersion?: string; unrecognized?: JsonObject }) {
+    this.version = common.version;
+    this.expires = common.expires;
+    this.specVersion = common.specVersion ?? SPEC_VERSION;
+    this.unrecognized = common.unrecognized ?? {};
+  }
+
+  protected static readCommon(r: FieldReader, expectedType: RoleType) {
+    const type = r.string('_type');
+    if (type !== expectedType) throw new FormatError(r.at('_type'), `expected "${expectedType}", got "${type}"`);
+    const specVersion = r.string('spec_version');
+    // Accept any 1.x[.y] (REFERENCE.md section 2).
+    if (!/^1\.\d+(\.\d+)?$/.test(specVersion)) throw new FormatError(r.at('spec_version'), `unsupported spec_version "${specVersion}"`);
+    const version = r.integer('version', 1);
+    const expires = parseExpires(r.raw('expires'), r.at('expires'));
+    return { version, expires, specVersion };
+  }
+
+  protected commonJSON(): JsonObject {
+    return { _type: this.type, spec_version: this.specVersion, version: this.version, expires: formatExpires(this.expires) };
+  }
+
+  abstract toJSON(): JsonObject;
+
+  isExpired(at: Date): boolean {
+    return this.expires.getTime() <= at.getTime();
+  }
+}
+
+export class Root extends Signed {
+  readonly type = 'root' as const;
+  keys: Map<string, Key>;
+  roles: Record<TopLevelRole, Role>;
+  consistentSnapshot: boolean | undefined;
+
+  constructor(init: ConstructorParameters<typeof Signed>[0] & { keys: Map<string, Key>; roles: Record<TopLevelRole, Role>; consistentSnapshot?: boolean }) {
+    super(init);
+    this.keys = init.keys;
+    this.roles = init.roles;
+    this.consistentSnapshot = init.consistentSnapshot;
+  }
+
+  static fromJSON(v: unknown, path = 'signed'): Root {
+    const r = FieldReader.of(v, path);
+    const common = Signed.readCommon(r, 'root');
+    const keysObj = r.object('keys');
+    const keys = new Map<string, Key>();
+    for (const keyid of Object.keys(keysObj)) keys.set(keyid, Key.fromJSON(keysObj[keyid], join(r.at('keys'), keyid)));
+    const rolesReader = FieldReader.of(r.raw('roles'), r.at('roles'));
+    const roles = {} as Record<TopLevelRole, Role>;
+    for (const name of TOP_LEVEL_ROLES) {
+      const role = Role.fromJSON(rolesReader.raw(name), rolesReader.at(name));
+      role.keyids.forEach((keyid, i) => {
+        if (!keys.has(keyid)) throw new FormatError(join(`${rolesReader.at(name)}.keyids`, i), `keyid ${keyid} is not in signed.keys`);
+      });
+      roles[name] = role;
+    }
+    const extraRoles = Object.keys(rolesReader.rest());
+    if (extraRoles.length > 0) throw new FormatError(r.at('roles'), `root lists only root, targets, snapshot and timestamp; found "${extraRoles[0]}"`);
+    const cs = r.optional('consistent_snapshot');
+    if (cs !== undefined && typeof cs !== 'boolean') throw new FormatError(r.at('consistent_snapshot'), 'expected true or false');
+    return new Root({ ...common, keys, roles, consistentSnapshot: cs as boolean | undefined, unrecognized: r.rest() });
+  }
+
+  toJSON(): JsonObject {
+    const keys: JsonObject = {};
+    for (const [keyid, key] of this.keys) setField(keys, keyid, key.toJSON());
+    const roles: JsonObject = {};
+    for (const name of TOP_LEVEL_ROLES) roles[name] = this.roles[name].toJSON();
+    const out = { ...this.commonJSON(), keys, roles };
+    if (this.consistentSnapshot !== undefined) (out as JsonObject)['consistent_snapshot'] = this.consistentSnapshot;
+    return copyUnrecognized(out, this.unrecognized);
+  }
+
+  /** Add a key to a role, keeping the keys table; the keyid is computed from the key as written. */
+  addKey(role: TopLevelRole, key: Key): void {
+    const keyid = key.keyid;
+    if (this.roles[role].keyids.includes(keyid)) throw new RefusedError(`key ${keyid} is already a ${role} key`);
+    this.keys.set(keyid, key);
+    this.roles[role].keyids.push(keyid);
+  }
+
+  /** Remove a key from a role; the key leaves the table when no role uses it any more. */
+  revokeKey(role: TopLevelRole, keyid: string): void {
+    const ids = this.roles[role].keyids;
+    const i = ids.indexOf(keyid);
+    if (i < 0) throw new RefusedError(`key ${keyid} is not a ${role} key`);
+    ids.splice(i, 1);
+    if (!TOP_LEVEL_ROLES.some((r) => this.roles[r].keyids.includes(keyid))) this.keys.delete(keyid);
+  }
+}
+
+export class MetaFile {
+  constructor(
+    readonly version: number,
+    readonly length?: number,
+    readonly hashes?: Record<string, string>,
+    readonly unrecognized: JsonObject = {},
+  ) {}
+
+  static fromJSON(v: unknown, path: string): MetaFile {
+    const r = FieldReader.of(v, path);
+    const version = r.integer('version', 1);
+    const length = r.has('length') ? r.integer('length', 0) : undefined;
+    const hashes = r.has('hashes') ? readHashes(r.raw('hashes'), r.at('hashes')) : undefined;
+    r.optional('length');
+    r.optional('hashes');
+    return new MetaFile(version, length, hashes, r.rest());
+  }
+
+  toJSON(): JsonObject {
+    const out: JsonObject = { version: this.version };
+    if (this.length !== undefined) out['length'] = this.length;
+    if (this.hashes !== undefined) out['hashes'] = this.hashes;
+    return copyUnrecognized(out, this.unrecognized);
+  }
+}
+
+function readHashes(v: unknown, path: string): Record<string, string> {
+  const r = FieldReader.of(v, path);
+  const out: Record<string, string> = {};
+  const names = Object.keys(r.obj);
+  if (names.length === 0) throw new FormatError(path, 'at least one hash is required');
+  for (const alg of names) {
+    const h = r.string(alg);
+    if (!isLowerHex(h) || h.length === 0) throw new FormatError(r.at(alg), 'expected lowercase hex');
+    out[alg] = h;
+  }
+  return out;
+}
+
+export class TargetFile {
+  constructor(
+    readonly length: number,
+    readonly hashes: Record<string, string>,
+    readonly unrecognized: JsonObject = {},
+  ) {}
+
+  static fromJSON(v: unknown, path: string): TargetFile {
+    const r = FieldReader.of(v, path);
+    return new TargetFile(r.integer('length', 0), readHashes(r.raw('hashes'), r.at('hashes')), r.rest());
+  }
+
+  toJSON(): JsonObject {
+    return copyUnrecognized({ length: this.length, hashes: this.hashes }, this.unrecognized);
+  }
+}
+
+export class Targets extends Signed {
+  readonly type = 'targets' as const;
+  targets: Map<string, TargetFile>;
+  delegations: Delegations | undefined;
+
+  constructor(init: ConstructorParameters<typeof Signed>[0] & { targets?: Map<string, TargetFile>; delegations?: Delegations }) {
+    super(init);
+    this.targets = init.targets ?? new Map();
+    this.delegations = init.delegations;
+  }
+
+  static fromJSON(v: unknown, path = 'signed'): Targets {
+    const r = FieldReader.of(v, path);
+    const common = Signed.readCommon(r, 'targets');
+    const tObj = r.object('targets');
+    const targets = new Map<string, TargetFile>();
+    for (const name of Object.keys(tObj)) targets.set(name, TargetFile.fromJSON(tObj[name], join(r.at('targets'), name)));
+    const delegations = r.has('delegations') ? Delegations.fromJSON(r.raw('delegations'), r.at('delegations')) : undefined;
+    r.optional('delegations');
+    return new Targets({ ...common, targets, delegations, unrecognized: r.rest() });
+  }
+
+  toJSON(): JsonObject {
+    const targets: JsonObject = {};
+    for (const [name, t] of this.targets) setField(targets, name, t.toJSON());
+    const out: JsonObject = { ...this.commonJSON(), targets };
+    if (this.delegations) out['delegations'] = this.delegations.toJSON();
+    return copyUnrecognized(out, this.unrecognized);
+  }
+}
+
+export class Snapshot extends Signed {
+  readonly type = 'snapshot' as const;
+  meta: Map<string, MetaFile>;
+
+  constructor(init: ConstructorParameters<typeof Signed>[0] & { meta: Map<string, MetaFile> }) {
+    super(init);
+    this.meta = init.meta;
+  }
+
+  static fromJSON(v: unknown, path = 'signed'): Snapshot {
+    const r = FieldReader.of(v, path);
+    const common = Signed.readCommon(r, 'snapshot');
+    const metaObj = r.object('meta');
+    const meta = new Map<string, MetaFile>();
+    for (const name of Object.keys(metaObj)) meta.set(name, MetaFile.fromJSON(metaObj[name], join(r.at('meta'), name)));
+    return new Snapshot({ ...common, meta, unrecognized: r.rest() });
+  }
+
+  toJSON(): JsonObject {
+    const meta: JsonObject = {};
+    for (const [name, m] of this.meta) setField(meta, name, m.toJSON());
+    return copyUnrecognized({ ...this.commonJSON(), meta }, this.unrecognized);
+  }
+}
+
+export class Timestamp extends Signed {
+  readonly type = 'timestamp' as const;
+  snapshotMeta: MetaFile;
+
+  constructor(init: ConstructorParameters<typeof Signed>[0] & { snapshotMeta: MetaFile }) {
+    super(init);
+    this.snapshotMeta = init.snapshotMeta;
+  }
+
+  static fromJSON(v: unknown, path = 'signed'): Timestamp {
+    const r = FieldReader.of(v, path);
+    const common = Signed.readCommon(r, 'timestamp');
+    const meta = FieldReader.of(r.raw('meta'), r.at('meta'));
+    const snapshotMeta = MetaFile.fromJSON(meta.raw('snapshot.json'), meta.at('snapshot.json'));
+    const extra = Object.keys(meta.rest());
+    if (extra.length > 0) throw new FormatError(r.at('meta'), `timestamp lists only snapshot.json; found "${extra[0]}"`);
+    return new Timestamp({ ...common, snapshotMeta, unrecognized: r.rest() });
+  }
+
+  toJSON(): JsonObject {
+    return copyUnrecognized({ ...this.commonJSON(), meta: { 'snapshot.json': this.snapshotMeta.toJSON() } }, this.unrecognized);
+  }
+}
+
+export type AnySigned = Root | Targets | Snapshot | Timestamp;
+
+export interface Signature {
+  readonly keyid: string;
+  readonly sig: string;
+}
+
+const PARSERS: Record<RoleType, (v: unknown, path: string) => AnySigned> = {
+  root: Root.fromJSON,
+  targets: Targets.fromJSON,
+  snapshot: Snapshot.fromJSON,
+  timestamp: Timestamp.fromJSON,
+};
+
+export type SignMode = 'append' | 'replace';
+
+/** The signed envelope: `{"signed": …, "signatures": [{"keyid", "sig"}]}`. */
+export class Metadata<T extends AnySigned = AnySigned> {
+  /** keyid → signature, in the order they were added; keyids are unique (REFERENCE.md section 2). */
+  readonly signatures: Map<string, Signature>;
+  private payloadCache: Buffer | undefined;
+
+  constructor(
+    readonly signed: T,
+    signatures: Iterable<Signature> = [],
+    readonly unrecognized: JsonObject = {},
+  ) {
+    this.signatures = new Map();
+    for (const s of signatures) this.signatures.set(s.keyid, s);
+  }
+
+  static fromJSON<T extends AnySigned = AnySigned>(v: unknown, expected?: T['type']): Metadata<T> {
+    const r = FieldReader.of(v, '');
+    const signedObj = FieldReader.of(r.raw('signed'), 'signed');
+    const type = signedObj.string('_type');
+    if (!(type in PARSERS)) throw new FormatError('signed._type', `unknown metadata type "${type}"`);
+    if (expected && type !== expected) throw new FormatError('signed._type', `expected "${expected}", got "${type}"`);
+    const signed = PARSERS[type as RoleType](signedObj.obj, 'signed') as T;
+    const sigs: Signature[] = [];
+    const seen = new Set<string>();
+    r.array('signatures').forEach((sv, i) => {
+      const sr = FieldReader.of(sv, `signatures[${i}]`);
+      const keyid = sr.string('keyid');
+      const sig = sr.string('sig');
+      if (!isLowerHex(sig)) throw new FormatError(sr.at('sig'), 'expected lowercase hex');
+      // keyids in signatures are unique (REFERENCE.md section 2): a second one is refused, not ignored.
+      if (seen.has(keyid)) throw new FormatError(sr.at('keyid'), `keyid ${keyid} signs twice`);
+      seen.add(keyid);
+      sigs.push({ keyid, sig });
+    });
+    return new Metadata<T>(signed, sigs, r.rest());
+  }
+
+  /** Parse metadata bytes; errors name `source` (a file name) and the field. */
+  static fromBytes<T extends AnySigned = AnySigned>(bytes: Uint8Array, source: string, expected?: T['type']): Metadata<T> {
+    const json = parseStrictJson(bytes, source);
+    try {
+      return Metadata.fromJSON<T>(json, expected);
+    } catch (err) {
+      if (err instanceof FormatError) throw new FormatError(`${source}: ${err.field}`, err.message.slice(err.field.length + 2), err.code);
+      throw err;
+    }
+  }
+
+  toJSON(): JsonObject {
+    const out: JsonObject = { signed: this.signed.toJSON(), signatures: [...this.signatures.values()].map((s) => ({ keyid: s.keyid, sig: s.sig })) };
+    return copyUnrecognized(out, this.unrecognized);
+  }
+
+  /** The file form: compact JSON with sorted keys and a final newline. */
+  toBytes(): Buffer {
+    return serializeJson(this.toJSON());
+  }
+
+  /**
+   * The exact bytes a signature covers: canonical JSON of `signed` only (REFERENCE.md section 2).
+   * Cached; call `invalidate()` after changing `signed`.
+   */
+  payload(): Buffer {
+    this.payloadCache ??= canonicalize(this.signed.toJSON());
+    return this.payloadCache;
+  }
+
+  invalidate(): void {
+    this.payloadCache = undefined;
+  }
+
+  /**
+   * Sign with an asynchronous signer (an HSM signs asynchronously). `append` adds a signature and
+   * refuses a second one by the same key; `replace` drops all signatures first. The new signature
+   * is verified in software before it is kept (REFERENCE.md section 3).
+   */
+  async sign(signer: Signer, mode: SignMode): Promise<Signature> {
+    const keyid = signer.key.keyid;
+    if (mode === 'append' && this.signatures.has(keyid)) {
+      throw new RefusedError(`${this.signed.type} v${this.signed.version} is already signed by key ${keyid}`, 'E_ALREADY_SIGNED');
+    }
+    const payload = this.payload();
+    const raw = await signer.sign(payload);
+    if (!signer.key.verify(payload, raw)) {
+      throw new VerificationError(`the signature just made by ${signer.description ?? keyid} does not verify; it was not kept`, 'E_BAD_NEW_SIGNATURE');
+    }
+    const signature = { keyid, sig: Buffer.from(raw).toString('hex') };
+    if (mode === 'replace') this.signatures.clear();
+    this.signatures.set(keyid, signature);
+    return signature;
+  }
+
+  /** Add a signature made elsewhere, after checking it against `key`. */
+  addVerifiedSignature(key: Key, signature: Signature): void {
+    if (signature.keyid !== key.keyid) throw new RefusedError(`signature keyid ${signature.keyid} is not the key's keyid ${key.keyid}`);
+    if (!key.verify(this.payload(), Buffer.from(signature.sig, 'hex'))) {
+      throw new VerificationError(`signature by ${signature.keyid} does not verify over ${this.signed.type} v${this.signed.version}`);
+    }
+    this.signatures.set(signature.keyid, signature);
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * Roles and delegations: who may sign what, with which threshold, for which target paths
+ * (TUF specification 1.0.x sections 4.3 and 4.5; TAP 15 for succinct hash bins).
+ */
+import { sha256 } from './digest.js';
+import { FormatError } from './errors.js';
+import { FieldReader, join, setField, type JsonObject } from './fields.js';
+import { Key } from './key.js';
+
+export const TOP_LEVEL_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
+export type TopLevelRole = (typeof TOP_LEVEL_ROLES)[number];
+
+/** The keys and threshold that authorize one role. */
+export interface RoleKeys {
+  readonly keyids: readonly string[];
+  readonly threshold: number;
+}
+
+export class Role implements RoleKeys {
+  constructor(
+    readonly keyids: string[],
+    readonly threshold: number,
+    readonly unrecognized: JsonObject = {},
+  ) {
+    if (threshold < 1) throw new FormatError('threshold', `must be >= 1, got ${threshold}`);
+  }
+
+  static fromJSON(v: unknown, path: string): Role {
+    const r = FieldReader.of(v, path);
+    // A role's keyids are unique and its threshold >= 1 (REFERENCE.md section 2).
+    return new Role(r.stringArray('keyids', true), r.integer('threshold', 1), r.rest());
+  }
+
+  toJSON(): JsonObject {
+    const out: JsonObject = { keyids: this.keyids, threshold: this.threshold };
+    for (const [k, v] of Object.entries(this.unrecognized)) setField(out, k, v);
+    return out;
+  }
+}
+
+/**
+ * fnmatch on one path component, as python-tuf does: `*` any run, `?` one character,
+ * `[seq]` / `[!seq]` a set. Components are matched separately, so `*` never crosses `/`.
+ */
+function componentMatcher(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const close = pattern.indexOf(']', i + 2);
+      if (close < 0) re += '\\[';
+      else {
+        let set = pattern.slice(i + 1, close);
+        const negate = set.startsWith('!');
+        if (negate) set = set.slice(1);
+        re += `[${negate ? '^' : ''}${set.replace(/[\\^]/g, '\\$&')}]`;
+        i = close;
+      }
+    } else re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 's');
+}
+
+const matcherCache = new Map<string, RegExp>();
+
+/** TUF path pattern match: same number of `/` components, each matched by fnmatch (spec 4.5). */
+export function matchPathPattern(targetPath: string, pattern: string): boolean {
+  const targetParts = targetPath.split('/');
+  const patternParts = pattern.split('/');
+  if (targetParts.length !== patternParts.length) return false;
+  for (let i = 0; i < patternParts.length; i++) {
+    const p = patternParts[i]!;
+    let m = matcherCache.get(p);
+    if (!m) {
+      m = componentMatcher(p);
+      if (matcherCache.size < 10_000) matcherCache.set(p, m);
+    }
+    if (!m.test(targetParts[i]!)) return false;
+  }
+  return true;
+}
+
+export class DelegatedRole implements RoleKeys {
+  constructor(
+    readonly name: string,
+    readonly keyids: string[],
+    readonly threshold: number,
+    readonly terminating: boolean,
+    readonly paths: string[] | undefined,
+    readonly pathHashPrefixes: string[] | undefined,
+    readonly unrecognized: JsonObject = {},
+  ) {
+    if (threshold < 1) throw new FormatError('threshold', `must be >= 1, got ${threshold}`);
+    if ((paths === undefined) === (pathHashPrefixes === undefined)) {
+      throw new FormatError(name, 'exactly one of "paths" and "path_hash_prefixes" must be set');
+    }
+  }
+
+  static fromJSON(v: unknown, path: string): DelegatedRole {
+    const r = FieldReader.of(v, path);
+    const name = r.string('name');
+    if (name === '' || (TOP_LEVEL_ROLES as readonly string[]).includes(name)) {
+      throw new FormatError(r.at('name'), `"${name}" cannot be a delegated role name`);
+    }
+    const keyids = r.stringArray('keyids', true);
+    const threshold = r.integer('threshold', 1);
+    const terminating = r.boolean('terminating');
+    const paths = r.has('paths') ? r.stringArray('paths') : undefined;
+    const prefixes = r.has('path_hash_prefixes') ? r.stringArray('path_hash_prefixes') : undefined;
+    if ((paths === undefined) === (prefixes === undefined)) {
+      throw new FormatError(path, 'exactly one of "paths" and "path_hash_prefixes" must be set');
+    }
+    prefixes?.forEach((p, i) => {
+      if (!/^[0-9a-f]+$/.test(p)) throw new FormatError(join(r.at('path_hash_prefixes'), i), `"${p}" is not lowercase hex`);
+    });
+    return new DelegatedRole(name, keyids, threshold, terminating, paths, prefixes, r.rest());
+  }
+
+  toJSON(): JsonObject {
+    const out: JsonObject = { name: this.name, keyids: this.keyids, threshold: this.threshold, terminating: this.terminating };
+    if (this.paths !== undefined) out['paths'] = this.paths;
+    if (this.pathHashPrefixes !== undefined) out['path_hash_prefixes'] = this.pathHashPrefixes;
+    for (const [k, v] of Object.entries(this.unrecognized)) setField(out, k, v);
+    return out;
+  }
+
+  /** Whether this role is trusted for `targetPath` (by pattern, or by hash prefix of the path). */
+  isDelegatedPath(targetPath: string): boolean {
+    if (this.paths) return this.paths.some((p) => matchPathPattern(targetPath, p));
+    const hash = sha256(targetPath).toString('hex');
+    return this.pathHashPrefixes!.some((p) => hash.startsWith(p));
+  }
+}
+
+/** TAP 15 succinct hash bins: 2^bit_length terminating roles named `<prefix>-<hex bin>`. */
+export class SuccinctRoles implements RoleKeys {
+  constructor(
+    readonly keyids: string[],
+    readonly threshold: number,
+    readonly bitLength: number,
+    readonly namePrefix: string,
+    readonly unrecognized: JsonObject = {},
+  ) {
+    if (!Number.isInteger(bitLength) || bitLength < 1 || bitLength > 32) {
+      throw new FormatError('bit_length', `must be an integer from 1 to 32, got ${bitLength}`);
+    }
+  }
+
+  static fromJSON(v: unknown, path: string): SuccinctRoles {
+    const r = FieldReader.of(v, path);
+    const keyids = r.stringArray('keyids', true);
+    const threshold = r.integer('threshold', 1);
+    const bitLength = r.integer('bit_length', 1);
+    if (bitLength > 32) throw new FormatError(r.at('bit_length'), `must be from 1 to 32, got ${bitLength}`);
+    return new SuccinctRoles(keyids, threshold, bitLength, r.string('name_prefix'), r.rest());
+  }
+
+  toJSON(): JsonObject {
+    const out: JsonObject = { keyids: this.keyids, threshold: this.threshold, bit_length: this.bitLength, name_prefix: this.namePrefix };
+    for (const [k, v] of Object.entries(this.unrecognized)) setField(out, k, v);
+    return out;
+  }
+
+  get numberOfBins(): number {
+    return 2 ** this.bitLength;
+  }
+
+  private get suffixWidth(): number {
+    return (this.numberOfBins - 1).toString(16).length;
+  }
+
+  binName(bin: number): string {
+    return `${this.namePrefix}-${bin.toString(16).padStart(this.suffixWidth, '0')}`;
+  }
+
+  /** The bin of a target: first 4 bytes of sha256(path), big-endian, shifted (REFERENCE.md section 6). */
+  binForPath(targetPath: string): number {
+    return sha256(targetPath).readUInt32BE(0) >>> (32 - this.bitLength);
+  }
+
+  roleForTarget(targetPath: string): string {
+    return this.binName(this.binForPath(targetPath));
+  }
+
+  /** The bin number for a role name of this set, or undefined when the name is not one of its bins. */
+  binOfName(name: string): number | undefined {
+    if (!name.startsWith(`${this.namePrefix}-`)) return undefined;
+    const suffix = name.slice(this.namePrefix.length + 1);
+    if (suffix.length !== this.suffixWidth || !/^[0-9a-f]+$/.test(suffix)) return undefined;
+    const bin = parseInt(suffix, 16);
+    return bin < this.numberOfBins ? bin : undefined;
+  }
+}
+
+export class Delegations {
+  private byName: Map<string, DelegatedRole> | undefined;
+  constructor(
+    readonly keys: Map<string, Key>,
+    readonly roles: DelegatedRole[] | undefined,
+    readonly succinctRoles: SuccinctRoles | undefined,
+    readonly unrecognized: JsonObject = {},
+  ) {
+    if ((roles === undefined) === (succinctRoles === undefined)) {
+      throw new FormatError('delegations', 'exactly one of "roles" and "succinct_roles" must be set');
+    }
+  }
+
+  static fromJSON(v: unknown, path: string): Delegations {
+    const r = FieldReader.of(v, path);
+    const keysObj = r.object('keys');
+    const keys = new Map<string, Key>();
+    for (const keyid of Object.keys(keysObj)) keys.set(keyid, Key.fromJSON(keysObj[keyid], join(r.at('keys'), keyid)));
+    let roles: DelegatedRole[] | undefined;
+    let succinct: SuccinctRoles | undefined;
+    if (r.has('roles')) {
+      const names = new Set<string>();
+      roles = r.array('roles').map((rv, i) => {
+        const role = DelegatedRole.fromJSON(rv, join(r.at('roles'), i));
+        if (names.has(role.name)) throw new FormatError(join(r.at('roles'), i), `role "${role.name}" is delegated twice`);
+        names.add(role.name);
+        return role;
+      });
+    }
+    if (r.has('succinct_roles')) succinct = SuccinctRoles.fromJSON(r.raw('succinct_roles'), r.at('succinct_roles'));
+    r.optional('roles');
+    if ((roles === undefined) === (succinct === undefined)) throw new FormatError(path, 'exactly one of "roles" and "succinct_roles" must be set');
+    const refs: Array<[RoleKeys, string]> = roles ? roles.map((ro, i) => [ro, join(r.at('roles'), i)]) : [[succinct!, r.at('succinct_roles')]];
+    for (const [role, where] of refs) {
+      for (const keyid of role.keyids) {
+        if (!keys.has(keyid)) throw new FormatError(`${where}.keyids`, `keyid ${keyid} is not in delegations.keys`);
+      }
+    }
+    return new Delegations(keys, roles, succinct, r.rest());
+  }
+
+  toJSON(): JsonObject {
+    const keys: JsonObject = {};
+    for (const [keyid, key] of this.keys) setField(keys, keyid, key.toJSON());
+    const out: JsonObject = { keys };
+    if (this.roles) out['roles'] = this.roles.map((r) => r.toJSON());
+    if (this.succinctRoles) out['succinct_roles'] = this.succinctRoles.toJSON();
+    for (const [k, v] of Object.entries(this.unrecognized)) setField(out, k, v);
+    return out;
+  }
+
+  /** The delegated roles trusted for a target path, in priority order, with their terminating flag. */
+  *rolesForTarget(targetPath: string): Generator<{ name: string; terminating: boolean }> {
+    if (this.roles) {
+      for (const role of this.roles) {
+        if (role.isDelegatedPath(targetPath)) yield { name: role.name, terminating: role.terminating };
+      }
+    } else if (this.succinctRoles) {
+      yield { name: this.succinctRoles.roleForTarget(targetPath), terminating: true };
+    }
+  }
+
+  /** The keys and threshold of a delegated role by name (a bin name for succinct roles). */
+  roleKeys(name: string): DelegatedRole | SuccinctRoles | undefined {
+    if (this.roles) {
+      this.byName ??= new Map(this.roles.map((r) => [r.name, r]));
+      return this.byName.get(name);
+    }
+    if (this.succinctRoles && this.succinctRoles.binOfName(name) !== undefined) return this.succinctRoles;
+    return undefined;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Signature verification that reports, not just answers: which authorized keys signed validly,
+ * which are missing, which signatures are bad, which come from keys not authorized for the role
+ * (the shape of python-tuf's get_verification_result).
+ */
+import type { Key } from './key.js';
+import type { Metadata, Root } from './metadata.js';
+import type { RoleKeys } from './roles.js';
+
+export interface VerificationResult {
+  role: string;
+  threshold: number;
+  /** Authorized keyids with a valid signature, each distinct key material counted once. */
+  signed: string[];
+  /** Authorized keyids without any signature. */
+  missing: string[];
+  /** Authorized keyids whose signature does not verify. */
+  bad: string[];
+  /** Signatures from keyids that are not authorized for this role. */
+  unknown: string[];
+  /** Authorized keyids not counted because another counted keyid has the same key material. */
+  duplicateMaterial: string[];
+  verified: boolean;
+}
+
+/**
+ * Verify `md` against the keys and threshold that authorize `role`
+ * (TUF spec 5.3.x/5.4.x/5.6.x: "a threshold of keys" — distinct keys, so one key listed under two
+ * keyids counts once).
+ */
+export function verifyRole(md: Metadata, role: string, authorization: RoleKeys, lookup: (keyid: string) => Key | undefined): VerificationResult {
+  const result: VerificationResult = { role, threshold: authorization.threshold, signed: [], missing: [], bad: [], unknown: [], duplicateMaterial: [], verified: false };
+  const authorized = new Set(authorization.keyids);
+  const payload = md.payload();
+  const counted: Key[] = [];
+  for (const keyid of authorization.keyids) {
+    const sig = md.signatures.get(keyid);
+    const key = lookup(keyid);
+    if (!sig) {
+      result.missing.push(keyid);
+      continue;
+    }
+    if (!key || !key.verify(payload, Buffer.from(sig.sig, 'hex'))) {
+      result.bad.push(keyid);
+      continue;
+    }
+    if (counted.some((k) => k.sameMaterial(key))) {
+      result.duplicateMaterial.push(keyid);
+      continue;
+    }
+    counted.push(key);
+    result.signed.push(keyid);
+  }
+  for (const keyid of md.signatures.keys()) if (!authorized.has(keyid)) result.unknown.push(keyid);
+  result.verified = result.signed.length >= authorization.threshold;
+  return result;
+}
+
+/** Verify a role delegated by a root's top-level role list. */
+export function verifyWithRoot(root: Root, role: 'root' | 'targets' | 'snapshot' | 'timestamp', md: Metadata): VerificationResult {
+  return verifyRole(md, role, root.roles[role], (k) => root.keys.get(k));
+}
+
+export interface RootUpdateResult {
+  /** The new root checked against the previous root's root role. */
+  previous: VerificationResult;
+  /** The new root checked against its own root role. */
+  current: VerificationResult;
+  versionOk: boolean;
+  verified: boolean;
+}
+
+/**
+ * A new root must be version N+1 and signed by a threshold of the previous root's root keys AND a
+ * threshold of its own (TUF spec 5.3.4 and 5.3.5; REFERENCE.md section 7).
+ */
+export function verifyRootUpdate(previous: Root, next: Metadata<Root>): RootUpdateResult {
+  const prev = verifyWithRoot(previous, 'root', next);
+  const cur = verifyWithRoot(next.signed, 'root', next);
+  const versionOk = next.signed.version === previous.version + 1;
+  return { previous: prev, current: cur, versionOk, verified: prev.verified && cur.verified && versionOk };
+}
+
+export function describeResult(r: VerificationResult): string {
+  const parts = [`${r.signed.length}/${r.threshold} signatures`];
+  if (r.bad.length) parts.push(`${r.bad.length} bad`);
+  if (r.unknown.length) parts.push(`${r.unknown.length} from unauthorized keys`);
+  if (r.duplicateMaterial.length) parts.push(`${r.duplicateMaterial.length} duplicate key`);
+  return parts.join(', ');
+}
