@@ -140,7 +140,12 @@ export function verifyRepository(trustedRootBytes: Uint8Array, trustedRootName: 
     if (md.signed.isExpired(at)) r.problems.push(`${file}: expired at ${formatExpires(md.signed.expires)} (checked at ${formatExpires(at)})`);
   };
   const checkSignatures = (r: RoleReport, file: string, res: VerificationResult, what: string): void => {
-    if (res.verified) return;
+    // A bad signature by an authorized key fails the audit even when the threshold is met without
+    // it: the file was altered after signing, or a token signed the wrong bytes.
+    if (res.verified) {
+      if (res.bad.length) r.problems.push(`${file}: signature by authorized key ${res.bad.join(', ')} does not verify (the threshold is met without it)`);
+      return;
+    }
     const detail = [res.bad.length ? `bad signature from ${res.bad.join(', ')}` : '', res.missing.length ? `missing ${res.missing.length}` : ''].filter(Boolean).join('; ');
     r.problems.push(`${file}: ${res.signed.length} of ${res.threshold} required signatures by ${what}${detail ? ` (${detail})` : ''}`);
   };

@@ -82,7 +82,7 @@ export function parseStrictJson(bytes: Uint8Array, source = ''): unknown {
       }
       pos++;
     }
-    return fail('unterminated string');
+    return fail('unexpected end of data inside a string (truncated file?)');
   };
 
   const decodeUtf8 = (start: number, end: number): string => {

@@ -1,0 +1,84 @@
+/**
+ * The dependency direction of DESIGN.md: cli → ceremony → {bundle, keys} → tuf.
+ * src/tuf is a pure model: no file system, no PKCS#11, no prompts, no other src folder.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs: string[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]/g)) specs.push(m[1]!);
+  for (const m of text.matchAll(/(?:^|[^.\w])import\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) specs.push(m[1]!);
+  for (const m of text.matchAll(/(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)) specs.push(m[1]!);
+  return specs;
+}
+
+const LAYER_OF = (file: string): string => relative(SRC, file).split('/')[0]!;
+
+/** Which src folders each layer may import. */
+const ALLOWED: Record<string, string[]> = {
+  tuf: ['tuf'],
+  keys: ['keys', 'tuf'],
+  bundle: ['bundle', 'tuf'],
+  ceremony: ['ceremony', 'bundle', 'keys', 'tuf'],
+  cli: ['cli', 'ceremony', 'bundle', 'keys', 'tuf'],
+};
+
+const FORBIDDEN_IN_TUF = [/^(node:)?fs(\/|$)/, /^(node:)?child_process$/, /^(node:)?net$/, /^(node:)?http/, /graphene-pk11/, /pkcs11js/, /inquirer/, /^(node:)?readline/, /qrcode/];
+
+describe('architecture', () => {
+  const files = sourceFiles(SRC);
+
+  it('finds the source files', () => {
+    expect(files.length).toBeGreaterThan(10);
+    expect(Object.keys(ALLOWED)).toEqual(expect.arrayContaining([...new Set(files.map(LAYER_OF))]));
+  });
+
+  it('imports go only in the direction cli → ceremony → {bundle, keys} → tuf', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      const layer = LAYER_OF(file);
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = resolve(dirname(file), spec);
+        if (!target.startsWith(SRC)) {
+          violations.push(`${relative(SRC, file)} imports ${spec}, outside src`);
+          continue;
+        }
+        const targetLayer = LAYER_OF(target);
+        if (!ALLOWED[layer]!.includes(targetLayer)) violations.push(`${relative(SRC, file)} (${layer}) imports ${spec} (${targetLayer})`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('src/tuf imports no file system, PKCS#11, prompts or network', () => {
+    const violations: string[] = [];
+    for (const file of files.filter((f) => LAYER_OF(f) === 'tuf')) {
+      for (const spec of importsOf(file)) if (FORBIDDEN_IN_TUF.some((re) => re.test(spec))) violations.push(`${relative(SRC, file)} imports ${spec}`);
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('only one module imports graphene-pk11', () => {
+    const users = files.filter((f) => importsOf(f).some((s) => s === 'graphene-pk11' || s === 'pkcs11js'));
+    expect(users.length).toBeLessThanOrEqual(1);
+  });
+
+  it('the checker itself catches a forbidden import', () => {
+    // Guard against a checker that silently sees nothing: parse a known-bad snippet the same way.
+    const specs = [...`import { readFileSync } from 'node:fs';\nimport { x } from '../cli/main.js';`.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]);
+    expect(specs).toEqual(['node:fs', '../cli/main.js']);
+    expect(FORBIDDEN_IN_TUF.some((re) => re.test('node:fs'))).toBe(true);
+    expect(FORBIDDEN_IN_TUF.some((re) => re.test('fs/promises'))).toBe(true);
+  });
+});

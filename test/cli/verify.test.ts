@@ -1,0 +1,84 @@
+import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PEP480_DIR } from '../helpers/vectors.js';
+import { runCli } from '../helpers/cli.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'verify-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function copyRepo(name: string): string {
+  const dir = join(tmp, name);
+  cpSync(PEP480_DIR, dir, { recursive: true });
+  return dir;
+}
+
+const metadataFiles = readdirSync(PEP480_DIR).filter((f) => f.endsWith('.json') && f !== 'TEST-KEYS.json');
+
+describe('tuf-ceremony verify', () => {
+  it('verifies the whole python-tuf PEP 480 repository from 1.root.json', async () => {
+    const r = await runCli(['verify', '--root', join(PEP480_DIR, '1.root.json'), '--at', '2030-01-01T00:00:00Z', PEP480_DIR]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    for (const role of ['root', 'timestamp', 'snapshot', 'targets', 'claimed', 'recently-claimed', 'unclaimed', 'requests']) {
+      expect(r.stdout).toMatch(new RegExp(`^${role}\\s+\\S+\\.json\\s+\\d+\\s+2050-01-01T00:00:00Z\\s+\\d/\\d.*\\bok$`, 'm'));
+    }
+    expect(r.stdout).toMatch(/2\.root\.json .* 3\/2 \(previous root 2\/2\)/);
+    expect(r.stdout).toMatch(/^OK: verified from trusted root v1 to root v2/m);
+  });
+
+  it('gives one JSON document with --json', async () => {
+    const r = await runCli(['verify', '--json', '--root', join(PEP480_DIR, '1.root.json'), '--at', '2030-01-01', PEP480_DIR]);
+    const report = JSON.parse(r.stdout);
+    expect(report.ok).toBe(true);
+    expect(report.rootVersion).toBe(2);
+    expect(report.roles.find((x: any) => x.role === 'claimed').signatures.signed).toHaveLength(2);
+  });
+
+  it('fails after expiry, naming the file (time is chosen with --at)', async () => {
+    const r = await runCli(['verify', '--root', join(PEP480_DIR, '1.root.json'), '--at', '2050-01-02', PEP480_DIR]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/2\.root\.json: expired at 2050-01-01T00:00:00Z/);
+  });
+
+  describe('any edit of any metadata file makes verification fail, naming that file', () => {
+    const edits: Array<[string, (text: string) => string]> = [
+      ['a changed signature byte', (t) => t.replace(/"sig": "(.)/, (_m, c) => `"sig": "${c === '0' ? '1' : '0'}`)],
+      ['a changed expiry', (t) => t.replace('"expires": "2050-01-01T00:00:00Z"', '"expires": "2049-01-01T00:00:00Z"')],
+      ['a truncated file', (t) => t.slice(0, Math.floor(t.length / 2))],
+      ['an added unknown field', (t) => t.replace('"signed": {', '"signed": {\n  "x-added": 1,')],
+    ];
+    for (const file of metadataFiles) {
+      for (const [what, edit] of edits) {
+        it(`${file}: ${what}`, async () => {
+          const dir = copyRepo(`${file}-${what.replace(/\W+/g, '-')}`);
+          const path = join(dir, file);
+          const before = readFileSync(path, 'utf8');
+          const after = edit(before);
+          expect(after).not.toBe(before);
+          writeFileSync(path, after);
+          const r = await runCli(['verify', '--root', join(dir, '1.root.json'), '--at', '2030-01-01', dir]);
+          expect(r.code).toBe(3);
+          expect(r.stdout).toMatch(new RegExp(`✗ ${file.replace('.', '\\.')}: `));
+        });
+      }
+    }
+  });
+
+  it('refuses a root chain with a gap-free but unsigned rotation', async () => {
+    const dir = copyRepo('unsigned-rotation');
+    const j = JSON.parse(readFileSync(join(dir, '2.root.json'), 'utf8'));
+    j.signatures = j.signatures.filter((s: any) => s.keyid.startsWith('84'));
+    writeFileSync(join(dir, '2.root.json'), JSON.stringify(j));
+    const r = await runCli(['verify', '--root', join(dir, '1.root.json'), '--at', '2030-01-01', dir]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/2\.root\.json: 0 of 2 required signatures by the root keys of version 1/);
+  });
+
+  it('is a usage error (exit 2) without --root', async () => {
+    const r = await runCli(['verify', PEP480_DIR]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing --root/);
+  });
+});
