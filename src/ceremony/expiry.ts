@@ -1,0 +1,115 @@
+/**
+ * The expiry report: every offline role (root, targets, claimed and its bins) with its version,
+ * expiry, days left and the signers a renewal will need, against one fixed "now" and a renewal
+ * window. It drives reminders: the CLI exits with EXPIRY_EXIT_CODES when something is due.
+ */
+import { formatExpires } from '../tuf/time.js';
+import { authorityFor, describeAuthority, type CurrentRoles } from './expiry-signers.js';
+import type { CeremonyPlan, OfflineRole } from './plan.js';
+
+export type ExpiryStatus = 'ok' | 'due' | 'expired';
+
+/**
+ * Exit codes of `tuf-ceremony expiry`, outside the shared 0-5 so that a scheduler can tell "renew
+ * soon" from "the command failed". Documented in the command help and docs/runbook-maintenance.md.
+ */
+export const EXPIRY_EXIT_CODES = { ok: 0, due: 10, expired: 11 } as const;
+
+const DAY = 86_400;
+
+export interface RoleExpiry {
+  role: string;
+  version: number;
+  expires: string;
+  /** Whole days from `at` to the expiry, rounded down; negative once expired. */
+  daysLeft: number;
+  secondsLeft: number;
+  status: ExpiryStatus;
+  /** The plan's period for this role (claimed bins use claimed's). */
+  period: string;
+  periodSeconds: number;
+  delegator?: string;
+  threshold?: number;
+  /** Holders of the keys that must sign the renewal, one per key. */
+  holders: string[];
+  keyids: string[];
+  signersNeeded: string;
+}
+
+export interface ExpiryReport {
+  at: string;
+  /** The renewal window: a role expiring before at + window is due. */
+  within: string;
+  withinSeconds: number;
+  /** The plan's own warning margin, shown beside the window. */
+  planWarning: string;
+  roles: RoleExpiry[];
+  due: string[];
+  expired: string[];
+  exitCode: number;
+}
+
+/** The plan policy that governs a role's period: claimed bins follow claimed (PEP 480). */
+export function policyRoleOf(plan: CeremonyPlan, role: string): OfflineRole | undefined {
+  if (role === 'root' || role === 'targets' || role === 'claimed') return role;
+  const bins = plan.roles.claimed.bins;
+  if (bins && role.startsWith(`${bins.namePrefix}-`)) return 'claimed';
+  return undefined;
+}
+
+const ROLE_ORDER = ['root', 'targets', 'claimed'];
+function orderRoles(a: string, b: string): number {
+  const ia = ROLE_ORDER.indexOf(a);
+  const ib = ROLE_ORDER.indexOf(b);
+  return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
+}
+
+export function computeExpiry(current: CurrentRoles, plan: CeremonyPlan, options: { at: Date; within?: { text: string; seconds: number } }): ExpiryReport {
+  const at = options.at;
+  const within = options.within ?? { text: plan.expiryWarning, seconds: plan.expiryWarningSeconds };
+  const roles: RoleExpiry[] = [];
+  for (const role of [...current.keys()].sort(orderRoles)) {
+    const md = current.get(role)!;
+    const policyRole = policyRoleOf(plan, role);
+    const policy = policyRole ? plan.roles[policyRole] : undefined;
+    const secondsLeft = Math.floor((md.signed.expires.getTime() - at.getTime()) / 1000);
+    // Expired when expires <= now, as a client checks it (TUF spec 5.3.10, 5.4.4, 5.6.4).
+    const status: ExpiryStatus = secondsLeft <= 0 ? 'expired' : secondsLeft <= within.seconds ? 'due' : 'ok';
+    const auth = authorityFor(current, role);
+    roles.push({
+      role,
+      version: md.signed.version,
+      expires: formatExpires(md.signed.expires),
+      daysLeft: Math.floor(secondsLeft / DAY),
+      secondsLeft,
+      status,
+      period: policy?.expires ?? '(not in the plan)',
+      periodSeconds: policy?.expiresSeconds ?? 0,
+      delegator: auth?.delegator,
+      threshold: auth?.threshold,
+      holders: auth?.holders ?? [],
+      keyids: auth?.keyids ?? [],
+      signersNeeded: auth ? describeAuthority(auth) : '(no role delegates to it)',
+    });
+  }
+  const due = roles.filter((r) => r.status !== 'ok').map((r) => r.role);
+  const expired = roles.filter((r) => r.status === 'expired').map((r) => r.role);
+  const exitCode = expired.length ? EXPIRY_EXIT_CODES.expired : due.length ? EXPIRY_EXIT_CODES.due : EXPIRY_EXIT_CODES.ok;
+  return { at: formatExpires(at), within: within.text, withinSeconds: within.seconds, planWarning: plan.expiryWarning, roles, due, expired, exitCode };
+}
+
+export function renderExpiry(report: ExpiryReport): string {
+  const w = Math.max(4, ...report.roles.map((r) => r.role.length));
+  const lines = [`Expiry at ${report.at}, renewal window ${report.within} (plan warning margin ${report.planWarning})`, ''];
+  lines.push(`${'role'.padEnd(w)}  version  expires               days left  status   signers needed`);
+  for (const r of report.roles) {
+    const mark = r.status === 'ok' ? 'ok' : r.status === 'due' ? 'DUE' : 'EXPIRED';
+    lines.push(`${r.role.padEnd(w)}  ${String(r.version).padEnd(7)}  ${r.expires}  ${String(r.daysLeft).padStart(9)}  ${mark.padEnd(7)}  ${r.signersNeeded}`);
+  }
+  lines.push('');
+  if (report.expired.length) lines.push(`EXPIRED: ${report.expired.join(', ')}; clients refuse these now. Re-sign at once: tuf-ceremony resign --within ${report.within}`);
+  const dueOnly = report.due.filter((r) => !report.expired.includes(r));
+  if (dueOnly.length) lines.push(`DUE within ${report.within}: ${dueOnly.join(', ')}. Prepare a re-sign event: tuf-ceremony resign --within ${report.within}`);
+  if (!report.due.length) lines.push(`Nothing expires within ${report.within}.`);
+  return lines.join('\n');
+}

@@ -1,0 +1,207 @@
+/**
+ * The ceremony transcript (docs/formats/transcript.md): an append-only JSON Lines file, one record
+ * per step, each holding the SHA-256 of the previous line (`prev`) and of itself without the
+ * `hash` field (`hash`). Editing a record breaks its own `hash`; removing or reordering records
+ * breaks the next `prev`. The digest of the last line (the "head") is what people initial and
+ * what a bundle manifest carries, which anchors the end of the chain.
+ */
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { serializeJson } from '../tuf/canonical-json.js';
+import { sha256Hex } from '../tuf/digest.js';
+import { FormatError, RefusedError } from '../tuf/errors.js';
+import { FieldReader, asObject, asString, type JsonObject } from '../tuf/fields.js';
+import { parseStrictJson } from '../tuf/strict-json.js';
+import { formatExpires, parseExpires } from '../tuf/time.js';
+
+export const TRANSCRIPT_FILE = 'transcript.jsonl';
+export const GENESIS_PREV = '0'.repeat(64);
+
+export interface TranscriptToken {
+  holder: string;
+  serial: string;
+  keyids: string[];
+}
+
+export interface TranscriptRecord {
+  seq: number;
+  time: string;
+  step: string;
+  /** Who confirmed the step (an admin name), when a person did. */
+  operator?: string;
+  /** What the operator confirmed, e.g. the payload digest they typed or passed. */
+  confirmation?: string;
+  /** name → SHA-256 hex of what the step read. */
+  inputs: Record<string, string>;
+  /** name → SHA-256 hex of what the step wrote. */
+  outputs: Record<string, string>;
+  tokens?: TranscriptToken[];
+  details?: Record<string, unknown>;
+  /** SHA-256 of the previous line's bytes (64 zeros for the first record). */
+  prev: string;
+  /** SHA-256 of this record's canonical line without `hash`. */
+  hash?: string;
+}
+
+export type NewTranscriptRecord = Omit<TranscriptRecord, 'seq' | 'prev' | 'time' | 'hash'> & { time?: string };
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The line form: sorted compact JSON, no trailing newline (the chain hashes these bytes). */
+function lineOf(record: JsonObject): Buffer {
+  const b = serializeJson(record);
+  return b.subarray(0, b.length - 1);
+}
+
+function toWire(r: TranscriptRecord): JsonObject {
+  const out: JsonObject = { seq: r.seq, time: r.time, step: r.step, inputs: r.inputs, outputs: r.outputs, prev: r.prev };
+  if (r.operator !== undefined) out['operator'] = r.operator;
+  if (r.confirmation !== undefined) out['confirmation'] = r.confirmation;
+  if (r.tokens !== undefined) out['tokens'] = r.tokens.map((t) => ({ holder: t.holder, serial: t.serial, keyids: t.keyids }));
+  if (r.details !== undefined) out['details'] = r.details;
+  if (r.hash !== undefined) out['hash'] = r.hash;
+  return out;
+}
+
+function digestMap(v: unknown, path: string): Record<string, string> {
+  const obj = asObject(v, path);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(obj)) {
+    const hex = asString(value, `${path}.${name}`);
+    if (!HEX64.test(hex)) throw new FormatError(`${path}.${name}`, 'expected a SHA-256 in lowercase hex');
+    out[name] = hex;
+  }
+  return out;
+}
+
+function parseRecord(json: unknown): TranscriptRecord {
+  const r = FieldReader.of(json, '');
+  const rec: TranscriptRecord = {
+    seq: r.integer('seq', 1),
+    time: r.string('time'),
+    step: r.string('step'),
+    inputs: digestMap(r.raw('inputs'), 'inputs'),
+    outputs: digestMap(r.raw('outputs'), 'outputs'),
+    prev: r.string('prev'),
+  };
+  parseExpires(rec.time, 'time');
+  if (!HEX64.test(rec.prev)) throw new FormatError('prev', 'expected a SHA-256 in lowercase hex');
+  if (r.has('operator')) rec.operator = r.string('operator');
+  if (r.has('confirmation')) rec.confirmation = r.string('confirmation');
+  if (r.has('tokens')) {
+    rec.tokens = r.array('tokens').map((tv, i) => {
+      const tr = FieldReader.of(tv, `tokens[${i}]`);
+      return { holder: tr.string('holder'), serial: tr.string('serial'), keyids: tr.stringArray('keyids') };
+    });
+  }
+  if (r.has('details')) rec.details = r.object('details');
+  rec.hash = r.string('hash');
+  for (const k of ['operator', 'confirmation', 'tokens', 'details']) r.optional(k);
+  const extra = Object.keys(r.rest());
+  if (extra.length > 0) throw new FormatError(extra[0]!, 'unknown field in a transcript record');
+  return rec;
+}
+
+export interface TranscriptCheck {
+  ok: boolean;
+  records: number;
+  /** The seq (1-based line number) of the first record that does not hold. */
+  brokenAt?: number;
+  reason?: string;
+  /** SHA-256 of the last line: what people initial and bundles carry. */
+  head?: string;
+}
+
+interface ReadResult extends TranscriptCheck {
+  list: TranscriptRecord[];
+}
+
+function readChain(path: string): ReadResult {
+  if (!existsSync(path)) return { ok: false, records: 0, list: [], brokenAt: 1, reason: `${path} does not exist` };
+  const bytes = readFileSync(path);
+  const list: TranscriptRecord[] = [];
+  if (bytes.length === 0) return { ok: true, records: 0, list, head: GENESIS_PREV };
+  if (bytes[bytes.length - 1] !== 0x0a) {
+    const lines = bytes.toString('utf8').split('\n').length;
+    return { ok: false, records: lines - 1, list, brokenAt: lines, reason: 'the last record is cut short (no final newline)' };
+  }
+  let prev = GENESIS_PREV;
+  let start = 0;
+  for (let seq = 1; start < bytes.length; seq++) {
+    const end = bytes.indexOf(0x0a, start);
+    const line = bytes.subarray(start, end);
+    start = end + 1;
+    const broken = (reason: string): ReadResult => ({ ok: false, records: seq - 1, list, brokenAt: seq, reason: `record ${seq}: ${reason}` });
+    let rec: TranscriptRecord;
+    try {
+      rec = parseRecord(parseStrictJson(line, `record ${seq}`));
+    } catch (e) {
+      return broken((e as Error).message);
+    }
+    if (rec.seq !== seq) return broken(`holds seq ${rec.seq} at line ${seq} (a record was removed, added or moved)`);
+    if (rec.prev !== prev) return broken(`prev ${rec.prev.slice(0, 16)}… is not the SHA-256 of record ${seq - 1} (${prev.slice(0, 16)}…): a record before it was changed, removed or reordered`);
+    const { hash, ...rest } = rec;
+    if (hash !== sha256Hex(lineOf(toWire(rest)))) return broken('its contents were changed after it was written (hash does not match)');
+    if (!line.equals(lineOf(toWire(rec)))) return broken('is not in canonical form (edited by hand?)');
+    list.push(rec);
+    prev = sha256Hex(line);
+  }
+  return { ok: true, records: list.length, list, head: prev };
+}
+
+/** Check the whole chain; says at which record it breaks and why. */
+export function verifyTranscript(path: string): TranscriptCheck {
+  const { list: _list, ...check } = readChain(path);
+  return check;
+}
+
+/** Every record, after checking the chain; RefusedError naming where it breaks. */
+export function readTranscript(path: string): TranscriptRecord[] {
+  const res = readChain(path);
+  if (!res.ok) throw new RefusedError(`transcript ${path} does not verify: ${res.reason}`, 'E_TRANSCRIPT_BROKEN');
+  return res.list;
+}
+
+/**
+ * Append one record to `<repoDir>/transcript.jsonl`. The chain is checked first: a broken
+ * transcript is never extended (it would hide where it broke).
+ */
+export function appendTranscript(repoDir: string, record: NewTranscriptRecord): TranscriptRecord {
+  const path = join(repoDir, TRANSCRIPT_FILE);
+  let prev = GENESIS_PREV;
+  let seq = 1;
+  if (existsSync(path)) {
+    const res = readChain(path);
+    if (!res.ok) throw new RefusedError(`transcript ${path} does not verify (${res.reason}); it is not extended`, 'E_TRANSCRIPT_BROKEN');
+    prev = res.head!;
+    seq = res.records + 1;
+  }
+  const full: TranscriptRecord = { ...record, seq, time: record.time ?? formatExpires(new Date()), prev };
+  digestMap(full.inputs, 'inputs');
+  digestMap(full.outputs, 'outputs');
+  full.hash = sha256Hex(lineOf(toWire(full)));
+  const line = Buffer.concat([lineOf(toWire(full)), Buffer.from('\n')]);
+  const fd = openSync(path, 'a', 0o644);
+  try {
+    writeSync(fd, line);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return full;
+}
+
+/** A transcript for a person to read, print and initial. */
+export function renderTranscript(records: TranscriptRecord[], head: string): string {
+  const lines: string[] = [];
+  for (const r of records) {
+    lines.push(`#${r.seq}  ${r.time}  ${r.step}${r.operator ? `  confirmed by ${r.operator}` : ''}`);
+    if (r.confirmation) lines.push(`    confirmation: ${r.confirmation}`);
+    for (const [name, d] of Object.entries(r.inputs)) lines.push(`    in   ${d}  ${name}`);
+    for (const [name, d] of Object.entries(r.outputs)) lines.push(`    out  ${d}  ${name}`);
+    for (const t of r.tokens ?? []) lines.push(`    token of ${t.holder}, serial ${t.serial}: ${t.keyids.map((k) => k.slice(0, 16)).join(', ')}`);
+    for (const [k, v] of Object.entries(r.details ?? {})) lines.push(`    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  }
+  lines.push(`${records.length} record(s); head ${head}`);
+  return lines.join('\n');
+}
