@@ -10,5 +10,9 @@ export interface Command {
 }
 
 import { verifyCommand } from './verify.js';
+import { expiryCommand } from './expiry.js';
+import { resignCommand } from './resign.js';
+import { rotateCommand } from './rotate.js';
+import { recoverCommand } from './recover.js';
 
-export const COMMANDS: Command[] = [verifyCommand];
+export const COMMANDS: Command[] = [verifyCommand, expiryCommand, resignCommand, rotateCommand, recoverCommand];

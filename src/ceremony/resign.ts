@@ -1,0 +1,104 @@
+/**
+ * Periodic re-signing (DESIGN.md part 6; PEP 458: "Every year, PyPI administrators SHOULD sign for
+ * root and targets role keys"): every offline role that expires within the window gets version
+ * N+1 with expiry = now + its period from the plan, content otherwise unchanged, as one signing
+ * event of kind "resign". Signing, merging and finalizing are the ordinary event commands.
+ */
+import { sha256Hex } from '../tuf/digest.js';
+import { RefusedError, UsageError } from '../tuf/errors.js';
+import { Metadata, type AnySigned } from '../tuf/metadata.js';
+import { addSeconds, formatExpires } from '../tuf/time.js';
+import { SigningEvent } from './event.js';
+import { computeExpiry, policyRoleOf, type ExpiryReport } from './expiry.js';
+import { loadCurrentRoles, type CurrentRoles } from './expiry-signers.js';
+import type { CeremonyPlan } from './plan.js';
+import type { Repository } from './repository.js';
+import { proveResign, type ResignProof } from './resign-proof.js';
+import { appendTranscript } from './transcript.js';
+
+export const RESIGN_KIND = 'resign';
+
+/** A point in time as TUF writes it: whole seconds (REFERENCE.md section 2). */
+export function wholeSeconds(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
+}
+
+/** The period (seconds) the plan gives a role; claimed bins follow claimed. */
+export function periodFor(plan: CeremonyPlan, role: string): number {
+  const policyRole = policyRoleOf(plan, role);
+  if (!policyRole) throw new UsageError(`the plan gives no expiry period for ${role}`, 'E_NO_PERIOD');
+  return plan.roles[policyRole].expiresSeconds;
+}
+
+/**
+ * The re-sign transformation: a copy of `md` with version + 1 and expires = at + period, no
+ * signatures, every other field (unknown ones included) unchanged.
+ */
+export function resignedCopy<T extends AnySigned>(md: Metadata<T>, at: Date, periodSeconds: number): Metadata<T> {
+  const copy = Metadata.fromJSON<T>({ signed: md.signed.toJSON(), signatures: [] });
+  copy.signed.version = md.signed.version + 1;
+  copy.signed.expires = addSeconds(wholeSeconds(at), periodSeconds);
+  copy.invalidate();
+  return copy;
+}
+
+export interface PlannedResign {
+  role: string;
+  metadata: Metadata;
+  proof: ResignProof;
+}
+
+export interface ResignPlan {
+  report: ExpiryReport;
+  roles: PlannedResign[];
+  /** Roles whose new expiry would come before their current one (a period shorter than what is left). */
+  shortened: string[];
+}
+
+/** Work out the re-sign of every role due within the window (or of `only`, when given). */
+export function planResign(current: CurrentRoles, plan: CeremonyPlan, options: { at: Date; within?: { text: string; seconds: number }; only?: string[] }): ResignPlan {
+  const report = computeExpiry(current, plan, options);
+  for (const r of options.only ?? []) if (!current.has(r)) throw new UsageError(`--role ${r}: the repository has no such offline role (it has ${[...current.keys()].join(', ')})`);
+  const names = options.only ?? report.due;
+  const roles = names.map((role) => {
+    const md = current.get(role)!;
+    const next = resignedCopy(md, options.at, periodFor(plan, role));
+    return { role, metadata: next as Metadata, proof: proveResign(md.signed, next.signed) };
+  });
+  const shortened = roles.filter((r) => r.metadata.signed.expires.getTime() < current.get(r.role)!.signed.expires.getTime()).map((r) => r.role);
+  return { report, roles, shortened };
+}
+
+export interface ResignResult extends ResignPlan {
+  event?: SigningEvent;
+}
+
+/** Prepare the re-sign event for a repository and record the step in its transcript. */
+export function createResignEvent(repo: Repository, eventDir: string, options: { at: Date; within?: { text: string; seconds: number }; only?: string[] }): ResignResult {
+  const current = loadCurrentRoles(repo);
+  const planned = planResign(current, repo.plan(), options);
+  if (planned.roles.length === 0) return planned;
+  for (const r of planned.roles) {
+    // The transformation must prove itself before anyone is asked to sign it.
+    if (!r.proof.contentUnchanged) throw new RefusedError(`${r.role}: the re-signed version differs in content (${r.proof.differences.join(', ')}); refusing`, 'E_RESIGN_CONTENT');
+  }
+  const names = planned.roles.map((r) => r.role);
+  const event = SigningEvent.create(eventDir, {
+    kind: RESIGN_KIND,
+    description: `Re-sign ${names.join(', ')} with new versions and expiry; no content change`,
+    repo,
+    created: options.at,
+    roles: planned.roles.map((r) => ({ role: r.role, metadata: r.metadata })),
+    details: {
+      at: formatExpires(options.at),
+      within: planned.report.within,
+      roles: planned.roles.map((r) => ({ role: r.role, version: r.proof.versionTo, expires: r.proof.expiresTo, replaces: r.proof.versionFrom, content_sha256: r.proof.contentSha256To })),
+    },
+  });
+  const inputs: Record<string, string> = {};
+  for (const r of planned.roles) inputs[`${r.proof.versionFrom}.${r.role}.json`] = sha256Hex(repo.readBytes(r.role, r.proof.versionFrom));
+  const outputs: Record<string, string> = {};
+  for (const r of event.roles()) outputs[`${r.file} payload`] = r.payloadSha256;
+  appendTranscript(repo.dir, { step: 'resign', time: formatExpires(options.at), inputs, outputs, details: { event: event.id, roles: names, within: planned.report.within } });
+  return { ...planned, event };
+}
