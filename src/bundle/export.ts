@@ -1,0 +1,145 @@
+/**
+ * Write a bundle to removable media: a new folder holding the files, `bundle.json` (the manifest)
+ * and `bundle.png` (a QR code of the manifest's SHA-256). Never overwrites: everything is written
+ * under a temporary name, fsynced, renamed into place, then read back and compared.
+ */
+import { randomBytes } from 'node:crypto';
+import { lstatSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { sha256Hex } from '../tuf/digest.js';
+import { RefusedError, UsageError, VerificationError } from '../tuf/errors.js';
+import { fsyncDir, mediumError, removeQuietly, writeNewFile } from './durable-files.js';
+import { badFileName, lastLineSha256, manifestToBytes, MANIFEST_NAME, QR_NAME, TRANSCRIPT_NAME, type Direction, type Manifest } from './manifest.js';
+import { qrPng } from './qr.js';
+
+export interface BundleFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface ExportOptions {
+  files: BundleFile[];
+  /** The bundle folder to create; it must not exist. */
+  to: string;
+  sequence: number;
+  baseRootVersion: number;
+  toolVersion: string;
+  now: Date;
+  direction?: Direction;
+  /** SHA-256 of the transcript's last line, when `files` holds transcript.jsonl. */
+  transcriptHead?: string;
+}
+
+export interface ExportResult {
+  dir: string;
+  manifest: Manifest;
+  manifestBytes: Buffer;
+  manifestSha256: string;
+}
+
+/** The default bundle folder inside an existing folder on the medium: `bundle-000042`. */
+export function bundleFolderName(sequence: number): string {
+  return `bundle-${String(sequence).padStart(6, '0')}`;
+}
+
+/**
+ * Where `--to` puts the bundle: inside it when it is an existing folder (the medium's mount point),
+ * else `--to` itself, which is created.
+ */
+export function resolveBundleDir(to: string, sequence: number): string {
+  try {
+    if (lstatSync(to).isDirectory()) return join(to, bundleFolderName(sequence));
+  } catch {
+    /* does not exist: it is the new bundle folder */
+  }
+  return to;
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
+  const { files, to } = opts;
+  if (!Number.isSafeInteger(opts.sequence) || opts.sequence < 1) throw new UsageError(`sequence must be a positive integer, got ${opts.sequence}`);
+  const seen = new Set<string>();
+  for (const f of files) {
+    const why = badFileName(f.name);
+    if (why) throw new UsageError(`cannot put "${f.name}" in a bundle: it ${why}`);
+    if (seen.has(f.name)) throw new UsageError(`cannot put "${f.name}" in a bundle twice`);
+    seen.add(f.name);
+  }
+  // Never overwrite (DESIGN.md "Conventions"): an existing bundle, or anything else, stays as it is.
+  if (exists(to)) throw new RefusedError(`${to} already exists; a bundle is always written to a new folder`, 'E_EXISTS');
+  const parent = dirname(to);
+
+  const manifest: Manifest = {
+    direction: opts.direction ?? 'offline-to-online',
+    sequence: opts.sequence,
+    baseRootVersion: opts.baseRootVersion,
+    toolVersion: opts.toolVersion,
+    created: opts.now,
+    files: new Map(files.map((f) => [f.name, { length: f.bytes.length, sha256: sha256Hex(f.bytes) }])),
+    ...(opts.transcriptHead !== undefined ? { transcriptHead: opts.transcriptHead } : {}),
+  };
+  const transcript = files.find((f) => f.name === TRANSCRIPT_NAME);
+  if (manifest.transcriptHead !== undefined && (!transcript || lastLineSha256(transcript.bytes) !== manifest.transcriptHead)) {
+    throw new UsageError(`the transcript head ${manifest.transcriptHead} is not the SHA-256 of the last line of ${TRANSCRIPT_NAME}`);
+  }
+  const manifestBytes = manifestToBytes(manifest);
+  const manifestSha256 = sha256Hex(manifestBytes);
+  const png = await qrPng(manifestSha256);
+
+  const temp = join(parent, `.${basename(to)}.partial-${randomBytes(6).toString('hex')}`);
+  const nothingLeft = `no bundle was left at ${to}`;
+  try {
+    mkdirSync(temp, { mode: 0o755 });
+  } catch (e) {
+    throw mediumError(e, parent, nothingLeft);
+  }
+  try {
+    for (const f of files) writeNewFile(join(temp, f.name), f.bytes);
+    writeNewFile(join(temp, QR_NAME), png);
+    // The manifest goes last: a folder without it is visibly incomplete.
+    writeNewFile(join(temp, MANIFEST_NAME), manifestBytes);
+    fsyncDir(temp);
+    if (exists(to)) throw new RefusedError(`${to} appeared while the bundle was being written; it was left as it is`, 'E_EXISTS');
+    // rename(2) of a folder fails on a non-empty target folder (ENOTEMPTY) or a file (ENOTDIR), so
+    // nothing can be lost even if something appears at `to` after the check above.
+    renameSync(temp, to);
+    fsyncDir(parent);
+  } catch (e) {
+    removeQuietly(temp);
+    throw mediumError(e, parent, nothingLeft);
+  }
+
+  // Read back every file from the medium and compare (a faulty medium is found now, not on the other side).
+  const expected: Array<[string, Uint8Array]> = [...files.map((f): [string, Uint8Array] => [f.name, f.bytes]), [MANIFEST_NAME, manifestBytes], [QR_NAME, png]];
+  for (const [name, bytes] of expected) {
+    let back: Buffer | undefined;
+    try {
+      back = readFileSync(join(to, name));
+    } catch {
+      back = undefined;
+    }
+    if (!back || !back.equals(bytes)) {
+      const aside = join(parent, `.${basename(to)}.unreadable-${randomBytes(6).toString('hex')}`);
+      let moved = true;
+      try {
+        renameSync(to, aside);
+      } catch {
+        moved = false;
+      }
+      throw new VerificationError(
+        `reading ${name} back from ${to} gave different bytes: the medium is faulty; ${moved ? `the bundle was moved aside to ${aside}` : 'remove the bundle folder and use another medium'}`,
+        'E_MEDIUM_READBACK',
+      );
+    }
+  }
+  return { dir: to, manifest, manifestBytes, manifestSha256 };
+}

@@ -1,0 +1,124 @@
+/**
+ * The bundle manifest (`bundle.json`): what a folder on removable media must hold, byte for byte.
+ * Versioned and strict: unknown fields are refused, because a check the reader skips is no check.
+ * The format is described in docs/formats/bundle.md.
+ */
+import { serializeJson } from '../tuf/canonical-json.js';
+import { isLowerHex, sha256Hex } from '../tuf/digest.js';
+import { FormatError } from '../tuf/errors.js';
+import { FieldReader, join } from '../tuf/fields.js';
+import { parseStrictJson } from '../tuf/strict-json.js';
+import { formatExpires, parseExpires } from '../tuf/time.js';
+
+export const MANIFEST_NAME = 'bundle.json';
+/** The QR code of the manifest's SHA-256, for the operator on the other side to compare. */
+export const QR_NAME = 'bundle.png';
+export const TRANSCRIPT_NAME = 'transcript.jsonl';
+export const BUNDLE_FORMAT = 'tuf-ceremony-bundle';
+export const BUNDLE_FORMAT_VERSION = 1;
+
+/** offline-to-online: signed metadata from the ceremony; online-to-offline: recently-claimed and current metadata. */
+export const DIRECTIONS = ['offline-to-online', 'online-to-offline'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+export interface ManifestEntry {
+  length: number;
+  sha256: string;
+}
+
+export interface Manifest {
+  direction: Direction;
+  /** Grows by at least one with every export in the same direction; an importer refuses anything not newer. */
+  sequence: number;
+  /** The root version the receiver is expected to trust already (the newest root of the previous bundle). */
+  baseRootVersion: number;
+  toolVersion: string;
+  created: Date;
+  files: Map<string, ManifestEntry>;
+  /** SHA-256 of the transcript's last line (its "head", what the admins initial), when the bundle carries it. */
+  transcriptHead?: string;
+}
+
+const MAX_NAME_BYTES = 255;
+
+/**
+ * A plain file name: one path component, no `.`/`..`, no separators, no hidden or control
+ * characters. Role file names are percent-encoded (REFERENCE.md section 2), so `%` is allowed.
+ */
+export function isPlainFileName(name: string): boolean {
+  return Buffer.byteLength(name) <= MAX_NAME_BYTES && /^[A-Za-z0-9_~%-][A-Za-z0-9._~%-]*$/.test(name);
+}
+
+/** Metadata files are `.json`; the only other file a bundle may carry is the transcript. */
+export function isMetadataName(name: string): boolean {
+  return name.endsWith('.json') && name !== MANIFEST_NAME;
+}
+
+/** Why a name cannot be a file of a bundle, or undefined when it can. */
+export function badFileName(name: string): string | undefined {
+  if (!isPlainFileName(name)) return 'is not a plain file name (one path component of letters, digits and . _ ~ % -, not starting with a dot)';
+  if (name === MANIFEST_NAME || name === QR_NAME) return 'is a reserved name of the bundle itself';
+  if (!isMetadataName(name) && name !== TRANSCRIPT_NAME) return `is neither metadata (*.json) nor ${TRANSCRIPT_NAME}`;
+  return undefined;
+}
+
+/** SHA-256 of the last line of a JSON Lines file (without its newline): the transcript's head. */
+export function lastLineSha256(bytes: Uint8Array): string {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const end = b.length > 0 && b[b.length - 1] === 0x0a ? b.length - 1 : b.length;
+  return sha256Hex(b.subarray(b.lastIndexOf(0x0a, end - 1) + 1, end));
+}
+
+export function manifestToBytes(m: Manifest): Buffer {
+  const files: Record<string, { length: number; sha256: string }> = {};
+  for (const [name, e] of [...m.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) files[name] = { length: e.length, sha256: e.sha256 };
+  return serializeJson({
+    format: BUNDLE_FORMAT,
+    format_version: BUNDLE_FORMAT_VERSION,
+    direction: m.direction,
+    sequence: m.sequence,
+    base_root_version: m.baseRootVersion,
+    tool_version: m.toolVersion,
+    created: formatExpires(m.created),
+    files,
+    ...(m.transcriptHead !== undefined ? { transcript_head: m.transcriptHead } : {}),
+  });
+}
+
+/** Parse `bundle.json` strictly; errors name the field. */
+export function parseManifest(bytes: Uint8Array, source = MANIFEST_NAME): Manifest {
+  const r = FieldReader.of(parseStrictJson(bytes, source), source);
+  const format = r.string('format');
+  if (format !== BUNDLE_FORMAT) throw new FormatError(r.at('format'), `expected "${BUNDLE_FORMAT}", got "${format}"`);
+  const version = r.integer('format_version', 1);
+  if (version !== BUNDLE_FORMAT_VERSION) throw new FormatError(r.at('format_version'), `version ${version} is not supported by this tool (it reads version ${BUNDLE_FORMAT_VERSION})`);
+  const direction = r.string('direction');
+  if (!(DIRECTIONS as readonly string[]).includes(direction)) throw new FormatError(r.at('direction'), `expected one of ${DIRECTIONS.join(', ')}, got "${direction}"`);
+  const sequence = r.integer('sequence', 1);
+  const baseRootVersion = r.integer('base_root_version', 1);
+  const toolVersion = r.string('tool_version');
+  const created = parseExpires(r.raw('created'), r.at('created'));
+  const filesObj = r.object('files');
+  const files = new Map<string, ManifestEntry>();
+  for (const name of Object.keys(filesObj)) {
+    const at = join(r.at('files'), name);
+    const why = badFileName(name);
+    if (why) throw new FormatError(at, `"${name}" ${why}`);
+    const er = FieldReader.of(filesObj[name], at);
+    const length = er.integer('length', 0);
+    const sha256 = er.string('sha256');
+    if (!isLowerHex(sha256, 32)) throw new FormatError(er.at('sha256'), 'expected 64 lowercase hex characters');
+    const extra = Object.keys(er.rest());
+    if (extra.length) throw new FormatError(er.at(extra[0]!), 'unknown field');
+    files.set(name, { length, sha256 });
+  }
+  let transcriptHead: string | undefined;
+  if (r.has('transcript_head')) {
+    transcriptHead = r.string('transcript_head');
+    if (!isLowerHex(transcriptHead, 32)) throw new FormatError(r.at('transcript_head'), 'expected 64 lowercase hex characters');
+    if (!files.has(TRANSCRIPT_NAME)) throw new FormatError(r.at('transcript_head'), `given, but the bundle carries no ${TRANSCRIPT_NAME}`);
+  }
+  const extra = Object.keys(r.rest());
+  if (extra.length) throw new FormatError(r.at(extra[0]!), 'unknown field (this tool refuses fields it would not check)');
+  return { direction: direction as Direction, sequence, baseRootVersion, toolVersion, created, files, ...(transcriptHead !== undefined ? { transcriptHead } : {}) };
+}
