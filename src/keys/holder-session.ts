@@ -1,0 +1,178 @@
+/**
+ * A holder's token, open and logged in for one signing batch (REFERENCE.md section 5: one login
+ * per batch; logout and session close in `finally`, which `close()` is for). Before anything is
+ * signed, the public key the token holds must be the key the metadata expects; every signature is
+ * verified in software before it is returned (REFERENCE.md section 3).
+ */
+import { TokenError } from '../tuf/errors.js';
+import type { Key } from '../tuf/key.js';
+import type { Signer } from '../tuf/signer.js';
+import { acquireModule, type ModuleLease } from './module-pool.js';
+import type { Pkcs11Port, PortSession, PortSlot } from './pkcs11-port.js';
+import type { PinSource } from './pin.js';
+import { holderProfile, keyLabel, type HolderProfile, type TokenProfile } from './profile.js';
+import { endSession, findKeyPair, login, OWNER_FIELD, readPublicKey, requireMechanisms, selectToken, type KeyPairObjects } from './token-access.js';
+import { describeToken, removedError, REMOVAL_CODES, tokenError, type TokenContext } from './token-errors.js';
+import { PortError } from './pkcs11-port.js';
+
+export interface TokenOptions {
+  /** The PKCS#11 port; graphene-pk11 unless a test gives a fake. */
+  port?: Pkcs11Port;
+}
+
+export interface HolderSession {
+  holder: string;
+  tokenLabel: string;
+  tokenSerial: string;
+  /**
+   * A Signer for the holder's key of that purpose; throws TokenError 'E_WRONG_KEY' naming whose key
+   * the token really holds when its public key differs from `expected` ("this is not admin B's key").
+   * `known` keys (a root's keys, say) let the message name the real owner when it is someone else's key.
+   */
+  signerFor(purpose: string, expected: Key, known?: Iterable<Key>): Promise<Signer>;
+  /** The TUF public key of the holder's key for that purpose (owner field set to the holder). */
+  publicKey(purpose: string): Promise<Key>;
+  /** Logout + close session + release the module; safe to call twice. */
+  close(): Promise<void>;
+}
+
+function ownerName(key: Key): string | undefined {
+  const v = key.unrecognized[OWNER_FIELD];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Signs with a private key on a token; the public half was checked against `key` first. */
+export class Pkcs11Signer implements Signer {
+  constructor(
+    readonly key: Key,
+    readonly description: string,
+    private readonly session: TokenHolderSession,
+    private readonly pair: KeyPairObjects,
+    private readonly label: string,
+  ) {}
+
+  async sign(payload: Uint8Array): Promise<Uint8Array> {
+    const raw = this.session.signRaw(this.pair, this.label, this.pair.spec.toBeSigned(payload));
+    const sig = this.pair.spec.toTufSignature(raw);
+    // Verify at once in software (REFERENCE.md section 3): a token that signs wrong never gets a signature out.
+    if (!this.key.verify(payload, sig)) {
+      throw new TokenError('E_BAD_TOKEN_SIGNATURE', `${this.description}: the signature just made does not verify with the expected public key; it was not used`);
+    }
+    return sig;
+  }
+}
+
+class TokenHolderSession implements HolderSession {
+  readonly holder: string;
+  readonly tokenLabel: string;
+  readonly tokenSerial: string;
+  private closed = false;
+  private readonly pairs = new Map<string, KeyPairObjects>();
+
+  constructor(
+    private readonly lease: ModuleLease,
+    private readonly slot: PortSlot,
+    private readonly session: PortSession,
+    private readonly profile: TokenProfile,
+    private readonly holderEntry: HolderProfile,
+  ) {
+    this.holder = holderEntry.name;
+    this.tokenLabel = slot.token.label;
+    this.tokenSerial = slot.token.serial;
+  }
+
+  private ctx(key?: string, during?: string): TokenContext {
+    return { module: this.profile.module, token: this.slot.token, key, during };
+  }
+
+  private open(): void {
+    if (this.closed) throw new TokenError('E_SESSION_CLOSED', `the session with ${describeToken(this.slot.token)} is already closed`);
+  }
+
+  private pair(purpose: string): { label: string; pair: KeyPairObjects } {
+    this.open();
+    const label = keyLabel(this.profile, this.holder, purpose);
+    let pair = this.pairs.get(label);
+    if (!pair) {
+      pair = findKeyPair(this.session, label, this.ctx(label));
+      this.pairs.set(label, pair);
+    }
+    return { label, pair };
+  }
+
+  async publicKey(purpose: string): Promise<Key> {
+    const { label, pair } = this.pair(purpose);
+    return readPublicKey(this.session, pair.publicKey, this.holder, { ...this.ctx(label), key: label });
+  }
+
+  async signerFor(purpose: string, expected: Key, known: Iterable<Key> = []): Promise<Signer> {
+    const { label, pair } = this.pair(purpose);
+    const actual = await this.publicKey(purpose);
+    if (!actual.sameMaterial(expected)) {
+      const whose = ownerName(expected) ?? `keyid ${expected.keyid.slice(0, 12)}…`;
+      const real = [...known].find((k) => k.sameMaterial(actual));
+      const realOwner = (real && ownerName(real)) ?? this.holder;
+      throw new TokenError(
+        'E_WRONG_KEY',
+        `this is not ${whose}'s key: ${describeToken(this.slot.token)}, key "${label}" holds ${realOwner}'s ${purpose} key (keyid ${(real ?? actual).keyid.slice(0, 12)}…), but ${expected.keyid.slice(0, 12)}… is expected`,
+      );
+    }
+    requireMechanisms(this.lease.module, this.slot, [pair.spec.sign.type], `signing with key "${label}"`, this.ctx(label));
+    const description = `${describeToken(this.slot.token)}, key "${label}" (${this.holder})`;
+    return new Pkcs11Signer(expected, description, this, pair, label);
+  }
+
+  /** One single-part C_Sign; a failure is checked against the token's presence first. */
+  signRaw(pair: KeyPairObjects, label: string, data: Uint8Array): Buffer {
+    this.open();
+    try {
+      return this.session.sign(pair.spec.sign, pair.privateKey, data);
+    } catch (e) {
+      const ctx = this.ctx(label, `signing with key "${label}"`);
+      if (e instanceof PortError && REMOVAL_CODES.has(e.ckr)) throw removedError(ctx, e.ckr);
+      const gone = this.absence();
+      if (gone) throw removedError(ctx, `${e instanceof PortError ? e.ckr : 'failure'}, then ${gone}`);
+      throw tokenError(e, ctx);
+    }
+  }
+
+  /** Why the token is no longer there, or undefined when it still answers with the same serial. */
+  private absence(): string | undefined {
+    try {
+      const info = this.lease.module.tokenInfo(this.slot.id);
+      return info.serial === this.slot.token.serial ? undefined : `the slot now holds serial ${info.serial}`;
+    } catch (e) {
+      return `C_GetTokenInfo failed with ${e instanceof PortError ? e.ckr : (e as Error).message}`;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    endSession(this.session);
+    this.lease.release();
+  }
+}
+
+/** Select the holder's token, ask for the PIN once, log in. Call `close()` in a `finally`. */
+export async function openHolderSession(profile: TokenProfile, holder: string, pins: PinSource, options: TokenOptions = {}): Promise<HolderSession> {
+  const entry = holderProfile(profile, holder);
+  const lease = acquireModule(profile.module, options.port);
+  let session: PortSession | undefined;
+  try {
+    const slot = selectToken(lease.module, profile, entry);
+    const ctx: TokenContext = { module: profile.module, token: slot.token };
+    const pin = await pins.pinFor(entry, slot.token.label);
+    try {
+      session = lease.module.openSession(slot.id, false);
+    } catch (e) {
+      throw tokenError(e, { ...ctx, during: 'opening a session' });
+    }
+    login(lease.module, slot, session, pin, ctx);
+    return new TokenHolderSession(lease, slot, session, profile, entry);
+  } catch (e) {
+    if (session) endSession(session);
+    lease.release();
+    throw e;
+  }
+}

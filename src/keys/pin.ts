@@ -1,0 +1,46 @@
+/**
+ * Where a token PIN comes from: the environment variable the profile names, then the file it
+ * names, then a hidden prompt. A PIN is never printed, logged or stored (DESIGN.md part 1).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { UsageError } from '../tuf/errors.js';
+import type { HolderProfile } from './profile.js';
+
+export type AskSecret = (question: string) => Promise<string>;
+
+export interface PinSource {
+  pinFor(holder: HolderProfile, tokenLabel: string): Promise<string>;
+}
+
+/** Read a PIN file: one line, only the owner may read it (like ssh with private keys). */
+export function readPinFile(path: string, holder: string): string {
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch (e) {
+    throw new UsageError(`cannot read the PIN file ${path} of holder "${holder}": ${(e as NodeJS.ErrnoException).code}`);
+  }
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    throw new UsageError(`the PIN file ${path} of holder "${holder}" can be read by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it`);
+  }
+  const pin = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  if (pin === '' || /[\r\n]/.test(pin)) throw new UsageError(`the PIN file ${path} of holder "${holder}" must hold exactly one non-empty line`);
+  return pin;
+}
+
+export function pinSource(env: NodeJS.ProcessEnv, ask?: AskSecret): PinSource {
+  return {
+    async pinFor(holder: HolderProfile, tokenLabel: string): Promise<string> {
+      const name = holder.pin?.env;
+      if (name !== undefined && env[name] !== undefined && env[name] !== '') return env[name]!;
+      if (holder.pin?.file !== undefined) return readPinFile(holder.pin.file, holder.name);
+      if (ask) {
+        const pin = await ask(`PIN of token "${tokenLabel}" (holder ${holder.name}):`);
+        if (pin === '') throw new UsageError(`no PIN given for token "${tokenLabel}" of holder "${holder.name}"`);
+        return pin;
+      }
+      const where = name !== undefined ? `the environment variable ${name} is not set and ` : '';
+      throw new UsageError(`no PIN for holder "${holder.name}" (token "${tokenLabel}"): ${where}there is no terminal to ask on; name a PIN env variable or file in the profile for scripted runs`);
+    },
+  };
+}

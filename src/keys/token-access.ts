@@ -1,0 +1,159 @@
+/**
+ * The steps every token operation shares: pick exactly one initialized token, check it supports a
+ * mechanism before asking for a PIN, log in, find exactly one key pair by label, and read its
+ * public key as a TUF key (REFERENCE.md section 5: zero or several matches is an error that names
+ * what was found).
+ */
+import { FormatError, TokenError } from '../tuf/errors.js';
+import type { Key } from '../tuf/key.js';
+import { CK, PortError, type PortModule, type PortObject, type PortSession, type PortSlot } from './pkcs11-port.js';
+import type { HolderProfile, TokenProfile } from './profile.js';
+import { describeKeyType, specForKeyType, tufKeyFromAttributes, type KeyTypeSpec } from './token-key-types.js';
+import { describeToken, mechanismName, tokenError, type TokenContext } from './token-errors.js';
+
+/** The custom key field naming the holder, set before the keyid is computed (layout: keys carry their holder). */
+export const OWNER_FIELD = 'x-ceremony-owner';
+
+function tokenMatches(want: HolderProfile['token'], slot: PortSlot): boolean {
+  return (want.label === undefined || slot.token.label === want.label) && (want.serial === undefined || slot.token.serial === want.serial);
+}
+
+function describeWant(want: HolderProfile['token']): string {
+  return [want.label !== undefined ? `label "${want.label}"` : '', want.serial !== undefined ? `serial ${want.serial}` : ''].filter(Boolean).join(' and ');
+}
+
+/** The holder whose profile entry names this token, if any. */
+export function holderOfSlot(profile: TokenProfile | undefined, slot: PortSlot): string | undefined {
+  if (!profile) return undefined;
+  return Object.values(profile.holders).find((h) => tokenMatches(h.token, slot))?.name;
+}
+
+/** Exactly one initialized token with a user PIN matching the holder's profile entry. */
+export function selectToken(module: PortModule, profile: TokenProfile, holder: HolderProfile): PortSlot {
+  let slots: PortSlot[];
+  try {
+    slots = module.slots();
+  } catch (e) {
+    throw tokenError(e, { module: profile.module, during: 'listing slots' });
+  }
+  const matches = slots.filter((s) => tokenMatches(holder.token, s));
+  if (matches.length === 0) {
+    const present = slots
+      .filter((s) => s.token.flags & CK.CKF_TOKEN_INITIALIZED)
+      .map((s) => {
+        const owner = holderOfSlot(profile, s);
+        return `${describeToken(s.token)}${owner ? `, ${owner}'s token` : ''}`;
+      });
+    throw new TokenError(
+      'E_TOKEN_NOT_FOUND',
+      `no token with ${describeWant(holder.token)} (holder "${holder.name}") in ${profile.module}; present: ${present.length ? present.join('; ') : 'no initialized token'}`,
+    );
+  }
+  if (matches.length > 1) {
+    throw new TokenError(
+      'E_TOKEN_AMBIGUOUS',
+      `${matches.length} tokens match ${describeWant(holder.token)} (holder "${holder.name}"): serials ${matches.map((s) => s.token.serial).join(', ')}; add the "serial" to the profile`,
+    );
+  }
+  const slot = matches[0]!;
+  const flags = slot.token.flags;
+  if (!(flags & CK.CKF_TOKEN_INITIALIZED)) throw new TokenError('E_TOKEN_NOT_INITIALIZED', `${describeToken(slot.token)} is not initialized`);
+  if (!(flags & CK.CKF_USER_PIN_INITIALIZED)) throw new TokenError('E_TOKEN_NOT_INITIALIZED', `${describeToken(slot.token)} has no user PIN yet; initialize it first`);
+  // A locked PIN is refused before anyone is asked to type it (PKCS#11 CKF_USER_PIN_LOCKED).
+  if (flags & CK.CKF_USER_PIN_LOCKED) throw tokenError(new PortError('CKR_PIN_LOCKED', 'C_GetTokenInfo'), { token: slot.token });
+  return slot;
+}
+
+/** Refuse, before any PIN is asked, a token that lacks a mechanism the key type needs. */
+export function requireMechanisms(module: PortModule, slot: PortSlot, needed: number[], forWhat: string, ctx: TokenContext): void {
+  let supported: number[];
+  try {
+    supported = module.mechanisms(slot.id);
+  } catch (e) {
+    throw tokenError(e, { ...ctx, during: 'reading the mechanism list' });
+  }
+  const missing = needed.filter((m) => !supported.includes(m));
+  if (missing.length) {
+    throw new TokenError('E_MECHANISM_UNSUPPORTED', `${describeToken(slot.token)} does not support ${missing.map(mechanismName).join(' and ')}, needed for ${forWhat}`);
+  }
+}
+
+/** C_Login; a wrong PIN re-reads the token flags to say how many tries are left. */
+export function login(module: PortModule, slot: PortSlot, session: PortSession, pin: string, ctx: TokenContext): void {
+  try {
+    session.login(pin);
+  } catch (e) {
+    // Another session of this process on the same token already logged in (PKCS#11 login state is per token).
+    if (e instanceof PortError && e.ckr === 'CKR_USER_ALREADY_LOGGED_IN') return;
+    let flags: number | undefined;
+    try {
+      flags = module.tokenInfo(slot.id).flags;
+    } catch {
+      flags = undefined;
+    }
+    throw tokenError(e, { ...ctx, flags, during: 'logging in' });
+  }
+}
+
+export interface KeyPairObjects {
+  privateKey: PortObject;
+  publicKey: PortObject;
+  id: Buffer;
+  keyType: number;
+  spec: KeyTypeSpec;
+}
+
+/** Exactly one private key with the label (needs a login), and its public key by CKA_ID. */
+export function findKeyPair(session: PortSession, label: string, ctx: TokenContext): KeyPairObjects {
+  const tok = ctx.token ? describeToken(ctx.token) : 'the token';
+  try {
+    const privs = session.find({ class: CK.CKO_PRIVATE_KEY, label });
+    if (privs.length === 0) {
+      const labels = session.find({ class: CK.CKO_PRIVATE_KEY }).map((o) => session.getAttributes(o, ['label']).label ?? '');
+      throw new TokenError('E_KEY_NOT_FOUND', `${tok} has no private key labelled "${label}" (it has: ${labels.length ? labels.map((l) => `"${l}"`).join(', ') : 'none'})`);
+    }
+    if (privs.length > 1) throw new TokenError('E_KEY_DUPLICATE', `${tok} has ${privs.length} private keys labelled "${label}"; refusing to guess which one signs`);
+    const privateKey = privs[0]!;
+    const { id, keyType } = session.getAttributes(privateKey, ['id', 'keyType']);
+    const spec = specForKeyType(keyType);
+    if (!spec || keyType === undefined) throw new TokenError('E_KEY_UNSUPPORTED', `${tok}, key "${label}": key type ${describeKeyType({ keyType })} cannot sign TUF metadata`);
+    const keyId = id ?? Buffer.alloc(0);
+    let pubs = keyId.length ? session.find({ class: CK.CKO_PUBLIC_KEY, id: keyId }) : [];
+    if (pubs.length === 0) pubs = session.find({ class: CK.CKO_PUBLIC_KEY, label });
+    if (pubs.length !== 1) {
+      throw new TokenError(pubs.length ? 'E_KEY_DUPLICATE' : 'E_PUBLIC_KEY_MISSING', `${tok}, key "${label}": expected one public key with CKA_ID ${keyId.toString('hex') || '(none)'}, found ${pubs.length}`);
+    }
+    return { privateKey, publicKey: pubs[0]!, id: keyId, keyType, spec };
+  } catch (e) {
+    throw tokenError(e, { ...ctx, key: label, during: `looking up key "${label}"` });
+  }
+}
+
+/** The TUF public key of a public key object, with the owner field set before the keyid. */
+export function readPublicKey(session: PortSession, publicKey: PortObject, owner: string | undefined, ctx: TokenContext & { key: string }): Key {
+  try {
+    const { keyType } = session.getAttributes(publicKey, ['keyType']);
+    const spec = specForKeyType(keyType);
+    const attrs = spec ? session.getAttributes(publicKey, spec.publicAttributes) : { keyType };
+    return tufKeyFromAttributes(attrs, owner === undefined ? {} : { [OWNER_FIELD]: owner }, `key "${ctx.key}"`);
+  } catch (e) {
+    if (e instanceof FormatError) {
+      throw new TokenError('E_KEY_UNSUPPORTED', `${ctx.token ? describeToken(ctx.token) : 'the token'}, ${e.message}`);
+    }
+    throw tokenError(e, { ...ctx, during: `reading the public key "${ctx.key}"` });
+  }
+}
+
+/** Log out and close, ignoring failures: the token may be gone, and the first error is the one to report. */
+export function endSession(session: PortSession): void {
+  try {
+    session.logout();
+  } catch {
+    // Not logged in, or the token is gone.
+  }
+  try {
+    session.close();
+  } catch {
+    // The session died with the token.
+  }
+}

@@ -1,0 +1,325 @@
+/**
+ * Keys on tokens: generate, read the public key of, and list. Signing sessions are in
+ * holder-session.ts (re-exported here so one import serves callers).
+ *
+ * Generated keys follow REFERENCE.md section 5: token, private, sensitive, not extractable,
+ * sign-only private key, a fresh CKA_ID, a label never reused; the attributes are read back and
+ * the key is refused (and destroyed) when the token did not honour them; a test signature is
+ * verified in software before the key is reported.
+ */
+import { randomBytes } from 'node:crypto';
+import { RefusedError, TokenError, UsageError } from '../tuf/errors.js';
+import type { Key } from '../tuf/key.js';
+import { ED25519_NAME_DER } from './der.js';
+import { acquireModule } from './module-pool.js';
+import { CK, PortError, type PortAttributes, type PortModule, type PortObject, type PortSession, type PortSlot } from './pkcs11-port.js';
+import type { PinSource } from './pin.js';
+import { holderProfile, type TokenProfile } from './profile.js';
+import { endSession, holderOfSlot, login, OWNER_FIELD, readPublicKey, requireMechanisms, selectToken } from './token-access.js';
+import { describeKeyType, KEY_TYPE_SPECS, specForKeyType, TOKEN_KEY_TYPES, tufKeyFromAttributes, type KeyTypeSpec, type TokenKeyType } from './token-key-types.js';
+import { describeToken, tokenError, type TokenContext } from './token-errors.js';
+import type { TokenOptions } from './holder-session.js';
+
+export { openHolderSession, Pkcs11Signer, type HolderSession, type TokenOptions } from './holder-session.js';
+export { OWNER_FIELD } from './token-access.js';
+export { TOKEN_KEY_TYPES, type TokenKeyType } from './token-key-types.js';
+
+export interface TokenKeyInfo {
+  /** The TUF public key, owner field set to the holder. */
+  key: Key;
+  label: string;
+  /** CKA_ID as lowercase hex. */
+  id: string;
+  tokenLabel: string;
+  tokenSerial: string;
+}
+
+/** The private key attributes a ceremony key must have once generated (REFERENCE.md section 5). */
+const REQUIRED_PRIVATE: PortAttributes = {
+  token: true,
+  private: true,
+  sensitive: true,
+  extractable: false,
+  alwaysSensitive: true,
+  neverExtractable: true,
+  local: true,
+  sign: true,
+  signRecover: false,
+  decrypt: false,
+  unwrap: false,
+  derive: false,
+};
+const REQUIRED_PUBLIC: PortAttributes = { token: true, private: false };
+
+function privateTemplate(spec: KeyTypeSpec, label: string, id: Buffer): PortAttributes {
+  return {
+    class: CK.CKO_PRIVATE_KEY,
+    keyType: spec.keyType,
+    label,
+    id,
+    token: true,
+    private: true,
+    sensitive: true,
+    extractable: false,
+    sign: true,
+    signRecover: false,
+    decrypt: false,
+    unwrap: false,
+    derive: false,
+  };
+}
+
+function publicTemplate(spec: KeyTypeSpec, label: string, id: Buffer): PortAttributes {
+  return { class: CK.CKO_PUBLIC_KEY, keyType: spec.keyType, label, id, token: true, private: false, verify: true, encrypt: false, wrap: false, ...spec.publicTemplate };
+}
+
+/** Ed25519 curve parameters: the OID first, the printable name for tokens that want it (REFERENCE.md section 5). */
+const CURVE_REFUSALS = new Set(['CKR_ATTRIBUTE_VALUE_INVALID', 'CKR_CURVE_NOT_SUPPORTED', 'CKR_DOMAIN_PARAMS_INVALID', 'CKR_TEMPLATE_INCONSISTENT']);
+
+function generatePair(session: PortSession, spec: KeyTypeSpec, label: string, id: Buffer) {
+  try {
+    return session.generateKeyPair(spec.generate, publicTemplate(spec, label, id), privateTemplate(spec, label, id));
+  } catch (e) {
+    if (spec !== KEY_TYPE_SPECS.ed25519 || !(e instanceof PortError) || !CURVE_REFUSALS.has(e.ckr)) throw e;
+    return session.generateKeyPair(spec.generate, { ...publicTemplate(spec, label, id), paramsEC: ED25519_NAME_DER }, privateTemplate(spec, label, id));
+  }
+}
+
+function differences(actual: PortAttributes, required: PortAttributes): string[] {
+  return Object.entries(required)
+    .filter(([k, v]) => actual[k as keyof PortAttributes] !== v)
+    .map(([k, v]) => `${k} is ${String(actual[k as keyof PortAttributes])}, not ${String(v)}`);
+}
+
+/** A CKA_ID no object on the token has yet. */
+function freshId(session: PortSession): Buffer {
+  for (;;) {
+    const id = randomBytes(16);
+    if (session.find({ id }).length === 0) return id;
+  }
+}
+
+/**
+ * Generate a key pair for `holder` on their token. `purpose`, when given (not ''), must agree with
+ * the profile's label for it. Refuses (RefusedError) when any object on the token has the label.
+ */
+export async function generateTokenKey(
+  profile: TokenProfile,
+  holder: string,
+  purpose: string,
+  type: TokenKeyType,
+  label: string,
+  pins: PinSource,
+  options: TokenOptions = {},
+): Promise<TokenKeyInfo> {
+  const entry = holderProfile(profile, holder);
+  const spec = Object.hasOwn(KEY_TYPE_SPECS, type) ? KEY_TYPE_SPECS[type] : undefined;
+  if (!spec) throw new UsageError(`unknown key type "${type}" (one of ${TOKEN_KEY_TYPES.join(', ')})`);
+  if (label === '' || Buffer.byteLength(label) > 64) throw new UsageError(`a key label is 1 to 64 bytes, got "${label}"`);
+  const profiled = purpose && Object.hasOwn(entry.keys, purpose) ? entry.keys[purpose] : undefined;
+  if (profiled !== undefined && profiled !== label) {
+    throw new UsageError(`token profile ${profile.path}: holders.${holder}.keys.${purpose} is "${profiled}", not "${label}"`);
+  }
+  const lease = acquireModule(profile.module, options.port);
+  try {
+    const slot = selectToken(lease.module, profile, entry);
+    const ctx: TokenContext = { module: profile.module, token: slot.token, key: label };
+    requireMechanisms(lease.module, slot, [spec.generate, spec.sign.type], `${type} keys`, ctx);
+    const pin = await pins.pinFor(entry, slot.token.label);
+    let session: PortSession;
+    try {
+      session = lease.module.openSession(slot.id, true);
+    } catch (e) {
+      throw tokenError(e, { ...ctx, during: 'opening a read-write session' });
+    }
+    try {
+      login(lease.module, slot, session, pin, ctx);
+      return generateOnSession(session, slot, spec, label, holder, { ...ctx, during: `generating key "${label}"` });
+    } finally {
+      endSession(session);
+    }
+  } finally {
+    lease.release();
+  }
+}
+
+function generateOnSession(session: PortSession, slot: PortSlot, spec: KeyTypeSpec, label: string, holder: string, ctx: TokenContext): TokenKeyInfo {
+  const tok = describeToken(slot.token);
+  let pair: { publicKey: PortObject; privateKey: PortObject };
+  let id: Buffer;
+  try {
+    // Labels are never reused (the Boulder ceremony tool does the same): a second key under one label
+    // would make "which key signs" ambiguous.
+    if (session.find({ label }).length > 0) {
+      throw new RefusedError(`${tok} already has an object labelled "${label}"; refusing to reuse a label`, 'E_LABEL_EXISTS');
+    }
+    id = freshId(session);
+    pair = generatePair(session, spec, label, id);
+  } catch (e) {
+    throw tokenError(e, ctx);
+  }
+  try {
+    const priv = session.getAttributes(pair.privateKey, Object.keys(REQUIRED_PRIVATE) as (keyof PortAttributes)[]);
+    const pub = session.getAttributes(pair.publicKey, Object.keys(REQUIRED_PUBLIC) as (keyof PortAttributes)[]);
+    const wrong = [...differences(priv, REQUIRED_PRIVATE).map((d) => `private ${d}`), ...differences(pub, REQUIRED_PUBLIC).map((d) => `public ${d}`)];
+    if (wrong.length) throw new TokenError('E_ATTRIBUTES_NOT_HONOURED', `${tok} did not honour the key attributes for "${label}" (${wrong.join('; ')}); the key was destroyed`);
+    const key = readPublicKey(session, pair.publicKey, holder, { ...ctx, key: label });
+    // A test signature, verified in software, proves the pair belongs together and the mechanism works.
+    const probe = randomBytes(32);
+    const sig = spec.toTufSignature(session.sign(spec.sign, pair.privateKey, spec.toBeSigned(probe)));
+    if (!key.verify(probe, sig)) throw new TokenError('E_BAD_TOKEN_SIGNATURE', `${tok}: a test signature by the new key "${label}" does not verify; the key was destroyed`);
+    return { key, label, id: id.toString('hex'), tokenLabel: slot.token.label, tokenSerial: slot.token.serial };
+  } catch (e) {
+    for (const o of [pair.privateKey, pair.publicKey]) {
+      try {
+        session.destroy(o);
+      } catch {
+        // Best effort: the error below says what went wrong.
+      }
+    }
+    throw tokenError(e, ctx);
+  }
+}
+
+/**
+ * The public key of a holder's key by label, without a PIN: public key objects are readable
+ * without login. For `key export`.
+ */
+export async function readTokenPublicKey(profile: TokenProfile, holder: string, label: string, options: TokenOptions = {}): Promise<TokenKeyInfo> {
+  const entry = holderProfile(profile, holder);
+  const lease = acquireModule(profile.module, options.port);
+  try {
+    const slot = selectToken(lease.module, profile, entry);
+    const ctx = { module: profile.module, token: slot.token, key: label };
+    const session = openReadOnly(lease.module, slot, ctx);
+    try {
+      let pubs: PortObject[];
+      try {
+        pubs = session.find({ class: CK.CKO_PUBLIC_KEY, label });
+      } catch (e) {
+        throw tokenError(e, { ...ctx, during: 'looking up the public key' });
+      }
+      if (pubs.length !== 1) {
+        throw new TokenError(pubs.length ? 'E_KEY_DUPLICATE' : 'E_KEY_NOT_FOUND', `${describeToken(slot.token)} has ${pubs.length} public keys labelled "${label}"; expected exactly one`);
+      }
+      const key = readPublicKey(session, pubs[0]!, holder, ctx);
+      const id = session.getAttributes(pubs[0]!, ['id']).id ?? Buffer.alloc(0);
+      return { key, label, id: id.toString('hex'), tokenLabel: slot.token.label, tokenSerial: slot.token.serial };
+    } finally {
+      endSession(session);
+    }
+  } finally {
+    lease.release();
+  }
+}
+
+function openReadOnly(module: PortModule, slot: PortSlot, ctx: TokenContext): PortSession {
+  try {
+    return module.openSession(slot.id, false);
+  } catch (e) {
+    throw tokenError(e, { ...ctx, during: 'opening a session' });
+  }
+}
+
+export interface ListedKey {
+  label: string;
+  id: string;
+  type: string;
+  /** The TUF keyid; includes the owner field when a profile names the token's holder. */
+  keyid?: string;
+  /** Why there is no keyid (a key type TUF does not use). */
+  problem?: string;
+}
+
+export interface ListedToken {
+  slotId: string;
+  slotDescription: string;
+  label: string;
+  serial: string;
+  model: string;
+  manufacturer: string;
+  initialized: boolean;
+  userPinInitialized: boolean;
+  /** From CKF_USER_PIN_COUNT_LOW / FINAL_TRY / LOCKED. */
+  pin: 'ok' | 'count-low' | 'final-try' | 'locked';
+  /** The holder whose profile entry names this token. */
+  holder?: string;
+  keys: ListedKey[];
+}
+
+export interface TokenListing {
+  module: string;
+  description: string;
+  tokens: ListedToken[];
+}
+
+function pinState(flags: number): ListedToken['pin'] {
+  if (flags & CK.CKF_USER_PIN_LOCKED) return 'locked';
+  if (flags & CK.CKF_USER_PIN_FINAL_TRY) return 'final-try';
+  if (flags & CK.CKF_USER_PIN_COUNT_LOW) return 'count-low';
+  return 'ok';
+}
+
+function listKeys(session: PortSession, owner: string | undefined): ListedKey[] {
+  const out: ListedKey[] = [];
+  for (const o of session.find({ class: CK.CKO_PUBLIC_KEY })) {
+    const base = session.getAttributes(o, ['label', 'id', 'keyType']);
+    const spec = specForKeyType(base.keyType);
+    const attrs = spec ? { ...base, ...session.getAttributes(o, spec.publicAttributes) } : base;
+    const item: ListedKey = { label: base.label ?? '', id: (base.id ?? Buffer.alloc(0)).toString('hex'), type: describeKeyType(attrs) };
+    try {
+      item.keyid = tufKeyFromAttributes(attrs, owner === undefined ? {} : { [OWNER_FIELD]: owner }, `key "${item.label}"`).keyid;
+    } catch (e) {
+      item.problem = (e as Error).message;
+    }
+    out.push(item);
+  }
+  return out.sort((a, b) => a.label.localeCompare(b.label));
+}
+
+/** Every slot with a token, and the public keys on each (no PIN needed). */
+export async function listTokens(modulePath: string, options: TokenOptions & { profile?: TokenProfile } = {}): Promise<TokenListing> {
+  const lease = acquireModule(modulePath, options.port);
+  try {
+    const module = lease.module;
+    let slots: PortSlot[];
+    try {
+      slots = module.slots();
+    } catch (e) {
+      throw tokenError(e, { module: modulePath, during: 'listing slots' });
+    }
+    const tokens: ListedToken[] = [];
+    for (const slot of slots) {
+      const flags = slot.token.flags;
+      const holder = holderOfSlot(options.profile, slot);
+      const t: ListedToken = {
+        slotId: slot.id,
+        slotDescription: slot.description,
+        label: slot.token.label,
+        serial: slot.token.serial,
+        model: slot.token.model,
+        manufacturer: slot.token.manufacturer,
+        initialized: Boolean(flags & CK.CKF_TOKEN_INITIALIZED),
+        userPinInitialized: Boolean(flags & CK.CKF_USER_PIN_INITIALIZED),
+        pin: pinState(flags),
+        keys: [],
+      };
+      if (holder !== undefined) t.holder = holder;
+      if (t.initialized) {
+        const ctx = { module: modulePath, token: slot.token };
+        const session = openReadOnly(module, slot, ctx);
+        try {
+          t.keys = listKeys(session, holder);
+        } catch (e) {
+          throw tokenError(e, { ...ctx, during: 'listing keys' });
+        } finally {
+          endSession(session);
+        }
+      }
+      tokens.push(t);
+    }
+    return { module: modulePath, description: module.description, tokens };
+  } finally {
+    lease.release();
+  }
+}
