@@ -12,6 +12,8 @@ import { MAX_REQUEST_BYTES, RequestRejected, parseRequest, type DelegationReques
 export interface Rejection {
   reason: RejectionCode;
   message: string;
+  /** The project the file asks for, when it could be read that far. */
+  project?: string;
 }
 
 export interface RequestFile {
@@ -69,7 +71,8 @@ export function readRequestFile(dir: string, file: string, now: Date): RequestFi
     result.sha256 = sha256Hex(bytes);
     result.request = parseRequest(bytes, { now });
   } catch (e) {
-    if (e instanceof RequestRejected || e instanceof Refused) result.rejection = { reason: e.reason, message: e.message };
+    if (e instanceof RequestRejected) result.rejection = { reason: e.reason, message: e.message, ...(e.project ? { project: e.project } : {}) };
+    else if (e instanceof Refused) result.rejection = { reason: e.reason, message: e.message };
     else if (e instanceof CeremonyError) result.rejection = { reason: 'bad-format', message: e.message };
     else {
       const code = (e as NodeJS.ErrnoException)?.code;

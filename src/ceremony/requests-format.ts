@@ -57,6 +57,8 @@ export type RejectionCode =
   | 'online-keys-differ';
 
 export class RequestRejected extends CeremonyError {
+  /** The project's normal name, when the file got that far: the report names it. */
+  project?: string;
   constructor(readonly reason: RejectionCode, message: string) {
     super(`E_REQUEST_${reason.toUpperCase().replaceAll('-', '_')}`, reason.endsWith('proof') ? 'verification' : 'usage', message);
   }
@@ -184,6 +186,15 @@ export function parseRequest(bytes: Uint8Array, options: ReadRequestOptions): De
   }
   const projectAsWritten = as('bad-name', () => r.string('project'));
   const project = as('bad-name', () => checkProjectName(projectAsWritten, r.at('project')));
+  try {
+    return readValidRequest(envelope, r, projectAsWritten, project, options);
+  } catch (e) {
+    if (e instanceof RequestRejected) e.project = project;
+    throw e;
+  }
+}
+
+function readValidRequest(envelope: FieldReader, r: FieldReader, projectAsWritten: string, project: string, options: ReadRequestOptions): DelegationRequest {
   const keys = readKeys(r);
   const threshold = as('bad-threshold', () => r.integer('threshold', 1));
   if (threshold > keys.length) reject('bad-threshold', `signed.threshold: ${threshold} is more than the ${keys.length} keys listed`);
@@ -203,7 +214,7 @@ export function parseRequest(bytes: Uint8Array, options: ReadRequestOptions): De
   const signatures = readSignatures(envelope);
   const unknownTop = Object.keys(envelope.rest());
   if (unknownTop.length > 0) reject('bad-format', `${unknownTop[0]}: unknown field next to "signed" and "signatures"`);
-  checkProofs(keys, signatures, requestPayload(r.obj));
+  checkProofs(keys, signatures, as('bad-format', () => requestPayload(r.obj)));
   // Time last, so that "expired" is only said of an authentic request.
   if (expires.getTime() <= options.now.getTime()) reject('expired', `expired at ${formatExpires(expires)}; ask the developer for a new request`);
   if (created.getTime() > options.now.getTime() + CREATED_SKEW_SECONDS * 1000) {

@@ -1,0 +1,39 @@
+/**
+ * Python package (project) names. PEP 480 names each project's delegated role after the project,
+ * so two spellings of one project must map to one role: names are compared in the normal form of
+ * PEP 503 ("lowercase, runs of `-`, `_` and `.` become one `-`"). Pure; no I/O.
+ */
+import { FormatError } from './errors.js';
+
+/** Core metadata's valid name (PEP 508 "Names"): ASCII letters and digits, `.`, `_`, `-` inside. */
+const VALID_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;
+
+/**
+ * Longest name accepted. PEP 508 sets no limit, but the role file `N.<name>.json` must fit in a
+ * file name (255 bytes on common file systems) with room for a version number.
+ */
+export const MAX_PROJECT_NAME_LENGTH = 200;
+
+/** PEP 503 normalization: `re.sub(r"[-_.]+", "-", name).lower()`. */
+export function normalizeProjectName(name: string): string {
+  return name.replace(/[-_.]+/g, '-').toLowerCase();
+}
+
+/** Whether `name` is already in PEP 503 normal form. */
+export function isNormalizedProjectName(name: string): boolean {
+  return normalizeProjectName(name) === name;
+}
+
+/**
+ * Check a project name as written and return its normal form. Refuses (FormatError naming
+ * `field`) anything that is not a valid PEP 508 name, so that a normalized name only holds
+ * `a-z`, `0-9` and single inner `-`: no character that means something in a TUF path pattern.
+ */
+export function checkProjectName(name: string, field = 'project'): string {
+  if (name.length === 0) throw new FormatError(field, 'the project name is empty');
+  if (name.length > MAX_PROJECT_NAME_LENGTH) throw new FormatError(field, `the project name is longer than ${MAX_PROJECT_NAME_LENGTH} characters`);
+  if (!VALID_NAME.test(name)) {
+    throw new FormatError(field, `"${name}" is not a valid project name (PEP 508: ASCII letters, digits, ".", "_" and "-", starting and ending with a letter or digit)`);
+  }
+  return normalizeProjectName(name);
+}
