@@ -391,6 +391,11 @@ export class SigningEvent {
     return this.base.map(({ role, version, metadata }) => ({ role, version, metadata }));
   }
 
+  /** file name → SHA-256 of its bytes now (signatures included), for the transcript. */
+  fileDigests(): Record<string, string> {
+    return Object.fromEntries(this.eventRoles.map((r) => [r.file, sha256Hex(r.metadata.toBytes())]));
+  }
+
   /** Every key that may sign some role of this event, by keyid. */
   authorizedKeys(): Map<string, Key> {
     const out = new Map<string, Key>();

@@ -4,39 +4,23 @@
  * instead of replacing), and the folder is fsynced so the name survives a power cut.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { RefusedError, UsageError } from '../tuf/errors.js';
+import { fsyncDir, writeNewFile as writeExclusive } from '../bundle/durable-files.js';
 
 function tempNameFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
-function writeAndSync(path: string, bytes: Uint8Array): void {
-  const fd = openSync(path, 'wx', 0o644);
-  try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-export function fsyncFolder(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
+/** fsync a folder so a new or renamed entry survives a power cut. */
+export const fsyncFolder = fsyncDir;
 
 /** Create `path` with `bytes`; RefusedError when it exists. The file appears whole or not at all. */
 export function writeNewFile(path: string, bytes: Uint8Array): void {
   const temp = tempNameFor(path);
   try {
-    writeAndSync(temp, bytes);
+    writeExclusive(temp, bytes);
     linkSync(temp, path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -60,7 +44,7 @@ export function writeNewFile(path: string, bytes: Uint8Array): void {
 export function replaceWorkingFile(path: string, bytes: Uint8Array): void {
   const temp = tempNameFor(path);
   try {
-    writeAndSync(temp, bytes);
+    writeExclusive(temp, bytes);
     renameSync(temp, path);
   } catch (e) {
     try {

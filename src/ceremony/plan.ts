@@ -19,7 +19,7 @@ export const OFFLINE_ROLES = ['root', 'targets', 'claimed'] as const;
 export type OfflineRole = (typeof OFFLINE_ROLES)[number];
 export const ONLINE_ROLES = ['snapshot', 'timestamp', 'recently-claimed', 'unclaimed'] as const;
 export type OnlineRole = (typeof ONLINE_ROLES)[number];
-export const KEY_TYPES = ['ed25519', 'ecdsa-p256', 'rsa-3072', 'rsa-4096'] as const;
+export const KEY_TYPES = ['ed25519', 'ecdsa-p256', 'rsa-3072'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
 /** Bins of a sharded claimed role are named `claimed-bins-<hex>` (TAP 15 succinct roles). */
 export const CLAIMED_BIN_PREFIX = 'claimed-bins';

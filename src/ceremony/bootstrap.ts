@@ -1,0 +1,183 @@
+/**
+ * `init`: the bootstrap ceremony. From a reviewed plan, generate (or import) each admin's keys,
+ * then write root v1, targets v1 and an empty claimed v1 as one signing event (PEP 480: targets
+ * delegates to claimed, recently-claimed and unclaimed, in that order). Nothing is signed here:
+ * the admins sign the event with `event sign`.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { RefusedError } from '../tuf/errors.js';
+import type { Key } from '../tuf/key.js';
+import { Metadata, Root, Targets } from '../tuf/metadata.js';
+import { DelegatedRole, Delegations, Role, SuccinctRoles } from '../tuf/roles.js';
+import { addSeconds } from '../tuf/time.js';
+import { SigningEvent } from './event.js';
+import { OWNER_FIELD } from './holders.js';
+import { checkDistinctKeys, holdersOf, loadPlan, OFFLINE_ROLES, topLevelDelegationPaths, type CeremonyPlan, type LoadedPlan, type OfflineRole, type OnlineRole } from './plan.js';
+import { Repository } from './repository.js';
+import type { SignerProvider } from './signer-provider.js';
+import { appendTranscript, type TranscriptToken } from './transcript.js';
+
+export const BOOTSTRAP_EVENT_DIR = 'events/bootstrap';
+
+export interface BootstrapMetadata {
+  root: Metadata<Root>;
+  targets: Metadata<Targets>;
+  claimed: Metadata<Targets>;
+}
+
+/** `${admin}/${role}` → the admin's key for the role, owner field set. */
+export type AdminKeys = Map<string, Key>;
+
+function keysOf(plan: CeremonyPlan, adminKeys: AdminKeys, role: OfflineRole): Key[] {
+  return holdersOf(plan, role).map((a) => adminKeys.get(`${a.name}/${role}`)!);
+}
+
+function keyTable(keys: Key[]): Map<string, Key> {
+  return new Map(keys.map((k) => [k.keyid, k]));
+}
+
+/** Root v1, targets v1 and claimed v1, unsigned, from the plan and the keys. */
+export function buildBootstrapMetadata(plan: CeremonyPlan, adminKeys: AdminKeys, onlineKeys: Record<OnlineRole, Key>, now: Date): BootstrapMetadata {
+  const rootKeys = keysOf(plan, adminKeys, 'root');
+  const targetsKeys = keysOf(plan, adminKeys, 'targets');
+  const claimedKeys = keysOf(plan, adminKeys, 'claimed');
+  const ids = (keys: Key[]) => keys.map((k) => k.keyid);
+  const expires = (role: OfflineRole) => addSeconds(now, plan.roles[role].expiresSeconds);
+
+  const root = new Metadata(
+    new Root({
+      version: 1,
+      expires: expires('root'),
+      consistentSnapshot: true,
+      keys: keyTable([...rootKeys, ...targetsKeys, onlineKeys.snapshot, onlineKeys.timestamp]),
+      roles: {
+        root: new Role(ids(rootKeys), plan.roles.root.threshold),
+        targets: new Role(ids(targetsKeys), plan.roles.targets.threshold),
+        snapshot: new Role([onlineKeys.snapshot.keyid], 1),
+        timestamp: new Role([onlineKeys.timestamp.keyid], 1),
+      },
+    }),
+  );
+
+  // PEP 480: claimed first, then recently-claimed, then unclaimed. None terminating at this level,
+  // so a project not (yet) in claimed falls through to the online roles; the project delegations
+  // inside claimed are terminating (REFERENCE.md section 1). Paths: every project's paths.
+  const paths = topLevelDelegationPaths(plan);
+  const rc = onlineKeys['recently-claimed'];
+  const uc = onlineKeys.unclaimed;
+  const targets = new Metadata(
+    new Targets({
+      version: 1,
+      expires: expires('targets'),
+      delegations: new Delegations(
+        keyTable([...claimedKeys, rc, uc]),
+        [
+          new DelegatedRole('claimed', ids(claimedKeys), plan.roles.claimed.threshold, false, [...paths], undefined),
+          new DelegatedRole('recently-claimed', [rc.keyid], 1, false, [...paths], undefined),
+          new DelegatedRole('unclaimed', [uc.keyid], 1, false, [...paths], undefined),
+        ],
+        undefined,
+      ),
+    }),
+  );
+
+  // Claimed v1 delegates no project yet. Sharded: its succinct bins are signed by the claimed keys.
+  const bins = plan.roles.claimed.bins;
+  const claimed = new Metadata(
+    new Targets({
+      version: 1,
+      expires: expires('claimed'),
+      delegations: bins ? new Delegations(keyTable(claimedKeys), undefined, new SuccinctRoles(ids(claimedKeys), plan.roles.claimed.threshold, bins.bitLength, bins.namePrefix)) : undefined,
+    }),
+  );
+  return { root, targets, claimed };
+}
+
+export interface InitOptions {
+  planPath: string;
+  repoDir: string;
+  /** Where the bootstrap signing event goes; default `<repo>/events/bootstrap`. */
+  eventDir?: string;
+  provider: SignerProvider;
+  now?: Date;
+  log: (text: string) => void;
+}
+
+export interface InitResult {
+  repo: Repository;
+  event: SigningEvent;
+  plan: LoadedPlan;
+  adminKeys: AdminKeys;
+  warnings: string[];
+}
+
+function refuseExisting(dir: string, what: string): void {
+  if (existsSync(dir) && readdirSync(dir).length > 0) throw new RefusedError(`${what} ${dir} exists and is not empty; init never overwrites`, 'E_EXISTS');
+}
+
+export async function initRepository(o: InitOptions): Promise<InitResult> {
+  const now = o.now ?? new Date();
+  // The whole plan and every key file are checked before any token is touched (boulder's rule).
+  const loaded = loadPlan(o.planPath);
+  const { plan } = loaded;
+  const repoDir = resolve(o.repoDir);
+  const eventDir = resolve(o.eventDir ?? join(repoDir, BOOTSTRAP_EVENT_DIR));
+  refuseExisting(repoDir, 'the repository folder');
+  if (existsSync(eventDir)) throw new RefusedError(`the event folder ${eventDir} exists already`, 'E_EXISTS');
+  for (const w of loaded.warnings) o.log(`warning: ${w}`);
+
+  const adminKeys: AdminKeys = new Map(loaded.importedKeys);
+  const tokens = new Map<string, TranscriptToken>();
+  for (const admin of plan.admins) {
+    for (const role of OFFLINE_ROLES) {
+      const spec = admin.keys[role];
+      if (spec?.source !== 'generate') continue;
+      o.log(`generating ${admin.name}'s ${role} key (${spec.type}) on their token…`);
+      const g = await o.provider.generate(admin.name, role, spec.type);
+      const key = g.key.unrecognized[OWNER_FIELD] === admin.name ? g.key : g.key.withCustomFields({ [OWNER_FIELD]: admin.name });
+      adminKeys.set(`${admin.name}/${role}`, key);
+      const t = tokens.get(admin.name) ?? { holder: admin.name, serial: g.serial, keyids: [] };
+      t.keyids.push(key.keyid);
+      tokens.set(admin.name, t);
+      o.log(`  ${admin.name} ${role}: keyid ${key.keyid}`);
+    }
+  }
+  // No key twice, across admins and roles (issue 4 guard rail), now that generated keys are known.
+  checkDistinctKeys(loaded.onlineKeys, adminKeys);
+
+  const md = buildBootstrapMetadata(plan, adminKeys, loaded.onlineKeys, now);
+  const repo = Repository.create(repoDir, loaded.bytes);
+  appendTranscript(repo.dir, {
+    step: 'init',
+    inputs: {
+      'plan.json': loaded.sha256,
+      // A keyid is the SHA-256 of the canonical key object (REFERENCE.md section 3).
+      ...Object.fromEntries(Object.entries(loaded.onlineKeys).map(([role, k]) => [`online key ${role}`, k.keyid])),
+    },
+    outputs: Object.fromEntries([...adminKeys].map(([where, k]) => [`public key ${where}`, k.keyid])),
+    tokens: [...tokens.values()],
+    details: {
+      repository: plan.repository,
+      warnings: loaded.warnings,
+    },
+  });
+  const event = SigningEvent.create(eventDir, {
+    kind: 'bootstrap',
+    description: `Bootstrap of ${plan.repository}: root v1 (${plan.roles.root.threshold} of ${holdersOf(plan, 'root').length}), targets v1 delegating to claimed, recently-claimed and unclaimed, and an empty claimed v1`,
+    repository: plan.repository,
+    roles: [
+      { role: 'root', metadata: md.root },
+      { role: 'targets', metadata: md.targets },
+      { role: 'claimed', metadata: md.claimed, delegatedBy: 'targets' },
+    ],
+    created: now,
+  });
+  appendTranscript(repo.dir, {
+    step: 'event-create',
+    inputs: { 'plan.json': loaded.sha256 },
+    outputs: { 'event.json': event.id, ...Object.fromEntries(event.roles().map((r) => [`${r.file} payload`, r.payloadSha256])) },
+    details: { event: event.dir, kind: event.kind },
+  });
+  return { repo, event, plan: loaded, adminKeys, warnings: loaded.warnings };
+}

@@ -1,0 +1,120 @@
+/**
+ * `event finalize`: write a fully signed event into the repository state, but only after checking
+ * it again the way a client would, against the repository's own metadata rather than anything the
+ * event carries (tuf-on-ci: "trust only your local tool"):
+ *
+ *  1. every threshold of the event is met;
+ *  2. each role is exactly one version after the repository's current one (REFERENCE.md section 2);
+ *  3. a new root is signed by a threshold of the previous root's keys and of its own
+ *     (verifyRootUpdate, TUF spec 5.3.4-5.3.5); every other role by a threshold of the keys its
+ *     delegator names — the delegator from the event when it is signed in it, else the repository's;
+ *  4. the repository with the event's files added verifies from the first root (verifyRepository,
+ *     TUF spec section 5);
+ *  5. only then each N.<role>.json is written, root first; none may exist already.
+ */
+import { existsSync } from 'node:fs';
+import { sha256Hex } from '../tuf/digest.js';
+import { RefusedError, VerificationError } from '../tuf/errors.js';
+import type { Metadata, Root, Targets } from '../tuf/metadata.js';
+import { firstProblem, roleFileName, verifyRepository, type MetadataSource, type RepositoryReport } from '../tuf/repository-verifier.js';
+import { formatExpires } from '../tuf/time.js';
+import { describeResult, verifyRole, verifyRootUpdate, verifyWithRoot, type VerificationResult } from '../tuf/verification.js';
+import type { SigningEvent } from './event.js';
+import type { Repository } from './repository.js';
+import { appendTranscript } from './transcript.js';
+
+export interface FinalizeResult {
+  written: Array<{ role: string; version: number; path: string; sha256: string }>;
+  report: RepositoryReport;
+}
+
+function requireVerified(res: VerificationResult, what: string): void {
+  if (!res.verified) throw new VerificationError(`${what}: ${describeResult(res)}; not finalized`, 'E_THRESHOLD');
+}
+
+/** The repository's metadata folder with the event's files laid over it. */
+function combinedSource(repo: Repository, event: SigningEvent): MetadataSource {
+  const extra = new Map<string, Buffer>(event.roles().map((r) => [roleFileName(r.role, r.version), r.metadata.toBytes()]));
+  const onDisk = new Map<string, () => Buffer>();
+  for (const role of repo.roles()) for (const v of repo.versions(role)) onDisk.set(roleFileName(role, v), () => repo.readBytes(role, v));
+  return {
+    names: () => [...new Set([...onDisk.keys(), ...extra.keys()])].sort(),
+    read: (name) => extra.get(name) ?? onDisk.get(name)!(),
+  };
+}
+
+/** Check an event against the repository as a client would; returns the verifier's report. */
+export function checkEventAgainstRepository(repo: Repository, event: SigningEvent, at: Date): RepositoryReport {
+  const status = event.status();
+  if (!status.complete) {
+    const open = status.roles.flatMap((r) => r.thresholds.filter((t) => !t.met).map((t) => `${r.role} v${r.version} needs ${t.need} more of ${t.label}`));
+    throw new RefusedError(`not every threshold is met: ${open.join('; ')}; missing: ${status.missingHolders.join(', ')}`, 'E_INCOMPLETE');
+  }
+  if (event.repository !== repo.plan().repository) throw new RefusedError(`the event is for repository "${event.repository}", this is "${repo.plan().repository}"`, 'E_WRONG_REPOSITORY');
+  const inEvent = new Map(event.roles().map((r) => [r.role, r.metadata]));
+  const currentOf = <T extends Root | Targets>(role: string): Metadata<T> | undefined =>
+    (inEvent.get(role) as Metadata<T> | undefined) ?? (repo.currentVersion(role) !== undefined ? repo.current<T>(role) : undefined);
+
+  for (const r of event.roles()) {
+    const current = repo.currentVersion(r.role);
+    if ((current ?? 0) + 1 !== r.version) {
+      throw new RefusedError(`${r.role} v${r.version} does not follow the repository's ${current === undefined ? 'state (no version yet)' : `v${current}`}`, 'E_VERSION');
+    }
+    if (existsSync(repo.path(r.role, r.version))) throw new RefusedError(`${r.role} v${r.version} exists already in ${repo.metadataDir}; it is never overwritten`, 'E_EXISTS');
+    if (r.metadata.signed.isExpired(at)) throw new VerificationError(`${r.role} v${r.version} expired at ${formatExpires(r.metadata.signed.expires)}`, 'E_EXPIRED');
+    if (r.role === 'root') {
+      const md = r.metadata as Metadata<Root>;
+      if (current === undefined) requireVerified(verifyWithRoot(md.signed, 'root', md), 'root v1 by its own root keys');
+      else {
+        const res = verifyRootUpdate(repo.current<Root>('root').signed, md);
+        requireVerified(res.previous, `root v${r.version} by the root keys of v${current}`);
+        requireVerified(res.current, `root v${r.version} by its own root keys`);
+      }
+      continue;
+    }
+    const delegator = r.delegatedBy!;
+    const by = currentOf<Root | Targets>(delegator);
+    if (!by) throw new VerificationError(`${r.role} is delegated by ${delegator}, which the repository does not hold`, 'E_NO_DELEGATOR');
+    if (r.role === 'targets') {
+      requireVerified(verifyWithRoot(by.signed as Root, 'targets', r.metadata), `targets v${r.version} by the targets keys of root v${by.signed.version}`);
+      continue;
+    }
+    const delegations = (by.signed as Targets).delegations;
+    const auth = delegations?.roleKeys(r.role);
+    if (!delegations || !auth) throw new VerificationError(`${delegator} v${by.signed.version} does not delegate ${r.role}`, 'E_NO_DELEGATOR');
+    requireVerified(verifyRole(r.metadata, r.role, auth, (k) => delegations.keys.get(k)), `${r.role} v${r.version} by the keys ${delegator} v${by.signed.version} delegates it to`);
+  }
+
+  // As a client: from the first root the repository (or this event) holds, through every root.
+  const source = combinedSource(repo, event);
+  const firstRoot = repo.rootVersions()[0];
+  const trustedBytes = firstRoot !== undefined ? repo.readBytes('root', firstRoot) : event.role('root').metadata.toBytes();
+  const trustedName = roleFileName('root', firstRoot ?? 1);
+  const report = verifyRepository(trustedBytes, trustedName, source, { at });
+  if (!report.ok) throw new VerificationError(`the repository with this event does not verify as a client would: ${firstProblem(report)}`, 'E_CLIENT_VERIFY');
+  return report;
+}
+
+export function finalizeEvent(repo: Repository, event: SigningEvent, options: { at?: Date; operator?: string } = {}): FinalizeResult {
+  const at = options.at ?? new Date();
+  const report = checkEventAgainstRepository(repo, event, at);
+  const written: FinalizeResult['written'] = [];
+  for (const r of event.roles()) {
+    const path = repo.writeVersion(r.role, r.metadata);
+    written.push({ role: r.role, version: r.version, path, sha256: sha256Hex(r.metadata.toBytes()) });
+  }
+  const status = event.status();
+  appendTranscript(repo.dir, {
+    step: 'event-finalize',
+    operator: options.operator,
+    inputs: { 'event.json': event.id },
+    outputs: Object.fromEntries(written.map((w) => [roleFileName(w.role, w.version), w.sha256])),
+    details: {
+      event: event.dir,
+      kind: event.kind,
+      signatures: status.roles.map((r) => ({ role: r.role, version: r.version, thresholds: r.thresholds.map((t) => ({ label: t.label, threshold: t.threshold, signed: t.signed.map((s) => s.holder ?? s.keyid) })) })),
+      verified_at: report.at,
+    },
+  });
+  return { written, report };
+}

@@ -1,0 +1,185 @@
+/**
+ * `event sign`: an admin signs every role of a signing event that their key is authorized for,
+ * after seeing the summary and confirming the exact payload digest, before any PIN is asked
+ * (DESIGN.md part 3; the IANA KSK ceremony's exact "yes"). Several admins can sign in turn at one
+ * machine: "insert the token of admin-b", then a check that the token holds admin-b's key.
+ */
+import { fingerprintWords } from '../tuf/fingerprint-words.js';
+import { RefusedError, TokenError, UsageError } from '../tuf/errors.js';
+import type { Key } from '../tuf/key.js';
+import { Metadata } from '../tuf/metadata.js';
+import type { EventRole, EventStatus, SigningEvent } from './event.js';
+import { describeKey, ownerOf } from './holders.js';
+import type { CeremonyPrompter } from './prompts.js';
+import type { Repository } from './repository.js';
+import { purposeForRole, type HolderKeys, type KeyPurpose, type SignerProvider } from './signer-provider.js';
+import { appendTranscript } from './transcript.js';
+
+export interface SignRequest {
+  event: SigningEvent;
+  holders: string[];
+  provider: SignerProvider;
+  /** Non-interactive confirmation: the full payload SHA-256 of every role to be signed. */
+  confirm?: string[];
+  /** Asks each admin to type the digest; needed when `confirm` is not given. */
+  prompter?: CeremonyPrompter;
+  /** Progress and instructions for people (stderr). */
+  log: (text: string) => void;
+  /** When given, each admin's signing is recorded in this repository's transcript. */
+  repo?: Repository;
+}
+
+export interface SignedEntry {
+  holder: string;
+  role: string;
+  version: number;
+  keyid: string;
+  serial: string;
+}
+
+export interface SignResult {
+  signed: SignedEntry[];
+  status: EventStatus;
+}
+
+interface Task {
+  role: EventRole;
+  keyid: string;
+  key: Key;
+  purpose: KeyPurpose;
+}
+
+/** The keys of `holder` that may still sign some role of the event. */
+function tasksFor(event: SigningEvent, holder: string): { todo: Task[]; done: Task[] } {
+  const todo: Task[] = [];
+  const done: Task[] = [];
+  for (const role of event.roles()) {
+    const seen = new Set<string>();
+    for (const a of role.thresholds) {
+      for (const [keyid, key] of a.keys) {
+        if (ownerOf(key) !== holder || seen.has(keyid)) continue;
+        seen.add(keyid);
+        // A root rotation: the same person may sign as an old and as a new root key.
+        const t = { role, keyid, key, purpose: purposeForRole(role.role) };
+        (role.metadata.signatures.has(keyid) ? done : todo).push(t);
+      }
+    }
+  }
+  return { todo, done };
+}
+
+function shortDigest(hex: string): string {
+  return hex.slice(0, 8);
+}
+
+/** Non-interactive: every role to be signed must be named by its full payload digest, and nothing else. */
+function checkGivenConfirmation(confirm: string[], roles: EventRole[], event: SigningEvent): void {
+  const given = new Set(confirm.map((c) => c.trim().toLowerCase()).filter(Boolean));
+  const known = new Set(event.roles().map((r) => r.payloadSha256));
+  for (const g of given) {
+    if (!known.has(g)) throw new RefusedError(`--confirm ${g} is not the payload SHA-256 of any role in this event; nothing was signed`, 'E_CONFIRMATION');
+  }
+  for (const r of roles) {
+    if (!given.has(r.payloadSha256)) throw new RefusedError(`${r.role} v${r.version} was not confirmed: pass --confirm ${r.payloadSha256} after checking it; nothing was signed`, 'E_CONFIRMATION');
+  }
+}
+
+async function confirmInteractively(prompter: CeremonyPrompter, holder: string, roles: EventRole[]): Promise<void> {
+  for (const r of roles) {
+    const words = fingerprintWords(r.payloadSha256);
+    const ok = await prompter.confirmExact(
+      `${holder}: to sign ${r.role} v${r.version}, type the first 8 hex characters of its payload SHA-256 shown above (${'·'.repeat(8)}), or its words`,
+      [shortDigest(r.payloadSha256), words.join(' '), words.join(' ').toLowerCase()],
+    );
+    if (!ok) throw new RefusedError(`${holder} did not confirm ${r.role} v${r.version} (payload ${r.payloadSha256}); nothing more was signed`, 'E_CONFIRMATION');
+  }
+}
+
+/**
+ * Before any signature: the token opened for `holder` must hold the holder's own keys. A token of
+ * another admin is named as such (issue 4: "check that the inserted token holds B's key").
+ */
+async function checkTokenIdentity(session: HolderKeys, holder: string, tasks: Task[], event: SigningEvent): Promise<Map<KeyPurpose, Key>> {
+  const found = new Map<KeyPurpose, Key>();
+  const everyKey = [...event.authorizedKeys().entries()];
+  for (const purpose of new Set(tasks.map((t) => t.purpose))) {
+    const onToken = await session.publicKey(purpose);
+    if (!onToken) throw new TokenError('E_KEY_MISSING', `the token opened for ${holder} (serial ${session.serial}) holds no ${purpose} key; is it ${holder}'s token?`);
+    const mine = tasks.filter((t) => t.purpose === purpose).some((t) => t.key.sameMaterial(onToken));
+    if (!mine) {
+      const other = everyKey.find(([, k]) => k.sameMaterial(onToken));
+      const owner = other ? ownerOf(other[1]) : undefined;
+      if (owner && owner !== holder) {
+        throw new TokenError('E_WRONG_TOKEN', `the token opened for ${holder} (serial ${session.serial}) holds ${owner}'s ${purpose} key ${describeKey(other![0], other![1])}, not ${holder}'s: insert ${holder}'s token`);
+      }
+      throw new TokenError('E_WRONG_TOKEN', `the token opened for ${holder} (serial ${session.serial}) holds a ${purpose} key that is not ${holder}'s key in this event`);
+    }
+    found.set(purpose, onToken);
+  }
+  return found;
+}
+
+export async function signEvent(req: SignRequest): Promise<SignResult> {
+  const { event, holders, provider, log } = req;
+  if (holders.length === 0) throw new UsageError('name at least one holder');
+  if (new Set(holders).size !== holders.length) throw new UsageError(`a holder is named twice in ${holders.join(',')}`);
+  // Plan everything before any token or PIN: who signs what, and whether it was confirmed.
+  const plans = holders.map((holder) => {
+    const { todo, done } = tasksFor(event, holder);
+    if (todo.length === 0 && done.length === 0) {
+      throw new RefusedError(`${holder} holds no key that signs any role of this event`, 'E_NOT_A_SIGNER');
+    }
+    if (todo.length === 0) {
+      throw new RefusedError(`${holder} has already signed every role of this event they can sign (${done.map((t) => `${t.role.role} v${t.role.version}`).join(', ')}); the same key never signs twice`, 'E_ALREADY_SIGNED');
+    }
+    return { holder, todo, done };
+  });
+  const rolesToSign = [...new Set(plans.flatMap((p) => p.todo.map((t) => t.role)))];
+  if (req.confirm) checkGivenConfirmation(req.confirm, rolesToSign, event);
+  else if (!req.prompter) throw new UsageError('confirm the payload digests: run at a terminal, or pass --confirm <payload sha256> for every role');
+
+  const signed: SignedEntry[] = [];
+  for (const [i, plan] of plans.entries()) {
+    const { holder, todo } = plan;
+    if (plans.length > 1) {
+      const msg = `Insert the token of ${holder}${i > 0 ? ` (remove the token of ${plans[i - 1]!.holder})` : ''}, then press Enter.`;
+      if (req.prompter) await req.prompter.waitForEnter(msg);
+      else log(msg);
+    }
+    const myRoles = [...new Set(todo.map((t) => t.role))];
+    if (!req.confirm) await confirmInteractively(req.prompter!, holder, myRoles);
+    const session = await provider.open(holder);
+    const mine: SignedEntry[] = [];
+    try {
+      const onToken = await checkTokenIdentity(session, holder, todo, event);
+      for (const t of todo) {
+        if (!t.key.sameMaterial(onToken.get(t.purpose)!)) {
+          log(`  ${holder}: ${t.role.role} v${t.role.version} also lists ${describeKey(t.keyid, t.key)}, which is not on this token; skipped`);
+          continue;
+        }
+        const tokenSigner = await session.signerFor(t.purpose, t.key);
+        // Sign under the event's key (keyid with owner field) and verify at once (REFERENCE.md section 3).
+        const copy = Metadata.fromBytes(t.role.metadata.toBytes(), t.role.file);
+        const sig = await copy.sign({ key: t.key, description: `${holder}'s ${t.purpose} key`, sign: (p) => tokenSigner.sign(p) }, 'append');
+        event.addSignatures(t.role.role, [sig]);
+        mine.push({ holder, role: t.role.role, version: t.role.version, keyid: t.keyid, serial: session.serial });
+        log(`  signed ${t.role.role} v${t.role.version} as ${describeKey(t.keyid, t.key)}; signature verified`);
+      }
+    } finally {
+      await session.close();
+    }
+    signed.push(...mine);
+    if (req.repo && mine.length > 0) {
+      appendTranscript(req.repo.dir, {
+        step: 'event-sign',
+        operator: holder,
+        confirmation: req.confirm ? `--confirm ${myRoles.map((r) => r.payloadSha256).join(',')}` : `typed the payload digests of ${myRoles.map((r) => `${r.role} v${r.version}`).join(', ')}`,
+        inputs: { 'event.json': event.id, ...Object.fromEntries(myRoles.map((r) => [`${r.file} payload`, r.payloadSha256])) },
+        outputs: event.fileDigests(),
+        tokens: [{ holder, serial: session.serial, keyids: mine.map((m) => m.keyid) }],
+        details: { event: event.dir, kind: event.kind },
+      });
+    }
+  }
+  return { signed, status: event.status() };
+}

@@ -1,0 +1,75 @@
+/**
+ * How the ceremony reaches an admin's keys, whatever holds them: a PKCS#11 token (token-provider.ts)
+ * or, for developers and unit tests, software keys. Small on purpose, like boulder's PKCS#11
+ * interface: the ceremony logic never sees a module, a slot or a PIN.
+ */
+import type { Key } from '../tuf/key.js';
+import type { Signer } from '../tuf/signer.js';
+import { TokenError } from '../tuf/errors.js';
+import type { KeyType, OfflineRole } from './plan.js';
+
+/** What an admin's key is for; a token holds at most one key per purpose. */
+export type KeyPurpose = OfflineRole;
+
+export interface HolderKeys {
+  readonly holder: string;
+  /** The token's serial number (recorded in the transcript), or "software". */
+  readonly serial: string;
+  /** The public key the token holds for a purpose, or undefined when it holds none. */
+  publicKey(purpose: KeyPurpose): Promise<Key | undefined>;
+  /** A signer whose public key must equal `expected` (TokenError otherwise). Logs in when needed. */
+  signerFor(purpose: KeyPurpose, expected: Key): Promise<Signer>;
+  close(): Promise<void>;
+}
+
+export interface GeneratedKey {
+  /** The TUF public key, without the owner field. */
+  key: Key;
+  serial: string;
+  label?: string;
+}
+
+export interface SignerProvider {
+  /** Open the holder's token (or key store). */
+  open(holder: string): Promise<HolderKeys>;
+  /** Generate a non-extractable key for `purpose` on the holder's token. */
+  generate(holder: string, purpose: KeyPurpose, type: KeyType): Promise<GeneratedKey>;
+}
+
+/** The purpose of a key that signs `role`: root keys, targets keys, and claimed keys for the rest. */
+export function purposeForRole(role: string): KeyPurpose {
+  return role === 'root' ? 'root' : role === 'targets' ? 'targets' : 'claimed';
+}
+
+/** Software keys by holder and purpose, for tests of the ceremony logic and developer tooling. */
+export class SoftwareProvider implements SignerProvider {
+  private readonly keys = new Map<string, Signer>();
+  constructor(private readonly make: (holder: string, purpose: KeyPurpose, type: KeyType) => Signer) {}
+
+  add(holder: string, purpose: KeyPurpose, signer: Signer): void {
+    this.keys.set(`${holder}/${purpose}`, signer);
+  }
+
+  async generate(holder: string, purpose: KeyPurpose, type: KeyType): Promise<GeneratedKey> {
+    const signer = this.make(holder, purpose, type);
+    this.add(holder, purpose, signer);
+    return { key: signer.key, serial: 'software' };
+  }
+
+  async open(holder: string): Promise<HolderKeys> {
+    const keys = this.keys;
+    return {
+      holder,
+      serial: 'software',
+      async publicKey(purpose) {
+        return keys.get(`${holder}/${purpose}`)?.key;
+      },
+      async signerFor(purpose, expected) {
+        const s = keys.get(`${holder}/${purpose}`);
+        if (!s || !s.key.sameMaterial(expected)) throw new TokenError('E_WRONG_KEY', `${holder} has no ${purpose} key ${expected.keyid.slice(0, 12)}…`);
+        return { key: expected, description: `${holder}'s software ${purpose} key`, sign: (p) => s.sign(p) };
+      },
+      async close() {},
+    };
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The ceremony's SignerProvider on PKCS#11 tokens, per a token profile (src/keys): which token is
+ * each holder's, which key label serves each purpose, where scripted runs read PINs.
+ */
+import { CeremonyError } from '../tuf/errors.js';
+import type { PinSource } from '../keys/pin.js';
+import { keyLabel, type TokenProfile } from '../keys/profile.js';
+import { generateTokenKey, openHolderSession, type TokenOptions } from '../keys/token-keys.js';
+import type { KeyType } from './plan.js';
+import type { GeneratedKey, HolderKeys, KeyPurpose, SignerProvider } from './signer-provider.js';
+
+export class TokenProvider implements SignerProvider {
+  constructor(
+    readonly profile: TokenProfile,
+    private readonly pins: PinSource,
+    private readonly options: TokenOptions = {},
+  ) {}
+
+  async generate(holder: string, purpose: KeyPurpose, type: KeyType): Promise<GeneratedKey> {
+    const label = keyLabel(this.profile, holder, purpose);
+    const info = await generateTokenKey(this.profile, holder, purpose, type, label, this.pins, this.options);
+    return { key: info.key, serial: info.tokenSerial, label };
+  }
+
+  async open(holder: string): Promise<HolderKeys> {
+    const session = await openHolderSession(this.profile, holder, this.pins, this.options);
+    return {
+      holder,
+      serial: session.tokenSerial,
+      async publicKey(purpose) {
+        try {
+          return await session.publicKey(purpose);
+        } catch (e) {
+          if (e instanceof CeremonyError && e.code === 'E_KEY_NOT_FOUND') return undefined;
+          throw e;
+        }
+      },
+      signerFor: (purpose, expected) => session.signerFor(purpose, expected),
+      close: () => session.close(),
+    };
+  }
+}

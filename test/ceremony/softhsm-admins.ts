@@ -1,0 +1,58 @@
+/**
+ * Three admins with fresh SoftHSM2 tokens in a temporary folder, the rehearsal plan's online keys
+ * made fresh too, and a token profile pointing at them. Each test file makes its own.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TokenProvider } from '../../src/ceremony/token-provider.js';
+import { pinSource } from '../../src/keys/pin.js';
+import { loadProfile } from '../../src/keys/profile.js';
+import { createTestTokens } from '../../src/keys/softhsm.js';
+import { Ed25519Signer } from '../../src/keys/software-signer.js';
+import { serializeJson } from '../../src/tuf/canonical-json.js';
+
+export const SCRIPTS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'ceremony-scripts');
+export const ADMINS = ['admin-a', 'admin-b', 'admin-c'] as const;
+export const ONLINE = ['snapshot', 'timestamp', 'recently-claimed', 'unclaimed'] as const;
+
+export interface Admins {
+  dir: string;
+  planPath: string;
+  profilePath: string;
+  provider: TokenProvider;
+  online: Record<(typeof ONLINE)[number], Ed25519Signer>;
+  serials: Record<string, string>;
+}
+
+/**
+ * Tokens admin-a, admin-b, admin-c (PINs in files), the rehearsal plan and profile copied next to
+ * them, with fresh online keys. `editPlan` may change the plan before it is written.
+ */
+export function makeAdmins(prefix: string, editPlan?: (plan: Record<string, any>) => void): Admins {
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  const tokens = createTestTokens(join(dir, 'softhsm'), ADMINS.map((label, i) => ({ label, soPin: `so-${label}-${i}`, userPin: `pin-${label}-${i}1` })));
+  process.env['SOFTHSM2_CONF'] = tokens.conf;
+  mkdirSync(join(dir, 'online-keys'));
+  const online = {} as Admins['online'];
+  for (const role of ONLINE) {
+    online[role] = Ed25519Signer.generate(`online ${role} key`);
+    writeFileSync(join(dir, 'online-keys', `${role}.pub.json`), serializeJson(online[role].key.toJSON()));
+  }
+  const plan = JSON.parse(readFileSync(join(SCRIPTS, 'rehearsal-plan.json'), 'utf8'));
+  editPlan?.(plan);
+  const planPath = join(dir, 'plan.json');
+  writeFileSync(planPath, `${JSON.stringify(plan, null, 2)}\n`);
+  const profilePath = join(dir, 'profile.json');
+  copyFileSync(join(SCRIPTS, 'rehearsal-profile.json'), profilePath);
+  const profile = loadProfile(profilePath);
+  return {
+    dir,
+    planPath,
+    profilePath,
+    provider: new TokenProvider(profile, pinSource({})),
+    online,
+    serials: Object.fromEntries(tokens.tokens.map((t) => [t.label, t.serial])),
+  };
+}
