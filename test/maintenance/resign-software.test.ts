@@ -1,0 +1,79 @@
+/** Expiry and re-sign on software keys: the computation, the proof, and the event's summary. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeExpiry, EXPIRY_EXIT_CODES } from '../../src/ceremony/expiry.js';
+import { loadCurrentRoles } from '../../src/ceremony/expiry-signers.js';
+import { SigningEvent } from '../../src/ceremony/event.js';
+import { finalizeEvent } from '../../src/ceremony/event-finalize.js';
+import { summarizeEvent } from '../../src/ceremony/event-summary.js';
+import { proveResign } from '../../src/ceremony/resign-proof.js';
+import { createResignEvent, planResign, resignedCopy } from '../../src/ceremony/resign.js';
+import { join } from 'node:path';
+import { bootstrap, day, iso, signAs, softwareProvider, type Bootstrapped } from './fixture.js';
+
+describe('expiry and re-sign (software keys)', () => {
+  const provider = softwareProvider();
+  let b: Bootstrapped;
+  beforeAll(async () => {
+    b = await bootstrap(provider);
+  });
+  afterAll(() => b.cleanup());
+
+  it('reports every offline role with version, expiry, days left and the holders who sign', () => {
+    const report = computeExpiry(loadCurrentRoles(b.repo), b.repo.plan(), { at: day(80), within: { text: '30d', seconds: 30 * 86400 } });
+    expect(report.roles.map((r) => r.role)).toEqual(['root', 'targets', 'claimed']);
+    const root = report.roles[0]!;
+    expect(root).toMatchObject({ version: 1, expires: iso(day(90)), daysLeft: 10, status: 'due', threshold: 2, holders: ['alice', 'bob', 'carol'] });
+    expect(root.signersNeeded).toBe('2 of alice, bob, carol');
+    expect(report.roles[2]).toMatchObject({ role: 'claimed', delegator: 'targets', threshold: 2 });
+    expect(report.exitCode).toBe(EXPIRY_EXIT_CODES.due);
+  });
+
+  it('uses the plan margin when no window is given, and tells expired from due', () => {
+    const plan = b.repo.plan();
+    const current = loadCurrentRoles(b.repo);
+    expect(computeExpiry(current, plan, { at: day(80) }).exitCode).toBe(EXPIRY_EXIT_CODES.due); // 10 days left, margin 14d
+    expect(computeExpiry(current, plan, { at: day(70) }).exitCode).toBe(EXPIRY_EXIT_CODES.ok); // 20 days left
+    const late = computeExpiry(current, plan, { at: day(90) });
+    expect(late.exitCode).toBe(EXPIRY_EXIT_CODES.expired);
+    expect(late.roles.every((r) => r.status === 'expired' && r.daysLeft === 0)).toBe(true);
+  });
+
+  it('re-signs with version + 1 and expiry = at + period, and nothing else', () => {
+    const current = b.repo.current('targets');
+    const next = resignedCopy(current, day(80), 90 * 86400);
+    expect(next.signed.version).toBe(2);
+    expect(iso(next.signed.expires)).toBe(iso(day(170)));
+    expect(next.signatures.size).toBe(0);
+    expect(proveResign(current.signed, next.signed)).toMatchObject({ contentUnchanged: true, versionOk: true, differences: [] });
+    // the proof must fail on any content change
+    const tampered = resignedCopy(current, day(80), 90 * 86400);
+    (tampered.signed as any).delegations.roles[0].threshold = 1;
+    const proof = proveResign(current.signed, tampered.signed);
+    expect(proof.contentUnchanged).toBe(false);
+    expect(proof.differences).toEqual(['delegations.roles[0].threshold']);
+  });
+
+  it('makes one re-sign event for every role due; its summary says "no content change"; a threshold finalizes it', async () => {
+    const planned = planResign(loadCurrentRoles(b.repo), b.repo.plan(), { at: day(80), within: { text: '5d', seconds: 5 * 86400 } });
+    expect(planned.roles).toEqual([]); // nothing within 5 days
+    const eventDir = join(b.dir, 'resign-event');
+    const result = createResignEvent(b.repo, eventDir, { at: day(80), within: { text: '30d', seconds: 30 * 86400 } });
+    expect(result.roles.map((r) => r.role)).toEqual(['root', 'targets', 'claimed']);
+    const event = SigningEvent.load(eventDir);
+    expect(event.kind).toBe('resign');
+    const summary = summarizeEvent(event);
+    expect(summary.roles.map((r) => [r.role, r.version, r.contentUnchanged])).toEqual([
+      ['root', 2, true],
+      ['targets', 2, true],
+      ['claimed', 2, true],
+    ]);
+    await signAs(event, ['alice'], provider);
+    expect(() => finalizeEvent(b.repo, SigningEvent.load(eventDir), { at: day(80) })).toThrow(/threshold/);
+    await signAs(SigningEvent.load(eventDir), ['bob'], provider);
+    finalizeEvent(b.repo, SigningEvent.load(eventDir), { at: day(80) });
+    expect(b.repo.currentVersion('root')).toBe(2);
+    const after = computeExpiry(loadCurrentRoles(b.repo), b.repo.plan(), { at: day(120), within: { text: '30d', seconds: 30 * 86400 } });
+    expect(after.exitCode).toBe(EXPIRY_EXIT_CODES.ok);
+    expect(after.roles.map((r) => r.expires)).toEqual([iso(day(170)), iso(day(170)), iso(day(170))]);
+  });
+});

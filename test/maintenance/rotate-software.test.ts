@@ -1,0 +1,106 @@
+/** Rotation guard rails and the shape of rotation events, on software keys (fast). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { loadCurrentRoles } from '../../src/ceremony/expiry-signers.js';
+import { SigningEvent } from '../../src/ceremony/event.js';
+import { finalizeEvent } from '../../src/ceremony/event-finalize.js';
+import { summarizeEvent } from '../../src/ceremony/event-summary.js';
+import { OWNER_FIELD } from '../../src/ceremony/holders.js';
+import { createKeyChangeEvent, describeEventKeyChanges, keyChangesFromDetails } from '../../src/ceremony/rotate-event.js';
+import { planKeyChanges, type KeyChange } from '../../src/ceremony/rotate.js';
+import { Ed25519Signer } from '../../src/keys/software-signer.js';
+import type { Metadata, Root, Targets } from '../../src/tuf/metadata.js';
+import { verifyRepository } from '../../src/tuf/repository-verifier.js';
+import { FolderSource } from '../../src/bundle/metadata-folder.js';
+import { bootstrap, day, signAs, softwareProvider, type Bootstrapped } from './fixture.js';
+
+const owned = (holder: string) => new Ed25519Signer(crypto.getRandomValues(new Uint8Array(32)), holder, { [OWNER_FIELD]: holder });
+
+describe('rotation guard rails', () => {
+  const provider = softwareProvider();
+  let b: Bootstrapped;
+  let root: Metadata<Root>;
+  const plan = (changes: KeyChange[], compromised = false) => planKeyChanges(loadCurrentRoles(b.repo), b.repo.plan(), changes, day(10), { compromised });
+  beforeAll(async () => {
+    b = await bootstrap(provider);
+    root = b.repo.current<Root>('root');
+  });
+  afterAll(() => b.cleanup());
+
+  it('refuses a threshold above the number of keys, below 1, and a root threshold of 1', () => {
+    expect(() => plan([{ role: 'root', add: [], remove: [], threshold: 4 }])).toThrow(/threshold 4 is more than the 3 key/);
+    expect(() => plan([{ role: 'claimed', add: [], remove: [], threshold: 0 }])).toThrow(/at least 1/);
+    expect(() => plan([{ role: 'root', add: [], remove: [], threshold: 1 }])).toThrow(/at least 2/);
+    const [a] = root.signed.roles.root.keyids;
+    expect(() => plan([{ role: 'targets', add: [], remove: root.signed.roles.targets.keyids }])).toThrow(/no key at all/);
+    expect(() => plan([{ role: 'root', add: [], remove: [a!, a!] }])).toThrow(/given twice/);
+  });
+
+  it('refuses a key listed twice, a key of another role, a key without a holder, and removing a key the role does not have', () => {
+    const rootKey = root.signed.keys.get(root.signed.roles.root.keyids[0]!)!;
+    expect(() => plan([{ role: 'root', add: [rootKey], remove: [] }])).toThrow(/already a root key/);
+    const k = owned('dave').key;
+    expect(() => plan([{ role: 'root', add: [k, k], remove: [] }])).toThrow(/given twice/);
+    const targetsKey = root.signed.keys.get(root.signed.roles.targets.keyids[0]!)!;
+    expect(() => plan([{ role: 'root', add: [targetsKey], remove: [] }])).toThrow(/same key as a targets key/);
+    expect(() => plan([{ role: 'root', add: [Ed25519Signer.generate().key], remove: [] }])).toThrow(/names no holder/);
+    expect(() => plan([{ role: 'root', add: [], remove: ['ab'.repeat(32)] }])).toThrow(/not a root key/);
+  });
+
+  it('gives a key whose custom fields changed its new keyid, and says so', () => {
+    const oldId = root.signed.roles.root.keyids[0]!;
+    const old = root.signed.keys.get(oldId)!;
+    const renamed = old.withCustomFields({ 'x-ceremony-contact': 'alice@example.org' });
+    const r = plan([{ role: 'root', add: [renamed], remove: [] }]);
+    const next = r.roles[0]!.metadata.signed as Root;
+    expect(next.roles.root.keyids).not.toContain(oldId);
+    expect(next.roles.root.keyids).toContain(renamed.keyid);
+    expect(next.keys.has(oldId)).toBe(false);
+    expect(r.changes[0]!.refreshed).toEqual([{ from: oldId, to: renamed.keyid, holder: 'alice', fields: ['x-ceremony-contact: (none) → "alice@example.org"'] }]);
+    expect(r.notes.join('\n')).toMatch(/new custom fields .* keyid .* same key material/);
+    // in a recovery the same material is the compromised key: refused
+    expect(() => plan([{ role: 'root', add: [renamed], remove: [oldId] }], true)).toThrow(/compromised key/);
+  });
+
+  it('names the same person moving to a new key, who signs a new root with both', () => {
+    const oldId = root.signed.roles.root.keyids[0]!;
+    const r = plan([{ role: 'root', add: [owned('alice').key], remove: [oldId] }]);
+    expect(r.changes[0]!.sameHolder).toHaveLength(1);
+    expect(r.notes.join('\n')).toMatch(/alice moves from key .* signs the new root with both/);
+  });
+
+  it('a targets key rotation is a root change with targets re-signed; a claimed one a targets change with claimed re-signed', () => {
+    const t = plan([{ role: 'targets', add: [owned('dave').key], remove: [] }]);
+    expect(t.roles.map((r) => [r.role, r.metadata.signed.version])).toEqual([['root', 2], ['targets', 2]]);
+    const c = plan([{ role: 'claimed', add: [owned('dave').key], remove: [], threshold: 3 }]);
+    expect(c.roles.map((r) => [r.role, r.metadata.signed.version])).toEqual([['targets', 2], ['claimed', 2]]);
+    const claimedEntry = (c.roles[0]!.metadata.signed as Targets).delegations!.roles!.find((d) => d.name === 'claimed')!;
+    expect([claimedEntry.keyids.length, claimedEntry.threshold]).toEqual([4, 3]);
+    expect(c.warnings).toEqual([]);
+    expect(plan([{ role: 'root', add: [], remove: [], threshold: 3 }]).warnings).toEqual(['root: threshold 3 equals the number of keys; one lost or broken token locks the root role']);
+  });
+
+  it('a claimed rotation event is signed by targets and the new claimed keys, finalizes and verifies as a client would', async () => {
+    const dave = owned('dave');
+    const eventDir = join(b.dir, 'rotate-claimed');
+    const carolClaimed = [...(b.repo.current<Targets>('targets').signed.delegations!.roles!.find((d) => d.name === 'claimed')!.keyids)].find(
+      (id) => b.repo.current<Targets>('targets').signed.delegations!.keys.get(id)!.unrecognized[OWNER_FIELD] === 'carol',
+    )!;
+    const result = createKeyChangeEvent(b.repo, eventDir, { kind: 'rotate', description: 'carol hands claimed to dave', changes: [{ role: 'claimed', add: [dave.key], remove: [carolClaimed] }], at: day(10) });
+    const event = SigningEvent.load(eventDir);
+    expect(event.kind).toBe('rotate');
+    expect(keyChangesFromDetails(event.details)).toEqual(result.changes);
+    expect(describeEventKeyChanges(event).join('\n')).toMatch(/\+ dave .*\n {2}- carol /);
+    const s = summarizeEvent(event);
+    expect(s.roles[0]!.delegations!.rekeyed.map((x) => x.name)).toEqual(['claimed']);
+    // claimed v2 is authorized by the NEW claimed keys of targets v2 in the event: alice + dave, not carol
+    const claimedThreshold = event.role('claimed').thresholds[0]!;
+    expect([...claimedThreshold.keys.values()].map((k) => k.unrecognized[OWNER_FIELD]).sort()).toEqual(['alice', 'bob', 'dave']);
+    provider.add('dave', 'claimed', dave);
+    await signAs(event, ['alice', 'dave'], provider);
+    finalizeEvent(b.repo, SigningEvent.load(eventDir), { at: day(10) });
+    const report = verifyRepository(b.repo.readBytes('root', 1), '1.root.json', new FolderSource(b.repo.metadataDir), { at: day(20) });
+    expect(report.ok).toBe(true);
+    expect(report.roles.find((r) => r.role === 'claimed')?.version).toBe(2);
+  });
+});
