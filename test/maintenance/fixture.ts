@@ -94,3 +94,8 @@ export async function bootstrap(provider: SignerProvider, o: PlanOptions & { dir
 export function softwareProvider(): SoftwareProvider {
   return new SoftwareProvider((holder, purpose) => Ed25519Signer.generate(`${holder} ${purpose}`));
 }
+
+/** A software key naming its holder, as an admin's new key. */
+export function owned(holder: string): Ed25519Signer {
+  return new Ed25519Signer(crypto.getRandomValues(new Uint8Array(32)), holder, { 'x-ceremony-owner': holder });
+}

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { loadCurrentRoles } from '../../src/ceremony/expiry-signers.js';
 import { SigningEvent } from '../../src/ceremony/event.js';
 import { finalizeEvent } from '../../src/ceremony/event-finalize.js';
-import { OWNER_FIELD } from '../../src/ceremony/holders.js';
 import { parseCompromised, planRecovery, prepareRecovery } from '../../src/ceremony/recover.js';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
@@ -12,9 +11,7 @@ import type { Key } from '../../src/tuf/key.js';
 import type { Root, Targets } from '../../src/tuf/metadata.js';
 import { verifyRepository } from '../../src/tuf/repository-verifier.js';
 import { runCli } from '../helpers/cli.js';
-import { bootstrap, day, iso, signAs, softwareProvider, writeKeyFile, type Bootstrapped } from './fixture.js';
-
-const owned = (holder: string) => new Ed25519Signer(crypto.getRandomValues(new Uint8Array(32)), holder, { [OWNER_FIELD]: holder });
+import { bootstrap, day, iso, signAs, softwareProvider, owned, writeKeyFile, type Bootstrapped } from './fixture.js';
 
 describe('recover', () => {
   const provider = softwareProvider();

@@ -12,9 +12,7 @@ import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import type { Metadata, Root, Targets } from '../../src/tuf/metadata.js';
 import { verifyRepository } from '../../src/tuf/repository-verifier.js';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
-import { bootstrap, day, signAs, softwareProvider, type Bootstrapped } from './fixture.js';
-
-const owned = (holder: string) => new Ed25519Signer(crypto.getRandomValues(new Uint8Array(32)), holder, { [OWNER_FIELD]: holder });
+import { bootstrap, day, signAs, softwareProvider, owned, type Bootstrapped } from './fixture.js';
 
 describe('rotation guard rails', () => {
   const provider = softwareProvider();
