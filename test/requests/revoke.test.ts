@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimedAuthorization, claimedSettingsFromPlan, proposeClaimed, readClaimedState } from '../../src/ceremony/claimed-build.js';
+import { runIntake } from '../../src/ceremony/intake.js';
+import { revokeFromClaimed } from '../../src/ceremony/revoke.js';
+import { RefusedError } from '../../src/tuf/errors.js';
+import type { Targets } from '../../src/tuf/metadata.js';
+import { makeRepository, signAndStore, signer, writeRequest, type Fixture } from './fixtures.js';
+
+const now = new Date(Date.UTC(2031, 5, 1, 12, 0, 0));
+const [k1, k2, k3] = [signer(31), signer(32), signer(33)];
+
+describe('revoke a developer key or a project from claimed (PEP 480, key compromise)', () => {
+  let tmp: string;
+  let f: Fixture;
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'revoke-'));
+    f = await makeRepository(join(tmp, 'repo'), now);
+    const dir = join(tmp, 'round1');
+    await writeRequest(dir, 'numpy.json', { project: 'numpy', signers: [k1, k2], threshold: 2 }, now);
+    await writeRequest(dir, 'scipy.json', { project: 'scipy', signers: [k1, k2, k3], threshold: 2 }, now);
+    await writeRequest(dir, 'six.json', { project: 'six', signers: [k3] }, now);
+    await signAndStore(f, runIntake({ store: f.repo, settings: claimedSettingsFromPlan(f.repo.plan()), requestsDir: dir, allowRekey: false, now }).proposal);
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  const propose = (next: ReturnType<typeof revokeFromClaimed>['next']) =>
+    proposeClaimed(f.repo, readClaimedState(f.repo, 'claimed'), next, claimedSettingsFromPlan(f.repo.plan()), claimedAuthorization(f.repo.current<Targets>('targets').signed, 'claimed'), now);
+
+  it('removes one key when enough keys stay for the threshold, and drops the key from claimed when no project uses it', () => {
+    const rev = revokeFromClaimed(readClaimedState(f.repo, 'claimed'), 'SciPy', k3.key.keyid.slice(0, 12));
+    expect(rev.keyid).toBe(k3.key.keyid);
+    const p = propose(rev.next);
+    expect(p.change).toEqual({ added: [], rekeyed: ['scipy'], removed: [] });
+    const claimed = p.roles[0]!.metadata.signed as Targets;
+    expect(claimed.version).toBe(3);
+    expect(claimed.delegations!.roles!.find((r) => r.name === 'scipy')!.keyids).toEqual([k1.key.keyid, k2.key.keyid]);
+    // k3 still signs for six, so it stays in the keys table.
+    expect(claimed.delegations!.keys.has(k3.key.keyid)).toBe(true);
+  });
+
+  it('refuses to leave a project with fewer keys than its threshold', () => {
+    const state = readClaimedState(f.repo, 'claimed');
+    expect(() => revokeFromClaimed(state, 'numpy', k1.key.keyid)).toThrow(RefusedError);
+    expect(() => revokeFromClaimed(state, 'numpy', k1.key.keyid)).toThrow(/fewer than its threshold 2/);
+    expect(() => revokeFromClaimed(state, 'six', k3.key.keyid)).toThrow(/fewer than its threshold 1/);
+  });
+
+  it('removes a whole delegation, and refuses a project or key that is not there', () => {
+    const state = readClaimedState(f.repo, 'claimed');
+    const p = propose(revokeFromClaimed(state, 'six').next);
+    expect(p.change.removed).toEqual(['six']);
+    const claimed = p.roles[0]!.metadata.signed as Targets;
+    expect(claimed.delegations!.roles!.map((r) => r.name)).toEqual(['numpy', 'scipy']);
+    expect(claimed.delegations!.keys.has(k3.key.keyid)).toBe(true);
+    expect(() => revokeFromClaimed(state, 'not-claimed')).toThrow(/not delegated by claimed/);
+    expect(() => revokeFromClaimed(state, 'numpy', k3.key.keyid)).toThrow(/not one of the keys of numpy/);
+  });
+});
