@@ -1,15 +1,19 @@
 /**
- * New keys for a rotation or a recovery, from TUF public key files (what `key export` writes, or
- * an online key file from the online service). `[holder=]file`: the holder is written into the
- * key's `x-ceremony-owner` field before its keyid is computed (REFERENCE.md section 3); a key file
- * that names another holder is refused rather than silently renamed.
+ * New keys for a rotation or a recovery: from TUF public key files (what `key export` writes, or
+ * an online key file from the online service), or read from a holder's token through a profile.
+ * `[holder=]file`: the holder is written into the key's `x-ceremony-owner` field before its keyid
+ * is computed (REFERENCE.md section 3); a key file that names another holder is refused rather
+ * than silently renamed. `holder[:label]`: the public key on the holder's token (no PIN needed).
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { RefusedError, UsageError, withContext } from '../tuf/errors.js';
 import { Key } from '../tuf/key.js';
 import { parseStrictJson } from '../tuf/strict-json.js';
+import { keyLabel, type TokenProfile } from '../keys/profile.js';
+import { readTokenPublicKey, type TokenOptions } from '../keys/token-keys.js';
 import { OWNER_FIELD, ownerOf } from './holders.js';
+import { purposeForRole } from './signer-provider.js';
 
 /** Read one TUF public key file; errors name the file and the field. */
 export function readPublicKeyFile(path: string): Key {
@@ -35,4 +39,16 @@ export function readKeyArgument(spec: string, cwd: string, flag = '--add'): Key 
   if (holder === undefined) return key;
   if (owner !== undefined && owner !== holder) throw new RefusedError(`${flag} ${spec}: the key file says it belongs to "${owner}", not "${holder}"`, 'E_GUARD_RAIL');
   return owner === undefined ? key.withCustomFields({ [OWNER_FIELD]: holder }) : key;
+}
+
+/**
+ * `holder[:label]`: the public key the holder's token holds under `label`, by default the profile's
+ * label for the role's purpose. Public key objects are read without a PIN (REFERENCE.md section 5).
+ */
+export async function readTokenKeyArgument(profile: TokenProfile, spec: string, role: string, options: TokenOptions = {}): Promise<Key> {
+  const m = /^([^:]+)(?::(.+))?$/.exec(spec);
+  if (!m) throw new UsageError(`--add-token ${spec}: expected <holder>[:<key label>]`);
+  const holder = m[1]!;
+  const label = m[2] ?? keyLabel(profile, holder, purposeForRole(role));
+  return (await readTokenPublicKey(profile, holder, label, options)).key;
 }

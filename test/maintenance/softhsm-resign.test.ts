@@ -1,0 +1,83 @@
+/**
+ * On SoftHSM tokens: a repository whose roles expire in 10 days is found by `expiry --within 30d`,
+ * re-signed by a threshold of admins, and verifies 40 days later (here and with @tufjs/models).
+ * Time comes from --at only.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tufjs from '@tufjs/models';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SigningEvent } from '../../src/ceremony/event.js';
+import { finalizeEvent } from '../../src/ceremony/event-finalize.js';
+import { describeResignProof, proveResign } from '../../src/ceremony/resign-proof.js';
+import { runCli } from '../helpers/cli.js';
+import { bootstrap, day, iso, signAs, type Bootstrapped } from './fixture.js';
+import { holderTokens, type HolderTokens } from './tokens.js';
+
+let t: HolderTokens;
+let b: Bootstrapped;
+
+beforeAll(async () => {
+  t = holderTokens(['alice', 'bob', 'carol']);
+  b = await bootstrap(t.provider, { dir: t.fx.dir, period: '90d' });
+});
+afterAll(() => t?.fx.cleanup());
+
+const tufjsMd = (path: string) => {
+  const json = JSON.parse(readFileSync(path, 'utf8'));
+  return tufjs.Metadata.fromJSON(json.signed._type, json) as tufjs.Metadata<any>;
+};
+
+describe('expiry → resign → sign on tokens → finalize → verify later', () => {
+  it('finds every role expiring within 30 days, with the holders who must sign, and exits 10', async () => {
+    const r = await runCli(['expiry', '--repo', b.repoDir, '--within', '30d', '--at', iso(day(80))]);
+    expect(r.code).toBe(10);
+    expect(r.stdout).toMatch(/^root +1 +2030-04-01T00:00:00Z +10 +DUE +2 of alice, bob, carol$/m);
+    expect(r.stdout).toMatch(/^targets +1 .* DUE +1 of alice, bob, carol$/m);
+    expect(r.stdout).toMatch(/^claimed +1 .* DUE +2 of alice, bob, carol$/m);
+    const quiet = await runCli(['expiry', '--repo', b.repoDir, '--within', '5d', '--at', iso(day(80)), '--json']);
+    expect(quiet.code).toBe(0);
+    expect(JSON.parse(quiet.stdout)).toMatchObject({ due: [], exitCode: 0, within: '5d' });
+    const late = await runCli(['expiry', '--repo', b.repoDir, '--at', iso(day(91))]);
+    expect(late.code).toBe(11);
+    expect(late.stdout).toMatch(/EXPIRED: root, targets, claimed/);
+  });
+
+  it('re-signs root, targets and claimed with a threshold of tokens; the result verifies 40 days later', async () => {
+    const eventDir = join(b.dir, 'resign-1');
+    const made = await runCli(['resign', '--repo', b.repoDir, '--within', '30d', '--at', iso(day(80)), '--event', eventDir]);
+    expect(made.stderr).toBe('');
+    expect(made.code).toBe(0);
+    expect(made.stdout).toMatch(/root: re-sign only, no content change \(v1 → v2, expires 2030-04-01T00:00:00Z → 2030-06-20T00:00:00Z\)/);
+    const event = SigningEvent.load(eventDir);
+    for (const r of event.roles()) expect(describeResignProof(r.role, proveResign(r.previous!.signed, r.metadata.signed))[0]).toMatch(/re-sign only, no content change/);
+
+    // before: the repository as it stands fails at day 120 (the test can fail)
+    const before = await runCli(['verify', '--root', join(b.repo.metadataDir, '1.root.json'), '--at', iso(day(120)), b.repo.metadataDir]);
+    expect(before.code).toBe(3);
+
+    await signAs(event, ['alice'], t.provider, b.repo);
+    expect(() => finalizeEvent(b.repo, SigningEvent.load(eventDir), { at: day(80) })).toThrow(/not every threshold is met/);
+    await signAs(SigningEvent.load(eventDir), ['carol'], t.provider, b.repo);
+    finalizeEvent(b.repo, SigningEvent.load(eventDir), { at: day(80) });
+
+    const after = await runCli(['verify', '--root', join(b.repo.metadataDir, '1.root.json'), '--at', iso(day(120)), b.repo.metadataDir]);
+    expect(after.stdout).toMatch(/OK: verified from trusted root v1 to root v2 at 2030-05-01T00:00:00Z/);
+    expect(after.code).toBe(0);
+
+    // the same with @tufjs/models: root chain 1 → 2, then targets and claimed, none expired at day 120
+    const m = (n: string) => tufjsMd(join(b.repo.metadataDir, n));
+    const root1 = m('1.root.json');
+    const root2 = m('2.root.json');
+    root1.verifyDelegate('root', root2);
+    root2.verifyDelegate('root', root2);
+    const targets2 = m('2.targets.json');
+    root2.verifyDelegate('targets', targets2);
+    targets2.verifyDelegate('claimed', m('2.claimed.json'));
+    for (const md of [root2, targets2, m('2.claimed.json')]) expect(md.signed.isExpired(day(120))).toBe(false);
+    expect(root1.signed.isExpired(day(120))).toBe(true);
+
+    const report = await runCli(['expiry', '--repo', b.repoDir, '--within', '30d', '--at', iso(day(120))]);
+    expect(report.code).toBe(0);
+  });
+});
