@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Make throwaway SoftHSM2 tokens in a folder, for tests and ceremony rehearsals.
 #
-#   make-tokens.sh [--mechanisms LIST] <folder> <label>:<so-pin>:<user-pin> [...]
+#   make-tokens.sh [--disable CKM_A,CKM_B] <folder> <label>:<so-pin>:<user-pin> [...]
 #
+# --disable removes mechanisms from the tokens (for rehearsing with a token that lacks one); it
+# applies when the folder's softhsm2.conf is first written.
 # Writes only inside <folder>: softhsm2.conf (from softhsm2.conf.template), tokens/ (the token
 # store) and pins/<label>.pin (the user PIN, mode 0600, for scripted runs). Prints one JSON
 # document: {"conf", "module", "tokens": [{"label", "serial", "pinFile"}]}.
@@ -14,12 +16,14 @@ umask 077
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 module="${SOFTHSM2_MODULE:-/usr/lib/softhsm/libsofthsm2.so}"
 mechanisms="ALL"
-if [[ "${1:-}" == "--mechanisms" ]]; then
-  mechanisms="${2:?--mechanisms needs a value}"
+if [[ "${1:-}" == "--disable" ]]; then
+  disable="${2:?--disable needs a list like CKM_EDDSA,CKM_EC_EDWARDS_KEY_PAIR_GEN}"
+  [[ "$disable" =~ ^CKM_[A-Z0-9_]+(,CKM_[A-Z0-9_]+)*$ ]] || { echo "make-tokens.sh: bad --disable \"$disable\"" >&2; exit 2; }
+  # SoftHSM 2.6 ignores the first name after the leading "-", so the first name is given twice.
+  mechanisms="-${disable%%,*},$disable"
   shift 2
 fi
-[[ $# -ge 1 ]] || { echo "usage: make-tokens.sh [--mechanisms LIST] <folder> <label>:<so-pin>:<user-pin> ..." >&2; exit 2; }
-[[ "$mechanisms" =~ ^-?[A-Z0-9_]+(,-?[A-Z0-9_]+)*$ ]] || { echo "make-tokens.sh: bad --mechanisms \"$mechanisms\"" >&2; exit 2; }
+[[ $# -ge 1 ]] || { echo "usage: make-tokens.sh [--disable CKM_A,CKM_B] <folder> <label>:<so-pin>:<user-pin> ..." >&2; exit 2; }
 command -v softhsm2-util >/dev/null || { echo "make-tokens.sh: softhsm2-util is not installed" >&2; exit 2; }
 [[ -f "$module" ]] || { echo "make-tokens.sh: no SoftHSM2 module at $module (set SOFTHSM2_MODULE)" >&2; exit 2; }
 

@@ -37,13 +37,13 @@ export function makeTokensScript(): string {
 }
 
 /**
- * Make tokens in `dir` (created when missing; calling again adds tokens). `mechanisms` is
- * SoftHSM's slots.mechanisms value, e.g. "-CKM_EDDSA,-CKM_EC_EDWARDS_KEY_PAIR_GEN" to rehearse
- * with a token that lacks Ed25519; it applies when the folder's configuration is first written.
+ * Make tokens in `dir` (created when missing; calling again adds tokens). `disableMechanisms`
+ * (e.g. ['CKM_EDDSA', 'CKM_EC_EDWARDS_KEY_PAIR_GEN'] to rehearse with a token that lacks Ed25519)
+ * applies when the folder's configuration is first written.
  */
-export function createTestTokens(dir: string, tokens: TestTokenSpec[], options: { mechanisms?: string } = {}): TestTokens {
+export function createTestTokens(dir: string, tokens: TestTokenSpec[], options: { disableMechanisms?: string[] } = {}): TestTokens {
   const args = [makeTokensScript()];
-  if (options.mechanisms) args.push('--mechanisms', options.mechanisms);
+  if (options.disableMechanisms?.length) args.push('--disable', options.disableMechanisms.join(','));
   args.push(dir, ...tokens.map((t) => `${t.label}:${t.soPin}:${t.userPin}`));
   let out: string;
   try {

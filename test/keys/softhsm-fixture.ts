@@ -16,7 +16,7 @@ export interface Fixture extends TestTokens {
 }
 
 /** Make tokens and point SOFTHSM2_CONF of this process at them (never the system configuration). */
-export function freshTokens(specs: TestTokenSpec[], options: { mechanisms?: string } = {}): Fixture {
+export function freshTokens(specs: TestTokenSpec[], options: { disableMechanisms?: string[] } = {}): Fixture {
   const dir = mkdtempSync(join(tmpdir(), 'tuf-ceremony-hsm-'));
   const made = createTestTokens(join(dir, 'hsm'), specs, options);
   process.env['SOFTHSM2_CONF'] = made.conf;
