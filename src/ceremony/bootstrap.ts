@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { RefusedError } from '../tuf/errors.js';
 import type { Key } from '../tuf/key.js';
 import { Metadata, Root, Targets } from '../tuf/metadata.js';
-import { DelegatedRole, Delegations, Role, SuccinctRoles } from '../tuf/roles.js';
+import { DelegatedRole, Delegations, Role } from '../tuf/roles.js';
 import { addSeconds } from '../tuf/time.js';
 import { SigningEvent } from './event.js';
 import { OWNER_FIELD } from './holders.js';
@@ -82,15 +82,10 @@ export function buildBootstrapMetadata(plan: CeremonyPlan, adminKeys: AdminKeys,
     }),
   );
 
-  // Claimed v1 delegates no project yet. Sharded: its succinct bins are signed by the claimed keys.
-  const bins = plan.roles.claimed.bins;
-  const claimed = new Metadata(
-    new Targets({
-      version: 1,
-      expires: expires('claimed'),
-      delegations: bins ? new Delegations(keyTable(claimedKeys), undefined, new SuccinctRoles(ids(claimedKeys), plan.roles.claimed.threshold, bins.bitLength, bins.namePrefix)) : undefined,
-    }),
-  );
+  // Claimed v1 delegates no project yet, flat or sharded: intake adds the bins as they fill
+  // (claimed-build.ts). Never TAP 15 succinct_roles here: succinct bins are terminating, which
+  // would stop every client search in claimed (docs/decisions/0003-claimed-sharding.md).
+  const claimed = new Metadata(new Targets({ version: 1, expires: expires('claimed') }));
   return { root, targets, claimed };
 }
 
