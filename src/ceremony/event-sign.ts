@@ -136,7 +136,7 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
   });
   const rolesToSign = [...new Set(plans.flatMap((p) => p.todo.map((t) => t.role)))];
   if (req.confirm) checkGivenConfirmation(req.confirm, rolesToSign, event);
-  else if (!req.prompter) throw new UsageError('confirm the payload digests: run at a terminal, or pass --confirm <payload sha256> for every role');
+  else if (!req.prompter) throw new RefusedError(`nothing was signed without a confirmation: run at a terminal, or check and pass --confirm <payload sha256> for ${rolesToSign.map((r) => `${r.role} v${r.version}`).join(', ')}`, 'E_CONFIRMATION');
 
   const signed: SignedEntry[] = [];
   for (const [i, plan] of plans.entries()) {

@@ -391,6 +391,24 @@ export class SigningEvent {
     return this.base.map(({ role, version, metadata }) => ({ role, version, metadata }));
   }
 
+  /**
+   * Differences between what the event was made from and the repository now: a base file that is
+   * not the repository's, or a role that does not follow the repository's current version.
+   */
+  driftFrom(repo: Repository): string[] {
+    const problems: string[] = [];
+    for (const b of this.base) {
+      const current = repo.versions(b.role).includes(b.version) ? sha256Hex(repo.readBytes(b.role, b.version)) : undefined;
+      if (current === undefined) problems.push(`${b.role} v${b.version}, on which the event builds, is not in the repository`);
+      else if (current !== sha256Hex(b.bytes)) problems.push(`${b.role} v${b.version} in the event's ${BASE_DIR}/ differs from the repository's`);
+    }
+    for (const r of this.eventRoles) {
+      const current = repo.currentVersion(r.role);
+      if ((current ?? 0) + 1 !== r.version) problems.push(`${r.role} v${r.version} does not follow the repository's ${current === undefined ? 'state (no version)' : `v${current}`}`);
+    }
+    return problems;
+  }
+
   /** file name → SHA-256 of its bytes now (signatures included), for the transcript. */
   fileDigests(): Record<string, string> {
     return Object.fromEntries(this.eventRoles.map((r) => [r.file, sha256Hex(r.metadata.toBytes())]));

@@ -149,6 +149,12 @@ function readChain(path: string): ReadResult {
   return { ok: true, records: list.length, list, head: prev };
 }
 
+/** The records that hold, up to where the chain breaks, and the check itself (for `transcript show`). */
+export function inspectTranscript(path: string): { check: TranscriptCheck; records: TranscriptRecord[] } {
+  const { list, ...check } = readChain(path);
+  return { check, records: list };
+}
+
 /** Check the whole chain; says at which record it breaks and why. */
 export function verifyTranscript(path: string): TranscriptCheck {
   const { list: _list, ...check } = readChain(path);

@@ -14,5 +14,6 @@ import { expiryCommand } from './expiry.js';
 import { resignCommand } from './resign.js';
 import { rotateCommand } from './rotate.js';
 import { recoverCommand } from './recover.js';
+import { ceremonyCommands } from './ceremony-commands.js';
 
-export const COMMANDS: Command[] = [verifyCommand, expiryCommand, resignCommand, rotateCommand, recoverCommand];
+export const COMMANDS: Command[] = [verifyCommand, expiryCommand, resignCommand, rotateCommand, recoverCommand, ...ceremonyCommands];
