@@ -289,6 +289,17 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
     if (current.has(s.role)) open(s.role, `re-signed by its new ${s.role} keys`);
     else if (isOnline(s.role)) onlineSteps.push(`sign ${s.role} with its new online key from now on (the previous ${s.role} key is no longer trusted once this is published)`);
   }
+  // A sharded claimed role delegates its bins to the claimed keys: they follow, and every bin is
+  // re-signed by the new keys (claimed-build.ts keeps bins on the claimed keys and threshold).
+  const binPrefix = plan.roles.claimed.bins?.namePrefix;
+  const claimedChange = summaries.find((s) => s.role === 'claimed');
+  if (binPrefix && claimedChange && working.has('claimed')) {
+    const targets = working.get('targets')!.signed as Targets;
+    const entry = targets.delegations!.roleKeys('claimed')!;
+    const bins = moveBinsToKeys(working.get('claimed')!, `${binPrefix}-`, entry.keyids, entry.threshold, targets.delegations!.keys);
+    for (const bin of bins) if (current.has(bin)) open(bin, 're-signed by the new claimed keys');
+    if (bins.length) notes.push(`claimed's ${bins.length} bin delegation(s) move to the new claimed keys (${entry.threshold} of ${entry.keyids.length})`);
+  }
   if (working.has('targets') || [...working.keys()].some((r) => r !== 'root')) {
     onlineSteps.push(`publish a new snapshot listing ${[...working.keys()].filter((r) => r !== 'root').map((r) => `${r} v${working.get(r)!.signed.version}`).join(', ')}, and a new timestamp`);
   }
@@ -301,6 +312,26 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
     .map(([role, md]) => ({ role, metadata: Metadata.fromBytes(md.toBytes(), `${md.signed.version}.${role}.json`, md.signed.type), why: whyOf.get(role)! }));
   for (const r of roles) notes.push(`${r.role} v${r.metadata.signed.version} (${r.why}), expires ${formatExpires(r.metadata.signed.expires)}`);
   return { roles, changes: summaries, notes, warnings, onlineSteps };
+}
+
+/** Point every bin delegation of (sharded) claimed at `keyids`/`threshold`; returns the bin names. */
+function moveBinsToKeys(claimed: Metadata, prefix: string, keyids: readonly string[], threshold: number, keyTable: Map<string, Key>): string[] {
+  const signed = claimed.signed as Targets;
+  const d = signed.delegations;
+  if (!d?.roles) return [];
+  const names: string[] = [];
+  const roles = d.roles.map((r) => {
+    if (!r.name.startsWith(prefix)) return r;
+    names.push(r.name);
+    return new DelegatedRole(r.name, [...keyids], threshold, r.terminating, r.paths, r.pathHashPrefixes, r.unrecognized);
+  });
+  if (names.length === 0) return [];
+  const keys = new Map(d.keys);
+  for (const id of keyids) keys.set(id, keyTable.get(id)!);
+  signed.delegations = new Delegations(keys, roles, undefined, d.unrecognized);
+  pruneKeys(signed, keys);
+  claimed.invalidate();
+  return names;
 }
 
 /** The lines `event show` prints for a rotation or recovery event, from its details. */

@@ -9,7 +9,8 @@ import { OWNER_FIELD } from '../../src/ceremony/holders.js';
 import { createKeyChangeEvent, describeEventKeyChanges, keyChangesFromDetails } from '../../src/ceremony/rotate-event.js';
 import { planKeyChanges, type KeyChange } from '../../src/ceremony/rotate.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
-import type { Metadata, Root, Targets } from '../../src/tuf/metadata.js';
+import { Metadata, Targets, type Root } from '../../src/tuf/metadata.js';
+import { DelegatedRole, Delegations } from '../../src/tuf/roles.js';
 import { verifyRepository } from '../../src/tuf/repository-verifier.js';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
 import { bootstrap, day, signAs, softwareProvider, owned, type Bootstrapped } from './fixture.js';
@@ -100,5 +101,38 @@ describe('rotation guard rails', () => {
     const report = verifyRepository(b.repo.readBytes('root', 1), '1.root.json', new FolderSource(b.repo.metadataDir), { at: day(20) });
     expect(report.ok).toBe(true);
     expect(report.roles.find((r) => r.role === 'claimed')?.version).toBe(2);
+  });
+});
+
+describe('claimed key rotation with a sharded claimed role', () => {
+  it('moves every bin delegation to the new claimed keys and re-signs each bin', async () => {
+    const sharded = await bootstrap(softwareProvider(), { claimedBins: 4 });
+    try {
+      const current = loadCurrentRoles(sharded.repo);
+      const targets = current.get('targets') as Metadata<Targets>;
+      const auth = targets.signed.delegations!.roleKeys('claimed')!;
+      const claimedKeys = new Map(auth.keyids.map((id) => [id, targets.signed.delegations!.keys.get(id)!]));
+      // claimed v1 as the claim intake shards it: bins on the claimed keys, each an offline role
+      const claimed = current.get('claimed') as Metadata<Targets>;
+      claimed.signed.delegations = new Delegations(claimedKeys, ['3', 'a'].map((h) => new DelegatedRole(`claimed-bins-${h}`, [...auth.keyids], auth.threshold, false, undefined, [h])), undefined);
+      for (const h of ['3', 'a']) current.set(`claimed-bins-${h}`, new Metadata(new Targets({ version: 1, expires: day(90) })));
+      const bob = [...claimedKeys].find(([, k]) => k.unrecognized[OWNER_FIELD] === 'bob')![0];
+      const dave = owned('dave').key;
+      const r = planKeyChanges(current, sharded.repo.plan(), [{ role: 'claimed', add: [dave], remove: [bob] }], day(10));
+      expect(r.roles.map((x) => [x.role, x.metadata.signed.version, x.why])).toEqual([
+        ['targets', 2, 'keys changed'],
+        ['claimed', 2, 're-signed by its new claimed keys'],
+        ['claimed-bins-3', 2, 're-signed by the new claimed keys'],
+        ['claimed-bins-a', 2, 're-signed by the new claimed keys'],
+      ]);
+      const newIds = (r.roles[0]!.metadata.signed as Targets).delegations!.roleKeys('claimed')!.keyids;
+      const claimed2 = r.roles[1]!.metadata.signed as Targets;
+      for (const bin of claimed2.delegations!.roles!) expect(bin.keyids).toEqual(newIds);
+      expect(claimed2.delegations!.keys.has(bob)).toBe(false);
+      expect(claimed2.delegations!.keys.get(dave.keyid)?.keyid).toBe(dave.keyid);
+      expect(r.notes.join('\n')).toMatch(/claimed's 2 bin delegation\(s\) move to the new claimed keys/);
+    } finally {
+      sharded.cleanup();
+    }
   });
 });
