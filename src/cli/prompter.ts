@@ -1,0 +1,43 @@
+/**
+ * The CLI's prompts (inquirer), used by every command that talks to a person. Prompts go to
+ * stderr so that `--json` output on stdout stays one document. Secrets are never echoed.
+ */
+import inquirer from 'inquirer';
+import { pinSource, type PinSource } from '../keys/pin.js';
+import { UsageError } from '../tuf/errors.js';
+import type { CliIO } from './io.js';
+
+export interface Prompter {
+  /** Hidden input (a PIN, a passphrase). */
+  askSecret(question: string): Promise<string>;
+  /** The person must type `expected` exactly (IANA ceremonies ask for an exact "yes"). */
+  confirmExact(question: string, expected: string): Promise<boolean>;
+  /** "Insert the token of admin B, then press Enter." */
+  waitForEnter(message: string): Promise<void>;
+}
+
+/** Prompts on the terminal; UsageError when nobody is at one (use the profile's PIN env/file). */
+export function terminalPrompter(io: CliIO): Prompter {
+  if (!io.interactive) {
+    throw new UsageError('this step needs a person at a terminal; for scripted runs give PINs through the profile (pin.env or pin.file) and confirmations through flags');
+  }
+  const prompt = inquirer.createPromptModule({ input: io.stdin, output: io.stderr });
+  const ask = async (type: 'input' | 'password', message: string): Promise<string> => {
+    const answers = await prompt([type === 'password' ? { type, name: 'answer', message, mask: false } : { type, name: 'answer', message }]);
+    return String((answers as Record<string, unknown>)['answer'] ?? '');
+  };
+  return {
+    askSecret: (question) => ask('password', question),
+    async confirmExact(question, expected) {
+      return (await ask('input', `${question} (type "${expected}" to go on)`)).trim() === expected;
+    },
+    async waitForEnter(message) {
+      await ask('input', `${message} — press Enter`);
+    },
+  };
+}
+
+/** PINs for a command: the profile's env/file, else a hidden prompt when a person is at a terminal. */
+export function cliPinSource(io: CliIO): PinSource {
+  return pinSource(io.env, io.interactive ? (q) => terminalPrompter(io).askSecret(q) : undefined);
+}
