@@ -23,6 +23,8 @@ export interface ImportOptions {
   statePath?: string;
   direction?: Direction;
   at: Date;
+  /** More checks on the verified bundle before anything is written (the CLI checks the transcript chain). */
+  check?: (bundle: VerifiedBundle) => void;
 }
 
 export type FileAction = 'new' | 'same' | 'replace';
@@ -93,6 +95,7 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   // The state is kept per direction, and the direction is in the manifest: check the sequence after reading it.
   const bundle = verifyBundle(dir, { trustedRoot: opts.trustedRoot, direction: opts.direction, at: opts.at });
   checkSequence(bundle.manifest, state[bundle.manifest.direction]?.sequence, opts.target);
+  opts.check?.(bundle);
 
   let targetExists = true;
   try {

@@ -1,0 +1,121 @@
+/**
+ * Checks for the people downstream of the index, over a metadata folder verified from a trusted
+ * root and nothing else (no network, no trust in the index):
+ * - a developer: is my project delegated, through claimed, to exactly my keys and threshold?
+ * - pip's download hook: is this downloaded file the one the trusted role lists for its path?
+ */
+import { createHash } from 'node:crypto';
+import type { Key } from '../tuf/key.js';
+import { UsageError } from '../tuf/errors.js';
+import type { ProjectDelegation, VerifiedFolder } from './verified-folder.js';
+
+export const CLAIMED = 'claimed';
+export const RECENTLY_CLAIMED = 'recently-claimed';
+
+/**
+ * claimed: delegated by claimed to exactly these keys (and threshold, when asked).
+ * recently-claimed: only in the online recently-claimed role, with these keys (not yet protected
+ * by the offline keys). other-keys: delegated to other keys or another threshold: raise the alarm.
+ * absent: in neither.
+ */
+export type ProjectStatus = 'claimed' | 'recently-claimed' | 'other-keys' | 'absent';
+
+export interface ProjectCheck {
+  project: string;
+  status: ProjectStatus;
+  /** Where it was found: claimed takes priority over recently-claimed (PEP 480). */
+  delegation?: ProjectDelegation;
+  /** Keys of the delegation that are not among the developer's, and the developer's keys it lacks. */
+  unexpectedKeys: string[];
+  missingKeys: string[];
+  thresholdMismatch?: { expected: number; actual: number };
+  warnings: string[];
+}
+
+function compare(d: ProjectDelegation, mine: Key[], threshold: number | undefined) {
+  // Compared by key material: a keyid also covers custom fields such as the holder's name.
+  const unexpectedKeys = d.keys.filter((k) => !mine.some((m) => m.sameMaterial(k))).map((k) => k.keyid);
+  const missingKeys = mine.filter((m) => !d.keys.some((k) => k.sameMaterial(m))).map((k) => k.keyid);
+  const thresholdMismatch = threshold !== undefined && threshold !== d.role.threshold ? { expected: threshold, actual: d.role.threshold } : undefined;
+  const matches = unexpectedKeys.length === 0 && missingKeys.length === 0 && !thresholdMismatch;
+  return { unexpectedKeys, missingKeys, thresholdMismatch, matches };
+}
+
+export function checkProject(folder: VerifiedFolder, project: string, mine: Key[], threshold?: number): ProjectCheck {
+  if (mine.length === 0) throw new UsageError('give at least one --key');
+  for (const top of [CLAIMED, RECENTLY_CLAIMED]) {
+    const problem = folder.roleProblem(top);
+    if (problem && !/is not in/.test(problem)) throw new UsageError(`cannot answer: ${problem}`);
+  }
+  const warnings: string[] = [];
+  for (const top of [CLAIMED, RECENTLY_CLAIMED] as const) {
+    const d = folder.findProject(top, project);
+    if (!d) continue;
+    const c = compare(d, mine, threshold);
+    // PEP 480: a project in claimed is terminating, so its targets cannot fall through to online roles.
+    if (top === CLAIMED && !d.role.terminating) warnings.push(`the delegation of ${project} in ${d.delegator} is not terminating: a target it lacks falls through to the online roles`);
+    const status: ProjectStatus = c.matches ? top : 'other-keys';
+    return { project, status, delegation: d, unexpectedKeys: c.unexpectedKeys, missingKeys: c.missingKeys, thresholdMismatch: c.thresholdMismatch, warnings };
+  }
+  if (folder.roleProblem(CLAIMED)) warnings.push(`${folder.roleProblem(CLAIMED)}: cannot tell whether the project is claimed`);
+  return { project, status: 'absent', unexpectedKeys: [], missingKeys: [], warnings };
+}
+
+/** How many `/` components the target paths of this repository have, from the top-level delegations (the plan's project_paths). */
+export function targetPathComponents(folder: VerifiedFolder): number | undefined {
+  const roles = folder.targetsOf('targets')?.delegations?.roles ?? [];
+  const counts = new Set(roles.flatMap((r) => r.paths ?? []).map((p) => p.split('/').length));
+  return counts.size === 1 ? [...counts][0] : undefined;
+}
+
+/** The target path of a download URL: its last `components` path components, percent-decoded. */
+export function targetPathOfUrl(url: string, components: number): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`"${url}" is not a URL`);
+  }
+  const parts = u.pathname.split('/').filter((p) => p !== '');
+  if (parts.length < components) throw new UsageError(`${url}: the path has fewer than the ${components} components a target path has here; give --target-path`);
+  const decoded = parts.slice(-components).map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      throw new UsageError(`${url}: "${p}" is not valid percent-encoding`);
+    }
+  });
+  // A decoded component must stay one component (no `/`, `..` or `.`).
+  if (decoded.some((p) => p.includes('/') || p === '..' || p === '.')) throw new UsageError(`${url}: the path does not map to a plain target path`);
+  return decoded.join('/');
+}
+
+export interface DownloadCheck {
+  ok: boolean;
+  targetPath: string;
+  reason?: string;
+  role?: string;
+  chain: string[];
+  length?: number;
+  hashes?: Record<string, string>;
+}
+
+/** TUF spec 5.7.x and python-tuf verify_length_and_hashes: the length and every listed hash must match. */
+export function checkDownload(folder: VerifiedFolder, bytes: Uint8Array, targetPath: string): DownloadCheck {
+  const found = folder.findTarget(targetPath);
+  if (!found.found) return { ok: false, targetPath, reason: found.reason, chain: found.chain };
+  const { target, role, chain } = found;
+  const base = { targetPath, role, chain, length: target.length, hashes: target.hashes };
+  if (bytes.length !== target.length) return { ...base, ok: false, reason: `${targetPath}: ${bytes.length} bytes, but ${role} lists ${target.length}` };
+  // Every listed hash must be checked; one that cannot be computed is a refusal, as in python-tuf.
+  for (const [alg, expected] of Object.entries(target.hashes)) {
+    let actual: string;
+    try {
+      actual = createHash(alg).update(bytes).digest('hex');
+    } catch {
+      return { ...base, ok: false, reason: `${targetPath}: ${role} lists a ${alg} hash, which this tool cannot compute` };
+    }
+    if (actual !== expected) return { ...base, ok: false, reason: `${targetPath}: ${alg} ${actual} differs from ${expected} listed by ${role}` };
+  }
+  return { ...base, ok: true };
+}

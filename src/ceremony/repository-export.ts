@@ -1,0 +1,121 @@
+/**
+ * Bundles to and from a repository state folder (docs/formats/bundle.md):
+ * - export: every N.root.json, the current version of every offline-signed role and the
+ *   transcript, to a new folder on removable media; the sequence comes from `exports.json`, and
+ *   the files that are new since the last export are named. The repository's own metadata is
+ *   verified from its first root before anything is written: a bundle the online side would
+ *   refuse is never made.
+ * - import: a bundle from the online side (recently-claimed and current metadata) into
+ *   `<repo>/online/`, verified from the repository's current root.
+ * Each appends a transcript record.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportBundle, resolveBundleDir, type BundleFile, type ExportResult } from '../bundle/export.js';
+import { appendExportLog, nextSequence, readExportLog } from '../bundle/export-log.js';
+import { importBundle, type ImportResult } from '../bundle/import.js';
+import { TRANSCRIPT_NAME } from '../bundle/manifest.js';
+import { verifyBundleMetadata } from '../bundle/metadata-check.js';
+import type { VerifiedBundle } from '../bundle/verify.js';
+import { sha256Hex } from '../tuf/digest.js';
+import { CeremonyError, RefusedError, VerificationError } from '../tuf/errors.js';
+import { roleFileName } from '../tuf/repository-verifier.js';
+import { EXPORTS_FILE, METADATA_DIR, type Repository } from './repository.js';
+import { appendTranscript, verifyTranscript } from './transcript.js';
+
+export interface RepositoryExportOptions {
+  /** `--to`: the new bundle folder, or an existing folder (the medium) to put `bundle-NNNNNN` in. */
+  to: string;
+  toolVersion: string;
+  now: Date;
+}
+
+export interface RepositoryExportResult extends ExportResult {
+  sequence: number;
+  /** Files not carried by any earlier export (name and content). */
+  newSinceLast: string[];
+  previousSequence: number | undefined;
+}
+
+/** Every root, the current version of every other role, and the transcript, as the bundle carries them. */
+export function repositoryBundleFiles(repo: Repository): BundleFile[] {
+  const files: BundleFile[] = repo.rootVersions().map((v) => ({ name: roleFileName('root', v), bytes: repo.readBytes('root', v) }));
+  for (const role of repo.roles()) {
+    if (role === 'root') continue;
+    const v = repo.currentVersion(role)!;
+    files.push({ name: roleFileName(role, v), bytes: repo.readBytes(role, v) });
+  }
+  return files;
+}
+
+export async function exportRepository(repo: Repository, opts: RepositoryExportOptions): Promise<RepositoryExportResult> {
+  const logPath = join(repo.dir, EXPORTS_FILE);
+  const log = readExportLog(logPath);
+  const sequence = nextSequence(log);
+  const previous = log.at(-1);
+  const files = repositoryBundleFiles(repo);
+  const roots = repo.rootVersions();
+  if (roots.length === 0) throw new RefusedError(`the repository in ${repo.dir} has no root metadata yet; nothing to export`, 'E_NOTHING_TO_EXPORT');
+
+  // The online side verifies from the root it trusts; check here from the first root, now.
+  try {
+    verifyBundleMetadata(new Map(files.map((f) => [f.name, f.bytes])), repo.readBytes('root', roots[0]!), opts.now);
+  } catch (e) {
+    if (e instanceof CeremonyError) throw new RefusedError(`the repository's metadata does not verify, so it is not exported: ${e.message}`, 'E_EXPORT_UNVERIFIED');
+    throw e;
+  }
+
+  // The transcript travels with its head, which the admins initial (docs/formats/transcript.md).
+  let transcriptHead: string | undefined;
+  if (existsSync(repo.transcriptPath)) {
+    const check = verifyTranscript(repo.transcriptPath);
+    if (!check.ok) throw new RefusedError(`the transcript does not verify (${check.reason}); it is not exported`, 'E_TRANSCRIPT_BROKEN');
+    if (check.records > 0) {
+      files.push({ name: TRANSCRIPT_NAME, bytes: readFileSync(repo.transcriptPath) });
+      transcriptHead = check.head;
+    }
+  }
+
+  const exported = new Set(log.flatMap((e) => Object.entries(e.files).map(([n, h]) => `${n} ${h}`)));
+  const digests = Object.fromEntries(files.map((f) => [f.name, sha256Hex(f.bytes)]));
+  const newSinceLast = files.filter((f) => f.name !== TRANSCRIPT_NAME && !exported.has(`${f.name} ${digests[f.name]}`)).map((f) => f.name);
+  // base_root_version: the newest root the previous bundle carried, which the online side trusts by now.
+  const baseRootVersion = previous ? Math.max(1, ...Object.keys(previous.files).flatMap((n) => /^(\d+)\.root\.json$/.exec(n)?.[1] ?? []).map(Number)) : 1;
+
+  const result = await exportBundle({ files, to: resolveBundleDir(opts.to, sequence), sequence, baseRootVersion, toolVersion: opts.toolVersion, now: opts.now, transcriptHead });
+  appendExportLog(logPath, { sequence, time: opts.now, bundle: result.dir, manifestSha256: result.manifestSha256, files: digests });
+  appendTranscript(repo.dir, {
+    step: 'bundle-export',
+    inputs: Object.fromEntries(files.map((f) => [f.name === TRANSCRIPT_NAME ? TRANSCRIPT_NAME : `${METADATA_DIR}/${f.name}`, digests[f.name]!])),
+    outputs: { 'bundle.json': result.manifestSha256 },
+    details: { sequence, bundle: result.dir, direction: 'offline-to-online', new: newSinceLast },
+  });
+  return { ...result, sequence, newSinceLast, previousSequence: previous?.sequence };
+}
+
+/**
+ * A bundle that carries a transcript: its hash chain must hold (docs/formats/transcript.md). The
+ * manifest already pins its bytes and head; this proves no record inside was changed before export.
+ */
+export function checkBundleTranscript(bundle: VerifiedBundle): void {
+  if (!bundle.files.has(TRANSCRIPT_NAME)) return;
+  const check = verifyTranscript(join(bundle.dir, TRANSCRIPT_NAME));
+  if (!check.ok) throw new VerificationError(`${TRANSCRIPT_NAME}: the hash chain does not hold (${check.reason})`, 'E_BUNDLE_TRANSCRIPT');
+  if (bundle.manifest.transcriptHead !== undefined && check.head !== bundle.manifest.transcriptHead) {
+    throw new VerificationError(`${TRANSCRIPT_NAME}: its head ${check.head} is not the ${bundle.manifest.transcriptHead} the manifest gives`, 'E_BUNDLE_TRANSCRIPT');
+  }
+}
+
+/** Import an online-to-offline bundle into `<repo>/online/`, trusting the repository's current root. */
+export function importIntoRepository(repo: Repository, bundleDir: string, at: Date): ImportResult {
+  const current = repo.currentVersion('root');
+  if (current === undefined) throw new RefusedError(`the repository in ${repo.dir} has no root metadata yet`, 'E_NO_VERSION');
+  const res = importBundle(bundleDir, { target: repo.onlineDir, trustedRoot: repo.readBytes('root', current), direction: 'online-to-offline', at });
+  appendTranscript(repo.dir, {
+    step: 'bundle-import',
+    inputs: { 'bundle.json': res.bundle.manifestSha256 },
+    outputs: Object.fromEntries([...res.bundle.files].map(([name, bytes]) => [`online/${name}`, sha256Hex(bytes)])),
+    details: { sequence: res.bundle.manifest.sequence, bundle: bundleDir, direction: 'online-to-offline', trusted_root_version: current },
+  });
+  return res;
+}
