@@ -15,6 +15,7 @@ import { resignCommand } from './resign.js';
 import { rotateCommand } from './rotate.js';
 import { recoverCommand } from './recover.js';
 import { ceremonyCommands } from './ceremony-commands.js';
+import { keyCommands } from './key-commands.js';
 import { bundleCommands } from './bundle-commands.js';
 
-export const COMMANDS: Command[] = [verifyCommand, expiryCommand, resignCommand, rotateCommand, recoverCommand, ...ceremonyCommands, ...bundleCommands];
+export const COMMANDS: Command[] = [verifyCommand, expiryCommand, resignCommand, rotateCommand, recoverCommand, ...ceremonyCommands, ...keyCommands, ...bundleCommands];
