@@ -13,7 +13,8 @@ import { Metadata, Targets, type Root } from '../../src/tuf/metadata.js';
 import { DelegatedRole, Delegations } from '../../src/tuf/roles.js';
 import { verifyRepository } from '../../src/tuf/repository-verifier.js';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
-import { bootstrap, day, signAs, softwareProvider, owned, type Bootstrapped } from './fixture.js';
+import { bootstrap, day, iso, signAs, softwareProvider, owned, writeKeyFile, type Bootstrapped } from './fixture.js';
+import { runCli } from '../helpers/cli.js';
 
 describe('rotation guard rails', () => {
   const provider = softwareProvider();
@@ -59,6 +60,18 @@ describe('rotation guard rails', () => {
     expect(r.notes.join('\n')).toMatch(/new custom fields .* keyid .* same key material/);
     // in a recovery the same material is the compromised key: refused
     expect(() => plan([{ role: 'root', add: [renamed], remove: [oldId] }], true)).toThrow(/compromised key/);
+  });
+
+  it('event show says when a key got a new keyid because its custom fields changed', async () => {
+    const old = root.signed.keys.get(root.signed.roles.root.keyids[1]!)!;
+    const file = writeKeyFile(join(b.dir, 'bob-renamed.json'), old.withCustomFields({ 'x-ceremony-contact': 'bob@example.org' }));
+    const eventDir = join(b.dir, 'refresh-bob');
+    const made = await runCli(['rotate', '--repo', b.repoDir, '--role', 'root', '--add', file, '--at', iso(day(9)), '--event', eventDir]);
+    expect(made.code).toBe(0);
+    const show = await runCli(['event', 'show', eventDir, '--no-qr']);
+    expect(show.stdout).toContain(`~ bob: custom fields changed (x-ceremony-contact: (none) → "bob@example.org"), keyid ${old.keyid} →`);
+    const json = JSON.parse((await runCli(['event', 'show', eventDir, '--json'])).stdout);
+    expect(json.keyChanges[0].refreshed[0]).toMatchObject({ from: old.keyid, holder: 'bob' });
   });
 
   it('names the same person moving to a new key, who signs a new root with both', () => {

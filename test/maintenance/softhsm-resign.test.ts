@@ -1,17 +1,15 @@
 /**
  * On SoftHSM tokens: a repository whose roles expire in 10 days is found by `expiry --within 30d`,
- * re-signed by a threshold of admins, and verifies 40 days later (here and with @tufjs/models).
- * Time comes from --at only.
+ * re-signed by a threshold of admins with `event sign`, finalized, and verifies 40 days later (here
+ * and with @tufjs/models). Every step runs through the command line; time comes from --at only.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tufjs from '@tufjs/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigningEvent } from '../../src/ceremony/event.js';
-import { finalizeEvent } from '../../src/ceremony/event-finalize.js';
-import { describeResignProof, proveResign } from '../../src/ceremony/resign-proof.js';
 import { runCli } from '../helpers/cli.js';
-import { bootstrap, day, iso, signAs, type Bootstrapped } from './fixture.js';
+import { bootstrap, day, iso, type Bootstrapped } from './fixture.js';
 import { holderTokens, type HolderTokens } from './tokens.js';
 
 let t: HolderTokens;
@@ -49,17 +47,31 @@ describe('expiry → resign → sign on tokens → finalize → verify later', (
     expect(made.stderr).toBe('');
     expect(made.code).toBe(0);
     expect(made.stdout).toMatch(/root: re-sign only, no content change \(v1 → v2, expires 2030-04-01T00:00:00Z → 2030-06-20T00:00:00Z\)/);
-    const event = SigningEvent.load(eventDir);
-    for (const r of event.roles()) expect(describeResignProof(r.role, proveResign(r.previous!.signed, r.metadata.signed))[0]).toMatch(/re-sign only, no content change/);
+    const digests = SigningEvent.load(eventDir).roles().map((r) => r.payloadSha256);
+    const show = await runCli(['event', 'show', eventDir, '--no-qr']);
+    expect(show.code).toBe(0);
+    for (const role of ['root', 'targets', 'claimed']) {
+      expect(show.stdout).toMatch(new RegExp(`${role}: re-sign only, no content change \\(v1 → v2`));
+    }
+    expect(show.stdout).toMatch(/everything but version and expires is identical: content SHA-256 [0-9a-f]{64} in both/);
 
     // before: the repository as it stands fails at day 120 (the test can fail)
     const before = await runCli(['verify', '--root', join(b.repo.metadataDir, '1.root.json'), '--at', iso(day(120)), b.repo.metadataDir]);
     expect(before.code).toBe(3);
 
-    await signAs(event, ['alice'], t.provider, b.repo);
-    expect(() => finalizeEvent(b.repo, SigningEvent.load(eventDir), { at: day(80) })).toThrow(/not every threshold is met/);
-    await signAs(SigningEvent.load(eventDir), ['carol'], t.provider, b.repo);
-    finalizeEvent(b.repo, SigningEvent.load(eventDir), { at: day(80) });
+    const sign = (holder: string) => runCli(['event', 'sign', eventDir, '--profile', t.profilePath, '--holder', holder, '--confirm', digests.join(','), '--repo', b.repoDir, '--no-qr']);
+    const finalize = () => runCli(['event', 'finalize', eventDir, '--repo', b.repoDir, '--at', iso(day(80))]);
+    expect((await sign('alice')).code).toBe(0);
+    const status = await runCli(['event', 'status', eventDir]);
+    expect(status.code).toBe(6);
+    expect(status.stdout).toMatch(/root v2 .*incomplete/);
+    const early = await finalize();
+    expect(early.code).toBe(5);
+    expect(early.stderr).toMatch(/not every threshold is met/);
+    expect((await sign('carol')).code).toBe(0);
+    const done = await finalize();
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
 
     const after = await runCli(['verify', '--root', join(b.repo.metadataDir, '1.root.json'), '--at', iso(day(120)), b.repo.metadataDir]);
     expect(after.stdout).toMatch(/OK: verified from trusted root v1 to root v2 at 2030-05-01T00:00:00Z/);

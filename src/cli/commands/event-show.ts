@@ -1,6 +1,7 @@
 /** `tuf-ceremony event show`: what a signing event changes, and its digests as hex, words and QR codes. */
 import { renderSummary, summarizeEvent } from '../../ceremony/event-summary.js';
 import { Repository } from '../../ceremony/repository.js';
+import { maintenanceDetails, maintenanceNotes } from '../../ceremony/resign-rotate-notes.js';
 import { qrTerminal } from '../../bundle/qr.js';
 import type { SigningEvent } from '../../ceremony/event.js';
 import { parse } from '../args.js';
@@ -16,7 +17,7 @@ const usage = `tuf-ceremony event show <event> [--repo <state folder>] [--no-qr]
 /** The summary with a QR code of each payload digest, for people comparing at different machines. */
 export async function renderEventForPeople(event: SigningEvent, options: { qr: boolean; limit?: number }): Promise<string> {
   const summary = summarizeEvent(event);
-  const parts = [renderSummary(summary, options.limit)];
+  const parts = [renderSummary(summary, options.limit), ...maintenanceNotes(event)];
   if (options.qr) {
     for (const r of summary.roles) parts.push(`\n  QR code of the ${r.role} v${r.version} payload SHA-256:\n${await qrTerminal(r.payloadSha256)}`);
   }
@@ -32,7 +33,7 @@ export const eventShowCommand: Command = {
     const event = eventArgument(positionals, usage);
     const drift = values.repo ? event.driftFrom(Repository.open(values.repo)) : undefined;
     if (values.json) {
-      printJson(io, { event: event.dir, ...summarizeEvent(event), status: event.status(), repositoryCheck: drift === undefined ? null : { ok: drift.length === 0, problems: drift } });
+      printJson(io, { event: event.dir, ...summarizeEvent(event), ...maintenanceDetails(event), status: event.status(), repositoryCheck: drift === undefined ? null : { ok: drift.length === 0, problems: drift } });
     } else {
       out(io, await renderEventForPeople(event, { qr: !values['no-qr'], limit: values.all ? Number.MAX_SAFE_INTEGER : 50 }));
       if (drift) out(io, drift.length === 0 ? `\nChecked against ${values.repo}: the event builds on its current metadata.` : `\nWARNING: the event does not build on ${values.repo} as it is now:\n${drift.map((d) => `  ✗ ${d}`).join('\n')}`);
