@@ -67,7 +67,7 @@ export interface RecoveryPlan {
 export function parseCompromised(values: string[]): CompromisedRole[] {
   const out: CompromisedRole[] = [];
   for (const v of values.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
-    if (!(COMPROMISABLE as readonly string[]).includes(v)) throw new UsageError(`--compromised ${v}: not one of ${COMPROMISABLE.join(', ')} (a developer key is replaced in claimed by the claim intake's re-key)`);
+    if (!(COMPROMISABLE as readonly string[]).includes(v)) throw new UsageError(`--compromised ${v}: not one of ${COMPROMISABLE.join(', ')} (a compromised developer key is revoked in claimed: tuf-ceremony revoke)`);
     if (!out.includes(v as CompromisedRole)) out.push(v as CompromisedRole);
   }
   if (out.length === 0) throw new UsageError('name the compromised role(s) with --compromised');
