@@ -84,7 +84,8 @@ const ONLINE_ROLE_NAMES = new Set(['snapshot', 'timestamp', 'recently-claimed', 
 
 /** A key for people: its holder, or "online <role> key" for the online roles' keys (they carry no owner). */
 function keyRef(keyid: string, key: Key | undefined, role?: string): KeyRef {
-  const holder = ownerOf(key) ?? (role && ONLINE_ROLE_NAMES.has(role) ? `online ${role} key` : undefined);
+  const fallback = role === undefined ? undefined : ONLINE_ROLE_NAMES.has(role) ? `online ${role} key` : `key of ${role}`;
+  const holder = ownerOf(key) ?? fallback;
   return { keyid, holder, keytype: key?.keytype ?? 'unknown' };
 }
 
@@ -204,8 +205,16 @@ function delegationLine(d: DelegationRef): string {
   return `${d.name}: ${d.threshold} of ${d.keys.map(who).join(', ')}; ${scope}${d.terminating ? ', terminating' : ''}`;
 }
 
-/** The text a signer reads before confirming; `limit` caps each list of delegations shown. */
-export function renderSummary(summary: EventSummary, limit = 50): string {
+export interface RenderOptions {
+  /** Cap on each list of delegations or keys shown (all are in the JSON form). */
+  limit?: number;
+  /** Print each payload digest as hex and words (off when the caller shows them its own way). */
+  digests?: boolean;
+}
+
+/** The text a signer reads before confirming. */
+export function renderSummary(summary: EventSummary, options: RenderOptions = {}): string {
+  const limit = options.limit ?? 50;
   const lines: string[] = [];
   lines.push(`Signing event: ${summary.kind} for ${summary.repository}, created ${summary.created}`);
   lines.push(`  ${summary.description}`);
@@ -238,8 +247,10 @@ export function renderSummary(summary: EventSummary, limit = 50): string {
       list('targets changed', r.targets.changed, (x) => `~ ${x}`);
     }
     for (const sgn of r.signers) lines.push(`    to be signed by ${sgn.threshold} of ${sgn.label}: ${sgn.keys.map((k) => k.holder ?? k.keyid.slice(0, 12)).join(', ')}`);
-    lines.push(`    payload SHA-256: ${r.payloadSha256}`);
-    lines.push(`    as words:        ${r.payloadWords.join(' ')}`);
+    if (options.digests !== false) {
+      lines.push(`    payload SHA-256: ${r.payloadSha256}`);
+      lines.push(`    as words:        ${r.payloadWords.join(' ')}`);
+    }
   }
   return lines.join('\n');
 }

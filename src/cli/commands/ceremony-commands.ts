@@ -7,6 +7,7 @@ import { eventStatusCommand } from './event-status.js';
 import type { Command } from './index.js';
 import { initCommand } from './init.js';
 import { planCheckCommand } from './plan-check.js';
+import { rehearsalCommand } from './rehearsal.js';
 import { transcriptShowCommand, transcriptVerifyCommand } from './transcript.js';
 
 export const ceremonyCommands: Command[] = [
@@ -19,4 +20,5 @@ export const ceremonyCommands: Command[] = [
   eventFinalizeCommand,
   transcriptVerifyCommand,
   transcriptShowCommand,
+  rehearsalCommand,
 ];

@@ -3,13 +3,12 @@
  * env/file for scripted runs, else a hidden prompt), the confirmation prompter on a terminal,
  * progress to stderr, and list flags given comma-separated or repeated.
  */
-import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
+import inquirer from 'inquirer';
 import type { CeremonyPrompter } from '../../ceremony/prompts.js';
 import { TokenProvider } from '../../ceremony/token-provider.js';
-import { pinSource } from '../../keys/pin.js';
 import { loadProfile } from '../../keys/profile.js';
 import { err, type CliIO } from '../io.js';
+import { cliPinSource, terminalPrompter } from '../prompter.js';
 
 export function logTo(io: CliIO): (text: string) => void {
   return (text) => err(io, text);
@@ -21,36 +20,23 @@ export function listOption(values: string | string[] | undefined): string[] {
   return list.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
-function ask(io: CliIO, question: string, hidden: boolean): Promise<string> {
-  // Hidden input: echo nothing of what is typed (a PIN is never shown).
-  const output = hidden
-    ? new Writable({ write: (_chunk, _enc, cb) => cb() })
-    : io.stderr;
-  if (hidden) io.stderr.write(`${question} `);
-  const rl = createInterface({ input: io.stdin, output, terminal: io.interactive });
-  return new Promise((resolve) => {
-    rl.question(hidden ? '' : `${question} `, (answer) => {
-      rl.close();
-      if (hidden) io.stderr.write('\n');
-      resolve(answer);
-    });
-  });
-}
-
+/**
+ * Confirmation of a digest: the answer is not shown in the question (the admin reads it from the
+ * summary and, at a ceremony, compares it with what the others read aloud).
+ */
 export function terminalCeremonyPrompter(io: CliIO): CeremonyPrompter | undefined {
   if (!io.interactive) return undefined;
+  const prompt = inquirer.createPromptModule({ input: io.stdin, output: io.stderr });
   return {
     async confirmExact(question, acceptable) {
-      const answer = (await ask(io, question, false)).trim().replace(/\s+/g, ' ');
+      const answers = (await prompt([{ type: 'input', name: 'answer', message: question }])) as Record<string, unknown>;
+      const answer = String(answers['answer'] ?? '').trim().replace(/\s+/g, ' ');
       return acceptable.some((a) => a === answer || a.toLowerCase() === answer.toLowerCase());
     },
-    async waitForEnter(message) {
-      await ask(io, message, false);
-    },
+    waitForEnter: (message) => terminalPrompter(io).waitForEnter(message),
   };
 }
 
 export function tokenProvider(profilePath: string, io: CliIO): TokenProvider {
-  const askPin = io.interactive ? (q: string) => ask(io, q, true) : undefined;
-  return new TokenProvider(loadProfile(profilePath), pinSource(io.env, askPin));
+  return new TokenProvider(loadProfile(profilePath), cliPinSource(io));
 }

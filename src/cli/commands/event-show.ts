@@ -2,10 +2,10 @@
 import { renderSummary, summarizeEvent } from '../../ceremony/event-summary.js';
 import { Repository } from '../../ceremony/repository.js';
 import { maintenanceDetails, maintenanceNotes } from '../../ceremony/resign-rotate-notes.js';
-import { qrTerminal } from '../../bundle/qr.js';
 import type { SigningEvent } from '../../ceremony/event.js';
 import { parse } from '../args.js';
 import { out, printJson, type CliIO } from '../io.js';
+import { renderFingerprint } from '../render-fingerprint.js';
 import { eventArgument } from './event-status.js';
 import type { Command } from './index.js';
 
@@ -17,10 +17,8 @@ const usage = `tuf-ceremony event show <event> [--repo <state folder>] [--no-qr]
 /** The summary with a QR code of each payload digest, for people comparing at different machines. */
 export async function renderEventForPeople(event: SigningEvent, options: { qr: boolean; limit?: number }): Promise<string> {
   const summary = summarizeEvent(event);
-  const parts = [renderSummary(summary, options.limit), ...maintenanceNotes(event)];
-  if (options.qr) {
-    for (const r of summary.roles) parts.push(`\n  QR code of the ${r.role} v${r.version} payload SHA-256:\n${await qrTerminal(r.payloadSha256)}`);
-  }
+  const parts = [renderSummary(summary, { limit: options.limit, digests: false }), ...maintenanceNotes(event), ''];
+  for (const r of summary.roles) parts.push(await renderFingerprint(`${r.role} v${r.version} payload SHA-256 (${r.file}):`, r.payloadSha256, { qr: options.qr }));
   return parts.join('\n');
 }
 
