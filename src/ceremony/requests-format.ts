@@ -240,6 +240,10 @@ export interface CreateRequestInit {
 export async function createRequest(init: CreateRequestInit): Promise<JsonObject> {
   const project = checkProjectName(init.project, '--project');
   if (init.signers.length === 0) throw new FormatError('--key', 'give at least one key');
+  // Guard rail (DESIGN.md part 7): a threshold between 1 and the number of keys.
+  if (!Number.isInteger(init.threshold) || init.threshold < 1 || init.threshold > init.signers.length) {
+    throw new FormatError('--threshold', `${init.threshold} is not between 1 and the ${init.signers.length} key${init.signers.length === 1 ? '' : 's'} given`);
+  }
   const signed: JsonObject = {
     _type: REQUEST_TYPE,
     format_version: REQUEST_FORMAT_VERSION,

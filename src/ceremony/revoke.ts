@@ -6,7 +6,13 @@
 import { RefusedError, UsageError } from '../tuf/errors.js';
 import { checkProjectName } from '../tuf/project-name.js';
 import type { ClaimedProjects } from './claimed-projects.js';
-import type { ClaimedState } from './claimed-build.js';
+import { checkClaimedSettings, claimedAuthorization, claimedSettingsFromPlan, proposeClaimed, readClaimedState, type ClaimedProposal, type ClaimedState } from './claimed-build.js';
+import { createClaimedEvent } from './claimed-event.js';
+import type { SigningEvent } from './event.js';
+import type { Repository } from './repository.js';
+import type { Targets } from '../tuf/metadata.js';
+
+export const REVOKE_KIND = 'revoke';
 
 export interface Revocation {
   project: string;
@@ -45,4 +51,28 @@ export function revokeFromClaimed(state: ClaimedState, projectName: string, keyi
   }
   next.set(project, { ...current, keys });
   return { project, keyid: id, next, description: `revoke key ${id} of ${project} (${keys.length} keys left, threshold ${current.threshold})` };
+}
+
+export interface RevokeResult {
+  revocation: Revocation;
+  proposal: ClaimedProposal;
+  event: SigningEvent;
+}
+
+/** Prepare the signing event that revokes a developer key or a project, and record it. */
+export function createRevokeEvent(repo: Repository, eventDir: string, o: { project: string; keyid?: string; reason?: string; at: Date }): RevokeResult {
+  const settings = claimedSettingsFromPlan(repo.plan());
+  checkClaimedSettings(settings);
+  const state = readClaimedState(repo, settings.roleName);
+  const revocation = revokeFromClaimed(state, o.project, o.keyid);
+  const auth = claimedAuthorization(repo.current<Targets>('targets').signed, settings.roleName);
+  const proposal = proposeClaimed(repo, state, revocation.next, settings, auth, o.at);
+  const event = createClaimedEvent(repo, eventDir, proposal, settings.roleName, {
+    kind: REVOKE_KIND,
+    description: `Key compromise (PEP 480): ${revocation.description}${o.reason ? `. Reason: ${o.reason}` : ''}`,
+    at: o.at,
+    details: { project: revocation.project, keyid: revocation.keyid ?? null, reason: o.reason ?? null },
+    summary: { project: revocation.project, keyid: revocation.keyid ?? null },
+  });
+  return { revocation, proposal, event };
 }

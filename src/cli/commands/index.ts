@@ -10,6 +10,10 @@ export interface Command {
 }
 
 import { verifyCommand } from './verify.js';
+import { devKeygenCommand } from './dev-keygen.js';
+import { devRequestCommand } from './dev-request.js';
+import { claimCommand } from './claim.js';
+import { revokeCommand } from './revoke.js';
 import { expiryCommand } from './expiry.js';
 import { resignCommand } from './resign.js';
 import { rotateCommand } from './rotate.js';
@@ -18,4 +22,4 @@ import { ceremonyCommands } from './ceremony-commands.js';
 import { keyCommands } from './key-commands.js';
 import { bundleCommands } from './bundle-commands.js';
 
-export const COMMANDS: Command[] = [verifyCommand, expiryCommand, resignCommand, rotateCommand, recoverCommand, ...ceremonyCommands, ...keyCommands, ...bundleCommands];
+export const COMMANDS: Command[] = [verifyCommand, devKeygenCommand, devRequestCommand, claimCommand, revokeCommand, expiryCommand, resignCommand, rotateCommand, recoverCommand, ...ceremonyCommands, ...keyCommands, ...bundleCommands];

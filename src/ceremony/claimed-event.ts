@@ -1,0 +1,62 @@
+/**
+ * Turning a claimed proposal into a signing event (docs/formats/event.md) and a transcript record:
+ * claimed N+1 (delegated by targets) and each changed bin (delegated by claimed), ready for
+ * `event show`, `event sign` and `event finalize`.
+ */
+import { sha256Hex } from '../tuf/digest.js';
+import { formatExpires } from '../tuf/time.js';
+import type { ClaimedProposal } from './claimed-build.js';
+import { SigningEvent } from './event.js';
+import type { Repository } from './repository.js';
+import { appendTranscript } from './transcript.js';
+
+export interface ClaimedEventInit {
+  kind: string;
+  description: string;
+  at: Date;
+  /** Transcript inputs besides the replaced role versions: name → SHA-256. */
+  inputs?: Record<string, string>;
+  /** Into event.json (for `event show` and auditors). */
+  details?: Record<string, unknown>;
+  /** Into the transcript record: keep it short, it is printed for people to initial. */
+  summary?: Record<string, unknown>;
+}
+
+/** Describe a change in one line; re-keys and removals named, because they are what to check. */
+export function describeClaimedChange(p: ClaimedProposal, roleName: string): string {
+  const c = p.change;
+  const parts = [`${c.added.length} project${c.added.length === 1 ? '' : 's'} added`];
+  if (c.rekeyed.length) parts.push(`RE-KEYED: ${c.rekeyed.join(', ')}`);
+  if (c.removed.length) parts.push(`REMOVED: ${c.removed.join(', ')}`);
+  const roles = p.roles.length === 1 ? `${p.roles[0]!.role} v${p.roles[0]!.metadata.signed.version}` : `${p.roles.length} roles of ${roleName}`;
+  return `${roles}: ${parts.join('; ')}`;
+}
+
+export function createClaimedEvent(repo: Repository, eventDir: string, proposal: ClaimedProposal, roleName: string, init: ClaimedEventInit): SigningEvent {
+  const event = SigningEvent.create(eventDir, {
+    kind: init.kind,
+    description: init.description,
+    repo,
+    created: init.at,
+    roles: proposal.roles.map((r) => ({ role: r.role, metadata: r.metadata, delegatedBy: r.role === roleName ? 'targets' : roleName })),
+    details: {
+      added: proposal.change.added,
+      rekeyed: proposal.change.rekeyed,
+      removed: proposal.change.removed,
+      signatures_needed: proposal.signaturesNeeded,
+      ...(init.details ?? {}),
+    },
+  });
+  const inputs: Record<string, string> = { ...(init.inputs ?? {}) };
+  for (const r of proposal.roles) if (r.replaces !== undefined) inputs[`${r.replaces}.${r.role}.json`] = sha256Hex(repo.readBytes(r.role, r.replaces));
+  const outputs: Record<string, string> = {};
+  for (const r of event.roles()) outputs[`${r.file} payload`] = r.payloadSha256;
+  appendTranscript(repo.dir, {
+    step: init.kind,
+    time: formatExpires(init.at),
+    inputs,
+    outputs,
+    details: { event: event.id, roles: proposal.roles.map((r) => r.role), added: proposal.change.added.length, rekeyed: proposal.change.rekeyed, removed: proposal.change.removed, ...(init.summary ?? {}) },
+  });
+  return event;
+}
