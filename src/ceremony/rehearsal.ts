@@ -23,19 +23,20 @@ import { loadProfile } from '../keys/profile.js';
 import { createTestTokens } from '../keys/softhsm.js';
 import { Ed25519Signer } from '../keys/software-signer.js';
 import { serializeJson } from '../tuf/canonical-json.js';
+import { Metadata, Targets } from '../tuf/metadata.js';
+import { normalizeProjectName } from '../tuf/project-name.js';
+import { DelegatedRole, Delegations } from '../tuf/roles.js';
 import { RefusedError } from '../tuf/errors.js';
 import { firstProblem, verifyRepository, type RepositoryReport } from '../tuf/repository-verifier.js';
 import { addSeconds, formatExpires } from '../tuf/time.js';
 import { initRepository } from './bootstrap.js';
-import { claimedSettingsFromPlan } from './claimed-build.js';
-import { createClaimedEvent } from './claimed-event.js';
 import { finalizeEvent } from './event-finalize.js';
 import { mergeEvents } from './event-merge.js';
 import { signEvent } from './event-sign.js';
 import { renderSummary, summarizeEvent } from './event-summary.js';
 import { SigningEvent } from './event.js';
-import { runIntake } from './intake.js';
-import { ONLINE_ROLES } from './plan.js';
+import { claimFromRequests } from './intake-claim.js';
+import { ONLINE_ROLES, projectPathsFor } from './plan.js';
 import { exportRepository } from './repository-export.js';
 import { createRequest, encodeRequest } from './requests-format.js';
 import { TokenProvider } from './token-provider.js';
@@ -140,16 +141,26 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const forgedSigned = forged['signed'] as Record<string, unknown>;
     forgedSigned['keys'] = [Ed25519Signer.generate().key.toJSON()];
     writeFileSync(join(requestsDir, 'forged-project.json'), encodeRequest(forged), { flag: 'wx' });
-    const intake = runIntake({ store: repo, settings: claimedSettingsFromPlan(repo.plan()), requestsDir, allowRekey: false, now });
-    const outcomes = intake.decisions.files.map((f) => `  ${f.file}: ${f.decision}${f.project ? ` ${f.project}` : ''}${f.reason ? ` (${f.reason}: ${f.message ?? ''})` : ''}`).join('\n');
-    if (intake.proposal.roles.length === 0) throw new RefusedError('the rehearsal intake proposed nothing to sign', 'E_REHEARSAL');
-    const claimEventDir = join(eventsDir, '2-claim');
-    const claimEvent = createClaimedEvent(repo, claimEventDir, intake.proposal, 'claimed', {
-      kind: 'claim',
-      description: `Claimed v${intake.proposal.roles[0]!.metadata.signed.version}: ${intake.proposal.change.added.length} project(s) added from ${developers.length + 1} request(s)`,
-      at: now,
+    // The rehearsal plays the online service too: recently-claimed lists the projects registered
+    // at upload, signed with the online key targets delegates recently-claimed to.
+    const plan = repo.plan();
+    const rcKeys = new Map(developers.map((d) => [d.signer.key.keyid, d.signer.key]));
+    const rcRoles = developers.map((d) => {
+      const name = normalizeProjectName(d.project);
+      return new DelegatedRole(name, [d.signer.key.keyid], 1, true, projectPathsFor(plan, name), undefined);
     });
-    say('Developer requests and intake', `${developers.length + 1} request files in ${requestsDir}:\n${outcomes}\nClaimed signing event: ${claimEvent.dir}\n\n${renderSummary(summarizeEvent(claimEvent))}`);
+    const recentlyClaimed = new Metadata(new Targets({ version: 1, expires: addSeconds(now, 86400), delegations: new Delegations(rcKeys, rcRoles, undefined) }));
+    await recentlyClaimed.sign(online.get('recently-claimed')!, 'append');
+    mkdirSync(join(out, 'online'));
+    const rcPath = join(out, 'online', '1.recently-claimed.json');
+    writeFileSync(rcPath, recentlyClaimed.toBytes(), { flag: 'wx' });
+    const claimEventDir = join(eventsDir, '2-claim');
+    const claim = claimFromRequests(repo, { requestsDir, recentlyClaimedPath: rcPath, allowRekey: false, at: now, eventDir: claimEventDir });
+    const intake = claim.intake;
+    const outcomes = intake.decisions.files.map((f) => `  ${f.file}: ${f.decision}${f.project ? ` ${f.project}` : ''}${f.reason ? ` (${f.reason}: ${f.message ?? ''})` : ''}`).join('\n');
+    if (!claim.event) throw new RefusedError('the rehearsal intake proposed nothing to sign', 'E_REHEARSAL');
+    const claimEvent = claim.event;
+    say('Developer requests and intake', `${developers.length + 1} request files in ${requestsDir}, checked against the online service's recently-claimed list ${rcPath}:\n${outcomes}\nClaimed signing event: ${claimEvent.dir}\n\n${renderSummary(summarizeEvent(claimEvent))}`);
 
     // 4. Two admins sign copies of the event at separate machines; the copies are merged back.
     const copies: string[] = [];
