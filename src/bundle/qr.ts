@@ -1,6 +1,6 @@
 /**
- * QR codes of a bundle's manifest digest: as a PNG saved in the bundle and as text for a terminal,
- * so the operator on the other side can compare without typing 64 hex characters.
+ * The QR code of a bundle's manifest digest as a PNG saved in the bundle, so the operator on the
+ * other side can compare without typing 64 hex characters, and as text for a terminal.
  */
 import QRCode from 'qrcode';
 

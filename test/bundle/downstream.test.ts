@@ -82,7 +82,7 @@ describe('verify-download', () => {
   it('rejects a changed file with the reason on stderr', async () => {
     const changed = join(tempDir(), 'requests');
     const bytes = readFileSync(file);
-    bytes[0] ^= 1;
+    bytes[0] = bytes[0]! ^ 1;
     writeFileSync(changed, bytes);
     const r = await runCli(['verify-download', changed, 'https://files.example.org/simple/requests', ...base, '--json']);
     expect(r.code).toBe(3);

@@ -1,17 +1,15 @@
 /** What the bundle commands share: the manifest digest for people to compare, the trusted root, JSON output. */
 import { readFileSync } from 'node:fs';
-import { qrTerminal } from '../../bundle/qr.js';
 import type { VerifiedBundle } from '../../bundle/verify.js';
 import { CeremonyError, EXIT_CODES, UsageError } from '../../tuf/errors.js';
-import { fingerprintWords, groupedHex } from '../../tuf/fingerprint-words.js';
+import { fingerprintWords } from '../../tuf/fingerprint-words.js';
 import { formatExpires } from '../../tuf/time.js';
 import { err, out, printJson, type CliIO } from '../io.js';
+import { renderFingerprint } from '../render-fingerprint.js';
 
 /** The manifest's SHA-256 as hex, as words to read aloud and (on request) as a QR code. */
 export async function printDigest(io: CliIO, label: string, hex: string, qr: boolean): Promise<void> {
-  out(io, `${label} SHA-256: ${groupedHex(hex)}`);
-  out(io, `  words: ${fingerprintWords(hex).join(' ')}`);
-  if (qr) out(io, await qrTerminal(hex));
+  out(io, await renderFingerprint(`${label} SHA-256:`, hex, { qr }));
 }
 
 export function readTrustedRoot(path: string): Buffer {

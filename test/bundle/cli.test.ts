@@ -1,0 +1,147 @@
+/** The bundle commands on a ceremony repository, in both directions, through the command line. */
+import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readExportLog } from '../../src/bundle/export-log.js';
+import { readTranscript } from '../../src/ceremony/transcript.js';
+import { sha256Hex } from '../../src/tuf/digest.js';
+import { Metadata, MetaFile, Snapshot, Targets, Timestamp } from '../../src/tuf/metadata.js';
+import { Delegations } from '../../src/tuf/roles.js';
+import { fingerprintWords } from '../../src/tuf/fingerprint-words.js';
+import { runCli } from '../helpers/cli.js';
+import { bootstrap, softwareProvider, type Bootstrapped } from '../maintenance/fixture.js';
+import { PEP480_DIR } from '../helpers/vectors.js';
+
+let b: Bootstrapped;
+beforeAll(async () => {
+  b = await bootstrap(softwareProvider(), { period: '365d' });
+});
+afterAll(() => b?.cleanup());
+
+describe('bundle export --repo', () => {
+  it('writes bundle 1 into the medium folder, prints the digest as hex, words and QR, and logs it', async () => {
+    const medium = join(b.dir, 'usb');
+    mkdirSync(medium);
+    const r = await runCli(['bundle', 'export', '--repo', b.repoDir, '--to', medium]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const dir = join(medium, 'bundle-000001');
+    expect(readdirSync(dir).sort()).toEqual(['1.claimed.json', '1.root.json', '1.targets.json', 'bundle.json', 'bundle.png', 'transcript.jsonl']);
+    const digest = sha256Hex(readFileSync(join(dir, 'bundle.json')));
+    expect(r.stdout).toContain(`bundle 1 written to ${dir} and read back: 4 files`);
+    expect(r.stdout).toContain('new since export (none): 1.root.json, 1.claimed.json, 1.targets.json');
+    expect(r.stdout).toContain(digest.slice(0, 4));
+    expect(r.stdout).toContain(fingerprintWords(digest).slice(0, 8).join(' '));
+    expect(r.stdout).toMatch(/[▀▄█]/);
+    const log = readExportLog(join(b.repoDir, 'exports.json'));
+    expect(log.map((e) => [e.sequence, e.manifestSha256, e.bundle])).toEqual([[1, digest, dir]]);
+    const last = readTranscript(join(b.repoDir, 'transcript.jsonl')).at(-1)!;
+    expect(last.step).toBe('bundle-export');
+    expect(last.outputs).toEqual({ 'bundle.json': digest });
+    expect(last.details).toMatchObject({ sequence: 1, bundle: dir });
+  });
+
+  it('numbers the next export 2, says nothing is new, and carries the export record in the transcript', async () => {
+    const r = await runCli(['bundle', 'export', '--repo', b.repoDir, '--to', join(b.dir, 'usb'), '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ sequence: 2, new_since_last_export: [] });
+    expect(doc.manifest_words).toEqual(fingerprintWords(doc.manifest_sha256));
+    const carried = readFileSync(join(doc.bundle, 'transcript.jsonl'), 'utf8');
+    expect(carried).toContain('"step":"bundle-export"');
+  });
+
+  it('on the online side: verify shows the same words, import copies, a second import of it is refused', async () => {
+    const bundle = join(b.dir, 'usb', 'bundle-000001');
+    const target = join(b.dir, 'published');
+    const root = join(b.repo.metadataDir, '1.root.json');
+    const v = await runCli(['bundle', 'verify', bundle, '--root', root, '--target', target]);
+    expect(v.code).toBe(0);
+    const digest = sha256Hex(readFileSync(join(bundle, 'bundle.json')));
+    expect(v.stdout).toContain(fingerprintWords(digest).slice(0, 8).join(' '));
+    expect(v.stdout).toMatch(/✓ 1\.claimed\.json +claimed v1/);
+    expect(v.stdout).toMatch(/✓ transcript\.jsonl +size and SHA-256 as listed, hash chain holds/);
+    const i = await runCli(['bundle', 'import', bundle, '--root', root, '--into', target]);
+    expect(i.code).toBe(0);
+    expect(readdirSync(target).sort()).toEqual(['.tuf-ceremony-import.json', '1.claimed.json', '1.root.json', '1.targets.json', 'transcript.jsonl']);
+    const again = await runCli(['bundle', 'import', bundle, '--root', root, '--into', target, '--json']);
+    expect(again.code).toBe(3);
+    expect(JSON.parse(again.stdout)).toEqual({ ok: false, error: { code: 'E_BUNDLE_SEQUENCE', message: expect.stringMatching(/^bundle\.json: sequence 1 is not newer than 1/) } });
+    expect(again.stderr).toMatch(/^tuf-ceremony bundle import: bundle\.json: sequence 1 is not newer than 1, the last one imported into .*published/);
+    const verifyOld = await runCli(['bundle', 'verify', bundle, '--root', root, '--target', target]);
+    expect(verifyOld.code).toBe(3);
+  });
+
+  it('refuses a bundle whose transcript chain was broken before the manifest was made', async () => {
+    const bundle = join(b.dir, 'usb', 'bundle-000002');
+    const copy = join(b.dir, 'broken-transcript');
+    cpSync(bundle, copy, { recursive: true });
+    // Rewrite transcript and manifest consistently (the manifest is not signed): the chain check catches it.
+    const lines = readFileSync(join(copy, 'transcript.jsonl'), 'utf8').split('\n');
+    lines[0] = lines[0]!.replace('"step":"init"', '"step":"inIt"');
+    const text = lines.join('\n');
+    unlinkSync(join(copy, 'transcript.jsonl'));
+    writeFileSync(join(copy, 'transcript.jsonl'), text);
+    const m = JSON.parse(readFileSync(join(copy, 'bundle.json'), 'utf8'));
+    m.files['transcript.jsonl'] = { length: Buffer.byteLength(text), sha256: sha256Hex(text) };
+    unlinkSync(join(copy, 'bundle.json'));
+    writeFileSync(join(copy, 'bundle.json'), JSON.stringify(m));
+    const r = await runCli(['bundle', 'verify', copy, '--root', join(b.repo.metadataDir, '1.root.json')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/transcript\.jsonl: the hash chain does not hold \(record 1: its contents were changed/);
+  });
+
+  it('refuses to export a repository whose transcript does not verify', async () => {
+    const copy = join(b.dir, 'repo-copy');
+    cpSync(b.repoDir, copy, { recursive: true });
+    appendFileSync(join(copy, 'transcript.jsonl'), '{"seq":99}\n');
+    const r = await runCli(['bundle', 'export', '--repo', copy, '--to', join(b.dir, 'never')]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/the transcript does not verify .*; it is not exported/);
+    expect(readdirSync(b.dir)).not.toContain('never');
+  });
+});
+
+describe('bundle export-online and import --repo', () => {
+  it('brings the online metadata into <repo>/online after the same checks, and records it', async () => {
+    const online = join(b.dir, 'online-metadata');
+    cpSync(PEP480_DIR, online, { recursive: true });
+    const made = await runCli(['bundle', 'export-online', '--from', online, '--to', join(b.dir, 'from-online')]);
+    expect(made.code).toBe(0);
+    expect(made.stdout).toMatch(/online bundle 1 written to .*from-online and read back: 1\.root\.json, 2\.root\.json, 1\.targets\.json, 1\.recently-claimed\.json, 1\.snapshot\.json, timestamp\.json/);
+    // That bundle belongs to another repository: the offline side refuses it from its own root.
+    const foreign = await runCli(['bundle', 'import', join(b.dir, 'from-online'), '--repo', b.repoDir, '--at', '2030-01-02']);
+    expect(foreign.code).toBe(3);
+    expect(foreign.stderr).toMatch(/^tuf-ceremony bundle import: root: 2\.root\.json: 0 of 2 required signatures by the root keys of version 1/);
+    expect(readdirSync(b.repoDir)).not.toContain('online');
+  });
+
+  it('takes an online bundle of its own repository into <repo>/online', async () => {
+    // The online side publishes what the first bundle carried, plus its own recently-claimed.
+    const published = join(b.dir, 'published');
+    const expires = new Date('2031-01-01T00:00:00Z');
+    const rc = new Metadata(new Targets({ version: 1, expires, delegations: new Delegations(new Map(), [], undefined) }));
+    await rc.sign(b.online['recently-claimed']!, 'append');
+    writeFileSync(join(published, '1.recently-claimed.json'), rc.toBytes());
+    const snap = new Metadata(new Snapshot({ version: 1, expires, meta: new Map([['targets.json', new MetaFile(1)], ['claimed.json', new MetaFile(1)], ['recently-claimed.json', new MetaFile(1)]]) }));
+    await snap.sign(b.online['snapshot']!, 'append');
+    writeFileSync(join(published, '1.snapshot.json'), snap.toBytes());
+    const ts = new Metadata(new Timestamp({ version: 1, expires, snapshotMeta: new MetaFile(1) }));
+    await ts.sign(b.online['timestamp']!, 'append');
+    writeFileSync(join(published, 'timestamp.json'), ts.toBytes());
+
+    const made = await runCli(['bundle', 'export-online', '--from', published, '--to', join(b.dir, 'own-online'), '--json']);
+    expect(made.code).toBe(0);
+    const r = await runCli(['bundle', 'import', JSON.parse(made.stdout).bundle, '--repo', b.repoDir, '--at', '2030-01-02']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(b.repoDir, 'online')).sort()).toEqual(['.tuf-ceremony-import.json', '1.recently-claimed.json', '1.root.json', '1.snapshot.json', '1.targets.json', 'timestamp.json']);
+    const last = readTranscript(join(b.repoDir, 'transcript.jsonl')).at(-1)!;
+    expect(last.step).toBe('bundle-import');
+    expect(last.outputs['online/1.recently-claimed.json']).toBe(sha256Hex(rc.toBytes()));
+    // verify --repo now knows the last imported sequence.
+    const v = await runCli(['bundle', 'verify', JSON.parse(made.stdout).bundle, '--repo', b.repoDir, '--at', '2030-01-02']);
+    expect(v.code).toBe(3);
+    expect(v.stderr).toMatch(/sequence 1 is not newer than 1/);
+  });
+});
