@@ -1,0 +1,241 @@
+/**
+ * The bootstrap ceremony end to end on three fresh SoftHSM2 tokens, through the command line:
+ * init, event show, confirmations, one signature not enough, two from separate copies merged,
+ * an edited copy refused, the wrong admin's token refused, finalize verified here and with
+ * @tufjs/models, never overwriting; the transcript verifies and breaks at any edited record.
+ */
+import * as tufjs from '@tufjs/models';
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FolderSource } from '../../src/bundle/metadata-folder.js';
+import { SigningEvent } from '../../src/ceremony/event.js';
+import { signEvent } from '../../src/ceremony/event-sign.js';
+import { finalizeEvent } from '../../src/ceremony/event-finalize.js';
+import { Repository } from '../../src/ceremony/repository.js';
+import { TokenProvider } from '../../src/ceremony/token-provider.js';
+import { verifyTranscript } from '../../src/ceremony/transcript.js';
+import { pinSource } from '../../src/keys/pin.js';
+import { loadProfile } from '../../src/keys/profile.js';
+import { sha256Hex } from '../../src/tuf/digest.js';
+import { Metadata, Targets } from '../../src/tuf/metadata.js';
+import { verifyRepository } from '../../src/tuf/repository-verifier.js';
+import { addSeconds } from '../../src/tuf/time.js';
+import { runCli } from '../helpers/cli.js';
+import { holderEntry, makeAdmins, type Admins } from './softhsm-admins.js';
+
+let a: Admins;
+let repoDir: string;
+let eventDir: string;
+let digests: string[];
+let wrongProfile: string;
+
+const fileDigests = (dir: string) => Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => [f, sha256Hex(readFileSync(join(dir, f)))]));
+const tufjsOf = (path: string, kind: tufjs.MetadataKind) => tufjs.Metadata.fromJSON(kind as any, JSON.parse(readFileSync(path, 'utf8')));
+
+beforeAll(async () => {
+  a = makeAdmins('ceremony-event');
+  repoDir = join(a.dir, 'repo');
+  const init = await runCli(['init', '--plan', a.planPath, '--profile', a.profilePath, '--repo', repoDir, '--json']);
+  expect(init.stderr).not.toMatch(/internal error/);
+  expect(init.code).toBe(0);
+  const out = JSON.parse(init.stdout);
+  eventDir = out.event.dir;
+  digests = out.roles.map((r: { payloadSha256: string }) => r.payloadSha256);
+  // A profile in which admin-c's entry opens admin-a's token: "the wrong token inserted".
+  const profile = JSON.parse(readFileSync(a.profilePath, 'utf8'));
+  profile.holders['admin-c'] = holderEntry('admin-c', 'admin-a');
+  wrongProfile = join(a.dir, 'wrong-profile.json');
+  writeFileSync(wrongProfile, JSON.stringify(profile));
+});
+
+describe('bootstrap signing event', () => {
+  it('init made keys on the three tokens and an event with root, targets and claimed v1', async () => {
+    const show = await runCli(['event', 'show', eventDir, '--json']);
+    expect(show.code).toBe(0);
+    const s = JSON.parse(show.stdout);
+    expect(s.roles.map((r: any) => `${r.role} v${r.version}`)).toEqual(['root v1', 'targets v1', 'claimed v1']);
+    expect(s.roles[0].payloadWords).toHaveLength(32);
+    expect(s.roles[0].keysAdded.filter((k: any) => k.role === 'root').map((k: any) => k.key.holder)).toEqual(['admin-a', 'admin-b', 'admin-c']);
+    expect(s.roles[0].thresholds).toContainEqual({ role: 'root', to: 2 });
+    // PEP 480 order: claimed, recently-claimed, unclaimed; none terminating at the top level.
+    expect(s.roles[1].delegations.added.map((d: any) => [d.name, d.terminating, d.paths])).toEqual([
+      ['claimed', false, ['*/*']],
+      ['recently-claimed', false, ['*/*']],
+      ['unclaimed', false, ['*/*']],
+    ]);
+    expect(s.roles[2].signers[0]).toMatchObject({ label: 'targets v1 → claimed', threshold: 2 });
+    const text = await runCli(['event', 'show', eventDir, '--no-qr']);
+    expect(text.stdout).toContain('+ root: admin-b (ecdsa');
+    expect(text.stdout).toContain(`root v1 payload SHA-256 (1.root.json):`);
+  });
+
+  it('status needs two of three everywhere (exit 6)', async () => {
+    const st = await runCli(['event', 'status', eventDir, '--json']);
+    expect(st.code).toBe(6);
+    const s = JSON.parse(st.stdout);
+    expect(s.complete).toBe(false);
+    expect(s.roles.flatMap((r: any) => r.thresholds.map((t: any) => [t.have, t.need]))).toEqual([[0, 2], [0, 2], [0, 2]]);
+    expect(s.missingHolders).toEqual(['admin-a', 'admin-b', 'admin-c']);
+  });
+
+  it('without the exact confirmation nothing is signed (exit 5)', async () => {
+    const before = fileDigests(eventDir);
+    const none = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a']);
+    expect(none.code).toBe(5);
+    expect(none.stderr).toMatch(/nothing was signed without a confirmation/);
+    const partial = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a', '--confirm', digests.slice(0, 2).join(',')]);
+    expect(partial.code).toBe(5);
+    expect(partial.stderr).toContain(`claimed v1 was not confirmed: pass --confirm ${digests[2]}`);
+    const wrong = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a', '--confirm', [...digests, '0'.repeat(64)].join(',')]);
+    expect(wrong.code).toBe(5);
+    expect(fileDigests(eventDir)).toEqual(before);
+  });
+
+  it('one signature is not enough: a copy signed by admin-b alone cannot be finalized', async () => {
+    cpSync(eventDir, join(a.dir, 'copy-b'), { recursive: true });
+    cpSync(eventDir, join(a.dir, 'copy-c'), { recursive: true });
+    const signed = await runCli(['event', 'sign', join(a.dir, 'copy-b'), '--profile', a.profilePath, '--holder', 'admin-b', ...digests.flatMap((d) => ['--confirm', d]), '--json']);
+    expect(signed.code).toBe(0);
+    expect(JSON.parse(signed.stdout).signed.map((s: any) => `${s.role}:${s.holder}`)).toEqual(['root:admin-b', 'targets:admin-b', 'claimed:admin-b']);
+    expect((await runCli(['event', 'status', join(a.dir, 'copy-b')])).code).toBe(6);
+    const fin = await runCli(['event', 'finalize', join(a.dir, 'copy-b'), '--repo', repoDir]);
+    expect(fin.code).toBe(5);
+    expect(fin.stderr).toMatch(/not every threshold is met: root v1 needs 1 more/);
+    expect(readdirSync(join(repoDir, 'metadata'))).toEqual([]);
+  });
+
+  it('the same key never signs twice', async () => {
+    const again = await runCli(['event', 'sign', join(a.dir, 'copy-b'), '--profile', a.profilePath, '--holder', 'admin-b', '--confirm', digests.join(',')]);
+    expect(again.code).toBe(5);
+    expect(again.stderr).toMatch(/admin-b has already signed every role/);
+    const root = Metadata.fromBytes(readFileSync(join(a.dir, 'copy-b', '1.root.json')), '1.root.json');
+    expect(root.signatures.size).toBe(1);
+  });
+
+  it("the wrong admin's token is refused, naming whose key it holds (exit 4)", async () => {
+    const before = fileDigests(join(a.dir, 'copy-c'));
+    const r = await runCli(['event', 'sign', join(a.dir, 'copy-c'), '--profile', wrongProfile, '--holder', 'admin-c', '--confirm', digests.join(',')]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/the token opened for admin-c \(serial [0-9a-f]+\) holds admin-a's root key .*not admin-c's: insert admin-c's token/);
+    expect(fileDigests(join(a.dir, 'copy-c'))).toEqual(before);
+  });
+
+  it('a copy with an edited payload is refused at merge, and says which', async () => {
+    const ok = await runCli(['event', 'sign', join(a.dir, 'copy-c'), '--profile', a.profilePath, '--holder', 'admin-c', '--confirm', digests.join(',')]);
+    expect(ok.code).toBe(0);
+    // Edited metadata under the same event.json.
+    const edited = join(a.dir, 'copy-edited');
+    cpSync(join(a.dir, 'copy-c'), edited, { recursive: true });
+    writeFileSync(join(edited, '1.targets.json'), readFileSync(join(edited, '1.targets.json'), 'utf8').replace(/"expires":"(\d{4})/, (_m, y) => `"expires":"${Number(y) + 5}`));
+    const before = fileDigests(eventDir);
+    const r1 = await runCli(['event', 'merge', eventDir, join(a.dir, 'copy-b'), edited]);
+    expect(r1.code).toBe(5);
+    expect(r1.stderr).toMatch(/refusing the copy .*copy-edited: 1\.targets\.json .* payload SHA-256 [0-9a-f]{64} is not the [0-9a-f]{64} recorded in event\.json/);
+    // A consistent but different event (its event.json rewritten too) is not a copy of this one.
+    const other = join(a.dir, 'copy-other');
+    cpSync(edited, other, { recursive: true });
+    const wire = JSON.parse(readFileSync(join(other, 'event.json'), 'utf8'));
+    const md = Metadata.fromBytes(readFileSync(join(other, '1.targets.json')), '1.targets.json');
+    wire.roles[1].payload_sha256 = sha256Hex(md.payload());
+    writeFileSync(join(other, 'event.json'), JSON.stringify(wire));
+    const r2 = await runCli(['event', 'merge', eventDir, other]);
+    expect(r2.code).toBe(5);
+    expect(r2.stderr).toMatch(/it is not a copy of this event: the payload of targets v1 differs/);
+    expect(fileDigests(eventDir)).toEqual(before);
+  });
+
+  it('two signatures from separate copies, merged, are enough', async () => {
+    const r = await runCli(['event', 'merge', eventDir, join(a.dir, 'copy-b'), join(a.dir, 'copy-c'), '--repo', repoDir, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).added).toHaveLength(6);
+    const st = await runCli(['event', 'status', eventDir]);
+    expect(st.code).toBe(0);
+    expect(st.stdout).toContain('✓ 2 of 2 needed from root v1 (its own root keys); signed: admin-b, admin-c');
+  });
+
+  it('finalize verifies as a client would and writes v1 of each role; the result verifies with @tufjs/models', async () => {
+    const r = await runCli(['event', 'finalize', eventDir, '--repo', repoDir, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).report.ok).toBe(true);
+    const md = join(repoDir, 'metadata');
+    expect(readdirSync(md).sort()).toEqual(['1.claimed.json', '1.root.json', '1.targets.json']);
+    const report = verifyRepository(readFileSync(join(md, '1.root.json')), '1.root.json', new FolderSource(md), { at: new Date() });
+    expect(report.ok).toBe(true);
+    const root = tufjsOf(join(md, '1.root.json'), tufjs.MetadataKind.Root) as tufjs.Metadata<tufjs.Root>;
+    const targets = tufjsOf(join(md, '1.targets.json'), tufjs.MetadataKind.Targets) as tufjs.Metadata<tufjs.Targets>;
+    expect(() => root.verifyDelegate('root', root)).not.toThrow();
+    expect(() => root.verifyDelegate('targets', targets)).not.toThrow();
+    expect(() => targets.verifyDelegate('claimed', tufjsOf(join(md, '1.claimed.json'), tufjs.MetadataKind.Targets))).not.toThrow();
+    const verify = await runCli(['verify', '--root', join(md, '1.root.json'), md]);
+    expect(verify.code).toBe(0);
+  });
+
+  it('finalize never overwrites a version', async () => {
+    const md = join(repoDir, 'metadata');
+    const before = fileDigests(md);
+    const r = await runCli(['event', 'finalize', eventDir, '--repo', repoDir]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/root v1 does not follow the repository's v1/);
+    expect(fileDigests(md)).toEqual(before);
+  });
+
+  it('the transcript verifies, and editing any record breaks it at that record', async () => {
+    const path = join(repoDir, 'transcript.jsonl');
+    const ok = await runCli(['transcript', 'verify', '--repo', repoDir, '--json']);
+    expect(ok.code).toBe(0);
+    const check = JSON.parse(ok.stdout);
+    expect(check.records).toBeGreaterThanOrEqual(4);
+    const steps = readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l).step);
+    expect(steps).toEqual(['init', 'event-create', 'event-merge', 'event-finalize']);
+    const original = readFileSync(path, 'utf8');
+    const lines = original.trimEnd().split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const edited = [...lines];
+      edited[i] = edited[i]!.replace(/"time":"(\d{4})/, (_m, y) => `"time":"${Number(y) - 1}`);
+      writeFileSync(path, `${edited.join('\n')}\n`);
+      expect(verifyTranscript(path)).toMatchObject({ ok: false, brokenAt: i + 1 });
+    }
+    writeFileSync(path, original);
+    expect(verifyTranscript(path).ok).toBe(true);
+  });
+});
+
+describe('several admins in turn at one machine', () => {
+  let claimedEvent: SigningEvent;
+  const repo = () => Repository.open(repoDir);
+
+  beforeAll(() => {
+    const r = repo();
+    const current = r.current<Targets>('claimed');
+    const next = new Metadata(new Targets({ version: 2, expires: addSeconds(new Date(), 60 * 86400), delegations: current.signed.delegations }));
+    claimedEvent = SigningEvent.create(join(a.dir, 'claimed-v2'), { kind: 'test-resign', description: 'claimed v2, new expiry', roles: [{ role: 'claimed', metadata: next }], repo: r });
+  });
+
+  it('asks for each token in turn and refuses a token that holds another admin\'s key', async () => {
+    const messages: string[] = [];
+    const prompter = {
+      confirmExact: async (_q: string, acceptable: string[]) => acceptable.includes(claimedEvent.roles()[0]!.payloadSha256.slice(0, 8)),
+      waitForEnter: async (m: string) => void messages.push(m),
+    };
+    const wrong = new TokenProvider(loadProfile(wrongProfile), pinSource({}));
+    await expect(signEvent({ event: claimedEvent, holders: ['admin-b', 'admin-c'], provider: wrong, prompter, log: () => {} })).rejects.toThrow(/holds admin-a's claimed key/);
+    expect(messages).toEqual(['Insert the token of admin-b, then press Enter.', 'Insert the token of admin-c (remove the token of admin-b), then press Enter.']);
+    const st = SigningEvent.load(claimedEvent.dir).status();
+    expect(st.roles[0]!.thresholds[0]!.signed.map((s) => s.holder)).toEqual(['admin-b']);
+  });
+
+  it('a wrong typed confirmation signs nothing; the first 8 hex characters or the words do', async () => {
+    const digest = claimedEvent.roles()[0]!.payloadSha256;
+    const typed = (answer: string) => ({ confirmExact: async (_q: string, acceptable: string[]) => acceptable.includes(answer), waitForEnter: async () => {} });
+    await expect(signEvent({ event: claimedEvent, holders: ['admin-c'], provider: a.provider, prompter: typed('deadbeef'), log: () => {} })).rejects.toThrow(/admin-c did not confirm claimed v2/);
+    expect(SigningEvent.load(claimedEvent.dir).status().complete).toBe(false);
+    const { fingerprintWords } = await import('../../src/tuf/fingerprint-words.js');
+    const res = await signEvent({ event: claimedEvent, holders: ['admin-c'], provider: a.provider, prompter: typed(fingerprintWords(digest).join(' ')), log: () => {}, repo: repo() });
+    expect(res.status.complete).toBe(true);
+    const written = finalizeEvent(repo(), claimedEvent);
+    expect(written.written.map((w) => `${w.role} v${w.version}`)).toEqual(['claimed v2']);
+    expect(existsSync(join(repoDir, 'metadata', '2.claimed.json'))).toBe(true);
+    expect(verifyTranscript(join(repoDir, 'transcript.jsonl')).ok).toBe(true);
+  });
+});
