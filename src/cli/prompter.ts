@@ -2,6 +2,7 @@
  * The CLI's prompts (inquirer), used by every command that talks to a person. Prompts go to
  * stderr so that `--json` output on stdout stays one document. Secrets are never echoed.
  */
+import { Writable } from 'node:stream';
 import inquirer from 'inquirer';
 import { pinSource, type PinSource } from '../keys/pin.js';
 import { UsageError } from '../tuf/errors.js';
@@ -21,8 +22,11 @@ export function terminalPrompter(io: CliIO): Prompter {
   if (!io.interactive) {
     throw new UsageError('this step needs a person at a terminal; for scripted runs give PINs through the profile (pin.env or pin.file) and confirmations through flags');
   }
-  const prompt = inquirer.createPromptModule({ input: io.stdin, output: io.stderr });
   const ask = async (type: 'input' | 'password', message: string): Promise<string> => {
+    // inquirer ends its output stream when a prompt is done; a fresh pass-through per prompt keeps
+    // stderr open for the next prompt and for the command's own messages.
+    const output = new Writable({ write: (chunk, encoding, done) => void io.stderr.write(chunk, encoding, done) });
+    const prompt = inquirer.createPromptModule({ input: io.stdin, output });
     const answers = await prompt([type === 'password' ? { type, name: 'answer', message, mask: false } : { type, name: 'answer', message }]);
     return String((answers as Record<string, unknown>)['answer'] ?? '');
   };

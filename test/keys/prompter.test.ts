@@ -1,0 +1,60 @@
+/** The CLI prompter: hidden answers are never echoed; exact confirmations; no terminal, no prompt. */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { CliIO } from '../../src/cli/io.js';
+import { terminalPrompter } from '../../src/cli/prompter.js';
+import { renderFingerprint, wordLines } from '../../src/cli/render-fingerprint.js';
+import { fingerprintWords } from '../../src/tuf/fingerprint-words.js';
+
+function terminal(interactive = true) {
+  const stdin = new PassThrough();
+  const stderr = new PassThrough();
+  let shown = '';
+  stderr.on('data', (d) => (shown += d));
+  const io: CliIO = { stdin, stderr, stdout: new PassThrough(), env: {}, interactive, cwd: '/' };
+  return { io, stdin, shown: () => shown };
+}
+
+/** Type a line once the prompt is on screen. */
+function typeLine(stdin: PassThrough, text: string): void {
+  setTimeout(() => stdin.write(`${text}\n`), 20);
+}
+
+describe('terminal prompter', () => {
+  it('asks for a secret without echoing it', async () => {
+    const t = terminal();
+    const p = terminalPrompter(t.io);
+    typeLine(t.stdin, 's3cret-PIN');
+    expect(await p.askSecret('PIN of token "a":')).toBe('s3cret-PIN');
+    expect(t.shown()).toContain('PIN of token "a":');
+    expect(t.shown()).not.toContain('s3cret-PIN');
+  });
+
+  it('confirms only on the exact answer', async () => {
+    const t = terminal();
+    const p = terminalPrompter(t.io);
+    typeLine(t.stdin, 'yes');
+    expect(await p.confirmExact('Sign root v2?', 'yes')).toBe(true);
+    typeLine(t.stdin, 'y');
+    expect(await p.confirmExact('Sign root v2?', 'yes')).toBe(false);
+    typeLine(t.stdin, '');
+    await p.waitForEnter('Insert the token of admin B');
+    expect(t.shown()).toContain('Insert the token of admin B');
+  });
+
+  it('refuses to prompt when nobody is at a terminal', () => {
+    expect(() => terminalPrompter(terminal(false).io)).toThrow('needs a person at a terminal');
+  });
+});
+
+describe('fingerprint rendering', () => {
+  it('hex in groups, 32 words in numbered lines of eight, and a QR code', async () => {
+    const hex = 'ec72420d'.padEnd(64, '0');
+    const text = await renderFingerprint('keyid:', hex);
+    expect(text).toContain('hex:   ec72 420d 0000');
+    expect(wordLines(fingerprintWords(hex))).toHaveLength(4);
+    expect(text).toContain(` 1: ${fingerprintWords(hex).slice(0, 8).join(' ')}`);
+    expect(text).toMatch(/[▀▄█]/);
+    expect(await renderFingerprint('keyid:', hex, { qr: false })).not.toMatch(/[▀▄█]/);
+  });
+});
