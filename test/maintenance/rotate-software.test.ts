@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { loadCurrentRoles } from '../../src/ceremony/expiry-signers.js';
+import { computeExpiry } from '../../src/ceremony/expiry.js';
 import { SigningEvent } from '../../src/ceremony/event.js';
 import { finalizeEvent } from '../../src/ceremony/event-finalize.js';
 import { summarizeEvent } from '../../src/ceremony/event-summary.js';
@@ -144,6 +145,9 @@ describe('claimed key rotation with a sharded claimed role', () => {
       expect(claimed2.delegations!.keys.has(bob)).toBe(false);
       expect(claimed2.delegations!.keys.get(dave.keyid)?.keyid).toBe(dave.keyid);
       expect(r.notes.join('\n')).toMatch(/claimed's 2 bin delegation\(s\) move to the new claimed keys/);
+      // the expiry report lists each bin, delegated by claimed, on claimed's period and keys
+      const bin = computeExpiry(current, sharded.repo.plan(), { at: day(80) }).roles.find((x) => x.role === 'claimed-bins-a')!;
+      expect(bin).toMatchObject({ delegator: 'claimed', period: '90d', threshold: 2, status: 'due', signersNeeded: '2 of alice, bob, carol' });
     } finally {
       sharded.cleanup();
     }

@@ -91,5 +91,11 @@ describe('expiry → resign → sign on tokens → finalize → verify later', (
 
     const report = await runCli(['expiry', '--repo', b.repoDir, '--within', '30d', '--at', iso(day(120))]);
     expect(report.code).toBe(0);
+
+    // the transcript records the re-sign step, each signature and the finalize, and still verifies
+    const transcript = await runCli(['transcript', 'show', '--repo', b.repoDir, '--json']);
+    const steps = (JSON.parse(transcript.stdout).records as Array<{ step: string; time: string }>).map((r) => r.step);
+    expect(steps.slice(-4)).toEqual(['resign', 'event-sign', 'event-sign', 'event-finalize']);
+    expect((await runCli(['transcript', 'verify', '--repo', b.repoDir])).code).toBe(0);
   });
 });

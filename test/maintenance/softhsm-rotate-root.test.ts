@@ -116,7 +116,11 @@ describe('root rotation on tokens', () => {
     finalizeEvent(b.repo, done, { at: day(3) });
     expect(verifyRepository(b.repo.readBytes('root', 1), '1.root.json', new FolderSource(b.repo.metadataDir), { at: day(4) }).rootVersion).toBe(3);
     expect(() => rootMd(2).verifyDelegate('root', rootMd(3))).not.toThrow();
-    // every root version is kept
+    // every root version is kept, and exported
     expect(b.repo.rootVersions()).toEqual([1, 2, 3]);
+    const exported = await runCli(['bundle', 'export', '--repo', b.repoDir, '--to', join(b.dir, 'medium'), '--json']);
+    expect(exported.code).toBe(0);
+    const files = JSON.stringify(JSON.parse(exported.stdout));
+    for (const n of [1, 2, 3]) expect(files).toContain(`"${n}.root.json"`);
   });
 });

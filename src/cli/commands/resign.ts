@@ -1,5 +1,5 @@
 /** `tuf-ceremony resign`: a signing event that renews every offline role expiring within the window. */
-import { describeAuthority, loadCurrentRoles, authorityFor } from '../../ceremony/expiry-signers.js';
+import { authorityFor, describeAuthority, loadCurrentRoles } from '../../ceremony/expiry-signers.js';
 import { Repository } from '../../ceremony/repository.js';
 import { describeResignProof } from '../../ceremony/resign-proof.js';
 import { createResignEvent } from '../../ceremony/resign.js';
@@ -29,12 +29,16 @@ export const resignCommand: Command = {
     const at = atOption(values.at);
     const result = createResignEvent(repo, eventDir, { at, within: withinOption(values.within), only: values.role });
     const current = loadCurrentRoles(repo);
+    const signers = (role: string): string | null => {
+      const auth = authorityFor(current, role);
+      return auth ? describeAuthority(auth) : null;
+    };
     if (values.json) {
       printJson(io, {
         event: result.event ? { dir: result.event.dir, id: result.event.id, kind: result.event.kind } : null,
         at: result.report.at,
         within: result.report.within,
-        roles: result.roles.map((r) => ({ role: r.role, proof: r.proof, signers: authorityFor(current, r.role) ? describeAuthority(authorityFor(current, r.role)!) : null })),
+        roles: result.roles.map((r) => ({ role: r.role, proof: r.proof, signers: signers(r.role) })),
         shortened: result.shortened,
       });
       return 0;
@@ -46,12 +50,14 @@ export const resignCommand: Command = {
     const lines = [`Re-sign event written to ${result.event.dir} (event id ${result.event.id})`, ''];
     for (const r of result.roles) {
       lines.push(...describeResignProof(r.role, r.proof));
-      const auth = authorityFor(current, r.role);
-      if (auth) lines.push(`  to be signed by ${describeAuthority(auth)}`);
+      const who = signers(r.role);
+      if (who) lines.push(`  to be signed by ${who}`);
     }
     for (const s of result.shortened) lines.push(`warning: ${s}'s new expiry is earlier than its current one (the plan's period is shorter than what is left)`);
-    lines.push('', `Next: tuf-ceremony event show ${eventDir}; each signer runs tuf-ceremony event sign ${eventDir}; then tuf-ceremony event finalize ${eventDir} --repo ${values.repo}`);
-    lines.push('After finalizing, the online service publishes the new versions with a new snapshot and timestamp.');
+    lines.push('', `Next: tuf-ceremony event show ${eventDir} --repo ${values.repo}`);
+    lines.push(`      each signer: tuf-ceremony event sign ${eventDir} --profile <token profile> --holder <name> --repo ${values.repo}`);
+    lines.push(`      then: tuf-ceremony event finalize ${eventDir} --repo ${values.repo}, and tuf-ceremony bundle export`);
+    lines.push('After importing the bundle, the online service publishes the new versions with a new snapshot and timestamp.');
     out(io, lines.join('\n'));
     return 0;
   },

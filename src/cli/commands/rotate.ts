@@ -73,7 +73,9 @@ export const rotateCommand: Command = {
     lines.push(...describeEventKeyChanges(result.event));
     for (const w of result.warnings) lines.push(`warning: ${w}`);
     for (const r of result.event.roles()) for (const t of r.thresholds) lines.push(`${r.role} v${r.version} needs ${t.threshold} of ${t.label}`);
-    lines.push('', `Next: tuf-ceremony event show ${eventDir}; tuf-ceremony event sign ${eventDir} for each signer; tuf-ceremony event finalize ${eventDir} --repo ${values.repo}`);
+    lines.push('', `Next: tuf-ceremony event show ${eventDir} --repo ${values.repo}`);
+    lines.push(`      each signer: tuf-ceremony event sign ${eventDir} --profile <token profile> --holder <name> --repo ${values.repo}`);
+    lines.push(`      then: tuf-ceremony event finalize ${eventDir} --repo ${values.repo}, and tuf-ceremony bundle export`);
     out(io, lines.join('\n'));
     return 0;
   },
