@@ -7,6 +7,7 @@ import type { Key } from '../../tuf/key.js';
 import { parse, required } from '../args.js';
 import { out, printJson, type CliIO } from '../io.js';
 import { atOption } from './expiry.js';
+import { signingSteps } from './resign.js';
 import type { Command } from './index.js';
 import { parseThreshold } from './rotate.js';
 
@@ -69,6 +70,7 @@ export const recoverCommand: Command = {
       lines.push('', `Recovery event written to ${result.event.dir} (event id ${result.event.id}):`);
       for (const r of result.roles) lines.push(`  ${r.role} v${r.metadata.signed.version}: ${r.why}`);
       for (const w of result.warnings) lines.push(`warning: ${w}`);
+      lines.push('', ...signingSteps(result.event.dir, values.repo!));
     } else if (plan.missingKeys.length) {
       lines.push('', `No event written. New keys still needed for: ${plan.missingKeys.join(', ')}.`);
     } else {

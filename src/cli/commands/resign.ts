@@ -14,6 +14,15 @@ const usage = `tuf-ceremony resign --repo <state folder> --event <new folder> [-
   N+1 and expiry = --at + its period from the plan, content otherwise unchanged. --role picks roles
   explicitly instead. Then: tuf-ceremony event show / event sign / event finalize on the event.`;
 
+/** What the people do with a maintenance event once it is written. */
+export function signingSteps(eventDir: string, repoDir: string): string[] {
+  return [
+    `Next: tuf-ceremony event show ${eventDir} --repo ${repoDir}`,
+    `      each signer: tuf-ceremony event sign ${eventDir} --profile <token profile> --holder <name> --repo ${repoDir}`,
+    `      then: tuf-ceremony event finalize ${eventDir} --repo ${repoDir}, and tuf-ceremony bundle export`,
+  ];
+}
+
 export const resignCommand: Command = {
   name: ['resign'],
   summary: 'prepare a re-sign event: new version and expiry, no content change, for roles expiring soon',
@@ -54,9 +63,7 @@ export const resignCommand: Command = {
       if (who) lines.push(`  to be signed by ${who}`);
     }
     for (const s of result.shortened) lines.push(`warning: ${s}'s new expiry is earlier than its current one (the plan's period is shorter than what is left)`);
-    lines.push('', `Next: tuf-ceremony event show ${eventDir} --repo ${values.repo}`);
-    lines.push(`      each signer: tuf-ceremony event sign ${eventDir} --profile <token profile> --holder <name> --repo ${values.repo}`);
-    lines.push(`      then: tuf-ceremony event finalize ${eventDir} --repo ${values.repo}, and tuf-ceremony bundle export`);
+    lines.push('', ...signingSteps(eventDir, values.repo!));
     lines.push('After importing the bundle, the online service publishes the new versions with a new snapshot and timestamp.');
     out(io, lines.join('\n'));
     return 0;

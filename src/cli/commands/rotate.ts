@@ -7,6 +7,7 @@ import { UsageError } from '../../tuf/errors.js';
 import { parse, required } from '../args.js';
 import { out, printJson, type CliIO } from '../io.js';
 import { atOption } from './expiry.js';
+import { signingSteps } from './resign.js';
 import type { Command } from './index.js';
 
 const ROLES = ['root', 'targets', 'claimed'];
@@ -73,9 +74,7 @@ export const rotateCommand: Command = {
     lines.push(...describeEventKeyChanges(result.event));
     for (const w of result.warnings) lines.push(`warning: ${w}`);
     for (const r of result.event.roles()) for (const t of r.thresholds) lines.push(`${r.role} v${r.version} needs ${t.threshold} of ${t.label}`);
-    lines.push('', `Next: tuf-ceremony event show ${eventDir} --repo ${values.repo}`);
-    lines.push(`      each signer: tuf-ceremony event sign ${eventDir} --profile <token profile> --holder <name> --repo ${values.repo}`);
-    lines.push(`      then: tuf-ceremony event finalize ${eventDir} --repo ${values.repo}, and tuf-ceremony bundle export`);
+    lines.push('', ...signingSteps(eventDir, values.repo!));
     out(io, lines.join('\n'));
     return 0;
   },
