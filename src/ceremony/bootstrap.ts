@@ -15,7 +15,8 @@ import { SigningEvent } from './event.js';
 import { OWNER_FIELD } from './holders.js';
 import { checkDistinctKeys, holdersOf, loadPlan, OFFLINE_ROLES, topLevelDelegationPaths, type CeremonyPlan, type LoadedPlan, type OfflineRole, type OnlineRole } from './plan.js';
 import { Repository } from './repository.js';
-import type { SignerProvider } from './signer-provider.js';
+import type { CeremonyPrompter } from './prompts.js';
+import type { GeneratedKey, SignerProvider } from './signer-provider.js';
 import { appendTranscript, type TranscriptToken } from './transcript.js';
 
 export const BOOTSTRAP_EVENT_DIR = 'events/bootstrap';
@@ -95,6 +96,8 @@ export interface InitOptions {
   /** Where the bootstrap signing event goes; default `<repo>/events/bootstrap`. */
   eventDir?: string;
   provider: SignerProvider;
+  /** At a terminal: "insert the token of admin-b" waits for Enter. */
+  prompter?: CeremonyPrompter;
   now?: Date;
   log: (text: string) => void;
 }
@@ -125,18 +128,29 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
   const adminKeys: AdminKeys = new Map(loaded.importedKeys);
   const tokens = new Map<string, TranscriptToken>();
   for (const admin of plan.admins) {
-    for (const role of OFFLINE_ROLES) {
-      const spec = admin.keys[role];
-      if (spec?.source !== 'generate') continue;
-      o.log(`generating ${admin.name}'s ${role} key (${spec.type}) on their token…`);
-      const g = await o.provider.generate(admin.name, role, spec.type);
+    const wanted = OFFLINE_ROLES.flatMap((purpose) => {
+      const spec = admin.keys[purpose];
+      return spec?.source === 'generate' ? [{ purpose, type: spec.type }] : [];
+    });
+    if (wanted.length === 0) continue;
+    const msg = `Insert the token of ${admin.name} (${admin.contact}); ${wanted.map((w) => `${w.purpose} (${w.type})`).join(', ')} key(s) will be generated on it.`;
+    if (o.prompter) await o.prompter.waitForEnter(msg);
+    else o.log(msg);
+    let generated: GeneratedKey[];
+    if (o.provider.generateKeys) generated = await o.provider.generateKeys(admin.name, wanted);
+    else {
+      generated = [];
+      for (const w of wanted) generated.push(await o.provider.generate(admin.name, w.purpose, w.type));
+    }
+    generated.forEach((g, i) => {
+      const purpose = wanted[i]!.purpose;
       const key = g.key.unrecognized[OWNER_FIELD] === admin.name ? g.key : g.key.withCustomFields({ [OWNER_FIELD]: admin.name });
-      adminKeys.set(`${admin.name}/${role}`, key);
+      adminKeys.set(`${admin.name}/${purpose}`, key);
       const t = tokens.get(admin.name) ?? { holder: admin.name, serial: g.serial, keyids: [] };
       t.keyids.push(key.keyid);
       tokens.set(admin.name, t);
-      o.log(`  ${admin.name} ${role}: keyid ${key.keyid}`);
-    }
+      o.log(`  ${admin.name} ${purpose}: keyid ${key.keyid}`);
+    });
   }
   // No key twice, across admins and roles (issue 4 guard rail), now that generated keys are known.
   checkDistinctKeys(loaded.onlineKeys, adminKeys);

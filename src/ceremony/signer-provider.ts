@@ -34,6 +34,8 @@ export interface SignerProvider {
   open(holder: string): Promise<HolderKeys>;
   /** Generate a non-extractable key for `purpose` on the holder's token. */
   generate(holder: string, purpose: KeyPurpose, type: KeyType): Promise<GeneratedKey>;
+  /** Several keys for one holder in one go (one PIN entry); falls back to `generate` when absent. */
+  generateKeys?(holder: string, wanted: Array<{ purpose: KeyPurpose; type: KeyType }>): Promise<GeneratedKey[]>;
 }
 
 /** The purpose of a key that signs `role`: root keys, targets keys, and claimed keys for the rest. */

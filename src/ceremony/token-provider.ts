@@ -22,6 +22,19 @@ export class TokenProvider implements SignerProvider {
     return { key: info.key, serial: info.tokenSerial, label };
   }
 
+  /** All of one admin's keys with one PIN entry: the PIN is kept only for this call. */
+  async generateKeys(holder: string, wanted: Array<{ purpose: KeyPurpose; type: KeyType }>): Promise<GeneratedKey[]> {
+    let pin: Promise<string> | undefined;
+    const once: PinSource = { pinFor: (entry, tokenLabel) => (pin ??= this.pins.pinFor(entry, tokenLabel)) };
+    const out: GeneratedKey[] = [];
+    for (const w of wanted) {
+      const label = keyLabel(this.profile, holder, w.purpose);
+      const info = await generateTokenKey(this.profile, holder, w.purpose, w.type, label, once, this.options);
+      out.push({ key: info.key, serial: info.tokenSerial, label });
+    }
+    return out;
+  }
+
   async open(holder: string): Promise<HolderKeys> {
     const session = await openHolderSession(this.profile, holder, this.pins, this.options);
     return {

@@ -163,7 +163,7 @@ describe('bootstrap signing event', () => {
     const report = verifyRepository(readFileSync(join(md, '1.root.json')), '1.root.json', new FolderSource(md), { at: new Date() });
     expect(report.ok).toBe(true);
     const root = tufjsOf(join(md, '1.root.json'), tufjs.MetadataKind.Root) as tufjs.Metadata<tufjs.Root>;
-    const targets = tufjsOf(join(md, '1.targets.json'), tufjs.MetadataKind.Targets) as tufjs.Metadata<tufjs.Targets>;
+    const targets = tufjsOf(join(md, '1.targets.json'), tufjs.MetadataKind.Targets) as unknown as tufjs.Metadata<tufjs.Targets>;
     expect(() => root.verifyDelegate('root', root)).not.toThrow();
     expect(() => root.verifyDelegate('targets', targets)).not.toThrow();
     expect(() => targets.verifyDelegate('claimed', tufjsOf(join(md, '1.claimed.json'), tufjs.MetadataKind.Targets))).not.toThrow();

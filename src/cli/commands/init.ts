@@ -2,7 +2,7 @@
 import { initRepository } from '../../ceremony/bootstrap.js';
 import { parse, required } from '../args.js';
 import { out, printJson, type CliIO } from '../io.js';
-import { logTo, tokenProvider } from './ceremony-io.js';
+import { logTo, terminalCeremonyPrompter, tokenProvider } from './ceremony-io.js';
 import type { Command } from './index.js';
 
 const usage = `tuf-ceremony init --plan <plan.json> --profile <token profile> --repo <new state folder> [--event <new folder>] [--json]
@@ -20,7 +20,7 @@ export const initCommand: Command = {
     const planPath = required(values.plan, '--plan', usage);
     const repoDir = required(values.repo, '--repo', usage);
     const provider = tokenProvider(required(values.profile, '--profile', usage), io);
-    const r = await initRepository({ planPath, repoDir, eventDir: values.event, provider, log: logTo(io) });
+    const r = await initRepository({ planPath, repoDir, eventDir: values.event, provider, prompter: terminalCeremonyPrompter(io), log: logTo(io) });
     const keys = [...r.adminKeys].map(([where, k]) => {
       const [holder = '', role = ''] = where.split('/');
       return { holder, role, keyid: k.keyid, keytype: k.keytype };
