@@ -153,10 +153,12 @@ function customFieldDiff(a: Key, b: Key): string[] {
  * of keys, and at least 2 for root (PEP 458/480: no single person changes root).
  */
 export function checkThreshold(role: string, threshold: number, keyCount: number): string | undefined {
+  // Online roles: one online key with threshold 1 is their normal form; they get no warning.
   if (!Number.isSafeInteger(threshold) || threshold < 1) throw new RefusedError(`${role}: threshold must be an integer of at least 1, got ${threshold}`, 'E_GUARD_RAIL');
   if (keyCount === 0) throw new RefusedError(`${role}: the change would leave no key at all`, 'E_GUARD_RAIL');
   if (threshold > keyCount) throw new RefusedError(`${role}: threshold ${threshold} is more than the ${keyCount} key(s) it would have`, 'E_GUARD_RAIL');
   if (role === 'root' && threshold < 2) throw new RefusedError('root: threshold must be at least 2, so that no single person can change root (PEP 458/480)', 'E_GUARD_RAIL');
+  if (isOnline(role)) return undefined;
   if (threshold === keyCount && keyCount > 1) return `${role}: threshold ${threshold} equals the number of keys; one lost or broken token locks the ${role} role`;
   if (threshold === keyCount) return `${role}: a single key; losing that token locks the ${role} role`;
   return undefined;
@@ -195,6 +197,7 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
     return m;
   };
 
+  const binPrefix = plan.roles.claimed.bins?.namePrefix;
   const summaries: KeyChangeSummary[] = [];
   const notes: string[] = [];
   const warnings: string[] = [];
@@ -208,7 +211,6 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
     const slot = isTopLevel(role) ? rootSlot(md.signed as Root, role) : delegationSlot(md.signed as Targets, role, changedIn);
     const original = new Map(slot.keyids.map((id) => [id, slot.keys.get(id)!]));
     const summary: KeyChangeSummary = { role, changedIn, added: [], removed: [], refreshed: [], sameHolder: [], thresholdFrom: slot.threshold, thresholdTo: slot.threshold, keysFrom: slot.keyids.length, keysTo: 0 };
-    const next = [...slot.keyids];
     const removed = new Set<string>();
 
     for (const id of change.remove) {
@@ -238,14 +240,16 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
       addedIds.add(id);
     }
     // No key shared between roles, except online roles sharing an online key (PEP 458 allows it).
-    const usage = keyUsage(containersNow()).filter((u) => !(u.role === role && removed.has(u.keyid)));
+    // Claimed bins are on the claimed keys by design and follow them (below).
+    const followsRole = (other: string) => other === role || (role === 'claimed' && binPrefix !== undefined && other.startsWith(`${binPrefix}-`));
+    const usage = keyUsage(containersNow()).filter((u) => !(followsRole(u.role) && (u.role !== role || removed.has(u.keyid))));
     for (const key of change.add) {
       const clash = usage.find((u) => u.role !== role && u.key.sameMaterial(key) && !(isOnline(role) && isOnline(u.role)));
       if (clash) throw new RefusedError(`${role}: the new key ${short(key.keyid)} of ${who(key)} is the same key as a ${clash.role} key (${short(clash.keyid)}); every offline key must be distinct`, 'E_DUPLICATE_KEY');
       if (removedMaterial.some((k) => k.sameMaterial(key))) throw new RefusedError(`${role}: the new key ${short(key.keyid)} is a key being removed elsewhere in this change`, 'E_DUPLICATE_KEY');
     }
 
-    const kept = next.filter((id) => !removed.has(id));
+    const kept = slot.keyids.filter((id) => !removed.has(id));
     const finalIds = [...kept, ...change.add.map((k) => k.keyid)];
     const threshold = change.threshold ?? slot.threshold;
     const warning = checkThreshold(role, threshold, finalIds.length);
@@ -291,7 +295,6 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
   }
   // A sharded claimed role delegates its bins to the claimed keys: they follow, and every bin is
   // re-signed by the new keys (claimed-build.ts keeps bins on the claimed keys and threshold).
-  const binPrefix = plan.roles.claimed.bins?.namePrefix;
   const claimedChange = summaries.find((s) => s.role === 'claimed');
   if (binPrefix && claimedChange && working.has('claimed')) {
     const targets = working.get('targets')!.signed as Targets;

@@ -145,6 +145,10 @@ describe('claimed key rotation with a sharded claimed role', () => {
       expect(claimed2.delegations!.keys.has(bob)).toBe(false);
       expect(claimed2.delegations!.keys.get(dave.keyid)?.keyid).toBe(dave.keyid);
       expect(r.notes.join('\n')).toMatch(/claimed's 2 bin delegation\(s\) move to the new claimed keys/);
+      // a claimed key with new custom fields: its bins follow it too (not "the same key as a bin key")
+      const alice = [...claimedKeys.values()].find((k) => k.unrecognized[OWNER_FIELD] === 'alice')!;
+      const refreshed = planKeyChanges(current, sharded.repo.plan(), [{ role: 'claimed', add: [alice.withCustomFields({ 'x-note': 'new token' })], remove: [] }], day(10));
+      expect((refreshed.roles[1]!.metadata.signed as Targets).delegations!.roles![0]!.keyids).toContain(alice.withCustomFields({ 'x-note': 'new token' }).keyid);
       // the expiry report lists each bin, delegated by claimed, on claimed's period and keys
       const bin = computeExpiry(current, sharded.repo.plan(), { at: day(80) }).roles.find((x) => x.role === 'claimed-bins-a')!;
       expect(bin).toMatchObject({ delegator: 'claimed', period: '90d', threshold: 2, status: 'due', signersNeeded: '2 of alice, bob, carol' });
