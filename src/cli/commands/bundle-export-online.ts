@@ -9,11 +9,12 @@ import { parse, required } from '../args.js';
 import { out, printJson, type CliIO } from '../io.js';
 import { TOOL_VERSION } from '../main.js';
 import { printDigest } from './bundle-shared.js';
+import { atOption } from './expiry.js';
 import type { Command } from './index.js';
 
 export const ONLINE_LOG_NAME = '.tuf-ceremony-exports.json';
 
-const usage = `tuf-ceremony bundle export-online --from <online metadata folder> --to <folder> [--log <file>] [--json]
+const usage = `tuf-ceremony bundle export-online --from <online metadata folder> --to <folder> [--log <file>] [--at <time>] [--json]
 
   Carries every N.root.json, the current targets and recently-claimed, the snapshot the timestamp
   names and timestamp.json. The sequence comes from the export log (default
@@ -24,14 +25,14 @@ export const bundleExportOnlineCommand: Command = {
   summary: 'on the online side: write recently-claimed and the current metadata to a bundle for the offline machine',
   usage,
   async run(argv: string[], io: CliIO): Promise<number> {
-    const { values } = parse(argv, { from: { type: 'string' }, to: { type: 'string' }, log: { type: 'string' }, json: { type: 'boolean' } }, usage);
+    const { values } = parse(argv, { from: { type: 'string' }, to: { type: 'string' }, log: { type: 'string' }, json: { type: 'boolean' }, at: { type: 'string' } }, usage);
     const from = required(values.from, '--from', usage);
     const to = required(values.to, '--to', usage);
     const logPath = values.log ?? join(from, ONLINE_LOG_NAME);
     const log = readExportLog(logPath);
     const sequence = nextSequence(log);
     const sel = onlineBundleFiles(from);
-    const res = await exportBundle({ files: sel.files, to: resolveBundleDir(to, sequence), sequence, baseRootVersion: sel.rootVersion, toolVersion: TOOL_VERSION, now: new Date(), direction: 'online-to-offline' });
+    const res = await exportBundle({ files: sel.files, to: resolveBundleDir(to, sequence), sequence, baseRootVersion: sel.rootVersion, toolVersion: TOOL_VERSION, now: atOption(values.at), direction: 'online-to-offline' });
     appendExportLog(logPath, { sequence, time: res.manifest.created, bundle: res.dir, manifestSha256: res.manifestSha256, files: Object.fromEntries(sel.files.map((f) => [f.name, sha256Hex(f.bytes)])) });
     if (values.json) {
       printJson(io, { bundle: res.dir, sequence, manifest_sha256: res.manifestSha256, manifest_words: fingerprintWords(res.manifestSha256), files: sel.files.map((f) => f.name) });

@@ -6,23 +6,25 @@ import { parse, required } from '../args.js';
 import { out, printJson, type CliIO } from '../io.js';
 import { TOOL_VERSION } from '../main.js';
 import { printDigest } from './bundle-shared.js';
+import { atOption } from './expiry.js';
 import type { Command } from './index.js';
 
-const usage = `tuf-ceremony bundle export --repo <state folder> --to <folder> [--json]
+const usage = `tuf-ceremony bundle export --repo <state folder> --to <folder> [--at <time>] [--json]
 
   --to  an existing folder (the medium: the bundle goes to <folder>/bundle-NNNNNN) or a new folder.
   Carries every N.root.json, the current version of every offline role and the transcript, with a
   manifest (bundle.json) whose SHA-256 is printed as hex, words and a QR code (also bundle.png).
-  Never overwrites; on a full or read-only medium nothing is left under the bundle's name.`;
+  Never overwrites; on a full or read-only medium nothing is left under the bundle's name.
+  --at  the time the metadata is verified at and the bundle is dated (default: now).`;
 
 export const bundleExportCommand: Command = {
   name: ['bundle', 'export'],
   summary: 'write the signed metadata, every root and the transcript to a new bundle folder on removable media',
   usage,
   async run(argv: string[], io: CliIO): Promise<number> {
-    const { values } = parse(argv, { repo: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } }, usage);
+    const { values } = parse(argv, { repo: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' }, at: { type: 'string' } }, usage);
     const repo = Repository.open(required(values.repo, '--repo', usage));
-    const res = await exportRepository(repo, { to: required(values.to, '--to', usage), toolVersion: TOOL_VERSION, now: new Date() });
+    const res = await exportRepository(repo, { to: required(values.to, '--to', usage), toolVersion: TOOL_VERSION, now: atOption(values.at) });
     if (values.json) {
       printJson(io, {
         bundle: res.dir,
