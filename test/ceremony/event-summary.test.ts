@@ -1,0 +1,53 @@
+/**
+ * What `event show` says changes, on the PEP 480 vector repository made by python-tuf: projects
+ * added, removed and re-keyed in claimed; root keys added and removed with their holders; a
+ * re-sign recognized as "no content change".
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { diffDelegations, contentWithoutVersion } from '../../src/ceremony/event-summary.js';
+import { Metadata, Root, Targets } from '../../src/tuf/metadata.js';
+import { DelegatedRole, Role } from '../../src/tuf/roles.js';
+
+const vectors = resolve(import.meta.dirname, '..', 'vectors', 'pep480-repo');
+const load = <T extends Root | Targets>(file: string) => Metadata.fromBytes<T>(readFileSync(join(vectors, file)), file);
+
+describe('event summary', () => {
+  it('names projects added, removed and re-keyed in claimed', () => {
+    const before = load<Targets>('1.claimed.json').signed;
+    const after = load<Targets>('1.claimed.json').signed;
+    const d = after.delegations!;
+    const requests = d.roles!.find((r) => r.name === 'requests')!;
+    const numpyKeys = d.roles!.find((r) => r.name === 'numpy')!.keyids;
+    const django = new DelegatedRole('django', [numpyKeys[1]!], 1, true, ['django'], undefined);
+    const rekeyed = new DelegatedRole('requests', [numpyKeys[1]!], 1, true, requests.paths, undefined);
+    d.roles!.splice(0, d.roles!.length, rekeyed, django);
+    const diff = diffDelegations(before, after)!;
+    expect(diff.added.map((x) => x.name)).toEqual(['django']);
+    expect(diff.removed.map((x) => x.name)).toEqual(['numpy']);
+    expect(diff.rekeyed.map((x) => [x.name, x.from.keys.map((k) => k.keyid.slice(0, 8)), x.to.keys.map((k) => k.keyid.slice(0, 8))])).toEqual([['requests', ['14909e51'], ['50209647']]]);
+    expect(diff.changed).toEqual([]);
+  });
+
+  it('a path change with the same keys is "changed", not "re-keyed"', () => {
+    const before = load<Targets>('1.claimed.json').signed;
+    const after = load<Targets>('1.claimed.json').signed;
+    const r = after.delegations!.roles!;
+    const numpy = r[1]!;
+    r[1] = new DelegatedRole(numpy.name, numpy.keyids, numpy.threshold, numpy.terminating, ['numpy', 'numpy/*'], undefined);
+    const diff = diffDelegations(before, after)!;
+    expect(diff.rekeyed).toEqual([]);
+    expect(diff.changed.map((x) => [x.name, x.to.paths])).toEqual([['numpy', ['numpy', 'numpy/*']]]);
+  });
+
+  it('a re-sign differs only in version and expiry; any other change is content', () => {
+    const v1 = load<Root>('1.root.json').signed;
+    const bumped = load<Root>('1.root.json').signed;
+    bumped.version = 2;
+    bumped.expires = new Date(Date.UTC(2051, 0, 1));
+    expect(contentWithoutVersion(bumped).equals(contentWithoutVersion(v1))).toBe(true);
+    bumped.roles.root = new Role(bumped.roles.root.keyids, 3);
+    expect(contentWithoutVersion(bumped).equals(contentWithoutVersion(v1))).toBe(false);
+  });
+});
