@@ -149,7 +149,11 @@ export function baseFromRepository(repo: Repository, roles: EventRoleInit[]): Ba
     const delegator = r.delegatedBy ?? (r.role === 'targets' ? 'root' : undefined);
     const candidates = delegator ? [delegator] : ['targets', ...repo.roles().filter((x) => x !== 'root' && x !== 'targets')];
     for (const c of candidates) {
-      if (inEvent.has(c)) break;
+      const inThisEvent = roles.find((x) => x.role === c);
+      if (inThisEvent) {
+        if (c === 'root' || delegatesTo(inThisEvent.metadata, r.role)) break;
+        continue;
+      }
       const v = repo.currentVersion(c);
       if (v === undefined) continue;
       if (c === 'root' || delegatesTo(repo.read(c, v), r.role)) {
