@@ -1,4 +1,4 @@
-/** Expiry and re-sign on software keys: the computation, the proof, and the event's summary. */
+/** Expiry and re-sign on SoftHSM tokens: the computation, the proof, and the event's summary. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeExpiry, EXPIRY_EXIT_CODES } from '../../src/ceremony/expiry.js';
 import { loadCurrentRoles } from '../../src/ceremony/expiry-signers.js';
@@ -8,15 +8,17 @@ import { summarizeEvent } from '../../src/ceremony/event-summary.js';
 import { proveResign } from '../../src/ceremony/resign-proof.js';
 import { createResignEvent, planResign, resignedCopy } from '../../src/ceremony/resign.js';
 import { join } from 'node:path';
-import { bootstrap, day, iso, signAs, softwareProvider, type Bootstrapped } from './fixture.js';
+import { bootstrap, day, iso, signAs, type Bootstrapped } from './fixture.js';
+import { holderTokens, type HolderTokens } from './tokens.js';
 
-describe('expiry and re-sign (software keys)', () => {
-  const provider = softwareProvider();
+describe('expiry and re-sign', () => {
+  let t: HolderTokens;
   let b: Bootstrapped;
   beforeAll(async () => {
-    b = await bootstrap(provider);
+    t = holderTokens(['alice', 'bob', 'carol']);
+    b = await bootstrap(t.provider, { dir: t.fx.dir });
   });
-  afterAll(() => b.cleanup());
+  afterAll(() => t?.fx.cleanup());
 
   it('reports every offline role with version, expiry, days left and the holders who sign', () => {
     const report = computeExpiry(loadCurrentRoles(b.repo), b.repo.plan(), { at: day(80), within: { text: '30d', seconds: 30 * 86400 } });
@@ -67,9 +69,9 @@ describe('expiry and re-sign (software keys)', () => {
       ['targets', 2, true],
       ['claimed', 2, true],
     ]);
-    await signAs(event, ['alice'], provider);
+    await signAs(event, ['alice'], t.provider);
     expect(() => finalizeEvent(b.repo, SigningEvent.load(eventDir), { at: day(80) })).toThrow(/threshold/);
-    await signAs(SigningEvent.load(eventDir), ['bob'], provider);
+    await signAs(SigningEvent.load(eventDir), ['bob'], t.provider);
     finalizeEvent(b.repo, SigningEvent.load(eventDir), { at: day(80) });
     expect(b.repo.currentVersion('root')).toBe(2);
     const after = computeExpiry(loadCurrentRoles(b.repo), b.repo.plan(), { at: day(120), within: { text: '30d', seconds: 30 * 86400 } });

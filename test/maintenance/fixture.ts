@@ -1,7 +1,7 @@
 /**
- * A bootstrapped repository for maintenance tests: a plan with three admins, online keys in files,
- * `init` through a SignerProvider (software keys, or SoftHSM tokens through a profile), the
- * bootstrap event signed by a threshold and finalized. Time comes from the caller, never the clock.
+ * A bootstrapped repository for maintenance tests: a plan with three admins, online keys in files
+ * (the online service's keys: software), `init` through a SignerProvider (the admins' SoftHSM
+ * tokens, tokens.ts), the bootstrap event signed by a threshold and finalized. Time comes from the caller, never the clock.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,12 +90,12 @@ export async function bootstrap(provider: SignerProvider, o: PlanOptions & { dir
   return { dir, repoDir, repo: init.repo, online, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Software keys for every admin and purpose, kept so tests can sign. */
-export function softwareProvider(): SoftwareProvider {
-  return new SoftwareProvider((holder, purpose) => Ed25519Signer.generate(`${holder} ${purpose}`));
-}
-
-/** A software key naming its holder, as an admin's new key. */
+/** A public key naming its holder, as data for checks that never sign with it. */
 export function owned(holder: string): Ed25519Signer {
   return new Ed25519Signer(crypto.getRandomValues(new Uint8Array(32)), holder, { 'x-ceremony-owner': holder });
+}
+
+/** Software keys for every admin and purpose (for tests of file handling, not of keys). */
+export function softwareProvider(): SoftwareProvider {
+  return new SoftwareProvider((holder, purpose) => Ed25519Signer.generate(`${holder} ${purpose}`));
 }

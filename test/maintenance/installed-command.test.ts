@@ -3,11 +3,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrap, day, iso, softwareProvider, type Bootstrapped } from './fixture.js';
+import { bootstrap, day, iso, type Bootstrapped } from './fixture.js';
+import { holderTokens, type HolderTokens } from './tokens.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const run = (args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'tuf-ceremony.js'), ...args], { env: process.env, encoding: 'utf8' });
 
+let t: HolderTokens;
 let b: Bootstrapped;
 beforeAll(async () => {
   // Build when the compiled CLI is missing or older than these sources (`npm test` builds first).
@@ -21,9 +23,10 @@ beforeAll(async () => {
       // tsc emits even when other parts of the tree have type errors.
     }
   }
-  b = await bootstrap(softwareProvider());
+  t = holderTokens(['alice', 'bob', 'carol']);
+  b = await bootstrap(t.provider, { dir: t.fx.dir });
 });
-afterAll(() => b?.cleanup());
+afterAll(() => t?.fx.cleanup());
 
 describe('node bin/tuf-ceremony.js', () => {
   it('expiry exits 0, 10 or 11 and prints one JSON document with --json', () => {

@@ -11,15 +11,17 @@ import type { Key } from '../../src/tuf/key.js';
 import type { Root, Targets } from '../../src/tuf/metadata.js';
 import { verifyRepository } from '../../src/tuf/repository-verifier.js';
 import { runCli } from '../helpers/cli.js';
-import { bootstrap, day, iso, signAs, softwareProvider, owned, writeKeyFile, type Bootstrapped } from './fixture.js';
+import { bootstrap, day, iso, signAs, owned, writeKeyFile, type Bootstrapped } from './fixture.js';
+import { holderTokens, tokenKey, type HolderTokens } from './tokens.js';
 
 describe('recover', () => {
-  const provider = softwareProvider();
+  let t: HolderTokens;
   let b: Bootstrapped;
   beforeAll(async () => {
-    b = await bootstrap(provider);
+    t = holderTokens(['alice', 'bob', 'carol']);
+    b = await bootstrap(t.provider, { dir: t.fx.dir });
   });
-  afterAll(() => b.cleanup());
+  afterAll(() => t?.fx.cleanup());
 
   it('says which keys PEP 480 replaces for each case', () => {
     const current = loadCurrentRoles(b.repo);
@@ -51,7 +53,7 @@ describe('recover', () => {
 
   it('an online compromise: root replaces timestamp, snapshot and targets keys, targets (by its new key) the online delegations', async () => {
     const newOnline = Ed25519Signer.generate('new online');
-    const newTargets = owned('alice');
+    const newTargets = await tokenKey(t, 'alice', 'targets-alice-new');
     const keyFile = (name: string, key: Key) => writeKeyFile(join(b.dir, name), key);
     const onlineFile = keyFile('new-online.json', newOnline.key);
     const args = ['recover', '--repo', b.repoDir, '--compromised', 'snapshot', '--at', iso(day(5)), '--event', join(b.dir, 'recover-online')];
@@ -63,7 +65,7 @@ describe('recover', () => {
     expect(refused.code).toBe(5);
     expect(refused.stderr).toMatch(/compromised key/);
 
-    const ok = await runCli([...args, '--new-key', `targets=${keyFile('new-targets.json', newTargets.key)}`]);
+    const ok = await runCli([...args, '--new-key', `targets=${keyFile('new-targets.json', newTargets)}`]);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/root v2: keys changed\n {2}targets v2: keys changed/);
@@ -71,15 +73,16 @@ describe('recover', () => {
     expect(event.kind).toBe('recover');
     const root = event.role('root').metadata.signed as Root;
     for (const r of ['snapshot', 'timestamp'] as const) expect(root.roles[r].keyids).toEqual([newOnline.key.keyid]);
-    expect(root.roles.targets.keyids).toEqual([newTargets.key.keyid]);
+    expect(root.roles.targets.keyids).toEqual([newTargets.keyid]);
     const targets = event.role('targets').metadata.signed as Targets;
     for (const r of ['recently-claimed', 'unclaimed']) expect(targets.delegations!.roleKeys(r)!.keyids).toEqual([newOnline.key.keyid]);
     expect(targets.delegations!.roleKeys('claimed')).toEqual(b.repo.current<Targets>('targets').signed.delegations!.roleKeys('claimed'));
     // targets v2 must be signed by the NEW targets key
-    expect(event.role('targets').thresholds[0]!.keyids).toEqual([newTargets.key.keyid]);
+    expect(event.role('targets').thresholds[0]!.keyids).toEqual([newTargets.keyid]);
 
-    provider.add('alice', 'targets', newTargets);
-    await signAs(event, ['alice', 'bob'], provider);
+    // alice signs root with her root key and targets with her new targets key (a profile naming it)
+    await signAs(event, ['alice'], t.variant('alice-new-targets.json', { alice: { targets: 'targets-alice-new' } }).provider);
+    await signAs(SigningEvent.load(event.dir), ['bob'], t.provider);
     finalizeEvent(b.repo, SigningEvent.load(event.dir), { at: day(5) });
     const report = verifyRepository(b.repo.readBytes('root', 1), '1.root.json', new FolderSource(b.repo.metadataDir), { at: day(6) });
     expect(report.ok).toBe(true);

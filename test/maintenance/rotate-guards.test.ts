@@ -1,4 +1,4 @@
-/** Rotation guard rails and the shape of rotation events, on software keys (fast). */
+/** Rotation guard rails and the shape of rotation events; admins' keys on SoftHSM tokens. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { loadCurrentRoles } from '../../src/ceremony/expiry-signers.js';
@@ -14,19 +14,24 @@ import { Metadata, Targets, type Root } from '../../src/tuf/metadata.js';
 import { DelegatedRole, Delegations } from '../../src/tuf/roles.js';
 import { verifyRepository } from '../../src/tuf/repository-verifier.js';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
-import { bootstrap, day, iso, signAs, softwareProvider, owned, writeKeyFile, type Bootstrapped } from './fixture.js';
+import { bootstrap, day, iso, signAs, owned, writeKeyFile, type Bootstrapped } from './fixture.js';
+import { holderTokens, tokenKey, type HolderTokens } from './tokens.js';
 import { runCli } from '../helpers/cli.js';
 
+let t: HolderTokens;
+beforeAll(() => {
+  t = holderTokens(['alice', 'bob', 'carol', 'dave']);
+});
+afterAll(() => t?.fx.cleanup());
+
 describe('rotation guard rails', () => {
-  const provider = softwareProvider();
   let b: Bootstrapped;
   let root: Metadata<Root>;
   const plan = (changes: KeyChange[], compromised = false) => planKeyChanges(loadCurrentRoles(b.repo), b.repo.plan(), changes, day(10), { compromised });
   beforeAll(async () => {
-    b = await bootstrap(provider);
+    b = await bootstrap(t.provider, { dir: t.fx.dir });
     root = b.repo.current<Root>('root');
   });
-  afterAll(() => b.cleanup());
 
   it('refuses a threshold above the number of keys, below 1, and a root threshold of 1', () => {
     expect(() => plan([{ role: 'root', add: [], remove: [], threshold: 4 }])).toThrow(/threshold 4 is more than the 3 key/);
@@ -94,12 +99,12 @@ describe('rotation guard rails', () => {
   });
 
   it('a claimed rotation event is signed by targets and the new claimed keys, finalizes and verifies as a client would', async () => {
-    const dave = owned('dave');
+    const dave = await tokenKey(t, 'dave', 'claimed-dave');
     const eventDir = join(b.dir, 'rotate-claimed');
     const carolClaimed = [...(b.repo.current<Targets>('targets').signed.delegations!.roles!.find((d) => d.name === 'claimed')!.keyids)].find(
       (id) => b.repo.current<Targets>('targets').signed.delegations!.keys.get(id)!.unrecognized[OWNER_FIELD] === 'carol',
     )!;
-    const result = createKeyChangeEvent(b.repo, eventDir, { kind: 'rotate', description: 'carol hands claimed to dave', changes: [{ role: 'claimed', add: [dave.key], remove: [carolClaimed] }], at: day(10) });
+    const result = createKeyChangeEvent(b.repo, eventDir, { kind: 'rotate', description: 'carol hands claimed to dave', changes: [{ role: 'claimed', add: [dave], remove: [carolClaimed] }], at: day(10) });
     const event = SigningEvent.load(eventDir);
     expect(event.kind).toBe('rotate');
     expect(keyChangesFromDetails(event.details)).toEqual(result.changes);
@@ -109,8 +114,7 @@ describe('rotation guard rails', () => {
     // claimed v2 is authorized by the NEW claimed keys of targets v2 in the event: alice + dave, not carol
     const claimedThreshold = event.role('claimed').thresholds[0]!;
     expect([...claimedThreshold.keys.values()].map((k) => k.unrecognized[OWNER_FIELD]).sort()).toEqual(['alice', 'bob', 'dave']);
-    provider.add('dave', 'claimed', dave);
-    await signAs(event, ['alice', 'dave'], provider);
+    await signAs(event, ['alice', 'dave'], t.provider);
     finalizeEvent(b.repo, SigningEvent.load(eventDir), { at: day(10) });
     const report = verifyRepository(b.repo.readBytes('root', 1), '1.root.json', new FolderSource(b.repo.metadataDir), { at: day(20) });
     expect(report.ok).toBe(true);
@@ -120,7 +124,9 @@ describe('rotation guard rails', () => {
 
 describe('claimed key rotation with a sharded claimed role', () => {
   it('moves every bin delegation to the new claimed keys and re-signs each bin', async () => {
-    const sharded = await bootstrap(softwareProvider(), { claimedBins: 4 });
+    // a second repository on the same tokens, under other key labels
+    const labels = Object.fromEntries(['alice', 'bob', 'carol'].map((h) => [h, { root: `root-${h}-s`, targets: `targets-${h}-s`, claimed: `claimed-${h}-s` }]));
+    const sharded = await bootstrap(t.variant('sharded.json', labels).provider, { claimedBins: 4 });
     try {
       const current = loadCurrentRoles(sharded.repo);
       const targets = current.get('targets') as Metadata<Targets>;

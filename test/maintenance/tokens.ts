@@ -1,5 +1,7 @@
 /** Throwaway SoftHSM tokens, one per holder, and a token profile naming their keys. */
 import { pinSource } from '../../src/keys/pin.js';
+import { generateTokenKey } from '../../src/keys/token-keys.js';
+import type { Key } from '../../src/tuf/key.js';
 import type { TokenProfile } from '../../src/keys/profile.js';
 import { TokenProvider } from '../../src/ceremony/token-provider.js';
 import { freshTokens, type Fixture } from '../keys/softhsm-fixture.js';
@@ -26,4 +28,9 @@ export function holderTokens(holders: string[]): HolderTokens {
   };
   const base = make('profile.json');
   return { fx, profile: base.profile, profilePath: base.path, provider: base.provider, variant: make };
+}
+
+/** A new key generated on the holder's token under `label`; the public key names the holder. */
+export async function tokenKey(t: HolderTokens, holder: string, label: string): Promise<Key> {
+  return (await generateTokenKey(t.profile, holder, '', 'ed25519', label, pinSource({}))).key;
 }
