@@ -122,7 +122,11 @@ class TokenHolderSession implements HolderSession {
     return new Pkcs11Signer(expected, description, this, pair, label);
   }
 
-  /** One single-part C_Sign; a failure is checked against the token's presence first. */
+  /**
+   * One single-part C_Sign; a failure is checked against the token's presence first. Hardware
+   * tokens report a pull as CKR_DEVICE_REMOVED or CKR_SESSION_HANDLE_INVALID; SoftHSM 2.6, whose
+   * token folder vanished, answers CKR_OBJECT_HANDLE_INVALID and then fails C_GetTokenInfo.
+   */
   signRaw(pair: KeyPairObjects, label: string, data: Uint8Array): Buffer {
     this.open();
     try {

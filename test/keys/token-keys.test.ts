@@ -225,7 +225,7 @@ describe('signing TUF metadata with token keys', () => {
         },
       },
       signatures: [],
-    });
+    } as any);
     expect(() => delegator.verifyDelegate('claimed', asTufjs(claimed, tufjs.MetadataKind.Targets))).not.toThrow();
   });
 
