@@ -142,7 +142,7 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
   for (const [i, plan] of plans.entries()) {
     const { holder, todo } = plan;
     if (plans.length > 1) {
-      const msg = `Insert the token of ${holder}${i > 0 ? ` (remove the token of ${plans[i - 1]!.holder})` : ''}, then press Enter.`;
+      const msg = `Insert the token of ${holder}${i > 0 ? ` (remove the token of ${plans[i - 1]!.holder})` : ''}.`;
       if (req.prompter) await req.prompter.waitForEnter(msg);
       else log(msg);
     }

@@ -220,7 +220,7 @@ describe('several admins in turn at one machine', () => {
     };
     const wrong = new TokenProvider(loadProfile(wrongProfile), pinSource({}));
     await expect(signEvent({ event: claimedEvent, holders: ['admin-b', 'admin-c'], provider: wrong, prompter, log: () => {} })).rejects.toThrow(/holds admin-a's claimed key/);
-    expect(messages).toEqual(['Insert the token of admin-b, then press Enter.', 'Insert the token of admin-c (remove the token of admin-b), then press Enter.']);
+    expect(messages).toEqual(['Insert the token of admin-b.', 'Insert the token of admin-c (remove the token of admin-b).']);
     const st = SigningEvent.load(claimedEvent.dir).status();
     expect(st.roles[0]!.thresholds[0]!.signed.map((s) => s.holder)).toEqual(['admin-b']);
   });
