@@ -3,6 +3,7 @@
  * expiry, days left and the signers a renewal will need, against one fixed "now" and a renewal
  * window. It drives reminders: the CLI exits with EXPIRY_EXIT_CODES when something is due.
  */
+import { UsageError } from '../tuf/errors.js';
 import { formatExpires } from '../tuf/time.js';
 import { authorityFor, describeAuthority, type CurrentRoles } from './expiry-signers.js';
 import type { CeremonyPlan, OfflineRole } from './plan.js';
@@ -65,6 +66,8 @@ function orderRoles(a: string, b: string): number {
 }
 
 export function computeExpiry(current: CurrentRoles, plan: CeremonyPlan, options: { at: Date; within?: { text: string; seconds: number } }): ExpiryReport {
+  // An empty report would read as "nothing expires" to a reminder job: say what is wrong instead.
+  if (current.size === 0) throw new UsageError('the repository has no finalized metadata yet (finalize the bootstrap event first); nothing to report', 'E_NO_VERSION');
   const at = options.at;
   const within = options.within ?? { text: plan.expiryWarning, seconds: plan.expiryWarningSeconds };
   const roles: RoleExpiry[] = [];

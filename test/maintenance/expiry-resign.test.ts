@@ -7,8 +7,10 @@ import { finalizeEvent } from '../../src/ceremony/event-finalize.js';
 import { summarizeEvent } from '../../src/ceremony/event-summary.js';
 import { proveResign } from '../../src/ceremony/resign-proof.js';
 import { createResignEvent, planResign, resignedCopy } from '../../src/ceremony/resign.js';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { bootstrap, day, iso, signAs, type Bootstrapped } from './fixture.js';
+import { Repository } from '../../src/ceremony/repository.js';
+import { bootstrap, day, iso, signAs, tempDir, writePlan, type Bootstrapped } from './fixture.js';
 import { holderTokens, type HolderTokens } from './tokens.js';
 
 describe('expiry and re-sign', () => {
@@ -77,5 +79,18 @@ describe('expiry and re-sign', () => {
     const after = computeExpiry(loadCurrentRoles(b.repo), b.repo.plan(), { at: day(120), within: { text: '30d', seconds: 30 * 86400 } });
     expect(after.exitCode).toBe(EXPIRY_EXIT_CODES.ok);
     expect(after.roles.map((r) => r.expires)).toEqual([iso(day(170)), iso(day(170)), iso(day(170))]);
+  });
+});
+
+describe('expiry before anything is finalized', () => {
+  it('says there is nothing to report rather than "nothing expires"', () => {
+    const dir = tempDir();
+    const { planPath } = writePlan(dir);
+    const repo = Repository.create(join(dir, 'repo'), readFileSync(planPath));
+    try {
+      expect(() => computeExpiry(loadCurrentRoles(repo), repo.plan(), { at: day(1) })).toThrow(/no finalized metadata yet/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
