@@ -22,6 +22,9 @@ import { Metadata, Targets } from '../../src/tuf/metadata.js';
 import { verifyRepository } from '../../src/tuf/repository-verifier.js';
 import { addSeconds } from '../../src/tuf/time.js';
 import { runCli } from '../helpers/cli.js';
+import { main } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/io.js';
+import { PassThrough, Writable } from 'node:stream';
 import { holderEntry, makeAdmins, type Admins } from './softhsm-admins.js';
 
 let a: Admins;
@@ -237,5 +240,48 @@ describe('several admins in turn at one machine', () => {
     expect(written.written.map((w) => `${w.role} v${w.version}`)).toEqual(['claimed v2']);
     expect(existsSync(join(repoDir, 'metadata', '2.claimed.json'))).toBe(true);
     expect(verifyTranscript(join(repoDir, 'transcript.jsonl')).ok).toBe(true);
+  });
+
+  it('at a terminal: each admin is asked for their token and types the digest before the PIN', async () => {
+    const r = repo();
+    const current = r.current<Targets>('claimed');
+    const next = new Metadata(new Targets({ version: 3, expires: addSeconds(new Date(), 60 * 86400), delegations: current.signed.delegations }));
+    const e = SigningEvent.create(join(a.dir, 'claimed-v3'), { kind: 'test-resign', description: 'claimed v3', roles: [{ role: 'claimed', metadata: next }], repo: r });
+    const digest = e.roles()[0]!.payloadSha256;
+    const { fingerprintWords } = await import('../../src/tuf/fingerprint-words.js');
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    let shown = '';
+    let answered = 0;
+    const answers = ['', digest.slice(0, 8), '', fingerprintWords(digest).join(' ')];
+    // A terminal screen: like process.stderr, it stays open when a prompt library ends its output.
+    const stderr = new (class extends Writable {
+      override end(): this {
+        return this;
+      }
+    })({
+      write(chunk, _enc, done) {
+        shown += chunk;
+        // Answer each prompt once it is on screen and the previous one was taken (✔), as a person would.
+        const taken = shown.split('✔').length - 1;
+        const sinceTaken = shown.slice(shown.lastIndexOf('✔') + 1);
+        if (answered === taken && answered < answers.length && /Insert the token of|type the first 8 hex characters/.test(sinceTaken)) {
+          const answer = answers[answered++]!;
+          setTimeout(() => stdin.write(`${answer}\n`), 20);
+        }
+        done();
+      },
+    });
+    let printed = '';
+    stdout.on('data', (d) => (printed += d));
+    const io: CliIO = { stdin, stderr, stdout, env: process.env, interactive: true, cwd: a.dir };
+    const code = await main(['event', 'sign', e.dir, '--profile', a.profilePath, '--holders', 'admin-a,admin-b', '--no-qr', '--repo', repoDir], io);
+    expect(code).toBe(0);
+    expect(answered).toBe(4);
+    expect(shown).toContain('Insert the token of admin-b (remove the token of admin-a)');
+    expect(shown).not.toContain(`(type "${digest.slice(0, 8)}"`);
+    expect(printed).toContain('Every threshold is met');
+    const records = readFileSync(join(repoDir, 'transcript.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(records.slice(-2).map((x) => [x.step, x.operator])).toEqual([['event-sign', 'admin-a'], ['event-sign', 'admin-b']]);
   });
 });
