@@ -107,6 +107,23 @@ export interface MetadataStore {
   current<T extends AnySigned>(role: string): Metadata<T>;
 }
 
+/**
+ * The repository as it is at the start of one step, listed once: a sharded claimed role has
+ * thousands of bins, and listing the metadata folder for each of them costs more than the intake.
+ */
+export function listedOnce(repo: { index(): Map<string, number[]>; read<T extends AnySigned>(role: string, version: number): Metadata<T> }): MetadataStore {
+  const index = repo.index();
+  const currentVersion = (role: string) => index.get(role)?.at(-1);
+  return {
+    currentVersion,
+    current<T extends AnySigned>(role: string): Metadata<T> {
+      const v = currentVersion(role);
+      if (v === undefined) throw new UsageError(`the repository has no ${role} metadata yet`, 'E_NO_VERSION');
+      return repo.read<T>(role, v);
+    },
+  };
+}
+
 export interface ClaimedState {
   roleName: string;
   claimed: Metadata<Targets>;
@@ -202,11 +219,15 @@ function nextVersion(store: MetadataStore, role: string, current: Metadata<Targe
 export function proposeClaimed(store: MetadataStore, state: ClaimedState, next: ClaimedProjects, settings: ClaimedSettings, auth: ClaimedAuthorization, now: Date): ClaimedProposal {
   checkClaimedSettings(settings);
   const expires = addSeconds(new Date(Math.floor(now.getTime() / 1000) * 1000), settings.validitySeconds);
+  // What changes is known from the projects: a role none of whose projects changed is kept as it
+  // is (never rebuilt and compared, which for 100k delegations costs seconds).
+  const change = diffProjects(state.projects, next);
+  const changed = [...change.added, ...change.rekeyed, ...change.removed];
   const roles: ProposedRole[] = [];
-  const claimedNow = state.claimed.signed.delegations;
-  let claimedWanted: Delegations;
+  const directNow = state.order.get(state.roleName) ?? [];
+  let claimedWanted: Delegations | undefined;
   if (settings.layout.kind === 'flat') {
-    claimedWanted = projectDelegations(orderProjects(state.order.get(state.roleName) ?? [], next.values()));
+    if (changed.length > 0 || state.bins.size > 0) claimedWanted = projectDelegations(orderProjects(directNow, next.values()));
   } else {
     const bins = new ClaimedBins(settings.layout.bitLength, settings.layout.namePrefix);
     const perBin = new Map<number, ProjectDelegation[]>();
@@ -225,19 +246,23 @@ export function proposeClaimed(store: MetadataStore, state: ClaimedState, next: 
         else perBin.set(b, [{ ...p, paths }]);
       }
     }
+    const touched = new Set<number>();
+    for (const name of changed) for (const p of [state.projects.get(name), next.get(name)]) for (const path of p?.paths ?? []) touched.add(bins.binOfPath(path));
     const binRoles: DelegatedRole[] = [];
     const authIds = auth.keys.map((k) => k.keyid);
     for (const b of [...perBin.keys()].sort((x, y) => x - y)) {
       const name = bins.name(b);
-      const wanted = projectDelegations(orderProjects(state.order.get(name) ?? [], perBin.get(b)!));
-      const current = state.bins.get(name) ?? (store.currentVersion(name) !== undefined ? store.current<Targets>(name) : undefined);
-      if (!state.bins.has(name) || !sameContent(current?.signed.delegations, wanted)) roles.push(nextVersion(store, name, current, wanted, expires));
+      if (touched.has(b) || !state.bins.has(name)) {
+        const current = state.bins.get(name) ?? (store.currentVersion(name) !== undefined ? store.current<Targets>(name) : undefined);
+        roles.push(nextVersion(store, name, current, projectDelegations(orderProjects(state.order.get(name) ?? [], perBin.get(b)!)), expires));
+      }
       binRoles.push(new DelegatedRole(name, authIds, auth.threshold, false, undefined, bins.hashPrefixes(b)));
     }
-    claimedWanted = new Delegations(new Map(auth.keys.map((k) => [k.keyid, k])), binRoles, undefined);
+    const wanted = new Delegations(new Map(auth.keys.map((k) => [k.keyid, k])), binRoles, undefined);
+    const claimedNow = state.claimed.signed.delegations;
+    const empty = claimedNow === undefined && binRoles.length === 0;
+    if (!empty && (directNow.length > 0 || !sameContent(claimedNow, wanted))) claimedWanted = wanted;
   }
-  if (!sameContent(claimedNow, claimedWanted) && !(claimedNow === undefined && claimedWanted.roles!.length === 0)) {
-    roles.unshift(nextVersion(store, state.roleName, state.claimed, claimedWanted, expires));
-  }
-  return { roles, change: diffProjects(state.projects, next), signaturesNeeded: roles.length * auth.threshold, threshold: auth.threshold };
+  if (claimedWanted) roles.unshift(nextVersion(store, state.roleName, state.claimed, claimedWanted, expires));
+  return { roles, change, signaturesNeeded: roles.length * auth.threshold, threshold: auth.threshold };
 }

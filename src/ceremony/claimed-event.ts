@@ -5,7 +5,8 @@
  */
 import { sha256Hex } from '../tuf/digest.js';
 import { formatExpires } from '../tuf/time.js';
-import type { ClaimedProposal } from './claimed-build.js';
+import type { Metadata } from '../tuf/metadata.js';
+import type { ClaimedProposal, ClaimedState, MetadataStore } from './claimed-build.js';
 import { SigningEvent } from './event.js';
 import type { Repository } from './repository.js';
 import { appendTranscript } from './transcript.js';
@@ -32,11 +33,28 @@ export function describeClaimedChange(p: ClaimedProposal, roleName: string): str
   return `${roles}: ${parts.join('; ')}`;
 }
 
-export function createClaimedEvent(repo: Repository, eventDir: string, proposal: ClaimedProposal, roleName: string, init: ClaimedEventInit): SigningEvent {
+/**
+ * The event's base (the versions replaced and their delegators) comes from the state the proposal
+ * was made from, already read: with thousands of bins, reading the delegator again for each one
+ * would dominate the step.
+ */
+function baseOf(store: MetadataStore, state: ClaimedState, proposal: ClaimedProposal): Array<{ role: string; metadata: Metadata }> {
+  const base = new Map<string, { role: string; metadata: Metadata }>();
+  const put = (role: string, metadata: Metadata) => base.set(`${metadata.signed.version}.${role}`, { role, metadata });
+  put('root', store.current('root'));
+  put('targets', store.current('targets'));
+  put(state.roleName, state.claimed);
+  for (const r of proposal.roles) if (r.replaces !== undefined && r.role !== state.roleName) put(r.role, state.bins.get(r.role) ?? store.current(r.role));
+  return [...base.values()];
+}
+
+export function createClaimedEvent(repo: Repository, store: MetadataStore, state: ClaimedState, eventDir: string, proposal: ClaimedProposal, init: ClaimedEventInit): SigningEvent {
+  const roleName = state.roleName;
   const event = SigningEvent.create(eventDir, {
     kind: init.kind,
     description: init.description,
-    repo,
+    repository: repo.plan().repository,
+    base: baseOf(store, state, proposal),
     created: init.at,
     roles: proposal.roles.map((r) => ({ role: r.role, metadata: r.metadata, delegatedBy: r.role === roleName ? 'targets' : roleName })),
     details: {

@@ -108,6 +108,7 @@ export function diffProjects(before: ClaimedProjects, after: ClaimedProjects): C
   const change: ClaimedChange = { added: [], rekeyed: [], removed: [] };
   for (const [name, p] of after) {
     const old = before.get(name);
+    if (old === p) continue; // the same delegation object: kept as it was
     if (!old) change.added.push(name);
     else if (!sameKeys(old, p) || [...old.paths].sort().join('\n') !== [...p.paths].sort().join('\n')) change.rekeyed.push(name);
   }

@@ -8,7 +8,7 @@ import { canonicalize } from '../tuf/canonical-json.js';
 import { sha256Hex } from '../tuf/digest.js';
 import { UsageError } from '../tuf/errors.js';
 import { formatExpires } from '../tuf/time.js';
-import { checkClaimedSettings, claimedSettingsFromPlan } from './claimed-build.js';
+import { checkClaimedSettings, claimedSettingsFromPlan, listedOnce } from './claimed-build.js';
 import { createClaimedEvent, describeClaimedChange } from './claimed-event.js';
 import type { SigningEvent } from './event.js';
 import { runIntake, type IntakeResult } from './intake.js';
@@ -46,7 +46,8 @@ export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResul
   const settings = claimedSettingsFromPlan(repo.plan());
   checkClaimedSettings(settings);
   const online = o.recentlyClaimedPath ? { bytes: readFileOrUsage(o.recentlyClaimedPath, 'recently-claimed metadata'), source: basename(o.recentlyClaimedPath) } : undefined;
-  const intake = runIntake({ store: repo, settings, requestsDir: o.requestsDir, recentlyClaimed: online, allowRekey: o.allowRekey, now: o.at, onProgress: o.onProgress });
+  const store = listedOnce(repo);
+  const intake = runIntake({ store, settings, requestsDir: o.requestsDir, recentlyClaimed: online, allowRekey: o.allowRekey, now: o.at, onProgress: o.onProgress });
   const files = intake.decisions.files;
   const requestsSha256 = sha256Hex(canonicalize(files.map((f) => [f.file, f.sha256 ?? null])));
   const inputs: Record<string, string> = { [`requests (${files.length} files)`]: requestsSha256 };
@@ -62,7 +63,7 @@ export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResul
     appendTranscript(repo.dir, { step: CLAIM_KIND, time: formatExpires(o.at), inputs, outputs: {}, details: { ...summary, event: null } });
     return { intake, requestsSha256 };
   }
-  const event = createClaimedEvent(repo, o.eventDir, intake.proposal, settings.roleName, {
+  const event = createClaimedEvent(repo, store, intake.state, o.eventDir, intake.proposal, {
     kind: CLAIM_KIND,
     description: `Developer delegation requests (PEP 480): ${describeClaimedChange(intake.proposal, settings.roleName)}`,
     at: o.at,

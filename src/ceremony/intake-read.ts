@@ -7,7 +7,8 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, read
 import { join } from 'node:path';
 import { sha256Hex } from '../tuf/digest.js';
 import { CeremonyError, UsageError } from '../tuf/errors.js';
-import { MAX_REQUEST_BYTES, RequestRejected, parseRequest, type DelegationRequest, type RejectionCode } from './requests-format.js';
+import { MAX_REQUEST_BYTES, RequestRejected, finishRequest, readUncheckedRequest, type DelegationRequest, type RejectionCode, type UncheckedRequest } from './requests-format.js';
+import { verifyProofs } from './requests-proof-pool.js';
 
 export interface Rejection {
   reason: RejectionCode;
@@ -48,47 +49,65 @@ export function readCapped(path: string, max: number): Buffer {
   // O_NOFOLLOW and O_NONBLOCK: the entry may have been swapped for a link or a FIFO since lstat.
   const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
-    if (!fstatSync(fd).isFile()) throw new Refused('not-a-file', 'not a plain file');
-    const buf = Buffer.alloc(max + 1);
+    const fst = fstatSync(fd);
+    if (!fst.isFile()) throw new Refused('not-a-file', 'not a plain file');
+    // Sized from fstat (one byte more, to see growth), never more than max + 1 bytes in all.
+    let buf = Buffer.allocUnsafe(Math.min(fst.size, max) + 1);
     let n = 0;
     for (;;) {
+      if (n === buf.length) {
+        if (n > max) throw new Refused('too-large', `more than ${max} bytes; a request is at most ${max}`);
+        buf = Buffer.concat([buf, Buffer.allocUnsafe(max + 1 - n)]);
+      }
       const got = readSync(fd, buf, n, buf.length - n, null);
       if (got === 0) break;
       n += got;
-      if (n > max) throw new Refused('too-large', `more than ${max} bytes; a request is at most ${max}`);
     }
+    if (n > max) throw new Refused('too-large', `more than ${max} bytes; a request is at most ${max}`);
     return buf.subarray(0, n);
   } finally {
     closeSync(fd);
   }
 }
 
-/** Read and check one entry of the requests folder. Never throws. */
-export function readRequestFile(dir: string, file: string, now: Date): RequestFile {
-  const result: RequestFile = { file };
-  try {
-    const bytes = readCapped(join(dir, file), MAX_REQUEST_BYTES);
-    result.sha256 = sha256Hex(bytes);
-    result.request = parseRequest(bytes, { now });
-  } catch (e) {
-    if (e instanceof RequestRejected) result.rejection = { reason: e.reason, message: e.message, ...(e.project ? { project: e.project } : {}) };
-    else if (e instanceof Refused) result.rejection = { reason: e.reason, message: e.message };
-    else if (e instanceof CeremonyError) result.rejection = { reason: 'bad-format', message: e.message };
-    else {
-      const code = (e as NodeJS.ErrnoException)?.code;
-      result.rejection = { reason: 'unreadable', message: code ? `cannot read: ${code}` : `cannot be read: ${(e as Error)?.message ?? String(e)}` };
-    }
-  }
-  return result;
+function rejectionOf(e: unknown): Rejection {
+  if (e instanceof RequestRejected) return { reason: e.reason, message: e.message, ...(e.project ? { project: e.project } : {}) };
+  if (e instanceof Refused) return { reason: e.reason, message: e.message };
+  if (e instanceof CeremonyError) return { reason: 'bad-format', message: e.message };
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return { reason: 'unreadable', message: code ? `cannot read: ${code}` : `cannot be read: ${(e as Error)?.message ?? String(e)}` };
 }
 
-/** Read every entry of the folder, reporting progress after each one. */
+/**
+ * Read and check every entry of the folder, reporting progress after each one. Never throws for
+ * what a file holds. The proofs of the whole batch are checked together, on every core.
+ */
 export function readRequestFolder(dir: string, now: Date, onProgress?: (done: number, total: number) => void): RequestFile[] {
   const names = listRequestFolder(dir);
   const out: RequestFile[] = [];
-  for (const name of names) {
-    out.push(readRequestFile(dir, name, now));
+  const unchecked: Array<{ file: RequestFile; request: UncheckedRequest; first: number }> = [];
+  const proofs: UncheckedRequest['proofs'] = [];
+  for (const file of names) {
+    const result: RequestFile = { file };
+    out.push(result);
+    try {
+      const bytes = readCapped(join(dir, file), MAX_REQUEST_BYTES);
+      result.sha256 = sha256Hex(bytes);
+      const u = readUncheckedRequest(bytes);
+      unchecked.push({ file: result, request: u, first: proofs.length });
+      proofs.push(...u.proofs);
+    } catch (e) {
+      result.rejection = rejectionOf(e);
+    }
     onProgress?.(out.length, names.length);
+  }
+  const verified = verifyProofs(proofs);
+  for (const { file, request, first } of unchecked) {
+    try {
+      file.request = finishRequest(request, verified.slice(first, first + request.proofs.length), { now });
+    } catch (e) {
+      file.rejection = rejectionOf(e);
+    }
   }
   return out;
 }

@@ -70,8 +70,8 @@ export class Repository {
     return sha256Hex(readFileSync(this.planPath));
   }
 
-  /** Every role with at least one finalized version, and its versions ascending. */
-  private index(): Map<string, number[]> {
+  /** Every role with at least one finalized version, and its versions ascending (one folder listing). */
+  index(): Map<string, number[]> {
     const out = new Map<string, number[]>();
     for (const name of readdirSync(this.metadataDir)) {
       const m = VERSIONED.exec(name);

@@ -143,22 +143,17 @@ export function requestPayload(signed: JsonObject): Buffer {
   return canonicalize(signed);
 }
 
-/**
- * Each listed key must have signed, each signature must verify, and no other key may sign
- * (a signature by a key the request does not list proves nothing and hides nothing; refuse it).
- */
-function checkProofs(keys: Key[], signatures: Signature[], payload: Buffer): void {
-  const byKeyid = new Map(keys.map((k) => [k.keyid, k]));
-  for (const s of signatures) {
-    const key = byKeyid.get(s.keyid);
-    if (!key) reject('bad-proof', `signatures: keyid ${s.keyid} is not one of the request's keys`);
-    if (!verifyProof(key!, payload, Buffer.from(s.sig, 'hex'))) reject('bad-proof', `signatures: the signature by key ${s.keyid} does not verify`);
-  }
-  const signedBy = new Set(signatures.map((s) => s.keyid));
-  const missing = keys.filter((k) => !signedBy.has(k.keyid));
-  if (missing.length > 0) {
-    reject('missing-proof', `no proof of possession by ${missing.length === 1 ? 'key' : 'keys'} ${missing.map((k) => k.keyid).join(', ')}: every listed key must sign the request`);
-  }
+/** One proof-of-possession signature to check: by `key`, over the request's canonical payload. */
+export interface Proof {
+  key: Key;
+  payload: Buffer;
+  signature: Buffer;
+}
+
+/** A request whose structure is checked; its proofs and times are not yet (phase one of a batch). */
+export interface UncheckedRequest {
+  request: DelegationRequest;
+  proofs: Proof[];
 }
 
 export interface ReadRequestOptions {
@@ -166,8 +161,18 @@ export interface ReadRequestOptions {
   now: Date;
 }
 
-/** Parse and check one request. Throws only RequestRejected. */
-export function parseRequest(bytes: Uint8Array, options: ReadRequestOptions): DelegationRequest {
+/** Attach the project name to a rejection of a request whose name was read. */
+function naming<T>(project: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof RequestRejected) e.project = project;
+    throw e;
+  }
+}
+
+/** Read one request and check everything but its proofs and times. Throws only RequestRejected. */
+export function readUncheckedRequest(bytes: Uint8Array): UncheckedRequest {
   if (bytes.length > MAX_REQUEST_BYTES) reject('too-large', `${bytes.length} bytes; a request is at most ${MAX_REQUEST_BYTES}`);
   let json: unknown;
   try {
@@ -186,15 +191,10 @@ export function parseRequest(bytes: Uint8Array, options: ReadRequestOptions): De
   }
   const projectAsWritten = as('bad-name', () => r.string('project'));
   const project = as('bad-name', () => checkProjectName(projectAsWritten, r.at('project')));
-  try {
-    return readValidRequest(envelope, r, projectAsWritten, project, options);
-  } catch (e) {
-    if (e instanceof RequestRejected) e.project = project;
-    throw e;
-  }
+  return naming(project, () => readStructure(envelope, r, projectAsWritten, project));
 }
 
-function readValidRequest(envelope: FieldReader, r: FieldReader, projectAsWritten: string, project: string, options: ReadRequestOptions): DelegationRequest {
+function readStructure(envelope: FieldReader, r: FieldReader, projectAsWritten: string, project: string): UncheckedRequest {
   const keys = readKeys(r);
   const threshold = as('bad-threshold', () => r.integer('threshold', 1));
   if (threshold > keys.length) reject('bad-threshold', `signed.threshold: ${threshold} is more than the ${keys.length} keys listed`);
@@ -214,13 +214,42 @@ function readValidRequest(envelope: FieldReader, r: FieldReader, projectAsWritte
   const signatures = readSignatures(envelope);
   const unknownTop = Object.keys(envelope.rest());
   if (unknownTop.length > 0) reject('bad-format', `${unknownTop[0]}: unknown field next to "signed" and "signatures"`);
-  checkProofs(keys, signatures, as('bad-format', () => requestPayload(r.obj)));
-  // Time last, so that "expired" is only said of an authentic request.
-  if (expires.getTime() <= options.now.getTime()) reject('expired', `expired at ${formatExpires(expires)}; ask the developer for a new request`);
-  if (created.getTime() > options.now.getTime() + CREATED_SKEW_SECONDS * 1000) {
-    reject('not-yet-valid', `created ${formatExpires(created)}, which is in the future (is a clock wrong?)`);
-  }
-  return { projectAsWritten, project, keys, threshold, contact, created, expires, signatures, extensions };
+  // A signature by a key the request does not list proves nothing and hides nothing: refused.
+  const byKeyid = new Map(keys.map((k) => [k.keyid, k]));
+  for (const sig of signatures) if (!byKeyid.has(sig.keyid)) reject('bad-proof', `signatures: keyid ${sig.keyid} is not one of the request's keys`);
+  const payload = as('bad-format', () => requestPayload(r.obj));
+  const proofs = signatures.map((sig) => ({ key: byKeyid.get(sig.keyid)!, payload, signature: Buffer.from(sig.sig, 'hex') }));
+  return { request: { projectAsWritten, project, keys, threshold, contact, created, expires, signatures, extensions }, proofs };
+}
+
+/**
+ * Finish a request once its proofs are checked (`verified[i]` for `proofs[i]`): each signature
+ * must verify and every listed key must have signed; then the times, last, so that "expired" is
+ * only said of an authentic request.
+ */
+export function finishRequest(u: UncheckedRequest, verified: readonly boolean[], options: ReadRequestOptions): DelegationRequest {
+  const { request } = u;
+  return naming(request.project, () => {
+    u.proofs.forEach((p, i) => {
+      if (!verified[i]) reject('bad-proof', `signatures: the signature by key ${p.key.keyid} does not verify`);
+    });
+    const signedBy = new Set(u.proofs.map((p) => p.key.keyid));
+    const missing = request.keys.filter((k) => !signedBy.has(k.keyid));
+    if (missing.length > 0) {
+      reject('missing-proof', `no proof of possession by ${missing.length === 1 ? 'key' : 'keys'} ${missing.map((k) => k.keyid).join(', ')}: every listed key must sign the request`);
+    }
+    if (request.expires.getTime() <= options.now.getTime()) reject('expired', `expired at ${formatExpires(request.expires)}; ask the developer for a new request`);
+    if (request.created.getTime() > options.now.getTime() + CREATED_SKEW_SECONDS * 1000) {
+      reject('not-yet-valid', `created ${formatExpires(request.created)}, which is in the future (is a clock wrong?)`);
+    }
+    return request;
+  });
+}
+
+/** Parse and check one request completely. Throws only RequestRejected. */
+export function parseRequest(bytes: Uint8Array, options: ReadRequestOptions): DelegationRequest {
+  const u = readUncheckedRequest(bytes);
+  return finishRequest(u, u.proofs.map((p) => verifyProof(p.key, p.payload, p.signature)), options);
 }
 
 export interface CreateRequestInit {

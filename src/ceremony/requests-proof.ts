@@ -11,7 +11,7 @@
  * OpenSSL checks the cofactorless equation [S]B = R + [k]A, which implies noble's cofactored one,
  * so every signature accepted here is accepted by Key.verify; test/requests compares the two.
  */
-import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import type { Key } from '../tuf/key.js';
 
 const P = 2n ** 255n - 19n;
@@ -39,28 +39,28 @@ function isSmallOrder(encoded: Uint8Array): boolean {
   return SMALL_ORDER_Y.has(littleEndian(encoded) & Y_MASK);
 }
 
-const keyObjects = new WeakMap<Key, KeyObject>();
-
-/** Strict Ed25519 verification through OpenSSL; false for anything malformed. */
-export function verifyEd25519Strict(publicKey: Uint8Array, payload: Uint8Array, signature: Uint8Array, cacheFor?: Key): boolean {
+/** The strict RFC 8032 rules on the bytes, before any curve arithmetic. */
+export function isStrictEd25519Encoding(publicKey: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
-  const r = signature.subarray(0, 32);
-  const s = signature.subarray(32);
-  if (!isCanonicalPoint(publicKey) || !isCanonicalPoint(r) || littleEndian(s) >= L || isSmallOrder(publicKey)) return false;
+  return isCanonicalPoint(publicKey) && isCanonicalPoint(signature.subarray(0, 32)) && littleEndian(signature.subarray(32)) < L && !isSmallOrder(publicKey);
+}
+
+/** OpenSSL's Ed25519 verification alone; only meaningful after isStrictEd25519Encoding. */
+export function openSslEd25519Verify(publicKey: Uint8Array, payload: Uint8Array, signature: Uint8Array): boolean {
   try {
-    let ko = cacheFor ? keyObjects.get(cacheFor) : undefined;
-    if (!ko) {
-      ko = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
-      if (cacheFor) keyObjects.set(cacheFor, ko);
-    }
-    return nodeVerify(null, payload, ko, signature);
+    return nodeVerify(null, payload, createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' }), signature);
   } catch {
     return false;
   }
 }
 
+/** Strict Ed25519 verification through OpenSSL; false for anything malformed. */
+export function verifyEd25519Strict(publicKey: Uint8Array, payload: Uint8Array, signature: Uint8Array): boolean {
+  return isStrictEd25519Encoding(publicKey, signature) && openSslEd25519Verify(publicKey, payload, signature);
+}
+
 /** Verify one proof-of-possession signature by `key` over `payload`. */
 export function verifyProof(key: Key, payload: Uint8Array, signature: Uint8Array): boolean {
-  if (key.kind === 'ed25519') return verifyEd25519Strict(Buffer.from(key.publicValue, 'hex'), payload, signature, key);
+  if (key.kind === 'ed25519') return verifyEd25519Strict(Buffer.from(key.publicValue, 'hex'), payload, signature);
   return key.verify(payload, signature);
 }

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { verifyEd25519Strict } from '../../src/ceremony/requests-proof.js';
+import { verifyEd25519Strict, verifyProof } from '../../src/ceremony/requests-proof.js';
+import { POOL_MIN_PROOFS, verifyProofs } from '../../src/ceremony/requests-proof-pool.js';
+import { PemSigner } from '../../src/keys/software-signer.js';
+import { generateKeyPairSync } from 'node:crypto';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { Key } from '../../src/tuf/key.js';
 import { checkProjectName, normalizeProjectName } from '../../src/tuf/project-name.js';
@@ -59,6 +62,27 @@ describe('fast strict Ed25519 proof check agrees with Key.verify', () => {
     expect(agree(pub, msg, Buffer.concat([sig.subarray(0, 32), sPlusL]))).toBe(false);
     // y = p + 1 is a non-canonical encoding of y = 1.
     expect(agree(le(P + 1n), msg, sig)).toBe(false);
+  });
+});
+
+describe('a batch of proofs checked on every core', () => {
+  it('gives exactly the answer of verifyProof for each proof, in order', async () => {
+    const signers = [Ed25519Signer.generate(), Ed25519Signer.generate(), new PemSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString())];
+    const proofs = [];
+    for (let i = 0; i < POOL_MIN_PROOFS + 100; i++) {
+      const s = signers[i % 3]!;
+      const payload = randomBytes(50 + (i % 70));
+      const signature = Buffer.from(await s.sign(payload));
+      if (i % 7 === 3) signature[i % signature.length] ^= 0x40; // a bad one now and then
+      proofs.push({ key: i % 11 === 5 ? signers[(i + 1) % 3]!.key : s.key, payload, signature });
+    }
+    // The forgery of the small-order key, in the batch too.
+    proofs.push({ key: edKey(le(1n)), payload: Buffer.from('x'), signature: Buffer.concat([le(1n), Buffer.alloc(32)]) });
+    const expected = proofs.map((p) => verifyProof(p.key, p.payload, p.signature));
+    expect(expected.filter((x) => !x).length).toBeGreaterThan(100);
+    expect(verifyProofs(proofs)).toEqual(expected);
+    // The workers alone, so that their answers are the ones checked.
+    expect(verifyProofs(proofs, { workers: 2, mainHelps: false })).toEqual(expected);
   });
 });
 
