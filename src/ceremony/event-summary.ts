@@ -198,11 +198,12 @@ export function summarizeEvent(event: SigningEvent): EventSummary {
   return { eventId: event.id, kind: event.kind, description: event.description, repository: event.repository, created: event.created, roles: event.roles().map(summarizeRole) };
 }
 
-const who = (k: KeyRef): string => `${k.holder ?? 'no holder named'} (${k.keytype} ${k.keyid.slice(0, 12)}…)`;
+/** "admin-b (ecdsa 1a2b3c4d5e6f…)"; developer keys carry no holder name, only type and keyid. */
+const who = (k: KeyRef): string => (k.holder ? `${k.holder} (${k.keytype} ${k.keyid.slice(0, 12)}…)` : `key ${k.keytype} ${k.keyid.slice(0, 12)}…`);
 
 function delegationLine(d: DelegationRef): string {
   const scope = d.paths ? `paths ${d.paths.join(' ')}` : `hash prefixes ${d.pathHashPrefixes!.join(' ')}`;
-  return `${d.name}: ${d.threshold} of ${d.keys.map(who).join(', ')}; ${scope}${d.terminating ? ', terminating' : ''}`;
+  return `${d.name}: ${d.threshold} of ${d.keys.length} (${d.keys.map(who).join(', ')}); ${scope}${d.terminating ? ', terminating' : ''}`;
 }
 
 export interface RenderOptions {

@@ -9,6 +9,8 @@ import { UsageError } from '../tuf/errors.js';
 import type { CliIO } from './io.js';
 
 export interface Prompter {
+  /** A line of visible input. */
+  ask(question: string): Promise<string>;
   /** Hidden input (a PIN, a passphrase). */
   askSecret(question: string): Promise<string>;
   /** The person must type `expected` exactly (IANA ceremonies ask for an exact "yes"). */
@@ -31,6 +33,7 @@ export function terminalPrompter(io: CliIO): Prompter {
     return String((answers as Record<string, unknown>)['answer'] ?? '');
   };
   return {
+    ask: (question) => ask('input', question),
     askSecret: (question) => ask('password', question),
     async confirmExact(question, expected) {
       return (await ask('input', `${question} (type "${expected}" to go on)`)).trim() === expected;

@@ -9,7 +9,8 @@ import { verifyRole, verifyWithRoot } from '../../src/tuf/verification.js';
 import { buildSoftwareRepo, seededSigner } from '../helpers/software-repo.js';
 import { PEP480_DIR } from '../helpers/vectors.js';
 
-const asTufjs = (bytes: Uint8Array, kind: tufjs.MetadataKind) => tufjs.Metadata.fromJSON(kind as any, JSON.parse(Buffer.from(bytes).toString()));
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const asTufjs = (bytes: Uint8Array, kind: tufjs.MetadataKind): tufjs.Metadata<any> => tufjs.Metadata.fromJSON(kind as any, JSON.parse(Buffer.from(bytes).toString()));
 
 describe('metadata written here verifies with @tufjs/models', () => {
   it('root → targets → claimed → project role, and snapshot/timestamp', async () => {
@@ -53,7 +54,7 @@ describe('metadata written by tuf-js verifies here', () => {
     const signer = seededSigner(31);
     const seed = new Uint8Array(32).fill(31);
     const rootSigner = seededSigner(32);
-    const targets = new tufjs.Metadata(new tufjs.Targets({ version: 3, expires: '2040-06-01T00:00:00Z', unrecognizedFields: { 'x-from-tufjs': 'yes' } }));
+    const targets = new tufjs.Metadata(new tufjs.Targets({ version: 3, specVersion: '1.0.31', expires: '2040-06-01T00:00:00Z', unrecognizedFields: { 'x-from-tufjs': 'yes' } }));
     targets.sign((data) => new tufjs.Signature({ keyID: signer.key.keyid, sig: Buffer.from(ed.sign(data, seed)).toString('hex') }));
     const bytes = Buffer.from(JSON.stringify(targets.toJSON()));
     const ours = Metadata.fromBytes<Targets>(bytes, 'targets.json');

@@ -3,7 +3,6 @@
  * env/file for scripted runs, else a hidden prompt), the confirmation prompter on a terminal,
  * progress to stderr, and list flags given comma-separated or repeated.
  */
-import inquirer from 'inquirer';
 import type { CeremonyPrompter } from '../../ceremony/prompts.js';
 import { TokenProvider } from '../../ceremony/token-provider.js';
 import { loadProfile } from '../../keys/profile.js';
@@ -26,14 +25,13 @@ export function listOption(values: string | string[] | undefined): string[] {
  */
 export function terminalCeremonyPrompter(io: CliIO): CeremonyPrompter | undefined {
   if (!io.interactive) return undefined;
-  const prompt = inquirer.createPromptModule({ input: io.stdin, output: io.stderr });
+  const terminal = terminalPrompter(io);
   return {
     async confirmExact(question, acceptable) {
-      const answers = (await prompt([{ type: 'input', name: 'answer', message: question }])) as Record<string, unknown>;
-      const answer = String(answers['answer'] ?? '').trim().replace(/\s+/g, ' ');
+      const answer = (await terminal.ask(question)).trim().replace(/\s+/g, ' ');
       return acceptable.some((a) => a === answer || a.toLowerCase() === answer.toLowerCase());
     },
-    waitForEnter: (message) => terminalPrompter(io).waitForEnter(message),
+    waitForEnter: (message) => terminal.waitForEnter(message),
   };
 }
 
