@@ -9,7 +9,7 @@
  *
  * The bins are listed with `path_hash_prefixes` and `terminating: false` rather than as TAP 15
  * `succinct_roles`: succinct bins are always terminating, and a terminating match ends a client's
- * whole search (TUF spec 5.6.7.2.1), so every target of an unclaimed project would stop in a
+ * whole search (TUF spec 5.6.7, the pre-order depth-first search; python-tuf empties its stack), so every target of an unclaimed project would stop in a
  * claimed bin and never reach recently-claimed or unclaimed.
  */
 import { canonicalize } from '../tuf/canonical-json.js';

@@ -8,6 +8,7 @@ import { readTranscript, verifyTranscript } from '../../src/ceremony/transcript.
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { readKeyFilePublicKey } from '../../src/keys/key-file.js';
+import { Key } from '../../src/tuf/key.js';
 import type { Targets } from '../../src/tuf/metadata.js';
 import { formatExpires } from '../../src/tuf/time.js';
 import { runCli } from '../helpers/cli.js';
@@ -41,10 +42,11 @@ describe('developer and admin commands: dev keygen, dev request, claim, revoke',
 
   it('dev keygen makes an encrypted key file and never overwrites it', async () => {
     const out = join(tmp, 'alice.key.json');
-    const r = await runCli(['dev', 'keygen', '--out', out, '--owner', 'alice@example.org', '--passphrase-file', passFile, '--json']);
+    const r = await runCli(['dev', 'keygen', '--out', out, '--public-out', join(tmp, 'alice.pub.json'), '--owner', 'alice@example.org', '--passphrase-file', passFile, '--json']);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
     const key = readKeyFilePublicKey(out);
+    expect(Key.fromJSON(JSON.parse(readFileSync(join(tmp, 'alice.pub.json'), 'utf8'))).keyid).toBe(key.keyid);
     expect(json.keyid).toBe(key.keyid);
     expect(key.unrecognized['x-ceremony-owner']).toBe('alice@example.org');
     expect((readFileSync(out, 'utf8').match(/"ciphertext"/) ?? []).length).toBe(1);

@@ -73,7 +73,7 @@ describe('a batch of proofs checked on every core', () => {
       const s = signers[i % 3]!;
       const payload = randomBytes(50 + (i % 70));
       const signature = Buffer.from(await s.sign(payload));
-      if (i % 7 === 3) signature[i % signature.length] ^= 0x40; // a bad one now and then
+      if (i % 7 === 3) signature[i % signature.length] = signature[i % signature.length]! ^ 0x40; // a bad one now and then
       proofs.push({ key: i % 11 === 5 ? signers[(i + 1) % 3]!.key : s.key, payload, signature });
     }
     // The forgery of the small-order key, in the batch too.

@@ -12,12 +12,13 @@ import { cliPinSource, terminalPrompter } from '../prompter.js';
 import { out, printJson, type CliIO } from '../io.js';
 import type { Command } from './index.js';
 
-const usage = `tuf-ceremony dev keygen --out <new key file> [--owner <name or e-mail>] [--passphrase-file <file>] [--json]
+const usage = `tuf-ceremony dev keygen --out <new key file> [--public-out <new public key file>] [--owner <name or e-mail>] [--passphrase-file <file>] [--json]
        tuf-ceremony dev keygen --profile <token profile> --holder <name> --out <new public key file> [--type ed25519|ecdsa-p256|rsa-3072] [--label <key label>] [--json]
 
   Without --profile: a new Ed25519 key in an encrypted key file (mode 0600, never overwritten).
   The passphrase is asked twice without echo, or read from --passphrase-file (one line, a file
   only you can read) for scripted runs. --owner goes into the public key as "x-ceremony-owner".
+  --public-out also writes the public key alone (for \`dev check\` and for people to compare).
   With --profile: a new non-extractable key on your own PKCS#11 token (the profile's "developer"
   key label unless --label); --out gets its public key.
   Next: tuf-ceremony dev request --project <name> --key <key file or token:<holder>> ...`;
@@ -55,6 +56,7 @@ export const devKeygenCommand: Command = {
       argv,
       {
         out: { type: 'string' },
+        'public-out': { type: 'string' },
         owner: { type: 'string' },
         'passphrase-file': { type: 'string' },
         profile: { type: 'string' },
@@ -69,7 +71,9 @@ export const devKeygenCommand: Command = {
     let key: Key;
     let where: string;
     if (values.profile !== undefined) {
-      if (values.owner !== undefined || values['passphrase-file'] !== undefined) throw new UsageError(`--owner and --passphrase-file are for key files, not tokens\nusage: ${usage}`);
+      if (values.owner !== undefined || values['passphrase-file'] !== undefined || values['public-out'] !== undefined) {
+        throw new UsageError(`--owner, --passphrase-file and --public-out are for key files, not tokens (--out is the public key there)\nusage: ${usage}`);
+      }
       const holder = required(values.holder, '--holder', usage);
       const type = (values.type ?? 'ed25519') as TokenKeyType;
       if (!TOKEN_KEY_TYPES.includes(type)) throw new UsageError(`--type ${values.type}: one of ${TOKEN_KEY_TYPES.join(', ')}`);
@@ -84,6 +88,10 @@ export const devKeygenCommand: Command = {
       const pass = await passphrase(io, values['passphrase-file'], `Passphrase for the new key file ${outPath}:`, true);
       key = createEncryptedKeyFile(outPath, pass, values.owner !== undefined ? { 'x-ceremony-owner': values.owner } : {}).key;
       where = `encrypted key file ${outPath}`;
+      if (values['public-out'] !== undefined) {
+        writeNewFile(values['public-out'], serializeJson(key.toJSON()));
+        where += `; public key in ${values['public-out']}`;
+      }
     }
     if (values.json) {
       printJson(io, { keyid: key.keyid, key: key.toJSON(), out: outPath, token: values.profile !== undefined });
