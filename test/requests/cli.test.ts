@@ -96,7 +96,7 @@ describe('developer and admin commands: dev keygen, dev request, claim, revoke',
     expect(event.status().complete).toBe(false);
     const shown = await runCli(['event', 'show', eventDir, '--json']);
     expect(shown.code).toBe(0);
-    expect(shown.stdout).toContain('my-project');
+    expect(JSON.parse(shown.stdout).roles[0].delegations.added.map((d: any) => d.name)).toEqual(['my-project']);
 
     await signWithSoftwareKeys(f, eventDir);
     const fin = await runCli(['event', 'finalize', eventDir, '--repo', f.dir, '--at', at]);
@@ -133,6 +133,8 @@ describe('developer and admin commands: dev keygen, dev request, claim, revoke',
     expect(event.kind).toBe('revoke');
     expect(event.description).toMatch(/laptop stolen/);
     expect((event.roles()[0]!.metadata.signed as Targets).delegations!.roles).toEqual([]);
+    const shown = await runCli(['event', 'show', join(tmp, 'revoke'), '--json']);
+    expect(JSON.parse(shown.stdout).roles[0].delegations.removed.map((d: any) => d.name)).toEqual(['my-project']);
     const unknown = await runCli(['revoke', '--repo', f.dir, '--project', 'nobody', '--event', join(tmp, 'revoke-nobody'), '--at', at]);
     expect(unknown.code).toBe(5);
   });
