@@ -2,8 +2,10 @@
  * `claim`: intake of a folder of requests into a signing event for the next claimed version (and
  * changed bins), recorded in the transcript with the digest of every request file read.
  */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { versionsIn } from '../bundle/online-files.js';
+import { roleFileName } from '../tuf/repository-verifier.js';
 import { canonicalize } from '../tuf/canonical-json.js';
 import { sha256Hex } from '../tuf/digest.js';
 import { UsageError } from '../tuf/errors.js';
@@ -12,6 +14,7 @@ import { checkClaimedSettings, claimedSettingsFromPlan, listedOnce } from './cla
 import { createClaimedEvent, describeClaimedChange } from './claimed-event.js';
 import type { SigningEvent } from './event.js';
 import { runIntake, type IntakeResult } from './intake.js';
+import { RECENTLY_CLAIMED } from './intake-online.js';
 import type { Repository } from './repository.js';
 import { appendTranscript } from './transcript.js';
 
@@ -19,6 +22,7 @@ export const CLAIM_KIND = 'claim';
 
 export interface ClaimOptions {
   requestsDir: string;
+  /** Default: the newest N.recently-claimed.json a bundle brought into <repo>/online/, if any. */
   recentlyClaimedPath?: string;
   allowRekey: boolean;
   at: Date;
@@ -42,10 +46,18 @@ function readFileOrUsage(path: string, what: string): Buffer {
   }
 }
 
+/** The newest recently-claimed a bundle brought into the repository's online/ folder. */
+export function importedRecentlyClaimed(repo: Repository): string | undefined {
+  if (!existsSync(repo.onlineDir)) return undefined;
+  const v = versionsIn(readdirSync(repo.onlineDir), RECENTLY_CLAIMED).at(-1);
+  return v === undefined ? undefined : join(repo.onlineDir, roleFileName(RECENTLY_CLAIMED, v));
+}
+
 export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResult {
   const settings = claimedSettingsFromPlan(repo.plan());
   checkClaimedSettings(settings);
-  const online = o.recentlyClaimedPath ? { bytes: readFileOrUsage(o.recentlyClaimedPath, 'recently-claimed metadata'), source: basename(o.recentlyClaimedPath) } : undefined;
+  const rcPath = o.recentlyClaimedPath ?? importedRecentlyClaimed(repo);
+  const online = rcPath ? { bytes: readFileOrUsage(rcPath, 'recently-claimed metadata'), source: basename(rcPath) } : undefined;
   const store = listedOnce(repo);
   const intake = runIntake({ store, settings, requestsDir: o.requestsDir, recentlyClaimed: online, allowRekey: o.allowRekey, now: o.at, onProgress: o.onProgress });
   const files = intake.decisions.files;

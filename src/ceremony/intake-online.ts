@@ -14,6 +14,8 @@ import type { OnlineProject } from './intake-decide.js';
 export const RECENTLY_CLAIMED = 'recently-claimed';
 
 export interface OnlineList {
+  /** The file it was read from, for the report. */
+  source: string;
   version: number;
   expires: string;
   projects: Map<string, OnlineProject>;
@@ -34,5 +36,5 @@ export function readRecentlyClaimed(bytes: Uint8Array, source: string, targets: 
     const name = normalizeProjectName(p.name);
     projects.set(name, { name, keys: p.keys, threshold: p.threshold });
   }
-  return { version: md.signed.version, expires: formatExpires(md.signed.expires), projects };
+  return { source, version: md.signed.version, expires: formatExpires(md.signed.expires), projects };
 }

@@ -44,7 +44,7 @@ export function intakeReportJson(r: IntakeResult, extra: JsonObject = {}): JsonO
     claimed_role: r.settings.roleName,
     counts: { ...r.decisions.counts, files: r.decisions.files.length },
     recently_claimed: r.online
-      ? { version: r.online.version, expires: r.online.expires, without_request: r.decisions.onlineWithoutRequest.map((x) => ({ project: x.project, already_claimed: x.alreadyClaimed })) }
+      ? { file: r.online.source, version: r.online.version, expires: r.online.expires, without_request: r.decisions.onlineWithoutRequest.map((x) => ({ project: x.project, already_claimed: x.alreadyClaimed })) }
       : null,
     requests: r.decisions.files.map(fileJson),
     proposal: proposalJson(r.proposal, r.settings.layout.kind),
@@ -93,7 +93,7 @@ export function renderIntakeReport(r: IntakeResult): string {
   }
   if (r.online) {
     const missing = r.decisions.onlineWithoutRequest;
-    lines.push('', `recently-claimed v${r.online.version} (expires ${r.online.expires}) verified: ${r.online.projects.size} projects, ${missing.length} with no request${missing.length ? ':' : ''}`);
+    lines.push('', `recently-claimed v${r.online.version} (${r.online.source}, expires ${r.online.expires}) verified: ${r.online.projects.size} projects, ${missing.length} with no request${missing.length ? ':' : ''}`);
     for (const m of missing) lines.push(`  ${m.project}${m.alreadyClaimed ? ' (already claimed)' : ''}`);
   }
   lines.push('', describeProposal(r.proposal, r.settings.layout.kind));

@@ -12,7 +12,7 @@ import { Key } from '../../src/tuf/key.js';
 import type { Targets } from '../../src/tuf/metadata.js';
 import { formatExpires } from '../../src/tuf/time.js';
 import { runCli } from '../helpers/cli.js';
-import { makeRepository, writeRequest, signer, type Fixture } from './fixtures.js';
+import { makeRepository, recentlyClaimed, writeRequest, signer, type Fixture } from './fixtures.js';
 
 const now = new Date(Date.UTC(2031, 5, 1, 12, 0, 0));
 const at = formatExpires(now);
@@ -137,6 +137,23 @@ describe('developer and admin commands: dev keygen, dev request, claim, revoke',
     expect(JSON.parse(shown.stdout).roles[0].delegations.removed.map((d: any) => d.name)).toEqual(['my-project']);
     const unknown = await runCli(['revoke', '--repo', f.dir, '--project', 'nobody', '--event', join(tmp, 'revoke-nobody'), '--at', at]);
     expect(unknown.code).toBe(5);
+  });
+
+  it('claim checks against the recently-claimed a bundle brought into <repo>/online/ when none is named', async () => {
+    const listed = signer(60);
+    mkdirSync(f.repo.onlineDir);
+    writeFileSync(join(f.repo.onlineDir, '7.recently-claimed.json'), await recentlyClaimed(f, [{ name: 'listed', keys: [listed.key] }], now));
+    const dir = join(tmp, 'inbox-online');
+    await writeRequest(dir, 'listed.json', { project: 'listed', signers: [listed] }, now);
+    await writeRequest(dir, 'unlisted.json', { project: 'unlisted', signers: [signer(61)] }, now);
+    const r = await runCli(['claim', '--repo', f.dir, '--requests', dir, '--event', join(tmp, 'claim-online'), '--at', at, '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.recently_claimed).toMatchObject({ file: '7.recently-claimed.json', version: 7, without_request: [] });
+    expect(report.requests.map((x: any) => [x.file, x.decision, x.reason_code])).toEqual([
+      ['listed.json', 'add', null],
+      ['unlisted.json', 'rejected', 'not-registered-online'],
+    ]);
   });
 
   it('shows a progress bar on a terminal for a large batch, and none without one', async () => {

@@ -10,9 +10,10 @@ import type { Command } from './index.js';
 const usage = `tuf-ceremony claim --repo <state folder> --requests <folder> --event <new folder> [--recently-claimed <file>] [--allow-rekey] [--at <time>] [--json]
 
   Reads every file of the requests folder, checks each request (name, keys, threshold, proofs of
-  possession, created/expires), and, with --recently-claimed, verifies the online service's
-  recently-claimed metadata with the key targets delegates it to and requires each new project to
-  be registered there with the same keys. Decides per project: add, re-key (only with
+  possession, created/expires). It verifies the online service's recently-claimed metadata
+  (--recently-claimed, or else the newest one a bundle brought into <repo>/online/, if any) with
+  the key targets delegates it to, and requires each new project to be registered there with the
+  same keys. Decides per project: add, re-key (only with
   --allow-rekey), unchanged, or rejected with a reason. Prints the report and writes a signing
   event with claimed N+1 (and, for a sharded claimed role, each changed bin).
   Then: tuf-ceremony event show / event sign / event finalize on the event.`;
