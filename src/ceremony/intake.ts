@@ -3,6 +3,7 @@
  * check them against the current claimed role and, when given, the online recently-claimed list,
  * decide per project, and propose the next claimed version (and changed bins) to sign.
  */
+import { RefusedError } from '../tuf/errors.js';
 import { Targets } from '../tuf/metadata.js';
 import { TOP_LEVEL_ROLES } from '../tuf/roles.js';
 import { claimedAuthorization, proposeClaimed, readClaimedState, type ClaimedProposal, type ClaimedSettings, type ClaimedState, type MetadataStore } from './claimed-build.js';
@@ -57,7 +58,7 @@ export function reservedNames(targets: Targets, binPrefixes: string[]): (project
 export function runIntake(run: IntakeRun): IntakeResult {
   const { store, settings, now } = run;
   const targets = store.current<Targets>('targets').signed;
-  if (!(targets instanceof Targets)) throw new Error('targets is not a targets role');
+  if (!(targets instanceof Targets)) throw new RefusedError('the current targets metadata is not a targets role');
   const auth = claimedAuthorization(targets, settings.roleName);
   const state = readClaimedState(store, settings.roleName);
   const online = run.recentlyClaimed ? readRecentlyClaimed(run.recentlyClaimed.bytes, run.recentlyClaimed.source, targets, now) : undefined;
