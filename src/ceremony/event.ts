@@ -133,7 +133,7 @@ export function baseFromRepository(repo: Repository, roles: EventRoleInit[]): Ba
     const key = `${version}.${role}`;
     if (base.has(key)) return;
     const bytes = repo.readBytes(role, version);
-    base.set(key, { role, version, bytes, metadata: repo.read(role, version) });
+    base.set(key, { role, version, bytes, metadata: Metadata.fromBytes(bytes, repo.path(role, version), role === 'root' ? 'root' : 'targets') });
   };
   for (const r of roles) {
     const current = repo.currentVersion(r.role);
@@ -281,19 +281,24 @@ export class SigningEvent {
       base: base.map((b) => ({ role: b.role, version: b.version, file: baseFileName(b.role, b.version), sha256: sha256Hex(b.bytes) })),
     };
     if (init.details) wire['details'] = init.details;
+    // Each file is encoded once; the parsed metadata in hand is reused rather than parsed again
+    // (a flat claimed role for a large index is tens of MB).
+    const files = new Map<string, { bytes: Buffer; metadata: Metadata }>();
+    for (const r of roles) files.set(roleFileName(r.role, r.metadata.signed.version), { bytes: r.metadata.toBytes(), metadata: r.metadata });
+    for (const b of base) files.set(baseFileName(b.role, b.version), { bytes: b.bytes, metadata: b.metadata });
+    const wireBytes = Buffer.concat([canonicalize(wire), Buffer.from('\n')]);
     // Check the whole event (thresholds resolvable, delegators present) before writing anything.
-    SigningEvent.fromParts(abs, wire, canonicalize(wire), (file) => {
-      const r = roles.find((x) => roleFileName(x.role, x.metadata.signed.version) === file);
-      if (r) return r.metadata.toBytes();
-      return base.find((b) => baseFileName(b.role, b.version) === file)!.bytes;
-    });
+    const event = SigningEvent.fromParts(abs, wire, wireBytes, (file) => files.get(file)!.bytes, (file) => files.get(file)?.metadata);
     mkdirSync(abs, { recursive: true });
     if (base.length > 0) mkdirSync(join(abs, BASE_DIR));
-    for (const r of roles) writeNewFile(join(abs, roleFileName(r.role, r.metadata.signed.version)), r.metadata.toBytes());
-    for (const b of base) writeNewFile(join(abs, baseFileName(b.role, b.version)), b.bytes);
-    writeNewFile(join(abs, EVENT_FILE), Buffer.concat([canonicalize(wire), Buffer.from('\n')]));
+    for (const [file, { bytes }] of files) writeNewFile(join(abs, file), bytes);
+    writeNewFile(join(abs, EVENT_FILE), wireBytes);
     fsyncFolder(abs);
-    return SigningEvent.load(abs);
+    // Read back what reached the medium and compare digests, without parsing it all again.
+    for (const [file, { bytes }] of [...files, [EVENT_FILE, { bytes: wireBytes }] as const]) {
+      if (sha256Hex(readFileSync(join(abs, file))) !== sha256Hex(bytes)) throw new VerificationError(`${join(abs, file)} does not read back as written`, 'E_WRITE');
+    }
+    return event;
   }
 
   /** Read an event folder and check it: every payload and base file against its recorded digest. */
@@ -316,7 +321,11 @@ export class SigningEvent {
     });
   }
 
-  private static fromParts(abs: string, wireIn: unknown, bytes: Buffer, readFile: (file: string) => Buffer): SigningEvent {
+  /**
+   * Check and build an event from its parts. `parsed` may supply metadata already parsed from
+   * exactly the bytes `readFile` returns (when creating), to avoid parsing large roles twice.
+   */
+  private static fromParts(abs: string, wireIn: unknown, bytes: Buffer, readFile: (file: string) => Buffer, parsed: (file: string) => Metadata | undefined = () => undefined): SigningEvent {
     const where = join(abs, EVENT_FILE);
     const { wire, roleEntries, baseEntries } = withContext(where, () => {
       const r = FieldReader.of(wireIn, '');
@@ -363,12 +372,15 @@ export class SigningEvent {
     const base: BaseEntry[] = baseEntries.map((b) => {
       const fileBytes = readFile(b.file);
       if (sha256Hex(fileBytes) !== b.sha) throw new VerificationError(`${b.file} in ${abs} differs from the SHA-256 recorded in ${EVENT_FILE}`, 'E_EVENT_TAMPERED');
-      const md = Metadata.fromBytes(fileBytes, b.file, b.role === 'root' ? 'root' : 'targets');
+      const md = parsed(b.file) ?? Metadata.fromBytes(fileBytes, b.file, b.role === 'root' ? 'root' : 'targets');
       if (md.signed.version !== b.version) throw new FormatError(b.file, `holds version ${md.signed.version}`);
       return { role: b.role, version: b.version, metadata: md, bytes: fileBytes };
     });
     const roles: EventRole[] = roleEntries.map((e) => {
-      const md = Metadata.fromBytes(readFile(e.file), e.file, e.role === 'root' ? 'root' : 'targets');
+      const md = parsed(e.file) ?? Metadata.fromBytes(readFile(e.file), e.file, e.role === 'root' ? 'root' : 'targets');
+      if ((e.role === 'root') !== (md.signed.type === 'root') || md.signed.type === 'snapshot' || md.signed.type === 'timestamp') {
+        throw new FormatError(e.file, `${e.role} cannot be ${md.signed.type} metadata`);
+      }
       if (md.signed.version !== e.version) throw new FormatError(e.file, `holds version ${md.signed.version}, ${EVENT_FILE} says ${e.version}`);
       const actual = sha256Hex(md.payload());
       // The payload must be exactly what event.json names (what people confirm by digest).

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { sha256Hex } from '../tuf/digest.js';
 import { CeremonyError, UsageError } from '../tuf/errors.js';
 import { MAX_REQUEST_BYTES, RequestRejected, finishRequest, readUncheckedRequest, type DelegationRequest, type RejectionCode, type UncheckedRequest } from './requests-format.js';
-import { verifyProofs } from './requests-proof-pool.js';
 
 export interface Rejection {
   reason: RejectionCode;
@@ -101,7 +100,7 @@ export function readRequestFolder(dir: string, now: Date, onProgress?: (done: nu
     }
     onProgress?.(out.length, names.length);
   }
-  const verified = verifyProofs(proofs);
+  const verified = proofs.map((p) => p.key.verify(p.payload, p.signature));
   for (const { file, request, first } of unchecked) {
     try {
       file.request = finishRequest(request, verified.slice(first, first + request.proofs.length), { now });

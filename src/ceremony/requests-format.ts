@@ -21,7 +21,6 @@ import { checkProjectName } from '../tuf/project-name.js';
 import type { Signer } from '../tuf/signer.js';
 import { parseStrictJson } from '../tuf/strict-json.js';
 import { formatExpires, parseExpires } from '../tuf/time.js';
-import { verifyProof } from './requests-proof.js';
 
 export const REQUEST_TYPE = 'delegation-request';
 export const REQUEST_FORMAT_VERSION = 1;
@@ -249,7 +248,7 @@ export function finishRequest(u: UncheckedRequest, verified: readonly boolean[],
 /** Parse and check one request completely. Throws only RequestRejected. */
 export function parseRequest(bytes: Uint8Array, options: ReadRequestOptions): DelegationRequest {
   const u = readUncheckedRequest(bytes);
-  return finishRequest(u, u.proofs.map((p) => verifyProof(p.key, p.payload, p.signature)), options);
+  return finishRequest(u, u.proofs.map((p) => p.key.verify(p.payload, p.signature)), options);
 }
 
 export interface CreateRequestInit {
@@ -287,7 +286,7 @@ export async function createRequest(init: CreateRequestInit): Promise<JsonObject
   const signatures: Signature[] = [];
   for (const signer of init.signers) {
     const sig = await signer.sign(payload);
-    if (!verifyProof(signer.key, payload, sig)) {
+    if (!signer.key.verify(payload, sig)) {
       throw new RequestRejected('bad-proof', `the signature just made by ${signer.description ?? signer.key.keyid} does not verify`);
     }
     signatures.push({ keyid: signer.key.keyid, sig: Buffer.from(sig).toString('hex') });

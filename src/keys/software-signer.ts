@@ -5,9 +5,13 @@
  */
 import { constants, createPrivateKey, createPublicKey, sign as nodeSign, type KeyObject } from 'node:crypto';
 import * as ed from '@noble/ed25519';
+import { sha512 } from '../tuf/digest.js';
 import { Key } from '../tuf/key.js';
 import type { Signer } from '../tuf/signer.js';
 import { FormatError } from '../tuf/errors.js';
+
+// noble signs synchronously once given SHA-512; node:crypto's is native (docs/decisions/0002).
+ed.hashes.sha512 = (m: Uint8Array) => new Uint8Array(sha512(m));
 
 export function ed25519PublicKey(publicKey: Uint8Array, customFields: Record<string, unknown> = {}): Key {
   return new Key('ed25519', 'ed25519', { public: Buffer.from(publicKey).toString('hex') }, customFields);

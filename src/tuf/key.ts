@@ -3,19 +3,17 @@
  *
  * - keyid = hex SHA-256 of the canonical JSON of the whole key object as written, custom fields
  *   included (set custom fields first, then compute).
- * - ed25519: strict RFC 8032 verification (`zip215: false`), never the ZIP-215 default of noble.
+ * - ed25519: strict RFC 8032 verification (src/tuf/ed25519.ts), never ZIP-215 rules.
  * - ecdsa-sha2-nistp256: DER SEQUENCE{r,s} over SHA-256 of the payload, P-256 SPKI PEM.
  * - rsassa-pss-sha256: SHA-256, MGF1-SHA-256, salt length exactly 32; keys of 2048 bits or more.
- * ECDSA and RSA verification use node:crypto (native OpenSSL), SHA-512 for Ed25519 too.
+ * Verification uses node:crypto (native OpenSSL) for all three (docs/decisions/0002).
  */
 import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
-import * as ed from '@noble/ed25519';
 import { canonicalize } from './canonical-json.js';
-import { sha256Hex, sha512 } from './digest.js';
+import { sha256Hex } from './digest.js';
+import { ed25519KeyObject, isStrictEd25519PublicKey, verifyEd25519Strict } from './ed25519.js';
 import { FormatError } from './errors.js';
 import { FieldReader, setField, type JsonObject } from './fields.js';
-
-ed.hashes.sha512 = (m: Uint8Array) => new Uint8Array(sha512(m));
 
 export type KeyKind = 'ed25519' | 'ecdsa-p256' | 'rsa-pss' | 'unsupported';
 
@@ -64,6 +62,13 @@ export class Key {
     return this.keyval['public'] as string;
   }
 
+  private cachedPublicBytes: Buffer | undefined;
+  /** The raw 32 bytes of an Ed25519 public key. */
+  private publicBytes(): Buffer {
+    this.cachedPublicBytes ??= Buffer.from(this.publicValue, 'hex');
+    return this.cachedPublicBytes;
+  }
+
   /** A copy with other custom fields (which changes the keyid). */
   withCustomFields(fields: JsonObject): Key {
     return new Key(this.keytype, this.scheme, { ...this.keyval }, { ...this.unrecognized, ...fields });
@@ -85,7 +90,7 @@ export class Key {
     if (!this.cachedKeyObject) {
       let ko: KeyObject;
       try {
-        ko = createPublicKey({ key: this.publicValue, format: 'pem' });
+        ko = this.kind === 'ed25519' ? ed25519KeyObject(Buffer.from(this.publicValue, 'hex')) : createPublicKey({ key: this.publicValue, format: 'pem' });
       } catch (e) {
         throw new FormatError('keyval.public', `not a readable public key (${(e as Error).message})`);
       }
@@ -104,7 +109,10 @@ export class Key {
   /** Check the key material is usable; throws FormatError naming the problem. */
   assertUsable(): void {
     if (this.kind === 'unsupported') throw new FormatError('keytype', `unsupported key type/scheme ${this.keytype}/${this.scheme}`);
-    if (this.kind !== 'ed25519') this.keyObject();
+    if (this.kind === 'ed25519' && !isStrictEd25519PublicKey(this.publicBytes())) {
+      throw new FormatError('keyval.public', 'not a usable Ed25519 public key (non-canonical or of small order)');
+    }
+    this.keyObject();
   }
 
   /**
@@ -115,9 +123,8 @@ export class Key {
     try {
       switch (this.kind) {
         case 'ed25519':
-          if (signature.length !== 64) return false;
           // Strict RFC 8032 (REFERENCE.md section 3): no ZIP-215 leniency.
-          return ed.verify(signature, payload, Buffer.from(this.publicValue, 'hex'), { zip215: false });
+          return verifyEd25519Strict(this.publicBytes(), payload, signature, this.keyObject());
         case 'ecdsa-p256':
           // TUF ECDSA signatures are DER SEQUENCE{r,s} (REFERENCE.md section 3).
           return nodeVerify('sha256', payload, { key: this.keyObject(), dsaEncoding: 'der' }, signature);
