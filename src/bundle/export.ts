@@ -47,12 +47,18 @@ export function bundleFolderName(sequence: number): string {
  * else `--to` itself, which is created.
  */
 export function resolveBundleDir(to: string, sequence: number): string {
+  let isDir = false;
   try {
-    if (lstatSync(to).isDirectory()) return join(to, bundleFolderName(sequence));
+    isDir = lstatSync(to).isDirectory();
   } catch {
     /* does not exist: it is the new bundle folder */
   }
-  return to;
+  if (!isDir) return to;
+  // A bundle folder holds exactly its manifest's files: one written inside it would break it.
+  if (exists(join(to, MANIFEST_NAME))) {
+    throw new RefusedError(`${to} is a bundle already; give the medium's folder (bundles go inside it as ${bundleFolderName(sequence)}) or a new folder name`, 'E_EXISTS');
+  }
+  return join(to, bundleFolderName(sequence));
 }
 
 function exists(path: string): boolean {

@@ -1,6 +1,6 @@
 /**
  * The QR code of a bundle's manifest digest as a PNG saved in the bundle, so the operator on the
- * other side can compare without typing 64 hex characters, and as text for a terminal.
+ * other side can compare without typing 64 hex characters.
  */
 import QRCode from 'qrcode';
 
@@ -8,8 +8,4 @@ const OPTIONS = { errorCorrectionLevel: 'M' as const, margin: 2 };
 
 export async function qrPng(text: string): Promise<Buffer> {
   return QRCode.toBuffer(text, { ...OPTIONS, type: 'png', scale: 8 });
-}
-
-export async function qrTerminal(text: string): Promise<string> {
-  return QRCode.toString(text, { ...OPTIONS, type: 'terminal', small: true });
 }

@@ -19,7 +19,7 @@ import type { Metadata, Root, Targets } from '../tuf/metadata.js';
 import { firstProblem, roleFileName, verifyRepository, type MetadataSource, type RepositoryReport } from '../tuf/repository-verifier.js';
 import { formatExpires } from '../tuf/time.js';
 import { describeResult, verifyRole, verifyRootUpdate, verifyWithRoot, type VerificationResult } from '../tuf/verification.js';
-import type { SigningEvent } from './event.js';
+import { nextVersionProblem, type SigningEvent } from './event.js';
 import type { Repository } from './repository.js';
 import { appendTranscript } from './transcript.js';
 
@@ -57,9 +57,8 @@ export function checkEventAgainstRepository(repo: Repository, event: SigningEven
 
   for (const r of event.roles()) {
     const current = repo.currentVersion(r.role);
-    if ((current ?? 0) + 1 !== r.version) {
-      throw new RefusedError(`${r.role} v${r.version} does not follow the repository's ${current === undefined ? 'state (no version yet)' : `v${current}`}`, 'E_VERSION');
-    }
+    const problem = nextVersionProblem(r.role, r.version, current);
+    if (problem) throw new RefusedError(problem, 'E_VERSION');
     if (existsSync(repo.path(r.role, r.version))) throw new RefusedError(`${r.role} v${r.version} exists already in ${repo.metadataDir}; it is never overwritten`, 'E_EXISTS');
     if (r.metadata.signed.isExpired(at)) throw new VerificationError(`${r.role} v${r.version} expired at ${formatExpires(r.metadata.signed.expires)}`, 'E_EXPIRED');
     if (r.role === 'root') {

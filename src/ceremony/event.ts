@@ -125,6 +125,16 @@ function baseFileName(role: string, version: number): string {
   return `${BASE_DIR}/${roleFileName(role, version)}`;
 }
 
+/**
+ * Why `version` of a role cannot be the next one after the repository's `current`, or undefined
+ * when it can: every change is exactly +1 (REFERENCE.md section 2).
+ */
+export function nextVersionProblem(role: string, version: number, current: number | undefined): string | undefined {
+  if (current !== undefined && current >= version) return `${role} v${version} is in the repository already (was this event finalized before?)`;
+  if ((current ?? 0) + 1 !== version) return `${role} v${version} does not follow the repository's ${current === undefined ? 'state (no version yet)' : `v${current}`}`;
+  return undefined;
+}
+
 /** The current metadata an event builds on, from a repository. */
 export function baseFromRepository(repo: Repository, roles: EventRoleInit[]): BaseEntry[] {
   const base = new Map<string, BaseEntry>();
@@ -137,10 +147,9 @@ export function baseFromRepository(repo: Repository, roles: EventRoleInit[]): Ba
   };
   for (const r of roles) {
     const current = repo.currentVersion(r.role);
-    // Every change is exactly +1 (REFERENCE.md section 2); an event is made against the current version.
-    if ((current ?? 0) + 1 !== r.metadata.signed.version) {
-      throw new RefusedError(`${r.role} v${r.metadata.signed.version} does not follow the repository's current ${current === undefined ? 'state (no version yet)' : `v${current}`}`, 'E_VERSION');
-    }
+    // An event is made against the current version.
+    const problem = nextVersionProblem(r.role, r.metadata.signed.version, current);
+    if (problem) throw new RefusedError(problem, 'E_VERSION');
     if (current !== undefined) add(r.role, current);
   }
   // The delegators not in the event: their current versions say who signs.
@@ -372,12 +381,12 @@ export class SigningEvent {
     const base: BaseEntry[] = baseEntries.map((b) => {
       const fileBytes = readFile(b.file);
       if (sha256Hex(fileBytes) !== b.sha) throw new VerificationError(`${b.file} in ${abs} differs from the SHA-256 recorded in ${EVENT_FILE}`, 'E_EVENT_TAMPERED');
-      const md = parsed(b.file) ?? Metadata.fromBytes(fileBytes, b.file, b.role === 'root' ? 'root' : 'targets');
+      const md = parsed(b.file) ?? Metadata.fromBytes(fileBytes, join(abs, b.file), b.role === 'root' ? 'root' : 'targets');
       if (md.signed.version !== b.version) throw new FormatError(b.file, `holds version ${md.signed.version}`);
       return { role: b.role, version: b.version, metadata: md, bytes: fileBytes };
     });
     const roles: EventRole[] = roleEntries.map((e) => {
-      const md = parsed(e.file) ?? Metadata.fromBytes(readFile(e.file), e.file, e.role === 'root' ? 'root' : 'targets');
+      const md = parsed(e.file) ?? Metadata.fromBytes(readFile(e.file), join(abs, e.file), e.role === 'root' ? 'root' : 'targets');
       if ((e.role === 'root') !== (md.signed.type === 'root') || md.signed.type === 'snapshot' || md.signed.type === 'timestamp') {
         throw new FormatError(e.file, `${e.role} cannot be ${md.signed.type} metadata`);
       }
@@ -420,7 +429,8 @@ export class SigningEvent {
     }
     for (const r of this.eventRoles) {
       const current = repo.currentVersion(r.role);
-      if ((current ?? 0) + 1 !== r.version) problems.push(`${r.role} v${r.version} does not follow the repository's ${current === undefined ? 'state (no version)' : `v${current}`}`);
+      const problem = nextVersionProblem(r.role, r.version, current);
+      if (problem) problems.push(problem);
     }
     return problems;
   }

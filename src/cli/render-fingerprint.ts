@@ -22,11 +22,14 @@ export function wordLines(words: string[], indent = ''): string[] {
   return lines;
 }
 
-/** The text block: a title, hex, words and (unless `qr: false`) the QR code of the hex. */
-export async function renderFingerprint(title: string, hex: string, options: { qr?: boolean } = {}): Promise<string> {
+/**
+ * The text block: a title, hex, words and, when `qr` is set, the QR code of the hex. Callers set
+ * `qr` only for a person at a terminal (`io.interactive`): in a log the code is noise.
+ */
+export async function renderFingerprint(title: string, hex: string, options: { qr: boolean }): Promise<string> {
   const view = fingerprintView(hex);
   const lines = [title, `  hex:   ${groupedHex(view.hex)}`, '  words:', ...wordLines(view.words, '    ')];
-  if (options.qr !== false) {
+  if (options.qr) {
     const qr = await QRCode.toString(view.hex, { type: 'terminal', small: true, errorCorrectionLevel: 'M' });
     lines.push(qr.trimEnd());
   }

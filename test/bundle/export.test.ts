@@ -45,6 +45,15 @@ describe('bundle export', () => {
     expect(readdirSync(parent)).toEqual(['bundle-1']);
   });
 
+  it('refuses to put a new bundle inside an existing bundle, which would break it', async () => {
+    const parent = tempDir();
+    const first = await makeBundle(parent, 1);
+    expect(() => resolveBundleDir(first.dir, 2)).toThrow(RefusedError);
+    expect(() => resolveBundleDir(first.dir, 2)).toThrow(/is a bundle already/);
+    expect(resolveBundleDir(parent, 2)).toBe(join(parent, 'bundle-000002'));
+    expect(verifyBundle(first.dir, { trustedRoot: trustedRoot(), at: NOW }).manifestSha256).toBe(first.manifestSha256);
+  });
+
   it('refuses names that are not plain file names, duplicates and reserved names', async () => {
     const parent = tempDir();
     const bytes = Buffer.from('{}');

@@ -50,7 +50,7 @@ describe('terminal prompter', () => {
 describe('fingerprint rendering', () => {
   it('hex in groups, 32 words in numbered lines of eight, and a QR code', async () => {
     const hex = 'ec72420d'.padEnd(64, '0');
-    const text = await renderFingerprint('keyid:', hex);
+    const text = await renderFingerprint('keyid:', hex, { qr: true });
     expect(text).toContain('hex:   ec72 420d 0000');
     expect(wordLines(fingerprintWords(hex))).toHaveLength(4);
     expect(text).toContain(` 1: ${fingerprintWords(hex).slice(0, 8).join(' ')}`);

@@ -33,7 +33,7 @@ export const eventShowCommand: Command = {
     if (values.json) {
       printJson(io, { event: event.dir, ...summarizeEvent(event), ...maintenanceDetails(event), status: event.status(), repositoryCheck: drift === undefined ? null : { ok: drift.length === 0, problems: drift } });
     } else {
-      out(io, await renderEventForPeople(event, { qr: !values['no-qr'], limit: values.all ? Number.MAX_SAFE_INTEGER : 50 }));
+      out(io, await renderEventForPeople(event, { qr: !values['no-qr'] && io.interactive, limit: values.all ? Number.MAX_SAFE_INTEGER : 50 }));
       if (drift) out(io, drift.length === 0 ? `\nChecked against ${values.repo}: the event builds on its current metadata.` : `\nWARNING: the event does not build on ${values.repo} as it is now:\n${drift.map((d) => `  ✗ ${d}`).join('\n')}`);
     }
     return drift && drift.length > 0 ? 3 : 0;

@@ -20,14 +20,14 @@ function summary(info: TokenKeyInfo, holder: string) {
   return { holder, label: info.label, id: info.id, token: { label: info.tokenLabel, serial: info.tokenSerial }, keyid: info.key.keyid, key: info.key.toJSON() };
 }
 
-async function renderKey(title: string, info: TokenKeyInfo, holder: string): Promise<string> {
+async function renderKey(title: string, info: TokenKeyInfo, holder: string, io: CliIO): Promise<string> {
   return [
     title,
     `  holder: ${holder}`,
     `  token:  "${info.tokenLabel}" (serial ${info.tokenSerial})`,
     `  label:  ${info.label}   CKA_ID: ${info.id}`,
     `  TUF public key: ${JSON.stringify(info.key.toJSON())}`,
-    await renderFingerprint('  keyid:', info.key.keyid),
+    await renderFingerprint('  keyid:', info.key.keyid, { qr: io.interactive }),
   ].join('\n');
 }
 
@@ -45,7 +45,7 @@ export const keyGenerateCommand: Command = {
     const purpose = values.purpose ?? '';
     const info = await generateTokenKey(profile, holder, purpose, type as TokenKeyType, label, cliPinSource(io));
     if (values.json) printJson(io, { ...summary(info, holder), purpose: purpose || undefined });
-    else out(io, await renderKey(`generated ${type} key on the token of ${holder}`, info, holder));
+    else out(io, await renderKey(`generated ${type} key on the token of ${holder}`, info, holder, io));
     if (purpose && profile.holders[holder]?.keys[purpose] === undefined) {
       err(io, `note: ${profile.path} does not list this key yet; add "${purpose}": "${label}" to holders.${holder}.keys`);
     }
@@ -72,7 +72,7 @@ export const keyExportCommand: Command = {
       throw new UsageError(`cannot write ${outPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     if (values.json) printJson(io, { ...summary(info, holder), file: outPath });
-    else out(io, await renderKey(`exported the public key to ${outPath}`, info, holder));
+    else out(io, await renderKey(`exported the public key to ${outPath}`, info, holder, io));
     return 0;
   },
 };
