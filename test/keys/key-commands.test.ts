@@ -34,8 +34,8 @@ beforeAll(() => {
 afterAll(() => fx?.cleanup());
 
 describe('key generate', () => {
-  it('prints the TUF key, keyid as hex, as words and as a QR code', async () => {
-    const r = await runCli(['key', 'generate', '--profile', profilePath, '--holder', 'alice', '--type', 'ed25519', '--label', 'root-alice', '--purpose', 'root'], { env: ENV });
+  it('prints the TUF key, keyid as hex, as words and, at a terminal, as a QR code', async () => {
+    const r = await runCli(['key', 'generate', '--profile', profilePath, '--holder', 'alice', '--type', 'ed25519', '--label', 'root-alice', '--purpose', 'root'], { env: ENV, interactive: true });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const keyJson = JSON.parse(/TUF public key: (.*)/.exec(r.stdout)![1]!);
@@ -112,6 +112,11 @@ describe('token list and key export', () => {
     expect(again.code).toBe(5);
     expect(again.stderr).toContain('already exists');
     expect(readFileSync(out)).toEqual(written);
+    // Without a person at a terminal (a log, a script) the keyid is shown without a QR code.
+    const logged = await runCli(['key', 'export', '--profile', profilePath, '--holder', 'alice', '--purpose', 'root', '--out', `${out}.2`]);
+    expect(logged.code).toBe(0);
+    expect(logged.stdout).toContain(`hex:   ${doc.keyid.slice(0, 4)} `);
+    expect(logged.stdout).not.toMatch(/[▀▄█]/);
   });
 
   it('a key the token does not have: exit 4', async () => {
