@@ -44,16 +44,8 @@ export async function benchDelegations(bench: Bench, sizes: number[]): Promise<v
 
 async function benchOneSize(bench: Bench, count: number, signer: Ed25519Signer, file: string): Promise<void> {
   const group = `${sizeLabel(count)} delegations`;
-  const publicKeys = await bench.step(group, 'make keys', () => distinctEd25519PublicKeys(count, new Uint8Array(32).fill(1)), { counted: false });
-
-  let md: Metadata<Targets> | undefined = await bench.step(group, 'build', () => buildClaimedRole(publicKeys, EXPIRES, () => bench.sample()));
-  const built = md;
-  const payload = await bench.step(group, 'canonicalize', () => built.payload(), { detail: () => mb(built.payload().length) });
-  const payloadDigest = sha256Hex(payload);
-  await bench.step(group, 'sign', () => built.sign(signer, 'replace'));
-  await bench.step(group, 'write', () => writeFileSync(file, built.toBytes(), { flag: 'wx' }));
-  md = undefined; // a verifier starts from the file alone
-
+  const payloadDigest = await buildSignWrite(bench, group, count, signer, file);
+  // A verifier starts from the file alone: nothing built above is still referenced here.
   const parsed = await bench.step(group, 'read + parse', () => Metadata.fromBytes<Targets>(readFileSync(file), file, 'targets'));
   const result = await bench.step(group, 'verify', () =>
     verifyRole(parsed, 'claimed', { keyids: [signer.key.keyid], threshold: 1 }, (keyid) => (keyid === signer.key.keyid ? signer.key : undefined)),
@@ -63,4 +55,14 @@ async function benchOneSize(bench: Bench, count: number, signer: Ed25519Signer, 
   if (sha256Hex(parsed.payload()) !== payloadDigest) throw new Error(`${group}: the role read back is not what was signed`);
   if (parsed.signed.delegations?.roles?.length !== count) throw new Error(`${group}: ${parsed.signed.delegations?.roles?.length} delegations read back`);
   rmSync(file);
+}
+
+/** The writer's side; returns the SHA-256 of what was signed. */
+async function buildSignWrite(bench: Bench, group: string, count: number, signer: Ed25519Signer, file: string): Promise<string> {
+  const publicKeys = await bench.step(group, 'make keys', () => distinctEd25519PublicKeys(count, new Uint8Array(32).fill(1)), { counted: false });
+  const md = await bench.step(group, 'build', () => buildClaimedRole(publicKeys, EXPIRES, () => bench.sample()));
+  const size = await bench.step(group, 'canonicalize', () => md.payload().length, { detail: () => mb(md.payload().length) });
+  await bench.step(group, 'sign', () => md.sign(signer, 'replace'));
+  await bench.step(group, 'write', () => writeFileSync(file, md.toBytes(), { flag: 'wx' }), { detail: () => mb(size) });
+  return sha256Hex(md.payload());
 }

@@ -7,40 +7,54 @@
  * characters and orders keys by UTF-16 code unit, so its bytes differ and signatures over them do
  * not verify in python-tuf or tuf-js.
  *
- * The output is a Buffer built from bounded chunks, so a role of several hundred megabytes is
- * never held as one JavaScript string (V8 strings stop near 512 MiB).
+ * The encoder writes bytes straight into a Buffer (ASCII one byte at a time, anything else through
+ * Buffer#write), so a role of several hundred megabytes is never held as one JavaScript string
+ * (V8 strings stop near 512 MiB) and no intermediate strings are made (docs/performance.md).
  */
 import { CanonicalJsonError } from './errors.js';
 
-const CHUNK_CHARS = 1 << 22; // flush pending text to bytes every ~4 Mi characters
+/**
+ * Canonical bytes made earlier (a payload), written as they are where this stands in a value:
+ * `canonicalize` copies them, and `serializeJson` copies them with control characters escaped,
+ * the only difference between the two forms. So a large signed part is not encoded twice.
+ * Only for bytes `canonicalize` returned: they are not checked again.
+ */
+export class EncodedJson {
+  private controls: number | undefined;
+  constructor(readonly canonical: Uint8Array) {}
 
-class ChunkWriter {
-  private chunks: Buffer[] = [];
-  private pending = '';
-  write(text: string): void {
-    this.pending += text;
-    if (this.pending.length >= CHUNK_CHARS) this.flush();
-  }
-  private flush(): void {
-    if (this.pending.length > 0) {
-      this.chunks.push(Buffer.from(this.pending, 'utf8'));
-      this.pending = '';
+  /** How many bytes below 0x20 (control characters, found only inside strings) the bytes hold. */
+  get controlCount(): number {
+    if (this.controls === undefined) {
+      const b = this.canonical;
+      let n = 0;
+      for (let i = 0; i < b.length; i++) if (b[i]! < 0x20) n++;
+      this.controls = n;
     }
-  }
-  finish(): Buffer {
-    this.flush();
-    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    return this.controls;
   }
 }
 
-const NEEDS_ESCAPE = /["\\]/;
-const ESCAPE_ALL = /["\\]/g;
+/** Documents up to this size are written in one pass into a buffer kept between calls. */
+const SCRATCH_BYTES = 1 << 20;
+let spareScratch: Buffer | undefined;
+
+/** Thrown inside the encoder when a document outgrows the scratch buffer. */
+const OUTGREW = { outgrew: true };
+
+/** Objects with more keys keep their sorted key list from one pass to the next, by identity. */
+const SHAPE_MAX_KEYS = 32;
+/** How many recent key lists of smaller objects are remembered with their sorted form. */
+const SHAPES = 8;
+/**
+ * Recent key lists and their sorted forms, alternately: [keys, sorted, keys, sorted, …]. Shared by
+ * every call: both are arrays of immutable strings that the encoder never changes.
+ */
+const shapes: string[][] = [];
+let nextShape = 0;
+
 const HAS_SURROGATE = /[\uD800-\uDFFF]/;
-
-function encodeString(s: string, path: string): string {
-  if (!s.isWellFormed()) throw new CanonicalJsonError(path, 'string holds a lone surrogate, which has no UTF-8 form');
-  return NEEDS_ESCAPE.test(s) ? `"${s.replace(ESCAPE_ALL, '\\$&')}"` : `"${s}"`;
-}
+const ESCAPE_ALL = /["\\]/g;
 
 /** Compare two strings by Unicode code point (UTF-16 code unit order differs above U+FFFF). */
 export function compareCodePoints(a: string, b: string): number {
@@ -54,11 +68,21 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** Object keys in code point order; the default sort is right unless a key has a surrogate. */
+/**
+ * Object keys in code point order. Without surrogates code unit order (the default sort) is the
+ * same; keys that are already in order (a document that was read back) are not sorted again.
+ */
 export function sortedKeys(obj: object): string[] {
-  const keys = Object.keys(obj).sort();
-  for (const k of keys) {
-    if (HAS_SURROGATE.test(k)) return keys.sort(compareCodePoints);
+  return sortedKeyList(Object.keys(obj));
+}
+
+/** Sorts `keys` in place (unless already in order) and returns it. */
+function sortedKeyList(keys: string[]): string[] {
+  for (let i = 0; i < keys.length; i++) {
+    if (HAS_SURROGATE.test(keys[i]!)) return keys.sort().sort(compareCodePoints);
+  }
+  for (let i = 1; i < keys.length; i++) {
+    if (!(keys[i - 1]! < keys[i]!)) return keys.sort();
   }
   return keys;
 }
@@ -68,69 +92,276 @@ function isPlainObject(v: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-type StringEncoder = (s: string, path: string) => string;
+const HEX = '0123456789abcdef';
 
-/** Plain JSON string form for files people read: control characters escaped, keys still sorted. */
-function encodeJsonString(s: string, path: string): string {
-  if (!s.isWellFormed()) throw new CanonicalJsonError(path, 'string holds a lone surrogate, which has no UTF-8 form');
-  return JSON.stringify(s);
+/**
+ * Walks a value depth-first in canonical order. It either measures (`buf` undefined: `pos` counts
+ * the bytes) or writes into `buf` up to `limit` (past it, it throws OUTGREW). `jsonEscapes` selects
+ * the file form (control characters escaped as JSON.stringify does) instead of the canonical form
+ * (raw). The path of the current value is kept as a stack and only turned into text for an error.
+ */
+class Encoder {
+  pos = 0;
+  private readonly path: Array<string | number> = [];
+  constructor(
+    private readonly jsonEscapes: boolean,
+    private readonly buf: Buffer | undefined,
+    private readonly limit: number,
+    /** Sorted keys of large objects, by object, shared by the passes over one document. */
+    public keyCache?: Map<object, string[]>,
+  ) {}
+
+  /** Encodes `value` and `trailer`; false when it outgrew the buffer. */
+  document(value: unknown, trailer: string): boolean {
+    try {
+      this.value(value, 0);
+      this.ascii(trailer);
+      return true;
+    } catch (err) {
+      if (err === OUTGREW) return false;
+      throw err;
+    }
+  }
+
+  private fail(message: string): never {
+    let at = '';
+    for (const seg of this.path) at = typeof seg === 'number' ? `${at}[${seg}]` : at ? `${at}.${seg}` : seg;
+    throw new CanonicalJsonError(at, message);
+  }
+
+  private room(n: number): Buffer {
+    if (this.pos + n > this.limit) throw OUTGREW;
+    return this.buf!;
+  }
+
+  private byte(b: number): void {
+    if (this.buf === undefined) this.pos++;
+    else this.room(1)[this.pos++] = b;
+  }
+
+  private ascii(text: string): void {
+    const n = text.length;
+    if (this.buf === undefined) {
+      this.pos += n;
+      return;
+    }
+    const buf = this.room(n);
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = text.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** A string with its quotes: ASCII written byte by byte, the rest of the string by Buffer#write. */
+  private string(s: string): void {
+    if (this.buf === undefined) {
+      this.pos += this.stringSize(s);
+      return;
+    }
+    const n = s.length;
+    const buf = this.room(6 * n + 2); // the longest form: every character a \u00XX escape
+    let p = this.pos;
+    buf[p++] = 0x22;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x20 && c < 0x80) {
+        if (c === 0x22 || c === 0x5c) buf[p++] = 0x5c;
+        buf[p++] = c;
+      } else if (c < 0x20) {
+        if (!this.jsonEscapes) buf[p++] = c;
+        else p = writeControlEscape(buf, p, c);
+      } else {
+        p += buf.write(this.escapedRest(s, i), p, 'utf8');
+        break;
+      }
+    }
+    buf[p++] = 0x22;
+    this.pos = p;
+  }
+
+  /** The number of bytes `string(s)` writes. */
+  private stringSize(s: string): number {
+    const n = s.length;
+    let size = n + 2;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x20 && c < 0x80) {
+        if (c === 0x22 || c === 0x5c) size++;
+      } else if (c < 0x20) {
+        if (this.jsonEscapes) size += shortEscape(c) !== 0 ? 1 : 5;
+      } else {
+        return size - (n - i) + Buffer.byteLength(this.escapedRest(s, i), 'utf8');
+      }
+    }
+    return size;
+  }
+
+  /** From the first non-ASCII character on: check the whole string has a UTF-8 form, then escape. */
+  private escapedRest(s: string, from: number): string {
+    if (!s.isWellFormed()) this.fail('string holds a lone surrogate, which has no UTF-8 form');
+    const rest = s.slice(from);
+    return this.jsonEscapes ? JSON.stringify(rest).slice(1, -1) : rest.replace(ESCAPE_ALL, '\\$&');
+  }
+
+  private value(value: unknown, depth: number): void {
+    if (depth > 128) this.fail('nested deeper than 128 levels');
+    switch (typeof value) {
+      case 'string':
+        this.string(value);
+        return;
+      case 'number':
+        if (!Number.isInteger(value)) this.fail(`${value} is not an integer; canonical JSON has no floats`);
+        if (!Number.isSafeInteger(value)) this.fail(`${value} is outside the exactly representable integers (±2^53-1)`);
+        this.ascii(String(value));
+        return;
+      case 'boolean':
+        this.ascii(value ? 'true' : 'false');
+        return;
+      case 'object':
+        if (value === null) this.ascii('null');
+        else if (Array.isArray(value)) this.array(value, depth);
+        else if (value instanceof EncodedJson) this.encoded(value);
+        else if (!isPlainObject(value)) this.fail(`a ${value.constructor?.name ?? 'non-plain'} object has no JSON form`);
+        else this.object(value as Record<string, unknown>, depth);
+        return;
+      default:
+        this.fail(`${typeof value} has no JSON form`);
+    }
+  }
+
+  private encoded(value: EncodedJson): void {
+    const bytes = value.canonical;
+    const controls = this.jsonEscapes ? value.controlCount : 0;
+    if (this.buf === undefined) {
+      // Each control character becomes a two-byte (\n) or six-byte (\u0001) escape.
+      if (controls > 0) for (let i = 0; i < bytes.length; i++) if (bytes[i]! < 0x20) this.pos += shortEscape(bytes[i]!) !== 0 ? 1 : 5;
+      this.pos += bytes.length;
+      return;
+    }
+    const buf = this.room(bytes.length + 5 * controls);
+    if (controls === 0) {
+      buf.set(bytes, this.pos);
+      this.pos += bytes.length;
+      return;
+    }
+    let p = this.pos;
+    for (let i = 0; i < bytes.length; i++) {
+      const c = bytes[i]!;
+      if (c < 0x20) p = writeControlEscape(buf, p, c);
+      else buf[p++] = c;
+    }
+    this.pos = p;
+  }
+
+  private array(value: unknown[], depth: number): void {
+    const path = this.path;
+    this.byte(0x5b);
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) this.byte(0x2c);
+      path.push(i);
+      if (!(i in value)) this.fail('array has a hole');
+      this.value(value[i], depth + 1);
+      path.pop();
+    }
+    this.byte(0x5d);
+  }
+
+  /**
+   * The canonical key order of an object. Objects of one kind (every key, every delegation) have
+   * the same keys in the same order, so a few recent key lists are remembered with their order,
+   * compared by identity; large objects keep theirs from one pass to the next.
+   */
+  private sortedKeysOf(obj: object): string[] {
+    const keys = Object.keys(obj);
+    const n = keys.length;
+    if (n > SHAPE_MAX_KEYS) {
+      this.keyCache ??= new Map();
+      const cached = this.keyCache.get(obj);
+      if (cached) return cached;
+      const sorted = sortedKeyList(keys);
+      this.keyCache.set(obj, sorted);
+      return sorted;
+    }
+    search: for (let s = 0; s < shapes.length; s += 2) {
+      const known = shapes[s]!;
+      if (known.length !== n) continue;
+      for (let i = 0; i < n; i++) if (known[i] !== keys[i]) continue search;
+      return shapes[s + 1]!;
+    }
+    const sorted = sortedKeyList(keys.slice());
+    shapes[nextShape] = keys;
+    shapes[nextShape + 1] = sorted;
+    nextShape = (nextShape + 2) % (2 * SHAPES);
+    return sorted;
+  }
+
+  private object(obj: Record<string, unknown>, depth: number): void {
+    const path = this.path;
+    const keys = this.sortedKeysOf(obj);
+    this.byte(0x7b);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (i > 0) this.byte(0x2c);
+      path.push(key);
+      this.string(key);
+      this.byte(0x3a);
+      this.value(obj[key], depth + 1);
+      path.pop();
+    }
+    this.byte(0x7d);
+  }
 }
 
-function encodeValue(w: ChunkWriter, value: unknown, path: string, depth: number, str: StringEncoder = encodeString): void {
-  if (depth > 128) throw new CanonicalJsonError(path, 'nested deeper than 128 levels');
-  switch (typeof value) {
-    case 'string':
-      w.write(str(value, path));
-      return;
-    case 'number':
-      if (!Number.isInteger(value)) throw new CanonicalJsonError(path, `${value} is not an integer; canonical JSON has no floats`);
-      if (!Number.isSafeInteger(value)) throw new CanonicalJsonError(path, `${value} is outside the exactly representable integers (±2^53-1)`);
-      w.write(String(value));
-      return;
-    case 'boolean':
-      w.write(value ? 'true' : 'false');
-      return;
-    case 'object':
-      if (value === null) {
-        w.write('null');
-        return;
-      }
-      if (Array.isArray(value)) {
-        w.write('[');
-        for (let i = 0; i < value.length; i++) {
-          if (i > 0) w.write(',');
-          if (!(i in value)) throw new CanonicalJsonError(`${path}[${i}]`, 'array has a hole');
-          encodeValue(w, value[i], `${path}[${i}]`, depth + 1, str);
-        }
-        w.write(']');
-        return;
-      }
-      if (!isPlainObject(value)) throw new CanonicalJsonError(path, `a ${value.constructor?.name ?? 'non-plain'} object has no JSON form`);
-      {
-        w.write('{');
-        let first = true;
-        const obj = value as Record<string, unknown>;
-        for (const key of sortedKeys(obj)) {
-          const child = path ? `${path}.${key}` : key;
-          if (!first) w.write(',');
-          first = false;
-          w.write(str(key, child));
-          w.write(':');
-          encodeValue(w, obj[key], child, depth + 1, str);
-        }
-        w.write('}');
-      }
-      return;
-    default:
-      throw new CanonicalJsonError(path, `${typeof value} has no JSON form`);
+/** JSON.stringify's two-character escapes \b \t \n \f \r; 0 for the others (written \u00xx). */
+function shortEscape(c: number): number {
+  return c === 0x08 ? 0x62 : c === 0x09 ? 0x74 : c === 0x0a ? 0x6e : c === 0x0c ? 0x66 : c === 0x0d ? 0x72 : 0;
+}
+
+function writeControlEscape(buf: Buffer, p: number, c: number): number {
+  buf[p++] = 0x5c;
+  const short = shortEscape(c);
+  if (short !== 0) {
+    buf[p++] = short;
+    return p;
   }
+  buf[p++] = 0x75;
+  buf[p++] = 0x30;
+  buf[p++] = 0x30;
+  buf[p++] = HEX.charCodeAt(c >> 4);
+  buf[p++] = HEX.charCodeAt(c & 15);
+  return p;
+}
+
+/**
+ * Small documents are written into the scratch buffer and copied out. A larger one is measured
+ * first, then written into a buffer of exactly its size: one allocation, because every large
+ * Buffer counts toward V8's external memory and can start a full garbage collection, which a heap
+ * holding a million delegations (tens of millions of objects) can least afford.
+ */
+function encode(value: unknown, jsonEscapes: boolean, trailer: string): Buffer {
+  const scratch = spareScratch ?? Buffer.allocUnsafe(SCRATCH_BYTES);
+  spareScratch = undefined; // a nested call (from a getter) gets its own
+  const first = new Encoder(jsonEscapes, scratch, scratch.length);
+  try {
+    if (first.document(value, trailer)) {
+      const out = Buffer.allocUnsafe(first.pos);
+      scratch.copy(out, 0, 0, first.pos);
+      return out;
+    }
+  } finally {
+    spareScratch = scratch;
+  }
+  const measure = new Encoder(jsonEscapes, undefined, Infinity, first.keyCache);
+  measure.document(value, trailer);
+  const out = Buffer.allocUnsafe(measure.pos);
+  const writer = new Encoder(jsonEscapes, out, Infinity, measure.keyCache);
+  writer.document(value, trailer);
+  if (writer.pos !== out.length) throw new Error(`canonical JSON: measured ${out.length} bytes but wrote ${writer.pos}`);
+  return out;
 }
 
 /** The exact bytes TUF signs for `value`. Throws CanonicalJsonError naming the offending path. */
 export function canonicalize(value: unknown): Buffer {
-  const w = new ChunkWriter();
-  encodeValue(w, value, '', 0);
-  return w.finish();
+  return encode(value, false, '');
 }
 
 /**
@@ -138,8 +369,5 @@ export function canonicalize(value: unknown): Buffer {
  * escapes so that every JSON reader accepts it. Ends with a newline.
  */
 export function serializeJson(value: unknown): Buffer {
-  const w = new ChunkWriter();
-  encodeValue(w, value, '', 0, encodeJsonString);
-  w.write('\n');
-  return w.finish();
+  return encode(value, true, '\n');
 }

@@ -3,60 +3,155 @@
  * the last of duplicate keys (two readers could then disagree on what was signed), accepts floats
  * that canonical JSON refuses, rounds large integers, and needs the whole document as one string.
  * This reader refuses all of those and names the byte offset of the problem.
+ *
+ * Speed (docs/performance.md): a role with a million delegations is ~360 MB, so strings are not
+ * made one native call each. ASCII strings are cut from a window (a 1 MiB latin1 string of the
+ * input, decoded once) and short ones, the object keys that repeat on every entry, come from a
+ * small cache, so each distinct key is one string that V8 internalizes once.
  */
 import { FormatError } from './errors.js';
 
 const MAX_DEPTH = 64;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Above V8's largest regular object (128 KiB), so a window is never copied by the young-generation GC. */
+const WINDOW_BYTES = 1 << 20;
+/** Strings up to this length (shorter than a V8 sliced string, so copies) are looked up in the cache. */
+const CACHED_MAX_LENGTH = 12;
+const CACHE_SLOTS = 1 << 10;
+/** Shared by every parse: strings are immutable, so a cached one is as good as a new one. */
+const stringCache: Array<string | undefined> = new Array(CACHE_SLOTS).fill(undefined);
+
 export function parseStrictJson(bytes: Uint8Array, source = ''): unknown {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const len = buf.length;
-  let pos = 0;
+  return new StrictJsonReader(buf, source).document();
+}
 
-  const fail = (why: string): never => {
-    throw new FormatError(source, `not valid JSON at byte ${pos}: ${why}`, 'E_JSON');
-  };
-  const skipWs = (): void => {
-    while (pos < len) {
+class StrictJsonReader {
+  private pos = 0;
+  private readonly len: number;
+  private window = '';
+  private windowStart = 0;
+  private windowEnd = 0;
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly source: string,
+  ) {
+    this.len = buf.length;
+  }
+
+  document(): unknown {
+    const value = this.readValue(0);
+    this.skipWs();
+    if (this.pos !== this.len) this.fail('extra data after the JSON value');
+    return value;
+  }
+
+  private fail(why: string): never {
+    throw new FormatError(this.source, `not valid JSON at byte ${this.pos}: ${why}`, 'E_JSON');
+  }
+
+  private skipWs(): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    while (pos < this.len) {
       const c = buf[pos]!;
       if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
       else break;
     }
-  };
+    this.pos = pos;
+  }
 
-  const readString = (): string => {
-    pos++; // opening quote
+  /** The ASCII bytes [start, end) as a string: from the cache, or cut from the window. */
+  private asciiString(start: number, end: number): string {
+    const n = end - start;
+    if (n <= CACHED_MAX_LENGTH) {
+      const buf = this.buf;
+      let hash = n;
+      for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
+      const slot = (hash ^ (hash >>> 15)) & (CACHE_SLOTS - 1);
+      const cached = stringCache[slot];
+      if (cached !== undefined && cached.length === n) {
+        let same = true;
+        for (let i = 0; i < n; i++) {
+          if (cached.charCodeAt(i) !== buf[start + i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return cached;
+      }
+      const s = this.cut(start, end);
+      stringCache[slot] = s;
+      return s;
+    }
+    return this.cut(start, end);
+  }
+
+  private cut(start: number, end: number): string {
+    if (start < this.windowStart || end > this.windowEnd) {
+      if (end - start > WINDOW_BYTES / 4) return this.buf.toString('latin1', start, end);
+      this.windowStart = start;
+      this.windowEnd = Math.min(this.len, start + WINDOW_BYTES);
+      this.window = this.buf.toString('latin1', start, this.windowEnd);
+    }
+    return this.window.substring(start - this.windowStart, end - this.windowStart);
+  }
+
+  private decodeUtf8(start: number, end: number): string {
+    try {
+      return utf8.decode(this.buf.subarray(start, end));
+    } catch {
+      return this.fail('invalid UTF-8');
+    }
+  }
+
+  private readString(): string {
+    const buf = this.buf;
+    const len = this.len;
+    let pos = ++this.pos; // opening quote
     const start = pos;
     let ascii = true;
     while (pos < len) {
       const c = buf[pos]!;
       if (c === 0x22) {
-        const s = ascii ? buf.toString('latin1', start, pos) : decodeUtf8(start, pos);
-        pos++;
+        this.pos = pos;
+        const s = ascii ? this.asciiString(start, pos) : this.decodeUtf8(start, pos);
+        this.pos = pos + 1;
         return s;
       }
       if (c === 0x5c) break; // escape: take the slow path
-      if (c < 0x20) fail('raw control character in a string');
+      if (c < 0x20) {
+        this.pos = pos;
+        this.fail('raw control character in a string');
+      }
       if (c >= 0x80) ascii = false;
       pos++;
     }
-    // Slow path: strings with escapes.
-    let out = ascii ? buf.toString('latin1', start, pos) : decodeUtf8(start, pos);
-    let runStart = pos;
-    while (pos < len) {
-      const c = buf[pos]!;
+    this.pos = pos;
+    return this.readEscapedString(start, ascii);
+  }
+
+  /** Strings with escapes (rare in metadata), from `start`; `this.pos` is at the first backslash. */
+  private readEscapedString(start: number, ascii: boolean): string {
+    const buf = this.buf;
+    const len = this.len;
+    let out = ascii ? buf.toString('latin1', start, this.pos) : this.decodeUtf8(start, this.pos);
+    let runStart = this.pos;
+    while (this.pos < len) {
+      const c = buf[this.pos]!;
       if (c === 0x22) {
-        out += decodeUtf8(runStart, pos);
-        pos++;
-        if (!out.isWellFormed()) fail('string escape makes a lone surrogate');
+        out += this.decodeUtf8(runStart, this.pos);
+        this.pos++;
+        if (!out.isWellFormed()) this.fail('string escape makes a lone surrogate');
         return out;
       }
-      if (c < 0x20) fail('raw control character in a string');
+      if (c < 0x20) this.fail('raw control character in a string');
       if (c === 0x5c) {
-        out += decodeUtf8(runStart, pos);
-        const e = buf[pos + 1];
-        pos += 2;
+        out += this.decodeUtf8(runStart, this.pos);
+        const e = buf[this.pos + 1];
+        this.pos += 2;
         switch (e) {
           case 0x22: out += '"'; break;
           case 0x5c: out += '\\'; break;
@@ -67,113 +162,126 @@ export function parseStrictJson(bytes: Uint8Array, source = ''): unknown {
           case 0x72: out += '\r'; break;
           case 0x74: out += '\t'; break;
           case 0x75: {
-            const hex = buf.toString('latin1', pos, pos + 4);
-            if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('bad \\u escape');
+            const hex = buf.toString('latin1', this.pos, this.pos + 4);
+            if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('bad \\u escape');
             out += String.fromCharCode(parseInt(hex, 16));
-            pos += 4;
+            this.pos += 4;
             break;
           }
           default:
-            pos -= 2;
-            fail('unknown escape');
+            this.pos -= 2;
+            this.fail('unknown escape');
         }
-        runStart = pos;
+        runStart = this.pos;
         continue;
       }
-      pos++;
+      this.pos++;
     }
-    return fail('unexpected end of data inside a string (truncated file?)');
-  };
+    return this.fail('unexpected end of data inside a string (truncated file?)');
+  }
 
-  const decodeUtf8 = (start: number, end: number): string => {
-    try {
-      return utf8.decode(buf.subarray(start, end));
-    } catch {
-      return fail('invalid UTF-8');
-    }
-  };
-
-  const readNumber = (): number => {
-    const start = pos;
+  private readNumber(): number {
+    const buf = this.buf;
+    const start = this.pos;
+    let pos = start;
     if (buf[pos] === 0x2d) pos++;
     const digitsStart = pos;
-    while (pos < len && buf[pos]! >= 0x30 && buf[pos]! <= 0x39) pos++;
+    let n = 0;
+    while (pos < this.len && buf[pos]! >= 0x30 && buf[pos]! <= 0x39) n = n * 10 + (buf[pos++]! - 0x30);
+    this.pos = pos;
     const digits = pos - digitsStart;
-    if (digits === 0) fail('bad number');
-    if (digits > 1 && buf[digitsStart] === 0x30) fail('number with a leading zero');
+    if (digits === 0) this.fail('bad number');
+    if (digits > 1 && buf[digitsStart] === 0x30) this.fail('number with a leading zero');
     const next = buf[pos];
-    if (next === 0x2e || next === 0x65 || next === 0x45) fail('a float; only integers are allowed in TUF metadata');
-    const n = Number(buf.toString('latin1', start, pos));
-    if (!Number.isSafeInteger(n)) fail('integer outside ±2^53-1 cannot be kept exactly');
-    return n;
-  };
+    if (next === 0x2e || next === 0x65 || next === 0x45) this.fail('a float; only integers are allowed in TUF metadata');
+    // Up to 15 digits the running value is exact; longer ones are read by Number() and checked.
+    if (digits > 15) n = Math.abs(Number(buf.toString('latin1', start, pos)));
+    if (!Number.isSafeInteger(n)) this.fail('integer outside ±2^53-1 cannot be kept exactly');
+    return digitsStart > start ? -n : n;
+  }
 
-  const expectWord = (word: string, value: unknown): unknown => {
-    if (buf.toString('latin1', pos, pos + word.length) !== word) fail('unexpected token');
-    pos += word.length;
+  private expectWord(word: string, value: unknown): unknown {
+    if (this.buf.toString('latin1', this.pos, this.pos + word.length) !== word) this.fail('unexpected token');
+    this.pos += word.length;
     return value;
-  };
+  }
 
-  const readValue = (depth: number): unknown => {
-    if (depth > MAX_DEPTH) fail(`nested deeper than ${MAX_DEPTH} levels`);
-    skipWs();
-    if (pos >= len) fail('unexpected end of data (truncated file?)');
-    const c = buf[pos]!;
-    if (c === 0x7b) {
-      pos++;
-      const obj: Record<string, unknown> = {};
-      skipWs();
-      if (buf[pos] === 0x7d) {
-        pos++;
+  private readObject(depth: number): Record<string, unknown> {
+    const buf = this.buf;
+    this.pos++;
+    const obj: Record<string, unknown> = {};
+    this.skipWs();
+    if (buf[this.pos] === 0x7d) {
+      this.pos++;
+      return obj;
+    }
+    for (;;) {
+      this.skipWs();
+      if (buf[this.pos] !== 0x22) this.fail('expected a string key');
+      const key = this.readString();
+      if (Object.hasOwn(obj, key)) this.fail(`duplicate key "${key}"`);
+      this.skipWs();
+      if (buf[this.pos] !== 0x3a) this.fail('expected ":"');
+      this.pos++;
+      const v = this.readValue(depth + 1);
+      // defineProperty so that a "__proto__" key is data, never the prototype.
+      if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else obj[key] = v;
+      this.skipWs();
+      const d = buf[this.pos];
+      if (d === 0x2c) {
+        this.pos++;
+        continue;
+      }
+      if (d === 0x7d) {
+        this.pos++;
         return obj;
       }
-      for (;;) {
-        skipWs();
-        if (buf[pos] !== 0x22) fail('expected a string key');
-        const key = readString();
-        if (Object.hasOwn(obj, key)) fail(`duplicate key "${key}"`);
-        skipWs();
-        if (buf[pos] !== 0x3a) fail('expected ":"');
-        pos++;
-        const v = readValue(depth + 1);
-        // defineProperty so that a "__proto__" key is data, never the prototype.
-        if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
-        else obj[key] = v;
-        skipWs();
-        const d = buf[pos];
-        if (d === 0x2c) { pos++; continue; }
-        if (d === 0x7d) { pos++; return obj; }
-        fail(pos >= len ? 'unexpected end of data (truncated file?)' : 'expected "," or "}"');
-      }
+      this.fail(this.pos >= this.len ? 'unexpected end of data (truncated file?)' : 'expected "," or "}"');
     }
-    if (c === 0x5b) {
-      pos++;
-      const arr: unknown[] = [];
-      skipWs();
-      if (buf[pos] === 0x5d) {
-        pos++;
+  }
+
+  private readArray(depth: number): unknown[] {
+    const buf = this.buf;
+    this.pos++;
+    this.skipWs();
+    if (buf[this.pos] === 0x5d) {
+      this.pos++;
+      return [];
+    }
+    // Most arrays in metadata hold one item (a role's keyids, its paths): those get an array of
+    // exactly one slot, not the 17 that a push onto an empty array reserves.
+    const arr: unknown[] = [this.readValue(depth + 1)];
+    for (;;) {
+      this.skipWs();
+      const d = buf[this.pos];
+      if (d === 0x2c) {
+        this.pos++;
+        arr.push(this.readValue(depth + 1));
+        continue;
+      }
+      if (d === 0x5d) {
+        this.pos++;
         return arr;
       }
-      for (;;) {
-        arr.push(readValue(depth + 1));
-        skipWs();
-        const d = buf[pos];
-        if (d === 0x2c) { pos++; continue; }
-        if (d === 0x5d) { pos++; return arr; }
-        fail(pos >= len ? 'unexpected end of data (truncated file?)' : 'expected "," or "]"');
-      }
+      this.fail(this.pos >= this.len ? 'unexpected end of data (truncated file?)' : 'expected "," or "]"');
     }
-    if (c === 0x22) return readString();
-    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return readNumber();
-    if (c === 0x74) return expectWord('true', true);
-    if (c === 0x66) return expectWord('false', false);
-    if (c === 0x6e) return expectWord('null', null);
-    if (c === 0xef && buf[pos + 1] === 0xbb && buf[pos + 2] === 0xbf) fail('byte order mark');
-    return fail('unexpected character');
-  };
+  }
 
-  const value = readValue(0);
-  skipWs();
-  if (pos !== len) fail('extra data after the JSON value');
-  return value;
+  private readValue(depth: number): unknown {
+    if (depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH} levels`);
+    this.skipWs();
+    if (this.pos >= this.len) this.fail('unexpected end of data (truncated file?)');
+    const buf = this.buf;
+    const c = buf[this.pos]!;
+    if (c === 0x22) return this.readString();
+    if (c === 0x7b) return this.readObject(depth);
+    if (c === 0x5b) return this.readArray(depth);
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.readNumber();
+    if (c === 0x74) return this.expectWord('true', true);
+    if (c === 0x66) return this.expectWord('false', false);
+    if (c === 0x6e) return this.expectWord('null', null);
+    if (c === 0xef && buf[this.pos + 1] === 0xbb && buf[this.pos + 2] === 0xbf) this.fail('byte order mark');
+    return this.fail('unexpected character');
+  }
 }
