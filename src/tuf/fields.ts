@@ -45,7 +45,9 @@ export function asInteger(v: unknown, path: string, min = Number.MIN_SAFE_INTEGE
 
 /** Read required fields from `obj`; whatever is left over is returned as `rest` (unknown fields). */
 export class FieldReader {
-  private readonly used = new Set<string>();
+  // An array, not a Set: a reader reads a handful of fields, and a million delegations make two
+  // readers each (docs/performance.md). Paths below are only built for an error message.
+  private readonly used: string[] = [];
   constructor(readonly obj: JsonObject, readonly path: string) {}
 
   static of(v: unknown, path: string): FieldReader {
@@ -58,33 +60,38 @@ export class FieldReader {
     return Object.hasOwn(this.obj, key);
   }
   raw(key: string): unknown {
-    this.used.add(key);
+    this.used.push(key);
     if (!Object.hasOwn(this.obj, key)) throw new FormatError(this.at(key), 'missing');
     return this.obj[key];
   }
   optional(key: string): unknown {
-    this.used.add(key);
+    this.used.push(key);
     return Object.hasOwn(this.obj, key) ? this.obj[key] : undefined;
   }
   string(key: string): string {
-    return asString(this.raw(key), this.at(key));
+    const v = this.raw(key);
+    return typeof v === 'string' ? v : asString(v, this.at(key));
   }
   integer(key: string, min?: number): number {
-    return asInteger(this.raw(key), this.at(key), min);
+    const v = this.raw(key);
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= (min ?? Number.MIN_SAFE_INTEGER) ? v : asInteger(v, this.at(key), min);
   }
   boolean(key: string): boolean {
-    return asBoolean(this.raw(key), this.at(key));
+    const v = this.raw(key);
+    return typeof v === 'boolean' ? v : asBoolean(v, this.at(key));
   }
   object(key: string): JsonObject {
-    return asObject(this.raw(key), this.at(key));
+    const v = this.raw(key);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : asObject(v, this.at(key));
   }
   array(key: string): unknown[] {
-    return asArray(this.raw(key), this.at(key));
+    const v = this.raw(key);
+    return Array.isArray(v) ? v : asArray(v, this.at(key));
   }
   stringArray(key: string, unique = false): string[] {
     const arr = this.array(key);
-    const out = arr.map((v, i) => asString(v, join(this.at(key), i)));
-    if (unique) {
+    const out = arr.map((v, i) => (typeof v === 'string' ? v : asString(v, join(this.at(key), i))));
+    if (unique && out.length > 1) {
       const seen = new Set<string>();
       out.forEach((s, i) => {
         if (seen.has(s)) throw new FormatError(join(this.at(key), i), `"${s}" is listed twice`);
@@ -97,7 +104,7 @@ export class FieldReader {
   rest(): JsonObject {
     const out: JsonObject = {};
     for (const k of Object.keys(this.obj)) {
-      if (!this.used.has(k)) setField(out, k, this.obj[k]);
+      if (!this.used.includes(k)) setField(out, k, this.obj[k]);
     }
     return out;
   }

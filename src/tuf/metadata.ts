@@ -3,7 +3,7 @@
  * (TUF specification 1.0.x section 4; REFERENCE.md section 2). Parsing names the bad field;
  * unknown fields are kept and signed over; nothing is dropped on a round trip.
  */
-import { canonicalize, serializeJson } from './canonical-json.js';
+import { canonicalize, EncodedJson, serializeJson } from './canonical-json.js';
 import { isLowerHex } from './digest.js';
 import { FormatError, RefusedError, VerificationError } from './errors.js';
 import { FieldReader, join, setField, type JsonObject } from './fields.js';
@@ -322,13 +322,20 @@ export class Metadata<T extends AnySigned = AnySigned> {
   }
 
   toJSON(): JsonObject {
-    const out: JsonObject = { signed: this.signed.toJSON(), signatures: [...this.signatures.values()].map((s) => ({ keyid: s.keyid, sig: s.sig })) };
+    return this.envelope(this.signed.toJSON());
+  }
+
+  private envelope(signed: unknown): JsonObject {
+    const out: JsonObject = { signed, signatures: [...this.signatures.values()].map((s) => ({ keyid: s.keyid, sig: s.sig })) };
     return copyUnrecognized(out, this.unrecognized);
   }
 
-  /** The file form: compact JSON with sorted keys and a final newline. */
+  /**
+   * The file form: compact JSON with sorted keys and a final newline. The signed part is written
+   * from its canonical bytes (the payload when already made), not encoded a second time.
+   */
   toBytes(): Buffer {
-    return serializeJson(this.toJSON());
+    return serializeJson(this.envelope(new EncodedJson(this.payloadCache ?? canonicalize(this.signed.toJSON()))));
   }
 
   /**

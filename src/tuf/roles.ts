@@ -210,15 +210,17 @@ export class Delegations {
   static fromJSON(v: unknown, path: string): Delegations {
     const r = FieldReader.of(v, path);
     const keysObj = r.object('keys');
+    const keysAt = r.at('keys');
+    const rolesAt = r.at('roles');
     const keys = new Map<string, Key>();
-    for (const keyid of Object.keys(keysObj)) keys.set(keyid, Key.fromJSON(keysObj[keyid], join(r.at('keys'), keyid)));
+    for (const keyid of Object.keys(keysObj)) keys.set(keyid, Key.fromJSON(keysObj[keyid], join(keysAt, keyid)));
     let roles: DelegatedRole[] | undefined;
     let succinct: SuccinctRoles | undefined;
     if (r.has('roles')) {
       const names = new Set<string>();
       roles = r.array('roles').map((rv, i) => {
-        const role = DelegatedRole.fromJSON(rv, join(r.at('roles'), i));
-        if (names.has(role.name)) throw new FormatError(join(r.at('roles'), i), `role "${role.name}" is delegated twice`);
+        const role = DelegatedRole.fromJSON(rv, join(rolesAt, i));
+        if (names.has(role.name)) throw new FormatError(join(rolesAt, i), `role "${role.name}" is delegated twice`);
         names.add(role.name);
         return role;
       });
@@ -226,10 +228,11 @@ export class Delegations {
     if (r.has('succinct_roles')) succinct = SuccinctRoles.fromJSON(r.raw('succinct_roles'), r.at('succinct_roles'));
     r.optional('roles');
     if ((roles === undefined) === (succinct === undefined)) throw new FormatError(path, 'exactly one of "roles" and "succinct_roles" must be set');
-    const refs: Array<[RoleKeys, string]> = roles ? roles.map((ro, i) => [ro, join(r.at('roles'), i)]) : [[succinct!, r.at('succinct_roles')]];
-    for (const [role, where] of refs) {
-      for (const keyid of role.keyids) {
-        if (!keys.has(keyid)) throw new FormatError(`${where}.keyids`, `keyid ${keyid} is not in delegations.keys`);
+    // Every keyid a role lists is in keys; the path is only built for the error.
+    const refs: RoleKeys[] = roles ?? [succinct!];
+    for (let i = 0; i < refs.length; i++) {
+      for (const keyid of refs[i]!.keyids) {
+        if (!keys.has(keyid)) throw new FormatError(`${roles ? join(rolesAt, i) : r.at('succinct_roles')}.keyids`, `keyid ${keyid} is not in delegations.keys`);
       }
     }
     return new Delegations(keys, roles, succinct, r.rest());
