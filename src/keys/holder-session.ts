@@ -5,7 +5,7 @@
  * verified in software before it is returned (REFERENCE.md section 3).
  */
 import { TokenError } from '../tuf/errors.js';
-import type { Key } from '../tuf/key.js';
+import { ownerOf, type Key } from '../tuf/key.js';
 import type { Signer } from '../tuf/signer.js';
 import { acquireModule, type ModuleLease } from './module-pool.js';
 import type { Pkcs11Port, PortSession, PortSlot } from './pkcs11-port.js';
@@ -36,10 +36,6 @@ export interface HolderSession {
   close(): Promise<void>;
 }
 
-function ownerName(key: Key): string | undefined {
-  const v = key.unrecognized[OWNER_FIELD];
-  return typeof v === 'string' ? v : undefined;
-}
 
 /** Signs with a private key on a token; the public half was checked against `key` first. */
 export class Pkcs11Signer implements Signer {
@@ -109,9 +105,9 @@ class TokenHolderSession implements HolderSession {
     const { label, pair } = this.pair(purpose);
     const actual = await this.publicKey(purpose);
     if (!actual.sameMaterial(expected)) {
-      const whose = ownerName(expected) ?? `keyid ${expected.keyid.slice(0, 12)}…`;
+      const whose = ownerOf(expected) ?? `keyid ${expected.keyid.slice(0, 12)}…`;
       const real = [...known].find((k) => k.sameMaterial(actual));
-      const realOwner = (real && ownerName(real)) ?? this.holder;
+      const realOwner = (real && ownerOf(real)) ?? this.holder;
       throw new TokenError(
         'E_WRONG_KEY',
         `this is not ${whose}'s key: ${describeToken(this.slot.token)}, key "${label}" holds ${realOwner}'s ${purpose} key (keyid ${(real ?? actual).keyid.slice(0, 12)}…), but ${expected.keyid.slice(0, 12)}… is expected`,

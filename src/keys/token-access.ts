@@ -12,7 +12,9 @@ import { describeKeyType, specForKeyType, tufKeyFromAttributes, type KeyTypeSpec
 import { describeToken, mechanismName, tokenError, type TokenContext } from './token-errors.js';
 
 /** The custom key field naming the holder, set before the keyid is computed (layout: keys carry their holder). */
-export const OWNER_FIELD = 'x-ceremony-owner';
+import { OWNER_FIELD } from '../tuf/key.js';
+
+export { OWNER_FIELD };
 
 function tokenMatches(want: HolderProfile['token'], slot: PortSlot): boolean {
   return (want.label === undefined || slot.token.label === want.label) && (want.serial === undefined || slot.token.serial === want.serial);

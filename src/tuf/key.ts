@@ -17,6 +17,18 @@ import { FieldReader, setField, type JsonObject } from './fields.js';
 
 export type KeyKind = 'ed25519' | 'ecdsa-p256' | 'rsa-pss' | 'unsupported';
 
+/**
+ * The custom key field naming the person who holds the key, set before the keyid is computed
+ * (as tuf-on-ci's `x-tuf-on-ci-keyowner`), so that every summary can say whose key it is.
+ */
+export const OWNER_FIELD = 'x-ceremony-owner';
+
+/** The holder named in a key's owner field, if any. */
+export function ownerOf(key: Key | undefined): string | undefined {
+  const v = key?.unrecognized[OWNER_FIELD];
+  return typeof v === 'string' ? v : undefined;
+}
+
 export class Key {
   private cachedKeyObject: KeyObject | undefined;
   private cachedKeyid: string | undefined;

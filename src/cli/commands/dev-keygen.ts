@@ -6,7 +6,7 @@ import { loadProfile, keyLabel } from '../../keys/profile.js';
 import { TOKEN_KEY_TYPES, generateTokenKey, type TokenKeyType } from '../../keys/token-keys.js';
 import { serializeJson } from '../../tuf/canonical-json.js';
 import { UsageError } from '../../tuf/errors.js';
-import type { Key } from '../../tuf/key.js';
+import { OWNER_FIELD, type Key } from '../../tuf/key.js';
 import { parse, required } from '../args.js';
 import { cliPinSource, terminalPrompter } from '../prompter.js';
 import { out, printJson, type CliIO } from '../io.js';
@@ -86,7 +86,7 @@ export const devKeygenCommand: Command = {
     } else {
       if (values.holder !== undefined || values.type !== undefined || values.label !== undefined) throw new UsageError(`--holder, --type and --label need --profile\nusage: ${usage}`);
       const pass = await passphrase(io, values['passphrase-file'], `Passphrase for the new key file ${outPath}:`, true);
-      key = createEncryptedKeyFile(outPath, pass, values.owner !== undefined ? { 'x-ceremony-owner': values.owner } : {}).key;
+      key = createEncryptedKeyFile(outPath, pass, values.owner !== undefined ? { [OWNER_FIELD]: values.owner } : {}).key;
       where = `encrypted key file ${outPath}`;
       if (values['public-out'] !== undefined) {
         writeNewFile(values['public-out'], serializeJson(key.toJSON()));
