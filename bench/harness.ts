@@ -83,7 +83,7 @@ export class Bench {
     const seconds = (performance.now() - start) / 1000;
     const cpu = process.cpuUsage(cpuStart);
     this.sample();
-    this.records.push({
+    const record: StepRecord = {
       section: this.section,
       group,
       step,
@@ -93,7 +93,10 @@ export class Bench {
       peakHeap: this.heapPeak,
       counted: options.counted ?? true,
       detail: options.detail?.(seconds) ?? '',
-    });
+    };
+    this.records.push(record);
+    // Progress on stderr: a 1M run takes a minute, and the table comes at the end of a section.
+    process.stderr.write(`  ${group}: ${step} ${seconds.toFixed(3)} s\n`);
     return result;
   }
 

@@ -7,9 +7,9 @@
  * characters and orders keys by UTF-16 code unit, so its bytes differ and signatures over them do
  * not verify in python-tuf or tuf-js.
  *
- * The encoder writes bytes straight into a Buffer (ASCII one byte at a time, anything else through
- * Buffer#write), so a role of several hundred megabytes is never held as one JavaScript string
- * (V8 strings stop near 512 MiB) and no intermediate strings are made (docs/performance.md).
+ * The encoder writes bytes straight into a staging Buffer (ASCII one byte at a time, anything else
+ * through Buffer#write), so a role of several hundred megabytes is never held as one JavaScript
+ * string (V8 strings stop near 512 MiB); see ByteSink for where the bytes go (docs/performance.md).
  */
 import { CanonicalJsonError } from './errors.js';
 
@@ -35,14 +35,83 @@ export class EncodedJson {
   }
 }
 
-/** Documents up to this size are written in one pass into a buffer kept between calls. */
-const SCRATCH_BYTES = 1 << 20;
-let spareScratch: Buffer | undefined;
+/**
+ * The staging buffer, kept between calls: a document that fits is one copy of its bytes. Below the
+ * size (~1,000,000) from which Node makes latin1 strings external, so the pieces stay in the heap.
+ */
+const STAGING_BYTES = 1 << 19;
+let spareStaging: Buffer | undefined;
 
-/** Thrown inside the encoder when a document outgrows the scratch buffer. */
-const OUTGREW = { outgrew: true };
+/**
+ * Where the encoder's bytes go. They are written into a 512 KiB staging Buffer; a full one is kept
+ * as a latin1 string (one byte, one character: the bytes come back exactly) and the staging buffer
+ * is reused; at the end one Buffer of the exact size receives them all. Large Buffers are avoided
+ * on purpose: each one counts toward V8's external memory, and every 64 MiB of that starts a full
+ * garbage collection, which a heap holding a million delegations can least afford (1 s each).
+ * Heap strings do not count there; the heap grows by its own, much gentler rule.
+ */
+class ByteSink {
+  buf: Buffer;
+  pos = 0;
+  private readonly staging: Buffer;
+  private readonly pieces: Array<string | Uint8Array> = [];
+  private piecesLength = 0;
 
-/** Objects with more keys keep their sorted key list from one pass to the next, by identity. */
+  constructor() {
+    this.staging = spareStaging ?? Buffer.allocUnsafe(STAGING_BYTES);
+    spareStaging = undefined; // a nested call (from a getter) gets its own
+    this.buf = this.staging;
+  }
+
+  /** Room for `n` contiguous bytes at `pos`. */
+  room(n: number): Buffer {
+    if (this.pos + n > this.buf.length) this.flush(n);
+    return this.buf;
+  }
+
+  private flush(need: number): void {
+    if (this.pos > 0) this.keep(this.buf.toString('latin1', 0, this.pos));
+    this.pos = 0;
+    // A token larger than the staging buffer (a very long string) gets a buffer of its own.
+    this.buf = need > this.staging.length ? Buffer.allocUnsafe(need) : this.staging;
+  }
+
+  private keep(piece: string | Uint8Array): void {
+    this.pieces.push(piece);
+    this.piecesLength += piece.length;
+  }
+
+  /** Bytes that are already final (EncodedJson): kept as they are, not copied through staging. */
+  bytes(bytes: Uint8Array): void {
+    if (bytes.length <= STAGING_BYTES / 4) {
+      this.room(bytes.length).set(bytes, this.pos);
+      this.pos += bytes.length;
+      return;
+    }
+    this.flush(0);
+    this.keep(bytes);
+  }
+
+  finish(): Buffer {
+    const out = Buffer.allocUnsafe(this.piecesLength + this.pos);
+    let at = 0;
+    for (const piece of this.pieces) {
+      if (typeof piece === 'string') at += out.write(piece, at, 'latin1');
+      else {
+        out.set(piece, at);
+        at += piece.length;
+      }
+    }
+    this.buf.copy(out, at, 0, this.pos);
+    return out;
+  }
+
+  release(): void {
+    spareStaging = this.staging;
+  }
+}
+
+/** Objects with more keys are not looked up among the recent key lists. */
 const SHAPE_MAX_KEYS = 32;
 /** How many recent key lists of smaller objects are remembered with their sorted form. */
 const SHAPES = 8;
@@ -95,33 +164,17 @@ function isPlainObject(v: object): boolean {
 const HEX = '0123456789abcdef';
 
 /**
- * Walks a value depth-first in canonical order. It either measures (`buf` undefined: `pos` counts
- * the bytes) or writes into `buf` up to `limit` (past it, it throws OUTGREW). `jsonEscapes` selects
- * the file form (control characters escaped as JSON.stringify does) instead of the canonical form
- * (raw). The path of the current value is kept as a stack and only turned into text for an error.
+ * Walks a value depth-first in canonical order, writing its bytes into `out`. `jsonEscapes`
+ * selects the file form (control characters escaped as JSON.stringify does) instead of the
+ * canonical form (raw). The path of the current value is kept as a stack and only turned into
+ * text for an error.
  */
 class Encoder {
-  pos = 0;
   private readonly path: Array<string | number> = [];
   constructor(
+    private readonly out: ByteSink,
     private readonly jsonEscapes: boolean,
-    private readonly buf: Buffer | undefined,
-    private readonly limit: number,
-    /** Sorted keys of large objects, by object, shared by the passes over one document. */
-    public keyCache?: Map<object, string[]>,
   ) {}
-
-  /** Encodes `value` and `trailer`; false when it outgrew the buffer. */
-  document(value: unknown, trailer: string): boolean {
-    try {
-      this.value(value, 0);
-      this.ascii(trailer);
-      return true;
-    } catch (err) {
-      if (err === OUTGREW) return false;
-      throw err;
-    }
-  }
 
   private fail(message: string): never {
     let at = '';
@@ -129,37 +182,26 @@ class Encoder {
     throw new CanonicalJsonError(at, message);
   }
 
-  private room(n: number): Buffer {
-    if (this.pos + n > this.limit) throw OUTGREW;
-    return this.buf!;
-  }
-
   private byte(b: number): void {
-    if (this.buf === undefined) this.pos++;
-    else this.room(1)[this.pos++] = b;
+    const out = this.out;
+    out.room(1)[out.pos++] = b;
   }
 
-  private ascii(text: string): void {
+  ascii(text: string): void {
+    const out = this.out;
     const n = text.length;
-    if (this.buf === undefined) {
-      this.pos += n;
-      return;
-    }
-    const buf = this.room(n);
-    let p = this.pos;
+    const buf = out.room(n);
+    let p = out.pos;
     for (let i = 0; i < n; i++) buf[p++] = text.charCodeAt(i);
-    this.pos = p;
+    out.pos = p;
   }
 
   /** A string with its quotes: ASCII written byte by byte, the rest of the string by Buffer#write. */
   private string(s: string): void {
-    if (this.buf === undefined) {
-      this.pos += this.stringSize(s);
-      return;
-    }
+    const out = this.out;
     const n = s.length;
-    const buf = this.room(6 * n + 2); // the longest form: every character a \u00XX escape
-    let p = this.pos;
+    const buf = out.room(6 * n + 2); // the longest form: every character a \u00XX escape
+    let p = out.pos;
     buf[p++] = 0x22;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
@@ -175,24 +217,7 @@ class Encoder {
       }
     }
     buf[p++] = 0x22;
-    this.pos = p;
-  }
-
-  /** The number of bytes `string(s)` writes. */
-  private stringSize(s: string): number {
-    const n = s.length;
-    let size = n + 2;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x20 && c < 0x80) {
-        if (c === 0x22 || c === 0x5c) size++;
-      } else if (c < 0x20) {
-        if (this.jsonEscapes) size += shortEscape(c) !== 0 ? 1 : 5;
-      } else {
-        return size - (n - i) + Buffer.byteLength(this.escapedRest(s, i), 'utf8');
-      }
-    }
-    return size;
+    out.pos = p;
   }
 
   /** From the first non-ASCII character on: check the whole string has a UTF-8 form, then escape. */
@@ -202,7 +227,7 @@ class Encoder {
     return this.jsonEscapes ? JSON.stringify(rest).slice(1, -1) : rest.replace(ESCAPE_ALL, '\\$&');
   }
 
-  private value(value: unknown, depth: number): void {
+  value(value: unknown, depth: number): void {
     if (depth > 128) this.fail('nested deeper than 128 levels');
     switch (typeof value) {
       case 'string':
@@ -230,26 +255,18 @@ class Encoder {
 
   private encoded(value: EncodedJson): void {
     const bytes = value.canonical;
-    const controls = this.jsonEscapes ? value.controlCount : 0;
-    if (this.buf === undefined) {
-      // Each control character becomes a two-byte (\n) or six-byte (\u0001) escape.
-      if (controls > 0) for (let i = 0; i < bytes.length; i++) if (bytes[i]! < 0x20) this.pos += shortEscape(bytes[i]!) !== 0 ? 1 : 5;
-      this.pos += bytes.length;
+    if (!this.jsonEscapes || value.controlCount === 0) {
+      this.out.bytes(bytes);
       return;
     }
-    const buf = this.room(bytes.length + 5 * controls);
-    if (controls === 0) {
-      buf.set(bytes, this.pos);
-      this.pos += bytes.length;
-      return;
-    }
-    let p = this.pos;
+    // Each control character becomes a two-byte (\n) or six-byte (\u0001) escape.
     for (let i = 0; i < bytes.length; i++) {
       const c = bytes[i]!;
-      if (c < 0x20) p = writeControlEscape(buf, p, c);
-      else buf[p++] = c;
+      if (c < 0x20) {
+        const out = this.out;
+        out.pos = writeControlEscape(out.room(6), out.pos, c);
+      } else this.byte(c);
     }
-    this.pos = p;
   }
 
   private array(value: unknown[], depth: number): void {
@@ -267,20 +284,13 @@ class Encoder {
 
   /**
    * The canonical key order of an object. Objects of one kind (every key, every delegation) have
-   * the same keys in the same order, so a few recent key lists are remembered with their order,
-   * compared by identity; large objects keep theirs from one pass to the next.
+   * the same keys in the same order, so a few recent key lists are remembered with their order and
+   * compared by identity.
    */
   private sortedKeysOf(obj: object): string[] {
     const keys = Object.keys(obj);
     const n = keys.length;
-    if (n > SHAPE_MAX_KEYS) {
-      this.keyCache ??= new Map();
-      const cached = this.keyCache.get(obj);
-      if (cached) return cached;
-      const sorted = sortedKeyList(keys);
-      this.keyCache.set(obj, sorted);
-      return sorted;
-    }
+    if (n > SHAPE_MAX_KEYS) return sortedKeyList(keys);
     search: for (let s = 0; s < shapes.length; s += 2) {
       const known = shapes[s]!;
       if (known.length !== n) continue;
@@ -331,32 +341,16 @@ function writeControlEscape(buf: Buffer, p: number, c: number): number {
   return p;
 }
 
-/**
- * Small documents are written into the scratch buffer and copied out. A larger one is measured
- * first, then written into a buffer of exactly its size: one allocation, because every large
- * Buffer counts toward V8's external memory and can start a full garbage collection, which a heap
- * holding a million delegations (tens of millions of objects) can least afford.
- */
 function encode(value: unknown, jsonEscapes: boolean, trailer: string): Buffer {
-  const scratch = spareScratch ?? Buffer.allocUnsafe(SCRATCH_BYTES);
-  spareScratch = undefined; // a nested call (from a getter) gets its own
-  const first = new Encoder(jsonEscapes, scratch, scratch.length);
+  const out = new ByteSink();
   try {
-    if (first.document(value, trailer)) {
-      const out = Buffer.allocUnsafe(first.pos);
-      scratch.copy(out, 0, 0, first.pos);
-      return out;
-    }
+    const encoder = new Encoder(out, jsonEscapes);
+    encoder.value(value, 0);
+    encoder.ascii(trailer);
+    return out.finish();
   } finally {
-    spareScratch = scratch;
+    out.release();
   }
-  const measure = new Encoder(jsonEscapes, undefined, Infinity, first.keyCache);
-  measure.document(value, trailer);
-  const out = Buffer.allocUnsafe(measure.pos);
-  const writer = new Encoder(jsonEscapes, out, Infinity, measure.keyCache);
-  writer.document(value, trailer);
-  if (writer.pos !== out.length) throw new Error(`canonical JSON: measured ${out.length} bytes but wrote ${writer.pos}`);
-  return out;
 }
 
 /** The exact bytes TUF signs for `value`. Throws CanonicalJsonError naming the offending path. */

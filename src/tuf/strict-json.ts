@@ -5,7 +5,7 @@
  * This reader refuses all of those and names the byte offset of the problem.
  *
  * Speed (docs/performance.md): a role with a million delegations is ~360 MB, so strings are not
- * made one native call each. ASCII strings are cut from a window (a 1 MiB latin1 string of the
+ * made one native call each. ASCII strings are cut from a window (a 512 KiB latin1 string of the
  * input, decoded once) and short ones, the object keys that repeat on every entry, come from a
  * small cache, so each distinct key is one string that V8 internalizes once.
  */
@@ -14,8 +14,12 @@ import { FormatError } from './errors.js';
 const MAX_DEPTH = 64;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Above V8's largest regular object (128 KiB), so a window is never copied by the young-generation GC. */
-const WINDOW_BYTES = 1 << 20;
+/**
+ * Above V8's largest regular object (128 KiB), so a window is never copied by the young-generation
+ * GC, and below the size (~1,000,000) from which Node makes latin1 strings external: external
+ * memory starts a full garbage collection every 64 MiB, heap strings do not.
+ */
+const WINDOW_BYTES = 1 << 19;
 /** Strings up to this length (shorter than a V8 sliced string, so copies) are looked up in the cache. */
 const CACHED_MAX_LENGTH = 12;
 const CACHE_SLOTS = 1 << 10;
