@@ -5,7 +5,7 @@
  */
 import { canonicalize, EncodedJson, serializeJson } from './canonical-json.js';
 import { isLowerHex } from './digest.js';
-import { FormatError, RefusedError, VerificationError } from './errors.js';
+import { FormatError, RefusedError, VerificationError, withContext } from './errors.js';
 import { FieldReader, join, setField, type JsonObject } from './fields.js';
 import { Key } from './key.js';
 import { Delegations, Role, TOP_LEVEL_ROLES, type TopLevelRole } from './roles.js';
@@ -313,12 +313,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
   /** Parse metadata bytes; errors name `source` (a file name) and the field. */
   static fromBytes<T extends AnySigned = AnySigned>(bytes: Uint8Array, source: string, expected?: T['type']): Metadata<T> {
     const json = parseStrictJson(bytes, source);
-    try {
-      return Metadata.fromJSON<T>(json, expected);
-    } catch (err) {
-      if (err instanceof FormatError) throw new FormatError(`${source}: ${err.field}`, err.message.slice(err.field.length + 2), err.code);
-      throw err;
-    }
+    return withContext(source, () => Metadata.fromJSON<T>(json, expected));
   }
 
   toJSON(): JsonObject {
