@@ -12,6 +12,7 @@
  * string (V8 strings stop near 512 MiB); see ByteSink for where the bytes go (docs/performance.md).
  */
 import { CanonicalJsonError } from './errors.js';
+import { codePointOrder } from './key-order.js';
 
 /**
  * Canonical bytes made earlier (a payload), written as they are where this stands in a value:
@@ -20,8 +21,11 @@ import { CanonicalJsonError } from './errors.js';
  * Only for bytes `canonicalize` returned: they are not checked again.
  */
 export class EncodedJson {
-  private controls: number | undefined;
-  constructor(readonly canonical: Uint8Array) {}
+  /** `controls`: how many control characters the bytes hold, when the encoder counted them. */
+  constructor(
+    readonly canonical: Uint8Array,
+    private controls?: number,
+  ) {}
 
   /** How many bytes below 0x20 (control characters, found only inside strings) the bytes hold. */
   get controlCount(): number {
@@ -33,6 +37,17 @@ export class EncodedJson {
     }
     return this.controls;
   }
+}
+
+/**
+ * A model object that gives its JSON value only when the encoder reaches it, so that a role with
+ * a million delegations is never held as a second, plain-object tree: each entry's value is made,
+ * written and dropped while young (docs/performance.md). Dates and other objects without it are
+ * still refused.
+ */
+export const JSON_VALUE = Symbol('JSON value');
+export interface HasJsonValue {
+  [JSON_VALUE](): unknown;
 }
 
 /**
@@ -122,38 +137,12 @@ const SHAPES = 8;
 const shapes: string[][] = [];
 let nextShape = 0;
 
-const HAS_SURROGATE = /[\uD800-\uDFFF]/;
 const ESCAPE_ALL = /["\\]/g;
 
-/** Compare two strings by Unicode code point (UTF-16 code unit order differs above U+FFFF). */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.codePointAt(i)!;
-    const y = b.codePointAt(i)!;
-    if (x !== y) return x - y;
-    if (x > 0xffff) i++;
-  }
-  return a.length - b.length;
-}
-
-/**
- * Object keys in code point order. Without surrogates code unit order (the default sort) is the
- * same; keys that are already in order (a document that was read back) are not sorted again.
- */
-export function sortedKeys(obj: object): string[] {
-  return sortedKeyList(Object.keys(obj));
-}
-
-/** Sorts `keys` in place (unless already in order) and returns it. */
+/** `keys` in canonical (code point) order: the same array when already in order. */
 function sortedKeyList(keys: string[]): string[] {
-  for (let i = 0; i < keys.length; i++) {
-    if (HAS_SURROGATE.test(keys[i]!)) return keys.sort().sort(compareCodePoints);
-  }
-  for (let i = 1; i < keys.length; i++) {
-    if (!(keys[i - 1]! < keys[i]!)) return keys.sort();
-  }
-  return keys;
+  const order = codePointOrder(keys);
+  return order ? Array.from(order, (i) => keys[i]!) : keys;
 }
 
 function isPlainObject(v: object): boolean {
@@ -171,6 +160,8 @@ const HEX = '0123456789abcdef';
  */
 class Encoder {
   private readonly path: Array<string | number> = [];
+  /** Control characters written raw (canonical form), so that the file form need not look again. */
+  controls = 0;
   constructor(
     private readonly out: ByteSink,
     private readonly jsonEscapes: boolean,
@@ -209,8 +200,11 @@ class Encoder {
         if (c === 0x22 || c === 0x5c) buf[p++] = 0x5c;
         buf[p++] = c;
       } else if (c < 0x20) {
-        if (!this.jsonEscapes) buf[p++] = c;
-        else p = writeControlEscape(buf, p, c);
+        if (this.jsonEscapes) p = writeControlEscape(buf, p, c);
+        else {
+          buf[p++] = c;
+          this.controls++;
+        }
       } else {
         p += buf.write(this.escapedRest(s, i), p, 'utf8');
         break;
@@ -224,7 +218,9 @@ class Encoder {
   private escapedRest(s: string, from: number): string {
     if (!s.isWellFormed()) this.fail('string holds a lone surrogate, which has no UTF-8 form');
     const rest = s.slice(from);
-    return this.jsonEscapes ? JSON.stringify(rest).slice(1, -1) : rest.replace(ESCAPE_ALL, '\\$&');
+    if (this.jsonEscapes) return JSON.stringify(rest).slice(1, -1);
+    for (let i = 0; i < rest.length; i++) if (rest.charCodeAt(i) < 0x20) this.controls++;
+    return rest.replace(ESCAPE_ALL, '\\$&');
   }
 
   value(value: unknown, depth: number): void {
@@ -244,9 +240,11 @@ class Encoder {
       case 'object':
         if (value === null) this.ascii('null');
         else if (Array.isArray(value)) this.array(value, depth);
+        else if (isPlainObject(value)) this.object(value as Record<string, unknown>, depth);
         else if (value instanceof EncodedJson) this.encoded(value);
-        else if (!isPlainObject(value)) this.fail(`a ${value.constructor?.name ?? 'non-plain'} object has no JSON form`);
-        else this.object(value as Record<string, unknown>, depth);
+        else if (value instanceof Map) this.map(value, depth);
+        else if (JSON_VALUE in value) this.value((value as HasJsonValue)[JSON_VALUE](), depth);
+        else this.fail(`a ${value.constructor?.name ?? 'non-plain'} object has no JSON form`);
         return;
       default:
         this.fail(`${typeof value} has no JSON form`);
@@ -255,6 +253,7 @@ class Encoder {
 
   private encoded(value: EncodedJson): void {
     const bytes = value.canonical;
+    if (!this.jsonEscapes) this.controls += value.controlCount;
     if (!this.jsonEscapes || value.controlCount === 0) {
       this.out.bytes(bytes);
       return;
@@ -304,20 +303,43 @@ class Encoder {
     return sorted;
   }
 
+  /** A Map with string keys, written as the object it stands for. */
+  private map(map: Map<unknown, unknown>, depth: number): void {
+    const keys: string[] = [];
+    const values: unknown[] = [];
+    map.forEach((value, key) => {
+      if (typeof key !== 'string') this.fail(`a Map key of type ${typeof key} has no JSON form`);
+      keys.push(key);
+      values.push(value);
+    });
+    this.members(keys, values, codePointOrder(keys), depth);
+  }
+
   private object(obj: Record<string, unknown>, depth: number): void {
-    const path = this.path;
     const keys = this.sortedKeysOf(obj);
     this.byte(0x7b);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      if (i > 0) this.byte(0x2c);
-      path.push(key);
-      this.string(key);
-      this.byte(0x3a);
-      this.value(obj[key], depth + 1);
-      path.pop();
+    for (let n = 0; n < keys.length; n++) this.member(n, keys[n]!, obj[keys[n]!], depth);
+    this.byte(0x7d);
+  }
+
+  /** Members `keys[i]: values[i]`, in the order `order` gives (or as they are). */
+  private members(keys: string[], values: unknown[], order: Uint32Array | undefined, depth: number): void {
+    this.byte(0x7b);
+    for (let n = 0; n < keys.length; n++) {
+      const i = order ? order[n]! : n;
+      this.member(n, keys[i]!, values[i], depth);
     }
     this.byte(0x7d);
+  }
+
+  /** The n-th member of an object: `,"key":value`. */
+  private member(n: number, key: string, value: unknown, depth: number): void {
+    if (n > 0) this.byte(0x2c);
+    this.path.push(key);
+    this.string(key);
+    this.byte(0x3a);
+    this.value(value, depth + 1);
+    this.path.pop();
   }
 }
 
@@ -341,13 +363,13 @@ function writeControlEscape(buf: Buffer, p: number, c: number): number {
   return p;
 }
 
-function encode(value: unknown, jsonEscapes: boolean, trailer: string): Buffer {
+function encode(value: unknown, jsonEscapes: boolean, trailer: string): { bytes: Buffer; controls: number } {
   const out = new ByteSink();
   try {
     const encoder = new Encoder(out, jsonEscapes);
     encoder.value(value, 0);
     encoder.ascii(trailer);
-    return out.finish();
+    return { bytes: out.finish(), controls: encoder.controls };
   } finally {
     out.release();
   }
@@ -355,7 +377,13 @@ function encode(value: unknown, jsonEscapes: boolean, trailer: string): Buffer {
 
 /** The exact bytes TUF signs for `value`. Throws CanonicalJsonError naming the offending path. */
 export function canonicalize(value: unknown): Buffer {
-  return encode(value, false, '');
+  return encode(value, false, '').bytes;
+}
+
+/** The same bytes as `canonicalize`, kept with what the file form needs to know of them. */
+export function canonicalizeEncoded(value: unknown): EncodedJson {
+  const { bytes, controls } = encode(value, false, '');
+  return new EncodedJson(bytes, controls);
 }
 
 /**
@@ -363,5 +391,5 @@ export function canonicalize(value: unknown): Buffer {
  * escapes so that every JSON reader accepts it. Ends with a newline.
  */
 export function serializeJson(value: unknown): Buffer {
-  return encode(value, true, '\n');
+  return encode(value, true, '\n').bytes;
 }

@@ -6,6 +6,19 @@ import { FormatError } from './errors.js';
 
 export type JsonObject = Record<string, unknown>;
 
+/**
+ * The unknown fields of an object that has none: one frozen object shared by every key and role
+ * (a million delegations would otherwise hold two million empty objects). Frozen, so that a
+ * write to it fails loudly instead of reaching every other object.
+ */
+export const NO_FIELDS: JsonObject = Object.freeze({});
+
+/** Whether an object has any own enumerable field. */
+export function hasFields(obj: JsonObject): boolean {
+  for (const k in obj) if (Object.hasOwn(obj, k)) return true;
+  return false;
+}
+
 export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
@@ -102,11 +115,11 @@ export class FieldReader {
   }
   /** The fields not read: kept and signed over, never dropped (REFERENCE.md section 2). */
   rest(): JsonObject {
-    const out: JsonObject = {};
+    let out: JsonObject | undefined;
     for (const k of Object.keys(this.obj)) {
-      if (!this.used.includes(k)) setField(out, k, this.obj[k]);
+      if (!this.used.includes(k)) setField((out ??= {}), k, this.obj[k]);
     }
-    return out;
+    return out ?? NO_FIELDS;
   }
 }
 

@@ -9,11 +9,11 @@
  * Verification uses node:crypto (native OpenSSL) for all three (docs/decisions/0002).
  */
 import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { canonicalize } from './canonical-json.js';
+import { canonicalize, JSON_VALUE } from './canonical-json.js';
 import { sha256Hex } from './digest.js';
 import { ed25519KeyObject, isStrictEd25519PublicKey, verifyEd25519Strict } from './ed25519.js';
 import { FormatError } from './errors.js';
-import { FieldReader, setField, type JsonObject } from './fields.js';
+import { FieldReader, hasFields, NO_FIELDS, setField, type JsonObject } from './fields.js';
 
 export type KeyKind = 'ed25519' | 'ecdsa-p256' | 'rsa-pss' | 'unsupported';
 
@@ -29,6 +29,9 @@ export function ownerOf(key: Key | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** Printable ASCII but `"` and `\`: written unescaped in canonical JSON, one byte each. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 export class Key {
   private cachedKeyObject: KeyObject | undefined;
   private cachedKeyid: string | undefined;
@@ -37,7 +40,7 @@ export class Key {
     readonly keytype: string,
     readonly scheme: string,
     readonly keyval: JsonObject,
-    readonly unrecognized: JsonObject = {},
+    readonly unrecognized: JsonObject = NO_FIELDS,
   ) {}
 
   static fromJSON(v: unknown, path = 'key'): Key {
@@ -64,10 +67,28 @@ export class Key {
     return out;
   }
 
+  [JSON_VALUE](): JsonObject {
+    return this.toJSON();
+  }
+
   /** The keyid over the whole key object as written (custom fields included). */
   get keyid(): string {
-    this.cachedKeyid ??= sha256Hex(canonicalize(this.toJSON()));
+    this.cachedKeyid ??= sha256Hex(this.plainCanonicalForm() ?? canonicalize(this.toJSON()));
     return this.cachedKeyid;
+  }
+
+  /**
+   * The canonical JSON of the usual key object (no custom fields; keyval holding only "public";
+   * strings that canonical JSON writes as they are), made directly: a role with a million keys
+   * computes a million keyids. Anything else goes through the encoder, which gives the same bytes
+   * for these keys (test/tuf/keys-signatures.test.ts compares the two).
+   */
+  private plainCanonicalForm(): string | undefined {
+    if (hasFields(this.unrecognized)) return undefined;
+    const pub = this.keyval['public'];
+    if (typeof pub !== 'string' || !PLAIN.test(pub) || !PLAIN.test(this.keytype) || !PLAIN.test(this.scheme)) return undefined;
+    for (const k in this.keyval) if (k !== 'public' && Object.hasOwn(this.keyval, k)) return undefined;
+    return `{"keytype":"${this.keytype}","keyval":{"public":"${pub}"},"scheme":"${this.scheme}"}`;
   }
 
   get publicValue(): string {

@@ -3,14 +3,15 @@
  * (TUF specification 1.0.x section 4; REFERENCE.md section 2). Parsing names the bad field;
  * unknown fields are kept and signed over; nothing is dropped on a round trip.
  */
-import { canonicalize, EncodedJson, serializeJson } from './canonical-json.js';
+import { canonicalizeEncoded, EncodedJson, JSON_VALUE, serializeJson } from './canonical-json.js';
 import { isLowerHex } from './digest.js';
 import { FormatError, RefusedError, VerificationError, withContext } from './errors.js';
-import { FieldReader, join, setField, type JsonObject } from './fields.js';
+import { FieldReader, join, NO_FIELDS, setField, type JsonObject } from './fields.js';
 import { Key } from './key.js';
 import { Delegations, Role, TOP_LEVEL_ROLES, type TopLevelRole } from './roles.js';
 import type { Signer } from './signer.js';
-import { parseStrictJson } from './strict-json.js';
+import { DelegationsReading } from './delegations-reader.js';
+import { parseStrictJson, type ReadPlan } from './strict-json.js';
 import { formatExpires, parseExpires } from './time.js';
 
 export const SPEC_VERSION = '1.0.31';
@@ -52,6 +53,11 @@ export abstract class Signed {
   }
 
   abstract toJSON(): JsonObject;
+
+  /** What the encoder writes: the same value as toJSON(), made as it is written where that is cheaper. */
+  [JSON_VALUE](): JsonObject {
+    return this.toJSON();
+  }
 
   isExpired(at: Date): boolean {
     return this.expires.getTime() <= at.getTime();
@@ -126,7 +132,7 @@ export class MetaFile {
     readonly version: number,
     readonly length?: number,
     readonly hashes?: Record<string, string>,
-    readonly unrecognized: JsonObject = {},
+    readonly unrecognized: JsonObject = NO_FIELDS,
   ) {}
 
   static fromJSON(v: unknown, path: string): MetaFile {
@@ -164,7 +170,7 @@ export class TargetFile {
   constructor(
     readonly length: number,
     readonly hashes: Record<string, string>,
-    readonly unrecognized: JsonObject = {},
+    readonly unrecognized: JsonObject = NO_FIELDS,
   ) {}
 
   static fromJSON(v: unknown, path: string): TargetFile {
@@ -188,22 +194,35 @@ export class Targets extends Signed {
     this.delegations = init.delegations;
   }
 
-  static fromJSON(v: unknown, path = 'signed'): Targets {
+  /** `read`: the delegations were checked as they were read (see DelegationsReading). */
+  static fromJSON(v: unknown, path = 'signed', read?: ReadDelegations): Targets {
     const r = FieldReader.of(v, path);
     const common = Signed.readCommon(r, 'targets');
     const tObj = r.object('targets');
     const targets = new Map<string, TargetFile>();
     for (const name of Object.keys(tObj)) targets.set(name, TargetFile.fromJSON(tObj[name], join(r.at('targets'), name)));
-    const delegations = r.has('delegations') ? Delegations.fromJSON(r.raw('delegations'), r.at('delegations')) : undefined;
+    let delegations: Delegations | undefined;
+    if (r.has('delegations')) {
+      const raw = r.raw('delegations');
+      delegations = read ? read.reading.delegations(raw, read.bytes, read.offset) : Delegations.fromJSON(raw, r.at('delegations'));
+    }
     r.optional('delegations');
     return new Targets({ ...common, targets, delegations, unrecognized: r.rest() });
   }
 
   toJSON(): JsonObject {
+    return this.json(this.delegations?.toJSON());
+  }
+
+  override [JSON_VALUE](): JsonObject {
+    return this.json(this.delegations);
+  }
+
+  private json(delegations: unknown): JsonObject {
     const targets: JsonObject = {};
     for (const [name, t] of this.targets) setField(targets, name, t.toJSON());
     const out: JsonObject = { ...this.commonJSON(), targets };
-    if (this.delegations) out['delegations'] = this.delegations.toJSON();
+    if (delegations !== undefined) out['delegations'] = delegations;
     return copyUnrecognized(out, this.unrecognized);
   }
 }
@@ -264,7 +283,14 @@ export interface Signature {
   readonly sig: string;
 }
 
-const PARSERS: Record<RoleType, (v: unknown, path: string) => AnySigned> = {
+/** Delegations checked while read, and the bytes they were read from (`offset`: where those begin in the input). */
+interface ReadDelegations {
+  reading: DelegationsReading;
+  bytes: Buffer;
+  offset: number;
+}
+
+const PARSERS: Record<RoleType, (v: unknown, path: string, read?: ReadDelegations) => AnySigned> = {
   root: Root.fromJSON,
   targets: Targets.fromJSON,
   snapshot: Snapshot.fromJSON,
@@ -277,24 +303,24 @@ export type SignMode = 'append' | 'replace';
 export class Metadata<T extends AnySigned = AnySigned> {
   /** keyid → signature, in the order they were added; keyids are unique (REFERENCE.md section 2). */
   readonly signatures: Map<string, Signature>;
-  private payloadCache: Buffer | undefined;
+  private payloadCache: EncodedJson | undefined;
 
   constructor(
     readonly signed: T,
     signatures: Iterable<Signature> = [],
-    readonly unrecognized: JsonObject = {},
+    readonly unrecognized: JsonObject = NO_FIELDS,
   ) {
     this.signatures = new Map();
     for (const s of signatures) this.signatures.set(s.keyid, s);
   }
 
-  static fromJSON<T extends AnySigned = AnySigned>(v: unknown, expected?: T['type']): Metadata<T> {
+  static fromJSON<T extends AnySigned = AnySigned>(v: unknown, expected?: T['type'], read?: ReadDelegations): Metadata<T> {
     const r = FieldReader.of(v, '');
     const signedObj = FieldReader.of(r.raw('signed'), 'signed');
     const type = signedObj.string('_type');
     if (!(type in PARSERS)) throw new FormatError('signed._type', `unknown metadata type "${type}"`);
     if (expected && type !== expected) throw new FormatError('signed._type', `expected "${expected}", got "${type}"`);
-    const signed = PARSERS[type as RoleType](signedObj.obj, 'signed') as T;
+    const signed = PARSERS[type as RoleType](signedObj.obj, 'signed', read) as T;
     const sigs: Signature[] = [];
     const seen = new Set<string>();
     r.array('signatures').forEach((sv, i) => {
@@ -312,8 +338,35 @@ export class Metadata<T extends AnySigned = AnySigned> {
 
   /** Parse metadata bytes; errors name `source` (a file name) and the field. */
   static fromBytes<T extends AnySigned = AnySigned>(bytes: Uint8Array, source: string, expected?: T['type']): Metadata<T> {
-    const json = parseStrictJson(bytes, source);
-    return withContext(source, () => Metadata.fromJSON<T>(json, expected));
+    const input = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return withContext(source, () => {
+      let signedAt: { start: number; end: number; canonical: boolean } | undefined;
+      const reading = expected === undefined || expected === 'targets' ? new DelegationsReading('signed.delegations') : undefined;
+      const plan: ReadPlan = {
+        members: {
+          signed: {
+            range: (start, end, canonical) => (signedAt = { start, end, canonical }),
+            members: reading ? { delegations: reading.plan } : undefined,
+          },
+        },
+      };
+      let json = parseStrictJson(input, '', plan);
+      // Streamed delegations belong to targets only; anywhere else (a custom field of another
+      // role) the document is read again as plain JSON, so that nothing is lost.
+      if (reading?.met && (json as { signed?: { _type?: unknown } }).signed?._type !== 'targets') json = parseStrictJson(input, '');
+      // The metadata keeps its own copy of the signed bytes, never a view of the caller's buffer.
+      // When they are canonical they are the payload: what was read is what the signatures cover,
+      // and the signed part is not encoded again (TUF spec 5.x: signatures are over canonical JSON).
+      const signed = signedAt?.canonical ? Buffer.from(input.subarray(signedAt.start, signedAt.end)) : undefined;
+      let read: ReadDelegations | undefined;
+      if (reading?.met) {
+        const d = reading.range!;
+        read = signed && signedAt ? { reading, bytes: signed, offset: signedAt.start } : { reading, bytes: Buffer.from(input.subarray(d.start, d.end)), offset: d.start };
+      }
+      const md = Metadata.fromJSON<T>(json, expected, read);
+      if (signed) md.payloadCache = new EncodedJson(signed, 0);
+      return md;
+    });
   }
 
   toJSON(): JsonObject {
@@ -330,7 +383,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
    * from its canonical bytes (the payload when already made), not encoded a second time.
    */
   toBytes(): Buffer {
-    return serializeJson(this.envelope(new EncodedJson(this.payloadCache ?? canonicalize(this.signed.toJSON()))));
+    return serializeJson(this.envelope(this.payloadCache ?? canonicalizeEncoded(this.signed)));
   }
 
   /**
@@ -338,8 +391,8 @@ export class Metadata<T extends AnySigned = AnySigned> {
    * Cached; call `invalidate()` after changing `signed`.
    */
   payload(): Buffer {
-    this.payloadCache ??= canonicalize(this.signed.toJSON());
-    return this.payloadCache;
+    this.payloadCache ??= canonicalizeEncoded(this.signed);
+    return this.payloadCache.canonical as Buffer;
   }
 
   invalidate(): void {

@@ -2,10 +2,12 @@
  * Roles and delegations: who may sign what, with which threshold, for which target paths
  * (TUF specification 1.0.x sections 4.3 and 4.5; TAP 15 for succinct hash bins).
  */
+import { EncodedJson, JSON_VALUE } from './canonical-json.js';
 import { sha256 } from './digest.js';
 import { FormatError } from './errors.js';
-import { FieldReader, join, setField, type JsonObject } from './fields.js';
+import { FieldReader, join, NO_FIELDS, setField, type JsonObject } from './fields.js';
 import { Key } from './key.js';
+import { parseStrictJson } from './strict-json.js';
 
 export const TOP_LEVEL_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
 export type TopLevelRole = (typeof TOP_LEVEL_ROLES)[number];
@@ -20,7 +22,7 @@ export class Role implements RoleKeys {
   constructor(
     readonly keyids: string[],
     readonly threshold: number,
-    readonly unrecognized: JsonObject = {},
+    readonly unrecognized: JsonObject = NO_FIELDS,
   ) {
     if (threshold < 1) throw new FormatError('threshold', `must be >= 1, got ${threshold}`);
   }
@@ -90,7 +92,7 @@ export class DelegatedRole implements RoleKeys {
     readonly terminating: boolean,
     readonly paths: string[] | undefined,
     readonly pathHashPrefixes: string[] | undefined,
-    readonly unrecognized: JsonObject = {},
+    readonly unrecognized: JsonObject = NO_FIELDS,
   ) {
     if (threshold < 1) throw new FormatError('threshold', `must be >= 1, got ${threshold}`);
     if ((paths === undefined) === (pathHashPrefixes === undefined)) {
@@ -126,6 +128,10 @@ export class DelegatedRole implements RoleKeys {
     return out;
   }
 
+  [JSON_VALUE](): JsonObject {
+    return this.toJSON();
+  }
+
   /** Whether this role is trusted for `targetPath` (by pattern, or by hash prefix of the path). */
   isDelegatedPath(targetPath: string): boolean {
     if (this.paths) return this.paths.some((p) => matchPathPattern(targetPath, p));
@@ -141,7 +147,7 @@ export class SuccinctRoles implements RoleKeys {
     readonly threshold: number,
     readonly bitLength: number,
     readonly namePrefix: string,
-    readonly unrecognized: JsonObject = {},
+    readonly unrecognized: JsonObject = NO_FIELDS,
   ) {
     if (!Number.isInteger(bitLength) || bitLength < 1 || bitLength > 32) {
       throw new FormatError('bit_length', `must be an integer from 1 to 32, got ${bitLength}`);
@@ -194,17 +200,55 @@ export class SuccinctRoles implements RoleKeys {
   }
 }
 
+/**
+ * A delegations object read from bytes that are already its canonical JSON, every field checked
+ * while it was read (src/tuf/delegations-reader.ts). Its keys and roles become objects only when
+ * first used: a verifier that checks the role's signatures never makes a million of them.
+ */
+export interface CompactDelegations {
+  /** The canonical JSON of the whole delegations object. */
+  readonly canonical: Buffer;
+  /** Where the object came from, for an error message (`file: signed.delegations`). */
+  readonly path: string;
+}
+
 export class Delegations {
   private byName: Map<string, DelegatedRole> | undefined;
+  private keyStore: Map<string, Key> | undefined;
+  private roleStore: DelegatedRole[] | undefined;
+  private compact: CompactDelegations | undefined;
+
   constructor(
-    readonly keys: Map<string, Key>,
-    readonly roles: DelegatedRole[] | undefined,
+    keys: Map<string, Key>,
+    roles: DelegatedRole[] | undefined,
     readonly succinctRoles: SuccinctRoles | undefined,
-    readonly unrecognized: JsonObject = {},
+    readonly unrecognized: JsonObject = NO_FIELDS,
   ) {
     if ((roles === undefined) === (succinctRoles === undefined)) {
       throw new FormatError('delegations', 'exactly one of "roles" and "succinct_roles" must be set');
     }
+    this.keyStore = keys;
+    this.roleStore = roles;
+  }
+
+  /** Delegations kept as their canonical bytes until first used (see CompactDelegations). */
+  static compact(compact: CompactDelegations, hasRoles: boolean, succinctRoles: SuccinctRoles | undefined, unrecognized: JsonObject): Delegations {
+    const d = new Delegations(new Map(), hasRoles ? [] : undefined, succinctRoles, unrecognized);
+    d.compact = compact;
+    d.keyStore = undefined;
+    d.roleStore = undefined;
+    return d;
+  }
+
+  /** keyid → key. Changing it (or a role) is a change of the role: call Metadata#invalidate(). */
+  get keys(): Map<string, Key> {
+    this.materialize();
+    return this.keyStore!;
+  }
+
+  get roles(): DelegatedRole[] | undefined {
+    this.materialize();
+    return this.roleStore;
   }
 
   static fromJSON(v: unknown, path: string): Delegations {
@@ -238,12 +282,33 @@ export class Delegations {
     return new Delegations(keys, roles, succinct, r.rest());
   }
 
+  /** Make the keys and roles of compact delegations; from then on they are the only truth. */
+  private materialize(): void {
+    if (this.compact === undefined) return;
+    const { canonical, path } = this.compact;
+    const full = Delegations.fromJSON(parseStrictJson(canonical, path), path);
+    this.keyStore = full.keys;
+    this.roleStore = full.roles;
+    this.compact = undefined;
+  }
+
   toJSON(): JsonObject {
     const keys: JsonObject = {};
     for (const [keyid, key] of this.keys) setField(keys, keyid, key.toJSON());
+    return this.withMembers(keys, this.roles?.map((r) => r.toJSON()), this.succinctRoles?.toJSON());
+  }
+
+  /** For the encoder: keys and roles as they are, each entry's JSON made only when written. */
+  [JSON_VALUE](): unknown {
+    // Compact delegations were read from their canonical bytes, which hold no control characters.
+    if (this.compact !== undefined) return new EncodedJson(this.compact.canonical, 0);
+    return this.withMembers(this.keys, this.roles, this.succinctRoles?.toJSON());
+  }
+
+  private withMembers(keys: unknown, roles: unknown, succinct: unknown): JsonObject {
     const out: JsonObject = { keys };
-    if (this.roles) out['roles'] = this.roles.map((r) => r.toJSON());
-    if (this.succinctRoles) out['succinct_roles'] = this.succinctRoles.toJSON();
+    if (roles !== undefined) out['roles'] = roles;
+    if (succinct !== undefined) out['succinct_roles'] = succinct;
     for (const [k, v] of Object.entries(this.unrecognized)) setField(out, k, v);
     return out;
   }

@@ -10,6 +10,7 @@
  * small cache, so each distinct key is one string that V8 internalizes once.
  */
 import { FormatError } from './errors.js';
+import { compareCodePointsFrom } from './key-order.js';
 
 const MAX_DEPTH = 64;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -26,13 +27,50 @@ const CACHE_SLOTS = 1 << 10;
 /** Shared by every parse: strings are immutable, so a cached one is as good as a new one. */
 const stringCache: Array<string | undefined> = new Array(CACHE_SLOTS).fill(undefined);
 
-export function parseStrictJson(bytes: Uint8Array, source = ''): unknown {
+/**
+ * What to do at one place of a document, for `parseStrictJson`: a tree of plans following object
+ * keys from the root. Places without a plan are read as usual.
+ */
+export interface ReadPlan {
+  /** Plans for members of the object found here, by key. */
+  readonly members?: Readonly<Record<string, ReadPlan>>;
+  /**
+   * Told where the value found here lies in the input and whether those bytes are exactly its
+   * canonical JSON (REFERENCE.md section 4): no whitespace, keys in code point order, integers
+   * written as canonical JSON writes them, no escapes but `\"` and `\\`.
+   */
+  readonly range?: (start: number, end: number, canonical: boolean) => void;
+  /**
+   * Each member of the container found here is handed over as soon as it is read, and not kept:
+   * a container of a million entries never exists as one object. It reads as a StreamedContainer.
+   */
+  readonly each?: (key: string | number, value: unknown) => void;
+}
+
+/** A container whose members were handed to a plan's `each` (duplicate keys refused as usual). */
+export class StreamedContainer {
+  constructor(
+    readonly kind: 'object' | 'array',
+    readonly length: number,
+    /** An object's keys, in the order they came. */
+    readonly keys: readonly string[],
+    /** Whether those keys came in strictly increasing code point order. */
+    readonly keysInOrder: boolean,
+  ) {}
+}
+
+export function parseStrictJson(bytes: Uint8Array, source = '', plan?: ReadPlan): unknown {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return new StrictJsonReader(buf, source).document();
+  return new StrictJsonReader(buf, source).document(plan);
 }
 
 class StrictJsonReader {
   private pos = 0;
+  /**
+   * How many departures from canonical form were seen so far (whitespace, keys out of order,
+   * other escapes, "-0"): a value is canonical when the count did not move while it was read.
+   */
+  private departures = 0;
   private readonly len: number;
   private window = '';
   private windowStart = 0;
@@ -45,8 +83,9 @@ class StrictJsonReader {
     this.len = buf.length;
   }
 
-  document(): unknown {
-    const value = this.readValue(0);
+  document(plan?: ReadPlan): unknown {
+    this.skipWs();
+    const value = this.readPlanned(0, plan);
     this.skipWs();
     if (this.pos !== this.len) this.fail('extra data after the JSON value');
     return value;
@@ -64,6 +103,7 @@ class StrictJsonReader {
       if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
       else break;
     }
+    if (pos !== this.pos) this.departures++;
     this.pos = pos;
   }
 
@@ -156,6 +196,7 @@ class StrictJsonReader {
         out += this.decodeUtf8(runStart, this.pos);
         const e = buf[this.pos + 1];
         this.pos += 2;
+        if (e !== 0x22 && e !== 0x5c) this.departures++;
         switch (e) {
           case 0x22: out += '"'; break;
           case 0x5c: out += '\\'; break;
@@ -201,6 +242,7 @@ class StrictJsonReader {
     // Up to 15 digits the running value is exact; longer ones are read by Number() and checked.
     if (digits > 15) n = Math.abs(Number(buf.toString('latin1', start, pos)));
     if (!Number.isSafeInteger(n)) this.fail('integer outside ±2^53-1 cannot be kept exactly');
+    if (digitsStart > start && n === 0) this.departures++; // "-0" is written "0"
     return digitsStart > start ? -n : n;
   }
 
@@ -210,7 +252,89 @@ class StrictJsonReader {
     return value;
   }
 
-  private readObject(depth: number): Record<string, unknown> {
+  /** The value here, with its plan (if any) carried out. `pos` is at the value's first byte. */
+  private readPlanned(depth: number, plan: ReadPlan | undefined): unknown {
+    if (plan === undefined) return this.readValue(depth);
+    if (this.pos >= this.len) this.fail('unexpected end of data (truncated file?)');
+    const start = this.pos;
+    const before = this.departures;
+    const c = this.buf[start];
+    let value: unknown;
+    if (plan.each !== undefined && c === 0x7b) value = this.streamObject(depth, plan.each);
+    else if (plan.each !== undefined && c === 0x5b) value = this.streamArray(depth, plan.each);
+    else if (c === 0x7b) value = this.readObject(depth, plan.members);
+    else value = this.readValue(depth);
+    plan.range?.(start, this.pos, this.departures === before);
+    return value;
+  }
+
+  /** `pos` at a key's opening quote: the key, then past the ":" and any whitespace. */
+  private readKey(): string {
+    if (this.buf[this.pos] !== 0x22) this.fail('expected a string key');
+    const key = this.readString();
+    this.skipWs();
+    if (this.buf[this.pos] !== 0x3a) this.fail('expected ":"');
+    this.pos++;
+    this.skipWs();
+    return key;
+  }
+
+  /** Past "," (true, more follow) or the closing `close` (false). */
+  private nextMember(close: number, what: string): boolean {
+    this.skipWs();
+    const d = this.buf[this.pos];
+    this.pos++;
+    if (d === 0x2c) return true;
+    if (d === close) return false;
+    this.pos--;
+    return this.fail(this.pos >= this.len ? 'unexpected end of data (truncated file?)' : `expected "," or "${what}"`);
+  }
+
+  /** Keys must increase strictly in code point order to be canonical. */
+  private checkOrder(previous: string | undefined, key: string): void {
+    if (previous !== undefined && compareCodePointsFrom(previous, key) >= 0) this.departures++;
+  }
+
+  private streamObject(depth: number, each: (key: string, value: unknown) => void): StreamedContainer {
+    this.pos++;
+    this.skipWs();
+    const keys: string[] = [];
+    // Keys in strictly increasing order cannot repeat; a set is made only once they are not.
+    let seen: Set<string> | undefined;
+    if (this.buf[this.pos] === 0x7d) this.pos++;
+    else {
+      do {
+        this.skipWs();
+        const key = this.readKey();
+        const previous = keys[keys.length - 1];
+        if (seen === undefined && previous !== undefined && compareCodePointsFrom(previous, key) >= 0) seen = new Set(keys);
+        if (seen !== undefined) {
+          if (seen.has(key)) this.fail(`duplicate key "${key}"`);
+          seen.add(key);
+        }
+        this.checkOrder(previous, key);
+        keys.push(key);
+        each(key, this.readValue(depth + 1));
+      } while (this.nextMember(0x7d, '}'));
+    }
+    return new StreamedContainer('object', keys.length, keys, seen === undefined);
+  }
+
+  private streamArray(depth: number, each: (index: number, value: unknown) => void): StreamedContainer {
+    this.pos++;
+    this.skipWs();
+    let n = 0;
+    if (this.buf[this.pos] === 0x5d) this.pos++;
+    else {
+      do {
+        this.skipWs();
+        each(n++, this.readValue(depth + 1));
+      } while (this.nextMember(0x5d, ']'));
+    }
+    return new StreamedContainer('array', n, [], true);
+  }
+
+  private readObject(depth: number, plans?: Readonly<Record<string, ReadPlan>>): Record<string, unknown> {
     const buf = this.buf;
     this.pos++;
     const obj: Record<string, unknown> = {};
@@ -219,29 +343,18 @@ class StrictJsonReader {
       this.pos++;
       return obj;
     }
+    let previous: string | undefined;
     for (;;) {
       this.skipWs();
-      if (buf[this.pos] !== 0x22) this.fail('expected a string key');
-      const key = this.readString();
+      const key = this.readKey();
       if (Object.hasOwn(obj, key)) this.fail(`duplicate key "${key}"`);
-      this.skipWs();
-      if (buf[this.pos] !== 0x3a) this.fail('expected ":"');
-      this.pos++;
-      const v = this.readValue(depth + 1);
+      this.checkOrder(previous, key);
+      previous = key;
+      const v = plans !== undefined && Object.hasOwn(plans, key) ? this.readPlanned(depth + 1, plans[key]) : this.readValue(depth + 1);
       // defineProperty so that a "__proto__" key is data, never the prototype.
       if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
       else obj[key] = v;
-      this.skipWs();
-      const d = buf[this.pos];
-      if (d === 0x2c) {
-        this.pos++;
-        continue;
-      }
-      if (d === 0x7d) {
-        this.pos++;
-        return obj;
-      }
-      this.fail(this.pos >= this.len ? 'unexpected end of data (truncated file?)' : 'expected "," or "}"');
+      if (!this.nextMember(0x7d, '}')) return obj;
     }
   }
 
@@ -256,20 +369,8 @@ class StrictJsonReader {
     // Most arrays in metadata hold one item (a role's keyids, its paths): those get an array of
     // exactly one slot, not the 17 that a push onto an empty array reserves.
     const arr: unknown[] = [this.readValue(depth + 1)];
-    for (;;) {
-      this.skipWs();
-      const d = buf[this.pos];
-      if (d === 0x2c) {
-        this.pos++;
-        arr.push(this.readValue(depth + 1));
-        continue;
-      }
-      if (d === 0x5d) {
-        this.pos++;
-        return arr;
-      }
-      this.fail(this.pos >= this.len ? 'unexpected end of data (truncated file?)' : 'expected "," or "]"');
-    }
+    while (this.nextMember(0x5d, ']')) arr.push(this.readValue(depth + 1));
+    return arr;
   }
 
   private readValue(depth: number): unknown {
