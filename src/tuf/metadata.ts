@@ -341,7 +341,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
     const input = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return withContext(source, () => {
       let signedAt: { start: number; end: number; canonical: boolean } | undefined;
-      const reading = expected === undefined || expected === 'targets' ? new DelegationsReading('signed.delegations') : undefined;
+      const reading = expected === undefined || expected === 'targets' ? new DelegationsReading('signed.delegations', input) : undefined;
       const plan: ReadPlan = {
         members: {
           signed: {

@@ -45,17 +45,23 @@ export interface ReadPlan {
    * a container of a million entries never exists as one object. It reads as a StreamedContainer.
    */
   readonly each?: (key: string | number, value: unknown) => void;
+  /** Called as a streamed container begins, and again if it is read a second time (see `fast`). */
+  readonly begin?: () => void;
+  /**
+   * For a streamed container: reads one member straight from the bytes when it has the usual
+   * shape and is canonical, returning the position just after it; -1 declines. Once a member is
+   * declined the whole container is read again from its start, the general way, through `each`,
+   * so `fast` must accept nothing that the general way would refuse or read differently.
+   * `pos` is at the member's first byte (an object member's key, an array item).
+   */
+  readonly fast?: (buf: Buffer, pos: number) => number;
 }
 
-/** A container whose members were handed to a plan's `each` (duplicate keys refused as usual). */
+/** A container whose members were handed to a plan's `each` or `fast` (duplicate keys refused as usual). */
 export class StreamedContainer {
   constructor(
     readonly kind: 'object' | 'array',
     readonly length: number,
-    /** An object's keys, in the order they came. */
-    readonly keys: readonly string[],
-    /** Whether those keys came in strictly increasing code point order. */
-    readonly keysInOrder: boolean,
   ) {}
 }
 
@@ -260,8 +266,7 @@ class StrictJsonReader {
     const before = this.departures;
     const c = this.buf[start];
     let value: unknown;
-    if (plan.each !== undefined && c === 0x7b) value = this.streamObject(depth, plan.each);
-    else if (plan.each !== undefined && c === 0x5b) value = this.streamArray(depth, plan.each);
+    if (plan.each !== undefined && (c === 0x7b || c === 0x5b)) value = this.stream(depth, plan, plan.each, c === 0x7b);
     else if (c === 0x7b) value = this.readObject(depth, plan.members);
     else value = this.readValue(depth);
     plan.range?.(start, this.pos, this.departures === before);
@@ -295,7 +300,42 @@ class StrictJsonReader {
     if (previous !== undefined && compareCodePointsFrom(previous, key) >= 0) this.departures++;
   }
 
-  private streamObject(depth: number, each: (key: string, value: unknown) => void): StreamedContainer {
+  private stream(depth: number, plan: ReadPlan, each: (key: string | number, value: unknown) => void, isObject: boolean): StreamedContainer {
+    const start = this.pos;
+    const kind = isObject ? 'object' : 'array';
+    plan.begin?.();
+    if (plan.fast !== undefined) {
+      const n = this.fastMembers(plan.fast, isObject ? 0x7d : 0x5d);
+      if (n >= 0) return new StreamedContainer(kind, n);
+      this.pos = start;
+      plan.begin?.();
+    }
+    return new StreamedContainer(kind, isObject ? this.streamObject(depth, each) : this.streamArray(depth, each));
+  }
+
+  /** The members of the container at `pos` through `fast`: how many, or -1 when one was declined. */
+  private fastMembers(fast: (buf: Buffer, pos: number) => number, close: number): number {
+    const buf = this.buf;
+    let pos = this.pos + 1;
+    if (buf[pos] === close) {
+      this.pos = pos + 1;
+      return 0;
+    }
+    for (let n = 1; ; n++) {
+      pos = fast(buf, pos);
+      if (pos < 0) return -1;
+      const d = buf[pos];
+      if (d === close) {
+        this.pos = pos + 1;
+        return n;
+      }
+      if (d !== 0x2c) return -1;
+      pos++;
+    }
+  }
+
+  /** Members through `each`; returns how many. */
+  private streamObject(depth: number, each: (key: string, value: unknown) => void): number {
     this.pos++;
     this.skipWs();
     const keys: string[] = [];
@@ -317,10 +357,10 @@ class StrictJsonReader {
         each(key, this.readValue(depth + 1));
       } while (this.nextMember(0x7d, '}'));
     }
-    return new StreamedContainer('object', keys.length, keys, seen === undefined);
+    return keys.length;
   }
 
-  private streamArray(depth: number, each: (index: number, value: unknown) => void): StreamedContainer {
+  private streamArray(depth: number, each: (index: number, value: unknown) => void): number {
     this.pos++;
     this.skipWs();
     let n = 0;
@@ -331,7 +371,7 @@ class StrictJsonReader {
         each(n++, this.readValue(depth + 1));
       } while (this.nextMember(0x5d, ']'));
     }
-    return new StreamedContainer('array', n, [], true);
+    return n;
   }
 
   private readObject(depth: number, plans?: Readonly<Record<string, ReadPlan>>): Record<string, unknown> {
