@@ -51,6 +51,24 @@ export interface HasJsonValue {
 }
 
 /**
+ * A model object of a common shape (a key, a delegated role) may write its canonical JSON itself:
+ * fixed member names as they are and its members in canonical order, without making the object
+ * the encoder would sort. It returns false to be written from its JSON_VALUE instead.
+ */
+export const WRITE_JSON = Symbol('write JSON');
+export interface WritesJson {
+  [WRITE_JSON](writer: JsonWriter, depth: number): boolean;
+}
+
+/** What a model object writes itself with. */
+export interface JsonWriter {
+  /** Text that is canonical JSON as it stands, ASCII only: punctuation and fixed member names. */
+  ascii(text: string): void;
+  /** The value of member `key` (named in an error) of an object at `depth`. */
+  member(key: string, value: unknown, depth: number): void;
+}
+
+/**
  * The staging buffer, kept between calls: a document that fits is one copy of its bytes. Below the
  * size (~1,000,000) from which Node makes latin1 strings external, so the pieces stay in the heap.
  */
@@ -158,7 +176,7 @@ const HEX = '0123456789abcdef';
  * canonical form (raw). The path of the current value is kept as a stack and only turned into
  * text for an error.
  */
-class Encoder {
+class Encoder implements JsonWriter {
   private readonly path: Array<string | number> = [];
   /** Control characters written raw (canonical form), so that the file form need not look again. */
   controls = 0;
@@ -243,6 +261,7 @@ class Encoder {
         else if (isPlainObject(value)) this.object(value as Record<string, unknown>, depth);
         else if (value instanceof EncodedJson) this.encoded(value);
         else if (value instanceof Map) this.map(value, depth);
+        else if (WRITE_JSON in value && (value as WritesJson)[WRITE_JSON](this, depth)) return;
         else if (JSON_VALUE in value) this.value((value as HasJsonValue)[JSON_VALUE](), depth);
         else this.fail(`a ${value.constructor?.name ?? 'non-plain'} object has no JSON form`);
         return;
@@ -318,7 +337,7 @@ class Encoder {
   private object(obj: Record<string, unknown>, depth: number): void {
     const keys = this.sortedKeysOf(obj);
     this.byte(0x7b);
-    for (let n = 0; n < keys.length; n++) this.member(n, keys[n]!, obj[keys[n]!], depth);
+    for (let n = 0; n < keys.length; n++) this.nthMember(n, keys[n]!, obj[keys[n]!], depth);
     this.byte(0x7d);
   }
 
@@ -327,17 +346,21 @@ class Encoder {
     this.byte(0x7b);
     for (let n = 0; n < keys.length; n++) {
       const i = order ? order[n]! : n;
-      this.member(n, keys[i]!, values[i], depth);
+      this.nthMember(n, keys[i]!, values[i], depth);
     }
     this.byte(0x7d);
   }
 
   /** The n-th member of an object: `,"key":value`. */
-  private member(n: number, key: string, value: unknown, depth: number): void {
+  private nthMember(n: number, key: string, value: unknown, depth: number): void {
     if (n > 0) this.byte(0x2c);
-    this.path.push(key);
     this.string(key);
     this.byte(0x3a);
+    this.member(key, value, depth);
+  }
+
+  member(key: string, value: unknown, depth: number): void {
+    this.path.push(key);
     this.value(value, depth + 1);
     this.path.pop();
   }

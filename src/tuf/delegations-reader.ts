@@ -12,7 +12,7 @@
  * the objects and gives the error message.
  */
 import { FormatError } from './errors.js';
-import { asArray, asObject, FieldReader, join } from './fields.js';
+import { asArray, asObject, FieldReader, join, type JsonObject } from './fields.js';
 import { Key } from './key.js';
 import { NameTable } from './name-table.js';
 import { DelegatedRole, Delegations, SuccinctRoles, TOP_LEVEL_ROLES } from './roles.js';
@@ -50,8 +50,16 @@ export class DelegationsReading {
   private readonly roleKeyids = new Float64Array(2 * MAX_FAST_KEYIDS);
   /** Whether the plan met a delegations value (whose keys and roles may then be streamed). */
   met = false;
-  /** Where the delegations object lies in the input, and whether it is canonical there. */
-  range: { start: number; end: number; canonical: boolean } | undefined;
+  /** Where the delegations object lies in the input. */
+  range: ByteRange | undefined;
+  /** Where the keys object and the roles array lie in the input, and whether they are canonical there. */
+  private keysAt: ByteRange | undefined;
+  private rolesAt: ByteRange | undefined;
+  /**
+   * The first entry that failed its check. Kept, not thrown, until the role is known to be
+   * targets: under another role's custom field "delegations" anything goes (nothing is lost).
+   */
+  private failure: FormatError | undefined;
   readonly plan: ReadPlan;
 
   /**
@@ -72,24 +80,37 @@ export class DelegationsReading {
       },
       members: {
         keys: {
-          begin: () => {
-            this.keysBegun = true;
+          range: (start, end, canonical) => (this.keysAt = { start, end, canonical }),
+          begin: (kind) => {
+            // Roles are checked against keys only once keys are known to be an object.
+            this.keysBegun = kind === 'object';
             this.keyids = undefined;
             this.previousKeyid = { start: -1, end: -1 };
           },
-          each: (keyid, value) => this.key(keysAt, keyid, value),
+          each: (keyid, value) => this.checked(() => this.key(keysAt, keyid, value)),
           fast: fast ? (_, pos) => this.fastKey(pos) : undefined,
         },
         roles: {
+          range: (start, end, canonical) => (this.rolesAt = { start, end, canonical }),
           begin: () => {
             this.names = undefined;
             this.deferred = [];
           },
-          each: (index, value) => this.role(rolesAt, index, value),
+          each: (index, value) => this.checked(() => this.role(rolesAt, index, value)),
           fast: fast ? (_, pos) => this.fastRole(pos) : undefined,
         },
       },
     };
+  }
+
+  private checked(check: () => void): void {
+    if (this.failure !== undefined) return;
+    try {
+      check();
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      this.failure = err;
+    }
   }
 
   private keyTable(): NameTable {
@@ -204,6 +225,7 @@ export class DelegationsReading {
    * roles). `bytes` holds the object's bytes from `offset` on: the input, or a copy of part of it.
    */
   delegations(value: unknown, bytes: Buffer, offset: number): Delegations {
+    if (this.failure) throw this.failure;
     const r = FieldReader.of(value, this.path);
     const keys = r.raw('keys');
     if (!(keys instanceof StreamedContainer)) asObject(keys, r.at('keys'));
@@ -220,12 +242,23 @@ export class DelegationsReading {
     for (const d of this.deferred) this.checkKeyids(d.at, d.keyids);
     if (succinct) this.checkKeyids(r.at('succinct_roles'), succinct.keyids);
     const unrecognized = r.rest();
-    const { start, end, canonical } = this.range!;
-    const own = bytes.subarray(start - offset, end - offset);
-    if (canonical) return Delegations.compact({ canonical: own, path: this.path }, hasRoles, succinct, unrecognized);
+    const own = (at: ByteRange): Buffer => bytes.subarray(at.start - offset, at.end - offset);
+    const keysAt = this.keysAt!;
+    const rolesAt = hasRoles ? this.rolesAt! : undefined;
+    if (keysAt.canonical && (rolesAt === undefined || rolesAt.canonical)) {
+      return Delegations.compact({ keys: own(keysAt), roles: rolesAt && own(rolesAt), path: this.path }, succinct, unrecognized);
+    }
     // Checked, but not in canonical form (whitespace, say): read again, keeping everything.
-    return Delegations.fromJSON(parseStrictJson(own, this.path), this.path);
+    const json: JsonObject = { ...(value as JsonObject), keys: parseStrictJson(own(keysAt), this.path) };
+    if (rolesAt) json['roles'] = parseStrictJson(own(rolesAt), this.path);
+    return Delegations.fromJSON(json, this.path);
   }
+}
+
+interface ByteRange {
+  start: number;
+  end: number;
+  canonical: boolean;
 }
 
 /** The position after `expected` when the bytes at `pos` are exactly it, else -1. */

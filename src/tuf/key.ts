@@ -9,7 +9,7 @@
  * Verification uses node:crypto (native OpenSSL) for all three (docs/decisions/0002).
  */
 import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { canonicalize, JSON_VALUE } from './canonical-json.js';
+import { canonicalize, JSON_VALUE, WRITE_JSON, type JsonWriter } from './canonical-json.js';
 import { sha256Hex } from './digest.js';
 import { ed25519KeyObject, isStrictEd25519PublicKey, verifyEd25519Strict } from './ed25519.js';
 import { FormatError } from './errors.js';
@@ -69,6 +69,19 @@ export class Key {
 
   [JSON_VALUE](): JsonObject {
     return this.toJSON();
+  }
+
+  /** Members in canonical order: keytype, keyval, scheme (custom fields: the general way). */
+  [WRITE_JSON](w: JsonWriter, depth: number): boolean {
+    if (hasFields(this.unrecognized)) return false;
+    w.ascii('{"keytype":');
+    w.member('keytype', this.keytype, depth);
+    w.ascii(',"keyval":');
+    w.member('keyval', this.keyval, depth);
+    w.ascii(',"scheme":');
+    w.member('scheme', this.scheme, depth);
+    w.ascii('}');
+    return true;
   }
 
   /** The keyid over the whole key object as written (custom fields included). */

@@ -161,7 +161,7 @@ function readHashes(v: unknown, path: string): Record<string, string> {
   for (const alg of names) {
     const h = r.string(alg);
     if (!isLowerHex(h) || h.length === 0) throw new FormatError(r.at(alg), 'expected lowercase hex');
-    out[alg] = h;
+    setField(out, alg, h);
   }
   return out;
 }

@@ -2,10 +2,10 @@
  * Roles and delegations: who may sign what, with which threshold, for which target paths
  * (TUF specification 1.0.x sections 4.3 and 4.5; TAP 15 for succinct hash bins).
  */
-import { EncodedJson, JSON_VALUE } from './canonical-json.js';
+import { EncodedJson, JSON_VALUE, WRITE_JSON, type JsonWriter } from './canonical-json.js';
 import { sha256 } from './digest.js';
 import { FormatError } from './errors.js';
-import { FieldReader, join, NO_FIELDS, setField, type JsonObject } from './fields.js';
+import { FieldReader, hasFields, join, NO_FIELDS, setField, type JsonObject } from './fields.js';
 import { Key } from './key.js';
 import { parseStrictJson } from './strict-json.js';
 
@@ -132,6 +132,29 @@ export class DelegatedRole implements RoleKeys {
     return this.toJSON();
   }
 
+  /**
+   * Members in canonical order: keyids, name, path_hash_prefixes or paths, terminating,
+   * threshold (custom fields: the general way).
+   */
+  [WRITE_JSON](w: JsonWriter, depth: number): boolean {
+    if (hasFields(this.unrecognized)) return false;
+    w.ascii('{"keyids":');
+    w.member('keyids', this.keyids, depth);
+    w.ascii(',"name":');
+    w.member('name', this.name, depth);
+    if (this.pathHashPrefixes !== undefined) {
+      w.ascii(',"path_hash_prefixes":');
+      w.member('path_hash_prefixes', this.pathHashPrefixes, depth);
+    } else {
+      w.ascii(',"paths":');
+      w.member('paths', this.paths, depth);
+    }
+    w.ascii(this.terminating ? ',"terminating":true,"threshold":' : ',"terminating":false,"threshold":');
+    w.member('threshold', this.threshold, depth);
+    w.ascii('}');
+    return true;
+  }
+
   /** Whether this role is trusted for `targetPath` (by pattern, or by hash prefix of the path). */
   isDelegatedPath(targetPath: string): boolean {
     if (this.paths) return this.paths.some((p) => matchPathPattern(targetPath, p));
@@ -206,8 +229,10 @@ export class SuccinctRoles implements RoleKeys {
  * first used: a verifier that checks the role's signatures never makes a million of them.
  */
 export interface CompactDelegations {
-  /** The canonical JSON of the whole delegations object. */
-  readonly canonical: Buffer;
+  /** The canonical JSON of the "keys" object. */
+  readonly keys: Buffer;
+  /** The canonical JSON of the "roles" array, when the delegations have one. */
+  readonly roles: Buffer | undefined;
   /** Where the object came from, for an error message (`file: signed.delegations`). */
   readonly path: string;
 }
@@ -232,8 +257,8 @@ export class Delegations {
   }
 
   /** Delegations kept as their canonical bytes until first used (see CompactDelegations). */
-  static compact(compact: CompactDelegations, hasRoles: boolean, succinctRoles: SuccinctRoles | undefined, unrecognized: JsonObject): Delegations {
-    const d = new Delegations(new Map(), hasRoles ? [] : undefined, succinctRoles, unrecognized);
+  static compact(compact: CompactDelegations, succinctRoles: SuccinctRoles | undefined, unrecognized: JsonObject): Delegations {
+    const d = new Delegations(new Map(), compact.roles ? [] : undefined, succinctRoles, unrecognized);
     d.compact = compact;
     d.keyStore = undefined;
     d.roleStore = undefined;
@@ -285,8 +310,11 @@ export class Delegations {
   /** Make the keys and roles of compact delegations; from then on they are the only truth. */
   private materialize(): void {
     if (this.compact === undefined) return;
-    const { canonical, path } = this.compact;
-    const full = Delegations.fromJSON(parseStrictJson(canonical, path), path);
+    const { keys, roles, path } = this.compact;
+    const json: JsonObject = { keys: parseStrictJson(keys, path) };
+    if (roles) json['roles'] = parseStrictJson(roles, path);
+    if (this.succinctRoles) json['succinct_roles'] = this.succinctRoles.toJSON();
+    const full = Delegations.fromJSON(json, path);
     this.keyStore = full.keys;
     this.roleStore = full.roles;
     this.compact = undefined;
@@ -300,8 +328,10 @@ export class Delegations {
 
   /** For the encoder: keys and roles as they are, each entry's JSON made only when written. */
   [JSON_VALUE](): unknown {
-    // Compact delegations were read from their canonical bytes, which hold no control characters.
-    if (this.compact !== undefined) return new EncodedJson(this.compact.canonical, 0);
+    // Compact keys and roles were read from their canonical bytes, which hold no control
+    // characters; the rest (succinct_roles, custom fields) is written from the model.
+    const c = this.compact;
+    if (c !== undefined) return this.withMembers(new EncodedJson(c.keys, 0), c.roles && new EncodedJson(c.roles, 0), this.succinctRoles?.toJSON());
     return this.withMembers(this.keys, this.roles, this.succinctRoles?.toJSON());
   }
 

@@ -13,7 +13,9 @@ import { FormatError } from './errors.js';
 import { compareCodePointsFrom } from './key-order.js';
 
 const MAX_DEPTH = 64;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a U+FEFF inside a string is a character like any other, and it is signed over; by
+// default TextDecoder strips it from the start of what it decodes (each string, here).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Above V8's largest regular object (128 KiB), so a window is never copied by the young-generation
@@ -46,7 +48,7 @@ export interface ReadPlan {
    */
   readonly each?: (key: string | number, value: unknown) => void;
   /** Called as a streamed container begins, and again if it is read a second time (see `fast`). */
-  readonly begin?: () => void;
+  readonly begin?: (kind: 'object' | 'array') => void;
   /**
    * For a streamed container: reads one member straight from the bytes when it has the usual
    * shape and is canonical, returning the position just after it; -1 declines. Once a member is
@@ -303,12 +305,12 @@ class StrictJsonReader {
   private stream(depth: number, plan: ReadPlan, each: (key: string | number, value: unknown) => void, isObject: boolean): StreamedContainer {
     const start = this.pos;
     const kind = isObject ? 'object' : 'array';
-    plan.begin?.();
+    plan.begin?.(kind);
     if (plan.fast !== undefined) {
       const n = this.fastMembers(plan.fast, isObject ? 0x7d : 0x5d);
       if (n >= 0) return new StreamedContainer(kind, n);
       this.pos = start;
-      plan.begin?.();
+      plan.begin?.(kind);
     }
     return new StreamedContainer(kind, isObject ? this.streamObject(depth, each) : this.streamArray(depth, each));
   }
