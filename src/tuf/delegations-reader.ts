@@ -15,28 +15,15 @@ import { FormatError } from './errors.js';
 import { asArray, asObject, FieldReader, join, type JsonObject } from './fields.js';
 import { Key } from './key.js';
 import { NameTable } from './name-table.js';
-import { DelegatedRole, Delegations, SuccinctRoles, TOP_LEVEL_ROLES } from './roles.js';
+import { DelegatedRole, Delegations, SuccinctRoles } from './roles.js';
 import { parseStrictJson, StreamedContainer, type ReadPlan } from './strict-json.js';
+import { compareBytes, RoleEntry, scanUsualKey, scanUsualRole, usualKeys, usualRoles, type KeyEntry } from './usual-entries.js';
 
-const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
-const KEY_HEAD = bytes('":{"keytype":"ed25519","keyval":{"public":"');
-const KEY_TAIL = bytes('"},"scheme":"ed25519"}');
-const ROLE_HEAD = bytes('{"keyids":[');
-const ROLE_NAME = bytes(',"name":"');
-const ROLE_PREFIXES = bytes(',"path_hash_prefixes":[');
-const ROLE_PATHS = bytes(',"paths":[');
-const ROLE_TERMINATING = bytes(',"terminating":');
-const ROLE_THRESHOLD = bytes(',"threshold":');
-const TRUE = bytes('true');
-const FALSE = bytes('false');
-const RESERVED_NAMES = TOP_LEVEL_ROLES.map(bytes);
 /**
  * A delegation to one Ed25519 key takes about 360 bytes (a key and a role): the tables are made
  * about the right size for a role made of delegations, instead of growing a dozen times.
  */
 const BYTES_PER_DELEGATION = 320;
-/** More keyids in one role than this go the general way. */
-const MAX_FAST_KEYIDS = 32;
 
 export class DelegationsReading {
   private keyids: NameTable | undefined;
@@ -46,8 +33,8 @@ export class DelegationsReading {
   private keysBegun = false;
   /** The previous keyid read fast, as a byte range, for the order check. */
   private previousKeyid = { start: -1, end: -1 };
-  /** One role's keyids as byte ranges: start, end, start, end, … */
-  private readonly roleKeyids = new Float64Array(2 * MAX_FAST_KEYIDS);
+  private readonly keyEntry: KeyEntry = { keyidStart: 0, keyidEnd: 0, publicStart: 0 };
+  private readonly roleEntry = new RoleEntry();
   /** Whether the plan met a delegations value (whose keys and roles may then be streamed). */
   met = false;
   /** Where the delegations object lies in the input. */
@@ -142,82 +129,31 @@ export class DelegationsReading {
     }
   }
 
-  /** `"<keyid>":{"keytype":"ed25519","keyval":{"public":"<64 hex>"},"scheme":"ed25519"}`, keyids in order. */
+  /** A key of the usual shape, keyids in strictly increasing order (so none repeats). */
   private fastKey(pos: number): number {
     const buf = this.buf;
-    const table = this.keyTable();
-    if (buf[pos] !== 0x22) return -1;
-    const start = pos + 1;
-    const end = plainStringEnd(buf, start);
-    if (end < 0) return -1;
+    const e = this.keyEntry;
+    const next = scanUsualKey(buf, pos, e);
+    if (next < 0) return -1;
     const previous = this.previousKeyid;
-    if (previous.start >= 0 && compareBytes(buf, previous.start, previous.end, start, end) >= 0) return -1;
-    let p = match(buf, end, KEY_HEAD);
-    // An ed25519 public value is 64 lowercase hex characters (Key.fromJSON).
-    if (p < 0 || !isLowerHex(buf, p, p + 64)) return -1;
-    p = match(buf, p + 64, KEY_TAIL);
-    if (p < 0 || !table.addBytes(start, end) || table.crowded) return -1;
-    this.previousKeyid = { start, end };
-    return p;
+    if (previous.start >= 0 && compareBytes(buf, previous.start, previous.end, e.keyidStart, e.keyidEnd) >= 0) return -1;
+    const table = this.keyTable();
+    if (!table.addBytes(e.keyidStart, e.keyidEnd) || table.crowded) return -1;
+    this.previousKeyid = { start: e.keyidStart, end: e.keyidEnd };
+    return next;
   }
 
-  /**
-   * `{"keyids":[…],"name":"…","path_hash_prefixes"|"paths":[…],"terminating":true|false,"threshold":N}`
-   * with plain ASCII strings, no other field, and every check of DelegatedRole.fromJSON and of the
-   * delegations object passing.
-   */
+  /** A role of the usual shape whose keyids are all in keys and whose name is new. */
   private fastRole(pos: number): number {
-    const buf = this.buf;
     const keyids = this.keyids;
     if (!this.keysBegun || keyids === undefined) return -1;
-    let p = match(buf, pos, ROLE_HEAD);
-    if (p < 0) return -1;
-    // keyids: plain strings, unique within the role, each one in keys.
-    const ranges = this.roleKeyids;
-    let count = 0;
-    if (buf[p] !== 0x5d) {
-      for (;;) {
-        if (buf[p] !== 0x22 || count === MAX_FAST_KEYIDS) return -1;
-        const end = plainStringEnd(buf, p + 1);
-        if (end < 0 || !keyids.hasBytes(p + 1, end)) return -1;
-        for (let k = 0; k < count; k++) if (compareBytes(buf, ranges[2 * k]!, ranges[2 * k + 1]!, p + 1, end) === 0) return -1;
-        ranges[2 * count] = p + 1;
-        ranges[2 * count + 1] = end;
-        count++;
-        p = end + 1;
-        if (buf[p] === 0x5d) break;
-        if (buf[p] !== 0x2c) return -1;
-        p++;
-      }
-    }
-    p = match(buf, p + 1, ROLE_NAME);
-    if (p < 0) return -1;
-    // name: not empty, not a top-level role's name, not delegated before.
-    const nameStart = p;
-    const nameEnd = plainStringEnd(buf, p);
-    if (nameEnd <= nameStart || RESERVED_NAMES.some((r) => r.length === nameEnd - nameStart && buf.compare(r, 0, r.length, nameStart, nameEnd) === 0)) return -1;
-    p = nameEnd + 1;
-    // Exactly one of path_hash_prefixes (lowercase hex, not empty) and paths (plain strings).
-    let q = match(buf, p, ROLE_PREFIXES);
-    if (q >= 0) p = plainStringList(buf, q, true);
-    else {
-      q = match(buf, p, ROLE_PATHS);
-      p = q < 0 ? -1 : plainStringList(buf, q, false);
-    }
-    if (p < 0) return -1;
-    p = match(buf, p, ROLE_TERMINATING);
-    if (p < 0) return -1;
-    const afterBoolean = Math.max(match(buf, p, TRUE), match(buf, p, FALSE));
-    if (afterBoolean < 0) return -1;
-    p = match(buf, afterBoolean, ROLE_THRESHOLD);
-    // threshold: an integer >= 1, as canonical JSON writes it (no leading zero), of at most 15 digits.
-    if (p < 0 || !(buf[p]! >= 0x31 && buf[p]! <= 0x39)) return -1;
-    const digitsStart = p;
-    while (buf[p]! >= 0x30 && buf[p]! <= 0x39) p++;
-    if (p - digitsStart > 15 || buf[p] !== 0x7d) return -1;
+    const e = this.roleEntry;
+    const next = scanUsualRole(this.buf, pos, e);
+    if (next < 0) return -1;
+    for (let k = 0; k < e.keyidCount; k++) if (!keyids.hasBytes(e.keyids[2 * k]!, e.keyids[2 * k + 1]!)) return -1;
     const names = this.nameTable();
-    if (!names.addBytes(nameStart, nameEnd) || names.crowded || keyids.crowded) return -1;
-    return p + 1;
+    if (!names.addBytes(e.nameStart, e.nameEnd) || names.crowded || keyids.crowded) return -1;
+    return next;
   }
 
   /**
@@ -246,7 +182,7 @@ export class DelegationsReading {
     const keysAt = this.keysAt!;
     const rolesAt = hasRoles ? this.rolesAt! : undefined;
     if (keysAt.canonical && (rolesAt === undefined || rolesAt.canonical)) {
-      return Delegations.compact({ keys: own(keysAt), roles: rolesAt && own(rolesAt), path: this.path }, succinct, unrecognized);
+      return Delegations.compact({ keys: own(keysAt), roles: rolesAt && own(rolesAt), path: this.path, usualKeys, usualRoles }, succinct, unrecognized);
     }
     // Checked, but not in canonical form (whitespace, say): read again, keeping everything.
     const json: JsonObject = { ...(value as JsonObject), keys: parseStrictJson(own(keysAt), this.path) };
@@ -259,59 +195,4 @@ interface ByteRange {
   start: number;
   end: number;
   canonical: boolean;
-}
-
-/** The position after `expected` when the bytes at `pos` are exactly it, else -1. */
-function match(buf: Buffer, pos: number, expected: Buffer): number {
-  if (pos < 0 || pos + expected.length > buf.length) return -1;
-  for (let i = 0; i < expected.length; i++) if (buf[pos + i] !== expected[i]) return -1;
-  return pos + expected.length;
-}
-
-/**
- * From the first byte of a string's content: the position of its closing quote when every byte
- * is printable ASCII other than `"` and `\` (a string canonical JSON writes as it is), else -1.
- */
-function plainStringEnd(buf: Buffer, pos: number): number {
-  const len = buf.length;
-  for (let i = pos; i < len; i++) {
-    const c = buf[i]!;
-    if (c === 0x22) return i;
-    if (c < 0x20 || c > 0x7e || c === 0x5c) return -1;
-  }
-  return -1;
-}
-
-/** `"…","…"]` from `pos` (just after `[`): the position after `]`, or -1. */
-function plainStringList(buf: Buffer, pos: number, hex: boolean): number {
-  let p = pos;
-  if (buf[p] === 0x5d) return p + 1;
-  for (;;) {
-    if (buf[p] !== 0x22) return -1;
-    const end = plainStringEnd(buf, p + 1);
-    if (end < 0 || (hex && (end === p + 1 || !isLowerHex(buf, p + 1, end)))) return -1;
-    p = end + 1;
-    if (buf[p] === 0x5d) return p + 1;
-    if (buf[p] !== 0x2c) return -1;
-    p++;
-  }
-}
-
-function isLowerHex(buf: Buffer, start: number, end: number): boolean {
-  if (end > buf.length) return false;
-  for (let i = start; i < end; i++) {
-    const c = buf[i]!;
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
-  }
-  return true;
-}
-
-/** Byte order, which is code point order for plain ASCII strings. */
-function compareBytes(buf: Buffer, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
-  const n = Math.min(aEnd - aStart, bEnd - bStart);
-  for (let i = 0; i < n; i++) {
-    const d = buf[aStart + i]! - buf[bStart + i]!;
-    if (d !== 0) return d;
-  }
-  return aEnd - aStart - (bEnd - bStart);
 }

@@ -235,6 +235,9 @@ export interface CompactDelegations {
   readonly roles: Buffer | undefined;
   /** Where the object came from, for an error message (`file: signed.delegations`). */
   readonly path: string;
+  /** Objects straight from bytes whose entries all have the usual shape (else undefined). */
+  readonly usualKeys?: (keys: Buffer) => Map<string, Key> | undefined;
+  readonly usualRoles?: (roles: Buffer) => DelegatedRole[] | undefined;
 }
 
 export class Delegations {
@@ -311,12 +314,18 @@ export class Delegations {
   private materialize(): void {
     if (this.compact === undefined) return;
     const { keys, roles, path } = this.compact;
-    const json: JsonObject = { keys: parseStrictJson(keys, path) };
-    if (roles) json['roles'] = parseStrictJson(roles, path);
-    if (this.succinctRoles) json['succinct_roles'] = this.succinctRoles.toJSON();
-    const full = Delegations.fromJSON(json, path);
-    this.keyStore = full.keys;
-    this.roleStore = full.roles;
+    let keyStore = this.compact.usualKeys?.(keys);
+    let roleStore = roles && this.compact.usualRoles?.(roles);
+    if (keyStore === undefined || (roles !== undefined && roleStore === undefined)) {
+      const json: JsonObject = { keys: parseStrictJson(keys, path) };
+      if (roles) json['roles'] = parseStrictJson(roles, path);
+      if (this.succinctRoles) json['succinct_roles'] = this.succinctRoles.toJSON();
+      const full = Delegations.fromJSON(json, path);
+      keyStore = full.keys;
+      roleStore = full.roles;
+    }
+    this.keyStore = keyStore;
+    this.roleStore = roleStore;
     this.compact = undefined;
   }
 
