@@ -31,6 +31,8 @@ export class DelegationsReading {
   /** Roles read before any key (keys after roles: not canonical order, but valid JSON). */
   private deferred: Array<{ at: string; keyids: readonly string[] }> = [];
   private keysBegun = false;
+  /** Whether the roles container is an array: the fast reader reads array items only. */
+  private rolesAreArray = false;
   /** The previous keyid read fast, as a byte range, for the order check. */
   private previousKeyid = { start: -1, end: -1 };
   private readonly keyEntry: KeyEntry = { keyidStart: 0, keyidEnd: 0, publicStart: 0 };
@@ -69,7 +71,8 @@ export class DelegationsReading {
         keys: {
           range: (start, end, canonical) => (this.keysAt = { start, end, canonical }),
           begin: (kind) => {
-            // Roles are checked against keys only once keys are known to be an object.
+            // Roles are checked against keys only once keys are known to be an object; the fast
+            // reader reads object members only (inside [ ] its members would not be JSON).
             this.keysBegun = kind === 'object';
             this.keyids = undefined;
             this.previousKeyid = { start: -1, end: -1 };
@@ -79,7 +82,8 @@ export class DelegationsReading {
         },
         roles: {
           range: (start, end, canonical) => (this.rolesAt = { start, end, canonical }),
-          begin: () => {
+          begin: (kind) => {
+            this.rolesAreArray = kind === 'array';
             this.names = undefined;
             this.deferred = [];
           },
@@ -131,6 +135,7 @@ export class DelegationsReading {
 
   /** A key of the usual shape, keyids in strictly increasing order (so none repeats). */
   private fastKey(pos: number): number {
+    if (!this.keysBegun) return -1;
     const buf = this.buf;
     const e = this.keyEntry;
     const next = scanUsualKey(buf, pos, e);
@@ -146,7 +151,7 @@ export class DelegationsReading {
   /** A role of the usual shape whose keyids are all in keys and whose name is new. */
   private fastRole(pos: number): number {
     const keyids = this.keyids;
-    if (!this.keysBegun || keyids === undefined) return -1;
+    if (!this.keysBegun || !this.rolesAreArray || keyids === undefined) return -1;
     const e = this.roleEntry;
     const next = scanUsualRole(this.buf, pos, e);
     if (next < 0) return -1;

@@ -235,7 +235,11 @@ export interface CompactDelegations {
   readonly roles: Buffer | undefined;
   /** Where the object came from, for an error message (`file: signed.delegations`). */
   readonly path: string;
-  /** Objects straight from bytes whose entries all have the usual shape (else undefined). */
+  /**
+   * Objects straight from bytes whose entries all have the usual shape (else undefined). They
+   * check each entry's shape but not the checks across entries (unique names, keyids present):
+   * compact delegations are only ever made from bytes DelegationsReading has checked.
+   */
   readonly usualKeys?: (keys: Buffer) => Map<string, Key> | undefined;
   readonly usualRoles?: (roles: Buffer) => DelegatedRole[] | undefined;
 }
