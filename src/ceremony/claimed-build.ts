@@ -18,7 +18,7 @@ import type { Key } from '../tuf/key.js';
 import { Metadata, Targets, type AnySigned } from '../tuf/metadata.js';
 import { DelegatedRole, Delegations, SuccinctRoles } from '../tuf/roles.js';
 import { addSeconds } from '../tuf/time.js';
-import type { CeremonyPlan } from './plan.js';
+import { MAX_CLAIMED_BIT_LENGTH, type CeremonyPlan } from './plan.js';
 import {
   diffProjects,
   isExactPath,
@@ -53,8 +53,6 @@ export function claimedSettingsFromPlan(plan: CeremonyPlan): ClaimedSettings {
   };
 }
 
-/** Bin counts offered: 2 to 65536 (docs/decisions/0003-claimed-sharding.md has the numbers). */
-export const MAX_CLAIMED_BIT_LENGTH = 16;
 
 /** Checks on the plan's claimed layout beyond the plan's own (field names as in the plan). */
 export function checkClaimedSettings(s: ClaimedSettings): void {

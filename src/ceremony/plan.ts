@@ -83,6 +83,12 @@ function readPolicy(r: FieldReader): RolePolicy {
   return { threshold, expires, expiresSeconds };
 }
 
+/**
+ * Claimed bin counts offered: 2 to 65536 (docs/decisions/0003-claimed-sharding.md has the
+ * numbers). TAP 15 allows up to 2^32, but each bin is a role the admins sign.
+ */
+export const MAX_CLAIMED_BIT_LENGTH = 16;
+
 function readBitLength(v: unknown, path: string, max: number): number {
   const r = FieldReader.of(v, path);
   const bitLength = r.integer('bit_length', 1);
@@ -144,7 +150,7 @@ export function parsePlan(json: unknown, source = 'plan'): CeremonyPlan {
     const root = readPolicy(FieldReader.of(rr.raw('root'), 'roles.root'));
     const targets = readPolicy(FieldReader.of(rr.raw('targets'), 'roles.targets'));
     const cr = FieldReader.of(rr.raw('claimed'), 'roles.claimed');
-    const bins = cr.has('bins') ? { bitLength: readBitLength(cr.raw('bins'), 'roles.claimed.bins', 32), namePrefix: CLAIMED_BIN_PREFIX } : undefined;
+    const bins = cr.has('bins') ? { bitLength: readBitLength(cr.raw('bins'), 'roles.claimed.bins', MAX_CLAIMED_BIT_LENGTH), namePrefix: CLAIMED_BIN_PREFIX } : undefined;
     cr.optional('bins');
     const claimed: ClaimedPolicy = { ...readPolicy(cr), ...(bins ? { bins } : {}) };
     noUnknownFields(rr);

@@ -69,7 +69,8 @@ describe('structure errors name the field path', () => {
     ['missing online key', (p) => delete p.online.timestamp, /online\.timestamp: missing/],
     ['pattern without {project}', (p) => (p.project_paths = ['packages/*']), /project_paths\[0\]: "packages\/\*" must hold \{project\} exactly once/],
     ['admin listed twice', (p) => (p.admins[2].name = 'admin-a'), /admins\[2\]\.name: admin "admin-a" is listed twice/],
-    ['bins too large', (p) => (p.roles.claimed.bins = { bit_length: 40 }), /roles\.claimed\.bins\.bit_length: must be from 1 to 32/],
+    ['bins too large', (p) => (p.roles.claimed.bins = { bit_length: 40 }), /roles\.claimed\.bins\.bit_length: must be from 1 to 16, got 40/],
+    ['more bins than admins can sign', (p) => (p.roles.claimed.bins = { bit_length: 17 }), /roles\.claimed\.bins\.bit_length: must be from 1 to 16, got 17/],
     ['wrong plan format', (p) => (p.plan_format = 2), /plan_format: this tool reads plan_format 1/],
   ];
   for (const [name, edit, message] of cases) {
