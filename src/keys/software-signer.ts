@@ -19,6 +19,9 @@ export function ed25519PublicKey(publicKey: Uint8Array, customFields: Record<str
   return new Key('ed25519', 'ed25519', { public: Buffer.from(publicKey).toString('hex') }, customFields);
 }
 
+/** PrivateKeyInfo { version 0, algorithm id-Ed25519 (1.3.101.112), OCTET STRING { OCTET STRING (32) } }. */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
 export class Ed25519Signer implements Signer {
   readonly key: Key;
   private readonly seed: Uint8Array;
@@ -27,10 +30,12 @@ export class Ed25519Signer implements Signer {
   constructor(seed: Uint8Array, readonly description?: string, customFields: Record<string, unknown> = {}) {
     if (seed.length !== 32) throw new FormatError('seed', 'an Ed25519 private seed is 32 bytes');
     this.seed = Uint8Array.from(seed);
-    const publicKey = ed.getPublicKey(this.seed);
-    this.key = ed25519PublicKey(publicKey, customFields);
-    const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
-    this.privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64(this.seed), x: b64(publicKey) }, format: 'jwk' });
+    this.key = ed25519PublicKey(ed.getPublicKey(this.seed), customFields);
+    // PKCS#8 (RFC 8410) around the seed, zeroed once OpenSSL holds the key: no copy of the seed
+    // is left in a JavaScript string, which could not be wiped.
+    const pkcs8 = Buffer.concat([ED25519_PKCS8_PREFIX, this.seed]);
+    this.privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+    pkcs8.fill(0);
   }
 
   static generate(description?: string): Ed25519Signer {

@@ -3,13 +3,13 @@
  * a million projects (PEP 480): every key and every role is still checked as strictly as
  * Delegations.fromJSON checks them (TUF specification 1.0.x section 4.5: unique role names,
  * thresholds >= 1, every keyid a role lists present in "keys"), but each entry is dropped once
- * checked. When the bytes are the object's canonical JSON they are kept instead, and become
- * objects only when first used (CompactDelegations; docs/performance.md).
+ * checked. When the bytes are canonical JSON the keys and roles are kept as bytes instead, and
+ * become objects only when first used (CompactDelegations; decision 0005).
  *
- * Entries of the usual shape (an Ed25519 key; a role with plain ASCII names and no custom fields)
- * are checked straight on the bytes, making no object at all. Anything else, and anything that
- * would fail a check, is declined: the container is then read again the general way, which makes
- * the objects and gives the error message.
+ * Entries of the usual shape (src/tuf/usual-entries.ts) are checked on the bytes, making no object
+ * at all. Anything else, and anything that would fail a check, is declined: the container is then
+ * read again the general way, which makes the objects and gives the error message. Errors come
+ * in the order Delegations.fromJSON gives them, so both ways name the same first problem.
  */
 import { FormatError } from './errors.js';
 import { asArray, asObject, FieldReader, join, type JsonObject } from './fields.js';
@@ -21,35 +21,46 @@ import { compareBytes, RoleEntry, scanUsualKey, scanUsualRole, usualKeys, usualR
 
 /**
  * A delegation to one Ed25519 key takes about 360 bytes (a key and a role): the tables are made
- * about the right size for a role made of delegations, instead of growing a dozen times.
+ * about the right size for a role made of such delegations, instead of growing a dozen times.
  */
-const BYTES_PER_DELEGATION = 320;
+const BYTES_PER_DELEGATION = 360;
+
+interface ByteRange {
+  start: number;
+  end: number;
+  canonical: boolean;
+}
 
 export class DelegationsReading {
-  private keyids: NameTable | undefined;
-  private names: NameTable | undefined;
-  /** Roles read before any key (keys after roles: not canonical order, but valid JSON). */
-  private deferred: Array<{ at: string; keyids: readonly string[] }> = [];
-  private keysBegun = false;
-  /** Whether the roles container is an array: the fast reader reads array items only. */
-  private rolesAreArray = false;
-  /** The previous keyid read fast, as a byte range, for the order check. */
-  private previousKeyid = { start: -1, end: -1 };
-  private readonly keyEntry: KeyEntry = { keyidStart: 0, keyidEnd: 0, publicStart: 0 };
-  private readonly roleEntry = new RoleEntry();
   /** Whether the plan met a delegations value (whose keys and roles may then be streamed). */
   met = false;
   /** Where the delegations object lies in the input. */
   range: ByteRange | undefined;
-  /** Where the keys object and the roles array lie in the input, and whether they are canonical there. */
+  readonly plan: ReadPlan;
+
   private keysAt: ByteRange | undefined;
   private rolesAt: ByteRange | undefined;
+  private keyids: NameTable | undefined;
+  private names: NameTable | undefined;
+  /** Whether keys is an object being (or done being) read: roles are checked against it then. */
+  private keysBegun = false;
+  /** Whether roles is an array: the fast reader reads array items only. */
+  private rolesAreArray = false;
+  /** Roles read before any key (not canonical order, but valid JSON): checked at the end. */
+  private deferred: Array<{ at: string; keyids: readonly string[] }> = [];
+  /** The previous keyid read fast, as a byte range, for the order check. */
+  private previousStart = -1;
+  private previousEnd = -1;
+  private readonly keyEntry: KeyEntry = { keyidStart: 0, keyidEnd: 0, publicStart: 0 };
+  private readonly roleEntry = new RoleEntry();
   /**
-   * The first entry that failed its check. Kept, not thrown, until the role is known to be
-   * targets: under another role's custom field "delegations" anything goes (nothing is lost).
+   * The first failures, kept rather than thrown until the role is known to be targets (under
+   * another role's custom field "delegations" anything goes) and thrown in the general order:
+   * a key, then a role or a repeated name, then a keyid missing from keys.
    */
-  private failure: FormatError | undefined;
-  readonly plan: ReadPlan;
+  private keyFailure: FormatError | undefined;
+  private roleFailure: FormatError | undefined;
+  private missingKeyid: FormatError | undefined;
 
   /**
    * `buf`: the whole input being read. `fast`: whether to check usual entries on the bytes (off
@@ -71,14 +82,14 @@ export class DelegationsReading {
         keys: {
           range: (start, end, canonical) => (this.keysAt = { start, end, canonical }),
           begin: (kind) => {
-            // Roles are checked against keys only once keys are known to be an object; the fast
-            // reader reads object members only (inside [ ] its members would not be JSON).
+            // The fast reader reads object members only: inside [ ] they would not be JSON.
             this.keysBegun = kind === 'object';
             this.keyids = undefined;
-            this.previousKeyid = { start: -1, end: -1 };
+            this.keyFailure = undefined;
+            this.previousStart = this.previousEnd = -1;
           },
-          each: (keyid, value) => this.checked(() => this.key(keysAt, keyid, value)),
-          fast: fast ? (_, pos) => this.fastKey(pos) : undefined,
+          each: (keyid, value) => this.key(keysAt, keyid, value),
+          fast: fast ? (pos) => this.fastKey(pos) : undefined,
         },
         roles: {
           range: (start, end, canonical) => (this.rolesAt = { start, end, canonical }),
@@ -86,22 +97,13 @@ export class DelegationsReading {
             this.rolesAreArray = kind === 'array';
             this.names = undefined;
             this.deferred = [];
+            this.roleFailure = this.missingKeyid = undefined;
           },
-          each: (index, value) => this.checked(() => this.role(rolesAt, index, value)),
-          fast: fast ? (_, pos) => this.fastRole(pos) : undefined,
+          each: (index, value) => this.role(rolesAt, index, value),
+          fast: fast ? (pos) => this.fastRole(pos) : undefined,
         },
       },
     };
-  }
-
-  private checked(check: () => void): void {
-    if (this.failure !== undefined) return;
-    try {
-      check();
-    } catch (err) {
-      if (!(err instanceof FormatError)) throw err;
-      this.failure = err;
-    }
   }
 
   private keyTable(): NameTable {
@@ -113,23 +115,36 @@ export class DelegationsReading {
   }
 
   private key(keysAt: string, keyid: string | number, value: unknown): void {
-    if (typeof keyid !== 'string') throw new FormatError(keysAt, 'expected an object, got an array');
-    Key.fromJSON(value, join(keysAt, keyid));
-    this.keyTable().addString(keyid);
+    if (this.keyFailure || typeof keyid !== 'string') return; // [ ]: refused as a whole later
+    try {
+      Key.fromJSON(value, join(keysAt, keyid));
+      this.keyTable().addString(keyid);
+    } catch (err) {
+      this.keyFailure = formatError(err);
+    }
   }
 
   private role(rolesAt: string, index: string | number, value: unknown): void {
-    if (typeof index !== 'number') throw new FormatError(rolesAt, 'expected an array, got an object');
+    if (this.roleFailure || typeof index !== 'number') return; // { }: refused as a whole later
     const at = join(rolesAt, index);
-    const role = DelegatedRole.fromJSON(value, at);
-    if (!this.nameTable().addString(role.name)) throw new FormatError(at, `role "${role.name}" is delegated twice`);
-    if (this.keysBegun) this.checkKeyids(at, role.keyids);
-    else this.deferred.push({ at, keyids: role.keyids });
+    try {
+      const role = DelegatedRole.fromJSON(value, at);
+      if (!this.nameTable().addString(role.name)) throw new FormatError(at, `role "${role.name}" is delegated twice`);
+      if (this.keysBegun) this.checkKeyids(at, role.keyids);
+      else this.deferred.push({ at, keyids: role.keyids });
+    } catch (err) {
+      this.roleFailure = formatError(err);
+    }
   }
 
+  /** Notes the first keyid missing from keys (REFERENCE.md section 2: every keyid is in keys). */
   private checkKeyids(at: string, keyids: readonly string[]): void {
+    if (this.missingKeyid) return;
     for (const keyid of keyids) {
-      if (!this.keyids?.hasString(keyid)) throw new FormatError(`${at}.keyids`, `keyid ${keyid} is not in delegations.keys`);
+      if (!this.keyids?.hasString(keyid)) {
+        this.missingKeyid = new FormatError(`${at}.keyids`, `keyid ${keyid} is not in delegations.keys`);
+        return;
+      }
     }
   }
 
@@ -140,11 +155,11 @@ export class DelegationsReading {
     const e = this.keyEntry;
     const next = scanUsualKey(buf, pos, e);
     if (next < 0) return -1;
-    const previous = this.previousKeyid;
-    if (previous.start >= 0 && compareBytes(buf, previous.start, previous.end, e.keyidStart, e.keyidEnd) >= 0) return -1;
+    if (this.previousStart >= 0 && compareBytes(buf, this.previousStart, this.previousEnd, e.keyidStart, e.keyidEnd) >= 0) return -1;
     const table = this.keyTable();
     if (!table.addBytes(e.keyidStart, e.keyidEnd) || table.crowded) return -1;
-    this.previousKeyid = { start: e.keyidStart, end: e.keyidEnd };
+    this.previousStart = e.keyidStart;
+    this.previousEnd = e.keyidEnd;
     return next;
   }
 
@@ -163,25 +178,32 @@ export class DelegationsReading {
 
   /**
    * The Delegations for the object the plan read (`value`, with StreamedContainers for keys and
-   * roles). `bytes` holds the object's bytes from `offset` on: the input, or a copy of part of it.
+   * roles), checked in the order of Delegations.fromJSON. `bytes` holds the object's bytes from
+   * `offset` on: the input, or a copy of part of it.
    */
   delegations(value: unknown, bytes: Buffer, offset: number): Delegations {
-    if (this.failure) throw this.failure;
     const r = FieldReader.of(value, this.path);
     const keys = r.raw('keys');
     if (!(keys instanceof StreamedContainer)) asObject(keys, r.at('keys'));
     else if (keys.kind !== 'object') throw new FormatError(r.at('keys'), 'expected an object, got an array');
+    if (this.keyFailure) throw this.keyFailure;
     let hasRoles = false;
     if (r.has('roles')) {
       const roles = r.raw('roles');
       if (!(roles instanceof StreamedContainer)) asArray(roles, r.at('roles'));
       else if (roles.kind !== 'array') throw new FormatError(r.at('roles'), 'expected an array, got an object');
+      if (this.roleFailure) throw this.roleFailure;
       hasRoles = true;
     }
     const succinct = r.has('succinct_roles') ? SuccinctRoles.fromJSON(r.raw('succinct_roles'), r.at('succinct_roles')) : undefined;
     if (hasRoles === (succinct !== undefined)) throw new FormatError(this.path, 'exactly one of "roles" and "succinct_roles" must be set');
+    // Roles read before keys come first in the document, so their keyids are checked first.
+    const pending = this.missingKeyid;
+    this.missingKeyid = undefined;
     for (const d of this.deferred) this.checkKeyids(d.at, d.keyids);
+    this.missingKeyid ??= pending;
     if (succinct) this.checkKeyids(r.at('succinct_roles'), succinct.keyids);
+    if (this.missingKeyid) throw this.missingKeyid;
     const unrecognized = r.rest();
     const own = (at: ByteRange): Buffer => bytes.subarray(at.start - offset, at.end - offset);
     const keysAt = this.keysAt!;
@@ -196,8 +218,7 @@ export class DelegationsReading {
   }
 }
 
-interface ByteRange {
-  start: number;
-  end: number;
-  canonical: boolean;
+function formatError(err: unknown): FormatError {
+  if (err instanceof FormatError) return err;
+  throw err;
 }

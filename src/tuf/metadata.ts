@@ -284,7 +284,7 @@ export interface Signature {
 }
 
 /** Delegations checked while read, and the bytes they were read from (`offset`: where those begin in the input). */
-interface ReadDelegations {
+export interface ReadDelegations {
   reading: DelegationsReading;
   bytes: Buffer;
   offset: number;
@@ -304,6 +304,12 @@ export class Metadata<T extends AnySigned = AnySigned> {
   /** keyid → signature, in the order they were added; keyids are unique (REFERENCE.md section 2). */
   readonly signatures: Map<string, Signature>;
   private payloadCache: EncodedJson | undefined;
+  /**
+   * The version and expiry the cached payload was made for. Every change of a role comes with a
+   * new version (TUF specification 1.0.x section 5), so a payload that no longer matches them is
+   * made again, even when a caller forgot `invalidate()`.
+   */
+  private payloadFor: { version: number; expires: number } | undefined;
 
   constructor(
     readonly signed: T,
@@ -355,16 +361,17 @@ export class Metadata<T extends AnySigned = AnySigned> {
       // role) the document is read again as plain JSON, so that nothing is lost.
       if (reading?.met && (json as { signed?: { _type?: unknown } }).signed?._type !== 'targets') json = parseStrictJson(input, '');
       // The metadata keeps its own copy of the signed bytes, never a view of the caller's buffer.
-      // When they are canonical they are the payload: what was read is what the signatures cover,
-      // and the signed part is not encoded again (TUF spec 5.x: signatures are over canonical JSON).
+      // When they are canonical they are the payload: signatures cover the canonical JSON of
+      // `signed` (REFERENCE.md sections 2 and 4), which these bytes are exactly (decision 0005).
       const signed = signedAt?.canonical ? Buffer.from(input.subarray(signedAt.start, signedAt.end)) : undefined;
       let read: ReadDelegations | undefined;
       if (reading?.met) {
         const d = reading.range!;
-        read = signed && signedAt ? { reading, bytes: signed, offset: signedAt.start } : { reading, bytes: Buffer.from(input.subarray(d.start, d.end)), offset: d.start };
+        read = signed ? { reading, bytes: signed, offset: signedAt!.start } : { reading, bytes: Buffer.from(input.subarray(d.start, d.end)), offset: d.start };
       }
       const md = Metadata.fromJSON<T>(json, expected, read);
-      if (signed) md.payloadCache = new EncodedJson(signed, 0);
+      // A canonical input holds no control character (they would be escaped, a departure).
+      if (signed) md.keepPayload(new EncodedJson(signed, 0));
       return md;
     });
   }
@@ -383,7 +390,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
    * from its canonical bytes (the payload when already made), not encoded a second time.
    */
   toBytes(): Buffer {
-    return serializeJson(this.envelope(this.payloadCache ?? canonicalizeEncoded(this.signed)));
+    return serializeJson(this.envelope(this.encodedPayload()));
   }
 
   /**
@@ -391,8 +398,20 @@ export class Metadata<T extends AnySigned = AnySigned> {
    * Cached; call `invalidate()` after changing `signed`.
    */
   payload(): Buffer {
-    this.payloadCache ??= canonicalizeEncoded(this.signed);
-    return this.payloadCache.canonical as Buffer;
+    return this.encodedPayload().canonical as Buffer;
+  }
+
+  private encodedPayload(): EncodedJson {
+    const made = this.payloadFor;
+    if (this.payloadCache === undefined || made?.version !== this.signed.version || made.expires !== this.signed.expires.getTime()) {
+      this.keepPayload(canonicalizeEncoded(this.signed));
+    }
+    return this.payloadCache!;
+  }
+
+  private keepPayload(payload: EncodedJson): void {
+    this.payloadCache = payload;
+    this.payloadFor = { version: this.signed.version, expires: this.signed.expires.getTime() };
   }
 
   invalidate(): void {

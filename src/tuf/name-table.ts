@@ -25,7 +25,7 @@ export class NameTable {
   private readonly seed = randomInt(0x7fffffff);
   /**
    * Set when a lookup had to probe unusually far: the fast readers then decline, and the input
-   * is read by the general reader instead.
+   * is read by the general reader instead (whose table has another seed).
    */
   crowded = false;
 
@@ -39,10 +39,6 @@ export class NameTable {
     this.slots = new Int32Array(2 * slots);
     this.starts = new Float64Array(slots / 2);
     this.ends = new Float64Array(slots / 2);
-  }
-
-  get size(): number {
-    return this.count;
   }
 
   /** Adds buf[start, end); false when the name is already in the table. */
@@ -115,10 +111,11 @@ export class NameTable {
     const slots = this.slots;
     const mask = slots.length / 2 - 1;
     let slot = hash & mask;
-    for (;;) {
+    for (let probes = 0; ; probes++) {
       const e = slots[2 * slot + 1]!;
       if (e === 0 || (slots[2 * slot] === hash && this.entryEqualsString(e - 1, name))) return 2 * slot;
       slot = (slot + 1) & mask;
+      if (probes === MAX_PROBES) this.crowded = true;
     }
   }
 
@@ -151,17 +148,18 @@ function stringEqualsBytes(name: string, buf: Buffer, start: number, end: number
   return true;
 }
 
-// FNV-1a from a random seed over bytes or code units (the same value for the same ASCII name
-// either way), then MurmurHash3's finalizer so that every bit of the name reaches the slot bits.
+// FNV-1a over bytes or code units (the same value for the same ASCII name either way), with the
+// table's random seed added at every step so that colliding names cannot be prepared without
+// it, then MurmurHash3's finalizer so that every bit of the name reaches the slot bits.
 function hashBytes(seed: number, buf: Buffer, start: number, end: number): number {
   let h = seed ^ 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  for (let i = start; i < end; i++) h = (Math.imul(h ^ buf[i]!, 0x01000193) + seed) | 0;
   return finish(h);
 }
 
 function hashString(seed: number, name: string): number {
   let h = seed ^ 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h ^ name.charCodeAt(i), 0x01000193) + seed) | 0;
   return finish(h);
 }
 

@@ -54,17 +54,14 @@ export interface ReadPlan {
    * shape and is canonical, returning the position just after it; -1 declines. Once a member is
    * declined the whole container is read again from its start, the general way, through `each`,
    * so `fast` must accept nothing that the general way would refuse or read differently.
-   * `pos` is at the member's first byte (an object member's key, an array item).
+   * `pos` is at the member's first byte (an object member's key, an array item) in the input.
    */
-  readonly fast?: (buf: Buffer, pos: number) => number;
+  readonly fast?: (pos: number) => number;
 }
 
 /** A container whose members were handed to a plan's `each` or `fast` (duplicate keys refused as usual). */
 export class StreamedContainer {
-  constructor(
-    readonly kind: 'object' | 'array',
-    readonly length: number,
-  ) {}
+  constructor(readonly kind: 'object' | 'array') {}
 }
 
 export function parseStrictJson(bytes: Uint8Array, source = '', plan?: ReadPlan): unknown {
@@ -307,37 +304,37 @@ class StrictJsonReader {
     const kind = isObject ? 'object' : 'array';
     plan.begin?.(kind);
     if (plan.fast !== undefined) {
-      const n = this.fastMembers(plan.fast, isObject ? 0x7d : 0x5d);
-      if (n >= 0) return new StreamedContainer(kind, n);
+      if (this.fastMembers(plan.fast, isObject ? 0x7d : 0x5d)) return new StreamedContainer(kind);
       this.pos = start;
       plan.begin?.(kind);
     }
-    return new StreamedContainer(kind, isObject ? this.streamObject(depth, each) : this.streamArray(depth, each));
+    if (isObject) this.streamObject(depth, each);
+    else this.streamArray(depth, each);
+    return new StreamedContainer(kind);
   }
 
-  /** The members of the container at `pos` through `fast`: how many, or -1 when one was declined. */
-  private fastMembers(fast: (buf: Buffer, pos: number) => number, close: number): number {
+  /** The members of the container at `pos` through `fast`; false when one was declined. */
+  private fastMembers(fast: (pos: number) => number, close: number): boolean {
     const buf = this.buf;
     let pos = this.pos + 1;
     if (buf[pos] === close) {
       this.pos = pos + 1;
-      return 0;
+      return true;
     }
-    for (let n = 1; ; n++) {
-      pos = fast(buf, pos);
-      if (pos < 0) return -1;
+    for (;;) {
+      pos = fast(pos);
+      if (pos < 0) return false;
       const d = buf[pos];
       if (d === close) {
         this.pos = pos + 1;
-        return n;
+        return true;
       }
-      if (d !== 0x2c) return -1;
+      if (d !== 0x2c) return false;
       pos++;
     }
   }
 
-  /** Members through `each`; returns how many. */
-  private streamObject(depth: number, each: (key: string, value: unknown) => void): number {
+  private streamObject(depth: number, each: (key: string, value: unknown) => void): void {
     this.pos++;
     this.skipWs();
     const keys: string[] = [];
@@ -359,10 +356,9 @@ class StrictJsonReader {
         each(key, this.readValue(depth + 1));
       } while (this.nextMember(0x7d, '}'));
     }
-    return keys.length;
   }
 
-  private streamArray(depth: number, each: (index: number, value: unknown) => void): number {
+  private streamArray(depth: number, each: (index: number, value: unknown) => void): void {
     this.pos++;
     this.skipWs();
     let n = 0;
@@ -373,7 +369,6 @@ class StrictJsonReader {
         each(n++, this.readValue(depth + 1));
       } while (this.nextMember(0x5d, ']'));
     }
-    return n;
   }
 
   private readObject(depth: number, plans?: Readonly<Record<string, ReadPlan>>): Record<string, unknown> {

@@ -21,7 +21,7 @@ const TRUE = bytes('true');
 const FALSE = bytes('false');
 const RESERVED_NAMES = TOP_LEVEL_ROLES.map(bytes);
 /** More keyids in one role than this go the general way. */
-export const MAX_USUAL_KEYIDS = 32;
+const MAX_USUAL_KEYIDS = 32;
 
 /** Where the fields of one `"<keyid>":{…ed25519 key…}` member lie. */
 export interface KeyEntry {
@@ -38,7 +38,7 @@ export function scanUsualKey(buf: Buffer, pos: number, out: KeyEntry): number {
   if (end < 0) return -1;
   let p = match(buf, end, KEY_HEAD);
   // An ed25519 public value is 64 lowercase hex characters (Key.fromJSON).
-  if (p < 0 || !isLowerHex(buf, p, p + 64)) return -1;
+  if (p < 0 || !isLowerHexRange(buf, p, p + 64)) return -1;
   out.keyidStart = pos + 1;
   out.keyidEnd = end;
   out.publicStart = p;
@@ -159,7 +159,7 @@ function members(buf: Buffer, open: number, close: number, read: (pos: number) =
 const latin1 = (buf: Buffer, start: number, end: number): string => buf.toString('latin1', start, end);
 
 /** The position after `expected` when the bytes at `pos` are exactly it, else -1. */
-export function match(buf: Buffer, pos: number, expected: Buffer): number {
+function match(buf: Buffer, pos: number, expected: Buffer): number {
   if (pos < 0 || pos + expected.length > buf.length) return -1;
   for (let i = 0; i < expected.length; i++) if (buf[pos + i] !== expected[i]) return -1;
   return pos + expected.length;
@@ -169,7 +169,7 @@ export function match(buf: Buffer, pos: number, expected: Buffer): number {
  * From the first byte of a string's content: the position of its closing quote when every byte
  * is printable ASCII other than `"` and `\` (a string canonical JSON writes as it is), else -1.
  */
-export function plainStringEnd(buf: Buffer, pos: number): number {
+function plainStringEnd(buf: Buffer, pos: number): number {
   const len = buf.length;
   for (let i = pos; i < len; i++) {
     const c = buf[i]!;
@@ -186,7 +186,7 @@ function plainStringList(buf: Buffer, pos: number, hex: boolean, out: number[]):
   for (;;) {
     if (buf[p] !== 0x22) return -1;
     const end = plainStringEnd(buf, p + 1);
-    if (end < 0 || (hex && (end === p + 1 || !isLowerHex(buf, p + 1, end)))) return -1;
+    if (end < 0 || (hex && (end === p + 1 || !isLowerHexRange(buf, p + 1, end)))) return -1;
     out.push(p + 1, end);
     p = end + 1;
     if (buf[p] === 0x5d) return p + 1;
@@ -195,7 +195,7 @@ function plainStringList(buf: Buffer, pos: number, hex: boolean, out: number[]):
   }
 }
 
-function isLowerHex(buf: Buffer, start: number, end: number): boolean {
+function isLowerHexRange(buf: Buffer, start: number, end: number): boolean {
   if (end > buf.length) return false;
   for (let i = start; i < end; i++) {
     const c = buf[i]!;

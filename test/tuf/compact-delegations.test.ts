@@ -344,6 +344,49 @@ describe('errors of the plain way are still given, naming the file and field', (
   });
 });
 
+describe('with several problems, the first one named is the one the plain way names', () => {
+  const cases: Array<[string, (s: JsonObject) => void]> = [
+    ['no keys, and a role named root', (s) => {
+      delete (deleg(s) as Partial<Deleg>).keys;
+      roleAt(s, 0)['name'] = 'root';
+    }],
+    ['a keyid missing from keys in the first role, a name repeated in the second', (s) => {
+      roleAt(s, 0)['keyids'] = ['zz'];
+      roleAt(s, 1)['name'] = 'alpha';
+    }],
+    ['a bad key and a bad role', (s) => {
+      ((deleg(s).keys as JsonObject)[K1] as JsonObject)['keytype'] = 7;
+      roleAt(s, 1)['threshold'] = 0;
+    }],
+    ['keys given as an array, and a role with a missing keyid', (s) => {
+      deleg(s).keys = [];
+      roleAt(s, 0)['keyids'] = ['zz'];
+    }],
+  ];
+  for (const [name, spoil] of cases) {
+    it(name, () => {
+      const signed = smallSigned();
+      spoil(signed);
+      for (const [form, bytes] of [['canonical', canonicalFile(signed)], ['pretty', prettyFile(signed)]] as const) {
+        const plain = plainWayError(bytes, `${form}.json`);
+        for (const expected of [undefined, 'targets'] as const) expect(fromBytesError(bytes, `${form}.json`, expected).message).toBe(plain);
+      }
+    });
+  }
+});
+
+describe('a change without invalidate() is still signed when the version moves', () => {
+  it('version and expires set on a role read from its file reach payload() and toBytes()', () => {
+    const md = Metadata.fromBytes<Targets>(canonicalFile(smallSigned()), 't.json');
+    expect(md.payload().includes(Buffer.from('"version":1'))).toBe(true);
+    md.signed.version = 7;
+    md.signed.expires = new Date('2031-02-03T04:05:06Z');
+    expect(md.payload().includes(Buffer.from('"version":7'))).toBe(true);
+    expect(md.payload().equals(canonicalize(md.signed.toJSON()))).toBe(true);
+    expect(md.toBytes().includes(Buffer.from('"expires":"2031-02-03T04:05:06Z"'))).toBe(true);
+  });
+});
+
 describe('a field named "delegations" in a role other than targets is an unknown field', () => {
   const key = keyJSON('33'.repeat(32));
   const shapes: Array<[string, JsonObject]> = [
