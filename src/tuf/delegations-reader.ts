@@ -80,7 +80,8 @@ export class DelegationsReading {
       },
       members: {
         keys: {
-          range: (start, end, canonical) => (this.keysAt = { start, end, canonical }),
+          // Kept as bytes only when they are canonical as they stand (no escaped control character).
+          range: (start, end, canonical, controls) => (this.keysAt = { start, end, canonical: canonical && controls === 0 }),
           begin: (kind) => {
             // The fast reader reads object members only: inside [ ] they would not be JSON.
             this.keysBegun = kind === 'object';
@@ -92,7 +93,7 @@ export class DelegationsReading {
           fast: fast ? (pos) => this.fastKey(pos) : undefined,
         },
         roles: {
-          range: (start, end, canonical) => (this.rolesAt = { start, end, canonical }),
+          range: (start, end, canonical, controls) => (this.rolesAt = { start, end, canonical: canonical && controls === 0 }),
           begin: (kind) => {
             this.rolesAreArray = kind === 'array';
             this.names = undefined;

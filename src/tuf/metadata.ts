@@ -11,7 +11,7 @@ import { Key } from './key.js';
 import { Delegations, Role, TOP_LEVEL_ROLES, type TopLevelRole } from './roles.js';
 import type { Signer } from './signer.js';
 import { DelegationsReading } from './delegations-reader.js';
-import { parseStrictJson, type ReadPlan } from './strict-json.js';
+import { parseStrictJson, unescapeControls, type ReadPlan } from './strict-json.js';
 import { formatExpires, parseExpires } from './time.js';
 
 export const SPEC_VERSION = '1.0.31';
@@ -346,12 +346,12 @@ export class Metadata<T extends AnySigned = AnySigned> {
   static fromBytes<T extends AnySigned = AnySigned>(bytes: Uint8Array, source: string, expected?: T['type']): Metadata<T> {
     const input = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return withContext(source, () => {
-      let signedAt: { start: number; end: number; canonical: boolean } | undefined;
+      let signedAt: { start: number; end: number; canonical: boolean; controls: number } | undefined;
       const reading = expected === undefined || expected === 'targets' ? new DelegationsReading('signed.delegations', input) : undefined;
       const plan: ReadPlan = {
         members: {
           signed: {
-            range: (start, end, canonical) => (signedAt = { start, end, canonical }),
+            range: (start, end, canonical, controls) => (signedAt = { start, end, canonical, controls }),
             members: reading ? { delegations: reading.plan } : undefined,
           },
         },
@@ -370,8 +370,9 @@ export class Metadata<T extends AnySigned = AnySigned> {
         read = signed ? { reading, bytes: signed, offset: signedAt!.start } : { reading, bytes: Buffer.from(input.subarray(d.start, d.end)), offset: d.start };
       }
       const md = Metadata.fromJSON<T>(json, expected, read);
-      // A canonical input holds no control character (they would be escaped, a departure).
-      if (signed) md.keepPayload(new EncodedJson(signed, 0));
+      // Control characters are escaped in the file and raw in the payload (REFERENCE.md section 4).
+      const controls = signedAt?.controls ?? 0;
+      if (signed) md.keepPayload(new EncodedJson(controls === 0 ? signed : unescapeControls(signed), controls));
       return md;
     });
   }

@@ -37,11 +37,13 @@ export interface ReadPlan {
   /** Plans for members of the object found here, by key. */
   readonly members?: Readonly<Record<string, ReadPlan>>;
   /**
-   * Told where the value found here lies in the input and whether those bytes are exactly its
-   * canonical JSON (REFERENCE.md section 4): no whitespace, keys in code point order, integers
-   * written as canonical JSON writes them, no escapes but `\"` and `\\`.
+   * Told where the value found here lies in the input and whether those bytes are its canonical
+   * JSON (REFERENCE.md section 4): no whitespace, keys in code point order, integers written as
+   * canonical JSON writes them, no escapes but `\"` and `\\`, except `controls` escapes of
+   * control characters in the form the file form writes them (`\n`, `\u001b`), which
+   * `unescapeControls` turns back into the raw characters canonical JSON has.
    */
-  readonly range?: (start: number, end: number, canonical: boolean) => void;
+  readonly range?: (start: number, end: number, canonical: boolean, controls: number) => void;
   /**
    * Each member of the container found here is handed over as soon as it is read, and not kept:
    * a container of a million entries never exists as one object. It reads as a StreamedContainer.
@@ -64,6 +66,42 @@ export class StreamedContainer {
   constructor(readonly kind: 'object' | 'array') {}
 }
 
+/** The raw control character of each short escape letter (b f n r t), 0 for other bytes. */
+const SHORT_ESCAPES = new Uint8Array(256);
+/** The short escape letter of each control character that has one, 0 for the others. */
+const SHORT_FORM = new Uint8Array(0x20);
+for (const [letter, code] of [['b', 8], ['t', 9], ['n', 10], ['f', 12], ['r', 13]] as const) {
+  SHORT_ESCAPES[letter.charCodeAt(0)] = code;
+  SHORT_FORM[code] = letter.charCodeAt(0);
+}
+
+/**
+ * Canonical JSON from bytes that `parseStrictJson` found canonical but for escapes of control
+ * characters (ReadPlan.range): each such escape becomes the raw character, `\"` and `\\` stay.
+ */
+export function unescapeControls(bytes: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(bytes.length);
+  let o = 0;
+  let p = 0;
+  for (let q = bytes.indexOf(0x5c, p); q >= 0; q = bytes.indexOf(0x5c, p)) {
+    o += bytes.copy(out, o, p, q);
+    const e = bytes[q + 1]!;
+    if (e === 0x75) {
+      out[o++] = parseInt(bytes.toString('latin1', q + 2, q + 6), 16);
+      p = q + 6;
+    } else if (SHORT_ESCAPES[e] !== 0) {
+      out[o++] = SHORT_ESCAPES[e]!;
+      p = q + 2;
+    } else {
+      out[o++] = 0x5c;
+      out[o++] = e;
+      p = q + 2;
+    }
+  }
+  o += bytes.copy(out, o, p);
+  return out.subarray(0, o);
+}
+
 export function parseStrictJson(bytes: Uint8Array, source = '', plan?: ReadPlan): unknown {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return new StrictJsonReader(buf, source).document(plan);
@@ -76,6 +114,8 @@ class StrictJsonReader {
    * other escapes, "-0"): a value is canonical when the count did not move while it was read.
    */
   private departures = 0;
+  /** Escapes of control characters in the file form's own way (not departures; see ReadPlan.range). */
+  private controlEscapes = 0;
   private readonly len: number;
   private window = '';
   private windowStart = 0;
@@ -201,7 +241,8 @@ class StrictJsonReader {
         out += this.decodeUtf8(runStart, this.pos);
         const e = buf[this.pos + 1];
         this.pos += 2;
-        if (e !== 0x22 && e !== 0x5c) this.departures++;
+        if (e !== undefined && SHORT_ESCAPES[e] !== 0) this.controlEscapes++;
+        else if (e !== 0x22 && e !== 0x5c && e !== 0x75) this.departures++;
         switch (e) {
           case 0x22: out += '"'; break;
           case 0x5c: out += '\\'; break;
@@ -214,7 +255,11 @@ class StrictJsonReader {
           case 0x75: {
             const hex = buf.toString('latin1', this.pos, this.pos + 4);
             if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('bad \\u escape');
-            out += String.fromCharCode(parseInt(hex, 16));
+            const code = parseInt(hex, 16);
+            // The file form writes \u00xx (lowercase) only for control characters without a short escape.
+            if (code < 0x20 && SHORT_FORM[code] === 0 && hex === `00${code.toString(16).padStart(2, '0')}`) this.controlEscapes++;
+            else this.departures++;
+            out += String.fromCharCode(code);
             this.pos += 4;
             break;
           }
@@ -263,12 +308,13 @@ class StrictJsonReader {
     if (this.pos >= this.len) this.fail('unexpected end of data (truncated file?)');
     const start = this.pos;
     const before = this.departures;
+    const controlsBefore = this.controlEscapes;
     const c = this.buf[start];
     let value: unknown;
     if (plan.each !== undefined && (c === 0x7b || c === 0x5b)) value = this.stream(depth, plan, plan.each, c === 0x7b);
     else if (c === 0x7b) value = this.readObject(depth, plan.members);
     else value = this.readValue(depth);
-    plan.range?.(start, this.pos, this.departures === before);
+    plan.range?.(start, this.pos, this.departures === before, this.controlEscapes - controlsBefore);
     return value;
   }
 
