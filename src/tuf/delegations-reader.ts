@@ -61,6 +61,13 @@ export class DelegationsReading {
   private keyFailure: FormatError | undefined;
   private roleFailure: FormatError | undefined;
   private missingKeyid: FormatError | undefined;
+  /**
+   * The objects made by the general way, kept: when the bytes are not canonical as they stand
+   * (pretty-printed, or PEM keys with escaped newlines) they are the delegations, and the
+   * container need not be read a third time. Undefined when the container went the fast way.
+   */
+  private keyObjects: Map<string, Key> | undefined;
+  private roleObjects: DelegatedRole[] | undefined;
 
   /**
    * `buf`: the whole input being read. `fast`: whether to check usual entries on the bytes (off
@@ -86,6 +93,7 @@ export class DelegationsReading {
             // The fast reader reads object members only: inside [ ] they would not be JSON.
             this.keysBegun = kind === 'object';
             this.keyids = undefined;
+            this.keyObjects = undefined;
             this.keyFailure = undefined;
             this.previousStart = this.previousEnd = -1;
           },
@@ -97,6 +105,7 @@ export class DelegationsReading {
           begin: (kind) => {
             this.rolesAreArray = kind === 'array';
             this.names = undefined;
+            this.roleObjects = undefined;
             this.deferred = [];
             this.roleFailure = this.missingKeyid = undefined;
           },
@@ -118,8 +127,9 @@ export class DelegationsReading {
   private key(keysAt: string, keyid: string | number, value: unknown): void {
     if (this.keyFailure || typeof keyid !== 'string') return; // [ ]: refused as a whole later
     try {
-      Key.fromJSON(value, join(keysAt, keyid));
+      const key = Key.fromJSON(value, join(keysAt, keyid));
       this.keyTable().addString(keyid);
+      (this.keyObjects ??= new Map()).set(keyid, key);
     } catch (err) {
       this.keyFailure = formatError(err);
     }
@@ -131,6 +141,7 @@ export class DelegationsReading {
     try {
       const role = DelegatedRole.fromJSON(value, at);
       if (!this.nameTable().addString(role.name)) throw new FormatError(at, `role "${role.name}" is delegated twice`);
+      (this.roleObjects ??= []).push(role);
       if (this.keysBegun) this.checkKeyids(at, role.keyids);
       else this.deferred.push({ at, keyids: role.keyids });
     } catch (err) {
@@ -212,11 +223,25 @@ export class DelegationsReading {
     if (keysAt.canonical && (rolesAt === undefined || rolesAt.canonical)) {
       return Delegations.compact({ keys: own(keysAt), roles: rolesAt && own(rolesAt), path: this.path, usualKeys, usualRoles }, succinct, unrecognized);
     }
-    // Checked, but not in canonical form (whitespace, say): read again, keeping everything.
-    const json: JsonObject = { ...(value as JsonObject), keys: parseStrictJson(own(keysAt), this.path) };
-    if (rolesAt) json['roles'] = parseStrictJson(own(rolesAt), this.path);
-    return Delegations.fromJSON(json, this.path);
+    // Checked, but not canonical as they stand: objects, from the general way or from the bytes
+    // of a container that went the fast way (every check already passed).
+    const keyObjects = this.keyObjects ?? keysOf(own(keysAt), r.at('keys'));
+    const roleObjects = rolesAt ? (this.roleObjects ?? rolesOf(own(rolesAt), r.at('roles'))) : undefined;
+    return new Delegations(keyObjects, roleObjects, succinct, unrecognized);
   }
+}
+
+/** The keys of a keys object's bytes, read the general way (every check passed already). */
+function keysOf(bytes: Buffer, path: string): Map<string, Key> {
+  const obj = parseStrictJson(bytes, path) as JsonObject;
+  const keys = new Map<string, Key>();
+  for (const keyid of Object.keys(obj)) keys.set(keyid, Key.fromJSON(obj[keyid], join(path, keyid)));
+  return keys;
+}
+
+/** The roles of a roles array's bytes, read the general way (every check passed already). */
+function rolesOf(bytes: Buffer, path: string): DelegatedRole[] {
+  return (parseStrictJson(bytes, path) as unknown[]).map((v, i) => DelegatedRole.fromJSON(v, join(path, i)));
 }
 
 function formatError(err: unknown): FormatError {
