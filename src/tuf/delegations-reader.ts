@@ -17,7 +17,7 @@ import { Key } from './key.js';
 import { NameTable } from './name-table.js';
 import { DelegatedRole, Delegations, SuccinctRoles } from './roles.js';
 import { parseStrictJson, StreamedContainer, type ReadPlan } from './strict-json.js';
-import { compareBytes, RoleEntry, scanUsualKey, scanUsualRole, usualKeys, usualRoles, type KeyEntry } from './usual-entries.js';
+import { compareBytes, inObjectKeyOrder, RoleEntry, scanUsualKey, scanUsualRole, usualKeys, usualRoles, type KeyEntry } from './usual-entries.js';
 
 /**
  * A delegation to one Ed25519 key takes about 360 bytes (a key and a role): the tables are made
@@ -225,7 +225,7 @@ export class DelegationsReading {
     }
     // Checked, but not canonical as they stand: objects, from the general way or from the bytes
     // of a container that went the fast way (every check already passed).
-    const keyObjects = this.keyObjects ?? keysOf(own(keysAt), r.at('keys'));
+    const keyObjects = this.keyObjects ? inObjectKeyOrder(this.keyObjects) : keysOf(own(keysAt), r.at('keys'));
     const roleObjects = rolesAt ? (this.roleObjects ?? rolesOf(own(rolesAt), r.at('roles'))) : undefined;
     return new Delegations(keyObjects, roleObjects, succinct, unrecognized);
   }

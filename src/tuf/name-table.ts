@@ -151,27 +151,21 @@ function stringEqualsBytes(name: string, buf: Buffer, start: number, end: number
 // FNV-1a over bytes or code units (the same value for the same ASCII name either way), with the
 // table's random seed added at every step so that colliding names cannot be prepared without
 // it, then MurmurHash3's finalizer so that every bit of the name reaches the slot bits.
-// Names longer than 2 × HASHED_ENDS are hashed on their first and last HASHED_ENDS units and their
-// length: a keyid is 64 random hex characters, and names differ at either end. Equality is always
-// checked on the whole name; a crafted crowd of names only sends the input to the general reader.
+// FNV-1a over the whole name, bytes or code units (the same value for the same ASCII name either
+// way), with the table's random seed added at every step so that colliding names cannot be
+// prepared without it (hashing only part of a name would let names that share that part collide
+// under every seed), then MurmurHash3's finalizer so that every bit reaches the slot bits.
 function hashBytes(seed: number, buf: Buffer, start: number, end: number): number {
-  let h = (seed ^ 0x811c9dc5 ^ (end - start)) | 0;
-  const head = end - start > 2 * HASHED_ENDS ? start + HASHED_ENDS : end;
-  for (let i = start; i < head; i++) h = (Math.imul(h ^ buf[i]!, 0x01000193) + seed) | 0;
-  for (let i = Math.max(head, end - HASHED_ENDS); i < end; i++) h = (Math.imul(h ^ buf[i]!, 0x01000193) + seed) | 0;
+  let h = seed ^ 0x811c9dc5;
+  for (let i = start; i < end; i++) h = (Math.imul(h ^ buf[i]!, 0x01000193) + seed) | 0;
   return finish(h);
 }
 
 function hashString(seed: number, name: string): number {
-  const n = name.length;
-  let h = (seed ^ 0x811c9dc5 ^ n) | 0;
-  const head = n > 2 * HASHED_ENDS ? HASHED_ENDS : n;
-  for (let i = 0; i < head; i++) h = (Math.imul(h ^ name.charCodeAt(i), 0x01000193) + seed) | 0;
-  for (let i = Math.max(head, n - HASHED_ENDS); i < n; i++) h = (Math.imul(h ^ name.charCodeAt(i), 0x01000193) + seed) | 0;
+  let h = seed ^ 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h ^ name.charCodeAt(i), 0x01000193) + seed) | 0;
   return finish(h);
 }
-
-const HASHED_ENDS = 16;
 
 function finish(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);

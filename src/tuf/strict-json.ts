@@ -85,9 +85,12 @@ export function unescapeControls(bytes: Buffer): Buffer {
   let p = 0;
   for (let q = bytes.indexOf(0x5c, p); q >= 0; q = bytes.indexOf(0x5c, p)) {
     o += bytes.copy(out, o, p, q);
-    const e = bytes[q + 1]!;
+    const e = bytes[q + 1];
+    if (e === undefined) throw new Error('unescapeControls: a backslash ends the bytes');
     if (e === 0x75) {
-      out[o++] = parseInt(bytes.toString('latin1', q + 2, q + 6), 16);
+      const code = parseInt(bytes.toString('latin1', q + 2, q + 6), 16);
+      if (!(code < 0x20)) throw new Error(`unescapeControls: \\u${bytes.toString('latin1', q + 2, q + 6)} is not a control character`);
+      out[o++] = code;
       p = q + 6;
     } else if (SHORT_ESCAPES[e] !== 0) {
       out[o++] = SHORT_ESCAPES[e]!;

@@ -122,8 +122,27 @@ export function usualKeys(buf: Buffer): Map<string, Key> | undefined {
     if (next >= 0) keys.set(latin1(buf, entry.keyidStart, entry.keyidEnd), new Key('ed25519', 'ed25519', { public: latin1(buf, entry.publicStart, entry.publicStart + 64) }));
     return next;
   };
-  return members(buf, 0x7b, 0x7d, read) ? keys : undefined;
+  return members(buf, 0x7b, 0x7d, read) ? inObjectKeyOrder(keys) : undefined;
 }
+
+/**
+ * The Map in the order Delegations.fromJSON gives (Object.keys of the parsed object): keys that
+ * are array indices first, in ascending numeric order, then the others as they came.
+ */
+export function inObjectKeyOrder(keys: Map<string, Key>): Map<string, Key> {
+  const indices: string[] = [];
+  for (const k of keys.keys()) {
+    const c = k.charCodeAt(0);
+    if (c >= 0x30 && c <= 0x39 && ARRAY_INDEX.test(k) && Number(k) < 2 ** 32 - 1) indices.push(k);
+  }
+  if (indices.length === 0) return keys;
+  indices.sort((a, b) => Number(a) - Number(b));
+  const ordered = new Map<string, Key>(indices.map((k) => [k, keys.get(k)!]));
+  for (const [k, v] of keys) if (!ordered.has(k)) ordered.set(k, v);
+  return ordered;
+}
+
+const ARRAY_INDEX = /^(0|[1-9]\d{0,9})$/;
 
 /** The roles of canonical `roles` bytes, or undefined when an entry is not of the usual shape. */
 export function usualRoles(buf: Buffer): DelegatedRole[] | undefined {

@@ -375,6 +375,23 @@ describe('with several problems, the first one named is the one the plain way na
   }
 });
 
+describe('keys whose keyids look like array indices', () => {
+  it('come in the order the plain way gives, whichever way they were read', () => {
+    const k = (hex: string): JsonObject => keyJSON(hex.repeat(32));
+    const signed = smallSigned();
+    deleg(signed).keys = { b: k('11'), '10': k('22'), '2': k('33'), 'a-key': k('44') };
+    deleg(signed).roles = [{ name: 'alpha', keyids: ['b', '10', '2'], threshold: 2, terminating: true, paths: ['alpha/*'] }];
+    for (const [bytes, order] of [
+      [canonicalFile(signed), ['2', '10', 'a-key', 'b']],
+      [prettyFile(signed), ['2', '10', 'b', 'a-key']],
+    ] as const) {
+      const plain = Delegations.fromJSON((parseStrictJson(bytes) as { signed: JsonObject }).signed['delegations'], 'd');
+      expect([...plain.keys.keys()]).toEqual(order);
+      expect([...Metadata.fromBytes<Targets>(bytes, 't.json').signed.delegations!.keys.keys()]).toEqual(order);
+    }
+  });
+});
+
 describe('a change without invalidate() is still signed when the version moves', () => {
   it('version and expires set on a role read from its file reach payload() and toBytes()', () => {
     const md = Metadata.fromBytes<Targets>(canonicalFile(smallSigned()), 't.json');
