@@ -68,6 +68,8 @@ export class DelegationsReading {
    */
   private keyObjects: Map<string, Key> | undefined;
   private roleObjects: DelegatedRole[] | undefined;
+  /** Whether some role went the fast way (then roleObjects holds only the others). */
+  private someRolesFast = false;
 
   /**
    * `buf`: the whole input being read. `fast`: whether to check usual entries on the bytes (off
@@ -106,6 +108,7 @@ export class DelegationsReading {
             this.rolesAreArray = kind === 'array';
             this.names = undefined;
             this.roleObjects = undefined;
+            this.someRolesFast = false;
             this.deferred = [];
             this.roleFailure = this.missingKeyid = undefined;
           },
@@ -183,8 +186,11 @@ export class DelegationsReading {
     const next = scanUsualRole(this.buf, pos, e);
     if (next < 0) return -1;
     for (let k = 0; k < e.keyidCount; k++) if (!keyids.hasBytes(e.keyids[2 * k]!, e.keyids[2 * k + 1]!)) return -1;
+    // Crowding is checked before the name goes in: a declined role is read again on its own, and
+    // must not find its own name already there.
     const names = this.nameTable();
-    if (!names.addBytes(e.nameStart, e.nameEnd) || names.crowded || keyids.crowded) return -1;
+    if (names.crowded || keyids.crowded || !names.addBytes(e.nameStart, e.nameEnd)) return -1;
+    this.someRolesFast = true;
     return next;
   }
 
@@ -226,7 +232,7 @@ export class DelegationsReading {
     // Checked, but not canonical as they stand: objects, from the general way or from the bytes
     // of a container that went the fast way (every check already passed).
     const keyObjects = this.keyObjects ? inObjectKeyOrder(this.keyObjects) : keysOf(own(keysAt), r.at('keys'));
-    const roleObjects = rolesAt ? (this.roleObjects ?? rolesOf(own(rolesAt), r.at('roles'))) : undefined;
+    const roleObjects = rolesAt ? (this.someRolesFast ? rolesOf(own(rolesAt), r.at('roles')) : (this.roleObjects ?? [])) : undefined;
     return new Delegations(keyObjects, roleObjects, succinct, unrecognized);
   }
 }

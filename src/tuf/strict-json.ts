@@ -353,7 +353,10 @@ class StrictJsonReader {
     const kind = isObject ? 'object' : 'array';
     plan.begin?.(kind);
     if (plan.fast !== undefined) {
-      if (this.fastMembers(plan.fast, isObject ? 0x7d : 0x5d)) return new StreamedContainer(kind);
+      // An array item the fast way declines is read the general way on its own: items stand
+      // alone. An object member cannot (its key's order and uniqueness involve all the others).
+      const alone = isObject ? undefined : (pos: number, n: number): number => this.itemAlone(pos, n, depth, each);
+      if (this.fastMembers(plan.fast, isObject ? 0x7d : 0x5d, alone)) return new StreamedContainer(kind);
       this.pos = start;
       plan.begin?.(kind);
     }
@@ -362,17 +365,23 @@ class StrictJsonReader {
     return new StreamedContainer(kind);
   }
 
-  /** The members of the container at `pos` through `fast`; false when one was declined. */
-  private fastMembers(fast: (pos: number) => number, close: number): boolean {
+  /**
+   * The members of the container at `pos` through `fast`, or through `alone` for one that `fast`
+   * declines; false when one was declined and there is no `alone`, or when the members are not
+   * separated as canonical JSON separates them.
+   */
+  private fastMembers(fast: (pos: number) => number, close: number, alone?: (pos: number, n: number) => number): boolean {
     const buf = this.buf;
     let pos = this.pos + 1;
     if (buf[pos] === close) {
       this.pos = pos + 1;
       return true;
     }
-    for (;;) {
-      pos = fast(pos);
-      if (pos < 0) return false;
+    for (let n = 0; ; n++) {
+      const next = fast(pos);
+      if (next >= 0) pos = next;
+      else if (alone) pos = alone(pos, n);
+      else return false;
       const d = buf[pos];
       if (d === close) {
         this.pos = pos + 1;
@@ -381,6 +390,13 @@ class StrictJsonReader {
       if (d !== 0x2c) return false;
       pos++;
     }
+  }
+
+  /** Item n, at `pos`, read the general way and handed to `each`; the position after it. */
+  private itemAlone(pos: number, n: number, depth: number, each: (index: number, value: unknown) => void): number {
+    this.pos = pos;
+    each(n, this.readValue(depth + 1));
+    return this.pos;
   }
 
   private streamObject(depth: number, each: (key: string, value: unknown) => void): void {
