@@ -7,9 +7,10 @@
  * become objects only when first used (CompactDelegations; decision 0005).
  *
  * Entries of the usual shape (src/tuf/usual-entries.ts) are checked on the bytes, making no object
- * at all. Anything else, and anything that would fail a check, is declined: the container is then
- * read again the general way, which makes the objects and gives the error message. Errors come
- * in the order Delegations.fromJSON gives them, so both ways name the same first problem.
+ * at all. Anything else, and anything that would fail a check, is declined and read the general
+ * way, which makes the objects and gives the error message: a role on its own, the keys object
+ * again from its start. Errors come in the order Delegations.fromJSON gives them, so both ways
+ * name the same first problem.
  */
 import { FormatError } from './errors.js';
 import { asArray, asObject, FieldReader, join, type JsonObject } from './fields.js';
