@@ -35,9 +35,11 @@ interface ByteRange {
 export class DelegationsReading {
   /** Whether the plan met a delegations value (whose keys and roles may then be streamed). */
   met = false;
+  readonly plan: ReadPlan;
   /** Where the delegations object lies in the input. */
   range: ByteRange | undefined;
-  readonly plan: ReadPlan;
+  /** A copy holding the delegations' bytes, and where that copy begins in the input. */
+  private copy: { bytes: Buffer; offset: number } | undefined;
 
   private keysAt: ByteRange | undefined;
   private rolesAt: ByteRange | undefined;
@@ -196,11 +198,18 @@ export class DelegationsReading {
   }
 
   /**
-   * The Delegations for the object the plan read (`value`, with StreamedContainers for keys and
-   * roles), checked in the order of Delegations.fromJSON. `bytes` holds the object's bytes from
-   * `offset` on: the input, or a copy of part of it.
+   * Keep slices of `bytes` (a copy of the input from `offset` on, holding the delegations) rather
+   * than a copy of their own: the bytes kept are never a view of the caller's buffer.
    */
-  delegations(value: unknown, bytes: Buffer, offset: number): Delegations {
+  keepBytesFrom(bytes: Buffer, offset: number): void {
+    this.copy = { bytes, offset };
+  }
+
+  /**
+   * The Delegations for the object the plan read (`value`, with StreamedContainers for keys and
+   * roles), checked in the order of Delegations.fromJSON.
+   */
+  delegations(value: unknown): Delegations {
     const r = FieldReader.of(value, this.path);
     const keys = r.raw('keys');
     if (!(keys instanceof StreamedContainer)) asObject(keys, r.at('keys'));
@@ -224,16 +233,22 @@ export class DelegationsReading {
     if (succinct) this.checkKeyids(r.at('succinct_roles'), succinct.keyids);
     if (this.missingKeyid) throw this.missingKeyid;
     const unrecognized = r.rest();
+    const { bytes, offset } = (this.copy ??= { bytes: Buffer.from(this.buf.subarray(this.range!.start, this.range!.end)), offset: this.range!.start });
     const own = (at: ByteRange): Buffer => bytes.subarray(at.start - offset, at.end - offset);
     const keysAt = this.keysAt!;
     const rolesAt = hasRoles ? this.rolesAt! : undefined;
+    const keysPath = r.at('keys');
+    const rolesPath = r.at('roles');
     if (keysAt.canonical && (rolesAt === undefined || rolesAt.canonical)) {
-      return Delegations.compact({ keys: own(keysAt), roles: rolesAt && own(rolesAt), path: this.path, usualKeys, usualRoles }, succinct, unrecognized);
+      const keys = own(keysAt);
+      const roles = rolesAt && own(rolesAt);
+      const objects = () => ({ keys: usualKeys(keys) ?? keysOf(keys, keysPath), roles: roles && (usualRoles(roles) ?? rolesOf(roles, rolesPath)) });
+      return Delegations.compact({ keys, roles, objects }, succinct, unrecognized);
     }
     // Checked, but not canonical as they stand: objects, from the general way or from the bytes
     // of a container that went the fast way (every check already passed).
-    const keyObjects = this.keyObjects ? inObjectKeyOrder(this.keyObjects) : keysOf(own(keysAt), r.at('keys'));
-    const roleObjects = rolesAt ? (this.someRolesFast ? rolesOf(own(rolesAt), r.at('roles')) : (this.roleObjects ?? [])) : undefined;
+    const keyObjects = this.keyObjects ? inObjectKeyOrder(this.keyObjects) : keysOf(own(keysAt), keysPath);
+    const roleObjects = rolesAt ? (this.someRolesFast ? rolesOf(own(rolesAt), rolesPath) : (this.roleObjects ?? [])) : undefined;
     return new Delegations(keyObjects, roleObjects, succinct, unrecognized);
   }
 }

@@ -194,8 +194,8 @@ export class Targets extends Signed {
     this.delegations = init.delegations;
   }
 
-  /** `read`: the delegations were checked as they were read (see DelegationsReading). */
-  static fromJSON(v: unknown, path = 'signed', read?: ReadDelegations): Targets {
+  /** `reading`: the delegations were checked as they were read (see DelegationsReading). */
+  static fromJSON(v: unknown, path = 'signed', reading?: DelegationsReading): Targets {
     const r = FieldReader.of(v, path);
     const common = Signed.readCommon(r, 'targets');
     const tObj = r.object('targets');
@@ -204,7 +204,7 @@ export class Targets extends Signed {
     let delegations: Delegations | undefined;
     if (r.has('delegations')) {
       const raw = r.raw('delegations');
-      delegations = read ? read.reading.delegations(raw, read.bytes, read.offset) : Delegations.fromJSON(raw, r.at('delegations'));
+      delegations = reading ? reading.delegations(raw) : Delegations.fromJSON(raw, r.at('delegations'));
     }
     r.optional('delegations');
     return new Targets({ ...common, targets, delegations, unrecognized: r.rest() });
@@ -283,14 +283,7 @@ export interface Signature {
   readonly sig: string;
 }
 
-/** Delegations checked while read, and the bytes they were read from (`offset`: where those begin in the input). */
-export interface ReadDelegations {
-  reading: DelegationsReading;
-  bytes: Buffer;
-  offset: number;
-}
-
-const PARSERS: Record<RoleType, (v: unknown, path: string, read?: ReadDelegations) => AnySigned> = {
+const PARSERS: Record<RoleType, (v: unknown, path: string, reading?: DelegationsReading) => AnySigned> = {
   root: Root.fromJSON,
   targets: Targets.fromJSON,
   snapshot: Snapshot.fromJSON,
@@ -320,13 +313,13 @@ export class Metadata<T extends AnySigned = AnySigned> {
     for (const s of signatures) this.signatures.set(s.keyid, s);
   }
 
-  static fromJSON<T extends AnySigned = AnySigned>(v: unknown, expected?: T['type'], read?: ReadDelegations): Metadata<T> {
+  static fromJSON<T extends AnySigned = AnySigned>(v: unknown, expected?: T['type'], reading?: DelegationsReading): Metadata<T> {
     const r = FieldReader.of(v, '');
     const signedObj = FieldReader.of(r.raw('signed'), 'signed');
     const type = signedObj.string('_type');
     if (!(type in PARSERS)) throw new FormatError('signed._type', `unknown metadata type "${type}"`);
     if (expected && type !== expected) throw new FormatError('signed._type', `expected "${expected}", got "${type}"`);
-    const signed = PARSERS[type as RoleType](signedObj.obj, 'signed', read) as T;
+    const signed = PARSERS[type as RoleType](signedObj.obj, 'signed', reading) as T;
     const sigs: Signature[] = [];
     const seen = new Set<string>();
     r.array('signatures').forEach((sv, i) => {
@@ -364,12 +357,9 @@ export class Metadata<T extends AnySigned = AnySigned> {
       // When they are canonical they are the payload: signatures cover the canonical JSON of
       // `signed` (REFERENCE.md sections 2 and 4), which these bytes are exactly (decision 0005).
       const signed = signedAt?.canonical ? Buffer.from(input.subarray(signedAt.start, signedAt.end)) : undefined;
-      let read: ReadDelegations | undefined;
-      if (reading?.met) {
-        const d = reading.range!;
-        read = signed ? { reading, bytes: signed, offset: signedAt!.start } : { reading, bytes: Buffer.from(input.subarray(d.start, d.end)), offset: d.start };
-      }
-      const md = Metadata.fromJSON<T>(json, expected, read);
+      // Compact delegations keep their bytes as slices of that copy rather than a second one.
+      if (signed) reading?.keepBytesFrom(signed, signedAt!.start);
+      const md = Metadata.fromJSON<T>(json, expected, reading?.met ? reading : undefined);
       // Control characters are escaped in the file and raw in the payload (REFERENCE.md section 4).
       const controls = signedAt?.controls ?? 0;
       if (signed) md.keepPayload(new EncodedJson(controls === 0 ? signed : unescapeControls(signed), controls));

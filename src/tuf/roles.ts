@@ -7,7 +7,6 @@ import { sha256 } from './digest.js';
 import { FormatError } from './errors.js';
 import { FieldReader, hasFields, join, NO_FIELDS, setField, type JsonObject } from './fields.js';
 import { Key } from './key.js';
-import { parseStrictJson } from './strict-json.js';
 
 export const TOP_LEVEL_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
 export type TopLevelRole = (typeof TOP_LEVEL_ROLES)[number];
@@ -233,15 +232,8 @@ export interface CompactDelegations {
   readonly keys: Buffer;
   /** The canonical JSON of the "roles" array, when the delegations have one. */
   readonly roles: Buffer | undefined;
-  /** Where the object came from, for an error message (`file: signed.delegations`). */
-  readonly path: string;
-  /**
-   * Objects straight from bytes whose entries all have the usual shape (else undefined). They
-   * check each entry's shape but not the checks across entries (unique names, keyids present):
-   * compact delegations are only ever made from bytes DelegationsReading has checked.
-   */
-  readonly usualKeys?: (keys: Buffer) => Map<string, Key> | undefined;
-  readonly usualRoles?: (roles: Buffer) => DelegatedRole[] | undefined;
+  /** Their objects, made from those bytes (checked while read) when first used. */
+  readonly objects: () => { keys: Map<string, Key>; roles: DelegatedRole[] | undefined };
 }
 
 export class Delegations {
@@ -317,21 +309,12 @@ export class Delegations {
   /** Make the keys and roles of compact delegations; from then on they are the only truth. */
   private materialize(): void {
     if (this.compact === undefined) return;
-    const { keys, roles, path } = this.compact;
-    let keyStore = this.compact.usualKeys?.(keys);
-    let roleStore = roles && this.compact.usualRoles?.(roles);
-    if (keyStore === undefined || (roles !== undefined && roleStore === undefined)) {
-      const json: JsonObject = { keys: parseStrictJson(keys, path) };
-      if (roles) json['roles'] = parseStrictJson(roles, path);
-      if (this.succinctRoles) json['succinct_roles'] = this.succinctRoles.toJSON();
-      const full = Delegations.fromJSON(json, path);
-      keyStore = full.keys;
-      roleStore = full.roles;
-    }
-    this.keyStore = keyStore;
-    this.roleStore = roleStore;
+    const { keys, roles } = this.compact.objects();
+    this.keyStore = keys;
+    this.roleStore = roles;
     this.compact = undefined;
   }
+
 
   toJSON(): JsonObject {
     const keys: JsonObject = {};

@@ -343,9 +343,11 @@ class StrictJsonReader {
     return this.fail(this.pos >= this.len ? 'unexpected end of data (truncated file?)' : `expected "," or "${what}"`);
   }
 
-  /** Keys must increase strictly in code point order to be canonical. */
-  private checkOrder(previous: string | undefined, key: string): void {
-    if (previous !== undefined && compareCodePointsFrom(previous, key) >= 0) this.departures++;
+  /** Keys must increase strictly in code point order to be canonical; whether this one does. */
+  private checkOrder(previous: string | undefined, key: string): boolean {
+    if (previous === undefined || compareCodePointsFrom(previous, key) < 0) return true;
+    this.departures++;
+    return false;
   }
 
   private stream(depth: number, plan: ReadPlan, each: (key: string | number, value: unknown) => void, isObject: boolean): StreamedContainer {
@@ -410,13 +412,11 @@ class StrictJsonReader {
       do {
         this.skipWs();
         const key = this.readKey();
-        const previous = keys[keys.length - 1];
-        if (seen === undefined && previous !== undefined && compareCodePointsFrom(previous, key) >= 0) seen = new Set(keys);
+        if (!this.checkOrder(keys[keys.length - 1], key)) seen ??= new Set(keys);
         if (seen !== undefined) {
           if (seen.has(key)) this.fail(`duplicate key "${key}"`);
           seen.add(key);
         }
-        this.checkOrder(previous, key);
         keys.push(key);
         each(key, this.readValue(depth + 1));
       } while (this.nextMember(0x7d, '}'));

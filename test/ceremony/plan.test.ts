@@ -9,9 +9,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initRepository } from '../../src/ceremony/bootstrap.js';
 import { loadPlan, parsePlan, projectPathsFor, topLevelDelegationPaths } from '../../src/ceremony/plan.js';
 import type { SignerProvider } from '../../src/ceremony/signer-provider.js';
-import { CeremonyError } from '../../src/tuf/errors.js';
 import { runCli } from '../helpers/cli.js';
 import { ONLINE, SCRIPTS } from './softhsm-admins.js';
+import { failure } from '../helpers/failure.js';
 
 const base = () => JSON.parse(readFileSync(join(SCRIPTS, 'rehearsal-plan.json'), 'utf8'));
 let dir: string;
@@ -31,15 +31,6 @@ function writePlan(edit: (p: any) => void): string {
   return path;
 }
 
-function failure(fn: () => unknown): CeremonyError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CeremonyError) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('the rehearsal plan in ceremony-scripts', () => {
   it('is valid as committed, with its online keys, and has no warnings', () => {

@@ -4,23 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEncryptedKeyFile, DEFAULT_SCRYPT, openEncryptedKeyFile, readKeyFilePublicKey } from '../../src/keys/key-file.js';
-import { CeremonyError, EXIT_CODES } from '../../src/tuf/errors.js';
+import { EXIT_CODES } from '../../src/tuf/errors.js';
 import { Metadata, Targets } from '../../src/tuf/metadata.js';
+import { failure } from '../helpers/failure.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tuf-ceremony-keyfile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // Tests use the lowest cost the reader accepts; the default is what new files get in use.
 const FAST = { scrypt: { n: 2 ** 14, r: 8, p: 1 } };
 
-function thrown(fn: () => unknown): CeremonyError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CeremonyError) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('encrypted key files', () => {
   it('round trip: the key signs TUF metadata after decryption, with its owner field kept', async () => {
@@ -48,7 +40,7 @@ describe('encrypted key files', () => {
   it('a wrong passphrase is one clear line, exit 4', () => {
     const path = join(dir, 'wrong.key');
     createEncryptedKeyFile(path, 'the right passphrase', {}, FAST);
-    const e = thrown(() => openEncryptedKeyFile(path, 'the wrong passphrase'));
+    const e = failure(() => openEncryptedKeyFile(path, 'the wrong passphrase'));
     expect(e.code).toBe('E_WRONG_PASSPHRASE');
     expect(e.message).toBe(`wrong passphrase for key file ${path} (or the file was altered)`);
     expect(EXIT_CODES[e.category]).toBe(4);
@@ -61,26 +53,26 @@ describe('encrypted key files', () => {
     const doc = JSON.parse(readFileSync(path, 'utf8'));
     doc.key = other.key.toJSON();
     writeFileSync(join(dir, 'swapped.key'), JSON.stringify(doc));
-    expect(thrown(() => openEncryptedKeyFile(join(dir, 'swapped.key'), 'the right passphrase')).code).toBe('E_WRONG_PASSPHRASE');
+    expect(failure(() => openEncryptedKeyFile(join(dir, 'swapped.key'), 'the right passphrase')).code).toBe('E_WRONG_PASSPHRASE');
   });
 
   it('is never overwritten', () => {
     const path = join(dir, 'once.key');
     createEncryptedKeyFile(path, 'the first passphrase', {}, FAST);
     const before = readFileSync(path);
-    const e = thrown(() => createEncryptedKeyFile(path, 'the second passphrase', {}, FAST));
+    const e = failure(() => createEncryptedKeyFile(path, 'the second passphrase', {}, FAST));
     expect(e.category).toBe('refused');
     expect(readFileSync(path)).toEqual(before);
   });
 
   it('refuses short passphrases, unknown versions and hostile scrypt costs, naming the field', () => {
-    expect(thrown(() => createEncryptedKeyFile(join(dir, 'short.key'), 'short', {}, FAST)).category).toBe('usage');
+    expect(failure(() => createEncryptedKeyFile(join(dir, 'short.key'), 'short', {}, FAST)).category).toBe('usage');
     const path = join(dir, 'fields.key');
     createEncryptedKeyFile(path, 'the right passphrase', {}, FAST);
     const doc = JSON.parse(readFileSync(path, 'utf8'));
     writeFileSync(join(dir, 'v2.key'), JSON.stringify({ ...doc, version: 2 }));
-    expect(thrown(() => readKeyFilePublicKey(join(dir, 'v2.key'))).message).toBe(`${join(dir, 'v2.key')}: version: version 2 is not one this tool reads (it reads 1)`);
+    expect(failure(() => readKeyFilePublicKey(join(dir, 'v2.key'))).message).toBe(`${join(dir, 'v2.key')}: version: version 2 is not one this tool reads (it reads 1)`);
     writeFileSync(join(dir, 'huge.key'), JSON.stringify({ ...doc, kdf: { ...doc.kdf, n: 2 ** 24 } }));
-    expect(thrown(() => openEncryptedKeyFile(join(dir, 'huge.key'), 'the right passphrase')).message).toContain('kdf.n');
+    expect(failure(() => openEncryptedKeyFile(join(dir, 'huge.key'), 'the right passphrase')).message).toContain('kdf.n');
   });
 });

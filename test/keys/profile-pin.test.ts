@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pinSource } from '../../src/keys/pin.js';
 import { keyLabel, loadProfile } from '../../src/keys/profile.js';
-import { CeremonyError } from '../../src/tuf/errors.js';
+import { failure } from '../helpers/failure.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tuf-ceremony-profile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,15 +16,6 @@ function write(name: string, value: unknown): string {
   return path;
 }
 
-function failure(fn: () => unknown): CeremonyError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CeremonyError) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 const good = {
   module: '/usr/lib/softhsm/libsofthsm2.so',

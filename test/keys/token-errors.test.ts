@@ -9,9 +9,10 @@ import { parseProfile, type TokenProfile } from '../../src/keys/profile.js';
 import { pinSource } from '../../src/keys/pin.js';
 import { tokenError, triesLeft } from '../../src/keys/token-errors.js';
 import { generateTokenKey, listTokens, openHolderSession } from '../../src/keys/token-keys.js';
-import { CeremonyError, EXIT_CODES } from '../../src/tuf/errors.js';
+import { EXIT_CODES } from '../../src/tuf/errors.js';
 import { Metadata, Targets } from '../../src/tuf/metadata.js';
 import { FakePort } from './fake-port.js';
+import { rejection } from '../helpers/failure.js';
 
 const profileFor = (holders: Record<string, unknown>): TokenProfile => parseProfile({ module: '/fake/module.so', holders }, '/fake/profile.json');
 const PROFILE = profileFor({ alice: { token: { label: 'alice-token' }, keys: { root: 'root-alice' } } });
@@ -23,15 +24,6 @@ const pins = (pin: string) =>
     return pin;
   });
 
-async function failure(p: Promise<unknown>): Promise<CeremonyError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CeremonyError) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 function setup() {
   asked = [];
@@ -76,14 +68,14 @@ describe('PIN problems (fake token)', () => {
   it('wrong PIN on the last try says so', async () => {
     const { port, token } = setup();
     token.flagsAfterWrongPin = CK.CKF_USER_PIN_COUNT_LOW | CK.CKF_USER_PIN_FINAL_TRY;
-    const e = await failure(openHolderSession(PROFILE, 'alice', pins('0000'), { port }));
+    const e = await rejection(openHolderSession(PROFILE, 'alice', pins('0000'), { port }));
     expect(e.message).toBe('wrong PIN for token "alice-token" (serial a1a1a1a1); one try left before the PIN locks');
   });
 
   it('the wrong PIN that locks the token says it is now locked', async () => {
     const { port, token } = setup();
     token.flagsAfterWrongPin = CK.CKF_USER_PIN_LOCKED;
-    const e = await failure(openHolderSession(PROFILE, 'alice', pins('0000'), { port }));
+    const e = await rejection(openHolderSession(PROFILE, 'alice', pins('0000'), { port }));
     expect(e.code).toBe('E_PIN_INCORRECT');
     expect(e.message).toContain('the PIN is now locked');
   });
@@ -91,7 +83,7 @@ describe('PIN problems (fake token)', () => {
   it('a locked token is refused before anyone types a PIN', async () => {
     const { port, token } = setup();
     token.flags |= CK.CKF_USER_PIN_LOCKED;
-    const e = await failure(openHolderSession(PROFILE, 'alice', pins('4321'), { port }));
+    const e = await rejection(openHolderSession(PROFILE, 'alice', pins('4321'), { port }));
     expect(e.code).toBe('E_PIN_LOCKED');
     expect(e.message).toContain('token "alice-token" (serial a1a1a1a1) is locked');
     expect(asked).toEqual([]);
@@ -100,12 +92,12 @@ describe('PIN problems (fake token)', () => {
   it('CKR_PIN_LOCKED from C_Login', async () => {
     const { port, token } = setup();
     token.failures.set('C_Login', 'CKR_PIN_LOCKED');
-    expect((await failure(openHolderSession(PROFILE, 'alice', pins('4321'), { port }))).code).toBe('E_PIN_LOCKED');
+    expect((await rejection(openHolderSession(PROFILE, 'alice', pins('4321'), { port }))).code).toBe('E_PIN_LOCKED');
   });
 
   it('the prompt names the token and the holder, and the module is released after a failure', async () => {
     const { port } = setup();
-    await failure(openHolderSession(PROFILE, 'alice', pins('0000'), { port }));
+    await rejection(openHolderSession(PROFILE, 'alice', pins('0000'), { port }));
     expect(asked).toEqual(['PIN of token "alice-token" (holder alice):']);
     expect(port.finalized).toBe(1);
   });
@@ -115,7 +107,7 @@ describe('choosing the token (fake)', () => {
   it('two tokens with the same label are ambiguous', async () => {
     const { port } = setup();
     port.add('alice-token', 'b2b2b2b2', '4321');
-    const e = await failure(openHolderSession(PROFILE, 'alice', pins('4321'), { port }));
+    const e = await rejection(openHolderSession(PROFILE, 'alice', pins('4321'), { port }));
     expect(e.code).toBe('E_TOKEN_AMBIGUOUS');
     expect(e.message).toContain('serials a1a1a1a1, b2b2b2b2');
   });
@@ -123,16 +115,16 @@ describe('choosing the token (fake)', () => {
   it('an uninitialized token, and one without a user PIN', async () => {
     const { port, token } = setup();
     token.flags = CK.CKF_USER_PIN_INITIALIZED;
-    expect((await failure(openHolderSession(PROFILE, 'alice', pins('4321'), { port }))).message).toBe('token "alice-token" (serial a1a1a1a1) is not initialized');
+    expect((await rejection(openHolderSession(PROFILE, 'alice', pins('4321'), { port }))).message).toBe('token "alice-token" (serial a1a1a1a1) is not initialized');
     token.flags = CK.CKF_TOKEN_INITIALIZED;
-    expect((await failure(openHolderSession(PROFILE, 'alice', pins('4321'), { port }))).code).toBe('E_TOKEN_NOT_INITIALIZED');
+    expect((await rejection(openHolderSession(PROFILE, 'alice', pins('4321'), { port }))).code).toBe('E_TOKEN_NOT_INITIALIZED');
     expect(asked).toEqual([]);
   });
 
   it('a module that cannot be loaded names the module', async () => {
     const { port } = setup();
     port.loadError = 'dlopen failed: no such file';
-    const e = await failure(openHolderSession(PROFILE, 'alice', pins('4321'), { port }));
+    const e = await rejection(openHolderSession(PROFILE, 'alice', pins('4321'), { port }));
     expect(e.code).toBe('E_MODULE_LOAD');
     expect(e.message).toBe('cannot load the PKCS#11 module /fake/module.so: dlopen failed: no such file');
   });
@@ -156,7 +148,7 @@ describe('generating on a token that does not behave (fake)', () => {
   it('attributes the token did not honour: refused, and the key destroyed', async () => {
     const { port, token } = setup();
     token.ignores = ['sensitive'];
-    const e = await failure(generateTokenKey(PROFILE, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }));
+    const e = await rejection(generateTokenKey(PROFILE, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }));
     expect(e.code).toBe('E_ATTRIBUTES_NOT_HONOURED');
     expect(e.message).toContain('private sensitive is undefined, not true');
     expect(token.objects).toEqual([]);
@@ -176,7 +168,7 @@ describe('generating on a token that does not behave (fake)', () => {
   it('a token whose test signature does not verify: refused and destroyed', async () => {
     const { port, token } = setup();
     token.signsWrong = true;
-    const e = await failure(generateTokenKey(PROFILE, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }));
+    const e = await rejection(generateTokenKey(PROFILE, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }));
     expect(e.code).toBe('E_BAD_TOKEN_SIGNATURE');
     expect(token.objects).toEqual([]);
   });
@@ -184,7 +176,7 @@ describe('generating on a token that does not behave (fake)', () => {
   it('a key type the token lacks', async () => {
     const { port, token } = setup();
     token.mechanisms = [CK.CKM_EC_KEY_PAIR_GEN, CK.CKM_ECDSA];
-    const e = await failure(generateTokenKey(PROFILE, 'alice', 'root', 'rsa-3072', 'root-alice', pins('4321'), { port }));
+    const e = await rejection(generateTokenKey(PROFILE, 'alice', 'root', 'rsa-3072', 'root-alice', pins('4321'), { port }));
     expect(e.message).toBe('token "alice-token" (serial a1a1a1a1) does not support CKM_RSA_PKCS_KEY_PAIR_GEN and CKM_RSA_PKCS_PSS, needed for rsa-3072 keys');
   });
 });
@@ -202,7 +194,7 @@ describe('failures in the middle of a signing batch (fake)', () => {
     const { session, signer } = await signerOn(port);
     await md().sign(signer, 'append');
     token.present = false;
-    const e = await failure(md().sign(signer, 'append'));
+    const e = await rejection(md().sign(signer, 'append'));
     expect(e.code).toBe('E_TOKEN_REMOVED');
     expect(e.message).toContain('was removed while signing with key "root-alice" (CKR_DEVICE_REMOVED)');
     await session.close();
@@ -213,7 +205,7 @@ describe('failures in the middle of a signing batch (fake)', () => {
     const { port, token } = setup();
     const { session, signer } = await signerOn(port);
     token.failures.set('C_Sign', 'CKR_DEVICE_ERROR');
-    const e = await failure(md().sign(signer, 'append'));
+    const e = await rejection(md().sign(signer, 'append'));
     expect(e.code).toBe('E_TOKEN');
     expect(e.message).toContain('C_Sign failed with CKR_DEVICE_ERROR');
     await session.close();
@@ -225,7 +217,7 @@ describe('failures in the middle of a signing batch (fake)', () => {
     token.failures.set('C_SignInit', 'CKR_GENERAL_ERROR');
     token.present = false;
     // the fake reports the configured failure first, as SoftHSM reports CKR_OBJECT_HANDLE_INVALID
-    const e = await failure(md().sign(signer, 'append'));
+    const e = await rejection(md().sign(signer, 'append'));
     expect(e.code).toBe('E_TOKEN_REMOVED');
     expect(e.message).toContain('CKR_GENERAL_ERROR, then C_GetTokenInfo failed with CKR_TOKEN_NOT_PRESENT');
     await session.close();
@@ -236,7 +228,7 @@ describe('failures in the middle of a signing batch (fake)', () => {
     const { session, signer } = await signerOn(port);
     token.signsWrong = true;
     const target = md();
-    const e = await failure(target.sign(signer, 'append'));
+    const e = await rejection(target.sign(signer, 'append'));
     expect(e.code).toBe('E_BAD_TOKEN_SIGNATURE');
     expect(target.signatures.size).toBe(0);
     await session.close();
@@ -246,6 +238,6 @@ describe('failures in the middle of a signing batch (fake)', () => {
     const { port } = setup();
     const { session, signer } = await signerOn(port);
     await session.close();
-    expect((await failure(md().sign(signer, 'append'))).code).toBe('E_SESSION_CLOSED');
+    expect((await rejection(md().sign(signer, 'append'))).code).toBe('E_SESSION_CLOSED');
   });
 });

@@ -11,12 +11,12 @@ import { CK, type PortAttributes } from '../../src/keys/pkcs11-port.js';
 import { pinSource } from '../../src/keys/pin.js';
 import { softhsmTokenFolder } from '../../src/keys/softhsm.js';
 import { generateTokenKey, listTokens, openHolderSession, readTokenPublicKey, type TokenKeyInfo } from '../../src/keys/token-keys.js';
-import { CeremonyError } from '../../src/tuf/errors.js';
 import { Key } from '../../src/tuf/key.js';
 import { Metadata, Root, Targets } from '../../src/tuf/metadata.js';
 import { Role } from '../../src/tuf/roles.js';
 import { verifyRole, verifyWithRoot } from '../../src/tuf/verification.js';
 import { fixedPins, freshTokens, type Fixture } from './softhsm-fixture.js';
+import { rejection } from '../helpers/failure.js';
 
 let fx: Fixture;
 let profile: ReturnType<Fixture['profile']>;
@@ -24,15 +24,6 @@ const PINS = { 'token-a': '1234-a', 'token-b': '1234-b', 'token-c': '1234-c' };
 const pins = fixedPins(PINS);
 const generated: Record<string, TokenKeyInfo> = {};
 
-async function failure(p: Promise<unknown>): Promise<CeremonyError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CeremonyError) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 beforeAll(async () => {
   fx = freshTokens([
@@ -97,7 +88,7 @@ describe('generating keys on SoftHSM', () => {
 
   it('refuses a label that is already on the token, and changes nothing', async () => {
     const before = await listTokens(fx.module);
-    const e = await failure(generateTokenKey(profile, 'admin-a', 'root', 'ecdsa-p256', 'root-a', pins));
+    const e = await rejection(generateTokenKey(profile, 'admin-a', 'root', 'ecdsa-p256', 'root-a', pins));
     expect(e.code).toBe('E_LABEL_EXISTS');
     expect(e.category).toBe('refused');
     expect(e.message).toContain('token "token-a"');
@@ -106,7 +97,7 @@ describe('generating keys on SoftHSM', () => {
   });
 
   it('refuses a label that disagrees with the profile for that purpose', async () => {
-    const e = await failure(generateTokenKey(profile, 'admin-a', 'root', 'ed25519', 'another-root', pins));
+    const e = await rejection(generateTokenKey(profile, 'admin-a', 'root', 'ed25519', 'another-root', pins));
     expect(e.category).toBe('usage');
     expect(e.message).toContain('holders.admin-a.keys.root');
   });
@@ -243,7 +234,7 @@ describe('signing TUF metadata with token keys', () => {
 
 describe('errors a person can act on (real SoftHSM)', () => {
   it('wrong PIN: one line naming the token, and the tries-left hint SoftHSM gives', async () => {
-    const e = await failure(openHolderSession(profile, 'admin-c', fixedPins({ 'token-c': 'not-the-pin' })));
+    const e = await rejection(openHolderSession(profile, 'admin-c', fixedPins({ 'token-c': 'not-the-pin' })));
     expect(e.code).toBe('E_PIN_INCORRECT');
     expect(e.category).toBe('token');
     expect(e.message).toBe(`wrong PIN for token "token-c" (serial ${fx.serialOf('token-c')}); the token reports few tries left before the PIN locks`);
@@ -251,7 +242,7 @@ describe('errors a person can act on (real SoftHSM)', () => {
 
   it('SoftHSM 2.6 never locks the user PIN: after many wrong PINs the right one still works', async () => {
     for (let i = 0; i < 12; i++) {
-      expect((await failure(openHolderSession(profile, 'admin-c', fixedPins({ 'token-c': `wrong-${i}` })))).code).toBe('E_PIN_INCORRECT');
+      expect((await rejection(openHolderSession(profile, 'admin-c', fixedPins({ 'token-c': `wrong-${i}` })))).code).toBe('E_PIN_INCORRECT');
     }
     const listed = (await listTokens(fx.module)).tokens.find((t) => t.label === 'token-c')!;
     expect(listed.pin).toBe('count-low');
@@ -261,7 +252,7 @@ describe('errors a person can act on (real SoftHSM)', () => {
   });
 
   it('a missing token names the tokens present and whose they are', async () => {
-    const e = await failure(openHolderSession(profile, 'admin-gone', pins));
+    const e = await rejection(openHolderSession(profile, 'admin-gone', pins));
     expect(e.code).toBe('E_TOKEN_NOT_FOUND');
     expect(e.message).toContain('label "token-gone" (holder "admin-gone")');
     expect(e.message).toContain(`token "token-a" (serial ${fx.serialOf('token-a')}), admin-a's token`);
@@ -269,14 +260,14 @@ describe('errors a person can act on (real SoftHSM)', () => {
 
   it('a serial that does not match is a missing token even when the label matches', async () => {
     const p = fx.profile('wrong-serial.json', { module: fx.module, holders: { 'admin-b': { token: { label: 'token-b', serial: '0000000000000000' }, keys: { root: 'root-b' } } } });
-    expect((await failure(openHolderSession(p, 'admin-b', pins))).code).toBe('E_TOKEN_NOT_FOUND');
+    expect((await rejection(openHolderSession(p, 'admin-b', pins))).code).toBe('E_TOKEN_NOT_FOUND');
   });
 
   it("admin A's token where B's key is expected: names whose key it really is", async () => {
     const a = await openHolderSession(profile, 'admin-a', pins);
     try {
       const bRoot = generated['b-root']!.key;
-      const e = await failure(a.signerFor('root', bRoot, [generated['a-root']!.key, bRoot]));
+      const e = await rejection(a.signerFor('root', bRoot, [generated['a-root']!.key, bRoot]));
       expect(e.code).toBe('E_WRONG_KEY');
       expect(e.category).toBe('token');
       expect(e.message).toContain("this is not admin-b's key");
@@ -290,7 +281,7 @@ describe('errors a person can act on (real SoftHSM)', () => {
     const p = fx.profile('missing-key.json', { module: fx.module, holders: { 'admin-c': { token: { label: 'token-c' }, keys: { root: 'no-such-key' } } } });
     const c = await openHolderSession(p, 'admin-c', pins);
     try {
-      const e = await failure(c.publicKey('root'));
+      const e = await rejection(c.publicKey('root'));
       expect(e.code).toBe('E_KEY_NOT_FOUND');
       expect(e.message).toContain('no private key labelled "no-such-key" (it has: "root-c")');
     } finally {
@@ -317,7 +308,7 @@ describe('errors a person can act on (real SoftHSM)', () => {
     }
     const c = await openHolderSession(profile, 'admin-c', pins);
     try {
-      const e = await failure(c.signerFor('root', generated['c-root']!.key));
+      const e = await rejection(c.signerFor('root', generated['c-root']!.key));
       expect(e.code).toBe('E_KEY_DUPLICATE');
       expect(e.message).toContain('2 private keys labelled "root-c"');
     } finally {
@@ -327,7 +318,7 @@ describe('errors a person can act on (real SoftHSM)', () => {
 
   it('a module that cannot be loaded', async () => {
     const p = fx.profile('bad-module.json', { module: `${fx.dir}/no-such-pkcs11.so`, holders: { x: { token: { label: 'token-a' }, keys: {} } } });
-    const e = await failure(openHolderSession(p, 'x', pins));
+    const e = await rejection(openHolderSession(p, 'x', pins));
     expect(e.code).toBe('E_MODULE_LOAD');
     expect(e.message).toContain(`cannot load the PKCS#11 module ${fx.dir}/no-such-pkcs11.so`);
   });
@@ -342,7 +333,7 @@ describe('errors a person can act on (real SoftHSM)', () => {
       const signer = await b.signerFor('claimed', key);
       await first.sign(signer, 'append');
       renameSync(folder, `${folder}.pulled`);
-      const e = await failure(second.sign(signer, 'append'));
+      const e = await rejection(second.sign(signer, 'append'));
       expect(e.code).toBe('E_TOKEN_REMOVED');
       expect(e.message).toContain(`token "token-b" (serial ${fx.serialOf('token-b')}) was removed while signing with key "claimed-b"`);
       expect(second.signatures.size).toBe(0);

@@ -54,7 +54,7 @@ function readDirect(bytes: Buffer, fast: boolean): string {
   try {
     const reading = new DelegationsReading('signed.delegations', bytes, fast);
     const json = parseStrictJson(bytes, SOURCE, planFor(reading.plan)) as { signed: { delegations: unknown } };
-    d = reading.delegations(json.signed.delegations, bytes, 0);
+    d = reading.delegations(json.signed.delegations);
   } catch (err) {
     return refused(err, 'refused');
   }
@@ -180,7 +180,7 @@ function generalEntries(bytes: Buffer): number {
   const members = reading.plan.members!;
   const plan: ReadPlan = { ...reading.plan, members: { keys: counted(members['keys']!), roles: counted(members['roles']!) } };
   const json = parseStrictJson(bytes, SOURCE, planFor(plan)) as { signed: { delegations: unknown } };
-  reading.delegations(json.signed.delegations, bytes, 0);
+  reading.delegations(json.signed.delegations);
   return calls;
 }
 
