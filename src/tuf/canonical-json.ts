@@ -18,25 +18,15 @@ import { codePointOrder } from './key-order.js';
  * Canonical bytes made earlier (a payload), written as they are where this stands in a value:
  * `canonicalize` copies them, and `serializeJson` copies them with control characters escaped,
  * the only difference between the two forms. So a large signed part is not encoded twice.
- * Only for bytes `canonicalize` returned: they are not checked again.
+ * Only for canonical bytes (`canonicalizeEncoded`, or bytes the strict reader found canonical):
+ * they are not checked again.
  */
 export class EncodedJson {
-  /** `controls`: how many control characters the bytes hold, when the encoder counted them. */
   constructor(
     readonly canonical: Uint8Array,
-    private controls?: number,
+    /** How many control characters (bytes below 0x20, only inside strings) the bytes hold. */
+    readonly controlCount: number,
   ) {}
-
-  /** How many bytes below 0x20 (control characters, found only inside strings) the bytes hold. */
-  get controlCount(): number {
-    if (this.controls === undefined) {
-      const b = this.canonical;
-      let n = 0;
-      for (let i = 0; i < b.length; i++) if (b[i]! < 0x20) n++;
-      this.controls = n;
-    }
-    return this.controls;
-  }
 }
 
 /**

@@ -33,10 +33,8 @@ interface ByteRange {
 }
 
 export class DelegationsReading {
-  /** Whether the plan met a delegations value (whose keys and roles may then be streamed). */
-  met = false;
   readonly plan: ReadPlan;
-  /** Where the delegations object lies in the input. */
+  /** Where the delegations object lies in the input, once the plan met one. */
   range: ByteRange | undefined;
   /** A copy holding the delegations' bytes, and where that copy begins in the input. */
   private copy: { bytes: Buffer; offset: number } | undefined;
@@ -86,10 +84,7 @@ export class DelegationsReading {
     const keysAt = join(path, 'keys');
     const rolesAt = join(path, 'roles');
     this.plan = {
-      range: (start, end, canonical) => {
-        this.met = true;
-        this.range = { start, end, canonical };
-      },
+      range: (start, end, canonical) => (this.range = { start, end, canonical }),
       members: {
         keys: {
           // Kept as bytes only when they are canonical as they stand (no escaped control character).
@@ -120,6 +115,11 @@ export class DelegationsReading {
         },
       },
     };
+  }
+
+  /** Whether the plan met a delegations value (whose keys and roles may then be streamed). */
+  get met(): boolean {
+    return this.range !== undefined;
   }
 
   private keyTable(): NameTable {

@@ -296,13 +296,12 @@ export type SignMode = 'append' | 'replace';
 export class Metadata<T extends AnySigned = AnySigned> {
   /** keyid → signature, in the order they were added; keyids are unique (REFERENCE.md section 2). */
   readonly signatures: Map<string, Signature>;
-  private payloadCache: EncodedJson | undefined;
   /**
-   * The version and expiry the cached payload was made for. Every change of a role comes with a
-   * new version (TUF specification 1.0.x section 5), so a payload that no longer matches them is
+   * The payload, with the version and expiry it was made for. Every change of a role comes with
+   * a new version (TUF specification 1.0.x section 5), so a payload that no longer matches them is
    * made again, even when a caller forgot `invalidate()`.
    */
-  private payloadFor: { version: number; expires: number } | undefined;
+  private cached: { payload: EncodedJson; version: number; expires: number } | undefined;
 
   constructor(
     readonly signed: T,
@@ -393,20 +392,18 @@ export class Metadata<T extends AnySigned = AnySigned> {
   }
 
   private encodedPayload(): EncodedJson {
-    const made = this.payloadFor;
-    if (this.payloadCache === undefined || made?.version !== this.signed.version || made.expires !== this.signed.expires.getTime()) {
-      this.keepPayload(canonicalizeEncoded(this.signed));
-    }
-    return this.payloadCache!;
+    const c = this.cached;
+    if (c !== undefined && c.version === this.signed.version && c.expires === this.signed.expires.getTime()) return c.payload;
+    return this.keepPayload(canonicalizeEncoded(this.signed));
   }
 
-  private keepPayload(payload: EncodedJson): void {
-    this.payloadCache = payload;
-    this.payloadFor = { version: this.signed.version, expires: this.signed.expires.getTime() };
+  private keepPayload(payload: EncodedJson): EncodedJson {
+    this.cached = { payload, version: this.signed.version, expires: this.signed.expires.getTime() };
+    return payload;
   }
 
   invalidate(): void {
-    this.payloadCache = undefined;
+    this.cached = undefined;
   }
 
   /**

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildClaimedRole, projectName } from '../../bench/claimed-role.js';
 import { distinctEd25519PublicKeys } from '../../bench/fixture-keys.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
-import { canonicalize, EncodedJson, serializeJson } from '../../src/tuf/canonical-json.js';
+import { canonicalize, canonicalizeEncoded, serializeJson } from '../../src/tuf/canonical-json.js';
 import { CanonicalJsonError, FormatError } from '../../src/tuf/errors.js';
 import { Metadata, type Targets } from '../../src/tuf/metadata.js';
 import { parseStrictJson } from '../../src/tuf/strict-json.js';
@@ -75,7 +75,7 @@ describe('canonical JSON equals the plain algorithm', () => {
 
   it('bytes made earlier (EncodedJson) are written as if encoded in place, in both forms', () => {
     for (const v of [values, large, { a: 'tab\there', b: '\u0001' }]) {
-      const wrapped = { signatures: [{ keyid: 'ab', sig: 'cd' }], signed: new EncodedJson(canonicalize(v)) };
+      const wrapped = { signatures: [{ keyid: 'ab', sig: 'cd' }], signed: canonicalizeEncoded(v) };
       const plain = { signatures: [{ keyid: 'ab', sig: 'cd' }], signed: v };
       expect(serializeJson(wrapped).equals(serializeJson(plain))).toBe(true);
       expect(canonicalize(wrapped).equals(canonicalize(plain))).toBe(true);
