@@ -84,9 +84,6 @@ export class ClaimedBins {
   name(bin: number): string {
     return this.succinct.binName(bin);
   }
-  binOfName(name: string): number | undefined {
-    return this.succinct.binOfName(name);
-  }
   binOfPath(path: string): number {
     return this.succinct.binForPath(path);
   }

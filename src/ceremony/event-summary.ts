@@ -12,6 +12,7 @@ import { TOP_LEVEL_ROLES, type DelegatedRole } from '../tuf/roles.js';
 import { formatExpires } from '../tuf/time.js';
 import type { EventRole, SigningEvent } from './event.js';
 import { ownerOf } from './holders.js';
+import { contentOf } from './resign-proof.js';
 
 export interface KeyRef {
   keyid: string;
@@ -158,10 +159,7 @@ function diffTargets(prev: Targets | undefined, next: Targets): { added: string[
 
 /** Everything but version and expires, canonical: equal means "re-sign only, no content change". */
 export function contentWithoutVersion(signed: AnySigned): Buffer {
-  const json = signed.toJSON();
-  delete json['version'];
-  delete json['expires'];
-  return canonicalize(json);
+  return canonicalize(contentOf(signed));
 }
 
 export function summarizeRole(r: EventRole): RoleSummary {

@@ -14,7 +14,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { canonicalize } from '../tuf/canonical-json.js';
-import { sha256Hex } from '../tuf/digest.js';
+import { isLowerHex, sha256Hex } from '../tuf/digest.js';
 import { FormatError, RefusedError, UsageError, VerificationError, withContext } from '../tuf/errors.js';
 import { FieldReader, join as joinField, type JsonObject } from '../tuf/fields.js';
 import type { Key } from '../tuf/key.js';
@@ -139,11 +139,21 @@ export function nextVersionProblem(role: string, version: number, current: numbe
 export function baseFromRepository(repo: Repository, roles: EventRoleInit[]): BaseEntry[] {
   const base = new Map<string, BaseEntry>();
   const inEvent = new Set(roles.map((r) => r.role));
+  // Each file is read and parsed once, whether it becomes part of the base or was only looked at.
+  const read = new Map<string, BaseEntry>();
+  const readEntry = (role: string, version: number): BaseEntry => {
+    const key = `${version}.${role}`;
+    let entry = read.get(key);
+    if (entry === undefined) {
+      const bytes = repo.readBytes(role, version);
+      entry = { role, version, bytes, metadata: Metadata.fromBytes(bytes, repo.path(role, version), role === 'root' ? 'root' : 'targets') };
+      read.set(key, entry);
+    }
+    return entry;
+  };
   const add = (role: string, version: number): void => {
     const key = `${version}.${role}`;
-    if (base.has(key)) return;
-    const bytes = repo.readBytes(role, version);
-    base.set(key, { role, version, bytes, metadata: Metadata.fromBytes(bytes, repo.path(role, version), role === 'root' ? 'root' : 'targets') });
+    if (!base.has(key)) base.set(key, readEntry(role, version));
   };
   for (const r of roles) {
     const current = repo.currentVersion(r.role);
@@ -165,7 +175,7 @@ export function baseFromRepository(repo: Repository, roles: EventRoleInit[]): Ba
       }
       const v = repo.currentVersion(c);
       if (v === undefined) continue;
-      if (c === 'root' || delegatesTo(repo.read(c, v), r.role)) {
+      if (c === 'root' || delegatesTo(readEntry(c, v).metadata, r.role)) {
         add(c, v);
         break;
       }
@@ -360,7 +370,7 @@ export class SigningEvent {
         rr.optional('delegated_by');
         if ((role === 'root') !== (delegatedBy === undefined)) throw new FormatError(rr.at('delegated_by'), role === 'root' ? 'root is not delegated' : 'missing');
         const payload = rr.string('payload_sha256');
-        if (!/^[0-9a-f]{64}$/.test(payload)) throw new FormatError(rr.at('payload_sha256'), 'expected a SHA-256 in lowercase hex');
+        if (!isLowerHex(payload, 32)) throw new FormatError(rr.at('payload_sha256'), 'expected a SHA-256 in lowercase hex');
         return { role, version, file, replaces, delegatedBy, payload };
       });
       if (roleEntries.length === 0) throw new FormatError('roles', 'at least one role');
@@ -409,11 +419,6 @@ export class SigningEvent {
     const r = this.eventRoles.find((x) => x.role === name);
     if (!r) throw new UsageError(`${name} is not signed in the event ${this.dir}`);
     return r;
-  }
-
-  /** The base metadata (versions replaced and delegators) as recorded in the event. */
-  baseMetadata(): Array<{ role: string; version: number; metadata: Metadata }> {
-    return this.base.map(({ role, version, metadata }) => ({ role, version, metadata }));
   }
 
   /**

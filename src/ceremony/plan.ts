@@ -232,15 +232,17 @@ export interface LoadedPlan {
   warnings: string[];
 }
 
-function readKeyFile(file: string, field: string): Key {
+/** Read one TUF public key file; errors name the file, and the plan's `field` when given. */
+export function readPublicKeyFile(file: string, field?: string): Key {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new UsageError(`${field}: cannot read key file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_KEY_FILE');
+    throw new UsageError(`${field ? `${field}: ` : ''}cannot read key file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_KEY_FILE');
   }
-  const key = withContext(`${field} (${file})`, () => Key.fromJSON(parseStrictJson(bytes, file), 'key'));
-  withContext(`${field} (${file})`, () => key.assertUsable());
+  const context = field ? `${field} (${file})` : file;
+  const key = withContext(context, () => Key.fromJSON(parseStrictJson(bytes, file), 'key'));
+  withContext(context, () => key.assertUsable());
   return key;
 }
 
@@ -258,14 +260,14 @@ export function loadPlan(path: string): LoadedPlan {
   const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
 
   const onlineKeys = {} as Record<OnlineRole, Key>;
-  for (const role of ONLINE_ROLES) onlineKeys[role] = readKeyFile(at(plan.online[role].key), `online.${role}.key`);
+  for (const role of ONLINE_ROLES) onlineKeys[role] = readPublicKeyFile(at(plan.online[role].key), `online.${role}.key`);
   const importedKeys = new Map<string, Key>();
   plan.admins.forEach((admin, i) => {
     for (const role of OFFLINE_ROLES) {
       const spec = admin.keys[role];
       if (spec?.source !== 'import') continue;
       const field = `admins[${i}].keys.${role}.import`;
-      let key = readKeyFile(at(spec.file), field);
+      let key = readPublicKeyFile(at(spec.file), field);
       const owner = ownerOf(key);
       if (owner !== undefined && owner !== admin.name) throw new RefusedError(`${field}: the key file says it belongs to "${owner}", not "${admin.name}"`, 'E_GUARD_RAIL');
       if (owner === undefined) key = key.withCustomFields({ [OWNER_FIELD]: admin.name });

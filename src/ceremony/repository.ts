@@ -11,7 +11,6 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { sha256Hex } from '../tuf/digest.js';
 import { RefusedError, UsageError } from '../tuf/errors.js';
 import { Metadata, type AnySigned } from '../tuf/metadata.js';
 import { roleFileName } from '../tuf/repository-verifier.js';
@@ -64,10 +63,6 @@ export class Repository {
   plan(): CeremonyPlan {
     this.cachedPlan ??= planFromBytes(readFileSync(this.planPath), this.planPath);
     return this.cachedPlan;
-  }
-
-  planSha256(): string {
-    return sha256Hex(readFileSync(this.planPath));
   }
 
   /** Every role with at least one finalized version, and its versions ascending (one folder listing). */

@@ -28,7 +28,8 @@ export interface ResignProof {
   versionOk: boolean;
 }
 
-function contentOf(signed: AnySigned): JsonObject {
+/** The signed part without the fields a re-sign may change. */
+export function contentOf(signed: AnySigned): JsonObject {
   const json = signed.toJSON();
   for (const f of RESIGN_FIELDS) delete json[f];
   return json;

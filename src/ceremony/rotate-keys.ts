@@ -5,28 +5,14 @@
  * is computed (REFERENCE.md section 3); a key file that names another holder is refused rather
  * than silently renamed. `holder[:label]`: the public key on the holder's token (no PIN needed).
  */
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { RefusedError, UsageError, withContext } from '../tuf/errors.js';
+import { RefusedError, UsageError } from '../tuf/errors.js';
 import { Key } from '../tuf/key.js';
-import { parseStrictJson } from '../tuf/strict-json.js';
 import { keyLabel, type TokenProfile } from '../keys/profile.js';
 import { readTokenPublicKey, type TokenOptions } from '../keys/token-keys.js';
 import { OWNER_FIELD, ownerOf } from './holders.js';
+import { readPublicKeyFile } from './plan.js';
 import { purposeForRole } from './signer-provider.js';
-
-/** Read one TUF public key file; errors name the file and the field. */
-export function readPublicKeyFile(path: string): Key {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new UsageError(`cannot read key file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_KEY_FILE');
-  }
-  const key = withContext(path, () => Key.fromJSON(parseStrictJson(bytes, path), 'key'));
-  withContext(path, () => key.assertUsable());
-  return key;
-}
 
 /** `[holder=]file`, relative to `cwd`. */
 export function readKeyArgument(spec: string, cwd: string, flag = '--add'): Key {

@@ -303,7 +303,7 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
     for (const bin of bins) if (current.has(bin)) open(bin, 're-signed by the new claimed keys');
     if (bins.length) notes.push(`claimed's ${bins.length} bin delegation(s) move to the new claimed keys (${entry.threshold} of ${entry.keyids.length})`);
   }
-  if (working.has('targets') || [...working.keys()].some((r) => r !== 'root')) {
+  if ([...working.keys()].some((r) => r !== 'root')) {
     onlineSteps.push(`publish a new snapshot listing ${[...working.keys()].filter((r) => r !== 'root').map((r) => `${r} v${working.get(r)!.signed.version}`).join(', ')}, and a new timestamp`);
   }
   if (working.has('root')) onlineSteps.push(`publish ${working.get('root')!.signed.version}.root.json beside every earlier N.root.json (clients walk the chain; an old root is never removed)`);

@@ -8,7 +8,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { serializeJson } from '../tuf/canonical-json.js';
-import { sha256Hex } from '../tuf/digest.js';
+import { isLowerHex, sha256Hex } from '../tuf/digest.js';
 import { FormatError, RefusedError } from '../tuf/errors.js';
 import { FieldReader, asObject, asString, type JsonObject } from '../tuf/fields.js';
 import { parseStrictJson } from '../tuf/strict-json.js';
@@ -45,8 +45,6 @@ export interface TranscriptRecord {
 
 export type NewTranscriptRecord = Omit<TranscriptRecord, 'seq' | 'prev' | 'time' | 'hash'> & { time?: string };
 
-const HEX64 = /^[0-9a-f]{64}$/;
-
 /** The line form: sorted compact JSON, no trailing newline (the chain hashes these bytes). */
 function lineOf(record: JsonObject): Buffer {
   const b = serializeJson(record);
@@ -68,7 +66,7 @@ function digestMap(v: unknown, path: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(obj)) {
     const hex = asString(value, `${path}.${name}`);
-    if (!HEX64.test(hex)) throw new FormatError(`${path}.${name}`, 'expected a SHA-256 in lowercase hex');
+    if (!isLowerHex(hex, 32)) throw new FormatError(`${path}.${name}`, 'expected a SHA-256 in lowercase hex');
     out[name] = hex;
   }
   return out;
@@ -85,7 +83,7 @@ function parseRecord(json: unknown): TranscriptRecord {
     prev: r.string('prev'),
   };
   parseExpires(rec.time, 'time');
-  if (!HEX64.test(rec.prev)) throw new FormatError('prev', 'expected a SHA-256 in lowercase hex');
+  if (!isLowerHex(rec.prev, 32)) throw new FormatError('prev', 'expected a SHA-256 in lowercase hex');
   if (r.has('operator')) rec.operator = r.string('operator');
   if (r.has('confirmation')) rec.confirmation = r.string('confirmation');
   if (r.has('tokens')) {

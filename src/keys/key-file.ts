@@ -8,6 +8,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { canonicalize } from '../tuf/canonical-json.js';
+import { isLowerHex } from '../tuf/digest.js';
 import { FormatError, RefusedError, TokenError, UsageError, withContext } from '../tuf/errors.js';
 import { FieldReader, type JsonObject } from '../tuf/fields.js';
 import { Key } from '../tuf/key.js';
@@ -85,7 +86,7 @@ interface ParsedKeyFile {
 
 function hexField(r: FieldReader, name: string, bytes: number): Buffer {
   const v = r.string(name);
-  if (!new RegExp(`^[0-9a-f]{${bytes * 2}}$`).test(v)) throw new FormatError(r.at(name), `expected ${bytes} bytes as lowercase hex`);
+  if (!isLowerHex(v, bytes)) throw new FormatError(r.at(name), `expected ${bytes} bytes as lowercase hex`);
   return Buffer.from(v, 'hex');
 }
 

@@ -14,18 +14,26 @@ export interface PinSource {
 
 /** Read a PIN file: one line, only the owner may read it (like ssh with private keys). */
 export function readPinFile(path: string, holder: string): string {
+  return readSecretFile(path, `the PIN file ${path} of holder "${holder}"`);
+}
+
+/**
+ * A secret kept in a file (a PIN, a passphrase): exactly one non-empty line, in a file only its
+ * owner may read. `name` says which file in every error.
+ */
+export function readSecretFile(path: string, name: string): string {
   let mode: number;
   try {
     mode = statSync(path).mode;
   } catch (e) {
-    throw new UsageError(`cannot read the PIN file ${path} of holder "${holder}": ${(e as NodeJS.ErrnoException).code}`);
+    throw new UsageError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code}`);
   }
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-    throw new UsageError(`the PIN file ${path} of holder "${holder}" can be read by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it`);
+    throw new UsageError(`${name} can be read by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it`);
   }
-  const pin = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
-  if (pin === '' || /[\r\n]/.test(pin)) throw new UsageError(`the PIN file ${path} of holder "${holder}" must hold exactly one non-empty line`);
-  return pin;
+  const text = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  if (text === '' || /[\r\n]/.test(text)) throw new UsageError(`${name} must hold exactly one non-empty line`);
+  return text;
 }
 
 export function pinSource(env: NodeJS.ProcessEnv, ask?: AskSecret): PinSource {

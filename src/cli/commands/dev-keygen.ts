@@ -1,7 +1,7 @@
 /** `tuf-ceremony dev keygen`: a developer's key for their project, in an encrypted file or on their token. */
-import { readFileSync, statSync } from 'node:fs';
 import { writeNewFile } from '../../ceremony/files.js';
 import { createEncryptedKeyFile } from '../../keys/key-file.js';
+import { readSecretFile } from '../../keys/pin.js';
 import { loadProfile, keyLabel } from '../../keys/profile.js';
 import { TOKEN_KEY_TYPES, generateTokenKey, type TokenKeyType } from '../../keys/token-keys.js';
 import { serializeJson } from '../../tuf/canonical-json.js';
@@ -23,23 +23,10 @@ const usage = `tuf-ceremony dev keygen --out <new key file> [--public-out <new p
   key label unless --label); --out gets its public key.
   Next: tuf-ceremony dev request --project <name> --key <key file or token:<holder>> ...`;
 
-/** Read a passphrase file: one line, readable by its owner only (like ssh private keys). */
-export function readPassphraseFile(path: string): string {
-  let mode: number;
-  try {
-    mode = statSync(path).mode;
-  } catch (e) {
-    throw new UsageError(`cannot read passphrase file ${path}: ${(e as NodeJS.ErrnoException).code}`);
-  }
-  if (process.platform !== 'win32' && (mode & 0o077) !== 0) throw new UsageError(`passphrase file ${path} can be read by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it`);
-  const text = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
-  if (text === '' || /[\r\n]/.test(text)) throw new UsageError(`passphrase file ${path} must hold exactly one non-empty line`);
-  return text;
-}
-
 /** A passphrase from a file, or asked without echo (twice when `confirm`). */
 export async function passphrase(io: CliIO, file: string | undefined, question: string, confirm: boolean): Promise<string> {
-  if (file !== undefined) return readPassphraseFile(file);
+  // One line, readable by its owner only (like ssh private keys).
+  if (file !== undefined) return readSecretFile(file, `passphrase file ${file}`);
   if (!io.interactive) throw new UsageError('no terminal to ask the passphrase on: give --passphrase-file');
   const prompter = terminalPrompter(io);
   const first = await prompter.askSecret(question);
