@@ -9,7 +9,7 @@ import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { claimedAuthorization, claimedSettingsFromPlan, listedOnce, proposeClaimed, readClaimedState, type ClaimedProposal } from '../src/ceremony/claimed-build.js';
+import { claimedAuthorization, claimedSettingsFromPlan, proposeClaimed, readClaimedState, type ClaimedProposal } from '../src/ceremony/claimed-build.js';
 import { createClaimedEvent } from '../src/ceremony/claimed-event.js';
 import type { ClaimedProjects } from '../src/ceremony/claimed-projects.js';
 import { runIntake, type IntakeResult } from '../src/ceremony/intake.js';
@@ -125,14 +125,13 @@ export async function benchIntake(): Promise<void> {
       const repo = await bench.step(group, 'signed repository', () => repositoryWith(join(dir, layout.name.replace(/\W+/g, '-')), existing, layout.bitLength), { counted: false });
       const settings = claimedSettingsFromPlan(repo.plan());
       let result: IntakeResult | undefined;
-      const store = listedOnce(repo);
       await bench.step(group, 'read, check, decide, build', () => {
-        result = runIntake({ store, settings, requestsDir: requests, allowRekey: false, now: NOW, onProgress: (done) => done % 1000 === 0 && bench.sample() });
+        result = runIntake({ store: repo, settings, requestsDir: requests, allowRekey: false, now: NOW, onProgress: (done) => done % 1000 === 0 && bench.sample() });
         for (const r of result.proposal.roles) r.metadata.payload();
       }, { detail: () => `${result!.decisions.counts.add} added, ${result!.proposal.roles.length} roles to sign` });
       const { proposal: p, state } = result!;
       result = undefined;
-      await bench.step(group, 'write signing event', () => createClaimedEvent(repo, store, state, join(dir, `${layout.name.replace(/\W+/g, '-')}-event`), p, { kind: 'claim', description: 'bench', at: NOW }), {
+      await bench.step(group, 'write signing event', () => createClaimedEvent(repo, state, join(dir, `${layout.name.replace(/\W+/g, '-')}-event`), p, { kind: 'claim', description: 'bench', at: NOW }), {
         detail: () => `${p.signaturesNeeded} signatures needed (${p.roles.length} × ${p.threshold})`,
       });
       summary.push(`${layout.name}: ${p.signaturesNeeded} signatures needed for ${p.roles.length} role(s); ${downloadSize(repo, p)}`);

@@ -102,23 +102,6 @@ export interface MetadataStore {
   current<T extends AnySigned>(role: string): Metadata<T>;
 }
 
-/**
- * The repository as it is at the start of one step, listed once: a sharded claimed role has
- * thousands of bins, and listing the metadata folder for each of them costs more than the intake.
- */
-export function listedOnce(repo: { index(): Map<string, number[]>; read<T extends AnySigned>(role: string, version: number): Metadata<T> }): MetadataStore {
-  const index = repo.index();
-  const currentVersion = (role: string) => index.get(role)?.at(-1);
-  return {
-    currentVersion,
-    current<T extends AnySigned>(role: string): Metadata<T> {
-      const v = currentVersion(role);
-      if (v === undefined) throw new UsageError(`the repository has no ${role} metadata yet`, 'E_NO_VERSION');
-      return repo.read<T>(role, v);
-    },
-  };
-}
-
 export interface ClaimedState {
   roleName: string;
   claimed: Metadata<Targets>;

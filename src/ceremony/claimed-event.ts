@@ -48,13 +48,13 @@ function baseOf(store: MetadataStore, state: ClaimedState, proposal: ClaimedProp
   return [...base.values()];
 }
 
-export function createClaimedEvent(repo: Repository, store: MetadataStore, state: ClaimedState, eventDir: string, proposal: ClaimedProposal, init: ClaimedEventInit): SigningEvent {
+export function createClaimedEvent(repo: Repository, state: ClaimedState, eventDir: string, proposal: ClaimedProposal, init: ClaimedEventInit): SigningEvent {
   const roleName = state.roleName;
   const event = SigningEvent.create(eventDir, {
     kind: init.kind,
     description: init.description,
     repository: repo.plan().repository,
-    base: baseOf(store, state, proposal),
+    base: baseOf(repo, state, proposal),
     created: init.at,
     roles: proposal.roles.map((r) => ({ role: r.role, metadata: r.metadata, delegatedBy: r.role === roleName ? 'targets' : roleName })),
     details: {

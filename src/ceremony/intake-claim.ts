@@ -10,7 +10,7 @@ import { canonicalize } from '../tuf/canonical-json.js';
 import { sha256Hex } from '../tuf/digest.js';
 import { UsageError } from '../tuf/errors.js';
 import { formatExpires } from '../tuf/time.js';
-import { checkClaimedSettings, claimedSettingsFromPlan, listedOnce } from './claimed-build.js';
+import { checkClaimedSettings, claimedSettingsFromPlan } from './claimed-build.js';
 import { createClaimedEvent, describeClaimedChange } from './claimed-event.js';
 import type { SigningEvent } from './event.js';
 import { runIntake, type IntakeResult } from './intake.js';
@@ -58,8 +58,7 @@ export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResul
   checkClaimedSettings(settings);
   const rcPath = o.recentlyClaimedPath ?? importedRecentlyClaimed(repo);
   const online = rcPath ? { bytes: readFileOrUsage(rcPath, 'recently-claimed metadata'), source: basename(rcPath) } : undefined;
-  const store = listedOnce(repo);
-  const intake = runIntake({ store, settings, requestsDir: o.requestsDir, recentlyClaimed: online, allowRekey: o.allowRekey, now: o.at, onProgress: o.onProgress });
+  const intake = runIntake({ store: repo, settings, requestsDir: o.requestsDir, recentlyClaimed: online, allowRekey: o.allowRekey, now: o.at, onProgress: o.onProgress });
   const files = intake.decisions.files;
   const requestsSha256 = sha256Hex(canonicalize(files.map((f) => [f.file, f.sha256 ?? null])));
   const inputs: Record<string, string> = { [`requests (${files.length} files)`]: requestsSha256 };
@@ -75,7 +74,7 @@ export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResul
     appendTranscript(repo.dir, { step: CLAIM_KIND, time: formatExpires(o.at), inputs, outputs: {}, details: { ...summary, event: null } });
     return { intake, requestsSha256 };
   }
-  const event = createClaimedEvent(repo, store, intake.state, o.eventDir, intake.proposal, {
+  const event = createClaimedEvent(repo, intake.state, o.eventDir, intake.proposal, {
     kind: CLAIM_KIND,
     description: `Developer delegation requests (PEP 480): ${describeClaimedChange(intake.proposal, settings.roleName)}`,
     at: o.at,

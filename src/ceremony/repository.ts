@@ -31,6 +31,8 @@ export class Repository {
   readonly transcriptPath: string;
   readonly planPath: string;
   private cachedPlan: CeremonyPlan | undefined;
+  /** The last listing of the metadata folder, and the folder's modification time then. Not to be changed. */
+  private listing: { mtime: number; index: Map<string, number[]> } | undefined;
 
   private constructor(readonly dir: string) {
     this.metadataDir = join(dir, METADATA_DIR);
@@ -65,8 +67,18 @@ export class Repository {
     return this.cachedPlan;
   }
 
-  /** Every role with at least one finalized version, and its versions ascending (one folder listing). */
+  /**
+   * Every role with at least one finalized version, and its versions ascending. The folder is
+   * listed again only when it changed (its modification time moved, or this repository wrote a
+   * version): a sharded claimed role has thousands of bins, and a step asks for each of them.
+   */
   index(): Map<string, number[]> {
+    const mtime = statSync(this.metadataDir).mtimeMs;
+    if (this.listing?.mtime !== mtime) this.listing = { mtime, index: this.listFolder() };
+    return this.listing.index;
+  }
+
+  private listFolder(): Map<string, number[]> {
     const out = new Map<string, number[]>();
     for (const name of readdirSync(this.metadataDir)) {
       const m = VERSIONED.exec(name);
@@ -86,7 +98,7 @@ export class Repository {
   }
 
   versions(role: string): number[] {
-    return this.index().get(role) ?? [];
+    return [...(this.index().get(role) ?? [])];
   }
 
   currentVersion(role: string): number | undefined {
@@ -128,6 +140,7 @@ export class Repository {
     // Versions are never overwritten: old root versions stay published (REFERENCE.md section 1).
     if (existsSync(path)) throw new RefusedError(`${role} version ${md.signed.version} exists already in ${this.metadataDir}; it is never overwritten`, 'E_EXISTS');
     writeNewFile(path, md.toBytes());
+    this.listing = undefined;
     return path;
   }
 }

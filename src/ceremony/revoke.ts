@@ -6,7 +6,7 @@
 import { RefusedError, UsageError } from '../tuf/errors.js';
 import { checkProjectName } from '../tuf/project-name.js';
 import type { ClaimedProjects } from './claimed-projects.js';
-import { checkClaimedSettings, claimedAuthorization, claimedSettingsFromPlan, listedOnce, proposeClaimed, readClaimedState, type ClaimedProposal, type ClaimedState } from './claimed-build.js';
+import { checkClaimedSettings, claimedAuthorization, claimedSettingsFromPlan, proposeClaimed, readClaimedState, type ClaimedProposal, type ClaimedState } from './claimed-build.js';
 import { createClaimedEvent } from './claimed-event.js';
 import type { SigningEvent } from './event.js';
 import type { Repository } from './repository.js';
@@ -63,12 +63,11 @@ export interface RevokeResult {
 export function createRevokeEvent(repo: Repository, eventDir: string, o: { project: string; keyid?: string; reason?: string; at: Date }): RevokeResult {
   const settings = claimedSettingsFromPlan(repo.plan());
   checkClaimedSettings(settings);
-  const store = listedOnce(repo);
-  const state = readClaimedState(store, settings.roleName);
+  const state = readClaimedState(repo, settings.roleName);
   const revocation = revokeFromClaimed(state, o.project, o.keyid);
-  const auth = claimedAuthorization(store.current<Targets>('targets').signed, settings.roleName);
-  const proposal = proposeClaimed(store, state, revocation.next, settings, auth, o.at);
-  const event = createClaimedEvent(repo, store, state, eventDir, proposal, {
+  const auth = claimedAuthorization(repo.current<Targets>('targets').signed, settings.roleName);
+  const proposal = proposeClaimed(repo, state, revocation.next, settings, auth, o.at);
+  const event = createClaimedEvent(repo, state, eventDir, proposal, {
     kind: REVOKE_KIND,
     description: `Key compromise (PEP 480): ${revocation.description}${o.reason ? `. Reason: ${o.reason}` : ''}`,
     at: o.at,
