@@ -7,7 +7,7 @@
  */
 import { CeremonyError, VerificationError } from '../tuf/errors.js';
 import { Metadata, type MetaFile, type Root, type Snapshot, type Timestamp } from '../tuf/metadata.js';
-import { firstProblem, roleFileName, verifyRepository, type MetadataSource, type RepositoryReport } from '../tuf/repository-verifier.js';
+import { firstProblem, parseRoleFileName, roleFileName, verifyRepository, type MetadataSource, type RepositoryReport } from '../tuf/repository-verifier.js';
 import { formatExpires } from '../tuf/time.js';
 import { describeResult, verifyRootUpdate, verifyWithRoot } from '../tuf/verification.js';
 import { sha256Hex } from '../tuf/digest.js';
@@ -27,8 +27,8 @@ interface ParsedName {
 }
 
 function parseName(file: string): ParsedName {
-  const m = /^(?:(\d+)\.)?(.+)\.json$/.exec(file)!;
-  return { file, role: decodeURIComponent(m[2]!), version: m[1] === undefined ? undefined : Number(m[1]) };
+  const p = parseRoleFileName(file)!;
+  return { file, role: decodeURIComponent(p.quoted), version: p.version };
 }
 
 const TRUSTED = '(trusted root)';

@@ -19,7 +19,7 @@ import { verifyBundleMetadata } from '../bundle/metadata-check.js';
 import type { VerifiedBundle } from '../bundle/verify.js';
 import { sha256Hex } from '../tuf/digest.js';
 import { CeremonyError, RefusedError, VerificationError } from '../tuf/errors.js';
-import { roleFileName } from '../tuf/repository-verifier.js';
+import { parseRoleFileName, roleFileName } from '../tuf/repository-verifier.js';
 import { EXPORTS_FILE, METADATA_DIR, type Repository } from './repository.js';
 import { appendTranscript, verifyTranscript } from './transcript.js';
 
@@ -80,7 +80,11 @@ export async function exportRepository(repo: Repository, opts: RepositoryExportO
   const digests = Object.fromEntries(files.map((f) => [f.name, sha256Hex(f.bytes)]));
   const newSinceLast = files.filter((f) => f.name !== TRANSCRIPT_NAME && !exported.has(`${f.name} ${digests[f.name]}`)).map((f) => f.name);
   // base_root_version: the newest root the previous bundle carried, which the online side trusts by now.
-  const baseRootVersion = previous ? Math.max(1, ...Object.keys(previous.files).flatMap((n) => /^(\d+)\.root\.json$/.exec(n)?.[1] ?? []).map(Number)) : 1;
+  const rootVersionOf = (name: string): number[] => {
+    const p = parseRoleFileName(name);
+    return p?.quoted === 'root' && p.version !== undefined ? [p.version] : [];
+  };
+  const baseRootVersion = previous ? Math.max(1, ...Object.keys(previous.files).flatMap(rootVersionOf)) : 1;
 
   const result = await exportBundle({ files, to: resolveBundleDir(opts.to, sequence), sequence, baseRootVersion, toolVersion: opts.toolVersion, now: opts.now, transcriptHead });
   appendExportLog(logPath, { sequence, time: opts.now, bundle: result.dir, manifestSha256: result.manifestSha256, files: digests });

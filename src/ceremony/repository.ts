@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import { join, resolve } from 'node:path';
 import { RefusedError, UsageError } from '../tuf/errors.js';
 import { Metadata, type AnySigned } from '../tuf/metadata.js';
-import { roleFileName } from '../tuf/repository-verifier.js';
+import { parseRoleFileName, roleFileName } from '../tuf/repository-verifier.js';
 import { fsyncFolder, writeNewFile } from './files.js';
 import { planFromBytes, type CeremonyPlan } from './plan.js';
 import { TRANSCRIPT_FILE } from './transcript.js';
@@ -23,7 +23,6 @@ export const METADATA_DIR = 'metadata';
 export const ONLINE_DIR = 'online';
 export const EXPORTS_FILE = 'exports.json';
 
-const VERSIONED = /^(\d+)\.(.+)\.json$/;
 
 export class Repository {
   readonly metadataDir: string;
@@ -81,11 +80,11 @@ export class Repository {
   private listFolder(): Map<string, number[]> {
     const out = new Map<string, number[]>();
     for (const name of readdirSync(this.metadataDir)) {
-      const m = VERSIONED.exec(name);
-      if (!m) continue;
-      const role = decodeURIComponent(m[2]!);
+      const p = parseRoleFileName(name);
+      if (p?.version === undefined) continue;
+      const role = decodeURIComponent(p.quoted);
       const list = out.get(role) ?? [];
-      list.push(Number(m[1]));
+      list.push(p.version);
       out.set(role, list);
     }
     for (const list of out.values()) list.sort((a, b) => a - b);

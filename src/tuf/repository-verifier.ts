@@ -50,22 +50,32 @@ export function roleFileName(role: string, version?: number): string {
   return version === undefined ? `${quoted}.json` : `${version}.${quoted}.json`;
 }
 
+const ROLE_FILE = /^(?:(\d+)\.)?(.+)\.json$/;
+
+/**
+ * The parts of a metadata file name, `N.<role>.json` or `<role>.json` (undefined for any other
+ * name): the role part as written (percent-encoded, see roleFileName) and the version.
+ */
+export function parseRoleFileName(name: string): { quoted: string; version: number | undefined } | undefined {
+  const m = ROLE_FILE.exec(name);
+  return m ? { quoted: m[2]!, version: m[1] === undefined ? undefined : Number(m[1]) } : undefined;
+}
+
 /** Index of the folder: role file name part → versions present (0 stands for an unversioned file). */
 class FolderIndex {
   private readonly versions = new Map<string, number[]>();
   constructor(readonly source: MetadataSource) {
     for (const name of source.names()) {
-      const m = /^(?:(\d+)\.)?(.+)\.json$/.exec(name);
-      if (!m) continue;
-      const version = m[1] === undefined ? 0 : Number(m[1]);
-      const list = this.versions.get(m[2]!) ?? [];
-      list.push(version);
-      this.versions.set(m[2]!, list);
+      const p = parseRoleFileName(name);
+      if (!p) continue;
+      const list = this.versions.get(p.quoted) ?? [];
+      list.push(p.version ?? 0);
+      this.versions.set(p.quoted, list);
     }
   }
   has(file: string): boolean {
-    const m = /^(?:(\d+)\.)?(.+)\.json$/.exec(file);
-    return !!m && (this.versions.get(m[2]!) ?? []).includes(m[1] === undefined ? 0 : Number(m[1]));
+    const p = parseRoleFileName(file);
+    return !!p && (this.versions.get(p.quoted) ?? []).includes(p.version ?? 0);
   }
   /** The file for a role: the given version, else the highest versioned file, else the unversioned one. */
   fileFor(role: string, version?: number): string | undefined {
