@@ -29,6 +29,15 @@ export interface ProjectDelegation {
   keys: Key[];
 }
 
+/** The bytes of the trusted root file a verification starts from. */
+export function readTrustedRoot(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`cannot read trusted root ${path}: ${(e as NodeJS.ErrnoException).code}`);
+  }
+}
+
 export class VerifiedFolder {
   private readonly reports = new Map<string, RoleReport>();
   private readonly parsed = new Map<string, Targets>();
@@ -43,12 +52,7 @@ export class VerifiedFolder {
 
   /** Verify `dir` from the trusted root file at one fixed time. */
   static open(dir: string, trustedRootPath: string, at: Date): VerifiedFolder {
-    let rootBytes: Buffer;
-    try {
-      rootBytes = readFileSync(trustedRootPath);
-    } catch (e) {
-      throw new UsageError(`cannot read trusted root ${trustedRootPath}: ${(e as NodeJS.ErrnoException).code}`);
-    }
+    const rootBytes = readTrustedRoot(trustedRootPath);
     const source = new FolderSource(dir);
     const trustedName = basename(trustedRootPath);
     const wrapped = { names: () => source.names(), read: (n: string) => (n === trustedName ? rootBytes : source.read(n)) };

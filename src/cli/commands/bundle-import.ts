@@ -5,7 +5,8 @@ import { importBundle, type ImportResult } from '../../bundle/import.js';
 import { UsageError } from '../../tuf/errors.js';
 import { parse } from '../args.js';
 import { out, printJson, type CliIO } from '../io.js';
-import { bundleJson, printDigest, readTrustedRoot, renderBundle, withJsonRefusal } from './bundle-shared.js';
+import { readTrustedRoot } from '../../bundle/verified-folder.js';
+import { bundleJson, printDigest, renderBundle, withJsonRefusal } from './bundle-shared.js';
 import { atOption } from './expiry.js';
 import type { Command } from './index.js';
 

@@ -1,7 +1,6 @@
 /** What the bundle commands share: the manifest digest for people to compare, the trusted root, JSON output. */
-import { readFileSync } from 'node:fs';
 import type { VerifiedBundle } from '../../bundle/verify.js';
-import { CeremonyError, EXIT_CODES, UsageError } from '../../tuf/errors.js';
+import { CeremonyError, EXIT_CODES } from '../../tuf/errors.js';
 import { fingerprintWords } from '../../tuf/fingerprint-words.js';
 import { formatExpires } from '../../tuf/time.js';
 import { err, out, printJson, type CliIO } from '../io.js';
@@ -10,14 +9,6 @@ import { renderFingerprint } from '../render-fingerprint.js';
 /** The manifest's SHA-256 as hex, as words to read aloud and (on request) as a QR code. */
 export async function printDigest(io: CliIO, label: string, hex: string, qr: boolean): Promise<void> {
   out(io, await renderFingerprint(`${label} SHA-256:`, hex, { qr }));
-}
-
-export function readTrustedRoot(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new UsageError(`cannot read trusted root ${path}: ${(e as NodeJS.ErrnoException).code}`);
-  }
 }
 
 export function bundleJson(b: VerifiedBundle): Record<string, unknown> {

@@ -7,7 +7,8 @@ import { checkSequence, verifyBundle } from '../../bundle/verify.js';
 import { UsageError } from '../../tuf/errors.js';
 import { parse } from '../args.js';
 import { out, printJson, type CliIO } from '../io.js';
-import { bundleJson, printDigest, readTrustedRoot, renderBundle, withJsonRefusal } from './bundle-shared.js';
+import { readTrustedRoot } from '../../bundle/verified-folder.js';
+import { bundleJson, printDigest, renderBundle, withJsonRefusal } from './bundle-shared.js';
 import { atOption } from './expiry.js';
 import type { Command } from './index.js';
 

@@ -1,9 +1,7 @@
 /** `tuf-ceremony verify`: check a metadata folder as a TUF client would, from a trusted root. */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import { FolderSource } from '../../bundle/metadata-folder.js';
+import { VerifiedFolder } from '../../bundle/verified-folder.js';
 import { UsageError } from '../../tuf/errors.js';
-import { verifyRepository, type RepositoryReport, type RoleReport } from '../../tuf/repository-verifier.js';
+import type { RepositoryReport, RoleReport } from '../../tuf/repository-verifier.js';
 import { parseInstant } from '../../tuf/time.js';
 import { parse, required } from '../args.js';
 import { out, printJson, type CliIO } from '../io.js';
@@ -39,19 +37,7 @@ export const verifyCommand: Command = {
     const rootPath = required(values.root, '--root', usage);
     if (positionals.length !== 1) throw new UsageError(`give exactly one metadata folder\nusage: ${usage}`);
     const at = values.at ? parseInstant(values.at) : new Date();
-    let rootBytes: Buffer;
-    try {
-      rootBytes = readFileSync(rootPath);
-    } catch (e) {
-      throw new UsageError(`cannot read trusted root ${rootPath}: ${(e as NodeJS.ErrnoException).code}`);
-    }
-    const source = new FolderSource(positionals[0]!);
-    const trustedName = basename(rootPath);
-    const wrapped = {
-      names: () => source.names(),
-      read: (n: string) => (n === trustedName ? rootBytes : source.read(n)),
-    };
-    const report = verifyRepository(rootBytes, trustedName, wrapped, { at });
+    const { report } = VerifiedFolder.open(positionals[0]!, rootPath, at);
     if (values.json) printJson(io, report);
     else out(io, renderReport(report));
     return report.ok ? 0 : 3;
