@@ -21,7 +21,7 @@ import { sha256Hex } from '../tuf/digest.js';
 import { CeremonyError, RefusedError, VerificationError } from '../tuf/errors.js';
 import { parseRoleFileName, roleFileName } from '../tuf/repository-verifier.js';
 import { EXPORTS_FILE, METADATA_DIR, type Repository } from './repository.js';
-import { appendTranscript, verifyTranscript } from './transcript.js';
+import { appendTranscript, verifyTranscriptBytes } from './transcript.js';
 
 export interface RepositoryExportOptions {
   /** `--to`: the new bundle folder, or an existing folder (the medium) to put `bundle-NNNNNN` in. */
@@ -68,10 +68,12 @@ export async function exportRepository(repo: Repository, opts: RepositoryExportO
   // The transcript travels with its head, which the admins initial (docs/formats/transcript.md).
   let transcriptHead: string | undefined;
   if (existsSync(repo.transcriptPath)) {
-    const check = verifyTranscript(repo.transcriptPath);
+    // Read once: the bytes checked are the bytes exported.
+    const bytes = readFileSync(repo.transcriptPath);
+    const check = verifyTranscriptBytes(bytes);
     if (!check.ok) throw new RefusedError(`the transcript does not verify (${check.reason}); it is not exported`, 'E_TRANSCRIPT_BROKEN');
     if (check.records > 0) {
-      files.push({ name: TRANSCRIPT_NAME, bytes: readFileSync(repo.transcriptPath) });
+      files.push({ name: TRANSCRIPT_NAME, bytes });
       transcriptHead = check.head;
     }
   }
@@ -102,8 +104,10 @@ export async function exportRepository(repo: Repository, opts: RepositoryExportO
  * manifest already pins its bytes and head; this proves no record inside was changed before export.
  */
 export function checkBundleTranscript(bundle: VerifiedBundle): void {
-  if (!bundle.files.has(TRANSCRIPT_NAME)) return;
-  const check = verifyTranscript(join(bundle.dir, TRANSCRIPT_NAME));
+  const bytes = bundle.files.get(TRANSCRIPT_NAME);
+  if (bytes === undefined) return;
+  // The bytes the manifest check read, not the file again.
+  const check = verifyTranscriptBytes(bytes);
   if (!check.ok) throw new VerificationError(`${TRANSCRIPT_NAME}: the hash chain does not hold (${check.reason})`, 'E_BUNDLE_TRANSCRIPT');
   if (bundle.manifest.transcriptHead !== undefined && check.head !== bundle.manifest.transcriptHead) {
     throw new VerificationError(`${TRANSCRIPT_NAME}: its head ${check.head} is not the ${bundle.manifest.transcriptHead} the manifest gives`, 'E_BUNDLE_TRANSCRIPT');

@@ -116,7 +116,11 @@ interface ReadResult extends TranscriptCheck {
 
 function readChain(path: string): ReadResult {
   if (!existsSync(path)) return { ok: false, records: 0, list: [], brokenAt: 1, reason: `${path} does not exist` };
-  const bytes = readFileSync(path);
+  return chainOf(readFileSync(path));
+}
+
+/** The records of a transcript's bytes, checked link by link. */
+function chainOf(bytes: Buffer): ReadResult {
   const list: TranscriptRecord[] = [];
   if (bytes.length === 0) return { ok: true, records: 0, list, head: GENESIS_PREV };
   if (bytes[bytes.length - 1] !== 0x0a) {
@@ -156,6 +160,12 @@ export function inspectTranscript(path: string): { check: TranscriptCheck; recor
 /** Check the whole chain; says at which record it breaks and why. */
 export function verifyTranscript(path: string): TranscriptCheck {
   const { list: _list, ...check } = readChain(path);
+  return check;
+}
+
+/** The same check on bytes already read (and pinned by a manifest, say), not read again. */
+export function verifyTranscriptBytes(bytes: Buffer): TranscriptCheck {
+  const { list: _list, ...check } = chainOf(bytes);
   return check;
 }
 
