@@ -145,6 +145,7 @@ export function prepareRecovery(repo: Repository, eventDir: string | undefined, 
     at: options.at,
     compromised: true,
     details: { compromised: plan.compromised, recovery_online_steps: plan.onlineSteps },
+    current,
   });
   return { plan, result };
 }

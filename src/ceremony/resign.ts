@@ -71,13 +71,15 @@ export function planResign(current: CurrentRoles, plan: CeremonyPlan, options: {
 
 export interface ResignResult extends ResignPlan {
   event?: SigningEvent;
+  /** The roles as the repository holds them now, which the event was made from. */
+  current: CurrentRoles;
 }
 
 /** Prepare the re-sign event for a repository and record the step in its transcript. */
 export function createResignEvent(repo: Repository, eventDir: string, options: { at: Date; within?: { text: string; seconds: number }; only?: string[] }): ResignResult {
   const current = loadCurrentRoles(repo);
   const planned = planResign(current, repo.plan(), options);
-  if (planned.roles.length === 0) return planned;
+  if (planned.roles.length === 0) return { ...planned, current };
   for (const r of planned.roles) {
     // The transformation must prove itself before anyone is asked to sign it.
     if (!r.proof.contentUnchanged) throw new RefusedError(`${r.role}: the re-signed version differs in content (${r.proof.differences.join(', ')}); refusing`, 'E_RESIGN_CONTENT');
@@ -100,5 +102,5 @@ export function createResignEvent(repo: Repository, eventDir: string, options: {
   const outputs: Record<string, string> = {};
   for (const r of event.roles()) outputs[`${r.file} payload`] = r.payloadSha256;
   appendTranscript(repo.dir, { step: 'resign', time: formatExpires(options.at), inputs, outputs, details: { event: event.id, roles: names, within: planned.report.within } });
-  return { ...planned, event };
+  return { ...planned, event, current };
 }

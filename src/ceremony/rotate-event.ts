@@ -6,7 +6,7 @@
 import { sha256Hex } from '../tuf/digest.js';
 import { formatExpires } from '../tuf/time.js';
 import { SigningEvent } from './event.js';
-import { loadCurrentRoles } from './expiry-signers.js';
+import { loadCurrentRoles, type CurrentRoles } from './expiry-signers.js';
 import type { Repository } from './repository.js';
 import { describeKeyChanges, planKeyChanges, type KeyChange, type KeyChangeSummary, type KeyRef, type RotationResult } from './rotate.js';
 import { appendTranscript } from './transcript.js';
@@ -71,6 +71,8 @@ export interface KeyChangeEventOptions {
   details?: Record<string, unknown>;
   /** Refuse a new key with the material of a key being removed (recovery from a compromise). */
   compromised?: boolean;
+  /** The repository's current roles, when the caller has read them already. */
+  current?: CurrentRoles;
 }
 
 export interface KeyChangeEventResult extends RotationResult {
@@ -79,7 +81,7 @@ export interface KeyChangeEventResult extends RotationResult {
 
 /** Plan the key changes against the repository, write the event, record the step. */
 export function createKeyChangeEvent(repo: Repository, eventDir: string, options: KeyChangeEventOptions): KeyChangeEventResult {
-  const current = loadCurrentRoles(repo);
+  const current = options.current ?? loadCurrentRoles(repo);
   const result = planKeyChanges(current, repo.plan(), options.changes, options.at, { compromised: options.compromised });
   const event = SigningEvent.create(eventDir, {
     kind: options.kind,

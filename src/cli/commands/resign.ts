@@ -1,5 +1,5 @@
 /** `tuf-ceremony resign`: a signing event that renews every offline role expiring within the window. */
-import { authorityFor, describeAuthority, loadCurrentRoles } from '../../ceremony/expiry-signers.js';
+import { authorityFor, describeAuthority } from '../../ceremony/expiry-signers.js';
 import { Repository } from '../../ceremony/repository.js';
 import { describeResignProof } from '../../ceremony/resign-proof.js';
 import { createResignEvent } from '../../ceremony/resign.js';
@@ -37,9 +37,8 @@ export const resignCommand: Command = {
     const eventDir = required(values.event, '--event', usage);
     const at = atOption(values.at);
     const result = createResignEvent(repo, eventDir, { at, within: withinOption(values.within), only: values.role });
-    const current = loadCurrentRoles(repo);
     const signers = (role: string): string | null => {
-      const auth = authorityFor(current, role);
+      const auth = authorityFor(result.current, role);
       return auth ? describeAuthority(auth) : null;
     };
     if (values.json) {
