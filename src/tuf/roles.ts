@@ -7,6 +7,9 @@ import { sha256 } from './digest.js';
 import { FormatError } from './errors.js';
 import { FieldReader, hasFields, join, NO_FIELDS, setField, type JsonObject } from './fields.js';
 import { Key } from './key.js';
+import { matchPathPattern } from './path-pattern.js';
+
+export { matchPathPattern };
 
 export const TOP_LEVEL_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
 export type TopLevelRole = (typeof TOP_LEVEL_ROLES)[number];
@@ -37,50 +40,6 @@ export class Role implements RoleKeys {
     for (const [k, v] of Object.entries(this.unrecognized)) setField(out, k, v);
     return out;
   }
-}
-
-/**
- * fnmatch on one path component, as python-tuf does: `*` any run, `?` one character,
- * `[seq]` / `[!seq]` a set. Components are matched separately, so `*` never crosses `/`.
- */
-function componentMatcher(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const close = pattern.indexOf(']', i + 2);
-      if (close < 0) re += '\\[';
-      else {
-        let set = pattern.slice(i + 1, close);
-        const negate = set.startsWith('!');
-        if (negate) set = set.slice(1);
-        re += `[${negate ? '^' : ''}${set.replace(/[\\^]/g, '\\$&')}]`;
-        i = close;
-      }
-    } else re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 's');
-}
-
-const matcherCache = new Map<string, RegExp>();
-
-/** TUF path pattern match: same number of `/` components, each matched by fnmatch (spec 4.5). */
-export function matchPathPattern(targetPath: string, pattern: string): boolean {
-  const targetParts = targetPath.split('/');
-  const patternParts = pattern.split('/');
-  if (targetParts.length !== patternParts.length) return false;
-  for (let i = 0; i < patternParts.length; i++) {
-    const p = patternParts[i]!;
-    let m = matcherCache.get(p);
-    if (!m) {
-      m = componentMatcher(p);
-      if (matcherCache.size < 10_000) matcherCache.set(p, m);
-    }
-    if (!m.test(targetParts[i]!)) return false;
-  }
-  return true;
 }
 
 export class DelegatedRole implements RoleKeys {
