@@ -4,9 +4,9 @@
  * - a developer: is my project delegated, through claimed, to exactly my keys and threshold?
  * - pip's download hook: is this downloaded file the one the trusted role lists for its path?
  */
-import { createHash } from 'node:crypto';
+import { digestHex } from '../tuf/digest.js';
 import type { Key } from '../tuf/key.js';
-import { UsageError } from '../tuf/errors.js';
+import { UsageError, VerificationError } from '../tuf/errors.js';
 import type { ProjectDelegation, VerifiedFolder } from './verified-folder.js';
 
 export const CLAIMED = 'claimed';
@@ -29,6 +29,8 @@ export interface ProjectCheck {
   unexpectedKeys: string[];
   missingKeys: string[];
   thresholdMismatch?: { expected: number; actual: number };
+  /** Why the published project role does not verify through the delegation found. */
+  fileProblem?: string;
   warnings: string[];
 }
 
@@ -43,9 +45,10 @@ function compare(d: ProjectDelegation, mine: Key[], threshold: number | undefine
 
 export function checkProject(folder: VerifiedFolder, project: string, mine: Key[], threshold?: number): ProjectCheck {
   if (mine.length === 0) throw new UsageError('give at least one --key');
+  // A top-level role that is published but does not verify leaves no answer: refuse (exit 3).
   for (const top of [CLAIMED, RECENTLY_CLAIMED]) {
-    const problem = folder.roleProblem(top);
-    if (problem && !/is not in/.test(problem)) throw new UsageError(`cannot answer: ${problem}`);
+    const p = folder.topRoleProblem(top);
+    if (p && !p.absent) throw new VerificationError(`cannot answer: ${p.problem}`);
   }
   const warnings: string[] = [];
   for (const top of [CLAIMED, RECENTLY_CLAIMED] as const) {
@@ -54,16 +57,19 @@ export function checkProject(folder: VerifiedFolder, project: string, mine: Key[
     const c = compare(d, mine, threshold);
     // PEP 480: a project in claimed is terminating, so its targets cannot fall through to online roles.
     if (top === CLAIMED && !d.role.terminating) warnings.push(`the delegation of ${project} in ${d.delegator} is not terminating: a target it lacks falls through to the online roles`);
-    const status: ProjectStatus = c.matches ? top : 'other-keys';
-    return { project, status, delegation: d, unexpectedKeys: c.unexpectedKeys, missingKeys: c.missingKeys, thresholdMismatch: c.thresholdMismatch, warnings };
+    // The published project role must be signed by the keys this delegation names: a file signed
+    // by other keys is what an attacker holding an online key would publish.
+    const status: ProjectStatus = c.matches && !d.fileProblem ? top : 'other-keys';
+    return { project, status, delegation: d, unexpectedKeys: c.unexpectedKeys, missingKeys: c.missingKeys, thresholdMismatch: c.thresholdMismatch, fileProblem: d.fileProblem, warnings };
   }
-  if (folder.roleProblem(CLAIMED)) warnings.push(`${folder.roleProblem(CLAIMED)}: cannot tell whether the project is claimed`);
+  const claimed = folder.topRoleProblem(CLAIMED);
+  if (claimed) warnings.push(`${claimed.problem}: cannot tell whether the project is claimed`);
   return { project, status: 'absent', unexpectedKeys: [], missingKeys: [], warnings };
 }
 
 /** How many `/` components the target paths of this repository have, from the top-level delegations (the plan's project_paths). */
 export function targetPathComponents(folder: VerifiedFolder): number | undefined {
-  const roles = folder.targetsOf('targets')?.delegations?.roles ?? [];
+  const roles = folder.targets.delegations?.roles ?? [];
   const counts = new Set(roles.flatMap((r) => r.paths ?? []).map((p) => p.split('/').length));
   return counts.size === 1 ? [...counts][0] : undefined;
 }
@@ -109,12 +115,8 @@ export function checkDownload(folder: VerifiedFolder, bytes: Uint8Array, targetP
   if (bytes.length !== target.length) return { ...base, ok: false, reason: `${targetPath}: ${bytes.length} bytes, but ${role} lists ${target.length}` };
   // Every listed hash must be checked; one that cannot be computed is a refusal, as in python-tuf.
   for (const [alg, expected] of Object.entries(target.hashes)) {
-    let actual: string;
-    try {
-      actual = createHash(alg).update(bytes).digest('hex');
-    } catch {
-      return { ...base, ok: false, reason: `${targetPath}: ${role} lists a ${alg} hash, which this tool cannot compute` };
-    }
+    const actual = digestHex(alg, bytes);
+    if (actual === undefined) return { ...base, ok: false, reason: `${targetPath}: ${role} lists a ${alg} hash, which this tool cannot compute` };
     if (actual !== expected) return { ...base, ok: false, reason: `${targetPath}: ${alg} ${actual} differs from ${expected} listed by ${role}` };
   }
   return { ...base, ok: true };

@@ -7,10 +7,11 @@
  */
 import { CeremonyError, VerificationError } from '../tuf/errors.js';
 import { Metadata, type MetaFile, type Root, type Snapshot, type Timestamp } from '../tuf/metadata.js';
-import { firstProblem, parseRoleFileName, roleFileName, verifyRepository, type MetadataSource, type RepositoryReport } from '../tuf/repository-verifier.js';
+import { firstProblem, verifyRepository, type MetadataSource, type RepositoryReport } from '../tuf/repository-verifier.js';
+import { decodeRoleName, parseRoleFileName, roleFileName, snapshotMetaName } from '../tuf/role-names.js';
 import { formatExpires } from '../tuf/time.js';
 import { describeResult, verifyRootUpdate, verifyWithRoot } from '../tuf/verification.js';
-import { sha256Hex } from '../tuf/digest.js';
+import { digestHex } from '../tuf/digest.js';
 
 export interface MetadataCheck {
   /** The trusted root's version and the newest root the bundle chains to. */
@@ -27,20 +28,23 @@ interface ParsedName {
 }
 
 function parseName(file: string): ParsedName {
-  const p = parseRoleFileName(file)!;
-  return { file, role: decodeURIComponent(p.quoted), version: p.version };
+  const p = parseRoleFileName(file);
+  const role = p && decodeRoleName(p.quoted);
+  // A name no client would ask for (a malformed or needless escape) is refused, never decoded loosely.
+  if (role === undefined) fail(file, 'not a metadata file name: the role part is not percent-encoded as TUF clients encode role names');
+  return { file, role, version: p!.version };
 }
 
 const TRUSTED = '(trusted root)';
 
-function sourceOf(files: Map<string, Uint8Array>, trustedRoot: Uint8Array, keep: (n: ParsedName) => boolean): MetadataSource {
+function sourceOf(files: Map<string, Uint8Array>, keep: (n: ParsedName) => boolean): MetadataSource {
   const names = [...files.keys()].map(parseName).filter(keep).map((n) => n.file);
+  const kept = new Set(names);
   return {
     names: () => names,
     read: (name) => {
-      if (name === TRUSTED) return trustedRoot;
       const b = files.get(name);
-      if (!b || !names.includes(name)) throw new VerificationError(`${name}: not in the bundle`);
+      if (!b || !kept.has(name)) throw new VerificationError(`${name}: not in the bundle`);
       return b;
     },
   };
@@ -60,9 +64,14 @@ function parse<T extends Root | Snapshot | Timestamp>(bytes: Uint8Array, file: s
 }
 
 function checkListed(bytes: Uint8Array, meta: MetaFile, file: string, listedBy: string): void {
+  // TUF specification 5.5.2 / 5.6.2: the length and every listed hash; one this tool cannot
+  // compute is a refusal.
   if (meta.length !== undefined && meta.length !== bytes.length) fail(file, `${listedBy} says ${meta.length} bytes, the file has ${bytes.length}`);
-  const want = meta.hashes?.['sha256'];
-  if (want !== undefined && want !== sha256Hex(bytes)) fail(file, `its sha256 differs from the one ${listedBy} lists`);
+  for (const [alg, want] of Object.entries(meta.hashes ?? {})) {
+    const got = digestHex(alg, bytes);
+    if (got === undefined) fail(file, `${listedBy} lists a ${alg} hash, which this tool cannot compute`);
+    if (got !== want) fail(file, `its ${alg} differs from the one ${listedBy} lists`);
+  }
 }
 
 /**
@@ -86,7 +95,7 @@ export function verifyBundleMetadata(files: Map<string, Uint8Array>, trustedRoot
   const verified = new Map<string, { role: string; version: number }>();
   const online = (n: ParsedName) => n.role === 'snapshot' || n.role === 'timestamp';
   const runView = (keep: (n: ParsedName) => boolean) => {
-    const report = verifyRepository(trustedRootBytes, TRUSTED, sourceOf(metadata, trustedRootBytes, (n) => !online(n) && keep(n)), { at });
+    const report = verifyRepository(trustedRootBytes, sourceOf(metadata, (n) => !online(n) && keep(n)), { at, trustedRootName: TRUSTED });
     for (const r of report.roles) if (r.file && r.file !== TRUSTED && r.status === 'ok') verified.set(r.file, { role: r.role, version: r.version! });
     return report;
   };
@@ -170,8 +179,8 @@ export function verifyBundleMetadata(files: Map<string, Uint8Array>, trustedRoot
     }
     for (const r of main.roles) {
       if (!r.file || r.file === TRUSTED || r.role === 'root' || r.status !== 'ok') continue;
-      const listed = md.signed.meta.get(roleFileName(r.role));
-      if (!listed) fail(file, `does not list ${roleFileName(r.role)}, which the bundle carries`);
+      const listed = md.signed.meta.get(snapshotMetaName(r.role));
+      if (!listed) fail(file, `does not list ${snapshotMetaName(r.role)}, which the bundle carries`);
       if (listed.version !== r.version) fail(r.file, `version ${r.version}, but ${file} lists version ${listed.version}`);
       checkListed(metadata.get(r.file)!, listed, r.file, file);
     }

@@ -1,28 +1,58 @@
 /**
  * A metadata folder on disk as a MetadataSource: only plain files directly inside it count;
- * symbolic links and sub-folders are never followed.
+ * symbolic links and sub-folders are never followed. Names are read as bytes: one that is not
+ * UTF-8 text is reported (no client could ask for it) rather than turned into a name that reads
+ * back as some other file, or none.
  */
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import type { MetadataSource } from '../tuf/repository-verifier.js';
 import { UsageError } from '../tuf/errors.js';
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 export class FolderSource implements MetadataSource {
-  private readonly files: string[];
+  private readonly files: string[] = [];
+  private readonly fileSet: Set<string>;
+  private readonly unreadable: string[] = [];
+
   constructor(readonly dir: string) {
-    let entries: string[];
+    let entries: Dirent<Buffer>[];
     try {
-      entries = readdirSync(dir);
+      // File types come with the listing (no lstat per file: a folder may hold 600k roles).
+      entries = readdirSync(dir, { encoding: 'buffer', withFileTypes: true });
     } catch (e) {
       throw new UsageError(`cannot read folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_NO_FOLDER');
     }
-    this.files = entries.filter((name) => lstatSync(join(dir, name)).isFile()).sort();
+    for (const entry of entries) {
+      const raw = entry.name;
+      let name: string;
+      try {
+        name = utf8.decode(raw);
+      } catch {
+        this.unreadable.push(`${JSON.stringify(raw.toString('latin1'))} (bytes ${raw.toString('hex')})`);
+        continue;
+      }
+      if (entry.isFile()) this.files.push(name);
+    }
+    this.files.sort();
+    this.fileSet = new Set(this.files);
   }
+
   names(): string[] {
     return this.files;
   }
+
+  has(name: string): boolean {
+    return this.fileSet.has(name);
+  }
+
+  unreadableNames(): string[] {
+    return this.unreadable;
+  }
+
   read(name: string): Uint8Array {
-    if (!this.files.includes(name)) throw new UsageError(`${name} is not a plain file in ${this.dir}`);
+    if (!this.fileSet.has(name)) throw new UsageError(`${name} is not a plain file in ${this.dir}`);
     return readFileSync(join(this.dir, name));
   }
 }

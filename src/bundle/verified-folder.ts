@@ -1,20 +1,23 @@
 /**
- * A metadata folder verified from a trusted root, for the people downstream of the index: find the
- * role trusted for a target path through the delegation chain (TUF specification 1.0.x section
- * 5.7.x, a preorder depth-first search that honours `terminating`), and find how a project is
- * delegated under claimed or recently-claimed (PEP 480).
+ * A metadata folder read as a TUF client reads a repository, for the people downstream of the
+ * index: the root chain from the caller's trusted root, then timestamp, snapshot and targets, all
+ * required (TUF specification 1.0.x sections 5.3 to 5.6: without them there is no freshness and
+ * no rollback protection). Delegated roles are loaded on demand, each verified against the
+ * delegator on the path being searched (spec 5.6.7), through the trusted set.
  */
 import { basename } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../tuf/errors.js';
-import { Metadata, type TargetFile, type Targets } from '../tuf/metadata.js';
-import { verifyRepository, type RepositoryReport, type RoleReport } from '../tuf/repository-verifier.js';
+import { UsageError, VerificationError } from '../tuf/errors.js';
 import type { Key } from '../tuf/key.js';
+import type { TargetFile, Targets } from '../tuf/metadata.js';
+import { verifyRepository, type RepositoryReport } from '../tuf/repository-verifier.js';
+import { roleFileName, snapshotMetaName } from '../tuf/role-names.js';
 import type { DelegatedRole } from '../tuf/roles.js';
+import { TrustedSet, TrustError } from '../tuf/trusted-set.js';
 import { FolderSource } from './metadata-folder.js';
 
 /** python-tuf's and tuf-js's default cap on delegated roles visited for one target. */
-const MAX_DELEGATIONS = 32;
+export const MAX_DELEGATIONS = 32;
 
 export type TargetLookup =
   | { found: true; target: TargetFile; role: string; chain: string[] }
@@ -27,7 +30,17 @@ export interface ProjectDelegation {
   chain: string[];
   role: DelegatedRole;
   keys: Key[];
+  /**
+   * Why the project's own role file is not trusted through this delegation (signed by other
+   * keys, expired, …); undefined when it verifies, or when the folder has none.
+   */
+  fileProblem?: string;
+  /** Whether the project's role file is listed by snapshot (and so published). */
+  filePublished: boolean;
 }
+
+/** The result of loading a role through one edge. */
+type Loaded = { ok: true; signed: Targets } | { ok: false; absent: boolean; problem: string };
 
 /** The bytes of the trusted root file a verification starts from. */
 export function readTrustedRoot(path: string): Buffer {
@@ -38,77 +51,119 @@ export function readTrustedRoot(path: string): Buffer {
   }
 }
 
-export class VerifiedFolder {
-  private readonly reports = new Map<string, RoleReport>();
-  private readonly parsed = new Map<string, Targets>();
+/** `verify`: every role of a folder, reported (an offline folder may lack timestamp and snapshot). */
+export function auditFolder(dir: string, trustedRootPath: string, at: Date, options: { listAbsent?: boolean } = {}): RepositoryReport {
+  const rootBytes = readTrustedRoot(trustedRootPath);
+  return verifyRepository(rootBytes, new FolderSource(dir), { at, trustedRootName: basename(trustedRootPath), listAbsent: options.listAbsent });
+}
 
+export class VerifiedFolder {
   private constructor(
     readonly dir: string,
-    readonly report: RepositoryReport,
+    private readonly set: TrustedSet,
     private readonly source: FolderSource,
-  ) {
-    for (const r of report.roles) if (r.role !== 'root') this.reports.set(r.role, r);
+  ) {}
+
+  /**
+   * Read `dir` as a client would, from the trusted root file, at one fixed time. Throws a
+   * VerificationError (exit 3) naming the file and the reason when the root chain, timestamp,
+   * snapshot or targets do not verify, or are missing.
+   */
+  static open(dir: string, trustedRootPath: string, at: Date): VerifiedFolder {
+    try {
+      return VerifiedFolder.read(dir, trustedRootPath, at);
+    } catch (e) {
+      if (e instanceof TrustError) throw new VerificationError(`the metadata does not verify from the trusted root: ${e.message}`, e.code);
+      throw e;
+    }
   }
 
-  /** Verify `dir` from the trusted root file at one fixed time. */
-  static open(dir: string, trustedRootPath: string, at: Date): VerifiedFolder {
+  private static read(dir: string, trustedRootPath: string, at: Date): VerifiedFolder {
     const rootBytes = readTrustedRoot(trustedRootPath);
     const source = new FolderSource(dir);
-    const trustedName = basename(trustedRootPath);
-    const wrapped = { names: () => source.names(), read: (n: string) => (n === trustedName ? rootBytes : source.read(n)) };
-    return new VerifiedFolder(dir, verifyRepository(rootBytes, trustedName, wrapped, { at }), source);
-  }
-
-  /** The root chain and the top-level roles present all verify (spec 5.3 to 5.6). */
-  topLevelProblem(): string | undefined {
-    for (const r of this.report.roles) {
-      if (['root', 'timestamp', 'snapshot', 'targets'].includes(r.role) && r.status === 'failed') return `${r.role}: ${r.problems[0]}`;
+    const unreadable = source.unreadableNames();
+    if (unreadable.length) throw new VerificationError(`${dir}: holds a file whose name is not UTF-8 text, ${unreadable[0]}`, 'E_BAD_FILE_NAME');
+    const set = new TrustedSet(rootBytes, { at, mode: 'client', trustedRootName: basename(trustedRootPath) });
+    for (let v = set.root.version + 1; source.has(roleFileName('root', v)); v++) set.updateRoot(source.read(roleFileName('root', v)), roleFileName('root', v));
+    if (!source.has('timestamp.json')) {
+      throw new TrustError('timestamp', 'timestamp.json', `not in ${dir}: without a timestamp a client has no freshness or rollback protection`, 'E_NOT_LISTED');
     }
-    if (this.report.rootVersion === 0) return 'root: the root chain does not verify';
-    if (!this.reports.has('targets') || this.reports.get('targets')!.status !== 'ok') return 'targets: not in the folder';
-    return undefined;
+    const ts = set.updateTimestamp(source.read('timestamp.json'), 'timestamp.json');
+    const consistent = set.root.consistentSnapshot === true;
+    const snapFile = consistent ? roleFileName('snapshot', ts.md.signed.snapshotMeta.version) : 'snapshot.json';
+    if (!source.has(snapFile)) throw new TrustError('snapshot', snapFile, `listed by timestamp.json but not in ${dir}`, 'E_NOT_LISTED');
+    set.updateSnapshot(source.read(snapFile), snapFile);
+    const folder = new VerifiedFolder(dir, set, source);
+    const targets = folder.load('targets', 'root');
+    if (!targets.ok) throw new VerificationError(`the metadata does not verify from the trusted root: ${targets.problem}`, 'E_TARGETS');
+    return folder;
   }
 
-  /** Why a role cannot be used, or undefined when it verified. */
-  roleProblem(role: string): string | undefined {
-    const r = this.reports.get(role);
-    if (!r || r.status === 'absent') return `role ${role} is not in ${this.dir}`;
-    if (r.status === 'failed') return `role ${role}: ${r.problems[0]}`;
-    return undefined;
+  /** The verified root, timestamp and snapshot versions, for a one-line summary. */
+  get versions(): { root: number; timestamp: number; snapshot: number } {
+    return { root: this.set.root.version, timestamp: this.set.timestamp!.md.signed.version, snapshot: this.set.snapshot!.md.signed.version };
   }
 
-  /** The signed part of a role that verified; undefined otherwise. */
-  targetsOf(role: string): Targets | undefined {
-    if (this.roleProblem(role)) return undefined;
-    let t = this.parsed.get(role);
-    if (!t) {
-      const file = this.reports.get(role)!.file!;
-      t = Metadata.fromBytes<Targets>(this.source.read(file), file, 'targets').signed;
-      this.parsed.set(role, t);
+  /** The file of a role as snapshot lists it, or undefined when snapshot does not list it. */
+  private fileOf(role: string): string | undefined {
+    const listed = this.set.snapshot!.md.signed.meta.get(snapshotMetaName(role));
+    if (!listed) return undefined;
+    return this.set.root.consistentSnapshot === true ? roleFileName(role, listed.version) : roleFileName(role);
+  }
+
+  /** Load `role` through the edge from `delegator` (`root` for targets). */
+  private load(role: string, delegator: string): Loaded {
+    const file = this.fileOf(role);
+    if (!file) return { ok: false, absent: true, problem: `${roleFileName(role)}: ${this.set.snapshot!.file} does not list ${snapshotMetaName(role)}` };
+    if (!this.source.has(file)) return { ok: false, absent: false, problem: `${file}: listed by ${this.set.snapshot!.file} but not in ${this.dir}` };
+    try {
+      return { ok: true, signed: this.set.updateDelegatedTargets(role, delegator, this.source.read(file), file).md.signed };
+    } catch (e) {
+      if (e instanceof TrustError) return { ok: false, absent: false, problem: e.message };
+      throw e;
     }
-    return t;
   }
 
-  /** Find the target info for `path` as a client would (spec 5.7.x; python-tuf `_preorder_depth_first_walk`). */
+  /** The signed part of targets (always trusted once open). */
+  get targets(): Targets {
+    return this.set.targets('targets')!.md.signed;
+  }
+
+  /**
+   * Why a top-level delegation of targets (claimed, recently-claimed) cannot be used: undefined
+   * when it verifies; `absent` when snapshot does not list it.
+   */
+  topRoleProblem(role: string): { absent: boolean; problem: string } | undefined {
+    if (!this.targets.delegations?.roleKeys(role)) return { absent: true, problem: `targets does not delegate ${role}` };
+    const l = this.load(role, 'targets');
+    return l.ok ? undefined : l;
+  }
+
+  /**
+   * Find the target info for `path` as a client would (spec 5.6.7; python-tuf
+   * `_preorder_depth_first_walk`): a stack seeded with targets; each role popped is verified
+   * against the delegator that pushed it; its children whose paths match are pushed so that the
+   * first listed is tried first; a terminating match drops what is left; at most 32 roles.
+   */
   findTarget(path: string): TargetLookup {
-    const stack: Array<{ role: string; chain: string[] }> = [{ role: 'targets', chain: ['targets'] }];
+    const stack: Array<{ role: string; delegator: string; chain: string[] }> = [{ role: 'targets', delegator: 'root', chain: ['targets'] }];
     const visited = new Set<string>();
-    let lastChain: string[] = [];
+    let lastChain: string[] = ['targets'];
     while (stack.length > 0 && visited.size < MAX_DELEGATIONS) {
-      const { role, chain } = stack.pop()!;
-      lastChain = chain;
+      const { role, delegator, chain } = stack.pop()!;
+      // python-tuf skips a role name already visited in this search.
       if (visited.has(role)) continue;
       visited.add(role);
-      const problem = this.roleProblem(role);
-      if (problem) return { found: false, reason: `${problem} (needed for ${path} through ${chain.join(' → ')})`, chain };
-      const signed = this.targetsOf(role)!;
-      const target = signed.targets.get(path);
+      lastChain = chain;
+      const loaded = this.load(role, delegator);
+      if (!loaded.ok) return { found: false, reason: `${loaded.problem} (needed for ${path} through ${chain.join(' → ')})`, chain };
+      const target = loaded.signed.targets.get(path);
       if (target) return { found: true, target, role, chain };
-      if (!signed.delegations) continue;
-      const children: Array<{ role: string; chain: string[] }> = [];
-      for (const child of signed.delegations.rolesForTarget(path)) {
-        children.push({ role: child.name, chain: [...chain, child.name] });
-        // A terminating role ends the search: no backtracking to other roles (spec 5.7.x).
+      const delegations = loaded.signed.delegations;
+      if (!delegations) continue;
+      const children: Array<{ role: string; delegator: string; chain: string[] }> = [];
+      for (const child of delegations.rolesForTarget(path)) {
+        children.push({ role: child.name, delegator: role, chain: [...chain, child.name] });
         if (child.terminating) {
           stack.length = 0;
           break;
@@ -116,26 +171,43 @@ export class VerifiedFolder {
       }
       stack.push(...children.reverse());
     }
-    return { found: false, reason: `no role trusted for ${path} lists it (searched ${[...visited].join(', ')})`, chain: lastChain };
+    const why = stack.length > 0 ? `the search stopped after ${MAX_DELEGATIONS} roles` : 'no role trusted for it lists it';
+    return { found: false, reason: `${path}: ${why} (searched ${[...visited].join(', ')})`, chain: lastChain };
   }
 
   /**
-   * How `project` is delegated in the subtree under `top` (claimed or recently-claimed): the
-   * first delegation by that name, searched breadth first through verified roles.
+   * How `project` is delegated in the subtree under `top` (claimed or recently-claimed, PEP 480):
+   * the first delegation by that name, searched breadth first through roles each verified
+   * against the delegator that delegates it on that path (a claimed bin against claimed, never
+   * against an online role delegating the same name). The project's role file, when published,
+   * is checked against that delegation.
    */
   findProject(top: string, project: string): ProjectDelegation | undefined {
-    const queue: Array<{ role: string; chain: string[] }> = [{ role: top, chain: ['targets', top] }];
+    const queue: Array<{ role: string; delegator: string; chain: string[] }> = [{ role: top, delegator: 'targets', chain: ['targets', top] }];
     const seen = new Set<string>();
-    while (queue.length > 0) {
-      const { role, chain } = queue.shift()!;
+    for (let i = 0; i < queue.length; i++) {
+      const { role, delegator, chain } = queue[i]!;
       if (seen.has(role)) continue;
       seen.add(role);
-      const delegations = this.targetsOf(role)?.delegations;
-      if (!delegations) continue;
-      const found = delegations.roles?.find((r) => r.name === project);
-      if (found) return { delegator: role, chain, role: found, keys: found.keyids.map((k) => delegations.keys.get(k)!).filter(Boolean) };
-      // Sharded claimed (hash bins): look into the bins present.
-      for (const r of this.report.roles) if (r.delegatedBy === role && r.status === 'ok') queue.push({ role: r.role, chain: [...chain, r.role] });
+      const loaded = this.load(role, delegator);
+      if (!loaded.ok) continue;
+      const delegations = loaded.signed.delegations;
+      if (!delegations?.roles) continue;
+      const found = delegations.roleKeys(project);
+      if (found && 'name' in found) {
+        const projectFile = this.fileOf(project);
+        const check = projectFile ? this.load(project, role) : undefined;
+        return {
+          delegator: role,
+          chain,
+          role: found,
+          keys: found.keyids.map((k) => delegations.keys.get(k)!).filter(Boolean),
+          fileProblem: check && !check.ok ? check.problem : undefined,
+          filePublished: projectFile !== undefined,
+        };
+      }
+      // Sharded claimed: bins are delegations by hash prefix; look into those snapshot lists.
+      for (const r of delegations.roles) if (r.pathHashPrefixes && this.fileOf(r.name)) queue.push({ role: r.name, delegator: role, chain: [...chain, r.name] });
     }
     return undefined;
   }

@@ -190,7 +190,7 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     say('Bundle', `Exported bundle ${exported.sequence} to ${exported.dir} (manifest SHA-256 ${exported.manifestSha256}); verified on the "online side": ${checked.files.size} files, hashes and TUF metadata good.`);
 
     // 6. Verify as a client, and the transcript.
-    const verify = verifyRepository(rootV1, '1.root.json', new FolderSource(repo.metadataDir), { at: new Date() });
+    const verify = verifyRepository(rootV1, new FolderSource(repo.metadataDir), { trustedRootName: '1.root.json', at: new Date() });
     const transcript = verifyTranscript(repo.transcriptPath);
     steps.push({ step: 'verify', ok: verify.ok, detail: verify.ok ? `verified from root v1 at ${verify.at}` : `FAILED: ${firstProblem(verify)}` });
     steps.push({ step: 'transcript', ok: transcript.ok, detail: transcript.ok ? `${transcript.records} records, head ${transcript.head}` : `BROKEN at ${transcript.brokenAt}: ${transcript.reason}` });

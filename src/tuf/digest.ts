@@ -5,6 +5,7 @@
  * createHash().update().digest(), which makes a Hash object per call.
  */
 import { hash } from 'node:crypto';
+import { blake2b } from '@noble/hashes/blake2.js';
 
 export function sha256(data: Uint8Array | string): Buffer {
   return hash('sha256', data, 'buffer');
@@ -20,4 +21,23 @@ export function sha512(data: Uint8Array): Buffer {
 
 export function isLowerHex(s: unknown, bytes?: number): s is string {
   return typeof s === 'string' && /^[0-9a-f]*$/.test(s) && s.length % 2 === 0 && (bytes === undefined || s.length === bytes * 2);
+}
+
+/**
+ * The hex digest of `data` by a hash algorithm as TUF metadata names it in `hashes`, or undefined
+ * for a name this tool cannot compute (a verifier refuses those: TUF specification 5.5.2, 5.6.2).
+ * `blake2b-256` is securesystemslib's: BLAKE2b with a 32-byte output, not BLAKE2b-512 cut short
+ * (REFERENCE.md section 8); node:crypto cannot make it, @noble/hashes can.
+ */
+export function digestHex(algorithm: string, data: Uint8Array): string | undefined {
+  switch (algorithm) {
+    case 'sha256':
+    case 'sha384':
+    case 'sha512':
+      return hash(algorithm, data, 'hex');
+    case 'blake2b-256':
+      return Buffer.from(blake2b(data, { dkLen: 32 })).toString('hex');
+    default:
+      return undefined;
+  }
 }

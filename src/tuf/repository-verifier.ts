@@ -1,31 +1,41 @@
 /**
  * Verify a folder of metadata as a TUF client would, with no network and one fixed "now"
- * (TUF specification 1.0.x section 5, "Detailed client workflow"; REFERENCE.md section 7):
- * the root chain from a trusted root, timestamp → snapshot → targets, then every delegated role
- * reachable from targets whose file is present. Reads files only through a MetadataSource, so this
- * module stays free of the file system.
+ * (TUF specification 1.0.x section 5; REFERENCE.md section 7), and report on every role: a layer
+ * over the trusted set (src/tuf/trusted-set.ts), which does every check.
+ *
+ * Order: the root chain from the caller's trusted root, timestamp, snapshot, targets, then every
+ * delegation edge that can be reached. Each edge delegator → role is checked against that
+ * delegator's keys and threshold for the role: a file that the claimed bin's keys did not sign
+ * fails, whoever else delegates the same name (PEP 480: an online role must never be able to
+ * speak for a claimed project). Reads files only through a MetadataSource, so this module stays
+ * free of the file system.
  */
-import { sha256Hex } from './digest.js';
 import { CeremonyError } from './errors.js';
-import { Metadata, type AnySigned, type MetaFile, type Root, type Snapshot, type Targets, type Timestamp } from './metadata.js';
-import type { Delegations, RoleKeys } from './roles.js';
+import { Metadata, type Root, type Targets } from './metadata.js';
+import { decodeRoleName, parseRoleFileName, roleFileName, roleOfMetaName, snapshotMetaName } from './role-names.js';
 import { formatExpires } from './time.js';
-import { verifyRole, verifyRootUpdate, verifyWithRoot, type VerificationResult } from './verification.js';
-import { createHash } from 'node:crypto';
+import { TrustedSet, TrustError, type TrustMode } from './trusted-set.js';
+import { describeResult, verifyRootUpdate, verifyWithRoot, type VerificationResult } from './verification.js';
+
+export { parseRoleFileName, roleFileName } from './role-names.js';
 
 export interface MetadataSource {
   /** Plain file names in the folder. */
-  names(): string[];
+  names(): readonly string[];
   /** The bytes of one of `names()`. */
   read(name: string): Uint8Array;
+  /** Entries whose names could not be read as text (not UTF-8), described for a message. */
+  unreadableNames?(): readonly string[];
 }
 
-export type RoleStatus = 'ok' | 'failed' | 'absent';
+export type RoleStatus = 'ok' | 'failed';
 
 export interface RoleReport {
   role: string;
   file?: string;
+  /** The first delegator whose edge was checked; all of them in `delegators`. */
   delegatedBy?: string;
+  delegators?: string[];
   version?: number;
   expires?: string;
   status: RoleStatus;
@@ -36,285 +46,372 @@ export interface RoleReport {
   problems: string[];
 }
 
+/** A delegated role with no file in the folder and none listed by snapshot. */
+export interface AbsentRole {
+  role: string;
+  delegatedBy: string;
+}
+
 export interface RepositoryReport {
   ok: boolean;
   at: string;
   trustedRootVersion: number;
   rootVersion: number;
+  /**
+   * Whether timestamp and snapshot were present and checked: without them the folder has no
+   * freshness or rollback protection (spec 5.4, 5.5), which is normal for an offline repository
+   * folder and a refusal for a client.
+   */
+  freshness: boolean;
   roles: RoleReport[];
-}
-
-/** File-name form of a role name: percent-encoded like python-tuf's `quote(name, "")`. */
-export function roleFileName(role: string, version?: number): string {
-  const quoted = encodeURIComponent(role).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return version === undefined ? `${quoted}.json` : `${version}.${quoted}.json`;
-}
-
-const ROLE_FILE = /^(?:(\d+)\.)?(.+)\.json$/;
-
-/**
- * The parts of a metadata file name, `N.<role>.json` or `<role>.json` (undefined for any other
- * name): the role part as written (percent-encoded, see roleFileName) and the version.
- */
-export function parseRoleFileName(name: string): { quoted: string; version: number | undefined } | undefined {
-  const m = ROLE_FILE.exec(name);
-  return m ? { quoted: m[2]!, version: m[1] === undefined ? undefined : Number(m[1]) } : undefined;
-}
-
-/** Index of the folder: role file name part → versions present (0 stands for an unversioned file). */
-class FolderIndex {
-  private readonly versions = new Map<string, number[]>();
-  constructor(readonly source: MetadataSource) {
-    for (const name of source.names()) {
-      const p = parseRoleFileName(name);
-      if (!p) continue;
-      const list = this.versions.get(p.quoted) ?? [];
-      list.push(p.version ?? 0);
-      this.versions.set(p.quoted, list);
-    }
-  }
-  has(file: string): boolean {
-    const p = parseRoleFileName(file);
-    return !!p && (this.versions.get(p.quoted) ?? []).includes(p.version ?? 0);
-  }
-  /** The file for a role: the given version, else the highest versioned file, else the unversioned one. */
-  fileFor(role: string, version?: number): string | undefined {
-    const quoted = roleFileName(role).slice(0, -'.json'.length);
-    const list = this.versions.get(quoted);
-    if (!list) return undefined;
-    if (version !== undefined) {
-      if (list.includes(version)) return roleFileName(role, version);
-      return list.includes(0) ? roleFileName(role) : undefined;
-    }
-    const max = Math.max(...list);
-    return max > 0 ? roleFileName(role, max) : roleFileName(role);
-  }
-  namesWithPrefix(prefix: string): string[] {
-    return [...this.versions.keys()].filter((k) => k.startsWith(prefix));
-  }
-}
-
-function message(e: unknown): string {
-  return e instanceof CeremonyError ? e.message : `unexpected error: ${(e as Error)?.message ?? e}`;
-}
-
-function checkMetaFile(bytes: Uint8Array, meta: MetaFile, file: string, listedBy: string, problems: string[]): void {
-  if (meta.length !== undefined && meta.length !== bytes.length) {
-    problems.push(`${file}: ${listedBy} says ${meta.length} bytes, the file has ${bytes.length}`);
-  }
-  for (const [alg, expected] of Object.entries(meta.hashes ?? {})) {
-    let actual: string;
-    try {
-      actual = alg === 'sha256' ? sha256Hex(bytes) : createHash(alg).update(bytes).digest('hex');
-    } catch {
-      problems.push(`${file}: ${listedBy} uses unsupported hash algorithm ${alg}`);
-      continue;
-    }
-    if (actual !== expected) problems.push(`${file}: ${alg} ${actual} differs from ${expected} listed in ${listedBy}`);
-  }
+  /** Delegated roles with no file here, by count; listed in `absent` only when asked. */
+  absentCount: number;
+  absent?: AbsentRole[];
+  /** Problems of the folder itself (file names no client would fetch). */
+  folderProblems: string[];
+  notes: string[];
 }
 
 export interface VerifyOptions {
   /** The one "now" against which every expiry is checked. */
   at: Date;
+  /** How the report names the trusted root (default: "trusted root"). */
+  trustedRootName?: string;
+  /** Refuse a folder without timestamp and snapshot, as a client must (default false: an offline folder). */
+  requireFreshness?: boolean;
+  /** List every absent delegated role in the report (a count is always given). */
+  listAbsent?: boolean;
 }
 
-export function verifyRepository(trustedRootBytes: Uint8Array, trustedRootName: string, source: MetadataSource, options: VerifyOptions): RepositoryReport {
+const TOP_LEVEL = new Set(['root', 'targets', 'snapshot', 'timestamp']);
+
+function problemOf(e: unknown): string {
+  if (e instanceof TrustError || e instanceof CeremonyError) return e.message;
+  throw e;
+}
+
+/**
+ * The folder's metadata files by role name: versions present (0 for an unversioned file). A file
+ * name whose role part is not python-tuf's exact encoding of a name is a folder problem.
+ */
+class FolderIndex {
+  readonly versions = new Map<string, number[]>();
+  readonly problems: string[] = [];
+  constructor(readonly source: MetadataSource) {
+    for (const n of source.unreadableNames?.() ?? []) this.problems.push(`${n}: a file name that is not UTF-8 text; no client would fetch it`);
+    for (const name of source.names()) {
+      const p = parseRoleFileName(name);
+      if (!p) continue;
+      const role = decodeRoleName(p.quoted);
+      if (role === undefined) {
+        this.problems.push(`${name}: not a metadata file name (the role part is not percent-encoded as TUF clients encode role names)`);
+        continue;
+      }
+      const list = this.versions.get(role);
+      if (list) list.push(p.version ?? 0);
+      else this.versions.set(role, [p.version ?? 0]);
+    }
+  }
+  has(file: string): boolean {
+    const p = parseRoleFileName(file);
+    const role = p && decodeRoleName(p.quoted);
+    return role !== undefined && (this.versions.get(role)?.includes(p!.version ?? 0) ?? false);
+  }
+  /** The newest file of a role: its highest versioned file, else its unversioned one. */
+  newest(role: string): string | undefined {
+    const list = this.versions.get(role);
+    if (!list) return undefined;
+    let max = 0;
+    for (const v of list) if (v > max) max = v;
+    return max > 0 ? roleFileName(role, max) : roleFileName(role);
+  }
+}
+
+export function verifyRepository(trustedRootBytes: Uint8Array, source: MetadataSource, options: VerifyOptions): RepositoryReport {
   const index = new FolderIndex(source);
   const roles: RoleReport[] = [];
-  const at = options.at;
-  const report: RepositoryReport = { ok: false, at: formatExpires(at), trustedRootVersion: 0, rootVersion: 0, roles };
-
-  const load = <T extends AnySigned>(file: string, type: T['type'], r: RoleReport): { md: Metadata<T>; bytes: Uint8Array } | undefined => {
-    try {
-      const bytes = source.read(file);
-      const md = Metadata.fromBytes<T>(bytes, file, type);
-      r.version = md.signed.version;
-      r.expires = formatExpires(md.signed.expires);
-      return { md, bytes };
-    } catch (e) {
-      r.problems.push(message(e));
-      return undefined;
-    }
+  const report: RepositoryReport = {
+    ok: false,
+    at: formatExpires(options.at),
+    trustedRootVersion: 0,
+    rootVersion: 0,
+    freshness: false,
+    roles,
+    absentCount: 0,
+    absent: options.listAbsent ? [] : undefined,
+    folderProblems: index.problems,
+    notes: [],
   };
-  const finish = (r: RoleReport): RoleReport => {
-    if (r.status !== 'absent') r.status = r.problems.length === 0 ? 'ok' : 'failed';
+  const mode: TrustMode = options.requireFreshness ? 'client' : 'audit';
+  const rootName = options.trustedRootName ?? 'trusted root';
+  const add = (r: RoleReport): RoleReport => {
     roles.push(r);
     return r;
   };
-  const checkVersionInName = (r: RoleReport, file: string, md: Metadata): void => {
-    const m = /^(\d+)\./.exec(file);
-    if (m && Number(m[1]) !== md.signed.version) r.problems.push(`${file}: holds version ${md.signed.version}, not the ${m[1]} its name says`);
+  const describe = (r: RoleReport, t: { md: Metadata; signatures: VerificationResult; previousSignatures?: VerificationResult }): void => {
+    r.version = t.md.signed.version;
+    r.expires = formatExpires(t.md.signed.expires);
+    r.signatures = t.signatures;
+    r.previousRootSignatures = t.previousSignatures;
+    for (const res of [t.signatures, t.previousSignatures]) if (res) auditBadSignatures(r, res);
   };
-  const checkExpiry = (r: RoleReport, file: string, md: Metadata): void => {
-    if (md.signed.isExpired(at)) r.problems.push(`${file}: expired at ${formatExpires(md.signed.expires)} (checked at ${formatExpires(at)})`);
+  const failed = (role: string, file: string | undefined, e: unknown): RoleReport => {
+    const r = add({ role, file, status: 'failed', problems: [problemOf(e)] });
+    if (e instanceof TrustError && e.signatures) r.signatures = e.signatures;
+    return r;
   };
-  const checkSignatures = (r: RoleReport, file: string, res: VerificationResult, what: string): void => {
-    // A bad signature by an authorized key fails the audit even when the threshold is met without
-    // it: the file was altered after signing, or a token signed the wrong bytes.
-    if (res.verified) {
-      if (res.bad.length) r.problems.push(`${file}: signature by authorized key ${res.bad.join(', ')} does not verify (the threshold is met without it)`);
-      return;
-    }
-    const detail = [res.bad.length ? `bad signature from ${res.bad.join(', ')}` : '', res.missing.length ? `missing ${res.missing.length}` : ''].filter(Boolean).join('; ');
-    r.problems.push(`${file}: ${res.signed.length} of ${res.threshold} required signatures by ${what}${detail ? ` (${detail})` : ''}`);
-  };
+  const read = (file: string): Uint8Array => source.read(file);
 
-  // 1. The trusted root must be signed by a threshold of its own root keys (spec 5.2).
-  const rootReport: RoleReport = { role: 'root', file: trustedRootName, status: 'ok', problems: [] };
-  const trusted = load<Root>(trustedRootName, 'root', rootReport);
-  if (!trusted) {
-    finish(rootReport);
-    return report;
+  // 1. The trusted root, signed by a threshold of its own root keys (spec 5.2).
+  let set: TrustedSet;
+  try {
+    set = new TrustedSet(trustedRootBytes, { at: options.at, mode, trustedRootName: rootName });
+  } catch (e) {
+    failed('root', rootName, e);
+    return finish(report);
   }
-  let root = trusted.md;
-  report.trustedRootVersion = root.signed.version;
-  rootReport.signatures = verifyWithRoot(root.signed, 'root', root);
-  checkSignatures(rootReport, trustedRootName, rootReport.signatures, 'its own root keys');
-  finish(rootReport);
-  if (rootReport.status === 'failed') return report;
+  const first = set.rootChain[0]!;
+  report.trustedRootVersion = first.md.signed.version;
+  describe(add({ role: 'root', file: rootName, status: 'ok', problems: [] }), first);
 
-  // 2. Root chain N → N+1 → …: each signed by a threshold of the old and of the new root keys (spec 5.3).
-  for (let v = root.signed.version + 1; ; v++) {
+  // 2. Root chain N → N+1 → … (spec 5.3).
+  for (let v = first.md.signed.version + 1; ; v++) {
     const file = roleFileName('root', v);
     if (!index.has(file)) break;
-    const r: RoleReport = { role: 'root', file, status: 'ok', problems: [] };
-    const loaded = load<Root>(file, 'root', r);
-    if (loaded) {
-      const res = verifyRootUpdate(root.signed, loaded.md);
-      r.signatures = res.current;
-      r.previousRootSignatures = res.previous;
-      if (!res.versionOk) r.problems.push(`${file}: version ${loaded.md.signed.version} does not follow root version ${root.signed.version}`);
-      checkSignatures(r, file, res.previous, `the root keys of version ${root.signed.version}`);
-      checkSignatures(r, file, res.current, 'its own root keys');
+    try {
+      const t = set.updateRoot(read(file), file);
+      describe(add({ role: 'root', file, status: 'ok', problems: [] }), t);
+    } catch (e) {
+      failed('root', file, e);
+      report.rootVersion = set.root.version;
+      return finish(report);
     }
-    finish(r);
-    if (r.status === 'failed' || !loaded) return report;
-    root = loaded.md;
   }
-  report.rootVersion = root.signed.version;
-  const newest = roles.filter((x) => x.role === 'root').at(-1)!;
-  // Only the final root's expiry matters (spec 5.3.10).
-  if (root.signed.isExpired(at)) {
-    newest.problems.push(`${newest.file}: expired at ${formatExpires(root.signed.expires)} (checked at ${formatExpires(at)})`);
+  report.rootVersion = set.root.version;
+  checkEarlierRoots(set, index, read, roles[0]!);
+  try {
+    set.checkFinalRoot();
+  } catch (e) {
+    const newest = roles.at(-1)!;
     newest.status = 'failed';
+    newest.problems.push(problemOf(e));
   }
-  const consistent = root.signed.consistentSnapshot === true;
 
-  // 3. Timestamp (spec 5.4), when present.
-  let snapshotMeta: MetaFile | undefined;
+  // 3. Timestamp (spec 5.4) and snapshot (spec 5.5).
+  const consistent = set.root.consistentSnapshot === true;
   if (index.has('timestamp.json')) {
-    const r: RoleReport = { role: 'timestamp', file: 'timestamp.json', status: 'ok', problems: [] };
-    const loaded = load<Timestamp>('timestamp.json', 'timestamp', r);
-    if (loaded) {
-      r.signatures = verifyWithRoot(root.signed, 'timestamp', loaded.md);
-      checkSignatures(r, 'timestamp.json', r.signatures, 'the timestamp keys of root');
-      checkExpiry(r, 'timestamp.json', loaded.md);
-      snapshotMeta = loaded.md.signed.snapshotMeta;
+    try {
+      describe(add({ role: 'timestamp', file: 'timestamp.json', status: 'ok', problems: [] }), set.updateTimestamp(read('timestamp.json'), 'timestamp.json'));
+    } catch (e) {
+      roles.pop();
+      failed('timestamp', 'timestamp.json', e);
     }
-    finish(r);
+  } else if (mode === 'client') {
+    failed('timestamp', 'timestamp.json', new TrustError('timestamp', 'timestamp.json', 'not in the folder: without a timestamp a client has no freshness or rollback protection', 'E_NOT_LISTED'));
   }
-
-  // 4. Snapshot (spec 5.5): the version timestamp names, else the newest present.
-  let snapshot: Snapshot | undefined;
-  const snapFile = snapshotMeta ? (consistent ? roleFileName('snapshot', snapshotMeta.version) : 'snapshot.json') : index.fileFor('snapshot');
-  if (snapshotMeta && snapFile && !index.has(snapFile)) {
-    finish({ role: 'snapshot', file: snapFile, status: 'failed', problems: [`${snapFile}: listed by timestamp.json but not in the folder`] });
-  } else if (snapFile) {
-    const r: RoleReport = { role: 'snapshot', file: snapFile, status: 'ok', problems: [] };
-    const loaded = load<Snapshot>(snapFile, 'snapshot', r);
-    if (loaded) {
-      r.signatures = verifyWithRoot(root.signed, 'snapshot', loaded.md);
-      checkSignatures(r, snapFile, r.signatures, 'the snapshot keys of root');
-      checkExpiry(r, snapFile, loaded.md);
-      checkVersionInName(r, snapFile, loaded.md);
-      if (snapshotMeta) {
-        if (snapshotMeta.version !== loaded.md.signed.version) r.problems.push(`${snapFile}: version ${loaded.md.signed.version}, but timestamp.json lists ${snapshotMeta.version}`);
-        checkMetaFile(loaded.bytes, snapshotMeta, snapFile, 'timestamp.json', r.problems);
-      }
-      snapshot = loaded.md.signed;
-    }
-    finish(r);
-  }
-
-  /** Find, load and check a targets-type role; returns its signed part when it verifies. */
-  const verifyTargetsRole = (role: string, authorization: RoleKeys, lookup: (k: string) => ReturnType<Root['keys']['get']>, delegatedBy: string): Targets | undefined => {
-    const listed = snapshot?.meta.get(`${roleFileName(role)}`);
-    const file = listed ? (consistent ? roleFileName(role, listed.version) : roleFileName(role)) : index.fileFor(role);
-    const r: RoleReport = { role, delegatedBy, status: 'ok', problems: [] };
-    if (!file || !index.has(file)) {
-      if (listed) {
-        r.file = file;
-        r.problems.push(`${file}: listed by snapshot (version ${listed.version}) but not in the folder`);
-      } else r.status = 'absent';
-      finish(r);
-      return undefined;
-    }
-    r.file = file;
-    const loaded = load<Targets>(file, 'targets', r);
-    if (loaded) {
-      r.signatures = verifyRole(loaded.md, role, authorization, lookup);
-      checkSignatures(r, file, r.signatures, `the keys ${delegatedBy} delegates ${role} to`);
-      checkExpiry(r, file, loaded.md);
-      checkVersionInName(r, file, loaded.md);
-      if (listed) {
-        if (listed.version !== loaded.md.signed.version) r.problems.push(`${file}: version ${loaded.md.signed.version}, but snapshot lists ${listed.version}`);
-        checkMetaFile(loaded.bytes, listed, file, 'snapshot', r.problems);
-      }
-    }
-    finish(r);
-    return r.status === 'ok' ? loaded!.md.signed : undefined;
-  };
-
-  // 5. Targets (spec 5.6), then every delegated role reachable from it, in priority order (spec 5.7).
-  const targets = verifyTargetsRole('targets', root.signed.roles.targets, (k) => root.signed.keys.get(k), 'root');
-  const visited = new Set<string>(['root', 'targets', 'snapshot', 'timestamp']);
-  const queue: Array<{ name: string; delegations: Delegations }> = [];
-  if (targets?.delegations) queue.push({ name: 'targets', delegations: targets.delegations });
-  while (queue.length > 0) {
-    const { name: delegator, delegations } = queue.shift()!;
-    const lookup = (k: string) => delegations.keys.get(k);
-    const children: string[] = [];
-    if (delegations.roles) children.push(...delegations.roles.map((r) => r.name));
-    else if (delegations.succinctRoles) {
-      // Only the bins present in the folder or listed by snapshot: 2^k bins need not all exist.
-      const sr = delegations.succinctRoles;
-      const names = new Set<string>();
-      for (const quoted of index.namesWithPrefix(`${sr.namePrefix}-`)) if (sr.binOfName(decodeURIComponent(quoted)) !== undefined) names.add(decodeURIComponent(quoted));
-      for (const metaName of snapshot?.meta.keys() ?? []) {
-        const n = decodeURIComponent(metaName.replace(/\.json$/, ''));
-        if (sr.binOfName(n) !== undefined) names.add(n);
-      }
-      children.push(...[...names].sort());
-    }
-    for (const child of children) {
-      if (visited.has(child)) continue;
-      visited.add(child);
-      const auth = delegations.roleKeys(child);
-      if (!auth) continue;
-      const signed = verifyTargetsRole(child, auth, lookup, delegator);
-      if (signed?.delegations) queue.push({ name: child, delegations: signed.delegations });
-    }
-  }
-
-  // 6. Every targets-type file snapshot lists must have been reached through a delegation.
-  if (snapshot) {
-    const snapReport = roles.find((x) => x.role === 'snapshot')!;
-    for (const metaName of snapshot.meta.keys()) {
-      const role = decodeURIComponent(metaName.replace(/\.json$/, ''));
-      if (!visited.has(role)) {
-        snapReport.problems.push(`${snapReport.file}: lists ${metaName}, which no verified role delegates to`);
-        snapReport.status = 'failed';
+  const tsMeta = set.timestamp?.md.signed.snapshotMeta;
+  const snapFile = tsMeta ? (consistent ? roleFileName('snapshot', tsMeta.version) : 'snapshot.json') : index.newest('snapshot');
+  const timestampFailed = roles.some((r) => r.role === 'timestamp' && r.status === 'failed');
+  if (snapFile && !timestampFailed) {
+    if (!index.has(snapFile)) {
+      failed('snapshot', snapFile, new TrustError('snapshot', snapFile, 'listed by timestamp.json but not in the folder', 'E_NOT_LISTED'));
+    } else {
+      try {
+        describe(add({ role: 'snapshot', file: snapFile, status: 'ok', problems: [] }), set.updateSnapshot(read(snapFile), snapFile));
+      } catch (e) {
+        roles.pop();
+        failed('snapshot', snapFile, e);
       }
     }
   }
+  report.freshness = set.timestamp !== undefined && set.snapshot !== undefined;
+  if (!report.freshness) {
+    if (mode === 'client') return finish(report);
+    report.notes.push('no timestamp and snapshot checked: this folder has no freshness or rollback protection (normal for an offline repository folder; a client refuses it)');
+  }
 
-  report.ok = roles.every((r) => r.status !== 'failed');
+  // 4. Targets and every delegation edge (spec 5.6).
+  new EdgeWalk(set, index, report, read).run();
+  return finish(report);
+}
+
+/**
+ * Root files in the folder up to the trusted version: the trusted version's must be the trusted
+ * root itself (not a fork of it), and each earlier one must chain forward to it (root N+1 signed
+ * by N's root keys, spec 5.3.4). A client never reads them; an audit of the folder does.
+ */
+function checkEarlierRoots(set: TrustedSet, index: FolderIndex, read: (file: string) => Uint8Array, report: RoleReport): void {
+  const trusted = set.rootChain[0]!.md;
+  let next = trusted;
+  for (let v = trusted.signed.version; v >= 1; v--) {
+    const file = roleFileName('root', v);
+    if (!index.has(file)) {
+      if (v < trusted.signed.version && index.versions.get('root')?.some((x) => x > 0 && x < v)) report.problems.push(`${file}: missing, so the earlier roots in the folder do not chain to the trusted root`);
+      if (v < trusted.signed.version) break;
+      continue;
+    }
+    try {
+      const md = Metadata.fromBytes<Root>(read(file), file, 'root');
+      if (v === trusted.signed.version) {
+        if (!md.payload().equals(trusted.payload())) report.problems.push(`${file}: differs from the trusted root of the same version (a forked root)`);
+        else auditBadSignatures({ ...report, file, problems: report.problems }, verifyWithRoot(md.signed, 'root', md));
+        continue;
+      }
+      const res = verifyRootUpdate(md.signed, next);
+      if (!res.verified) report.problems.push(`${next === trusted ? report.file : roleFileName('root', v + 1)}: does not chain from ${file} (${describeResult(res.previous)} by its root keys)`);
+      next = md;
+    } catch (e) {
+      report.problems.push(problemOf(e));
+      break;
+    }
+  }
+  if (report.problems.length) report.status = 'failed';
+}
+
+/** The targets-type roles and every edge delegator → role that has a file (or a snapshot entry) to check. */
+class EdgeWalk {
+  /** Role reports by role name. */
+  private readonly byRole = new Map<string, RoleReport>();
+  /** Names of delegated roles present in the folder or listed by snapshot. */
+  private readonly candidates: Set<string>;
+  private readonly snapshotListed: Set<string>;
+
+  constructor(
+    private readonly set: TrustedSet,
+    private readonly index: FolderIndex,
+    private readonly report: RepositoryReport,
+    private readonly read: (file: string) => Uint8Array,
+  ) {
+    this.snapshotListed = new Set();
+    for (const name of set.snapshot?.md.signed.meta.keys() ?? []) {
+      const role = roleOfMetaName(name);
+      if (role !== undefined) this.snapshotListed.add(role);
+    }
+    this.candidates = new Set([...index.versions.keys(), ...this.snapshotListed]);
+    for (const top of TOP_LEVEL) this.candidates.delete(top);
+  }
+
+  run(): void {
+    const expanded = new Set<string>();
+    const queue: string[] = [];
+    if (!this.index.newest('targets') && !this.snapshotListed.has('targets')) {
+      // A partial folder (a bundle of roots only) has nothing below root to check.
+      this.report.notes.push('no targets metadata in this folder: only the root chain was checked');
+      return;
+    }
+    if (this.checkEdge('root', 'targets')) queue.push('targets');
+    // Breadth first over roles, each expanded once whatever number of delegators reach it; every
+    // edge into a role is checked on its own, so the order decides nothing.
+    for (let i = 0; i < queue.length; i++) {
+      const role = queue[i]!;
+      if (expanded.has(role)) continue;
+      expanded.add(role);
+      const signed = this.set.targets(role)?.md.signed;
+      if (!signed?.delegations) continue;
+      for (const child of this.children(role, signed)) if (this.checkEdge(role, child) && !expanded.has(child)) queue.push(child);
+    }
+    this.checkSnapshotCoverage();
+  }
+
+  /** The delegated roles of `role` that have something to check; the others counted as absent. */
+  private children(role: string, signed: Targets): string[] {
+    const d = signed.delegations!;
+    const out: string[] = [];
+    const listAbsent = this.report.absent !== undefined;
+    if (d.roles) {
+      // Walk whichever is smaller: the delegations, or the role files present (a claimed role
+      // delegates to a million projects; a folder may hold hundreds of thousands of files).
+      if (d.roles.length <= this.candidates.size || listAbsent) {
+        for (const r of d.roles) {
+          if (this.candidates.has(r.name)) out.push(r.name);
+          else this.absent(r.name, role);
+        }
+      } else {
+        for (const name of this.candidates) if (d.roleKeys(name)) out.push(name);
+        this.report.absentCount += d.roles.length - out.length;
+      }
+    } else if (d.succinctRoles) {
+      // 2^k bins need not all exist (TAP 15): only those present or listed are checked.
+      for (const name of this.candidates) if (d.succinctRoles.binOfName(name) !== undefined) out.push(name);
+      out.sort();
+    }
+    return out;
+  }
+
+  private absent(role: string, delegatedBy: string): void {
+    this.report.absentCount++;
+    this.report.absent?.push({ role, delegatedBy });
+  }
+
+  /** Check one edge; true when the role is trusted through it. */
+  private checkEdge(delegator: string, role: string): boolean {
+    const snapshot = this.set.snapshot;
+    const listed = snapshot?.md.signed.meta.get(snapshotMetaName(role));
+    const consistent = this.set.root.consistentSnapshot === true;
+    const file = listed ? (consistent ? roleFileName(role, listed.version) : roleFileName(role)) : this.index.newest(role);
+    let r = this.byRole.get(role);
+    if (!r) {
+      r = { role, file, delegatedBy: delegator, delegators: [], status: 'ok', problems: [] };
+      this.byRole.set(role, r);
+      this.report.roles.push(r);
+    }
+    r.delegators!.push(delegator);
+    if (!file || !this.index.has(file)) {
+      const where = listed ? `listed by ${snapshot!.file} (version ${listed.version}) but not in the folder` : 'not in the folder';
+      this.fail(r, `${file ?? roleFileName(role)}: ${where}`);
+      return false;
+    }
+    try {
+      const t = this.set.updateDelegatedTargets(role, delegator, this.read(file), file);
+      r.version = t.md.signed.version;
+      r.expires = formatExpires(t.md.signed.expires);
+      r.signatures ??= t.signatures;
+      auditBadSignatures(r, t.signatures);
+      return true;
+    } catch (e) {
+      if (e instanceof TrustError && e.signatures && r.signatures === undefined) r.signatures = e.signatures;
+      this.fail(r, problemOf(e));
+      return false;
+    }
+  }
+
+  private fail(r: RoleReport, problem: string): void {
+    r.status = 'failed';
+    r.problems.push(problem);
+  }
+
+  /** Every targets-type role snapshot lists must be reached through a verified delegation. */
+  private checkSnapshotCoverage(): void {
+    const snapshot = this.set.snapshot;
+    if (!snapshot) return;
+    const snapReport = this.report.roles.find((x) => x.role === 'snapshot')!;
+    for (const name of snapshot.md.signed.meta.keys()) {
+      const role = roleOfMetaName(name);
+      if (role !== undefined && (this.byRole.has(role) || role === 'targets')) continue;
+      snapReport.problems.push(`${snapshot.file}: lists ${name}, which no verified role delegates to`);
+      snapReport.status = 'failed';
+    }
+  }
+}
+
+/**
+ * A bad signature by an authorized key fails the audit even when the threshold is met without
+ * it: the file was altered after signing, or a token signed the wrong bytes.
+ */
+function auditBadSignatures(r: RoleReport, res: VerificationResult): void {
+  if (res.bad.length === 0) return;
+  r.status = 'failed';
+  r.problems.push(`${r.file}: signature by authorized key ${res.bad.join(', ')} does not verify (the threshold is met without it)`);
+}
+
+function finish(report: RepositoryReport): RepositoryReport {
+  report.ok = report.folderProblems.length === 0 && report.roles.every((r) => r.status !== 'failed');
   return report;
 }
 
 /** The first problem of a report, for a one-line message. */
 export function firstProblem(report: RepositoryReport): string | undefined {
+  if (report.folderProblems.length) return `folder: ${report.folderProblems[0]}`;
   for (const r of report.roles) if (r.problems.length) return `${r.role}: ${r.problems[0]}`;
   return undefined;
 }

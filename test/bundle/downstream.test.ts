@@ -57,7 +57,7 @@ describe('dev check', () => {
   it('refuses to answer from metadata that does not verify from the trusted root', async () => {
     const r = await runCli(['dev', 'check', '--metadata', PEP480_DIR, '--root', ROOT, '--at', '2051-01-01', '--project', 'requests', '--key', keyFile(dir, REQUESTS_DEV)]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/does not verify from the trusted root: root: .*expired/);
+    expect(r.stderr).toMatch(/does not verify from the trusted root: 2\.root\.json: expired at 2050-01-01T00:00:00Z/);
   });
 
   it('refuses a key file that is not a TUF public key', async () => {
@@ -102,7 +102,7 @@ describe('verify-download', () => {
     // numpy is claimed (terminating) but its role file is not published: the search may not fall through to unclaimed.
     const r = await runCli(['verify-download', file, 'https://files.example.org/numpy', ...base]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/role numpy is not in .* \(needed for numpy through targets → claimed → numpy\)/);
+    expect(r.stderr).toMatch(/numpy\.json: 1\.snapshot\.json does not list numpy\.json \(needed for numpy through targets → claimed → numpy\)/);
     const d = await runCli(['verify-download', file, 'https://x.example/django', ...base]);
     expect(d.code).toBe(3);
     expect(d.stderr).toMatch(/django through targets → recently-claimed → django/);

@@ -82,7 +82,7 @@ describe('root rotation', () => {
     expect(event.status().complete).toBe(true);
     finalizeEvent(repo, event);
     expect(repo.rootVersions()).toEqual([1, 2]);
-    const report = verifyRepository(repo.readBytes('root', 1), '1.root.json', new FolderSource(repo.metadataDir), { at: new Date() });
+    const report = verifyRepository(repo.readBytes('root', 1), new FolderSource(repo.metadataDir), { trustedRootName: '1.root.json', at: new Date() });
     expect(report.ok).toBe(true);
     expect(report.rootVersion).toBe(2);
     const load = (v: number) => tufjs.Metadata.fromJSON(tufjs.MetadataKind.Root, JSON.parse(readFileSync(repo.path('root', v), 'utf8'))) as tufjs.Metadata<tufjs.Root>;

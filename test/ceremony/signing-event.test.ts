@@ -163,7 +163,7 @@ describe('bootstrap signing event', () => {
     expect(JSON.parse(r.stdout).report.ok).toBe(true);
     const md = join(repoDir, 'metadata');
     expect(readdirSync(md).sort()).toEqual(['1.claimed.json', '1.root.json', '1.targets.json']);
-    const report = verifyRepository(readFileSync(join(md, '1.root.json')), '1.root.json', new FolderSource(md), { at: new Date() });
+    const report = verifyRepository(readFileSync(join(md, '1.root.json')), new FolderSource(md), { trustedRootName: '1.root.json', at: new Date() });
     expect(report.ok).toBe(true);
     const root = tufjsOf(join(md, '1.root.json'), tufjs.MetadataKind.Root) as tufjs.Metadata<tufjs.Root>;
     const targets = tufjsOf(join(md, '1.targets.json'), tufjs.MetadataKind.Targets) as unknown as tufjs.Metadata<tufjs.Targets>;

@@ -84,7 +84,7 @@ describe('recover', () => {
     await signAs(event, ['alice'], t.variant('alice-new-targets.json', { alice: { targets: 'targets-alice-new' } }).provider);
     await signAs(SigningEvent.load(event.dir), ['bob'], t.provider);
     finalizeEvent(b.repo, SigningEvent.load(event.dir), { at: day(5) });
-    const report = verifyRepository(b.repo.readBytes('root', 1), '1.root.json', new FolderSource(b.repo.metadataDir), { at: day(6) });
+    const report = verifyRepository(b.repo.readBytes('root', 1), new FolderSource(b.repo.metadataDir), { trustedRootName: '1.root.json', at: day(6) });
     expect(report.ok).toBe(true);
     expect(report.rootVersion).toBe(2);
   });

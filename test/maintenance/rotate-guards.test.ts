@@ -116,7 +116,7 @@ describe('rotation guard rails', () => {
     expect([...claimedThreshold.keys.values()].map((k) => k.unrecognized[OWNER_FIELD]).sort()).toEqual(['alice', 'bob', 'dave']);
     await signAs(event, ['alice', 'dave'], t.provider);
     finalizeEvent(b.repo, SigningEvent.load(eventDir), { at: day(10) });
-    const report = verifyRepository(b.repo.readBytes('root', 1), '1.root.json', new FolderSource(b.repo.metadataDir), { at: day(20) });
+    const report = verifyRepository(b.repo.readBytes('root', 1), new FolderSource(b.repo.metadataDir), { trustedRootName: '1.root.json', at: day(20) });
     expect(report.ok).toBe(true);
     expect(report.roles.find((r) => r.role === 'claimed')?.version).toBe(2);
   });

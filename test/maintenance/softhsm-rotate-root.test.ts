@@ -78,7 +78,7 @@ describe('root rotation on tokens', () => {
 
     const root2 = b.repo.current<Root>('root').signed;
     expect([root2.roles.root.threshold, root2.roles.root.keyids.length]).toEqual([3, 5]);
-    const report = verifyRepository(b.repo.readBytes('root', 1), '1.root.json', new FolderSource(b.repo.metadataDir), { at: day(3) });
+    const report = verifyRepository(b.repo.readBytes('root', 1), new FolderSource(b.repo.metadataDir), { trustedRootName: '1.root.json', at: day(3) });
     expect(report.ok).toBe(true);
     expect(report.roles.filter((x) => x.role === 'root').map((x) => [x.file, x.previousRootSignatures?.signed.length, x.signatures?.signed.length])).toEqual([
       ['1.root.json', undefined, 2],
@@ -114,7 +114,7 @@ describe('root rotation on tokens', () => {
     const signedBy = [...done.role('root').metadata.signatures.keys()];
     expect(signedBy).toEqual(expect.arrayContaining([aliceOld, next.key.keyid]));
     finalizeEvent(b.repo, done, { at: day(3) });
-    expect(verifyRepository(b.repo.readBytes('root', 1), '1.root.json', new FolderSource(b.repo.metadataDir), { at: day(4) }).rootVersion).toBe(3);
+    expect(verifyRepository(b.repo.readBytes('root', 1), new FolderSource(b.repo.metadataDir), { trustedRootName: '1.root.json', at: day(4) }).rootVersion).toBe(3);
     expect(() => rootMd(2).verifyDelegate('root', rootMd(3))).not.toThrow();
     // every root version is kept, and exported
     expect(b.repo.rootVersions()).toEqual([1, 2, 3]);

@@ -99,7 +99,7 @@ describe('sharded claimed: 2^k bins, only changed bins get a new version', () =>
     mkdirSync(folder);
     for (const role of f.repo.roles()) writeFileSync(join(folder, roleFileName(role, f.repo.currentVersion(role)!)), f.repo.current(role).toBytes());
     writeFileSync(join(folder, roleFileName(name, 1)), project.toBytes());
-    const report = verifyRepository(f.repo.readBytes('root', 1), '1.root.json', new FolderSource(folder), { at: now });
+    const report = verifyRepository(f.repo.readBytes('root', 1), new FolderSource(folder), { trustedRootName: '1.root.json', at: now });
     expect(report.roles.filter((x) => x.status === 'failed')).toEqual([]);
     expect(report.roles.find((x) => x.role === name)).toMatchObject({ status: 'ok', delegatedBy: binName });
     expect(report.ok).toBe(true);

@@ -193,7 +193,7 @@ describe('intake of a folder of good and bad requests (flat claimed)', () => {
     for (const role of ['root', 'targets']) writeFileSync(join(folder, `1.${role}.json`), f.repo.current(role).toBytes());
     writeFileSync(join(folder, '3.claimed.json'), claimed.toBytes());
     writeFileSync(join(folder, '1.beta-project.json'), project.toBytes());
-    const report = verifyRepository(f.repo.readBytes('root', 1), '1.root.json', new FolderSource(folder), { at: now });
+    const report = verifyRepository(f.repo.readBytes('root', 1), new FolderSource(folder), { trustedRootName: '1.root.json', at: now });
     expect(report.ok).toBe(true);
     expect(report.roles.find((r) => r.role === 'beta-project')).toMatchObject({ status: 'ok', delegatedBy: 'claimed' });
 
@@ -202,7 +202,7 @@ describe('intake of a folder of good and bad requests (flat claimed)', () => {
     await forged.sign(dev1, 'append');
     await forged.sign(dev2, 'append');
     writeFileSync(join(folder, '1.alpha.json'), forged.toBytes());
-    const bad = verifyRepository(f.repo.readBytes('root', 1), '1.root.json', new FolderSource(folder), { at: now });
+    const bad = verifyRepository(f.repo.readBytes('root', 1), new FolderSource(folder), { trustedRootName: '1.root.json', at: now });
     expect(bad.roles.find((r) => r.role === 'alpha')?.status).toBe('failed');
   });
 });

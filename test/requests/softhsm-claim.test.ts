@@ -87,7 +87,7 @@ describe('requests → claim → event sign on tokens → finalize → verify', 
     for (const role of ['root', 'targets']) writeFileSync(join(folder, `1.${role}.json`), b.repo.current(role).toBytes());
     writeFileSync(join(folder, '2.claimed.json'), claimed.toBytes());
     writeFileSync(join(folder, '1.dave-tools.json'), project.toBytes());
-    const report = verifyRepository(b.repo.readBytes('root', 1), '1.root.json', new FolderSource(folder), { at: day(2) });
+    const report = verifyRepository(b.repo.readBytes('root', 1), new FolderSource(folder), { trustedRootName: '1.root.json', at: day(2) });
     expect(report.ok).toBe(true);
     expect(report.roles.find((r) => r.role === 'dave-tools')).toMatchObject({ status: 'ok', delegatedBy: 'claimed' });
     const tuf = (md: Metadata) => TufjsMetadata.fromJSON(MetadataKind.Targets, JSON.parse(md.toBytes().toString()));

@@ -2,7 +2,7 @@
 import { readKeyArgument } from '../../ceremony/rotate-keys.js';
 import { checkProject, type ProjectCheck } from '../../bundle/downstream-checks.js';
 import { VerifiedFolder } from '../../bundle/verified-folder.js';
-import { VerificationError, UsageError } from '../../tuf/errors.js';
+import { UsageError } from '../../tuf/errors.js';
 import { checkProjectName } from '../../tuf/project-name.js';
 import { parse, required } from '../args.js';
 import { err, out, printJson, type CliIO } from '../io.js';
@@ -35,6 +35,7 @@ function render(c: ProjectCheck): string {
       for (const k of c.unexpectedKeys) lines.push(`  key not yours: ${k}`);
       for (const k of c.missingKeys) lines.push(`  your key missing: ${k}`);
       if (c.thresholdMismatch) lines.push(`  threshold ${c.thresholdMismatch.actual}, you expect ${c.thresholdMismatch.expected}`);
+      if (c.fileProblem) lines.push(`  the published project role does not verify through this delegation: ${c.fileProblem}`);
       lines.push('  Contact the index administrators through a channel you trust.');
       break;
     case 'absent':
@@ -59,8 +60,6 @@ export const devCheckCommand: Command = {
     const keys = values.key.map((k) => readKeyArgument(k, io.cwd, '--key'));
     const threshold = parseThreshold(values.threshold, '--threshold');
     const folder = VerifiedFolder.open(required(values.metadata, '--metadata', usage), required(values.root, '--root', usage), atOption(values.at));
-    const problem = folder.topLevelProblem();
-    if (problem) throw new VerificationError(`the metadata does not verify from the trusted root: ${problem}`);
     const c = checkProject(folder, project, keys, threshold);
     const ok = c.status === 'claimed' || c.status === 'recently-claimed';
     if (values.json) {
@@ -77,6 +76,7 @@ export const devCheckCommand: Command = {
         terminating: d?.role.terminating ?? null,
         unexpected_keys: c.unexpectedKeys,
         missing_keys: c.missingKeys,
+        file_problem: c.fileProblem ?? null,
         warnings: c.warnings,
       });
     } else (ok ? out : err)(io, render(c));

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { checkDownload, targetPathComponents, targetPathOfUrl } from '../../bundle/downstream-checks.js';
 import { VerifiedFolder } from '../../bundle/verified-folder.js';
-import { UsageError, VerificationError } from '../../tuf/errors.js';
+import { UsageError } from '../../tuf/errors.js';
 import { parse, required } from '../args.js';
 import { err, out, printJson, type CliIO } from '../io.js';
 import { atOption } from './expiry.js';
@@ -37,8 +37,6 @@ export const verifyDownloadCommand: Command = {
       throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`);
     }
     const folder = VerifiedFolder.open(required(values.metadata, '--metadata', usage), required(values.root, '--root', usage), atOption(values.at));
-    const problem = folder.topLevelProblem();
-    if (problem) throw new VerificationError(`rejected: the metadata does not verify from the trusted root: ${problem}`);
     let targetPath = values['target-path'];
     if (targetPath === undefined) {
       const n = targetPathComponents(folder);

@@ -1,5 +1,5 @@
 /** `tuf-ceremony verify`: check a metadata folder as a TUF client would, from a trusted root. */
-import { VerifiedFolder } from '../../bundle/verified-folder.js';
+import { auditFolder } from '../../bundle/verified-folder.js';
 import { UsageError } from '../../tuf/errors.js';
 import type { RepositoryReport, RoleReport } from '../../tuf/repository-verifier.js';
 import { parseInstant } from '../../tuf/time.js';
@@ -15,15 +15,25 @@ function signers(r: RoleReport): string {
   return r.previousRootSignatures ? `${own} (previous root ${r.previousRootSignatures.signed.length}/${r.previousRootSignatures.threshold})` : own;
 }
 
+/** The widest of some strings (a loop: a report can hold a million rows, too many to spread). */
+function widest(values: Iterable<string>, min: number): number {
+  let w = min;
+  for (const v of values) if (v.length > w) w = v.length;
+  return w;
+}
+
 export function renderReport(report: RepositoryReport): string {
   const lines: string[] = [];
-  const w = Math.max(4, ...report.roles.map((r) => r.role.length));
-  const fw = Math.max(4, ...report.roles.map((r) => (r.file ?? '').length));
+  const w = widest(report.roles.map((r) => r.role), 4);
+  const fw = widest(report.roles.map((r) => r.file ?? ''), 4);
   lines.push(`${'role'.padEnd(w)}  ${'file'.padEnd(fw)}  version  expires               signed  status`);
   for (const r of report.roles) {
     lines.push(`${r.role.padEnd(w)}  ${(r.file ?? '-').padEnd(fw)}  ${String(r.version ?? '-').padEnd(7)}  ${(r.expires ?? '-').padEnd(20)}  ${signers(r).padEnd(6)}  ${r.status}`);
     for (const p of r.problems) lines.push(`    ✗ ${p}`);
   }
+  for (const p of report.folderProblems) lines.push(`✗ ${p}`);
+  if (report.absentCount > 0) lines.push(`${report.absentCount} delegated role(s) have no file here (not published, or not part of this folder); --json lists them`);
+  for (const n of report.notes) lines.push(`note: ${n}`);
   lines.push(report.ok ? `OK: verified from trusted root v${report.trustedRootVersion} to root v${report.rootVersion} at ${report.at}` : `FAILED: verification from trusted root v${report.trustedRootVersion} at ${report.at}`);
   return lines.join('\n');
 }
@@ -37,7 +47,7 @@ export const verifyCommand: Command = {
     const rootPath = required(values.root, '--root', usage);
     if (positionals.length !== 1) throw new UsageError(`give exactly one metadata folder\nusage: ${usage}`);
     const at = values.at ? parseInstant(values.at) : new Date();
-    const { report } = VerifiedFolder.open(positionals[0]!, rootPath, at);
+    const report = auditFolder(positionals[0]!, rootPath, at, { listAbsent: values.json === true });
     if (values.json) printJson(io, report);
     else out(io, renderReport(report));
     return report.ok ? 0 : 3;

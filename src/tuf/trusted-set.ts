@@ -1,0 +1,312 @@
+/**
+ * The trusted set: the metadata a client has verified, and nothing else (TUF specification 1.0.x
+ * sections 5.2 to 5.6; the shape of python-tuf's `TrustedMetadataSet`). It is made from the
+ * caller's trusted root bytes only; each `update…` verifies before it trusts, in the client's
+ * order (root chain, timestamp, snapshot, targets, delegated targets), and throws a TrustError
+ * naming the file and the reason. Only verified metadata is reachable from it.
+ *
+ * A delegated role is verified against the delegator the caller names: the one that delegates it
+ * on the search path at hand (spec 5.6.7), never one that happened to reach the same name first.
+ * Each edge delegator → role is checked on its own; a role already trusted through one delegator
+ * is checked again when another asks for it.
+ *
+ * Two modes. `client` is the spec's order exactly: no snapshot without a timestamp, no targets
+ * without a snapshot, so every version is checked against what timestamp and snapshot list
+ * (freshness and rollback protection). `audit` is for a repository folder kept offline, which has
+ * no timestamp or snapshot of its own: where they are absent, the version in each file's name
+ * stands in for what snapshot would list, and the caller says so in its report.
+ */
+import { digestHex } from './digest.js';
+import { CeremonyError, VerificationError } from './errors.js';
+import type { Key } from './key.js';
+import { Metadata, type AnySigned, type MetaFile, type Root, type Snapshot, type Targets, type Timestamp } from './metadata.js';
+import { snapshotMetaName } from './role-names.js';
+import type { RoleKeys } from './roles.js';
+import { formatExpires } from './time.js';
+import { verifyRole, verifyRootUpdate, verifyWithRoot, type VerificationResult } from './verification.js';
+
+export type TrustErrorCode =
+  /** Not a threshold of valid signatures by the keys that authorize the role. */
+  | 'E_UNSIGNED'
+  | 'E_EXPIRED'
+  /** A version that is not the one the chain, timestamp, snapshot or file name says. */
+  | 'E_VERSION'
+  /** A version lower than one already trusted (spec 5.4.3, 5.5.5). */
+  | 'E_ROLLBACK'
+  | 'E_LENGTH_OR_HASH'
+  /** Asked out of the client's order (a snapshot before a timestamp, …). */
+  | 'E_ORDER'
+  /** Not listed where it must be (snapshot's meta for a targets role). */
+  | 'E_NOT_LISTED'
+  /** The named delegator does not delegate the role. */
+  | 'E_NOT_DELEGATED'
+  /** Bytes that are not metadata of the expected type. */
+  | 'E_BAD_METADATA';
+
+export class TrustError extends VerificationError {
+  constructor(
+    readonly role: string,
+    readonly file: string,
+    readonly reason: string,
+    readonly trustCode: TrustErrorCode,
+    /** The signature check behind an E_UNSIGNED. */
+    readonly signatures?: VerificationResult,
+  ) {
+    super(`${file}: ${reason}`, trustCode);
+  }
+}
+
+export type TrustMode = 'client' | 'audit';
+
+export interface TrustedSetOptions {
+  /** The one "now" against which every expiry is checked. */
+  at: Date;
+  mode: TrustMode;
+  /** How reports name the trusted root (a file name, or "trusted root"). */
+  trustedRootName?: string;
+}
+
+/** A verified document and how it verified. */
+export interface Trusted<T extends AnySigned> {
+  readonly md: Metadata<T>;
+  readonly file: string;
+  /** Against the keys that authorize it (for a root: its own root role). */
+  readonly signatures: VerificationResult;
+}
+
+export interface TrustedRoot extends Trusted<Root> {
+  /** For a root after the first: the previous root's root role. */
+  readonly previousSignatures?: VerificationResult;
+}
+
+/** Where a role comes from when checking it: its delegator's name, or `root` for targets. */
+export type Delegator = string;
+
+function checkLengthAndHashes(role: string, file: string, bytes: Uint8Array, meta: MetaFile, listedBy: string): void {
+  // TUF specification 5.5.2 / 5.6.2: the length and every listed hash must match; a hash this
+  // tool cannot compute is a refusal, as in python-tuf.
+  if (meta.length !== undefined && meta.length !== bytes.length) {
+    throw new TrustError(role, file, `${listedBy} says ${meta.length} bytes, the file has ${bytes.length}`, 'E_LENGTH_OR_HASH');
+  }
+  for (const [alg, expected] of Object.entries(meta.hashes ?? {})) {
+    const actual = digestHex(alg, bytes);
+    if (actual === undefined) throw new TrustError(role, file, `${listedBy} lists a ${alg} hash, which this tool cannot compute`, 'E_LENGTH_OR_HASH');
+    if (actual !== expected) throw new TrustError(role, file, `${alg} ${actual} differs from ${expected} listed in ${listedBy}`, 'E_LENGTH_OR_HASH');
+  }
+}
+
+/** "1 of 2 required signatures by <what> (bad signature from …; missing 1)". */
+export function unsignedReason(res: VerificationResult, what: string): string {
+  const detail = [
+    res.bad.length ? `bad signature from ${res.bad.join(', ')}` : '',
+    res.missing.length ? `missing ${res.missing.length}` : '',
+    res.duplicateMaterial.length ? `${res.duplicateMaterial.length} not counted: the same key as another` : '',
+    res.unknown.length ? `${res.unknown.length} from keys not authorized` : '',
+  ].filter(Boolean);
+  return `${res.signed.length} of ${res.threshold} required signatures by ${what}${detail.length ? ` (${detail.join('; ')})` : ''}`;
+}
+
+function parse<T extends AnySigned>(role: string, file: string, bytes: Uint8Array, type: T['type']): Metadata<T> {
+  try {
+    return Metadata.fromBytes<T>(bytes, file, type);
+  } catch (e) {
+    // Hostile bytes are a refused file (exit 3), never an internal error.
+    if (e instanceof CeremonyError) throw new TrustError(role, file, e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message, 'E_BAD_METADATA');
+    if (e instanceof RangeError || e instanceof SyntaxError || e instanceof TypeError) throw new TrustError(role, file, `not readable metadata (${e.message})`, 'E_BAD_METADATA');
+    throw e;
+  }
+}
+
+export class TrustedSet {
+  private readonly roots: TrustedRoot[] = [];
+  private timestampState: Trusted<Timestamp> | undefined;
+  private snapshotState: Trusted<Snapshot> | undefined;
+  /** Delegated targets roles (and targets) by name: the first verified copy of each. */
+  private readonly targetsRoles = new Map<string, Trusted<Targets>>();
+  /** `delegator \0 role` for every edge verified. */
+  private readonly edges = new Set<string>();
+
+  constructor(trustedRootBytes: Uint8Array, readonly options: TrustedSetOptions) {
+    // Spec 5.2: the trusted root is loaded from the caller; it must be signed by a threshold of
+    // its own root keys (python-tuf `_load_trusted_root`).
+    const file = options.trustedRootName ?? 'trusted root';
+    const md = parse<Root>('root', file, trustedRootBytes, 'root');
+    const signatures = verifyWithRoot(md.signed, 'root', md);
+    if (!signatures.verified) throw new TrustError('root', file, unsignedReason(signatures, 'its own root keys'), 'E_UNSIGNED', signatures);
+    this.roots.push({ md, file, signatures });
+  }
+
+  get at(): Date {
+    return this.options.at;
+  }
+
+  /** Every root trusted so far, the caller's first. */
+  get rootChain(): readonly TrustedRoot[] {
+    return this.roots;
+  }
+
+  get root(): Root {
+    return this.roots.at(-1)!.md.signed;
+  }
+
+  get timestamp(): Trusted<Timestamp> | undefined {
+    return this.timestampState;
+  }
+
+  get snapshot(): Trusted<Snapshot> | undefined {
+    return this.snapshotState;
+  }
+
+  /** A trusted targets-type role by name (as first verified; every later edge checked the same file). */
+  targets(role = 'targets'): Trusted<Targets> | undefined {
+    return this.targetsRoles.get(role);
+  }
+
+  /** Whether `delegator → role` was verified. */
+  hasEdge(delegator: Delegator, role: string): boolean {
+    return this.edges.has(`${delegator}\0${role}`);
+  }
+
+  /**
+   * Spec 5.3: root N+1 must be version N+1 and signed by a threshold of root N's root keys and
+   * of its own. Only before the timestamp: a new root may change the keys of every other role.
+   */
+  updateRoot(bytes: Uint8Array, file: string): TrustedRoot {
+    if (this.timestampState) throw new TrustError('root', file, 'a root update after the timestamp was loaded', 'E_ORDER');
+    const md = parse<Root>('root', file, bytes, 'root');
+    const previous = this.root;
+    const res = verifyRootUpdate(previous, md);
+    if (!res.previous.verified) throw new TrustError('root', file, unsignedReason(res.previous, `the root keys of version ${previous.version}`), 'E_UNSIGNED', res.previous);
+    if (!res.current.verified) throw new TrustError('root', file, unsignedReason(res.current, 'its own root keys'), 'E_UNSIGNED', res.current);
+    if (!res.versionOk) throw new TrustError('root', file, `version ${md.signed.version} does not follow root version ${previous.version}`, 'E_VERSION');
+    const trusted: TrustedRoot = { md, file, signatures: res.current, previousSignatures: res.previous };
+    this.roots.push(trusted);
+    return trusted;
+  }
+
+  /** Spec 5.3.10: only the final root's expiry matters; checked before the timestamp is read. */
+  checkFinalRoot(): void {
+    const last = this.roots.at(-1)!;
+    this.checkExpiry('root', last.file, last.md);
+  }
+
+  /**
+   * Spec 5.4: signed by root's timestamp keys, not expired, and never older than a timestamp
+   * trusted before (nor listing an older snapshot).
+   */
+  updateTimestamp(bytes: Uint8Array, file: string): Trusted<Timestamp> {
+    if (this.snapshotState) throw new TrustError('timestamp', file, 'a timestamp update after the snapshot was loaded', 'E_ORDER');
+    this.checkFinalRoot();
+    const md = parse<Timestamp>('timestamp', file, bytes, 'timestamp');
+    const signatures = this.requireSigned('timestamp', file, md, this.root.roles.timestamp, (k) => this.root.keys.get(k), 'the timestamp keys of root');
+    const old = this.timestampState?.md.signed;
+    if (old) {
+      if (md.signed.version < old.version) throw new TrustError('timestamp', file, `version ${md.signed.version} is older than the trusted version ${old.version}`, 'E_ROLLBACK');
+      if (md.signed.snapshotMeta.version < old.snapshotMeta.version) {
+        throw new TrustError('timestamp', file, `lists snapshot version ${md.signed.snapshotMeta.version}, older than the trusted ${old.snapshotMeta.version}`, 'E_ROLLBACK');
+      }
+    }
+    this.checkExpiry('timestamp', file, md);
+    this.timestampState = { md, file, signatures };
+    return this.timestampState;
+  }
+
+  /**
+   * Spec 5.5: the length and hashes timestamp lists, signed by root's snapshot keys, the version
+   * timestamp lists, no targets role's version lower than in a snapshot trusted before, not
+   * expired. In audit mode a folder without a timestamp still has its snapshot checked for
+   * everything but what the timestamp would say.
+   */
+  updateSnapshot(bytes: Uint8Array, file: string): Trusted<Snapshot> {
+    const ts = this.timestampState?.md.signed;
+    if (!ts && this.options.mode === 'client') throw new TrustError('snapshot', file, 'no trusted timestamp: a client reads the snapshot only as the timestamp lists it', 'E_ORDER');
+    if (this.targetsRoles.size > 0) throw new TrustError('snapshot', file, 'a snapshot update after targets were loaded', 'E_ORDER');
+    if (ts) checkLengthAndHashes('snapshot', file, bytes, ts.snapshotMeta, 'timestamp.json');
+    const md = parse<Snapshot>('snapshot', file, bytes, 'snapshot');
+    const signatures = this.requireSigned('snapshot', file, md, this.root.roles.snapshot, (k) => this.root.keys.get(k), 'the snapshot keys of root');
+    const old = this.snapshotState?.md.signed;
+    if (old) {
+      for (const [name, meta] of old.meta) {
+        const now = md.signed.meta.get(name);
+        if (!now) throw new TrustError('snapshot', file, `drops ${name}, which the trusted snapshot lists`, 'E_ROLLBACK');
+        if (now.version < meta.version) throw new TrustError('snapshot', file, `lists ${name} version ${now.version}, older than the trusted ${meta.version}`, 'E_ROLLBACK');
+      }
+    }
+    if (ts && md.signed.version !== ts.snapshotMeta.version) throw new TrustError('snapshot', file, `version ${md.signed.version}, but timestamp.json lists ${ts.snapshotMeta.version}`, 'E_VERSION');
+    this.checkVersionInName('snapshot', file, md);
+    this.checkExpiry('snapshot', file, md);
+    this.snapshotState = { md, file, signatures };
+    return this.snapshotState;
+  }
+
+  /**
+   * Spec 5.6: a targets-type role, verified against `delegator` (`root` for targets): the length,
+   * hashes and version snapshot lists for `<role>.json`, a threshold of the keys the delegator
+   * names for it, not expired. Without a snapshot (audit mode only) the version in the file name
+   * stands in for snapshot's.
+   */
+  updateDelegatedTargets(role: string, delegator: Delegator, bytes: Uint8Array, file: string): Trusted<Targets> {
+    let authorization: RoleKeys | undefined;
+    let lookup: (keyid: string) => Key | undefined;
+    let what: string;
+    if (delegator === 'root') {
+      if (role !== 'targets') throw new TrustError(role, file, 'root delegates only the top-level roles', 'E_NOT_DELEGATED');
+      authorization = this.root.roles.targets;
+      lookup = (k) => this.root.keys.get(k);
+      what = 'the targets keys of root';
+    } else {
+      const parent = this.targetsRoles.get(delegator)?.md.signed;
+      if (!parent) throw new TrustError(role, file, `its delegator ${delegator} is not trusted`, 'E_ORDER');
+      const delegations = parent.delegations;
+      authorization = delegations?.roleKeys(role);
+      if (!delegations || !authorization) throw new TrustError(role, file, `${delegator} does not delegate ${role}`, 'E_NOT_DELEGATED');
+      lookup = (k) => delegations.keys.get(k);
+      what = `the keys ${delegator} delegates ${role} to`;
+    }
+
+    const snapshot = this.snapshotState?.md.signed;
+    if (!snapshot && this.options.mode === 'client') throw new TrustError(role, file, 'no trusted snapshot: a client reads targets roles only as the snapshot lists them', 'E_ORDER');
+    const listed = snapshot?.meta.get(snapshotMetaName(role));
+    if (snapshot && !listed) throw new TrustError(role, file, `${this.snapshotState!.file} does not list ${snapshotMetaName(role)}`, 'E_NOT_LISTED');
+    if (listed) checkLengthAndHashes(role, file, bytes, listed, this.snapshotState!.file);
+
+    const md = this.parsedTargets(role, file, bytes);
+    const signatures = this.requireSigned(role, file, md, authorization, lookup, what);
+    if (listed && md.signed.version !== listed.version) throw new TrustError(role, file, `version ${md.signed.version}, but ${this.snapshotState!.file} lists ${listed.version}`, 'E_VERSION');
+    this.checkVersionInName(role, file, md);
+    this.checkExpiry(role, file, md);
+
+    const trusted: Trusted<Targets> = { md, file, signatures };
+    const first = this.targetsRoles.get(role);
+    if (first && first.file !== file) throw new TrustError(role, file, `${first.file} is already trusted for ${role}`, 'E_VERSION');
+    if (!first) this.targetsRoles.set(role, trusted);
+    this.edges.add(`${delegator}\0${role}`);
+    return trusted;
+  }
+
+  /** One parse per file even when several delegators are checked against it. */
+  private readonly parsedFiles = new Map<string, { bytes: Uint8Array; md: Metadata<Targets> }>();
+  private parsedTargets(role: string, file: string, bytes: Uint8Array): Metadata<Targets> {
+    const cached = this.parsedFiles.get(file);
+    if (cached && cached.bytes === bytes) return cached.md;
+    const md = parse<Targets>(role, file, bytes, 'targets');
+    this.parsedFiles.set(file, { bytes, md });
+    return md;
+  }
+
+  private requireSigned(role: string, file: string, md: Metadata, authorization: RoleKeys, lookup: (k: string) => Key | undefined, what: string): VerificationResult {
+    const res = verifyRole(md, role, authorization, lookup);
+    if (!res.verified) throw new TrustError(role, file, unsignedReason(res, what), 'E_UNSIGNED', res);
+    return res;
+  }
+
+  private checkExpiry(role: string, file: string, md: Metadata): void {
+    if (md.signed.isExpired(this.at)) throw new TrustError(role, file, `expired at ${formatExpires(md.signed.expires)} (checked at ${formatExpires(this.at)})`, 'E_EXPIRED');
+  }
+
+  /** Consistent snapshots: `N.<role>.json` must hold version N. */
+  private checkVersionInName(role: string, file: string, md: Metadata): void {
+    const m = /^(\d+)\./.exec(file);
+    if (m && Number(m[1]) !== md.signed.version) throw new TrustError(role, file, `holds version ${md.signed.version}, not the ${m[1]} its name says`, 'E_VERSION');
+  }
+}
