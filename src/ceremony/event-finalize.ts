@@ -10,7 +10,11 @@
  *     delegator names — the delegator from the event when it is signed in it, else the repository's;
  *  4. the repository with the event's files added verifies from the first root (verifyRepository,
  *     TUF spec section 5);
- *  5. only then each N.<role>.json is written, root first; none may exist already.
+ *  5. only then each N.<role>.json is written, root first, with the transcript record, as one unit
+ *     that a power cut cannot split (finalize-journal.ts); none may exist already.
+ *
+ * Run again after a power cut, it finds the repository opened has completed this very event
+ * (Repository.open rolls the journal forward) and reports it as written.
  */
 import { existsSync } from 'node:fs';
 import { sha256Hex } from '../tuf/digest.js';
@@ -21,7 +25,8 @@ import { formatExpires } from '../tuf/time.js';
 import { describeResult, verifyRole, verifyRootUpdate, verifyWithRoot, type VerificationResult } from '../tuf/verification.js';
 import { nextVersionProblem, type SigningEvent } from './event.js';
 import type { Repository } from './repository.js';
-import { appendTranscript } from './transcript.js';
+import { commitFinalize } from './finalize-journal.js';
+import { prepareTranscriptRecord } from './transcript.js';
 
 export interface FinalizeResult {
   written: Array<{ role: string; version: number; path: string; sha256: string }>;
@@ -84,26 +89,35 @@ export function checkEventAgainstRepository(repo: Repository, event: SigningEven
     requireVerified(verifyRole(r.metadata, r.role, auth, (k) => delegations.keys.get(k)), `${r.role} v${r.version} by the keys ${delegator} v${by.signed.version} delegates it to`);
   }
 
-  // As a client: from the first root the repository (or this event) holds, through every root.
+  return verifyAsClient(repo, event, at);
+}
+
+/** The repository with the event's files laid over it, from the first root, as a client would. */
+function verifyAsClient(repo: Repository, event: SigningEvent, at: Date): RepositoryReport {
   const source = combinedSource(repo, event);
   const firstRoot = repo.rootVersions()[0];
   const trustedBytes = firstRoot !== undefined ? repo.readBytes('root', firstRoot) : event.role('root').metadata.toBytes();
-  const trustedName = roleFileName('root', firstRoot ?? 1);
-  const report = verifyRepository(trustedBytes, trustedName, source, { at });
+  const report = verifyRepository(trustedBytes, source, { at });
   if (!report.ok) throw new VerificationError(`the repository with this event does not verify as a client would: ${firstProblem(report)}`, 'E_CLIENT_VERIFY');
   return report;
 }
 
+function writtenOf(repo: Repository, event: SigningEvent): FinalizeResult['written'] {
+  return event.roles().map((r) => ({ role: r.role, version: r.version, path: repo.path(r.role, r.version), sha256: sha256Hex(r.metadata.toBytes()) }));
+}
+
 export function finalizeEvent(repo: Repository, event: SigningEvent, options: { at?: Date; operator?: string } = {}): FinalizeResult {
   const at = options.at ?? new Date();
-  const report = checkEventAgainstRepository(repo, event, at);
-  const written: FinalizeResult['written'] = [];
-  for (const r of event.roles()) {
-    const path = repo.writeVersion(r.role, r.metadata);
-    written.push({ role: r.role, version: r.version, path, sha256: sha256Hex(r.metadata.toBytes()) });
+  const done = repo.recovery?.journal;
+  if (done?.event === event.id) {
+    // Opening the repository completed this event's interrupted finalize: report what it wrote.
+    const written = writtenOf(repo, event);
+    if (written.every((w) => done.files.some((f) => f.name === roleFileName(w.role, w.version) && f.sha256 === w.sha256))) return { written, report: verifyAsClient(repo, event, at) };
   }
+  const report = checkEventAgainstRepository(repo, event, at);
+  const written = writtenOf(repo, event);
   const status = event.status();
-  appendTranscript(repo.dir, {
+  const record = prepareTranscriptRecord(repo.dir, {
     step: 'event-finalize',
     operator: options.operator,
     inputs: { 'event.json': event.id },
@@ -115,5 +129,8 @@ export function finalizeEvent(repo: Repository, event: SigningEvent, options: { 
       verified_at: report.at,
     },
   });
+  // Root first (event.roles() is in that order): the order the journal installs them in.
+  commitFinalize(repo.dir, event.id, event.roles().map((r) => ({ name: roleFileName(r.role, r.version), bytes: r.metadata.toBytes() })), record);
+  repo.changed();
   return { written, report };
 }

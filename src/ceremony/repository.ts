@@ -16,13 +16,13 @@ import { Metadata, type AnySigned } from '../tuf/metadata.js';
 import { parseRoleFileName, roleFileName } from '../tuf/repository-verifier.js';
 import { fsyncFolder, writeNewFile } from './files.js';
 import { planFromBytes, type CeremonyPlan } from './plan.js';
+import { describeRecovery, recoverFinalize, type Recovery } from './finalize-journal.js';
 import { TRANSCRIPT_FILE } from './transcript.js';
 
 export const PLAN_FILE = 'plan.json';
 export const METADATA_DIR = 'metadata';
 export const ONLINE_DIR = 'online';
 export const EXPORTS_FILE = 'exports.json';
-
 
 export class Repository {
   readonly metadataDir: string;
@@ -40,14 +40,23 @@ export class Repository {
     this.planPath = join(dir, PLAN_FILE);
   }
 
-  /** Open an existing repository state folder. */
-  static open(dir: string): Repository {
+  /**
+   * Open an existing repository state folder. A finalize that a power cut interrupted is completed
+   * or undone first (finalize-journal.ts), and `note` gets one line saying which.
+   */
+  static open(dir: string, note: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Repository {
     const abs = resolve(dir);
     if (!existsSync(join(abs, PLAN_FILE)) || !existsSync(join(abs, METADATA_DIR))) {
       throw new UsageError(`${dir} is not a repository state folder (no ${PLAN_FILE} and ${METADATA_DIR}/); run \`tuf-ceremony init\` first`, 'E_NOT_A_REPOSITORY');
     }
-    return new Repository(abs);
+    const repo = new Repository(abs);
+    repo.recovery = recoverFinalize(abs);
+    if (repo.recovery) note(describeRecovery(repo.recovery, abs));
+    return repo;
   }
+
+  /** What opening did about an interrupted finalize, if anything. */
+  recovery: Recovery | undefined;
 
   /** Make a new state folder holding the plan; refuses a folder that exists and is not empty. */
   static create(dir: string, planBytes: Uint8Array): Repository {
@@ -131,6 +140,11 @@ export class Repository {
     const v = this.currentVersion(role);
     if (v === undefined) throw new UsageError(`the repository in ${this.dir} has no ${role} metadata yet`, 'E_NO_VERSION');
     return this.read<T>(role, v);
+  }
+
+  /** Forget the listing of the metadata folder after writing into it. */
+  changed(): void {
+    this.listing = undefined;
   }
 
   /** Writes N.<role>.json (N = its version); RefusedError when that version exists. Atomic. */

@@ -5,7 +5,8 @@
  * breaks the next `prev`. The digest of the last line (the "head") is what people initial and
  * what a bundle manifest carries, which anchors the end of the chain.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { fsyncDir } from '../bundle/durable-files.js';
 import { join } from 'node:path';
 import { serializeJson } from '../tuf/canonical-json.js';
 import { isLowerHex, sha256Hex } from '../tuf/digest.js';
@@ -100,6 +101,11 @@ function parseRecord(json: unknown): TranscriptRecord {
   return rec;
 }
 
+/** One record from its line (without the newline), strictly, as the chain check reads it. */
+export function parseTranscriptLine(line: Buffer, where: string): TranscriptRecord {
+  return parseRecord(parseStrictJson(line.subarray(0, line.at(-1) === 0x0a ? -1 : undefined), where));
+}
+
 export interface TranscriptCheck {
   ok: boolean;
   records: number;
@@ -177,32 +183,79 @@ export function readTranscript(path: string): TranscriptRecord[] {
 }
 
 /**
- * Append one record to `<repoDir>/transcript.jsonl`. The chain is checked first: a broken
- * transcript is never extended (it would hide where it broke).
+ * A record ready to append: its line (with the newline) and the transcript's length it follows.
+ * Made before anything is written, so a journal can hold it (docs/formats/event.md, "Crash
+ * safety") and the append can be finished after a power cut without a second, different record.
  */
-export function appendTranscript(repoDir: string, record: NewTranscriptRecord): TranscriptRecord {
+export interface PreparedRecord {
+  record: TranscriptRecord;
+  line: Buffer;
+  /** The transcript's length in bytes before this record. */
+  offset: number;
+}
+
+/**
+ * Chain a record to `<repoDir>/transcript.jsonl` as it is now. The chain is checked first: a
+ * broken transcript is never extended (it would hide where it broke).
+ */
+export function prepareTranscriptRecord(repoDir: string, record: NewTranscriptRecord): PreparedRecord {
   const path = join(repoDir, TRANSCRIPT_FILE);
   let prev = GENESIS_PREV;
   let seq = 1;
+  let offset = 0;
   if (existsSync(path)) {
-    const res = readChain(path);
+    const bytes = readFileSync(path);
+    const res = chainOf(bytes);
     if (!res.ok) throw new RefusedError(`transcript ${path} does not verify (${res.reason}); it is not extended`, 'E_TRANSCRIPT_BROKEN');
     prev = res.head!;
     seq = res.records + 1;
+    offset = bytes.length;
   }
   const full: TranscriptRecord = { ...record, seq, time: record.time ?? formatExpires(new Date()), prev };
   digestMap(full.inputs, 'inputs');
   digestMap(full.outputs, 'outputs');
   full.hash = sha256Hex(lineOf(toWire(full)));
-  const line = Buffer.concat([lineOf(toWire(full)), Buffer.from('\n')]);
+  return { record: full, line: Buffer.concat([lineOf(toWire(full)), Buffer.from('\n')]), offset };
+}
+
+/**
+ * Append a prepared record, or finish appending it: a transcript that already ends with it is left
+ * alone, and one cut inside it (a power cut during the write) is cut back to where it began first.
+ * Anything else after `offset` means the transcript moved on: refused, never overwritten.
+ */
+export function writePreparedRecord(repoDir: string, p: PreparedRecord): void {
+  const path = join(repoDir, TRANSCRIPT_FILE);
+  let size = 0;
+  try {
+    size = statSync(path).size;
+  } catch {
+    /* no transcript yet: the record starts it */
+  }
+  if (size > p.offset) {
+    const tail = readFileSync(path).subarray(p.offset);
+    if (tail.equals(p.line)) return;
+    if (tail.length >= p.line.length || !p.line.subarray(0, tail.length).equals(tail)) {
+      throw new RefusedError(`transcript ${path} changed after record ${p.record.seq} was prepared; it is not extended`, 'E_TRANSCRIPT_BROKEN');
+    }
+    truncateSync(path, p.offset);
+  } else if (size < p.offset) {
+    throw new RefusedError(`transcript ${path} is shorter than when record ${p.record.seq} was prepared; it is not extended`, 'E_TRANSCRIPT_BROKEN');
+  }
   const fd = openSync(path, 'a', 0o644);
   try {
-    writeSync(fd, line);
+    writeSync(fd, p.line);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  return full;
+  if (p.offset === 0) fsyncDir(repoDir);
+}
+
+/** Append one record to `<repoDir>/transcript.jsonl` (prepare, then write). */
+export function appendTranscript(repoDir: string, record: NewTranscriptRecord): TranscriptRecord {
+  const prepared = prepareTranscriptRecord(repoDir, record);
+  writePreparedRecord(repoDir, prepared);
+  return prepared.record;
 }
 
 /** A transcript for a person to read, print and initial. */
