@@ -7,6 +7,8 @@
  * - ecdsa-sha2-nistp256: DER SEQUENCE{r,s} over SHA-256 of the payload, P-256 SPKI PEM.
  * - rsassa-pss-sha256: SHA-256, MGF1-SHA-256, salt length exactly 32; keys of 2048 bits or more.
  * Verification uses node:crypto (native OpenSSL) for all three (docs/decisions/0002).
+ * - key identity: two keys are one key when their decoded public keys are equal, whatever the
+ *   encoding, scheme or custom fields (REFERENCE.md section 7; docs/decisions/0004, "Key identity").
  */
 import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { canonicalize, JSON_VALUE, WRITE_JSON, type JsonWriter } from './canonical-json.js';
@@ -35,6 +37,7 @@ const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 export class Key {
   private cachedKeyObject: KeyObject | undefined;
   private cachedKeyid: string | undefined;
+  private cachedMaterialId: string | undefined;
 
   constructor(
     readonly keytype: string,
@@ -120,9 +123,26 @@ export class Key {
     return new Key(this.keytype, this.scheme, { ...this.keyval }, { ...this.unrecognized, ...fields });
   }
 
-  /** Same key material (type, scheme, public value), whatever the custom fields. */
+  /**
+   * The identity of the key material: the decoded public key, so that one key written two ways
+   * (a compressed or uncompressed ECDSA point, other PEM line breaks, text around the PEM block)
+   * is one key (docs/decisions/0004-verification-strictness.md, "Key identity"). The scheme takes
+   * no part: one key under two schemes is still one key, in one holder's hands. Computed on first
+   * use and kept: reading metadata never decodes its keys.
+   */
+  get materialId(): string {
+    this.cachedMaterialId ??= materialIdOf(this.keytype, this.keyval['public'], this.cachedKeyObject);
+    return this.cachedMaterialId;
+  }
+
+  /** The same key material (materialId), whatever the encoding, scheme or custom fields. */
   sameMaterial(other: Key): boolean {
-    return this.kind === other.kind && this.scheme === other.scheme && normalizePem(this.publicValue) === normalizePem(other.publicValue);
+    return this === other || this.materialId === other.materialId;
+  }
+
+  /** Written the same way (keytype, scheme, keyval): the two differ at most in custom fields. */
+  sameEncoding(other: Key): boolean {
+    return this.keytype === other.keytype && this.scheme === other.scheme && canonicalize(this.keyval).equals(canonicalize(other.keyval));
   }
 
   get kind(): KeyKind {
@@ -186,6 +206,64 @@ export class Key {
   }
 }
 
-function normalizePem(s: string): string {
-  return s.replace(/\s+/g, '');
+/** P-256 (SEC 2 section 2.4.2): y^2 = x^3 - 3x + b over GF(p). */
+const P256_P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
+const P256_B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
+
+/**
+ * A P-256 SPKI PEM exactly as this tool and python-tuf write it (64-character lines): the base64 of
+ * the 26-byte SPKI header for id-ecPublicKey/prime256v1 and the 0x04 of an uncompressed point
+ * (27 bytes, so it ends on a base64 group), then the 64 bytes of x and y.
+ */
+const P256_PEM = /^-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE([A-Za-z0-9+/]{28})\n([A-Za-z0-9+/]{58}==)\n-----END PUBLIC KEY-----\n?$/;
+
+/**
+ * The material id of the usual ECDSA key without calling OpenSSL (about 100 µs a key, where a
+ * million developer keys may be compared), or undefined for anything else. Agrees with the
+ * decoder: a point off the curve or out of range is left to it (which refuses it), and
+ * test/tuf/key-identity.test.ts compares the two on many keys and mutations of them.
+ */
+function p256MaterialId(pub: string): string | undefined {
+  const m = P256_PEM.exec(pub);
+  if (!m) return undefined;
+  const point = Buffer.from(m[1]! + m[2]!, 'base64');
+  if (point.length !== 64) return undefined;
+  const hex = point.toString('hex');
+  const x = BigInt(`0x${hex.slice(0, 64)}`);
+  const y = BigInt(`0x${hex.slice(64)}`);
+  if (x >= P256_P || y >= P256_P || (y * y - (x * x * x - 3n * x + P256_B)) % P256_P !== 0n) return undefined;
+  return `ec:P-256:${hex}`;
+}
+
+/** The material id from a decoded public key (its JWK form): the curve and point, or n and e. */
+function decodedMaterialId(ko: KeyObject): string | undefined {
+  const jwk = ko.export({ format: 'jwk' });
+  const hex = (v: string | undefined) => Buffer.from(v ?? '', 'base64url').toString('hex');
+  // Node writes x and y at the full width of the curve's field (RFC 7518 section 6.2.1.2).
+  if (jwk.kty === 'EC') return `ec:${jwk.crv}:${hex(jwk.x)}${hex(jwk.y)}`;
+  if (jwk.kty === 'OKP') return `${jwk.crv?.toLowerCase()}:${hex(jwk.x)}`;
+  if (jwk.kty === 'RSA') return `rsa:${hex(jwk.n)}:${hex(jwk.e)}`;
+  return undefined;
+}
+
+/**
+ * Key.materialId: Ed25519 the 32 bytes, ECDSA the curve and the uncompressed point, RSA the
+ * modulus and exponent. A public value that does not decode falls back to the keytype's family
+ * and the text without whitespace: such a key verifies no signature (Key.verify) and fails
+ * assertUsable, so it never counts toward a threshold nor passes a guard rail; the fallback only
+ * keeps two copies of one broken key from looking like two keys.
+ */
+function materialIdOf(keytype: string, pub: unknown, decoded: KeyObject | undefined): string {
+  if (typeof pub !== 'string') return `undecoded:${keytype}:${JSON.stringify(pub)}`;
+  if (keytype === 'ed25519' && /^[0-9a-fA-F]{64}$/.test(pub)) return `ed25519:${pub.toLowerCase()}`;
+  const id = p256MaterialId(pub);
+  if (id) return id;
+  try {
+    const fromDecoder = decodedMaterialId(decoded ?? createPublicKey({ key: pub, format: 'pem' }));
+    if (fromDecoder) return fromDecoder;
+  } catch {
+    // not a public key OpenSSL reads: the fallback below
+  }
+  const family = keytype.startsWith('ecdsa') ? 'ecdsa' : keytype;
+  return `undecoded:${family}:${pub.replace(/\s+/g, '')}`;
 }

@@ -26,13 +26,15 @@ export interface VerificationResult {
 /**
  * Verify `md` against the keys and threshold that authorize `role`
  * (TUF spec 5.3.x/5.4.x/5.6.x: "a threshold of keys" — distinct keys, so one key listed under two
- * keyids counts once).
+ * keyids counts once, whatever its encoding: REFERENCE.md section 7).
  */
 export function verifyRole(md: Metadata, role: string, authorization: RoleKeys, lookup: (keyid: string) => Key | undefined): VerificationResult {
   const result: VerificationResult = { role, threshold: authorization.threshold, signed: [], missing: [], bad: [], unknown: [], duplicateMaterial: [], verified: false };
   const authorized = new Set(authorization.keyids);
   const payload = md.payload();
-  const counted: Key[] = [];
+  // Material ids of the keys counted so far (Key.materialId): a key listed under two keyids, or
+  // written two ways, counts once; a Set keeps this linear in the number of signers.
+  const counted = new Set<string>();
   for (const keyid of authorization.keyids) {
     const sig = md.signatures.get(keyid);
     const key = lookup(keyid);
@@ -44,11 +46,11 @@ export function verifyRole(md: Metadata, role: string, authorization: RoleKeys, 
       result.bad.push(keyid);
       continue;
     }
-    if (counted.some((k) => k.sameMaterial(key))) {
+    if (counted.has(key.materialId)) {
       result.duplicateMaterial.push(keyid);
       continue;
     }
-    counted.push(key);
+    counted.add(key.materialId);
     result.signed.push(keyid);
   }
   for (const keyid of md.signatures.keys()) if (!authorized.has(keyid)) result.unknown.push(keyid);
