@@ -62,9 +62,12 @@ export interface IntakeDecisions {
 export const shortKeyid = (keyid: string): string => keyid.slice(0, 16);
 const keyList = (ids: string[]): string => ids.map(shortKeyid).join(', ');
 
-/** The same key material, whatever the custom fields (the online service may write keys differently). */
+/**
+ * The same key material, whatever the custom fields or encoding (the online service may write keys
+ * differently). Both ways round: a list naming one key twice is not the same as one naming two keys.
+ */
 function sameKeyMaterial(a: Key[], b: Key[]): boolean {
-  return a.length === b.length && a.every((k) => b.some((o) => o.sameMaterial(k)));
+  return a.length === b.length && a.every((k) => b.some((o) => o.sameMaterial(k))) && b.every((k) => a.some((o) => o.sameMaterial(k)));
 }
 
 function reject(o: FileOutcome, reason: RejectionCode, message: string): void {

@@ -103,9 +103,13 @@ function readKeys(r: FieldReader): Key[] {
     const key = as('bad-key', () => Key.fromJSON(v, path));
     if (key.kind === 'unsupported') reject('unsupported-key', `${path}: key type ${key.keytype}/${key.scheme} is not supported (ed25519, ecdsa-sha2-nistp256, rsassa-pss-sha256 are)`);
     as('bad-key', () => key.assertUsable());
-    // Guard rail (DESIGN.md part 7): no key listed twice, under one keyid or two.
+    // Guard rail (DESIGN.md part 7): no key listed twice, under one keyid or two, in one encoding
+    // or two (the decoded public key decides: REFERENCE.md section 7).
     const twin = keys.findIndex((k) => k.sameMaterial(key));
-    if (twin >= 0) reject('bad-key', `${path}: the same key as signed.keys[${twin}]`);
+    if (twin >= 0) {
+      const how = keys[twin]!.keyid === key.keyid ? `keyid ${key.keyid}` : `keyids ${keys[twin]!.keyid} and ${key.keyid}, the same public key written another way`;
+      reject('bad-key', `${path}: the same key as signed.keys[${twin}] (${how})`);
+    }
     keys.push(key);
   });
   return keys;

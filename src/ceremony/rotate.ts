@@ -218,12 +218,14 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
       if (removed.has(id)) throw new RefusedError(`--remove ${id} is given twice`, 'E_DUPLICATE_KEY');
       removed.add(id);
     }
-    const addedIds = new Set<string>();
+    const added: Key[] = [];
     for (const key of change.add) {
       key.assertUsable();
       const id = key.keyid;
-      // A role's keyids are unique (REFERENCE.md section 2): no key twice, by keyid or by material.
-      if (addedIds.has(id)) throw new RefusedError(`${role}: key ${short(id)} of ${who(key)} is given twice`, 'E_DUPLICATE_KEY');
+      // A role's keyids are unique (REFERENCE.md section 2), and one key counts once whatever its
+      // encoding (REFERENCE.md section 7): no key twice, by keyid or by decoded key material.
+      const twin = added.find((k) => k.sameMaterial(key));
+      if (twin) throw new RefusedError(`${role}: key ${short(id)} of ${who(key)} is given twice${twin.keyid === id ? '' : ` (also as ${short(twin.keyid)} of ${who(twin)}, the same public key written another way)`}`, 'E_DUPLICATE_KEY');
       if (original.has(id) && !removed.has(id)) throw new RefusedError(`${role}: key ${short(id)} of ${who(key)} is already a ${role} key`, 'E_DUPLICATE_KEY');
       if (!isOnline(role) && ownerOf(key) === undefined) throw new RefusedError(`${role}: the new key ${short(id)} names no holder (x-ceremony-owner); every offline key names the person who holds it`, 'E_NO_HOLDER');
       const sameMaterial = [...original].find(([oid, k]) => oid !== id && k.sameMaterial(key));
@@ -232,12 +234,20 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
         throw new RefusedError(`${role}: the new key ${short(id)} of ${who(key)} is the compromised key being replaced`, 'E_COMPROMISED_KEY');
       }
       if (sameMaterial) {
-        // The same key with other custom fields: a new keyid replaces the old one (REFERENCE.md section 3).
         const [oldId, oldKey] = sameMaterial;
+        // Only custom fields may change: the same public key written another way, or named as
+        // another person's, would put one key in the role twice or under a second holder.
+        if (!oldKey.sameEncoding(key)) {
+          throw new RefusedError(`${role}: the new key ${short(id)} of ${who(key)} is the ${role} key ${short(oldId)} of ${who(oldKey)} written another way (the same public key); a key is listed once`, 'E_DUPLICATE_KEY');
+        }
+        if (ownerOf(oldKey) !== undefined && ownerOf(key) !== ownerOf(oldKey)) {
+          throw new RefusedError(`${role}: the new key ${short(id)} names ${who(key)} but is the ${role} key ${short(oldId)} of ${who(oldKey)} (the same public key); a key has one holder`, 'E_DUPLICATE_KEY');
+        }
+        // The same key with other custom fields: a new keyid replaces the old one (REFERENCE.md section 3).
         removed.add(oldId);
         summary.refreshed.push({ from: oldId, to: id, holder: ownerOf(key), fields: customFieldDiff(oldKey, key) });
       }
-      addedIds.add(id);
+      added.push(key);
     }
     // No key shared between roles, except online roles sharing an online key (PEP 458 allows it).
     // Claimed bins are on the claimed keys by design and follow them (below).
@@ -245,8 +255,9 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
     const usage = keyUsage(containersNow()).filter((u) => !(followsRole(u.role) && (u.role !== role || removed.has(u.keyid))));
     for (const key of change.add) {
       const clash = usage.find((u) => u.role !== role && u.key.sameMaterial(key) && !(isOnline(role) && isOnline(u.role)));
-      if (clash) throw new RefusedError(`${role}: the new key ${short(key.keyid)} of ${who(key)} is the same key as a ${clash.role} key (${short(clash.keyid)}); every offline key must be distinct`, 'E_DUPLICATE_KEY');
-      if (removedMaterial.some((k) => k.sameMaterial(key))) throw new RefusedError(`${role}: the new key ${short(key.keyid)} is a key being removed elsewhere in this change`, 'E_DUPLICATE_KEY');
+      if (clash) throw new RefusedError(`${role}: the new key ${short(key.keyid)} of ${who(key)} is the same key as a ${clash.role} key (${short(clash.keyid)} of ${who(clash.key)}); every offline key must be distinct`, 'E_DUPLICATE_KEY');
+      const leaving = removedMaterial.find((k) => k.sameMaterial(key));
+      if (leaving) throw new RefusedError(`${role}: the new key ${short(key.keyid)} is a key being removed elsewhere in this change (${short(leaving.keyid)} of ${who(leaving)})`, 'E_DUPLICATE_KEY');
     }
 
     const kept = slot.keyids.filter((id) => !removed.has(id));
