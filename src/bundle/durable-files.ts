@@ -23,9 +23,10 @@ export function writeNewFile(path: string, bytes: Uint8Array): void {
 /**
  * Replace a state or log file atomically: a reader sees the old or the new content, never a
  * mix (temp file, fsync, rename, fsync folder). Only for the tool's own state, never for outputs.
+ * `tempDir` (on the same file system) keeps the temporary file out of a published folder.
  */
-export function replaceFileAtomically(path: string, bytes: Uint8Array): void {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}`);
+export function replaceFileAtomically(path: string, bytes: Uint8Array, tempDir = dirname(path)): void {
+  const temp = join(tempDir, `.${basename(path)}.${randomBytes(6).toString('hex')}`);
   try {
     writeNewFile(temp, bytes);
     renameSync(temp, path);

@@ -11,7 +11,7 @@ import { FieldReader, join as joinField } from '../tuf/fields.js';
 import { parseStrictJson } from '../tuf/strict-json.js';
 import { formatExpires, parseExpires } from '../tuf/time.js';
 import { replaceFileAtomically } from './durable-files.js';
-import { DIRECTIONS, type Direction } from './manifest.js';
+import { DIRECTIONS, MAX_SEQUENCE, type Direction } from './manifest.js';
 
 export const STATE_NAME = '.tuf-ceremony-import.json';
 const FORMAT = 'tuf-ceremony-import-state';
@@ -44,17 +44,19 @@ export function readImportState(path: string): ImportState {
   for (const d of DIRECTIONS) {
     if (!dirs.has(d)) continue;
     const e = FieldReader.of(dirs.raw(d), joinField(dirs.path, d));
-    state[d] = { sequence: e.integer('sequence', 1), manifestSha256: e.string('manifest_sha256'), imported: parseExpires(e.raw('imported'), e.at('imported')) };
+    const sequence = e.integer('sequence', 1);
+    if (sequence > MAX_SEQUENCE) throw new FormatError(e.at('sequence'), `above the largest sequence a bundle may carry (${MAX_SEQUENCE})`);
+    state[d] = { sequence, manifestSha256: e.string('manifest_sha256'), imported: parseExpires(e.raw('imported'), e.at('imported')) };
   }
   return state;
 }
 
-/** Replace the state file atomically (temp file, fsync, rename, fsync folder). */
-export function writeImportState(path: string, state: ImportState): void {
+/** Replace the state file atomically (temp file, fsync, rename, fsync folder); the temp file in `tempDir` when given. */
+export function writeImportState(path: string, state: ImportState, tempDir?: string): void {
   const directions: Record<string, unknown> = {};
   for (const d of DIRECTIONS) {
     const rec = state[d];
     if (rec) directions[d] = { sequence: rec.sequence, manifest_sha256: rec.manifestSha256, imported: formatExpires(rec.imported) };
   }
-  replaceFileAtomically(path, serializeJson({ format: FORMAT, format_version: 1, directions }));
+  replaceFileAtomically(path, serializeJson({ format: FORMAT, format_version: 1, directions }), tempDir);
 }

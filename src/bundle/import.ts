@@ -1,18 +1,18 @@
 /**
  * Import a verified bundle into a target folder: the online service's metadata folder, or
  * `<repo>/online/` on the offline side. All checks happen before the first write; files are first
- * written under temporary names and fsynced, then linked (new names, never replacing) or renamed
- * (the unversioned timestamp.json and the transcript) into place, and only then is the import
- * state updated. A refused bundle leaves the target folder exactly as it was.
+ * written into a staging folder beside the target and fsynced, then linked (new names, never
+ * replacing) or renamed (the unversioned timestamp.json and the transcript) into place, and only
+ * then is the import state updated. A refused bundle leaves the target folder exactly as it was;
+ * an interrupted one leaves no temporary file in it, and running it again finishes it.
  */
-import { randomBytes } from 'node:crypto';
-import { linkSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/errors.js';
 import { Metadata } from '../tuf/metadata.js';
 import { fsyncDir, mediumError, removeQuietly, writeNewFile } from './durable-files.js';
 import { defaultStatePath, readImportState, writeImportState } from './import-state.js';
-import { TRANSCRIPT_NAME, type Direction } from './manifest.js';
+import { MANIFEST_NAME, TRANSCRIPT_NAME, type Direction } from './manifest.js';
 import { checkSequence, verifyBundle, type VerifiedBundle } from './verify.js';
 
 export interface ImportOptions {
@@ -25,6 +25,8 @@ export interface ImportOptions {
   at: Date;
   /** More checks on the verified bundle before anything is written (the CLI checks the transcript chain). */
   check?: (bundle: VerifiedBundle) => void;
+  /** One line for a person (stderr by default): what an interrupted import left and this one removed. */
+  note?: (line: string) => void;
 }
 
 export type FileAction = 'new' | 'same' | 'replace';
@@ -83,7 +85,20 @@ function plan(target: string, name: string, bytes: Buffer): FileAction {
   return 'replace';
 }
 
+/** `.<target>.import-staging` beside the target folder. */
+export function stagingFolderOf(target: string): string {
+  const abs = resolve(target);
+  return join(dirname(abs), `.${basename(abs)}.import-staging`);
+}
+
+/**
+ * The furthest a sequence may run ahead of the last one imported (or of 0). The sequence is not
+ * signed: without a bound, one bundle carrying 2^53-1 would make every later bundle "older".
+ */
+export const MAX_SEQUENCE_STEP = 10_000;
+
 export function importBundle(dir: string, opts: ImportOptions): ImportResult {
+  const note = opts.note ?? ((line: string) => process.stderr.write(`${line}\n`));
   const statePath = opts.statePath ?? defaultStatePath(opts.target);
   let state;
   try {
@@ -94,7 +109,11 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   }
   // The state is kept per direction, and the direction is in the manifest: check the sequence after reading it.
   const bundle = verifyBundle(dir, { trustedRoot: opts.trustedRoot, direction: opts.direction, at: opts.at });
-  checkSequence(bundle.manifest, state[bundle.manifest.direction]?.sequence, opts.target);
+  const last = state[bundle.manifest.direction]?.sequence;
+  checkSequence(bundle.manifest, last, opts.target);
+  if (bundle.manifest.sequence - (last ?? 0) > MAX_SEQUENCE_STEP) {
+    throw new VerificationError(`${MANIFEST_NAME}: sequence ${bundle.manifest.sequence} is more than ${MAX_SEQUENCE_STEP} past the last one imported (${last ?? 'none'}); the sequence is not signed, so such a jump is refused`, 'E_BUNDLE_SEQUENCE');
+  }
   opts.check?.(bundle);
 
   let targetExists = true;
@@ -115,35 +134,47 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
       throw mediumError(e, opts.target, 'nothing was imported');
     }
   }
-  const tag = randomBytes(6).toString('hex');
-  const temps = new Map<string, string>();
+  // Staged beside the target, never in it (a client may be reading the published folder): one
+  // folder on the same file system, so each file moves into place with one link or rename.
+  const staging = stagingFolderOf(opts.target);
+  if (existsSync(staging)) {
+    removeQuietly(staging);
+    note(`${staging}: removed what an interrupted import had staged`);
+  }
+  const staged = new Map<string, string>();
   try {
+    mkdirSync(staging);
     for (const { name, action } of actions) {
       if (action === 'same') continue;
-      const temp = join(opts.target, `.import-${tag}-${name}`);
-      writeNewFile(temp, bundle.files.get(name)!);
-      temps.set(name, temp);
+      writeNewFile(join(staging, name), bundle.files.get(name)!);
+      staged.set(name, join(staging, name));
     }
-    fsyncDir(opts.target);
+    fsyncDir(staging);
   } catch (e) {
-    for (const t of temps.values()) removeQuietly(t);
+    removeQuietly(staging);
     throw mediumError(e, opts.target, 'nothing was imported');
   }
   try {
+    // In rank order: new versions (which no client reads until a timestamp names them) first,
+    // the timestamp last (TUF spec 5.4-5.6), so the folder verifies at every instant.
     for (const { name, action } of actions) {
-      const temp = temps.get(name);
-      if (!temp) continue;
+      const from = staged.get(name);
+      if (!from) continue;
       // link(2) refuses an existing name: a new version never replaces anything.
       if (action === 'new') {
-        linkSync(temp, join(opts.target, name));
-        unlinkSync(temp);
-      } else renameSync(temp, join(opts.target, name));
+        linkSync(from, join(opts.target, name));
+        unlinkSync(from);
+      } else renameSync(from, join(opts.target, name));
     }
     fsyncDir(opts.target);
   } catch (e) {
-    for (const t of temps.values()) removeQuietly(t);
+    removeQuietly(staging);
     throw mediumError(e, opts.target, 'the import stopped part way; run it again once the cause is fixed (files already in place are kept, never overwritten)');
   }
-  writeImportState(statePath, { ...state, [bundle.manifest.direction]: { sequence: bundle.manifest.sequence, manifestSha256: bundle.manifestSha256, imported: opts.at } });
+  // Only now, with every file verified and in place, does the state move on; its temporary file
+  // is made in the staging folder, not in the target.
+  writeImportState(statePath, { ...state, [bundle.manifest.direction]: { sequence: bundle.manifest.sequence, manifestSha256: bundle.manifestSha256, imported: opts.at } }, dirname(resolve(statePath)) === resolve(opts.target) ? staging : undefined);
+  removeQuietly(staging);
+  fsyncDir(dirname(staging));
   return { bundle, actions, statePath };
 }

@@ -40,6 +40,8 @@ export interface Manifest {
 }
 
 const MAX_NAME_BYTES = 255;
+/** The largest `sequence`: one export a minute for four thousand years. */
+export const MAX_SEQUENCE = 2 ** 31 - 1;
 
 /**
  * A plain file name: one path component, no `.`/`..`, no separators, no hidden or control
@@ -95,6 +97,8 @@ export function parseManifest(bytes: Uint8Array, source = MANIFEST_NAME): Manife
   const direction = r.string('direction');
   if (!(DIRECTIONS as readonly string[]).includes(direction)) throw new FormatError(r.at('direction'), `expected one of ${DIRECTIONS.join(', ')}, got "${direction}"`);
   const sequence = r.integer('sequence', 1);
+  // Unsigned: a bound keeps a forged huge sequence from poisoning an importer's state.
+  if (sequence > MAX_SEQUENCE) throw new FormatError(r.at('sequence'), `${sequence} is above the largest sequence a bundle may carry (${MAX_SEQUENCE})`);
   const baseRootVersion = r.integer('base_root_version', 1);
   const toolVersion = r.string('tool_version');
   const created = parseExpires(r.raw('created'), r.at('created'));

@@ -11,8 +11,9 @@
  * Nothing in an event is trusted at finalize: the repository's own metadata decides (tuf-on-ci's
  * "trust only your local tool"). The event's own view is for showing and collecting signatures.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { canonicalize } from '../tuf/canonical-json.js';
 import { isLowerHex, sha256Hex } from '../tuf/digest.js';
 import { FormatError, RefusedError, UsageError, VerificationError, withContext } from '../tuf/errors.js';
@@ -243,6 +244,33 @@ function defaultDelegator(role: string, roles: EventRoleInit[], base: BaseEntry[
   return found.role;
 }
 
+/**
+ * Write a new folder so that it appears whole or not at all: everything goes into a hidden
+ * `.<name>.partial-<random>` beside it (each file fsynced, then the folder), which is renamed to
+ * its name and the parent fsynced. A partial folder a power cut left for this name is removed.
+ */
+function writeFolderWhole(abs: string, files: ReadonlyArray<readonly [string, { bytes: Uint8Array }]>, subfolders: string[]): void {
+  const parent = dirname(abs);
+  const prefix = `.${basename(abs)}.partial-`;
+  mkdirSync(parent, { recursive: true });
+  for (const name of readdirSync(parent)) if (name.startsWith(prefix)) rmSync(join(parent, name), { recursive: true, force: true });
+  const temp = join(parent, `${prefix}${randomBytes(6).toString('hex')}`);
+  try {
+    mkdirSync(temp);
+    for (const sub of subfolders) mkdirSync(join(temp, sub));
+    for (const [file, { bytes }] of files) writeNewFile(join(temp, file), bytes);
+    for (const sub of subfolders) fsyncFolder(join(temp, sub));
+    fsyncFolder(temp);
+    // rename(2) would replace an empty folder: the check that none is there comes last.
+    if (existsSync(abs)) throw new RefusedError(`${abs} appeared while the event was being written; a signing event is always a new folder`, 'E_EXISTS');
+    renameSync(temp, abs);
+  } catch (e) {
+    rmSync(temp, { recursive: true, force: true });
+    throw e;
+  }
+  fsyncFolder(parent);
+}
+
 export class SigningEvent {
   readonly dir: string;
   readonly kind: string;
@@ -308,11 +336,7 @@ export class SigningEvent {
     const wireBytes = Buffer.concat([canonicalize(wire), Buffer.from('\n')]);
     // Check the whole event (thresholds resolvable, delegators present) before writing anything.
     const event = SigningEvent.fromParts(abs, wire, wireBytes, (file) => files.get(file)!.bytes, (file) => files.get(file)?.metadata);
-    mkdirSync(abs, { recursive: true });
-    if (base.length > 0) mkdirSync(join(abs, BASE_DIR));
-    for (const [file, { bytes }] of files) writeNewFile(join(abs, file), bytes);
-    writeNewFile(join(abs, EVENT_FILE), wireBytes);
-    fsyncFolder(abs);
+    writeFolderWhole(abs, [...files, [EVENT_FILE, { bytes: wireBytes }] as const], base.length > 0 ? [BASE_DIR] : []);
     // Read back what reached the medium and compare digests, without parsing it all again.
     for (const [file, { bytes }] of [...files, [EVENT_FILE, { bytes: wireBytes }] as const]) {
       if (sha256Hex(readFileSync(join(abs, file))) !== sha256Hex(bytes)) throw new VerificationError(`${join(abs, file)} does not read back as written`, 'E_WRITE');
