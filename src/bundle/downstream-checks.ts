@@ -29,6 +29,8 @@ export interface ProjectCheck {
   unexpectedKeys: string[];
   missingKeys: string[];
   thresholdMismatch?: { expected: number; actual: number };
+  /** A threshold above the number of distinct keys the delegation lists. */
+  unreachable?: { distinct: number; threshold: number };
   /** Why the published project role does not verify through the delegation found. */
   fileProblem?: string;
   warnings: string[];
@@ -39,8 +41,12 @@ function compare(d: ProjectDelegation, mine: Key[], threshold: number | undefine
   const unexpectedKeys = d.keys.filter((k) => !mine.some((m) => m.sameMaterial(k))).map((k) => k.keyid);
   const missingKeys = mine.filter((m) => !d.keys.some((k) => k.sameMaterial(m))).map((k) => k.keyid);
   const thresholdMismatch = threshold !== undefined && threshold !== d.role.threshold ? { expected: threshold, actual: d.role.threshold } : undefined;
-  const matches = unexpectedKeys.length === 0 && missingKeys.length === 0 && !thresholdMismatch;
-  return { unexpectedKeys, missingKeys, thresholdMismatch, matches };
+  // One key listed twice (two encodings) counts once toward a threshold (decision 0004): a
+  // threshold above the number of distinct keys can never be met, and the project is locked out.
+  const distinct = new Set(d.keys.map((k) => k.materialId)).size;
+  const unreachable = distinct < d.role.threshold ? { distinct, threshold: d.role.threshold } : undefined;
+  const matches = unexpectedKeys.length === 0 && missingKeys.length === 0 && !thresholdMismatch && !unreachable;
+  return { unexpectedKeys, missingKeys, thresholdMismatch, unreachable, matches };
 }
 
 export function checkProject(folder: VerifiedFolder, project: string, mine: Key[], threshold?: number): ProjectCheck {
@@ -60,7 +66,7 @@ export function checkProject(folder: VerifiedFolder, project: string, mine: Key[
     // The published project role must be signed by the keys this delegation names: a file signed
     // by other keys is what an attacker holding an online key would publish.
     const status: ProjectStatus = c.matches && !d.fileProblem ? top : 'other-keys';
-    return { project, status, delegation: d, unexpectedKeys: c.unexpectedKeys, missingKeys: c.missingKeys, thresholdMismatch: c.thresholdMismatch, fileProblem: d.fileProblem, warnings };
+    return { project, status, delegation: d, unexpectedKeys: c.unexpectedKeys, missingKeys: c.missingKeys, thresholdMismatch: c.thresholdMismatch, unreachable: c.unreachable, fileProblem: d.fileProblem, warnings };
   }
   const claimed = folder.topRoleProblem(CLAIMED);
   if (claimed) warnings.push(`${claimed.problem}: cannot tell whether the project is claimed`);

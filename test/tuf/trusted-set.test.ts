@@ -56,6 +56,8 @@ interface Layout {
   omit?: string[];
   /** The project role's name (to try names that encode differently). */
   project?: string;
+  /** The keys and threshold claimed delegates the project to (default: the developer's, 1). */
+  projectKeys?: { keys: Key[]; threshold: number };
 }
 
 /** A consistent-snapshot repository: root, timestamp, snapshot, targets → claimed (→ bin) → project, recently-claimed. */
@@ -74,7 +76,8 @@ async function build(layout: Layout): Promise<Map<string, Uint8Array>> {
   await top.sign(targetsSigner, 'append');
   put('1.targets.json', top);
 
-  const projectDelegation = role(project, developer, true, [`${project}/*`]);
+  const pk = layout.projectKeys ?? { keys: [developer.key], threshold: 1 };
+  const projectDelegation = new DelegatedRole(project, pk.keys.map((k) => k.keyid), pk.threshold, true, [`${project}/*`], undefined);
   const meta = new Map<string, MetaFile>([['targets.json', new MetaFile(1)]]);
   const sign = async (name: string, md: Metadata<Targets>, signer: Ed25519Signer) => {
     await md.sign(signer, 'append');
@@ -85,9 +88,9 @@ async function build(layout: Layout): Promise<Map<string, Uint8Array>> {
   if (layout.sharded) {
     const bin = 'claimed-bins-0';
     await sign('claimed', targetsOf(1, new Delegations(keysOf(claimedSigner), [role(bin, claimedSigner, false, undefined, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'])], undefined)), claimedSigner);
-    await sign(bin, targetsOf(1, new Delegations(keysOf(developer), [projectDelegation], undefined)), claimedSigner);
+    await sign(bin, targetsOf(1, new Delegations(new Map(pk.keys.map((k) => [k.keyid, k])), [projectDelegation], undefined)), claimedSigner);
   } else {
-    await sign('claimed', targetsOf(1, new Delegations(keysOf(developer), [projectDelegation], undefined)), claimedSigner);
+    await sign('claimed', targetsOf(1, new Delegations(new Map(pk.keys.map((k) => [k.keyid, k])), [projectDelegation], undefined)), claimedSigner);
   }
   const recently = layout.takeover ? new Delegations(keysOf(attacker), [role(project, attacker, true, [`${project}/*`])], undefined) : new Delegations(new Map(), [], undefined);
   await sign('recently-claimed', targetsOf(1, recently), online);
@@ -174,7 +177,7 @@ describe('the trusted set', () => {
     const other = new TrustedSet(files.get('1.root.json')!, { at: AT, mode: 'client' });
     other.updateTimestamp(files.get('timestamp.json')!, 'timestamp.json');
     const altered = Buffer.from(files.get('1.snapshot.json')!);
-    altered[altered.length - 3] ^= 1;
+    altered[altered.length - 3] = altered[altered.length - 3]! ^ 1;
     expect(trustCode(() => other.updateSnapshot(altered, '1.snapshot.json'))).toBe('E_LENGTH_OR_HASH');
 
     const set3 = client(files);
@@ -241,6 +244,20 @@ describe('an online role that delegates a claimed project’s name to another ke
       });
     });
   }
+});
+
+describe('one key under two keyids in a project delegation', () => {
+  it('dev check raises the alarm: the threshold can never be met, the project is locked out', async () => {
+    const twin = developer.key.withCustomFields({ 'x-note': 'the same key again' });
+    expect(twin.keyid).not.toBe(developer.key.keyid);
+    const dir = writeFolder(await build({ sharded: false, takeover: false, projectKeys: { keys: [developer.key, twin], threshold: 2 } }));
+    const keyFile = join(dir, 'developer.pub.json');
+    writeFileSync(keyFile, JSON.stringify(developer.key.toJSON()));
+    const check = await runCli(['dev', 'check', '--project', 'example-project', '--key', keyFile, '--threshold', '2', '--metadata', join(dir, 'metadata'), '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01']);
+    expect(check.code).toBe(3);
+    expect(check.stderr).toMatch(/^ALARM: example-project/);
+    expect(check.stderr).toContain('threshold 2, but only 1 distinct key(s): one key is listed under several keyids');
+  });
 });
 
 describe('freshness', () => {

@@ -35,6 +35,7 @@ function render(c: ProjectCheck): string {
       for (const k of c.unexpectedKeys) lines.push(`  key not yours: ${k}`);
       for (const k of c.missingKeys) lines.push(`  your key missing: ${k}`);
       if (c.thresholdMismatch) lines.push(`  threshold ${c.thresholdMismatch.actual}, you expect ${c.thresholdMismatch.expected}`);
+      if (c.unreachable) lines.push(`  threshold ${c.unreachable.threshold}, but only ${c.unreachable.distinct} distinct key(s): one key is listed under several keyids`);
       if (c.fileProblem) lines.push(`  the published project role does not verify through this delegation: ${c.fileProblem}`);
       lines.push('  Contact the index administrators through a channel you trust.');
       break;
