@@ -11,9 +11,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RefusedError, UsageError } from '../tuf/errors.js';
+import { RefusedError, UsageError, VerificationError } from '../tuf/errors.js';
 import { Metadata, type AnySigned } from '../tuf/metadata.js';
-import { parseRoleFileName, roleFileName } from '../tuf/repository-verifier.js';
+import { decodeRoleName, parseRoleFileName, roleFileName } from '../tuf/role-names.js';
 import { fsyncFolder, writeNewFile } from './files.js';
 import { planFromBytes, type CeremonyPlan } from './plan.js';
 import { describeRecovery, recoverFinalize, type Recovery } from './finalize-journal.js';
@@ -91,7 +91,9 @@ export class Repository {
     for (const name of readdirSync(this.metadataDir)) {
       const p = parseRoleFileName(name);
       if (p?.version === undefined) continue;
-      const role = decodeURIComponent(p.quoted);
+      const role = decodeRoleName(p.quoted);
+      // A name no TUF client would fetch is not this tool's: refuse it by name, never misread it.
+      if (role === undefined) throw new VerificationError(`${join(this.metadataDir, name)}: not a metadata file name (the role part is not percent-encoded as TUF clients encode role names)`, 'E_BAD_FILE_NAME');
       const list = out.get(role) ?? [];
       list.push(p.version);
       out.set(role, list);
