@@ -7,6 +7,7 @@ import type { Bench } from './harness.js';
 import { benchHashes } from './hashes.js';
 import { benchIntake } from './intake-bench.js';
 import { benchPkcs11 } from './pkcs11-bench.js';
+import { benchVerifyCommands } from './verify-command.js';
 
 export interface BenchSection {
   name: string;
@@ -32,4 +33,9 @@ export const SECTIONS: BenchSection[] = [
   },
   { name: 'pkcs11', summary: 'signing with keys on a SoftHSM2 token', run: () => benchPkcs11() },
   { name: 'intake', summary: 'taking 10k delegation requests into a claimed role of 100k projects', run: () => benchIntake() },
+  {
+    name: 'verify-command',
+    summary: 'the built CLI (verify, verify-download, dev check) on full repositories of 10k/100k/1M claimed delegations',
+    run: (_bench, options) => benchVerifyCommands(options.sizes?.map(parseSize) ?? DEFAULT_SIZES),
+  },
 ];
