@@ -4,7 +4,7 @@
  * medium pulled out after the command returns holds what the command said it wrote.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CeremonyError, VerificationError } from '../tuf/errors.js';
 
@@ -26,6 +26,9 @@ export function writeNewFile(path: string, bytes: Uint8Array): void {
  * `tempDir` (on the same file system) keeps the temporary file out of a published folder.
  */
 export function replaceFileAtomically(path: string, bytes: Uint8Array, tempDir = dirname(path)): void {
+  // A temporary file a power cut left (the same name, another random suffix) goes first.
+  const stale = new RegExp(`^\\.${basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9a-f]{12}$`);
+  for (const name of readdirSync(tempDir)) if (stale.test(name)) removeQuietly(join(tempDir, name));
   const temp = join(tempDir, `.${basename(path)}.${randomBytes(6).toString('hex')}`);
   try {
     writeNewFile(temp, bytes);

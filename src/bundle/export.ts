@@ -9,8 +9,9 @@ import { basename, dirname, join } from 'node:path';
 import { sha256Hex } from '../tuf/digest.js';
 import { RefusedError, UsageError, VerificationError } from '../tuf/errors.js';
 import { fsyncDir, mediumError, removeQuietly, writeNewFile } from './durable-files.js';
-import { badFileName, lastLineSha256, manifestToBytes, MANIFEST_NAME, QR_NAME, TRANSCRIPT_NAME, type Direction, type Manifest } from './manifest.js';
+import { badFileName, lastLineSha256, manifestToBytes, MANIFEST_NAME, parseManifest, QR_NAME, TRANSCRIPT_NAME, type Direction, type Manifest } from './manifest.js';
 import { qrPng } from './qr.js';
+import { appendExportLog, nextSequence, readExportLog, recoverExportLog, type ExportLogEntry } from './export-log.js';
 
 export interface BundleFile {
   name: string;
@@ -28,6 +29,8 @@ export interface ExportOptions {
   direction?: Direction;
   /** SHA-256 of the transcript's last line, when `files` holds transcript.jsonl. */
   transcriptHead?: string;
+  /** Called with the manifest's SHA-256 after every check and before the first write. */
+  beforeWrite?: (manifestSha256: string) => void;
 }
 
 export interface ExportResult {
@@ -70,20 +73,9 @@ function exists(path: string): boolean {
   }
 }
 
-export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
-  const { files, to } = opts;
-  if (!Number.isSafeInteger(opts.sequence) || opts.sequence < 1) throw new UsageError(`sequence must be a positive integer, got ${opts.sequence}`);
-  const seen = new Set<string>();
-  for (const f of files) {
-    const why = badFileName(f.name);
-    if (why) throw new UsageError(`cannot put "${f.name}" in a bundle: it ${why}`);
-    if (seen.has(f.name)) throw new UsageError(`cannot put "${f.name}" in a bundle twice`);
-    seen.add(f.name);
-  }
-  // Never overwrite (DESIGN.md "Conventions"): an existing bundle, or anything else, stays as it is.
-  if (exists(to)) throw new RefusedError(`${to} already exists; a bundle is always written to a new folder`, 'E_EXISTS');
-  const parent = dirname(to);
-
+/** The manifest of a bundle, before anything is written. */
+function manifestOf(opts: ExportOptions): { manifest: Manifest; manifestBytes: Buffer; manifestSha256: string } {
+  const { files } = opts;
   const manifest: Manifest = {
     direction: opts.direction ?? 'offline-to-online',
     sequence: opts.sequence,
@@ -98,8 +90,79 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
     throw new UsageError(`the transcript head ${manifest.transcriptHead} is not the SHA-256 of the last line of ${TRANSCRIPT_NAME}`);
   }
   const manifestBytes = manifestToBytes(manifest);
-  const manifestSha256 = sha256Hex(manifestBytes);
+  return { manifest, manifestBytes, manifestSha256: sha256Hex(manifestBytes) };
+}
+
+function manifestDigestAt(dir: string): string | undefined {
+  try {
+    return sha256Hex(readFileSync(join(dir, MANIFEST_NAME)));
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LoggedExportResult extends ExportResult {
+  sequence: number;
+  /** The log's settled entries before this export. */
+  log: ExportLogEntry[];
+  /** The bundle an interrupted run of the same export had written (nothing new was written). */
+  recovered?: boolean;
+}
+
+/**
+ * Export with a log (docs/formats/bundle.md, "Crash safety"): what a crash left of the last export
+ * is settled first; the sequence is reserved in the log before the bundle is written, so a crash
+ * can never hand it out twice. The caller settles it as written once it has recorded the export.
+ * Run again after a crash that came after the bundle appeared, with the same files and time, it
+ * returns that bundle instead of writing a second one.
+ */
+export async function exportWithLog(logPath: string, to: string, make: (log: ExportLogEntry[], sequence: number) => Omit<ExportOptions, 'to' | 'sequence'>, note: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<LoggedExportResult> {
+  const recovered = readExportLog(logPath).at(-1);
+  const line = recoverExportLog(logPath, manifestDigestAt);
+  if (line) note(line);
+  const log = readExportLog(logPath);
+  if (recovered?.reserved && log.at(-1)?.sequence === recovered.sequence && !log.at(-1)!.reserved) {
+    const before = log.slice(0, -1);
+    const want = make(before, recovered.sequence);
+    // The same export run again: the same metadata and time (the transcript may since hold the
+    // export's own record, which the bundle cannot carry).
+    const same = want.now.getTime() === recovered.time.getTime() && want.files.every((f) => f.name === TRANSCRIPT_NAME || recovered.files[f.name] === sha256Hex(f.bytes));
+    if (same) {
+      const manifestBytes = readFileSync(join(recovered.bundle, MANIFEST_NAME));
+      return { dir: recovered.bundle, manifest: parseManifest(manifestBytes), manifestBytes, manifestSha256: recovered.manifestSha256, sequence: recovered.sequence, log: before, recovered: true };
+    }
+  }
+  const sequence = nextSequence(log);
+  const settled = log.filter((e) => !e.reserved);
+  const opts = make(settled, sequence);
+  const dir = resolveBundleDir(to, sequence);
+  const files = Object.fromEntries(opts.files.map((f) => [f.name, sha256Hex(f.bytes)]));
+  const res = await exportBundle({
+    ...opts,
+    to: dir,
+    sequence,
+    beforeWrite: (manifestSha256) => appendExportLog(logPath, { sequence, time: opts.now, bundle: dir, manifestSha256, files, reserved: true }),
+  });
+  return { ...res, sequence, log: settled };
+}
+
+export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
+  const { files, to } = opts;
+  if (!Number.isSafeInteger(opts.sequence) || opts.sequence < 1) throw new UsageError(`sequence must be a positive integer, got ${opts.sequence}`);
+  const seen = new Set<string>();
+  for (const f of files) {
+    const why = badFileName(f.name);
+    if (why) throw new UsageError(`cannot put "${f.name}" in a bundle: it ${why}`);
+    if (seen.has(f.name)) throw new UsageError(`cannot put "${f.name}" in a bundle twice`);
+    seen.add(f.name);
+  }
+  // Never overwrite (DESIGN.md "Conventions"): an existing bundle, or anything else, stays as it is.
+  if (exists(to)) throw new RefusedError(`${to} already exists; a bundle is always written to a new folder`, 'E_EXISTS');
+  const parent = dirname(to);
+
+  const { manifest, manifestBytes, manifestSha256 } = manifestOf(opts);
   const png = await qrPng(manifestSha256);
+  opts.beforeWrite?.(manifestSha256);
 
   const temp = join(parent, `.${basename(to)}.partial-${randomBytes(6).toString('hex')}`);
   const nothingLeft = `no bundle was left at ${to}`;

@@ -100,6 +100,11 @@ export const MAX_SEQUENCE_STEP = 10_000;
 export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   const note = opts.note ?? ((line: string) => process.stderr.write(`${line}\n`));
   const statePath = opts.statePath ?? defaultStatePath(opts.target);
+  const staging = stagingFolderOf(opts.target);
+  if (existsSync(staging)) {
+    removeQuietly(staging);
+    note(`${staging}: removed what an interrupted import had staged`);
+  }
   let state;
   try {
     state = readImportState(statePath);
@@ -136,11 +141,6 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   }
   // Staged beside the target, never in it (a client may be reading the published folder): one
   // folder on the same file system, so each file moves into place with one link or rename.
-  const staging = stagingFolderOf(opts.target);
-  if (existsSync(staging)) {
-    removeQuietly(staging);
-    note(`${staging}: removed what an interrupted import had staged`);
-  }
   const staged = new Map<string, string>();
   try {
     mkdirSync(staging);

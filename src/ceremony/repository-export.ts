@@ -11,8 +11,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportBundle, resolveBundleDir, type BundleFile, type ExportResult } from '../bundle/export.js';
-import { appendExportLog, nextSequence, readExportLog } from '../bundle/export-log.js';
+import { exportWithLog, type BundleFile, type ExportResult } from '../bundle/export.js';
+import { settleExportLog, type ExportLogEntry } from '../bundle/export-log.js';
 import { importBundle, type ImportResult } from '../bundle/import.js';
 import { TRANSCRIPT_NAME } from '../bundle/manifest.js';
 import { verifyBundleMetadata } from '../bundle/metadata-check.js';
@@ -21,7 +21,7 @@ import { sha256Hex } from '../tuf/digest.js';
 import { CeremonyError, RefusedError, VerificationError } from '../tuf/errors.js';
 import { parseRoleFileName, roleFileName } from '../tuf/repository-verifier.js';
 import { EXPORTS_FILE, METADATA_DIR, type Repository } from './repository.js';
-import { appendTranscript, verifyTranscriptBytes } from './transcript.js';
+import { appendTranscript, readTranscript, verifyTranscriptBytes } from './transcript.js';
 
 export interface RepositoryExportOptions {
   /** `--to`: the new bundle folder, or an existing folder (the medium) to put `bundle-NNNNNN` in. */
@@ -50,9 +50,6 @@ export function repositoryBundleFiles(repo: Repository): BundleFile[] {
 
 export async function exportRepository(repo: Repository, opts: RepositoryExportOptions): Promise<RepositoryExportResult> {
   const logPath = join(repo.dir, EXPORTS_FILE);
-  const log = readExportLog(logPath);
-  const sequence = nextSequence(log);
-  const previous = log.at(-1);
   const files = repositoryBundleFiles(repo);
   const roots = repo.rootVersions();
   if (roots.length === 0) throw new RefusedError(`the repository in ${repo.dir} has no root metadata yet; nothing to export`, 'E_NOTHING_TO_EXPORT');
@@ -78,25 +75,30 @@ export async function exportRepository(repo: Repository, opts: RepositoryExportO
     }
   }
 
-  const exported = new Set(log.flatMap((e) => Object.entries(e.files).map(([n, h]) => `${n} ${h}`)));
   const digests = Object.fromEntries(files.map((f) => [f.name, sha256Hex(f.bytes)]));
-  const newSinceLast = files.filter((f) => f.name !== TRANSCRIPT_NAME && !exported.has(`${f.name} ${digests[f.name]}`)).map((f) => f.name);
   // base_root_version: the newest root the previous bundle carried, which the online side trusts by now.
   const rootVersionOf = (name: string): number[] => {
     const p = parseRoleFileName(name);
     return p?.quoted === 'root' && p.version !== undefined ? [p.version] : [];
   };
-  const baseRootVersion = previous ? Math.max(1, ...Object.keys(previous.files).flatMap(rootVersionOf)) : 1;
+  const baseRootOf = (log: ExportLogEntry[]): number => (log.length ? Math.max(1, ...Object.keys(log.at(-1)!.files).flatMap(rootVersionOf)) : 1);
 
-  const result = await exportBundle({ files, to: resolveBundleDir(opts.to, sequence), sequence, baseRootVersion, toolVersion: opts.toolVersion, now: opts.now, transcriptHead });
-  appendExportLog(logPath, { sequence, time: opts.now, bundle: result.dir, manifestSha256: result.manifestSha256, files: digests });
-  appendTranscript(repo.dir, {
-    step: 'bundle-export',
-    inputs: Object.fromEntries(files.map((f) => [f.name === TRANSCRIPT_NAME ? TRANSCRIPT_NAME : `${METADATA_DIR}/${f.name}`, digests[f.name]!])),
-    outputs: { 'bundle.json': result.manifestSha256 },
-    details: { sequence, bundle: result.dir, direction: 'offline-to-online', new: newSinceLast },
-  });
-  return { ...result, sequence, newSinceLast, previousSequence: previous?.sequence };
+  const result = await exportWithLog(logPath, opts.to, (log) => ({ files, baseRootVersion: baseRootOf(log), toolVersion: opts.toolVersion, now: opts.now, transcriptHead }));
+  const { sequence, log } = result;
+  const exported = new Set(log.flatMap((e) => Object.entries(e.files).map(([n, h]) => `${n} ${h}`)));
+  const newSinceLast = files.filter((f) => f.name !== TRANSCRIPT_NAME && !exported.has(`${f.name} ${digests[f.name]}`)).map((f) => f.name);
+  // A rerun that found this very bundle written may find its record written too: never twice.
+  const recorded = result.recovered && existsSync(repo.transcriptPath) && readTranscript(repo.transcriptPath).some((r) => r.step === 'bundle-export' && r.outputs['bundle.json'] === result.manifestSha256);
+  if (!recorded) {
+    appendTranscript(repo.dir, {
+      step: 'bundle-export',
+      inputs: Object.fromEntries(files.map((f) => [f.name === TRANSCRIPT_NAME ? TRANSCRIPT_NAME : `${METADATA_DIR}/${f.name}`, digests[f.name]!])),
+      outputs: { 'bundle.json': result.manifestSha256 },
+      details: { sequence, bundle: result.dir, direction: 'offline-to-online', new: newSinceLast },
+    });
+  }
+  settleExportLog(logPath, sequence, 'written');
+  return { ...result, sequence, newSinceLast, previousSequence: log.at(-1)?.sequence };
 }
 
 /**

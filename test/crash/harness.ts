@@ -15,8 +15,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT_DIR = resolve(HERE, '../..');
 const HOOK = join(HERE, 'fault-hook.cjs');
 
-/** A private build, so that a build of the shared dist/ running meanwhile cannot mix two versions. */
-const BUILD_DIR = join(ROOT_DIR, 'node_modules', '.cache', 'tuf-ceremony-crash');
+/** A private build per test file, so that another build running meanwhile cannot mix two versions. */
+const BUILD_DIR = join(ROOT_DIR, 'node_modules', '.cache', `tuf-ceremony-crash-${process.pid}`);
 const BIN = join(BUILD_DIR, 'bin', 'tuf-ceremony.js');
 
 /**
@@ -33,6 +33,11 @@ export function buildCli(): void {
   mkdirSync(join(BUILD_DIR, 'bin'));
   copyFileSync(join(ROOT_DIR, 'bin', 'tuf-ceremony.js'), BIN);
   writeFileSync(join(BUILD_DIR, 'package.json'), '{"type":"module"}\n');
+}
+
+/** Remove this file's private build. */
+export function removeBuild(): void {
+  rmSync(BUILD_DIR, { recursive: true, force: true });
 }
 
 export interface ChildRun {

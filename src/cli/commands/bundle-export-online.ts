@@ -1,9 +1,8 @@
 /** `tuf-ceremony bundle export-online`: the online side's recently-claimed and current metadata for the offline machine. */
 import { join } from 'node:path';
-import { appendExportLog, nextSequence, readExportLog } from '../../bundle/export-log.js';
-import { exportBundle, resolveBundleDir } from '../../bundle/export.js';
+import { settleExportLog } from '../../bundle/export-log.js';
+import { exportWithLog } from '../../bundle/export.js';
 import { onlineBundleFiles } from '../../bundle/online-files.js';
-import { sha256Hex } from '../../tuf/digest.js';
 import { fingerprintWords } from '../../tuf/fingerprint-words.js';
 import { parse, required } from '../args.js';
 import { out, printJson, type CliIO } from '../io.js';
@@ -29,11 +28,11 @@ export const bundleExportOnlineCommand: Command = {
     const from = required(values.from, '--from', usage);
     const to = required(values.to, '--to', usage);
     const logPath = values.log ?? join(from, ONLINE_LOG_NAME);
-    const log = readExportLog(logPath);
-    const sequence = nextSequence(log);
     const sel = onlineBundleFiles(from);
-    const res = await exportBundle({ files: sel.files, to: resolveBundleDir(to, sequence), sequence, baseRootVersion: sel.rootVersion, toolVersion: TOOL_VERSION, now: atOption(values.at), direction: 'online-to-offline' });
-    appendExportLog(logPath, { sequence, time: res.manifest.created, bundle: res.dir, manifestSha256: res.manifestSha256, files: Object.fromEntries(sel.files.map((f) => [f.name, sha256Hex(f.bytes)])) });
+    const now = atOption(values.at);
+    const res = await exportWithLog(logPath, to, () => ({ files: sel.files, baseRootVersion: sel.rootVersion, toolVersion: TOOL_VERSION, now, direction: 'online-to-offline' }), (line) => io.stderr.write(`${line}\n`));
+    const sequence = res.sequence;
+    settleExportLog(logPath, sequence, 'written');
     if (values.json) {
       printJson(io, { bundle: res.dir, sequence, manifest_sha256: res.manifestSha256, manifest_words: fingerprintWords(res.manifestSha256), files: sel.files.map((f) => f.name) });
       return 0;
