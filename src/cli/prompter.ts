@@ -3,7 +3,6 @@
  * stderr so that `--json` output on stdout stays one document. Secrets are never echoed.
  */
 import { Writable } from 'node:stream';
-import inquirer from 'inquirer';
 import { pinSource, type PinSource } from '../keys/pin.js';
 import { UsageError } from '../tuf/errors.js';
 import type { CliIO } from './io.js';
@@ -28,6 +27,8 @@ export function terminalPrompter(io: CliIO): Prompter {
     // inquirer ends its output stream when a prompt is done; a fresh pass-through per prompt keeps
     // stderr open for the next prompt and for the command's own messages.
     const output = new Writable({ write: (chunk, encoding, done) => void io.stderr.write(chunk, encoding, done) });
+    // Loaded at the first prompt: most runs never prompt, and inquirer is the largest module here.
+    const { default: inquirer } = await import('inquirer');
     const prompt = inquirer.createPromptModule({ input: io.stdin, output });
     const answers = await prompt([type === 'password' ? { type, name: 'answer', message, mask: false } : { type, name: 'answer', message }]);
     return String((answers as Record<string, unknown>)['answer'] ?? '');

@@ -3,7 +3,6 @@
  * PGP words to read aloud (src/tuf/fingerprint-words.ts), and a QR code on the terminal for a
  * phone or a second machine to scan. Used for keyids and for payload digests.
  */
-import QRCode from 'qrcode';
 import { fingerprintWords, groupedHex } from '../tuf/fingerprint-words.js';
 
 export interface FingerprintView {
@@ -30,6 +29,7 @@ export async function renderFingerprint(title: string, hex: string, options: { q
   const view = fingerprintView(hex);
   const lines = [title, `  hex:   ${groupedHex(view.hex)}`, '  words:', ...wordLines(view.words, '    ')];
   if (options.qr) {
+    const { default: QRCode } = await import('qrcode');
     const qr = await QRCode.toString(view.hex, { type: 'terminal', small: true, errorCorrectionLevel: 'M' });
     lines.push(qr.trimEnd());
   }

@@ -3,8 +3,18 @@
  * imports graphene-pk11 (DESIGN.md architecture). It translates calls one to one and turns every
  * native failure into a PortError carrying the CKR_ name; it decides nothing.
  */
-import * as graphene from 'graphene-pk11';
+import { createRequire } from 'node:module';
+import type * as Graphene from 'graphene-pk11';
 import { PortError, type Pkcs11Port, type PortAttributeName, type PortAttributes, type PortMechanism, type PortModule, type PortObject, type PortSession, type PortSlot, type PortTokenInfo } from './pkcs11-port.js';
+
+/**
+ * graphene-pk11 and its native addon are loaded on first use of a token, not when the CLI starts:
+ * most commands (verify, verify-download, dev check, bundle verify) never touch one.
+ */
+let loaded: typeof Graphene | undefined;
+function graphene(): typeof Graphene {
+  return (loaded ??= createRequire(import.meta.url)('graphene-pk11') as typeof Graphene);
+}
 
 /** Run a native call; a pkcs11js Pkcs11Error carries "CKR_NAME" as its message and the C_ function as `method`. */
 function call<T>(operation: string, fn: () => T): T {
@@ -20,29 +30,29 @@ function call<T>(operation: string, fn: () => T): T {
 
 const trim = (s: string | undefined): string => (s ?? '').replace(/[\s\0]+$/, '');
 
-function tokenInfo(slot: graphene.Slot): PortTokenInfo {
+function tokenInfo(slot: Graphene.Slot): PortTokenInfo {
   const t = call('C_GetTokenInfo', () => slot.getToken());
   return { label: trim(t.label), serial: trim(t.serialNumber), model: trim(t.model), manufacturer: trim(t.manufacturerID), flags: t.flags };
 }
 
 class GrapheneSession implements PortSession {
-  private readonly objects = new Map<string, graphene.SessionObject>();
-  constructor(private readonly session: graphene.Session) {}
+  private readonly objects = new Map<string, Graphene.SessionObject>();
+  constructor(private readonly session: Graphene.Session) {}
 
-  private remember(o: graphene.SessionObject): PortObject {
+  private remember(o: Graphene.SessionObject): PortObject {
     const handle = o.handle.toString('hex');
     this.objects.set(handle, o);
     return { handle };
   }
 
-  private object(o: PortObject): graphene.SessionObject {
+  private object(o: PortObject): Graphene.SessionObject {
     const found = this.objects.get(o.handle);
     if (!found) throw new PortError('CKR_OBJECT_HANDLE_INVALID', '');
     return found;
   }
 
   login(pin: string): void {
-    call('C_Login', () => this.session.login(pin, graphene.UserType.USER));
+    call('C_Login', () => this.session.login(pin, graphene().UserType.USER));
   }
   logout(): void {
     call('C_Logout', () => this.session.logout());
@@ -53,7 +63,7 @@ class GrapheneSession implements PortSession {
   }
   find(template: PortAttributes): PortObject[] {
     return call('C_FindObjects', () => {
-      const found = this.session.find(template as graphene.ITemplate);
+      const found = this.session.find(template as Graphene.ITemplate);
       const out: PortObject[] = [];
       for (let i = 0; i < found.length; i++) out.push(this.remember(found.items(i)));
       return out;
@@ -62,7 +72,7 @@ class GrapheneSession implements PortSession {
   getAttributes(object: PortObject, names: PortAttributeName[]): PortAttributes {
     const query: Record<string, null> = {};
     for (const n of names) query[n] = null;
-    const attrs = call('C_GetAttributeValue', () => this.object(object).getAttribute(query as graphene.ITemplate)) as Record<string, unknown>;
+    const attrs = call('C_GetAttributeValue', () => this.object(object).getAttribute(query as Graphene.ITemplate)) as Record<string, unknown>;
     // CKA_ECDSA_PARAMS and CKA_EC_PARAMS are one number; graphene names it back by the older name.
     if ('paramsECDSA' in attrs) {
       attrs['paramsEC'] = attrs['paramsECDSA'];
@@ -72,7 +82,7 @@ class GrapheneSession implements PortSession {
   }
   generateKeyPair(mechanism: number, publicTemplate: PortAttributes, privateTemplate: PortAttributes) {
     const pair = call('C_GenerateKeyPair', () =>
-      this.session.generateKeyPair({ name: mechanism, params: null }, publicTemplate as graphene.ITemplate, privateTemplate as graphene.ITemplate),
+      this.session.generateKeyPair({ name: mechanism, params: null }, publicTemplate as Graphene.ITemplate, privateTemplate as Graphene.ITemplate),
     );
     return { publicKey: this.remember(pair.publicKey), privateKey: this.remember(pair.privateKey) };
   }
@@ -82,20 +92,20 @@ class GrapheneSession implements PortSession {
   }
   sign(mechanism: PortMechanism, key: PortObject, data: Uint8Array): Buffer {
     const params = mechanism.pss
-      ? new graphene.RsaPssParams(mechanism.pss.hashAlg as graphene.MechanismEnum, mechanism.pss.mgf as graphene.RsaMgf, mechanism.pss.saltLength)
+      ? new (graphene().RsaPssParams)(mechanism.pss.hashAlg as Graphene.MechanismEnum, mechanism.pss.mgf as Graphene.RsaMgf, mechanism.pss.saltLength)
       : null;
-    const signer = call('C_SignInit', () => this.session.createSign({ name: mechanism.type, params }, this.object(key) as graphene.Key));
+    const signer = call('C_SignInit', () => this.session.createSign({ name: mechanism.type, params }, this.object(key) as Graphene.Key));
     return call('C_Sign', () => signer.once(Buffer.from(data)));
   }
 }
 
 class GrapheneModule implements PortModule {
   readonly description: string;
-  constructor(private readonly module: graphene.Module) {
+  constructor(private readonly module: Graphene.Module) {
     this.description = trim(module.libraryDescription);
   }
 
-  private slot(slotId: string): graphene.Slot {
+  private slot(slotId: string): Graphene.Slot {
     const slots = call('C_GetSlotList', () => this.module.getSlots(true));
     for (let i = 0; i < slots.length; i++) {
       const s = slots.items(i);
@@ -127,7 +137,7 @@ class GrapheneModule implements PortModule {
   }
   openSession(slotId: string, readWrite: boolean): PortSession {
     const slot = this.slot(slotId);
-    const flags = graphene.SessionFlag.SERIAL_SESSION | (readWrite ? graphene.SessionFlag.RW_SESSION : 0);
+    const flags = graphene().SessionFlag.SERIAL_SESSION | (readWrite ? graphene().SessionFlag.RW_SESSION : 0);
     return new GrapheneSession(call('C_OpenSession', () => slot.open(flags)));
   }
   finalize(): void {
@@ -141,9 +151,9 @@ class GrapheneModule implements PortModule {
 
 export const graphenePort: Pkcs11Port = {
   load(modulePath: string): PortModule {
-    let module: graphene.Module;
+    let module: Graphene.Module;
     try {
-      module = graphene.Module.load(modulePath);
+      module = graphene().Module.load(modulePath);
     } catch (e) {
       throw new PortError('MODULE_LOAD', 'load', (e as Error).message);
     }
