@@ -31,6 +31,8 @@ export interface ProjectCheck {
   thresholdMismatch?: { expected: number; actual: number };
   /** A threshold above the number of distinct keys the delegation lists. */
   unreachable?: { distinct: number; threshold: number };
+  /** Claimed, but the online recently-claimed role also delegates the name, to other keys. */
+  alsoOnline?: { delegator: string; keyids: string[] };
   /** Why the published project role does not verify through the delegation found. */
   fileProblem?: string;
   warnings: string[];
@@ -63,10 +65,16 @@ export function checkProject(folder: VerifiedFolder, project: string, mine: Key[
     const c = compare(d, mine, threshold);
     // PEP 480: a project in claimed is terminating, so its targets cannot fall through to online roles.
     if (top === CLAIMED && !d.role.terminating) warnings.push(`the delegation of ${project} in ${d.delegator} is not terminating: a target it lacks falls through to the online roles`);
+    // Once claimed, the online role must not name other keys for the project too (PEP 480: the
+    // online side drops a project from recently-claimed when it moves to claimed): whoever holds
+    // them is one search path away from speaking for it.
+    const online = top === CLAIMED ? folder.findProject(RECENTLY_CLAIMED, project) : undefined;
+    const onlineOther = online && !compare(online, mine, undefined).matches ? online : undefined;
     // The published project role must be signed by the keys this delegation names: a file signed
     // by other keys is what an attacker holding an online key would publish.
-    const status: ProjectStatus = c.matches && !d.fileProblem ? top : 'other-keys';
-    return { project, status, delegation: d, unexpectedKeys: c.unexpectedKeys, missingKeys: c.missingKeys, thresholdMismatch: c.thresholdMismatch, unreachable: c.unreachable, fileProblem: d.fileProblem, warnings };
+    const status: ProjectStatus = c.matches && !d.fileProblem && !onlineOther ? top : 'other-keys';
+    const alsoOnline = onlineOther && { delegator: onlineOther.delegator, keyids: onlineOther.keys.map((k) => k.keyid) };
+    return { project, status, delegation: d, unexpectedKeys: c.unexpectedKeys, missingKeys: c.missingKeys, thresholdMismatch: c.thresholdMismatch, unreachable: c.unreachable, fileProblem: d.fileProblem, alsoOnline, warnings };
   }
   const claimed = folder.topRoleProblem(CLAIMED);
   if (claimed) warnings.push(`${claimed.problem}: cannot tell whether the project is claimed`);

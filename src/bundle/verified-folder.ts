@@ -5,18 +5,18 @@
  * no rollback protection). Delegated roles are loaded on demand, each verified against the
  * delegator on the path being searched (spec 5.6.7), through the trusted set.
  */
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { UsageError, VerificationError } from '../tuf/errors.js';
 import type { Key } from '../tuf/key.js';
 import type { TargetFile, Targets } from '../tuf/metadata.js';
 import { verifyRepository, type RepositoryReport } from '../tuf/repository-verifier.js';
-import { roleFileName, snapshotMetaName } from '../tuf/role-names.js';
+import { decodeRoleName, parseRoleFileName, roleFileName, snapshotMetaName } from '../tuf/role-names.js';
 import type { DelegatedRole } from '../tuf/roles.js';
 import { TrustedSet, TrustError } from '../tuf/trusted-set.js';
 import { FolderSource } from './metadata-folder.js';
 
-/** python-tuf's and tuf-js's default cap on delegated roles visited for one target. */
+/** python-tuf's and tuf-js's default cap on delegated roles visited for one target (after targets). */
 export const MAX_DELEGATIONS = 32;
 
 export type TargetLookup =
@@ -83,6 +83,14 @@ export class VerifiedFolder {
     const source = new FolderSource(dir);
     const unreadable = source.unreadableNames();
     if (unreadable.length) throw new VerificationError(`${dir}: holds a file whose name is not UTF-8 text, ${unreadable[0]}`, 'E_BAD_FILE_NAME');
+    // A metadata file name no client would ask for (a malformed or needless escape) means a broken
+    // or hostile mirror: refused here as verify refuses it (decision 0006).
+    for (const name of source.names()) {
+      const p = parseRoleFileName(name);
+      if (p && decodeRoleName(p.quoted) === undefined) {
+        throw new VerificationError(`${join(dir, name)}: not a metadata file name (the role part is not percent-encoded as TUF clients encode role names)`, 'E_BAD_FILE_NAME');
+      }
+    }
     const set = new TrustedSet(rootBytes, { at, mode: 'client', trustedRootName: basename(trustedRootPath) });
     for (let v = set.root.version + 1; source.has(roleFileName('root', v)); v++) set.updateRoot(source.read(roleFileName('root', v)), roleFileName('root', v));
     if (!source.has('timestamp.json')) {
@@ -109,6 +117,13 @@ export class VerifiedFolder {
     const listed = this.set.snapshot!.md.signed.meta.get(snapshotMetaName(role));
     if (!listed) return undefined;
     return this.set.root.consistentSnapshot === true ? roleFileName(role, listed.version) : roleFileName(role);
+  }
+
+  /** Roles snapshot lists whose names start with `prefix`, in name order. */
+  private listedWithPrefix(prefix: string): string[] {
+    const out: string[] = [];
+    for (const name of this.set.snapshot!.md.signed.meta.keys()) if (name.startsWith(prefix) && name.endsWith('.json')) out.push(name.slice(0, -'.json'.length));
+    return out.sort();
   }
 
   /** Load `role` through the edge from `delegator` (`root` for targets). */
@@ -149,7 +164,8 @@ export class VerifiedFolder {
     const stack: Array<{ role: string; delegator: string; chain: string[] }> = [{ role: 'targets', delegator: 'root', chain: ['targets'] }];
     const visited = new Set<string>();
     let lastChain: string[] = ['targets'];
-    while (stack.length > 0 && visited.size < MAX_DELEGATIONS) {
+    // python-tuf: `while len(visited_role_names) <= max_delegations`: targets and 32 more.
+    while (stack.length > 0 && visited.size <= MAX_DELEGATIONS) {
       const { role, delegator, chain } = stack.pop()!;
       // python-tuf skips a role name already visited in this search.
       if (visited.has(role)) continue;
@@ -171,7 +187,7 @@ export class VerifiedFolder {
       }
       stack.push(...children.reverse());
     }
-    const why = stack.length > 0 ? `the search stopped after ${MAX_DELEGATIONS} roles` : 'no role trusted for it lists it';
+    const why = stack.length > 0 ? `the search stopped after ${MAX_DELEGATIONS} delegated roles` : 'no role trusted for it lists it';
     return { found: false, reason: `${path}: ${why} (searched ${[...visited].join(', ')})`, chain: lastChain };
   }
 
@@ -192,7 +208,15 @@ export class VerifiedFolder {
       const loaded = this.load(role, delegator);
       if (!loaded.ok) continue;
       const delegations = loaded.signed.delegations;
-      if (!delegations?.roles) continue;
+      if (!delegations) continue;
+      // TAP 15 succinct bins: the project may sit in any bin snapshot lists.
+      if (delegations.succinctRoles) {
+        for (const bin of this.listedWithPrefix(`${delegations.succinctRoles.namePrefix}-`)) {
+          if (delegations.succinctRoles.binOfName(bin) !== undefined) queue.push({ role: bin, delegator: role, chain: [...chain, bin] });
+        }
+        continue;
+      }
+      if (!delegations.roles) continue;
       const found = delegations.roleKeys(project);
       if (found && 'name' in found) {
         const projectFile = this.fileOf(project);

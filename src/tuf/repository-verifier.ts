@@ -1,6 +1,6 @@
 /**
  * Verify a folder of metadata as a TUF client would, with no network and one fixed "now"
- * (TUF specification 1.0.x section 5; REFERENCE.md section 7), and report on every role: a layer
+ * (TUF specification 1.0.x section 5), and report on every role: a layer
  * over the trusted set (src/tuf/trusted-set.ts), which does every check.
  *
  * Order: the root chain from the caller's trusted root, timestamp, snapshot, targets, then every
@@ -227,7 +227,8 @@ export function verifyRepository(trustedRootBytes: Uint8Array, source: MetadataS
   report.freshness = set.timestamp !== undefined && set.snapshot !== undefined;
   if (!report.freshness) {
     if (mode === 'client') return finish(report);
-    report.notes.push('no timestamp and snapshot checked: this folder has no freshness or rollback protection (normal for an offline repository folder; a client refuses it)');
+    // Only when the folder has no timestamp at all: a timestamp that failed is already a failure.
+    if (!index.has('timestamp.json')) report.notes.push('no timestamp and snapshot checked: this folder has no freshness or rollback protection (normal for an offline repository folder; a client refuses it)');
   }
 
   // 4. Targets and every delegation edge (spec 5.6).

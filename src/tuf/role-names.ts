@@ -1,6 +1,6 @@
 /**
  * The names of metadata: in snapshot's `meta` and on disk (TUF specification 1.0.x sections 4.4
- * and 5.6; REFERENCE.md section 7).
+ * and 5.6).
  *
  * - A snapshot `meta` key is `<role>.json` with the role name as it is (python-tuf writes
  *   `f"{role}.json"`): never encoded, never decoded.

@@ -213,7 +213,7 @@ const CASES: HostileCase[] = [
         project(d).signers = [ecdsaDeveloper, twin];
       },
       client: 'accept',
-      downloadStricter: 'the tool counts each public key once whatever its encoding (REFERENCE.md section 7): one key holder alone cannot meet a threshold of 2',
+      downloadStricter: 'the tool counts each public key once whatever its encoding (decision 0004): one key holder alone cannot meet a threshold of 2',
       verify: 'refuse',
       stricter: 'the same: a threshold of 2 met by one key is refused',
       names: /example-project/,
@@ -270,7 +270,7 @@ const CASES: HostileCase[] = [
     names: /docs/,
   },
 
-  // 5. Path patterns are fnmatch per component (REFERENCE.md section 7).
+  // 5. Path patterns are fnmatch per component (TUF specification 4.5; decision 0007).
   {
     name: 'the pattern [!] is the literal text "[!]" and delegates nothing else',
     draft: (d) => {

@@ -36,6 +36,7 @@ function render(c: ProjectCheck): string {
       for (const k of c.missingKeys) lines.push(`  your key missing: ${k}`);
       if (c.thresholdMismatch) lines.push(`  threshold ${c.thresholdMismatch.actual}, you expect ${c.thresholdMismatch.expected}`);
       if (c.unreachable) lines.push(`  threshold ${c.unreachable.threshold}, but only ${c.unreachable.distinct} distinct key(s): one key is listed under several keyids`);
+      if (c.alsoOnline) lines.push(`  ${c.alsoOnline.delegator} (online) also delegates ${c.project}, to keys not yours: ${c.alsoOnline.keyids.join(', ')}`);
       if (c.fileProblem) lines.push(`  the published project role does not verify through this delegation: ${c.fileProblem}`);
       lines.push('  Contact the index administrators through a channel you trust.');
       break;
@@ -78,6 +79,7 @@ export const devCheckCommand: Command = {
         unexpected_keys: c.unexpectedKeys,
         missing_keys: c.missingKeys,
         file_problem: c.fileProblem ?? null,
+        also_online: c.alsoOnline ? { delegated_by: c.alsoOnline.delegator, keyids: c.alsoOnline.keyids } : null,
         warnings: c.warnings,
       });
     } else (ok ? out : err)(io, render(c));

@@ -52,7 +52,7 @@ export class RepoKeys {
   readonly attacker = seeded(12);
 }
 
-/** File-name form of a role name: python-tuf's `urllib.parse.quote(role, '')` (REFERENCE.md section 7). */
+/** File-name form of a role name: python-tuf's `urllib.parse.quote(role, '')` (TUF specification 5.6; python-tuf writes them so). */
 export function quoteRole(role: string): string {
   return encodeURIComponent(role).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
@@ -256,7 +256,7 @@ export async function writeRepo(draft: RepoDraft, dir: string): Promise<WrittenR
   };
 }
 
-/** A P-256 key pair for the ECDSA cases (ecdsa-sha2-nistp256, REFERENCE.md section 3). */
+/** A P-256 key pair for the ECDSA cases (ecdsa-sha2-nistp256, TUF specification 4.2). */
 export function ecdsaSigner(): PemSigner {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return new PemSigner(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
