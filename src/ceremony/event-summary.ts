@@ -36,8 +36,8 @@ export interface DelegationRef {
   name: string;
   threshold: number;
   keys: KeyRef[];
-  paths?: string[];
-  pathHashPrefixes?: string[];
+  paths?: readonly string[];
+  pathHashPrefixes?: readonly string[];
   terminating: boolean;
 }
 

@@ -35,11 +35,10 @@ export function periodFor(plan: CeremonyPlan, role: string): number {
  * signatures, every other field (unknown ones included) unchanged.
  */
 export function resignedCopy<T extends AnySigned>(md: Metadata<T>, at: Date, periodSeconds: number): Metadata<T> {
-  const copy = Metadata.fromJSON<T>({ signed: md.signed.toJSON(), signatures: [] });
-  copy.signed.version = md.signed.version + 1;
-  copy.signed.expires = addSeconds(wholeSeconds(at), periodSeconds);
-  copy.invalidate();
-  return copy;
+  return md.edit((signed) => {
+    signed.version = md.signed.version + 1;
+    signed.expires = addSeconds(wholeSeconds(at), periodSeconds);
+  });
 }
 
 export interface PlannedResign {

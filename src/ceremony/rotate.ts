@@ -24,7 +24,7 @@ export interface KeyChange {
   role: string;
   add: Key[];
   /** keyids to remove. */
-  remove: string[];
+  remove: readonly string[];
   /** The new threshold; the current one when absent. */
   threshold?: number;
 }
@@ -268,7 +268,6 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
     for (const key of change.add) slot.keys.set(key.keyid, key);
     slot.set(finalIds, threshold);
     pruneKeys(md.signed, slot.keys);
-    md.invalidate();
 
     const refreshedFrom = new Set(summary.refreshed.map((r) => r.from));
     const refreshedTo = new Set(summary.refreshed.map((r) => r.to));
@@ -344,7 +343,6 @@ function moveBinsToKeys(claimed: Metadata, prefix: string, keyids: readonly stri
   for (const id of keyids) keys.set(id, keyTable.get(id)!);
   signed.delegations = new Delegations(keys, roles, undefined, d.unrecognized);
   pruneKeys(signed, keys);
-  claimed.invalidate();
   return names;
 }
 

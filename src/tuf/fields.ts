@@ -113,14 +113,26 @@ export class FieldReader {
     }
     return out;
   }
-  /** The fields not read: kept and signed over, never dropped (REFERENCE.md section 2). */
+  /**
+   * The fields not read: kept and signed over, never dropped (REFERENCE.md section 2). Copied:
+   * the model freezes what it keeps, never the caller's objects.
+   */
   rest(): JsonObject {
     let out: JsonObject | undefined;
     for (const k of Object.keys(this.obj)) {
-      if (!this.used.includes(k)) setField((out ??= {}), k, this.obj[k]);
+      if (!this.used.includes(k)) setField((out ??= {}), k, copyJson(this.obj[k]));
     }
     return out ?? NO_FIELDS;
   }
+}
+
+/** A mutable deep copy of a parsed JSON value (a key named `__proto__` stays a plain field). */
+export function copyJson<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(copyJson) as T;
+  const out: JsonObject = {};
+  for (const k of Object.keys(v)) setField(out, k, copyJson((v as JsonObject)[k]));
+  return out as T;
 }
 
 /** Assign without ever touching the prototype, even for a key named "__proto__". */

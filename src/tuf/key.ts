@@ -15,7 +15,8 @@ import { canonicalize, JSON_VALUE, WRITE_JSON, type JsonWriter } from './canonic
 import { sha256Hex } from './digest.js';
 import { ed25519KeyObject, isStrictEd25519PublicKey, verifyEd25519Strict } from './ed25519.js';
 import { FormatError } from './errors.js';
-import { FieldReader, hasFields, NO_FIELDS, setField, type JsonObject } from './fields.js';
+import { copyJson, FieldReader, hasFields, NO_FIELDS, setField, type JsonObject } from './fields.js';
+import { freezeJson } from './frozen.js';
 
 export type KeyKind = 'ed25519' | 'ecdsa-p256' | 'rsa-pss' | 'unsupported';
 
@@ -34,17 +35,31 @@ export function ownerOf(key: Key | undefined): string | undefined {
 /** Printable ASCII but `"` and `\`: written unescaped in canonical JSON, one byte each. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
+/** What a Key computes once: it is frozen, so none of these can go stale. */
+interface KeyMemo {
+  keyObject?: KeyObject;
+  keyid?: string;
+  materialId?: string;
+  publicBytes?: Buffer;
+}
+
+/**
+ * A key is a value: frozen when made, `keyval` and custom fields too (objects passed in are frozen
+ * in place), so the keyid computed from it cannot go stale. A changed key is a new Key.
+ */
 export class Key {
-  private cachedKeyObject: KeyObject | undefined;
-  private cachedKeyid: string | undefined;
-  private cachedMaterialId: string | undefined;
+  private readonly memo: KeyMemo = {};
 
   constructor(
     readonly keytype: string,
     readonly scheme: string,
     readonly keyval: JsonObject,
     readonly unrecognized: JsonObject = NO_FIELDS,
-  ) {}
+  ) {
+    freezeJson(keyval);
+    freezeJson(unrecognized);
+    Object.freeze(this);
+  }
 
   static fromJSON(v: unknown, path = 'key'): Key {
     const r = FieldReader.of(v, path);
@@ -52,7 +67,8 @@ export class Key {
     const scheme = r.string('scheme');
     const keyvalReader = FieldReader.of(r.raw('keyval'), r.at('keyval'));
     keyvalReader.string('public');
-    const key = new Key(keytype, scheme, keyvalReader.obj, r.rest());
+    // A copy: the key freezes its keyval, and the object read may be the caller's.
+    const key = new Key(keytype, scheme, copyJson(keyvalReader.obj), r.rest());
     const kind = key.kind;
     const pub = key.publicValue;
     if (kind === 'ed25519' && !/^[0-9a-f]{64}$/.test(pub)) {
@@ -89,8 +105,8 @@ export class Key {
 
   /** The keyid over the whole key object as written (custom fields included). */
   get keyid(): string {
-    this.cachedKeyid ??= sha256Hex(this.plainCanonicalForm() ?? canonicalize(this.toJSON()));
-    return this.cachedKeyid;
+    this.memo.keyid ??= sha256Hex(this.plainCanonicalForm() ?? canonicalize(this.toJSON()));
+    return this.memo.keyid;
   }
 
   /**
@@ -111,11 +127,10 @@ export class Key {
     return this.keyval['public'] as string;
   }
 
-  private cachedPublicBytes: Buffer | undefined;
   /** The raw 32 bytes of an Ed25519 public key. */
   private publicBytes(): Buffer {
-    this.cachedPublicBytes ??= Buffer.from(this.publicValue, 'hex');
-    return this.cachedPublicBytes;
+    this.memo.publicBytes ??= Buffer.from(this.publicValue, 'hex');
+    return this.memo.publicBytes;
   }
 
   /** A copy with other custom fields (which changes the keyid). */
@@ -131,8 +146,8 @@ export class Key {
    * use and kept: reading metadata never decodes its keys.
    */
   get materialId(): string {
-    this.cachedMaterialId ??= materialIdOf(this.keytype, this.keyval['public'], this.cachedKeyObject);
-    return this.cachedMaterialId;
+    this.memo.materialId ??= materialIdOf(this.keytype, this.keyval['public'], this.memo.keyObject);
+    return this.memo.materialId;
   }
 
   /** The same key material (materialId), whatever the encoding, scheme or custom fields. */
@@ -153,7 +168,7 @@ export class Key {
   }
 
   private keyObject(): KeyObject {
-    if (!this.cachedKeyObject) {
+    if (!this.memo.keyObject) {
       let ko: KeyObject;
       try {
         ko = this.kind === 'ed25519' ? ed25519KeyObject(Buffer.from(this.publicValue, 'hex')) : createPublicKey({ key: this.publicValue, format: 'pem' });
@@ -167,9 +182,9 @@ export class Key {
       if (this.kind === 'rsa-pss' && (ko.asymmetricKeyType !== 'rsa' || (details.modulusLength ?? 0) < 2048)) {
         throw new FormatError('keyval.public', 'an rsassa-pss-sha256 key must be RSA of at least 2048 bits');
       }
-      this.cachedKeyObject = ko;
+      this.memo.keyObject = ko;
     }
-    return this.cachedKeyObject;
+    return this.memo.keyObject;
   }
 
   /** Check the key material is usable; throws FormatError naming the problem. */

@@ -7,6 +7,7 @@ import { canonicalizeEncoded, EncodedJson, JSON_VALUE, serializeJson } from './c
 import { isLowerHex } from './digest.js';
 import { FormatError, RefusedError, VerificationError, withContext } from './errors.js';
 import { FieldReader, join, NO_FIELDS, setField, type JsonObject } from './fields.js';
+import { copyJson, freezeJson, freezeMap, frozenDate } from './frozen.js';
 import { Key } from './key.js';
 import { Delegations, Role, TOP_LEVEL_ROLES, type TopLevelRole } from './roles.js';
 import type { Signer } from './signer.js';
@@ -22,7 +23,12 @@ function copyUnrecognized(out: JsonObject, extra: JsonObject): JsonObject {
   return out;
 }
 
-/** Fields common to every signed part. */
+/**
+ * Fields common to every signed part. A signed part is mutable until frozen (`freeze()`, which
+ * Metadata does when it is read or signed): then it and every container in it refuse changes, and
+ * `copy()` gives a mutable deep copy to change (Metadata#edit). The values in it (Key, Role,
+ * DelegatedRole, SuccinctRoles, MetaFile, TargetFile) are frozen when made.
+ */
 export abstract class Signed {
   abstract readonly type: RoleType;
   version: number;
@@ -53,6 +59,31 @@ export abstract class Signed {
   }
 
   abstract toJSON(): JsonObject;
+
+  /** A mutable deep copy: new containers (Maps, arrays, custom fields), the same frozen values. */
+  abstract copy(): this;
+
+  /** The containers of the subclass, frozen in place. */
+  protected abstract freezeMembers(): void;
+
+  /** Make this read-only, and everything in it; `expires` becomes a Date whose setters throw. */
+  freeze(): this {
+    if (Object.isFrozen(this)) return this;
+    this.expires = frozenDate(this.expires);
+    freezeJson(this.unrecognized);
+    this.freezeMembers();
+    Object.freeze(this);
+    return this;
+  }
+
+  get frozen(): boolean {
+    return Object.isFrozen(this);
+  }
+
+  /** The common fields, copied, for copy(). */
+  protected copyCommon() {
+    return { version: this.version, expires: new Date(this.expires.getTime()), specVersion: this.specVersion, unrecognized: copyJson(this.unrecognized) };
+  }
 
   /** What the encoder writes: the same value as toJSON(), made as it is written where that is cheaper. */
   [JSON_VALUE](): JsonObject {
@@ -109,31 +140,45 @@ export class Root extends Signed {
     return copyUnrecognized(out, this.unrecognized);
   }
 
+  copy(): this {
+    return new Root({ ...this.copyCommon(), keys: new Map(this.keys), roles: { ...this.roles }, consistentSnapshot: this.consistentSnapshot }) as this;
+  }
+
+  protected freezeMembers(): void {
+    freezeMap(this.keys);
+    Object.freeze(this.roles);
+  }
+
   /** Add a key to a role, keeping the keys table; the keyid is computed from the key as written. */
   addKey(role: TopLevelRole, key: Key): void {
     const keyid = key.keyid;
-    if (this.roles[role].keyids.includes(keyid)) throw new RefusedError(`key ${keyid} is already a ${role} key`);
+    const entry = this.roles[role];
+    if (entry.keyids.includes(keyid)) throw new RefusedError(`key ${keyid} is already a ${role} key`);
     this.keys.set(keyid, key);
-    this.roles[role].keyids.push(keyid);
+    this.roles[role] = new Role([...entry.keyids, keyid], entry.threshold, entry.unrecognized);
   }
 
   /** Remove a key from a role; the key leaves the table when no role uses it any more. */
   revokeKey(role: TopLevelRole, keyid: string): void {
-    const ids = this.roles[role].keyids;
-    const i = ids.indexOf(keyid);
-    if (i < 0) throw new RefusedError(`key ${keyid} is not a ${role} key`);
-    ids.splice(i, 1);
+    const entry = this.roles[role];
+    if (!entry.keyids.includes(keyid)) throw new RefusedError(`key ${keyid} is not a ${role} key`);
+    this.roles[role] = new Role(entry.keyids.filter((id) => id !== keyid), entry.threshold, entry.unrecognized);
     if (!TOP_LEVEL_ROLES.some((r) => this.roles[r].keyids.includes(keyid))) this.keys.delete(keyid);
   }
 }
 
+/** A value: frozen when made, its hashes and custom fields too (frozen in place). */
 export class MetaFile {
   constructor(
     readonly version: number,
     readonly length?: number,
-    readonly hashes?: Record<string, string>,
+    readonly hashes?: Readonly<Record<string, string>>,
     readonly unrecognized: JsonObject = NO_FIELDS,
-  ) {}
+  ) {
+    Object.freeze(hashes);
+    freezeJson(unrecognized);
+    Object.freeze(this);
+  }
 
   static fromJSON(v: unknown, path: string): MetaFile {
     const r = FieldReader.of(v, path);
@@ -166,12 +211,17 @@ function readHashes(v: unknown, path: string): Record<string, string> {
   return out;
 }
 
+/** A value: frozen when made, its hashes and custom fields too (frozen in place). */
 export class TargetFile {
   constructor(
     readonly length: number,
-    readonly hashes: Record<string, string>,
+    readonly hashes: Readonly<Record<string, string>>,
     readonly unrecognized: JsonObject = NO_FIELDS,
-  ) {}
+  ) {
+    Object.freeze(hashes);
+    freezeJson(unrecognized);
+    Object.freeze(this);
+  }
 
   static fromJSON(v: unknown, path: string): TargetFile {
     const r = FieldReader.of(v, path);
@@ -214,6 +264,15 @@ export class Targets extends Signed {
     return this.json(this.delegations?.toJSON());
   }
 
+  copy(): this {
+    return new Targets({ ...this.copyCommon(), targets: new Map(this.targets), delegations: this.delegations?.copy() }) as this;
+  }
+
+  protected freezeMembers(): void {
+    freezeMap(this.targets);
+    this.delegations?.freeze();
+  }
+
   override [JSON_VALUE](): JsonObject {
     return this.json(this.delegations);
   }
@@ -250,6 +309,14 @@ export class Snapshot extends Signed {
     for (const [name, m] of this.meta) setField(meta, name, m.toJSON());
     return copyUnrecognized({ ...this.commonJSON(), meta }, this.unrecognized);
   }
+
+  copy(): this {
+    return new Snapshot({ ...this.copyCommon(), meta: new Map(this.meta) }) as this;
+  }
+
+  protected freezeMembers(): void {
+    freezeMap(this.meta);
+  }
 }
 
 export class Timestamp extends Signed {
@@ -274,6 +341,14 @@ export class Timestamp extends Signed {
   toJSON(): JsonObject {
     return copyUnrecognized({ ...this.commonJSON(), meta: { 'snapshot.json': this.snapshotMeta.toJSON() } }, this.unrecognized);
   }
+
+  copy(): this {
+    return new Timestamp({ ...this.copyCommon(), snapshotMeta: this.snapshotMeta }) as this;
+  }
+
+  protected freezeMembers(): void {
+    // snapshotMeta is a MetaFile, frozen when made.
+  }
 }
 
 export type AnySigned = Root | Targets | Snapshot | Timestamp;
@@ -292,16 +367,21 @@ const PARSERS: Record<RoleType, (v: unknown, path: string, reading?: Delegations
 
 export type SignMode = 'append' | 'replace';
 
-/** The signed envelope: `{"signed": …, "signatures": [{"keyid", "sig"}]}`. */
+/**
+ * The signed envelope: `{"signed": …, "signatures": [{"keyid", "sig"}]}`.
+ *
+ * Read-only or mutable (docs/decisions/0005-payload-from-canonical-bytes.md, "What is cached
+ * when"). Metadata read (fromBytes, fromJSON) is read-only: `signed` and everything in it refuse
+ * changes, and its payload is computed once and kept. Metadata made with `new` or `edit()` is
+ * mutable: its payload is computed from `signed` each time it is asked for, so no change can be
+ * left out of what is signed. Signing freezes it (a signature covers the content as it is), and
+ * so does `freeze()`. `signatures` stays mutable in both: signing adds to it.
+ */
 export class Metadata<T extends AnySigned = AnySigned> {
   /** keyid → signature, in the order they were added; keyids are unique (REFERENCE.md section 2). */
   readonly signatures: Map<string, Signature>;
-  /**
-   * The payload, with the version and expiry it was made for. Every change of a role comes with
-   * a new version (TUF specification 1.0.x section 5), so a payload that no longer matches them is
-   * made again, even when a caller forgot `invalidate()`.
-   */
-  private cached: { payload: EncodedJson; version: number; expires: number } | undefined;
+  /** The payload of frozen metadata, made on first use (or read with it); never of mutable metadata. */
+  private cached: EncodedJson | undefined;
 
   constructor(
     readonly signed: T,
@@ -310,6 +390,31 @@ export class Metadata<T extends AnySigned = AnySigned> {
   ) {
     this.signatures = new Map();
     for (const s of signatures) this.signatures.set(s.keyid, s);
+    Object.defineProperty(this, 'signed', { writable: false });
+    Object.defineProperty(this, 'unrecognized', { writable: false });
+  }
+
+  /** Whether `signed` is read-only (read, signed or frozen), so that its payload is kept. */
+  get frozen(): boolean {
+    return this.signed.frozen;
+  }
+
+  /** Make `signed` (and the envelope's custom fields) read-only; the payload is kept from now on. */
+  freeze(): this {
+    this.signed.freeze();
+    freezeJson(this.unrecognized);
+    return this;
+  }
+
+  /**
+   * A mutable copy to change: `signed` deep-copied (new Maps, arrays and custom fields; keys, roles
+   * and file entries are values and shared), `change` applied to it, and no signatures. Compact
+   * delegations stay compact in the copy until its keys or roles are used.
+   */
+  edit(change: (signed: T) => void = () => {}): Metadata<T> {
+    const signed = this.signed.copy() as T;
+    change(signed);
+    return new Metadata<T>(signed, [], copyJson(this.unrecognized));
   }
 
   static fromJSON<T extends AnySigned = AnySigned>(v: unknown, expected?: T['type'], reading?: DelegationsReading): Metadata<T> {
@@ -331,7 +436,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
       seen.add(keyid);
       sigs.push({ keyid, sig });
     });
-    return new Metadata<T>(signed, sigs, r.rest());
+    return new Metadata<T>(signed, sigs, r.rest()).freeze();
   }
 
   /** Parse metadata bytes; errors name `source` (a file name) and the field. */
@@ -361,7 +466,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
       const md = Metadata.fromJSON<T>(json, expected, reading?.met ? reading : undefined);
       // Control characters are escaped in the file and raw in the payload (REFERENCE.md section 4).
       const controls = signedAt?.controls ?? 0;
-      if (signed) md.keepPayload(new EncodedJson(controls === 0 ? signed : unescapeControls(signed), controls));
+      if (signed) md.cached = new EncodedJson(controls === 0 ? signed : unescapeControls(signed), controls);
       return md;
     });
   }
@@ -385,25 +490,15 @@ export class Metadata<T extends AnySigned = AnySigned> {
 
   /**
    * The exact bytes a signature covers: canonical JSON of `signed` only (REFERENCE.md section 2).
-   * Cached; call `invalidate()` after changing `signed`.
+   * Kept once `signed` is frozen; made afresh each time while it can still change.
    */
   payload(): Buffer {
     return this.encodedPayload().canonical as Buffer;
   }
 
   private encodedPayload(): EncodedJson {
-    const c = this.cached;
-    if (c !== undefined && c.version === this.signed.version && c.expires === this.signed.expires.getTime()) return c.payload;
-    return this.keepPayload(canonicalizeEncoded(this.signed));
-  }
-
-  private keepPayload(payload: EncodedJson): EncodedJson {
-    this.cached = { payload, version: this.signed.version, expires: this.signed.expires.getTime() };
-    return payload;
-  }
-
-  invalidate(): void {
-    this.cached = undefined;
+    if (!this.signed.frozen) return canonicalizeEncoded(this.signed);
+    return (this.cached ??= canonicalizeEncoded(this.signed));
   }
 
   /**
@@ -416,6 +511,8 @@ export class Metadata<T extends AnySigned = AnySigned> {
     if (mode === 'append' && this.signatures.has(keyid)) {
       throw new RefusedError(`${this.signed.type} v${this.signed.version} is already signed by key ${keyid}`, 'E_ALREADY_SIGNED');
     }
+    // What is signed cannot change afterwards: a later change goes through edit() (a new object).
+    this.freeze();
     const payload = this.payload();
     const raw = await signer.sign(payload);
     if (!signer.key.verify(payload, raw)) {
@@ -430,6 +527,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
   /** Add a signature made elsewhere, after checking it against `key`. */
   addVerifiedSignature(key: Key, signature: Signature): void {
     if (signature.keyid !== key.keyid) throw new RefusedError(`signature keyid ${signature.keyid} is not the key's keyid ${key.keyid}`);
+    this.freeze();
     if (!key.verify(this.payload(), Buffer.from(signature.sig, 'hex'))) {
       throw new VerificationError(`signature by ${signature.keyid} does not verify over ${this.signed.type} v${this.signed.version}`);
     }

@@ -6,6 +6,7 @@ import { EncodedJson, JSON_VALUE, WRITE_JSON, type JsonWriter } from './canonica
 import { sha256 } from './digest.js';
 import { FormatError } from './errors.js';
 import { FieldReader, hasFields, join, NO_FIELDS, setField, type JsonObject } from './fields.js';
+import { copyJson, freezeJson, freezeMap } from './frozen.js';
 import { Key } from './key.js';
 import { matchPathPattern } from './path-pattern.js';
 
@@ -20,13 +21,20 @@ export interface RoleKeys {
   readonly threshold: number;
 }
 
+/**
+ * Role, DelegatedRole and SuccinctRoles are values: frozen when made, their arrays and custom
+ * fields too (the arrays passed in are frozen in place). A changed role is a new one.
+ */
 export class Role implements RoleKeys {
   constructor(
-    readonly keyids: string[],
+    readonly keyids: readonly string[],
     readonly threshold: number,
     readonly unrecognized: JsonObject = NO_FIELDS,
   ) {
     if (threshold < 1) throw new FormatError('threshold', `must be >= 1, got ${threshold}`);
+    Object.freeze(keyids);
+    freezeJson(unrecognized);
+    Object.freeze(this);
   }
 
   static fromJSON(v: unknown, path: string): Role {
@@ -45,17 +53,21 @@ export class Role implements RoleKeys {
 export class DelegatedRole implements RoleKeys {
   constructor(
     readonly name: string,
-    readonly keyids: string[],
+    readonly keyids: readonly string[],
     readonly threshold: number,
     readonly terminating: boolean,
-    readonly paths: string[] | undefined,
-    readonly pathHashPrefixes: string[] | undefined,
+    readonly paths: readonly string[] | undefined,
+    readonly pathHashPrefixes: readonly string[] | undefined,
     readonly unrecognized: JsonObject = NO_FIELDS,
   ) {
     if (threshold < 1) throw new FormatError('threshold', `must be >= 1, got ${threshold}`);
     if ((paths === undefined) === (pathHashPrefixes === undefined)) {
       throw new FormatError(name, 'exactly one of "paths" and "path_hash_prefixes" must be set');
     }
+    Object.freeze(keyids);
+    Object.freeze(paths ?? pathHashPrefixes);
+    freezeJson(unrecognized);
+    Object.freeze(this);
   }
 
   static fromJSON(v: unknown, path: string): DelegatedRole {
@@ -124,7 +136,7 @@ export class DelegatedRole implements RoleKeys {
 /** TAP 15 succinct hash bins: 2^bit_length terminating roles named `<prefix>-<hex bin>`. */
 export class SuccinctRoles implements RoleKeys {
   constructor(
-    readonly keyids: string[],
+    readonly keyids: readonly string[],
     readonly threshold: number,
     readonly bitLength: number,
     readonly namePrefix: string,
@@ -133,6 +145,9 @@ export class SuccinctRoles implements RoleKeys {
     if (!Number.isInteger(bitLength) || bitLength < 1 || bitLength > 32) {
       throw new FormatError('bit_length', `must be an integer from 1 to 32, got ${bitLength}`);
     }
+    Object.freeze(keyids);
+    freezeJson(unrecognized);
+    Object.freeze(this);
   }
 
   static fromJSON(v: unknown, path: string): SuccinctRoles {
@@ -195,11 +210,22 @@ export interface CompactDelegations {
   readonly objects: () => { keys: Map<string, Key>; roles: DelegatedRole[] | undefined };
 }
 
+/**
+ * The state of a Delegations, in an object of its own: a frozen Delegations (read-only metadata)
+ * still makes its keys and roles from compact bytes on first use, and keeps its by-name index.
+ */
+interface DelegationsState {
+  keys: Map<string, Key> | undefined;
+  roles: DelegatedRole[] | undefined;
+  compact: CompactDelegations | undefined;
+  /** Read-only: the keys Map and the roles array are frozen (when made, for compact ones). */
+  frozen: boolean;
+  /** name → role, made on first lookup and only for frozen delegations, whose roles cannot change. */
+  byName: Map<string, DelegatedRole> | undefined;
+}
+
 export class Delegations {
-  private byName: Map<string, DelegatedRole> | undefined;
-  private keyStore: Map<string, Key> | undefined;
-  private roleStore: DelegatedRole[] | undefined;
-  private compact: CompactDelegations | undefined;
+  private readonly state: DelegationsState;
 
   constructor(
     keys: Map<string, Key>,
@@ -210,28 +236,65 @@ export class Delegations {
     if ((roles === undefined) === (succinctRoles === undefined)) {
       throw new FormatError('delegations', 'exactly one of "roles" and "succinct_roles" must be set');
     }
-    this.keyStore = keys;
-    this.roleStore = roles;
+    this.state = { keys, roles, compact: undefined, frozen: false, byName: undefined };
   }
 
   /** Delegations kept as their canonical bytes until first used (see CompactDelegations). */
   static compact(compact: CompactDelegations, succinctRoles: SuccinctRoles | undefined, unrecognized: JsonObject): Delegations {
     const d = new Delegations(new Map(), compact.roles ? [] : undefined, succinctRoles, unrecognized);
-    d.compact = compact;
-    d.keyStore = undefined;
-    d.roleStore = undefined;
+    d.state.compact = compact;
+    d.state.keys = undefined;
+    d.state.roles = undefined;
     return d;
   }
 
-  /** keyid → key. Changing it (or a role) is a change of the role: call Metadata#invalidate(). */
+  /**
+   * keyid → key. In read-only metadata a frozen Map; in metadata being edited the Map to change
+   * (Metadata#edit: the payload is then made from it each time it is asked for).
+   */
   get keys(): Map<string, Key> {
     this.materialize();
-    return this.keyStore!;
+    return this.state.keys!;
   }
 
   get roles(): DelegatedRole[] | undefined {
     this.materialize();
-    return this.roleStore;
+    return this.state.roles;
+  }
+
+  get frozen(): boolean {
+    return this.state.frozen;
+  }
+
+  /**
+   * Make these delegations read-only: their keys Map and roles array (now, or when made from
+   * compact bytes) and custom fields. The roles and keys in them are values, frozen when made.
+   */
+  freeze(): this {
+    const st = this.state;
+    if (st.frozen) return this;
+    st.frozen = true;
+    freezeJson(this.unrecognized);
+    if (st.compact === undefined) this.freezeMembers();
+    Object.freeze(this);
+    return this;
+  }
+
+  private freezeMembers(): void {
+    freezeMap(this.state.keys!);
+    Object.freeze(this.state.roles);
+  }
+
+  /**
+   * A mutable copy: a new keys Map and roles array holding the same (frozen) keys and roles, and
+   * custom fields copied. Compact delegations stay compact: their objects are made, fresh and
+   * mutable, when the copy's keys or roles are first used.
+   */
+  copy(): Delegations {
+    const st = this.state;
+    const unrecognized = copyJson(this.unrecognized);
+    if (st.compact !== undefined) return Delegations.compact(st.compact, this.succinctRoles, unrecognized);
+    return new Delegations(new Map(st.keys!), st.roles && [...st.roles], this.succinctRoles, unrecognized);
   }
 
   static fromJSON(v: unknown, path: string): Delegations {
@@ -267,11 +330,13 @@ export class Delegations {
 
   /** Make the keys and roles of compact delegations; from then on they are the only truth. */
   private materialize(): void {
-    if (this.compact === undefined) return;
-    const { keys, roles } = this.compact.objects();
-    this.keyStore = keys;
-    this.roleStore = roles;
-    this.compact = undefined;
+    const st = this.state;
+    if (st.compact === undefined) return;
+    const { keys, roles } = st.compact.objects();
+    st.keys = keys;
+    st.roles = roles;
+    st.compact = undefined;
+    if (st.frozen) this.freezeMembers();
   }
 
 
@@ -285,7 +350,7 @@ export class Delegations {
   [JSON_VALUE](): unknown {
     // Compact keys and roles were read from their canonical bytes, which hold no control
     // characters; the rest (succinct_roles, custom fields) is written from the model.
-    const c = this.compact;
+    const c = this.state.compact;
     if (c !== undefined) return this.withMembers(new EncodedJson(c.keys, 0), c.roles && new EncodedJson(c.roles, 0), this.succinctRoles?.toJSON());
     return this.withMembers(this.keys, this.roles, this.succinctRoles?.toJSON());
   }
@@ -311,9 +376,12 @@ export class Delegations {
 
   /** The keys and threshold of a delegated role by name (a bin name for succinct roles). */
   roleKeys(name: string): DelegatedRole | SuccinctRoles | undefined {
-    if (this.roles) {
-      this.byName ??= new Map(this.roles.map((r) => [r.name, r]));
-      return this.byName.get(name);
+    const roles = this.roles;
+    if (roles) {
+      // Only frozen roles are indexed: an index of roles that can still change could go stale.
+      if (!this.state.frozen) return roles.find((r) => r.name === name);
+      this.state.byName ??= new Map(roles.map((r) => [r.name, r]));
+      return this.state.byName.get(name);
     }
     if (this.succinctRoles && this.succinctRoles.binOfName(name) !== undefined) return this.succinctRoles;
     return undefined;

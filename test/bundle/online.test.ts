@@ -37,9 +37,7 @@ describe('online-to-offline bundle', () => {
 
   it('refuses a recently-claimed that is not the version the snapshot lists', async () => {
     const files = vectorFiles(ONLINE_FILES.filter((n) => n !== '1.recently-claimed.json'));
-    const rc = Metadata.fromBytes<Targets>(vectorFiles(['1.recently-claimed.json'])[0]!.bytes, 'rc', 'targets');
-    rc.signed.version = 2;
-    rc.invalidate();
+    const rc = Metadata.fromBytes<Targets>(vectorFiles(['1.recently-claimed.json'])[0]!.bytes, 'rc', 'targets').edit((s) => (s.version = 2));
     await rc.sign(online, 'replace');
     const b = await exportOnline([...files, { name: '2.recently-claimed.json', bytes: rc.toBytes() }]);
     expect(() => verifyBundle(b.dir, { trustedRoot: trustedRoot(2), at: NOW })).toThrow(/2\.recently-claimed\.json: version 2, but 1\.snapshot\.json lists version 1/);

@@ -16,7 +16,7 @@ const load = <T extends Root | Targets>(file: string) => Metadata.fromBytes<T>(r
 describe('event summary', () => {
   it('names projects added, removed and re-keyed in claimed', () => {
     const before = load<Targets>('1.claimed.json').signed;
-    const after = load<Targets>('1.claimed.json').signed;
+    const after = load<Targets>('1.claimed.json').edit().signed;
     const d = after.delegations!;
     const requests = d.roles!.find((r) => r.name === 'requests')!;
     const numpyKeys = d.roles!.find((r) => r.name === 'numpy')!.keyids;
@@ -32,7 +32,7 @@ describe('event summary', () => {
 
   it('a path change with the same keys is "changed", not "re-keyed"', () => {
     const before = load<Targets>('1.claimed.json').signed;
-    const after = load<Targets>('1.claimed.json').signed;
+    const after = load<Targets>('1.claimed.json').edit().signed;
     const r = after.delegations!.roles!;
     const numpy = r[1]!;
     r[1] = new DelegatedRole(numpy.name, numpy.keyids, numpy.threshold, numpy.terminating, ['numpy', 'numpy/*'], undefined);
@@ -43,7 +43,7 @@ describe('event summary', () => {
 
   it('a re-sign differs only in version and expiry; any other change is content', () => {
     const v1 = load<Root>('1.root.json').signed;
-    const bumped = load<Root>('1.root.json').signed;
+    const bumped = load<Root>('1.root.json').edit().signed;
     bumped.version = 2;
     bumped.expires = new Date(Date.UTC(2051, 0, 1));
     expect(contentWithoutVersion(bumped).equals(contentWithoutVersion(v1))).toBe(true);

@@ -34,14 +34,13 @@ beforeAll(async () => {
 
   const newKey = (await a.provider.generate('admin-d', 'root', 'ecdsa-p256')).key;
   const v1 = repo.current<Root>('root');
-  const v2 = Metadata.fromBytes<Root>(v1.toBytes(), '1.root.json', 'root');
-  v2.signatures.clear();
-  v2.signed.version = 2;
-  v2.signed.expires = addSeconds(new Date(), 365 * 86400);
-  const leaving = v2.signed.roles.root.keyids.find((id) => v2.signed.keys.get(id)!.unrecognized['x-ceremony-owner'] === 'admin-a')!;
-  v2.signed.revokeKey('root', leaving);
-  v2.signed.addKey('root', newKey);
-  v2.invalidate();
+  const v2 = Metadata.fromBytes<Root>(v1.toBytes(), '1.root.json', 'root').edit((signed) => {
+    signed.version = 2;
+    signed.expires = addSeconds(new Date(), 365 * 86400);
+    const leaving = signed.roles.root.keyids.find((id) => signed.keys.get(id)!.unrecognized['x-ceremony-owner'] === 'admin-a')!;
+    signed.revokeKey('root', leaving);
+    signed.addKey('root', newKey);
+  });
   event = SigningEvent.create(join(a.dir, 'rotate-root'), { kind: 'rotate-root', description: 'admin-a leaves, admin-d joins', roles: [{ role: 'root', metadata: v2 }], repo });
 });
 

@@ -58,16 +58,12 @@ export async function signedClaimEvent(f: Fixture, start: string): Promise<strin
 export async function signedRotationEvent(f: Fixture, start: string): Promise<string> {
   const repo = Repository.open(f.dir);
   const newTargets = new Ed25519Signer(new Uint8Array(32).fill(11), 'alice', { 'x-ceremony-owner': 'alice' });
-  const root = Metadata.fromBytes<Root>(repo.current<Root>('root').toBytes(), '1.root.json', 'root');
-  root.signatures.clear();
-  root.signed.version = 2;
-  root.signed.revokeKey('targets', f.targetsSigner.key.keyid);
-  root.signed.addKey('targets', newTargets.key);
-  root.invalidate();
-  const targets = Metadata.fromBytes<Targets>(repo.current<Targets>('targets').toBytes(), '1.targets.json', 'targets');
-  targets.signatures.clear();
-  targets.signed.version = 2;
-  targets.invalidate();
+  const root = repo.current<Root>('root').edit((signed) => {
+    signed.version = 2;
+    signed.revokeKey('targets', f.targetsSigner.key.keyid);
+    signed.addKey('targets', newTargets.key);
+  });
+  const targets = repo.current<Targets>('targets').edit((signed) => (signed.version = 2));
   const dir = join(start, 'rotate-event');
   const event = SigningEvent.create(dir, { kind: 'rotate', description: 'a new targets key', roles: [{ role: 'root', metadata: root }, { role: 'targets', metadata: targets }], repo, created: NOW });
   await signAll(event, ['alice', 'bob'], provider([['alice', 'root', f.rootSigners[0]!], ['bob', 'root', f.rootSigners[1]!], ['alice', 'targets', newTargets]]));

@@ -10,6 +10,8 @@ import { createResignEvent, planResign, resignedCopy } from '../../src/ceremony/
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Repository } from '../../src/ceremony/repository.js';
+import type { Targets } from '../../src/tuf/metadata.js';
+import { DelegatedRole } from '../../src/tuf/roles.js';
 import { bootstrap, day, iso, signAs, tempDir, writePlan, type Bootstrapped } from './fixture.js';
 import { holderTokens, type HolderTokens } from './tokens.js';
 
@@ -51,7 +53,9 @@ describe('expiry and re-sign', () => {
     expect(proveResign(current.signed, next.signed)).toMatchObject({ contentUnchanged: true, versionOk: true, differences: [] });
     // the proof must fail on any content change
     const tampered = resignedCopy(current, day(80), 90 * 86400);
-    (tampered.signed as any).delegations.roles[0].threshold = 1;
+    const roles = (tampered.signed as Targets).delegations!.roles!;
+    const r0 = roles[0]!;
+    roles[0] = new DelegatedRole(r0.name, r0.keyids, 1, r0.terminating, r0.paths, r0.pathHashPrefixes, r0.unrecognized);
     const proof = proveResign(current.signed, tampered.signed);
     expect(proof.contentUnchanged).toBe(false);
     expect(proof.differences).toEqual(['delegations.roles[0].threshold']);

@@ -133,8 +133,10 @@ describe('claimed key rotation with a sharded claimed role', () => {
       const auth = targets.signed.delegations!.roleKeys('claimed')!;
       const claimedKeys = new Map(auth.keyids.map((id) => [id, targets.signed.delegations!.keys.get(id)!]));
       // claimed v1 as the claim intake shards it: bins on the claimed keys, each an offline role
-      const claimed = current.get('claimed') as Metadata<Targets>;
-      claimed.signed.delegations = new Delegations(claimedKeys, ['3', 'a'].map((h) => new DelegatedRole(`claimed-bins-${h}`, [...auth.keyids], auth.threshold, false, undefined, [h])), undefined);
+      const claimed = (current.get('claimed') as Metadata<Targets>).edit((s) => {
+        s.delegations = new Delegations(claimedKeys, ['3', 'a'].map((h) => new DelegatedRole(`claimed-bins-${h}`, [...auth.keyids], auth.threshold, false, undefined, [h])), undefined);
+      });
+      current.set('claimed', claimed);
       for (const h of ['3', 'a']) current.set(`claimed-bins-${h}`, new Metadata(new Targets({ version: 1, expires: day(90) })));
       const bob = [...claimedKeys].find(([, k]) => k.unrecognized[OWNER_FIELD] === 'bob')![0];
       const dave = owned('dave').key;

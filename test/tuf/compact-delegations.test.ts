@@ -11,7 +11,7 @@ import { FormatError, withContext } from '../../src/tuf/errors.js';
 import type { JsonObject } from '../../src/tuf/fields.js';
 import { Key } from '../../src/tuf/key.js';
 import { Metadata, MetaFile, Snapshot, Timestamp, type Root, type Targets } from '../../src/tuf/metadata.js';
-import { DelegatedRole, Delegations } from '../../src/tuf/roles.js';
+import { DelegatedRole, Delegations, SuccinctRoles } from '../../src/tuf/roles.js';
 import { parseStrictJson } from '../../src/tuf/strict-json.js';
 import { verifyRole, verifyWithRoot } from '../../src/tuf/verification.js';
 import { makeRoot, seededSigner } from '../helpers/software-repo.js';
@@ -69,7 +69,7 @@ const canonicalFile = (signed: JsonObject, signatures: unknown[] = []): Buffer =
 const prettyFile = (signed: JsonObject, signatures: unknown[] = []): Buffer => Buffer.from(JSON.stringify({ signatures, signed }, null, 2));
 
 /** Whether delegations are still held as their bytes (the private state the fast path keeps). */
-const isCompact = (d: Delegations): boolean => (d as unknown as { compact?: unknown }).compact !== undefined;
+const isCompact = (d: Delegations): boolean => (d as unknown as { state: { compact?: unknown } }).state.compact !== undefined;
 
 /** keyid → key as written, in keyid order (a file may list keys in any order). */
 const keysAsJSON = (d: Delegations): Array<[string, JsonObject]> => [...d.keys].map(([id, k]): [string, JsonObject] => [id, k.toJSON()]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
@@ -155,17 +155,17 @@ describe.each(['mixed', 'usual', 'late'] as const)(`a targets role with ${N} del
   });
 });
 
-describe('changes after reading are signed', () => {
+describe('changes made on an edited copy of a role read are signed', () => {
   const signed = targetsSigned(300, 2);
   const bytes = canonicalFile(signed);
 
   it('a role pushed onto roles and a key set in keys', () => {
-    const md = Metadata.fromBytes<Targets>(bytes, 't.json');
-    const d = md.signed.delegations!;
     const key = Key.fromJSON(keyJSON('cd'.repeat(32)));
-    d.keys.set(key.keyid, key);
-    d.roles!.push(new DelegatedRole('added-role', [key.keyid], 1, true, ['added/*'], undefined));
-    md.invalidate();
+    const md = Metadata.fromBytes<Targets>(bytes, 't.json').edit((s) => {
+      const d = s.delegations!;
+      d.keys.set(key.keyid, key);
+      d.roles!.push(new DelegatedRole('added-role', [key.keyid], 1, true, ['added/*'], undefined));
+    });
     const payload = md.payload();
     expect(payload.includes(Buffer.from('"name":"added-role"'))).toBe(true);
     expect(payload.includes(Buffer.from(`"${key.keyid}":{"keytype":"ed25519"`))).toBe(true);
@@ -177,30 +177,33 @@ describe('changes after reading are signed', () => {
   });
 
   it('only the version bumped: the delegations are re-used as their bytes', () => {
-    const md = Metadata.fromBytes<Targets>(bytes, 't.json');
-    md.signed.version += 1;
-    md.invalidate();
+    const md = Metadata.fromBytes<Targets>(bytes, 't.json').edit((s) => (s.version += 1));
     const payload = md.payload();
     expect(isCompact(md.signed.delegations!)).toBe(true);
     expect(payload.equals(canonicalize({ ...signed, version: 8 }))).toBe(true);
     expectPayloadMatchesModel(md, 'after the version bump');
   });
 
-  it('a keyid removed from succinct_roles in place', () => {
+  it('a keyid removed from succinct_roles', () => {
     const a = keyJSON('a1'.repeat(32));
     const b = keyJSON('b2'.repeat(32));
     const succinct = { ...targetsSigned(0, 3), delegations: { keys: { [keyidOf(a)]: a, [keyidOf(b)]: b }, succinct_roles: { keyids: [keyidOf(a), keyidOf(b)], threshold: 1, bit_length: 8, name_prefix: 'bins' } } };
     const md = Metadata.fromBytes<Targets>(canonicalFile(succinct), 'bins.json');
-    md.signed.delegations!.succinctRoles!.keyids.splice(1, 1); // revoke b for every bin
-    md.invalidate();
-    expectPayloadMatchesModel(md, 'after the keyid was removed');
-    expect(md.payload().toString('utf8')).toContain(`"succinct_roles":{"bit_length":8,"keyids":["${keyidOf(a)}"]`);
+    const edited = md.edit((s) => {
+      const d = s.delegations!;
+      const old = d.succinctRoles!;
+      // revoke b for every bin
+      s.delegations = new Delegations(d.keys, undefined, new SuccinctRoles([keyidOf(a)], old.threshold, old.bitLength, old.namePrefix), d.unrecognized);
+    });
+    expectPayloadMatchesModel(edited, 'after the keyid was removed');
+    expect(edited.payload().toString('utf8')).toContain(`"succinct_roles":{"bit_length":8,"keyids":["${keyidOf(a)}"]`);
+    // The role read is left as it was.
+    expect(() => (md.signed.delegations!.succinctRoles!.keyids as string[]).splice(1, 1)).toThrow(TypeError);
+    expect(md.signed.delegations!.succinctRoles!.keyids).toHaveLength(2);
   });
 
-  it('a custom field of delegations changed in place', () => {
-    const md = Metadata.fromBytes<Targets>(bytes, 't.json');
-    md.signed.delegations!.unrecognized['x-delegations'] = 'changed';
-    md.invalidate();
+  it('a custom field of delegations changed', () => {
+    const md = Metadata.fromBytes<Targets>(bytes, 't.json').edit((s) => (s.delegations!.unrecognized['x-delegations'] = 'changed'));
     expectPayloadMatchesModel(md, 'after the custom field changed');
     expect(md.payload().includes(Buffer.from('"x-delegations":"changed"'))).toBe(true);
   });
@@ -392,10 +395,12 @@ describe('keys whose keyids look like array indices', () => {
   });
 });
 
-describe('a change without invalidate() is still signed when the version moves', () => {
-  it('version and expires set on a role read from its file reach payload() and toBytes()', () => {
-    const md = Metadata.fromBytes<Targets>(canonicalFile(smallSigned()), 't.json');
-    expect(md.payload().includes(Buffer.from('"version":1'))).toBe(true);
+describe('a role read from its file changes only through an edited copy', () => {
+  it('version and expires set on the copy reach payload() and toBytes(); the role read refuses them', () => {
+    const read = Metadata.fromBytes<Targets>(canonicalFile(smallSigned()), 't.json');
+    expect(read.payload().includes(Buffer.from('"version":1'))).toBe(true);
+    expect(() => (read.signed.version = 7)).toThrow(TypeError);
+    const md = read.edit();
     md.signed.version = 7;
     md.signed.expires = new Date('2031-02-03T04:05:06Z');
     expect(md.payload().includes(Buffer.from('"version":7'))).toBe(true);

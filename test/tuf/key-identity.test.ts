@@ -85,7 +85,7 @@ describe('Key.sameMaterial', () => {
 
   it('is not computed when a key is read, only when first compared', () => {
     const read = Key.fromJSON(K.toJSON());
-    const cache = (k: Key) => (k as unknown as { cachedMaterialId?: string }).cachedMaterialId;
+    const cache = (k: Key) => (k as unknown as { memo: { materialId?: string } }).memo.materialId;
     expect(read.keyid).toBe(K.keyid);
     expect(cache(read)).toBeUndefined();
     expect(read.sameMaterial(K)).toBe(true);

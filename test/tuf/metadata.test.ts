@@ -8,6 +8,7 @@ import type { Signer } from '../../src/tuf/signer.js';
 import { PEP480_DIR } from '../helpers/vectors.js';
 import { makeRoot, seededSigner } from '../helpers/software-repo.js';
 import { Key } from '../../src/tuf/key.js';
+import { Role } from '../../src/tuf/roles.js';
 
 const vectorFiles = readdirSync(PEP480_DIR).filter((f) => f.endsWith('.json') && f !== 'TEST-KEYS.json');
 
@@ -115,8 +116,7 @@ describe('signing', () => {
     const twin = a.key.withCustomFields({ 'x-ceremony-owner': 'a-again' });
     const md = makeRoot([a, b], 2, { targets: a, online });
     md.signed.keys.set(twin.keyid, twin);
-    md.signed.roles.root.keyids.push(twin.keyid);
-    md.invalidate();
+    md.signed.roles.root = new Role([...md.signed.roles.root.keyids, twin.keyid], md.signed.roles.root.threshold);
     const sig = await md.sign(a, 'append');
     md.signatures.set(twin.keyid, { keyid: twin.keyid, sig: sig.sig });
     const r = verifyRole(md, 'root', md.signed.roles.root, (k) => md.signed.keys.get(k));
