@@ -13,7 +13,8 @@ export function projectName(i: number): string {
 
 /**
  * The role delegating project i to the i-th 32-byte key of `publicKeys`. `checkpoint` is called
- * every few thousand delegations (the benchmark samples memory there).
+ * every few thousand delegations (the benchmark samples memory there). Read-only (Metadata#freeze);
+ * change a copy made by Metadata#edit.
  */
 export function buildClaimedRole(publicKeys: Buffer, expires: Date, checkpoint: () => void = () => {}): Metadata<Targets> {
   const count = publicKeys.length / 32;
@@ -28,5 +29,6 @@ export function buildClaimedRole(publicKeys: Buffer, expires: Date, checkpoint: 
     if (i % 8192 === 0) checkpoint();
   }
   const targets = new Targets({ version: 1, expires, delegations: new Delegations(keys, roles, undefined) });
-  return new Metadata(targets);
+  // Frozen: it is canonicalized, signed and written as it is, so its payload is made once.
+  return new Metadata(targets).freeze();
 }
