@@ -14,6 +14,7 @@ import { FormatError, RefusedError } from '../tuf/errors.js';
 import { FieldReader, asObject, asString, type JsonObject } from '../tuf/fields.js';
 import { parseStrictJson } from '../tuf/strict-json.js';
 import { formatExpires, parseExpires } from '../tuf/time.js';
+import { runningReleaseDigest } from './release-check.js';
 
 export const TRANSCRIPT_FILE = 'transcript.jsonl';
 export const GENESIS_PREV = '0'.repeat(64);
@@ -38,6 +39,11 @@ export interface TranscriptRecord {
   outputs: Record<string, string>;
   tokens?: TranscriptToken[];
   details?: Record<string, unknown>;
+  /**
+   * The release digest (SHA-256 of the MANIFEST, docs/release.md) of the tool that wrote the
+   * record; absent when it ran from a source checkout, and in transcripts written before releases.
+   */
+  release?: string;
   /** SHA-256 of the previous line's bytes (64 zeros for the first record). */
   prev: string;
   /** SHA-256 of this record's canonical line without `hash`. */
@@ -58,6 +64,7 @@ function toWire(r: TranscriptRecord): JsonObject {
   if (r.confirmation !== undefined) out['confirmation'] = r.confirmation;
   if (r.tokens !== undefined) out['tokens'] = r.tokens.map((t) => ({ holder: t.holder, serial: t.serial, keyids: t.keyids }));
   if (r.details !== undefined) out['details'] = r.details;
+  if (r.release !== undefined) out['release'] = r.release;
   if (r.hash !== undefined) out['hash'] = r.hash;
   return out;
 }
@@ -94,8 +101,12 @@ function parseRecord(json: unknown): TranscriptRecord {
     });
   }
   if (r.has('details')) rec.details = r.object('details');
+  if (r.has('release')) {
+    rec.release = r.string('release');
+    if (!isLowerHex(rec.release, 32)) throw new FormatError('release', 'expected a SHA-256 in lowercase hex');
+  }
   rec.hash = r.string('hash');
-  for (const k of ['operator', 'confirmation', 'tokens', 'details']) r.optional(k);
+  for (const k of ['operator', 'confirmation', 'tokens', 'details', 'release']) r.optional(k);
   const extra = Object.keys(r.rest());
   if (extra.length > 0) throw new FormatError(extra[0]!, 'unknown field in a transcript record');
   return rec;
@@ -212,6 +223,11 @@ export function prepareTranscriptRecord(repoDir: string, record: NewTranscriptRe
     offset = bytes.length;
   }
   const full: TranscriptRecord = { ...record, seq, time: record.time ?? formatExpires(new Date()), prev };
+  const release = record.release ?? runningReleaseDigest();
+  if (release !== undefined) {
+    if (!isLowerHex(release, 32)) throw new FormatError('release', 'expected a SHA-256 in lowercase hex');
+    full.release = release;
+  }
   digestMap(full.inputs, 'inputs');
   digestMap(full.outputs, 'outputs');
   full.hash = sha256Hex(lineOf(toWire(full)));
@@ -261,8 +277,11 @@ export function appendTranscript(repoDir: string, record: NewTranscriptRecord): 
 /** A transcript for a person to read, print and initial. */
 export function renderTranscript(records: TranscriptRecord[], head: string): string {
   const lines: string[] = [];
+  let release: string | undefined;
   for (const r of records) {
     lines.push(`#${r.seq}  ${r.time}  ${r.step}${r.operator ? `  confirmed by ${r.operator}` : ''}`);
+    if (r.release !== release) lines.push(`    written by release ${r.release ?? '(none: a source checkout)'}`);
+    release = r.release;
     if (r.confirmation) lines.push(`    confirmation: ${r.confirmation}`);
     for (const [name, d] of Object.entries(r.inputs)) lines.push(`    in   ${d}  ${name}`);
     for (const [name, d] of Object.entries(r.outputs)) lines.push(`    out  ${d}  ${name}`);

@@ -21,5 +21,6 @@ import { recoverCommand } from './recover.js';
 import { ceremonyCommands } from './ceremony-commands.js';
 import { keyCommands } from './key-commands.js';
 import { bundleCommands } from './bundle-commands.js';
+import { selfCheckCommand } from './self-check.js';
 
-export const COMMANDS: Command[] = [verifyCommand, devKeygenCommand, devRequestCommand, claimCommand, revokeCommand, expiryCommand, resignCommand, rotateCommand, recoverCommand, ...ceremonyCommands, ...keyCommands, ...bundleCommands];
+export const COMMANDS: Command[] = [verifyCommand, devKeygenCommand, devRequestCommand, claimCommand, revokeCommand, expiryCommand, resignCommand, rotateCommand, recoverCommand, ...ceremonyCommands, ...keyCommands, ...bundleCommands, selfCheckCommand];
