@@ -88,11 +88,18 @@ export function parseManifest(text: string): ManifestEntry[] {
 export function installRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'tuf-ceremony') return dir;
+    if (packageName(join(dir, 'package.json')) === 'tuf-ceremony') return dir;
     const up = dirname(dir);
     if (up === dir) throw new UsageError('the folder the tool is installed in (with its package.json) was not found');
     dir = up;
+  }
+}
+
+function packageName(path: string): unknown {
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown }).name;
+  } catch {
+    return undefined; // no package.json here, or not one of ours
   }
 }
 
@@ -163,7 +170,14 @@ export function checkRelease(root: string): ReleaseCheck {
   const manifestPath = join(root, MANIFEST_FILE);
   if (!existsSync(manifestPath)) throw new UsageError(`${root} has no ${MANIFEST_FILE}: not an installed release (a source checkout has none; see docs/release.md)`);
   const manifestBytes = readFileSync(manifestPath);
-  const entries = parseManifest(manifestBytes.toString('utf8'));
+  let entries: ManifestEntry[];
+  try {
+    entries = parseManifest(manifestBytes.toString('utf8'));
+  } catch (e) {
+    // A MANIFEST that does not parse was changed after the release was made: a failed check.
+    if (e instanceof FormatError) throw new VerificationError(e.message, 'E_RELEASE_MANIFEST');
+    throw e;
+  }
   const differences: FileDifference[] = [];
   for (const { path, sha256 } of entries) {
     const full = join(root, path);
