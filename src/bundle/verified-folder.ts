@@ -225,7 +225,7 @@ export class VerifiedFolder {
           delegator: role,
           chain,
           role: found,
-          keys: found.keyids.map((k) => delegations.keys.get(k)!).filter(Boolean),
+          keys: found.keyids.map((k) => delegations.key(k)!).filter(Boolean),
           fileProblem: check && !check.ok ? check.problem : undefined,
           filePublished: projectFile !== undefined,
         };

@@ -15,6 +15,7 @@
 import { FormatError } from './errors.js';
 import { asArray, asObject, FieldReader, join, type JsonObject } from './fields.js';
 import { Key } from './key.js';
+import { CompactIndex } from './compact-index.js';
 import { NameTable } from './name-table.js';
 import { DelegatedRole, Delegations, SuccinctRoles } from './roles.js';
 import { parseStrictJson, StreamedContainer, type ReadPlan } from './strict-json.js';
@@ -243,7 +244,8 @@ export class DelegationsReading {
       const keys = own(keysAt);
       const roles = rolesAt && own(rolesAt);
       const objects = () => ({ keys: usualKeys(keys) ?? keysOf(keys, keysPath), roles: roles && (usualRoles(roles) ?? rolesOf(roles, rolesPath)) });
-      return Delegations.compact({ keys, roles, objects }, succinct, unrecognized);
+      const index = () => (roles ? CompactIndex.of(keys, roles) : undefined);
+      return Delegations.compact({ keys, roles, objects, index }, succinct, unrecognized);
     }
     // Checked, but not canonical as they stand: objects, from the general way or from the bytes
     // of a container that went the fast way (every check already passed).

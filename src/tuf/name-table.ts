@@ -66,6 +66,20 @@ export class NameTable {
     return this.slots[this.findString(hashString(this.seed, name), name) + 1] !== 0;
   }
 
+  /** The number of `name` among the names, in the order they were added; -1 when absent. */
+  indexOfString(name: string): number {
+    return this.slots[this.findString(hashString(this.seed, name), name) + 1]! - 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The text of the `i`-th name added. */
+  nameAt(i: number): string {
+    return this.strings[i] ?? this.buf.toString('latin1', this.starts[i]!, this.ends[i]!);
+  }
+
   private insert(slot: number, hash: number, start: number, end: number, name: string | undefined): void {
     const i = this.count++;
     if (i === this.starts.length) {

@@ -319,17 +319,19 @@ class EdgeWalk {
     const d = signed.delegations!;
     const out: string[] = [];
     const listAbsent = this.report.absent !== undefined;
-    if (d.roles) {
+    const count = d.roleCount;
+    if (count !== undefined) {
       // Walk whichever is smaller: the delegations, or the role files present (a claimed role
       // delegates to a million projects; a folder may hold hundreds of thousands of files).
-      if (d.roles.length <= this.candidates.size || listAbsent) {
-        for (const r of d.roles) {
-          if (this.candidates.has(r.name)) out.push(r.name);
-          else this.absent(r.name, role);
+      // Neither way makes the role objects of compact delegations (src/tuf/compact-index.ts).
+      if (count <= this.candidates.size || listAbsent) {
+        for (const name of d.roleNames()) {
+          if (this.candidates.has(name)) out.push(name);
+          else this.absent(name, role);
         }
       } else {
         for (const name of this.candidates) if (d.roleKeys(name)) out.push(name);
-        this.report.absentCount += d.roles.length - out.length;
+        this.report.absentCount += count - out.length;
       }
     } else if (d.succinctRoles) {
       // 2^k bins need not all exist (TAP 15): only those present or listed are checked.

@@ -8,6 +8,7 @@ import { FormatError } from './errors.js';
 import { FieldReader, hasFields, join, NO_FIELDS, setField, type JsonObject } from './fields.js';
 import { copyJson, freezeJson, freezeMap } from './frozen.js';
 import { Key } from './key.js';
+import type { CompactIndex } from './compact-index.js';
 import { matchPathPattern } from './path-pattern.js';
 
 export { matchPathPattern };
@@ -208,6 +209,8 @@ export interface CompactDelegations {
   readonly roles: Buffer | undefined;
   /** Their objects, made from those bytes (checked while read) when first used. */
   readonly objects: () => { keys: Map<string, Key>; roles: DelegatedRole[] | undefined };
+  /** Lookups of one role or key without making the others; undefined when the entries are not all of the usual shape. */
+  readonly index: () => CompactIndex | undefined;
 }
 
 /**
@@ -222,6 +225,8 @@ interface DelegationsState {
   frozen: boolean;
   /** name → role, made on first lookup and only for frozen delegations, whose roles cannot change. */
   byName: Map<string, DelegatedRole> | undefined;
+  /** For compact delegations: lookups into their bytes (null: none possible). */
+  index: CompactIndex | null | undefined;
 }
 
 export class Delegations {
@@ -236,7 +241,7 @@ export class Delegations {
     if ((roles === undefined) === (succinctRoles === undefined)) {
       throw new FormatError('delegations', 'exactly one of "roles" and "succinct_roles" must be set');
     }
-    this.state = { keys, roles, compact: undefined, frozen: false, byName: undefined };
+    this.state = { keys, roles, compact: undefined, frozen: false, byName: undefined, index: undefined };
   }
 
   /** Delegations kept as their canonical bytes until first used (see CompactDelegations). */
@@ -374,8 +379,39 @@ export class Delegations {
     }
   }
 
+  /** Lookups into compact bytes, while the delegations are still compact (their bytes cannot change). */
+  private compactIndex(): CompactIndex | undefined {
+    const st = this.state;
+    if (st.compact === undefined || st.compact.roles === undefined) return undefined;
+    if (st.index === undefined) st.index = st.compact.index() ?? null;
+    return st.index ?? undefined;
+  }
+
+  /** How many roles are delegated (undefined for succinct roles), without making them. */
+  get roleCount(): number | undefined {
+    return this.compactIndex()?.roleCount ?? this.roles?.length;
+  }
+
+  /** The names of the delegated roles in priority order, without making the roles. */
+  roleNames(): Iterable<string> {
+    return this.compactIndex()?.roleNames() ?? (this.roles ?? []).map((r) => r.name);
+  }
+
+  /** The key listed under `keyid`, without making the others. */
+  key(keyid: string): Key | undefined {
+    const index = this.compactIndex();
+    if (index) {
+      const found = index.key(keyid);
+      // null: the keys are not all of the usual shape, so the index cannot answer.
+      if (found !== null) return found;
+    }
+    return this.keys.get(keyid);
+  }
+
   /** The keys and threshold of a delegated role by name (a bin name for succinct roles). */
   roleKeys(name: string): DelegatedRole | SuccinctRoles | undefined {
+    const index = this.compactIndex();
+    if (index) return index.role(name);
     const roles = this.roles;
     if (roles) {
       // Only frozen roles are indexed: an index of roles that can still change could go stale.

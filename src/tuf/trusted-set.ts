@@ -260,7 +260,7 @@ export class TrustedSet {
       const delegations = parent.delegations;
       authorization = delegations?.roleKeys(role);
       if (!delegations || !authorization) throw new TrustError(role, file, `${delegator} does not delegate ${role}`, 'E_NOT_DELEGATED');
-      lookup = (k) => delegations.keys.get(k);
+      lookup = (k) => delegations.key(k);
       what = `the keys ${delegator} delegates ${role} to`;
     }
 

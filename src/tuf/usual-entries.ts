@@ -119,7 +119,7 @@ export function usualKeys(buf: Buffer): Map<string, Key> | undefined {
   const entry: KeyEntry = { keyidStart: 0, keyidEnd: 0, publicStart: 0 };
   const read = (p: number): number => {
     const next = scanUsualKey(buf, p, entry);
-    if (next >= 0) keys.set(latin1(buf, entry.keyidStart, entry.keyidEnd), new Key('ed25519', 'ed25519', { public: latin1(buf, entry.publicStart, entry.publicStart + 64) }));
+    if (next >= 0) keys.set(latin1(buf, entry.keyidStart, entry.keyidEnd), keyFromEntry(buf, entry));
     return next;
   };
   return members(buf, 0x7b, 0x7d, read) ? inObjectKeyOrder(keys) : undefined;
@@ -150,20 +150,29 @@ export function usualRoles(buf: Buffer): DelegatedRole[] | undefined {
   const e = new RoleEntry();
   const read = (p: number): number => {
     const next = scanUsualRole(buf, p, e);
-    if (next < 0) return next;
-    const keyids: string[] = new Array(e.keyidCount);
-    for (let k = 0; k < e.keyidCount; k++) keyids[k] = latin1(buf, e.keyids[2 * k]!, e.keyids[2 * k + 1]!);
-    const items: string[] = new Array(e.items.length / 2);
-    for (let k = 0; k < items.length; k++) items[k] = latin1(buf, e.items[2 * k]!, e.items[2 * k + 1]!);
-    const name = latin1(buf, e.nameStart, e.nameEnd);
-    roles.push(new DelegatedRole(name, keyids, e.threshold, e.terminating, e.hashPrefixes ? undefined : items, e.hashPrefixes ? items : undefined));
+    if (next >= 0) roles.push(roleFromEntry(buf, e));
     return next;
   };
   return members(buf, 0x5b, 0x5d, read) ? roles : undefined;
 }
 
+/** The key a scanned key entry describes. */
+export function keyFromEntry(buf: Buffer, e: KeyEntry): Key {
+  return new Key('ed25519', 'ed25519', { public: latin1(buf, e.publicStart, e.publicStart + 64) });
+}
+
+/** The role a scanned role entry describes. */
+export function roleFromEntry(buf: Buffer, e: RoleEntry): DelegatedRole {
+  const keyids: string[] = new Array(e.keyidCount);
+  for (let k = 0; k < e.keyidCount; k++) keyids[k] = latin1(buf, e.keyids[2 * k]!, e.keyids[2 * k + 1]!);
+  const items: string[] = new Array(e.items.length / 2);
+  for (let k = 0; k < items.length; k++) items[k] = latin1(buf, e.items[2 * k]!, e.items[2 * k + 1]!);
+  const name = latin1(buf, e.nameStart, e.nameEnd);
+  return new DelegatedRole(name, keyids, e.threshold, e.terminating, e.hashPrefixes ? undefined : items, e.hashPrefixes ? items : undefined);
+}
+
 /** The whole of `buf` is `open member (, member)* close` (or empty), each read by `read`. */
-function members(buf: Buffer, open: number, close: number, read: (pos: number) => number): boolean {
+export function members(buf: Buffer, open: number, close: number, read: (pos: number) => number): boolean {
   if (buf[0] !== open) return false;
   if (buf[1] === close) return buf.length === 2;
   let p = 1;

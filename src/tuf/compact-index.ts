@@ -1,0 +1,95 @@
+/**
+ * Lookups into compact delegations (decision 0005) without making every key and role: a claimed
+ * role delegates to up to a million projects, and verifying one delegation edge needs one role and
+ * its keys. The bytes were checked when read; here entries of the usual shape are only located
+ * (usual-entries.ts), their names and keyids kept as byte ranges in tables, and one entry is made
+ * into an object when asked for. Delegations of any other shape get no index: they are made into
+ * objects as before.
+ */
+import type { Key } from './key.js';
+import { NameTable } from './name-table.js';
+import type { DelegatedRole } from './roles.js';
+import { keyFromEntry, members, roleFromEntry, RoleEntry, scanUsualKey, scanUsualRole, type KeyEntry } from './usual-entries.js';
+
+/** Where each entry starts, by its number in a NameTable. */
+class Located {
+  constructor(
+    readonly names: NameTable,
+    readonly starts: Float64Array,
+  ) {}
+}
+
+function locate(buf: Buffer, open: number, close: number, scan: (pos: number) => { next: number; start: number; end: number }): Located | undefined {
+  const names = new NameTable(buf, buf.length / 200);
+  let starts = new Float64Array(1024);
+  const ok = members(buf, open, close, (pos) => {
+    const { next, start, end } = scan(pos);
+    if (next < 0) return next;
+    const i = names.size;
+    // Names are unique (checked when read); a repeat here would be a broken index, so decline.
+    if (!names.addBytes(start, end)) return -1;
+    if (i === starts.length) {
+      const grown = new Float64Array(starts.length * 2);
+      grown.set(starts);
+      starts = grown;
+    }
+    starts[i] = pos;
+    return next;
+  });
+  return ok ? new Located(names, starts) : undefined;
+}
+
+export class CompactIndex {
+  private roleIndex: Located | undefined;
+  /** null: the keys are not all of the usual shape (the caller makes the keys Map instead). */
+  private keyIndex: Located | null | undefined;
+  private readonly roleEntry = new RoleEntry();
+  private readonly keyEntry: KeyEntry = { keyidStart: 0, keyidEnd: 0, publicStart: 0 };
+
+  private constructor(
+    private readonly keys: Buffer,
+    private readonly roles: Buffer,
+  ) {}
+
+  /** An index of canonical `keys` and `roles` bytes, or undefined when an entry is not of the usual shape. */
+  static of(keys: Buffer, roles: Buffer): CompactIndex | undefined {
+    const index = new CompactIndex(keys, roles);
+    const e = index.roleEntry;
+    index.roleIndex = locate(roles, 0x5b, 0x5d, (pos) => ({ next: scanUsualRole(roles, pos, e), start: e.nameStart, end: e.nameEnd }));
+    return index.roleIndex ? index : undefined;
+  }
+
+  get roleCount(): number {
+    return this.roleIndex!.names.size;
+  }
+
+  /** The role delegated under `name`, made from its bytes. */
+  role(name: string): DelegatedRole | undefined {
+    const { names, starts } = this.roleIndex!;
+    const i = names.indexOfString(name);
+    if (i < 0) return undefined;
+    scanUsualRole(this.roles, starts[i]!, this.roleEntry);
+    return roleFromEntry(this.roles, this.roleEntry);
+  }
+
+  /** The names of the roles, in priority order. */
+  *roleNames(): Generator<string> {
+    const names = this.roleIndex!.names;
+    for (let i = 0; i < names.size; i++) yield names.nameAt(i);
+  }
+
+  /** The key listed under `keyid`, made from its bytes; undefined when absent or keys are not all of the usual shape. */
+  key(keyid: string): Key | undefined | null {
+    if (this.keyIndex === undefined) {
+      const k = this.keyEntry;
+      const keys = this.keys;
+      this.keyIndex = locate(keys, 0x7b, 0x7d, (pos) => ({ next: scanUsualKey(keys, pos, k), start: k.keyidStart, end: k.keyidEnd })) ?? null;
+    }
+    if (this.keyIndex === null) return null;
+    const { names, starts } = this.keyIndex;
+    const i = names.indexOfString(keyid);
+    if (i < 0) return undefined;
+    scanUsualKey(this.keys, starts[i]!, this.keyEntry);
+    return keyFromEntry(this.keys, this.keyEntry);
+  }
+}
