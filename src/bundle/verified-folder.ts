@@ -121,13 +121,30 @@ export class VerifiedFolder {
 
   /** Roles snapshot lists whose names start with `prefix`, in name order. */
   private listedWithPrefix(prefix: string): string[] {
+    if (prefix === '') return (this.allListed ??= this.listedWithPrefixUncached(''));
+    return this.listedWithPrefixUncached(prefix);
+  }
+
+  private allListed: string[] | undefined;
+
+  private listedWithPrefixUncached(prefix: string): string[] {
     const out: string[] = [];
     for (const name of this.set.snapshot!.md.signed.meta.keys()) if (name.startsWith(prefix) && name.endsWith('.json')) out.push(name.slice(0, -'.json'.length));
     return out.sort();
   }
 
+  /** Each edge is loaded once: a 361 MB claimed role is read, hashed and parsed once per run. */
+  private readonly loads = new Map<string, Loaded>();
+
   /** Load `role` through the edge from `delegator` (`root` for targets). */
   private load(role: string, delegator: string): Loaded {
+    const key = `${delegator}\0${role}`;
+    let loaded = this.loads.get(key);
+    if (!loaded) this.loads.set(key, (loaded = this.loadEdge(role, delegator)));
+    return loaded;
+  }
+
+  private loadEdge(role: string, delegator: string): Loaded {
     const file = this.fileOf(role);
     if (!file) return { ok: false, absent: true, problem: `${roleFileName(role)}: ${this.set.snapshot!.file} does not list ${snapshotMetaName(role)}` };
     if (!this.source.has(file)) return { ok: false, absent: false, problem: `${file}: listed by ${this.set.snapshot!.file} but not in ${this.dir}` };
@@ -216,7 +233,8 @@ export class VerifiedFolder {
         }
         continue;
       }
-      if (!delegations.roles) continue;
+      const count = delegations.roleCount;
+      if (count === undefined) continue;
       const found = delegations.roleKeys(project);
       if (found && 'name' in found) {
         const projectFile = this.fileOf(project);
@@ -231,7 +249,14 @@ export class VerifiedFolder {
         };
       }
       // Sharded claimed: bins are delegations by hash prefix; look into those snapshot lists.
-      for (const r of delegations.roles) if (r.pathHashPrefixes && this.fileOf(r.name)) queue.push({ role: r.name, delegator: role, chain: [...chain, r.name] });
+      // Whichever is shorter is walked, the delegations or snapshot's list, making no role
+      // object but for the names on both (a flat claimed delegates to a million projects).
+      const listed = this.listedWithPrefix('');
+      for (const name of count <= listed.length ? delegations.roleNames() : listed) {
+        if (!this.fileOf(name)) continue;
+        const r = delegations.roleKeys(name);
+        if (r && 'pathHashPrefixes' in r && r.pathHashPrefixes) queue.push({ role: name, delegator: role, chain: [...chain, name] });
+      }
     }
     return undefined;
   }

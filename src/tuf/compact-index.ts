@@ -6,7 +6,9 @@
  * into an object when asked for. Delegations of any other shape get no index: they are made into
  * objects as before.
  */
+import { sha256Hex } from './digest.js';
 import type { Key } from './key.js';
+import { matchPathPattern } from './path-pattern.js';
 import { NameTable } from './name-table.js';
 import type { DelegatedRole } from './roles.js';
 import { keyFromEntry, members, roleFromEntry, RoleEntry, scanUsualKey, scanUsualRole, type KeyEntry } from './usual-entries.js';
@@ -37,6 +39,16 @@ function locate(buf: Buffer, open: number, close: number, scan: (pos: number) =>
     return next;
   });
   return ok ? new Located(names, starts) : undefined;
+}
+
+/** Whether the plain ASCII pattern at buf[start, end) matches the target path (given as text and as UTF-8). */
+function patternMatches(buf: Buffer, start: number, end: number, target: Buffer, targetPath: string): boolean {
+  let meta = start;
+  while (meta < end && buf[meta] !== 0x2a && buf[meta] !== 0x3f && buf[meta] !== 0x5b) meta++;
+  const literal = meta - start;
+  if (meta === end) return literal === target.length && buf.compare(target, 0, literal, start, end) === 0;
+  if (literal > target.length || buf.compare(target, 0, literal, start, meta) !== 0) return false;
+  return matchPathPattern(targetPath, buf.toString('latin1', start, end));
 }
 
 export class CompactIndex {
@@ -76,6 +88,34 @@ export class CompactIndex {
   *roleNames(): Generator<string> {
     const names = this.roleIndex!.names;
     for (let i = 0; i < names.size; i++) yield names.nameAt(i);
+  }
+
+  /**
+   * The roles trusted for `targetPath`, in priority order (Delegations#rolesForTarget), read from
+   * the bytes: a pattern's literal start is compared as bytes, and only a pattern that passes is
+   * made into text and matched as TUF specification 4.5 says (src/tuf/path-pattern.ts).
+   */
+  *rolesForTarget(targetPath: string): Generator<{ name: string; terminating: boolean }> {
+    const { names, starts } = this.roleIndex!;
+    const buf = this.roles;
+    const e = this.roleEntry;
+    const target = Buffer.from(targetPath, 'utf8');
+    let hash: Buffer | undefined;
+    for (let i = 0; i < names.size; i++) {
+      scanUsualRole(buf, starts[i]!, e);
+      const items = e.items;
+      let trusted = false;
+      if (e.hashPrefixes) {
+        hash ??= Buffer.from(sha256Hex(targetPath), 'latin1');
+        for (let k = 0; k < items.length && !trusted; k += 2) trusted = hash.compare(buf, items[k]!, items[k + 1]!, 0, items[k + 1]! - items[k]!) === 0;
+      } else {
+        for (let k = 0; k < items.length && !trusted; k += 2) trusted = patternMatches(buf, items[k]!, items[k + 1]!, target, targetPath);
+      }
+      if (trusted) {
+        const terminating = e.terminating;
+        yield { name: names.nameAt(i), terminating };
+      }
+    }
   }
 
   /** The key listed under `keyid`, made from its bytes; undefined when absent or keys are not all of the usual shape. */

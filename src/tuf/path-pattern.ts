@@ -193,6 +193,15 @@ function cached<T>(cache: Map<string, T>, key: string, make: (key: string) => T)
 
 const componentMatcher = (pattern: string): ComponentMatcher => cached(componentCache, pattern, compileComponent);
 
+/** The index of the first `*`, `?` or `[` in a pattern, or -1. */
+function firstMeta(pattern: string): number {
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern.charCodeAt(i);
+    if (c === 0x2a || c === 0x3f || c === 0x5b) return i;
+  }
+  return -1;
+}
+
 /** Python's `fnmatch.fnmatchcase(name, pattern)` (CPython 3.11); `/` is an ordinary character here. */
 export function fnmatchComponent(name: string, pattern: string): boolean {
   return componentMatcher(pattern)(name, 0, name.length);
@@ -200,6 +209,12 @@ export function fnmatchComponent(name: string, pattern: string): boolean {
 
 /** TUF path pattern match: same number of `/` components, each matched by fnmatch (spec 4.5). */
 export function matchPathPattern(targetPath: string, pattern: string): boolean {
+  // Up to its first `*`, `?` or `[`, a pattern is literal text, each character matching itself
+  // alone (`/` included): a target that does not start with that text cannot match, and most
+  // patterns of a claimed role (one project's paths each) are refused here without compiling.
+  const meta = firstMeta(pattern);
+  if (meta < 0) return targetPath === pattern;
+  if (!targetPath.startsWith(pattern.slice(0, meta))) return false;
   const parts = cached(pathCache, pattern, (p) => p.split('/').map(componentMatcher));
   let start = 0;
   for (let i = 0; i < parts.length; i++) {

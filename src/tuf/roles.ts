@@ -370,6 +370,11 @@ export class Delegations {
 
   /** The delegated roles trusted for a target path, in priority order, with their terminating flag. */
   *rolesForTarget(targetPath: string): Generator<{ name: string; terminating: boolean }> {
+    const index = this.compactIndex();
+    if (index) {
+      yield* index.rolesForTarget(targetPath);
+      return;
+    }
     if (this.roles) {
       for (const role of this.roles) {
         if (role.isDelegatedPath(targetPath)) yield { name: role.name, terminating: role.terminating };

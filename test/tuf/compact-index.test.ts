@@ -35,6 +35,19 @@ describe('compact delegation lookups', () => {
     for (const [keyid, key] of objects.keys) expect(indexed.key(keyid)?.toJSON()).toEqual(key.toJSON());
     for (const missing of ['project-x', '', 'targets', 'project-1/*']) expect(indexed.roleKeys(missing)).toBeUndefined();
     expect(indexed.key('00'.repeat(32))).toBeUndefined();
+    // The search order and verdicts for target paths, patterns and hash prefixes alike.
+    const paths = ['project-5/a.tar.gz', 'project-10/x', 'project-0/', 'nothing', 'project-35/a/b', ...Array.from({ length: 200 }, (_, i) => `project-${i % 50}/f${i}`)];
+    for (const path of paths) expect([...indexed.rolesForTarget(path)]).toEqual([...objects.rolesForTarget(path)]);
+  });
+
+  it('match patterns with wildcards, sets and literal parts as the objects do', () => {
+    const ed = signers[0]!.key;
+    const patterns = ['*', 'a*', 'a/*', '*/b', 'a?c', '[ab]c', '[!a]x/*', 'abc', 'abc/def', 'ab[', '*.tar.gz', 'x/*/z'];
+    const roles = patterns.map((p, i) => new DelegatedRole(`r${i}`, [ed.keyid], 1, false, [p], undefined));
+    const { indexed, objects } = twoReads(roleOf(new Delegations(new Map([[ed.keyid, ed]]), roles, undefined)));
+    for (const path of ['a', 'abc', 'abc/def', 'a/b', 'bc', 'cx/1', 'ax/1', 'ab[', 'p.tar.gz', 'x/y/z', 'x/y/y', 'é/b', '😀', 'a😀c']) {
+      expect([...indexed.rolesForTarget(path)]).toEqual([...objects.rolesForTarget(path)]);
+    }
   });
 
   it('fall back to the objects when a key is not of the usual shape (an ECDSA key)', async () => {
