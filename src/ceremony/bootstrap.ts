@@ -11,7 +11,8 @@ import type { Key } from '../tuf/key.js';
 import { Metadata, Root, Targets } from '../tuf/metadata.js';
 import { DelegatedRole, Delegations, Role } from '../tuf/roles.js';
 import { addSeconds } from '../tuf/time.js';
-import { SigningEvent } from './event.js';
+import type { SigningEvent } from './event.js';
+import { createRecordedEvent } from './event-journal.js';
 import { OWNER_FIELD } from './holders.js';
 import { checkDistinctKeys, holdersOf, loadPlan, OFFLINE_ROLES, topLevelDelegationPaths, type CeremonyPlan, type LoadedPlan, type OfflineRole, type OnlineRole } from './plan.js';
 import { Repository } from './repository.js';
@@ -171,7 +172,9 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
       warnings: loaded.warnings,
     },
   });
-  const event = SigningEvent.create(eventDir, {
+  // The event and its record are one unit (event-journal.ts): a cut between them is finished
+  // or undone when the repository is next opened.
+  const init = {
     kind: 'bootstrap',
     description: `Bootstrap of ${plan.repository}: root v1 (${plan.roles.root.threshold} of ${holdersOf(plan, 'root').length}), targets v1 delegating to claimed, recently-claimed and unclaimed, and an empty claimed v1`,
     repository: plan.repository,
@@ -181,12 +184,12 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
       { role: 'claimed', metadata: md.claimed, delegatedBy: 'targets' },
     ],
     created: now,
-  });
-  appendTranscript(repo.dir, {
+  };
+  const event = createRecordedEvent(repo, eventDir, init, (e) => ({
     step: 'event-create',
     inputs: { 'plan.json': loaded.sha256 },
-    outputs: { 'event.json': event.id, ...Object.fromEntries(event.roles().map((r) => [`${r.file} payload`, r.payloadSha256])) },
-    details: { event: event.dir, kind: event.kind },
-  });
+    outputs: { 'event.json': e.id, ...Object.fromEntries(e.roles().map((r) => [`${r.file} payload`, r.payloadSha256])) },
+    details: { event: e.dir, kind: e.kind },
+  }));
   return { repo, event, plan: loaded, adminKeys, warnings: loaded.warnings };
 }

@@ -3,13 +3,11 @@
  * claimed N+1 (delegated by targets) and each changed bin (delegated by claimed), ready for
  * `event show`, `event sign` and `event finalize`.
  */
-import { sha256Hex } from '../tuf/digest.js';
-import { formatExpires } from '../tuf/time.js';
 import type { Metadata } from '../tuf/metadata.js';
 import type { ClaimedProposal, ClaimedState, MetadataStore } from './claimed-build.js';
-import { SigningEvent } from './event.js';
+import type { SigningEvent } from './event.js';
+import { createRecordedEvent, eventCreatedRecord } from './event-journal.js';
 import type { Repository } from './repository.js';
-import { appendTranscript } from './transcript.js';
 
 export interface ClaimedEventInit {
   kind: string;
@@ -48,9 +46,10 @@ function baseOf(store: MetadataStore, state: ClaimedState, proposal: ClaimedProp
   return [...base.values()];
 }
 
+/** Write the event and its transcript record as one unit (event-journal.ts). */
 export function createClaimedEvent(repo: Repository, state: ClaimedState, eventDir: string, proposal: ClaimedProposal, init: ClaimedEventInit): SigningEvent {
   const roleName = state.roleName;
-  const event = SigningEvent.create(eventDir, {
+  const eventInit = {
     kind: init.kind,
     description: init.description,
     repository: repo.plan().repository,
@@ -64,17 +63,13 @@ export function createClaimedEvent(repo: Repository, state: ClaimedState, eventD
       signatures_needed: proposal.signaturesNeeded,
       ...(init.details ?? {}),
     },
-  });
-  const inputs: Record<string, string> = { ...(init.inputs ?? {}) };
-  for (const r of proposal.roles) if (r.replaces !== undefined) inputs[`${r.replaces}.${r.role}.json`] = sha256Hex(repo.readBytes(r.role, r.replaces));
-  const outputs: Record<string, string> = {};
-  for (const r of event.roles()) outputs[`${r.file} payload`] = r.payloadSha256;
-  appendTranscript(repo.dir, {
-    step: init.kind,
-    time: formatExpires(init.at),
-    inputs,
-    outputs,
-    details: { event: event.id, roles: proposal.roles.map((r) => r.role), added: proposal.change.added.length, rekeyed: proposal.change.rekeyed, removed: proposal.change.removed, ...(init.summary ?? {}) },
-  });
-  return event;
+  };
+  return createRecordedEvent(repo, eventDir, eventInit, (event) =>
+    eventCreatedRecord(repo, event, {
+      step: init.kind,
+      at: init.at,
+      inputs: init.inputs,
+      details: { added: proposal.change.added.length, rekeyed: proposal.change.rekeyed, removed: proposal.change.removed, ...(init.summary ?? {}) },
+    }),
+  );
 }

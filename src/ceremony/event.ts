@@ -25,7 +25,8 @@ import type { RoleKeys } from '../tuf/roles.js';
 import { parseStrictJson } from '../tuf/strict-json.js';
 import { formatExpires, parseExpires } from '../tuf/time.js';
 import { verifyRole } from '../tuf/verification.js';
-import { fsyncFolder, replaceWorkingFile, writeNewFile } from './files.js';
+import { mediumError, removeQuietly, writeNewFile as writeExclusive } from '../bundle/durable-files.js';
+import { fsyncFolder, replaceWorkingFile } from './files.js';
 import { describeKey, ownerOf } from './holders.js';
 import type { Repository } from './repository.js';
 
@@ -244,31 +245,63 @@ function defaultDelegator(role: string, roles: EventRoleInit[], base: BaseEntry[
   return found.role;
 }
 
+/** An event computed and checked, not yet written: what stageEventFolder writes. */
+export interface PreparedEvent {
+  /** The event as it will read once written (its id, roles and thresholds are final). */
+  event: SigningEvent;
+  /** The folder's final path, absolute. */
+  dir: string;
+  /** event.json as written. */
+  eventJson: Buffer;
+  files: ReadonlyArray<readonly [string, { bytes: Uint8Array }]>;
+  subfolders: string[];
+}
+
+/** The prefix of the hidden name a folder is written under before it takes its name. */
+export function partialPrefix(abs: string): string {
+  return `.${basename(abs)}.partial-`;
+}
+
 /**
- * Write a new folder so that it appears whole or not at all: everything goes into a hidden
- * `.<name>.partial-<random>` beside it (each file fsynced, then the folder), which is renamed to
- * its name and the parent fsynced. A partial folder a power cut left for this name is removed.
+ * The first half of writing an event folder so that it appears whole or not at all: everything
+ * goes into a hidden `.<name>.partial-<random>` beside it (each file fsynced, then the folders)
+ * and is read back. Returns the hidden folder, for installEventFolder. A partial folder a power
+ * cut left for this name is removed first (docs/formats/event.md, "Crash safety").
  */
-function writeFolderWhole(abs: string, files: ReadonlyArray<readonly [string, { bytes: Uint8Array }]>, subfolders: string[]): void {
-  const parent = dirname(abs);
-  const prefix = `.${basename(abs)}.partial-`;
-  mkdirSync(parent, { recursive: true });
-  for (const name of readdirSync(parent)) if (name.startsWith(prefix)) rmSync(join(parent, name), { recursive: true, force: true });
+export function stageEventFolder(p: PreparedEvent): string {
+  const parent = dirname(p.dir);
+  const prefix = partialPrefix(p.dir);
   const temp = join(parent, `${prefix}${randomBytes(6).toString('hex')}`);
   try {
+    mkdirSync(parent, { recursive: true });
+    for (const name of readdirSync(parent)) if (name.startsWith(prefix)) rmSync(join(parent, name), { recursive: true, force: true });
     mkdirSync(temp);
-    for (const sub of subfolders) mkdirSync(join(temp, sub));
-    for (const [file, { bytes }] of files) writeNewFile(join(temp, file), bytes);
-    for (const sub of subfolders) fsyncFolder(join(temp, sub));
+    for (const sub of p.subfolders) mkdirSync(join(temp, sub));
+    // The folder is new and hidden: each file is written in place (O_EXCL, fsynced), and each
+    // folder fsynced once after all its entries (a sharded claimed role has thousands of bins).
+    for (const [file, { bytes }] of p.files) writeExclusive(join(temp, file), bytes);
+    for (const sub of p.subfolders) fsyncFolder(join(temp, sub));
     fsyncFolder(temp);
-    // rename(2) would replace an empty folder: the check that none is there comes last.
-    if (existsSync(abs)) throw new RefusedError(`${abs} appeared while the event was being written; a signing event is always a new folder`, 'E_EXISTS');
-    renameSync(temp, abs);
+    // Read back what reached the medium and compare digests, before it has its name.
+    for (const [file, { bytes }] of p.files) {
+      if (sha256Hex(readFileSync(join(temp, file))) !== sha256Hex(bytes)) throw new VerificationError(`${join(temp, file)} does not read back as written`, 'E_WRITE');
+    }
   } catch (e) {
-    rmSync(temp, { recursive: true, force: true });
-    throw e;
+    removeQuietly(temp);
+    throw mediumError(e, parent, 'nothing was written under the event\'s name');
   }
-  fsyncFolder(parent);
+  return temp;
+}
+
+/** The second half: the staged folder takes its name (rename(2)) and the parent is fsynced. */
+export function installEventFolder(temp: string, abs: string): void {
+  // rename(2) would replace an empty folder: the check that none is there comes last.
+  if (existsSync(abs)) {
+    rmSync(temp, { recursive: true, force: true });
+    throw new RefusedError(`${abs} appeared while the event was being written; a signing event is always a new folder`, 'E_EXISTS');
+  }
+  renameSync(temp, abs);
+  fsyncFolder(dirname(abs));
 }
 
 export class SigningEvent {
@@ -295,10 +328,21 @@ export class SigningEvent {
     this.base = base;
   }
 
-  /** Write a new event folder; refuses a folder that exists. */
+  /**
+   * Write a new event folder; refuses a folder that exists. A command that records the event in a
+   * repository's transcript uses createRecordedEvent (event-journal.ts) instead, which writes both
+   * as one unit.
+   */
   static create(dir: string, init: CreateEventInit): SigningEvent {
+    if (existsSync(resolve(dir))) throw new RefusedError(`${dir} exists already; a signing event is always a new folder`, 'E_EXISTS');
+    const prepared = SigningEvent.prepare(dir, init);
+    installEventFolder(stageEventFolder(prepared), prepared.dir);
+    return prepared.event;
+  }
+
+  /** Compute and check a new event (thresholds resolvable, delegators present); writes nothing. */
+  static prepare(dir: string, init: CreateEventInit): PreparedEvent {
     const abs = resolve(dir);
-    if (existsSync(abs)) throw new RefusedError(`${dir} exists already; a signing event is always a new folder`, 'E_EXISTS');
     if (init.roles.length === 0) throw new UsageError('a signing event needs at least one role to sign');
     const names = new Set<string>();
     for (const r of init.roles) {
@@ -333,15 +377,10 @@ export class SigningEvent {
     const files = new Map<string, { bytes: Buffer; metadata: Metadata }>();
     for (const r of roles) files.set(roleFileName(r.role, r.metadata.signed.version), { bytes: r.metadata.toBytes(), metadata: r.metadata });
     for (const b of base) files.set(baseFileName(b.role, b.version), { bytes: b.bytes, metadata: b.metadata });
-    const wireBytes = Buffer.concat([canonicalize(wire), Buffer.from('\n')]);
-    // Check the whole event (thresholds resolvable, delegators present) before writing anything.
-    const event = SigningEvent.fromParts(abs, wire, wireBytes, (file) => files.get(file)!.bytes, (file) => files.get(file)?.metadata);
-    writeFolderWhole(abs, [...files, [EVENT_FILE, { bytes: wireBytes }] as const], base.length > 0 ? [BASE_DIR] : []);
-    // Read back what reached the medium and compare digests, without parsing it all again.
-    for (const [file, { bytes }] of [...files, [EVENT_FILE, { bytes: wireBytes }] as const]) {
-      if (sha256Hex(readFileSync(join(abs, file))) !== sha256Hex(bytes)) throw new VerificationError(`${join(abs, file)} does not read back as written`, 'E_WRITE');
-    }
-    return event;
+    const eventJson = Buffer.concat([canonicalize(wire), Buffer.from('\n')]);
+    // Built from event.json as written, as load would read it: the same event, whichever made it.
+    const event = SigningEvent.fromParts(abs, parseStrictJson(eventJson, join(abs, EVENT_FILE)), eventJson, (file) => files.get(file)!.bytes, (file) => files.get(file)?.metadata);
+    return { event, dir: abs, eventJson, files: [...files, [EVENT_FILE, { bytes: eventJson }] as const], subfolders: base.length > 0 ? [BASE_DIR] : [] };
   }
 
   /** Read an event folder and check it: every payload and base file against its recorded digest. */

@@ -8,6 +8,8 @@
  *   online/           the latest verified online metadata brought in by a bundle
  *   transcript.jsonl  the append-only, hash-chained record of every step
  *   exports.json      the bundle export log
+ *
+ * and, only while a step is interrupted, the journals of finalize-journal.ts and event-journal.ts.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,6 +18,7 @@ import { Metadata, type AnySigned } from '../tuf/metadata.js';
 import { decodeRoleName, parseRoleFileName, roleFileName } from '../tuf/role-names.js';
 import { fsyncFolder, writeNewFile } from './files.js';
 import { planFromBytes, type CeremonyPlan } from './plan.js';
+import { describeEventRecovery, recoverEventCreation, type EventRecovery } from './event-journal.js';
 import { describeRecovery, recoverFinalize, type Recovery } from './finalize-journal.js';
 import { TRANSCRIPT_FILE } from './transcript.js';
 
@@ -23,6 +26,10 @@ export const PLAN_FILE = 'plan.json';
 export const METADATA_DIR = 'metadata';
 export const ONLINE_DIR = 'online';
 export const EXPORTS_FILE = 'exports.json';
+
+const toStderr = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
 
 export class Repository {
   readonly metadataDir: string;
@@ -33,7 +40,11 @@ export class Repository {
   /** The last listing of the metadata folder, and the folder's modification time then. Not to be changed. */
   private listing: { mtime: number; index: Map<string, number[]> } | undefined;
 
-  private constructor(readonly dir: string) {
+  private constructor(
+    readonly dir: string,
+    /** Where a step says something a person should know besides its output (one line each). */
+    readonly note: (line: string) => void = toStderr,
+  ) {
     this.metadataDir = join(dir, METADATA_DIR);
     this.onlineDir = join(dir, ONLINE_DIR);
     this.transcriptPath = join(dir, TRANSCRIPT_FILE);
@@ -41,22 +52,27 @@ export class Repository {
   }
 
   /**
-   * Open an existing repository state folder. A finalize that a power cut interrupted is completed
-   * or undone first (finalize-journal.ts), and `note` gets one line saying which.
+   * Open an existing repository state folder. A finalize or an event creation that a power cut
+   * interrupted is completed or undone first (finalize-journal.ts, event-journal.ts), and `note`
+   * gets one line saying which.
    */
-  static open(dir: string, note: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Repository {
+  static open(dir: string, note: (line: string) => void = toStderr): Repository {
     const abs = resolve(dir);
     if (!existsSync(join(abs, PLAN_FILE)) || !existsSync(join(abs, METADATA_DIR))) {
       throw new UsageError(`${dir} is not a repository state folder (no ${PLAN_FILE} and ${METADATA_DIR}/); run \`tuf-ceremony init\` first`, 'E_NOT_A_REPOSITORY');
     }
-    const repo = new Repository(abs);
+    const repo = new Repository(abs, note);
     repo.recovery = recoverFinalize(abs);
     if (repo.recovery) note(describeRecovery(repo.recovery, abs));
+    repo.eventRecovery = recoverEventCreation(abs);
+    if (repo.eventRecovery) note(describeEventRecovery(repo.eventRecovery, abs));
     return repo;
   }
 
   /** What opening did about an interrupted finalize, if anything. */
   recovery: Recovery | undefined;
+  /** What opening did about an interrupted event creation, if anything. */
+  eventRecovery: EventRecovery | undefined;
 
   /** Make a new state folder holding the plan; refuses a folder that exists and is not empty. */
   static create(dir: string, planBytes: Uint8Array): Repository {

@@ -4,17 +4,16 @@
  * N+1 with expiry = now + its period from the plan, content otherwise unchanged, as one signing
  * event of kind "resign". Signing, merging and finalizing are the ordinary event commands.
  */
-import { sha256Hex } from '../tuf/digest.js';
 import { RefusedError, UsageError } from '../tuf/errors.js';
 import { Metadata, type AnySigned } from '../tuf/metadata.js';
 import { addSeconds, formatExpires } from '../tuf/time.js';
-import { SigningEvent } from './event.js';
+import type { SigningEvent } from './event.js';
+import { createRecordedEvent, eventCreatedRecord } from './event-journal.js';
 import { computeExpiry, policyRoleOf, type ExpiryReport } from './expiry.js';
 import { loadCurrentRoles, type CurrentRoles } from './expiry-signers.js';
 import type { CeremonyPlan } from './plan.js';
 import type { Repository } from './repository.js';
 import { proveResign, type ResignProof } from './resign-proof.js';
-import { appendTranscript } from './transcript.js';
 
 export const RESIGN_KIND = 'resign';
 
@@ -74,7 +73,7 @@ export interface ResignResult extends ResignPlan {
   current: CurrentRoles;
 }
 
-/** Prepare the re-sign event for a repository and record the step in its transcript. */
+/** Prepare the re-sign event for a repository and its transcript record, as one unit (event-journal.ts). */
 export function createResignEvent(repo: Repository, eventDir: string, options: { at: Date; within?: { text: string; seconds: number }; only?: string[] }): ResignResult {
   const current = loadCurrentRoles(repo);
   const planned = planResign(current, repo.plan(), options);
@@ -84,7 +83,7 @@ export function createResignEvent(repo: Repository, eventDir: string, options: {
     if (!r.proof.contentUnchanged) throw new RefusedError(`${r.role}: the re-signed version differs in content (${r.proof.differences.join(', ')}); refusing`, 'E_RESIGN_CONTENT');
   }
   const names = planned.roles.map((r) => r.role);
-  const event = SigningEvent.create(eventDir, {
+  const init = {
     kind: RESIGN_KIND,
     description: `Re-sign ${names.join(', ')} with new versions and expiry; no content change`,
     repo,
@@ -95,11 +94,7 @@ export function createResignEvent(repo: Repository, eventDir: string, options: {
       within: planned.report.within,
       roles: planned.roles.map((r) => ({ role: r.role, version: r.proof.versionTo, expires: r.proof.expiresTo, replaces: r.proof.versionFrom, content_sha256: r.proof.contentSha256To })),
     },
-  });
-  const inputs: Record<string, string> = {};
-  for (const r of planned.roles) inputs[`${r.proof.versionFrom}.${r.role}.json`] = sha256Hex(repo.readBytes(r.role, r.proof.versionFrom));
-  const outputs: Record<string, string> = {};
-  for (const r of event.roles()) outputs[`${r.file} payload`] = r.payloadSha256;
-  appendTranscript(repo.dir, { step: 'resign', time: formatExpires(options.at), inputs, outputs, details: { event: event.id, roles: names, within: planned.report.within } });
+  };
+  const event = createRecordedEvent(repo, eventDir, init, (e) => eventCreatedRecord(repo, e, { step: RESIGN_KIND, at: options.at, details: { within: planned.report.within } }));
   return { ...planned, event, current };
 }

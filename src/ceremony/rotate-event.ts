@@ -3,13 +3,12 @@
  * planKeyChanges, the change summary in the event's details (snake_case on the wire), and a
  * transcript record. `event show` reads the details back with keyChangesFromDetails.
  */
-import { sha256Hex } from '../tuf/digest.js';
 import { formatExpires } from '../tuf/time.js';
-import { SigningEvent } from './event.js';
+import type { SigningEvent } from './event.js';
+import { createRecordedEvent, eventCreatedRecord } from './event-journal.js';
 import { loadCurrentRoles, type CurrentRoles } from './expiry-signers.js';
 import type { Repository } from './repository.js';
 import { describeKeyChanges, planKeyChanges, type KeyChange, type KeyChangeSummary, type KeyRef, type RotationResult } from './rotate.js';
-import { appendTranscript } from './transcript.js';
 
 export const ROTATE_KIND = 'rotate';
 export const RECOVER_KIND = 'recover';
@@ -79,11 +78,11 @@ export interface KeyChangeEventResult extends RotationResult {
   event: SigningEvent;
 }
 
-/** Plan the key changes against the repository, write the event, record the step. */
+/** Plan the key changes against the repository; write the event and its record as one unit (event-journal.ts). */
 export function createKeyChangeEvent(repo: Repository, eventDir: string, options: KeyChangeEventOptions): KeyChangeEventResult {
   const current = options.current ?? loadCurrentRoles(repo);
   const result = planKeyChanges(current, repo.plan(), options.changes, options.at, { compromised: options.compromised });
-  const event = SigningEvent.create(eventDir, {
+  const init = {
     kind: options.kind,
     description: options.description,
     repo,
@@ -97,20 +96,7 @@ export function createKeyChangeEvent(repo: Repository, eventDir: string, options
       online_steps: result.onlineSteps,
       ...(options.details ?? {}),
     },
-  });
-  const inputs: Record<string, string> = {};
-  for (const r of result.roles) {
-    const v = repo.currentVersion(r.role);
-    if (v !== undefined) inputs[`${v}.${r.role}.json`] = sha256Hex(repo.readBytes(r.role, v));
-  }
-  const outputs: Record<string, string> = {};
-  for (const r of event.roles()) outputs[`${r.file} payload`] = r.payloadSha256;
-  appendTranscript(repo.dir, {
-    step: options.kind,
-    time: formatExpires(options.at),
-    inputs,
-    outputs,
-    details: { event: event.id, roles: result.roles.map((r) => r.role), changed_keys_of: result.changes.map((c) => c.role) },
-  });
+  };
+  const event = createRecordedEvent(repo, eventDir, init, (e) => eventCreatedRecord(repo, e, { step: options.kind, at: options.at, details: { changed_keys_of: result.changes.map((c) => c.role) } }));
   return { ...result, event };
 }

@@ -7,11 +7,11 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Repository } from '../../src/ceremony/repository.js';
 import { verifyTranscript } from '../../src/ceremony/transcript.js';
 import { AT, clientProblems, signedClaimEvent, signedRotationEvent, startingRepository } from './fixture.js';
-import { buildCli, freshCopy, removeBuild, hiddenEntries, pool, runChild, treeOf } from './harness.js';
+import { buildCli, freshCopy, hiddenEntries, pool, runChild, treeOf } from './harness.js';
 
 let start: string;
 beforeAll(async () => {
@@ -21,7 +21,6 @@ beforeAll(async () => {
   await signedRotationEvent(f, start);
   await signedClaimEvent(f, start);
 }, 120_000);
-afterAll(removeBuild);
 
 async function crashEveryCall(eventName: string): Promise<{ calls: number; outcomes: Record<string, number> }> {
   const args = ['event', 'finalize', eventName, '--repo', 'repo', '--at', AT, '--json'];

@@ -5,7 +5,7 @@
  * fresh copy of the starting state, it is killed at K, checked, and run again.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,29 +15,72 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT_DIR = resolve(HERE, '../..');
 const HOOK = join(HERE, 'fault-hook.cjs');
 
-/** A private build per test file, so that another build running meanwhile cannot mix two versions. */
-const BUILD_DIR = join(ROOT_DIR, 'node_modules', '.cache', `tuf-ceremony-crash-${process.pid}`);
-const BIN = join(BUILD_DIR, 'bin', 'tuf-ceremony.js');
+const CACHE = join(ROOT_DIR, 'node_modules', '.cache');
+const BUILD_PREFIX = 'tuf-ceremony-crash-';
+/** The build the child runs: set by buildCli. */
+let bin = '';
 
-/**
- * Build the CLI so the child runs the code under test. tsc emits even when some file of the tree
- * does not type-check (that is the typecheck's job, not this suite's); a missing CLI is an error.
- */
-export function buildCli(): void {
-  rmSync(BUILD_DIR, { recursive: true, force: true });
-  try {
-    execFileSync(process.execPath, [join(ROOT_DIR, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT_DIR, 'tsconfig.build.json'), '--outDir', join(BUILD_DIR, 'dist')], { cwd: ROOT_DIR, stdio: 'pipe' });
-  } catch (e) {
-    if (!existsSync(join(BUILD_DIR, 'dist', 'src', 'cli', 'main.js'))) throw e;
-  }
-  mkdirSync(join(BUILD_DIR, 'bin'));
-  copyFileSync(join(ROOT_DIR, 'bin', 'tuf-ceremony.js'), BIN);
-  writeFileSync(join(BUILD_DIR, 'package.json'), '{"type":"module"}\n');
+/** SHA-256 over every file the build reads: it names the build, so two versions never mix. */
+function sourceDigest(): string {
+  const parts: string[] = [];
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else parts.push(relative(ROOT_DIR, p), sha256Hex(readFileSync(p)));
+    }
+  };
+  for (const d of ['src', 'bench']) if (existsSync(join(ROOT_DIR, d))) walk(join(ROOT_DIR, d));
+  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package.json', join('bin', 'tuf-ceremony.js')]) parts.push(f, sha256Hex(readFileSync(join(ROOT_DIR, f))));
+  return sha256Hex(Buffer.from(parts.join('\n'))).slice(0, 16);
 }
 
-/** Remove this file's private build. */
-export function removeBuild(): void {
-  rmSync(BUILD_DIR, { recursive: true, force: true });
+const sleep = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Build the CLI so the child runs the code under test, once for all the test files of the suite:
+ * the first file builds (under a lock) into a folder named by the digest of the sources, the
+ * others wait and reuse it. tsc emits even when some file of the tree does not type-check (that
+ * is the typecheck's job, not this suite's); a missing CLI is an error.
+ */
+export function buildCli(): void {
+  const dir = join(CACHE, `${BUILD_PREFIX}${sourceDigest()}`);
+  bin = join(dir, 'bin', 'tuf-ceremony.js');
+  const lock = `${dir}.lock`;
+  mkdirSync(CACHE, { recursive: true });
+  for (;;) {
+    if (existsSync(bin)) return;
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // A lock left by a killed run is taken over after two minutes.
+      if (Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      else sleep(200);
+    }
+  }
+  try {
+    if (existsSync(bin)) return;
+    // Builds of earlier sources, not used for an hour, go.
+    for (const name of readdirSync(CACHE)) {
+      const old = join(CACHE, name);
+      if (new RegExp(`^${BUILD_PREFIX}[0-9a-f]{16}$`).test(name) && Date.now() - statSync(old).mtimeMs > 3_600_000) rmSync(old, { recursive: true, force: true });
+    }
+    const temp = `${dir}.partial-${process.pid}`;
+    rmSync(temp, { recursive: true, force: true });
+    try {
+      execFileSync(process.execPath, [join(ROOT_DIR, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT_DIR, 'tsconfig.build.json'), '--outDir', join(temp, 'dist')], { cwd: ROOT_DIR, stdio: 'pipe' });
+    } catch (e) {
+      if (!existsSync(join(temp, 'dist', 'src', 'cli', 'main.js'))) throw e;
+    }
+    mkdirSync(join(temp, 'bin'));
+    copyFileSync(join(ROOT_DIR, 'bin', 'tuf-ceremony.js'), join(temp, 'bin', 'tuf-ceremony.js'));
+    writeFileSync(join(temp, 'package.json'), '{"type":"module"}\n');
+    renameSync(temp, dir);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export interface ChildRun {
@@ -52,7 +95,7 @@ export interface ChildRun {
 export function runChild(args: string[], opts: { cwd: string; crashAt?: number }): Promise<ChildRun> {
   const countFile = join(opts.cwd, `.calls-${process.pid}-${Math.random().toString(16).slice(2)}`);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--require', HOOK, BIN, ...args], {
+    const child = spawn(process.execPath, ['--require', HOOK, bin, ...args], {
       cwd: opts.cwd,
       env: { ...process.env, TUF_CRASH_AT: String(opts.crashAt ?? 0), TUF_CRASH_COUNT_FILE: countFile, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
