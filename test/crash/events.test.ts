@@ -191,4 +191,12 @@ describe('making a signing event, cut at every file-system call', () => {
     }
     throw new Error('no cut point left the event in place before its record');
   });
+
+  it('a journal naming anything but its own hidden folder is refused, and nothing is removed', () => {
+    const dir = freshCopy(start, 'crash-journal-');
+    const journal = { event: 'a'.repeat(64), folder: join(dir, 'claim-event'), format: 'tuf-ceremony-event-journal', format_version: 1, partial: '../repo', transcript: { line: '', offset: 0 } };
+    writeFileSync(join(dir, 'repo', EVENT_JOURNAL_FILE), serializeJson(journal));
+    expect(() => Repository.open(join(dir, 'repo'), () => {})).toThrow(/partial: expected \.claim-event\.partial-<12 hex digits>/);
+    expect(existsSync(join(dir, 'repo', 'metadata', '1.root.json'))).toBe(true);
+  });
 });
