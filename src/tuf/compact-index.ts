@@ -51,6 +51,16 @@ function patternMatches(buf: Buffer, start: number, end: number, target: Buffer,
   return matchPathPattern(targetPath, buf.toString('latin1', start, end));
 }
 
+/** What ends every usual key entry but the last, and begins the next: `"},"scheme":"ed25519"},"`. */
+const BETWEEN_KEYS = Buffer.from('"},"scheme":"ed25519"},"', 'latin1');
+
+/** The first key entry starting at or after `pos` (an entry starts at its keyid's opening quote). */
+function entryAtOrAfter(buf: Buffer, pos: number): number {
+  if (pos <= 1) return 1;
+  const t = buf.indexOf(BETWEEN_KEYS, Math.max(0, pos - BETWEEN_KEYS.length + 1));
+  return t < 0 ? -1 : t + BETWEEN_KEYS.length - 1;
+}
+
 export class CompactIndex {
   private roleIndex: Located | undefined;
   /** null: the keys are not all of the usual shape (the caller makes the keys Map instead). */
@@ -63,13 +73,24 @@ export class CompactIndex {
     private readonly roles: Buffer,
   ) {}
 
-  /** An index of canonical `keys` and `roles` bytes, or undefined when an entry is not of the usual shape. */
-  static of(keys: Buffer, roles: Buffer): CompactIndex | undefined {
+  /**
+   * An index of canonical `keys` and `roles` bytes, or undefined when a role is not of the usual
+   * shape. `known.located`: the reader's own table of role names and where each role starts (it
+   * read every role the fast way); `known.keysUsual`: every key is of the usual shape, so the
+   * sorted keys can be searched by halving instead of indexed.
+   */
+  static of(keys: Buffer, roles: Buffer, known: { located?: { names: NameTable; starts: Float64Array }; keysUsual?: boolean } = {}): CompactIndex | undefined {
     const index = new CompactIndex(keys, roles);
     const e = index.roleEntry;
-    index.roleIndex = locate(roles, 0x5b, 0x5d, (pos) => ({ next: scanUsualRole(roles, pos, e), start: e.nameStart, end: e.nameEnd }));
+    index.roleIndex = known.located
+      ? new Located(known.located.names, known.located.starts)
+      : locate(roles, 0x5b, 0x5d, (pos) => ({ next: scanUsualRole(roles, pos, e), start: e.nameStart, end: e.nameEnd }));
+    index.keysSorted = known.keysUsual === true;
     return index.roleIndex ? index : undefined;
   }
+
+  /** Every key is of the usual shape, in canonical (sorted) order. */
+  private keysSorted = false;
 
   get roleCount(): number {
     return this.roleIndex!.names.size;
@@ -88,6 +109,35 @@ export class CompactIndex {
   *roleNames(): Generator<string> {
     const names = this.roleIndex!.names;
     for (let i = 0; i < names.size; i++) yield names.nameAt(i);
+  }
+
+  /**
+   * Binary search of canonical keys bytes whose every entry is of the usual shape (an Ed25519
+   * key): canonical JSON sorts members by code point, which for these plain ASCII keyids is byte
+   * order, and each entry ends with the same bytes, so the entry after any position is found by
+   * searching for that ending. No other entries exist to be mistaken for one.
+   */
+  private searchKey(keyid: string): Key | undefined {
+    const buf = this.keys;
+    const want = Buffer.from(keyid, 'utf8');
+    const e = this.keyEntry;
+    let lo = 1;
+    let hi = buf.length - 1;
+    while (lo < hi) {
+      const mid = lo + ((hi - lo) >> 1);
+      const start = entryAtOrAfter(buf, mid);
+      if (start < 0 || start >= hi) {
+        hi = mid;
+        continue;
+      }
+      const next = scanUsualKey(buf, start, e);
+      if (next < 0) return undefined;
+      const c = Buffer.compare(buf.subarray(e.keyidStart, e.keyidEnd), want);
+      if (c === 0) return keyFromEntry(buf, e);
+      if (c < 0) lo = next;
+      else hi = start;
+    }
+    return undefined;
   }
 
   /**
@@ -120,6 +170,7 @@ export class CompactIndex {
 
   /** The key listed under `keyid`, made from its bytes; undefined when absent or keys are not all of the usual shape. */
   key(keyid: string): Key | undefined | null {
+    if (this.keysSorted) return this.searchKey(keyid);
     if (this.keyIndex === undefined) {
       const k = this.keyEntry;
       const keys = this.keys;

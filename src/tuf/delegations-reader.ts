@@ -72,6 +72,9 @@ export class DelegationsReading {
   private roleObjects: DelegatedRole[] | undefined;
   /** Whether some role went the fast way (then roleObjects holds only the others). */
   private someRolesFast = false;
+  /** Where each fast role starts in the input, by its number: an index for lookups later. */
+  private roleStarts = new Float64Array(1024);
+  private roleCount = 0;
 
   /**
    * `buf`: the whole input being read. `fast`: whether to check usual entries on the bytes (off
@@ -108,6 +111,7 @@ export class DelegationsReading {
             this.names = undefined;
             this.roleObjects = undefined;
             this.someRolesFast = false;
+            this.roleCount = 0;
             this.deferred = [];
             this.roleFailure = this.missingKeyid = undefined;
           },
@@ -195,6 +199,12 @@ export class DelegationsReading {
     const names = this.nameTable();
     if (names.crowded || keyids.crowded || !names.addBytes(e.nameStart, e.nameEnd)) return -1;
     this.someRolesFast = true;
+    if (this.roleCount === this.roleStarts.length) {
+      const grown = new Float64Array(this.roleStarts.length * 2);
+      grown.set(this.roleStarts);
+      this.roleStarts = grown;
+    }
+    this.roleStarts[this.roleCount++] = pos;
     return next;
   }
 
@@ -244,7 +254,17 @@ export class DelegationsReading {
       const keys = own(keysAt);
       const roles = rolesAt && own(rolesAt);
       const objects = () => ({ keys: usualKeys(keys) ?? keysOf(keys, keysPath), roles: roles && (usualRoles(roles) ?? rolesOf(roles, rolesPath)) });
-      const index = () => (roles ? CompactIndex.of(keys, roles) : undefined);
+      // Every entry went the fast way: the reader's table of role names and their positions is the
+      // index, and the keys (sorted, all of the usual shape) can be searched by halving.
+      const allFast = this.keyObjects === undefined && this.roleObjects === undefined && rolesAt !== undefined && this.names !== undefined;
+      let located: { names: NameTable; starts: Float64Array } | undefined;
+      if (allFast) {
+        this.names!.rebase(roles!, rolesAt.start);
+        const starts = this.roleStarts.subarray(0, this.roleCount).map((p) => p - rolesAt.start);
+        located = { names: this.names!, starts };
+      }
+      const keysUsual = this.keyObjects === undefined;
+      const index = () => (roles ? CompactIndex.of(keys, roles, { located, keysUsual }) : undefined);
       return Delegations.compact({ keys, roles, objects, index }, succinct, unrecognized);
     }
     // Checked, but not canonical as they stand: objects, from the general way or from the bytes

@@ -31,7 +31,7 @@ export class NameTable {
 
   /** `expected`: how many names it will probably hold (it grows past that as needed). */
   constructor(
-    private readonly buf: Buffer,
+    private buf: Buffer,
     expected = 256,
   ) {
     let slots = 1024;
@@ -64,6 +64,19 @@ export class NameTable {
 
   hasString(name: string): boolean {
     return this.slots[this.findString(hashString(this.seed, name), name) + 1] !== 0;
+  }
+
+  /**
+   * Move the table onto `buf`, which holds the same bytes as the old buffer from `offset` on
+   * (a reader's own copy of what it read): byte ranges shift, strings stay.
+   */
+  rebase(buf: Buffer, offset: number): void {
+    for (let i = 0; i < this.count; i++) {
+      if (this.strings[i] !== undefined) continue;
+      this.starts[i] = this.starts[i]! - offset;
+      this.ends[i] = this.ends[i]! - offset;
+    }
+    this.buf = buf;
   }
 
   /** The number of `name` among the names, in the order they were added; -1 when absent. */

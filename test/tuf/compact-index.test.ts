@@ -34,7 +34,7 @@ describe('compact delegation lookups', () => {
     for (const r of objects.roles!) expect(indexed.roleKeys(r.name)?.toJSON()).toEqual(r.toJSON());
     for (const [keyid, key] of objects.keys) expect(indexed.key(keyid)?.toJSON()).toEqual(key.toJSON());
     for (const missing of ['project-x', '', 'targets', 'project-1/*']) expect(indexed.roleKeys(missing)).toBeUndefined();
-    expect(indexed.key('00'.repeat(32))).toBeUndefined();
+    for (const missing of ['00'.repeat(32), 'ff'.repeat(32), 'zz', '', '8'.repeat(64)]) expect(indexed.key(missing)).toBeUndefined();
     // The search order and verdicts for target paths, patterns and hash prefixes alike.
     const paths = ['project-5/a.tar.gz', 'project-10/x', 'project-0/', 'nothing', 'project-35/a/b', ...Array.from({ length: 200 }, (_, i) => `project-${i % 50}/f${i}`)];
     for (const path of paths) expect([...indexed.rolesForTarget(path)]).toEqual([...objects.rolesForTarget(path)]);
