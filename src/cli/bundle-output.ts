@@ -1,19 +1,25 @@
-/** What the bundle commands share: the manifest digest for people to compare, the trusted root, JSON output. */
-import type { VerifiedBundle } from '../../bundle/verify.js';
-import { CeremonyError, EXIT_CODES } from '../../tuf/errors.js';
-import { fingerprintWords } from '../../tuf/fingerprint-words.js';
-import { formatExpires } from '../../tuf/time.js';
-import { err, out, printJson, type CliIO } from '../io.js';
-import { renderFingerprint } from '../render-fingerprint.js';
+/**
+ * What the bundle commands share: the manifest digest for people to compare, a verified bundle
+ * for people and for `--json`, and where the receiving side's trust and import state come from.
+ */
+import { defaultStatePath } from '../bundle/import-state.js';
+import type { Direction } from '../bundle/manifest.js';
+import { readTrustedRoot } from '../bundle/verified-folder.js';
+import type { VerifiedBundle } from '../bundle/verify.js';
+import { Repository } from '../ceremony/repository.js';
+import { UsageError } from '../tuf/errors.js';
+import { fingerprintWords } from '../tuf/fingerprint-words.js';
+import { formatExpires } from '../tuf/time.js';
+import { out, type CliIO } from './io.js';
+import { renderFingerprint } from './render-fingerprint.js';
 
 /** The manifest's SHA-256 as hex, as words to read aloud and (on request) as a QR code. */
 export async function printDigest(io: CliIO, label: string, hex: string, qr: boolean): Promise<void> {
   out(io, await renderFingerprint(`${label} SHA-256:`, hex, { qr }));
 }
 
-export function bundleJson(b: VerifiedBundle): Record<string, unknown> {
+export function bundleJson(b: VerifiedBundle) {
   return {
-    ok: true,
     bundle: b.dir,
     direction: b.manifest.direction,
     sequence: b.manifest.sequence,
@@ -26,7 +32,7 @@ export function bundleJson(b: VerifiedBundle): Record<string, unknown> {
     trusted_root_version: b.metadata.trustedRootVersion,
     root_version: b.metadata.rootVersion,
     files: [...b.manifest.files].map(([name, e]) => ({ name, length: e.length, sha256: e.sha256 })),
-    verified: b.metadata.verified,
+    verified: b.metadata.verified.map((v) => ({ file: v.file, role: v.role, version: v.version })),
   };
 }
 
@@ -40,18 +46,20 @@ export function renderBundle(b: VerifiedBundle): string {
   return lines.join('\n');
 }
 
-/**
- * Run a check; with `--json`, a refusal is also one JSON document on stdout ({ ok: false, error })
- * besides the one line on stderr, so scripts always get a document.
- */
-export async function withJsonRefusal(io: CliIO, json: boolean | undefined, command: string, run: () => Promise<number>): Promise<number> {
-  if (!json) return run();
-  try {
-    return await run();
-  } catch (e) {
-    if (!(e instanceof CeremonyError)) throw e;
-    printJson(io, { ok: false, error: { code: e.code, message: e.message } });
-    err(io, `tuf-ceremony ${command}: ${e.message}`);
-    return EXIT_CODES[e.category];
+/** Trusted root and last imported sequence from --root/--target/--state or --repo. */
+export function receiverOptions(values: { root?: string | undefined; repo?: string | undefined; target?: string | undefined; state?: string | undefined }): {
+  trustedRoot: Buffer;
+  statePath?: string | undefined;
+  direction?: Direction;
+  target?: string | undefined;
+} {
+  if ((values.root === undefined) === (values.repo === undefined)) throw new UsageError('give exactly one of --root and --repo');
+  if (values.repo !== undefined) {
+    const repo = Repository.open(values.repo);
+    const current = repo.currentVersion('root');
+    if (current === undefined) throw new UsageError(`the repository in ${repo.dir} has no root metadata yet`);
+    return { trustedRoot: repo.readBytes('root', current), statePath: values.state ?? defaultStatePath(repo.onlineDir), direction: 'online-to-offline', target: repo.onlineDir };
   }
+  const statePath = values.state ?? (values.target !== undefined ? defaultStatePath(values.target) : undefined);
+  return { trustedRoot: readTrustedRoot(values.root!), statePath, target: values.target };
 }

@@ -1,22 +1,16 @@
 /**
  * What the ceremony commands share: the token provider from a profile (PINs from the profile's
- * env/file for scripted runs, else a hidden prompt), the confirmation prompter on a terminal,
- * progress to stderr, and list flags given comma-separated or repeated.
+ * env/file for scripted runs, else a hidden prompt), the confirmation prompter on a terminal and
+ * progress to stderr.
  */
-import type { CeremonyPrompter } from '../../ceremony/prompts.js';
-import { TokenProvider } from '../../ceremony/token-provider.js';
-import { loadProfile } from '../../keys/profile.js';
-import { err, type CliIO } from '../io.js';
-import { cliPinSource, terminalPrompter } from '../prompter.js';
+import type { CeremonyPrompter } from '../ceremony/prompts.js';
+import { TokenProvider } from '../ceremony/token-provider.js';
+import { loadProfile } from '../keys/profile.js';
+import { err, type CliIO } from './io.js';
+import { cliPinSource, terminalPrompter } from './prompter.js';
 
 export function logTo(io: CliIO): (text: string) => void {
   return (text) => err(io, text);
-}
-
-/** "a,b" and repeated flags alike: ['a', 'b']. */
-export function listOption(values: string | string[] | undefined): string[] {
-  const list = values === undefined ? [] : Array.isArray(values) ? values : [values];
-  return list.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
 /**

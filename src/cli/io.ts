@@ -33,6 +33,14 @@ export function err(io: CliIO, text: string): void {
   io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/** The streams a JSON document was printed to (so that a failure after it prints no second one). */
+const printed = new WeakSet<CliIO>();
+
 export function printJson(io: CliIO, value: unknown): void {
+  printed.add(io);
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function printedJson(io: CliIO): boolean {
+  return printed.has(io);
 }

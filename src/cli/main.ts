@@ -4,23 +4,20 @@
  * problem, 5 refused by a safety check).
  */
 import { CeremonyError, EXIT_CODES } from '../tuf/errors.js';
-import { COMMANDS, type Command } from './commands/index.js';
+import { helpText } from './args.js';
 import { err, out, processIO, type CliIO } from './io.js';
+import { COMMANDS, findCommand, GROUPS, type Command } from './registry.js';
+import { runCommand } from './run-command.js';
 
-function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
-  let best: Command | undefined;
-  for (const c of COMMANDS) {
-    if (c.name.every((w, i) => argv[i] === w) && (!best || c.name.length > best.name.length)) best = c;
-  }
-  return best ? { command: best, rest: argv.slice(best.name.length) } : undefined;
+/** Commands and their summaries, one a line, sorted by their words. */
+function commandList(commands: readonly Command[]): string[] {
+  const width = Math.max(...commands.map((c) => c.name.join(' ').length));
+  return [...commands].sort((a, b) => a.name.join(' ').localeCompare(b.name.join(' '))).map((c) => `  ${c.name.join(' ').padEnd(width)}  ${c.summary}`);
 }
 
 function help(io: CliIO): void {
   out(io, 'tuf-ceremony: offline TUF key ceremonies with keys in PKCS#11 tokens\n\nCommands:');
-  const width = Math.max(...COMMANDS.map((c) => c.name.join(' ').length));
-  for (const c of [...COMMANDS].sort((a, b) => a.name.join(' ').localeCompare(b.name.join(' ')))) {
-    out(io, `  ${c.name.join(' ').padEnd(width)}  ${c.summary}`);
-  }
+  out(io, commandList(COMMANDS).join('\n'));
   out(io, '\nRun `tuf-ceremony <command> --help` for its flags. Exit codes: 0 ok, 1 internal error, 2 usage or configuration, 3 verification failed, 4 token problem, 5 refused by a safety check.');
 }
 
@@ -30,20 +27,30 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     return argv.length === 0 ? 2 : 0;
   }
   if (argv[0] === '--version') {
-    out(io, TOOL_VERSION);
+    const { toolVersion } = await import('./version.js');
+    out(io, toolVersion());
     return 0;
   }
   const found = findCommand(argv);
   if (!found) {
+    const group = argv[0] !== undefined && Object.hasOwn(GROUPS, argv[0]) ? argv[0] : undefined;
+    if (group !== undefined) {
+      // `tuf-ceremony event` lists the event commands: with --help as an answer, else as a usage error.
+      const asked = argv.length === 2 && (argv[1] === '--help' || argv[1] === '-h');
+      if (argv.length > 1 && !asked) err(io, `tuf-ceremony: unknown command "${argv.join(' ')}"`);
+      out(io, [`tuf-ceremony ${group}: ${GROUPS[group]}`, '', 'Commands:', ...commandList(COMMANDS.filter((c) => c.name[0] === group))].join('\n'));
+      out(io, `\nRun \`tuf-ceremony ${group} <command> --help\` for its flags.`);
+      return asked ? 0 : 2;
+    }
     err(io, `tuf-ceremony: unknown command "${argv.join(' ')}"; run \`tuf-ceremony --help\``);
     return 2;
   }
   if (found.rest.includes('--help') || found.rest.includes('-h')) {
-    out(io, `${found.command.summary}\n\nusage: ${found.command.usage}`);
+    out(io, helpText(found.command));
     return 0;
   }
   try {
-    return await found.command.run(found.rest, io);
+    return await runCommand(found.command, found.rest, io);
   } catch (e) {
     if (e instanceof CeremonyError) {
       err(io, `tuf-ceremony ${found.command.name.join(' ')}: ${e.message}`);
@@ -53,5 +60,3 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     return 1;
   }
 }
-
-export const TOOL_VERSION = '0.1.0';

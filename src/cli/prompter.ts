@@ -3,7 +3,7 @@
  * stderr so that `--json` output on stdout stays one document. Secrets are never echoed.
  */
 import { Writable } from 'node:stream';
-import { pinSource, type PinSource } from '../keys/pin.js';
+import { pinSource, readSecretFile, type PinSource } from '../keys/pin.js';
 import { UsageError } from '../tuf/errors.js';
 import type { CliIO } from './io.js';
 
@@ -48,4 +48,15 @@ export function terminalPrompter(io: CliIO): Prompter {
 /** PINs for a command: the profile's env/file, else a hidden prompt when a person is at a terminal. */
 export function cliPinSource(io: CliIO): PinSource {
   return pinSource(io.env, io.interactive ? (q) => terminalPrompter(io).askSecret(q) : undefined);
+}
+
+/** A passphrase from a file, or asked without echo (twice when `confirm`). */
+export async function passphrase(io: CliIO, file: string | undefined, question: string, confirm: boolean): Promise<string> {
+  // One line, readable by its owner only (like ssh private keys).
+  if (file !== undefined) return readSecretFile(file, `passphrase file ${file}`);
+  if (!io.interactive) throw new UsageError('no terminal to ask the passphrase on: give --passphrase-file');
+  const prompter = terminalPrompter(io);
+  const first = await prompter.askSecret(question);
+  if (confirm && (await prompter.askSecret('The same passphrase again:')) !== first) throw new UsageError('the two passphrases differ; nothing was written');
+  return first;
 }

@@ -66,7 +66,7 @@ describe('bundle export --repo', () => {
     expect(readdirSync(target).sort()).toEqual(['.tuf-ceremony-import.json', '1.claimed.json', '1.root.json', '1.targets.json', 'transcript.jsonl']);
     const again = await runCli(['bundle', 'import', bundle, '--root', root, '--into', target, '--json']);
     expect(again.code).toBe(3);
-    expect(JSON.parse(again.stdout)).toEqual({ ok: false, error: { code: 'E_BUNDLE_SEQUENCE', message: expect.stringMatching(/^bundle\.json: sequence 1 is not newer than 1/) } });
+    expect(JSON.parse(again.stdout)).toEqual({ ok: false, error: { code: 'E_BUNDLE_SEQUENCE', message: expect.stringMatching(/^bundle\.json: sequence 1 is not newer than 1/), exit_code: again.code } });
     expect(again.stderr).toMatch(/^tuf-ceremony bundle import: bundle\.json: sequence 1 is not newer than 1, the last one imported into .*published/);
     const verifyOld = await runCli(['bundle', 'verify', bundle, '--root', root, '--target', target]);
     expect(verifyOld.code).toBe(3);

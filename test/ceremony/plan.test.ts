@@ -159,6 +159,7 @@ describe('validated before any token is touched', () => {
     expect(bad.stderr).toMatch(/roles\.root\.expires: "soon" is not a duration/);
     const refused = await runCli(['plan', 'check', '--json', writePlan((p) => (p.roles.root.threshold = 1))]);
     expect(refused.code).toBe(5);
-    expect(refused.stdout).toBe('');
+    // With --json a refusal is one document on stdout, as every failure is (docs/formats/json-output.md).
+    expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, error: { exit_code: 5 } });
   });
 });

@@ -44,7 +44,7 @@ beforeAll(async () => {
   expect(init.code).toBe(0);
   const out = JSON.parse(init.stdout);
   eventDir = out.event.dir;
-  digests = out.roles.map((r: { payloadSha256: string }) => r.payloadSha256);
+  digests = out.roles.map((r: { payload_sha256: string }) => r.payload_sha256);
   // A profile in which admin-c's entry opens admin-a's token: "the wrong token inserted".
   const profile = JSON.parse(readFileSync(a.profilePath, 'utf8'));
   profile.holders['admin-c'] = holderEntry('admin-c', 'admin-a');
@@ -58,9 +58,9 @@ describe('bootstrap signing event', () => {
     expect(show.code).toBe(0);
     const s = JSON.parse(show.stdout);
     expect(s.roles.map((r: any) => `${r.role} v${r.version}`)).toEqual(['root v1', 'targets v1', 'claimed v1']);
-    expect(s.roles[0].payloadWords).toHaveLength(32);
-    expect(s.roles[0].keysAdded.filter((k: any) => k.role === 'root').map((k: any) => k.key.holder)).toEqual(['admin-a', 'admin-b', 'admin-c']);
-    expect(s.roles[0].thresholds).toContainEqual({ role: 'root', to: 2 });
+    expect(s.roles[0].payload_words).toHaveLength(32);
+    expect(s.roles[0].keys_added.filter((k: any) => k.role === 'root').map((k: any) => k.key.holder)).toEqual(['admin-a', 'admin-b', 'admin-c']);
+    expect(s.roles[0].thresholds).toContainEqual({ role: 'root', from: null, to: 2 });
     // PEP 480 order: claimed, recently-claimed, unclaimed; none terminating at the top level.
     expect(s.roles[1].delegations.added.map((d: any) => [d.name, d.terminating, d.paths])).toEqual([
       ['claimed', false, ['*/*']],
@@ -79,7 +79,7 @@ describe('bootstrap signing event', () => {
     const s = JSON.parse(st.stdout);
     expect(s.complete).toBe(false);
     expect(s.roles.flatMap((r: any) => r.thresholds.map((t: any) => [t.have, t.need]))).toEqual([[0, 2], [0, 2], [0, 2]]);
-    expect(s.missingHolders).toEqual(['admin-a', 'admin-b', 'admin-c']);
+    expect(s.missing_holders).toEqual(['admin-a', 'admin-b', 'admin-c']);
   });
 
   it('without the exact confirmation nothing is signed (exit 5)', async () => {

@@ -103,6 +103,6 @@ describe('transcript', () => {
     writeFileSync(path, readFileSync(path, 'utf8').replace('"event-finalize"', '"event-finalise"'));
     const broken = await runCli(['transcript', 'verify', '--json', path]);
     expect(broken.code).toBe(3);
-    expect(JSON.parse(broken.stdout)).toMatchObject({ ok: false, brokenAt: 5, records: 4 });
+    expect(JSON.parse(broken.stdout)).toMatchObject({ ok: false, broken_at: 5, records: 4 });
   });
 });

@@ -32,7 +32,7 @@ describe('tuf-ceremony verify', () => {
     const r = await runCli(['verify', '--json', '--root', join(PEP480_DIR, '1.root.json'), '--at', '2030-01-01', PEP480_DIR]);
     const report = JSON.parse(r.stdout);
     expect(report.ok).toBe(true);
-    expect(report.rootVersion).toBe(2);
+    expect(report.root_version).toBe(2);
     expect(report.roles.find((x: any) => x.role === 'claimed').signatures.signed).toHaveLength(2);
   });
 

@@ -129,11 +129,11 @@ describe('token list and key export', () => {
 
 describe('the installed command', () => {
   const root = resolve(import.meta.dirname, '..', '..');
-  const built = join(root, 'dist', 'src', 'cli', 'commands', 'key-commands.js');
+  const built = join(root, 'dist', 'src', 'cli', 'registry.js');
 
   beforeAll(() => {
     // Build when the compiled CLI is missing or older than these sources (`npm test` builds first).
-    const sources = [...readdirSync(join(root, 'src', 'keys')).map((f) => join(root, 'src', 'keys', f)), join(root, 'src', 'cli', 'commands', 'key.ts'), join(root, 'src', 'cli', 'commands', 'token-list.ts')];
+    const sources = [...readdirSync(join(root, 'src', 'keys')).map((f) => join(root, 'src', 'keys', f)), join(root, 'src', 'cli', 'registry.ts'), join(root, 'src', 'cli', 'commands', 'key', 'generate.ts'), join(root, 'src', 'cli', 'commands', 'token', 'list.ts')];
     const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
     if (!existsSync(built) || statSync(built).mtimeMs < newest) {
       try {

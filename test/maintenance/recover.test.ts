@@ -48,7 +48,7 @@ describe('recover', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/new keys are needed for timestamp, snapshot, targets, recently-claimed, unclaimed/);
     const json = await runCli(['recover', '--repo', b.repoDir, '--compromised', 'claimed', '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ compromised: ['claimed'], missingKeys: ['claimed'], event: null });
+    expect(JSON.parse(json.stdout)).toMatchObject({ compromised: ['claimed'], missing_keys: ['claimed'], event: null });
   });
 
   it('an online compromise: root replaces timestamp, snapshot and targets keys, targets (by its new key) the online delegations', async () => {

@@ -77,7 +77,7 @@ describe('rotation guard rails', () => {
     const show = await runCli(['event', 'show', eventDir, '--no-qr']);
     expect(show.stdout).toContain(`~ bob: custom fields changed (x-ceremony-contact: (none) → "bob@example.org"), keyid ${old.keyid} →`);
     const json = JSON.parse((await runCli(['event', 'show', eventDir, '--json'])).stdout);
-    expect(json.keyChanges[0].refreshed[0]).toMatchObject({ from: old.keyid, holder: 'bob' });
+    expect(json.key_changes[0].refreshed[0]).toMatchObject({ from: old.keyid, holder: 'bob' });
   });
 
   it('names the same person moving to a new key, who signs a new root with both', () => {

@@ -35,7 +35,7 @@ describe('expiry → resign → sign on tokens → finalize → verify later', (
     expect(r.stdout).toMatch(/^claimed +1 .* DUE +2 of alice, bob, carol$/m);
     const quiet = await runCli(['expiry', '--repo', b.repoDir, '--within', '5d', '--at', iso(day(80)), '--json']);
     expect(quiet.code).toBe(0);
-    expect(JSON.parse(quiet.stdout)).toMatchObject({ due: [], exitCode: 0, within: '5d' });
+    expect(JSON.parse(quiet.stdout)).toMatchObject({ ok: true, due: [], within: '5d' });
     const late = await runCli(['expiry', '--repo', b.repoDir, '--at', iso(day(91))]);
     expect(late.code).toBe(11);
     expect(late.stdout).toMatch(/EXPIRED: root, targets, claimed/);

@@ -1,42 +1,51 @@
 /** `tuf-ceremony expiry`: what expires when, and who must sign the renewal; exit code for reminders. */
-import { computeExpiry, EXPIRY_EXIT_CODES, renderExpiry } from '../../ceremony/expiry.js';
+import { computeExpiry, EXPIRY_EXIT_CODES, renderExpiry, type ExpiryReport, type RoleExpiry } from '../../ceremony/expiry.js';
 import { loadCurrentRoles } from '../../ceremony/expiry-signers.js';
 import { Repository } from '../../ceremony/repository.js';
-import { parseDuration, parseInstant } from '../../tuf/time.js';
-import { parse, required } from '../args.js';
-import { out, printJson, type CliIO } from '../io.js';
-import type { Command } from './index.js';
+import type { Run } from '../declaration.js';
+import { out, printJson } from '../io.js';
+import { failure } from '../json-output.js';
+import { atOption, withinOption } from '../options.js';
+import type { expiry } from './declarations.js';
 
-const usage = `tuf-ceremony expiry --repo <state folder> [--within <30d>] [--at <time>] [--json]
-
-  --within  the renewal window (default: the plan's expiry_warning)
-  --at      the time to compute against (default: now), e.g. 2026-05-01 or 2026-05-01T12:00:00Z
-
-Exit codes (for a reminder job):
-  ${EXPIRY_EXIT_CODES.ok}   nothing expires within the window
-  ${EXPIRY_EXIT_CODES.due}  a role expires within the window: prepare a re-sign (tuf-ceremony resign)
-  ${EXPIRY_EXIT_CODES.expired}  a role has already expired: clients refuse it now
-  2-5 and 1 as for every command (usage, verification, token, refused, internal)`;
-
-/** Parse `--within`, or undefined to use the plan's margin. */
-export function withinOption(text: string | undefined): { text: string; seconds: number } | undefined {
-  return text === undefined ? undefined : { text, seconds: parseDuration(text, '--within') };
+function roleJson(r: RoleExpiry) {
+  return {
+    role: r.role,
+    version: r.version,
+    expires: r.expires,
+    days_left: r.daysLeft,
+    seconds_left: r.secondsLeft,
+    status: r.status,
+    period: r.period,
+    period_seconds: r.periodSeconds,
+    delegator: r.delegator ?? null,
+    threshold: r.threshold ?? null,
+    holders: r.holders,
+    keyids: r.keyids,
+    signers_needed: r.signersNeeded,
+  };
 }
 
-export function atOption(text: string | undefined): Date {
-  return text === undefined ? new Date() : parseInstant(text, '--at');
+function headOf(report: ExpiryReport) {
+  if (report.exitCode === EXPIRY_EXIT_CODES.expired) return failure('E_EXPIRED', `expired: ${report.expired.join(', ')}`, report.exitCode);
+  if (report.exitCode === EXPIRY_EXIT_CODES.due) return failure('E_EXPIRY_DUE', `due within ${report.within}: ${report.due.join(', ')}`, report.exitCode);
+  return { ok: true } as const;
 }
 
-export const expiryCommand: Command = {
-  name: ['expiry'],
-  summary: 'report every offline role with its expiry, days left and the signers a renewal needs (exit 10/11 when due)',
-  usage,
-  async run(argv: string[], io: CliIO): Promise<number> {
-    const { values } = parse(argv, { repo: { type: 'string' }, within: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean' } }, usage);
-    const repo = Repository.open(required(values.repo, '--repo', usage));
-    const report = computeExpiry(loadCurrentRoles(repo), repo.plan(), { at: atOption(values.at), within: withinOption(values.within) });
-    if (values.json) printJson(io, report);
-    else out(io, renderExpiry(report));
-    return report.exitCode;
-  },
+export const run: Run<typeof expiry> = async ({ values }, io) => {
+  const repo = Repository.open(values.repo);
+  const report = computeExpiry(loadCurrentRoles(repo), repo.plan(), { at: atOption(values.at), within: withinOption(values.within) });
+  if (values.json) {
+    printJson(io, {
+      ...headOf(report),
+      at: report.at,
+      within: report.within,
+      within_seconds: report.withinSeconds,
+      plan_warning: report.planWarning,
+      due: report.due,
+      expired: report.expired,
+      roles: report.roles.map(roleJson),
+    });
+  } else out(io, renderExpiry(report));
+  return report.exitCode;
 };

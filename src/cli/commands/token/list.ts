@@ -1,12 +1,9 @@
 /** `tuf-ceremony token list`: slots, tokens and the public keys on each, without a PIN. */
-import { loadProfile, type TokenProfile } from '../../keys/profile.js';
-import { listTokens, type ListedToken, type TokenListing } from '../../keys/token-keys.js';
-import { parse } from '../args.js';
-import { out, printJson, type CliIO } from '../io.js';
-import type { Command } from './index.js';
-
-const usage = 'tuf-ceremony token list [--module <PKCS#11 module> | --profile <token profile>] [--json]';
-export const DEFAULT_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
+import { loadProfile, type TokenProfile } from '../../../keys/profile.js';
+import { listTokens, type ListedToken, type TokenListing } from '../../../keys/token-keys.js';
+import type { Run } from '../../declaration.js';
+import { out, printJson } from '../../io.js';
+import { DEFAULT_MODULE, type list } from './declarations.js';
 
 function renderToken(t: ListedToken): string[] {
   const head = `slot ${t.slotId}: ${t.initialized ? `token "${t.label}" serial ${t.serial}` : 'no initialized token'}${t.holder ? ` (holder ${t.holder})` : ''}`;
@@ -20,7 +17,7 @@ function renderToken(t: ListedToken): string[] {
   return lines;
 }
 
-export function renderListing(listing: TokenListing, withProfile: boolean): string {
+function renderListing(listing: TokenListing, withProfile: boolean): string {
   const lines = [`module ${listing.module} (${listing.description})`];
   for (const t of listing.tokens) lines.push(...renderToken(t));
   if (listing.tokens.length === 0) lines.push('no slot holds a token');
@@ -28,17 +25,27 @@ export function renderListing(listing: TokenListing, withProfile: boolean): stri
   return lines.join('\n');
 }
 
-export const tokenListCommand: Command = {
-  name: ['token', 'list'],
-  summary: 'list PKCS#11 slots, tokens (label, serial, PIN state) and their keys with TUF keyids',
-  usage,
-  async run(argv: string[], io: CliIO): Promise<number> {
-    const { values } = parse(argv, { module: { type: 'string' }, profile: { type: 'string' }, json: { type: 'boolean' } }, usage);
-    const profile: TokenProfile | undefined = values.profile ? loadProfile(values.profile) : undefined;
-    const module = values.module ?? profile?.module ?? DEFAULT_MODULE;
-    const listing = await listTokens(module, { profile });
-    if (values.json) printJson(io, listing);
-    else out(io, renderListing(listing, profile !== undefined));
-    return 0;
-  },
+function tokenJson(t: ListedToken) {
+  return {
+    slot_id: t.slotId,
+    slot_description: t.slotDescription,
+    initialized: t.initialized,
+    label: t.label,
+    serial: t.serial,
+    model: t.model,
+    manufacturer: t.manufacturer,
+    holder: t.holder ?? null,
+    user_pin_initialized: t.userPinInitialized,
+    pin: t.pin,
+    keys: t.keys.map((k) => ({ label: k.label, type: k.type, id: k.id, keyid: k.keyid ?? null, problem: k.problem ?? null })),
+  };
+}
+
+export const run: Run<typeof list> = async ({ values }, io) => {
+  const profile: TokenProfile | undefined = values.profile ? loadProfile(values.profile) : undefined;
+  const module = values.module ?? profile?.module ?? DEFAULT_MODULE;
+  const listing = await listTokens(module, { profile });
+  if (values.json) printJson(io, { ok: true, module: listing.module, description: listing.description, tokens: listing.tokens.map(tokenJson) });
+  else out(io, renderListing(listing, profile !== undefined));
+  return 0;
 };

@@ -1,0 +1,64 @@
+/** Declarations of the signing-event commands (docs/formats/event.md). */
+import { declare } from '../../declaration.js';
+import { AT, JSON_OUTPUT, NO_QR, PROFILE, REPO } from '../../options.js';
+
+/** Exit code of `event status` while some threshold is not met yet (docs/formats/event.md). */
+export const EVENT_INCOMPLETE_EXIT = 6;
+
+const EVENT = { name: 'event', count: 'one' } as const;
+
+export const show = declare({
+  name: ['event', 'show'],
+  summary: 'show what a signing event changes, who must sign, and the payload digests (hex, words, QR)',
+  options: {
+    repo: { ...REPO, help: "also check that the event builds on this repository's current metadata (exit 3 if not)" },
+    'no-qr': NO_QR,
+    all: { type: 'boolean', help: 'list every delegation instead of the first 50 of each kind' },
+    json: JSON_OUTPUT,
+  },
+  positionals: [EVENT],
+});
+
+export const sign = declare({
+  name: ['event', 'sign'],
+  summary: "sign every role of a signing event that the admin's token key is authorized for",
+  options: {
+    profile: { ...PROFILE, required: true },
+    holder: { type: 'string', value: '<admin>', help: 'the admin who signs' },
+    holders: { type: 'string', value: '<a,b,c>', help: 'several admins who sign in turn at this machine' },
+    confirm: { type: 'string', value: '<payload sha256>', multiple: true, help: 'the payload SHA-256 of every role to sign, for runs without a terminal' },
+    repo: { ...REPO, help: "record each admin's signing in this repository's transcript" },
+    'no-qr': NO_QR,
+    json: JSON_OUTPUT,
+  },
+  positionals: [EVENT],
+  details: `  Shows the summary, then asks each admin to type the first 8 hex characters of each payload
+  SHA-256 (or its words) before the PIN. Without a terminal, --confirm must give the full payload
+  SHA-256 of every role to be signed (comma-separated or repeated), or nothing is signed (exit 5).
+  --repo records each admin's signing in that repository's transcript.`,
+});
+
+export const merge = declare({
+  name: ['event', 'merge'],
+  summary: 'add the signatures from copies of a signing event carried back from other machines',
+  options: { repo: { ...REPO, help: 'the repository state folder (records the merge in its transcript)' }, json: JSON_OUTPUT },
+  positionals: [EVENT, { name: 'copy of the event', count: 'many' }],
+  details: '  Copies whose payload differs from <event> are refused; every signature taken is verified.',
+});
+
+export const status = declare({
+  name: ['event', 'status'],
+  summary: 'show have/need for every threshold of a signing event and who is missing',
+  options: { json: JSON_OUTPUT },
+  positionals: [EVENT],
+  details: `  Exit code 0 when every threshold is met, ${EVENT_INCOMPLETE_EXIT} while signatures are still missing.`,
+});
+
+export const finalize = declare({
+  name: ['event', 'finalize'],
+  summary: 'verify a fully signed event as a client would and write it into the repository state',
+  options: { repo: { ...REPO, required: true }, at: AT, json: JSON_OUTPUT },
+  positionals: [EVENT],
+  details: `  Only when every threshold is met; verifies against the repository's own metadata and from its
+  first root as a client would; writes N.<role>.json and never overwrites a version.`,
+});

@@ -1,0 +1,17 @@
+/** Declarations of the token commands. */
+import { declare } from '../../declaration.js';
+import { JSON_OUTPUT, PROFILE } from '../../options.js';
+
+/** The PKCS#11 module used when neither --module nor --profile names one: SoftHSM2's. */
+export const DEFAULT_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
+
+export const list = declare({
+  name: ['token', 'list'],
+  summary: 'list PKCS#11 slots, tokens (label, serial, PIN state) and their keys with TUF keyids',
+  options: {
+    module: { type: 'string', value: '<PKCS#11 module>', help: `the module to load (default ${DEFAULT_MODULE})` },
+    profile: { ...PROFILE, help: "the token profile: its module, and each holder's name in the keyids" },
+    json: JSON_OUTPUT,
+  },
+  positionals: [],
+});

@@ -1,0 +1,21 @@
+/** `tuf-ceremony transcript show`: the transcript for people to read, print and initial. */
+import { inspectTranscript, renderTranscript } from '../../../ceremony/transcript.js';
+import type { Run } from '../../declaration.js';
+import { out, printJson } from '../../io.js';
+import { outcome } from '../../json-output.js';
+import { transcriptCheckJson, transcriptPath } from '../../transcript-file.js';
+import type { show } from './declarations.js';
+
+export const run: Run<typeof show> = async ({ values, positionals }, io) => {
+  const path = transcriptPath(values.repo, positionals);
+  const { check, records } = inspectTranscript(path);
+  const code = check.ok ? 0 : 3;
+  if (values.json) {
+    // The records are the file's own lines (docs/formats/transcript.md), already in their wire form.
+    printJson(io, { ...outcome(code, 'E_TRANSCRIPT_BROKEN', `BROKEN at record ${check.brokenAt}: ${check.reason}`), path, check: transcriptCheckJson(check), records });
+  } else {
+    out(io, renderTranscript(records, check.head ?? '(chain broken)'));
+    if (!check.ok) out(io, `BROKEN at record ${check.brokenAt}: ${check.reason}`);
+  }
+  return code;
+};

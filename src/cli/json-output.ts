@@ -1,0 +1,53 @@
+/**
+ * The parts every `--json` document shares (docs/formats/json-output.md): `ok`, and on failure
+ * `error` with the stable code, the one-line message and the exit code. Each command writes the
+ * rest with an explicit mapper in snake_case (TUF's wire style), never an internal object as is.
+ */
+import { CeremonyError, EXIT_CODES } from '../tuf/errors.js';
+
+export interface ErrorJson {
+  code: string;
+  message: string;
+  exit_code: number;
+}
+
+export interface FailureJson {
+  ok: false;
+  error: ErrorJson;
+}
+
+/** The exit code of an error thrown by a command, as the CLI reports it. */
+export function exitCodeOf(e: unknown): number {
+  return e instanceof CeremonyError ? EXIT_CODES[e.category] : 1;
+}
+
+/** The document of a command that failed by throwing. */
+export function errorJson(e: unknown): FailureJson {
+  if (e instanceof CeremonyError) return failure(e.code, e.message, exitCodeOf(e));
+  return failure('E_INTERNAL', `internal error: ${e instanceof Error ? e.message : String(e)}`, 1);
+}
+
+/**
+ * Codes of the failures a command reports by its exit code rather than by throwing (a report that
+ * says "no", a state such as incomplete or due); thrown errors carry their own codes.
+ */
+export type OutcomeCode =
+  | 'E_VERIFICATION'
+  | 'E_TRANSCRIPT_BROKEN'
+  | 'E_EVENT_INCOMPLETE'
+  | 'E_EVENT_DRIFT'
+  | 'E_EXPIRY_DUE'
+  | 'E_EXPIRED'
+  | 'E_DOWNLOAD_REJECTED'
+  | 'E_PROJECT_NOT_DELEGATED'
+  | 'E_REHEARSAL_FAILED';
+
+/** A failure that a command reports by its exit code rather than by throwing. */
+export function failure(code: string, message: string, exitCode: number): FailureJson {
+  return { ok: false, error: { code, message, exit_code: exitCode } };
+}
+
+/** `{ ok: true }` when the exit code is 0, else the failure: the head of every document. */
+export function outcome(exitCode: number, code: OutcomeCode, message: string): { ok: true } | FailureJson {
+  return exitCode === 0 ? { ok: true } : failure(code, message, exitCode);
+}

@@ -1,0 +1,140 @@
+/**
+ * A signing event (docs/formats/event.md) for people and for `--json`: the summary shown before
+ * any confirmation or PIN, the have/need of every threshold, and what to do next.
+ */
+import type { EventStatus, SigningEvent } from '../ceremony/event.js';
+import { renderSummary, summarizeEvent, type DelegationRef, type EventSummary, type KeyRef, type RoleSummary } from '../ceremony/event-summary.js';
+import { maintenanceDetails, maintenanceNotes } from '../ceremony/resign-rotate-notes.js';
+import type { ResignProof } from '../ceremony/resign-proof.js';
+import { keyChangesToWire } from '../ceremony/rotate-event.js';
+import { renderFingerprint } from './render-fingerprint.js';
+
+/** The summary with a QR code of each payload digest, for people comparing at different machines. */
+export async function renderEventForPeople(event: SigningEvent, options: { qr: boolean; limit?: number }): Promise<string> {
+  const summary = summarizeEvent(event);
+  const parts = [renderSummary(summary, { limit: options.limit, digests: false }), ...maintenanceNotes(event), ''];
+  for (const r of summary.roles) parts.push(await renderFingerprint(`${r.role} v${r.version} payload SHA-256 (${r.file}):`, r.payloadSha256, { qr: options.qr }));
+  return parts.join('\n');
+}
+
+export function renderStatus(status: EventStatus): string {
+  const lines: string[] = [];
+  for (const r of status.roles) {
+    lines.push(`${r.role} v${r.version} (${r.file}): ${r.complete ? 'complete' : 'incomplete'}`);
+    for (const t of r.thresholds) {
+      const names = (list: typeof t.signed) => list.map((s) => s.holder ?? `${s.keyid.slice(0, 12)}…`).join(', ') || 'nobody';
+      lines.push(`  ${t.met ? '✓' : '✗'} ${t.have} of ${t.threshold} needed from ${t.label}${t.met ? '' : `, ${t.need} more`}; signed: ${names(t.signed)}${t.met ? '' : `; not yet: ${names(t.missing)}`}`);
+      if (t.bad.length) lines.push(`    bad signatures from: ${names(t.bad)}`);
+    }
+  }
+  lines.push(status.complete ? 'Every threshold is met: ready for event finalize.' : `Still missing signatures; admins who can still sign: ${status.missingHolders.join(', ')}`);
+  return lines.join('\n');
+}
+
+/** What the people do with a maintenance event once it is written. */
+export function signingSteps(eventDir: string, repoDir: string): string[] {
+  return [
+    `Next: tuf-ceremony event show ${eventDir} --repo ${repoDir}`,
+    `      each signer: tuf-ceremony event sign ${eventDir} --profile <token profile> --holder <name> --repo ${repoDir}`,
+    `      then: tuf-ceremony event finalize ${eventDir} --repo ${repoDir}, and tuf-ceremony bundle export`,
+  ];
+}
+
+const signerJson = (s: { keyid: string; holder?: string }) => ({ keyid: s.keyid, holder: s.holder ?? null });
+
+export function statusJson(status: EventStatus) {
+  return {
+    complete: status.complete,
+    missing_holders: status.missingHolders,
+    roles: status.roles.map((r) => ({
+      role: r.role,
+      version: r.version,
+      file: r.file,
+      payload_sha256: r.payloadSha256,
+      complete: r.complete,
+      thresholds: r.thresholds.map((t) => ({
+        label: t.label,
+        threshold: t.threshold,
+        have: t.have,
+        need: t.need,
+        met: t.met,
+        signed: t.signed.map(signerJson),
+        missing: t.missing.map(signerJson),
+        bad: t.bad.map(signerJson),
+      })),
+    })),
+  };
+}
+
+const keyJson = (k: KeyRef) => ({ keyid: k.keyid, keytype: k.keytype, holder: k.holder ?? null });
+
+function delegationJson(d: DelegationRef) {
+  return {
+    name: d.name,
+    threshold: d.threshold,
+    keys: d.keys.map(keyJson),
+    paths: d.paths ?? null,
+    path_hash_prefixes: d.pathHashPrefixes ?? null,
+    terminating: d.terminating,
+  };
+}
+
+function roleSummaryJson(r: RoleSummary) {
+  const d = r.delegations;
+  return {
+    role: r.role,
+    version: r.version,
+    replaces: r.replaces ?? null,
+    file: r.file,
+    expires: r.expires,
+    previous_expires: r.previousExpires ?? null,
+    payload_sha256: r.payloadSha256,
+    payload_words: r.payloadWords,
+    content_unchanged: r.contentUnchanged,
+    signers: r.signers.map((s) => ({ label: s.label, threshold: s.threshold, keys: s.keys.map(keyJson) })),
+    keys_added: r.keysAdded.map((c) => ({ role: c.role, key: keyJson(c.key) })),
+    keys_removed: r.keysRemoved.map((c) => ({ role: c.role, key: keyJson(c.key) })),
+    thresholds: r.thresholds.map((t) => ({ role: t.role, from: t.from ?? null, to: t.to })),
+    delegations: d
+      ? {
+          added: d.added.map(delegationJson),
+          removed: d.removed.map(delegationJson),
+          rekeyed: d.rekeyed.map((x) => ({ name: x.name, from: delegationJson(x.from), to: delegationJson(x.to) })),
+          changed: d.changed.map((x) => ({ name: x.name, from: delegationJson(x.from), to: delegationJson(x.to) })),
+          succinct: d.succinct
+            ? { bit_length: d.succinct.bitLength, name_prefix: d.succinct.namePrefix, threshold: d.succinct.threshold, keys: d.succinct.keys.map(keyJson), changed_from: d.succinct.changedFrom ?? null }
+            : null,
+        }
+      : null,
+    targets: r.targets ?? null,
+    other: r.other,
+  };
+}
+
+export function summaryJson(s: EventSummary) {
+  return { event_id: s.eventId, kind: s.kind, description: s.description, repository: s.repository, created: s.created, roles: s.roles.map(roleSummaryJson) };
+}
+
+export function resignProofJson(p: { role: string } & ResignProof) {
+  return {
+    role: p.role,
+    content_unchanged: p.contentUnchanged,
+    version_from: p.versionFrom,
+    version_to: p.versionTo,
+    version_ok: p.versionOk,
+    expires_from: p.expiresFrom,
+    expires_to: p.expiresTo,
+    content_sha256_from: p.contentSha256From,
+    content_sha256_to: p.contentSha256To,
+    differences: p.differences,
+  };
+}
+
+/** What a re-sign or key-change event proves or changes, beside its summary (null for other kinds). */
+export function maintenanceJson(event: SigningEvent) {
+  const m = maintenanceDetails(event);
+  return {
+    resign_proofs: m.resignProofs ? m.resignProofs.map(resignProofJson) : null,
+    key_changes: m.keyChanges ? keyChangesToWire(m.keyChanges) : null,
+  };
+}
