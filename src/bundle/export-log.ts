@@ -35,7 +35,7 @@ export function readExportLog(path: string): ExportLogEntry[] {
     bytes = readFileSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new FormatError(path, `cannot read the export log (${(e as NodeJS.ErrnoException).code})`);
+    throw new FormatError(path, `cannot read the export log (${(e as NodeJS.ErrnoException).code})`, 'E_FORMAT', { cause: e });
   }
   const r = FieldReader.of(parseStrictJson(bytes, path), path);
   if (r.string('format') !== FORMAT) throw new FormatError(r.at('format'), `expected "${FORMAT}"`);

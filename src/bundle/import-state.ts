@@ -34,7 +34,7 @@ export function readImportState(path: string): ImportState {
     bytes = readFileSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new FormatError(path, `cannot read the import state (${(e as NodeJS.ErrnoException).code})`);
+    throw new FormatError(path, `cannot read the import state (${(e as NodeJS.ErrnoException).code})`, 'E_FORMAT', { cause: e });
   }
   const r = FieldReader.of(parseStrictJson(bytes, path), path);
   if (r.string('format') !== FORMAT) throw new FormatError(r.at('format'), `expected "${FORMAT}"`);

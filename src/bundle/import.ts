@@ -109,7 +109,7 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   try {
     state = readImportState(statePath);
   } catch (e) {
-    if (e instanceof CeremonyError) throw new UsageError(`the import state ${statePath} is unreadable: ${e.message}`, 'E_IMPORT_STATE');
+    if (e instanceof CeremonyError) throw new UsageError(`the import state ${statePath} is unreadable: ${e.message}`, 'E_IMPORT_STATE', { cause: e });
     throw e;
   }
   // The state is kept per direction, and the direction is in the manifest: check the sequence after reading it.

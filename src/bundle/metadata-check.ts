@@ -58,7 +58,7 @@ function parse<T extends Root | Snapshot | Timestamp>(bytes: Uint8Array, file: s
   try {
     return Metadata.fromBytes<T>(bytes, file, type);
   } catch (e) {
-    if (e instanceof CeremonyError) throw new VerificationError(e.message, 'E_BUNDLE_METADATA');
+    if (e instanceof CeremonyError) throw new VerificationError(e.message, 'E_BUNDLE_METADATA', { cause: e });
     throw e;
   }
 }

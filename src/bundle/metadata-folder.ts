@@ -22,7 +22,7 @@ export class FolderSource implements MetadataSource {
       // File types come with the listing (no lstat per file: a folder may hold 600k roles).
       entries = readdirSync(dir, { encoding: 'buffer', withFileTypes: true });
     } catch (e) {
-      throw new UsageError(`cannot read folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_NO_FOLDER');
+      throw new UsageError(`cannot read folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_NO_FOLDER', { cause: e });
     }
     for (const entry of entries) {
       const raw = entry.name;

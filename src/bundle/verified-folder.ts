@@ -47,7 +47,7 @@ export function readTrustedRoot(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read trusted root ${path}: ${(e as NodeJS.ErrnoException).code}`);
+    throw new UsageError(`cannot read trusted root ${path}: ${(e as NodeJS.ErrnoException).code}`, 'E_USAGE', { cause: e });
   }
 }
 
@@ -73,7 +73,7 @@ export class VerifiedFolder {
     try {
       return VerifiedFolder.read(dir, trustedRootPath, at);
     } catch (e) {
-      if (e instanceof TrustError) throw new VerificationError(`the metadata does not verify from the trusted root: ${e.message}`, e.code);
+      if (e instanceof TrustError) throw new VerificationError(`the metadata does not verify from the trusted root: ${e.message}`, e.code, { cause: e });
       throw e;
     }
   }

@@ -7,7 +7,7 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from '../tuf/digest.js';
-import { CeremonyError, VerificationError } from '../tuf/errors.js';
+import { CeremonyError, VerificationError, type VerificationErrorCode } from '../tuf/errors.js';
 import { readPlainFile } from './durable-files.js';
 import { lastLineSha256, MANIFEST_NAME, QR_NAME, parseManifest, TRANSCRIPT_NAME, type Direction, type Manifest } from './manifest.js';
 import { verifyBundleMetadata, type MetadataCheck } from './metadata-check.js';
@@ -37,8 +37,8 @@ export interface VerifiedBundle {
   metadata: MetadataCheck;
 }
 
-function refuse(file: string, why: string, code: string): never {
-  throw new VerificationError(`${file}: ${why}`, code);
+function refuse(file: string, why: string, code: VerificationErrorCode, options?: ErrorOptions): never {
+  throw new VerificationError(`${file}: ${why}`, code, options);
 }
 
 /** The sequence only grows: a replayed or re-ordered bundle is not newer than the last import. */
@@ -53,7 +53,7 @@ export function verifyBundle(dir: string, opts: VerifyBundleOptions): VerifiedBu
   try {
     st = lstatSync(dir);
   } catch (e) {
-    refuse(dir, `cannot open the bundle folder (${(e as NodeJS.ErrnoException).code})`, 'E_BUNDLE_MISSING');
+    refuse(dir, `cannot open the bundle folder (${(e as NodeJS.ErrnoException).code})`, 'E_BUNDLE_MISSING', { cause: e });
   }
   if (st.isSymbolicLink()) refuse(dir, 'the bundle folder is a symbolic link', 'E_BUNDLE_SYMLINK');
   if (!st.isDirectory()) refuse(dir, 'is not a folder', 'E_BUNDLE_NOT_FILE');
@@ -65,7 +65,7 @@ export function verifyBundle(dir: string, opts: VerifyBundleOptions): VerifiedBu
   try {
     manifest = parseManifest(manifestBytes);
   } catch (e) {
-    if (e instanceof CeremonyError) throw new VerificationError(e.message, 'E_BUNDLE_MANIFEST');
+    if (e instanceof CeremonyError) throw new VerificationError(e.message, 'E_BUNDLE_MANIFEST', { cause: e });
     throw e;
   }
   const manifestSha256 = sha256Hex(manifestBytes);

@@ -34,7 +34,7 @@ export interface FinalizeResult {
 }
 
 function requireVerified(res: VerificationResult, what: string): void {
-  if (!res.verified) throw new VerificationError(`${what}: ${describeResult(res)}; not finalized`, 'E_THRESHOLD');
+  if (!res.verified) throw new VerificationError(`${what}: ${describeResult(res)}; not finalized`, 'E_UNSIGNED');
 }
 
 /** The repository's metadata folder with the event's files laid over it. */
@@ -53,7 +53,7 @@ export function checkEventAgainstRepository(repo: Repository, event: SigningEven
   const status = event.status();
   if (!status.complete) {
     const open = status.roles.flatMap((r) => r.thresholds.filter((t) => !t.met).map((t) => `${r.role} v${r.version} needs ${t.need} more of ${t.label}`));
-    throw new RefusedError(`not every threshold is met: ${open.join('; ')}; missing: ${status.missingHolders.join(', ')}`, 'E_INCOMPLETE');
+    throw new RefusedError(`not every threshold is met: ${open.join('; ')}; missing: ${status.missingHolders.join(', ')}`, 'E_EVENT_INCOMPLETE');
   }
   if (event.repository !== repo.plan().repository) throw new RefusedError(`the event is for repository "${event.repository}", this is "${repo.plan().repository}"`, 'E_WRONG_REPOSITORY');
   const inEvent = new Map(event.roles().map((r) => [r.role, r.metadata]));
@@ -63,7 +63,7 @@ export function checkEventAgainstRepository(repo: Repository, event: SigningEven
   for (const r of event.roles()) {
     const current = repo.currentVersion(r.role);
     const problem = nextVersionProblem(r.role, r.version, current);
-    if (problem) throw new RefusedError(problem, 'E_VERSION');
+    if (problem) throw new RefusedError(problem, 'E_NOT_NEXT_VERSION');
     if (existsSync(repo.path(r.role, r.version))) throw new RefusedError(`${r.role} v${r.version} exists already in ${repo.metadataDir}; it is never overwritten`, 'E_EXISTS');
     if (r.metadata.signed.isExpired(at)) throw new VerificationError(`${r.role} v${r.version} expired at ${formatExpires(r.metadata.signed.expires)}`, 'E_EXPIRED');
     if (r.role === 'root') {
@@ -78,14 +78,14 @@ export function checkEventAgainstRepository(repo: Repository, event: SigningEven
     }
     const delegator = r.delegatedBy!;
     const by = currentOf<Root | Targets>(delegator);
-    if (!by) throw new VerificationError(`${r.role} is delegated by ${delegator}, which the repository does not hold`, 'E_NO_DELEGATOR');
+    if (!by) throw new VerificationError(`${r.role} is delegated by ${delegator}, which the repository does not hold`, 'E_NOT_DELEGATED');
     if (r.role === 'targets') {
       requireVerified(verifyWithRoot(by.signed as Root, 'targets', r.metadata), `targets v${r.version} by the targets keys of root v${by.signed.version}`);
       continue;
     }
     const delegations = (by.signed as Targets).delegations;
     const auth = delegations?.roleKeys(r.role);
-    if (!delegations || !auth) throw new VerificationError(`${delegator} v${by.signed.version} does not delegate ${r.role}`, 'E_NO_DELEGATOR');
+    if (!delegations || !auth) throw new VerificationError(`${delegator} v${by.signed.version} does not delegate ${r.role}`, 'E_NOT_DELEGATED');
     requireVerified(verifyRole(r.metadata, r.role, auth, (k) => delegations.keys.get(k)), `${r.role} v${r.version} by the keys ${delegator} v${by.signed.version} delegates it to`);
   }
 

@@ -3,7 +3,7 @@
  * machines, into this copy. A copy whose payload differs is refused, and the message says which
  * role differs; every signature taken is verified first, and nothing changes unless all are good.
  */
-import { CeremonyError, RefusedError } from '../tuf/errors.js';
+import { RefusedError, VerificationError } from '../tuf/errors.js';
 import type { Signature } from '../tuf/metadata.js';
 import { SigningEvent } from './event.js';
 import { ownerOf } from './holders.js';
@@ -29,7 +29,7 @@ function loadCopy(dir: string): SigningEvent {
   try {
     return SigningEvent.load(dir);
   } catch (e) {
-    if (e instanceof CeremonyError && e.code === 'E_EVENT_TAMPERED') throw new RefusedError(`refusing the copy ${dir}: ${e.message}`, 'E_MERGE_PAYLOAD_DIFFERS');
+    if (e instanceof VerificationError && e.code === 'E_EVENT_TAMPERED') throw new RefusedError(`refusing the copy ${dir}: ${e.message}`, 'E_MERGE_PAYLOAD_DIFFERS', { cause: e });
     throw e;
   }
 }

@@ -104,7 +104,7 @@ async function checkTokenIdentity(session: HolderKeys, holder: string, tasks: Ta
   const everyKey = [...event.authorizedKeys().entries()];
   for (const purpose of new Set(tasks.map((t) => t.purpose))) {
     const onToken = await session.publicKey(purpose);
-    if (!onToken) throw new TokenError('E_KEY_MISSING', `the token opened for ${holder} (serial ${session.serial}) holds no ${purpose} key; is it ${holder}'s token?`);
+    if (!onToken) throw new TokenError('E_KEY_NOT_FOUND', `the token opened for ${holder} (serial ${session.serial}) holds no ${purpose} key; is it ${holder}'s token?`);
     const mine = tasks.filter((t) => t.purpose === purpose).some((t) => t.key.sameMaterial(onToken));
     if (!mine) {
       const other = everyKey.find(([, k]) => k.sameMaterial(onToken));

@@ -161,7 +161,7 @@ export function baseFromRepository(repo: Repository, roles: EventRoleInit[]): Ba
     const current = repo.currentVersion(r.role);
     // An event is made against the current version.
     const problem = nextVersionProblem(r.role, r.metadata.signed.version, current);
-    if (problem) throw new RefusedError(problem, 'E_VERSION');
+    if (problem) throw new RefusedError(problem, 'E_NOT_NEXT_VERSION');
     if (current !== undefined) add(r.role, current);
   }
   // The delegators not in the event: their current versions say who signs.
@@ -284,7 +284,7 @@ export function stageEventFolder(p: PreparedEvent): string {
     fsyncFolder(temp);
     // Read back what reached the medium and compare digests, before it has its name.
     for (const [file, { bytes }] of p.files) {
-      if (sha256Hex(readFileSync(join(temp, file))) !== sha256Hex(bytes)) throw new VerificationError(`${join(temp, file)} does not read back as written`, 'E_WRITE');
+      if (sha256Hex(readFileSync(join(temp, file))) !== sha256Hex(bytes)) throw new VerificationError(`${join(temp, file)} does not read back as written`, 'E_MEDIUM_READBACK');
     }
   } catch (e) {
     removeQuietly(temp);
@@ -391,14 +391,14 @@ export class SigningEvent {
     try {
       bytes = readFileSync(path);
     } catch (e) {
-      throw new UsageError(`${dir} is not a signing event (cannot read ${EVENT_FILE}: ${(e as NodeJS.ErrnoException).code})`, 'E_NOT_AN_EVENT');
+      throw new UsageError(`${dir} is not a signing event (cannot read ${EVENT_FILE}: ${(e as NodeJS.ErrnoException).code})`, 'E_NOT_AN_EVENT', { cause: e });
     }
     const wire = parseStrictJson(bytes, path) as JsonObject;
     return SigningEvent.fromParts(abs, wire, bytes, (file) => {
       try {
         return readFileSync(join(abs, file));
       } catch (e) {
-        throw new UsageError(`${dir}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`, 'E_EVENT_FILE');
+        throw new UsageError(`${dir}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`, 'E_EVENT_FILE', { cause: e });
       }
     });
   }

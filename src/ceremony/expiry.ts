@@ -1,7 +1,8 @@
 /**
  * The expiry report: every offline role (root, targets, claimed and its bins) with its version,
  * expiry, days left and the signers a renewal will need, against one fixed "now" and a renewal
- * window. It drives reminders: the CLI exits with EXPIRY_EXIT_CODES when something is due.
+ * window. It drives reminders: the report's `state` says whether something is due or expired, and
+ * the CLI maps that state to its exit code (src/cli/exit-codes.ts).
  */
 import { UsageError } from '../tuf/errors.js';
 import { formatExpires } from '../tuf/time.js';
@@ -11,8 +12,10 @@ import type { CeremonyPlan, OfflineRole } from './plan.js';
 export type ExpiryStatus = 'ok' | 'due' | 'expired';
 
 /**
- * Exit codes of `tuf-ceremony expiry`, outside the shared 0-5 so that a scheduler can tell "renew
- * soon" from "the command failed". Documented in the command help and docs/runbook-maintenance.md.
+ * Exit codes of `tuf-ceremony expiry`.
+ * @deprecated The CLI's table (src/cli/exit-codes.ts, `expiryExitCode(report.state)`) owns these
+ * numbers; this copy stays only until src/cli/commands/expiry.ts and src/cli/commands/declarations.ts
+ * use that table. Remove it then, with `ExpiryReport.exitCode`.
  */
 export const EXPIRY_EXIT_CODES = { ok: 0, due: 10, expired: 11 } as const;
 
@@ -47,6 +50,9 @@ export interface ExpiryReport {
   roles: RoleExpiry[];
   due: string[];
   expired: string[];
+  /** The worst role's status: `expired` if any role expired, else `due` if any is due, else `ok`. */
+  state: ExpiryStatus;
+  /** @deprecated Use `state`; the CLI maps it to an exit code (src/cli/exit-codes.ts). */
   exitCode: number;
 }
 
@@ -97,8 +103,9 @@ export function computeExpiry(current: CurrentRoles, plan: CeremonyPlan, options
   }
   const due = roles.filter((r) => r.status !== 'ok').map((r) => r.role);
   const expired = roles.filter((r) => r.status === 'expired').map((r) => r.role);
-  const exitCode = expired.length ? EXPIRY_EXIT_CODES.expired : due.length ? EXPIRY_EXIT_CODES.due : EXPIRY_EXIT_CODES.ok;
-  return { at: formatExpires(at), within: within.text, withinSeconds: within.seconds, planWarning: plan.expiryWarning, roles, due, expired, exitCode };
+  const state: ExpiryStatus = expired.length ? 'expired' : due.length ? 'due' : 'ok';
+  const exitCode = EXPIRY_EXIT_CODES[state];
+  return { at: formatExpires(at), within: within.text, withinSeconds: within.seconds, planWarning: plan.expiryWarning, roles, due, expired, state, exitCode };
 }
 
 export function renderExpiry(report: ExpiryReport): string {

@@ -30,7 +30,7 @@ export function readRecentlyClaimed(bytes: Uint8Array, source: string, targets: 
   if (!result.verified) {
     throw new VerificationError(`${source}: not signed by the online key targets delegates ${roleName} to (${describeResult(result)})`, 'E_ONLINE_UNVERIFIED');
   }
-  if (md.signed.isExpired(now)) throw new VerificationError(`${source}: expired at ${formatExpires(md.signed.expires)}; bring a fresh copy from the online service`, 'E_ONLINE_EXPIRED');
+  if (md.signed.isExpired(now)) throw new VerificationError(`${source}: expired at ${formatExpires(md.signed.expires)}; bring a fresh copy from the online service`, 'E_EXPIRED');
   const projects = new Map<string, OnlineProject>();
   for (const p of projectDelegationsOf(md.signed, source)) {
     const name = normalizeProjectName(p.name);

@@ -30,7 +30,7 @@ export function listRequestFolder(dir: string): string[] {
   try {
     return readdirSync(dir).sort();
   } catch (e) {
-    throw new UsageError(`cannot read the requests folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_NO_FOLDER');
+    throw new UsageError(`cannot read the requests folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_NO_FOLDER', { cause: e });
   }
 }
 

@@ -238,7 +238,7 @@ export function readPublicKeyFile(file: string, field?: string): Key {
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new UsageError(`${field ? `${field}: ` : ''}cannot read key file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_KEY_FILE');
+    throw new UsageError(`${field ? `${field}: ` : ''}cannot read key file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_KEY_FILE', { cause: e });
   }
   const context = field ? `${field} (${file})` : file;
   const key = withContext(context, () => Key.fromJSON(parseStrictJson(bytes, file), 'key'));
@@ -252,7 +252,7 @@ export function loadPlan(path: string): LoadedPlan {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read plan ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_PLAN');
+    throw new UsageError(`cannot read plan ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_PLAN', { cause: e });
   }
   const plan = parsePlan(parseStrictJson(bytes, path), path);
   const warnings = checkThresholds(plan);

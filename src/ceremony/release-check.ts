@@ -175,7 +175,7 @@ export function checkRelease(root: string): ReleaseCheck {
     entries = parseManifest(manifestBytes.toString('utf8'));
   } catch (e) {
     // A MANIFEST that does not parse was changed after the release was made: a failed check.
-    if (e instanceof FormatError) throw new VerificationError(e.message, 'E_RELEASE_MANIFEST');
+    if (e instanceof FormatError) throw new VerificationError(e.message, 'E_RELEASE_MANIFEST', { cause: e });
     throw e;
   }
   const differences: FileDifference[] = [];

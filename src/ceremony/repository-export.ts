@@ -18,7 +18,7 @@ import { TRANSCRIPT_NAME } from '../bundle/manifest.js';
 import { verifyBundleMetadata } from '../bundle/metadata-check.js';
 import type { VerifiedBundle } from '../bundle/verify.js';
 import { sha256Hex } from '../tuf/digest.js';
-import { CeremonyError, RefusedError, VerificationError } from '../tuf/errors.js';
+import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/errors.js';
 import { parseRoleFileName, roleFileName } from '../tuf/repository-verifier.js';
 import { EXPORTS_FILE, METADATA_DIR, type Repository } from './repository.js';
 import { appendTranscript, readTranscript, verifyTranscriptBytes } from './transcript.js';
@@ -58,7 +58,7 @@ export async function exportRepository(repo: Repository, opts: RepositoryExportO
   try {
     verifyBundleMetadata(new Map(files.map((f) => [f.name, f.bytes])), repo.readBytes('root', roots[0]!), opts.now);
   } catch (e) {
-    if (e instanceof CeremonyError) throw new RefusedError(`the repository's metadata does not verify, so it is not exported: ${e.message}`, 'E_EXPORT_UNVERIFIED');
+    if (e instanceof CeremonyError) throw new RefusedError(`the repository's metadata does not verify, so it is not exported: ${e.message}`, 'E_EXPORT_UNVERIFIED', { cause: e });
     throw e;
   }
 
@@ -119,7 +119,7 @@ export function checkBundleTranscript(bundle: VerifiedBundle): void {
 /** Import an online-to-offline bundle into `<repo>/online/`, trusting the repository's current root. */
 export function importIntoRepository(repo: Repository, bundleDir: string, at: Date): ImportResult {
   const current = repo.currentVersion('root');
-  if (current === undefined) throw new RefusedError(`the repository in ${repo.dir} has no root metadata yet`, 'E_NO_VERSION');
+  if (current === undefined) throw new UsageError(`the repository in ${repo.dir} has no root metadata yet`, 'E_NO_VERSION');
   const res = importBundle(bundleDir, { target: repo.onlineDir, trustedRoot: repo.readBytes('root', current), direction: 'online-to-offline', at });
   appendTranscript(repo.dir, {
     step: 'bundle-import',

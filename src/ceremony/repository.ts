@@ -144,7 +144,7 @@ export class Repository {
     try {
       return readFileSync(this.path(role, version));
     } catch (e) {
-      throw new UsageError(`${role} version ${version} is not in ${this.metadataDir}: ${(e as NodeJS.ErrnoException).code}`, 'E_NO_VERSION');
+      throw new UsageError(`${role} version ${version} is not in ${this.metadataDir}: ${(e as NodeJS.ErrnoException).code}`, 'E_NO_VERSION', { cause: e });
     }
   }
 

@@ -55,11 +55,19 @@ export type RejectionCode =
   | 'not-registered-online'
   | 'online-keys-differ';
 
-export class RequestRejected extends CeremonyError {
+type Snake<S extends string> = S extends `${infer A}-${infer B}` ? `${A}_${Snake<B>}` : S;
+/** The error code of each RejectionCode: `bad-proof` is `E_REQUEST_BAD_PROOF` (see src/tuf/errors.ts for the others). */
+export type RequestRejectedCode = `E_REQUEST_${Uppercase<Snake<RejectionCode>>}`;
+
+export function requestRejectedCode(reason: RejectionCode): RequestRejectedCode {
+  return `E_REQUEST_${reason.toUpperCase().replaceAll('-', '_')}` as RequestRejectedCode;
+}
+
+export class RequestRejected extends CeremonyError<RequestRejectedCode> {
   /** The project's normal name, when the file got that far: the report names it. */
   project?: string;
   constructor(readonly reason: RejectionCode, message: string) {
-    super(`E_REQUEST_${reason.toUpperCase().replaceAll('-', '_')}`, reason.endsWith('proof') ? 'verification' : 'usage', message);
+    super(requestRejectedCode(reason), reason.endsWith('proof') ? 'verification' : 'usage', message);
   }
 }
 

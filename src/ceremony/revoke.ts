@@ -27,7 +27,7 @@ function findKeyid(keyids: string[], given: string, project: string): string {
   const g = given.toLowerCase();
   if (!/^[0-9a-f]{8,64}$/.test(g)) throw new UsageError(`--key: "${given}" is not a keyid (8 to 64 hex digits)`);
   const found = keyids.filter((k) => k.startsWith(g));
-  if (found.length === 0) throw new RefusedError(`key ${given} is not one of the keys of ${project} (${keyids.join(', ')})`, 'E_NOT_A_PROJECT_KEY');
+  if (found.length === 0) throw new RefusedError(`key ${given} is not one of the keys of ${project} (${keyids.join(', ')})`, 'E_NOT_A_KEY');
   if (found.length > 1) throw new UsageError(`--key: ${given} matches ${found.length} keys of ${project}; give more digits`);
   return found[0]!;
 }
@@ -46,7 +46,7 @@ export function revokeFromClaimed(state: ClaimedState, projectName: string, keyi
   if (keys.length < current.threshold) {
     throw new RefusedError(
       `removing key ${id} would leave ${project} with ${keys.length} key${keys.length === 1 ? '' : 's'}, fewer than its threshold ${current.threshold}; revoke the whole project (no --key) or take a re-key request from its developer`,
-      'E_BELOW_THRESHOLD',
+      'E_GUARD_RAIL',
     );
   }
   next.set(project, { ...current, keys });

@@ -2,7 +2,7 @@
  * The ceremony's SignerProvider on PKCS#11 tokens, per a token profile (src/keys): which token is
  * each holder's, which key label serves each purpose, where scripted runs read PINs.
  */
-import { CeremonyError } from '../tuf/errors.js';
+import { TokenError } from '../tuf/errors.js';
 import type { PinSource } from '../keys/pin.js';
 import { keyLabel, type TokenProfile } from '../keys/profile.js';
 import { generateTokenKey, openHolderSession, type TokenOptions } from '../keys/token-keys.js';
@@ -44,7 +44,7 @@ export class TokenProvider implements SignerProvider {
         try {
           return await session.publicKey(purpose);
         } catch (e) {
-          if (e instanceof CeremonyError && e.code === 'E_KEY_NOT_FOUND') return undefined;
+          if (e instanceof TokenError && e.code === 'E_KEY_NOT_FOUND') return undefined;
           throw e;
         }
       },

@@ -62,8 +62,8 @@ export function writeEncryptedKeyFile(path: string, signer: Ed25519Signer, passp
   try {
     writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RefusedError(`${path} already exists; a key file is never overwritten`, 'E_EXISTS');
-    throw new UsageError(`cannot write key file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RefusedError(`${path} already exists; a key file is never overwritten`, 'E_EXISTS', { cause: e });
+    throw new UsageError(`cannot write key file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_USAGE', { cause: e });
   }
 }
 
@@ -95,7 +95,7 @@ function parseKeyFile(path: string): ParsedKeyFile {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read key file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read key file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_USAGE', { cause: e });
   }
   const doc = parseStrictJson(bytes, path);
   return withContext(path, () => {
@@ -138,8 +138,8 @@ export function openEncryptedKeyFile(path: string, passphrase: string): Ed25519S
   let seed: Buffer;
   try {
     seed = Buffer.concat([decipher.update(f.ciphertext.subarray(0, 32)), decipher.final()]);
-  } catch {
-    throw new TokenError('E_WRONG_PASSPHRASE', `wrong passphrase for key file ${path} (or the file was altered)`);
+  } catch (e) {
+    throw new TokenError('E_WRONG_PASSPHRASE', `wrong passphrase for key file ${path} (or the file was altered)`, { cause: e });
   }
   const signer = new Ed25519Signer(seed, `key file ${path}`, f.key.unrecognized);
   seed.fill(0);

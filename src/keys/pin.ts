@@ -26,7 +26,7 @@ export function readSecretFile(path: string, name: string): string {
   try {
     mode = statSync(path).mode;
   } catch (e) {
-    throw new UsageError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code}`);
+    throw new UsageError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code}`, 'E_USAGE', { cause: e });
   }
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
     throw new UsageError(`${name} can be read by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it`);

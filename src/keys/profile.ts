@@ -113,7 +113,7 @@ export function loadProfile(path: string): TokenProfile {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read token profile ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read token profile ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_USAGE', { cause: e });
   }
   return parseProfile(parseStrictJson(bytes, path), path);
 }

@@ -50,7 +50,7 @@ export function createTestTokens(dir: string, tokens: TestTokenSpec[], options: 
     out = execFileSync('bash', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     const stderr = String((e as { stderr?: unknown }).stderr ?? '').trim();
-    throw new UsageError(stderr || `make-tokens.sh failed: ${(e as Error).message}`);
+    throw new UsageError(stderr || `make-tokens.sh failed: ${(e as Error).message}`, 'E_USAGE', { cause: e });
   }
   return JSON.parse(out) as TestTokens;
 }

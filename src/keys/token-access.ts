@@ -114,7 +114,7 @@ export function findKeyPair(session: PortSession, label: string, ctx: TokenConte
       const labels = session.find({ class: CK.CKO_PRIVATE_KEY }).map((o) => session.getAttributes(o, ['label']).label ?? '');
       throw new TokenError('E_KEY_NOT_FOUND', `${tok} has no private key labelled "${label}" (it has: ${labels.length ? labels.map((l) => `"${l}"`).join(', ') : 'none'})`);
     }
-    if (privs.length > 1) throw new TokenError('E_KEY_DUPLICATE', `${tok} has ${privs.length} private keys labelled "${label}"; refusing to guess which one signs`);
+    if (privs.length > 1) throw new TokenError('E_KEY_AMBIGUOUS', `${tok} has ${privs.length} private keys labelled "${label}"; refusing to guess which one signs`);
     const privateKey = privs[0]!;
     const { id, keyType } = session.getAttributes(privateKey, ['id', 'keyType']);
     const spec = specForKeyType(keyType);
@@ -123,7 +123,7 @@ export function findKeyPair(session: PortSession, label: string, ctx: TokenConte
     let pubs = keyId.length ? session.find({ class: CK.CKO_PUBLIC_KEY, id: keyId }) : [];
     if (pubs.length === 0) pubs = session.find({ class: CK.CKO_PUBLIC_KEY, label });
     if (pubs.length !== 1) {
-      throw new TokenError(pubs.length ? 'E_KEY_DUPLICATE' : 'E_PUBLIC_KEY_MISSING', `${tok}, key "${label}": expected one public key with CKA_ID ${keyId.toString('hex') || '(none)'}, found ${pubs.length}`);
+      throw new TokenError(pubs.length ? 'E_KEY_AMBIGUOUS' : 'E_PUBLIC_KEY_MISSING', `${tok}, key "${label}": expected one public key with CKA_ID ${keyId.toString('hex') || '(none)'}, found ${pubs.length}`);
     }
     return { privateKey, publicKey: pubs[0]!, id: keyId, keyType, spec };
   } catch (e) {
@@ -140,7 +140,7 @@ export function readPublicKey(session: PortSession, publicKey: PortObject, owner
     return tufKeyFromAttributes(attrs, owner === undefined ? {} : { [OWNER_FIELD]: owner }, `key "${ctx.key}"`);
   } catch (e) {
     if (e instanceof FormatError) {
-      throw new TokenError('E_KEY_UNSUPPORTED', `${ctx.token ? describeToken(ctx.token) : 'the token'}, ${e.message}`);
+      throw new TokenError('E_KEY_UNSUPPORTED', `${ctx.token ? describeToken(ctx.token) : 'the token'}, ${e.message}`, { cause: e });
     }
     throw tokenError(e, { ...ctx, during: `reading the public key "${ctx.key}"` });
   }

@@ -200,7 +200,7 @@ export async function readTokenPublicKey(profile: TokenProfile, holder: string, 
         throw tokenError(e, { ...ctx, during: 'looking up the public key' });
       }
       if (pubs.length !== 1) {
-        throw new TokenError(pubs.length ? 'E_KEY_DUPLICATE' : 'E_KEY_NOT_FOUND', `${describeToken(slot.token)} has ${pubs.length} public keys labelled "${label}"; expected exactly one`);
+        throw new TokenError(pubs.length ? 'E_KEY_AMBIGUOUS' : 'E_KEY_NOT_FOUND', `${describeToken(slot.token)} has ${pubs.length} public keys labelled "${label}"; expected exactly one`);
       }
       const key = readPublicKey(session, pubs[0]!, holder, ctx);
       const id = session.getAttributes(pubs[0]!, ['id']).id ?? Buffer.alloc(0);

@@ -173,7 +173,7 @@ export class Key {
       try {
         ko = this.kind === 'ed25519' ? ed25519KeyObject(Buffer.from(this.publicValue, 'hex')) : createPublicKey({ key: this.publicValue, format: 'pem' });
       } catch (e) {
-        throw new FormatError('keyval.public', `not a readable public key (${(e as Error).message})`);
+        throw new FormatError('keyval.public', `not a readable public key (${(e as Error).message})`, 'E_FORMAT', { cause: e });
       }
       const details = ko.asymmetricKeyDetails ?? {};
       if (this.kind === 'ecdsa-p256' && (ko.asymmetricKeyType !== 'ec' || details.namedCurve !== 'prime256v1')) {

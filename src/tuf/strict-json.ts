@@ -9,7 +9,7 @@
  * input, decoded once) and short ones, the object keys that repeat on every entry, come from a
  * small cache, so each distinct key is one string that V8 internalizes once.
  */
-import { FormatError } from './errors.js';
+import { FormatError, InternalError } from './errors.js';
 import { compareCodePointsFrom } from './key-order.js';
 
 const MAX_DEPTH = 64;
@@ -78,6 +78,7 @@ for (const [letter, code] of [['b', 8], ['t', 9], ['n', 10], ['f', 12], ['r', 13
 /**
  * Canonical JSON from bytes that `parseStrictJson` found canonical but for escapes of control
  * characters (ReadPlan.range): each such escape becomes the raw character, `\"` and `\\` stay.
+ * Bytes the reader did not accept break its invariant: an InternalError (a bug), not a FormatError.
  */
 export function unescapeControls(bytes: Buffer): Buffer {
   const out = Buffer.allocUnsafe(bytes.length);
@@ -86,10 +87,10 @@ export function unescapeControls(bytes: Buffer): Buffer {
   for (let q = bytes.indexOf(0x5c, p); q >= 0; q = bytes.indexOf(0x5c, p)) {
     o += bytes.copy(out, o, p, q);
     const e = bytes[q + 1];
-    if (e === undefined) throw new Error('unescapeControls: a backslash ends the bytes');
+    if (e === undefined) throw new InternalError('unescapeControls: a backslash ends the bytes');
     if (e === 0x75) {
       const code = parseInt(bytes.toString('latin1', q + 2, q + 6), 16);
-      if (!(code < 0x20)) throw new Error(`unescapeControls: \\u${bytes.toString('latin1', q + 2, q + 6)} is not a control character`);
+      if (!(code < 0x20)) throw new InternalError(`unescapeControls: \\u${bytes.toString('latin1', q + 2, q + 6)} is not a control character`);
       out[o++] = code;
       p = q + 6;
     } else if (SHORT_ESCAPES[e] !== 0) {

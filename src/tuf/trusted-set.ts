@@ -17,7 +17,7 @@
  * stands in for what snapshot would list, and the caller says so in its report.
  */
 import { digestHex } from './digest.js';
-import { CeremonyError, VerificationError } from './errors.js';
+import { CeremonyError, FormatError, InternalError, VerificationError, type TrustErrorCode } from './errors.js';
 import type { Key } from './key.js';
 import { Metadata, type AnySigned, type MetaFile, type Root, type Snapshot, type Targets, type Timestamp } from './metadata.js';
 import { snapshotMetaName } from './role-names.js';
@@ -25,25 +25,11 @@ import type { RoleKeys } from './roles.js';
 import { formatExpires } from './time.js';
 import { verifyRole, verifyRootUpdate, verifyWithRoot, type VerificationResult } from './verification.js';
 
-export type TrustErrorCode =
-  /** Not a threshold of valid signatures by the keys that authorize the role. */
-  | 'E_UNSIGNED'
-  | 'E_EXPIRED'
-  /** A version that is not the one the chain, timestamp, snapshot or file name says. */
-  | 'E_VERSION'
-  /** A version lower than one already trusted (spec 5.4.3, 5.5.5). */
-  | 'E_ROLLBACK'
-  | 'E_LENGTH_OR_HASH'
-  /** Asked out of the client's order (a snapshot before a timestamp, …). */
-  | 'E_ORDER'
-  /** Not listed where it must be (snapshot's meta for a targets role). */
-  | 'E_NOT_LISTED'
-  /** The named delegator does not delegate the role. */
-  | 'E_NOT_DELEGATED'
-  /** Bytes that are not metadata of the expected type. */
-  | 'E_BAD_METADATA';
+export type { TrustErrorCode } from './errors.js';
 
+/** A VerificationError of the trusted set: its codes are TrustErrorCode (src/tuf/errors.ts). */
 export class TrustError extends VerificationError {
+  declare readonly code: TrustErrorCode;
   constructor(
     readonly role: string,
     readonly file: string,
@@ -51,8 +37,9 @@ export class TrustError extends VerificationError {
     readonly trustCode: TrustErrorCode,
     /** The signature check behind an E_UNSIGNED. */
     readonly signatures?: VerificationResult,
+    options?: ErrorOptions,
   ) {
-    super(`${file}: ${reason}`, trustCode);
+    super(`${file}: ${reason}`, trustCode, options);
   }
 }
 
@@ -111,8 +98,17 @@ function parse<T extends AnySigned>(role: string, file: string, bytes: Uint8Arra
     return Metadata.fromBytes<T>(bytes, file, type);
   } catch (e) {
     // Hostile bytes are a refused file (exit 3), never an internal error.
-    if (e instanceof CeremonyError) throw new TrustError(role, file, e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message, 'E_BAD_METADATA');
-    if (e instanceof RangeError || e instanceof SyntaxError || e instanceof TypeError) throw new TrustError(role, file, `not readable metadata (${e.message})`, 'E_BAD_METADATA');
+    // An InternalError of the reader (a broken invariant on these bytes) is refused the same way,
+    // with the original kept as the cause.
+    if (e instanceof InternalError) throw new TrustError(role, file, `not readable metadata (${e.message})`, 'E_BAD_METADATA', undefined, { cause: e });
+    if (e instanceof FormatError && (e.field === file || e.field.startsWith(`${file}: `))) {
+      const field = e.field.slice(file.length + 2);
+      throw new TrustError(role, file, field ? `${field}: ${e.reason}` : e.reason, 'E_BAD_METADATA', undefined, { cause: e });
+    }
+    if (e instanceof CeremonyError) throw new TrustError(role, file, e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message, 'E_BAD_METADATA', undefined, { cause: e });
+    if (e instanceof RangeError || e instanceof SyntaxError || e instanceof TypeError) {
+      throw new TrustError(role, file, `not readable metadata (${e.message})`, 'E_BAD_METADATA', undefined, { cause: e });
+    }
     throw e;
   }
 }

@@ -11,7 +11,8 @@ import { defaultStatePath, readImportState } from '../../src/bundle/import-state
 import { MANIFEST_NAME } from '../../src/bundle/manifest.js';
 import { verifyBundle } from '../../src/bundle/verify.js';
 import { sha256Hex } from '../../src/tuf/digest.js';
-import { EXIT_CODES, VerificationError } from '../../src/tuf/errors.js';
+import { CATEGORY_EXIT_CODES } from '../../src/cli/exit-codes.js';
+import { VerificationError } from '../../src/tuf/errors.js';
 import { makeBundle, NOW, snapshotFolder, tempDir, trustedRoot, vectorFiles } from './fixtures.js';
 
 let parent: string;
@@ -52,7 +53,7 @@ function expectRefused(dir: string, reason: RegExp): void {
     error = e;
   }
   expect(error).toBeInstanceOf(VerificationError);
-  expect(EXIT_CODES[(error as VerificationError).category]).toBe(3);
+  expect(CATEGORY_EXIT_CODES[(error as VerificationError).category]).toBe(3);
   expect((error as Error).message).toMatch(reason);
   expect(snapshotFolder(target)).toEqual(before);
   // verify alone, given the target's import state, refuses with the same reason.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEncryptedKeyFile, DEFAULT_SCRYPT, openEncryptedKeyFile, readKeyFilePublicKey } from '../../src/keys/key-file.js';
-import { EXIT_CODES } from '../../src/tuf/errors.js';
+import { CATEGORY_EXIT_CODES } from '../../src/cli/exit-codes.js';
 import { Metadata, Targets } from '../../src/tuf/metadata.js';
 import { failure } from '../helpers/failure.js';
 
@@ -43,7 +43,7 @@ describe('encrypted key files', () => {
     const e = failure(() => openEncryptedKeyFile(path, 'the wrong passphrase'));
     expect(e.code).toBe('E_WRONG_PASSPHRASE');
     expect(e.message).toBe(`wrong passphrase for key file ${path} (or the file was altered)`);
-    expect(EXIT_CODES[e.category]).toBe(4);
+    expect(CATEGORY_EXIT_CODES[e.category]).toBe(4);
   });
 
   it('a swapped public key or a changed parameter fails the authentication', () => {

@@ -9,7 +9,7 @@ import { parseProfile, type TokenProfile } from '../../src/keys/profile.js';
 import { pinSource } from '../../src/keys/pin.js';
 import { tokenError, triesLeft } from '../../src/keys/token-errors.js';
 import { generateTokenKey, listTokens, openHolderSession } from '../../src/keys/token-keys.js';
-import { EXIT_CODES } from '../../src/tuf/errors.js';
+import { CATEGORY_EXIT_CODES } from '../../src/cli/exit-codes.js';
 import { Metadata, Targets } from '../../src/tuf/metadata.js';
 import { FakePort } from './fake-port.js';
 import { rejection } from '../helpers/failure.js';
@@ -50,7 +50,7 @@ describe('the CKR_ → message table', () => {
     it(`${ckr} → ${code}, exit 4, one line`, () => {
       const e = tokenError(new PortError(ckr, 'C_Sign'), ctx);
       expect(e.code).toBe(code);
-      expect(EXIT_CODES[e.category]).toBe(4);
+      expect(CATEGORY_EXIT_CODES[e.category]).toBe(4);
       expect(e.message).toContain(text);
       expect(e.message).not.toContain('\n');
     });

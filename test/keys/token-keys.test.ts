@@ -309,7 +309,7 @@ describe('errors a person can act on (real SoftHSM)', () => {
     const c = await openHolderSession(profile, 'admin-c', pins);
     try {
       const e = await rejection(c.signerFor('root', generated['c-root']!.key));
-      expect(e.code).toBe('E_KEY_DUPLICATE');
+      expect(e.code).toBe('E_KEY_AMBIGUOUS');
       expect(e.message).toContain('2 private keys labelled "root-c"');
     } finally {
       await c.close();

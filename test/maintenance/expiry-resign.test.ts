@@ -1,6 +1,6 @@
 /** Expiry and re-sign on SoftHSM tokens: the computation, the proof, and the event's summary. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeExpiry, EXPIRY_EXIT_CODES } from '../../src/ceremony/expiry.js';
+import { computeExpiry } from '../../src/ceremony/expiry.js';
 import { loadCurrentRoles } from '../../src/ceremony/expiry-signers.js';
 import { SigningEvent } from '../../src/ceremony/event.js';
 import { finalizeEvent } from '../../src/ceremony/event-finalize.js';
@@ -31,16 +31,16 @@ describe('expiry and re-sign', () => {
     expect(root).toMatchObject({ version: 1, expires: iso(day(90)), daysLeft: 10, status: 'due', threshold: 2, holders: ['alice', 'bob', 'carol'] });
     expect(root.signersNeeded).toBe('2 of alice, bob, carol');
     expect(report.roles[2]).toMatchObject({ role: 'claimed', delegator: 'targets', threshold: 2 });
-    expect(report.exitCode).toBe(EXPIRY_EXIT_CODES.due);
+    expect(report.state).toBe('due');
   });
 
   it('uses the plan margin when no window is given, and tells expired from due', () => {
     const plan = b.repo.plan();
     const current = loadCurrentRoles(b.repo);
-    expect(computeExpiry(current, plan, { at: day(80) }).exitCode).toBe(EXPIRY_EXIT_CODES.due); // 10 days left, margin 14d
-    expect(computeExpiry(current, plan, { at: day(70) }).exitCode).toBe(EXPIRY_EXIT_CODES.ok); // 20 days left
+    expect(computeExpiry(current, plan, { at: day(80) }).state).toBe('due'); // 10 days left, margin 14d
+    expect(computeExpiry(current, plan, { at: day(70) }).state).toBe('ok'); // 20 days left
     const late = computeExpiry(current, plan, { at: day(90) });
-    expect(late.exitCode).toBe(EXPIRY_EXIT_CODES.expired);
+    expect(late.state).toBe('expired');
     expect(late.roles.every((r) => r.status === 'expired' && r.daysLeft === 0)).toBe(true);
   });
 
@@ -81,7 +81,7 @@ describe('expiry and re-sign', () => {
     finalizeEvent(b.repo, SigningEvent.load(eventDir), { at: day(80) });
     expect(b.repo.currentVersion('root')).toBe(2);
     const after = computeExpiry(loadCurrentRoles(b.repo), b.repo.plan(), { at: day(120), within: { text: '30d', seconds: 30 * 86400 } });
-    expect(after.exitCode).toBe(EXPIRY_EXIT_CODES.ok);
+    expect(after.state).toBe('ok');
     expect(after.roles.map((r) => r.expires)).toEqual([iso(day(170)), iso(day(170)), iso(day(170))]);
   });
 });
