@@ -3,7 +3,8 @@
  * `error` with the stable code, the one-line message and the exit code. Each command writes the
  * rest with an explicit mapper in snake_case (TUF's wire style), never an internal object as is.
  */
-import { CeremonyError, EXIT_CODES } from '../tuf/errors.js';
+import { CeremonyError } from '../tuf/errors.js';
+import { exitCodeOfError } from './exit-codes.js';
 
 export interface ErrorJson {
   code: string;
@@ -16,15 +17,10 @@ export interface FailureJson {
   error: ErrorJson;
 }
 
-/** The exit code of an error thrown by a command, as the CLI reports it. */
-export function exitCodeOf(e: unknown): number {
-  return e instanceof CeremonyError ? EXIT_CODES[e.category] : 1;
-}
-
 /** The document of a command that failed by throwing. */
 export function errorJson(e: unknown): FailureJson {
-  if (e instanceof CeremonyError) return failure(e.code, e.message, exitCodeOf(e));
-  return failure('E_INTERNAL', `internal error: ${e instanceof Error ? e.message : String(e)}`, 1);
+  if (e instanceof CeremonyError) return failure(e.code, e.message, exitCodeOfError(e));
+  return failure('E_INTERNAL', `internal error: ${e instanceof Error ? e.message : String(e)}`, exitCodeOfError(e));
 }
 
 /**

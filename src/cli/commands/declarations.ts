@@ -1,6 +1,6 @@
 /** Declarations of the top-level commands (implemented in commands/<verb>.ts). */
-import { EXPIRY_EXIT_CODES } from '../../ceremony/expiry.js';
 import { declare } from '../declaration.js';
+import { STATE_EXIT_CODES } from '../exit-codes.js';
 import { AT, JSON_OUTPUT, METADATA, NEW_EVENT, PROFILE, REPO, THRESHOLD, TRUSTED_ROOT, WITHIN } from '../options.js';
 
 export const verify = declare({
@@ -95,9 +95,9 @@ export const expiry = declare({
   options: { repo: { ...REPO, required: true }, within: WITHIN, at: AT, json: JSON_OUTPUT },
   positionals: [],
   details: `Exit codes (for a reminder job):
-  ${EXPIRY_EXIT_CODES.ok}   nothing expires within the window
-  ${EXPIRY_EXIT_CODES.due}  a role expires within the window: prepare a re-sign (tuf-ceremony resign)
-  ${EXPIRY_EXIT_CODES.expired}  a role has already expired: clients refuse it now
+  0   nothing expires within the window
+  ${STATE_EXIT_CODES['expiry-due']}  a role expires within the window: prepare a re-sign (tuf-ceremony resign)
+  ${STATE_EXIT_CODES['expiry-expired']}  a role has already expired: clients refuse it now
   2-5 and 1 as for every command (usage, verification, token, refused, internal)`,
 });
 

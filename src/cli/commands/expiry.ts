@@ -1,8 +1,9 @@
 /** `tuf-ceremony expiry`: what expires when, and who must sign the renewal; exit code for reminders. */
-import { computeExpiry, EXPIRY_EXIT_CODES, renderExpiry, type ExpiryReport, type RoleExpiry } from '../../ceremony/expiry.js';
+import { computeExpiry, renderExpiry, type ExpiryReport, type RoleExpiry } from '../../ceremony/expiry.js';
 import { loadCurrentRoles } from '../../ceremony/expiry-signers.js';
 import { Repository } from '../../ceremony/repository.js';
 import type { Run } from '../declaration.js';
+import { expiryExitCode } from '../exit-codes.js';
 import { out, printJson } from '../io.js';
 import { failure } from '../json-output.js';
 import { atOption, withinOption } from '../options.js';
@@ -26,18 +27,19 @@ function roleJson(r: RoleExpiry) {
   };
 }
 
-function headOf(report: ExpiryReport) {
-  if (report.exitCode === EXPIRY_EXIT_CODES.expired) return failure('E_EXPIRED', `expired: ${report.expired.join(', ')}`, report.exitCode);
-  if (report.exitCode === EXPIRY_EXIT_CODES.due) return failure('E_EXPIRY_DUE', `due within ${report.within}: ${report.due.join(', ')}`, report.exitCode);
+function headOf(report: ExpiryReport, code: number) {
+  if (report.state === 'expired') return failure('E_EXPIRED', `expired: ${report.expired.join(', ')}`, code);
+  if (report.state === 'due') return failure('E_EXPIRY_DUE', `due within ${report.within}: ${report.due.join(', ')}`, code);
   return { ok: true } as const;
 }
 
 export const run: Run<typeof expiry> = async ({ values }, io) => {
   const repo = Repository.open(values.repo);
   const report = computeExpiry(loadCurrentRoles(repo), repo.plan(), { at: atOption(values.at), within: withinOption(values.within) });
+  const code = expiryExitCode(report.state);
   if (values.json) {
     printJson(io, {
-      ...headOf(report),
+      ...headOf(report, code),
       at: report.at,
       within: report.within,
       within_seconds: report.withinSeconds,
@@ -47,5 +49,5 @@ export const run: Run<typeof expiry> = async ({ values }, io) => {
       roles: report.roles.map(roleJson),
     });
   } else out(io, renderExpiry(report));
-  return report.exitCode;
+  return code;
 };

@@ -1,9 +1,7 @@
 /** Declarations of the signing-event commands (docs/formats/event.md). */
 import { declare } from '../../declaration.js';
+import { STATE_EXIT_CODES } from '../../exit-codes.js';
 import { AT, JSON_OUTPUT, NO_QR, PROFILE, REPO } from '../../options.js';
-
-/** Exit code of `event status` while some threshold is not met yet (docs/formats/event.md). */
-export const EVENT_INCOMPLETE_EXIT = 6;
 
 const EVENT = { name: 'event', count: 'one' } as const;
 
@@ -51,7 +49,7 @@ export const status = declare({
   summary: 'show have/need for every threshold of a signing event and who is missing',
   options: { json: JSON_OUTPUT },
   positionals: [EVENT],
-  details: `  Exit code 0 when every threshold is met, ${EVENT_INCOMPLETE_EXIT} while signatures are still missing.`,
+  details: `  Exit code 0 when every threshold is met, ${STATE_EXIT_CODES['event-incomplete']} while signatures are still missing.`,
 });
 
 export const finalize = declare({

@@ -1,15 +1,16 @@
 /** `tuf-ceremony event status`: have / need for every threshold of a signing event, and who is missing. */
 import { SigningEvent } from '../../../ceremony/event.js';
 import type { Run } from '../../declaration.js';
+import { eventStatusExitCode } from '../../exit-codes.js';
 import { out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';
 import { renderStatus, statusJson } from '../../render-event.js';
-import { EVENT_INCOMPLETE_EXIT, type status as declaration } from './declarations.js';
+import type { status as declaration } from './declarations.js';
 
 export const run: Run<typeof declaration> = async ({ values, positionals }, io) => {
   const event = SigningEvent.load(positionals[0]!);
   const status = event.status();
-  const code = status.complete ? 0 : EVENT_INCOMPLETE_EXIT;
+  const code = eventStatusExitCode(status.complete);
   if (values.json) {
     const message = `signatures still missing; admins who can still sign: ${status.missingHolders.join(', ')}`;
     printJson(io, { ...outcome(code, 'E_EVENT_INCOMPLETE', message), event: event.dir, id: event.id, ...statusJson(status) });
