@@ -4,10 +4,10 @@
  * UTF-8 text is reported (no client could ask for it) rather than turned into a name that reads
  * back as some other file, or none.
  */
-import { readdirSync, readFileSync, type Dirent } from 'node:fs';
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
-import type { MetadataSource } from '../tuf/repository-verifier.js';
-import { UsageError } from '../tuf/errors.js';
+import { MAX_METADATA_BYTES, type MetadataSource } from '../tuf/repository-verifier.js';
+import { UsageError, VerificationError } from '../tuf/errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -51,8 +51,21 @@ export class FolderSource implements MetadataSource {
     return this.unreadable;
   }
 
-  read(name: string): Uint8Array {
+  /**
+   * The bytes of a file, refused before it is read when it is larger than `limit` (the length
+   * timestamp or snapshot lists for it, or a cap for its kind): a hostile mirror's file of
+   * gigabytes is a refusal naming it, not a read of everything into memory.
+   */
+  read(name: string, limit = MAX_METADATA_BYTES): Uint8Array {
     if (!this.fileSet.has(name)) throw new UsageError(`${name} is not a plain file in ${this.dir}`);
-    return readFileSync(join(this.dir, name));
+    const path = join(this.dir, name);
+    try {
+      const size = statSync(path).size;
+      if (size > limit) throw new VerificationError(`${name}: ${size} bytes, more than the ${limit} ${limit === MAX_METADATA_BYTES ? 'this tool reads for a metadata file' : 'allowed for it'}`, 'E_LENGTH_OR_HASH');
+      return readFileSync(path);
+    } catch (e) {
+      if (e instanceof VerificationError) throw e;
+      throw new VerificationError(`${name}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'E_VERIFICATION', { cause: e });
+    }
   }
 }

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError, VerificationError } from '../tuf/errors.js';
 import type { Key } from '../tuf/key.js';
 import type { TargetFile, Targets } from '../tuf/metadata.js';
-import { verifyRepository, type RepositoryReport } from '../tuf/repository-verifier.js';
+import { MAX_ROOT_BYTES, MAX_TIMESTAMP_BYTES, verifyRepository, type RepositoryReport } from '../tuf/repository-verifier.js';
 import { decodeRoleName, parseRoleFileName, roleFileName, snapshotMetaName } from '../tuf/role-names.js';
 import type { DelegatedRole } from '../tuf/roles.js';
 import { TrustedSet, TrustError } from '../tuf/trusted-set.js';
@@ -73,7 +73,7 @@ export class VerifiedFolder {
     try {
       return VerifiedFolder.read(dir, trustedRootPath, at);
     } catch (e) {
-      if (e instanceof TrustError) throw new VerificationError(`the metadata does not verify from the trusted root: ${e.message}`, e.code, { cause: e });
+      if (e instanceof VerificationError) throw new VerificationError(`the metadata does not verify from the trusted root: ${e.message}`, e.code, { cause: e });
       throw e;
     }
   }
@@ -92,15 +92,15 @@ export class VerifiedFolder {
       }
     }
     const set = new TrustedSet(rootBytes, { at, mode: 'client', trustedRootName: basename(trustedRootPath) });
-    for (let v = set.root.version + 1; source.has(roleFileName('root', v)); v++) set.updateRoot(source.read(roleFileName('root', v)), roleFileName('root', v));
+    for (let v = set.root.version + 1; source.has(roleFileName('root', v)); v++) set.updateRoot(source.read(roleFileName('root', v), MAX_ROOT_BYTES), roleFileName('root', v));
     if (!source.has('timestamp.json')) {
       throw new TrustError('timestamp', 'timestamp.json', `not in ${dir}: without a timestamp a client has no freshness or rollback protection`, 'E_NOT_LISTED');
     }
-    const ts = set.updateTimestamp(source.read('timestamp.json'), 'timestamp.json');
+    const ts = set.updateTimestamp(source.read('timestamp.json', MAX_TIMESTAMP_BYTES), 'timestamp.json');
     const consistent = set.root.consistentSnapshot === true;
     const snapFile = consistent ? roleFileName('snapshot', ts.md.signed.snapshotMeta.version) : 'snapshot.json';
     if (!source.has(snapFile)) throw new TrustError('snapshot', snapFile, `listed by timestamp.json but not in ${dir}`, 'E_NOT_LISTED');
-    set.updateSnapshot(source.read(snapFile), snapFile);
+    set.updateSnapshot(source.read(snapFile, ts.md.signed.snapshotMeta.length), snapFile);
     const folder = new VerifiedFolder(dir, set, source);
     const targets = folder.load('targets', 'root');
     if (!targets.ok) throw new VerificationError(`the metadata does not verify from the trusted root: ${targets.problem}`, 'E_TARGETS');
@@ -149,9 +149,10 @@ export class VerifiedFolder {
     if (!file) return { ok: false, absent: true, problem: `${roleFileName(role)}: ${this.set.snapshot!.file} does not list ${snapshotMetaName(role)}` };
     if (!this.source.has(file)) return { ok: false, absent: false, problem: `${file}: listed by ${this.set.snapshot!.file} but not in ${this.dir}` };
     try {
-      return { ok: true, signed: this.set.updateDelegatedTargets(role, delegator, this.source.read(file), file).md.signed };
+      const listed = this.set.snapshot!.md.signed.meta.get(snapshotMetaName(role));
+      return { ok: true, signed: this.set.updateDelegatedTargets(role, delegator, () => this.source.read(file, listed?.length), file).md.signed };
     } catch (e) {
-      if (e instanceof TrustError) return { ok: false, absent: false, problem: e.message };
+      if (e instanceof TrustError || e instanceof VerificationError) return { ok: false, absent: false, problem: e.message };
       throw e;
     }
   }

@@ -26,6 +26,7 @@ export function renderReport(report: RepositoryReport): string {
   for (const r of report.roles) {
     lines.push(`${r.role.padEnd(w)}  ${(r.file ?? '-').padEnd(fw)}  ${String(r.version ?? '-').padEnd(7)}  ${(r.expires ?? '-').padEnd(20)}  ${signers(r).padEnd(6)}  ${r.status}`);
     for (const p of r.problems) lines.push(`    ✗ ${p}`);
+    for (const w of r.warnings ?? []) lines.push(`    ! ${w}`);
   }
   for (const p of report.folderProblems) lines.push(`✗ ${p}`);
   if (report.absentCount > 0) lines.push(`${report.absentCount} delegated role(s) have no file here (not published, or not part of this folder); --json lists them`);
@@ -60,6 +61,7 @@ function roleJson(r: RoleReport) {
     signatures: r.signatures ? verificationJson(r.signatures) : null,
     previous_root_signatures: r.previousRootSignatures ? verificationJson(r.previousRootSignatures) : null,
     problems: r.problems,
+    warnings: r.warnings ?? [],
   };
 }
 

@@ -157,7 +157,11 @@ export class CompactIndex {
       let trusted = false;
       if (e.hashPrefixes) {
         hash ??= Buffer.from(sha256Hex(targetPath), 'latin1');
-        for (let k = 0; k < items.length && !trusted; k += 2) trusted = hash.compare(buf, items[k]!, items[k + 1]!, 0, items[k + 1]! - items[k]!) === 0;
+        // A prefix longer than the hash matches nothing (python-tuf: `startswith` is false).
+        for (let k = 0; k < items.length && !trusted; k += 2) {
+          const length = items[k + 1]! - items[k]!;
+          trusted = length <= hash.length && hash.compare(buf, items[k]!, items[k + 1]!, 0, length) === 0;
+        }
       } else {
         for (let k = 0; k < items.length && !trusted; k += 2) trusted = patternMatches(buf, items[k]!, items[k + 1]!, target, targetPath);
       }

@@ -22,11 +22,21 @@ export { parseRoleFileName, roleFileName } from './role-names.js';
 export interface MetadataSource {
   /** Plain file names in the folder. */
   names(): readonly string[];
-  /** The bytes of one of `names()`. */
-  read(name: string): Uint8Array;
+  /** The bytes of one of `names()`; a file larger than `limit` bytes is refused unread. */
+  read(name: string, limit?: number): Uint8Array;
   /** Entries whose names could not be read as text (not UTF-8), described for a message. */
   unreadableNames?(): readonly string[];
 }
+
+/** The largest metadata file read at all (a claimed role of a million projects is 361 MB). */
+export const MAX_METADATA_BYTES = 1 << 30;
+/**
+ * Caps for the files nothing lists a length for (TUF specification 5.2 to 5.4: a client bounds
+ * what it downloads; python-tuf's defaults are 512,000 bytes for a root and 16,384 for the
+ * timestamp). Roots with many keys and timestamps with many signatures get room to spare.
+ */
+export const MAX_ROOT_BYTES = 1 << 20;
+export const MAX_TIMESTAMP_BYTES = 1 << 20;
 
 export type RoleStatus = 'ok' | 'failed';
 
@@ -39,6 +49,8 @@ export interface RoleReport {
   version?: number;
   expires?: string;
   status: RoleStatus;
+  /** Later delegations of the same name that fail (they do not fail the role; see EdgeWalk). */
+  warnings?: string[];
   /** Signatures against the authorizing keys (for a root: its own root role). */
   signatures?: VerificationResult;
   /** For a root after the trusted one: the previous root's root role. */
@@ -160,7 +172,7 @@ export function verifyRepository(trustedRootBytes: Uint8Array, source: MetadataS
     if (e instanceof TrustError && e.signatures) r.signatures = e.signatures;
     return r;
   };
-  const read = (file: string): Uint8Array => source.read(file);
+  const read = (file: string, limit?: number): Uint8Array => source.read(file, limit);
 
   // 1. The trusted root, signed by a threshold of its own root keys (spec 5.2).
   let set: TrustedSet;
@@ -179,7 +191,7 @@ export function verifyRepository(trustedRootBytes: Uint8Array, source: MetadataS
     const file = roleFileName('root', v);
     if (!index.has(file)) break;
     try {
-      const t = set.updateRoot(read(file), file);
+      const t = set.updateRoot(read(file, MAX_ROOT_BYTES), file);
       describe(add({ role: 'root', file, status: 'ok', problems: [] }), t);
     } catch (e) {
       failed('root', file, e);
@@ -189,6 +201,14 @@ export function verifyRepository(trustedRootBytes: Uint8Array, source: MetadataS
   }
   report.rootVersion = set.root.version;
   checkEarlierRoots(set, index, read, roles[0]!);
+  // A root file past a missing version cannot be reached (spec 5.3: N+1 after N, no gap).
+  for (const v of index.versions.get('root') ?? []) {
+    if (v > set.root.version + 1) {
+      const newest = roles.at(-1)!;
+      newest.status = 'failed';
+      newest.problems.push(`${roleFileName('root', v)}: root version ${set.root.version + 1} is missing, so it cannot be reached from the trusted root`);
+    }
+  }
   try {
     set.checkFinalRoot();
   } catch (e) {
@@ -201,7 +221,7 @@ export function verifyRepository(trustedRootBytes: Uint8Array, source: MetadataS
   const consistent = set.root.consistentSnapshot === true;
   if (index.has('timestamp.json')) {
     try {
-      describe(add({ role: 'timestamp', file: 'timestamp.json', status: 'ok', problems: [] }), set.updateTimestamp(read('timestamp.json'), 'timestamp.json'));
+      describe(add({ role: 'timestamp', file: 'timestamp.json', status: 'ok', problems: [] }), set.updateTimestamp(read('timestamp.json', MAX_TIMESTAMP_BYTES), 'timestamp.json'));
     } catch (e) {
       roles.pop();
       failed('timestamp', 'timestamp.json', e);
@@ -217,7 +237,7 @@ export function verifyRepository(trustedRootBytes: Uint8Array, source: MetadataS
       failed('snapshot', snapFile, new TrustError('snapshot', snapFile, 'listed by timestamp.json but not in the folder', 'E_NOT_LISTED'));
     } else {
       try {
-        describe(add({ role: 'snapshot', file: snapFile, status: 'ok', problems: [] }), set.updateSnapshot(read(snapFile), snapFile));
+        describe(add({ role: 'snapshot', file: snapFile, status: 'ok', problems: [] }), set.updateSnapshot(read(snapFile, tsMeta?.length), snapFile));
       } catch (e) {
         roles.pop();
         failed('snapshot', snapFile, e);
@@ -241,7 +261,7 @@ export function verifyRepository(trustedRootBytes: Uint8Array, source: MetadataS
  * root itself (not a fork of it), and each earlier one must chain forward to it (root N+1 signed
  * by N's root keys, spec 5.3.4). A client never reads them; an audit of the folder does.
  */
-function checkEarlierRoots(set: TrustedSet, index: FolderIndex, read: (file: string) => Uint8Array, report: RoleReport): void {
+function checkEarlierRoots(set: TrustedSet, index: FolderIndex, read: (file: string, limit?: number) => Uint8Array, report: RoleReport): void {
   const trusted = set.rootChain[0]!.md;
   let next = trusted;
   for (let v = trusted.signed.version; v >= 1; v--) {
@@ -252,7 +272,7 @@ function checkEarlierRoots(set: TrustedSet, index: FolderIndex, read: (file: str
       continue;
     }
     try {
-      const md = Metadata.fromBytes<Root>(read(file), file, 'root');
+      const md = Metadata.fromBytes<Root>(read(file, MAX_ROOT_BYTES), file, 'root');
       if (v === trusted.signed.version) {
         if (!md.payload().equals(trusted.payload())) report.problems.push(`${file}: differs from the trusted root of the same version (a forked root)`);
         else auditBadSignatures({ ...report, file, problems: report.problems }, verifyWithRoot(md.signed, 'root', md));
@@ -281,7 +301,7 @@ class EdgeWalk {
     private readonly set: TrustedSet,
     private readonly index: FolderIndex,
     private readonly report: RepositoryReport,
-    private readonly read: (file: string) => Uint8Array,
+    private readonly read: (file: string, limit?: number) => Uint8Array,
   ) {
     this.snapshotListed = new Set();
     for (const name of set.snapshot?.md.signed.meta.keys() ?? []) {
@@ -293,23 +313,32 @@ class EdgeWalk {
   }
 
   run(): void {
-    const expanded = new Set<string>();
-    const queue: string[] = [];
     if (!this.index.newest('targets') && !this.snapshotListed.has('targets')) {
       // A partial folder (a bundle of roots only) has nothing below root to check.
       this.report.notes.push('no targets metadata in this folder: only the root chain was checked');
       return;
     }
-    if (this.checkEdge('root', 'targets')) queue.push('targets');
-    // Breadth first over roles, each expanded once whatever number of delegators reach it; every
-    // edge into a role is checked on its own, so the order decides nothing.
-    for (let i = 0; i < queue.length; i++) {
-      const role = queue[i]!;
-      if (expanded.has(role)) continue;
-      expanded.add(role);
+    if (!this.checkEdge('root', 'targets')) return this.checkSnapshotCoverage();
+    // Depth first in priority order, as a client searches (TUF specification 5.6.7), each role
+    // expanded once: the first edge into a role is the one a client meets first, and decides.
+    const expanded = new Set<string>(['targets']);
+    const stack: Array<{ role: string; children: string[]; next: number }> = [];
+    const open = (role: string): void => {
       const signed = this.set.targets(role)?.md.signed;
-      if (!signed?.delegations) continue;
-      for (const child of this.children(role, signed)) if (this.checkEdge(role, child) && !expanded.has(child)) queue.push(child);
+      if (signed?.delegations) stack.push({ role, children: this.children(role, signed), next: 0 });
+    };
+    open('targets');
+    while (stack.length > 0) {
+      const top = stack.at(-1)!;
+      if (top.next === top.children.length) {
+        stack.pop();
+        continue;
+      }
+      const child = top.children[top.next++]!;
+      if (this.checkEdge(top.role, child) && !expanded.has(child)) {
+        expanded.add(child);
+        open(child);
+      }
     }
     this.checkSnapshotCoverage();
   }
@@ -334,11 +363,29 @@ class EdgeWalk {
         this.report.absentCount += count - out.length;
       }
     } else if (d.succinctRoles) {
-      // 2^k bins need not all exist (TAP 15): only those present or listed are checked.
-      for (const name of this.candidates) if (d.succinctRoles.binOfName(name) !== undefined) out.push(name);
+      // 2^k bins need not all exist (TAP 15): only those present or listed are checked, found
+      // by their prefix (not by a walk over every file for every delegator that has bins).
+      for (const name of this.byPrefix().get(d.succinctRoles.namePrefix) ?? []) if (d.succinctRoles.binOfName(name) !== undefined) out.push(name);
       out.sort();
     }
     return out;
+  }
+
+  private prefixes: Map<string, string[]> | undefined;
+  /** Candidate names by what comes before their last `-` (a bin's name prefix). */
+  private byPrefix(): Map<string, string[]> {
+    if (!this.prefixes) {
+      this.prefixes = new Map();
+      for (const name of this.candidates) {
+        const dash = name.lastIndexOf('-');
+        if (dash < 0) continue;
+        const prefix = name.slice(0, dash);
+        const list = this.prefixes.get(prefix);
+        if (list) list.push(name);
+        else this.prefixes.set(prefix, [name]);
+      }
+    }
+    return this.prefixes;
   }
 
   private absent(role: string, delegatedBy: string): void {
@@ -346,35 +393,50 @@ class EdgeWalk {
     this.report.absent?.push({ role, delegatedBy });
   }
 
-  /** Check one edge; true when the role is trusted through it. */
+  /**
+   * Check one edge; true when the role is trusted through it. The first edge into a role (the
+   * delegator a client's search meets first) decides: when it fails the role fails, whoever else
+   * delegates the name (an online role cannot speak for a claimed project). A later edge that
+   * fails is reported as a warning: a client meets it only for that delegator's own target paths,
+   * which it then refuses, so a developer's role delegating `claimed` to its own key harms no one
+   * else and does not fail the repository.
+   */
   private checkEdge(delegator: string, role: string): boolean {
     const snapshot = this.set.snapshot;
     const listed = snapshot?.md.signed.meta.get(snapshotMetaName(role));
     const consistent = this.set.root.consistentSnapshot === true;
-    const file = listed ? (consistent ? roleFileName(role, listed.version) : roleFileName(role)) : this.index.newest(role);
+    // Without a snapshot the file a client would fetch: N.<role>.json with consistent snapshots
+    // (the newest here), else <role>.json.
+    const file = listed ? (consistent ? roleFileName(role, listed.version) : roleFileName(role)) : consistent ? this.index.newest(role) : this.index.has(roleFileName(role)) ? roleFileName(role) : undefined;
     let r = this.byRole.get(role);
+    const first = r === undefined;
     if (!r) {
-      r = { role, file, delegatedBy: delegator, delegators: [], status: 'ok', problems: [] };
+      r = { role, file, delegatedBy: delegator, delegators: [], status: 'ok', problems: [], warnings: [] };
       this.byRole.set(role, r);
       this.report.roles.push(r);
     }
     r.delegators!.push(delegator);
+    const problem = (text: string): false => {
+      if (first) this.fail(r, text);
+      else r.warnings!.push(`${text} (${delegator} delegates ${role} after ${r.delegatedBy}, whose delegation decides; clients refuse ${role} only on ${delegator}'s own paths)`);
+      return false;
+    };
     if (!file || !this.index.has(file)) {
       const where = listed ? `listed by ${snapshot!.file} (version ${listed.version}) but not in the folder` : 'not in the folder';
-      this.fail(r, `${file ?? roleFileName(role)}: ${where}`);
-      return false;
+      return problem(`${file ?? roleFileName(role)}: ${where}`);
     }
     try {
-      const t = this.set.updateDelegatedTargets(role, delegator, this.read(file), file);
-      r.version = t.md.signed.version;
-      r.expires = formatExpires(t.md.signed.expires);
-      r.signatures ??= t.signatures;
-      auditBadSignatures(r, t.signatures);
+      const t = this.set.updateDelegatedTargets(role, delegator, () => this.read(file, listed?.length), file);
+      if (first) {
+        r.version = t.md.signed.version;
+        r.expires = formatExpires(t.md.signed.expires);
+        r.signatures = t.signatures;
+        auditBadSignatures(r, t.signatures);
+      }
       return true;
     } catch (e) {
-      if (e instanceof TrustError && e.signatures && r.signatures === undefined) r.signatures = e.signatures;
-      this.fail(r, problemOf(e));
-      return false;
+      if (first && e instanceof TrustError && e.signatures) r.signatures = e.signatures;
+      return problem(problemOf(e));
     }
   }
 

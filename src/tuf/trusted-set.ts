@@ -241,7 +241,7 @@ export class TrustedSet {
    * names for it, not expired. Without a snapshot (audit mode only) the version in the file name
    * stands in for snapshot's.
    */
-  updateDelegatedTargets(role: string, delegator: Delegator, bytes: Uint8Array, file: string): Trusted<Targets> {
+  updateDelegatedTargets(role: string, delegator: Delegator, bytes: Uint8Array | (() => Uint8Array), file: string): Trusted<Targets> {
     let authorization: RoleKeys | undefined;
     let lookup: (keyid: string) => Key | undefined;
     let what: string;
@@ -264,9 +264,7 @@ export class TrustedSet {
     if (!snapshot && this.options.mode === 'client') throw new TrustError(role, file, 'no trusted snapshot: a client reads targets roles only as the snapshot lists them', 'E_ORDER');
     const listed = snapshot?.meta.get(snapshotMetaName(role));
     if (snapshot && !listed) throw new TrustError(role, file, `${this.snapshotState!.file} does not list ${snapshotMetaName(role)}`, 'E_NOT_LISTED');
-    if (listed) checkLengthAndHashes(role, file, bytes, listed, this.snapshotState!.file);
-
-    const md = this.parsedTargets(role, file, bytes);
+    const md = this.parsedTargets(role, file, bytes, listed);
     const signatures = this.requireSigned(role, file, md, authorization, lookup, what);
     if (listed && md.signed.version !== listed.version) throw new TrustError(role, file, `version ${md.signed.version}, but ${this.snapshotState!.file} lists ${listed.version}`, 'E_VERSION');
     this.checkVersionInName(role, file, md);
@@ -280,14 +278,27 @@ export class TrustedSet {
     return trusted;
   }
 
-  /** One parse per file even when several delegators are checked against it. */
-  private readonly parsedFiles = new Map<string, { bytes: Uint8Array; md: Metadata<Targets> }>();
-  private parsedTargets(role: string, file: string, bytes: Uint8Array): Metadata<Targets> {
+  /**
+   * A file is read, checked against snapshot's length and hashes, and parsed once, however many
+   * delegators are checked against it (each edge still checks the signatures): a role delegated
+   * from many places must not be read again for each (a claimed role is hundreds of megabytes).
+   * A file that failed those checks fails again for every edge without being read again.
+   */
+  private readonly parsedFiles = new Map<string, Metadata<Targets> | TrustError>();
+  private parsedTargets(role: string, file: string, bytes: Uint8Array | (() => Uint8Array), listed: MetaFile | undefined): Metadata<Targets> {
     const cached = this.parsedFiles.get(file);
-    if (cached && cached.bytes === bytes) return cached.md;
-    const md = parse<Targets>(role, file, bytes, 'targets');
-    this.parsedFiles.set(file, { bytes, md });
-    return md;
+    if (cached instanceof TrustError) throw cached;
+    if (cached) return cached;
+    try {
+      const b = typeof bytes === 'function' ? bytes() : bytes;
+      if (listed) checkLengthAndHashes(role, file, b, listed, this.snapshotState!.file);
+      const md = parse<Targets>(role, file, b, 'targets');
+      this.parsedFiles.set(file, md);
+      return md;
+    } catch (e) {
+      if (e instanceof TrustError) this.parsedFiles.set(file, e);
+      throw e;
+    }
   }
 
   private requireSigned(role: string, file: string, md: Metadata, authorization: RoleKeys, lookup: (k: string) => Key | undefined, what: string): VerificationResult {

@@ -197,9 +197,9 @@ const CASES: HostileCase[] = [
     layout: 'succinct',
     draft: (d) => onlineDelegates(d, PROJECT),
     client: 'accept',
-    verify: 'refuse',
+    verify: 'accept',
     dev: 'refuse',
-    stricter: "verify checks every delegation edge: recently-claimed delegates example-project to a key that did not sign it, and the developer must hear that another key is named for the project",
+    stricter: "dev check: recently-claimed names another key for a claimed project, and the developer must hear it; verify agrees with the client (the claimed bin's delegation comes first and decides) and reports the later delegation as a warning",
     names: /example-project/,
   },
 

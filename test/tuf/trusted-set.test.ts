@@ -3,7 +3,7 @@
  * project, a folder without timestamp, snapshot entries under encoded names, rollback and
  * mix-and-match, hostile file names, a claimed role too large to spread into one call.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,8 @@ interface Layout {
   omit?: string[];
   /** The project role's name (to try names that encode differently). */
   project?: string;
+  /** recently-claimed also delegates `mallory`, a developer's role that delegates `claimed` and the project to its own key. */
+  mallory?: boolean;
   /** The keys and threshold claimed delegates the project to (default: the developer's, 1). */
   projectKeys?: { keys: Key[]; threshold: number };
 }
@@ -92,7 +94,15 @@ async function build(layout: Layout): Promise<Map<string, Uint8Array>> {
   } else {
     await sign('claimed', targetsOf(1, new Delegations(new Map(pk.keys.map((k) => [k.keyid, k])), [projectDelegation], undefined)), claimedSigner);
   }
-  const recently = layout.takeover ? new Delegations(keysOf(attacker), [role(project, attacker, true, [`${project}/*`])], undefined) : new Delegations(new Map(), [], undefined);
+  const recently = layout.takeover
+    ? new Delegations(keysOf(attacker), [role(project, attacker, true, [`${project}/*`])], undefined)
+    : layout.mallory
+      ? new Delegations(keysOf(attacker), [role('mallory', attacker, true, ['mallory/*'])], undefined)
+      : new Delegations(new Map(), [], undefined);
+  if (layout.mallory) {
+    const own = new Delegations(keysOf(attacker), [role('claimed', attacker, false, ['*/*']), role(project, attacker, true, ['*/*'])], undefined);
+    await sign('mallory', targetsOf(1, own), attacker);
+  }
   await sign('recently-claimed', targetsOf(1, recently), online);
   const path = `${project}/example_project-1.0.tar.gz`;
   if (layout.takeover) await sign(project, targetsOf(1, undefined, new Map([[path, fileOf(EVIL)]])), attacker);
@@ -289,6 +299,55 @@ describe('freshness', () => {
     expect(report.ok).toBe(false);
     expect(report.roles.find((r) => r.role === 'example project')!.problems[0]).toMatch(/1\.example%20project\.json: .* bytes|differs from/);
     expect(verifyRepository(files.get('1.root.json')!, mapSource(files), { at: AT }).ok).toBe(true);
+  });
+});
+
+describe('what a developer’s role can and cannot do to the audit', () => {
+  it('a project role delegating `claimed` and another project to its own key is a warning, not a failure, and each file is read once', async () => {
+    const files = await build({ sharded: false, takeover: false, mallory: true });
+    const reads = new Map<string, number>();
+    const source = mapSource(files);
+    const counting = { names: source.names, read: (n: string) => (reads.set(n, (reads.get(n) ?? 0) + 1), source.read(n)) };
+    const report = verifyRepository(files.get('1.root.json')!, counting, { at: AT });
+    expect(report.roles.filter((r) => r.status === 'failed')).toEqual([]);
+    expect(report.ok).toBe(true);
+    const claimed = report.roles.find((r) => r.role === 'claimed')!;
+    expect(claimed.delegators).toEqual(['targets', 'mallory']);
+    expect(claimed.warnings!.join('\n')).toMatch(/1\.claimed\.json: 0 of 1 required signatures by the keys mallory delegates claimed to .*targets, whose delegation decides/);
+    expect(reads.get('1.claimed.json')).toBe(1);
+    expect(reads.get('1.example-project.json')).toBe(1);
+  });
+});
+
+describe('files no client would read as they stand', () => {
+  it('a hash prefix longer than a SHA-256 matches nothing and is no crash', async () => {
+    const files = await build({ sharded: false, takeover: false });
+    const long = targetsOf(2, new Delegations(keysOf(developer), [role('example-project', developer, true, undefined, ['a'.repeat(65)])], undefined));
+    await long.sign(claimedSigner, 'append');
+    const dir = writeFolder(new Map([...files, ['1.claimed.json', long.toBytes()]]));
+    const r = await runCli(['verify-download', join(dir, 'download'), 'https://x.example/y', '--metadata', join(dir, 'metadata'), '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01', '--target-path', PATH]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+
+  it('a metadata file of gigabytes is refused unread, naming it (exit 3)', async () => {
+    const dir = writeFolder(await build({ sharded: false, takeover: false }));
+    truncateSync(join(dir, 'metadata', 'timestamp.json'), 3 * 2 ** 30);
+    const common = ['--metadata', join(dir, 'metadata'), '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01'];
+    const dl = await runCli(['verify-download', join(dir, 'download'), 'https://x.example/y', ...common, '--target-path', PATH]);
+    expect(dl.code).toBe(3);
+    expect(dl.stderr).toMatch(/timestamp\.json: 3221225472 bytes, more than the 1048576 allowed for it/);
+    const v = await runCli(['verify', '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01', join(dir, 'metadata')]);
+    expect(v.code).toBe(3);
+    expect(v.stdout).toMatch(/timestamp\.json: 3221225472 bytes/);
+  });
+
+  it('a root file past a missing version is reported, not skipped', async () => {
+    const files = await build({ sharded: false, takeover: false });
+    files.set('3.root.json', Buffer.from('{}'));
+    const report = verifyRepository(files.get('1.root.json')!, mapSource(files), { at: AT });
+    expect(report.ok).toBe(false);
+    expect(report.roles[0]!.problems.join('\n')).toMatch(/3\.root\.json: root version 2 is missing/);
   });
 });
 
