@@ -11,14 +11,6 @@ import type { CeremonyPlan, OfflineRole } from './plan.js';
 
 export type ExpiryStatus = 'ok' | 'due' | 'expired';
 
-/**
- * Exit codes of `tuf-ceremony expiry`.
- * @deprecated The CLI's table (src/cli/exit-codes.ts, `expiryExitCode(report.state)`) owns these
- * numbers; this copy stays only until src/cli/commands/expiry.ts and src/cli/commands/declarations.ts
- * use that table. Remove it then, with `ExpiryReport.exitCode`.
- */
-export const EXPIRY_EXIT_CODES = { ok: 0, due: 10, expired: 11 } as const;
-
 const DAY = 86_400;
 
 export interface RoleExpiry {
@@ -52,8 +44,6 @@ export interface ExpiryReport {
   expired: string[];
   /** The worst role's status: `expired` if any role expired, else `due` if any is due, else `ok`. */
   state: ExpiryStatus;
-  /** @deprecated Use `state`; the CLI maps it to an exit code (src/cli/exit-codes.ts). */
-  exitCode: number;
 }
 
 /** The plan policy that governs a role's period: claimed bins follow claimed (PEP 480). */
@@ -104,8 +94,7 @@ export function computeExpiry(current: CurrentRoles, plan: CeremonyPlan, options
   const due = roles.filter((r) => r.status !== 'ok').map((r) => r.role);
   const expired = roles.filter((r) => r.status === 'expired').map((r) => r.role);
   const state: ExpiryStatus = expired.length ? 'expired' : due.length ? 'due' : 'ok';
-  const exitCode = EXPIRY_EXIT_CODES[state];
-  return { at: formatExpires(at), within: within.text, withinSeconds: within.seconds, planWarning: plan.expiryWarning, roles, due, expired, state, exitCode };
+  return { at: formatExpires(at), within: within.text, withinSeconds: within.seconds, planWarning: plan.expiryWarning, roles, due, expired, state };
 }
 
 export function renderExpiry(report: ExpiryReport): string {

@@ -1,9 +1,9 @@
 /**
  * Entry point: find the command, run it, and turn errors into one clear line and an exit code
- * (DESIGN.md conventions: 0 ok, 1 internal, 2 usage/config, 3 verification failed, 4 token
- * problem, 5 refused by a safety check).
+ * from the one table (src/cli/exit-codes.ts).
  */
-import { CeremonyError, EXIT_CODES } from '../tuf/errors.js';
+import { CeremonyError } from '../tuf/errors.js';
+import { CATEGORY_EXIT_CODES, exitCodeOfError, renderExitCodes } from './exit-codes.js';
 import { helpText } from './args.js';
 import { err, out, processIO, type CliIO } from './io.js';
 import { COMMANDS, findCommand, GROUPS, type Command } from './registry.js';
@@ -18,13 +18,13 @@ function commandList(commands: readonly Command[]): string[] {
 function help(io: CliIO): void {
   out(io, 'tuf-ceremony: offline TUF key ceremonies with keys in PKCS#11 tokens\n\nCommands:');
   out(io, commandList(COMMANDS).join('\n'));
-  out(io, '\nRun `tuf-ceremony <command> --help` for its flags. Exit codes: 0 ok, 1 internal error, 2 usage or configuration, 3 verification failed, 4 token problem, 5 refused by a safety check.');
+  out(io, `\nRun \`tuf-ceremony <command> --help\` for its flags.\n\nExit codes:\n${renderExitCodes('text')}`);
 }
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     help(io);
-    return argv.length === 0 ? 2 : 0;
+    return argv.length === 0 ? CATEGORY_EXIT_CODES.usage : 0;
   }
   if (argv[0] === '--version') {
     const { toolVersion } = await import('./version.js');
@@ -40,10 +40,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       if (argv.length > 1 && !asked) err(io, `tuf-ceremony: unknown command "${argv.join(' ')}"`);
       out(io, [`tuf-ceremony ${group}: ${GROUPS[group]}`, '', 'Commands:', ...commandList(COMMANDS.filter((c) => c.name[0] === group))].join('\n'));
       out(io, `\nRun \`tuf-ceremony ${group} <command> --help\` for its flags.`);
-      return asked ? 0 : 2;
+      return asked ? 0 : CATEGORY_EXIT_CODES.usage;
     }
     err(io, `tuf-ceremony: unknown command "${argv.join(' ')}"; run \`tuf-ceremony --help\``);
-    return 2;
+    return CATEGORY_EXIT_CODES.usage;
   }
   if (found.rest.includes('--help') || found.rest.includes('-h')) {
     out(io, helpText(found.command));
@@ -54,9 +54,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   } catch (e) {
     if (e instanceof CeremonyError) {
       err(io, `tuf-ceremony ${found.command.name.join(' ')}: ${e.message}`);
-      return EXIT_CODES[e.category];
+      return exitCodeOfError(e);
     }
     err(io, `tuf-ceremony ${found.command.name.join(' ')}: internal error: ${(e as Error)?.stack ?? e}`);
-    return 1;
+    return CATEGORY_EXIT_CODES.internal;
   }
 }

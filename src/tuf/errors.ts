@@ -327,19 +327,6 @@ export class InternalError extends CeremonyError<InternalErrorCode> {
   }
 }
 
-/**
- * The CLI's exit code of each category.
- * @deprecated Moved to src/cli/exit-codes.ts (`CATEGORY_EXIT_CODES`); kept only until
- * src/cli/main.ts and src/cli/json-output.ts import it from there. Remove then.
- */
-export const EXIT_CODES: Readonly<Record<ErrorCategory, number>> = {
-  internal: 1,
-  usage: 2,
-  verification: 3,
-  token: 4,
-  refused: 5,
-};
-
 /** Prefix a FormatError's field path with the file (or outer field) it came from. */
 export function withContext<T>(context: string, fn: () => T): T {
   try {

@@ -15,11 +15,9 @@ import {
   renderExitCodes,
   STATE_EXIT_CODES,
 } from '../../src/cli/exit-codes.js';
-import { EXPIRY_EXIT_CODES } from '../../src/ceremony/expiry.js';
 import { RequestRejected } from '../../src/ceremony/requests-format.js';
 import {
   CanonicalJsonError,
-  EXIT_CODES,
   FormatError,
   InternalError,
   RefusedError,
@@ -71,10 +69,6 @@ describe('exit codes', () => {
     expect([expiryExitCode('ok'), expiryExitCode('due'), expiryExitCode('expired')]).toEqual([0, 10, 11]);
   });
 
-  it('the copies marked for removal agree with the table while they remain', () => {
-    expect(EXIT_CODES).toEqual(CATEGORY_EXIT_CODES);
-    expect(EXPIRY_EXIT_CODES).toEqual({ ok: expiryExitCode('ok'), due: expiryExitCode('due'), expired: expiryExitCode('expired') });
-  });
 
   it('the README lists the table as rendered', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
