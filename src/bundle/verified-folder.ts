@@ -6,14 +6,15 @@
  * delegator on the path being searched (spec 5.6.7), through the trusted set.
  */
 import { basename, join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { UsageError, VerificationError } from '../tuf/errors.js';
 import type { Key } from '../tuf/key.js';
 import type { TargetFile, Targets } from '../tuf/metadata.js';
-import { MAX_ROOT_BYTES, MAX_TIMESTAMP_BYTES, verifyRepository, type RepositoryReport } from '../tuf/repository-verifier.js';
+import { MAX_METADATA_BYTES, MAX_ROOT_BYTES, MAX_TIMESTAMP_BYTES, verifyRepository, type RepositoryReport } from '../tuf/repository-verifier.js';
 import { decodeRoleName, parseRoleFileName, roleFileName, snapshotMetaName } from '../tuf/role-names.js';
 import type { DelegatedRole } from '../tuf/roles.js';
 import { TrustedSet, TrustError } from '../tuf/trusted-set.js';
+import { replaceFileAtomically } from './durable-files.js';
 import { FolderSource } from './metadata-folder.js';
 
 /** python-tuf's and tuf-js's default cap on delegated roles visited for one target (after targets). */
@@ -42,6 +43,23 @@ export interface ProjectDelegation {
 /** The result of loading a role through one edge. */
 type Loaded = { ok: true; signed: Targets } | { ok: false; absent: boolean; problem: string };
 
+/** The files of a state folder (`--state`): the last timestamp and snapshot trusted. */
+const STATE_TIMESTAMP = 'timestamp.json';
+const STATE_SNAPSHOT = 'snapshot.json';
+
+/** A file of the state folder, or undefined when there is none yet. */
+function readState(state: string, name: string, limit: number): Uint8Array | undefined {
+  const path = join(state, name);
+  try {
+    if (statSync(path).size > limit) throw new UsageError(`${path}: larger than any ${name} this tool keeps`, 'E_IMPORT_STATE');
+    return readFileSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot read the trusted state ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_IMPORT_STATE', { cause: e });
+  }
+}
+
 /** The bytes of the trusted root file a verification starts from. */
 export function readTrustedRoot(path: string): Buffer {
   try {
@@ -69,16 +87,24 @@ export class VerifiedFolder {
    * VerificationError (exit 3) naming the file and the reason when the root chain, timestamp,
    * snapshot or targets do not verify, or are missing.
    */
-  static open(dir: string, trustedRootPath: string, at: Date): VerifiedFolder {
+  /**
+   * `state`: a folder where the timestamp and snapshot trusted on the last run are kept (as
+   * python-tuf keeps its local metadata). They are loaded first, so that this run's may not go back
+   * from them (spec 5.4.3, 5.5.5): without them, the holder of the online keys could serve an older,
+   * unexpired snapshot and claimed role. This run's are kept there once they verified.
+   */
+  static open(dir: string, trustedRootPath: string, at: Date, options: { state?: string } = {}): VerifiedFolder {
     try {
-      return VerifiedFolder.read(dir, trustedRootPath, at);
+      const folder = VerifiedFolder.read(dir, trustedRootPath, at, options.state);
+      if (options.state !== undefined) folder.keepState(options.state);
+      return folder;
     } catch (e) {
       if (e instanceof VerificationError) throw new VerificationError(`the metadata does not verify from the trusted root: ${e.message}`, e.code, { cause: e });
       throw e;
     }
   }
 
-  private static read(dir: string, trustedRootPath: string, at: Date): VerifiedFolder {
+  private static read(dir: string, trustedRootPath: string, at: Date, state: string | undefined): VerifiedFolder {
     const rootBytes = readTrustedRoot(trustedRootPath);
     const source = new FolderSource(dir);
     const unreadable = source.unreadableNames();
@@ -93,18 +119,35 @@ export class VerifiedFolder {
     }
     const set = new TrustedSet(rootBytes, { at, mode: 'client', trustedRootName: basename(trustedRootPath) });
     for (let v = set.root.version + 1; source.has(roleFileName('root', v)); v++) set.updateRoot(source.read(roleFileName('root', v), MAX_ROOT_BYTES), roleFileName('root', v));
+    if (state !== undefined) set.loadPrevious(readState(state, STATE_TIMESTAMP, MAX_TIMESTAMP_BYTES), readState(state, STATE_SNAPSHOT, MAX_METADATA_BYTES));
     if (!source.has('timestamp.json')) {
       throw new TrustError('timestamp', 'timestamp.json', `not in ${dir}: without a timestamp a client has no freshness or rollback protection`, 'E_NOT_LISTED');
     }
-    const ts = set.updateTimestamp(source.read('timestamp.json', MAX_TIMESTAMP_BYTES), 'timestamp.json');
+    const tsBytes = source.read('timestamp.json', MAX_TIMESTAMP_BYTES);
+    const ts = set.updateTimestamp(tsBytes, 'timestamp.json');
     const consistent = set.root.consistentSnapshot === true;
     const snapFile = consistent ? roleFileName('snapshot', ts.md.signed.snapshotMeta.version) : 'snapshot.json';
     if (!source.has(snapFile)) throw new TrustError('snapshot', snapFile, `listed by timestamp.json but not in ${dir}`, 'E_NOT_LISTED');
-    set.updateSnapshot(source.read(snapFile, ts.md.signed.snapshotMeta.length), snapFile);
+    const snapBytes = source.read(snapFile, ts.md.signed.snapshotMeta.length);
+    set.updateSnapshot(snapBytes, snapFile);
     const folder = new VerifiedFolder(dir, set, source);
+    folder.trustedBytes = { timestamp: tsBytes, snapshot: snapBytes };
     const targets = folder.load('targets', 'root');
     if (!targets.ok) throw new VerificationError(`the metadata does not verify from the trusted root: ${targets.problem}`, 'E_TARGETS');
     return folder;
+  }
+
+  /** This run's timestamp and snapshot as read, kept in the state folder once they verified. */
+  private trustedBytes: { timestamp: Uint8Array; snapshot: Uint8Array } | undefined;
+
+  private keepState(state: string): void {
+    try {
+      mkdirSync(state, { recursive: true });
+      replaceFileAtomically(join(state, STATE_TIMESTAMP), this.trustedBytes!.timestamp);
+      replaceFileAtomically(join(state, STATE_SNAPSHOT), this.trustedBytes!.snapshot);
+    } catch (e) {
+      throw new UsageError(`cannot keep the trusted state in ${state}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_WRITE', { cause: e });
+    }
   }
 
   /** The verified root, timestamp and snapshot versions, for a one-line summary. */

@@ -26,6 +26,13 @@ export const PROFILE = { type: 'string', value: '<token profile>', help: 'the to
 
 export const TRUSTED_ROOT = { type: 'string', value: '<trusted N.root.json>', help: 'the root metadata you trust, obtained out of band' } as const satisfies OptionDeclaration;
 
+/** A client's state between runs (`verify-download`, `dev check`): what it trusted last time. */
+export const CLIENT_STATE = {
+  type: 'string',
+  value: '<folder>',
+  help: 'keep the timestamp and snapshot trusted here, and refuse older ones next time (rollback protection across runs; created when absent)',
+} as const satisfies OptionDeclaration;
+
 export const METADATA = { type: 'string', value: '<folder>', help: 'the folder of published metadata' } as const satisfies OptionDeclaration;
 
 export const NO_QR = { type: 'boolean', help: 'do not draw QR codes of the digests' } as const satisfies OptionDeclaration;

@@ -119,6 +119,13 @@ export class TrustedSet {
   private snapshotState: Trusted<Snapshot> | undefined;
   /** Delegated targets roles (and targets) by name: the first verified copy of each. */
   private readonly targetsRoles = new Map<string, Trusted<Targets>>();
+  /**
+   * The timestamp and snapshot a client trusted on an earlier run (python-tuf keeps them in its
+   * local metadata folder): newer ones must not go back from them (spec 5.4.3, 5.5.5), which is
+   * what stops the holder of the online keys from serving an older snapshot.
+   */
+  private previousTimestamp: Timestamp | undefined;
+  private previousSnapshot: Snapshot | undefined;
   /** `delegator \0 role` for every edge verified. */
   private readonly edges = new Set<string>();
 
@@ -187,6 +194,32 @@ export class TrustedSet {
   }
 
   /**
+   * Load the timestamp and snapshot trusted on an earlier run, before this run's (spec 5.4.3 and
+   * 5.5.5 compare against them). They must be signed by the current root's keys (a root rotation
+   * that changed those keys makes them worthless: then they are dropped, as python-tuf drops a
+   * local copy that no longer verifies); they may have expired since. Returns what was kept.
+   */
+  loadPrevious(timestamp: Uint8Array | undefined, snapshot: Uint8Array | undefined): { timestamp: boolean; snapshot: boolean } {
+    if (this.timestampState) throw new TrustError('timestamp', 'previous timestamp', 'the previous state is loaded before this run\'s timestamp', 'E_ORDER');
+    const kept = { timestamp: false, snapshot: false };
+    const load = <T extends Timestamp | Snapshot>(bytes: Uint8Array | undefined, role: 'timestamp' | 'snapshot'): T | undefined => {
+      if (!bytes) return undefined;
+      try {
+        const md = parse<T>(role, `previous ${role}`, bytes, role);
+        return verifyWithRoot(this.root, role, md).verified ? md.signed : undefined;
+      } catch (e) {
+        if (e instanceof TrustError) return undefined;
+        throw e;
+      }
+    };
+    this.previousTimestamp = load<Timestamp>(timestamp, 'timestamp');
+    this.previousSnapshot = load<Snapshot>(snapshot, 'snapshot');
+    kept.timestamp = this.previousTimestamp !== undefined;
+    kept.snapshot = this.previousSnapshot !== undefined;
+    return kept;
+  }
+
+  /**
    * Spec 5.4: signed by root's timestamp keys, not expired, and never older than a timestamp
    * trusted before (nor listing an older snapshot).
    */
@@ -195,7 +228,7 @@ export class TrustedSet {
     this.checkFinalRoot();
     const md = parse<Timestamp>('timestamp', file, bytes, 'timestamp');
     const signatures = this.requireSigned('timestamp', file, md, this.root.roles.timestamp, (k) => this.root.keys.get(k), 'the timestamp keys of root');
-    const old = this.timestampState?.md.signed;
+    const old = this.timestampState?.md.signed ?? this.previousTimestamp;
     if (old) {
       if (md.signed.version < old.version) throw new TrustError('timestamp', file, `version ${md.signed.version} is older than the trusted version ${old.version}`, 'E_ROLLBACK');
       if (md.signed.snapshotMeta.version < old.snapshotMeta.version) {
@@ -220,8 +253,9 @@ export class TrustedSet {
     if (ts) checkLengthAndHashes('snapshot', file, bytes, ts.snapshotMeta, 'timestamp.json');
     const md = parse<Snapshot>('snapshot', file, bytes, 'snapshot');
     const signatures = this.requireSigned('snapshot', file, md, this.root.roles.snapshot, (k) => this.root.keys.get(k), 'the snapshot keys of root');
-    const old = this.snapshotState?.md.signed;
+    const old = this.snapshotState?.md.signed ?? this.previousSnapshot;
     if (old) {
+      if (md.signed.version < old.version) throw new TrustError('snapshot', file, `version ${md.signed.version} is older than the trusted version ${old.version}`, 'E_ROLLBACK');
       for (const [name, meta] of old.meta) {
         const now = md.signed.meta.get(name);
         if (!now) throw new TrustError('snapshot', file, `drops ${name}, which the trusted snapshot lists`, 'E_ROLLBACK');

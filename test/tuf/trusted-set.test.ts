@@ -351,6 +351,49 @@ describe('files no client would read as they stand', () => {
   });
 });
 
+/** The folder with claimed re-signed as `claimedVersion` and a new snapshot and timestamp of `version` listing it. */
+async function republished(files: Map<string, Uint8Array>, version: number, claimedVersion: number): Promise<Map<string, Uint8Array>> {
+  const out = new Map(files);
+  const claimed = Metadata.fromBytes<Targets>(files.get('1.claimed.json')!, '1.claimed.json', 'targets').edit((t) => {
+    t.version = claimedVersion;
+  });
+  await claimed.sign(claimedSigner, 'append');
+  const claimedBytes = claimed.toBytes();
+  out.set(`${claimedVersion}.claimed.json`, claimedBytes);
+  const snapshot = Metadata.fromBytes<Snapshot>(files.get('1.snapshot.json')!, '1.snapshot.json', 'snapshot').edit((sn) => {
+    sn.version = version;
+    sn.meta.set('claimed.json', new MetaFile(claimedVersion, claimedBytes.length, { sha256: sha256Hex(claimedBytes) }));
+  });
+  await snapshot.sign(online, 'append');
+  const snapBytes = snapshot.toBytes();
+  out.set(`${version}.snapshot.json`, snapBytes);
+  const timestamp = new Metadata(new Timestamp({ version, expires: FAR, snapshotMeta: new MetaFile(version, snapBytes.length, { sha256: sha256Hex(snapBytes) }) }));
+  await timestamp.sign(online, 'append');
+  out.set('timestamp.json', timestamp.toBytes());
+  return out;
+}
+
+describe('rollback by the holder of the online keys, across runs', () => {
+  it('with --state, a newer snapshot that lists an older claimed role is refused; without it, a fresh client cannot tell', async () => {
+    const base = await build({ sharded: false, takeover: false });
+    const current = writeFolder(await republished(base, 2, 2));
+    // The attacker, holding the online keys, serves claimed v1 again under a newer snapshot.
+    const rolledBack = writeFolder(await republished(base, 3, 1));
+    const state = join(tmp, 'client-state');
+    const args = (dir: string) => ['verify-download', join(dir, 'download'), 'https://x.example/y', '--metadata', join(dir, 'metadata'), '--root', join(current, 'trusted-1.root.json'), '--at', '2030-01-01', '--target-path', PATH];
+    const first = await runCli([...args(current), '--state', state]);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const second = await runCli([...args(rolledBack), '--state', state]);
+    expect(second.code).toBe(3);
+    expect(second.stderr).toMatch(/3\.snapshot\.json: lists claimed\.json version 1, older than the trusted 2/);
+    // The state still holds what was trusted, so the refusal repeats; the current folder still passes.
+    expect((await runCli([...args(rolledBack), '--state', state])).code).toBe(3);
+    expect((await runCli([...args(current), '--state', state])).code).toBe(0);
+    expect((await runCli(args(rolledBack))).code).toBe(0);
+  });
+});
+
 describe('hostile names', () => {
   it('a malformed or needless percent escape in a file name is a refusal naming the file, not an internal error', async () => {
     for (const name of ['1.%ZZ.json', '1.example%2Dproject.json', '1.%C3.json']) {

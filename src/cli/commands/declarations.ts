@@ -1,7 +1,7 @@
 /** Declarations of the top-level commands (implemented in commands/<verb>.ts). */
 import { declare } from '../declaration.js';
 import { STATE_EXIT_CODES } from '../exit-codes.js';
-import { AT, JSON_OUTPUT, METADATA, NEW_EVENT, PROFILE, REPO, THRESHOLD, TRUSTED_ROOT, WITHIN } from '../options.js';
+import { AT, CLIENT_STATE, JSON_OUTPUT, METADATA, NEW_EVENT, PROFILE, REPO, THRESHOLD, TRUSTED_ROOT, WITHIN } from '../options.js';
 
 export const verify = declare({
   name: ['verify'],
@@ -18,6 +18,7 @@ export const verifyDownload = declare({
     metadata: { ...METADATA, required: true },
     root: { ...TRUSTED_ROOT, required: true },
     'target-path': { type: 'string', value: '<path>', help: 'the target path, instead of the one taken from the URL' },
+    state: CLIENT_STATE,
     at: AT,
     json: JSON_OUTPUT,
   },

@@ -20,7 +20,7 @@ export const run: Run<typeof verifyDownload> = async ({ values, positionals }, i
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`);
   }
-  const folder = VerifiedFolder.open(values.metadata, values.root, atOption(values.at));
+  const folder = VerifiedFolder.open(values.metadata, values.root, atOption(values.at), { state: values.state });
   let targetPath = values['target-path'];
   if (targetPath === undefined) {
     const n = targetPathComponents(folder);

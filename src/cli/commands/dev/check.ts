@@ -41,7 +41,7 @@ export const run: Run<typeof check> = async ({ values }, io) => {
   const project = checkProjectName(values.project, '--project');
   const keys = values.key.map((k) => readKeyArgument(k, io.cwd, '--key'));
   const threshold = parseThreshold(values.threshold, '--threshold');
-  const folder = VerifiedFolder.open(values.metadata, values.root, atOption(values.at));
+  const folder = VerifiedFolder.open(values.metadata, values.root, atOption(values.at), { state: values.state });
   const c = checkProject(folder, project, keys, threshold);
   const ok = c.status === 'claimed' || c.status === 'recently-claimed';
   const code = ok ? 0 : 3;

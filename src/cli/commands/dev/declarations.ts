@@ -1,6 +1,6 @@
 /** Declarations of the developer commands (docs/developer-guide.md). */
 import { declare } from '../../declaration.js';
-import { AT, JSON_OUTPUT, METADATA, PROFILE, THRESHOLD, TRUSTED_ROOT } from '../../options.js';
+import { AT, CLIENT_STATE, JSON_OUTPUT, METADATA, PROFILE, THRESHOLD, TRUSTED_ROOT } from '../../options.js';
 
 /** How long a request stays valid when --valid-for is not given. */
 export const DEFAULT_REQUEST_VALIDITY = '60d';
@@ -61,6 +61,7 @@ export const check = declare({
     metadata: { ...METADATA, required: true },
     root: { ...TRUSTED_ROOT, required: true },
     threshold: { ...THRESHOLD, help: 'the threshold you expect' },
+    state: CLIENT_STATE,
     at: AT,
     json: JSON_OUTPUT,
   },
