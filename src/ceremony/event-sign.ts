@@ -1,14 +1,14 @@
 /**
  * `event sign`: an admin signs every role of a signing event that their key is authorized for,
  * after seeing the summary and confirming the exact payload digest, before any PIN is asked
- * (DESIGN.md part 3; the IANA KSK ceremony's exact "yes"). Several admins can sign in turn at one
+ * (docs/formats/event.md; the IANA KSK ceremony's exact "yes"). Several admins can sign in turn at one
  * machine: "insert the token of admin-b", then a check that the token holds admin-b's key.
  */
-import { fingerprintWords } from '../tuf/fingerprint-words.js';
 import { RefusedError, TokenError, UsageError } from '../tuf/errors.js';
 import type { Key } from '../tuf/key.js';
 import { Metadata } from '../tuf/metadata.js';
 import type { EventRole, EventStatus, SigningEvent } from './event.js';
+import { checkGivenConfirmation, confirmInteractively } from './event-confirm.js';
 import { describeKey, ownerOf } from './holders.js';
 import type { CeremonyPrompter } from './prompts.js';
 import type { Repository } from './repository.js';
@@ -19,7 +19,7 @@ export interface SignRequest {
   event: SigningEvent;
   holders: string[];
   provider: SignerProvider;
-  /** Non-interactive confirmation: the full payload SHA-256 of every role to be signed. */
+  /** Non-interactive confirmation: the event digest (or the full payload SHA-256 of every role to be signed). */
   confirm?: string[];
   /** Asks each admin to type the digest; needed when `confirm` is not given. */
   prompter?: CeremonyPrompter;
@@ -68,33 +68,6 @@ function tasksFor(event: SigningEvent, holder: string): { todo: Task[]; done: Ta
   return { todo, done };
 }
 
-function shortDigest(hex: string): string {
-  return hex.slice(0, 8);
-}
-
-/** Non-interactive: every role to be signed must be named by its full payload digest, and nothing else. */
-function checkGivenConfirmation(confirm: string[], roles: EventRole[], event: SigningEvent): void {
-  const given = new Set(confirm.map((c) => c.trim().toLowerCase()).filter(Boolean));
-  const known = new Set(event.roles().map((r) => r.payloadSha256));
-  for (const g of given) {
-    if (!known.has(g)) throw new RefusedError(`--confirm ${g} is not the payload SHA-256 of any role in this event; nothing was signed`, 'E_CONFIRMATION');
-  }
-  for (const r of roles) {
-    if (!given.has(r.payloadSha256)) throw new RefusedError(`${r.role} v${r.version} was not confirmed: pass --confirm ${r.payloadSha256} after checking it; nothing was signed`, 'E_CONFIRMATION');
-  }
-}
-
-async function confirmInteractively(prompter: CeremonyPrompter, holder: string, roles: EventRole[]): Promise<void> {
-  for (const r of roles) {
-    const words = fingerprintWords(r.payloadSha256);
-    const ok = await prompter.confirmExact(
-      `${holder}: to sign ${r.role} v${r.version}, type the first 8 hex characters of its payload SHA-256 shown above (${'·'.repeat(8)}), or its words`,
-      [shortDigest(r.payloadSha256), words.join(' '), words.join(' ').toLowerCase()],
-    );
-    if (!ok) throw new RefusedError(`${holder} did not confirm ${r.role} v${r.version} (payload ${r.payloadSha256}); nothing more was signed`, 'E_CONFIRMATION');
-  }
-}
-
 /**
  * Before any signature: the token opened for `holder` must hold the holder's own keys. A token of
  * another admin is named as such (issue 4: "check that the inserted token holds B's key").
@@ -104,15 +77,16 @@ async function checkTokenIdentity(session: HolderKeys, holder: string, tasks: Ta
   const everyKey = [...event.authorizedKeys().entries()];
   for (const purpose of new Set(tasks.map((t) => t.purpose))) {
     const onToken = await session.publicKey(purpose);
-    if (!onToken) throw new TokenError('E_KEY_NOT_FOUND', `the token opened for ${holder} (serial ${session.serial}) holds no ${purpose} key; is it ${holder}'s token?`);
+    const serial = await session.serialFor(purpose);
+    if (!onToken) throw new TokenError('E_KEY_NOT_FOUND', `the token opened for ${holder} (serial ${serial}) holds no ${purpose} key; is it ${holder}'s token?`);
     const mine = tasks.filter((t) => t.purpose === purpose).some((t) => t.key.sameMaterial(onToken));
     if (!mine) {
       const other = everyKey.find(([, k]) => k.sameMaterial(onToken));
       const owner = other ? ownerOf(other[1]) : undefined;
       if (owner && owner !== holder) {
-        throw new TokenError('E_WRONG_TOKEN', `the token opened for ${holder} (serial ${session.serial}) holds ${owner}'s ${purpose} key ${describeKey(other![0], other![1])}, not ${holder}'s: insert ${holder}'s token`);
+        throw new TokenError('E_WRONG_TOKEN', `the token opened for ${holder} (serial ${serial}) holds ${owner}'s ${purpose} key ${describeKey(other![0], other![1])}, not ${holder}'s: insert ${holder}'s token`);
       }
-      throw new TokenError('E_WRONG_TOKEN', `the token opened for ${holder} (serial ${session.serial}) holds a ${purpose} key that is not ${holder}'s key in this event`);
+      throw new TokenError('E_WRONG_TOKEN', `the token opened for ${holder} (serial ${serial}) holds a ${purpose} key that is not ${holder}'s key in this event`);
     }
     found.set(purpose, onToken);
   }
@@ -135,8 +109,8 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
     return { holder, todo, done };
   });
   const rolesToSign = [...new Set(plans.flatMap((p) => p.todo.map((t) => t.role)))];
-  if (req.confirm) checkGivenConfirmation(req.confirm, rolesToSign, event);
-  else if (!req.prompter) throw new RefusedError(`nothing was signed without a confirmation: run at a terminal, or check and pass --confirm <payload sha256> for ${rolesToSign.map((r) => `${r.role} v${r.version}`).join(', ')}`, 'E_CONFIRMATION');
+  const given = req.confirm ? checkGivenConfirmation(req.confirm, rolesToSign, event) : undefined;
+  if (!given && !req.prompter) throw new RefusedError(`nothing was signed without a confirmation: run at a terminal, or check and pass --confirm <event digest> (event show prints it)`, 'E_CONFIRMATION');
 
   const signed: SignedEntry[] = [];
   for (const [i, plan] of plans.entries()) {
@@ -147,8 +121,10 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
       else log(msg);
     }
     const myRoles = [...new Set(todo.map((t) => t.role))];
-    if (!req.confirm) await confirmInteractively(req.prompter!, holder, myRoles);
-    const session = await provider.open(holder);
+    // Once per admin and event, right before the PIN; the digest covers every role (event-confirm.ts).
+    const typed = given ? undefined : await confirmInteractively(req.prompter!, holder, event, log);
+    // Only the tokens holding keys this event needs are opened (an admin's keys may be on several).
+    const session = await provider.open(holder, [...new Set(todo.map((t) => t.purpose))]);
     const mine: SignedEntry[] = [];
     try {
       const onToken = await checkTokenIdentity(session, holder, todo, event);
@@ -158,11 +134,11 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
           continue;
         }
         const tokenSigner = await session.signerFor(t.purpose, t.key);
-        // Sign under the event's key (keyid with owner field) and verify at once (REFERENCE.md section 3).
+        // Sign under the event's key (keyid with owner field) and verify at once (docs/threat-model.md section 2).
         const copy = Metadata.fromBytes(t.role.metadata.toBytes(), t.role.file);
         const sig = await copy.sign({ key: t.key, description: `${holder}'s ${t.purpose} key`, sign: (p) => tokenSigner.sign(p) }, 'append');
         event.addSignatures(t.role.role, [sig]);
-        mine.push({ holder, role: t.role.role, version: t.role.version, keyid: t.keyid, serial: session.serial });
+        mine.push({ holder, role: t.role.role, version: t.role.version, keyid: t.keyid, serial: await session.serialFor(t.purpose) });
         log(`  signed ${t.role.role} v${t.role.version} as ${describeKey(t.keyid, t.key)}; signature verified`);
       }
     } finally {
@@ -173,10 +149,10 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
       appendTranscript(req.repo.dir, {
         step: 'event-sign',
         operator: holder,
-        confirmation: req.confirm ? `--confirm ${myRoles.map((r) => r.payloadSha256).join(',')}` : `typed the payload digests of ${myRoles.map((r) => `${r.role} v${r.version}`).join(', ')}`,
-        inputs: { 'event.json': event.id, ...Object.fromEntries(myRoles.map((r) => [`${r.file} payload`, r.payloadSha256])) },
+        confirmation: typed ?? `--confirm with the ${given}`,
+        inputs: { 'event.json': event.id, 'event digest': event.digest, ...Object.fromEntries(myRoles.map((r) => [`${r.file} payload`, r.payloadSha256])) },
         outputs: event.fileDigests(),
-        tokens: [{ holder, serial: session.serial, keyids: mine.map((m) => m.keyid) }],
+        tokens: [...new Set(mine.map((m) => m.serial))].map((serial) => ({ holder, serial, keyids: mine.filter((m) => m.serial === serial).map((m) => m.keyid) })),
         details: { event: event.dir, kind: event.kind },
       });
     }

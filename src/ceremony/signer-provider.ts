@@ -13,8 +13,10 @@ export type KeyPurpose = OfflineRole;
 
 export interface HolderKeys {
   readonly holder: string;
-  /** The token's serial number (recorded in the transcript), or "software". */
+  /** The serial number of the first token opened (recorded in the transcript), or "software". */
   readonly serial: string;
+  /** The serial of the token that holds the key for `purpose` (a holder's keys may be on several tokens). */
+  serialFor(purpose: KeyPurpose): Promise<string>;
   /** The public key the token holds for a purpose, or undefined when it holds none. */
   publicKey(purpose: KeyPurpose): Promise<Key | undefined>;
   /** A signer whose public key must equal `expected` (TokenError otherwise). Logs in when needed. */
@@ -27,11 +29,16 @@ export interface GeneratedKey {
   key: Key;
   serial: string;
   label?: string;
+  /** Attribute deviations the profile accepted for the token's module ("CKA_LOCAL=false"). */
+  accepted?: string[];
 }
 
 export interface SignerProvider {
-  /** Open the holder's token (or key store). */
-  open(holder: string): Promise<HolderKeys>;
+  /**
+   * Open the holder's token (or key store); with `purposes`, at once only the tokens that hold
+   * keys for them (others when first used).
+   */
+  open(holder: string, purposes?: readonly KeyPurpose[]): Promise<HolderKeys>;
   /** Generate a non-extractable key for `purpose` on the holder's token. */
   generate(holder: string, purpose: KeyPurpose, type: KeyType): Promise<GeneratedKey>;
   /** Several keys for one holder in one go (one PIN entry); falls back to `generate` when absent. */
@@ -63,6 +70,9 @@ export class SoftwareProvider implements SignerProvider {
     return {
       holder,
       serial: 'software',
+      async serialFor() {
+        return 'software';
+      },
       async publicKey(purpose) {
         return keys.get(`${holder}/${purpose}`)?.key;
       },

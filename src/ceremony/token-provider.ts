@@ -4,7 +4,7 @@
  */
 import { TokenError } from '../tuf/errors.js';
 import type { PinSource } from '../keys/pin.js';
-import { keyLabel, type TokenProfile } from '../keys/profile.js';
+import { keyLabel, type HolderToken, type TokenProfile } from '../keys/profile.js';
 import { generateTokenKey, openHolderSession, type TokenOptions } from '../keys/token-keys.js';
 import type { KeyType } from './plan.js';
 import type { GeneratedKey, HolderKeys, KeyPurpose, SignerProvider } from './signer-provider.js';
@@ -19,27 +19,36 @@ export class TokenProvider implements SignerProvider {
   async generate(holder: string, purpose: KeyPurpose, type: KeyType): Promise<GeneratedKey> {
     const label = keyLabel(this.profile, holder, purpose);
     const info = await generateTokenKey(this.profile, holder, purpose, type, label, this.pins, this.options);
-    return { key: info.key, serial: info.tokenSerial, label };
+    return { key: info.key, serial: info.tokenSerial, label, ...(info.accepted ? { accepted: info.accepted } : {}) };
   }
 
-  /** All of one admin's keys with one PIN entry: the PIN is kept only for this call. */
+  /** All of one admin's keys with one PIN entry per token: the PINs are kept only for this call. */
   async generateKeys(holder: string, wanted: Array<{ purpose: KeyPurpose; type: KeyType }>): Promise<GeneratedKey[]> {
-    let pin: Promise<string> | undefined;
-    const once: PinSource = { pinFor: (entry, tokenLabel) => (pin ??= this.pins.pinFor(entry, tokenLabel)) };
+    const pins = new Map<string, Promise<string>>();
+    const once: PinSource = {
+      pinFor: (entry, tokenLabel) => {
+        // One entry per token of the holder: the PIN source entry is the profile's token entry.
+        const key = JSON.stringify([(entry as HolderToken).module?.path ?? '', tokenLabel]);
+        let pin = pins.get(key);
+        if (!pin) pins.set(key, (pin = this.pins.pinFor(entry, tokenLabel)));
+        return pin;
+      },
+    };
     const out: GeneratedKey[] = [];
     for (const w of wanted) {
       const label = keyLabel(this.profile, holder, w.purpose);
       const info = await generateTokenKey(this.profile, holder, w.purpose, w.type, label, once, this.options);
-      out.push({ key: info.key, serial: info.tokenSerial, label });
+      out.push({ key: info.key, serial: info.tokenSerial, label, ...(info.accepted ? { accepted: info.accepted } : {}) });
     }
     return out;
   }
 
-  async open(holder: string): Promise<HolderKeys> {
-    const session = await openHolderSession(this.profile, holder, this.pins, this.options);
+  async open(holder: string, purposes?: readonly KeyPurpose[]): Promise<HolderKeys> {
+    const session = await openHolderSession(this.profile, holder, this.pins, this.options, purposes);
     return {
       holder,
       serial: session.tokenSerial,
+      serialFor: (purpose) => session.serialFor(purpose),
       async publicKey(purpose) {
         try {
           return await session.publicKey(purpose);

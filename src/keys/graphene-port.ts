@@ -1,11 +1,11 @@
 /**
  * The PKCS#11 port on graphene-pk11 (over the pkcs11js native addon). The only module that
- * imports graphene-pk11 (DESIGN.md architecture). It translates calls one to one and turns every
+ * imports graphene-pk11 (test/architecture.test.ts). It translates calls one to one and turns every
  * native failure into a PortError carrying the CKR_ name; it decides nothing.
  */
 import { createRequire } from 'node:module';
 import type * as Graphene from 'graphene-pk11';
-import { PortError, type Pkcs11Port, type PortAttributeName, type PortAttributes, type PortMechanism, type PortModule, type PortObject, type PortSession, type PortSlot, type PortTokenInfo } from './pkcs11-port.js';
+import { PortError, type Pkcs11Port, type PortInitOptions, type PortAttributeName, type PortAttributes, type PortMechanism, type PortModule, type PortObject, type PortSession, type PortSlot, type PortTokenInfo } from './pkcs11-port.js';
 
 /**
  * graphene-pk11 and its native addon are loaded on first use of a token, not when the CLI starts:
@@ -150,15 +150,18 @@ class GrapheneModule implements PortModule {
 }
 
 export const graphenePort: Pkcs11Port = {
-  load(modulePath: string): PortModule {
+  load(modulePath: string, init: PortInitOptions = {}): PortModule {
     let module: Graphene.Module;
     try {
       module = graphene().Module.load(modulePath);
     } catch (e) {
       throw new PortError('MODULE_LOAD', 'load', (e as Error).message);
     }
+    // pkcs11js 2.1.7 copies libraryParameters into a buffer one byte too short (napi_get_value_string_utf8
+    // with the length as the buffer size), dropping the last character: a trailing space is what it drops.
+    const options = init.libraryParameters === undefined ? undefined : { libraryParameters: `${init.libraryParameters} `, flags: 0 };
     try {
-      call('C_Initialize', () => module.initialize());
+      call('C_Initialize', () => module.initialize(options));
     } catch (e) {
       module.close();
       throw e;

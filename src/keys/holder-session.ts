@@ -1,8 +1,8 @@
 /**
- * A holder's token, open and logged in for one signing batch (REFERENCE.md section 5: one login
+ * A holder's token, open and logged in for one signing batch (docs/threat-model.md section 2: one login
  * per batch; logout and session close in `finally`, which `close()` is for). Before anything is
  * signed, the public key the token holds must be the key the metadata expects; every signature is
- * verified in software before it is returned (REFERENCE.md section 3).
+ * verified in software before it is returned (docs/threat-model.md section 2).
  */
 import { TokenError } from '../tuf/errors.js';
 import { ownerOf, type Key } from '../tuf/key.js';
@@ -10,7 +10,7 @@ import type { Signer } from '../tuf/signer.js';
 import { acquireModule, type ModuleLease } from './module-pool.js';
 import type { Pkcs11Port, PortSession, PortSlot } from './pkcs11-port.js';
 import type { PinSource } from './pin.js';
-import { holderProfile, keyLabel, type HolderProfile, type TokenProfile } from './profile.js';
+import { holderProfile, tokenForPurpose, type HolderToken, type TokenProfile } from './profile.js';
 import { endSession, findKeyPair, login, OWNER_FIELD, readPublicKey, requireMechanisms, selectToken, type KeyPairObjects } from './token-access.js';
 import { describeToken, removedError, REMOVAL_CODES, tokenError, type TokenContext } from './token-errors.js';
 import { PortError } from './pkcs11-port.js';
@@ -22,8 +22,11 @@ export interface TokenOptions {
 
 export interface HolderSession {
   holder: string;
+  /** The first token opened (for a holder with one token, their token). */
   tokenLabel: string;
   tokenSerial: string;
+  /** The serial of the token that holds the key for a purpose (opening it when needed). */
+  serialFor(purpose: string): Promise<string>;
   /**
    * A Signer for the holder's key of that purpose; throws TokenError 'E_WRONG_KEY' naming whose key
    * the token really holds when its public key differs from `expected` ("this is not admin B's key").
@@ -50,7 +53,7 @@ export class Pkcs11Signer implements Signer {
   async sign(payload: Uint8Array): Promise<Uint8Array> {
     const raw = this.session.signRaw(this.pair, this.label, this.pair.spec.toBeSigned(payload));
     const sig = this.pair.spec.toTufSignature(raw);
-    // Verify at once in software (REFERENCE.md section 3): a token that signs wrong never gets a signature out.
+    // Verify at once in software (docs/threat-model.md section 2): a token that signs wrong never gets a signature out.
     if (!this.key.verify(payload, sig)) {
       throw new TokenError('E_BAD_TOKEN_SIGNATURE', `${this.description}: the signature just made does not verify with the expected public key; it was not used`);
     }
@@ -58,7 +61,8 @@ export class Pkcs11Signer implements Signer {
   }
 }
 
-class TokenHolderSession implements HolderSession {
+/** One token of a holder, logged in. */
+class TokenHolderSession {
   readonly holder: string;
   readonly tokenLabel: string;
   readonly tokenSerial: string;
@@ -69,16 +73,15 @@ class TokenHolderSession implements HolderSession {
     private readonly lease: ModuleLease,
     private readonly slot: PortSlot,
     private readonly session: PortSession,
-    private readonly profile: TokenProfile,
-    private readonly holderEntry: HolderProfile,
+    private readonly entry: HolderToken,
   ) {
-    this.holder = holderEntry.name;
+    this.holder = entry.name;
     this.tokenLabel = slot.token.label;
     this.tokenSerial = slot.token.serial;
   }
 
   private ctx(key?: string, during?: string): TokenContext {
-    return { module: this.profile.module, token: this.slot.token, key, during };
+    return { module: this.entry.module.path, token: this.slot.token, key, during };
   }
 
   private open(): void {
@@ -87,7 +90,7 @@ class TokenHolderSession implements HolderSession {
 
   private pair(purpose: string): { label: string; pair: KeyPairObjects } {
     this.open();
-    const label = keyLabel(this.profile, this.holder, purpose);
+    const label = this.entry.keys[purpose]!;
     let pair = this.pairs.get(label);
     if (!pair) {
       pair = findKeyPair(this.session, label, this.ctx(label));
@@ -154,14 +157,13 @@ class TokenHolderSession implements HolderSession {
   }
 }
 
-/** Select the holder's token, ask for the PIN once, log in. Call `close()` in a `finally`. */
-export async function openHolderSession(profile: TokenProfile, holder: string, pins: PinSource, options: TokenOptions = {}): Promise<HolderSession> {
-  const entry = holderProfile(profile, holder);
-  const lease = acquireModule(profile.module, options.port);
+/** Select one token of a holder, ask for its PIN, log in. */
+async function openToken(entry: HolderToken, profile: TokenProfile, pins: PinSource, options: TokenOptions): Promise<TokenHolderSession> {
+  const lease = acquireModule(entry.module, options.port);
   let session: PortSession | undefined;
   try {
     const slot = selectToken(lease.module, profile, entry);
-    const ctx: TokenContext = { module: profile.module, token: slot.token };
+    const ctx: TokenContext = { module: entry.module.path, token: slot.token };
     const pin = await pins.pinFor(entry, slot.token.label);
     try {
       session = lease.module.openSession(slot.id, false);
@@ -169,10 +171,80 @@ export async function openHolderSession(profile: TokenProfile, holder: string, p
       throw tokenError(e, { ...ctx, during: 'opening a session' });
     }
     login(lease.module, slot, session, pin, ctx);
-    return new TokenHolderSession(lease, slot, session, profile, entry);
+    return new TokenHolderSession(lease, slot, session, entry);
   } catch (e) {
     if (session) endSession(session);
     lease.release();
+    throw e;
+  }
+}
+
+/** All of a holder's tokens: each opened (PIN, login) the first time a purpose on it is used. */
+class MultiTokenSession implements HolderSession {
+  private readonly open = new Map<HolderToken, TokenHolderSession>();
+  private closed = false;
+  tokenLabel = '';
+  tokenSerial = '';
+
+  constructor(
+    readonly holder: string,
+    private readonly profile: TokenProfile,
+    private readonly pins: PinSource,
+    private readonly options: TokenOptions,
+  ) {}
+
+  async token(entry: HolderToken): Promise<TokenHolderSession> {
+    if (this.closed) throw new TokenError('E_SESSION_CLOSED', `the sessions with the tokens of ${this.holder} are already closed`);
+    let t = this.open.get(entry);
+    if (!t) {
+      t = await openToken(entry, this.profile, this.pins, this.options);
+      this.open.set(entry, t);
+      if (this.open.size === 1) {
+        this.tokenLabel = t.tokenLabel;
+        this.tokenSerial = t.tokenSerial;
+      }
+    }
+    return t;
+  }
+
+  private forPurpose(purpose: string): Promise<TokenHolderSession> {
+    return this.token(tokenForPurpose(this.profile, this.holder, purpose));
+  }
+
+  async serialFor(purpose: string): Promise<string> {
+    return (await this.forPurpose(purpose)).tokenSerial;
+  }
+
+  async publicKey(purpose: string): Promise<Key> {
+    return (await this.forPurpose(purpose)).publicKey(purpose);
+  }
+
+  async signerFor(purpose: string, expected: Key, known?: Iterable<Key>): Promise<Signer> {
+    return (await this.forPurpose(purpose)).signerFor(purpose, expected, known);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.open.values()];
+    this.open.clear();
+    for (const t of all) await t.close();
+  }
+}
+
+/**
+ * Open a holder's tokens: those holding a key for one of `purposes` (every token of the holder
+ * when not given) at once, one PIN each, in profile order; any other token the first time a
+ * purpose on it is used. Call `close()` in a `finally`.
+ */
+export async function openHolderSession(profile: TokenProfile, holder: string, pins: PinSource, options: TokenOptions = {}, purposes?: readonly string[]): Promise<HolderSession> {
+  const entry = holderProfile(profile, holder);
+  const session = new MultiTokenSession(holder, profile, pins, options);
+  try {
+    const wanted = purposes === undefined ? entry.tokens : entry.tokens.filter((t) => purposes.some((p) => Object.hasOwn(t.keys, p)));
+    for (const t of wanted.length ? wanted : entry.tokens.slice(0, 1)) await session.token(t);
+    return session;
+  } catch (e) {
+    await session.close();
     throw e;
   }
 }

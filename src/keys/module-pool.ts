@@ -6,7 +6,9 @@
  */
 import { graphenePort } from './graphene-port.js';
 import type { Pkcs11Port, PortModule } from './pkcs11-port.js';
+import type { ModuleProfile } from './profile.js';
 import { tokenError } from './token-errors.js';
+import { TokenError } from '../tuf/errors.js';
 
 export interface ModuleLease {
   readonly module: PortModule;
@@ -18,22 +20,32 @@ export interface ModuleLease {
 interface Entry {
   module: PortModule;
   refs: number;
+  libraryParameters: string | undefined;
 }
 
 const pools = new WeakMap<Pkcs11Port, Map<string, Entry>>();
 
-export function acquireModule(path: string, port: Pkcs11Port = graphenePort): ModuleLease {
+/** A module by path, or as a profile names it (with its C_Initialize parameters). */
+export type ModuleRef = string | Pick<ModuleProfile, 'path' | 'libraryParameters'>;
+
+export function acquireModule(ref: ModuleRef, port: Pkcs11Port = graphenePort): ModuleLease {
+  const path = typeof ref === 'string' ? ref : ref.path;
+  const libraryParameters = typeof ref === 'string' ? undefined : ref.libraryParameters;
   let pool = pools.get(port);
   if (!pool) pools.set(port, (pool = new Map()));
   let entry = pool.get(path);
+  if (entry && entry.libraryParameters !== libraryParameters) {
+    // C_Initialize runs once per library and process (PKCS#11 v2.40 section 5.4).
+    throw new TokenError('E_MODULE_LOAD', `the PKCS#11 module ${path} is already initialized with other library parameters in this process`);
+  }
   if (!entry) {
     let module: PortModule;
     try {
-      module = port.load(path);
+      module = port.load(path, libraryParameters === undefined ? undefined : { libraryParameters });
     } catch (e) {
       throw tokenError(e, { module: path });
     }
-    entry = { module, refs: 0 };
+    entry = { module, refs: 0, libraryParameters };
     pool.set(path, entry);
   }
   entry.refs++;

@@ -1,15 +1,15 @@
 /**
  * Where a token PIN comes from: the environment variable the profile names, then the file it
- * names, then a hidden prompt. A PIN is never printed, logged or stored (DESIGN.md part 1).
+ * names, then a hidden prompt. A PIN is never printed, logged or stored (docs/threat-model.md section 2).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../tuf/errors.js';
-import type { HolderProfile } from './profile.js';
+import type { HolderToken } from './profile.js';
 
 export type AskSecret = (question: string) => Promise<string>;
 
 export interface PinSource {
-  pinFor(holder: HolderProfile, tokenLabel: string): Promise<string>;
+  pinFor(holder: Pick<HolderToken, 'name' | 'pin'>, tokenLabel: string): Promise<string>;
 }
 
 /** Read a PIN file: one line, only the owner may read it (like ssh with private keys). */
@@ -38,7 +38,7 @@ export function readSecretFile(path: string, name: string): string {
 
 export function pinSource(env: NodeJS.ProcessEnv, ask?: AskSecret): PinSource {
   return {
-    async pinFor(holder: HolderProfile, tokenLabel: string): Promise<string> {
+    async pinFor(holder: Pick<HolderToken, 'name' | 'pin'>, tokenLabel: string): Promise<string> {
       const name = holder.pin?.env;
       if (name !== undefined && env[name] !== undefined && env[name] !== '') return env[name]!;
       if (holder.pin?.file !== undefined) return readPinFile(holder.pin.file, holder.name);

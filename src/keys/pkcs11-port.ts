@@ -106,12 +106,21 @@ export interface PortModule {
   finalize(): void;
 }
 
-export interface Pkcs11Port {
-  /** Load and C_Initialize the module; throws PortError('MODULE_LOAD') when it cannot be loaded. */
-  load(modulePath: string): PortModule;
+/** What C_Initialize is given (PKCS#11 v2.40 section 5.4 CK_C_INITIALIZE_ARGS). */
+export interface PortInitOptions {
+  /**
+   * NSS's extension of CK_C_INITIALIZE_ARGS: a string in the place of pReserved (NSS softokn's
+   * configdir='sql:…' certPrefix='' keyPrefix='' secmod='secmod.db' flags=…; docs/tokens.md).
+   */
+  libraryParameters?: string;
 }
 
-/** PKCS#11 numbers used by this tool (pkcs11t.h; EdDSA ones from PKCS#11 3.0, REFERENCE.md section 5). */
+export interface Pkcs11Port {
+  /** Load and C_Initialize the module; throws PortError('MODULE_LOAD') when it cannot be loaded. */
+  load(modulePath: string, init?: PortInitOptions): PortModule;
+}
+
+/** PKCS#11 numbers used by this tool (pkcs11t.h; EdDSA ones from PKCS#11 3.0). */
 export const CK = {
   CKO_PUBLIC_KEY: 2,
   CKO_PRIVATE_KEY: 3,

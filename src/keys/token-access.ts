@@ -1,13 +1,13 @@
 /**
  * The steps every token operation shares: pick exactly one initialized token, check it supports a
  * mechanism before asking for a PIN, log in, find exactly one key pair by label, and read its
- * public key as a TUF key (REFERENCE.md section 5: zero or several matches is an error that names
+ * public key as a TUF key (docs/formats/token-profile.md: zero or several matches is an error that names
  * what was found).
  */
 import { FormatError, TokenError } from '../tuf/errors.js';
 import type { Key } from '../tuf/key.js';
 import { CK, PortError, type PortModule, type PortObject, type PortSession, type PortSlot } from './pkcs11-port.js';
-import type { HolderProfile, TokenProfile } from './profile.js';
+import type { HolderToken, TokenProfile } from './profile.js';
 import { describeKeyType, specForKeyType, tufKeyFromAttributes, type KeyTypeSpec } from './token-key-types.js';
 import { describeToken, mechanismName, tokenError, type TokenContext } from './token-errors.js';
 
@@ -16,39 +16,40 @@ import { OWNER_FIELD } from '../tuf/key.js';
 
 export { OWNER_FIELD };
 
-function tokenMatches(want: HolderProfile['token'], slot: PortSlot): boolean {
+function tokenMatches(want: HolderToken['token'], slot: PortSlot): boolean {
   return (want.label === undefined || slot.token.label === want.label) && (want.serial === undefined || slot.token.serial === want.serial);
 }
 
-function describeWant(want: HolderProfile['token']): string {
+function describeWant(want: HolderToken['token']): string {
   return [want.label !== undefined ? `label "${want.label}"` : '', want.serial !== undefined ? `serial ${want.serial}` : ''].filter(Boolean).join(' and ');
 }
 
-/** The holder whose profile entry names this token, if any. */
-export function holderOfSlot(profile: TokenProfile | undefined, slot: PortSlot): string | undefined {
+/** The holder whose profile entry names this token of the module at `modulePath`, if any. */
+export function holderOfSlot(profile: TokenProfile | undefined, modulePath: string, slot: PortSlot): string | undefined {
   if (!profile) return undefined;
-  return Object.values(profile.holders).find((h) => tokenMatches(h.token, slot))?.name;
+  return Object.values(profile.holders).find((h) => h.tokens.some((t) => t.module.path === modulePath && tokenMatches(t.token, slot)))?.name;
 }
 
-/** Exactly one initialized token with a user PIN matching the holder's profile entry. */
-export function selectToken(module: PortModule, profile: TokenProfile, holder: HolderProfile): PortSlot {
+/** Exactly one initialized token with a user PIN matching one token entry of a holder. */
+export function selectToken(module: PortModule, profile: TokenProfile, holder: HolderToken): PortSlot {
+  const modulePath = holder.module.path;
   let slots: PortSlot[];
   try {
     slots = module.slots();
   } catch (e) {
-    throw tokenError(e, { module: profile.module, during: 'listing slots' });
+    throw tokenError(e, { module: modulePath, during: 'listing slots' });
   }
   const matches = slots.filter((s) => tokenMatches(holder.token, s));
   if (matches.length === 0) {
     const present = slots
       .filter((s) => s.token.flags & CK.CKF_TOKEN_INITIALIZED)
       .map((s) => {
-        const owner = holderOfSlot(profile, s);
+        const owner = holderOfSlot(profile, modulePath, s);
         return `${describeToken(s.token)}${owner ? `, ${owner}'s token` : ''}`;
       });
     throw new TokenError(
       'E_TOKEN_NOT_FOUND',
-      `no token with ${describeWant(holder.token)} (holder "${holder.name}") in ${profile.module}; present: ${present.length ? present.join('; ') : 'no initialized token'}`,
+      `no token with ${describeWant(holder.token)} (holder "${holder.name}") in ${modulePath}; present: ${present.length ? present.join('; ') : 'no initialized token'}`,
     );
   }
   if (matches.length > 1) {

@@ -2,7 +2,7 @@
  * Keys on tokens: generate, read the public key of, and list. Signing sessions are in
  * holder-session.ts (re-exported here so one import serves callers).
  *
- * Generated keys follow REFERENCE.md section 5: token, private, sensitive, not extractable,
+ * Generated keys follow docs/threat-model.md section 2: token, private, sensitive, not extractable,
  * sign-only private key, a fresh CKA_ID, a label never reused; the attributes are read back and
  * the key is refused (and destroyed) when the token did not honour them; a test signature is
  * verified in software before the key is reported.
@@ -11,10 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { RefusedError, TokenError, UsageError } from '../tuf/errors.js';
 import type { Key } from '../tuf/key.js';
 import { ED25519_NAME_DER } from './der.js';
-import { acquireModule } from './module-pool.js';
+import { acquireModule, type ModuleRef } from './module-pool.js';
 import { CK, PortError, type PortAttributes, type PortModule, type PortObject, type PortSession, type PortSlot } from './pkcs11-port.js';
 import type { PinSource } from './pin.js';
-import { holderProfile, type TokenProfile } from './profile.js';
+import { ACCEPTABLE_DEVIATIONS, tokenForLabel, type ModuleProfile, type TokenProfile } from './profile.js';
 import { endSession, holderOfSlot, login, OWNER_FIELD, readPublicKey, requireMechanisms, selectToken } from './token-access.js';
 import { describeKeyType, KEY_TYPE_SPECS, specForKeyType, TOKEN_KEY_TYPES, tufKeyFromAttributes, type KeyTypeSpec, type TokenKeyType } from './token-key-types.js';
 import { describeToken, tokenError, type TokenContext } from './token-errors.js';
@@ -32,9 +32,11 @@ export interface TokenKeyInfo {
   id: string;
   tokenLabel: string;
   tokenSerial: string;
+  /** Deviations the profile accepted for this module ("CKA_LOCAL=false"), to be shown and recorded. */
+  accepted?: string[];
 }
 
-/** The private key attributes a ceremony key must have once generated (REFERENCE.md section 5). */
+/** The private key attributes a ceremony key must have once generated (PKCS#11 v2.40 sections 4.4 and 4.9). */
 const REQUIRED_PRIVATE: PortAttributes = {
   token: true,
   private: true,
@@ -73,7 +75,7 @@ function publicTemplate(spec: KeyTypeSpec, label: string, id: Buffer): PortAttri
   return { class: CK.CKO_PUBLIC_KEY, keyType: spec.keyType, label, id, token: true, private: false, verify: true, encrypt: false, wrap: false, ...spec.publicTemplate };
 }
 
-/** Ed25519 curve parameters: the OID first, the printable name for tokens that want it (REFERENCE.md section 5). */
+/** Ed25519 curve parameters: the OID first, the printable name for tokens that want it (PKCS#11 3.0). */
 const CURVE_REFUSALS = new Set(['CKR_ATTRIBUTE_VALUE_INVALID', 'CKR_CURVE_NOT_SUPPORTED', 'CKR_DOMAIN_PARAMS_INVALID', 'CKR_TEMPLATE_INCONSISTENT']);
 
 function generatePair(session: PortSession, spec: KeyTypeSpec, label: string, id: Buffer) {
@@ -85,10 +87,39 @@ function generatePair(session: PortSession, spec: KeyTypeSpec, label: string, id
   }
 }
 
-function differences(actual: PortAttributes, required: PortAttributes): string[] {
+/** The PKCS#11 name of an attribute, for messages and for a profile's "accept" entries. */
+const CKA_NAMES: Partial<Record<keyof PortAttributes, string>> = {
+  token: 'CKA_TOKEN',
+  private: 'CKA_PRIVATE',
+  sensitive: 'CKA_SENSITIVE',
+  extractable: 'CKA_EXTRACTABLE',
+  alwaysSensitive: 'CKA_ALWAYS_SENSITIVE',
+  neverExtractable: 'CKA_NEVER_EXTRACTABLE',
+  local: 'CKA_LOCAL',
+  sign: 'CKA_SIGN',
+  signRecover: 'CKA_SIGN_RECOVER',
+  decrypt: 'CKA_DECRYPT',
+  unwrap: 'CKA_UNWRAP',
+  derive: 'CKA_DERIVE',
+};
+
+/** One attribute of a new key that is not as required: what the token reported, exactly. */
+interface Deviation {
+  object: 'private' | 'public';
+  /** "CKA_LOCAL=false": the form a profile's "accept" uses. */
+  reported: string;
+  text: string;
+}
+
+function deviations(object: Deviation['object'], actual: PortAttributes, required: PortAttributes): Deviation[] {
   return Object.entries(required)
     .filter(([k, v]) => actual[k as keyof PortAttributes] !== v)
-    .map(([k, v]) => `${k} is ${String(actual[k as keyof PortAttributes])}, not ${String(v)}`);
+    .map(([k, v]) => {
+      const name = CKA_NAMES[k as keyof PortAttributes] ?? k;
+      const got = actual[k as keyof PortAttributes];
+      const shown = got === undefined ? 'nothing (the attribute was not returned)' : String(got);
+      return { object, reported: `${name}=${String(got)}`, text: `${object} key ${name}: the token reported ${shown}, required ${String(v)}` };
+    });
 }
 
 /** A CKA_ID no object on the token has yet. */
@@ -112,7 +143,7 @@ export async function generateTokenKey(
   pins: PinSource,
   options: TokenOptions = {},
 ): Promise<TokenKeyInfo> {
-  const entry = holderProfile(profile, holder);
+  const entry = tokenForLabel(profile, holder, label, purpose);
   const spec = Object.hasOwn(KEY_TYPE_SPECS, type) ? KEY_TYPE_SPECS[type] : undefined;
   if (!spec) throw new UsageError(`unknown key type "${type}" (one of ${TOKEN_KEY_TYPES.join(', ')})`);
   if (label === '' || Buffer.byteLength(label) > 64) throw new UsageError(`a key label is 1 to 64 bytes, got "${label}"`);
@@ -120,10 +151,10 @@ export async function generateTokenKey(
   if (profiled !== undefined && profiled !== label) {
     throw new UsageError(`token profile ${profile.path}: holders.${holder}.keys.${purpose} is "${profiled}", not "${label}"`);
   }
-  const lease = acquireModule(profile.module, options.port);
+  const lease = acquireModule(entry.module, options.port);
   try {
     const slot = selectToken(lease.module, profile, entry);
-    const ctx: TokenContext = { module: profile.module, token: slot.token, key: label };
+    const ctx: TokenContext = { module: entry.module.path, token: slot.token, key: label };
     requireMechanisms(lease.module, slot, [spec.generate, spec.sign.type], `${type} keys`, ctx);
     const pin = await pins.pinFor(entry, slot.token.label);
     let session: PortSession;
@@ -134,7 +165,7 @@ export async function generateTokenKey(
     }
     try {
       login(lease.module, slot, session, pin, ctx);
-      return generateOnSession(session, slot, spec, label, holder, { ...ctx, during: `generating key "${label}"` });
+      return generateOnSession(lease.module, session, slot, spec, label, holder, entry.module.accept, { ...ctx, during: `generating key "${label}"` });
     } finally {
       endSession(session);
     }
@@ -143,7 +174,47 @@ export async function generateTokenKey(
   }
 }
 
-function generateOnSession(session: PortSession, slot: PortSlot, spec: KeyTypeSpec, label: string, holder: string, ctx: TokenContext): TokenKeyInfo {
+/** Destroy a new key pair; what could not be destroyed, for the message (never silently left). */
+function destroyPair(session: PortSession, pair: { publicKey: PortObject; privateKey: PortObject }): string {
+  const left: string[] = [];
+  for (const [what, o] of [['private', pair.privateKey], ['public', pair.publicKey]] as const) {
+    try {
+      session.destroy(o);
+    } catch (e) {
+      left.push(`the ${what} key could not be destroyed (${e instanceof PortError ? e.ckr : (e as Error).message})`);
+    }
+  }
+  return left.length ? `; ${left.join(' and ')}: remove it with the vendor's tool` : '';
+}
+
+/**
+ * After generation, as a later signing session would: a fresh session must find exactly one
+ * private key by label and CKA_ID, its public key, and sign a test payload that verifies in
+ * software. A token that never kept the key (a broken store) fails here, before success is
+ * reported. The login is per token and application (PKCS#11 v2.40 section 5.6), so the fresh
+ * session is logged in already; it is only closed, never logged out.
+ */
+function checkFromFreshSession(module: PortModule, slot: PortSlot, spec: KeyTypeSpec, label: string, id: Buffer, key: Key, tok: string): void {
+  const fresh = module.openSession(slot.id, false);
+  try {
+    const privs = fresh.find({ class: CK.CKO_PRIVATE_KEY, label, id });
+    const pubs = fresh.find({ class: CK.CKO_PUBLIC_KEY, label, id });
+    if (privs.length !== 1 || pubs.length !== 1) {
+      throw new TokenError('E_KEY_LOST', `${tok}: a new session finds ${privs.length} private and ${pubs.length} public keys with label "${label}" and CKA_ID ${id.toString('hex')}, not one of each: the token did not keep the key`);
+    }
+    const probe = randomBytes(32);
+    const sig = spec.toTufSignature(fresh.sign(spec.sign, privs[0]!, spec.toBeSigned(probe)));
+    if (!key.verify(probe, sig)) throw new TokenError('E_BAD_TOKEN_SIGNATURE', `${tok}: a test signature from a new session with key "${label}" does not verify`);
+  } finally {
+    try {
+      fresh.close();
+    } catch {
+      // The error above, if any, is the one to report.
+    }
+  }
+}
+
+function generateOnSession(module: PortModule, session: PortSession, slot: PortSlot, spec: KeyTypeSpec, label: string, holder: string, accept: readonly string[], ctx: TokenContext): TokenKeyInfo {
   const tok = describeToken(slot.token);
   let pair: { publicKey: PortObject; privateKey: PortObject };
   let id: Buffer;
@@ -161,23 +232,31 @@ function generateOnSession(session: PortSession, slot: PortSlot, spec: KeyTypeSp
   try {
     const priv = session.getAttributes(pair.privateKey, Object.keys(REQUIRED_PRIVATE) as (keyof PortAttributes)[]);
     const pub = session.getAttributes(pair.publicKey, Object.keys(REQUIRED_PUBLIC) as (keyof PortAttributes)[]);
-    const wrong = [...differences(priv, REQUIRED_PRIVATE).map((d) => `private ${d}`), ...differences(pub, REQUIRED_PUBLIC).map((d) => `public ${d}`)];
-    if (wrong.length) throw new TokenError('E_ATTRIBUTES_NOT_HONOURED', `${tok} did not honour the key attributes for "${label}" (${wrong.join('; ')}); the key was destroyed`);
+    const all = [...deviations('private', priv, REQUIRED_PRIVATE), ...deviations('public', pub, REQUIRED_PUBLIC)];
+    const accepted = all.filter((d) => d.object === 'private' && accept.includes(d.reported));
+    const refused = all.filter((d) => !accepted.includes(d));
+    if (refused.length) {
+      const acceptable = refused.filter((d) => d.object === 'private' && Object.hasOwn(ACCEPTABLE_DEVIATIONS, d.reported)).map((d) => `"${d.reported}"`);
+      const hint = acceptable.length && refused.every((d) => Object.hasOwn(ACCEPTABLE_DEVIATIONS, d.reported))
+        ? `; if this module is known to report that, accept it in the profile's module entry: "accept": [${acceptable.join(', ')}] (docs/formats/token-profile.md)`
+        : '';
+      const left = destroyPair(session, pair);
+      throw new TokenError('E_ATTRIBUTES_NOT_HONOURED', `${tok}, new key "${label}": ${refused.map((d) => d.text).join('; ')}; the key was destroyed because a ceremony key must have these attributes${left}${hint}`);
+    }
     const key = readPublicKey(session, pair.publicKey, holder, { ...ctx, key: label });
     // A test signature, verified in software, proves the pair belongs together and the mechanism works.
     const probe = randomBytes(32);
     const sig = spec.toTufSignature(session.sign(spec.sign, pair.privateKey, spec.toBeSigned(probe)));
-    if (!key.verify(probe, sig)) throw new TokenError('E_BAD_TOKEN_SIGNATURE', `${tok}: a test signature by the new key "${label}" does not verify; the key was destroyed`);
-    return { key, label, id: id.toString('hex'), tokenLabel: slot.token.label, tokenSerial: slot.token.serial };
+    if (!key.verify(probe, sig)) throw new TokenError('E_BAD_TOKEN_SIGNATURE', `${tok}: a test signature by the new key "${label}" does not verify`);
+    checkFromFreshSession(module, slot, spec, label, id, key, tok);
+    const info: TokenKeyInfo = { key, label, id: id.toString('hex'), tokenLabel: slot.token.label, tokenSerial: slot.token.serial };
+    if (accepted.length) info.accepted = accepted.map((d) => d.reported);
+    return info;
   } catch (e) {
-    for (const o of [pair.privateKey, pair.publicKey]) {
-      try {
-        session.destroy(o);
-      } catch {
-        // Best effort: the error below says what went wrong.
-      }
-    }
-    throw tokenError(e, ctx);
+    if (e instanceof TokenError && e.code === 'E_ATTRIBUTES_NOT_HONOURED') throw e;
+    const left = destroyPair(session, pair);
+    const err = tokenError(e, ctx);
+    throw new TokenError(err instanceof TokenError ? err.code : 'E_TOKEN', `${err.message}; the new key "${label}" was destroyed so that no unchecked key is left${left}`, { cause: e });
   }
 }
 
@@ -186,11 +265,11 @@ function generateOnSession(session: PortSession, slot: PortSlot, spec: KeyTypeSp
  * without login. For `key export`.
  */
 export async function readTokenPublicKey(profile: TokenProfile, holder: string, label: string, options: TokenOptions = {}): Promise<TokenKeyInfo> {
-  const entry = holderProfile(profile, holder);
-  const lease = acquireModule(profile.module, options.port);
+  const entry = tokenForLabel(profile, holder, label);
+  const lease = acquireModule(entry.module, options.port);
   try {
     const slot = selectToken(lease.module, profile, entry);
-    const ctx = { module: profile.module, token: slot.token, key: label };
+    const ctx = { module: entry.module.path, token: slot.token, key: label };
     const session = openReadOnly(lease.module, slot, ctx);
     try {
       let pubs: PortObject[];
@@ -278,8 +357,9 @@ function listKeys(session: PortSession, owner: string | undefined): ListedKey[] 
 }
 
 /** Every slot with a token, and the public keys on each (no PIN needed). */
-export async function listTokens(modulePath: string, options: TokenOptions & { profile?: TokenProfile } = {}): Promise<TokenListing> {
-  const lease = acquireModule(modulePath, options.port);
+export async function listTokens(moduleRef: ModuleRef, options: TokenOptions & { profile?: TokenProfile } = {}): Promise<TokenListing> {
+  const modulePath = typeof moduleRef === 'string' ? moduleRef : moduleRef.path;
+  const lease = acquireModule(moduleRef, options.port);
   try {
     const module = lease.module;
     let slots: PortSlot[];
@@ -291,7 +371,7 @@ export async function listTokens(modulePath: string, options: TokenOptions & { p
     const tokens: ListedToken[] = [];
     for (const slot of slots) {
       const flags = slot.token.flags;
-      const holder = holderOfSlot(options.profile, slot);
+      const holder = holderOfSlot(options.profile, modulePath, slot);
       const t: ListedToken = {
         slotId: slot.id,
         slotDescription: slot.description,
@@ -322,4 +402,11 @@ export async function listTokens(modulePath: string, options: TokenOptions & { p
   } finally {
     lease.release();
   }
+}
+
+/** Every module of a profile, each listed as `listTokens` does. */
+export async function listProfileTokens(profile: TokenProfile, options: TokenOptions = {}): Promise<Array<TokenListing & { name: string }>> {
+  const out: Array<TokenListing & { name: string }> = [];
+  for (const m of Object.values(profile.modules) as ModuleProfile[]) out.push({ name: m.name, ...(await listTokens(m, { ...options, profile })) });
+  return out;
 }

@@ -9,6 +9,8 @@ interface FakeObject {
   handle: string;
   attrs: PortAttributes;
   privateKey?: KeyObject;
+  /** The session that made it, when the token keeps it only there (a broken token store). */
+  onlyIn?: PortSession;
 }
 
 export class FakeToken {
@@ -21,6 +23,10 @@ export class FakeToken {
   flagsAfterWrongPin = 0;
   /** Attributes the token silently ignores when generating. */
   ignores: PortAttributeName[] = [];
+  /** What the token reports on a new private key instead of what it was asked (NSS: local false). */
+  reports: PortAttributes = {};
+  /** New keys are visible only in the session that made them: the token never kept them. */
+  forgets = false;
   /** Whether CKA_EC_POINT comes back bare instead of DER-wrapped. */
   barePoint = false;
   /** Refuse the Ed25519 OID as curve parameters (wants the printable name). */
@@ -75,7 +81,8 @@ class FakeSession implements PortSession {
   }
   find(template: PortAttributes): PortObject[] {
     this.token.fail('C_FindObjects');
-    return this.token.objects.filter((o) => (this.token.loggedIn || !o.attrs.private) && matches(o, template)).map((o) => ({ handle: o.handle }));
+    const visible = (o: FakeObject) => (this.token.loggedIn || !o.attrs.private) && (!o.onlyIn || o.onlyIn === this);
+    return this.token.objects.filter((o) => visible(o) && matches(o, template)).map((o) => ({ handle: o.handle }));
   }
   private object(o: PortObject): FakeObject {
     const found = this.token.objects.find((x) => x.handle === o.handle);
@@ -98,8 +105,10 @@ class FakeSession implements PortSession {
     const point = this.token.barePoint ? raw : Buffer.concat([Buffer.from([0x04, 0x20]), raw]);
     const privAttrs: PortAttributes = { ...priv, alwaysSensitive: true, neverExtractable: true, local: true };
     for (const name of this.token.ignores) delete privAttrs[name];
-    const pubObj: FakeObject = { handle: `h${++handles}`, attrs: { ...pub, pointEC: point } };
-    const privObj: FakeObject = { handle: `h${++handles}`, attrs: privAttrs, privateKey };
+    Object.assign(privAttrs, this.token.reports);
+    const onlyIn = this.token.forgets ? this : undefined;
+    const pubObj: FakeObject = { handle: `h${++handles}`, attrs: { ...pub, pointEC: point }, onlyIn };
+    const privObj: FakeObject = { handle: `h${++handles}`, attrs: privAttrs, privateKey, onlyIn };
     this.token.objects.push(pubObj, privObj);
     return { publicKey: { handle: pubObj.handle }, privateKey: { handle: privObj.handle } };
   }

@@ -150,7 +150,55 @@ describe('generating on a token that does not behave (fake)', () => {
     token.ignores = ['sensitive'];
     const e = await rejection(generateTokenKey(PROFILE, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }));
     expect(e.code).toBe('E_ATTRIBUTES_NOT_HONOURED');
-    expect(e.message).toContain('private sensitive is undefined, not true');
+    expect(e.message).toContain('private key CKA_SENSITIVE: the token reported nothing (the attribute was not returned), required true');
+    expect(e.message).toContain('the key was destroyed because a ceremony key must have these attributes');
+    expect(e.message).not.toContain('accept');
+    expect(token.objects).toEqual([]);
+  });
+
+  it('CKA_LOCAL reported false: says exactly that, destroys the key and says why, and names the profile field that would accept it', async () => {
+    const { port, token } = setup();
+    token.reports = { local: false };
+    const e = await rejection(generateTokenKey(PROFILE, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }));
+    expect(e.code).toBe('E_ATTRIBUTES_NOT_HONOURED');
+    expect(e.message).toBe(
+      'token "alice-token" (serial a1a1a1a1), new key "root-alice": private key CKA_LOCAL: the token reported false, required true; the key was destroyed because a ceremony key must have these attributes; if this module is known to report that, accept it in the profile\'s module entry: "accept": ["CKA_LOCAL=false"] (docs/formats/token-profile.md)',
+    );
+    expect(token.objects).toEqual([]);
+  });
+
+  it('CKA_LOCAL false accepted for this module by the profile: the key is kept and the acceptance reported', async () => {
+    const { port, token } = setup();
+    token.reports = { local: false };
+    const profile = parseProfile(
+      { modules: { m: { path: '/fake/module.so', accept: ['CKA_LOCAL=false'] } }, holders: { alice: { tokens: [{ module: 'm', token: { label: 'alice-token' }, keys: { root: 'root-alice' } }] } } },
+      '/fake/profile.json',
+    );
+    const made = await generateTokenKey(profile, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port });
+    expect(made.accepted).toEqual(['CKA_LOCAL=false']);
+    expect(token.objects).toHaveLength(2);
+  });
+
+  it('an accepted deviation never covers another one', async () => {
+    const { port, token } = setup();
+    token.reports = { local: false, extractable: true };
+    const profile = parseProfile(
+      { modules: { m: { path: '/fake/module.so', accept: ['CKA_LOCAL=false'] } }, holders: { alice: { tokens: [{ module: 'm', token: { label: 'alice-token' }, keys: { root: 'root-alice' } }] } } },
+      '/fake/profile.json',
+    );
+    const e = await rejection(generateTokenKey(profile, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }));
+    expect(e.message).toContain('private key CKA_EXTRACTABLE: the token reported true, required false');
+    expect(e.message).not.toContain('CKA_LOCAL');
+    expect(token.objects).toEqual([]);
+  });
+
+  it('a token that never kept the new key: a fresh session does not find it, so no success is reported', async () => {
+    const { port, token } = setup();
+    token.forgets = true;
+    const e = await rejection(generateTokenKey(PROFILE, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }));
+    expect(e.code).toBe('E_KEY_LOST');
+    expect(e.message).toContain('a new session finds 0 private and 0 public keys with label "root-alice"');
+    expect(e.message).toContain('the new key "root-alice" was destroyed so that no unchecked key is left');
     expect(token.objects).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 /** `tuf-ceremony token list`: slots, tokens and the public keys on each, without a PIN. */
 import { loadProfile, type TokenProfile } from '../../../keys/profile.js';
-import { listTokens, type ListedToken, type TokenListing } from '../../../keys/token-keys.js';
+import { listProfileTokens, listTokens, type ListedToken, type TokenListing } from '../../../keys/token-keys.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { DEFAULT_MODULE, type list } from './declarations.js';
@@ -17,10 +17,14 @@ function renderToken(t: ListedToken): string[] {
   return lines;
 }
 
-function renderListing(listing: TokenListing, withProfile: boolean): string {
-  const lines = [`module ${listing.module} (${listing.description})`];
-  for (const t of listing.tokens) lines.push(...renderToken(t));
-  if (listing.tokens.length === 0) lines.push('no slot holds a token');
+function renderListing(listings: Array<TokenListing & { name?: string }>, withProfile: boolean): string {
+  const lines: string[] = [];
+  for (const listing of listings) {
+    if (lines.length) lines.push('');
+    lines.push(`module ${listing.name ? `"${listing.name}" ` : ''}${listing.module} (${listing.description})`);
+    for (const t of listing.tokens) lines.push(...renderToken(t));
+    if (listing.tokens.length === 0) lines.push('no slot holds a token');
+  }
   lines.push(withProfile ? 'keyids include the holder (x-ceremony-owner) named by the profile' : 'keyids are of the bare keys; give --profile to include each holder as the plan writes them');
   return lines.join('\n');
 }
@@ -43,9 +47,14 @@ function tokenJson(t: ListedToken) {
 
 export const run: Run<typeof list> = async ({ values }, io) => {
   const profile: TokenProfile | undefined = values.profile ? loadProfile(values.profile) : undefined;
-  const module = values.module ?? profile?.module ?? DEFAULT_MODULE;
-  const listing = await listTokens(module, { profile });
-  if (values.json) printJson(io, { ok: true, module: listing.module, description: listing.description, tokens: listing.tokens.map(tokenJson) });
-  else out(io, renderListing(listing, profile !== undefined));
+  // With a profile and no --module: every module the profile names, in its order.
+  const listings: Array<TokenListing & { name?: string }> =
+    profile && values.module === undefined ? await listProfileTokens(profile) : [await listTokens(values.module ?? DEFAULT_MODULE, { profile })];
+  const first = listings[0]!;
+  if (values.json) {
+    const modules = listings.map((l) => ({ name: l.name ?? null, module: l.module, description: l.description, tokens: l.tokens.map(tokenJson) }));
+    // The first module's fields stay at the top for readers of the one-module document.
+    printJson(io, { ok: true, module: first.module, description: first.description, tokens: modules[0]!.tokens, modules });
+  } else out(io, renderListing(listings, profile !== undefined));
   return 0;
 };
