@@ -2,6 +2,7 @@
  * The benchmark sections, by name: `npm run bench` runs them all in this order,
  * `npm run bench -- <name> [options]` runs one. A new section is one entry here.
  */
+import { benchCeremony, parseCeremonyOptions } from './ceremony-bench.js';
 import { benchDelegations, DEFAULT_SIZES, parseSize } from './delegations.js';
 import type { Bench } from './harness.js';
 import { benchHashes } from './hashes.js';
@@ -13,11 +14,17 @@ export interface BenchSection {
   name: string;
   summary: string;
   run(bench: Bench, options: SectionOptions): Promise<void>;
+  /** Run only when named: too long for `npm run bench` with no section. */
+  onlyWhenNamed?: boolean;
 }
 
 export interface SectionOptions {
   /** --sizes 10k,100k: the delegation counts to measure. */
   sizes?: string[];
+  /** --projects 600k: the claimed projects of the ceremony section. */
+  projects?: string;
+  /** --layout flat|bins-10|bins-14: the claimed layout of the ceremony section. */
+  layout?: string;
 }
 
 export const SECTIONS: BenchSection[] = [
@@ -37,5 +44,11 @@ export const SECTIONS: BenchSection[] = [
     name: 'verify-command',
     summary: 'the built CLI (verify, verify-download, dev check) on full repositories of 10k/100k/1M claimed delegations',
     run: (_bench, options) => benchVerifyCommands(options.sizes?.map(parseSize) ?? DEFAULT_SIZES),
+  },
+  {
+    name: 'ceremony',
+    summary: 'every command of a ceremony (claim, sign on SoftHSM, finalize, verify, bundles…) at --projects 600k, --layout flat|bins-10|bins-14',
+    run: (_bench, options) => benchCeremony(parseCeremonyOptions(options.projects, options.layout)),
+    onlyWhenNamed: true,
   },
 ];

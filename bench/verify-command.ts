@@ -56,7 +56,7 @@ interface Fixture {
   writer: string;
 }
 
-interface Run {
+export interface Run {
   size: string;
   command: string;
   exit: number | null;
@@ -128,7 +128,7 @@ export async function benchVerifyCommands(sizes: number[]): Promise<void> {
 }
 
 /** Run one command, its output to files beside `logBase`; wall and CPU time and the child's peak RSS. */
-async function measure(size: string, command: string, argv: string[], logBase: string, describe?: (stdout: string) => string): Promise<Run> {
+export async function measure(size: string, command: string, argv: string[], logBase: string, describe?: (stdout: string) => string): Promise<Run> {
   const gnuTime = existsSync(GNU_TIME);
   const rusageFile = `${logBase}.rusage`;
   rmSync(rusageFile, { force: true });
