@@ -2,7 +2,7 @@
  * The semantic summary of a signing event: what each role changes against the version it
  * replaces (keys added or removed with their holders, thresholds, expiry, delegations added,
  * removed or re-keyed, targets), who must sign, and the payload digest as hex and as words to read
- * aloud (DESIGN.md part 3; tuf-on-ci's readable summary, the IANA KSK ceremony's spoken hashes).
+ * aloud (docs/formats/event.md; tuf-on-ci's readable summary, the IANA KSK ceremony's spoken hashes).
  */
 import { canonicalize } from '../tuf/canonical-json.js';
 import { fingerprintWords } from '../tuf/fingerprint-words.js';
@@ -74,6 +74,8 @@ export interface RoleSummary {
 
 export interface EventSummary {
   eventId: string;
+  /** The digest over every role's payload digest, which each signer confirms (event-digest.ts). */
+  eventDigest: string;
   kind: string;
   description: string;
   repository: string;
@@ -193,7 +195,7 @@ export function summarizeRole(r: EventRole): RoleSummary {
 }
 
 export function summarizeEvent(event: SigningEvent): EventSummary {
-  return { eventId: event.id, kind: event.kind, description: event.description, repository: event.repository, created: event.created, roles: event.roles().map(summarizeRole) };
+  return { eventId: event.id, eventDigest: event.digest, kind: event.kind, description: event.description, repository: event.repository, created: event.created, roles: event.roles().map(summarizeRole) };
 }
 
 /** "admin-b (ecdsa 1a2b3c4d5e6f…)"; developer keys carry no holder name, only type and keyid. */

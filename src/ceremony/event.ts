@@ -26,6 +26,7 @@ import { parseStrictJson } from '../tuf/strict-json.js';
 import { formatExpires, parseExpires } from '../tuf/time.js';
 import { verifyRole } from '../tuf/verification.js';
 import { mediumError, removeQuietly, writeNewFile as writeExclusive } from '../bundle/durable-files.js';
+import { eventDigest } from './event-digest.js';
 import { fsyncFolder, replaceWorkingFile } from './files.js';
 import { describeKey, ownerOf } from './holders.js';
 import type { Repository } from './repository.js';
@@ -129,7 +130,7 @@ function baseFileName(role: string, version: number): string {
 
 /**
  * Why `version` of a role cannot be the next one after the repository's `current`, or undefined
- * when it can: every change is exactly +1 (REFERENCE.md section 2).
+ * when it can: every change is exactly +1 (TUF specification 1.0.x section 4.2).
  */
 export function nextVersionProblem(role: string, version: number, current: number | undefined): string | undefined {
   if (current !== undefined && current >= version) return `${role} v${version} is in the repository already (was this event finalized before?)`;
@@ -313,6 +314,8 @@ export class SigningEvent {
   readonly details: Record<string, unknown> | undefined;
   /** SHA-256 of event.json: equal for every copy of the same event. */
   readonly id: string;
+  /** The event digest over every role's payload digest (event-digest.ts): what each admin confirms. */
+  readonly digest: string;
   private readonly eventRoles: EventRole[];
   private readonly base: BaseEntry[];
 
@@ -324,6 +327,7 @@ export class SigningEvent {
     this.created = wire['created'] as string;
     this.details = wire['details'] as Record<string, unknown> | undefined;
     this.id = sha256Hex(bytes);
+    this.digest = eventDigest(roles);
     this.eventRoles = roles;
     this.base = base;
   }
@@ -534,7 +538,7 @@ export class SigningEvent {
 
   /**
    * Add signatures to one role: each must come from a key some threshold of the role authorizes
-   * and verify over the exact payload (REFERENCE.md section 3); a key that has signed already is
+   * and verify over the exact payload (docs/threat-model.md section 2); a key that has signed already is
    * refused, not duplicated. All or nothing: the file changes only when every one is good.
    */
   addSignatures(role: string, sigs: Signature[]): void {

@@ -7,13 +7,18 @@ import { renderSummary, summarizeEvent, type DelegationRef, type EventSummary, t
 import { maintenanceDetails, maintenanceNotes } from '../ceremony/resign-rotate-notes.js';
 import type { ResignProof } from '../ceremony/resign-proof.js';
 import { keyChangesToWire } from '../ceremony/rotate-event.js';
+import { fingerprintWords } from '../tuf/fingerprint-words.js';
 import { renderFingerprint } from './render-fingerprint.js';
 
 /** The summary with a QR code of each payload digest, for people comparing at different machines. */
 export async function renderEventForPeople(event: SigningEvent, options: { qr: boolean; limit?: number }): Promise<string> {
   const summary = summarizeEvent(event);
   const parts = [renderSummary(summary, { limit: options.limit, digests: false }), ...maintenanceNotes(event), ''];
-  for (const r of summary.roles) parts.push(await renderFingerprint(`${r.role} v${r.version} payload SHA-256 (${r.file}):`, r.payloadSha256, { qr: options.qr }));
+  // Per role, the payload digest; a QR code only for the event digest, which is what is confirmed.
+  const limit = options.limit ?? 50;
+  for (const r of summary.roles.slice(0, limit)) parts.push(await renderFingerprint(`${r.role} v${r.version} payload SHA-256 (${r.file}):`, r.payloadSha256, { qr: false }));
+  if (summary.roles.length > limit) parts.push(`… and ${summary.roles.length - limit} more payload digests (event show --json lists all)`);
+  parts.push('', await renderFingerprint(`Event digest, over all ${summary.roles.length} payload digests (docs/formats/event.md); each signer confirms this:`, event.digest, { qr: options.qr }));
   return parts.join('\n');
 }
 
@@ -112,7 +117,7 @@ function roleSummaryJson(r: RoleSummary) {
 }
 
 export function summaryJson(s: EventSummary) {
-  return { event_id: s.eventId, kind: s.kind, description: s.description, repository: s.repository, created: s.created, roles: s.roles.map(roleSummaryJson) };
+  return { event_id: s.eventId, event_digest: s.eventDigest, event_digest_words: fingerprintWords(s.eventDigest), kind: s.kind, description: s.description, repository: s.repository, created: s.created, roles: s.roles.map(roleSummaryJson) };
 }
 
 export function resignProofJson(p: { role: string } & ResignProof) {

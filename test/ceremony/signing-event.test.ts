@@ -5,6 +5,7 @@
  * @tufjs/models, never overwriting; the transcript verifies and breaks at any edited record.
  */
 import * as tufjs from '@tufjs/models';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +74,14 @@ describe('bootstrap signing event', () => {
     expect(text.stdout).toContain(`root v1 payload SHA-256 (1.root.json):`);
   });
 
+  it('a witness recomputes the event digest from event.json with jq and sha256sum', () => {
+    const e = SigningEvent.load(eventDir);
+    // docs/formats/event.md, "The event digest": the command given there, run as written.
+    const witness = execFileSync('sh', ['-c', `jq -j '.roles[] | "\\(.payload_sha256) \\(.file)\\n"' "$1/event.json" | sha256sum`, 'sh', eventDir], { encoding: 'utf8' });
+    expect(witness.split(' ')[0]).toBe(e.digest);
+    expect(e.digest).not.toBe(e.roles()[0]!.payloadSha256);
+  });
+
   it('status needs two of three everywhere (exit 6)', async () => {
     const st = await runCli(['event', 'status', eventDir, '--json']);
     expect(st.code).toBe(6);
@@ -89,16 +98,22 @@ describe('bootstrap signing event', () => {
     expect(none.stderr).toMatch(/nothing was signed without a confirmation/);
     const partial = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a', '--confirm', digests.slice(0, 2).join(',')]);
     expect(partial.code).toBe(5);
-    expect(partial.stderr).toContain(`claimed v1 was not confirmed: pass --confirm ${digests[2]}`);
+    const eventDigest = SigningEvent.load(eventDir).digest;
+    expect(partial.stderr).toContain(`claimed v1 was not confirmed: pass --confirm ${eventDigest} (the event digest`);
     const wrong = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a', '--confirm', [...digests, '0'.repeat(64)].join(',')]);
     expect(wrong.code).toBe(5);
+    // A prefix of the event digest is not a confirmation, however long the matching part.
+    const prefix = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a', '--confirm', eventDigest.slice(0, 8)]);
+    expect(prefix.code).toBe(5);
+    expect(prefix.stderr).toContain('is not a full SHA-256 (64 hex characters)');
     expect(fileDigests(eventDir)).toEqual(before);
   });
 
   it('one signature is not enough: a copy signed by admin-b alone cannot be finalized', async () => {
     cpSync(eventDir, join(a.dir, 'copy-b'), { recursive: true });
     cpSync(eventDir, join(a.dir, 'copy-c'), { recursive: true });
-    const signed = await runCli(['event', 'sign', join(a.dir, 'copy-b'), '--profile', a.profilePath, '--holder', 'admin-b', ...digests.flatMap((d) => ['--confirm', d]), '--json']);
+    // The event digest alone confirms every role (the per-role form is still taken, below).
+    const signed = await runCli(['event', 'sign', join(a.dir, 'copy-b'), '--profile', a.profilePath, '--holder', 'admin-b', '--confirm', SigningEvent.load(eventDir).digest, '--json']);
     expect(signed.code).toBe(0);
     expect(JSON.parse(signed.stdout).signed.map((s: any) => `${s.role}:${s.holder}`)).toEqual(['root:admin-b', 'targets:admin-b', 'claimed:admin-b']);
     expect((await runCli(['event', 'status', join(a.dir, 'copy-b')])).code).toBe(6);
@@ -218,7 +233,7 @@ describe('several admins in turn at one machine', () => {
   it('asks for each token in turn and refuses a token that holds another admin\'s key', async () => {
     const messages: string[] = [];
     const prompter = {
-      confirmExact: async (_q: string, acceptable: string[]) => acceptable.includes(claimedEvent.roles()[0]!.payloadSha256.slice(0, 8)),
+      confirmExact: async (_q: string, acceptable: string[]) => acceptable.includes(claimedEvent.digest),
       waitForEnter: async (m: string) => void messages.push(m),
     };
     const wrong = new TokenProvider(loadProfile(wrongProfile), pinSource({}));
@@ -228,13 +243,21 @@ describe('several admins in turn at one machine', () => {
     expect(st.roles[0]!.thresholds[0]!.signed.map((s) => s.holder)).toEqual(['admin-b']);
   });
 
-  it('a wrong typed confirmation signs nothing; the first 8 hex characters or the words do', async () => {
-    const digest = claimedEvent.roles()[0]!.payloadSha256;
-    const typed = (answer: string) => ({ confirmExact: async (_q: string, acceptable: string[]) => acceptable.includes(answer), waitForEnter: async () => {} });
-    await expect(signEvent({ event: claimedEvent, holders: ['admin-c'], provider: a.provider, prompter: typed('deadbeef'), log: () => {} })).rejects.toThrow(/admin-c did not confirm claimed v2/);
-    expect(SigningEvent.load(claimedEvent.dir).status().complete).toBe(false);
+  it('a wrong typed confirmation signs nothing; the words at the positions asked do', async () => {
+    const digest = claimedEvent.digest;
     const { fingerprintWords } = await import('../../src/tuf/fingerprint-words.js');
-    const res = await signEvent({ event: claimedEvent, holders: ['admin-c'], provider: a.provider, prompter: typed(fingerprintWords(digest).join(' ')), log: () => {}, repo: repo() });
+    const words = fingerprintWords(digest);
+    const typed = (answer: (question: string) => string) => ({ confirmExact: async (q: string, acceptable: string[]) => acceptable.includes(answer(q)), waitForEnter: async () => {} });
+    // As a person would: the positions are read from the question.
+    const positions = (q: string) => [...q.replace(/.*number /, '').replace(/\(or all.*/, '').matchAll(/\d+/g)].map((m) => Number(m[0]) - 1);
+    const asked = (q: string) => positions(q).map((p) => words[p]).join(' ');
+    const notAsked = (q: string) => words.filter((_, i) => !positions(q).includes(i)).slice(0, 4).join(' ');
+    await expect(signEvent({ event: claimedEvent, holders: ['admin-c'], provider: a.provider, prompter: typed(() => digest.slice(0, 8)), log: () => {} })).rejects.toThrow(/admin-c did not confirm the event digest/);
+    await expect(signEvent({ event: claimedEvent, holders: ['admin-c'], provider: a.provider, prompter: typed(notAsked), log: () => {} })).rejects.toThrow(/did not confirm/);
+    expect(SigningEvent.load(claimedEvent.dir).status().complete).toBe(false);
+    const shown: string[] = [];
+    const res = await signEvent({ event: claimedEvent, holders: ['admin-c'], provider: a.provider, prompter: typed(asked), log: (t) => shown.push(t), repo: repo() });
+    expect(shown.join('\n')).toContain(`1:${words[0]} 2:${words[1]}`);
     expect(res.status.complete).toBe(true);
     const written = finalizeEvent(repo(), claimedEvent);
     expect(written.written.map((w) => `${w.role} v${w.version}`)).toEqual(['claimed v2']);
@@ -247,13 +270,14 @@ describe('several admins in turn at one machine', () => {
     const current = r.current<Targets>('claimed');
     const next = new Metadata(new Targets({ version: 3, expires: addSeconds(new Date(), 60 * 86400), delegations: current.signed.delegations }));
     const e = SigningEvent.create(join(a.dir, 'claimed-v3'), { kind: 'test-resign', description: 'claimed v3', roles: [{ role: 'claimed', metadata: next }], repo: r });
-    const digest = e.roles()[0]!.payloadSha256;
+    const digest = e.digest;
     const { fingerprintWords } = await import('../../src/tuf/fingerprint-words.js');
     const stdin = new PassThrough();
     const stdout = new PassThrough();
     let shown = '';
     let answered = 0;
-    const answers = ['', digest.slice(0, 8), '', fingerprintWords(digest).join(' ')];
+    const typeAsked = (screen: string) => [...screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[^]*number /, '').replace(/\(or all[^]*/, '').matchAll(/\d+/g)].map((m) => fingerprintWords(digest)[Number(m[0]) - 1]).join(' ');
+    const answers: Array<(screen: string) => string> = [() => '', () => digest, () => '', typeAsked];
     // A terminal screen: like process.stderr, it stays open when a prompt library ends its output.
     const stderr = new (class extends Writable {
       override end(): this {
@@ -265,8 +289,10 @@ describe('several admins in turn at one machine', () => {
         // Answer each prompt once it is on screen and the previous one was taken (✔), as a person would.
         const taken = shown.split('✔').length - 1;
         const sinceTaken = shown.slice(shown.lastIndexOf('✔') + 1);
-        if (answered === taken && answered < answers.length && /Insert the token of|type the first 8 hex characters/.test(sinceTaken)) {
-          const answer = answers[answered++]!;
+        // The line of the prompt taken last ends first; what follows is the prompt now asked.
+        const asked = sinceTaken.includes('\n') ? sinceTaken.slice(sinceTaken.indexOf('\n') + 1) : '';
+        if (answered === taken && answered < answers.length && /Insert the token of|or all 64 hex characters/.test(asked)) {
+          const answer = answers[answered++]!(asked);
           setTimeout(() => stdin.write(`${answer}\n`), 20);
         }
         done();
@@ -279,7 +305,7 @@ describe('several admins in turn at one machine', () => {
     expect(code).toBe(0);
     expect(answered).toBe(4);
     expect(shown).toContain('Insert the token of admin-b (remove the token of admin-a)');
-    expect(shown).not.toContain(`(type "${digest.slice(0, 8)}"`);
+    expect(shown).not.toContain(`(type "`);
     expect(printed).toContain('Every threshold is met');
     const records = readFileSync(join(repoDir, 'transcript.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(records.slice(-2).map((x) => [x.step, x.operator])).toEqual([['event-sign', 'admin-a'], ['event-sign', 'admin-b']]);

@@ -24,15 +24,16 @@ export const sign = declare({
     profile: { ...PROFILE, required: true },
     holder: { type: 'string', value: '<admin>', help: 'the admin who signs' },
     holders: { type: 'string', value: '<a,b,c>', help: 'several admins who sign in turn at this machine' },
-    confirm: { type: 'string', value: '<payload sha256>', multiple: true, help: 'the payload SHA-256 of every role to sign, for runs without a terminal' },
+    confirm: { type: 'string', value: '<event digest>', multiple: true, help: 'the event digest that event show prints, for runs without a terminal' },
     repo: { ...REPO, help: "record each admin's signing in this repository's transcript" },
     'no-qr': NO_QR,
     json: JSON_OUTPUT,
   },
   positionals: [EVENT],
-  details: `  Shows the summary, then asks each admin to type the first 8 hex characters of each payload
-  SHA-256 (or its words) before the PIN. Without a terminal, --confirm must give the full payload
-  SHA-256 of every role to be signed (comma-separated or repeated), or nothing is signed (exit 5).
+  details: `  Shows the summary, then for each admin prints the event digest (over every role's payload
+  SHA-256) and asks for its words at 6 positions drawn at random, before the PIN. Without a
+  terminal, --confirm must give the event digest (or, as before, the full payload SHA-256 of every
+  role to be signed), or nothing is signed (exit 5).
   --repo records each admin's signing in that repository's transcript.`,
 });
 
