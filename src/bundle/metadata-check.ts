@@ -1,6 +1,6 @@
 /**
  * TUF verification of the metadata a bundle carries, from the receiver's trusted root
- * (TUF specification 1.0.x section 5; REFERENCE.md section 7). A bundle is a partial repository:
+ * (TUF specification 1.0.x section 5). A bundle is a partial repository:
  * the offline side sends roots, targets and claimed; the online side sends roots, targets,
  * recently-claimed, snapshot and timestamp. Every metadata file in it must verify; none is taken
  * on trust because it happens not to be reached.
@@ -85,7 +85,7 @@ export function verifyBundleMetadata(files: Map<string, Uint8Array>, trustedRoot
   const parsed = [...metadata.keys()].map(parseName);
   const rootVersions = parsed.filter((n) => n.role === 'root' && n.version !== undefined).map((n) => n.version!);
   if (rootVersions.length === 0) fail('bundle', 'carries no N.root.json; every bundle carries the whole root chain');
-  const newestRoot = Math.max(...rootVersions);
+  const newestRoot = rootVersions.reduce((a, b) => Math.max(a, b));
   // A bundle that does not reach the receiver's root is stale (or replayed): refuse it.
   if (newestRoot < trustedVersion) fail(roleFileName('root', newestRoot), `the bundle's newest root is version ${newestRoot}, older than the trusted root version ${trustedVersion}`);
   for (const n of parsed) {

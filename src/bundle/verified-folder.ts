@@ -246,7 +246,7 @@ export class VerifiedFolder {
           break;
         }
       }
-      stack.push(...children.reverse());
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
     }
     const why = stack.length > 0 ? `the search stopped after ${MAX_DELEGATIONS} delegated roles` : 'no role trusted for it lists it';
     return { found: false, reason: `${path}: ${why} (searched ${[...visited].join(', ')})`, chain: lastChain };

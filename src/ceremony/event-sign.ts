@@ -144,7 +144,7 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
     } finally {
       await session.close();
     }
-    signed.push(...mine);
+    for (const s of mine) signed.push(s);
     if (req.repo && mine.length > 0) {
       appendTranscript(req.repo.dir, {
         step: 'event-sign',

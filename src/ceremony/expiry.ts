@@ -98,7 +98,8 @@ export function computeExpiry(current: CurrentRoles, plan: CeremonyPlan, options
 }
 
 export function renderExpiry(report: ExpiryReport): string {
-  const w = Math.max(4, ...report.roles.map((r) => r.role.length));
+  // A loop, not a spread: a sharded claimed role has up to 2^16 bins (docs/decisions/0003-claimed-sharding.md).
+  const w = report.roles.reduce((max, r) => Math.max(max, r.role.length), 4);
   const lines = [`Expiry at ${report.at}, renewal window ${report.within} (plan warning margin ${report.planWarning})`, ''];
   lines.push(`${'role'.padEnd(w)}  version  expires               days left  status   signers needed`);
   for (const r of report.roles) {

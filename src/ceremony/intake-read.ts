@@ -1,6 +1,6 @@
 /**
  * Reading a folder of request files that came in on removable media. Every entry gets a result;
- * nothing in one file can stop the batch (DESIGN.md part 5): links, folders, devices and FIFOs are
+ * nothing in one file can stop the batch (docs/formats/request.md): links, folders, devices and FIFOs are
  * refused without being opened for reading, and a file is refused by its size before it is read.
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
@@ -94,7 +94,7 @@ export function readRequestFolder(dir: string, now: Date, onProgress?: (done: nu
       result.sha256 = sha256Hex(bytes);
       const u = readUncheckedRequest(bytes);
       unchecked.push({ file: result, request: u, first: proofs.length });
-      proofs.push(...u.proofs);
+      for (const proof of u.proofs) proofs.push(proof);
     } catch (e) {
       result.rejection = rejectionOf(e);
     }

@@ -1,7 +1,7 @@
 /**
- * The intake report for the admins: counts per decision, one line per request file, re-keys
- * shown loudly, and what will have to be signed. Text for a person; JSON (snake_case, one
- * document) for scripts.
+ * The intake report for the admins: counts per decision, one line per rejected or re-keyed
+ * request file and the first few of the others, re-keys shown loudly, and what will have to be
+ * signed. Text for a person; JSON (snake_case, one document, every file) for scripts.
  */
 import type { JsonObject } from '../tuf/fields.js';
 import { formatExpires } from '../tuf/time.js';
@@ -75,6 +75,9 @@ export function describeProposal(p: ClaimedProposal, layout: string): string {
   return `Proposed (${layout}): ${shown}; ${p.roles.length} role${p.roles.length === 1 ? '' : 's'} × threshold ${p.threshold} = ${p.signaturesNeeded} signatures needed. Projects: ${p.change.added.length} added, ${p.change.rekeyed.length} re-keyed, ${p.change.removed.length} removed.`;
 }
 
+/** Added or unchanged requests listed in the text report; rejections and re-keys are all listed. */
+export const ROUTINE_SHOWN = 20;
+
 export function renderIntakeReport(r: IntakeResult): string {
   const c = r.decisions.counts;
   const lines = [`Intake of ${r.decisions.files.length} request files at ${formatExpires(r.at)}`, `  add ${c.add}   re-key ${c.rekey}   unchanged ${c.unchanged}   rejected ${c.rejected}`, ''];
@@ -84,17 +87,31 @@ export function renderIntakeReport(r: IntakeResult): string {
     for (const o of rekeys) lines.push(`!!!   ${o.project}: ${detail(o)}`);
     lines.push('');
   }
-  const fw = Math.min(40, Math.max(4, ...r.decisions.files.map((o) => o.file.length)));
-  const pw = Math.min(40, Math.max(7, ...r.decisions.files.map((o) => (o.project ?? '-').length)));
-  lines.push(`${'file'.padEnd(fw)}  ${'project'.padEnd(pw)}  ${'decision'.padEnd(9)}  details`);
+  // Every rejection and re-key in full; of the rest, the first few: a batch can hold hundreds of
+  // thousands of files (docs/performance.md), and --json lists every one.
+  const shown: FileOutcome[] = [];
+  let routine = 0;
   for (const o of r.decisions.files) {
+    if (o.decision === 'rejected' || o.decision === 'rekey') shown.push(o);
+    else if (routine++ < ROUTINE_SHOWN) shown.push(o);
+  }
+  let fw = 4;
+  let pw = 7;
+  for (const o of shown) {
+    fw = Math.max(fw, Math.min(40, o.file.length));
+    pw = Math.max(pw, Math.min(40, (o.project ?? '-').length));
+  }
+  lines.push(`${'file'.padEnd(fw)}  ${'project'.padEnd(pw)}  ${'decision'.padEnd(9)}  details`);
+  for (const o of shown) {
     const decision = o.decision === 'rekey' ? 'RE-KEY' : o.decision;
     lines.push(`${safe(o.file).padEnd(fw)}  ${(o.project ?? '-').padEnd(pw)}  ${decision.padEnd(9)}  ${safe(detail(o))}`);
   }
+  if (routine > ROUTINE_SHOWN) lines.push(`… and ${routine - ROUTINE_SHOWN} more added or unchanged (every request file is listed with --json)`);
   if (r.online) {
     const missing = r.decisions.onlineWithoutRequest;
     lines.push('', `recently-claimed v${r.online.version} (${r.online.source}, expires ${r.online.expires}) verified: ${r.online.projects.size} projects, ${missing.length} with no request${missing.length ? ':' : ''}`);
-    for (const m of missing) lines.push(`  ${m.project}${m.alreadyClaimed ? ' (already claimed)' : ''}`);
+    for (const m of missing.slice(0, ROUTINE_SHOWN)) lines.push(`  ${m.project}${m.alreadyClaimed ? ' (already claimed)' : ''}`);
+    if (missing.length > ROUTINE_SHOWN) lines.push(`  … and ${missing.length - ROUTINE_SHOWN} more (--json lists them)`);
   }
   lines.push('', describeProposal(r.proposal, r.settings.layout.kind));
   return lines.join('\n');

@@ -81,7 +81,7 @@ export async function exportRepository(repo: Repository, opts: RepositoryExportO
     const p = parseRoleFileName(name);
     return p?.quoted === 'root' && p.version !== undefined ? [p.version] : [];
   };
-  const baseRootOf = (log: ExportLogEntry[]): number => (log.length ? Math.max(1, ...Object.keys(log.at(-1)!.files).flatMap(rootVersionOf)) : 1);
+  const baseRootOf = (log: ExportLogEntry[]): number => (log.length ? Object.keys(log.at(-1)!.files).flatMap(rootVersionOf).reduce((a, b) => Math.max(a, b), 1) : 1);
 
   const result = await exportWithLog(logPath, opts.to, (log) => ({ files, baseRootVersion: baseRootOf(log), toolVersion: opts.toolVersion, now: opts.now, transcriptHead }));
   const { sequence, log } = result;
