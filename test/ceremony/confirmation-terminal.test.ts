@@ -1,0 +1,64 @@
+/**
+ * `event sign` at a real pseudo-terminal with SoftHSM tokens (docs/formats/event.md, "The
+ * confirmation before the PIN"; docs/threat-model.md section 7): the event digest is on screen
+ * right above the question, a prefix of it is not a confirmation, and the words at the positions
+ * drawn are.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SigningEvent } from '../../src/ceremony/event.js';
+import { sha256Hex } from '../../src/tuf/digest.js';
+import { fingerprintWords } from '../../src/tuf/fingerprint-words.js';
+import { runCli } from '../helpers/cli.js';
+import { builtCli, PtyRun } from '../helpers/pty.js';
+import { makeAdmins, type Admins } from './softhsm-admins.js';
+
+let a: Admins;
+let repoDir: string;
+let eventDir: string;
+
+const fileDigests = (dir: string) => Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => [f, sha256Hex(readFileSync(join(dir, f)))]));
+
+/** The word positions (1-based) the question asks for, read from the screen as a person would. */
+const askedPositions = (screen: string): number[] => {
+  const question = [...screen.matchAll(/type its words\s+number ([\d, and]+)\(or all/g)].pop()?.[1] ?? '';
+  return [...question.matchAll(/\d+/g)].map((m) => Number(m[0]));
+};
+
+beforeAll(async () => {
+  builtCli();
+  a = makeAdmins('pty-confirm');
+  repoDir = join(a.dir, 'repo');
+  const init = await runCli(['init', '--plan', a.planPath, '--profile', a.profilePath, '--repo', repoDir, '--json']);
+  expect(init.code).toBe(0);
+  eventDir = JSON.parse(init.stdout).event.dir;
+}, 120_000);
+
+describe('event sign at a terminal', () => {
+  it('a digest that matches the event digest in its first 8 hex characters is not accepted', async () => {
+    const digest = SigningEvent.load(eventDir).digest;
+    const before = fileDigests(eventDir);
+    const run = new PtyRun(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a', '--repo', repoDir, '--no-qr'], { cwd: a.dir });
+    const screen = await run.waitFor(/or all 64 hex characters/);
+    // The whole digest is on screen right above the question: hex and the 32 numbered words.
+    const above = screen.slice(0, screen.lastIndexOf('type its words'));
+    expect(above.slice(above.lastIndexOf('the event digest'))).toContain(digest.slice(0, 4) + ' ' + digest.slice(4, 8));
+    expect(above).toContain(`32:${fingerprintWords(digest)[31]}`);
+    expect(askedPositions(screen)).toHaveLength(6);
+    run.type(digest.slice(0, 8));
+    expect(await run.done()).toBe(5);
+    expect(run.raw).toMatch(/admin-a did not confirm the event digest/);
+    expect(fileDigests(eventDir)).toEqual(before);
+  }, 60_000);
+
+  it('the words at the positions asked are accepted, and the signature is made', async () => {
+    const digest = SigningEvent.load(eventDir).digest;
+    const words = fingerprintWords(digest);
+    const run = new PtyRun(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a', '--repo', repoDir, '--no-qr'], { cwd: a.dir });
+    const screen = await run.waitFor(/or all 64 hex characters/);
+    run.type(askedPositions(screen).map((p) => words[p - 1]).join(' '));
+    expect(await run.done()).toBe(0);
+    expect(SigningEvent.load(eventDir).status().roles.every((r) => r.thresholds.every((t) => t.signed.some((s) => s.holder === 'admin-a')))).toBe(true);
+  }, 60_000);
+});
