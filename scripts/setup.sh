@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Installs what is missing, and nothing else: SoftHSM2 (Debian package), node_modules (npm ci),
+# Installs what is missing, and nothing else: SoftHSM2 and NSS (Debian packages), node_modules (npm ci),
 # the pkcs11js native addon, and the compiled CLI. Quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
-if [ ! -e /usr/lib/softhsm/libsofthsm2.so ] || ! command -v softhsm2-util >/dev/null 2>&1; then
-  say "SoftHSM2 is missing: installing the Debian package softhsm2"
+# Debian packages: SoftHSM2 (the reference token), and NSS softokn with certutil (the second
+# software token the token tests also run on). One apt-get run for whatever is missing.
+missing=()
+if [ ! -e /usr/lib/softhsm/libsofthsm2.so ] || ! command -v softhsm2-util >/dev/null 2>&1; then missing+=(softhsm2); fi
+softokn=""
+for f in /usr/lib/*/libsoftokn3.so /usr/lib64/libsoftokn3.so /usr/lib/libsoftokn3.so; do if [ -e "$f" ]; then softokn="$f"; fi; done
+if [ -z "$softokn" ]; then missing+=(libnss3); fi
+if ! command -v certutil >/dev/null 2>&1; then missing+=(libnss3-tools); fi
+if [ ${#missing[@]} -gt 0 ]; then
+  say "missing Debian packages: ${missing[*]}: installing them"
   SUDO=""
   if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null 2>&1 || { say "need root (or sudo) to run apt-get install softhsm2"; exit 2; }
+    command -v sudo >/dev/null 2>&1 || { say "need root (or sudo) to run apt-get install ${missing[*]}"; exit 2; }
     SUDO=sudo
   fi
   $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y softhsm2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${missing[@]}"
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
