@@ -86,8 +86,7 @@ export class VerifiedFolder {
    * Read `dir` as a client would, from the trusted root file, at one fixed time. Throws a
    * VerificationError (exit 3) naming the file and the reason when the root chain, timestamp,
    * snapshot or targets do not verify, or are missing.
-   */
-  /**
+   *
    * `state`: a folder where the timestamp and snapshot trusted on the last run are kept (as
    * python-tuf keeps its local metadata). They are loaded first, so that this run's may not go back
    * from them (spec 5.4.3, 5.5.5): without them, the holder of the online keys could serve an older,
@@ -133,7 +132,7 @@ export class VerifiedFolder {
     const folder = new VerifiedFolder(dir, set, source);
     folder.trustedBytes = { timestamp: tsBytes, snapshot: snapBytes };
     const targets = folder.load('targets', 'root');
-    if (!targets.ok) throw new VerificationError(`the metadata does not verify from the trusted root: ${targets.problem}`, 'E_TARGETS');
+    if (!targets.ok) throw new VerificationError(targets.problem, 'E_TARGETS');
     return folder;
   }
 
