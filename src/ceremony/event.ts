@@ -507,6 +507,11 @@ export class SigningEvent {
     return problems;
   }
 
+  /** The files of base/ as read and checked against event.json (`file` is `base/N.<role>.json`). */
+  baseFiles(): Array<{ role: string; version: number; file: string; bytes: Buffer; metadata: Metadata }> {
+    return this.base.map((b) => ({ role: b.role, version: b.version, file: baseFileName(b.role, b.version), bytes: b.bytes, metadata: b.metadata }));
+  }
+
   /** file name → SHA-256 of its bytes now (signatures included), for the transcript. */
   fileDigests(): Record<string, string> {
     return Object.fromEntries(this.eventRoles.map((r) => [r.file, sha256Hex(r.metadata.toBytes())]));

@@ -110,6 +110,8 @@ export type RefusedErrorCode =
   | 'E_NOT_A_SIGNER'
   /** A payload was not confirmed, or confirmed with a digest of no role in the event. */
   | 'E_CONFIRMATION'
+  /** An event's base/ not verified from the signer's --repo or --root: nothing is shown as trusted or signed. */
+  | 'E_UNTRUSTED_EVENT'
   /** A threshold or key set no safe repository has (PEP 458/480 roles), or a key file of another holder. */
   | 'E_GUARD_RAIL'
   /** One key listed twice, or as two roles' keys that must be distinct. */

@@ -18,6 +18,7 @@ import { TokenProvider } from '../../src/ceremony/token-provider.js';
 import { verifyTranscript } from '../../src/ceremony/transcript.js';
 import { pinSource } from '../../src/keys/pin.js';
 import { loadProfile } from '../../src/keys/profile.js';
+import { canonicalize } from '../../src/tuf/canonical-json.js';
 import { sha256Hex } from '../../src/tuf/digest.js';
 import { Metadata, Targets } from '../../src/tuf/metadata.js';
 import { verifyRepository } from '../../src/tuf/repository-verifier.js';
@@ -93,17 +94,17 @@ describe('bootstrap signing event', () => {
 
   it('without the exact confirmation nothing is signed (exit 5)', async () => {
     const before = fileDigests(eventDir);
-    const none = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a']);
+    const none = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--repo', repoDir, '--holder', 'admin-a']);
     expect(none.code).toBe(5);
     expect(none.stderr).toMatch(/nothing was signed without a confirmation/);
-    const partial = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a', '--confirm', digests.slice(0, 2).join(',')]);
+    const partial = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--repo', repoDir, '--holder', 'admin-a', '--confirm', digests.slice(0, 2).join(',')]);
     expect(partial.code).toBe(5);
     const eventDigest = SigningEvent.load(eventDir).digest;
     expect(partial.stderr).toContain(`claimed v1 was not confirmed: pass --confirm ${eventDigest} (the event digest`);
-    const wrong = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a', '--confirm', [...digests, '0'.repeat(64)].join(',')]);
+    const wrong = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--repo', repoDir, '--holder', 'admin-a', '--confirm', [...digests, '0'.repeat(64)].join(',')]);
     expect(wrong.code).toBe(5);
     // A prefix of the event digest is not a confirmation, however long the matching part.
-    const prefix = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a', '--confirm', eventDigest.slice(0, 8)]);
+    const prefix = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--repo', repoDir, '--holder', 'admin-a', '--confirm', eventDigest.slice(0, 8)]);
     expect(prefix.code).toBe(5);
     expect(prefix.stderr).toContain('is not a full SHA-256 (64 hex characters)');
     expect(fileDigests(eventDir)).toEqual(before);
@@ -113,7 +114,7 @@ describe('bootstrap signing event', () => {
     cpSync(eventDir, join(a.dir, 'copy-b'), { recursive: true });
     cpSync(eventDir, join(a.dir, 'copy-c'), { recursive: true });
     // The event digest alone confirms every role (the per-role form is still taken, below).
-    const signed = await runCli(['event', 'sign', join(a.dir, 'copy-b'), '--profile', a.profilePath, '--holder', 'admin-b', '--confirm', SigningEvent.load(eventDir).digest, '--json']);
+    const signed = await runCli(['event', 'sign', join(a.dir, 'copy-b'), '--profile', a.profilePath, '--repo', repoDir, '--holder', 'admin-b', '--confirm', SigningEvent.load(eventDir).digest, '--json']);
     expect(signed.code).toBe(0);
     expect(JSON.parse(signed.stdout).signed.map((s: any) => `${s.role}:${s.holder}`)).toEqual(['root:admin-b', 'targets:admin-b', 'claimed:admin-b']);
     expect((await runCli(['event', 'status', join(a.dir, 'copy-b')])).code).toBe(6);
@@ -124,7 +125,7 @@ describe('bootstrap signing event', () => {
   });
 
   it('the same key never signs twice', async () => {
-    const again = await runCli(['event', 'sign', join(a.dir, 'copy-b'), '--profile', a.profilePath, '--holder', 'admin-b', '--confirm', digests.join(',')]);
+    const again = await runCli(['event', 'sign', join(a.dir, 'copy-b'), '--profile', a.profilePath, '--repo', repoDir, '--holder', 'admin-b', '--confirm', digests.join(',')]);
     expect(again.code).toBe(5);
     expect(again.stderr).toMatch(/admin-b has already signed every role/);
     const root = Metadata.fromBytes(readFileSync(join(a.dir, 'copy-b', '1.root.json')), '1.root.json');
@@ -133,14 +134,14 @@ describe('bootstrap signing event', () => {
 
   it("the wrong admin's token is refused, naming whose key it holds (exit 4)", async () => {
     const before = fileDigests(join(a.dir, 'copy-c'));
-    const r = await runCli(['event', 'sign', join(a.dir, 'copy-c'), '--profile', wrongProfile, '--holder', 'admin-c', '--confirm', digests.join(',')]);
+    const r = await runCli(['event', 'sign', join(a.dir, 'copy-c'), '--profile', wrongProfile, '--repo', repoDir, '--holder', 'admin-c', '--confirm', digests.join(',')]);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/the token opened for admin-c \(serial [0-9a-f]+\) holds admin-a's root key .*not admin-c's: insert admin-c's token/);
     expect(fileDigests(join(a.dir, 'copy-c'))).toEqual(before);
   });
 
   it('a copy with an edited payload is refused at merge, and says which', async () => {
-    const ok = await runCli(['event', 'sign', join(a.dir, 'copy-c'), '--profile', a.profilePath, '--holder', 'admin-c', '--confirm', digests.join(',')]);
+    const ok = await runCli(['event', 'sign', join(a.dir, 'copy-c'), '--profile', a.profilePath, '--repo', repoDir, '--holder', 'admin-c', '--confirm', digests.join(',')]);
     expect(ok.code).toBe(0);
     // Edited metadata under the same event.json.
     const edited = join(a.dir, 'copy-edited');
@@ -180,7 +181,7 @@ describe('bootstrap signing event', () => {
     expect(readdirSync(md).sort()).toEqual(['1.claimed.json', '1.root.json', '1.targets.json']);
     const report = verifyRepository(readFileSync(join(md, '1.root.json')), new FolderSource(md), { trustedRootName: '1.root.json', at: new Date() });
     expect(report.ok).toBe(true);
-    const root = tufjsOf(join(md, '1.root.json'), tufjs.MetadataKind.Root) as tufjs.Metadata<tufjs.Root>;
+    const root = tufjsOf(join(md, '1.root.json'), tufjs.MetadataKind.Root);
     const targets = tufjsOf(join(md, '1.targets.json'), tufjs.MetadataKind.Targets) as unknown as tufjs.Metadata<tufjs.Targets>;
     expect(() => root.verifyDelegate('root', root)).not.toThrow();
     expect(() => root.verifyDelegate('targets', targets)).not.toThrow();
@@ -205,7 +206,8 @@ describe('bootstrap signing event', () => {
     const check = JSON.parse(ok.stdout);
     expect(check.records).toBeGreaterThanOrEqual(4);
     const steps = readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l).step);
-    expect(steps).toEqual(['init', 'event-create', 'event-merge', 'event-finalize']);
+    // The copies were signed with --repo (the base verified against it), so their signing is recorded too.
+    expect(steps).toEqual(['init', 'event-create', 'event-sign', 'event-sign', 'event-merge', 'event-finalize']);
     const original = readFileSync(path, 'utf8');
     const lines = original.trimEnd().split('\n');
     for (let i = 0; i < lines.length; i++) {
@@ -216,6 +218,57 @@ describe('bootstrap signing event', () => {
     }
     writeFileSync(path, original);
     expect(verifyTranscript(path).ok).toBe(true);
+  });
+});
+
+describe('the summary from trusted data only', () => {
+  let honest: string;
+  let forged: string;
+
+  beforeAll(() => {
+    const r = Repository.open(repoDir);
+    const current = r.current<Targets>('claimed');
+    const next = new Metadata(new Targets({ version: 2, expires: addSeconds(new Date(), 60 * 86400), delegations: current.signed.delegations }));
+    honest = SigningEvent.create(join(a.dir, 'claimed-trust'), { kind: 'test-resign', description: 'claimed v2', roles: [{ role: 'claimed', metadata: next }], repo: r }).dir;
+    // The attacker with the medium: another base/1.claimed.json, and event.json's digest of it to match.
+    forged = join(a.dir, 'claimed-forged');
+    cpSync(honest, forged, { recursive: true });
+    const basePath = join(forged, 'base', '1.claimed.json');
+    const base = JSON.parse(readFileSync(basePath, 'utf8'));
+    base.signed.expires = '2030-01-01T00:00:00Z';
+    const baseBytes = canonicalize(base);
+    writeFileSync(basePath, baseBytes);
+    const wire = JSON.parse(readFileSync(join(forged, 'event.json'), 'utf8'));
+    wire.base.find((b: { file: string }) => b.file === 'base/1.claimed.json').sha256 = sha256Hex(baseBytes);
+    writeFileSync(join(forged, 'event.json'), Buffer.concat([canonicalize(wire), Buffer.from('\n')]));
+    expect(SigningEvent.load(forged).digest).toBe(SigningEvent.load(honest).digest);
+  });
+
+  it('a forged base/ is refused by event show with --repo or --root, and no summary is shown', async () => {
+    const byRepo = await runCli(['event', 'show', forged, '--repo', repoDir, '--no-qr']);
+    expect(byRepo.code).toBe(3);
+    expect(byRepo.stdout).toContain("claimed v1 in the event's base/ differs from the repository's");
+    expect(byRepo.stdout).not.toContain('expires');
+    const byRoot = await runCli(['event', 'show', forged, '--root', join(repoDir, 'metadata', '1.root.json'), '--json']);
+    expect(byRoot.code).toBe(3);
+    expect(JSON.parse(byRoot.stdout).repository_check.problems.join('\n')).toMatch(/does not verify from .*1\.root\.json/);
+    const honestByRoot = await runCli(['event', 'show', honest, '--root', join(repoDir, 'metadata', '1.root.json'), '--no-qr']);
+    expect(honestByRoot.code).toBe(0);
+    expect(honestByRoot.stdout).toContain('Verified from the trusted root');
+  });
+
+  it('event sign signs nothing without --repo or --root, or when the base does not verify from them', async () => {
+    const before = fileDigests(forged);
+    const digest = SigningEvent.load(forged).digest;
+    const sign = (...trust: string[]) => runCli(['event', 'sign', forged, '--profile', a.profilePath, '--holder', 'admin-a', '--confirm', digest, ...trust]);
+    const none = await sign();
+    expect(none.code).toBe(5);
+    expect(none.stderr).toMatch(/pass --repo <your repository state folder> or --root <a root you trust>/);
+    expect((await sign('--repo', repoDir)).stderr).toMatch(/nothing was signed: the event's base is not verified from the repository/);
+    const byRoot = await sign('--root', join(repoDir, 'metadata', '1.root.json'));
+    expect(byRoot.code).toBe(5);
+    expect(byRoot.stderr).toMatch(/does not verify from/);
+    expect(fileDigests(forged)).toEqual(before);
   });
 });
 

@@ -5,11 +5,19 @@ import { AT, JSON_OUTPUT, NO_QR, PROFILE, REPO } from '../../options.js';
 
 const EVENT = { name: 'event', count: 'one' } as const;
 
+/** The other way to trust an event's base/ than a repository copy (docs/formats/event.md, "The summary from trusted data"). */
+const TRUSTED_ROOT = {
+  type: 'string',
+  value: '<root.json>',
+  help: "a root you trust: the event's base/ is verified from it (signatures, versions) before anything is shown",
+} as const;
+
 export const show = declare({
   name: ['event', 'show'],
   summary: 'show what a signing event changes, who must sign, and the payload digests (hex, words, QR)',
   options: {
-    repo: { ...REPO, help: "also check that the event builds on this repository's current metadata (exit 3 if not)" },
+    repo: { ...REPO, help: "your repository copy: verified from its first root, and the event's base must be its current metadata (exit 3 if not)" },
+    root: TRUSTED_ROOT,
     'no-qr': NO_QR,
     all: { type: 'boolean', help: 'list every delegation instead of the first 50 of each kind' },
     json: JSON_OUTPUT,
@@ -25,7 +33,8 @@ export const sign = declare({
     holder: { type: 'string', value: '<admin>', help: 'the admin who signs' },
     holders: { type: 'string', value: '<a,b,c>', help: 'several admins who sign in turn at this machine' },
     confirm: { type: 'string', value: '<event digest>', multiple: true, help: 'the event digest that event show prints, for runs without a terminal' },
-    repo: { ...REPO, help: "record each admin's signing in this repository's transcript" },
+    repo: { ...REPO, help: "your repository copy, against which the event is verified first; records each admin's signing in its transcript" },
+    root: TRUSTED_ROOT,
     'no-qr': NO_QR,
     json: JSON_OUTPUT,
   },
@@ -34,6 +43,8 @@ export const sign = declare({
   SHA-256) and asks for its words at 6 positions drawn at random, before the PIN. Without a
   terminal, --confirm must give the event digest (or, as before, the full payload SHA-256 of every
   role to be signed), or nothing is signed (exit 5).
+  Before anything is signed, the event's base is verified from --repo (your repository copy) or
+  --root (a root you trust); with neither, nothing is signed (exit 5).
   --repo records each admin's signing in that repository's transcript.`,
 });
 

@@ -1,7 +1,9 @@
 /** `tuf-ceremony event show`: what a signing event changes, and its digests as hex, words and QR codes. */
 import { summarizeEvent } from '../../../ceremony/event-summary.js';
 import { SigningEvent } from '../../../ceremony/event.js';
+import { checkEventTrust } from '../../../ceremony/event-trust.js';
 import { Repository } from '../../../ceremony/repository.js';
+import { UsageError } from '../../../tuf/errors.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';
@@ -10,22 +12,29 @@ import type { show } from './declarations.js';
 
 export const run: Run<typeof show> = async ({ values, positionals }, io) => {
   const event = SigningEvent.load(positionals[0]!);
-  const drift = values.repo ? event.driftFrom(Repository.open(values.repo)) : undefined;
-  const code = drift && drift.length > 0 ? 3 : 0;
+  if (values.repo && values.root) throw new UsageError('give --repo or --root, not both');
+  const trust = values.repo ? { repo: Repository.open(values.repo) } : values.root ? { rootFile: values.root } : undefined;
+  const check = trust ? checkEventTrust(event, trust) : undefined;
+  const problems = check?.problems ?? [];
+  const code = problems.length > 0 ? 3 : 0;
   if (values.json) {
     printJson(io, {
-      ...outcome(code, 'E_EVENT_DRIFT', `the event does not build on ${values.repo} as it is now: ${drift?.join('; ')}`),
+      ...outcome(code, 'E_EVENT_DRIFT', `the event's base is not verified from ${check?.basis}: ${problems.join('; ')}`),
       event: event.dir,
       ...summaryJson(summarizeEvent(event)),
       ...maintenanceJson(event),
       status: statusJson(event.status()),
-      repository_check: drift === undefined ? null : { ok: drift.length === 0, problems: drift },
+      repository_check: check === undefined ? null : { ok: problems.length === 0, basis: check.basis, problems },
     });
-  } else {
-    out(io, await renderEventForPeople(event, { qr: !values['no-qr'] && io.interactive, limit: values.all ? Number.MAX_SAFE_INTEGER : 50 }));
-    if (drift) {
-      out(io, drift.length === 0 ? `\nChecked against ${values.repo}: the event builds on its current metadata.` : `\nWARNING: the event does not build on ${values.repo} as it is now:\n${drift.map((d) => `  ✗ ${d}`).join('\n')}`);
-    }
+    return code;
   }
+  if (problems.length > 0) {
+    // A summary computed from a base that does not verify would show what the medium says changes.
+    out(io, `The event's base is NOT verified from ${check!.basis}; no summary is shown:\n${problems.map((d) => `  ✗ ${d}`).join('\n')}`);
+    return code;
+  }
+  if (!check) out(io, `UNVERIFIED: computed from the event's own base/, which anyone with the medium can forge; pass --repo <your repository copy> or --root <a root you trust>.\n`);
+  out(io, await renderEventForPeople(event, { qr: !values['no-qr'] && io.interactive, limit: values.all ? Number.MAX_SAFE_INTEGER : 50 }));
+  if (check) out(io, `\nVerified from ${check.basis}: the event builds on its current metadata.`);
   return code;
 };

@@ -2,7 +2,8 @@
 import { signEvent } from '../../../ceremony/event-sign.js';
 import { SigningEvent } from '../../../ceremony/event.js';
 import { Repository } from '../../../ceremony/repository.js';
-import { UsageError } from '../../../tuf/errors.js';
+import { checkEventTrust, untrustedRefusal } from '../../../ceremony/event-trust.js';
+import { RefusedError, UsageError } from '../../../tuf/errors.js';
 import { logTo, terminalCeremonyPrompter, tokenProvider } from '../../ceremony-io.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';
@@ -15,11 +16,19 @@ export const run: Run<typeof sign> = async ({ values, positionals }, io) => {
   const holders = listOption([values.holder, values.holders].filter((v): v is string => v !== undefined));
   if (holders.length === 0) throw new UsageError('name the signer with --holder or --holders');
   const provider = tokenProvider(values.profile, io);
+  if (values.repo && values.root) throw new UsageError('give --repo or --root, not both');
   const repo = values.repo ? Repository.open(values.repo) : undefined;
+  // What changes is computed from base/, so base/ is verified from the signer's own trust first.
+  const trust = repo ? { repo } : values.root ? { rootFile: values.root } : undefined;
+  if (!trust) throw untrustedRefusal('nothing was signed');
+  const check = checkEventTrust(event, trust);
+  if (check.problems.length > 0) {
+    throw new RefusedError(`nothing was signed: the event's base is not verified from ${check.basis}: ${check.problems.join('; ')}`, 'E_UNTRUSTED_EVENT');
+  }
   const confirm = values.confirm ? listOption(values.confirm) : undefined;
   // What is signed is shown before any confirmation or PIN, on stderr so that stdout keeps one document.
   err(io, await renderEventForPeople(event, { qr: !values['no-qr'] && io.interactive }));
-  err(io, '');
+  err(io, `Verified from ${check.basis}: the event builds on its current metadata.\n`);
   const result = await signEvent({ event, holders, provider, confirm, prompter: confirm ? undefined : terminalCeremonyPrompter(io), log: logTo(io), repo });
   if (values.json) {
     printJson(io, {
