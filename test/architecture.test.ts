@@ -1,5 +1,5 @@
 /**
- * The dependency direction of DESIGN.md: cli → ceremony → {bundle, keys} → tuf.
+ * The dependency direction: cli → ceremony → {bundle, keys} → tuf.
  * src/tuf is a pure model: no file system, no PKCS#11, no prompts, no other src folder.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -80,5 +80,25 @@ describe('architecture', () => {
     expect(specs).toEqual(['node:fs', '../cli/main.js']);
     expect(FORBIDDEN_IN_TUF.some((re) => re.test('node:fs'))).toBe(true);
     expect(FORBIDDEN_IN_TUF.some((re) => re.test('fs/promises'))).toBe(true);
+  });
+});
+
+describe('citations', () => {
+  const ROOT = resolve(SRC, '..');
+  // Documents that are not in this repository; the names are assembled so this file does not match.
+  const OUTSIDE = ['REFERENCE', 'DESIGN', 'STYLE'].map((name) => `${name}.md`);
+
+  function allFiles(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(join(dir, e.name)) : [join(dir, e.name)]));
+  }
+
+  it('no file under src, test, bench or scripts cites a document outside the repository', () => {
+    const files = ['src', 'test', 'bench', 'scripts'].flatMap((dir) => allFiles(join(ROOT, dir)));
+    expect(files.length).toBeGreaterThan(100);
+    const citing = files.flatMap((file) => {
+      const text = readFileSync(file, 'utf8');
+      return OUTSIDE.filter((name) => text.includes(name)).map((name) => `${relative(ROOT, file)} cites ${name}`);
+    });
+    expect(citing).toEqual([]);
   });
 });

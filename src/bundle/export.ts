@@ -156,7 +156,7 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
     if (seen.has(f.name)) throw new UsageError(`cannot put "${f.name}" in a bundle twice`);
     seen.add(f.name);
   }
-  // Never overwrite (DESIGN.md "Conventions"): an existing bundle, or anything else, stays as it is.
+  // Never overwrite (docs/formats/bundle.md: exit 5): an existing bundle, or anything else, stays as it is.
   if (exists(to)) throw new RefusedError(`${to} already exists; a bundle is always written to a new folder`, 'E_EXISTS');
   const parent = dirname(to);
 

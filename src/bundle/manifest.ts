@@ -45,7 +45,7 @@ export const MAX_SEQUENCE = 2 ** 31 - 1;
 
 /**
  * A plain file name: one path component, no `.`/`..`, no separators, no hidden or control
- * characters. Role file names are percent-encoded (REFERENCE.md section 2), so `%` is allowed.
+ * characters. Role file names are percent-encoded (docs/formats.md, "TUF metadata"), so `%` is allowed.
  */
 export function isPlainFileName(name: string): boolean {
   return Buffer.byteLength(name) <= MAX_NAME_BYTES && /^[A-Za-z0-9_~%-][A-Za-z0-9._~%-]*$/.test(name);

@@ -1,5 +1,5 @@
 /**
- * What the online side sends to the offline machine (DESIGN.md part 8, "both directions"): every
+ * What the online side sends to the offline machine (docs/formats/bundle.md): every
  * root, the current targets, the current recently-claimed (the projects the upload service
  * registered since the last ceremony), and the current snapshot and timestamp that vouch for it.
  */

@@ -64,7 +64,7 @@ export function buildBootstrapMetadata(plan: CeremonyPlan, adminKeys: AdminKeys,
 
   // PEP 480: claimed first, then recently-claimed, then unclaimed. None terminating at this level,
   // so a project not (yet) in claimed falls through to the online roles; the project delegations
-  // inside claimed are terminating (REFERENCE.md section 1). Paths: every project's paths.
+  // inside claimed are terminating (PEP 480). Paths: every project's paths.
   const paths = topLevelDelegationPaths(plan);
   const rc = onlineKeys['recently-claimed'];
   const uc = onlineKeys.unclaimed;
@@ -162,7 +162,7 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
     step: 'init',
     inputs: {
       'plan.json': loaded.sha256,
-      // A keyid is the SHA-256 of the canonical key object (REFERENCE.md section 3).
+      // A keyid is the SHA-256 of the canonical key object (TUF specification 1.0.x section 4.2).
       ...Object.fromEntries(Object.entries(loaded.onlineKeys).map(([role, k]) => [`online key ${role}`, k.keyid])),
     },
     outputs: Object.fromEntries([...adminKeys].map(([where, k]) => [`public key ${where}`, k.keyid])),

@@ -65,7 +65,7 @@ export function checkClaimedSettings(s: ClaimedSettings): void {
     }
     if (!/^[a-z0-9][a-z0-9-]*$/.test(namePrefix)) throw new UsageError(`roles.claimed.bins: name prefix "${namePrefix}" is not a role name prefix (a-z, 0-9, -)`);
     // A bin is chosen by the hash of a target path, so each project must have exact paths: a
-    // wildcard pattern covers paths that hash into any bin (REFERENCE.md section 6).
+    // wildcard pattern covers paths that hash into any bin (TAP 15).
     s.pathPatterns.forEach((p, i) => {
       if (!isExactPath(p)) throw new UsageError(`project_paths[${i}]: "${p}" has a wildcard; a sharded claimed role needs exact target paths (use the flat layout for wildcard patterns)`);
     });

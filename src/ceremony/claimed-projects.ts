@@ -2,7 +2,7 @@
  * The projects the claimed role delegates to (PEP 480 "claimed"): one delegated role per project,
  * named after the project's PEP 503 name, signed by the developer's keys, `terminating: true`
  * with the project's target paths so that a missing target can never fall through to the online
- * roles (REFERENCE.md section 1).
+ * roles (PEP 480).
  */
 import { RefusedError } from '../tuf/errors.js';
 import type { JsonObject } from '../tuf/fields.js';
@@ -29,7 +29,7 @@ export function projectPaths(patterns: readonly string[], project: string): stri
   return patterns.map((p) => p.replaceAll(PROJECT_PLACEHOLDER, project));
 }
 
-/** Whether a TUF path pattern is one exact path (no fnmatch wildcard, REFERENCE.md section 2). */
+/** Whether a TUF path pattern is one exact path (no fnmatch wildcard, TUF specification 1.0.x section 4.5). */
 export function isExactPath(pattern: string): boolean {
   return !/[*?[]/.test(pattern);
 }
@@ -65,7 +65,7 @@ export function projectDelegationsOf(signed: Targets, where: string): ProjectDel
 }
 
 export function toDelegatedRole(p: ProjectDelegation): DelegatedRole {
-  // Guard rails (DESIGN.md part 7): threshold between 1 and the number of keys, no key twice.
+  // Guard rails (docs/runbook-maintenance.md section 3): threshold between 1 and the number of keys, no key twice.
   if (p.threshold < 1 || p.threshold > p.keys.length) throw new RefusedError(`project ${p.name}: threshold ${p.threshold} with ${p.keys.length} keys`);
   const ids = p.keys.map((k) => k.keyid);
   if (new Set(ids).size !== ids.length) throw new RefusedError(`project ${p.name}: a key is listed twice`);

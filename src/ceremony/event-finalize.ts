@@ -4,7 +4,7 @@
  * event carries (tuf-on-ci: "trust only your local tool"):
  *
  *  1. every threshold of the event is met;
- *  2. each role is exactly one version after the repository's current one (REFERENCE.md section 2);
+ *  2. each role is exactly one version after the repository's current one (TUF specification 1.0.x section 4.2);
  *  3. a new root is signed by a threshold of the previous root's keys and of its own
  *     (verifyRootUpdate, TUF spec 5.3.4-5.3.5); every other role by a threshold of the keys its
  *     delegator names — the delegator from the event when it is signed in it, else the repository's;

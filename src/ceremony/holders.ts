@@ -1,6 +1,6 @@
 /**
  * Who holds a key. Every admin key carries its holder as the custom field `x-ceremony-owner`, set
- * before its keyid is computed (REFERENCE.md section 3), so every summary can name the person.
+ * before its keyid is computed (TUF specification 1.0.x section 4.2), so every summary can name the person.
  */
 import { ownerOf, type Key } from '../tuf/key.js';
 

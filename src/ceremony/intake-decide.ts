@@ -1,5 +1,5 @@
 /**
- * The decision for every request of a batch (DESIGN.md part 5; PEP 480 "claimed"): add,
+ * The decision for every request of a batch (docs/formats/request.md; PEP 480 "claimed"): add,
  * re-key (only when asked for), unchanged, or rejected with a reason. Pure: files in, decisions
  * and the next set of claimed projects out.
  *

@@ -1,5 +1,5 @@
 /**
- * Intake of developer delegation requests (DESIGN.md part 5, PEP 480): read a folder of requests,
+ * Intake of developer delegation requests (docs/formats/request.md, PEP 480): read a folder of requests,
  * check them against the current claimed role and, when given, the online recently-claimed list,
  * decide per project, and propose the next claimed version (and changed bins) to sign.
  */

@@ -92,7 +92,7 @@ export const MAX_CLAIMED_BIT_LENGTH = 16;
 function readBitLength(v: unknown, path: string, max: number): number {
   const r = FieldReader.of(v, path);
   const bitLength = r.integer('bit_length', 1);
-  // TAP 15: bit_length 1..32; bin counts are powers of two (REFERENCE.md section 6).
+  // TAP 15: bit_length 1..32; bin counts are powers of two (PEP 458).
   if (bitLength > max) throw new FormatError(r.at('bit_length'), `must be from 1 to ${max}, got ${bitLength}`);
   noUnknownFields(r);
   return bitLength;
@@ -194,14 +194,14 @@ export function projectPathsFor(plan: CeremonyPlan, project: string): string[] {
 
 /**
  * The paths targets delegates to claimed, recently-claimed and unclaimed: every project's paths,
- * `{project}` read as `*` (which matches one path component, REFERENCE.md section 2).
+ * `{project}` read as `*` (which matches one path component, TUF specification 1.0.x section 4.5).
  */
 export function topLevelDelegationPaths(plan: CeremonyPlan): string[] {
   return plan.projectPaths.map((p) => p.replace(PROJECT_PLACEHOLDER, '*'));
 }
 
 /**
- * Guard rails on numbers (issue 4; DESIGN.md part 7): threshold between 1 and the number of keys,
+ * Guard rails on numbers (issue 4; docs/formats/plan.md): threshold between 1 and the number of keys,
  * root threshold > 1. Returns warnings for what is allowed but risky: a threshold equal to the
  * number of keys, where one lost token locks the role.
  */
@@ -279,7 +279,7 @@ export function loadPlan(path: string): LoadedPlan {
 }
 
 /**
- * No key listed twice (issue 4 guard rail; DESIGN.md part 7): every offline key is distinct from
+ * No key listed twice (issue 4 guard rail; docs/formats/plan.md): every offline key is distinct from
  * every other key in the plan. Online roles may share one online key, as PEP 458 allows.
  */
 export function checkDistinctKeys(onlineKeys: Record<OnlineRole, Key>, adminKeys: Map<string, Key>): void {

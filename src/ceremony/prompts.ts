@@ -1,5 +1,5 @@
 /**
- * The only way the ceremony talks to the people at the machine (DESIGN.md, src/ceremony "talks to
+ * The only way the ceremony talks to the people at the machine (src/ceremony "talks to
  * people only through an injected Prompter"). The command line adapts its terminal prompter to it;
  * tests and scripted runs give answers in advance.
  */

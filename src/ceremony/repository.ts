@@ -168,7 +168,7 @@ export class Repository {
   /** Writes N.<role>.json (N = its version); RefusedError when that version exists. Atomic. */
   writeVersion(role: string, md: Metadata): string {
     const path = this.path(role, md.signed.version);
-    // Versions are never overwritten: old root versions stay published (REFERENCE.md section 1).
+    // Versions are never overwritten: old root versions stay published (TUF specification 1.0.x section 5.3).
     if (existsSync(path)) throw new RefusedError(`${role} version ${md.signed.version} exists already in ${this.metadataDir}; it is never overwritten`, 'E_EXISTS');
     writeNewFile(path, md.toBytes());
     this.listing = undefined;

@@ -6,8 +6,8 @@
  *               "created": "YYYY-MM-DDTHH:MM:SSZ", "expires": "YYYY-MM-DDTHH:MM:SSZ"},
  *    "signatures": [{"keyid": "...", "sig": "..."}, ...]}
  *
- * Every listed key signs the TUF canonical JSON of `signed` (REFERENCE.md section 4), which proves
- * that whoever asks for the delegation holds each private key (DESIGN.md part 5). Reading is
+ * Every listed key signs the TUF canonical JSON of `signed` (TUF specification 1.0.x section 4.1), which proves
+ * that whoever asks for the delegation holds each private key (docs/formats/request.md). Reading is
  * strict: a rejection names its reason, and nothing a file holds can make the reader throw
  * anything but a RequestRejected.
  */
@@ -111,8 +111,8 @@ function readKeys(r: FieldReader): Key[] {
     const key = as('bad-key', () => Key.fromJSON(v, path));
     if (key.kind === 'unsupported') reject('unsupported-key', `${path}: key type ${key.keytype}/${key.scheme} is not supported (ed25519, ecdsa-sha2-nistp256, rsassa-pss-sha256 are)`);
     as('bad-key', () => key.assertUsable());
-    // Guard rail (DESIGN.md part 7): no key listed twice, under one keyid or two, in one encoding
-    // or two (the decoded public key decides: REFERENCE.md section 7).
+    // Guard rail (docs/formats/request.md): no key listed twice, under one keyid or two, in one encoding
+    // or two (the decoded public key decides: docs/decisions/0004).
     const twin = keys.findIndex((k) => k.sameMaterial(key));
     if (twin >= 0) {
       const how = keys[twin]!.keyid === key.keyid ? `keyid ${key.keyid}` : `keyids ${keys[twin]!.keyid} and ${key.keyid}, the same public key written another way`;
@@ -280,7 +280,7 @@ export interface CreateRequestInit {
 export async function createRequest(init: CreateRequestInit): Promise<JsonObject> {
   const project = checkProjectName(init.project, '--project');
   if (init.signers.length === 0) throw new FormatError('--key', 'give at least one key');
-  // Guard rail (DESIGN.md part 7): a threshold between 1 and the number of keys.
+  // Guard rail (docs/formats/request.md): a threshold between 1 and the number of keys.
   if (!Number.isInteger(init.threshold) || init.threshold < 1 || init.threshold > init.signers.length) {
     throw new FormatError('--threshold', `${init.threshold} is not between 1 and the ${init.signers.length} key${init.signers.length === 1 ? '' : 's'} given`);
   }

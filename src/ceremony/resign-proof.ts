@@ -1,7 +1,7 @@
 /**
  * Re-sign only: a new version of a role whose content is the previous one's, with only `version`
- * (exactly +1, REFERENCE.md section 2) and `expires` changed. The proof compares the canonical
- * JSON (REFERENCE.md section 4) of everything else, so a reviewer can rely on "no content change"
+ * (exactly +1, TUF specification 1.0.x section 4.2) and `expires` changed. The proof compares the canonical
+ * JSON (TUF specification 1.0.x section 4.1) of everything else, so a reviewer can rely on "no content change"
  * without reading the role, and names the first fields that differ when it is not so.
  */
 import { canonicalize } from '../tuf/canonical-json.js';

@@ -1,5 +1,5 @@
 /**
- * Periodic re-signing (DESIGN.md part 6; PEP 458: "Every year, PyPI administrators SHOULD sign for
+ * Periodic re-signing (docs/runbook-maintenance.md section 2; PEP 458: "Every year, PyPI administrators SHOULD sign for
  * root and targets role keys"): every offline role that expires within the window gets version
  * N+1 with expiry = now + its period from the plan, content otherwise unchanged, as one signing
  * event of kind "resign". Signing, merging and finalizing are the ordinary event commands.
@@ -17,7 +17,7 @@ import { proveResign, type ResignProof } from './resign-proof.js';
 
 export const RESIGN_KIND = 'resign';
 
-/** A point in time as TUF writes it: whole seconds (REFERENCE.md section 2). */
+/** A point in time as TUF writes it: whole seconds (TUF specification 1.0.x section 4.2). */
 export function wholeSeconds(date: Date): Date {
   return new Date(Math.floor(date.getTime() / 1000) * 1000);
 }

@@ -1,7 +1,7 @@
 /**
  * Revoking a developer key, or a whole project delegation, from claimed (PEP 480 "In the Event of
  * a Key Compromise": the admins replace or remove the compromised developer key in claimed in an
- * offline ceremony). A project is never left with fewer keys than its threshold (DESIGN.md part 7).
+ * offline ceremony). A project is never left with fewer keys than its threshold (docs/runbook-maintenance.md section 3).
  */
 import { RefusedError, UsageError } from '../tuf/errors.js';
 import { checkProjectName } from '../tuf/project-name.js';

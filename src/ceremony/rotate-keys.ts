@@ -2,7 +2,7 @@
  * New keys for a rotation or a recovery: from TUF public key files (what `key export` writes, or
  * an online key file from the online service), or read from a holder's token through a profile.
  * `[holder=]file`: the holder is written into the key's `x-ceremony-owner` field before its keyid
- * is computed (REFERENCE.md section 3); a key file that names another holder is refused rather
+ * is computed (TUF specification 1.0.x section 4.2); a key file that names another holder is refused rather
  * than silently renamed. `holder[:label]`: the public key on the holder's token (no PIN needed).
  */
 import { isAbsolute, resolve } from 'node:path';
@@ -29,7 +29,7 @@ export function readKeyArgument(spec: string, cwd: string, flag = '--add'): Key 
 
 /**
  * `holder[:label]`: the public key the holder's token holds under `label`, by default the profile's
- * label for the role's purpose. Public key objects are read without a PIN (REFERENCE.md section 5).
+ * label for the role's purpose. Public key objects are read without a PIN (docs/formats/token-profile.md).
  */
 export async function readTokenKeyArgument(profile: TokenProfile, spec: string, role: string, options: TokenOptions = {}): Promise<Key> {
   const m = /^([^:]+)(?::(.+))?$/.exec(spec);

@@ -1,5 +1,5 @@
 /**
- * Key rotation (DESIGN.md part 7; REFERENCE.md section 1): the keys of a role are changed in the
+ * Key rotation (docs/runbook-maintenance.md section 3; PEP 480): the keys of a role are changed in the
  * metadata of the role that delegates it — root and targets keys in root, claimed (and the online
  * recently-claimed and unclaimed) keys in targets, snapshot and timestamp keys in root. Every
  * changed role gets version N+1 and a fresh expiry; a role whose own keys changed is re-signed
@@ -149,7 +149,7 @@ function customFieldDiff(a: Key, b: Key): string[] {
 }
 
 /**
- * The guard rails on thresholds (DESIGN.md part 7; TUF spec: threshold >= 1): at most the number
+ * The guard rails on thresholds (docs/runbook-maintenance.md section 3; TUF spec: threshold >= 1): at most the number
  * of keys, and at least 2 for root (PEP 458/480: no single person changes root).
  */
 export function checkThreshold(role: string, threshold: number, keyCount: number): string | undefined {
@@ -222,8 +222,8 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
     for (const key of change.add) {
       key.assertUsable();
       const id = key.keyid;
-      // A role's keyids are unique (REFERENCE.md section 2), and one key counts once whatever its
-      // encoding (REFERENCE.md section 7): no key twice, by keyid or by decoded key material.
+      // A role's keyids are unique (TUF specification 1.0.x section 4.3), and one key counts once whatever its
+      // encoding (docs/decisions/0004): no key twice, by keyid or by decoded key material.
       const twin = added.find((k) => k.sameMaterial(key));
       if (twin) throw new RefusedError(`${role}: key ${short(id)} of ${who(key)} is given twice${twin.keyid === id ? '' : ` (also as ${short(twin.keyid)} of ${who(twin)}, the same public key written another way)`}`, 'E_DUPLICATE_KEY');
       if (original.has(id) && !removed.has(id)) throw new RefusedError(`${role}: key ${short(id)} of ${who(key)} is already a ${role} key`, 'E_DUPLICATE_KEY');
@@ -243,7 +243,7 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
         if (ownerOf(oldKey) !== undefined && ownerOf(key) !== ownerOf(oldKey)) {
           throw new RefusedError(`${role}: the new key ${short(id)} names ${who(key)} but is the ${role} key ${short(oldId)} of ${who(oldKey)} (the same public key); a key has one holder`, 'E_DUPLICATE_KEY');
         }
-        // The same key with other custom fields: a new keyid replaces the old one (REFERENCE.md section 3).
+        // The same key with other custom fields: a new keyid replaces the old one (TUF spec 4.2).
         removed.add(oldId);
         summary.refreshed.push({ from: oldId, to: id, holder: ownerOf(key), fields: customFieldDiff(oldKey, key) });
       }

@@ -1,5 +1,5 @@
 /**
- * The few DER shapes a PKCS#11 token hands back or expects (REFERENCE.md section 5):
+ * The few DER shapes a PKCS#11 token hands back or expects (PKCS#11 v2.40 and 3.0; docs/formats/token-profile.md):
  * CKA_EC_POINT as an OCTET STRING or bare, CKA_EC_PARAMS as an OID or a printable string, and
  * the ECDSA signature that CKM_ECDSA returns as raw r‖s but TUF wants as DER SEQUENCE{r, s}.
  */
@@ -36,7 +36,7 @@ function derInteger(unsigned: Buffer): Buffer {
   return Buffer.concat([Buffer.from([0x02, body.length]), body]);
 }
 
-/** Raw r‖s (what CKM_ECDSA returns) to the DER SEQUENCE{INTEGER r, INTEGER s} TUF uses (REFERENCE.md section 3). */
+/** Raw r‖s (what CKM_ECDSA returns) to the DER SEQUENCE{INTEGER r, INTEGER s} TUF uses (docs/formats/token-profile.md). */
 export function ecdsaRawToDer(raw: Uint8Array): Buffer {
   if (raw.length === 0 || raw.length % 2 !== 0 || raw.length > 132) {
     throw new FormatError('signature', `an ECDSA raw signature is r‖s of equal halves, got ${raw.length} bytes`);

@@ -1,5 +1,5 @@
 /**
- * PKCS#11 return values to one clear line a person can act on (REFERENCE.md section 5: a wrong
+ * PKCS#11 return values to one clear line a person can act on (docs/threat-model.md section 2: a wrong
  * PIN, a locked PIN, a missing token, a removed token and a missing key each get their own
  * message). Every message names the token (label and serial), and the key or module when known.
  * All of them are TokenError: exit code 4.

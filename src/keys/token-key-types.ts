@@ -1,7 +1,7 @@
 /**
- * What differs per key type on a PKCS#11 token (REFERENCE.md section 5): the generation mechanism
+ * What differs per key type on a PKCS#11 token (docs/formats/token-profile.md): the generation mechanism
  * and template, the signing mechanism, what the host does before and after the token signs, and
- * how the token's public key attributes become a TUF key (REFERENCE.md section 3).
+ * how the token's public key attributes become a TUF key (TUF specification 1.0.x section 4.2).
  *
  * - ed25519: CKM_EC_EDWARDS_KEY_PAIR_GEN / CKM_EDDSA (pure Ed25519, whole message, single part).
  * - ecdsa-p256: CKM_EC_KEY_PAIR_GEN / CKM_ECDSA over SHA-256 computed on the host; raw r‖s to DER.
@@ -83,7 +83,7 @@ export function describeKeyType(attrs: PortAttributes): string {
 
 /**
  * The TUF public key for a token public key object's attributes; custom fields (the owner) are
- * set before the keyid is computed (REFERENCE.md section 3). Throws FormatError for a key type or
+ * set before the keyid is computed (TUF specification 1.0.x section 4.2). Throws FormatError for a key type or
  * curve TUF cannot use.
  */
 export function tufKeyFromAttributes(attrs: PortAttributes, customFields: Record<string, unknown>, what: string): Key {
@@ -105,7 +105,7 @@ export function tufKeyFromAttributes(attrs: PortAttributes, customFields: Record
     const jwk = { kty: 'RSA', n: attrs.modulus.toString('base64url'), e: attrs.publicExponent.toString('base64url') };
     const pem = createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
     const key = new Key('rsa', 'rsassa-pss-sha256', { public: pem }, customFields);
-    key.assertUsable(); // at least 2048 bits (REFERENCE.md section 3)
+    key.assertUsable(); // at least 2048 bits (docs/formats/request.md)
     return key;
   }
   throw new FormatError(what, `key type ${describeKeyType(attrs)} is not one TUF signs with`);

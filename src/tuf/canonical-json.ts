@@ -1,7 +1,8 @@
 /**
- * TUF canonical JSON, as securesystemslib's `encode_canonical` writes it (REFERENCE.md section 4):
- * no whitespace, object keys sorted by Unicode code point, only `"` and `\` escaped, every other
- * character (control characters and non-ASCII included) written raw as UTF-8, integers only.
+ * TUF canonical JSON (TUF specification 1.0.x section 4.1), as securesystemslib's
+ * `encode_canonical` writes it: no whitespace, object keys sorted by Unicode code point, only `"`
+ * and `\` escaped, every other character (control characters and non-ASCII included) written raw
+ * as UTF-8, integers only.
  *
  * This is deliberately not RFC 8785 (docs/decisions/0001-canonical-json.md): JCS escapes control
  * characters and orders keys by UTF-16 code unit, so its bytes differ and signatures over them do

@@ -160,7 +160,7 @@ export class DelegationsReading {
     }
   }
 
-  /** Notes the first keyid missing from keys (REFERENCE.md section 2: every keyid is in keys). */
+  /** Notes the first keyid missing from keys (TUF specification 1.0.x section 4.5: every keyid is in keys). */
   private checkKeyids(at: string, keyids: readonly string[]): void {
     if (this.missingKeyid) return;
     for (const keyid of keyids) {

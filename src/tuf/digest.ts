@@ -27,7 +27,7 @@ export function isLowerHex(s: unknown, bytes?: number): s is string {
  * The hex digest of `data` by a hash algorithm as TUF metadata names it in `hashes`, or undefined
  * for a name this tool cannot compute (a verifier refuses those: TUF specification 5.5.2, 5.6.2).
  * `blake2b-256` is securesystemslib's: BLAKE2b with a 32-byte output, not BLAKE2b-512 cut short
- * (REFERENCE.md section 8); node:crypto cannot make it, @noble/hashes can.
+ * (PEP 458); node:crypto cannot make it, @noble/hashes can.
  */
 export function digestHex(algorithm: string, data: Uint8Array): string | undefined {
   switch (algorithm) {

@@ -1,5 +1,5 @@
 /**
- * Strict Ed25519 verification (RFC 8032 section 5.1.7; REFERENCE.md section 3): never ZIP-215.
+ * Strict Ed25519 verification (RFC 8032 section 5.1.7): never ZIP-215.
  *
  * OpenSSL (node:crypto) does the curve arithmetic: about ten times faster than pure JavaScript,
  * which matters for an intake of ten thousand proofs. It checks the cofactorless equation

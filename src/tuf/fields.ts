@@ -114,7 +114,7 @@ export class FieldReader {
     return out;
   }
   /**
-   * The fields not read: kept and signed over, never dropped (REFERENCE.md section 2). Copied:
+   * The fields not read: kept and signed over, never dropped (TUF specification 1.0.x section 4.2). Copied:
    * the model freezes what it keeps, never the caller's objects.
    */
   rest(): JsonObject {

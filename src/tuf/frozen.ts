@@ -1,7 +1,7 @@
 /**
  * Read-only model objects. Metadata read from a file, and metadata once signed, is frozen: its
- * payload (the canonical JSON of `signed`, TUF specification 1.0.x section 4; REFERENCE.md
- * section 4) is then cached, and nothing it was made from can change under it. A change is made
+ * payload (the canonical JSON of `signed`, TUF specification 1.0.x section 4.1)
+ * is then cached, and nothing it was made from can change under it. A change is made
  * on a copy (Metadata#edit), as tuf-js and python-tuf models re-encode what they sign
  * (docs/decisions/0005-payload-from-canonical-bytes.md, "What is cached when").
  */

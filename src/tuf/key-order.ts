@@ -1,5 +1,5 @@
 /**
- * The order of object keys in canonical JSON: by Unicode code point (REFERENCE.md section 4).
+ * The order of object keys in canonical JSON: by Unicode code point (docs/decisions/0001-canonical-json.md).
  *
  * JavaScript compares strings by UTF-16 code unit, which differs from code point order only where
  * a surrogate (part of a character above U+FFFF) meets a character from U+E000 to U+FFFF. Ranking

@@ -1,5 +1,5 @@
 /**
- * TUF public keys, keyids and software signature verification (REFERENCE.md section 3).
+ * TUF public keys, keyids and software signature verification (TUF specification 1.0.x section 4.2).
  *
  * - keyid = hex SHA-256 of the canonical JSON of the whole key object as written, custom fields
  *   included (set custom fields first, then compute).
@@ -8,7 +8,7 @@
  * - rsassa-pss-sha256: SHA-256, MGF1-SHA-256, salt length exactly 32; keys of 2048 bits or more.
  * Verification uses node:crypto (native OpenSSL) for all three (docs/decisions/0002).
  * - key identity: two keys are one key when their decoded public keys are equal, whatever the
- *   encoding, scheme or custom fields (REFERENCE.md section 7; docs/decisions/0004, "Key identity").
+ *   encoding, scheme or custom fields (docs/decisions/0004, "Key identity").
  */
 import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { canonicalize, JSON_VALUE, WRITE_JSON, type JsonWriter } from './canonical-json.js';
@@ -204,10 +204,10 @@ export class Key {
     try {
       switch (this.kind) {
         case 'ed25519':
-          // Strict RFC 8032 (REFERENCE.md section 3): no ZIP-215 leniency.
+          // Strict RFC 8032 (section 5.1.7): no ZIP-215 leniency.
           return verifyEd25519Strict(this.publicBytes(), payload, signature, this.keyObject());
         case 'ecdsa-p256':
-          // TUF ECDSA signatures are DER SEQUENCE{r,s} (REFERENCE.md section 3).
+          // TUF ECDSA signatures are DER SEQUENCE{r,s} (docs/formats/request.md, "Signatures").
           return nodeVerify('sha256', payload, { key: this.keyObject(), dsaEncoding: 'der' }, signature);
         case 'rsa-pss':
           // PSS with SHA-256, MGF1-SHA-256 and a salt of exactly 32 bytes.

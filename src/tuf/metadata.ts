@@ -1,6 +1,6 @@
 /**
  * The TUF metadata model: root, targets, snapshot, timestamp and the signed envelope
- * (TUF specification 1.0.x section 4; REFERENCE.md section 2). Parsing names the bad field;
+ * (TUF specification 1.0.x section 4). Parsing names the bad field;
  * unknown fields are kept and signed over; nothing is dropped on a round trip.
  */
 import { canonicalizeEncoded, EncodedJson, JSON_VALUE, serializeJson } from './canonical-json.js';
@@ -47,7 +47,7 @@ export abstract class Signed {
     const type = r.string('_type');
     if (type !== expectedType) throw new FormatError(r.at('_type'), `expected "${expectedType}", got "${type}"`);
     const specVersion = r.string('spec_version');
-    // Accept any 1.x[.y] (REFERENCE.md section 2).
+    // Accept any 1.x[.y] (TUF specification 1.0.x section 4.2).
     if (!/^1\.\d+(\.\d+)?$/.test(specVersion)) throw new FormatError(r.at('spec_version'), `unsupported spec_version "${specVersion}"`);
     const version = r.integer('version', 1);
     const expires = parseExpires(r.raw('expires'), r.at('expires'));
@@ -378,7 +378,7 @@ export type SignMode = 'append' | 'replace';
  * so does `freeze()`. `signatures` stays mutable in both: signing adds to it.
  */
 export class Metadata<T extends AnySigned = AnySigned> {
-  /** keyid → signature, in the order they were added; keyids are unique (REFERENCE.md section 2). */
+  /** keyid → signature, in the order they were added; keyids are unique (TUF specification 1.0.x section 4.2). */
   readonly signatures: Map<string, Signature>;
   /** The payload of frozen metadata, made on first use (or read with it); never of mutable metadata. */
   private cached: EncodedJson | undefined;
@@ -431,7 +431,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
       const keyid = sr.string('keyid');
       const sig = sr.string('sig');
       if (!isLowerHex(sig)) throw new FormatError(sr.at('sig'), 'expected lowercase hex');
-      // keyids in signatures are unique (REFERENCE.md section 2): a second one is refused, not ignored.
+      // keyids in signatures are unique (TUF specification 1.0.x section 4.2): a second one is refused, not ignored.
       if (seen.has(keyid)) throw new FormatError(sr.at('keyid'), `keyid ${keyid} signs twice`);
       seen.add(keyid);
       sigs.push({ keyid, sig });
@@ -459,12 +459,12 @@ export class Metadata<T extends AnySigned = AnySigned> {
       if (reading?.met && (json as { signed?: { _type?: unknown } }).signed?._type !== 'targets') json = parseStrictJson(input, '');
       // The metadata keeps its own copy of the signed bytes, never a view of the caller's buffer.
       // When they are canonical they are the payload: signatures cover the canonical JSON of
-      // `signed` (REFERENCE.md sections 2 and 4), which these bytes are exactly (decision 0005).
+      // `signed` (TUF specification 1.0.x sections 4.1 and 4.2), which these bytes are exactly (decision 0005).
       const signed = signedAt?.canonical ? Buffer.from(input.subarray(signedAt.start, signedAt.end)) : undefined;
       // Compact delegations keep their bytes as slices of that copy rather than a second one.
       if (signed) reading?.keepBytesFrom(signed, signedAt!.start);
       const md = Metadata.fromJSON<T>(json, expected, reading?.met ? reading : undefined);
-      // Control characters are escaped in the file and raw in the payload (REFERENCE.md section 4).
+      // Control characters are escaped in the file and raw in the payload (docs/decisions/0001-canonical-json.md).
       const controls = signedAt?.controls ?? 0;
       if (signed) md.cached = new EncodedJson(controls === 0 ? signed : unescapeControls(signed), controls);
       return md;
@@ -489,7 +489,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
   }
 
   /**
-   * The exact bytes a signature covers: canonical JSON of `signed` only (REFERENCE.md section 2).
+   * The exact bytes a signature covers: canonical JSON of `signed` only (TUF specification 1.0.x section 4.2).
    * Kept once `signed` is frozen; made afresh each time while it can still change.
    */
   payload(): Buffer {
@@ -504,7 +504,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
   /**
    * Sign with an asynchronous signer (an HSM signs asynchronously). `append` adds a signature and
    * refuses a second one by the same key; `replace` drops all signatures first. The new signature
-   * is verified in software before it is kept (REFERENCE.md section 3).
+   * is verified in software before it is kept (docs/threat-model.md section 2).
    */
   async sign(signer: Signer, mode: SignMode): Promise<Signature> {
     const keyid = signer.key.keyid;

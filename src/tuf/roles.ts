@@ -40,7 +40,7 @@ export class Role implements RoleKeys {
 
   static fromJSON(v: unknown, path: string): Role {
     const r = FieldReader.of(v, path);
-    // A role's keyids are unique and its threshold >= 1 (REFERENCE.md section 2).
+    // A role's keyids are unique and its threshold >= 1 (TUF specification 1.0.x sections 4.3 and 4.5).
     return new Role(r.stringArray('keyids', true), r.integer('threshold', 1), r.rest());
   }
 
@@ -178,7 +178,7 @@ export class SuccinctRoles implements RoleKeys {
     return `${this.namePrefix}-${bin.toString(16).padStart(this.suffixWidth, '0')}`;
   }
 
-  /** The bin of a target: first 4 bytes of sha256(path), big-endian, shifted (REFERENCE.md section 6). */
+  /** The bin of a target: first 4 bytes of sha256(path), big-endian, shifted (TAP 15). */
   binForPath(targetPath: string): number {
     return sha256(targetPath).readUInt32BE(0) >>> (32 - this.bitLength);
   }

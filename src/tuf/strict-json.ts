@@ -38,7 +38,7 @@ export interface ReadPlan {
   readonly members?: Readonly<Record<string, ReadPlan>>;
   /**
    * Told where the value found here lies in the input and whether those bytes are its canonical
-   * JSON (REFERENCE.md section 4): no whitespace, keys in code point order, integers written as
+   * JSON (docs/decisions/0001-canonical-json.md): no whitespace, keys in code point order, integers written as
    * canonical JSON writes them, no escapes but `\"` and `\\`, except `controls` escapes of
    * control characters in the form the file form writes them (`\n`, `\u001b`), which
    * `unescapeControls` turns back into the raw characters canonical JSON has.

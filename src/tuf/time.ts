@@ -1,5 +1,5 @@
 /**
- * TUF timestamps: exactly `YYYY-MM-DDTHH:MM:SSZ` (REFERENCE.md section 2). python-tuf refuses
+ * TUF timestamps: exactly `YYYY-MM-DDTHH:MM:SSZ` (TUF specification 1.0.x section 4.2). python-tuf refuses
  * the milliseconds that `Date.prototype.toISOString()` adds, so every write goes through here.
  */
 import { FormatError } from './errors.js';

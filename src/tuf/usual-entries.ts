@@ -2,7 +2,7 @@
  * Delegation entries of the usual shape, read straight from canonical bytes: an Ed25519 key, and a
  * role with plain ASCII strings and no custom field. The scanners accept only bytes that are
  * canonical JSON and that Key.fromJSON and DelegatedRole.fromJSON accept (TUF specification 1.0.x
- * section 4.5; REFERENCE.md sections 2 and 4), and record where each field lies; anything else
+ * sections 4.1, 4.2 and 4.5), and record where each field lies; anything else
  * returns -1, for the general reader to handle (docs/decisions/0005).
  */
 import { Key } from './key.js';

@@ -26,7 +26,7 @@ export interface VerificationResult {
 /**
  * Verify `md` against the keys and threshold that authorize `role`
  * (TUF spec 5.3.x/5.4.x/5.6.x: "a threshold of keys" — distinct keys, so one key listed under two
- * keyids counts once, whatever its encoding: REFERENCE.md section 7).
+ * keyids counts once, whatever its encoding: docs/decisions/0004, "Key identity").
  */
 export function verifyRole(md: Metadata, role: string, authorization: RoleKeys, lookup: (keyid: string) => Key | undefined): VerificationResult {
   const result: VerificationResult = { role, threshold: authorization.threshold, signed: [], missing: [], bad: [], unknown: [], duplicateMaterial: [], verified: false };
@@ -74,7 +74,7 @@ export interface RootUpdateResult {
 
 /**
  * A new root must be version N+1 and signed by a threshold of the previous root's root keys AND a
- * threshold of its own (TUF spec 5.3.4 and 5.3.5; REFERENCE.md section 7).
+ * threshold of its own (TUF specification 1.0.x sections 5.3.4 and 5.3.5).
  */
 export function verifyRootUpdate(previous: Root, next: Metadata<Root>): RootUpdateResult {
   const prev = verifyWithRoot(previous, 'root', next);

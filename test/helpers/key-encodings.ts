@@ -1,5 +1,5 @@
 /**
- * One public key written other ways, for tests of key identity (REFERENCE.md section 7): an ECDSA
+ * One public key written other ways, for tests of key identity (docs/decisions/0004): an ECDSA
  * P-256 point compressed (SEC 1 section 2.3.3: 0x02 or 0x03 for the parity of y, then x) in the
  * SPKI for id-ecPublicKey/prime256v1, PEM with other line lengths, text after the PEM block.
  * Each is what OpenSSL reads as the same key.

@@ -174,7 +174,7 @@ describe('signing TUF metadata with token keys', () => {
     const result = verifyWithRoot(root.signed, 'root', root);
     expect(result.verified).toBe(true);
     expect(result.signed.sort()).toEqual([aRoot.keyid, bRoot.keyid].sort());
-    // ECDSA signatures are DER, never raw r‖s (REFERENCE.md section 3)
+    // ECDSA signatures are DER, never raw r‖s (docs/formats/token-profile.md)
     const ecdsaSig = Buffer.from(root.signatures.get(bRoot.keyid)!.sig, 'hex');
     expect(ecdsaSig[0]).toBe(0x30);
     expect(ecdsaSig.length).toBeGreaterThanOrEqual(68);

@@ -1,5 +1,5 @@
 /**
- * Every guard rail sees one key written two ways as one key (REFERENCE.md section 7;
+ * Every guard rail sees one key written two ways as one key (
  * docs/decisions/0004-verification-strictness.md, "Key identity"), and its refusal names the key
  * it clashes with: rotate, recover, plan check and the claim intake. The attack: an admin adds
  * their own root key again, re-encoded and named as a new holder, then removes the others.

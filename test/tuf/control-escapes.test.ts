@@ -1,6 +1,6 @@
 /**
  * Files write control characters escaped (`\n`, `\u001b`) and canonical JSON writes them raw
- * (REFERENCE.md section 4). The reader tells escapes in the file form's own way from every other
+ * (docs/decisions/0001-canonical-json.md). The reader tells escapes in the file form's own way from every other
  * departure, and the payload is the canonical JSON of what was parsed either way.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Two keys are one key when their decoded public keys are equal (REFERENCE.md section 7;
+ * Two keys are one key when their decoded public keys are equal (
  * docs/decisions/0004-verification-strictness.md, "Key identity"): an ECDSA point compressed or
  * not, PEM line lengths, text after the PEM block, another scheme or other custom fields. A
  * threshold counts each key once, however many keyids and encodings list it.

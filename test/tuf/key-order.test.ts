@@ -1,5 +1,5 @@
 /**
- * Object keys in canonical JSON are ordered by Unicode code point (REFERENCE.md section 4).
+ * Object keys in canonical JSON are ordered by Unicode code point (docs/decisions/0001-canonical-json.md).
  * codePointOrder (a radix sort with an insertion-sort finish) must give exactly the order of the
  * plain definition: compare the code points one by one, the shorter string first on a tie.
  */

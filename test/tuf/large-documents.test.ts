@@ -13,7 +13,7 @@ import { Metadata, type Targets } from '../../src/tuf/metadata.js';
 import { parseStrictJson } from '../../src/tuf/strict-json.js';
 import { verifyRole } from '../../src/tuf/verification.js';
 
-/** The plain algorithm of REFERENCE.md section 4, one string at a time. */
+/** The plain algorithm of docs/decisions/0001-canonical-json.md, one string at a time. */
 function referenceEncode(value: unknown, fileForm: boolean): Buffer {
   const codePoints = (s: string): number[] => Array.from(s, (c) => c.codePointAt(0)!);
   const byCodePoint = (a: string, b: string): number => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DelegatedRole, Delegations, SuccinctRoles, matchPathPattern } from '../../src/tuf/roles.js';
 import { sha256Hex } from '../../src/tuf/digest.js';
 
-describe('succinct hash bins (TAP 15, REFERENCE.md section 6)', () => {
+describe('succinct hash bins (TAP 15)', () => {
   it('puts "requests" in bins-3b1c with 14 bits and bins-ec with 8', () => {
     expect(sha256Hex('requests').startsWith('ec72420d')).toBe(true);
     expect(new SuccinctRoles([], 1, 14, 'bins').roleForTarget('requests')).toBe('bins-3b1c');
