@@ -22,6 +22,7 @@ import { MAX_CLAIMED_BIT_LENGTH, type CeremonyPlan } from './plan.js';
 import {
   diffProjects,
   isExactPath,
+  projectPaths,
   orderProjects,
   projectDelegationsOf,
   projectDelegations,
@@ -87,6 +88,10 @@ export class ClaimedBins {
   binOfPath(path: string): number {
     return this.succinct.binForPath(path);
   }
+  /** The bin number of a bin's name, or undefined for a name that is not one of these bins. */
+  binOfName(name: string): number | undefined {
+    return this.succinct.binOfName(name);
+  }
   /** Hex prefixes of sha256(path) that make up one bin (python-tuf's hash_bins, PEP 458). */
   hashPrefixes(bin: number): string[] {
     const width = Math.ceil(this.bitLength / 4);
@@ -110,6 +115,11 @@ export interface ClaimedState {
   projects: ClaimedProjects;
   /** Project names in the order each role lists them, per role (claimed or bin). */
   order: Map<string, string[]>;
+  /**
+   * Bins claimed delegates to that were not read (readClaimedState's `onlyBins`): kept as they
+   * are, and their projects are not in `projects`. Empty when every bin was read.
+   */
+  unreadBins: Set<string>;
 }
 
 function mergeInto(projects: ClaimedProjects, p: ProjectDelegation, where: string): void {
@@ -124,18 +134,39 @@ function mergeInto(projects: ClaimedProjects, p: ProjectDelegation, where: strin
   for (const path of p.paths) if (!seen.paths.includes(path)) seen.paths.push(path);
 }
 
-/** The current claimed role, its bins and every project they delegate to. */
-export function readClaimedState(store: MetadataStore, roleName: string): ClaimedState {
+/**
+ * The bins of a sharded claimed role that the given projects' target paths hash into (with the
+ * plan's project_paths, by which every delegation in the bins was made); undefined when flat.
+ * A change to these projects touches these bins only (docs/decisions/0003-claimed-sharding.md).
+ */
+export function binsOfProjects(settings: ClaimedSettings, projects: Iterable<string>): Set<string> | undefined {
+  if (settings.layout.kind !== 'sharded') return undefined;
+  const bins = new ClaimedBins(settings.layout.bitLength, settings.layout.namePrefix);
+  const out = new Set<string>();
+  for (const project of projects) for (const path of projectPaths(settings.pathPatterns, project)) if (isExactPath(path)) out.add(bins.name(bins.binOfPath(path)));
+  return out;
+}
+
+/**
+ * The current claimed role, its bins and the projects they delegate to. `onlyBins` (from
+ * binsOfProjects): read only these bins, so that a change to a few projects reads a few bins of
+ * a sharded role rather than all of them; the others are listed in `unreadBins`.
+ */
+export function readClaimedState(store: MetadataStore, roleName: string, onlyBins?: Set<string>): ClaimedState {
   if (store.currentVersion(roleName) === undefined) throw new UsageError(`the repository has no ${roleName} role yet (run init first)`);
   const claimed = store.current<Targets>(roleName);
   if (claimed.signed.type !== 'targets') throw new RefusedError(`${roleName} is not a targets role`);
-  const state: ClaimedState = { roleName, claimed, bins: new Map(), projects: new Map(), order: new Map() };
+  const state: ClaimedState = { roleName, claimed, bins: new Map(), projects: new Map(), order: new Map(), unreadBins: new Set() };
   const where = `${claimed.signed.version}.${roleName}.json`;
   const direct = projectDelegationsOf(claimed.signed, where);
   state.order.set(roleName, direct.map((p) => p.name));
   for (const p of direct) mergeInto(state.projects, p, where);
   for (const bin of claimed.signed.delegations?.roles ?? []) {
     if (bin.pathHashPrefixes === undefined) continue;
+    if (onlyBins && !onlyBins.has(bin.name)) {
+      state.unreadBins.add(bin.name);
+      continue;
+    }
     if (store.currentVersion(bin.name) === undefined) throw new RefusedError(`${where} delegates to bin ${bin.name}, which is not in the repository`);
     const md = store.current<Targets>(bin.name);
     state.bins.set(bin.name, md);
@@ -228,9 +259,16 @@ export function proposeClaimed(store: MetadataStore, state: ClaimedState, next: 
     for (const name of changed) for (const p of [state.projects.get(name), next.get(name)]) for (const path of p?.paths ?? []) touched.add(bins.binOfPath(path));
     const binRoles: DelegatedRole[] = [];
     const authIds = auth.keys.map((k) => k.keyid);
-    for (const b of [...perBin.keys()].sort((x, y) => x - y)) {
+    // Bins not read hold projects this change does not touch: still listed, not rebuilt.
+    const listed = new Set(perBin.keys());
+    for (const name of state.unreadBins) {
+      const b = bins.binOfName(name);
+      if (b === undefined) throw new RefusedError(`${state.roleName} delegates to ${name}, which is not one of the plan's bins`);
+      listed.add(b);
+    }
+    for (const b of [...listed].sort((x, y) => x - y)) {
       const name = bins.name(b);
-      if (touched.has(b) || !state.bins.has(name)) {
+      if (perBin.has(b) && (touched.has(b) || !state.bins.has(name))) {
         const current = state.bins.get(name) ?? (store.currentVersion(name) !== undefined ? store.current<Targets>(name) : undefined);
         roles.push(nextVersion(store, name, current, projectDelegations(orderProjects(state.order.get(name) ?? [], perBin.get(b)!)), expires));
       }

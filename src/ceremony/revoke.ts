@@ -6,7 +6,7 @@
 import { RefusedError, UsageError } from '../tuf/errors.js';
 import { checkProjectName } from '../tuf/project-name.js';
 import type { ClaimedProjects } from './claimed-projects.js';
-import { checkClaimedSettings, claimedAuthorization, claimedSettingsFromPlan, proposeClaimed, readClaimedState, type ClaimedProposal, type ClaimedState } from './claimed-build.js';
+import { binsOfProjects, checkClaimedSettings, claimedAuthorization, claimedSettingsFromPlan, proposeClaimed, readClaimedState, type ClaimedProposal, type ClaimedState } from './claimed-build.js';
 import { createClaimedEvent } from './claimed-event.js';
 import type { SigningEvent } from './event.js';
 import type { Repository } from './repository.js';
@@ -63,7 +63,8 @@ export interface RevokeResult {
 export function createRevokeEvent(repo: Repository, eventDir: string, o: { project: string; keyid?: string; reason?: string; at: Date }): RevokeResult {
   const settings = claimedSettingsFromPlan(repo.plan());
   checkClaimedSettings(settings);
-  const state = readClaimedState(repo, settings.roleName);
+  // Sharded: only the bins of this project are read (docs/decisions/0003-claimed-sharding.md).
+  const state = readClaimedState(repo, settings.roleName, binsOfProjects(settings, [checkProjectName(o.project, '--project')]));
   const revocation = revokeFromClaimed(state, o.project, o.keyid);
   const auth = claimedAuthorization(repo.current<Targets>('targets').signed, settings.roleName);
   const proposal = proposeClaimed(repo, state, revocation.next, settings, auth, o.at);

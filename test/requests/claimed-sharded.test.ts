@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Metadata as TufjsMetadata, MetadataKind } from '@tufjs/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClaimedBins, claimedAuthorization, claimedSettingsFromPlan, proposeClaimed, readClaimedState, type ClaimedSettings } from '../../src/ceremony/claimed-build.js';
+import { binsOfProjects, ClaimedBins, claimedAuthorization, claimedSettingsFromPlan, proposeClaimed, readClaimedState, type ClaimedSettings } from '../../src/ceremony/claimed-build.js';
 import { runIntake } from '../../src/ceremony/intake.js';
 import { revokeFromClaimed } from '../../src/ceremony/revoke.js';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
@@ -97,7 +97,7 @@ describe('sharded claimed: 2^k bins, only changed bins get a new version', () =>
     await project.sign(dev, 'append');
     const folder = join(tmp, 'published');
     mkdirSync(folder);
-    for (const role of f.repo.roles()) writeFileSync(join(folder, roleFileName(role, f.repo.currentVersion(role)!)), f.repo.current(role).toBytes());
+    for (const role of f.repo.roles()) writeFileSync(join(folder, roleFileName(role, f.repo.currentVersion(role))), f.repo.current(role).toBytes());
     writeFileSync(join(folder, roleFileName(name, 1)), project.toBytes());
     const report = verifyRepository(f.repo.readBytes('root', 1), new FolderSource(folder), { trustedRootName: '1.root.json', at: now });
     expect(report.roles.filter((x) => x.status === 'failed')).toEqual([]);
@@ -124,5 +124,25 @@ describe('sharded claimed: 2^k bins, only changed bins get a new version', () =>
     expect(p.change).toEqual({ added: [], rekeyed: [], removed: ['django'] });
     expect(p.roles.map((r) => r.role)).toEqual(onlyOneInBin ? ['claimed', binName] : [binName]);
     expect(() => proposeClaimed(f.repo, state, rev.next, { ...settings, pathPatterns: ['{project}/*'] }, auth, now)).toThrow(/wildcard/);
+  });
+
+  it('reading only the bins a change falls in gives the same proposal as reading every bin', () => {
+    const auth = claimedAuthorization(f.repo.current<Targets>('targets').signed, 'claimed');
+    const usedBins = new Set(FIRST.map((p) => bins.binOfPath(p)));
+    const emptyBin = Array.from({ length: 400 }, (_, i) => `late${i}`).find((n) => !usedBins.has(bins.binOfPath(n)) && !f.repo.currentVersion(bins.name(bins.binOfPath(n))))!;
+    for (const [project, change] of [['django', 'revoke'], [emptyBin, 'add']] as const) {
+      const proposal = (onlyBins?: Set<string>) => {
+        const state = readClaimedState(f.repo, 'claimed', onlyBins);
+        const next = change === 'revoke' ? revokeFromClaimed(state, project).next : new Map(state.projects).set(project, { name: project, keys: [signer(43).key], threshold: 1, paths: [project] });
+        return { state, p: proposeClaimed(f.repo, state, next, settings, auth, now) };
+      };
+      const full = proposal();
+      const partial = proposal(binsOfProjects(settings, [project]));
+      expect(partial.state.bins.size).toBeLessThanOrEqual(1);
+      expect(partial.state.unreadBins.size).toBe(full.state.bins.size - partial.state.bins.size);
+      expect(partial.p.change).toEqual(full.p.change);
+      const bytes = (x: typeof full.p) => x.roles.map((r) => [r.role, sha256Hex(r.metadata.payload())]);
+      expect(bytes(partial.p)).toEqual(bytes(full.p));
+    }
   });
 });
