@@ -11,6 +11,7 @@ import { Root, Targets, type AnySigned } from '../tuf/metadata.js';
 import { TOP_LEVEL_ROLES, type DelegatedRole } from '../tuf/roles.js';
 import { formatExpires } from '../tuf/time.js';
 import type { EventRole, SigningEvent } from './event.js';
+import { signedDifferences, unexplainedDifferences, type FieldDifference, type OrderChange } from './event-diff.js';
 import { ownerOf } from './holders.js';
 import { contentOf } from './resign-proof.js';
 
@@ -70,6 +71,10 @@ export interface RoleSummary {
   delegations?: DelegationChanges;
   targets?: { added: string[]; removed: string[]; changed: string[] };
   other: string[];
+  /** Every difference from the version replaced but version and expires (event-diff.ts). */
+  differences: FieldDifference[];
+  /** Delegations present before and after in another order: who decides first changed. */
+  delegationOrder?: OrderChange;
 }
 
 export interface EventSummary {
@@ -140,7 +145,7 @@ export function diffDelegations(prev: Targets | undefined, next: Targets): Deleg
   if (sr) {
     const old = p?.succinctRoles;
     const describe = (s: typeof sr) => `${s.numberOfBins} bins "${s.namePrefix}-…", ${s.threshold} of [${s.keyids.join(', ')}]`;
-    out.succinct = { bitLength: sr.bitLength, namePrefix: sr.namePrefix, threshold: sr.threshold, keys: sr.keyids.map((id) => keyRef(id, n!.keys.get(id))) };
+    out.succinct = { bitLength: sr.bitLength, namePrefix: sr.namePrefix, threshold: sr.threshold, keys: sr.keyids.map((id) => keyRef(id, n.keys.get(id))) };
     if (old && describe(old) !== describe(sr)) out.succinct.changedFrom = describe(old);
   }
   return out;
@@ -182,7 +187,13 @@ export function summarizeRole(r: EventRole): RoleSummary {
     keysRemoved: [],
     thresholds: [],
     other: [],
+    differences: [],
   };
+  if (prev) {
+    const d = signedDifferences(prev, next);
+    s.differences = d.fields;
+    s.delegationOrder = d.order;
+  }
   if (next instanceof Root) {
     const c = rootKeyChanges(prev as Root | undefined, next);
     Object.assign(s, { keysAdded: c.added, keysRemoved: c.removed, thresholds: c.thresholds, other: c.other });
@@ -204,6 +215,14 @@ const who = (k: KeyRef): string => (k.holder ? `${k.holder} (${k.keytype} ${k.ke
 function delegationLine(d: DelegationRef): string {
   const scope = d.paths ? `paths ${d.paths.join(' ')}` : `hash prefixes ${d.pathHashPrefixes!.join(' ')}`;
   return `${d.name}: ${d.threshold} of ${d.keys.length} (${d.keys.map(who).join(', ')}); ${scope}${d.terminating ? ', terminating' : ''}`;
+}
+
+/** One field difference on one line, long values cut (the --raw view and --json have them whole). */
+export function differenceLine(f: FieldDifference, width = 100): string {
+  const cut = (v: string) => (v.length > width ? `${v.slice(0, width)}… (${v.length} characters)` : v);
+  if (f.from === undefined) return `+ ${f.path}: ${cut(f.to!)}`;
+  if (f.to === undefined) return `- ${f.path}: ${cut(f.from)}`;
+  return `~ ${f.path}: ${cut(f.from)} → ${cut(f.to)}`;
 }
 
 export interface RenderOptions {
@@ -234,6 +253,12 @@ export function renderSummary(summary: EventSummary, options: RenderOptions = {}
     list('keys removed', r.keysRemoved, (c) => `- ${c.role}: ${who(c.key)}`);
     for (const t of r.thresholds) lines.push(`    threshold of ${t.role}: ${t.from === undefined ? '' : `${t.from} → `}${t.to}`);
     for (const o of r.other) lines.push(`    ${o}`);
+    const order = r.delegationOrder;
+    if (order) {
+      lines.push(`    delegation ORDER changed (a client follows the first delegation that matches, TUF spec 5.6.7), from position ${order.from + 1}:`);
+      lines.push(`      before: ${order.before.join(', ')}`);
+      lines.push(`      after:  ${order.after.join(', ')}`);
+    }
     const d = r.delegations;
     if (d) {
       list('delegations added', d.added, (x) => `+ ${delegationLine(x)}`);
@@ -247,6 +272,7 @@ export function renderSummary(summary: EventSummary, options: RenderOptions = {}
       list('targets removed', r.targets.removed, (x) => `- ${x}`);
       list('targets changed', r.targets.changed, (x) => `~ ${x}`);
     }
+    list('other fields changed', unexplainedDifferences(r.differences), differenceLine);
     for (const sgn of r.signers) lines.push(`    to be signed by ${sgn.threshold} of ${sgn.label}: ${sgn.keys.map((k) => k.holder ?? k.keyid.slice(0, 12)).join(', ')}`);
     if (options.digests !== false) {
       lines.push(`    payload SHA-256: ${r.payloadSha256}`);

@@ -3,7 +3,7 @@
  * any confirmation or PIN, the have/need of every threshold, and what to do next.
  */
 import type { EventStatus, SigningEvent } from '../ceremony/event.js';
-import { renderSummary, summarizeEvent, type DelegationRef, type EventSummary, type KeyRef, type RoleSummary } from '../ceremony/event-summary.js';
+import { differenceLine, renderSummary, summarizeEvent, type DelegationRef, type EventSummary, type KeyRef, type RoleSummary } from '../ceremony/event-summary.js';
 import { maintenanceDetails, maintenanceNotes } from '../ceremony/resign-rotate-notes.js';
 import type { ResignProof } from '../ceremony/resign-proof.js';
 import { keyChangesToWire } from '../ceremony/rotate-event.js';
@@ -20,6 +20,18 @@ export async function renderEventForPeople(event: SigningEvent, options: { qr: b
   if (summary.roles.length > limit) parts.push(`… and ${summary.roles.length - limit} more payload digests (event show --json lists all)`);
   parts.push('', await renderFingerprint(`Event digest, over all ${summary.roles.length} payload digests (docs/formats/event.md); each signer confirms this:`, event.digest, { qr: options.qr }));
   return parts.join('\n');
+}
+
+/** `event show --raw`: every difference of each role from the version it replaces, values whole. */
+export function renderRawDifferences(event: SigningEvent): string {
+  const lines: string[] = [];
+  for (const r of summarizeEvent(event).roles) {
+    lines.push(`${r.file}${r.replaces ? ` against ${r.role} v${r.replaces}` : ' (new role: nothing to compare with)'}, version and expires aside:`);
+    if (r.delegationOrder) lines.push(`  order of delegations from position ${r.delegationOrder.from + 1}: ${r.delegationOrder.before.join(', ')} → ${r.delegationOrder.after.join(', ')}`);
+    for (const f of r.differences) lines.push(`  ${differenceLine(f, Number.MAX_SAFE_INTEGER)}`);
+    if (r.replaces && r.differences.length === 0 && !r.delegationOrder) lines.push('  (no difference)');
+  }
+  return lines.join('\n');
 }
 
 export function renderStatus(status: EventStatus): string {
@@ -113,6 +125,8 @@ function roleSummaryJson(r: RoleSummary) {
       : null,
     targets: r.targets ?? null,
     other: r.other,
+    delegation_order: r.delegationOrder ?? null,
+    differences: r.differences.map((f) => ({ path: f.path, from: f.from ?? null, to: f.to ?? null })),
   };
 }
 

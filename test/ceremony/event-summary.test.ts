@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { signedDifferences, unexplainedDifferences } from '../../src/ceremony/event-diff.js';
 import { diffDelegations, contentWithoutVersion } from '../../src/ceremony/event-summary.js';
 import { Metadata, Root, Targets } from '../../src/tuf/metadata.js';
 import { DelegatedRole, Role } from '../../src/tuf/roles.js';
@@ -49,5 +50,45 @@ describe('event summary', () => {
     expect(contentWithoutVersion(bumped).equals(contentWithoutVersion(v1))).toBe(true);
     bumped.roles.root = new Role(bumped.roles.root.keyids, 3);
     expect(contentWithoutVersion(bumped).equals(contentWithoutVersion(v1))).toBe(false);
+  });
+});
+
+describe('every difference (event-diff.ts)', () => {
+  const edited = (file: string, edit: (signed: any) => void) => {
+    const json = JSON.parse(readFileSync(join(vectors, file), 'utf8'));
+    edit(json.signed);
+    return Metadata.fromBytes(Buffer.from(JSON.stringify(json)), file).signed;
+  };
+
+  it('recently-claimed moved ahead of claimed is an order change, not a rewrite', () => {
+    const before = load<Targets>('1.targets.json').signed;
+    const after = edited('1.targets.json', (s) => s.delegations.roles.reverse());
+    const d = signedDifferences(before, after);
+    expect(d.fields).toEqual([]);
+    expect(d.order).toEqual({ from: 0, before: ['claimed', 'recently-claimed', 'unclaimed'], after: ['unclaimed', 'recently-claimed', 'claimed'] });
+  });
+
+  it('custom fields at any depth, spec_version and terminating are listed; keys and paths are left to the summary lines', () => {
+    const before = load<Targets>('1.targets.json').signed;
+    const after = edited('1.targets.json', (s) => {
+      s.spec_version = '1.0.99';
+      s.delegations.roles[0]['x-custom'] = { deep: ['value'] };
+      s.delegations.roles[1].terminating = !s.delegations.roles[1].terminating;
+      s['x-top'] = 1;
+    });
+    const d = signedDifferences(before, after);
+    expect(d.fields.map((f) => f.path).sort()).toEqual(['delegations.roles[name=claimed].x-custom', 'delegations.roles[name=recently-claimed].terminating', 'spec_version', 'x-top']);
+    expect(unexplainedDifferences(d.fields).map((f) => f.path).sort()).toEqual(['delegations.roles[name=claimed].x-custom', 'spec_version', 'x-top']);
+    expect(d.fields.find((f) => f.path === 'spec_version')).toEqual({ path: 'spec_version', from: '"1.0.31"', to: '"1.0.99"' });
+  });
+
+  it('consistent_snapshot and a custom field in a root role are found', () => {
+    const before = load<Root>('1.root.json').signed;
+    const after = edited('1.root.json', (s) => {
+      s.consistent_snapshot = !s.consistent_snapshot;
+      s.roles.timestamp['x-note'] = 'hi';
+    });
+    const paths = signedDifferences(before, after).fields.map((f) => f.path);
+    expect(paths).toEqual(['consistent_snapshot', 'roles.timestamp.x-note']);
   });
 });

@@ -257,6 +257,24 @@ describe('the summary from trusted data only', () => {
     expect(honestByRoot.stdout).toContain('Verified from the trusted root');
   });
 
+  it('a delegation moved ahead of another is shown as an order change, and --raw lists every field', async () => {
+    const r = Repository.open(repoDir);
+    const json = JSON.parse(r.readBytes('targets', 1).toString('utf8'));
+    json.signed.version = 2;
+    json.signed.delegations.roles.reverse();
+    json.signed.delegations.roles[0]['x-custom'] = { deep: 1 };
+    const next = Metadata.fromBytes(Buffer.from(JSON.stringify({ signatures: [], signed: json.signed })), '2.targets.json');
+    const e = SigningEvent.create(join(a.dir, 'targets-order'), { kind: 'test-rotate', description: 'targets v2', roles: [{ role: 'targets', metadata: next }], repo: r });
+    const show = await runCli(['event', 'show', e.dir, '--repo', repoDir, '--no-qr']);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('delegation ORDER changed');
+    expect(show.stdout).toMatch(/before: claimed, recently-claimed, unclaimed\n\s+after: {2}unclaimed, recently-claimed, claimed/);
+    expect(show.stdout).toContain('+ delegations.roles[name=unclaimed].x-custom: {"deep":1}');
+    const raw = await runCli(['event', 'show', e.dir, '--repo', repoDir, '--raw']);
+    expect(raw.stdout).toContain('2.targets.json against targets v1');
+    expect(raw.stdout).toContain('order of delegations from position 1: claimed, recently-claimed, unclaimed → unclaimed, recently-claimed, claimed');
+  });
+
   it('event sign signs nothing without --repo or --root, or when the base does not verify from them', async () => {
     const before = fileDigests(forged);
     const digest = SigningEvent.load(forged).digest;

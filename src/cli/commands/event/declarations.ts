@@ -20,6 +20,7 @@ export const show = declare({
     root: TRUSTED_ROOT,
     'no-qr': NO_QR,
     all: { type: 'boolean', help: 'list every delegation instead of the first 50 of each kind' },
+    raw: { type: 'boolean', help: 'print every field that differs from the versions replaced, values whole (canonical JSON)' },
     json: JSON_OUTPUT,
   },
   positionals: [EVENT],

@@ -7,7 +7,7 @@ import { UsageError } from '../../../tuf/errors.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';
-import { maintenanceJson, renderEventForPeople, statusJson, summaryJson } from '../../render-event.js';
+import { maintenanceJson, renderEventForPeople, renderRawDifferences, statusJson, summaryJson } from '../../render-event.js';
 import type { show } from './declarations.js';
 
 export const run: Run<typeof show> = async ({ values, positionals }, io) => {
@@ -31,6 +31,11 @@ export const run: Run<typeof show> = async ({ values, positionals }, io) => {
   if (problems.length > 0) {
     // A summary computed from a base that does not verify would show what the medium says changes.
     out(io, `The event's base is NOT verified from ${check!.basis}; no summary is shown:\n${problems.map((d) => `  ✗ ${d}`).join('\n')}`);
+    return code;
+  }
+  if (values.raw) {
+    if (!check) out(io, 'UNVERIFIED: compared with the event\'s own base/; pass --repo or --root.');
+    out(io, renderRawDifferences(event));
     return code;
   }
   if (!check) out(io, `UNVERIFIED: computed from the event's own base/, which anyone with the medium can forge; pass --repo <your repository copy> or --root <a root you trust>.\n`);
