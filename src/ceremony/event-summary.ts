@@ -5,6 +5,7 @@
  * aloud (docs/formats/event.md; tuf-on-ci's readable summary, the IANA KSK ceremony's spoken hashes).
  */
 import { canonicalize } from '../tuf/canonical-json.js';
+import { escapeLines } from '../tuf/display-text.js';
 import { fingerprintWords } from '../tuf/fingerprint-words.js';
 import type { Key } from '../tuf/key.js';
 import { Root, Targets, type AnySigned } from '../tuf/metadata.js';
@@ -279,6 +280,7 @@ export function renderSummary(summary: EventSummary, options: RenderOptions = {}
       lines.push(`    as words:        ${r.payloadWords.join(' ')}`);
     }
   }
-  return lines.join('\n');
+  // Fields of event.json and strings of metadata: each line escaped whole (docs/threat-model.md section 7).
+  return escapeLines(lines);
 }
 

@@ -6,6 +6,7 @@
  * what a bundle manifest carries, which anchors the end of the chain.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { escapeLines } from '../tuf/display-text.js';
 import { fsyncDir } from '../bundle/durable-files.js';
 import { join } from 'node:path';
 import { serializeJson } from '../tuf/canonical-json.js';
@@ -289,5 +290,6 @@ export function renderTranscript(records: TranscriptRecord[], head: string): str
     for (const [k, v] of Object.entries(r.details ?? {})) lines.push(`    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   }
   lines.push(`${records.length} record(s); head ${head}`);
-  return lines.join('\n');
+  // Details hold names and text from files (event descriptions, paths): escaped line by line.
+  return escapeLines(lines);
 }

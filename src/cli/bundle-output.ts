@@ -3,6 +3,7 @@
  * for people and for `--json`, and where the receiving side's trust and import state come from.
  */
 import { defaultStatePath } from '../bundle/import-state.js';
+import { escapeLines } from '../tuf/display-text.js';
 import type { Direction } from '../bundle/manifest.js';
 import { readTrustedRoot } from '../bundle/verified-folder.js';
 import type { VerifiedBundle } from '../bundle/verify.js';
@@ -43,7 +44,8 @@ export function renderBundle(b: VerifiedBundle): string {
   ];
   for (const v of b.metadata.verified) lines.push(`  ✓ ${v.file.padEnd(28)} ${v.role} v${v.version}`);
   for (const name of b.manifest.files.keys()) if (!name.endsWith('.json')) lines.push(`  ✓ ${name.padEnd(28)} size and SHA-256 as listed${b.manifest.transcriptHead ? `, hash chain holds, head ${b.manifest.transcriptHead.slice(0, 16)}…` : ''}`);
-  return lines.join('\n');
+  // Manifest fields are not covered by any signature (docs/formats/bundle.md).
+  return escapeLines(lines);
 }
 
 /** Trusted root and last imported sequence from --root/--target/--state or --repo. */

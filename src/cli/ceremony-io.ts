@@ -4,13 +4,15 @@
  * progress to stderr.
  */
 import type { CeremonyPrompter } from '../ceremony/prompts.js';
+import { escapeLines } from '../tuf/display-text.js';
 import { TokenProvider } from '../ceremony/token-provider.js';
 import { loadProfile } from '../keys/profile.js';
 import { err, type CliIO } from './io.js';
 import { cliPinSource, terminalPrompter } from './prompter.js';
 
 export function logTo(io: CliIO): (text: string) => void {
-  return (text) => err(io, text);
+  // Progress names keys and roles from metadata: control characters escaped (src/tuf/display-text.ts).
+  return (text) => err(io, escapeLines(text.split('\n')));
 }
 
 /**

@@ -3,6 +3,7 @@
  * from the one table (src/cli/exit-codes.ts).
  */
 import { CeremonyError } from '../tuf/errors.js';
+import { escapeControls } from '../tuf/display-text.js';
 import { CATEGORY_EXIT_CODES, exitCodeOfError, renderExitCodes } from './exit-codes.js';
 import { helpText } from './args.js';
 import { err, out, processIO, type CliIO } from './io.js';
@@ -53,10 +54,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     return await runCommand(found.command, found.rest, io);
   } catch (e) {
     if (e instanceof CeremonyError) {
-      err(io, `tuf-ceremony ${found.command.name.join(' ')}: ${e.message}`);
+      // Messages name fields, files and roles read from media: escaped (src/tuf/display-text.ts).
+      err(io, `tuf-ceremony ${found.command.name.join(' ')}: ${escapeControls(e.message)}`);
       return exitCodeOfError(e);
     }
-    err(io, `tuf-ceremony ${found.command.name.join(' ')}: internal error: ${(e as Error)?.stack ?? e}`);
+    err(io, `tuf-ceremony ${found.command.name.join(' ')}: internal error: ${(e as Error)?.stack ?? String(e)}`);
     return CATEGORY_EXIT_CODES.internal;
   }
 }

@@ -7,13 +7,14 @@ import { differenceLine, renderSummary, summarizeEvent, type DelegationRef, type
 import { maintenanceDetails, maintenanceNotes } from '../ceremony/resign-rotate-notes.js';
 import type { ResignProof } from '../ceremony/resign-proof.js';
 import { keyChangesToWire } from '../ceremony/rotate-event.js';
+import { escapeLines } from '../tuf/display-text.js';
 import { fingerprintWords } from '../tuf/fingerprint-words.js';
 import { renderFingerprint } from './render-fingerprint.js';
 
 /** The summary with a QR code of each payload digest, for people comparing at different machines. */
 export async function renderEventForPeople(event: SigningEvent, options: { qr: boolean; limit?: number }): Promise<string> {
   const summary = summarizeEvent(event);
-  const parts = [renderSummary(summary, { limit: options.limit, digests: false }), ...maintenanceNotes(event), ''];
+  const parts = [renderSummary(summary, { limit: options.limit, digests: false }), escapeLines(maintenanceNotes(event)), ''];
   // Per role, the payload digest; a QR code only for the event digest, which is what is confirmed.
   const limit = options.limit ?? 50;
   for (const r of summary.roles.slice(0, limit)) parts.push(await renderFingerprint(`${r.role} v${r.version} payload SHA-256 (${r.file}):`, r.payloadSha256, { qr: false }));
@@ -31,7 +32,7 @@ export function renderRawDifferences(event: SigningEvent): string {
     for (const f of r.differences) lines.push(`  ${differenceLine(f, Number.MAX_SAFE_INTEGER)}`);
     if (r.replaces && r.differences.length === 0 && !r.delegationOrder) lines.push('  (no difference)');
   }
-  return lines.join('\n');
+  return escapeLines(lines);
 }
 
 export function renderStatus(status: EventStatus): string {
@@ -45,7 +46,7 @@ export function renderStatus(status: EventStatus): string {
     }
   }
   lines.push(status.complete ? 'Every threshold is met: ready for event finalize.' : `Still missing signatures; admins who can still sign: ${status.missingHolders.join(', ')}`);
-  return lines.join('\n');
+  return escapeLines(lines);
 }
 
 /** What the people do with a maintenance event once it is written. */

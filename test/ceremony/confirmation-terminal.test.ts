@@ -4,7 +4,7 @@
  * right above the question, a prefix of it is not a confirmation, and the words at the positions
  * drawn are.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SigningEvent } from '../../src/ceremony/event.js';
@@ -50,6 +50,34 @@ describe('event sign at a terminal', () => {
     expect(await run.done()).toBe(5);
     expect(run.raw).toMatch(/admin-a did not confirm the event digest/);
     expect(fileDigests(eventDir)).toEqual(before);
+  }, 60_000);
+
+  it('an escape sequence planted in every unsigned field of event.json never reaches the terminal raw', async () => {
+    const planted = join(a.dir, 'planted');
+    cpSync(eventDir, planted, { recursive: true });
+    const hide = '\u001b[8m';
+    const wire = JSON.parse(readFileSync(join(planted, 'event.json'), 'utf8'));
+    wire.description = `${hide}all is well\r\n    keys added (0):`;
+    wire.kind = `bootstrap${hide}`;
+    wire.repository = `${hide}rehearsal-index\u202e`;
+    wire.details = { note: hide };
+    writeFileSync(join(planted, 'event.json'), `${JSON.stringify(wire)}\n`);
+    const digest = SigningEvent.load(planted).digest;
+    const runs = [
+      new PtyRun(['event', 'show', planted, '--no-qr'], { cwd: a.dir }),
+      new PtyRun(['event', 'show', planted, '--repo', repoDir, '--no-qr'], { cwd: a.dir }),
+      new PtyRun(['event', 'show', planted, '--raw'], { cwd: a.dir }),
+      new PtyRun(['event', 'sign', planted, '--profile', a.profilePath, '--holder', 'admin-b', '--repo', repoDir, '--confirm', digest], { cwd: a.dir }),
+    ];
+    for (const run of runs) {
+      await run.done();
+      expect(run.raw).not.toContain('\u001b[8m');
+      expect(run.raw).not.toContain('\u202e');
+      expect(run.raw).not.toContain('all is well\r');
+    }
+    expect(runs[0]!.raw).toContain('\\u001b[8mall is well\\u000d\\u000a    keys added (0):');
+    expect(runs[1]!.raw).toContain('\\u001b[8mrehearsal-index\\u202e');
+    expect(runs[3]!.raw).toContain('\\u001b[8mrehearsal-index');
   }, 60_000);
 
   it('the words at the positions asked are accepted, and the signature is made', async () => {

@@ -1,5 +1,6 @@
 /** `tuf-ceremony event merge`: take the signatures from copies of the same event signed elsewhere. */
 import { mergeEvents, type MergedSignature } from '../../../ceremony/event-merge.js';
+import { escapeLines } from '../../../tuf/display-text.js';
 import { SigningEvent } from '../../../ceremony/event.js';
 import { Repository } from '../../../ceremony/repository.js';
 import type { Run } from '../../declaration.js';
@@ -21,6 +22,6 @@ export const run: Run<typeof merge> = async ({ values, positionals }, io) => {
   const lines = result.added.map((a) => `added ${a.role} v${a.version} signature of ${a.holder ?? a.keyid} from ${a.from}`);
   for (const a of result.alreadyPresent) lines.push(`already here: ${a.role} v${a.version} signature of ${a.holder ?? a.keyid} (in ${a.from})`);
   if (result.added.length === 0) lines.push('no new signatures in the copies');
-  out(io, `${lines.join('\n')}\n\n${renderStatus(status)}`);
+  out(io, `${escapeLines(lines)}\n\n${renderStatus(status)}`);
   return 0;
 };

@@ -3,6 +3,7 @@ import { summarizeEvent } from '../../../ceremony/event-summary.js';
 import { SigningEvent } from '../../../ceremony/event.js';
 import { checkEventTrust } from '../../../ceremony/event-trust.js';
 import { Repository } from '../../../ceremony/repository.js';
+import { escapeLines } from '../../../tuf/display-text.js';
 import { UsageError } from '../../../tuf/errors.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
@@ -30,7 +31,7 @@ export const run: Run<typeof show> = async ({ values, positionals }, io) => {
   }
   if (problems.length > 0) {
     // A summary computed from a base that does not verify would show what the medium says changes.
-    out(io, `The event's base is NOT verified from ${check!.basis}; no summary is shown:\n${problems.map((d) => `  ✗ ${d}`).join('\n')}`);
+    out(io, `The event's base is NOT verified from ${check!.basis}; no summary is shown:\n${escapeLines(problems.map((d) => `  ✗ ${d}`))}`);
     return code;
   }
   if (values.raw) {
