@@ -32,6 +32,9 @@ export const STATE_EXIT_CODES = {
 
 export type ExitState = keyof typeof STATE_EXIT_CODES;
 
+/** Ctrl-C at a prompt: 128 + SIGINT, as a shell reports a command that SIGINT ended. */
+export const INTERRUPTED_EXIT_CODE = 130;
+
 export interface ExitCodeEntry {
   code: number;
   meaning: string;
@@ -50,6 +53,7 @@ export const EXIT_CODE_TABLE: readonly ExitCodeEntry[] = [
   { code: STATE_EXIT_CODES['event-incomplete'], meaning: 'the event still misses signatures', commands: 'event status' },
   { code: STATE_EXIT_CODES['expiry-due'], meaning: 'a role expires within the window: prepare a re-sign', commands: 'expiry' },
   { code: STATE_EXIT_CODES['expiry-expired'], meaning: 'a role has expired: clients refuse it now', commands: 'expiry' },
+  { code: INTERRUPTED_EXIT_CODE, meaning: 'interrupted at a prompt (Ctrl-C); what was signed before it stays signed' },
 ];
 
 /** The exit code of anything a command threw: its category's, or 1 for what is not a CeremonyError. */

@@ -15,6 +15,12 @@ export interface CliIO {
 }
 
 export function processIO(): CliIO {
+  // A reader that has gone (`| head`): the rest of the output is dropped and the command ends
+  // with its own exit code, without a stack trace.
+  const quietOnClosedPipe = (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+  };
+  if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', quietOnClosedPipe);
   return {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -4,6 +4,7 @@
  * right above the question, a prefix of it is not a confirmation, and the words at the positions
  * drawn are.
  */
+import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { SigningEvent } from '../../src/ceremony/event.js';
 import { sha256Hex } from '../../src/tuf/digest.js';
 import { fingerprintWords } from '../../src/tuf/fingerprint-words.js';
 import { runCli } from '../helpers/cli.js';
-import { builtCli, PtyRun } from '../helpers/pty.js';
+import { builtCli, plain, PtyRun } from '../helpers/pty.js';
 import { makeAdmins, type Admins } from './softhsm-admins.js';
 
 let a: Admins;
@@ -88,5 +89,25 @@ describe('event sign at a terminal', () => {
     run.type(askedPositions(screen).map((p) => words[p - 1]).join(' '));
     expect(await run.done()).toBe(0);
     expect(SigningEvent.load(eventDir).status().roles.every((r) => r.thresholds.every((t) => t.signed.some((s) => s.holder === 'admin-a')))).toBe(true);
+  }, 60_000);
+
+  it('Ctrl-C at the confirmation exits 130 with one line, no stack trace', async () => {
+    const before = fileDigests(eventDir);
+    const run = new PtyRun(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-c', '--repo', repoDir, '--no-qr'], { cwd: a.dir });
+    await run.waitFor(/or all 64 hex characters/);
+    run.interrupt();
+    expect(await run.done()).toBe(130);
+    const after = plain(run.raw).slice(plain(run.raw).lastIndexOf('or all 64 hex characters'));
+    expect(after).toMatch(/tuf-ceremony event sign: interrupted \(Ctrl-C\)/);
+    expect(after).not.toMatch(/internal error|ExitPromptError|    at /);
+    expect(fileDigests(eventDir)).toEqual(before);
+  }, 60_000);
+});
+
+describe('a closed stdout', () => {
+  it('ends quietly with the command\'s exit code (EPIPE)', () => {
+    const r = spawnSync('bash', ['-c', 'set -o pipefail; "$0" "$1" event show "$2" --repo "$3" --all | true; echo "status ${PIPESTATUS[0]}" >&2', process.execPath, builtCli(), eventDir, repoDir], { encoding: 'utf8', cwd: a.dir });
+    expect(r.stderr).not.toMatch(/EPIPE|internal error|    at /);
+    expect(r.stderr).toContain('status 0');
   }, 60_000);
 });

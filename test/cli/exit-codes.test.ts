@@ -60,7 +60,7 @@ describe('exit codes', () => {
   it('the table holds each code once, with the states of event status and expiry', () => {
     const codes = EXIT_CODE_TABLE.map((r) => r.code);
     expect(new Set(codes).size).toBe(codes.length);
-    expect(codes).toEqual([0, 1, 2, 3, 4, 5, 6, 10, 11]);
+    expect(codes).toEqual([0, 1, 2, 3, 4, 5, 6, 10, 11, 130]);
     for (const code of Object.values(STATE_EXIT_CODES)) expect(codes).toContain(code);
   });
 
@@ -80,8 +80,9 @@ describe('exit codes', () => {
   it('renders aligned lines for --help, all codes or those of one command', () => {
     const all = renderExitCodes('text');
     expect(all.split('\n')).toHaveLength(EXIT_CODE_TABLE.length);
-    expect(all).toContain('  6   the event still misses signatures (event status)');
+    expect(all).toContain('  6    the event still misses signatures (event status)');
+    expect(all).toContain('  130  interrupted at a prompt (Ctrl-C)');
     const expiry = renderExitCodes('text', ['expiry']).split('\n');
-    expect(expiry.map((l) => l.trim().split(' ')[0])).toEqual(['0', '1', '2', '3', '4', '5', '10', '11']);
+    expect(expiry.map((l) => l.trim().split(' ')[0])).toEqual(['0', '1', '2', '3', '4', '5', '10', '11', '130']);
   });
 });
