@@ -11,7 +11,7 @@ import { acquireModule, type ModuleLease } from './module-pool.js';
 import type { Pkcs11Port, PortSession, PortSlot } from './pkcs11-port.js';
 import type { PinSource } from './pin.js';
 import { holderProfile, tokenForPurpose, type HolderToken, type TokenProfile } from './profile.js';
-import { endSession, findKeyPair, login, OWNER_FIELD, readPublicKey, requireMechanisms, selectToken, type KeyPairObjects } from './token-access.js';
+import { endSession, findKeyPair, login, readPublicKey, requireMechanisms, selectToken, type KeyPairObjects } from './token-access.js';
 import { describeToken, removedError, REMOVAL_CODES, tokenError, type TokenContext } from './token-errors.js';
 import { PortError } from './pkcs11-port.js';
 

@@ -13,7 +13,7 @@ const title = (c: CommandDeclaration) => c.name.join(' ');
 
 /** Arguments that satisfy a declaration: one value per positional and per required option. */
 function minimalArgs(c: CommandDeclaration, except?: string): string[] {
-  const argv = c.positionals.filter((p) => p.count !== 'optional').map((p, i) => `positional-${i}`);
+  const argv = c.positionals.filter((p) => p.count !== 'optional').map((_p, i) => `positional-${i}`);
   for (const [name, o] of Object.entries(c.options)) if (o.required && name !== except) argv.push(`--${name}`, ...(o.type === 'string' ? [`value-of-${name}`] : []));
   return argv;
 }

@@ -12,7 +12,7 @@ import { SoftwareProvider } from '../../src/ceremony/signer-provider.js';
 import { appendTranscript } from '../../src/ceremony/transcript.js';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
-import { Metadata, type Root, type Targets } from '../../src/tuf/metadata.js';
+import type { Root, Targets } from '../../src/tuf/metadata.js';
 import { verifyRepository } from '../../src/tuf/repository-verifier.js';
 import type { Signer } from '../../src/tuf/signer.js';
 import { runCli } from '../helpers/cli.js';
