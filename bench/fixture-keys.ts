@@ -20,8 +20,8 @@ export function distinctEd25519PublicKeys(count: number, seed: Uint8Array): Buff
   const out = Buffer.alloc(count * 32);
   const step = ed.Point.BASE;
   let point = ed.Point.fromBytes(ed.getPublicKey(seed));
-  const points: ed.Point[] = new Array(BATCH);
-  const prefix: bigint[] = new Array(BATCH);
+  const points = new Array<ed.Point>(BATCH);
+  const prefix = new Array<bigint>(BATCH);
   for (let base = 0; base < count; base += BATCH) {
     const n = Math.min(BATCH, count - base);
     let product = 1n;

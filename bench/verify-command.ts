@@ -68,7 +68,7 @@ export interface Run {
 }
 
 export async function benchVerifyCommands(sizes: number[]): Promise<void> {
-  const writer = (process.env['TUF_BENCH_WRITER'] ?? 'tuf-ceremony') as Writer;
+  const writer = process.env['TUF_BENCH_WRITER'] ?? 'tuf-ceremony';
   if (writer !== 'tuf-ceremony' && writer !== 'python-tuf') throw new Error(`TUF_BENCH_WRITER: "${writer}" is neither tuf-ceremony nor python-tuf`);
   const python = process.env['TUF_BENCH_PYTHON'] || undefined;
   const repeat = Number(process.env['TUF_BENCH_REPEAT'] || '1');

@@ -13,8 +13,8 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
 }
 
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
+function importsOf(file: string, isText = false): string[] {
+  const text = isText ? file : readFileSync(file, 'utf8');
   const specs: string[] = [];
   for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]/g)) specs.push(m[1]!);
   for (const m of text.matchAll(/(?:^|[^.\w])import\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) specs.push(m[1]!);
@@ -72,6 +72,30 @@ describe('architecture', () => {
   it('only one module imports graphene-pk11', () => {
     const users = files.filter((f) => importsOf(f).some((s) => s === 'graphene-pk11' || s === 'pkcs11js'));
     expect(users.length).toBeLessThanOrEqual(1);
+  });
+
+  // Imports that remain at run time (`import type` is erased): a cycle among them can leave a binding
+  // uninitialized while a module's top level runs.
+  it('no import cycle at run time anywhere in src', () => {
+    const runtimeImports = (file: string): string[] => importsOf(readFileSync(file, 'utf8').replace(/(?:^|\n)\s*(?:import|export) type\s[^;]*;/g, ''), true);
+    const edges = new Map(files.map((file) => [file, runtimeImports(file).filter((s) => s.startsWith('.')).map((s) => resolve(dirname(file), s).replace(/\.js$/, '.ts'))]));
+    const done = new Set<string>();
+    const onPath: string[] = [];
+    const cycles: string[] = [];
+    const visit = (file: string): void => {
+      if (done.has(file)) return;
+      const at = onPath.indexOf(file);
+      if (at >= 0) {
+        cycles.push([...onPath.slice(at), file].map((f) => relative(SRC, f)).join(' → '));
+        return;
+      }
+      onPath.push(file);
+      for (const next of edges.get(file) ?? []) visit(next);
+      onPath.pop();
+      done.add(file);
+    };
+    for (const file of files) visit(file);
+    expect(cycles).toEqual([]);
   });
 
   it('the checker itself catches a forbidden import', () => {

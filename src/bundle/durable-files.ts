@@ -96,7 +96,7 @@ const MEDIUM_ERRNO: Record<string, string> = {
 
 /** One clear line for a write that failed on the medium (exit code 2: the medium, not the data). */
 export function mediumError(e: unknown, where: string, after: string): CeremonyError {
-  if (e instanceof CeremonyError) return e;
+  if (e instanceof CeremonyError) return e as CeremonyError;
   const code = (e as NodeJS.ErrnoException)?.code;
   const why = (code && MEDIUM_ERRNO[code]) ?? (e as Error)?.message ?? String(e);
   return new UsageError(`cannot write to ${where}: ${why}${code ? ` (${code})` : ''}; ${after}`, 'E_WRITE', { cause: e });

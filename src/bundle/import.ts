@@ -129,7 +129,7 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
     targetExists = false;
   }
   const names = [...bundle.files.keys()].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
-  const actions = names.map((name) => ({ name, action: targetExists ? plan(opts.target, name, bundle.files.get(name)!) : ('new' as FileAction) }));
+  const actions = names.map((name) => ({ name, action: targetExists ? plan(opts.target, name, bundle.files.get(name)!) : ('new') }));
 
   // Write phase: temporaries first; nothing appears under a final name until all are on disk.
   if (!targetExists) {

@@ -113,6 +113,6 @@ export function diffProjects(before: ClaimedProjects, after: ClaimedProjects): C
     else if (!sameKeys(old, p) || [...old.paths].sort().join('\n') !== [...p.paths].sort().join('\n')) change.rekeyed.push(name);
   }
   for (const name of before.keys()) if (!after.has(name)) change.removed.push(name);
-  for (const list of Object.values(change)) list.sort();
+  for (const list of [change.added, change.rekeyed, change.removed]) list.sort();
   return change;
 }

@@ -65,7 +65,7 @@ function checkAgainstRepository(event: SigningEvent, repo: Repository): TrustRep
     const files = new Map<string, Uint8Array>();
     for (const role of repo.roles()) for (const v of repo.versions(role)) files.set(roleFileName(role, v), repo.readBytes(role, v));
     const current = repo.roles().flatMap((role) => (repo.currentVersion(role) === undefined ? [] : [repo.current(role)]));
-    const report = verifyRepository(files.get(roleFileName('root', roots[0]!))!, sourceOf(files), { at: instantBeforeExpiry(event, current), trustedRootName: roleFileName('root', roots[0]!) });
+    const report = verifyRepository(files.get(roleFileName('root', roots[0]))!, sourceOf(files), { at: instantBeforeExpiry(event, current), trustedRootName: roleFileName('root', roots[0]) });
     if (!report.ok) problems.push(`${repo.dir} does not verify from its first root: ${firstProblem(report)}`);
   }
   problems.push(...event.driftFrom(repo), ...missingPrevious(event));

@@ -4,7 +4,7 @@
  * from its `x-ceremony-owner` field. Reminders, re-sign events and rotations all say this.
  */
 import type { Key } from '../tuf/key.js';
-import type { AnySigned, Metadata, Root, Targets } from '../tuf/metadata.js';
+import type { AnySigned, Metadata, Root } from '../tuf/metadata.js';
 import { TOP_LEVEL_ROLES } from '../tuf/roles.js';
 import { ownerOf } from './holders.js';
 import type { Repository } from './repository.js';
@@ -54,7 +54,7 @@ export function authorityFor(current: CurrentRoles, role: string): RoleAuthority
   }
   for (const [name, md] of current) {
     if (md.signed.type !== 'targets') continue;
-    const delegations = (md.signed as Targets).delegations;
+    const delegations = md.signed.delegations;
     const r = delegations?.roleKeys(role);
     if (r && delegations) return authority(role, name, r.threshold, r.keyids, (k) => delegations.keys.get(k));
   }

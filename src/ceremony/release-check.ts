@@ -158,7 +158,7 @@ function versionOf(root: string, pkgDir: string): string {
  */
 function tryLoadAddon(path: string): { loads: boolean; error?: string } {
   try {
-    process.dlopen({ exports: {} } as NodeJS.Module, path);
+    process.dlopen({ exports: {} }, path);
     return { loads: true };
   } catch (e) {
     return { loads: false, error: (e as Error).message.split('\n')[0] ?? String(e) };

@@ -61,7 +61,7 @@ export function planResign(current: CurrentRoles, plan: CeremonyPlan, options: {
   const roles = names.map((role) => {
     const md = current.get(role)!;
     const next = resignedCopy(md, options.at, periodFor(plan, role));
-    return { role, metadata: next as Metadata, proof: proveResign(md.signed, next.signed) };
+    return { role, metadata: next, proof: proveResign(md.signed, next.signed) };
   });
   const shortened = roles.filter((r) => r.metadata.signed.expires.getTime() < current.get(r.role)!.signed.expires.getTime()).map((r) => r.role);
   return { report, roles, shortened };

@@ -19,7 +19,7 @@ export interface FailureJson {
 
 /** The document of a command that failed by throwing. */
 export function errorJson(e: unknown): FailureJson {
-  if (e instanceof CeremonyError) return failure(e.code, e.message, exitCodeOfError(e));
+  if (e instanceof CeremonyError) return failure((e as CeremonyError).code, e.message, exitCodeOfError(e));
   return failure('E_INTERNAL', `internal error: ${e instanceof Error ? e.message : String(e)}`, exitCodeOfError(e));
 }
 

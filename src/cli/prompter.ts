@@ -31,7 +31,8 @@ export function terminalPrompter(io: CliIO): Prompter {
     const { default: inquirer } = await import('inquirer');
     const prompt = inquirer.createPromptModule({ input: io.stdin, output });
     const answers = await prompt([type === 'password' ? { type, name: 'answer', message, mask: false } : { type, name: 'answer', message }]);
-    return String((answers as Record<string, unknown>)['answer'] ?? '');
+    const answer = (answers as Record<string, unknown>)['answer'];
+    return typeof answer === 'string' ? answer : '';
   };
   return {
     ask: (question) => ask('input', question),

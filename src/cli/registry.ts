@@ -25,7 +25,7 @@ export interface Command extends CommandDeclaration {
 
 /** A declaration with the module that implements it; `run` must accept the declared options. */
 function lazy<D extends CommandDeclaration>(declaration: D, load: () => Promise<{ run: Run<D> }>): Command {
-  return { ...declaration, load: load as unknown as Command['load'] };
+  return { ...declaration, load: load };
 }
 
 /** The groups of subcommands, with what `tuf-ceremony <group>` says about them. */

@@ -78,7 +78,7 @@ class GrapheneSession implements PortSession {
       attrs['paramsEC'] = attrs['paramsECDSA'];
       delete attrs['paramsECDSA'];
     }
-    return attrs as PortAttributes;
+    return attrs;
   }
   generateKeyPair(mechanism: number, publicTemplate: PortAttributes, privateTemplate: PortAttributes) {
     const pair = call('C_GenerateKeyPair', () =>
@@ -92,7 +92,7 @@ class GrapheneSession implements PortSession {
   }
   sign(mechanism: PortMechanism, key: PortObject, data: Uint8Array): Buffer {
     const params = mechanism.pss
-      ? new (graphene().RsaPssParams)(mechanism.pss.hashAlg as Graphene.MechanismEnum, mechanism.pss.mgf as Graphene.RsaMgf, mechanism.pss.saltLength)
+      ? new (graphene().RsaPssParams)(mechanism.pss.hashAlg, mechanism.pss.mgf, mechanism.pss.saltLength)
       : null;
     const signer = call('C_SignInit', () => this.session.createSign({ name: mechanism.type, params }, this.object(key) as Graphene.Key));
     return call('C_Sign', () => signer.once(Buffer.from(data)));

@@ -32,7 +32,7 @@ export function acquireModule(ref: ModuleRef, port: Pkcs11Port = graphenePort): 
   const path = typeof ref === 'string' ? ref : ref.path;
   const libraryParameters = typeof ref === 'string' ? undefined : ref.libraryParameters;
   let pool = pools.get(port);
-  if (!pool) pools.set(port, (pool = new Map()));
+  if (!pool) pools.set(port, (pool = new Map<string, Entry>()));
   let entry = pool.get(path);
   if (entry && entry.libraryParameters !== libraryParameters) {
     // C_Initialize runs once per library and process (PKCS#11 v2.40 section 5.4).

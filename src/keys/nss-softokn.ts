@@ -68,7 +68,7 @@ export function createNssDatabase(dir: string, pin: string): NssDatabase {
   try {
     execFileSync('certutil', ['-N', '-d', `sql:${resolve(dir)}`, '-f', pinFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
-    const stderr = String((e as { stderr?: unknown }).stderr ?? '').trim();
+    const stderr = String((e as { stderr?: Buffer | string }).stderr ?? '').trim();
     throw new UsageError(`certutil -N failed${stderr ? `: ${stderr}` : ` (${(e as Error).message}); is libnss3-tools installed?`}`, 'E_USAGE', { cause: e });
   }
   return { dir: resolve(dir), module, libraryParameters: nssLibraryParameters(dir), tokenLabel: NSS_DB_TOKEN_LABEL, pinFile };

@@ -40,7 +40,7 @@ export function pinSource(env: NodeJS.ProcessEnv, ask?: AskSecret): PinSource {
   return {
     async pinFor(holder: Pick<HolderToken, 'name' | 'pin'>, tokenLabel: string): Promise<string> {
       const name = holder.pin?.env;
-      if (name !== undefined && env[name] !== undefined && env[name] !== '') return env[name]!;
+      if (name !== undefined && env[name] !== undefined && env[name] !== '') return env[name];
       if (holder.pin?.file !== undefined) return readPinFile(holder.pin.file, holder.name);
       if (ask) {
         const pin = await ask(`PIN of token "${tokenLabel}" (holder ${holder.name}):`);

@@ -49,7 +49,7 @@ export function createTestTokens(dir: string, tokens: TestTokenSpec[], options: 
   try {
     out = execFileSync('bash', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
-    const stderr = String((e as { stderr?: unknown }).stderr ?? '').trim();
+    const stderr = String((e as { stderr?: Buffer | string }).stderr ?? '').trim();
     throw new UsageError(stderr || `make-tokens.sh failed: ${(e as Error).message}`, 'E_USAGE', { cause: e });
   }
   return JSON.parse(out) as TestTokens;

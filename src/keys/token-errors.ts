@@ -49,7 +49,7 @@ export function triesLeft(flags: number | undefined): string {
 
 /** Map any failure from the port to a TokenError with one line; CeremonyErrors pass through. */
 export function tokenError(e: unknown, ctx: TokenContext): CeremonyError {
-  if (e instanceof CeremonyError) return e;
+  if (e instanceof CeremonyError) return e as CeremonyError;
   const tok = ctx.token ? describeToken(ctx.token) : 'the token';
   const key = ctx.key ? `, key "${ctx.key}"` : '';
   const during = ctx.during ? ` while ${ctx.during}` : '';

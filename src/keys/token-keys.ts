@@ -407,6 +407,6 @@ export async function listTokens(moduleRef: ModuleRef, options: TokenOptions & {
 /** Every module of a profile, each listed as `listTokens` does. */
 export async function listProfileTokens(profile: TokenProfile, options: TokenOptions = {}): Promise<Array<TokenListing & { name: string }>> {
   const out: Array<TokenListing & { name: string }> = [];
-  for (const m of Object.values(profile.modules) as ModuleProfile[]) out.push({ name: m.name, ...(await listTokens(m, { ...options, profile })) });
+  for (const m of Object.values<ModuleProfile>(profile.modules)) out.push({ name: m.name, ...(await listTokens(m, { ...options, profile })) });
   return out;
 }

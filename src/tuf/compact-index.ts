@@ -160,7 +160,7 @@ export class CompactIndex {
         // A prefix longer than the hash matches nothing (python-tuf: `startswith` is false).
         for (let k = 0; k < items.length && !trusted; k += 2) {
           const length = items[k + 1]! - items[k]!;
-          trusted = length <= hash.length && hash.compare(buf, items[k]!, items[k + 1]!, 0, length) === 0;
+          trusted = length <= hash.length && hash.compare(buf, items[k], items[k + 1], 0, length) === 0;
         }
       } else {
         for (let k = 0; k < items.length && !trusted; k += 2) trusted = patternMatches(buf, items[k]!, items[k + 1]!, target, targetPath);

@@ -24,7 +24,8 @@ export function describe(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return v.length > 40 ? `a string "${v.slice(0, 40)}…"` : `"${v}"`;
   if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${String(v)}`;
+  const primitive = v as number | bigint | boolean | symbol | undefined;
+  return `${typeof v} ${String(primitive)}`;
 }
 
 export const join = (path: string, key: string | number): string =>

@@ -127,7 +127,7 @@ export class Root extends Signed {
     if (extraRoles.length > 0) throw new FormatError(r.at('roles'), `root lists only root, targets, snapshot and timestamp; found "${extraRoles[0]}"`);
     const cs = r.optional('consistent_snapshot');
     if (cs !== undefined && typeof cs !== 'boolean') throw new FormatError(r.at('consistent_snapshot'), 'expected true or false');
-    return new Root({ ...common, keys, roles, consistentSnapshot: cs as boolean | undefined, unrecognized: r.rest() });
+    return new Root({ ...common, keys, roles, consistentSnapshot: cs, unrecognized: r.rest() });
   }
 
   toJSON(): JsonObject {
@@ -240,7 +240,7 @@ export class Targets extends Signed {
 
   constructor(init: ConstructorParameters<typeof Signed>[0] & { targets?: Map<string, TargetFile>; delegations?: Delegations }) {
     super(init);
-    this.targets = init.targets ?? new Map();
+    this.targets = init.targets ?? new Map<string, TargetFile>();
     this.delegations = init.delegations;
   }
 
@@ -359,10 +359,10 @@ export interface Signature {
 }
 
 const PARSERS: Record<RoleType, (v: unknown, path: string, reading?: DelegationsReading) => AnySigned> = {
-  root: Root.fromJSON,
-  targets: Targets.fromJSON,
-  snapshot: Snapshot.fromJSON,
-  timestamp: Timestamp.fromJSON,
+  root: (v, path) => Root.fromJSON(v, path),
+  targets: (v, path, reading) => Targets.fromJSON(v, path, reading),
+  snapshot: (v, path) => Snapshot.fromJSON(v, path),
+  timestamp: (v, path) => Timestamp.fromJSON(v, path),
 };
 
 export type SignMode = 'append' | 'replace';

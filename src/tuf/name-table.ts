@@ -90,7 +90,7 @@ export class NameTable {
 
   /** The text of the `i`-th name added. */
   nameAt(i: number): string {
-    return this.strings[i] ?? this.buf.toString('latin1', this.starts[i]!, this.ends[i]!);
+    return this.strings[i] ?? this.buf.toString('latin1', this.starts[i], this.ends[i]);
   }
 
   private insert(slot: number, hash: number, start: number, end: number, name: string | undefined): void {

@@ -299,7 +299,7 @@ export class Delegations {
     const st = this.state;
     const unrecognized = copyJson(this.unrecognized);
     if (st.compact !== undefined) return Delegations.compact(st.compact, this.succinctRoles, unrecognized);
-    return new Delegations(new Map(st.keys!), st.roles && [...st.roles], this.succinctRoles, unrecognized);
+    return new Delegations(new Map(st.keys), st.roles && [...st.roles], this.succinctRoles, unrecognized);
   }
 
   static fromJSON(v: unknown, path: string): Delegations {

@@ -27,7 +27,7 @@ const WINDOW_BYTES = 1 << 19;
 const CACHED_MAX_LENGTH = 12;
 const CACHE_SLOTS = 1 << 10;
 /** Shared by every parse: strings are immutable, so a cached one is as good as a new one. */
-const stringCache: Array<string | undefined> = new Array(CACHE_SLOTS).fill(undefined);
+const stringCache = new Array<string | undefined>(CACHE_SLOTS).fill(undefined);
 
 /**
  * What to do at one place of a document, for `parseStrictJson`: a tree of plans following object

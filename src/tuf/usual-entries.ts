@@ -163,9 +163,9 @@ export function keyFromEntry(buf: Buffer, e: KeyEntry): Key {
 
 /** The role a scanned role entry describes. */
 export function roleFromEntry(buf: Buffer, e: RoleEntry): DelegatedRole {
-  const keyids: string[] = new Array(e.keyidCount);
+  const keyids = new Array<string>(e.keyidCount);
   for (let k = 0; k < e.keyidCount; k++) keyids[k] = latin1(buf, e.keyids[2 * k]!, e.keyids[2 * k + 1]!);
-  const items: string[] = new Array(e.items.length / 2);
+  const items = new Array<string>(e.items.length / 2);
   for (let k = 0; k < items.length; k++) items[k] = latin1(buf, e.items[2 * k]!, e.items[2 * k + 1]!);
   const name = latin1(buf, e.nameStart, e.nameEnd);
   return new DelegatedRole(name, keyids, e.threshold, e.terminating, e.hashPrefixes ? undefined : items, e.hashPrefixes ? items : undefined);

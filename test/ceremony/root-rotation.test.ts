@@ -84,7 +84,7 @@ describe('root rotation', () => {
     const report = verifyRepository(repo.readBytes('root', 1), new FolderSource(repo.metadataDir), { trustedRootName: '1.root.json', at: new Date() });
     expect(report.ok).toBe(true);
     expect(report.rootVersion).toBe(2);
-    const load = (v: number) => tufjs.Metadata.fromJSON(tufjs.MetadataKind.Root, JSON.parse(readFileSync(repo.path('root', v), 'utf8'))) as tufjs.Metadata<tufjs.Root>;
+    const load = (v: number) => tufjs.Metadata.fromJSON(tufjs.MetadataKind.Root, JSON.parse(readFileSync(repo.path('root', v), 'utf8')));
     const [r1, r2] = [load(1), load(2)];
     expect(() => r1.verifyDelegate('root', r2)).not.toThrow();
     expect(() => r2.verifyDelegate('root', r2)).not.toThrow();

@@ -94,7 +94,7 @@ class FakeSession implements PortSession {
     const o = this.object(object);
     const out: Record<string, unknown> = {};
     for (const n of names) out[n] = o.attrs[n];
-    return out as PortAttributes;
+    return out;
   }
   generateKeyPair(mechanism: number, pub: PortAttributes, priv: PortAttributes) {
     this.token.fail('C_GenerateKeyPair');

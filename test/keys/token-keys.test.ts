@@ -178,7 +178,7 @@ describe('signing TUF metadata with token keys', () => {
     const ecdsaSig = Buffer.from(root.signatures.get(bRoot.keyid)!.sig, 'hex');
     expect(ecdsaSig[0]).toBe(0x30);
     expect(ecdsaSig.length).toBeGreaterThanOrEqual(68);
-    const theirs = asTufjs(root, tufjs.MetadataKind.Root) as tufjs.Metadata<tufjs.Root>;
+    const theirs = asTufjs(root, tufjs.MetadataKind.Root);
     expect(() => theirs.verifyDelegate('root', theirs)).not.toThrow();
   });
 
@@ -204,7 +204,7 @@ describe('signing TUF metadata with token keys', () => {
     const claimedKeys = [generated['a-claimed']!.key, generated['b-claimed']!.key];
     const r = verifyRole(claimed, 'claimed', { keyids: claimedKeys.map((k) => k.keyid), threshold: 2 }, (id) => claimedKeys.find((k) => k.keyid === id));
     expect(r.verified).toBe(true);
-    const theirRoot = asTufjs(root, tufjs.MetadataKind.Root) as tufjs.Metadata<tufjs.Root>;
+    const theirRoot = asTufjs(root, tufjs.MetadataKind.Root);
     expect(() => theirRoot.verifyDelegate('targets', asTufjs(targets, tufjs.MetadataKind.Targets))).not.toThrow();
     // and tuf-js checks the claimed signatures too: a delegating targets role with both claimed keys
     const delegator = tufjs.Metadata.fromJSON(tufjs.MetadataKind.Targets, {

@@ -45,7 +45,7 @@ export function writePlan(dir: string, o: PlanOptions = {}): { planPath: string;
   for (const role of ['snapshot', 'timestamp', 'recently-claimed', 'unclaimed']) {
     online[role] = Ed25519Signer.generate(`online ${role}`);
     onlineJson[role] = { key: `online-${role}.json` };
-    writeKeyFile(join(dir, `online-${role}.json`), online[role]!.key);
+    writeKeyFile(join(dir, `online-${role}.json`), online[role].key);
   }
   const period = o.period ?? '90d';
   const plan = {

@@ -36,7 +36,7 @@ afterAll(() => t?.fx.cleanup());
 const rootKeyids = () => b.repo.current<Root>('root').signed.roles.root.keyids;
 const rootMd = (n: number) => {
   const json = JSON.parse(readFileSync(join(b.repo.metadataDir, `${n}.root.json`), 'utf8'));
-  return tufjs.Metadata.fromJSON(tufjs.MetadataKind.Root, json) as tufjs.Metadata<tufjs.Root>;
+  return tufjs.Metadata.fromJSON(tufjs.MetadataKind.Root, json);
 };
 
 describe('root rotation on tokens', () => {

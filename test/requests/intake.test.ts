@@ -242,7 +242,7 @@ describe('intake against the online recently-claimed list', () => {
   });
 
   it('refuses a recently-claimed list not signed by the online key targets names, or expired', async () => {
-    const forged = await recentlyClaimed(f, [{ name: 'registered', keys: [dev1.key] }], now, f.claimedSigners[0]!);
+    const forged = await recentlyClaimed(f, [{ name: 'registered', keys: [dev1.key] }], now, f.claimedSigners[0]);
     expect(() => run(forged)).toThrow(/not signed by the online key targets delegates recently-claimed to/);
     const good = await recentlyClaimed(f, [{ name: 'registered', keys: [dev1.key] }], now);
     expect(() => run(good, addSeconds(now, 2 * DAY))).toThrow(/expired/);

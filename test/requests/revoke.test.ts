@@ -35,7 +35,7 @@ describe('revoke a developer key or a project from claimed (PEP 480, key comprom
     expect(rev.keyid).toBe(k3.key.keyid);
     const p = propose(rev.next);
     expect(p.change).toEqual({ added: [], rekeyed: ['scipy'], removed: [] });
-    const claimed = p.roles[0]!.metadata.signed as Targets;
+    const claimed = p.roles[0]!.metadata.signed;
     expect(claimed.version).toBe(3);
     expect(claimed.delegations!.roles!.find((r) => r.name === 'scipy')!.keyids).toEqual([k1.key.keyid, k2.key.keyid]);
     // k3 still signs for six, so it stays in the keys table.
@@ -53,7 +53,7 @@ describe('revoke a developer key or a project from claimed (PEP 480, key comprom
     const state = readClaimedState(f.repo, 'claimed');
     const p = propose(revokeFromClaimed(state, 'six').next);
     expect(p.change.removed).toEqual(['six']);
-    const claimed = p.roles[0]!.metadata.signed as Targets;
+    const claimed = p.roles[0]!.metadata.signed;
     expect(claimed.delegations!.roles!.map((r) => r.name)).toEqual(['numpy', 'scipy']);
     expect(claimed.delegations!.keys.has(k3.key.keyid)).toBe(true);
     expect(() => revokeFromClaimed(state, 'not-claimed')).toThrow(/not delegated by claimed/);

@@ -429,7 +429,7 @@ describe('a field named "delegations" in a role other than targets is an unknown
         try {
           back = Metadata.fromBytes<Root>(input, file, expected);
         } catch (err) {
-          throw new Error(`${file} (${expected ?? 'any type'}): refused: ${(err as Error).message}`);
+          throw new Error(`${file} (${expected ?? 'any type'}): refused: ${(err as Error).message}`, { cause: err });
         }
         expect(back.signed.unrecognized['delegations']).toEqual(value);
         expect(back.toBytes().equals(bytes)).toBe(true);
@@ -453,7 +453,7 @@ describe('a field named "delegations" in a role other than targets is an unknown
       try {
         back = Metadata.fromBytes(bytes, `${md.signed.type}.json`);
       } catch (err) {
-        throw new Error(`${md.signed.type}: refused: ${(err as Error).message}`);
+        throw new Error(`${md.signed.type}: refused: ${(err as Error).message}`, { cause: err });
       }
       expect(back.toBytes().equals(bytes)).toBe(true);
       expect(verifyRole(back, md.signed.type, keys, () => online.key).verified).toBe(true);

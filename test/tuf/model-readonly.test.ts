@@ -68,7 +68,7 @@ function commonAttempts(s: Root | Targets | Snapshot | Timestamp): Attempt[] {
 
 function keyAttempts(key: Key): Attempt[] {
   return [
-    ['key keyval', () => ((key.keyval as JsonObject)['public'] = '33'.repeat(32))],
+    ['key keyval', () => ((key.keyval)['public'] = '33'.repeat(32))],
     ['key keytype', () => ((key as unknown as JsonObject)['keytype'] = 'rsa')],
     ['key custom field', () => ((key.unrecognized['x-key'] as string[])[0] = 'other')],
   ];

@@ -276,7 +276,7 @@ describe('a non-canonical file of the same document gives the same payload', () 
         try {
           parsed = Metadata.fromBytes(bytes, 'restyled.json');
         } catch (err) {
-          throw new Error(`${what}: not read (${(err as Error).message})`);
+          throw new Error(`${what}: not read (${(err as Error).message})`, { cause: err });
         }
         expectPayloadIsWhatWasParsed(parsed, md.payload(), what);
         expect(verifyRole(parsed, 'targets', signerKeys, lookup).verified, what).toBe(true);
@@ -330,7 +330,7 @@ describe('one changed byte inside signed', () => {
           try {
             parsed = Metadata.fromBytes(changed, 'changed.json');
           } catch (err) {
-            if (!(err instanceof FormatError)) throw new Error(`byte ${at} set to 0x${b.toString(16)}: ${String(err)}`);
+            if (!(err instanceof FormatError)) throw new Error(`byte ${at} set to 0x${b.toString(16)}: ${String(err)}`, { cause: err });
             refusedCount++;
             continue;
           }

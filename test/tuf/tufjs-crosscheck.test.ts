@@ -9,7 +9,7 @@ import { verifyRole, verifyWithRoot } from '../../src/tuf/verification.js';
 import { buildSoftwareRepo, seededSigner } from '../helpers/software-repo.js';
 import { PEP480_DIR } from '../helpers/vectors.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 const asTufjs = (bytes: Uint8Array, kind: tufjs.MetadataKind): tufjs.Metadata<any> => tufjs.Metadata.fromJSON(kind as any, JSON.parse(Buffer.from(bytes).toString()));
 
 describe('metadata written here verifies with @tufjs/models', () => {

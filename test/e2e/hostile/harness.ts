@@ -32,12 +32,12 @@ export class RepoServer {
           rest = undefined;
         }
       }
-      if (!root || rest === undefined || rest.split('/').some((p) => p === '..' || p === '.' || p === '') || (m![2] === 'metadata' && rest.includes('/'))) {
+      if (!root || rest === undefined || rest.split('/').some((p) => p === '..' || p === '.' || p === '') || (m[2] === 'metadata' && rest.includes('/'))) {
         res.writeHead(404).end();
         return;
       }
       try {
-        const body = readFileSync(join(root, m![2]!, rest));
+        const body = readFileSync(join(root, m[2]!, rest));
         res.writeHead(200, { 'content-length': body.length }).end(body);
       } catch {
         res.writeHead(404).end();
