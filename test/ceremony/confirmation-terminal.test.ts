@@ -7,12 +7,12 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigningEvent } from '../../src/ceremony/event.js';
 import { sha256Hex } from '../../src/tuf/digest.js';
 import { fingerprintWords } from '../../src/tuf/fingerprint-words.js';
 import { runCli } from '../helpers/cli.js';
-import { builtCli, plain, PtyRun } from '../helpers/pty.js';
+import { builtCli, plain, PtyRun, removeBuiltCli } from '../helpers/pty.js';
 import { makeAdmins, type Admins } from './softhsm-admins.js';
 
 let a: Admins;
@@ -35,6 +35,7 @@ beforeAll(async () => {
   expect(init.code).toBe(0);
   eventDir = JSON.parse(init.stdout).event.dir;
 }, 120_000);
+afterAll(() => removeBuiltCli());
 
 describe('event sign at a terminal', () => {
   it('a digest that matches the event digest in its first 8 hex characters is not accepted', async () => {

@@ -29,6 +29,12 @@ export function builtCli(): string {
   return built;
 }
 
+/** Remove the compiled copy (call from afterAll: a test worker may end without an exit event). */
+export function removeBuiltCli(): void {
+  if (built) rmSync(join(built, '..', '..'), { recursive: true, force: true });
+  built = undefined;
+}
+
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Escape sequences and carriage returns removed: the text a person reads. */
