@@ -8,6 +8,8 @@ import { out, printJson } from '../../io.js';
 import { renderReport, reportJson } from '../../render-report.js';
 import type { finalize } from './declarations.js';
 
+const WRITTEN_SHOWN = 20;
+
 export const run: Run<typeof finalize> = async ({ values, positionals }, io) => {
   const event = SigningEvent.load(positionals[0]!);
   const repo = Repository.open(values.repo);
@@ -15,6 +17,11 @@ export const run: Run<typeof finalize> = async ({ values, positionals }, io) => 
   if (values.json) {
     const written = result.written.map((w) => ({ role: w.role, version: w.version, path: w.path, sha256: w.sha256 }));
     printJson(io, { ok: true, event: event.dir, id: event.id, written, report: reportJson(result.report) });
-  } else out(io, `${result.written.map((w) => `wrote ${w.path} (SHA-256 ${w.sha256})`).join('\n')}\n\nVerified as a client would:\n${renderReport(result.report)}`);
+  } else {
+    // A 10k claim into 2^10 bins writes a thousand files: the first few by name, all with --json.
+    const shown = result.written.slice(0, WRITTEN_SHOWN).map((w) => `wrote ${w.path} (SHA-256 ${w.sha256})`);
+    if (result.written.length > WRITTEN_SHOWN) shown.push(`… and ${result.written.length - WRITTEN_SHOWN} more files written (--json lists every one)`);
+    out(io, `${shown.join('\n')}\n\nVerified as a client would:\n${renderReport(result.report)}`);
+  }
   return 0;
 };
