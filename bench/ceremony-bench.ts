@@ -265,7 +265,7 @@ export async function benchCeremony(o: CeremonyOptions): Promise<void> {
       const copy = join(work, `event-claim-10k-${holder}`);
       execFileSync('cp', ['-a', ev, copy]);
       copies.push(copy);
-      await cli(`event sign (${holder})`, ['event', 'sign', copy, '--profile', profile, '--holder', holder, '--no-qr', ...confirm(copy)]);
+      await cli(`event sign (${holder})`, ['event', 'sign', copy, '--profile', profile, '--holder', holder, '--root', join(repo, 'metadata', '1.root.json'), '--no-qr', ...confirm(copy)]);
     }
     await cli('event merge', ['event', 'merge', ev, ...copies, '--repo', repo]);
     await cli('event status', ['event', 'status', ev]);
