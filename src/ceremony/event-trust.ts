@@ -46,8 +46,30 @@ function instantBeforeExpiry(event: SigningEvent, extra: Metadata[]): Date {
   return new Date(at);
 }
 
+/** Files already in memory (an event's base/) as a MetadataSource. */
 function sourceOf(files: Map<string, Uint8Array>): MetadataSource {
-  return { names: () => [...files.keys()].sort(), read: (name) => files.get(name)! };
+  return {
+    names: () => [...files.keys()].sort(),
+    read: (name) => {
+      const bytes = files.get(name);
+      if (!bytes) throw new UsageError(`${name} is not in the event's ${BASE_DIR}/`);
+      return bytes;
+    },
+  };
+}
+
+/** The repository's metadata folder, each file read only when the verifier asks for it. */
+function repositorySource(repo: Repository): MetadataSource {
+  const where = new Map<string, [string, number]>();
+  for (const role of repo.roles()) for (const v of repo.versions(role)) where.set(roleFileName(role, v), [role, v]);
+  return {
+    names: () => [...where.keys()].sort(),
+    read: (name) => {
+      const w = where.get(name);
+      if (!w) throw new UsageError(`${name} is not in ${repo.dir}`);
+      return repo.readBytes(w[0], w[1]);
+    },
+  };
 }
 
 /** Every replaced version must be in base/, or the summary would show the role as new. */
@@ -62,13 +84,13 @@ function checkAgainstRepository(event: SigningEvent, repo: Repository): TrustRep
   const roots = repo.rootVersions();
   if (roots.length > 0) {
     // The repository itself, from its first root (it may be a copy that travelled too).
-    const files = new Map<string, Uint8Array>();
-    for (const role of repo.roles()) for (const v of repo.versions(role)) files.set(roleFileName(role, v), repo.readBytes(role, v));
     const current = repo.roles().flatMap((role) => (repo.currentVersion(role) === undefined ? [] : [repo.current(role)]));
-    const report = verifyRepository(files.get(roleFileName('root', roots[0]))!, sourceOf(files), { at: instantBeforeExpiry(event, current), trustedRootName: roleFileName('root', roots[0]) });
+    const first = roots[0]!;
+    const report = verifyRepository(repo.readBytes('root', first), repositorySource(repo), { at: instantBeforeExpiry(event, current), trustedRootName: roleFileName('root', first) });
     if (!report.ok) problems.push(`${repo.dir} does not verify from its first root: ${firstProblem(report)}`);
   }
-  problems.push(...event.driftFrom(repo), ...missingPrevious(event));
+  for (const p of event.driftFrom(repo)) problems.push(p);
+  for (const p of missingPrevious(event)) problems.push(p);
   return { basis, problems };
 }
 
@@ -100,7 +122,7 @@ function checkAgainstRoot(event: SigningEvent, rootFile: string): TrustReport {
     const checked = report.roles.some((r) => r.role === b.role && r.version === b.version && r.status === 'ok');
     if (!checked) problems.push(`${b.role} v${b.version} in the event's ${BASE_DIR}/ is not verified from ${rootFile}`);
   }
-  problems.push(...missingPrevious(event));
+  for (const p of missingPrevious(event)) problems.push(p);
   // Each role the next version of what it builds on (TUF specification 5.3.5, 5.6.5: no rollback).
   for (const r of event.roles()) {
     const newest = base.filter((b) => b.role === r.role).sort((x, y) => y.version - x.version)[0];
