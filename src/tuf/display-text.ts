@@ -8,6 +8,7 @@
 
 // C0 controls, DEL, C1 controls, the Unicode line and paragraph separators and the bidi
 // embeddings, overrides and isolates.
+// eslint-disable-next-line no-control-regex -- matching control characters is this module's whole purpose
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** One line as it may reach the terminal: each control character as `\u001b`-style text. */

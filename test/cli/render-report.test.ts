@@ -3,7 +3,7 @@ import { OK_ROWS_SHOWN, renderReport } from '../../src/cli/render-report.js';
 import type { RepositoryReport, RoleReport } from '../../src/tuf/repository-verifier.js';
 
 const role = (name: string, status: RoleReport['status'] = 'ok', problems: string[] = []): RoleReport =>
-  ({ role: name, file: `1.${name}.json`, version: 1, expires: '2031-01-01T00:00:00Z', status, problems }) as RoleReport;
+  ({ role: name, file: `1.${name}.json`, version: 1, expires: '2031-01-01T00:00:00Z', status, problems });
 
 describe('the text of a verification report', () => {
   it('lists every role with a problem and the first roles verified without remark, and counts the rest', () => {
