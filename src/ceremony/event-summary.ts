@@ -8,7 +8,7 @@ import { canonicalize } from '../tuf/canonical-json.js';
 import { escapeLines } from '../tuf/display-text.js';
 import { fingerprintWords } from '../tuf/fingerprint-words.js';
 import type { Key } from '../tuf/key.js';
-import { Root, Targets, type AnySigned } from '../tuf/metadata.js';
+import { Root, Targets, type AnySigned, type Metadata } from '../tuf/metadata.js';
 import { TOP_LEVEL_ROLES, type DelegatedRole } from '../tuf/roles.js';
 import { formatExpires } from '../tuf/time.js';
 import type { EventRole, SigningEvent } from './event.js';
@@ -170,6 +170,22 @@ export function contentWithoutVersion(signed: AnySigned): Buffer {
   return canonicalize(contentOf(signed));
 }
 
+/**
+ * The largest difference in payload length that a change of version and expires alone can make
+ * (the digits of version; expires is written at a fixed width, TUF specification 1.0.x section 4.2).
+ */
+const RESIGN_LENGTH_SLACK = 64;
+
+/**
+ * Whether two versions of a role differ only in version and expires. Payloads whose lengths differ
+ * by more than a version's digits cannot: that is known without building and canonicalizing both
+ * contents, which for a role with 100k delegations costs seconds (a claim changes a thousand bins).
+ */
+function sameContent(prev: Metadata, next: Metadata): boolean {
+  if (Math.abs(prev.payload().length - next.payload().length) > RESIGN_LENGTH_SLACK) return false;
+  return contentWithoutVersion(prev.signed).equals(contentWithoutVersion(next.signed));
+}
+
 export function summarizeRole(r: EventRole): RoleSummary {
   const next = r.metadata.signed;
   const prev = r.previous?.signed;
@@ -182,7 +198,7 @@ export function summarizeRole(r: EventRole): RoleSummary {
     previousExpires: prev ? formatExpires(prev.expires) : undefined,
     payloadSha256: r.payloadSha256,
     payloadWords: fingerprintWords(r.payloadSha256),
-    contentUnchanged: prev !== undefined && contentWithoutVersion(prev).equals(contentWithoutVersion(next)),
+    contentUnchanged: r.previous !== undefined && sameContent(r.previous, r.metadata),
     signers: r.thresholds.map((a) => ({ label: a.label, threshold: a.threshold, keys: a.keyids.map((id) => keyRef(id, a.keys.get(id))) })),
     keysAdded: [],
     keysRemoved: [],
