@@ -14,10 +14,10 @@ import { addSeconds } from '../tuf/time.js';
 import type { SigningEvent } from './event.js';
 import { createRecordedEvent } from './event-journal.js';
 import { OWNER_FIELD } from './holders.js';
-import { checkDistinctKeys, holdersOf, loadPlan, OFFLINE_ROLES, topLevelDelegationPaths, type CeremonyPlan, type LoadedPlan, type OfflineRole, type OnlineRole } from './plan.js';
+import { checkDistinctKeys, holdersOf, loadPlan, OFFLINE_ROLES, signOnlyRoles, topLevelDelegationPaths, type CeremonyPlan, type LoadedPlan, type OfflineRole, type OnlineRole } from './plan.js';
 import { Repository } from './repository.js';
 import type { CeremonyPrompter } from './prompts.js';
-import type { GeneratedKey, SignerProvider } from './signer-provider.js';
+import { beyondSigning, type GeneratedKey, type SignerProvider } from './signer-provider.js';
 import { appendTranscript, type TranscriptToken } from './transcript.js';
 
 export const BOOTSTRAP_EVENT_DIR = 'events/bootstrap';
@@ -128,6 +128,7 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
 
   const adminKeys: AdminKeys = new Map(loaded.importedKeys);
   const tokens = new Map<string, TranscriptToken>();
+  const signOnly = signOnlyRoles(plan);
   for (const admin of plan.admins) {
     const wanted = OFFLINE_ROLES.flatMap((purpose) => {
       const spec = admin.keys[purpose];
@@ -145,6 +146,10 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
     }
     generated.forEach((g, i) => {
       const purpose = wanted[i]!.purpose;
+      const extra = beyondSigning(g.capabilities ?? []);
+      if (extra.length && signOnly.includes(purpose)) {
+        throw new RefusedError(`${admin.name}'s new ${purpose} key "${g.label ?? ''}" (token serial ${g.serial}) can also ${extra.join(', ')}, not only sign; the plan requires sign-only ${purpose} keys (roles.${purpose}.sign_only)`, 'E_KEY_NOT_SIGN_ONLY');
+      }
       const key = g.key.unrecognized[OWNER_FIELD] === admin.name ? g.key : g.key.withCustomFields({ [OWNER_FIELD]: admin.name });
       adminKeys.set(`${admin.name}/${purpose}`, key);
       const t = tokens.get(admin.name) ?? { holder: admin.name, serial: g.serial, keyids: [] };

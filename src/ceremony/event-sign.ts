@@ -12,7 +12,7 @@ import { checkGivenConfirmation, confirmInteractively } from './event-confirm.js
 import { describeKey, ownerOf } from './holders.js';
 import type { CeremonyPrompter } from './prompts.js';
 import type { Repository } from './repository.js';
-import { purposeForRole, type HolderKeys, type KeyPurpose, type SignerProvider } from './signer-provider.js';
+import { beyondSigning, purposeForRole, type HolderKeys, type KeyPurpose, type SignerProvider } from './signer-provider.js';
 import { appendTranscript } from './transcript.js';
 
 export interface SignRequest {
@@ -27,6 +27,8 @@ export interface SignRequest {
   log: (text: string) => void;
   /** When given, each admin's signing is recorded in this repository's transcript. */
   repo?: Repository;
+  /** Purposes whose keys must be sign-only (the plan's `roles.<role>.sign_only`). */
+  signOnly?: readonly KeyPurpose[];
 }
 
 export interface SignedEntry {
@@ -66,6 +68,26 @@ function tasksFor(event: SigningEvent, holder: string): { todo: Task[]; done: Ta
     }
   }
   return { todo, done };
+}
+
+/**
+ * Right after the login, before the session does anything else: what each key to be used allows.
+ * A key that can also decrypt, unwrap or derive (made by another tool) gets a warning, or is
+ * refused when the plan requires sign-only keys for its role (docs/formats/plan.md, "sign_only").
+ */
+async function checkCapabilities(session: HolderKeys, holder: string, tasks: Task[], signOnly: readonly KeyPurpose[], log: (text: string) => void): Promise<void> {
+  if (!session.capabilities) return;
+  for (const purpose of new Set(tasks.map((t) => t.purpose))) {
+    const found = await session.capabilities(purpose);
+    if (!found) continue;
+    const extra = beyondSigning(found.capabilities);
+    if (extra.length === 0) continue;
+    const what = `${holder}'s ${purpose} key "${found.label}" (token serial ${await session.serialFor(purpose)}) can also ${extra.join(', ')}, not only sign`;
+    if (signOnly.includes(purpose)) {
+      throw new RefusedError(`${what}; the plan requires sign-only ${purpose} keys (roles.${purpose}.sign_only): nothing was signed by ${holder}`, 'E_KEY_NOT_SIGN_ONLY');
+    }
+    log(`warning: ${what}: it was made for more than TUF signatures (docs/tokens.md, "Keys made by other tools")`);
+  }
 }
 
 /**
@@ -127,6 +149,7 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
     const session = await provider.open(holder, [...new Set(todo.map((t) => t.purpose))]);
     const mine: SignedEntry[] = [];
     try {
+      await checkCapabilities(session, holder, todo, req.signOnly ?? [], log);
       const onToken = await checkTokenIdentity(session, holder, todo, event);
       for (const t of todo) {
         if (!t.key.sameMaterial(onToken.get(t.purpose)!)) {

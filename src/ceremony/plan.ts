@@ -39,6 +39,12 @@ export interface RolePolicy {
   /** The period as written in the plan ("365d"). */
   expires: string;
   expiresSeconds: number;
+  /**
+   * Only keys that can sign and nothing else may sign the role: a token key that can also decrypt,
+   * unwrap or derive (CKA_DECRYPT, CKA_UNWRAP, CKA_DERIVE; PKCS#11 v2.40 sections 4.7 and 4.9) is
+   * refused by `init` and `event sign` (docs/formats/plan.md, "sign_only").
+   */
+  signOnly?: boolean;
 }
 
 export interface ClaimedPolicy extends RolePolicy {
@@ -79,8 +85,9 @@ function readPolicy(r: FieldReader): RolePolicy {
   const expiresSeconds = parseDuration(expires, r.at('expires'));
   // Expiry in the future (issue guard rail): a zero period would expire at once.
   if (expiresSeconds <= 0) throw new FormatError(r.at('expires'), 'must be a period greater than zero');
+  const signOnly = r.has('sign_only') ? r.boolean('sign_only') : false;
   noUnknownFields(r);
-  return { threshold, expires, expiresSeconds };
+  return { threshold, expires, expiresSeconds, ...(signOnly ? { signOnly } : {}) };
 }
 
 /**
@@ -180,6 +187,11 @@ export function parsePlan(json: unknown, source = 'plan'): CeremonyPlan {
     noUnknownFields(r);
     return { planFormat, repository, description, admins, roles: { root, targets, claimed }, online, unclaimedBins, projectPaths, expiryWarning, expiryWarningSeconds };
   });
+}
+
+/** The offline roles whose keys must be sign-only (`roles.<role>.sign_only`). */
+export function signOnlyRoles(plan: CeremonyPlan): OfflineRole[] {
+  return OFFLINE_ROLES.filter((role) => plan.roles[role].signOnly === true);
 }
 
 /** The admins who hold a key for `role`, in plan order. */

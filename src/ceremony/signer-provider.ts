@@ -21,6 +21,11 @@ export interface HolderKeys {
   publicKey(purpose: KeyPurpose): Promise<Key | undefined>;
   /** A signer whose public key must equal `expected` (TokenError otherwise). Logs in when needed. */
   signerFor(purpose: KeyPurpose, expected: Key): Promise<Signer>;
+  /**
+   * The label of the key for `purpose` and what the token reports it allows ("sign", "decrypt",
+   * "unwrap", "derive"); undefined when the holder has no such key, or the keys are not on a token.
+   */
+  capabilities?(purpose: KeyPurpose): Promise<{ label: string; capabilities: string[] } | undefined>;
   close(): Promise<void>;
 }
 
@@ -31,6 +36,10 @@ export interface GeneratedKey {
   label?: string;
   /** Attribute deviations the profile accepted for the token's module ("CKA_LOCAL=false"). */
   accepted?: string[];
+  /** The profile's module that holds the key (name and library), when it is on a token. */
+  module?: { name: string; path: string };
+  /** What the new private key allows, as the token reports it. */
+  capabilities?: string[];
 }
 
 export interface SignerProvider {
@@ -43,6 +52,15 @@ export interface SignerProvider {
   generate(holder: string, purpose: KeyPurpose, type: KeyType): Promise<GeneratedKey>;
   /** Several keys for one holder in one go (one PIN entry); falls back to `generate` when absent. */
   generateKeys?(holder: string, wanted: Array<{ purpose: KeyPurpose; type: KeyType }>): Promise<GeneratedKey[]>;
+}
+
+/**
+ * The capabilities a signing key should not have (CKA_DECRYPT, CKA_UNWRAP, CKA_DERIVE; PKCS#11
+ * v2.40 sections 4.7 and 4.9): those of `caps`, for a warning or, under the plan's
+ * `roles.<role>.sign_only`, a refusal.
+ */
+export function beyondSigning(caps: readonly string[]): string[] {
+  return caps.filter((c) => c === 'decrypt' || c === 'unwrap' || c === 'derive');
 }
 
 /** The purpose of a key that signs `role`: root keys, targets keys, and claimed keys for the rest. */

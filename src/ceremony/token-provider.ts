@@ -5,9 +5,27 @@
 import { TokenError } from '../tuf/errors.js';
 import type { PinSource } from '../keys/pin.js';
 import { keyLabel, type HolderToken, type TokenProfile } from '../keys/profile.js';
-import { generateTokenKey, openHolderSession, type TokenOptions } from '../keys/token-keys.js';
+import { generateTokenKey, openHolderSession, type TokenKeyInfo, type TokenOptions } from '../keys/token-keys.js';
 import type { KeyType } from './plan.js';
 import type { GeneratedKey, HolderKeys, KeyPurpose, SignerProvider } from './signer-provider.js';
+
+/** The result, or undefined when the holder's token has no key for the purpose. */
+async function unlessNotFound<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof TokenError && e.code === 'E_KEY_NOT_FOUND') return undefined;
+    throw e;
+  }
+}
+
+function generated(info: TokenKeyInfo): GeneratedKey {
+  const out: GeneratedKey = { key: info.key, serial: info.tokenSerial, label: info.label };
+  if (info.accepted) out.accepted = info.accepted;
+  if (info.module) out.module = info.module;
+  if (info.capabilities) out.capabilities = info.capabilities;
+  return out;
+}
 
 export class TokenProvider implements SignerProvider {
   constructor(
@@ -18,8 +36,7 @@ export class TokenProvider implements SignerProvider {
 
   async generate(holder: string, purpose: KeyPurpose, type: KeyType): Promise<GeneratedKey> {
     const label = keyLabel(this.profile, holder, purpose);
-    const info = await generateTokenKey(this.profile, holder, purpose, type, label, this.pins, this.options);
-    return { key: info.key, serial: info.tokenSerial, label, ...(info.accepted ? { accepted: info.accepted } : {}) };
+    return generated(await generateTokenKey(this.profile, holder, purpose, type, label, this.pins, this.options));
   }
 
   /** All of one admin's keys with one PIN entry per token: the PINs are kept only for this call. */
@@ -37,8 +54,7 @@ export class TokenProvider implements SignerProvider {
     const out: GeneratedKey[] = [];
     for (const w of wanted) {
       const label = keyLabel(this.profile, holder, w.purpose);
-      const info = await generateTokenKey(this.profile, holder, w.purpose, w.type, label, once, this.options);
-      out.push({ key: info.key, serial: info.tokenSerial, label, ...(info.accepted ? { accepted: info.accepted } : {}) });
+      out.push(generated(await generateTokenKey(this.profile, holder, w.purpose, w.type, label, once, this.options)));
     }
     return out;
   }
@@ -49,15 +65,9 @@ export class TokenProvider implements SignerProvider {
       holder,
       serial: session.tokenSerial,
       serialFor: (purpose) => session.serialFor(purpose),
-      async publicKey(purpose) {
-        try {
-          return await session.publicKey(purpose);
-        } catch (e) {
-          if (e instanceof TokenError && e.code === 'E_KEY_NOT_FOUND') return undefined;
-          throw e;
-        }
-      },
+      publicKey: (purpose) => unlessNotFound(session.publicKey(purpose)),
       signerFor: (purpose, expected) => session.signerFor(purpose, expected),
+      capabilities: (purpose) => unlessNotFound(session.capabilities(purpose)),
       close: () => session.close(),
     };
   }

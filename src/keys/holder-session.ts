@@ -11,7 +11,7 @@ import { acquireModule, type ModuleLease } from './module-pool.js';
 import type { Pkcs11Port, PortSession, PortSlot } from './pkcs11-port.js';
 import type { PinSource } from './pin.js';
 import { holderProfile, tokenForPurpose, type HolderToken, type TokenProfile } from './profile.js';
-import { endSession, findKeyPair, login, readPublicKey, requireMechanisms, selectToken, type KeyPairObjects } from './token-access.js';
+import { endSession, findKeyPair, login, readCapabilities, readPublicKey, requireMechanisms, selectToken, type Capability, type KeyPairObjects } from './token-access.js';
 import { describeToken, removedError, REMOVAL_CODES, tokenError, type TokenContext } from './token-errors.js';
 import { PortError } from './pkcs11-port.js';
 
@@ -35,6 +35,8 @@ export interface HolderSession {
   signerFor(purpose: string, expected: Key, known?: Iterable<Key>): Promise<Signer>;
   /** The TUF public key of the holder's key for that purpose (owner field set to the holder). */
   publicKey(purpose: string): Promise<Key>;
+  /** The label of the private key for that purpose and what the token says it allows (read in the logged-in session). */
+  capabilities(purpose: string): Promise<{ label: string; capabilities: Capability[] }>;
   /** Logout + close session + release the module; safe to call twice. */
   close(): Promise<void>;
 }
@@ -102,6 +104,15 @@ class TokenHolderSession {
   async publicKey(purpose: string): Promise<Key> {
     const { label, pair } = this.pair(purpose);
     return readPublicKey(this.session, pair.publicKey, this.holder, { ...this.ctx(label), key: label });
+  }
+
+  async capabilities(purpose: string): Promise<{ label: string; capabilities: Capability[] }> {
+    const { label, pair } = this.pair(purpose);
+    try {
+      return { label, capabilities: readCapabilities(this.session, pair.privateKey, 'private') };
+    } catch (e) {
+      throw tokenError(e, this.ctx(label, `reading the attributes of key "${label}"`));
+    }
   }
 
   async signerFor(purpose: string, expected: Key, known: Iterable<Key> = []): Promise<Signer> {
@@ -221,6 +232,10 @@ class MultiTokenSession implements HolderSession {
 
   async signerFor(purpose: string, expected: Key, known?: Iterable<Key>): Promise<Signer> {
     return (await this.forPurpose(purpose)).signerFor(purpose, expected, known);
+  }
+
+  async capabilities(purpose: string): Promise<{ label: string; capabilities: Capability[] }> {
+    return (await this.forPurpose(purpose)).capabilities(purpose);
   }
 
   async close(): Promise<void> {

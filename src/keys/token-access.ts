@@ -26,8 +26,15 @@ function describeWant(want: HolderToken['token']): string {
 
 /** The holder whose profile entry names this token of the module at `modulePath`, if any. */
 export function holderOfSlot(profile: TokenProfile | undefined, modulePath: string, slot: PortSlot): string | undefined {
+  return holderTokenOfSlot(profile, modulePath, slot)?.name;
+}
+
+/** The profile's token entry for this token of the module at `modulePath`, if any. */
+export function holderTokenOfSlot(profile: TokenProfile | undefined, modulePath: string, slot: PortSlot): HolderToken | undefined {
   if (!profile) return undefined;
-  return Object.values(profile.holders).find((h) => h.tokens.some((t) => t.module.path === modulePath && tokenMatches(t.token, slot)))?.name;
+  return Object.values(profile.holders)
+    .flatMap((h) => h.tokens)
+    .find((t) => t.module.path === modulePath && tokenMatches(t.token, slot));
 }
 
 /** Exactly one initialized token with a user PIN matching one token entry of a holder. */
@@ -145,6 +152,47 @@ export function readPublicKey(session: PortSession, publicKey: PortObject, owner
     }
     throw tokenError(e, { ...ctx, during: `reading the public key "${ctx.key}"` });
   }
+}
+
+/**
+ * What a key object may be used for, as the token reports it: CKA_SIGN, CKA_DECRYPT, CKA_UNWRAP
+ * on a private key and CKA_VERIFY, CKA_ENCRYPT, CKA_WRAP on a public key (PKCS#11 v2.40 sections
+ * 4.8 and 4.9), CKA_DERIVE on either (section 4.7). Keys made by other tools may allow more
+ * than signing; `key generate` never makes such a key.
+ */
+export type Capability = 'sign' | 'verify' | 'decrypt' | 'encrypt' | 'unwrap' | 'wrap' | 'derive';
+
+const CAPABILITIES_OF: Record<'private' | 'public', Capability[]> = {
+  private: ['sign', 'decrypt', 'unwrap', 'derive'],
+  public: ['verify', 'encrypt', 'wrap', 'derive'],
+};
+
+/** The capabilities of a private key beyond signing that a signing key should not have. */
+export const BEYOND_SIGNING: readonly Capability[] = ['decrypt', 'unwrap', 'derive'];
+
+/**
+ * The capabilities the token reports true for one object, read one attribute at a time: a token
+ * may answer CKR_ATTRIBUTE_TYPE_INVALID for one it does not keep (section 5.7, C_GetAttributeValue),
+ * which then counts as not reported rather than failing the whole read.
+ */
+export function readCapabilities(session: PortSession, object: PortObject, kind: 'private' | 'public'): Capability[] {
+  const out: Capability[] = [];
+  for (const c of CAPABILITIES_OF[kind]) {
+    let value: boolean | undefined;
+    try {
+      value = session.getAttributes(object, [c])[c];
+    } catch (e) {
+      if (e instanceof PortError && (e.ckr === 'CKR_ATTRIBUTE_TYPE_INVALID' || e.ckr === 'CKR_ATTRIBUTE_SENSITIVE')) continue;
+      throw e;
+    }
+    if (value === true) out.push(c);
+  }
+  return out;
+}
+
+/** The capabilities in `caps` beyond signing ("decrypt", "unwrap", "derive"). */
+export function beyondSigning(caps: readonly Capability[]): Capability[] {
+  return caps.filter((c) => BEYOND_SIGNING.includes(c));
 }
 
 /** Log out and close, ignoring failures: the token may be gone, and the first error is the one to report. */

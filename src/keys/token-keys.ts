@@ -15,13 +15,13 @@ import { acquireModule, type ModuleRef } from './module-pool.js';
 import { CK, PortError, type PortAttributes, type PortModule, type PortObject, type PortSession, type PortSlot } from './pkcs11-port.js';
 import type { PinSource } from './pin.js';
 import { ACCEPTABLE_DEVIATIONS, tokenForLabel, type ModuleProfile, type TokenProfile } from './profile.js';
-import { endSession, holderOfSlot, login, OWNER_FIELD, readPublicKey, requireMechanisms, selectToken } from './token-access.js';
+import { beyondSigning, endSession, holderTokenOfSlot, login, OWNER_FIELD, readCapabilities, readPublicKey, requireMechanisms, selectToken, type Capability } from './token-access.js';
 import { describeKeyType, KEY_TYPE_SPECS, specForKeyType, TOKEN_KEY_TYPES, tufKeyFromAttributes, type KeyTypeSpec, type TokenKeyType } from './token-key-types.js';
 import { describeToken, tokenError, type TokenContext } from './token-errors.js';
 import type { TokenOptions } from './holder-session.js';
 
 export { openHolderSession, Pkcs11Signer, type HolderSession, type TokenOptions } from './holder-session.js';
-export { OWNER_FIELD } from './token-access.js';
+export { OWNER_FIELD, type Capability } from './token-access.js';
 export { TOKEN_KEY_TYPES, type TokenKeyType } from './token-key-types.js';
 
 export interface TokenKeyInfo {
@@ -34,6 +34,10 @@ export interface TokenKeyInfo {
   tokenSerial: string;
   /** Deviations the profile accepted for this module ("CKA_LOCAL=false"), to be shown and recorded. */
   accepted?: string[];
+  /** The profile's module the key is on (its name and library), for the record of an accepted deviation. */
+  module?: { name: string; path: string };
+  /** What the new private key allows, as the token reports it (only "sign" for a key made here). */
+  capabilities?: Capability[];
 }
 
 /** The private key attributes a ceremony key must have once generated (PKCS#11 v2.40 sections 4.4 and 4.9). */
@@ -165,7 +169,8 @@ export async function generateTokenKey(
     }
     try {
       login(lease.module, slot, session, pin, ctx);
-      return generateOnSession(lease.module, session, slot, spec, label, holder, entry.module.accept, { ...ctx, during: `generating key "${label}"` });
+      const info = generateOnSession(lease.module, session, slot, spec, label, holder, entry.module.accept, { ...ctx, during: `generating key "${label}"` });
+      return { ...info, module: { name: entry.module.name, path: entry.module.path } };
     } finally {
       endSession(session);
     }
@@ -249,7 +254,7 @@ function generateOnSession(module: PortModule, session: PortSession, slot: PortS
     const sig = spec.toTufSignature(session.sign(spec.sign, pair.privateKey, spec.toBeSigned(probe)));
     if (!key.verify(probe, sig)) throw new TokenError('E_BAD_TOKEN_SIGNATURE', `${tok}: a test signature by the new key "${label}" does not verify`);
     checkFromFreshSession(module, slot, spec, label, id, key, tok);
-    const info: TokenKeyInfo = { key, label, id: id.toString('hex'), tokenLabel: slot.token.label, tokenSerial: slot.token.serial };
+    const info: TokenKeyInfo = { key, label, id: id.toString('hex'), tokenLabel: slot.token.label, tokenSerial: slot.token.serial, capabilities: readCapabilities(session, pair.privateKey, 'private') };
     if (accepted.length) info.accepted = accepted.map((d) => d.reported);
     return info;
   } catch (e) {
@@ -308,6 +313,12 @@ export interface ListedKey {
   keyid?: string;
   /** Why there is no keyid (a key type TUF does not use). */
   problem?: string;
+  /** What the public key object allows (CKA_VERIFY, CKA_ENCRYPT, CKA_WRAP, CKA_DERIVE reported true). */
+  publicCapabilities: Capability[];
+  /** The same for its private key (CKA_SIGN, CKA_DECRYPT, CKA_UNWRAP, CKA_DERIVE); absent when not visible (no login). */
+  privateCapabilities?: Capability[];
+  /** Capabilities of the private key beyond signing (decrypt, unwrap, derive): a key for more than TUF signatures. */
+  beyondSigning?: Capability[];
 }
 
 export interface ListedToken {
@@ -323,6 +334,8 @@ export interface ListedToken {
   pin: 'ok' | 'count-low' | 'final-try' | 'locked';
   /** The holder whose profile entry names this token. */
   holder?: string;
+  /** Whether the listing logged in, so that private keys and their attributes were visible. */
+  loggedIn: boolean;
   keys: ListedKey[];
 }
 
@@ -339,13 +352,27 @@ function pinState(flags: number): ListedToken['pin'] {
   return 'ok';
 }
 
-function listKeys(session: PortSession, owner: string | undefined): ListedKey[] {
+/** The private key of a public key: by CKA_ID, else by label; only when exactly one matches. */
+function privateOf(session: PortSession, label: string, id: Buffer): PortObject | undefined {
+  let privs = id.length ? session.find({ class: CK.CKO_PRIVATE_KEY, id }) : [];
+  if (privs.length === 0 && label) privs = session.find({ class: CK.CKO_PRIVATE_KEY, label });
+  return privs.length === 1 ? privs[0] : undefined;
+}
+
+function listKeys(session: PortSession, owner: string | undefined, loggedIn: boolean): ListedKey[] {
   const out: ListedKey[] = [];
   for (const o of session.find({ class: CK.CKO_PUBLIC_KEY })) {
     const base = session.getAttributes(o, ['label', 'id', 'keyType']);
     const spec = specForKeyType(base.keyType);
     const attrs = spec ? { ...base, ...session.getAttributes(o, spec.publicAttributes) } : base;
-    const item: ListedKey = { label: base.label ?? '', id: (base.id ?? Buffer.alloc(0)).toString('hex'), type: describeKeyType(attrs) };
+    const item: ListedKey = { label: base.label ?? '', id: (base.id ?? Buffer.alloc(0)).toString('hex'), type: describeKeyType(attrs), publicCapabilities: readCapabilities(session, o, 'public') };
+    // Private keys (CKA_PRIVATE true) are visible only after C_Login (PKCS#11 v2.40 section 4.4).
+    const priv = loggedIn ? privateOf(session, item.label, base.id ?? Buffer.alloc(0)) : undefined;
+    if (priv) {
+      item.privateCapabilities = readCapabilities(session, priv, 'private');
+      const extra = beyondSigning(item.privateCapabilities);
+      if (extra.length) item.beyondSigning = extra;
+    }
     try {
       item.keyid = tufKeyFromAttributes(attrs, owner === undefined ? {} : { [OWNER_FIELD]: owner }, `key "${item.label}"`).keyid;
     } catch (e) {
@@ -356,8 +383,11 @@ function listKeys(session: PortSession, owner: string | undefined): ListedKey[] 
   return out.sort((a, b) => a.label.localeCompare(b.label));
 }
 
-/** Every slot with a token, and the public keys on each (no PIN needed). */
-export async function listTokens(moduleRef: ModuleRef, options: TokenOptions & { profile?: TokenProfile } = {}): Promise<TokenListing> {
+/**
+ * Every slot with a token, and the public keys on each (no PIN needed). With `pins`, each token
+ * the profile names for a holder is logged in to, so that its private keys' capabilities show.
+ */
+export async function listTokens(moduleRef: ModuleRef, options: TokenOptions & { profile?: TokenProfile; pins?: PinSource } = {}): Promise<TokenListing> {
   const modulePath = typeof moduleRef === 'string' ? moduleRef : moduleRef.path;
   const lease = acquireModule(moduleRef, options.port);
   try {
@@ -371,7 +401,8 @@ export async function listTokens(moduleRef: ModuleRef, options: TokenOptions & {
     const tokens: ListedToken[] = [];
     for (const slot of slots) {
       const flags = slot.token.flags;
-      const holder = holderOfSlot(options.profile, modulePath, slot);
+      const entry = holderTokenOfSlot(options.profile, modulePath, slot);
+      const holder = entry?.name;
       const t: ListedToken = {
         slotId: slot.id,
         slotDescription: slot.description,
@@ -382,6 +413,7 @@ export async function listTokens(moduleRef: ModuleRef, options: TokenOptions & {
         initialized: Boolean(flags & CK.CKF_TOKEN_INITIALIZED),
         userPinInitialized: Boolean(flags & CK.CKF_USER_PIN_INITIALIZED),
         pin: pinState(flags),
+        loggedIn: false,
         keys: [],
       };
       if (holder !== undefined) t.holder = holder;
@@ -389,7 +421,11 @@ export async function listTokens(moduleRef: ModuleRef, options: TokenOptions & {
         const ctx = { module: modulePath, token: slot.token };
         const session = openReadOnly(module, slot, ctx);
         try {
-          t.keys = listKeys(session, holder);
+          if (entry && options.pins && t.userPinInitialized && t.pin !== 'locked') {
+            login(module, slot, session, await options.pins.pinFor(entry, slot.token.label), ctx);
+            t.loggedIn = true;
+          }
+          t.keys = listKeys(session, holder, t.loggedIn);
         } catch (e) {
           throw tokenError(e, { ...ctx, during: 'listing keys' });
         } finally {
@@ -405,7 +441,7 @@ export async function listTokens(moduleRef: ModuleRef, options: TokenOptions & {
 }
 
 /** Every module of a profile, each listed as `listTokens` does. */
-export async function listProfileTokens(profile: TokenProfile, options: TokenOptions = {}): Promise<Array<TokenListing & { name: string }>> {
+export async function listProfileTokens(profile: TokenProfile, options: TokenOptions & { pins?: PinSource } = {}): Promise<Array<TokenListing & { name: string }>> {
   const out: Array<TokenListing & { name: string }> = [];
   for (const m of Object.values<ModuleProfile>(profile.modules)) out.push({ name: m.name, ...(await listTokens(m, { ...options, profile })) });
   return out;

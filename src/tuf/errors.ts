@@ -116,6 +116,8 @@ export type RefusedErrorCode =
   | 'E_GUARD_RAIL'
   /** One key listed twice, or as two roles' keys that must be distinct. */
   | 'E_DUPLICATE_KEY'
+  /** A key that can also decrypt, unwrap or derive, for a role the plan requires sign-only keys for. */
+  | 'E_KEY_NOT_SIGN_ONLY'
   /** A key named for removal that is not one of the role's keys. */
   | 'E_NOT_A_KEY'
   /** An offline key that names no holder (x-ceremony-owner). */

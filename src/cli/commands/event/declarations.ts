@@ -36,6 +36,7 @@ export const sign = declare({
     confirm: { type: 'string', value: '<event digest>', multiple: true, help: 'the event digest that event show prints, for runs without a terminal' },
     repo: { ...REPO, help: "your repository copy, against which the event is verified first; records each admin's signing in its transcript" },
     root: TRUSTED_ROOT,
+    plan: { type: 'string', value: '<plan.json>', help: "a ceremony plan whose roles.<role>.sign_only also applies (with --repo, its plan applies too)" },
     'no-qr': NO_QR,
     json: JSON_OUTPUT,
   },
@@ -46,7 +47,9 @@ export const sign = declare({
   role to be signed), or nothing is signed (exit 5).
   Before anything is signed, the event's base is verified from --repo (your repository copy) or
   --root (a root you trust); with neither, nothing is signed (exit 5).
-  --repo records each admin's signing in that repository's transcript.`,
+  --repo records each admin's signing in that repository's transcript.
+  Right after each login, a key that can also decrypt, unwrap or derive gets a warning; when the
+  plan (--plan, or --repo's) sets roles.<role>.sign_only, it is refused (exit 5) and it signs nothing.`,
 });
 
 export const merge = declare({

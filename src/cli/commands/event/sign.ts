@@ -1,8 +1,10 @@
 /** `tuf-ceremony event sign`: an admin (or several in turn) signs a signing event on their token. */
+import { readFileSync } from 'node:fs';
 import { signEvent } from '../../../ceremony/event-sign.js';
 import { SigningEvent } from '../../../ceremony/event.js';
 import { Repository } from '../../../ceremony/repository.js';
 import { checkEventTrust, untrustedRefusal } from '../../../ceremony/event-trust.js';
+import { planFromBytes, signOnlyRoles } from '../../../ceremony/plan.js';
 import { RefusedError, UsageError } from '../../../tuf/errors.js';
 import { logTo, terminalCeremonyPrompter, tokenProvider } from '../../ceremony-io.js';
 import type { Run } from '../../declaration.js';
@@ -10,6 +12,14 @@ import { err, out, printJson } from '../../io.js';
 import { listOption } from '../../options.js';
 import { renderEventForPeople, renderStatus, statusJson } from '../../render-event.js';
 import type { sign } from './declarations.js';
+
+function readPlanFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`cannot read plan ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_PLAN', { cause: e });
+  }
+}
 
 export const run: Run<typeof sign> = async ({ values, positionals }, io) => {
   const event = SigningEvent.load(positionals[0]!);
@@ -29,7 +39,11 @@ export const run: Run<typeof sign> = async ({ values, positionals }, io) => {
   // What is signed is shown before any confirmation or PIN, on stderr so that stdout keeps one document.
   err(io, await renderEventForPeople(event, { qr: !values['no-qr'] && io.interactive }));
   err(io, `Verified from ${check.basis}: the event builds on its current metadata.\n`);
-  const result = await signEvent({ event, holders, provider, confirm, prompter: confirm ? undefined : terminalCeremonyPrompter(io), log: logTo(io), repo });
+  // The plan's sign-only requirements: those of the repository copy's plan and of --plan, together
+  // (a second plan can add a requirement, never drop one).
+  const plans = [repo?.plan(), values.plan ? planFromBytes(readPlanFile(values.plan), values.plan) : undefined];
+  const signOnly = [...new Set(plans.flatMap((p) => (p ? signOnlyRoles(p) : [])))];
+  const result = await signEvent({ event, holders, provider, confirm, prompter: confirm ? undefined : terminalCeremonyPrompter(io), log: logTo(io), repo, signOnly });
   if (values.json) {
     printJson(io, {
       ok: true,

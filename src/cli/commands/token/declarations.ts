@@ -11,7 +11,12 @@ export const list = declare({
   options: {
     module: { type: 'string', value: '<PKCS#11 module>', help: `the module to load (default ${DEFAULT_MODULE})` },
     profile: { ...PROFILE, help: "the token profile: its module, and each holder's name in the keyids" },
+    login: { type: 'boolean', help: "log in to each holder's token (PIN from the profile's env/file, or asked) to show its private keys' attributes" },
     json: JSON_OUTPUT,
   },
   positionals: [],
+  details: `  Each key's capabilities are shown as the token reports them: sign, decrypt, unwrap, derive on
+  its private key, verify, encrypt, wrap, derive on its public key. Private keys are visible only
+  after a login (--login with --profile). A key that can also decrypt, unwrap or derive gets a
+  warning: it was made by another tool for more than signing (docs/tokens.md).`,
 });

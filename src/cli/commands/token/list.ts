@@ -1,9 +1,23 @@
 /** `tuf-ceremony token list`: slots, tokens and the public keys on each, without a PIN. */
 import { loadProfile, type TokenProfile } from '../../../keys/profile.js';
-import { listProfileTokens, listTokens, type ListedToken, type TokenListing } from '../../../keys/token-keys.js';
+import { listProfileTokens, listTokens, type ListedKey, type ListedToken, type TokenListing } from '../../../keys/token-keys.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
+import { cliPinSource } from '../../prompter.js';
+import { UsageError } from '../../../tuf/errors.js';
 import { DEFAULT_MODULE, type list } from './declarations.js';
+
+/** "sign, verify" or, without a login, the public key's and a note (private keys need C_Login). */
+function renderCapabilities(k: ListedKey, loggedIn: boolean): string {
+  const pub = k.publicCapabilities.length ? k.publicCapabilities.join(',') : 'none';
+  if (k.privateCapabilities) return `private: ${k.privateCapabilities.join(',') || 'none'}; public: ${pub}`;
+  return `public: ${pub}; ${loggedIn ? 'no private key found' : 'private: not visible'}`;
+}
+
+/** The warning for a key that also decrypts, unwraps or derives (shared with event sign's wording). */
+export function beyondSigningWarning(label: string, extra: readonly string[]): string {
+  return `warning: key "${label}" can also ${extra.join(', ')}, not only sign: it was made for more than TUF signatures (docs/tokens.md, "Keys made by other tools")`;
+}
 
 function renderToken(t: ListedToken): string[] {
   const head = `slot ${t.slotId}: ${t.initialized ? `token "${t.label}" serial ${t.serial}` : 'no initialized token'}${t.holder ? ` (holder ${t.holder})` : ''}`;
@@ -12,8 +26,12 @@ function renderToken(t: ListedToken): string[] {
   const lines = [`${head}, ${t.model}, ${t.userPinInitialized ? pin : 'no user PIN'}`];
   if (t.keys.length === 0) return [...lines, '  no public keys'];
   const w = Math.max(5, ...t.keys.map((k) => k.label.length));
-  lines.push(`  ${'label'.padEnd(w)}  ${'type'.padEnd(10)}  ${'CKA_ID'.padEnd(32)}  TUF keyid`);
-  for (const k of t.keys) lines.push(`  ${k.label.padEnd(w)}  ${k.type.padEnd(10)}  ${k.id.padEnd(32)}  ${k.keyid ?? `- (${k.problem})`}`);
+  lines.push(`  ${'label'.padEnd(w)}  ${'type'.padEnd(10)}  ${'CKA_ID'.padEnd(32)}  ${'TUF keyid'.padEnd(64)}  capabilities`);
+  for (const k of t.keys) {
+    lines.push(`  ${k.label.padEnd(w)}  ${k.type.padEnd(10)}  ${k.id.padEnd(32)}  ${(k.keyid ?? `- (${k.problem})`).padEnd(64)}  ${renderCapabilities(k, t.loggedIn)}`);
+    if (k.beyondSigning) lines.push(`  ${beyondSigningWarning(k.label, k.beyondSigning)}`);
+  }
+  if (!t.loggedIn) lines.push('  log in to see private-key attributes (--login with --profile)');
   return lines;
 }
 
@@ -41,15 +59,27 @@ function tokenJson(t: ListedToken) {
     holder: t.holder ?? null,
     user_pin_initialized: t.userPinInitialized,
     pin: t.pin,
-    keys: t.keys.map((k) => ({ label: k.label, type: k.type, id: k.id, keyid: k.keyid ?? null, problem: k.problem ?? null })),
+    logged_in: t.loggedIn,
+    keys: t.keys.map((k) => ({
+      label: k.label,
+      type: k.type,
+      id: k.id,
+      keyid: k.keyid ?? null,
+      problem: k.problem ?? null,
+      // null: the private key was not visible (no login), not "no capability".
+      capabilities: { public: k.publicCapabilities, private: k.privateCapabilities ?? null },
+      beyond_signing: k.beyondSigning ?? [],
+    })),
   };
 }
 
 export const run: Run<typeof list> = async ({ values }, io) => {
   const profile: TokenProfile | undefined = values.profile ? loadProfile(values.profile) : undefined;
+  if (values.login && !profile) throw new UsageError('--login needs --profile: it names the tokens and where their PINs come from');
+  const pins = values.login ? cliPinSource(io) : undefined;
   // With a profile and no --module: every module the profile names, in its order.
   const listings: Array<TokenListing & { name?: string }> =
-    profile && values.module === undefined ? await listProfileTokens(profile) : [await listTokens(values.module ?? DEFAULT_MODULE, { profile })];
+    profile && values.module === undefined ? await listProfileTokens(profile, { pins }) : [await listTokens(values.module ?? DEFAULT_MODULE, { profile, pins })];
   const first = listings[0]!;
   if (values.json) {
     const modules = listings.map((l) => ({ name: l.name ?? null, module: l.module, description: l.description, tokens: l.tokens.map(tokenJson) }));
