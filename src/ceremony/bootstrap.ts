@@ -91,6 +91,19 @@ export function buildBootstrapMetadata(plan: CeremonyPlan, adminKeys: AdminKeys,
   return { root, targets, claimed };
 }
 
+/** A generated key kept although the token reported an attribute the profile accepts for its module. */
+export interface AcceptedDeviation {
+  holder: string;
+  purpose: OfflineRole;
+  keyid: string;
+  serial: string;
+  /** The profile's module name, and its library. */
+  module: string;
+  library: string;
+  /** As the profile's "accept" writes them: "CKA_LOCAL=false". */
+  accepted: string[];
+}
+
 export interface InitOptions {
   planPath: string;
   repoDir: string;
@@ -128,6 +141,7 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
 
   const adminKeys: AdminKeys = new Map(loaded.importedKeys);
   const tokens = new Map<string, TranscriptToken>();
+  const accepted: AcceptedDeviation[] = [];
   const signOnly = signOnlyRoles(plan);
   for (const admin of plan.admins) {
     const wanted = OFFLINE_ROLES.flatMap((purpose) => {
@@ -152,10 +166,17 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
       }
       const key = g.key.unrecognized[OWNER_FIELD] === admin.name ? g.key : g.key.withCustomFields({ [OWNER_FIELD]: admin.name });
       adminKeys.set(`${admin.name}/${purpose}`, key);
-      const t = tokens.get(admin.name) ?? { holder: admin.name, serial: g.serial, keyids: [] };
+      // One entry per token: an admin's keys may be on several tokens (docs/formats/token-profile.md).
+      const where = JSON.stringify([admin.name, g.serial]);
+      const t = tokens.get(where) ?? { holder: admin.name, serial: g.serial, keyids: [] };
       t.keyids.push(key.keyid);
-      tokens.set(admin.name, t);
+      tokens.set(where, t);
       o.log(`  ${admin.name} ${purpose}: keyid ${key.keyid}`);
+      if (g.accepted?.length) {
+        const module = g.module ?? { name: '', path: '' };
+        accepted.push({ holder: admin.name, purpose, keyid: key.keyid, serial: g.serial, module: module.name, library: module.path, accepted: g.accepted });
+        o.log(`  note: the token reported ${g.accepted.join(', ')} for ${admin.name}'s ${purpose} key; kept because the profile accepts it for module "${module.name}" (${module.path})`);
+      }
     });
   }
   // No key twice, across admins and roles (issue 4 guard rail), now that generated keys are known.
@@ -175,6 +196,9 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
     details: {
       repository: plan.repository,
       warnings: loaded.warnings,
+      // Deviations from the required key attributes that the profile accepted, with the module
+      // (docs/formats/token-profile.md, "accept"; docs/formats/transcript.md).
+      ...(accepted.length ? { accepted_deviations: accepted } : {}),
     },
   });
   // The event and its record are one unit (event-journal.ts): a cut between them is finished
