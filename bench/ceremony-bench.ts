@@ -17,6 +17,7 @@
  * and timestamp signed with the online key, as the online service would publish them) verify,
  * dev check and verify-download. Each row: exit code, wall and CPU seconds, peak RSS of the child.
  * A command that exits 1 (an internal error) fails the benchmark after the table is printed.
+ * The run's folder keeps only its logs afterwards (TUF_BENCH_KEEP=1 keeps everything).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
@@ -294,6 +295,9 @@ export async function benchCeremony(o: CeremonyOptions): Promise<void> {
   console.log(formatTable(['command', 'exit', 'seconds', 'cpu s', 'peak RSS MB', 'note'], rows));
   const eventSize = spawnSync('du', ['-sh', ev], { encoding: 'utf8' }).stdout.split('\t')[0];
   console.log(`the 10k claim event folder: ${eventSize}; logs in ${logs}`);
+  // A run leaves gigabytes (the events and bundles of a 600k repository): only its logs stay,
+  // unless TUF_BENCH_KEEP=1.
+  if (process.env['TUF_BENCH_KEEP'] !== '1') for (const name of readdirSync(work)) if (name !== 'logs') rmSync(join(work, name), { recursive: true, force: true });
   const crashed = runs.filter((r) => r.exit === 1 || r.signal !== null);
   if (crashed.length > 0) throw new Error(`${crashed.length} command(s) crashed: ${crashed.map((r) => `${r.command} (${r.signal ?? 'exit 1'}: ${r.note})`).join('; ')}`);
 }
