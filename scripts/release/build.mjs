@@ -100,7 +100,7 @@ try {
   }
 
   // 6. MANIFEST, written by the same code that `self-check` uses to check it.
-  const check = await import(pathToFileURL(join(src, 'dist', 'src', 'ceremony', 'release-check.js')).href);
+  const check = await import(pathToFileURL(join(src, 'dist', 'src', 'ceremony', 'state', 'release-check.js')).href);
   const manifest = check.manifestText(app);
   writeFileSync(join(app, check.MANIFEST_FILE), manifest);
 

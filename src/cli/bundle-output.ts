@@ -7,7 +7,7 @@ import { escapeLines } from '../tuf/display-text.js';
 import type { Direction } from '../bundle/manifest.js';
 import { readTrustedRoot } from '../bundle/verified-folder.js';
 import type { VerifiedBundle } from '../bundle/verify.js';
-import { Repository } from '../ceremony/repository.js';
+import { Repository } from '../ceremony/state/repository.js';
 import { UsageError } from '../tuf/errors.js';
 import { fingerprintWords } from '../tuf/fingerprint-words.js';
 import { formatExpires } from '../tuf/time.js';

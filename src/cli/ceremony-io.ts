@@ -3,9 +3,9 @@
  * env/file for scripted runs, else a hidden prompt), the confirmation prompter on a terminal and
  * progress to stderr.
  */
-import type { CeremonyPrompter } from '../ceremony/prompts.js';
+import type { CeremonyPrompter } from '../ceremony/events/prompts.js';
 import { escapeLines } from '../tuf/display-text.js';
-import { TokenProvider } from '../ceremony/token-provider.js';
+import { TokenProvider } from '../ceremony/signers/token-provider.js';
 import { loadProfile } from '../keys/profile.js';
 import { err, type CliIO } from './io.js';
 import { cliPinSource, terminalPrompter } from './prompter.js';

@@ -5,7 +5,7 @@
  * mapped here too. `--help` and the README's list are rendered from this table, and a test checks
  * the README against it.
  */
-import type { ExpiryStatus } from '../ceremony/expiry.js';
+import type { ExpiryStatus } from '../ceremony/lifecycle/expiry.js';
 import { CeremonyError, type ErrorCategory } from '../tuf/errors.js';
 
 /** The exit code of a thrown error, by its category. */

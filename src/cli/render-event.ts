@@ -2,11 +2,11 @@
  * A signing event (docs/formats/event.md) for people and for `--json`: the summary shown before
  * any confirmation or PIN, the have/need of every threshold, and what to do next.
  */
-import type { EventStatus, SigningEvent } from '../ceremony/event.js';
-import { differenceLine, renderSummary, summarizeEvent, type DelegationRef, type EventSummary, type KeyRef, type RoleSummary } from '../ceremony/event-summary.js';
-import { maintenanceDetails, maintenanceNotes } from '../ceremony/resign-rotate-notes.js';
-import type { ResignProof } from '../ceremony/resign-proof.js';
-import { keyChangesToWire } from '../ceremony/rotate-event.js';
+import type { EventStatus, SigningEvent } from '../ceremony/events/event.js';
+import { differenceLine, renderSummary, summarizeEvent, type DelegationRef, type EventSummary, type KeyRef, type RoleSummary } from '../ceremony/events/event-summary.js';
+import { maintenanceDetails, maintenanceNotes } from '../ceremony/lifecycle/resign-rotate-notes.js';
+import type { ResignProof } from '../ceremony/lifecycle/resign-proof.js';
+import { keyChangesToWire } from '../ceremony/lifecycle/rotate-event.js';
 import { escapeLines } from '../tuf/display-text.js';
 import { fingerprintWords } from '../tuf/fingerprint-words.js';
 import { renderFingerprint } from './render-fingerprint.js';

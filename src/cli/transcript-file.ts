@@ -1,7 +1,7 @@
 /** The transcript a transcript command reads: the repository's (--repo) or a file given by path. */
 import { join } from 'node:path';
-import { Repository } from '../ceremony/repository.js';
-import { TRANSCRIPT_FILE } from '../ceremony/transcript.js';
+import { Repository } from '../ceremony/state/repository.js';
+import { TRANSCRIPT_FILE } from '../ceremony/state/transcript.js';
 import { UsageError } from '../tuf/errors.js';
 
 export function transcriptPath(repo: string | undefined, positionals: string[]): string {

@@ -3,7 +3,7 @@ import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, unlinkSyn
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readExportLog } from '../../src/bundle/export-log.js';
-import { readTranscript } from '../../src/ceremony/transcript.js';
+import { readTranscript } from '../../src/ceremony/state/transcript.js';
 import { sha256Hex } from '../../src/tuf/digest.js';
 import { Metadata, MetaFile, Snapshot, Targets, Timestamp } from '../../src/tuf/metadata.js';
 import { Delegations } from '../../src/tuf/roles.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adviseClaimedLayout, FLAT_CLIENT_LIMIT, layoutSize, recommendedBitLength } from '../../src/ceremony/claimed-sizing.js';
+import { adviseClaimedLayout, FLAT_CLIENT_LIMIT, layoutSize, recommendedBitLength } from '../../src/ceremony/claims/claimed-sizing.js';
 
 describe('claimed layout sizing (docs/decisions/0003-claimed-sharding.md)', () => {
   it('a flat claimed role of 600k projects is a quarter of a gigabyte a client downloads whole', () => {

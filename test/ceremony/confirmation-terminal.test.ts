@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SigningEvent } from '../../src/ceremony/event.js';
+import { SigningEvent } from '../../src/ceremony/events/event.js';
 import { sha256Hex } from '../../src/tuf/digest.js';
 import { fingerprintWords } from '../../src/tuf/fingerprint-words.js';
 import { runCli } from '../helpers/cli.js';

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { signedDifferences, unexplainedDifferences } from '../../src/ceremony/event-diff.js';
-import { diffDelegations, contentWithoutVersion } from '../../src/ceremony/event-summary.js';
+import { signedDifferences, unexplainedDifferences } from '../../src/ceremony/events/event-diff.js';
+import { diffDelegations, contentWithoutVersion } from '../../src/ceremony/events/event-summary.js';
 import { Metadata, Root, Targets } from '../../src/tuf/metadata.js';
 import { DelegatedRole, Role } from '../../src/tuf/roles.js';
 

@@ -5,10 +5,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initRepository } from '../../src/ceremony/bootstrap.js';
-import { finalizeEvent } from '../../src/ceremony/event-finalize.js';
-import { signEvent } from '../../src/ceremony/event-sign.js';
-import { loadPlan } from '../../src/ceremony/plan.js';
+import { initRepository } from '../../src/ceremony/lifecycle/bootstrap.js';
+import { finalizeEvent } from '../../src/ceremony/events/event-finalize.js';
+import { signEvent } from '../../src/ceremony/events/event-sign.js';
+import { loadPlan } from '../../src/ceremony/state/plan.js';
 import { serializeJson } from '../../src/tuf/canonical-json.js';
 import type { Key } from '../../src/tuf/key.js';
 import { makeAdmins, type Admins } from './softhsm-admins.js';

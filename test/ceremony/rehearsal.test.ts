@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tufjs from '@tufjs/models';
-import { verifyTranscript } from '../../src/ceremony/transcript.js';
+import { verifyTranscript } from '../../src/ceremony/state/transcript.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 let out: string;
@@ -26,7 +26,7 @@ function tool(args: string[]) {
 
 beforeAll(() => {
   // Build when the compiled CLI is missing or older than the sources (`npm test` builds first).
-  const built = join(root, 'dist', 'src', 'ceremony', 'rehearsal.js');
+  const built = join(root, 'dist', 'src', 'ceremony', 'lifecycle', 'rehearsal.js');
   if (!existsSync(built) || statSync(built).mtimeMs < newestSource(join(root, 'src'))) {
     try {
       execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });

@@ -10,12 +10,12 @@ import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
-import { SigningEvent } from '../../src/ceremony/event.js';
-import { signEvent } from '../../src/ceremony/event-sign.js';
-import { finalizeEvent } from '../../src/ceremony/event-finalize.js';
-import { Repository } from '../../src/ceremony/repository.js';
-import { TokenProvider } from '../../src/ceremony/token-provider.js';
-import { verifyTranscript } from '../../src/ceremony/transcript.js';
+import { SigningEvent } from '../../src/ceremony/events/event.js';
+import { signEvent } from '../../src/ceremony/events/event-sign.js';
+import { finalizeEvent } from '../../src/ceremony/events/event-finalize.js';
+import { Repository } from '../../src/ceremony/state/repository.js';
+import { TokenProvider } from '../../src/ceremony/signers/token-provider.js';
+import { verifyTranscript } from '../../src/ceremony/state/transcript.js';
 import { pinSource } from '../../src/keys/pin.js';
 import { loadProfile } from '../../src/keys/profile.js';
 import { canonicalize } from '../../src/tuf/canonical-json.js';

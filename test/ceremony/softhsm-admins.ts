@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TokenProvider } from '../../src/ceremony/token-provider.js';
+import { TokenProvider } from '../../src/ceremony/signers/token-provider.js';
 import { pinSource } from '../../src/keys/pin.js';
 import { loadProfile } from '../../src/keys/profile.js';
 import { createTestTokens } from '../../src/keys/softhsm.js';

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendTranscript, GENESIS_PREV, readTranscript, verifyTranscript } from '../../src/ceremony/transcript.js';
+import { appendTranscript, GENESIS_PREV, readTranscript, verifyTranscript } from '../../src/ceremony/state/transcript.js';
 import { sha256Hex } from '../../src/tuf/digest.js';
 import { runCli } from '../helpers/cli.js';
 

@@ -15,7 +15,7 @@ import {
   renderExitCodes,
   STATE_EXIT_CODES,
 } from '../../src/cli/exit-codes.js';
-import { RequestRejected } from '../../src/ceremony/requests-format.js';
+import { RequestRejected } from '../../src/ceremony/claims/requests-format.js';
 import {
   CanonicalJsonError,
   FormatError,

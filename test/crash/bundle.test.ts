@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exportRepository } from '../../src/ceremony/repository-export.js';
+import { exportRepository } from '../../src/ceremony/state/repository-export.js';
 import { AT, clientProblems, startingRepository } from './fixture.js';
 import { buildCli, freshCopy, hiddenEntries, pool, runChild, treeOf } from './harness.js';
 

@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SigningEvent } from '../../src/ceremony/event.js';
-import { EVENT_JOURNAL_FILE } from '../../src/ceremony/event-journal.js';
-import { Repository } from '../../src/ceremony/repository.js';
-import { readTranscript, verifyTranscript } from '../../src/ceremony/transcript.js';
+import { SigningEvent } from '../../src/ceremony/events/event.js';
+import { EVENT_JOURNAL_FILE } from '../../src/ceremony/state/event-journal.js';
+import { Repository } from '../../src/ceremony/state/repository.js';
+import { readTranscript, verifyTranscript } from '../../src/ceremony/state/transcript.js';
 import { serializeJson } from '../../src/tuf/canonical-json.js';
 import { sha256Hex } from '../../src/tuf/digest.js';
 import { runCli } from '../helpers/cli.js';

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Repository } from '../../src/ceremony/repository.js';
-import { verifyTranscript } from '../../src/ceremony/transcript.js';
+import { Repository } from '../../src/ceremony/state/repository.js';
+import { verifyTranscript } from '../../src/ceremony/state/transcript.js';
 import { AT, clientProblems, signedClaimEvent, signedRotationEvent, startingRepository } from './fixture.js';
 import { buildCli, freshCopy, hiddenEntries, pool, runChild, treeOf } from './harness.js';
 

@@ -5,11 +5,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { signEvent } from '../../src/ceremony/event-sign.js';
-import { SigningEvent } from '../../src/ceremony/event.js';
-import { Repository } from '../../src/ceremony/repository.js';
-import { SoftwareProvider } from '../../src/ceremony/signer-provider.js';
-import { appendTranscript } from '../../src/ceremony/transcript.js';
+import { signEvent } from '../../src/ceremony/events/event-sign.js';
+import { SigningEvent } from '../../src/ceremony/events/event.js';
+import { Repository } from '../../src/ceremony/state/repository.js';
+import { SoftwareProvider } from '../../src/ceremony/signers/signer-provider.js';
+import { appendTranscript } from '../../src/ceremony/state/transcript.js';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import type { Root, Targets } from '../../src/tuf/metadata.js';

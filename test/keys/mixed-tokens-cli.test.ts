@@ -9,7 +9,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SigningEvent } from '../../src/ceremony/event.js';
+import { SigningEvent } from '../../src/ceremony/events/event.js';
 import { createNssDatabase, NSS_DB_TOKEN_LABEL, nssAvailable, type NssDatabase } from '../../src/keys/nss-softokn.js';
 import { runCli } from '../helpers/cli.js';
 import { makeAdmins, type Admins } from '../ceremony/softhsm-admins.js';

@@ -1,15 +1,15 @@
 /** Expiry and re-sign on SoftHSM tokens: the computation, the proof, and the event's summary. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeExpiry } from '../../src/ceremony/expiry.js';
-import { loadCurrentRoles } from '../../src/ceremony/expiry-signers.js';
-import { SigningEvent } from '../../src/ceremony/event.js';
-import { finalizeEvent } from '../../src/ceremony/event-finalize.js';
-import { summarizeEvent } from '../../src/ceremony/event-summary.js';
-import { proveResign } from '../../src/ceremony/resign-proof.js';
-import { createResignEvent, planResign, resignedCopy } from '../../src/ceremony/resign.js';
+import { computeExpiry } from '../../src/ceremony/lifecycle/expiry.js';
+import { loadCurrentRoles } from '../../src/ceremony/lifecycle/expiry-signers.js';
+import { SigningEvent } from '../../src/ceremony/events/event.js';
+import { finalizeEvent } from '../../src/ceremony/events/event-finalize.js';
+import { summarizeEvent } from '../../src/ceremony/events/event-summary.js';
+import { proveResign } from '../../src/ceremony/lifecycle/resign-proof.js';
+import { createResignEvent, planResign, resignedCopy } from '../../src/ceremony/lifecycle/resign.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Repository } from '../../src/ceremony/repository.js';
+import { Repository } from '../../src/ceremony/state/repository.js';
 import type { Targets } from '../../src/tuf/metadata.js';
 import { DelegatedRole } from '../../src/tuf/roles.js';
 import { bootstrap, day, iso, signAs, tempDir, writePlan, type Bootstrapped } from './fixture.js';

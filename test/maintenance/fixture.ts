@@ -6,12 +6,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initRepository } from '../../src/ceremony/bootstrap.js';
-import { finalizeEvent } from '../../src/ceremony/event-finalize.js';
-import { signEvent } from '../../src/ceremony/event-sign.js';
-import { SigningEvent } from '../../src/ceremony/event.js';
-import type { Repository } from '../../src/ceremony/repository.js';
-import { SoftwareProvider, type SignerProvider } from '../../src/ceremony/signer-provider.js';
+import { initRepository } from '../../src/ceremony/lifecycle/bootstrap.js';
+import { finalizeEvent } from '../../src/ceremony/events/event-finalize.js';
+import { signEvent } from '../../src/ceremony/events/event-sign.js';
+import { SigningEvent } from '../../src/ceremony/events/event.js';
+import type { Repository } from '../../src/ceremony/state/repository.js';
+import { SoftwareProvider, type SignerProvider } from '../../src/ceremony/signers/signer-provider.js';
 import { serializeJson } from '../../src/tuf/canonical-json.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import type { Key } from '../../src/tuf/key.js';

@@ -14,7 +14,7 @@ let b: Bootstrapped;
 beforeAll(async () => {
   // Build when the compiled CLI is missing or older than these sources (`npm test` builds first).
   const mine = (dir: string, re: RegExp) => readdirSync(join(root, dir)).filter((f) => re.test(f)).map((f) => join(root, dir, f));
-  const sources = [...mine('src/ceremony', /^(expiry|resign|rotate|recover)/), ...mine('src/cli/commands', /^(expiry|resign|rotate|recover)\.ts$/)];
+  const sources = [...mine('src/ceremony/lifecycle', /^(expiry|resign|rotate|recover)/), ...mine('src/cli/commands', /^(expiry|resign|rotate|recover)\.ts$/)];
   const built = join(root, 'dist', 'src', 'cli', 'commands', 'expiry.js');
   if (!existsSync(built) || statSync(built).mtimeMs < Math.max(...sources.map((f) => statSync(f).mtimeMs))) {
     try {

@@ -1,10 +1,10 @@
 /** Recovery from a key compromise (PEP 480): the plan per case, the event, and the result verifying. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { loadCurrentRoles } from '../../src/ceremony/expiry-signers.js';
-import { SigningEvent } from '../../src/ceremony/event.js';
-import { finalizeEvent } from '../../src/ceremony/event-finalize.js';
-import { parseCompromised, planRecovery, prepareRecovery } from '../../src/ceremony/recover.js';
+import { loadCurrentRoles } from '../../src/ceremony/lifecycle/expiry-signers.js';
+import { SigningEvent } from '../../src/ceremony/events/event.js';
+import { finalizeEvent } from '../../src/ceremony/events/event-finalize.js';
+import { parseCompromised, planRecovery, prepareRecovery } from '../../src/ceremony/lifecycle/recover.js';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import type { Key } from '../../src/tuf/key.js';

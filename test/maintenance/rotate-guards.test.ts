@@ -1,14 +1,14 @@
 /** Rotation guard rails and the shape of rotation events; admins' keys on SoftHSM tokens. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { loadCurrentRoles } from '../../src/ceremony/expiry-signers.js';
-import { computeExpiry } from '../../src/ceremony/expiry.js';
-import { SigningEvent } from '../../src/ceremony/event.js';
-import { finalizeEvent } from '../../src/ceremony/event-finalize.js';
-import { summarizeEvent } from '../../src/ceremony/event-summary.js';
-import { OWNER_FIELD } from '../../src/ceremony/holders.js';
-import { createKeyChangeEvent, describeEventKeyChanges, keyChangesFromDetails } from '../../src/ceremony/rotate-event.js';
-import { planKeyChanges, type KeyChange } from '../../src/ceremony/rotate.js';
+import { loadCurrentRoles } from '../../src/ceremony/lifecycle/expiry-signers.js';
+import { computeExpiry } from '../../src/ceremony/lifecycle/expiry.js';
+import { SigningEvent } from '../../src/ceremony/events/event.js';
+import { finalizeEvent } from '../../src/ceremony/events/event-finalize.js';
+import { summarizeEvent } from '../../src/ceremony/events/event-summary.js';
+import { OWNER_FIELD } from '../../src/ceremony/state/holders.js';
+import { createKeyChangeEvent, describeEventKeyChanges, keyChangesFromDetails } from '../../src/ceremony/lifecycle/rotate-event.js';
+import { planKeyChanges, type KeyChange } from '../../src/ceremony/lifecycle/rotate.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { Metadata, Targets, type Root } from '../../src/tuf/metadata.js';
 import { DelegatedRole, Delegations } from '../../src/tuf/roles.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tufjs from '@tufjs/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SigningEvent } from '../../src/ceremony/event.js';
+import { SigningEvent } from '../../src/ceremony/events/event.js';
 import { runCli } from '../helpers/cli.js';
 import { bootstrap, day, iso, type Bootstrapped } from './fixture.js';
 import { holderTokens, type HolderTokens } from './tokens.js';

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkRelease, manifestText, parseManifest, releaseCheckError } from '../../src/ceremony/release-check.js';
+import { checkRelease, manifestText, parseManifest, releaseCheckError } from '../../src/ceremony/state/release-check.js';
 import { FormatError, UsageError, VerificationError } from '../../src/tuf/errors.js';
 
 const dirs: string[] = [];

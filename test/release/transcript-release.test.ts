@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runningReleaseDigest } from '../../src/ceremony/release-check.js';
-import { appendTranscript, readTranscript, renderTranscript, TRANSCRIPT_FILE, verifyTranscript } from '../../src/ceremony/transcript.js';
+import { runningReleaseDigest } from '../../src/ceremony/state/release-check.js';
+import { appendTranscript, readTranscript, renderTranscript, TRANSCRIPT_FILE, verifyTranscript } from '../../src/ceremony/state/transcript.js';
 
 const DIGEST = 'ab'.repeat(32);
 const dirs: string[] = [];

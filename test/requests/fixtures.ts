@@ -4,9 +4,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Repository } from '../../src/ceremony/repository.js';
-import { createRequest, encodeRequest } from '../../src/ceremony/requests-format.js';
-import type { ClaimedProposal } from '../../src/ceremony/claimed-build.js';
+import { Repository } from '../../src/ceremony/state/repository.js';
+import { createRequest, encodeRequest } from '../../src/ceremony/claims/requests-format.js';
+import type { ClaimedProposal } from '../../src/ceremony/claims/claimed-build.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import type { JsonObject } from '../../src/tuf/fields.js';
 import type { Key } from '../../src/tuf/key.js';

@@ -16,7 +16,7 @@ let f: Fixture;
 beforeAll(async () => {
   // Build when the compiled CLI is missing or older than these sources (`npm test` builds first).
   const mine = (dir: string, re: RegExp) => readdirSync(join(root, dir)).filter((x) => re.test(x)).map((x) => join(root, dir, x));
-  const sources = [...mine('src/ceremony', /^(requests|intake|claimed|revoke)/), ...mine('src/cli/commands', /^(claim|revoke|declarations)\.ts$/), ...mine('src/cli/commands/dev', /\.ts$/)];
+  const sources = [...mine('src/ceremony/claims', /\.ts$/), ...mine('src/cli/commands', /^(claim|revoke|declarations)\.ts$/), ...mine('src/cli/commands/dev', /\.ts$/)];
   const built = join(root, 'dist', 'src', 'cli', 'commands', 'claim.js');
   if (!existsSync(built) || statSync(built).mtimeMs < Math.max(...sources.map((x) => statSync(x).mtimeMs))) {
     try {

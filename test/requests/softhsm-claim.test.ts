@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Metadata as TufjsMetadata, MetadataKind } from '@tufjs/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SigningEvent } from '../../src/ceremony/event.js';
+import { SigningEvent } from '../../src/ceremony/events/event.js';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
 import { readKeyFilePublicKey } from '../../src/keys/key-file.js';
 import { pinSource } from '../../src/keys/pin.js';

@@ -1,7 +1,7 @@
 /** `tuf-ceremony claim`: take in developer delegation requests and propose the next claimed version. */
-import { claimFromRequests } from '../../ceremony/intake-claim.js';
-import { intakeReportJson, renderIntakeReport } from '../../ceremony/intake-report.js';
-import { Repository } from '../../ceremony/repository.js';
+import { claimFromRequests } from '../../ceremony/claims/intake-claim.js';
+import { intakeReportJson, renderIntakeReport } from '../../ceremony/claims/intake-report.js';
+import { Repository } from '../../ceremony/state/repository.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption } from '../options.js';

@@ -1,5 +1,5 @@
 /** `tuf-ceremony init`: the bootstrap ceremony, from a reviewed plan to a signing event. */
-import { initRepository } from '../../ceremony/bootstrap.js';
+import { initRepository } from '../../ceremony/lifecycle/bootstrap.js';
 import { logTo, terminalCeremonyPrompter, tokenProvider } from '../ceremony-io.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';

@@ -1,7 +1,7 @@
 /** `tuf-ceremony recover`: the PEP 480 recovery from a key compromise, as a plan and a signing event. */
-import { parseCompromised, prepareRecovery, renderRecoveryPlan } from '../../ceremony/recover.js';
-import { Repository } from '../../ceremony/repository.js';
-import { readKeyArgument } from '../../ceremony/rotate-keys.js';
+import { parseCompromised, prepareRecovery, renderRecoveryPlan } from '../../ceremony/lifecycle/recover.js';
+import { Repository } from '../../ceremony/state/repository.js';
+import { readKeyArgument } from '../../ceremony/lifecycle/rotate-keys.js';
 import type { Key } from '../../tuf/key.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';

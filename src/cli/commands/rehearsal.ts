@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runRehearsal } from '../../ceremony/rehearsal.js';
+import { runRehearsal } from '../../ceremony/lifecycle/rehearsal.js';
 import { UsageError } from '../../tuf/errors.js';
 import { logTo } from '../ceremony-io.js';
 import type { Run } from '../declaration.js';

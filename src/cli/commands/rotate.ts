@@ -1,7 +1,7 @@
 /** `tuf-ceremony rotate`: a signing event that changes the keys of root, targets or claimed. */
-import { Repository } from '../../ceremony/repository.js';
-import { createKeyChangeEvent, describeEventKeyChanges, ROTATE_KIND } from '../../ceremony/rotate-event.js';
-import { readKeyArgument, readTokenKeyArgument } from '../../ceremony/rotate-keys.js';
+import { Repository } from '../../ceremony/state/repository.js';
+import { createKeyChangeEvent, describeEventKeyChanges, ROTATE_KIND } from '../../ceremony/lifecycle/rotate-event.js';
+import { readKeyArgument, readTokenKeyArgument } from '../../ceremony/lifecycle/rotate-keys.js';
 import { loadProfile } from '../../keys/profile.js';
 import { UsageError } from '../../tuf/errors.js';
 import type { Run } from '../declaration.js';

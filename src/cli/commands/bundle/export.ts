@@ -1,6 +1,6 @@
 /** `tuf-ceremony bundle export`: the repository's signed metadata, roots and transcript to removable media. */
-import { exportRepository } from '../../../ceremony/repository-export.js';
-import { Repository } from '../../../ceremony/repository.js';
+import { exportRepository } from '../../../ceremony/state/repository-export.js';
+import { Repository } from '../../../ceremony/state/repository.js';
 import { fingerprintWords } from '../../../tuf/fingerprint-words.js';
 import { printDigest } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';

@@ -1,8 +1,8 @@
 /** `tuf-ceremony bundle import`: verify a bundle, then copy it atomically into a target folder. */
 import { importBundle, type ImportResult } from '../../../bundle/import.js';
 import { readTrustedRoot } from '../../../bundle/verified-folder.js';
-import { checkBundleTranscript, importIntoRepository } from '../../../ceremony/repository-export.js';
-import { Repository } from '../../../ceremony/repository.js';
+import { checkBundleTranscript, importIntoRepository } from '../../../ceremony/state/repository-export.js';
+import { Repository } from '../../../ceremony/state/repository.js';
 import { UsageError } from '../../../tuf/errors.js';
 import { bundleJson, printDigest, renderBundle } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';

@@ -1,7 +1,7 @@
 /** `tuf-ceremony bundle verify`: check a bundle on removable media before using it; nothing is written. */
 import { readImportState } from '../../../bundle/import-state.js';
 import { checkSequence, verifyBundle } from '../../../bundle/verify.js';
-import { checkBundleTranscript } from '../../../ceremony/repository-export.js';
+import { checkBundleTranscript } from '../../../ceremony/state/repository-export.js';
 import { bundleJson, printDigest, receiverOptions, renderBundle } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';

@@ -1,7 +1,7 @@
 /** `tuf-ceremony dev check`: a developer confirms the index delegates their project to exactly their keys. */
 import { checkProject, type ProjectCheck } from '../../../bundle/downstream-checks.js';
 import { VerifiedFolder } from '../../../bundle/verified-folder.js';
-import { readKeyArgument } from '../../../ceremony/rotate-keys.js';
+import { readKeyArgument } from '../../../ceremony/lifecycle/rotate-keys.js';
 import { checkProjectName } from '../../../tuf/project-name.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';

@@ -1,6 +1,6 @@
 /** `tuf-ceremony dev request`: a signed key-delegation request for one project (docs/formats/request.md). */
-import { writeNewFile } from '../../../ceremony/files.js';
-import { createRequest, encodeRequest } from '../../../ceremony/requests-format.js';
+import { writeNewFile } from '../../../ceremony/state/files.js';
+import { createRequest, encodeRequest } from '../../../ceremony/claims/requests-format.js';
 import { openEncryptedKeyFile } from '../../../keys/key-file.js';
 import { loadProfile } from '../../../keys/profile.js';
 import { openHolderSession, type HolderSession } from '../../../keys/token-keys.js';

@@ -1,7 +1,7 @@
 /** `tuf-ceremony event finalize`: verify a fully signed event as a client would, then write it. */
-import { finalizeEvent } from '../../../ceremony/event-finalize.js';
-import { SigningEvent } from '../../../ceremony/event.js';
-import { Repository } from '../../../ceremony/repository.js';
+import { finalizeEvent } from '../../../ceremony/events/event-finalize.js';
+import { SigningEvent } from '../../../ceremony/events/event.js';
+import { Repository } from '../../../ceremony/state/repository.js';
 import { parseInstant } from '../../../tuf/time.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';

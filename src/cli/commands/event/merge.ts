@@ -1,8 +1,8 @@
 /** `tuf-ceremony event merge`: take the signatures from copies of the same event signed elsewhere. */
-import { mergeEvents, type MergedSignature } from '../../../ceremony/event-merge.js';
+import { mergeEvents, type MergedSignature } from '../../../ceremony/events/event-merge.js';
 import { escapeLines } from '../../../tuf/display-text.js';
-import { SigningEvent } from '../../../ceremony/event.js';
-import { Repository } from '../../../ceremony/repository.js';
+import { SigningEvent } from '../../../ceremony/events/event.js';
+import { Repository } from '../../../ceremony/state/repository.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { renderStatus, statusJson } from '../../render-event.js';

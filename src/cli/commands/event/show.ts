@@ -1,8 +1,8 @@
 /** `tuf-ceremony event show`: what a signing event changes, and its digests as hex, words and QR codes. */
-import { summarizeEvent } from '../../../ceremony/event-summary.js';
-import { SigningEvent } from '../../../ceremony/event.js';
-import { checkEventTrust } from '../../../ceremony/event-trust.js';
-import { Repository } from '../../../ceremony/repository.js';
+import { summarizeEvent } from '../../../ceremony/events/event-summary.js';
+import { SigningEvent } from '../../../ceremony/events/event.js';
+import { checkEventTrust } from '../../../ceremony/events/event-trust.js';
+import { Repository } from '../../../ceremony/state/repository.js';
 import { escapeLines } from '../../../tuf/display-text.js';
 import { UsageError } from '../../../tuf/errors.js';
 import type { Run } from '../../declaration.js';

@@ -1,10 +1,10 @@
 /** `tuf-ceremony event sign`: an admin (or several in turn) signs a signing event on their token. */
 import { readFileSync } from 'node:fs';
-import { signEvent } from '../../../ceremony/event-sign.js';
-import { SigningEvent } from '../../../ceremony/event.js';
-import { Repository } from '../../../ceremony/repository.js';
-import { checkEventTrust, untrustedRefusal } from '../../../ceremony/event-trust.js';
-import { planFromBytes, signOnlyRoles } from '../../../ceremony/plan.js';
+import { signEvent } from '../../../ceremony/events/event-sign.js';
+import { SigningEvent } from '../../../ceremony/events/event.js';
+import { Repository } from '../../../ceremony/state/repository.js';
+import { checkEventTrust, untrustedRefusal } from '../../../ceremony/events/event-trust.js';
+import { planFromBytes, signOnlyRoles } from '../../../ceremony/state/plan.js';
 import { RefusedError, UsageError } from '../../../tuf/errors.js';
 import { logTo, terminalCeremonyPrompter, tokenProvider } from '../../ceremony-io.js';
 import type { Run } from '../../declaration.js';

@@ -1,5 +1,5 @@
 /** `tuf-ceremony transcript verify`: the hash chain of the ceremony's record (docs/formats/transcript.md). */
-import { inspectTranscript } from '../../../ceremony/transcript.js';
+import { inspectTranscript } from '../../../ceremony/state/transcript.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';

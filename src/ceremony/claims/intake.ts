@@ -1,0 +1,79 @@
+/**
+ * Intake of developer delegation requests (docs/formats/request.md, PEP 480): read a folder of requests,
+ * check them against the current claimed role and, when given, the online recently-claimed list,
+ * decide per project, and propose the next claimed version (and changed bins) to sign.
+ */
+import { RefusedError } from '../../tuf/errors.js';
+import { Targets } from '../../tuf/metadata.js';
+import { TOP_LEVEL_ROLES } from '../../tuf/roles.js';
+import { binsOfProjects, claimedAuthorization, proposeClaimed, readClaimedState, type ClaimedProposal, type ClaimedSettings, type ClaimedState, type MetadataStore } from './claimed-build.js';
+import { decideIntake, type IntakeDecisions } from './intake-decide.js';
+import { readRecentlyClaimed, type OnlineList } from './intake-online.js';
+import { readRequestFolder } from './intake-read.js';
+import { CLAIMED_BIN_PREFIX } from '../state/plan.js';
+
+/**
+ * Bin name prefixes reserved whatever the plan says: claimed's, and unclaimed's as PEP 458
+ * repositories name them (the online service owns unclaimed, so the plan does not say).
+ */
+export const RESERVED_BIN_PREFIXES = [CLAIMED_BIN_PREFIX, 'unclaimed-bins'];
+
+export interface IntakeRun {
+  store: MetadataStore;
+  settings: ClaimedSettings;
+  requestsDir: string;
+  /** The online service's recently-claimed metadata, to be verified with the key targets names. */
+  recentlyClaimed?: { bytes: Uint8Array; source: string };
+  allowRekey: boolean;
+  /** The one "now" of the batch: request expiry, recently-claimed expiry, new expiry dates. */
+  now: Date;
+  /** Name prefixes of hash-bin roles elsewhere in the repository (for example unclaimed's bins). */
+  otherBinPrefixes?: string[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface IntakeResult {
+  at: Date;
+  state: ClaimedState;
+  decisions: IntakeDecisions;
+  online?: OnlineList;
+  proposal: ClaimedProposal;
+  settings: ClaimedSettings;
+}
+
+/**
+ * Names a project cannot take: every role file lives in one folder (`N.<role>.json`), so a
+ * project named like a top-level role, a role targets delegates to, or a bin would collide.
+ */
+export function reservedNames(targets: Targets, binPrefixes: string[]): (project: string) => string | undefined {
+  const roles = new Set<string>([...TOP_LEVEL_ROLES, ...(targets.delegations?.roles?.map((r) => r.name) ?? [])]);
+  const prefixes = [...new Set(binPrefixes)];
+  return (project) => {
+    if (roles.has(project)) return `"${project}" is the name of a role of this repository`;
+    const prefix = prefixes.find((p) => new RegExp(`^${p.replace(/[^a-z0-9]/g, '\\$&')}-[0-9a-f]+$`).test(project));
+    return prefix ? `"${project}" has the form of a ${prefix}-… hash bin role name` : undefined;
+  };
+}
+
+export function runIntake(run: IntakeRun): IntakeResult {
+  const { store, settings, now } = run;
+  const targets = store.current<Targets>('targets').signed;
+  if (!(targets instanceof Targets)) throw new RefusedError('the current targets metadata is not a targets role');
+  const auth = claimedAuthorization(targets, settings.roleName);
+  const online = run.recentlyClaimed ? readRecentlyClaimed(run.recentlyClaimed.bytes, run.recentlyClaimed.source, targets, now) : undefined;
+  const files = readRequestFolder(run.requestsDir, now, run.onProgress);
+  // Sharded: only the bins the requested (and recently-claimed) projects hash into are read.
+  const names = new Set<string>(online?.projects.keys());
+  for (const f of files) if (f.request) names.add(f.request.project);
+  const state = readClaimedState(store, settings.roleName, binsOfProjects(settings, names));
+  const binPrefixes = [...RESERVED_BIN_PREFIXES, ...(run.otherBinPrefixes ?? []), ...(settings.layout.kind === 'sharded' ? [settings.layout.namePrefix] : []), ...[...state.bins.keys()].map((n) => n.replace(/-[0-9a-f]+$/, ''))];
+  const decisions = decideIntake(files, {
+    claimed: state.projects,
+    pathPatterns: settings.pathPatterns,
+    allowRekey: run.allowRekey,
+    online: online?.projects,
+    reservedName: reservedNames(targets, binPrefixes),
+  });
+  const proposal = proposeClaimed(store, state, decisions.next, settings, auth, now);
+  return { at: now, state, decisions, online, proposal, settings };
+}

@@ -1,0 +1,302 @@
+/**
+ * The semantic summary of a signing event: what each role changes against the version it
+ * replaces (keys added or removed with their holders, thresholds, expiry, delegations added,
+ * removed or re-keyed, targets), who must sign, and the payload digest as hex and as words to read
+ * aloud (docs/formats/event.md; tuf-on-ci's readable summary, the IANA KSK ceremony's spoken hashes).
+ */
+import { canonicalize } from '../../tuf/canonical-json.js';
+import { escapeLines } from '../../tuf/display-text.js';
+import { fingerprintWords } from '../../tuf/fingerprint-words.js';
+import type { Key } from '../../tuf/key.js';
+import { Root, Targets, type AnySigned, type Metadata } from '../../tuf/metadata.js';
+import { TOP_LEVEL_ROLES, type DelegatedRole } from '../../tuf/roles.js';
+import { formatExpires } from '../../tuf/time.js';
+import type { EventRole, SigningEvent } from './event.js';
+import { signedDifferences, unexplainedDifferences, type FieldDifference, type OrderChange } from './event-diff.js';
+import { ownerOf } from '../state/holders.js';
+import { contentOf } from '../lifecycle/resign-proof.js';
+
+export interface KeyRef {
+  keyid: string;
+  holder?: string;
+  keytype: string;
+}
+
+export interface KeyChange {
+  /** The top-level role (root, targets, snapshot, timestamp) or delegated role the key serves. */
+  role: string;
+  key: KeyRef;
+}
+
+export interface ThresholdChange {
+  role: string;
+  from?: number;
+  to: number;
+}
+
+export interface DelegationRef {
+  name: string;
+  threshold: number;
+  keys: KeyRef[];
+  paths?: readonly string[];
+  pathHashPrefixes?: readonly string[];
+  terminating: boolean;
+}
+
+export interface DelegationChanges {
+  added: DelegationRef[];
+  removed: DelegationRef[];
+  /** Same name, other keys or threshold: the loud case (a project's keys replaced). */
+  rekeyed: Array<{ name: string; from: DelegationRef; to: DelegationRef }>;
+  /** Same keys, other paths or terminating flag. */
+  changed: Array<{ name: string; from: DelegationRef; to: DelegationRef }>;
+  /** Succinct hash bins (TAP 15), when used. */
+  succinct?: { bitLength: number; namePrefix: string; threshold: number; keys: KeyRef[]; changedFrom?: string };
+}
+
+export interface RoleSummary {
+  role: string;
+  version: number;
+  replaces?: number;
+  file: string;
+  expires: string;
+  previousExpires?: string;
+  payloadSha256: string;
+  payloadWords: string[];
+  /** True when only version and expiry differ from the replaced version (a re-sign). */
+  contentUnchanged: boolean;
+  signers: Array<{ label: string; threshold: number; keys: KeyRef[] }>;
+  keysAdded: KeyChange[];
+  keysRemoved: KeyChange[];
+  thresholds: ThresholdChange[];
+  delegations?: DelegationChanges;
+  targets?: { added: string[]; removed: string[]; changed: string[] };
+  other: string[];
+  /** Every difference from the version replaced but version and expires (event-diff.ts). */
+  differences: FieldDifference[];
+  /** Delegations present before and after in another order: who decides first changed. */
+  delegationOrder?: OrderChange;
+}
+
+export interface EventSummary {
+  eventId: string;
+  /** The digest over every role's payload digest, which each signer confirms (event-digest.ts). */
+  eventDigest: string;
+  kind: string;
+  description: string;
+  repository: string;
+  created: string;
+  roles: RoleSummary[];
+}
+
+const ONLINE_ROLE_NAMES = new Set(['snapshot', 'timestamp', 'recently-claimed', 'unclaimed']);
+
+/** A key for people: its holder, or "online <role> key" for the online roles' keys (they carry no owner). */
+function keyRef(keyid: string, key: Key | undefined, role?: string): KeyRef {
+  const fallback = role === undefined ? undefined : ONLINE_ROLE_NAMES.has(role) ? `online ${role} key` : `key of ${role}`;
+  const holder = ownerOf(key) ?? fallback;
+  return { keyid, holder, keytype: key?.keytype ?? 'unknown' };
+}
+
+function rootKeyChanges(prev: Root | undefined, next: Root): { added: KeyChange[]; removed: KeyChange[]; thresholds: ThresholdChange[]; other: string[] } {
+  const added: KeyChange[] = [];
+  const removed: KeyChange[] = [];
+  const thresholds: ThresholdChange[] = [];
+  for (const role of TOP_LEVEL_ROLES) {
+    const before = new Set(prev?.roles[role].keyids ?? []);
+    const after = new Set(next.roles[role].keyids);
+    for (const id of after) if (!before.has(id)) added.push({ role, key: keyRef(id, next.keys.get(id), role) });
+    for (const id of before) if (!after.has(id)) removed.push({ role, key: keyRef(id, prev!.keys.get(id), role) });
+    const from = prev?.roles[role].threshold;
+    if (from !== next.roles[role].threshold) thresholds.push({ role, from, to: next.roles[role].threshold });
+  }
+  const other: string[] = [];
+  if (prev?.consistentSnapshot !== next.consistentSnapshot) other.push(`consistent_snapshot: ${prev?.consistentSnapshot ?? '(unset)'} → ${next.consistentSnapshot ?? '(unset)'}`);
+  return { added, removed, thresholds, other };
+}
+
+function delegationRef(d: DelegatedRole, keys: Map<string, Key>): DelegationRef {
+  return { name: d.name, threshold: d.threshold, keys: d.keyids.map((id) => keyRef(id, keys.get(id), d.name)), paths: d.paths, pathHashPrefixes: d.pathHashPrefixes, terminating: d.terminating };
+}
+
+function sameKeys(a: DelegatedRole, b: DelegatedRole): boolean {
+  return a.threshold === b.threshold && a.keyids.length === b.keyids.length && a.keyids.every((k) => b.keyids.includes(k));
+}
+
+function sameScope(a: DelegatedRole, b: DelegatedRole): boolean {
+  return a.terminating === b.terminating && JSON.stringify(a.paths ?? null) === JSON.stringify(b.paths ?? null) && JSON.stringify(a.pathHashPrefixes ?? null) === JSON.stringify(b.pathHashPrefixes ?? null);
+}
+
+/** Delegations added / removed / re-keyed / changed; linear in the number of delegations. */
+export function diffDelegations(prev: Targets | undefined, next: Targets): DelegationChanges | undefined {
+  const p = prev?.delegations;
+  const n = next.delegations;
+  if (!p && !n) return undefined;
+  const out: DelegationChanges = { added: [], removed: [], rekeyed: [], changed: [] };
+  const before = new Map((p?.roles ?? []).map((r) => [r.name, r]));
+  const after = new Map((n?.roles ?? []).map((r) => [r.name, r]));
+  for (const [name, r] of after) {
+    const old = before.get(name);
+    if (!old) out.added.push(delegationRef(r, n!.keys));
+    else if (!sameKeys(old, r)) out.rekeyed.push({ name, from: delegationRef(old, p!.keys), to: delegationRef(r, n!.keys) });
+    else if (!sameScope(old, r)) out.changed.push({ name, from: delegationRef(old, p!.keys), to: delegationRef(r, n!.keys) });
+  }
+  for (const [name, r] of before) if (!after.has(name)) out.removed.push(delegationRef(r, p!.keys));
+  const sr = n?.succinctRoles;
+  if (sr) {
+    const old = p?.succinctRoles;
+    const describe = (s: typeof sr) => `${s.numberOfBins} bins "${s.namePrefix}-…", ${s.threshold} of [${s.keyids.join(', ')}]`;
+    out.succinct = { bitLength: sr.bitLength, namePrefix: sr.namePrefix, threshold: sr.threshold, keys: sr.keyids.map((id) => keyRef(id, n.keys.get(id))) };
+    if (old && describe(old) !== describe(sr)) out.succinct.changedFrom = describe(old);
+  }
+  return out;
+}
+
+function diffTargets(prev: Targets | undefined, next: Targets): { added: string[]; removed: string[]; changed: string[] } {
+  const added: string[] = [];
+  const removed: string[] = [];
+  const changed: string[] = [];
+  for (const [name, t] of next.targets) {
+    const old = prev?.targets.get(name);
+    if (!old) added.push(name);
+    else if (canonicalize(old.toJSON()).toString('hex') !== canonicalize(t.toJSON()).toString('hex')) changed.push(name);
+  }
+  for (const name of prev?.targets.keys() ?? []) if (!next.targets.has(name)) removed.push(name);
+  return { added, removed, changed };
+}
+
+/** Everything but version and expires, canonical: equal means "re-sign only, no content change". */
+export function contentWithoutVersion(signed: AnySigned): Buffer {
+  return canonicalize(contentOf(signed));
+}
+
+/**
+ * The largest difference in payload length that a change of version and expires alone can make
+ * (the digits of version; expires is written at a fixed width, TUF specification 1.0.x section 4.2).
+ */
+const RESIGN_LENGTH_SLACK = 64;
+
+/**
+ * Whether two versions of a role differ only in version and expires. Payloads whose lengths differ
+ * by more than a version's digits cannot: that is known without building and canonicalizing both
+ * contents, which for a role with 100k delegations costs seconds (a claim changes a thousand bins).
+ */
+function sameContent(prev: Metadata, next: Metadata): boolean {
+  if (Math.abs(prev.payload().length - next.payload().length) > RESIGN_LENGTH_SLACK) return false;
+  return contentWithoutVersion(prev.signed).equals(contentWithoutVersion(next.signed));
+}
+
+export function summarizeRole(r: EventRole): RoleSummary {
+  const next = r.metadata.signed;
+  const prev = r.previous?.signed;
+  const s: RoleSummary = {
+    role: r.role,
+    version: r.version,
+    replaces: r.replaces,
+    file: r.file,
+    expires: formatExpires(next.expires),
+    previousExpires: prev ? formatExpires(prev.expires) : undefined,
+    payloadSha256: r.payloadSha256,
+    payloadWords: fingerprintWords(r.payloadSha256),
+    contentUnchanged: r.previous !== undefined && sameContent(r.previous, r.metadata),
+    signers: r.thresholds.map((a) => ({ label: a.label, threshold: a.threshold, keys: a.keyids.map((id) => keyRef(id, a.keys.get(id))) })),
+    keysAdded: [],
+    keysRemoved: [],
+    thresholds: [],
+    other: [],
+    differences: [],
+  };
+  if (prev) {
+    const d = signedDifferences(prev, next);
+    s.differences = d.fields;
+    s.delegationOrder = d.order;
+  }
+  if (next instanceof Root) {
+    const c = rootKeyChanges(prev as Root | undefined, next);
+    Object.assign(s, { keysAdded: c.added, keysRemoved: c.removed, thresholds: c.thresholds, other: c.other });
+  } else if (next instanceof Targets) {
+    const p = prev as Targets | undefined;
+    s.delegations = diffDelegations(p, next);
+    s.targets = diffTargets(p, next);
+  }
+  return s;
+}
+
+export function summarizeEvent(event: SigningEvent): EventSummary {
+  return { eventId: event.id, eventDigest: event.digest, kind: event.kind, description: event.description, repository: event.repository, created: event.created, roles: event.roles().map(summarizeRole) };
+}
+
+/** "admin-b (ecdsa 1a2b3c4d5e6f…)"; developer keys carry no holder name, only type and keyid. */
+const who = (k: KeyRef): string => (k.holder ? `${k.holder} (${k.keytype} ${k.keyid.slice(0, 12)}…)` : `key ${k.keytype} ${k.keyid.slice(0, 12)}…`);
+
+function delegationLine(d: DelegationRef): string {
+  const scope = d.paths ? `paths ${d.paths.join(' ')}` : `hash prefixes ${d.pathHashPrefixes!.join(' ')}`;
+  return `${d.name}: ${d.threshold} of ${d.keys.length} (${d.keys.map(who).join(', ')}); ${scope}${d.terminating ? ', terminating' : ''}`;
+}
+
+/** One field difference on one line, long values cut (the --raw view and --json have them whole). */
+export function differenceLine(f: FieldDifference, width = 100): string {
+  const cut = (v: string) => (v.length > width ? `${v.slice(0, width)}… (${v.length} characters)` : v);
+  if (f.from === undefined) return `+ ${f.path}: ${cut(f.to!)}`;
+  if (f.to === undefined) return `- ${f.path}: ${cut(f.from)}`;
+  return `~ ${f.path}: ${cut(f.from)} → ${cut(f.to)}`;
+}
+
+export interface RenderOptions {
+  /** Cap on each list of delegations or keys shown (all are in the JSON form). */
+  limit?: number;
+  /** Print each payload digest as hex and words (off when the caller shows them its own way). */
+  digests?: boolean;
+}
+
+/** The text a signer reads before confirming. */
+export function renderSummary(summary: EventSummary, options: RenderOptions = {}): string {
+  const limit = options.limit ?? 50;
+  const lines: string[] = [];
+  lines.push(`Signing event: ${summary.kind} for ${summary.repository}, created ${summary.created}`);
+  lines.push(`  ${summary.description}`);
+  const list = <T>(title: string, items: T[], fmt: (x: T) => string): void => {
+    if (items.length === 0) return;
+    lines.push(`    ${title} (${items.length}):`);
+    for (const x of items.slice(0, limit)) lines.push(`      ${fmt(x)}`);
+    if (items.length > limit) lines.push(`      … and ${items.length - limit} more (event show --json lists all)`);
+  };
+  for (const r of summary.roles) {
+    lines.push('');
+    lines.push(`  ${r.role} version ${r.version}${r.replaces ? ` (replaces version ${r.replaces})` : ' (new role)'}  file ${r.file}`);
+    lines.push(`    expires ${r.expires}${r.previousExpires ? ` (was ${r.previousExpires})` : ''}`);
+    if (r.contentUnchanged) lines.push('    re-sign only, no content change (everything but version and expiry is identical)');
+    list('keys added', r.keysAdded, (c) => `+ ${c.role}: ${who(c.key)}`);
+    list('keys removed', r.keysRemoved, (c) => `- ${c.role}: ${who(c.key)}`);
+    for (const t of r.thresholds) lines.push(`    threshold of ${t.role}: ${t.from === undefined ? '' : `${t.from} → `}${t.to}`);
+    for (const o of r.other) lines.push(`    ${o}`);
+    const order = r.delegationOrder;
+    if (order) {
+      lines.push(`    delegation ORDER changed (a client follows the first delegation that matches, TUF spec 5.6.7), from position ${order.from + 1}:`);
+      lines.push(`      before: ${order.before.join(', ')}`);
+      lines.push(`      after:  ${order.after.join(', ')}`);
+    }
+    const d = r.delegations;
+    if (d) {
+      list('delegations added', d.added, (x) => `+ ${delegationLine(x)}`);
+      list('delegations removed', d.removed, (x) => `- ${delegationLine(x)}`);
+      list('delegations RE-KEYED (keys or threshold replaced)', d.rekeyed, (x) => `! ${x.name}: ${x.from.threshold} of ${x.from.keys.map(who).join(', ')} → ${x.to.threshold} of ${x.to.keys.map(who).join(', ')}`);
+      list('delegations with other paths', d.changed, (x) => `~ ${delegationLine(x.to)}`);
+      if (d.succinct) lines.push(`    succinct hash bins: ${2 ** d.succinct.bitLength} bins "${d.succinct.namePrefix}-…", ${d.succinct.threshold} of ${d.succinct.keys.map(who).join(', ')}${d.succinct.changedFrom ? ` (was ${d.succinct.changedFrom})` : ''}`);
+    }
+    if (r.targets) {
+      list('targets added', r.targets.added, (x) => `+ ${x}`);
+      list('targets removed', r.targets.removed, (x) => `- ${x}`);
+      list('targets changed', r.targets.changed, (x) => `~ ${x}`);
+    }
+    list('other fields changed', unexplainedDifferences(r.differences), differenceLine);
+    for (const sgn of r.signers) lines.push(`    to be signed by ${sgn.threshold} of ${sgn.label}: ${sgn.keys.map((k) => k.holder ?? k.keyid.slice(0, 12)).join(', ')}`);
+    if (options.digests !== false) {
+      lines.push(`    payload SHA-256: ${r.payloadSha256}`);
+      lines.push(`    as words:        ${r.payloadWords.join(' ')}`);
+    }
+  }
+  // Fields of event.json and strings of metadata: each line escaped whole (docs/threat-model.md section 7).
+  return escapeLines(lines);
+}
+

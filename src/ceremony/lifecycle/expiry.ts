@@ -1,0 +1,115 @@
+/**
+ * The expiry report: every offline role (root, targets, claimed and its bins) with its version,
+ * expiry, days left and the signers a renewal will need, against one fixed "now" and a renewal
+ * window. It drives reminders: the report's `state` says whether something is due or expired, and
+ * the CLI maps that state to its exit code (src/cli/exit-codes.ts).
+ */
+import { UsageError } from '../../tuf/errors.js';
+import { formatExpires } from '../../tuf/time.js';
+import { authorityFor, describeAuthority, type CurrentRoles } from './expiry-signers.js';
+import type { CeremonyPlan, OfflineRole } from '../state/plan.js';
+
+export type ExpiryStatus = 'ok' | 'due' | 'expired';
+
+const DAY = 86_400;
+
+export interface RoleExpiry {
+  role: string;
+  version: number;
+  expires: string;
+  /** Whole days from `at` to the expiry, rounded down; negative once expired. */
+  daysLeft: number;
+  secondsLeft: number;
+  status: ExpiryStatus;
+  /** The plan's period for this role (claimed bins use claimed's). */
+  period: string;
+  periodSeconds: number;
+  delegator?: string;
+  threshold?: number;
+  /** Holders of the keys that must sign the renewal, one per key. */
+  holders: string[];
+  keyids: string[];
+  signersNeeded: string;
+}
+
+export interface ExpiryReport {
+  at: string;
+  /** The renewal window: a role expiring before at + window is due. */
+  within: string;
+  withinSeconds: number;
+  /** The plan's own warning margin, shown beside the window. */
+  planWarning: string;
+  roles: RoleExpiry[];
+  due: string[];
+  expired: string[];
+  /** The worst role's status: `expired` if any role expired, else `due` if any is due, else `ok`. */
+  state: ExpiryStatus;
+}
+
+/** The plan policy that governs a role's period: claimed bins follow claimed (PEP 480). */
+export function policyRoleOf(plan: CeremonyPlan, role: string): OfflineRole | undefined {
+  if (role === 'root' || role === 'targets' || role === 'claimed') return role;
+  const bins = plan.roles.claimed.bins;
+  if (bins && role.startsWith(`${bins.namePrefix}-`)) return 'claimed';
+  return undefined;
+}
+
+const ROLE_ORDER = ['root', 'targets', 'claimed'];
+function orderRoles(a: string, b: string): number {
+  const ia = ROLE_ORDER.indexOf(a);
+  const ib = ROLE_ORDER.indexOf(b);
+  return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
+}
+
+export function computeExpiry(current: CurrentRoles, plan: CeremonyPlan, options: { at: Date; within?: { text: string; seconds: number } }): ExpiryReport {
+  // An empty report would read as "nothing expires" to a reminder job: say what is wrong instead.
+  if (current.size === 0) throw new UsageError('the repository has no finalized metadata yet (finalize the bootstrap event first); nothing to report', 'E_NO_VERSION');
+  const at = options.at;
+  const within = options.within ?? { text: plan.expiryWarning, seconds: plan.expiryWarningSeconds };
+  const roles: RoleExpiry[] = [];
+  for (const role of [...current.keys()].sort(orderRoles)) {
+    const md = current.get(role)!;
+    const policyRole = policyRoleOf(plan, role);
+    const policy = policyRole ? plan.roles[policyRole] : undefined;
+    const secondsLeft = Math.floor((md.signed.expires.getTime() - at.getTime()) / 1000);
+    // Expired when expires <= now, as a client checks it (TUF spec 5.3.10, 5.4.4, 5.6.4).
+    const status: ExpiryStatus = secondsLeft <= 0 ? 'expired' : secondsLeft <= within.seconds ? 'due' : 'ok';
+    const auth = authorityFor(current, role);
+    roles.push({
+      role,
+      version: md.signed.version,
+      expires: formatExpires(md.signed.expires),
+      daysLeft: Math.floor(secondsLeft / DAY),
+      secondsLeft,
+      status,
+      period: policy?.expires ?? '(not in the plan)',
+      periodSeconds: policy?.expiresSeconds ?? 0,
+      delegator: auth?.delegator,
+      threshold: auth?.threshold,
+      holders: auth?.holders ?? [],
+      keyids: auth?.keyids ?? [],
+      signersNeeded: auth ? describeAuthority(auth) : '(no role delegates to it)',
+    });
+  }
+  const due = roles.filter((r) => r.status !== 'ok').map((r) => r.role);
+  const expired = roles.filter((r) => r.status === 'expired').map((r) => r.role);
+  const state: ExpiryStatus = expired.length ? 'expired' : due.length ? 'due' : 'ok';
+  return { at: formatExpires(at), within: within.text, withinSeconds: within.seconds, planWarning: plan.expiryWarning, roles, due, expired, state };
+}
+
+export function renderExpiry(report: ExpiryReport): string {
+  // A loop, not a spread: a sharded claimed role has up to 2^16 bins (docs/decisions/0003-claimed-sharding.md).
+  const w = report.roles.reduce((max, r) => Math.max(max, r.role.length), 4);
+  const lines = [`Expiry at ${report.at}, renewal window ${report.within} (plan warning margin ${report.planWarning})`, ''];
+  lines.push(`${'role'.padEnd(w)}  version  expires               days left  status   signers needed`);
+  for (const r of report.roles) {
+    const mark = r.status === 'ok' ? 'ok' : r.status === 'due' ? 'DUE' : 'EXPIRED';
+    lines.push(`${r.role.padEnd(w)}  ${String(r.version).padEnd(7)}  ${r.expires}  ${String(r.daysLeft).padStart(9)}  ${mark.padEnd(7)}  ${r.signersNeeded}`);
+  }
+  lines.push('');
+  if (report.expired.length) lines.push(`EXPIRED: ${report.expired.join(', ')}; clients refuse these now. Re-sign at once: tuf-ceremony resign --within ${report.within}`);
+  const dueOnly = report.due.filter((r) => !report.expired.includes(r));
+  if (dueOnly.length) lines.push(`DUE within ${report.within}: ${dueOnly.join(', ')}. Prepare a re-sign event: tuf-ceremony resign --within ${report.within}`);
+  if (!report.due.length) lines.push(`Nothing expires within ${report.within}.`);
+  return lines.join('\n');
+}

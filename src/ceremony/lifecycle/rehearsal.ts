@@ -1,0 +1,212 @@
+/**
+ * The rehearsal: the whole mission on fresh SoftHSM2 tokens, non-interactively, in one new folder.
+ *
+ *  1. three admins' tokens (PINs in files), fresh online keys, the plan and profile copied;
+ *  2. bootstrap: init, then root, targets and claimed v1 signed by admin-a and admin-b in turn at
+ *     one machine ("insert the token of admin-b"), finalized;
+ *  3. developers' delegation requests (one of them bad), intake into a claimed v2 signing event;
+ *  4. claimed v2 signed by admin-b and admin-c at separate "machines" (copies of the event
+ *     folder), merged, finalized;
+ *  5. a bundle exported to a "medium" and verified as the online side would;
+ *  6. the repository verified from root v1 as a client would, and the transcript checked.
+ *
+ * Everything it writes stays inside the output folder. SOFTHSM2_CONF points at the folder's
+ * tokens while it runs and is restored afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { FolderSource } from '../../bundle/metadata-folder.js';
+import { verifyBundle } from '../../bundle/verify.js';
+import { pinSource } from '../../keys/pin.js';
+import { loadProfile } from '../../keys/profile.js';
+import { createTestTokens } from '../../keys/softhsm.js';
+import { Ed25519Signer } from '../../keys/software-signer.js';
+import { serializeJson } from '../../tuf/canonical-json.js';
+import { Metadata, Targets } from '../../tuf/metadata.js';
+import { normalizeProjectName } from '../../tuf/project-name.js';
+import { DelegatedRole, Delegations } from '../../tuf/roles.js';
+import { RefusedError } from '../../tuf/errors.js';
+import { firstProblem, verifyRepository, type RepositoryReport } from '../../tuf/repository-verifier.js';
+import { addSeconds, formatExpires } from '../../tuf/time.js';
+import { initRepository } from './bootstrap.js';
+import { finalizeEvent } from '../events/event-finalize.js';
+import { mergeEvents } from '../events/event-merge.js';
+import { signEvent } from '../events/event-sign.js';
+import { renderSummary, summarizeEvent } from '../events/event-summary.js';
+import { SigningEvent } from '../events/event.js';
+import { claimFromRequests } from '../claims/intake-claim.js';
+import { ONLINE_ROLES, projectPathsFor } from '../state/plan.js';
+import { exportRepository } from '../state/repository-export.js';
+import { createRequest, encodeRequest } from '../claims/requests-format.js';
+import { TokenProvider } from '../signers/token-provider.js';
+import { verifyTranscript, type TranscriptCheck } from '../state/transcript.js';
+
+export const REHEARSAL_ADMINS = ['admin-a', 'admin-b', 'admin-c'] as const;
+
+export interface RehearsalOptions {
+  out: string;
+  /** The reviewed plan and the SoftHSM profile (ceremony-scripts/rehearsal-*.json). */
+  planPath: string;
+  profilePath: string;
+  toolVersion: string;
+  /** The narrative, step by step, for people. */
+  log: (text: string) => void;
+}
+
+export interface RehearsalStep {
+  step: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface RehearsalResult {
+  out: string;
+  repo: string;
+  steps: RehearsalStep[];
+  bundle?: { dir: string; manifestSha256: string; sequence: number };
+  verify: RepositoryReport;
+  transcript: TranscriptCheck;
+  ok: boolean;
+}
+
+function writeSecret(path: string, text: string): void {
+  writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+}
+
+export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult> {
+  const out = resolve(o.out);
+  if (existsSync(out)) throw new RefusedError(`${o.out} exists already; the rehearsal always writes a new folder`, 'E_EXISTS');
+  mkdirSync(out, { recursive: true });
+  const steps: RehearsalStep[] = [];
+  const say = (step: string, detail: string): void => {
+    steps.push({ step, ok: true, detail });
+    o.log(`\n== ${step}\n${detail}`);
+  };
+  const previousConf = process.env['SOFTHSM2_CONF'];
+  try {
+    // 1. Tokens, online keys, plan and profile: all inside the output folder.
+    const tokens = createTestTokens(
+      join(out, 'softhsm'),
+      REHEARSAL_ADMINS.map((label) => ({ label, soPin: randomBytes(8).toString('hex'), userPin: randomBytes(8).toString('hex') })),
+    );
+    process.env['SOFTHSM2_CONF'] = tokens.conf;
+    mkdirSync(join(out, 'online-keys', 'private'), { recursive: true });
+    const online = new Map<string, Ed25519Signer>();
+    for (const role of ONLINE_ROLES) {
+      const signer = Ed25519Signer.generate(`online ${role} key`);
+      online.set(role, signer);
+      writeFileSync(join(out, 'online-keys', `${role}.pub.json`), serializeJson(signer.key.toJSON()), { flag: 'wx' });
+      writeSecret(join(out, 'online-keys', 'private', `${role}.seed`), `${Buffer.from(signer.exportSeed()).toString('hex')}\n`);
+    }
+    const planPath = join(out, 'rehearsal-plan.json');
+    const profilePath = join(out, 'rehearsal-profile.json');
+    copyFileSync(o.planPath, planPath);
+    copyFileSync(o.profilePath, profilePath);
+    say(
+      'Tokens and keys',
+      `SoftHSM tokens ${tokens.tokens.map((t) => `${t.label} (serial ${t.serial})`).join(', ')} in ${join(out, 'softhsm')}; PINs in ${join(out, 'softhsm', 'pins')}.\n` +
+        `Fresh online public keys in ${join(out, 'online-keys')} (the online service's private keys in online-keys/private, for this rehearsal only).`,
+    );
+
+    // 2. Bootstrap.
+    const provider = new TokenProvider(loadProfile(profilePath), pinSource({}));
+    const repoDir = join(out, 'repo');
+    const eventsDir = join(out, 'events');
+    mkdirSync(eventsDir);
+    const init = await initRepository({ planPath, repoDir, eventDir: join(eventsDir, '1-bootstrap'), provider, log: (t) => o.log(`  ${t}`) });
+    const { repo } = init;
+    say('Bootstrap: init', `Admin keys generated on the tokens; repository state in ${repoDir}; bootstrap event in ${init.event.dir}.\n\n${renderSummary(summarizeEvent(init.event))}`);
+    const digests = (e: SigningEvent) => e.roles().map((r) => r.payloadSha256);
+    const bootSign = await signEvent({ event: init.event, holders: ['admin-a', 'admin-b'], provider, confirm: digests(init.event), log: (t) => o.log(`  ${t}`), repo });
+    say('Bootstrap: signing at one machine', `admin-a and admin-b confirmed the payload digests and signed in turn (${bootSign.signed.length} signatures, each verified at once); every threshold met: ${bootSign.status.complete}.`);
+    const boot = finalizeEvent(repo, init.event);
+    say('Bootstrap: finalize', `Verified as a client would, then written: ${boot.written.map((w) => `${w.role} v${w.version}`).join(', ')}.`);
+
+    // 3. Developer requests and intake into claimed v2.
+    const requestsDir = join(out, 'requests');
+    mkdirSync(requestsDir);
+    const now = new Date();
+    const developers = [
+      { project: 'example-project', signer: Ed25519Signer.generate('developer of example-project') },
+      { project: 'Another_Project', signer: Ed25519Signer.generate('developer of another-project') },
+    ];
+    for (const d of developers) {
+      const req = await createRequest({ project: d.project, signers: [d.signer], threshold: 1, contact: `maintainer@${d.project.toLowerCase()}.example`, created: now, expires: addSeconds(now, 30 * 86400) });
+      writeFileSync(join(requestsDir, `${d.project.toLowerCase()}.json`), encodeRequest(req), { flag: 'wx' });
+    }
+    // A request whose proof of possession was made by another key: intake must reject it, alone.
+    const forged = await createRequest({ project: 'forged-project', signers: [Ed25519Signer.generate()], threshold: 1, contact: 'x@example.org', created: now, expires: addSeconds(now, 30 * 86400) });
+    const forgedSigned = forged['signed'] as Record<string, unknown>;
+    forgedSigned['keys'] = [Ed25519Signer.generate().key.toJSON()];
+    writeFileSync(join(requestsDir, 'forged-project.json'), encodeRequest(forged), { flag: 'wx' });
+    // The rehearsal plays the online service too: recently-claimed lists the projects registered
+    // at upload, signed with the online key targets delegates recently-claimed to.
+    const plan = repo.plan();
+    const rcKeys = new Map(developers.map((d) => [d.signer.key.keyid, d.signer.key]));
+    const rcRoles = developers.map((d) => {
+      const name = normalizeProjectName(d.project);
+      return new DelegatedRole(name, [d.signer.key.keyid], 1, true, projectPathsFor(plan, name), undefined);
+    });
+    const recentlyClaimed = new Metadata(new Targets({ version: 1, expires: addSeconds(now, 86400), delegations: new Delegations(rcKeys, rcRoles, undefined) }));
+    await recentlyClaimed.sign(online.get('recently-claimed')!, 'append');
+    mkdirSync(join(out, 'online'));
+    const rcPath = join(out, 'online', '1.recently-claimed.json');
+    writeFileSync(rcPath, recentlyClaimed.toBytes(), { flag: 'wx' });
+    const claimEventDir = join(eventsDir, '2-claim');
+    const claim = claimFromRequests(repo, { requestsDir, recentlyClaimedPath: rcPath, allowRekey: false, at: now, eventDir: claimEventDir });
+    const intake = claim.intake;
+    const outcomes = intake.decisions.files.map((f) => `  ${f.file}: ${f.decision}${f.project ? ` ${f.project}` : ''}${f.reason ? ` (${f.reason}: ${f.message ?? ''})` : ''}`).join('\n');
+    if (!claim.event) throw new RefusedError('the rehearsal intake proposed nothing to sign', 'E_REHEARSAL');
+    const claimEvent = claim.event;
+    say('Developer requests and intake', `${developers.length + 1} request files in ${requestsDir}, checked against the online service's recently-claimed list ${rcPath}:\n${outcomes}\nClaimed signing event: ${claimEvent.dir}\n\n${renderSummary(summarizeEvent(claimEvent))}`);
+
+    // 4. Two admins sign copies of the event at separate machines; the copies are merged back.
+    const copies: string[] = [];
+    for (const holder of ['admin-b', 'admin-c']) {
+      const copy = join(out, 'machines', holder, '2-claim');
+      mkdirSync(join(out, 'machines', holder), { recursive: true });
+      cpSync(claimEvent.dir, copy, { recursive: true, errorOnExist: true, force: false });
+      await signEvent({ event: SigningEvent.load(copy), holders: [holder], provider, confirm: digests(claimEvent), log: (t) => o.log(`  [${holder}'s machine] ${t}`) });
+      copies.push(copy);
+    }
+    const before = claimEvent.status();
+    const merged = mergeEvents(claimEvent, copies, repo);
+    const after = claimEvent.status();
+    say(
+      'Claimed role: two machines, merged',
+      `Copies signed separately: ${copies.join(', ')}.\nBefore the merge every threshold met: ${before.complete}; after merging ${merged.added.length} signature(s): ${after.complete}.`,
+    );
+    const claimFinal = finalizeEvent(repo, claimEvent);
+    say('Claimed role: finalize', `Written: ${claimFinal.written.map((w) => `${w.role} v${w.version}`).join(', ')}.`);
+
+    // 5. Bundle to the "medium", verified as the online side would from the root it trusts.
+    const medium = join(out, 'medium');
+    mkdirSync(medium);
+    const exported = await exportRepository(repo, { to: medium, toolVersion: o.toolVersion, now: new Date() });
+    const rootV1 = repo.readBytes('root', 1);
+    const checked = verifyBundle(exported.dir, { trustedRoot: rootV1, at: new Date() });
+    say('Bundle', `Exported bundle ${exported.sequence} to ${exported.dir} (manifest SHA-256 ${exported.manifestSha256}); verified on the "online side": ${checked.files.size} files, hashes and TUF metadata good.`);
+
+    // 6. Verify as a client, and the transcript.
+    const verify = verifyRepository(rootV1, new FolderSource(repo.metadataDir), { trustedRootName: '1.root.json', at: new Date() });
+    const transcript = verifyTranscript(repo.transcriptPath);
+    steps.push({ step: 'verify', ok: verify.ok, detail: verify.ok ? `verified from root v1 at ${verify.at}` : `FAILED: ${firstProblem(verify)}` });
+    steps.push({ step: 'transcript', ok: transcript.ok, detail: transcript.ok ? `${transcript.records} records, head ${transcript.head}` : `BROKEN at ${transcript.brokenAt}: ${transcript.reason}` });
+    writeFileSync(join(out, 'REHEARSAL.txt'), `Rehearsal of ${formatExpires(now)}\n${steps.map((s) => `${s.ok ? 'ok ' : 'FAILED '} ${s.step}: ${s.detail.split('\n')[0]}`).join('\n')}\n`, { flag: 'wx' });
+    return {
+      out,
+      repo: repoDir,
+      steps,
+      bundle: { dir: exported.dir, manifestSha256: exported.manifestSha256, sequence: exported.sequence },
+      verify,
+      transcript,
+      ok: verify.ok && transcript.ok,
+    };
+  } finally {
+    if (previousConf === undefined) delete process.env['SOFTHSM2_CONF'];
+    else process.env['SOFTHSM2_CONF'] = previousConf;
+  }
+}
+
