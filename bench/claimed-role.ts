@@ -2,9 +2,9 @@
  * A claimed-like targets role (PEP 480): one terminating delegation per project, each to its own
  * Ed25519 key with threshold 1 and the project's name as its only path.
  */
-import { Key } from '../src/tuf/key.js';
-import { Metadata, Targets } from '../src/tuf/metadata.js';
-import { DelegatedRole, Delegations } from '../src/tuf/roles.js';
+import { Key } from '../src/tuf/model/key.js';
+import { Metadata, Targets } from '../src/tuf/model/metadata.js';
+import { DelegatedRole, Delegations } from '../src/tuf/model/roles.js';
 
 /** Names of the same length as a typical PyPI project name (15 characters). */
 export function projectName(i: number): string {

@@ -8,7 +8,7 @@
  * them (RFC 8032 section 5.1.2): ~150,000 keys/s.
  */
 import * as ed from '@noble/ed25519';
-import { sha512 } from '../src/tuf/digest.js';
+import { sha512 } from '../src/tuf/model/digest.js';
 
 ed.hashes.sha512 ??= (m: Uint8Array) => new Uint8Array(sha512(m));
 

@@ -16,11 +16,11 @@ import { runIntake, type IntakeResult } from '../src/ceremony/claims/intake.js';
 import { Repository } from '../src/ceremony/state/repository.js';
 import { createRequest, encodeRequest } from '../src/ceremony/claims/requests-format.js';
 import { Ed25519Signer, ed25519PublicKey } from '../src/keys/software-signer.js';
-import { Key } from '../src/tuf/key.js';
-import { Metadata, Root, Targets } from '../src/tuf/metadata.js';
-import { DelegatedRole, Delegations, Role } from '../src/tuf/roles.js';
-import type { Signer } from '../src/tuf/signer.js';
-import { addSeconds } from '../src/tuf/time.js';
+import { Key } from '../src/tuf/model/key.js';
+import { Metadata, Root, Targets } from '../src/tuf/model/metadata.js';
+import { DelegatedRole, Delegations, Role } from '../src/tuf/model/roles.js';
+import type { Signer } from '../src/tuf/model/signer.js';
+import { addSeconds } from '../src/tuf/model/time.js';
 import { distinctEd25519PublicKeys } from './fixture-keys.js';
 import { Bench, formatTable, recordRows, TABLE_HEADERS } from './harness.js';
 

@@ -1,6 +1,8 @@
 /**
  * The dependency direction: cli → ceremony → {bundle, keys} → tuf.
  * src/tuf is a pure model: no file system, no PKCS#11, no prompts, no other src folder.
+ * Inside src/tuf: large-roles reads with model and json only; model never depends on verify.
+ * The layout is drawn in docs/architecture.md.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -33,6 +35,22 @@ const ALLOWED: Record<string, string[]> = {
   cli: ['cli', 'ceremony', 'bundle', 'keys', 'tuf'],
 };
 
+/** The groups of each folder that has them; a new folder or file outside a group fails the test. */
+const GROUPS: Record<string, string[]> = {
+  ceremony: ['state', 'events', 'claims', 'lifecycle', 'signers'],
+  tuf: ['model', 'json', 'verify', 'large-roles'],
+};
+
+const GROUP_OF = (file: string): string => relative(SRC, file).split('/').slice(0, 2).join('/');
+
+/** Which src/tuf groups each src/tuf group may import. */
+const TUF_ALLOWED: Record<string, string[]> = {
+  'tuf/model': ['tuf/model', 'tuf/json', 'tuf/large-roles'],
+  'tuf/json': ['tuf/json', 'tuf/model'],
+  'tuf/large-roles': ['tuf/large-roles', 'tuf/model', 'tuf/json'],
+  'tuf/verify': ['tuf/verify', 'tuf/model', 'tuf/json', 'tuf/large-roles'],
+};
+
 const FORBIDDEN_IN_TUF = [/^(node:)?fs(\/|$)/, /^(node:)?child_process$/, /^(node:)?net$/, /^(node:)?http/, /graphene-pk11/, /pkcs11js/, /inquirer/, /^(node:)?readline/, /qrcode/];
 
 describe('architecture', () => {
@@ -56,6 +74,27 @@ describe('architecture', () => {
         }
         const targetLayer = LAYER_OF(target);
         if (!ALLOWED[layer]!.includes(targetLayer)) violations.push(`${relative(SRC, file)} (${layer}) imports ${spec} (${targetLayer})`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('src/ceremony and src/tuf keep every file in one of their groups', () => {
+    const outside = files.filter((f) => {
+      const [layer, group, rest] = relative(SRC, f).split('/');
+      return GROUPS[layer!] !== undefined && (rest === undefined || !GROUPS[layer!]!.includes(group!)) && group !== 'index.ts';
+    });
+    expect(outside.map((f) => relative(SRC, f))).toEqual([]);
+  });
+
+  it('inside src/tuf, large-roles uses only model and json, and model never depends on verify', () => {
+    const violations: string[] = [];
+    for (const file of files.filter((f) => LAYER_OF(f) === 'tuf')) {
+      const group = GROUP_OF(file);
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = GROUP_OF(resolve(dirname(file), spec));
+        if (!TUF_ALLOWED[group]!.includes(target)) violations.push(`${relative(SRC, file)} (${group}) imports ${spec} (${target})`);
       }
     }
     expect(violations).toEqual([]);

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { CeremonyError, UsageError, VerificationError } from '../tuf/errors.js';
+import { CeremonyError, UsageError, VerificationError } from '../tuf/model/errors.js';
 
 /** Write a new file (refusing an existing one, EEXIST) and fsync it before closing. */
 export function writeNewFile(path: string, bytes: Uint8Array): void {

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { sha256Hex } from '../tuf/digest.js';
-import { RefusedError, UsageError, VerificationError } from '../tuf/errors.js';
+import { sha256Hex } from '../tuf/model/digest.js';
+import { RefusedError, UsageError, VerificationError } from '../tuf/model/errors.js';
 import { fsyncDir, mediumError, removeQuietly, writeNewFile } from './durable-files.js';
 import { badFileName, lastLineSha256, manifestToBytes, MANIFEST_NAME, parseManifest, QR_NAME, TRANSCRIPT_NAME, type Direction, type Manifest } from './manifest.js';
 import { qrPng } from './qr.js';

@@ -8,8 +8,8 @@
  */
 import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/errors.js';
-import { Metadata } from '../tuf/metadata.js';
+import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/model/errors.js';
+import { Metadata } from '../tuf/model/metadata.js';
 import { fsyncDir, mediumError, removeQuietly, writeNewFile } from './durable-files.js';
 import { defaultStatePath, readImportState, writeImportState } from './import-state.js';
 import { MANIFEST_NAME, TRANSCRIPT_NAME, type Direction } from './manifest.js';

@@ -5,13 +5,13 @@
  * recently-claimed, snapshot and timestamp. Every metadata file in it must verify; none is taken
  * on trust because it happens not to be reached.
  */
-import { CeremonyError, VerificationError } from '../tuf/errors.js';
-import { Metadata, type MetaFile, type Root, type Snapshot, type Timestamp } from '../tuf/metadata.js';
-import { firstProblem, verifyRepository, type MetadataSource, type RepositoryReport } from '../tuf/repository-verifier.js';
-import { decodeRoleName, parseRoleFileName, roleFileName, snapshotMetaName } from '../tuf/role-names.js';
-import { formatExpires } from '../tuf/time.js';
-import { describeResult, verifyRootUpdate, verifyWithRoot } from '../tuf/verification.js';
-import { digestHex } from '../tuf/digest.js';
+import { CeremonyError, VerificationError } from '../tuf/model/errors.js';
+import { Metadata, type MetaFile, type Root, type Snapshot, type Timestamp } from '../tuf/model/metadata.js';
+import { firstProblem, verifyRepository, type MetadataSource, type RepositoryReport } from '../tuf/verify/repository-verifier.js';
+import { decodeRoleName, parseRoleFileName, roleFileName, snapshotMetaName } from '../tuf/verify/role-names.js';
+import { formatExpires } from '../tuf/model/time.js';
+import { describeResult, verifyRootUpdate, verifyWithRoot } from '../tuf/verify/verification.js';
+import { digestHex } from '../tuf/model/digest.js';
 
 export interface MetadataCheck {
   /** The trusted root's version and the newest root the bundle chains to. */

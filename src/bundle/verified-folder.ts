@@ -7,13 +7,13 @@
  */
 import { basename, join } from 'node:path';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { UsageError, VerificationError } from '../tuf/errors.js';
-import type { Key } from '../tuf/key.js';
-import type { TargetFile, Targets } from '../tuf/metadata.js';
-import { MAX_METADATA_BYTES, MAX_ROOT_BYTES, MAX_TIMESTAMP_BYTES, verifyRepository, type RepositoryReport } from '../tuf/repository-verifier.js';
-import { decodeRoleName, parseRoleFileName, roleFileName, snapshotMetaName } from '../tuf/role-names.js';
-import type { DelegatedRole } from '../tuf/roles.js';
-import { TrustedSet, TrustError } from '../tuf/trusted-set.js';
+import { UsageError, VerificationError } from '../tuf/model/errors.js';
+import type { Key } from '../tuf/model/key.js';
+import type { TargetFile, Targets } from '../tuf/model/metadata.js';
+import { MAX_METADATA_BYTES, MAX_ROOT_BYTES, MAX_TIMESTAMP_BYTES, verifyRepository, type RepositoryReport } from '../tuf/verify/repository-verifier.js';
+import { decodeRoleName, parseRoleFileName, roleFileName, snapshotMetaName } from '../tuf/verify/role-names.js';
+import type { DelegatedRole } from '../tuf/model/roles.js';
+import { TrustedSet, TrustError } from '../tuf/verify/trusted-set.js';
 import { replaceFileAtomically } from './durable-files.js';
 import { FolderSource } from './metadata-folder.js';
 

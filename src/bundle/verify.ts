@@ -6,8 +6,8 @@
  */
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256Hex } from '../tuf/digest.js';
-import { CeremonyError, VerificationError, type VerificationErrorCode } from '../tuf/errors.js';
+import { sha256Hex } from '../tuf/model/digest.js';
+import { CeremonyError, VerificationError, type VerificationErrorCode } from '../tuf/model/errors.js';
 import { readPlainFile } from './durable-files.js';
 import { lastLineSha256, MANIFEST_NAME, QR_NAME, parseManifest, TRANSCRIPT_NAME, type Direction, type Manifest } from './manifest.js';
 import { verifyBundleMetadata, type MetadataCheck } from './metadata-check.js';

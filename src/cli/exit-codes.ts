@@ -1,12 +1,12 @@
 /**
- * Every exit code of tuf-ceremony, in one table. Errors carry a category (src/tuf/errors.ts) and
+ * Every exit code of tuf-ceremony, in one table. Errors carry a category (src/tuf/model/errors.ts) and
  * the CLI maps it here; the states a command reports without an error (an event still missing
  * signatures, a role due for renewal or expired) come from the ceremony layer as states and are
  * mapped here too. `--help` and the README's list are rendered from this table, and a test checks
  * the README against it.
  */
 import type { ExpiryStatus } from '../ceremony/lifecycle/expiry.js';
-import { CeremonyError, type ErrorCategory } from '../tuf/errors.js';
+import { CeremonyError, type ErrorCategory } from '../tuf/model/errors.js';
 
 /** The exit code of a thrown error, by its category. */
 export const CATEGORY_EXIT_CODES = {

@@ -2,8 +2,8 @@
  * Entry point: find the command, run it, and turn errors into one clear line and an exit code
  * from the one table (src/cli/exit-codes.ts).
  */
-import { CeremonyError } from '../tuf/errors.js';
-import { escapeControls } from '../tuf/display-text.js';
+import { CeremonyError } from '../tuf/model/errors.js';
+import { escapeControls } from '../tuf/model/display-text.js';
 import { CATEGORY_EXIT_CODES, exitCodeOfError, INTERRUPTED_EXIT_CODE, renderExitCodes } from './exit-codes.js';
 import { helpText } from './args.js';
 import { err, out, processIO, type CliIO } from './io.js';
@@ -59,7 +59,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       return INTERRUPTED_EXIT_CODE;
     }
     if (e instanceof CeremonyError) {
-      // Messages name fields, files and roles read from media: escaped (src/tuf/display-text.ts).
+      // Messages name fields, files and roles read from media: escaped (src/tuf/model/display-text.ts).
       err(io, `tuf-ceremony ${found.command.name.join(' ')}: ${escapeControls(e.message)}`);
       return exitCodeOfError(e);
     }

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { pinSource, readSecretFile, type PinSource } from '../keys/pin.js';
-import { UsageError } from '../tuf/errors.js';
+import { UsageError } from '../tuf/model/errors.js';
 import type { CliIO } from './io.js';
 
 export interface Prompter {

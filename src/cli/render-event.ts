@@ -7,8 +7,8 @@ import { differenceLine, renderSummary, summarizeEvent, type DelegationRef, type
 import { maintenanceDetails, maintenanceNotes } from '../ceremony/lifecycle/resign-rotate-notes.js';
 import type { ResignProof } from '../ceremony/lifecycle/resign-proof.js';
 import { keyChangesToWire } from '../ceremony/lifecycle/rotate-event.js';
-import { escapeLines } from '../tuf/display-text.js';
-import { fingerprintWords } from '../tuf/fingerprint-words.js';
+import { escapeLines } from '../tuf/model/display-text.js';
+import { fingerprintWords } from '../tuf/model/fingerprint-words.js';
 import { renderFingerprint } from './render-fingerprint.js';
 
 /** The summary with a QR code of each payload digest, for people comparing at different machines. */

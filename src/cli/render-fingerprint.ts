@@ -1,9 +1,9 @@
 /**
  * A digest or keyid shown three ways so that people can compare it: hex in groups of four, the
- * PGP words to read aloud (src/tuf/fingerprint-words.ts), and a QR code on the terminal for a
+ * PGP words to read aloud (src/tuf/model/fingerprint-words.ts), and a QR code on the terminal for a
  * phone or a second machine to scan. Used for keyids and for payload digests.
  */
-import { fingerprintWords, groupedHex } from '../tuf/fingerprint-words.js';
+import { fingerprintWords, groupedHex } from '../tuf/model/fingerprint-words.js';
 
 export interface FingerprintView {
   hex: string;

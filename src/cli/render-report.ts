@@ -1,9 +1,9 @@
 /**
- * A repository verification report (src/tuf/repository-verifier.ts) for people (a table) and for
+ * A repository verification report (src/tuf/verify/repository-verifier.ts) for people (a table) and for
  * `--json` (snake_case). Used by verify, event finalize and rehearsal.
  */
-import type { RepositoryReport, RoleReport } from '../tuf/repository-verifier.js';
-import type { VerificationResult } from '../tuf/verification.js';
+import type { RepositoryReport, RoleReport } from '../tuf/verify/repository-verifier.js';
+import type { VerificationResult } from '../tuf/verify/verification.js';
 
 function signers(r: RoleReport): string {
   if (!r.signatures) return '-';

@@ -4,9 +4,9 @@
  * signed, the public key the token holds must be the key the metadata expects; every signature is
  * verified in software before it is returned (docs/threat-model.md section 2).
  */
-import { TokenError } from '../tuf/errors.js';
-import { ownerOf, type Key } from '../tuf/key.js';
-import type { Signer } from '../tuf/signer.js';
+import { TokenError } from '../tuf/model/errors.js';
+import { ownerOf, type Key } from '../tuf/model/key.js';
+import type { Signer } from '../tuf/model/signer.js';
 import { acquireModule, type ModuleLease } from './module-pool.js';
 import type { Pkcs11Port, PortSession, PortSlot } from './pkcs11-port.js';
 import type { PinSource } from './pin.js';

@@ -7,12 +7,12 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { canonicalize } from '../tuf/canonical-json.js';
-import { isLowerHex } from '../tuf/digest.js';
-import { FormatError, RefusedError, TokenError, UsageError, withContext } from '../tuf/errors.js';
-import { FieldReader, type JsonObject } from '../tuf/fields.js';
-import { Key } from '../tuf/key.js';
-import { parseStrictJson } from '../tuf/strict-json.js';
+import { canonicalize } from '../tuf/json/canonical-json.js';
+import { isLowerHex } from '../tuf/model/digest.js';
+import { FormatError, RefusedError, TokenError, UsageError, withContext } from '../tuf/model/errors.js';
+import { FieldReader, type JsonObject } from '../tuf/model/fields.js';
+import { Key } from '../tuf/model/key.js';
+import { parseStrictJson } from '../tuf/json/strict-json.js';
 import { Ed25519Signer } from './software-signer.js';
 
 export const KEY_FILE_FORMAT = 'tuf-ceremony-encrypted-key';

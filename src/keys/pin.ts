@@ -3,7 +3,7 @@
  * names, then a hidden prompt. A PIN is never printed, logged or stored (docs/threat-model.md section 2).
  */
 import { readFileSync, statSync } from 'node:fs';
-import { UsageError } from '../tuf/errors.js';
+import { UsageError } from '../tuf/model/errors.js';
 import type { HolderToken } from './profile.js';
 
 export type AskSecret = (question: string) => Promise<string>;

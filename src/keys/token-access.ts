@@ -4,15 +4,15 @@
  * public key as a TUF key (docs/formats/token-profile.md: zero or several matches is an error that names
  * what was found).
  */
-import { FormatError, TokenError } from '../tuf/errors.js';
-import type { Key } from '../tuf/key.js';
+import { FormatError, TokenError } from '../tuf/model/errors.js';
+import type { Key } from '../tuf/model/key.js';
 import { CK, PortError, type PortModule, type PortObject, type PortSession, type PortSlot } from './pkcs11-port.js';
 import type { HolderToken, TokenProfile } from './profile.js';
 import { describeKeyType, specForKeyType, tufKeyFromAttributes, type KeyTypeSpec } from './token-key-types.js';
 import { describeToken, mechanismName, tokenError, type TokenContext } from './token-errors.js';
 
 /** The custom key field naming the holder, set before the keyid is computed (layout: keys carry their holder). */
-import { OWNER_FIELD } from '../tuf/key.js';
+import { OWNER_FIELD } from '../tuf/model/key.js';
 
 export { OWNER_FIELD };
 

@@ -8,8 +8,8 @@
  * verified in software before the key is reported.
  */
 import { randomBytes } from 'node:crypto';
-import { RefusedError, TokenError, UsageError } from '../tuf/errors.js';
-import type { Key } from '../tuf/key.js';
+import { RefusedError, TokenError, UsageError } from '../tuf/model/errors.js';
+import type { Key } from '../tuf/model/key.js';
 import { ED25519_NAME_DER } from './der.js';
 import { acquireModule, type ModuleRef } from './module-pool.js';
 import { CK, PortError, type PortAttributes, type PortModule, type PortObject, type PortSession, type PortSlot } from './pkcs11-port.js';

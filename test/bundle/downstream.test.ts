@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { targetPathOfUrl } from '../../src/bundle/downstream-checks.js';
-import { serializeJson } from '../../src/tuf/canonical-json.js';
+import { serializeJson } from '../../src/tuf/json/canonical-json.js';
 import { runCli } from '../helpers/cli.js';
 import { PEP480_DIR } from '../helpers/vectors.js';
 import { tempDir } from './fixtures.js';

@@ -5,8 +5,8 @@ import { exportBundle, resolveBundleDir } from '../../src/bundle/export.js';
 import { MANIFEST_NAME, parseManifest, QR_NAME } from '../../src/bundle/manifest.js';
 import { qrPng } from '../../src/bundle/qr.js';
 import { verifyBundle } from '../../src/bundle/verify.js';
-import { sha256Hex } from '../../src/tuf/digest.js';
-import { RefusedError, UsageError } from '../../src/tuf/errors.js';
+import { sha256Hex } from '../../src/tuf/model/digest.js';
+import { RefusedError, UsageError } from '../../src/tuf/model/errors.js';
 import { makeBundle, NOW, OFFLINE_FILES, tempDir, trustedRoot, vectorFiles } from './fixtures.js';
 
 describe('bundle export', () => {

@@ -10,9 +10,9 @@ import { importBundle } from '../../src/bundle/import.js';
 import { defaultStatePath, readImportState } from '../../src/bundle/import-state.js';
 import { MANIFEST_NAME } from '../../src/bundle/manifest.js';
 import { verifyBundle } from '../../src/bundle/verify.js';
-import { sha256Hex } from '../../src/tuf/digest.js';
+import { sha256Hex } from '../../src/tuf/model/digest.js';
 import { CATEGORY_EXIT_CODES } from '../../src/cli/exit-codes.js';
-import { VerificationError } from '../../src/tuf/errors.js';
+import { VerificationError } from '../../src/tuf/model/errors.js';
 import { makeBundle, NOW, snapshotFolder, tempDir, trustedRoot, vectorFiles } from './fixtures.js';
 
 let parent: string;

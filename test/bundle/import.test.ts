@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { importBundle } from '../../src/bundle/import.js';
 import { defaultStatePath, readImportState, STATE_NAME } from '../../src/bundle/import-state.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
-import { sha256Hex } from '../../src/tuf/digest.js';
-import { RefusedError, VerificationError } from '../../src/tuf/errors.js';
-import { Metadata, MetaFile, Timestamp } from '../../src/tuf/metadata.js';
+import { sha256Hex } from '../../src/tuf/model/digest.js';
+import { RefusedError, VerificationError } from '../../src/tuf/model/errors.js';
+import { Metadata, MetaFile, Timestamp } from '../../src/tuf/model/metadata.js';
 import { loadVector } from '../helpers/vectors.js';
 import { makeBundle, NOW, OFFLINE_FILES, ONLINE_FILES, snapshotFolder, tempDir, trustedRoot, vectorFiles } from './fixtures.js';
 

@@ -6,7 +6,7 @@ import { exportBundle } from '../../src/bundle/export.js';
 import { onlineBundleFiles } from '../../src/bundle/online-files.js';
 import { verifyBundle } from '../../src/bundle/verify.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
-import { Metadata, type Targets } from '../../src/tuf/metadata.js';
+import { Metadata, type Targets } from '../../src/tuf/model/metadata.js';
 import { loadVector, PEP480_DIR } from '../helpers/vectors.js';
 import { NOW, ONLINE_FILES, tempDir, trustedRoot, vectorFiles } from './fixtures.js';
 

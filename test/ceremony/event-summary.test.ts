@@ -8,8 +8,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { signedDifferences, unexplainedDifferences } from '../../src/ceremony/events/event-diff.js';
 import { diffDelegations, contentWithoutVersion } from '../../src/ceremony/events/event-summary.js';
-import { Metadata, Root, Targets } from '../../src/tuf/metadata.js';
-import { DelegatedRole, Role } from '../../src/tuf/roles.js';
+import { Metadata, Root, Targets } from '../../src/tuf/model/metadata.js';
+import { DelegatedRole, Role } from '../../src/tuf/model/roles.js';
 
 const vectors = resolve(import.meta.dirname, '..', 'vectors', 'pep480-repo');
 const load = <T extends Root | Targets>(file: string) => Metadata.fromBytes<T>(readFileSync(join(vectors, file)), file);

@@ -9,8 +9,8 @@ import { initRepository } from '../../src/ceremony/lifecycle/bootstrap.js';
 import { finalizeEvent } from '../../src/ceremony/events/event-finalize.js';
 import { signEvent } from '../../src/ceremony/events/event-sign.js';
 import { loadPlan } from '../../src/ceremony/state/plan.js';
-import { serializeJson } from '../../src/tuf/canonical-json.js';
-import type { Key } from '../../src/tuf/key.js';
+import { serializeJson } from '../../src/tuf/json/canonical-json.js';
+import type { Key } from '../../src/tuf/model/key.js';
 import { makeAdmins, type Admins } from './softhsm-admins.js';
 
 let a: Admins;

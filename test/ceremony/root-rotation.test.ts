@@ -13,9 +13,9 @@ import { signEvent } from '../../src/ceremony/events/event-sign.js';
 import { summarizeEvent } from '../../src/ceremony/events/event-summary.js';
 import { SigningEvent } from '../../src/ceremony/events/event.js';
 import type { Repository } from '../../src/ceremony/state/repository.js';
-import { Metadata, Root } from '../../src/tuf/metadata.js';
-import { verifyRepository } from '../../src/tuf/repository-verifier.js';
-import { addSeconds } from '../../src/tuf/time.js';
+import { Metadata, Root } from '../../src/tuf/model/metadata.js';
+import { verifyRepository } from '../../src/tuf/verify/repository-verifier.js';
+import { addSeconds } from '../../src/tuf/model/time.js';
 import { runCli } from '../helpers/cli.js';
 import { makeAdmins, type Admins } from './softhsm-admins.js';
 

@@ -18,11 +18,11 @@ import { TokenProvider } from '../../src/ceremony/signers/token-provider.js';
 import { verifyTranscript } from '../../src/ceremony/state/transcript.js';
 import { pinSource } from '../../src/keys/pin.js';
 import { loadProfile } from '../../src/keys/profile.js';
-import { canonicalize } from '../../src/tuf/canonical-json.js';
-import { sha256Hex } from '../../src/tuf/digest.js';
-import { Metadata, Targets } from '../../src/tuf/metadata.js';
-import { verifyRepository } from '../../src/tuf/repository-verifier.js';
-import { addSeconds } from '../../src/tuf/time.js';
+import { canonicalize } from '../../src/tuf/json/canonical-json.js';
+import { sha256Hex } from '../../src/tuf/model/digest.js';
+import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
+import { verifyRepository } from '../../src/tuf/verify/repository-verifier.js';
+import { addSeconds } from '../../src/tuf/model/time.js';
 import { runCli } from '../helpers/cli.js';
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/io.js';
@@ -316,7 +316,7 @@ describe('several admins in turn at one machine', () => {
 
   it('a wrong typed confirmation signs nothing; the words at the positions asked do', async () => {
     const digest = claimedEvent.digest;
-    const { fingerprintWords } = await import('../../src/tuf/fingerprint-words.js');
+    const { fingerprintWords } = await import('../../src/tuf/model/fingerprint-words.js');
     const words = fingerprintWords(digest);
     const typed = (answer: (question: string) => string) => ({ confirmExact: async (q: string, acceptable: string[]) => acceptable.includes(answer(q)), waitForEnter: async () => {} });
     // As a person would: the positions are read from the question.
@@ -342,7 +342,7 @@ describe('several admins in turn at one machine', () => {
     const next = new Metadata(new Targets({ version: 3, expires: addSeconds(new Date(), 60 * 86400), delegations: current.signed.delegations }));
     const e = SigningEvent.create(join(a.dir, 'claimed-v3'), { kind: 'test-resign', description: 'claimed v3', roles: [{ role: 'claimed', metadata: next }], repo: r });
     const digest = e.digest;
-    const { fingerprintWords } = await import('../../src/tuf/fingerprint-words.js');
+    const { fingerprintWords } = await import('../../src/tuf/model/fingerprint-words.js');
     const stdin = new PassThrough();
     const stdout = new PassThrough();
     let shown = '';

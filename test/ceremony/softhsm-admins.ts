@@ -11,7 +11,7 @@ import { pinSource } from '../../src/keys/pin.js';
 import { loadProfile } from '../../src/keys/profile.js';
 import { createTestTokens } from '../../src/keys/softhsm.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
-import { serializeJson } from '../../src/tuf/canonical-json.js';
+import { serializeJson } from '../../src/tuf/json/canonical-json.js';
 
 export const SCRIPTS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'ceremony-scripts');
 export const ADMINS = ['admin-a', 'admin-b', 'admin-c'] as const;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendTranscript, GENESIS_PREV, readTranscript, verifyTranscript } from '../../src/ceremony/state/transcript.js';
-import { sha256Hex } from '../../src/tuf/digest.js';
+import { sha256Hex } from '../../src/tuf/model/digest.js';
 import { runCli } from '../helpers/cli.js';
 
 const digest = (s: string) => sha256Hex(s);

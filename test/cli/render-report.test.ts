@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OK_ROWS_SHOWN, renderReport } from '../../src/cli/render-report.js';
-import type { RepositoryReport, RoleReport } from '../../src/tuf/repository-verifier.js';
+import type { RepositoryReport, RoleReport } from '../../src/tuf/verify/repository-verifier.js';
 
 const role = (name: string, status: RoleReport['status'] = 'ok', problems: string[] = []): RoleReport =>
   ({ role: name, file: `1.${name}.json`, version: 1, expires: '2031-01-01T00:00:00Z', status, problems });

@@ -12,9 +12,9 @@ import { SoftwareProvider } from '../../src/ceremony/signers/signer-provider.js'
 import { appendTranscript } from '../../src/ceremony/state/transcript.js';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
-import type { Root, Targets } from '../../src/tuf/metadata.js';
-import { verifyRepository } from '../../src/tuf/repository-verifier.js';
-import type { Signer } from '../../src/tuf/signer.js';
+import type { Root, Targets } from '../../src/tuf/model/metadata.js';
+import { verifyRepository } from '../../src/tuf/verify/repository-verifier.js';
+import type { Signer } from '../../src/tuf/model/signer.js';
 import { runCli } from '../helpers/cli.js';
 import { makeRepository, signer, writeRequest, type Fixture } from '../requests/fixtures.js';
 

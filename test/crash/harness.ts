@@ -9,7 +9,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256Hex } from '../../src/tuf/digest.js';
+import { sha256Hex } from '../../src/tuf/model/digest.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT_DIR = resolve(HERE, '../..');

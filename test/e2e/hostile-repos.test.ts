@@ -16,8 +16,8 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MetaFile } from '../../src/tuf/metadata.js';
-import type { Signer } from '../../src/tuf/signer.js';
+import { MetaFile } from '../../src/tuf/model/metadata.js';
+import type { Signer } from '../../src/tuf/model/signer.js';
 import { clientVerdict, RepoServer, toolRuns } from './hostile/harness.js';
 import {
   addDelegation,

@@ -21,9 +21,9 @@ import { createKeyChangeEvent } from '../../src/ceremony/lifecycle/rotate-event.
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { generateTokenKey } from '../../src/keys/token-keys.js';
 import { pinSource } from '../../src/keys/pin.js';
-import { sha256Hex } from '../../src/tuf/digest.js';
-import { Metadata, MetaFile, Snapshot, TargetFile, Targets, Timestamp, type Root } from '../../src/tuf/metadata.js';
-import { Delegations } from '../../src/tuf/roles.js';
+import { sha256Hex } from '../../src/tuf/model/digest.js';
+import { Metadata, MetaFile, Snapshot, TargetFile, Targets, Timestamp, type Root } from '../../src/tuf/model/metadata.js';
+import { Delegations } from '../../src/tuf/model/roles.js';
 import { runCli } from '../helpers/cli.js';
 import { bootstrap, day, signAs, type Bootstrapped } from '../maintenance/fixture.js';
 import { holderTokens, type HolderTokens } from '../maintenance/tokens.js';

@@ -5,8 +5,8 @@
  * Each is what OpenSSL reads as the same key.
  */
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { Key } from '../../src/tuf/key.js';
-import type { Signer } from '../../src/tuf/signer.js';
+import { Key } from '../../src/tuf/model/key.js';
+import type { Signer } from '../../src/tuf/model/signer.js';
 import { PemSigner } from '../../src/keys/software-signer.js';
 
 /** SEQUENCE { OID id-ecPublicKey, OID prime256v1 } (RFC 5480 section 2.1.1). */

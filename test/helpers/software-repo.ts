@@ -1,8 +1,8 @@
 /** A small repository signed with software keys, for tests of the model and the verifier. */
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
-import { Key } from '../../src/tuf/key.js';
-import { Metadata, Root, Snapshot, Targets, Timestamp, MetaFile } from '../../src/tuf/metadata.js';
-import { DelegatedRole, Delegations, Role } from '../../src/tuf/roles.js';
+import { Key } from '../../src/tuf/model/key.js';
+import { Metadata, Root, Snapshot, Targets, Timestamp, MetaFile } from '../../src/tuf/model/metadata.js';
+import { DelegatedRole, Delegations, Role } from '../../src/tuf/model/roles.js';
 
 export function seededSigner(n: number, owner?: string): Ed25519Signer {
   const seed = new Uint8Array(32).fill(n);

@@ -2,7 +2,7 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ecdsaRawToDer, unwrapEcPoint } from '../../src/keys/der.js';
-import { EVEN_WORDS, ODD_WORDS, fingerprintWords, groupedHex } from '../../src/tuf/fingerprint-words.js';
+import { EVEN_WORDS, ODD_WORDS, fingerprintWords, groupedHex } from '../../src/tuf/model/fingerprint-words.js';
 
 describe('ECDSA raw r‖s to DER', () => {
   it('agrees with OpenSSL on many signatures (high bits, leading zeros)', () => {

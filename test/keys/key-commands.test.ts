@@ -6,8 +6,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Key } from '../../src/tuf/key.js';
-import { fingerprintWords } from '../../src/tuf/fingerprint-words.js';
+import { Key } from '../../src/tuf/model/key.js';
+import { fingerprintWords } from '../../src/tuf/model/fingerprint-words.js';
 import { runCli } from '../helpers/cli.js';
 import { freshTokens, type Fixture } from './softhsm-fixture.js';
 

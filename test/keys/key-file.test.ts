@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEncryptedKeyFile, DEFAULT_SCRYPT, openEncryptedKeyFile, readKeyFilePublicKey } from '../../src/keys/key-file.js';
 import { CATEGORY_EXIT_CODES } from '../../src/cli/exit-codes.js';
-import { Metadata, Targets } from '../../src/tuf/metadata.js';
+import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
 import { failure } from '../helpers/failure.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tuf-ceremony-keyfile-'));

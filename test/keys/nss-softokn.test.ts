@@ -10,7 +10,7 @@ import { createNssDatabase, nssAvailable, type NssDatabase } from '../../src/key
 import { pinSource } from '../../src/keys/pin.js';
 import type { TokenProfile } from '../../src/keys/profile.js';
 import { generateTokenKey, listProfileTokens, openHolderSession, type TokenKeyInfo } from '../../src/keys/token-keys.js';
-import { Metadata, Targets } from '../../src/tuf/metadata.js';
+import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
 import { freshTokens, type Fixture } from './softhsm-fixture.js';
 import { rejection } from '../helpers/failure.js';
 

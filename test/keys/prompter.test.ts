@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/io.js';
 import { terminalPrompter } from '../../src/cli/prompter.js';
 import { renderFingerprint, wordLines } from '../../src/cli/render-fingerprint.js';
-import { fingerprintWords } from '../../src/tuf/fingerprint-words.js';
+import { fingerprintWords } from '../../src/tuf/model/fingerprint-words.js';
 
 function terminal(interactive = true) {
   const stdin = new PassThrough();

@@ -10,7 +10,7 @@ import { pinSource } from '../../src/keys/pin.js';
 import { tokenError, triesLeft } from '../../src/keys/token-errors.js';
 import { generateTokenKey, listTokens, openHolderSession } from '../../src/keys/token-keys.js';
 import { CATEGORY_EXIT_CODES } from '../../src/cli/exit-codes.js';
-import { Metadata, Targets } from '../../src/tuf/metadata.js';
+import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
 import { FakePort } from './fake-port.js';
 import { rejection } from '../helpers/failure.js';
 

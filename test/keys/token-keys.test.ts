@@ -11,10 +11,10 @@ import { CK, type PortAttributes } from '../../src/keys/pkcs11-port.js';
 import { pinSource } from '../../src/keys/pin.js';
 import { softhsmTokenFolder } from '../../src/keys/softhsm.js';
 import { generateTokenKey, listTokens, openHolderSession, readTokenPublicKey, type TokenKeyInfo } from '../../src/keys/token-keys.js';
-import { Key } from '../../src/tuf/key.js';
-import { Metadata, Root, Targets } from '../../src/tuf/metadata.js';
-import { Role } from '../../src/tuf/roles.js';
-import { verifyRole, verifyWithRoot } from '../../src/tuf/verification.js';
+import { Key } from '../../src/tuf/model/key.js';
+import { Metadata, Root, Targets } from '../../src/tuf/model/metadata.js';
+import { Role } from '../../src/tuf/model/roles.js';
+import { verifyRole, verifyWithRoot } from '../../src/tuf/verify/verification.js';
 import { fixedPins, freshTokens, type Fixture } from './softhsm-fixture.js';
 import { rejection } from '../helpers/failure.js';
 

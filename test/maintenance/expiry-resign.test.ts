@@ -10,8 +10,8 @@ import { createResignEvent, planResign, resignedCopy } from '../../src/ceremony/
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Repository } from '../../src/ceremony/state/repository.js';
-import type { Targets } from '../../src/tuf/metadata.js';
-import { DelegatedRole } from '../../src/tuf/roles.js';
+import type { Targets } from '../../src/tuf/model/metadata.js';
+import { DelegatedRole } from '../../src/tuf/model/roles.js';
 import { bootstrap, day, iso, signAs, tempDir, writePlan, type Bootstrapped } from './fixture.js';
 import { holderTokens, type HolderTokens } from './tokens.js';
 

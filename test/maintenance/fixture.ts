@@ -12,9 +12,9 @@ import { signEvent } from '../../src/ceremony/events/event-sign.js';
 import { SigningEvent } from '../../src/ceremony/events/event.js';
 import type { Repository } from '../../src/ceremony/state/repository.js';
 import { SoftwareProvider, type SignerProvider } from '../../src/ceremony/signers/signer-provider.js';
-import { serializeJson } from '../../src/tuf/canonical-json.js';
+import { serializeJson } from '../../src/tuf/json/canonical-json.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
-import type { Key } from '../../src/tuf/key.js';
+import type { Key } from '../../src/tuf/model/key.js';
 
 export const ADMINS = ['alice', 'bob', 'carol'];
 export const T0 = new Date('2030-01-01T00:00:00Z');

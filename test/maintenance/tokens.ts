@@ -1,7 +1,7 @@
 /** Throwaway SoftHSM tokens, one per holder, and a token profile naming their keys. */
 import { pinSource } from '../../src/keys/pin.js';
 import { generateTokenKey } from '../../src/keys/token-keys.js';
-import type { Key } from '../../src/tuf/key.js';
+import type { Key } from '../../src/tuf/model/key.js';
 import type { TokenProfile } from '../../src/keys/profile.js';
 import { TokenProvider } from '../../src/ceremony/signers/token-provider.js';
 import { freshTokens, type Fixture } from '../keys/softhsm-fixture.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/tuf/digest.js';
+import { sha256Hex } from '../../src/tuf/model/digest.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SLOW = 300_000;
@@ -152,7 +152,7 @@ describe('the release archive', { timeout: SLOW }, () => {
   });
 
   it('fails with exit 3 naming a file with one changed byte, an added file and a removed one', () => {
-    const file = join(install, 'dist', 'src', 'tuf', 'canonical-json.js');
+    const file = join(install, 'dist', 'src', 'tuf', 'json', 'canonical-json.js');
     const original = readFileSync(file);
     const changed = Buffer.from(original);
     changed[100] = changed[100]! ^ 0x01;

@@ -8,9 +8,9 @@ import { readTranscript, verifyTranscript } from '../../src/ceremony/state/trans
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { readKeyFilePublicKey } from '../../src/keys/key-file.js';
-import { Key } from '../../src/tuf/key.js';
-import type { Targets } from '../../src/tuf/metadata.js';
-import { formatExpires } from '../../src/tuf/time.js';
+import { Key } from '../../src/tuf/model/key.js';
+import type { Targets } from '../../src/tuf/model/metadata.js';
+import { formatExpires } from '../../src/tuf/model/time.js';
 import { runCli } from '../helpers/cli.js';
 import { makeRepository, recentlyClaimed, writeRequest, signer, type Fixture } from './fixtures.js';
 

@@ -8,12 +8,12 @@ import { Repository } from '../../src/ceremony/state/repository.js';
 import { createRequest, encodeRequest } from '../../src/ceremony/claims/requests-format.js';
 import type { ClaimedProposal } from '../../src/ceremony/claims/claimed-build.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
-import type { JsonObject } from '../../src/tuf/fields.js';
-import type { Key } from '../../src/tuf/key.js';
-import { Metadata, Root, Targets } from '../../src/tuf/metadata.js';
-import { DelegatedRole, Delegations, Role } from '../../src/tuf/roles.js';
-import type { Signer } from '../../src/tuf/signer.js';
-import { addSeconds } from '../../src/tuf/time.js';
+import type { JsonObject } from '../../src/tuf/model/fields.js';
+import type { Key } from '../../src/tuf/model/key.js';
+import { Metadata, Root, Targets } from '../../src/tuf/model/metadata.js';
+import { DelegatedRole, Delegations, Role } from '../../src/tuf/model/roles.js';
+import type { Signer } from '../../src/tuf/model/signer.js';
+import { addSeconds } from '../../src/tuf/model/time.js';
 
 export const DAY = 86400;
 

@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatExpires } from '../../src/tuf/time.js';
+import { formatExpires } from '../../src/tuf/model/time.js';
 import { makeRepository, type Fixture } from './fixtures.js';
 
 const root = resolve(import.meta.dirname, '..', '..');

@@ -8,10 +8,10 @@ import { claimedSettingsFromPlan, type ClaimedSettings } from '../../src/ceremon
 import { runIntake, type IntakeResult } from '../../src/ceremony/claims/intake.js';
 import { intakeReportJson, renderIntakeReport } from '../../src/ceremony/claims/intake-report.js';
 import { PemSigner } from '../../src/keys/software-signer.js';
-import { Metadata, Targets } from '../../src/tuf/metadata.js';
-import { verifyRepository } from '../../src/tuf/repository-verifier.js';
-import { verifyRole } from '../../src/tuf/verification.js';
-import { addSeconds } from '../../src/tuf/time.js';
+import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
+import { verifyRepository } from '../../src/tuf/verify/repository-verifier.js';
+import { verifyRole } from '../../src/tuf/verify/verification.js';
+import { addSeconds } from '../../src/tuf/model/time.js';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
 import { DAY, makeRepository, recentlyClaimed, signAndStore, signer, writeRequest, type Fixture } from './fixtures.js';
 

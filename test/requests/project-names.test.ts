@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkProjectName, normalizeProjectName } from '../../src/tuf/project-name.js';
+import { checkProjectName, normalizeProjectName } from '../../src/tuf/model/project-name.js';
 
 describe('project names (PEP 503 normalization, PEP 508 validity)', () => {
   it('normalizes as PEP 503 does', () => {

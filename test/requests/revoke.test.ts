@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimedAuthorization, claimedSettingsFromPlan, proposeClaimed, readClaimedState } from '../../src/ceremony/claims/claimed-build.js';
 import { runIntake } from '../../src/ceremony/claims/intake.js';
 import { revokeFromClaimed } from '../../src/ceremony/claims/revoke.js';
-import { RefusedError } from '../../src/tuf/errors.js';
-import type { Targets } from '../../src/tuf/metadata.js';
+import { RefusedError } from '../../src/tuf/model/errors.js';
+import type { Targets } from '../../src/tuf/model/metadata.js';
 import { makeRepository, signAndStore, signer, writeRequest, type Fixture } from './fixtures.js';
 
 const now = new Date(Date.UTC(2031, 5, 1, 12, 0, 0));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalize, serializeJson } from '../../src/tuf/canonical-json.js';
-import { parseStrictJson } from '../../src/tuf/strict-json.js';
-import { CanonicalJsonError, FormatError } from '../../src/tuf/errors.js';
+import { canonicalize, serializeJson } from '../../src/tuf/json/canonical-json.js';
+import { parseStrictJson } from '../../src/tuf/json/strict-json.js';
+import { CanonicalJsonError, FormatError } from '../../src/tuf/model/errors.js';
 import { loadVector } from '../helpers/vectors.js';
 
 const vectors = loadVector('canonical-json.json');

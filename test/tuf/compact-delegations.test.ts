@@ -6,14 +6,14 @@
 import * as tufjs from '@tufjs/models';
 import { describe, expect, it } from 'vitest';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
-import { canonicalize, serializeJson } from '../../src/tuf/canonical-json.js';
-import { FormatError, withContext } from '../../src/tuf/errors.js';
-import type { JsonObject } from '../../src/tuf/fields.js';
-import { Key } from '../../src/tuf/key.js';
-import { Metadata, MetaFile, Snapshot, Timestamp, type Root, type Targets } from '../../src/tuf/metadata.js';
-import { DelegatedRole, Delegations, SuccinctRoles } from '../../src/tuf/roles.js';
-import { parseStrictJson } from '../../src/tuf/strict-json.js';
-import { verifyRole, verifyWithRoot } from '../../src/tuf/verification.js';
+import { canonicalize, serializeJson } from '../../src/tuf/json/canonical-json.js';
+import { FormatError, withContext } from '../../src/tuf/model/errors.js';
+import type { JsonObject } from '../../src/tuf/model/fields.js';
+import { Key } from '../../src/tuf/model/key.js';
+import { Metadata, MetaFile, Snapshot, Timestamp, type Root, type Targets } from '../../src/tuf/model/metadata.js';
+import { DelegatedRole, Delegations, SuccinctRoles } from '../../src/tuf/model/roles.js';
+import { parseStrictJson } from '../../src/tuf/json/strict-json.js';
+import { verifyRole, verifyWithRoot } from '../../src/tuf/verify/verification.js';
 import { makeRoot, seededSigner } from '../helpers/software-repo.js';
 import { random } from '../helpers/random.js';
 

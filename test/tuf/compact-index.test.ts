@@ -3,9 +3,9 @@
  * answer, for every role and key, and fall back where the entries are not of the usual shape.
  */
 import { describe, expect, it } from 'vitest';
-import { Key } from '../../src/tuf/key.js';
-import { Metadata, Targets } from '../../src/tuf/metadata.js';
-import { DelegatedRole, Delegations } from '../../src/tuf/roles.js';
+import { Key } from '../../src/tuf/model/key.js';
+import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
+import { DelegatedRole, Delegations } from '../../src/tuf/model/roles.js';
 import { FAR, seededSigner } from '../helpers/software-repo.js';
 
 function roleOf(delegations: Delegations): Buffer {

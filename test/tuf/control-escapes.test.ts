@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PemSigner } from '../../src/keys/software-signer.js';
-import { canonicalize, serializeJson } from '../../src/tuf/canonical-json.js';
-import { Metadata, Targets } from '../../src/tuf/metadata.js';
-import { Delegations, DelegatedRole } from '../../src/tuf/roles.js';
-import { parseStrictJson, unescapeControls } from '../../src/tuf/strict-json.js';
-import { verifyRole } from '../../src/tuf/verification.js';
+import { canonicalize, serializeJson } from '../../src/tuf/json/canonical-json.js';
+import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
+import { Delegations, DelegatedRole } from '../../src/tuf/model/roles.js';
+import { parseStrictJson, unescapeControls } from '../../src/tuf/json/strict-json.js';
+import { verifyRole } from '../../src/tuf/verify/verification.js';
 import { loadVector } from '../helpers/vectors.js';
 
 function rangeOf(text: string): { canonical: boolean; controls: number; value: unknown; bytes: Buffer } {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { describe, expect, it } from 'vitest';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
-import { Key } from '../../src/tuf/key.js';
+import { Key } from '../../src/tuf/model/key.js';
 import { loadVector } from '../helpers/vectors.js';
 
 const edKey = (pub: Uint8Array) => new Key('ed25519', 'ed25519', { public: Buffer.from(pub).toString('hex') });

@@ -1,5 +1,5 @@
 /**
- * The error contract of src/tuf/errors.ts: closed unions of codes (checked by tsc over this file),
+ * The error contract of src/tuf/model/errors.ts: closed unions of codes (checked by tsc over this file),
  * every code documented and thrown somewhere in src, `cause` kept through wrapping and withContext,
  * and FormatError's field and reason kept apart.
  */
@@ -21,12 +21,12 @@ import {
   type ErrorCode,
   type RefusedErrorCode,
   type UsageErrorCode,
-} from '../../src/tuf/errors.js';
-import { unescapeControls } from '../../src/tuf/strict-json.js';
-import { TrustedSet, TrustError } from '../../src/tuf/trusted-set.js';
+} from '../../src/tuf/model/errors.js';
+import { unescapeControls } from '../../src/tuf/json/strict-json.js';
+import { TrustedSet, TrustError } from '../../src/tuf/verify/trusted-set.js';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
-const ERRORS_FILE = join(SRC, 'tuf', 'errors.ts');
+const ERRORS_FILE = join(SRC, 'tuf', 'model', 'errors.ts');
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));

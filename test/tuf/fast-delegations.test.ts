@@ -14,14 +14,14 @@
 import { describe, expect, it } from 'vitest';
 import { buildClaimedRole, projectName } from '../../bench/claimed-role.js';
 import { distinctEd25519PublicKeys } from '../../bench/fixture-keys.js';
-import { canonicalize } from '../../src/tuf/canonical-json.js';
-import { DelegationsReading } from '../../src/tuf/delegations-reader.js';
-import { FormatError } from '../../src/tuf/errors.js';
-import type { JsonObject } from '../../src/tuf/fields.js';
-import { Key } from '../../src/tuf/key.js';
-import { Metadata, Targets } from '../../src/tuf/metadata.js';
-import { DelegatedRole, Delegations } from '../../src/tuf/roles.js';
-import { parseStrictJson, type ReadPlan } from '../../src/tuf/strict-json.js';
+import { canonicalize } from '../../src/tuf/json/canonical-json.js';
+import { DelegationsReading } from '../../src/tuf/large-roles/delegations-reader.js';
+import { FormatError } from '../../src/tuf/model/errors.js';
+import type { JsonObject } from '../../src/tuf/model/fields.js';
+import { Key } from '../../src/tuf/model/key.js';
+import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
+import { DelegatedRole, Delegations } from '../../src/tuf/model/roles.js';
+import { parseStrictJson, type ReadPlan } from '../../src/tuf/json/strict-json.js';
 import { random } from '../helpers/random.js';
 
 const SOURCE = 'x.json';

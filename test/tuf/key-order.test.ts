@@ -4,11 +4,11 @@
  * plain definition: compare the code points one by one, the shorter string first on a tie.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalize, JSON_VALUE, serializeJson } from '../../src/tuf/canonical-json.js';
-import { CanonicalJsonError } from '../../src/tuf/errors.js';
-import { Key } from '../../src/tuf/key.js';
-import { codePointOrder, compareCodePointsFrom } from '../../src/tuf/key-order.js';
-import { DelegatedRole } from '../../src/tuf/roles.js';
+import { canonicalize, JSON_VALUE, serializeJson } from '../../src/tuf/json/canonical-json.js';
+import { CanonicalJsonError } from '../../src/tuf/model/errors.js';
+import { Key } from '../../src/tuf/model/key.js';
+import { codePointOrder, compareCodePointsFrom } from '../../src/tuf/json/key-order.js';
+import { DelegatedRole } from '../../src/tuf/model/roles.js';
 import { random } from '../helpers/random.js';
 
 const codePoints = (s: string): number[] => Array.from(s, (c) => c.codePointAt(0)!);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Key } from '../../src/tuf/key.js';
+import { Key } from '../../src/tuf/model/key.js';
 import { Ed25519Signer, PemSigner } from '../../src/keys/software-signer.js';
 import { loadVector } from '../helpers/vectors.js';
 

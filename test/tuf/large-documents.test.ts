@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { buildClaimedRole, projectName } from '../../bench/claimed-role.js';
 import { distinctEd25519PublicKeys } from '../../bench/fixture-keys.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
-import { canonicalize, canonicalizeEncoded, serializeJson } from '../../src/tuf/canonical-json.js';
-import { CanonicalJsonError, FormatError } from '../../src/tuf/errors.js';
-import { Metadata, type Targets } from '../../src/tuf/metadata.js';
-import { parseStrictJson } from '../../src/tuf/strict-json.js';
-import { verifyRole } from '../../src/tuf/verification.js';
+import { canonicalize, canonicalizeEncoded, serializeJson } from '../../src/tuf/json/canonical-json.js';
+import { CanonicalJsonError, FormatError } from '../../src/tuf/model/errors.js';
+import { Metadata, type Targets } from '../../src/tuf/model/metadata.js';
+import { parseStrictJson } from '../../src/tuf/json/strict-json.js';
+import { verifyRole } from '../../src/tuf/verify/verification.js';
 
 /** The plain algorithm of docs/decisions/0001-canonical-json.md, one string at a time. */
 function referenceEncode(value: unknown, fileForm: boolean): Buffer {

@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FormatError, RefusedError, VerificationError } from '../../src/tuf/errors.js';
-import { Metadata, type Root, type Targets } from '../../src/tuf/metadata.js';
-import { verifyRole, verifyRootUpdate, verifyWithRoot } from '../../src/tuf/verification.js';
-import type { Signer } from '../../src/tuf/signer.js';
+import { FormatError, RefusedError, VerificationError } from '../../src/tuf/model/errors.js';
+import { Metadata, type Root, type Targets } from '../../src/tuf/model/metadata.js';
+import { verifyRole, verifyRootUpdate, verifyWithRoot } from '../../src/tuf/verify/verification.js';
+import type { Signer } from '../../src/tuf/model/signer.js';
 import { PEP480_DIR } from '../helpers/vectors.js';
 import { makeRoot, seededSigner } from '../helpers/software-repo.js';
-import { Key } from '../../src/tuf/key.js';
-import { Role } from '../../src/tuf/roles.js';
+import { Key } from '../../src/tuf/model/key.js';
+import { Role } from '../../src/tuf/model/roles.js';
 
 const vectorFiles = readdirSync(PEP480_DIR).filter((f) => f.endsWith('.json') && f !== 'TEST-KEYS.json');
 

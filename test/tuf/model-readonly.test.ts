@@ -5,11 +5,11 @@
  * mutable: signing adds to them.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalize, serializeJson } from '../../src/tuf/canonical-json.js';
-import type { JsonObject } from '../../src/tuf/fields.js';
-import { Key } from '../../src/tuf/key.js';
-import { Metadata, MetaFile, TargetFile, type Root, type Snapshot, type Targets, type Timestamp } from '../../src/tuf/metadata.js';
-import { DelegatedRole, Delegations, Role, SuccinctRoles } from '../../src/tuf/roles.js';
+import { canonicalize, serializeJson } from '../../src/tuf/json/canonical-json.js';
+import type { JsonObject } from '../../src/tuf/model/fields.js';
+import { Key } from '../../src/tuf/model/key.js';
+import { Metadata, MetaFile, TargetFile, type Root, type Snapshot, type Targets, type Timestamp } from '../../src/tuf/model/metadata.js';
+import { DelegatedRole, Delegations, Role, SuccinctRoles } from '../../src/tuf/model/roles.js';
 import { makeRoot, seededSigner } from '../helpers/software-repo.js';
 
 const EXPIRES = '2030-01-01T00:00:00Z';

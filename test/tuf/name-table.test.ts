@@ -3,7 +3,7 @@
  * bytes of the input or as strings, and reports when names crowd together.
  */
 import { describe, expect, it } from 'vitest';
-import { NameTable } from '../../src/tuf/name-table.js';
+import { NameTable } from '../../src/tuf/large-roles/name-table.js';
 import { random } from '../helpers/random.js';
 
 /** Plain ASCII names laid out in one buffer, with where each lies. */

@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fnmatchComponent, matchPathPattern } from '../../src/tuf/path-pattern.js';
-import { DelegatedRole, matchPathPattern as matchFromRoles } from '../../src/tuf/roles.js';
+import { fnmatchComponent, matchPathPattern } from '../../src/tuf/model/path-pattern.js';
+import { DelegatedRole, matchPathPattern as matchFromRoles } from '../../src/tuf/model/roles.js';
 import { random } from '../helpers/random.js';
 
 type Case = [name: string, pattern: string, expected: boolean];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DelegatedRole, Delegations, SuccinctRoles, matchPathPattern } from '../../src/tuf/roles.js';
-import { sha256Hex } from '../../src/tuf/digest.js';
+import { DelegatedRole, Delegations, SuccinctRoles, matchPathPattern } from '../../src/tuf/model/roles.js';
+import { sha256Hex } from '../../src/tuf/model/digest.js';
 
 describe('succinct hash bins (TAP 15)', () => {
   it('puts "requests" in bins-3b1c with 14 bits and bins-ec with 8', () => {

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
-import { sha256Hex } from '../../src/tuf/digest.js';
-import { Key } from '../../src/tuf/key.js';
-import { Metadata, MetaFile, Snapshot, TargetFile, Targets, Timestamp } from '../../src/tuf/metadata.js';
-import { verifyRepository } from '../../src/tuf/repository-verifier.js';
-import { DelegatedRole, Delegations } from '../../src/tuf/roles.js';
-import { TrustedSet, TrustError } from '../../src/tuf/trusted-set.js';
+import { sha256Hex } from '../../src/tuf/model/digest.js';
+import { Key } from '../../src/tuf/model/key.js';
+import { Metadata, MetaFile, Snapshot, TargetFile, Targets, Timestamp } from '../../src/tuf/model/metadata.js';
+import { verifyRepository } from '../../src/tuf/verify/repository-verifier.js';
+import { DelegatedRole, Delegations } from '../../src/tuf/model/roles.js';
+import { TrustedSet, TrustError } from '../../src/tuf/verify/trusted-set.js';
 import { runCli } from '../helpers/cli.js';
 import { FAR, makeRoot, mapSource, seededSigner } from '../helpers/software-repo.js';
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import * as tufjs from '@tufjs/models';
 import * as ed from '@noble/ed25519';
 import { describe, expect, it } from 'vitest';
-import { Metadata, type Root, type Targets } from '../../src/tuf/metadata.js';
-import { verifyRole, verifyWithRoot } from '../../src/tuf/verification.js';
+import { Metadata, type Root, type Targets } from '../../src/tuf/model/metadata.js';
+import { verifyRole, verifyWithRoot } from '../../src/tuf/verify/verification.js';
 import { buildSoftwareRepo, seededSigner } from '../helpers/software-repo.js';
 import { PEP480_DIR } from '../helpers/vectors.js';
 

@@ -4,11 +4,11 @@
  * with the project's target paths so that a missing target can never fall through to the online
  * roles (PEP 480).
  */
-import { RefusedError } from '../../tuf/errors.js';
-import type { JsonObject } from '../../tuf/fields.js';
-import type { Key } from '../../tuf/key.js';
-import type { Targets } from '../../tuf/metadata.js';
-import { DelegatedRole, Delegations } from '../../tuf/roles.js';
+import { RefusedError } from '../../tuf/model/errors.js';
+import type { JsonObject } from '../../tuf/model/fields.js';
+import type { Key } from '../../tuf/model/key.js';
+import type { Targets } from '../../tuf/model/metadata.js';
+import { DelegatedRole, Delegations } from '../../tuf/model/roles.js';
 import { PROJECT_PLACEHOLDER } from '../state/plan.js';
 
 export interface ProjectDelegation {

@@ -5,11 +5,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { versionsIn } from '../../bundle/online-files.js';
-import { roleFileName } from '../../tuf/repository-verifier.js';
-import { canonicalize } from '../../tuf/canonical-json.js';
-import { sha256Hex } from '../../tuf/digest.js';
-import { UsageError } from '../../tuf/errors.js';
-import { formatExpires } from '../../tuf/time.js';
+import { roleFileName } from '../../tuf/verify/repository-verifier.js';
+import { canonicalize } from '../../tuf/json/canonical-json.js';
+import { sha256Hex } from '../../tuf/model/digest.js';
+import { UsageError } from '../../tuf/model/errors.js';
+import { formatExpires } from '../../tuf/model/time.js';
 import { checkClaimedSettings, claimedSettingsFromPlan } from './claimed-build.js';
 import { createClaimedEvent, describeClaimedChange } from './claimed-event.js';
 import type { SigningEvent } from '../events/event.js';

@@ -7,7 +7,7 @@
  * never change the decision for another one. Valid requests for one project with different keys
  * are all rejected: the admins cannot tell which one is the developer.
  */
-import type { Key } from '../../tuf/key.js';
+import type { Key } from '../../tuf/model/key.js';
 import { projectPaths, sameKeys, sortedKeyids, type ClaimedProjects, type ProjectDelegation } from './claimed-projects.js';
 import type { RequestFile } from './intake-read.js';
 import type { DelegationRequest, RejectionCode } from './requests-format.js';

@@ -5,8 +5,8 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256Hex } from '../../tuf/digest.js';
-import { CeremonyError, UsageError } from '../../tuf/errors.js';
+import { sha256Hex } from '../../tuf/model/digest.js';
+import { CeremonyError, UsageError } from '../../tuf/model/errors.js';
 import { MAX_REQUEST_BYTES, RequestRejected, finishRequest, readUncheckedRequest, type DelegationRequest, type RejectionCode, type UncheckedRequest } from './requests-format.js';
 
 export interface Rejection {

@@ -3,9 +3,9 @@
  * check them against the current claimed role and, when given, the online recently-claimed list,
  * decide per project, and propose the next claimed version (and changed bins) to sign.
  */
-import { RefusedError } from '../../tuf/errors.js';
-import { Targets } from '../../tuf/metadata.js';
-import { TOP_LEVEL_ROLES } from '../../tuf/roles.js';
+import { RefusedError } from '../../tuf/model/errors.js';
+import { Targets } from '../../tuf/model/metadata.js';
+import { TOP_LEVEL_ROLES } from '../../tuf/model/roles.js';
 import { binsOfProjects, claimedAuthorization, proposeClaimed, readClaimedState, type ClaimedProposal, type ClaimedSettings, type ClaimedState, type MetadataStore } from './claimed-build.js';
 import { decideIntake, type IntakeDecisions } from './intake-decide.js';
 import { readRecentlyClaimed, type OnlineList } from './intake-online.js';

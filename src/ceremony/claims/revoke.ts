@@ -3,14 +3,14 @@
  * a Key Compromise": the admins replace or remove the compromised developer key in claimed in an
  * offline ceremony). A project is never left with fewer keys than its threshold (docs/runbook-maintenance.md section 3).
  */
-import { RefusedError, UsageError } from '../../tuf/errors.js';
-import { checkProjectName } from '../../tuf/project-name.js';
+import { RefusedError, UsageError } from '../../tuf/model/errors.js';
+import { checkProjectName } from '../../tuf/model/project-name.js';
 import type { ClaimedProjects } from './claimed-projects.js';
 import { binsOfProjects, checkClaimedSettings, claimedAuthorization, claimedSettingsFromPlan, proposeClaimed, readClaimedState, type ClaimedProposal, type ClaimedState } from './claimed-build.js';
 import { createClaimedEvent } from './claimed-event.js';
 import type { SigningEvent } from '../events/event.js';
 import type { Repository } from '../state/repository.js';
-import type { Targets } from '../../tuf/metadata.js';
+import type { Targets } from '../../tuf/model/metadata.js';
 
 export const REVOKE_KIND = 'revoke';
 

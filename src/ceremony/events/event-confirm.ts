@@ -6,8 +6,8 @@
  * matching the honest one in any part fixed in advance is not accepted. Scripts pass the full digest.
  */
 import { randomInt } from 'node:crypto';
-import { RefusedError } from '../../tuf/errors.js';
-import { fingerprintWords, groupedHex } from '../../tuf/fingerprint-words.js';
+import { RefusedError } from '../../tuf/model/errors.js';
+import { fingerprintWords, groupedHex } from '../../tuf/model/fingerprint-words.js';
 import type { EventRole, SigningEvent } from './event.js';
 import type { CeremonyPrompter } from './prompts.js';
 

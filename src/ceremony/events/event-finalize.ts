@@ -17,12 +17,12 @@
  * (Repository.open rolls the journal forward) and reports it as written.
  */
 import { existsSync } from 'node:fs';
-import { sha256Hex } from '../../tuf/digest.js';
-import { RefusedError, VerificationError } from '../../tuf/errors.js';
-import type { Metadata, Root, Targets } from '../../tuf/metadata.js';
-import { firstProblem, roleFileName, verifyRepository, type MetadataSource, type RepositoryReport } from '../../tuf/repository-verifier.js';
-import { formatExpires } from '../../tuf/time.js';
-import { describeResult, verifyRole, verifyRootUpdate, verifyWithRoot, type VerificationResult } from '../../tuf/verification.js';
+import { sha256Hex } from '../../tuf/model/digest.js';
+import { RefusedError, VerificationError } from '../../tuf/model/errors.js';
+import type { Metadata, Root, Targets } from '../../tuf/model/metadata.js';
+import { firstProblem, roleFileName, verifyRepository, type MetadataSource, type RepositoryReport } from '../../tuf/verify/repository-verifier.js';
+import { formatExpires } from '../../tuf/model/time.js';
+import { describeResult, verifyRole, verifyRootUpdate, verifyWithRoot, type VerificationResult } from '../../tuf/verify/verification.js';
 import { nextVersionProblem, type SigningEvent } from './event.js';
 import type { Repository } from '../state/repository.js';
 import { commitFinalize } from '../state/finalize-journal.js';

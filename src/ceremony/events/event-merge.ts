@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256Hex } from '../../tuf/digest.js';
-import { RefusedError, UsageError, VerificationError, withContext } from '../../tuf/errors.js';
-import { Metadata, type Signature } from '../../tuf/metadata.js';
+import { sha256Hex } from '../../tuf/model/digest.js';
+import { RefusedError, UsageError, VerificationError, withContext } from '../../tuf/model/errors.js';
+import { Metadata, type Signature } from '../../tuf/model/metadata.js';
 import { EVENT_FILE, SigningEvent } from './event.js';
 import { ownerOf } from '../state/holders.js';
 import type { Repository } from '../state/repository.js';

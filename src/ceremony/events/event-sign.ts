@@ -4,9 +4,9 @@
  * (docs/formats/event.md; the IANA KSK ceremony's exact "yes"). Several admins can sign in turn at one
  * machine: "insert the token of admin-b", then a check that the token holds admin-b's key.
  */
-import { RefusedError, TokenError, UsageError } from '../../tuf/errors.js';
-import type { Key } from '../../tuf/key.js';
-import { Metadata } from '../../tuf/metadata.js';
+import { RefusedError, TokenError, UsageError } from '../../tuf/model/errors.js';
+import type { Key } from '../../tuf/model/key.js';
+import { Metadata } from '../../tuf/model/metadata.js';
 import type { EventRole, EventStatus, SigningEvent } from './event.js';
 import { checkGivenConfirmation, confirmInteractively } from './event-confirm.js';
 import { describeKey, ownerOf } from '../state/holders.js';

@@ -12,10 +12,10 @@
  *   be reached and verified, and the base's root must be no older than F.
  */
 import { readFileSync } from 'node:fs';
-import { sha256Hex } from '../../tuf/digest.js';
-import { RefusedError, UsageError } from '../../tuf/errors.js';
-import { Metadata, type Root } from '../../tuf/metadata.js';
-import { firstProblem, roleFileName, verifyRepository, type MetadataSource } from '../../tuf/repository-verifier.js';
+import { sha256Hex } from '../../tuf/model/digest.js';
+import { RefusedError, UsageError } from '../../tuf/model/errors.js';
+import { Metadata, type Root } from '../../tuf/model/metadata.js';
+import { firstProblem, roleFileName, verifyRepository, type MetadataSource } from '../../tuf/verify/repository-verifier.js';
 import { BASE_DIR, type SigningEvent } from './event.js';
 import type { Repository } from '../state/repository.js';
 

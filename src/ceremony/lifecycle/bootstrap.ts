@@ -6,11 +6,11 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RefusedError } from '../../tuf/errors.js';
-import type { Key } from '../../tuf/key.js';
-import { Metadata, Root, Targets } from '../../tuf/metadata.js';
-import { DelegatedRole, Delegations, Role } from '../../tuf/roles.js';
-import { addSeconds } from '../../tuf/time.js';
+import { RefusedError } from '../../tuf/model/errors.js';
+import type { Key } from '../../tuf/model/key.js';
+import { Metadata, Root, Targets } from '../../tuf/model/metadata.js';
+import { DelegatedRole, Delegations, Role } from '../../tuf/model/roles.js';
+import { addSeconds } from '../../tuf/model/time.js';
 import type { SigningEvent } from '../events/event.js';
 import { createRecordedEvent } from '../state/event-journal.js';
 import { OWNER_FIELD } from '../state/holders.js';

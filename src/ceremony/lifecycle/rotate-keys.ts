@@ -6,8 +6,8 @@
  * than silently renamed. `holder[:label]`: the public key on the holder's token (no PIN needed).
  */
 import { isAbsolute, resolve } from 'node:path';
-import { RefusedError, UsageError } from '../../tuf/errors.js';
-import { Key } from '../../tuf/key.js';
+import { RefusedError, UsageError } from '../../tuf/model/errors.js';
+import { Key } from '../../tuf/model/key.js';
 import { keyLabel, type TokenProfile } from '../../keys/profile.js';
 import { readTokenPublicKey, type TokenOptions } from '../../keys/token-keys.js';
 import { OWNER_FIELD, ownerOf } from '../state/holders.js';

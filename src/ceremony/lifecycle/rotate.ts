@@ -9,11 +9,11 @@
  * no offline key shared with another role, a key whose custom fields changed gets its new keyid
  * (and the event says so), the same person moving to a new key is named.
  */
-import { RefusedError, UsageError } from '../../tuf/errors.js';
-import type { Key } from '../../tuf/key.js';
-import { Metadata, Root, Targets, type AnySigned } from '../../tuf/metadata.js';
-import { DelegatedRole, Delegations, Role, TOP_LEVEL_ROLES, type TopLevelRole } from '../../tuf/roles.js';
-import { formatExpires } from '../../tuf/time.js';
+import { RefusedError, UsageError } from '../../tuf/model/errors.js';
+import type { Key } from '../../tuf/model/key.js';
+import { Metadata, Root, Targets, type AnySigned } from '../../tuf/model/metadata.js';
+import { DelegatedRole, Delegations, Role, TOP_LEVEL_ROLES, type TopLevelRole } from '../../tuf/model/roles.js';
+import { formatExpires } from '../../tuf/model/time.js';
 import type { CurrentRoles } from './expiry-signers.js';
 import { ownerOf } from '../state/holders.js';
 import { ONLINE_ROLES, type CeremonyPlan } from '../state/plan.js';

@@ -3,9 +3,9 @@
  * or, for developers and unit tests, software keys. Small on purpose, like boulder's PKCS#11
  * interface: the ceremony logic never sees a module, a slot or a PIN.
  */
-import type { Key } from '../../tuf/key.js';
-import type { Signer } from '../../tuf/signer.js';
-import { TokenError } from '../../tuf/errors.js';
+import type { Key } from '../../tuf/model/key.js';
+import type { Signer } from '../../tuf/model/signer.js';
+import { TokenError } from '../../tuf/model/errors.js';
 import type { KeyType, OfflineRole } from '../state/plan.js';
 
 /** What an admin's key is for; a token holds at most one key per purpose. */

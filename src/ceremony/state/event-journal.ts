@@ -23,12 +23,12 @@
 import { existsSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { fsyncDir, writeNewFile } from '../../bundle/durable-files.js';
-import { serializeJson } from '../../tuf/canonical-json.js';
-import { isLowerHex, sha256Hex } from '../../tuf/digest.js';
-import { FormatError, RefusedError } from '../../tuf/errors.js';
-import { FieldReader } from '../../tuf/fields.js';
-import { parseStrictJson } from '../../tuf/strict-json.js';
-import { formatExpires } from '../../tuf/time.js';
+import { serializeJson } from '../../tuf/json/canonical-json.js';
+import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
+import { FormatError, RefusedError } from '../../tuf/model/errors.js';
+import { FieldReader } from '../../tuf/model/fields.js';
+import { parseStrictJson } from '../../tuf/json/strict-json.js';
+import { formatExpires } from '../../tuf/model/time.js';
 import { EVENT_FILE, installEventFolder, partialPrefix, SigningEvent, stageEventFolder, type CreateEventInit, type PreparedEvent } from '../events/event.js';
 import type { Repository } from './repository.js';
 import { appendTranscript, parseTranscriptLine, prepareTranscriptRecord, readTranscript, writePreparedRecord, type NewTranscriptRecord, type PreparedRecord } from './transcript.js';

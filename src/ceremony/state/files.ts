@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { RefusedError, UsageError } from '../../tuf/errors.js';
+import { RefusedError, UsageError } from '../../tuf/model/errors.js';
 import { fsyncDir, writeNewFile as writeExclusive } from '../../bundle/durable-files.js';
 
 function tempNameFor(path: string): string {

@@ -20,12 +20,12 @@
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsyncDir, writeNewFile } from '../../bundle/durable-files.js';
-import { serializeJson } from '../../tuf/canonical-json.js';
-import { isLowerHex, sha256Hex } from '../../tuf/digest.js';
-import { FormatError, RefusedError } from '../../tuf/errors.js';
-import { FieldReader, join as joinField } from '../../tuf/fields.js';
-import { parseRoleFileName } from '../../tuf/repository-verifier.js';
-import { parseStrictJson } from '../../tuf/strict-json.js';
+import { serializeJson } from '../../tuf/json/canonical-json.js';
+import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
+import { FormatError, RefusedError } from '../../tuf/model/errors.js';
+import { FieldReader, join as joinField } from '../../tuf/model/fields.js';
+import { parseRoleFileName } from '../../tuf/verify/repository-verifier.js';
+import { parseStrictJson } from '../../tuf/json/strict-json.js';
 import { parseTranscriptLine, type PreparedRecord, writePreparedRecord } from './transcript.js';
 
 export const JOURNAL_FILE = 'finalize-journal.json';

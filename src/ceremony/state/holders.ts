@@ -2,9 +2,9 @@
  * Who holds a key. Every admin key carries its holder as the custom field `x-ceremony-owner`, set
  * before its keyid is computed (TUF specification 1.0.x section 4.2), so every summary can name the person.
  */
-import { ownerOf, type Key } from '../../tuf/key.js';
+import { ownerOf, type Key } from '../../tuf/model/key.js';
 
-export { OWNER_FIELD, ownerOf } from '../../tuf/key.js';
+export { OWNER_FIELD, ownerOf } from '../../tuf/model/key.js';
 
 /** "admin-b (ecdsa 1a2b3c4d…)" for messages and summaries. */
 export function describeKey(keyid: string, key: Key | undefined): string {

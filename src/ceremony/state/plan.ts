@@ -6,12 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { sha256Hex } from '../../tuf/digest.js';
-import { FormatError, RefusedError, UsageError, withContext } from '../../tuf/errors.js';
-import { FieldReader, asArray, asString, join } from '../../tuf/fields.js';
-import { Key } from '../../tuf/key.js';
-import { parseStrictJson } from '../../tuf/strict-json.js';
-import { parseDuration } from '../../tuf/time.js';
+import { sha256Hex } from '../../tuf/model/digest.js';
+import { FormatError, RefusedError, UsageError, withContext } from '../../tuf/model/errors.js';
+import { FieldReader, asArray, asString, join } from '../../tuf/model/fields.js';
+import { Key } from '../../tuf/model/key.js';
+import { parseStrictJson } from '../../tuf/json/strict-json.js';
+import { parseDuration } from '../../tuf/model/time.js';
 import { OWNER_FIELD, ownerOf } from './holders.js';
 
 export const PLAN_FORMAT = 1;

@@ -13,9 +13,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RefusedError, UsageError, VerificationError } from '../../tuf/errors.js';
-import { Metadata, type AnySigned } from '../../tuf/metadata.js';
-import { decodeRoleName, parseRoleFileName, roleFileName } from '../../tuf/role-names.js';
+import { RefusedError, UsageError, VerificationError } from '../../tuf/model/errors.js';
+import { Metadata, type AnySigned } from '../../tuf/model/metadata.js';
+import { decodeRoleName, parseRoleFileName, roleFileName } from '../../tuf/verify/role-names.js';
 import { fsyncFolder, writeNewFile } from './files.js';
 import { planFromBytes, type CeremonyPlan } from './plan.js';
 import { describeEventRecovery, recoverEventCreation, type EventRecovery } from './event-journal.js';

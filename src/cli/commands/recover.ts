@@ -2,7 +2,7 @@
 import { parseCompromised, prepareRecovery, renderRecoveryPlan } from '../../ceremony/lifecycle/recover.js';
 import { Repository } from '../../ceremony/state/repository.js';
 import { readKeyArgument } from '../../ceremony/lifecycle/rotate-keys.js';
-import type { Key } from '../../tuf/key.js';
+import type { Key } from '../../tuf/model/key.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption, parseThreshold, roleAssignment } from '../options.js';

@@ -3,7 +3,7 @@ import { Repository } from '../../ceremony/state/repository.js';
 import { createKeyChangeEvent, describeEventKeyChanges, ROTATE_KIND } from '../../ceremony/lifecycle/rotate-event.js';
 import { readKeyArgument, readTokenKeyArgument } from '../../ceremony/lifecycle/rotate-keys.js';
 import { loadProfile } from '../../keys/profile.js';
-import { UsageError } from '../../tuf/errors.js';
+import { UsageError } from '../../tuf/model/errors.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption, parseThreshold } from '../options.js';

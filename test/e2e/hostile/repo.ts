@@ -12,11 +12,11 @@ import { createPublicKey, ECDH, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Ed25519Signer, PemSigner } from '../../../src/keys/software-signer.js';
-import { sha256Hex } from '../../../src/tuf/digest.js';
-import { Key } from '../../../src/tuf/key.js';
-import { Metadata, MetaFile, Root, Snapshot, TargetFile, Targets, Timestamp } from '../../../src/tuf/metadata.js';
-import { DelegatedRole, Delegations, Role, SuccinctRoles } from '../../../src/tuf/roles.js';
-import type { Signer } from '../../../src/tuf/signer.js';
+import { sha256Hex } from '../../../src/tuf/model/digest.js';
+import { Key } from '../../../src/tuf/model/key.js';
+import { Metadata, MetaFile, Root, Snapshot, TargetFile, Targets, Timestamp } from '../../../src/tuf/model/metadata.js';
+import { DelegatedRole, Delegations, Role, SuccinctRoles } from '../../../src/tuf/model/roles.js';
+import type { Signer } from '../../../src/tuf/model/signer.js';
 
 export const FAR = new Date(Date.UTC(2050, 0, 1));
 export const PAST = new Date(Date.UTC(2020, 0, 1));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { settleExportLog } from '../../../bundle/export-log.js';
 import { exportWithLog } from '../../../bundle/export.js';
 import { onlineBundleFiles } from '../../../bundle/online-files.js';
-import { fingerprintWords } from '../../../tuf/fingerprint-words.js';
+import { fingerprintWords } from '../../../tuf/model/fingerprint-words.js';
 import { printDigest } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';

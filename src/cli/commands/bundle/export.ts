@@ -1,7 +1,7 @@
 /** `tuf-ceremony bundle export`: the repository's signed metadata, roots and transcript to removable media. */
 import { exportRepository } from '../../../ceremony/state/repository-export.js';
 import { Repository } from '../../../ceremony/state/repository.js';
-import { fingerprintWords } from '../../../tuf/fingerprint-words.js';
+import { fingerprintWords } from '../../../tuf/model/fingerprint-words.js';
 import { printDigest } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';

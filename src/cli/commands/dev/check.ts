@@ -2,7 +2,7 @@
 import { checkProject, type ProjectCheck } from '../../../bundle/downstream-checks.js';
 import { VerifiedFolder } from '../../../bundle/verified-folder.js';
 import { readKeyArgument } from '../../../ceremony/lifecycle/rotate-keys.js';
-import { checkProjectName } from '../../../tuf/project-name.js';
+import { checkProjectName } from '../../../tuf/model/project-name.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';

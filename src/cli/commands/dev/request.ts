@@ -4,10 +4,10 @@ import { createRequest, encodeRequest } from '../../../ceremony/claims/requests-
 import { openEncryptedKeyFile } from '../../../keys/key-file.js';
 import { loadProfile } from '../../../keys/profile.js';
 import { openHolderSession, type HolderSession } from '../../../keys/token-keys.js';
-import { sha256Hex } from '../../../tuf/digest.js';
-import { UsageError } from '../../../tuf/errors.js';
-import type { Signer } from '../../../tuf/signer.js';
-import { addSeconds, formatExpires, parseDuration } from '../../../tuf/time.js';
+import { sha256Hex } from '../../../tuf/model/digest.js';
+import { UsageError } from '../../../tuf/model/errors.js';
+import type { Signer } from '../../../tuf/model/signer.js';
+import { addSeconds, formatExpires, parseDuration } from '../../../tuf/model/time.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { atOption, parseThreshold } from '../../options.js';

@@ -5,7 +5,7 @@ import { SigningEvent } from '../../../ceremony/events/event.js';
 import { Repository } from '../../../ceremony/state/repository.js';
 import { checkEventTrust, untrustedRefusal } from '../../../ceremony/events/event-trust.js';
 import { planFromBytes, signOnlyRoles } from '../../../ceremony/state/plan.js';
-import { RefusedError, UsageError } from '../../../tuf/errors.js';
+import { RefusedError, UsageError } from '../../../tuf/model/errors.js';
 import { logTo, terminalCeremonyPrompter, tokenProvider } from '../../ceremony-io.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';

@@ -4,7 +4,7 @@ import { listProfileTokens, listTokens, type ListedKey, type ListedToken, type T
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { cliPinSource } from '../../prompter.js';
-import { UsageError } from '../../../tuf/errors.js';
+import { UsageError } from '../../../tuf/model/errors.js';
 import { DEFAULT_MODULE, type list } from './declarations.js';
 
 /** "sign, verify" or, without a login, the public key's and a note (private keys need C_Login). */

@@ -6,11 +6,11 @@
  * into an object when asked for. Delegations of any other shape get no index: they are made into
  * objects as before.
  */
-import { sha256Hex } from './digest.js';
-import type { Key } from './key.js';
-import { matchPathPattern } from './path-pattern.js';
+import { sha256Hex } from '../model/digest.js';
+import type { Key } from '../model/key.js';
+import { matchPathPattern } from '../model/path-pattern.js';
 import { NameTable } from './name-table.js';
-import type { DelegatedRole } from './roles.js';
+import type { DelegatedRole } from '../model/roles.js';
 import { keyFromEntry, members, roleFromEntry, RoleEntry, scanUsualKey, scanUsualRole, type KeyEntry } from './usual-entries.js';
 
 /** Where each entry starts, by its number in a NameTable. */
@@ -143,7 +143,7 @@ export class CompactIndex {
   /**
    * The roles trusted for `targetPath`, in priority order (Delegations#rolesForTarget), read from
    * the bytes: a pattern's literal start is compared as bytes, and only a pattern that passes is
-   * made into text and matched as TUF specification 4.5 says (src/tuf/path-pattern.ts).
+   * made into text and matched as TUF specification 4.5 says (src/tuf/model/path-pattern.ts).
    */
   *rolesForTarget(targetPath: string): Generator<{ name: string; terminating: boolean }> {
     const { names, starts } = this.roleIndex!;

@@ -3,7 +3,7 @@
  *
  * - keyid = hex SHA-256 of the canonical JSON of the whole key object as written, custom fields
  *   included (set custom fields first, then compute).
- * - ed25519: strict RFC 8032 verification (src/tuf/ed25519.ts), never ZIP-215 rules.
+ * - ed25519: strict RFC 8032 verification (src/tuf/model/ed25519.ts), never ZIP-215 rules.
  * - ecdsa-sha2-nistp256: DER SEQUENCE{r,s} over SHA-256 of the payload, P-256 SPKI PEM.
  * - rsassa-pss-sha256: SHA-256, MGF1-SHA-256, salt length exactly 32; keys of 2048 bits or more.
  * Verification uses node:crypto (native OpenSSL) for all three (docs/decisions/0002).
@@ -11,7 +11,7 @@
  *   encoding, scheme or custom fields (docs/decisions/0004, "Key identity").
  */
 import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { canonicalize, JSON_VALUE, WRITE_JSON, type JsonWriter } from './canonical-json.js';
+import { canonicalize, JSON_VALUE, WRITE_JSON, type JsonWriter } from '../json/canonical-json.js';
 import { sha256Hex } from './digest.js';
 import { ed25519KeyObject, isStrictEd25519PublicKey, verifyEd25519Strict } from './ed25519.js';
 import { FormatError } from './errors.js';

@@ -5,8 +5,8 @@
  * sections 4.1, 4.2 and 4.5), and record where each field lies; anything else
  * returns -1, for the general reader to handle (docs/decisions/0005).
  */
-import { Key } from './key.js';
-import { DelegatedRole, TOP_LEVEL_ROLES } from './roles.js';
+import { Key } from '../model/key.js';
+import { DelegatedRole, TOP_LEVEL_ROLES } from '../model/roles.js';
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 const KEY_HEAD = bytes('":{"keytype":"ed25519","keyval":{"public":"');

@@ -16,18 +16,18 @@
  * no timestamp or snapshot of its own: where they are absent, the version in each file's name
  * stands in for what snapshot would list, and the caller says so in its report.
  */
-import { digestHex } from './digest.js';
-import { CeremonyError, FormatError, InternalError, VerificationError, type TrustErrorCode } from './errors.js';
-import type { Key } from './key.js';
-import { Metadata, type AnySigned, type MetaFile, type Root, type Snapshot, type Targets, type Timestamp } from './metadata.js';
+import { digestHex } from '../model/digest.js';
+import { CeremonyError, FormatError, InternalError, VerificationError, type TrustErrorCode } from '../model/errors.js';
+import type { Key } from '../model/key.js';
+import { Metadata, type AnySigned, type MetaFile, type Root, type Snapshot, type Targets, type Timestamp } from '../model/metadata.js';
 import { snapshotMetaName } from './role-names.js';
-import type { RoleKeys } from './roles.js';
-import { formatExpires } from './time.js';
+import type { RoleKeys } from '../model/roles.js';
+import { formatExpires } from '../model/time.js';
 import { verifyRole, verifyRootUpdate, verifyWithRoot, type VerificationResult } from './verification.js';
 
-export type { TrustErrorCode } from './errors.js';
+export type { TrustErrorCode } from '../model/errors.js';
 
-/** A VerificationError of the trusted set: its codes are TrustErrorCode (src/tuf/errors.ts). */
+/** A VerificationError of the trusted set: its codes are TrustErrorCode (src/tuf/model/errors.ts). */
 export class TrustError extends VerificationError {
   declare readonly code: TrustErrorCode;
   constructor(

@@ -3,7 +3,7 @@
  * (TUF specification 1.0.x section 4). Parsing names the bad field;
  * unknown fields are kept and signed over; nothing is dropped on a round trip.
  */
-import { canonicalizeEncoded, EncodedJson, JSON_VALUE, serializeJson } from './canonical-json.js';
+import { canonicalizeEncoded, EncodedJson, JSON_VALUE, serializeJson } from '../json/canonical-json.js';
 import { isLowerHex } from './digest.js';
 import { FormatError, RefusedError, VerificationError, withContext } from './errors.js';
 import { FieldReader, join, NO_FIELDS, setField, type JsonObject } from './fields.js';
@@ -11,8 +11,8 @@ import { copyJson, freezeJson, freezeMap, frozenDate } from './frozen.js';
 import { Key } from './key.js';
 import { Delegations, Role, TOP_LEVEL_ROLES, type TopLevelRole } from './roles.js';
 import type { Signer } from './signer.js';
-import { DelegationsReading } from './delegations-reader.js';
-import { parseStrictJson, unescapeControls, type ReadPlan } from './strict-json.js';
+import { DelegationsReading } from '../large-roles/delegations-reader.js';
+import { parseStrictJson, unescapeControls, type ReadPlan } from '../json/strict-json.js';
 import { formatExpires, parseExpires } from './time.js';
 
 export const SPEC_VERSION = '1.0.31';

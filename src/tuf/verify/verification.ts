@@ -3,9 +3,9 @@
  * which are missing, which signatures are bad, which come from keys not authorized for the role
  * (the shape of python-tuf's get_verification_result).
  */
-import type { Key } from './key.js';
-import type { Metadata, Root } from './metadata.js';
-import type { RoleKeys } from './roles.js';
+import type { Key } from '../model/key.js';
+import type { Metadata, Root } from '../model/metadata.js';
+import type { RoleKeys } from '../model/roles.js';
 
 export interface VerificationResult {
   role: string;

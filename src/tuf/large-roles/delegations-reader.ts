@@ -6,19 +6,19 @@
  * checked. When the bytes are canonical JSON the keys and roles are kept as bytes instead, and
  * become objects only when first used (CompactDelegations; decision 0005).
  *
- * Entries of the usual shape (src/tuf/usual-entries.ts) are checked on the bytes, making no object
+ * Entries of the usual shape (src/tuf/large-roles/usual-entries.ts) are checked on the bytes, making no object
  * at all. Anything else, and anything that would fail a check, is declined and read the general
  * way, which makes the objects and gives the error message: a role on its own, the keys object
  * again from its start. Errors come in the order Delegations.fromJSON gives them, so both ways
  * name the same first problem.
  */
-import { FormatError } from './errors.js';
-import { asArray, asObject, FieldReader, join, type JsonObject } from './fields.js';
-import { Key } from './key.js';
+import { FormatError } from '../model/errors.js';
+import { asArray, asObject, FieldReader, join, type JsonObject } from '../model/fields.js';
+import { Key } from '../model/key.js';
 import { CompactIndex } from './compact-index.js';
 import { NameTable } from './name-table.js';
-import { DelegatedRole, Delegations, SuccinctRoles } from './roles.js';
-import { parseStrictJson, StreamedContainer, type ReadPlan } from './strict-json.js';
+import { DelegatedRole, Delegations, SuccinctRoles } from '../model/roles.js';
+import { parseStrictJson, StreamedContainer, type ReadPlan } from '../json/strict-json.js';
 import { compareBytes, inObjectKeyOrder, RoleEntry, scanUsualKey, scanUsualRole, usualKeys, usualRoles, type KeyEntry } from './usual-entries.js';
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Verify a folder of metadata as a TUF client would, with no network and one fixed "now"
  * (TUF specification 1.0.x section 5), and report on every role: a layer
- * over the trusted set (src/tuf/trusted-set.ts), which does every check.
+ * over the trusted set (src/tuf/verify/trusted-set.ts), which does every check.
  *
  * Order: the root chain from the caller's trusted root, timestamp, snapshot, targets, then every
  * delegation edge that can be reached. Each edge delegator → role is checked against that
@@ -10,10 +10,10 @@
  * speak for a claimed project). Reads files only through a MetadataSource, so this module stays
  * free of the file system.
  */
-import { CeremonyError } from './errors.js';
-import { Metadata, type Root, type Targets } from './metadata.js';
+import { CeremonyError } from '../model/errors.js';
+import { Metadata, type Root, type Targets } from '../model/metadata.js';
 import { decodeRoleName, parseRoleFileName, roleFileName, roleOfMetaName, snapshotMetaName } from './role-names.js';
-import { formatExpires } from './time.js';
+import { formatExpires } from '../model/time.js';
 import { TrustedSet, TrustError, type TrustMode } from './trusted-set.js';
 import { describeResult, verifyRootUpdate, verifyWithRoot, type VerificationResult } from './verification.js';
 
@@ -352,7 +352,7 @@ class EdgeWalk {
     if (count !== undefined) {
       // Walk whichever is smaller: the delegations, or the role files present (a claimed role
       // delegates to a million projects; a folder may hold hundreds of thousands of files).
-      // Neither way makes the role objects of compact delegations (src/tuf/compact-index.ts).
+      // Neither way makes the role objects of compact delegations (src/tuf/large-roles/compact-index.ts).
       if (count <= this.candidates.size || listAbsent) {
         for (const name of d.roleNames()) {
           if (this.candidates.has(name)) out.push(name);

@@ -2,13 +2,13 @@
  * Roles and delegations: who may sign what, with which threshold, for which target paths
  * (TUF specification 1.0.x sections 4.3 and 4.5; TAP 15 for succinct hash bins).
  */
-import { EncodedJson, JSON_VALUE, WRITE_JSON, type JsonWriter } from './canonical-json.js';
+import { EncodedJson, JSON_VALUE, WRITE_JSON, type JsonWriter } from '../json/canonical-json.js';
 import { sha256 } from './digest.js';
 import { FormatError } from './errors.js';
 import { FieldReader, hasFields, join, NO_FIELDS, setField, type JsonObject } from './fields.js';
 import { copyJson, freezeJson, freezeMap } from './frozen.js';
 import { Key } from './key.js';
-import type { CompactIndex } from './compact-index.js';
+import type { CompactIndex } from '../large-roles/compact-index.js';
 import { matchPathPattern } from './path-pattern.js';
 
 export { matchPathPattern };
@@ -199,7 +199,7 @@ export class SuccinctRoles implements RoleKeys {
 
 /**
  * A delegations object read from bytes that are already its canonical JSON, every field checked
- * while it was read (src/tuf/delegations-reader.ts). Its keys and roles become objects only when
+ * while it was read (src/tuf/large-roles/delegations-reader.ts). Its keys and roles become objects only when
  * first used: a verifier that checks the role's signatures never makes a million of them.
  */
 export interface CompactDelegations {
