@@ -149,11 +149,6 @@ export class VerifiedFolder {
     }
   }
 
-  /** The verified root, timestamp and snapshot versions, for a one-line summary. */
-  get versions(): { root: number; timestamp: number; snapshot: number } {
-    return { root: this.set.root.version, timestamp: this.set.timestamp!.md.signed.version, snapshot: this.set.snapshot!.md.signed.version };
-  }
-
   /** The file of a role as snapshot lists it, or undefined when snapshot does not list it. */
   private fileOf(role: string): string | undefined {
     const listed = this.set.snapshot!.md.signed.meta.get(snapshotMetaName(role));
@@ -161,18 +156,13 @@ export class VerifiedFolder {
     return this.set.root.consistentSnapshot === true ? roleFileName(role, listed.version) : roleFileName(role);
   }
 
+  /** The roles snapshot lists, in name order (made once: snapshot lists every project's role). */
+  private listed: string[] | undefined;
+
   /** Roles snapshot lists whose names start with `prefix`, in name order. */
   private listedWithPrefix(prefix: string): string[] {
-    if (prefix === '') return (this.allListed ??= this.listedWithPrefixUncached(''));
-    return this.listedWithPrefixUncached(prefix);
-  }
-
-  private allListed: string[] | undefined;
-
-  private listedWithPrefixUncached(prefix: string): string[] {
-    const out: string[] = [];
-    for (const name of this.set.snapshot!.md.signed.meta.keys()) if (name.startsWith(prefix) && name.endsWith('.json')) out.push(name.slice(0, -'.json'.length));
-    return out.sort();
+    this.listed ??= [...this.set.snapshot!.md.signed.meta.keys()].flatMap((name) => (name.endsWith('.json') ? [name.slice(0, -'.json'.length)] : [])).sort();
+    return prefix === '' ? this.listed : this.listed.filter((name) => name.startsWith(prefix));
   }
 
   /** Each edge is loaded once: a 361 MB claimed role is read, hashed and parsed once per run. */

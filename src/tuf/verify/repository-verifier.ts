@@ -11,7 +11,7 @@
  * free of the file system.
  */
 import { CeremonyError } from '../model/errors.js';
-import { Metadata, type Root, type Targets } from '../model/metadata.js';
+import { Metadata, type MetaFile, type Root, type Targets } from '../model/metadata.js';
 import { decodeRoleName, parseRoleFileName, roleFileName, roleOfMetaName, snapshotMetaName } from './role-names.js';
 import { formatExpires } from '../model/time.js';
 import { TrustedSet, TrustError, type TrustMode } from './trusted-set.js';
@@ -404,10 +404,7 @@ class EdgeWalk {
   private checkEdge(delegator: string, role: string): boolean {
     const snapshot = this.set.snapshot;
     const listed = snapshot?.md.signed.meta.get(snapshotMetaName(role));
-    const consistent = this.set.root.consistentSnapshot === true;
-    // Without a snapshot the file a client would fetch: N.<role>.json with consistent snapshots
-    // (the newest here), else <role>.json.
-    const file = listed ? (consistent ? roleFileName(role, listed.version) : roleFileName(role)) : consistent ? this.index.newest(role) : this.index.has(roleFileName(role)) ? roleFileName(role) : undefined;
+    const file = this.fileToCheck(role, listed);
     let r = this.byRole.get(role);
     const first = r === undefined;
     if (!r) {
@@ -438,6 +435,17 @@ class EdgeWalk {
       if (first && e instanceof TrustError && e.signatures) r.signatures = e.signatures;
       return problem(problemOf(e));
     }
+  }
+
+  /**
+   * The file a client would fetch for a role: the version snapshot lists, or without a snapshot
+   * the newest N.<role>.json (consistent snapshots) or <role>.json; undefined when there is none.
+   */
+  private fileToCheck(role: string, listed: MetaFile | undefined): string | undefined {
+    const consistent = this.set.root.consistentSnapshot === true;
+    if (listed) return consistent ? roleFileName(role, listed.version) : roleFileName(role);
+    if (consistent) return this.index.newest(role);
+    return this.index.has(roleFileName(role)) ? roleFileName(role) : undefined;
   }
 
   private fail(r: RoleReport, problem: string): void {
