@@ -26,7 +26,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initRepository } from '../src/ceremony/lifecycle/bootstrap.js';
-import { claimedAuthorization, claimedSettingsFromPlan, proposeClaimed, readClaimedState } from '../src/ceremony/claims/claimed-build.js';
+import {
+  claimedAuthorization,
+  claimedSettingsFromPlan,
+  proposeClaimed,
+  readClaimedState,
+} from '../src/ceremony/claims/claimed-build.js';
 import type { ClaimedProjects } from '../src/ceremony/claims/claimed-projects.js';
 import { finalizeEvent } from '../src/ceremony/events/event-finalize.js';
 import { signEvent } from '../src/ceremony/events/event-sign.js';
@@ -92,7 +97,11 @@ function writePlan(dir: string, layout: Layout): string {
   const plan = {
     plan_format: 1,
     repository: 'bench-index',
-    admins: ADMINS.map((name) => ({ name, contact: `${name}@example.org`, keys: { root: { type: 'ed25519' }, targets: { type: 'ed25519' }, claimed: { type: 'ed25519' } } })),
+    admins: ADMINS.map((name) => ({
+      name,
+      contact: `${name}@example.org`,
+      keys: { root: { type: 'ed25519' }, targets: { type: 'ed25519' }, claimed: { type: 'ed25519' } },
+    })),
     roles: {
       root: { threshold: 2, expires: '365d' },
       targets: { threshold: 2, expires: '365d' },
@@ -109,7 +118,16 @@ function writePlan(dir: string, layout: Layout): string {
 }
 
 function writeProfile(dir: string, module: string): string {
-  const holders = Object.fromEntries(ADMINS.map((h) => [h, { token: { label: h }, keys: { root: `root-${h}`, targets: `targets-${h}`, claimed: `claimed-${h}` }, pin: { file: `softhsm/pins/${h}.pin` } }]));
+  const holders = Object.fromEntries(
+    ADMINS.map((h) => [
+      h,
+      {
+        token: { label: h },
+        keys: { root: `root-${h}`, targets: `targets-${h}`, claimed: `claimed-${h}` },
+        pin: { file: `softhsm/pins/${h}.pin` },
+      },
+    ]),
+  );
   const path = join(dir, 'profile.json');
   writeFileSync(path, JSON.stringify({ module, holders }, null, 2));
   return path;
@@ -125,7 +143,14 @@ function nodeEd25519Signer(): Signer {
 async function writeRequests(dir: string, names: string[]): Promise<void> {
   mkdirSync(dir, { recursive: true });
   for (const [i, project] of names.entries()) {
-    const request = await createRequest({ project, signers: [nodeEd25519Signer()], threshold: 1, contact: `dev${i}@example.org`, created: INIT_AT, expires: addSeconds(NOW, 30 * 86400) });
+    const request = await createRequest({
+      project,
+      signers: [nodeEd25519Signer()],
+      threshold: 1,
+      contact: `dev${i}@example.org`,
+      created: INIT_AT,
+      expires: addSeconds(NOW, 30 * 86400),
+    });
     writeFileSync(join(dir, `request-${i}.json`), encodeRequest(request));
   }
 }
@@ -138,12 +163,27 @@ async function buildState(dir: string, count: number, layout: Layout): Promise<v
   const partial = `${dir}.partial`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
-  const tokens = createTestTokens(join(partial, 'softhsm'), ADMINS.map((h) => ({ label: h, soPin: `so-${h}-0000`, userPin: `pin-${h}-1234` })));
+  const tokens = createTestTokens(
+    join(partial, 'softhsm'),
+    ADMINS.map((h) => ({ label: h, soPin: `so-${h}-0000`, userPin: `pin-${h}-1234` })),
+  );
   process.env['SOFTHSM2_CONF'] = tokens.conf;
   const planPath = writePlan(partial, layout);
   const provider = new TokenProvider(loadProfile(writeProfile(partial, tokens.module)), pinSource({}));
-  const init = await initRepository({ planPath, repoDir: join(partial, 'repo'), provider, now: INIT_AT, log: () => {} });
-  await signEvent({ event: init.event, holders: SIGNERS, provider, confirm: init.event.roles().map((r) => r.payloadSha256), log: () => {} });
+  const init = await initRepository({
+    planPath,
+    repoDir: join(partial, 'repo'),
+    provider,
+    now: INIT_AT,
+    log: () => {},
+  });
+  await signEvent({
+    event: init.event,
+    holders: SIGNERS,
+    provider,
+    confirm: init.event.roles().map((r) => r.payloadSha256),
+    log: () => {},
+  });
   finalizeEvent(init.repo, SigningEvent.load(init.event.dir), { at: INIT_AT });
   rmSync(init.event.dir, { recursive: true, force: true });
   const repo = Repository.open(join(partial, 'repo'));
@@ -153,7 +193,12 @@ async function buildState(dir: string, count: number, layout: Layout): Promise<v
   const projects: ClaimedProjects = new Map();
   for (let i = 0; i < count; i++) {
     const name = projectName(i);
-    projects.set(name, { name, keys: [new Key('ed25519', 'ed25519', { public: publicKeys.toString('hex', i * 32, i * 32 + 32) })], threshold: 1, paths: [name] });
+    projects.set(name, {
+      name,
+      keys: [new Key('ed25519', 'ed25519', { public: publicKeys.toString('hex', i * 32, i * 32 + 32) })],
+      threshold: 1,
+      paths: [name],
+    });
   }
   const settings = claimedSettingsFromPlan(repo.plan());
   const targets = repo.current<Targets>('targets');
@@ -163,14 +208,22 @@ async function buildState(dir: string, count: number, layout: Layout): Promise<v
   for (const holder of SIGNERS) {
     const keys = await provider.open(holder);
     const own = await keys.publicKey('claimed');
-    signers.push(await keys.signerFor('claimed', auth.keys.find((k) => k.sameMaterial(own!))!));
+    signers.push(
+      await keys.signerFor(
+        'claimed',
+        auth.keys.find((k) => k.sameMaterial(own!))!,
+      ),
+    );
   }
   for (const r of proposal.roles) {
     for (const s of signers) await r.metadata.sign(s, 'append');
     repo.writeVersion(r.role, r.metadata);
   }
 
-  await writeRequests(join(partial, 'requests-10k'), Array.from({ length: REQUESTS }, (_, i) => `new-project-${String(i).padStart(5, '0')}`));
+  await writeRequests(
+    join(partial, 'requests-10k'),
+    Array.from({ length: REQUESTS }, (_, i) => `new-project-${String(i).padStart(5, '0')}`),
+  );
   await writeRequests(join(partial, 'requests-1'), ['one-more-project']);
   writeFileSync(join(partial, 'developer-key.json'), serializeJson(developer().key.toJSON()));
   const fixture: Fixture = { projects: count, layout, project: projectName(count - 1) };
@@ -197,7 +250,12 @@ async function publish(repo: Repository, out: string, project: string): Promise<
     meta.set(`${role}.json`, new MetaFile(version, bytes.length, { sha256: sha256Hex(bytes) }));
   }
   const expires = addSeconds(NOW, 7 * 86400);
-  const write = async (role: string, md: Metadata, signer: Signer, file = roleFileName(role, md.signed.version)): Promise<Buffer> => {
+  const write = async (
+    role: string,
+    md: Metadata,
+    signer: Signer,
+    file = roleFileName(role, md.signed.version),
+  ): Promise<Buffer> => {
     await md.sign(signer, 'append');
     const bytes = md.toBytes();
     writeFileSync(join(out, file), bytes);
@@ -208,9 +266,34 @@ async function publish(repo: Repository, out: string, project: string): Promise<
   const pageBytes = Buffer.from(`<!DOCTYPE html>\n<html><body><h1>Links for ${project}</h1></body></html>\n`);
   const page = join(out, '..', 'page.html');
   writeFileSync(page, pageBytes);
-  await write(project, new Metadata(new Targets({ version: 1, expires, targets: new Map([[project, new TargetFile(pageBytes.length, { sha256: sha256Hex(pageBytes) })]]) })), developer());
-  const snapshot = await write('snapshot', new Metadata(new Snapshot({ version: 1, expires, meta: new Map(meta) })), onlineSigner('snapshot'));
-  await write('timestamp', new Metadata(new Timestamp({ version: 1, expires, snapshotMeta: new MetaFile(1, snapshot.length, { sha256: sha256Hex(snapshot) }) })), onlineSigner('timestamp'), 'timestamp.json');
+  await write(
+    project,
+    new Metadata(
+      new Targets({
+        version: 1,
+        expires,
+        targets: new Map([[project, new TargetFile(pageBytes.length, { sha256: sha256Hex(pageBytes) })]]),
+      }),
+    ),
+    developer(),
+  );
+  const snapshot = await write(
+    'snapshot',
+    new Metadata(new Snapshot({ version: 1, expires, meta: new Map(meta) })),
+    onlineSigner('snapshot'),
+  );
+  await write(
+    'timestamp',
+    new Metadata(
+      new Timestamp({
+        version: 1,
+        expires,
+        snapshotMeta: new MetaFile(1, snapshot.length, { sha256: sha256Hex(snapshot) }),
+      }),
+    ),
+    onlineSigner('timestamp'),
+    'timestamp.json',
+  );
   return { page };
 }
 
@@ -220,7 +303,8 @@ export interface CeremonyOptions {
 }
 
 export async function benchCeremony(o: CeremonyOptions): Promise<void> {
-  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('the CLI is not built: run `npm run build`');
+  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js')))
+    throw new Error('the CLI is not built: run `npm run build`');
   const cache = resolve(process.env['TUF_BENCH_CACHE'] || join(tmpdir(), 'tuf-ceremony-bench-ceremony'));
   const size = sizeLabel(o.projects);
   const state = join(cache, `${o.layout}-${size}`);
@@ -238,7 +322,13 @@ export async function benchCeremony(o: CeremonyOptions): Promise<void> {
   mkdirSync(dirname(work), { recursive: true });
   execFileSync('cp', ['-a', state, work]);
   const conf = join(work, 'softhsm', 'softhsm2.conf');
-  writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^directories\.tokendir = .*$/m, `directories.tokendir = ${join(work, 'softhsm', 'tokens')}`));
+  writeFileSync(
+    conf,
+    readFileSync(conf, 'utf8').replace(
+      /^directories\.tokendir = .*$/m,
+      `directories.tokendir = ${join(work, 'softhsm', 'tokens')}`,
+    ),
+  );
   process.env['SOFTHSM2_CONF'] = conf;
   const logs = join(work, 'logs');
   mkdirSync(logs);
@@ -248,12 +338,20 @@ export async function benchCeremony(o: CeremonyOptions): Promise<void> {
   const profile = join(work, 'profile.json');
   const runs: Run[] = [];
   const cli = async (command: string, args: string[], expected: number[] = [0]): Promise<Run> => {
-    const run = await measure(size, command, [process.execPath, CLI, ...args], join(logs, command.replace(/\W+/g, '-')));
+    const run = await measure(
+      size,
+      command,
+      [process.execPath, CLI, ...args],
+      join(logs, command.replace(/\W+/g, '-')),
+    );
     if (!expected.includes(run.exit ?? -1) && run.note === '') run.note = `expected exit ${expected.join(' or ')}`;
     runs.push(run);
     return run;
   };
-  const digests = (event: string): string[] => SigningEvent.load(event).roles().map((r) => r.payloadSha256);
+  const digests = (event: string): string[] =>
+    SigningEvent.load(event)
+      .roles()
+      .map((r) => r.payloadSha256);
   const confirm = (event: string): string[] => digests(event).flatMap((d) => ['--confirm', d]);
 
   const ev = join(work, 'event-claim-10k');
@@ -266,40 +364,134 @@ export async function benchCeremony(o: CeremonyOptions): Promise<void> {
       const copy = join(work, `event-claim-10k-${holder}`);
       execFileSync('cp', ['-a', ev, copy]);
       copies.push(copy);
-      await cli(`event sign (${holder})`, ['event', 'sign', copy, '--profile', profile, '--holder', holder, '--root', join(repo, 'metadata', '1.root.json'), '--no-qr', ...confirm(copy)]);
+      await cli(`event sign (${holder})`, [
+        'event',
+        'sign',
+        copy,
+        '--profile',
+        profile,
+        '--holder',
+        holder,
+        '--root',
+        join(repo, 'metadata', '1.root.json'),
+        '--no-qr',
+        ...confirm(copy),
+      ]);
     }
     await cli('event merge', ['event', 'merge', ev, ...copies, '--repo', repo]);
     await cli('event status', ['event', 'status', ev]);
     await cli('event finalize', ['event', 'finalize', ev, '--repo', repo, ...AT]);
   }
   await cli('expiry', ['expiry', '--repo', repo, ...AT]);
-  await cli('resign claimed', ['resign', '--repo', repo, '--event', join(work, 'event-resign'), '--role', 'claimed', ...AT]);
-  await cli('revoke', ['revoke', '--repo', repo, '--event', join(work, 'event-revoke'), '--project', projectName(5), '--reason', 'bench', ...AT]);
-  await cli('claim 1', ['claim', '--repo', repo, '--event', join(work, 'event-claim-1'), '--requests', join(work, 'requests-1'), ...AT]);
+  await cli('resign claimed', [
+    'resign',
+    '--repo',
+    repo,
+    '--event',
+    join(work, 'event-resign'),
+    '--role',
+    'claimed',
+    ...AT,
+  ]);
+  await cli('revoke', [
+    'revoke',
+    '--repo',
+    repo,
+    '--event',
+    join(work, 'event-revoke'),
+    '--project',
+    projectName(5),
+    '--reason',
+    'bench',
+    ...AT,
+  ]);
+  await cli('claim 1', [
+    'claim',
+    '--repo',
+    repo,
+    '--event',
+    join(work, 'event-claim-1'),
+    '--requests',
+    join(work, 'requests-1'),
+    ...AT,
+  ]);
   const media = join(work, 'media');
   mkdirSync(media);
   await cli('bundle export', ['bundle', 'export', '--repo', repo, '--to', media, ...AT]);
   const bundle = readdirSync(media).find((n) => n.startsWith('bundle-'));
   if (bundle) {
-    await cli('bundle verify', ['bundle', 'verify', join(media, bundle), '--root', join(repo, 'metadata', '1.root.json'), ...AT]);
-    await cli('bundle import', ['bundle', 'import', join(media, bundle), '--root', join(repo, 'metadata', '1.root.json'), '--into', join(work, 'online-side'), ...AT]);
+    await cli('bundle verify', [
+      'bundle',
+      'verify',
+      join(media, bundle),
+      '--root',
+      join(repo, 'metadata', '1.root.json'),
+      ...AT,
+    ]);
+    await cli('bundle import', [
+      'bundle',
+      'import',
+      join(media, bundle),
+      '--root',
+      join(repo, 'metadata', '1.root.json'),
+      '--into',
+      join(work, 'online-side'),
+      ...AT,
+    ]);
   }
   const published = join(work, 'published');
-  const { page } = await publish(Repository.open(repo, () => {}), published, fixture.project);
+  const { page } = await publish(
+    Repository.open(repo, () => {}),
+    published,
+    fixture.project,
+  );
   const root = join(published, '1.root.json');
   await cli('verify', ['verify', published, '--root', root, ...AT]);
-  await cli('dev check', ['dev', 'check', '--project', fixture.project, '--key', join(work, 'developer-key.json'), '--metadata', published, '--root', root, ...AT]);
-  await cli('verify-download', ['verify-download', page, `https://pypi.org/simple/${fixture.project}/`, '--metadata', published, '--root', root, ...AT]);
+  await cli('dev check', [
+    'dev',
+    'check',
+    '--project',
+    fixture.project,
+    '--key',
+    join(work, 'developer-key.json'),
+    '--metadata',
+    published,
+    '--root',
+    root,
+    ...AT,
+  ]);
+  await cli('verify-download', [
+    'verify-download',
+    page,
+    `https://pypi.org/simple/${fixture.project}/`,
+    '--metadata',
+    published,
+    '--root',
+    root,
+    ...AT,
+  ]);
 
-  const rows = runs.map((r) => [r.command, r.signal ?? String(r.exit), r.seconds.toFixed(2), r.cpuSeconds?.toFixed(2) ?? '-', r.peakRss === undefined ? '-' : (r.peakRss / MB).toFixed(0), r.note]);
+  const rows = runs.map((r) => [
+    r.command,
+    r.signal ?? String(r.exit),
+    r.seconds.toFixed(2),
+    r.cpuSeconds?.toFixed(2) ?? '-',
+    r.peakRss === undefined ? '-' : (r.peakRss / MB).toFixed(0),
+    r.note,
+  ]);
   console.log(formatTable(['command', 'exit', 'seconds', 'cpu s', 'peak RSS MB', 'note'], rows));
   const eventSize = spawnSync('du', ['-sh', ev], { encoding: 'utf8' }).stdout.split('\t')[0];
   console.log(`the 10k claim event folder: ${eventSize}; logs in ${logs}`);
   // A run leaves gigabytes (the events and bundles of a 600k repository): only its logs stay,
   // unless TUF_BENCH_KEEP=1.
-  if (process.env['TUF_BENCH_KEEP'] !== '1') for (const name of readdirSync(work)) if (name !== 'logs') rmSync(join(work, name), { recursive: true, force: true });
+  if (process.env['TUF_BENCH_KEEP'] !== '1')
+    for (const name of readdirSync(work))
+      if (name !== 'logs') rmSync(join(work, name), { recursive: true, force: true });
   const crashed = runs.filter((r) => r.exit === 1 || r.signal !== null);
-  if (crashed.length > 0) throw new Error(`${crashed.length} command(s) crashed: ${crashed.map((r) => `${r.command} (${r.signal ?? 'exit 1'}: ${r.note})`).join('; ')}`);
+  if (crashed.length > 0)
+    throw new Error(
+      `${crashed.length} command(s) crashed: ${crashed.map((r) => `${r.command} (${r.signal ?? 'exit 1'}: ${r.note})`).join('; ')}`,
+    );
 }
 
 export function parseCeremonyOptions(projects: string | undefined, layout: string | undefined): CeremonyOptions {

@@ -16,7 +16,11 @@ export function projectName(i: number): string {
  * every few thousand delegations (the benchmark samples memory there). Read-only (Metadata#freeze);
  * change a copy made by Metadata#edit.
  */
-export function buildClaimedRole(publicKeys: Buffer, expires: Date, checkpoint: () => void = () => {}): Metadata<Targets> {
+export function buildClaimedRole(
+  publicKeys: Buffer,
+  expires: Date,
+  checkpoint: () => void = () => {},
+): Metadata<Targets> {
   const count = publicKeys.length / 32;
   const keys = new Map<string, Key>();
   const roles: DelegatedRole[] = [];

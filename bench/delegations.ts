@@ -46,25 +46,45 @@ async function benchOneSize(bench: Bench, count: number, signer: Ed25519Signer, 
   const group = `${sizeLabel(count)} delegations`;
   const payloadDigest = await buildSignWrite(bench, group, count, signer, file);
   // A verifier starts from the file alone: nothing built above is still referenced here.
-  const parsed = await bench.step(group, 'read + parse', () => Metadata.fromBytes<Targets>(readFileSync(file), file, 'targets'));
+  const parsed = await bench.step(group, 'read + parse', () =>
+    Metadata.fromBytes<Targets>(readFileSync(file), file, 'targets'),
+  );
   const result = await bench.step(group, 'verify', () =>
-    verifyRole(parsed, 'claimed', { keyids: [signer.key.keyid], threshold: 1 }, (keyid) => (keyid === signer.key.keyid ? signer.key : undefined)),
+    verifyRole(parsed, 'claimed', { keyids: [signer.key.keyid], threshold: 1 }, (keyid) =>
+      keyid === signer.key.keyid ? signer.key : undefined,
+    ),
   );
   // The round trip must give back exactly what was signed, or the figures measure nothing.
   if (!result.verified) throw new Error(`${group}: the role read back does not verify`);
-  if (sha256Hex(parsed.payload()) !== payloadDigest) throw new Error(`${group}: the role read back is not what was signed`);
+  if (sha256Hex(parsed.payload()) !== payloadDigest)
+    throw new Error(`${group}: the role read back is not what was signed`);
   // Reading checks every field but keeps delegations of canonical bytes compact; their objects
   // are made when first used. Shown apart: a verifier of the role's signatures never needs them.
-  const roles = await bench.step(group, 'first use of the roles', () => parsed.signed.delegations?.roles?.length, { counted: false });
+  const roles = await bench.step(group, 'first use of the roles', () => parsed.signed.delegations?.roles?.length, {
+    counted: false,
+  });
   if (roles !== count) throw new Error(`${group}: ${roles} delegations read back`);
   rmSync(file);
 }
 
 /** The writer's side; returns the SHA-256 of what was signed. */
-async function buildSignWrite(bench: Bench, group: string, count: number, signer: Ed25519Signer, file: string): Promise<string> {
-  const publicKeys = await bench.step(group, 'make keys', () => distinctEd25519PublicKeys(count, new Uint8Array(32).fill(1)), { counted: false });
+async function buildSignWrite(
+  bench: Bench,
+  group: string,
+  count: number,
+  signer: Ed25519Signer,
+  file: string,
+): Promise<string> {
+  const publicKeys = await bench.step(
+    group,
+    'make keys',
+    () => distinctEd25519PublicKeys(count, new Uint8Array(32).fill(1)),
+    { counted: false },
+  );
   const md = await bench.step(group, 'build', () => buildClaimedRole(publicKeys, EXPIRES, () => bench.sample()));
-  const size = await bench.step(group, 'canonicalize', () => md.payload().length, { detail: () => mb(md.payload().length) });
+  const size = await bench.step(group, 'canonicalize', () => md.payload().length, {
+    detail: () => mb(md.payload().length),
+  });
   await bench.step(group, 'sign', () => md.sign(signer, 'replace'));
   await bench.step(group, 'write', () => writeFileSync(file, md.toBytes(), { flag: 'wx' }), { detail: () => mb(size) });
   return sha256Hex(md.payload());

@@ -112,7 +112,10 @@ export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => /^[\d.,]*$/.test(r[i] ?? '')));
   const line = (cells: string[]): string =>
-    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -123,7 +126,15 @@ export function recordRows(records: StepRecord[]): string[][] {
   for (const group of groups) {
     const inGroup = records.filter((r) => r.group === group);
     for (const r of inGroup) {
-      rows.push([group, r.counted ? r.step : `(${r.step})`, r.seconds.toFixed(3), r.cpuSeconds.toFixed(3), (r.peakRss / MB).toFixed(0), (r.peakHeap / MB).toFixed(0), r.detail]);
+      rows.push([
+        group,
+        r.counted ? r.step : `(${r.step})`,
+        r.seconds.toFixed(3),
+        r.cpuSeconds.toFixed(3),
+        (r.peakRss / MB).toFixed(0),
+        (r.peakHeap / MB).toFixed(0),
+        r.detail,
+      ]);
     }
     const counted = inGroup.filter((r) => r.counted);
     if (counted.length > 1) {
@@ -131,7 +142,15 @@ export function recordRows(records: StepRecord[]): string[][] {
       const cpu = counted.reduce((s, r) => s + r.cpuSeconds, 0);
       const rss = Math.max(...counted.map((r) => r.peakRss));
       const heap = Math.max(...counted.map((r) => r.peakHeap));
-      rows.push([group, 'end to end', total.toFixed(3), cpu.toFixed(3), (rss / MB).toFixed(0), (heap / MB).toFixed(0), '']);
+      rows.push([
+        group,
+        'end to end',
+        total.toFixed(3),
+        cpu.toFixed(3),
+        (rss / MB).toFixed(0),
+        (heap / MB).toFixed(0),
+        '',
+      ]);
     }
   }
   return rows;

@@ -28,15 +28,20 @@ export async function benchHashes(bench: Bench): Promise<void> {
     const digests = new Set<string>();
     for (const [alg, impl, hash] of IMPLEMENTATIONS) {
       let last: Uint8Array = new Uint8Array();
-      await bench.step(`${alg} ${input.label}`, impl, () => {
-        for (let i = 0; i < input.repeat; i++) last = hash(data);
-      }, {
-        counted: false,
-        detail: (s) =>
-          input.bytes >= 1024 * 1024
-            ? `${((input.bytes * input.repeat) / 1024 / 1024 / s).toFixed(0)} MB/s`
-            : `${Math.round(input.repeat / s).toLocaleString('en-US')} hashes/s`,
-      });
+      await bench.step(
+        `${alg} ${input.label}`,
+        impl,
+        () => {
+          for (let i = 0; i < input.repeat; i++) last = hash(data);
+        },
+        {
+          counted: false,
+          detail: (s) =>
+            input.bytes >= 1024 * 1024
+              ? `${((input.bytes * input.repeat) / 1024 / 1024 / s).toFixed(0)} MB/s`
+              : `${Math.round(input.repeat / s).toLocaleString('en-US')} hashes/s`,
+        },
+      );
       digests.add(`${alg}:${Buffer.from(last).toString('hex')}`);
     }
     // Both implementations must agree, or the comparison is meaningless.

@@ -9,7 +9,13 @@ import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { claimedAuthorization, claimedSettingsFromPlan, proposeClaimed, readClaimedState, type ClaimedProposal } from '../src/ceremony/claims/claimed-build.js';
+import {
+  claimedAuthorization,
+  claimedSettingsFromPlan,
+  proposeClaimed,
+  readClaimedState,
+  type ClaimedProposal,
+} from '../src/ceremony/claims/claimed-build.js';
 import { createClaimedEvent } from '../src/ceremony/claims/claimed-event.js';
 import type { ClaimedProjects } from '../src/ceremony/claims/claimed-projects.js';
 import { runIntake, type IntakeResult } from '../src/ceremony/claims/intake.js';
@@ -39,14 +45,22 @@ function nodeEd25519Signer(): Signer {
 }
 
 function plan(bitLength?: number): Buffer {
-  const admin = (name: string) => ({ name, contact: `${name}@example.org`, keys: { root: { type: 'ed25519' }, targets: { type: 'ed25519' }, claimed: { type: 'ed25519' } } });
+  const admin = (name: string) => ({
+    name,
+    contact: `${name}@example.org`,
+    keys: { root: { type: 'ed25519' }, targets: { type: 'ed25519' }, claimed: { type: 'ed25519' } },
+  });
   const online = { key: 'online.json' };
   return Buffer.from(
     JSON.stringify({
       plan_format: 1,
       repository: 'bench-index',
       admins: [admin('alice'), admin('bob')],
-      roles: { root: { threshold: 2, expires: '365d' }, targets: { threshold: 1, expires: '365d' }, claimed: { threshold: 2, expires: '90d', ...(bitLength ? { bins: { bit_length: bitLength } } : {}) } },
+      roles: {
+        root: { threshold: 2, expires: '365d' },
+        targets: { threshold: 1, expires: '365d' },
+        claimed: { threshold: 2, expires: '90d', ...(bitLength ? { bins: { bit_length: bitLength } } : {}) },
+      },
       online: { snapshot: online, timestamp: online, 'recently-claimed': online, unclaimed: online },
       project_paths: ['{project}'],
     }),
@@ -64,12 +78,37 @@ async function repositoryWith(dir: string, existing: ClaimedProjects, bitLength?
   const online = new Ed25519Signer(new Uint8Array(32).fill(6));
   const rootKeys = new Map([rootA, rootB, targetsKey, online].map((s) => [s.key.keyid, s.key]));
   const root = new Metadata(
-    new Root({ version: 1, expires, consistentSnapshot: true, keys: rootKeys, roles: { root: new Role([rootA.key.keyid, rootB.key.keyid], 2), targets: new Role([targetsKey.key.keyid], 1), snapshot: new Role([online.key.keyid], 1), timestamp: new Role([online.key.keyid], 1) } }),
+    new Root({
+      version: 1,
+      expires,
+      consistentSnapshot: true,
+      keys: rootKeys,
+      roles: {
+        root: new Role([rootA.key.keyid, rootB.key.keyid], 2),
+        targets: new Role([targetsKey.key.keyid], 1),
+        snapshot: new Role([online.key.keyid], 1),
+        timestamp: new Role([online.key.keyid], 1),
+      },
+    }),
   );
   for (const s of [rootA, rootB]) await root.sign(s, 'append');
   repo.writeVersion('root', root);
   const dk = new Map([...claimedKeys, online].map((s) => [s.key.keyid, s.key]));
-  const delegations = new Delegations(dk, [new DelegatedRole('claimed', claimedKeys.map((s) => s.key.keyid), 2, false, ['*'], undefined), new DelegatedRole('recently-claimed', [online.key.keyid], 1, false, ['*'], undefined)], undefined);
+  const delegations = new Delegations(
+    dk,
+    [
+      new DelegatedRole(
+        'claimed',
+        claimedKeys.map((s) => s.key.keyid),
+        2,
+        false,
+        ['*'],
+        undefined,
+      ),
+      new DelegatedRole('recently-claimed', [online.key.keyid], 1, false, ['*'], undefined),
+    ],
+    undefined,
+  );
   const targets = new Metadata(new Targets({ version: 1, expires, delegations }));
   await targets.sign(targetsKey, 'append');
   repo.writeVersion('targets', targets);
@@ -77,7 +116,14 @@ async function repositoryWith(dir: string, existing: ClaimedProjects, bitLength?
   for (const s of claimedKeys) await claimed.sign(s, 'append');
   repo.writeVersion('claimed', claimed);
   const settings = claimedSettingsFromPlan(repo.plan());
-  const first = proposeClaimed(repo, readClaimedState(repo, 'claimed'), existing, settings, claimedAuthorization(targets.signed, 'claimed'), NOW);
+  const first = proposeClaimed(
+    repo,
+    readClaimedState(repo, 'claimed'),
+    existing,
+    settings,
+    claimedAuthorization(targets.signed, 'claimed'),
+    NOW,
+  );
   for (const r of first.roles) {
     for (const s of claimedKeys) await r.metadata.sign(s, 'append');
     repo.writeVersion(r.role, r.metadata);
@@ -90,7 +136,12 @@ function existingProjects(): ClaimedProjects {
   const projects: ClaimedProjects = new Map();
   for (let i = 0; i < EXISTING; i++) {
     const name = `existing-project-${i}`;
-    projects.set(name, { name, keys: [new Key('ed25519', 'ed25519', { public: keys.subarray(i * 32, i * 32 + 32).toString('hex') })], threshold: 1, paths: [name] });
+    projects.set(name, {
+      name,
+      keys: [new Key('ed25519', 'ed25519', { public: keys.subarray(i * 32, i * 32 + 32).toString('hex') })],
+      threshold: 1,
+      paths: [name],
+    });
   }
   return projects;
 }
@@ -98,7 +149,14 @@ function existingProjects(): ClaimedProjects {
 async function writeRequests(dir: string): Promise<void> {
   mkdirSync(dir);
   for (let i = 0; i < REQUESTS; i++) {
-    const request = await createRequest({ project: `new-project-${i}`, signers: [nodeEd25519Signer()], threshold: 1, contact: `dev${i}@example.org`, created: NOW, expires: addSeconds(NOW, 30 * 86400) });
+    const request = await createRequest({
+      project: `new-project-${i}`,
+      signers: [nodeEd25519Signer()],
+      threshold: 1,
+      contact: `dev${i}@example.org`,
+      created: NOW,
+      expires: addSeconds(NOW, 30 * 86400),
+    });
     writeFileSync(join(dir, `request-${i}.json`), encodeRequest(request));
   }
 }
@@ -118,23 +176,59 @@ export async function benchIntake(): Promise<void> {
   const summary: string[] = [];
   try {
     const requests = join(dir, 'requests');
-    await bench.step('fixtures', `write ${REQUESTS / 1000}k request files`, () => writeRequests(requests), { counted: false });
-    const existing = await bench.step('fixtures', `${EXISTING / 1000}k existing projects`, () => existingProjects(), { counted: false });
-    for (const layout of [{ name: 'flat', bitLength: undefined }, { name: `sharded 2^${BIT_LENGTH}`, bitLength: BIT_LENGTH }]) {
+    await bench.step('fixtures', `write ${REQUESTS / 1000}k request files`, () => writeRequests(requests), {
+      counted: false,
+    });
+    const existing = await bench.step('fixtures', `${EXISTING / 1000}k existing projects`, () => existingProjects(), {
+      counted: false,
+    });
+    for (const layout of [
+      { name: 'flat', bitLength: undefined },
+      { name: `sharded 2^${BIT_LENGTH}`, bitLength: BIT_LENGTH },
+    ]) {
       const group = `${layout.name}, ${REQUESTS / 1000}k into ${EXISTING / 1000}k`;
-      const repo = await bench.step(group, 'signed repository', () => repositoryWith(join(dir, layout.name.replace(/\W+/g, '-')), existing, layout.bitLength), { counted: false });
+      const repo = await bench.step(
+        group,
+        'signed repository',
+        () => repositoryWith(join(dir, layout.name.replace(/\W+/g, '-')), existing, layout.bitLength),
+        { counted: false },
+      );
       const settings = claimedSettingsFromPlan(repo.plan());
       let result: IntakeResult | undefined;
-      await bench.step(group, 'read, check, decide, build', () => {
-        result = runIntake({ store: repo, settings, requestsDir: requests, allowRekey: false, now: NOW, onProgress: (done) => done % 1000 === 0 && bench.sample() });
-        for (const r of result.proposal.roles) r.metadata.payload();
-      }, { detail: () => `${result!.decisions.counts.add} added, ${result!.proposal.roles.length} roles to sign` });
+      await bench.step(
+        group,
+        'read, check, decide, build',
+        () => {
+          result = runIntake({
+            store: repo,
+            settings,
+            requestsDir: requests,
+            allowRekey: false,
+            now: NOW,
+            onProgress: (done) => done % 1000 === 0 && bench.sample(),
+          });
+          for (const r of result.proposal.roles) r.metadata.payload();
+        },
+        { detail: () => `${result!.decisions.counts.add} added, ${result!.proposal.roles.length} roles to sign` },
+      );
       const { proposal: p, state } = result!;
       result = undefined;
-      await bench.step(group, 'write signing event', () => createClaimedEvent(repo, state, join(dir, `${layout.name.replace(/\W+/g, '-')}-event`), p, { kind: 'claim', description: 'bench', at: NOW }), {
-        detail: () => `${p.signaturesNeeded} signatures needed (${p.roles.length} × ${p.threshold})`,
-      });
-      summary.push(`${layout.name}: ${p.signaturesNeeded} signatures needed for ${p.roles.length} role(s); ${downloadSize(repo, p)}`);
+      await bench.step(
+        group,
+        'write signing event',
+        () =>
+          createClaimedEvent(repo, state, join(dir, `${layout.name.replace(/\W+/g, '-')}-event`), p, {
+            kind: 'claim',
+            description: 'bench',
+            at: NOW,
+          }),
+        {
+          detail: () => `${p.signaturesNeeded} signatures needed (${p.roles.length} × ${p.threshold})`,
+        },
+      );
+      summary.push(
+        `${layout.name}: ${p.signaturesNeeded} signatures needed for ${p.roles.length} role(s); ${downloadSize(repo, p)}`,
+      );
     }
     console.log(formatTable(TABLE_HEADERS, recordRows(bench.records)));
     for (const line of summary) console.log(line);

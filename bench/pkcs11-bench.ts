@@ -23,7 +23,10 @@ export async function benchPkcs11(): Promise<void> {
     const made = createTestTokens(dir, [{ label: 'bench', soPin: 'bench-so-1234', userPin: PIN }]);
     process.env['SOFTHSM2_CONF'] = made.conf;
     const keys = Object.fromEntries(TOKEN_KEY_TYPES.map((t) => [t, `bench-${t}`]));
-    const profile = parseProfile({ module: made.module, holders: { bench: { token: { label: 'bench' }, keys } } }, join(dir, 'profile.json'));
+    const profile = parseProfile(
+      { module: made.module, holders: { bench: { token: { label: 'bench' }, keys } } },
+      join(dir, 'profile.json'),
+    );
     const pins = pinSource({}, async () => PIN);
     console.log(`SoftHSM2 (${made.module}), ${PAYLOAD.length}-byte payload, each signature verified in software`);
     console.log('key type     generate (s)  signatures  seconds  signatures/s');
@@ -41,7 +44,9 @@ export async function benchPkcs11(): Promise<void> {
           count++;
         }
         const seconds = (performance.now() - t0) / 1000;
-        console.log(`${type.padEnd(11)}  ${generateSeconds.toFixed(3).padStart(12)}  ${String(count).padStart(10)}  ${seconds.toFixed(2).padStart(7)}  ${(count / seconds).toFixed(1).padStart(12)}`);
+        console.log(
+          `${type.padEnd(11)}  ${generateSeconds.toFixed(3).padStart(12)}  ${String(count).padStart(10)}  ${seconds.toFixed(2).padStart(7)}  ${(count / seconds).toFixed(1).padStart(12)}`,
+        );
       } finally {
         await session.close();
       }

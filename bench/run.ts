@@ -14,7 +14,12 @@ sections: ${SECTIONS.map((s) => `\n  ${s.name.padEnd(12)} ${s.summary}`).join(''
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { sizes: { type: 'string' }, projects: { type: 'string' }, layout: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      sizes: { type: 'string' },
+      projects: { type: 'string' },
+      layout: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
   });
   if (values.help) {
@@ -26,11 +31,18 @@ async function main(argv: string[]): Promise<number> {
     console.error(`unknown section "${unknown[0]}"\n${USAGE}`);
     return 2;
   }
-  const chosen = positionals.length > 0 ? SECTIONS.filter((s) => positionals.includes(s.name)) : SECTIONS.filter((s) => !s.onlyWhenNamed);
+  const chosen =
+    positionals.length > 0
+      ? SECTIONS.filter((s) => positionals.includes(s.name))
+      : SECTIONS.filter((s) => !s.onlyWhenNamed);
   const options = { sizes: values.sizes?.split(','), projects: values.projects, layout: values.layout };
 
-  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
-  console.log(`node ${process.version}, ${process.platform} ${process.arch}, ${availableParallelism()} cores, load average ${load}${(globalThis as { gc?: unknown }).gc ? '' : ' (no --expose-gc: steps do not start from a collected heap)'}`);
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  console.log(
+    `node ${process.version}, ${process.platform} ${process.arch}, ${availableParallelism()} cores, load average ${load}${(globalThis as { gc?: unknown }).gc ? '' : ' (no --expose-gc: steps do not start from a collected heap)'}`,
+  );
   const bench = new Bench();
   try {
     for (const section of chosen) {

@@ -39,15 +39,21 @@ export const SECTIONS: BenchSection[] = [
     run: (bench) => benchHashes(bench),
   },
   { name: 'pkcs11', summary: 'signing with keys on a SoftHSM2 token', run: () => benchPkcs11() },
-  { name: 'intake', summary: 'taking 10k delegation requests into a claimed role of 100k projects', run: () => benchIntake() },
+  {
+    name: 'intake',
+    summary: 'taking 10k delegation requests into a claimed role of 100k projects',
+    run: () => benchIntake(),
+  },
   {
     name: 'verify-command',
-    summary: 'the built CLI (verify, verify-download, dev check) on full repositories of 10k/100k/1M claimed delegations',
+    summary:
+      'the built CLI (verify, verify-download, dev check) on full repositories of 10k/100k/1M claimed delegations',
     run: (_bench, options) => benchVerifyCommands(options.sizes?.map(parseSize) ?? DEFAULT_SIZES),
   },
   {
     name: 'ceremony',
-    summary: 'every command of a ceremony (claim, sign on SoftHSM, finalize, verify, bundles…) at --projects 600k, --layout flat|bins-10|bins-14',
+    summary:
+      'every command of a ceremony (claim, sign on SoftHSM, finalize, verify, bundles…) at --projects 600k, --layout flat|bins-10|bins-14',
     run: (_bench, options) => benchCeremony(parseCeremonyOptions(options.projects, options.layout)),
     onlyWhenNamed: true,
   },

@@ -69,14 +69,19 @@ export interface Run {
 
 export async function benchVerifyCommands(sizes: number[]): Promise<void> {
   const writer = process.env['TUF_BENCH_WRITER'] ?? 'tuf-ceremony';
-  if (writer !== 'tuf-ceremony' && writer !== 'python-tuf') throw new Error(`TUF_BENCH_WRITER: "${writer}" is neither tuf-ceremony nor python-tuf`);
+  if (writer !== 'tuf-ceremony' && writer !== 'python-tuf')
+    throw new Error(`TUF_BENCH_WRITER: "${writer}" is neither tuf-ceremony nor python-tuf`);
   const python = process.env['TUF_BENCH_PYTHON'] || undefined;
   const repeat = Number(process.env['TUF_BENCH_REPEAT'] || '1');
-  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`TUF_BENCH_REPEAT: "${process.env['TUF_BENCH_REPEAT']}" is not a count`);
+  if (!Number.isInteger(repeat) || repeat < 1)
+    throw new Error(`TUF_BENCH_REPEAT: "${process.env['TUF_BENCH_REPEAT']}" is not a count`);
   const cache = resolve(process.env['TUF_BENCH_CACHE'] || join(tmpdir(), 'tuf-ceremony-bench-repos'));
-  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('the CLI is not built: run `npm run build`');
+  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js')))
+    throw new Error('the CLI is not built: run `npm run build`');
   mkdirSync(cache, { recursive: true });
-  console.log(`repositories written by ${writer}, cached in ${cache}; child peak RSS from ${existsSync(GNU_TIME) ? 'GNU time' : '/proc VmHWM polling'}`);
+  console.log(
+    `repositories written by ${writer}, cached in ${cache}; child peak RSS from ${existsSync(GNU_TIME) ? 'GNU time' : '/proc VmHWM polling'}`,
+  );
 
   const runs: Run[] = [];
   for (const count of sizes) {
@@ -97,11 +102,35 @@ export async function benchVerifyCommands(sizes: number[]): Promise<void> {
     };
     const node = (command: string, args: string[]) => fastest(command, [process.execPath, CLI, ...args]);
     runs.push(await node('verify', ['verify', '--root', root, metadata]));
-    runs.push(await node('verify-download', ['verify-download', join(dir, 'download', fixture.project), `https://pypi.org/simple/${fixture.project}/`, '--metadata', metadata, '--root', root]));
-    runs.push(await node('dev check', ['dev', 'check', '--project', fixture.project, '--key', join(dir, 'developer-key.json'), '--metadata', metadata, '--root', root]));
+    runs.push(
+      await node('verify-download', [
+        'verify-download',
+        join(dir, 'download', fixture.project),
+        `https://pypi.org/simple/${fixture.project}/`,
+        '--metadata',
+        metadata,
+        '--root',
+        root,
+      ]),
+    );
+    runs.push(
+      await node('dev check', [
+        'dev',
+        'check',
+        '--project',
+        fixture.project,
+        '--key',
+        join(dir, 'developer-key.json'),
+        '--metadata',
+        metadata,
+        '--root',
+        root,
+      ]),
+    );
     if (python) {
       // verify-repo.py prints one JSON line; its own seconds leave out Python's start and imports.
-      const inScript = (stdout: string) => `in script ${(JSON.parse(stdout.trim().split('\n').at(-1)!) as { seconds: number }).seconds.toFixed(2)} s`;
+      const inScript = (stdout: string) =>
+        `in script ${(JSON.parse(stdout.trim().split('\n').at(-1)!) as { seconds: number }).seconds.toFixed(2)} s`;
       runs.push(await fastest('python-tuf verify', [python, VERIFY_REPO_PY, metadata], inScript));
     }
   }
@@ -119,22 +148,35 @@ export async function benchVerifyCommands(sizes: number[]): Promise<void> {
   for (const size of new Set(runs.map((r) => r.size))) {
     const ours = runs.find((r) => r.size === size && r.command === 'verify' && r.exit === 0);
     const theirs = runs.find((r) => r.size === size && r.command === 'python-tuf verify' && r.exit === 0);
-    if (ours && theirs) console.log(`${size}: python-tuf verify ${theirs.seconds.toFixed(2)} s / tuf-ceremony verify ${ours.seconds.toFixed(2)} s = ${(theirs.seconds / ours.seconds).toFixed(1)}×`);
+    if (ours && theirs)
+      console.log(
+        `${size}: python-tuf verify ${theirs.seconds.toFixed(2)} s / tuf-ceremony verify ${ours.seconds.toFixed(2)} s = ${(theirs.seconds / ours.seconds).toFixed(1)}×`,
+      );
   }
   const failed = runs.filter((r) => r.exit !== 0);
   if (failed.length > 0) {
-    throw new Error(`${failed.length} command(s) failed: ${failed.map((r) => `${r.size} ${r.command} (${r.signal ?? `exit ${r.exit}`}: ${r.note})`).join('; ')}\nlogs: ${join(cache, 'logs')}`);
+    throw new Error(
+      `${failed.length} command(s) failed: ${failed.map((r) => `${r.size} ${r.command} (${r.signal ?? `exit ${r.exit}`}: ${r.note})`).join('; ')}\nlogs: ${join(cache, 'logs')}`,
+    );
   }
 }
 
 /** Run one command, its output to files beside `logBase`; wall and CPU time and the child's peak RSS. */
-export async function measure(size: string, command: string, argv: string[], logBase: string, describe?: (stdout: string) => string): Promise<Run> {
+export async function measure(
+  size: string,
+  command: string,
+  argv: string[],
+  logBase: string,
+  describe?: (stdout: string) => string,
+): Promise<Run> {
   const gnuTime = existsSync(GNU_TIME);
   const rusageFile = `${logBase}.rusage`;
   rmSync(rusageFile, { force: true });
   const out = openSync(`${logBase}.stdout`, 'w');
   const err = openSync(`${logBase}.stderr`, 'w');
-  const [file, args] = gnuTime ? [GNU_TIME, ['-o', rusageFile, '-f', '%e %U %S %M', ...argv]] : [argv[0]!, argv.slice(1)];
+  const [file, args] = gnuTime
+    ? [GNU_TIME, ['-o', rusageFile, '-f', '%e %U %S %M', ...argv]]
+    : [argv[0]!, argv.slice(1)];
   process.stderr.write(`  ${size}: ${command} … `);
   const start = performance.now();
   const child = spawn(file, args, { cwd: ROOT, stdio: ['ignore', out, err] });
@@ -168,20 +210,31 @@ export async function measure(size: string, command: string, argv: string[], log
       peakRss = fields[3]! * 1024;
     }
   }
-  const note = exit !== 0 ? lastErrorLine(readFileSync(`${logBase}.stderr`, 'utf8')) : (describe?.(readFileSync(`${logBase}.stdout`, 'utf8')) ?? '');
+  const note =
+    exit !== 0
+      ? lastErrorLine(readFileSync(`${logBase}.stderr`, 'utf8'))
+      : (describe?.(readFileSync(`${logBase}.stdout`, 'utf8')) ?? '');
   process.stderr.write(`${seconds.toFixed(2)} s, ${signal ?? `exit ${exit}`}${note ? `: ${note}` : ''}\n`);
   return { size, command, exit, signal, seconds, cpuSeconds, peakRss, note };
 }
 
 /** The line of a failed command's stderr that says what went wrong (an Error's first line, else the last line). */
 function lastErrorLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('Command exited'));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('Command exited'));
   const line = lines.find((l) => /(Error|error:)/.test(l)) ?? lines.at(-1) ?? '(no output)';
   return line.length > 120 ? `${line.slice(0, 117)}…` : line;
 }
 
 /** The repository in `dir`, made if it is not there complete (fixture.json is written last). */
-async function ensureRepository(dir: string, count: number, writer: Writer, python: string | undefined): Promise<Fixture> {
+async function ensureRepository(
+  dir: string,
+  count: number,
+  writer: Writer,
+  python: string | undefined,
+): Promise<Fixture> {
   const fixtureFile = join(dir, 'fixture.json');
   if (!existsSync(fixtureFile)) {
     rmSync(dir, { recursive: true, force: true });
@@ -189,7 +242,10 @@ async function ensureRepository(dir: string, count: number, writer: Writer, pyth
     process.stderr.write(`  making ${dir} (${writer}) … `);
     if (writer === 'tuf-ceremony') await writeRepository(dir, count);
     else if (python) await runPython(python, [MAKE_REPO_PY, String(count), dir]);
-    else throw new Error(`${dir} is missing: make it with scripts/python-tuf/make-claimed-repo.py ${count} ${dir}, or set TUF_BENCH_PYTHON`);
+    else
+      throw new Error(
+        `${dir} is missing: make it with scripts/python-tuf/make-claimed-repo.py ${count} ${dir}, or set TUF_BENCH_PYTHON`,
+      );
     process.stderr.write(`${((performance.now() - start) / 1000).toFixed(1)} s\n`);
   }
   const fixture = JSON.parse(readFileSync(fixtureFile, 'utf8')) as Fixture;
@@ -223,7 +279,12 @@ async function writeRepository(dir: string, count: number): Promise<void> {
   const metadata = join(partial, 'metadata');
   mkdirSync(metadata, { recursive: true });
   const written = new Map<string, Buffer>();
-  const write = async (role: string, md: Metadata, signers: Signer[], fileName = `${md.signed.version}.${role}.json`): Promise<void> => {
+  const write = async (
+    role: string,
+    md: Metadata,
+    signers: Signer[],
+    fileName = `${md.signed.version}.${role}.json`,
+  ): Promise<void> => {
     for (const s of signers) await md.sign(s, 'append');
     const bytes = md.toBytes();
     writeFileSync(join(metadata, fileName), bytes, { flag: 'wx' });
@@ -243,30 +304,50 @@ async function writeRepository(dir: string, count: number): Promise<void> {
 
   const rootKeys = new Map([...rootSigners, targetsSigner, online].map((s) => [s.key.keyid, s.key]));
   const roles = {
-    root: new Role(rootSigners.map((s) => s.key.keyid), 2),
+    root: new Role(
+      rootSigners.map((s) => s.key.keyid),
+      2,
+    ),
     targets: new Role([targetsSigner.key.keyid], 1),
     snapshot: new Role([online.key.keyid], 1),
     timestamp: new Role([online.key.keyid], 1),
   };
-  await write('root', new Metadata(new Root({ version: 1, expires: EXPIRES, consistentSnapshot: true, keys: rootKeys, roles })), rootSigners);
+  await write(
+    'root',
+    new Metadata(new Root({ version: 1, expires: EXPIRES, consistentSnapshot: true, keys: rootKeys, roles })),
+    rootSigners,
+  );
 
   const topKeys = new Map([...claimedSigners, online].map((s) => [s.key.keyid, s.key]));
   const top = new Delegations(
     topKeys,
     [
-      new DelegatedRole('claimed', claimedSigners.map((s) => s.key.keyid), 2, false, ['*'], undefined),
+      new DelegatedRole(
+        'claimed',
+        claimedSigners.map((s) => s.key.keyid),
+        2,
+        false,
+        ['*'],
+        undefined,
+      ),
       new DelegatedRole('recently-claimed', [online.key.keyid], 1, false, ['*'], undefined),
     ],
     undefined,
   );
-  await write('targets', new Metadata(new Targets({ version: 1, expires: EXPIRES, delegations: top })), [targetsSigner]);
+  await write('targets', new Metadata(new Targets({ version: 1, expires: EXPIRES, delegations: top })), [
+    targetsSigner,
+  ]);
 
   // Distinct keys from the fast fixture; the last project's is one whose private key we hold.
   const publicKeys = distinctEd25519PublicKeys(count, new Uint8Array(32).fill(3));
   Buffer.from(developer.key.keyval['public'] as string, 'hex').copy(publicKeys, (count - 1) * 32);
   await write('claimed', buildClaimedRole(publicKeys, EXPIRES), claimedSigners);
 
-  await write('recently-claimed', new Metadata(new Targets({ version: 1, expires: EXPIRES, delegations: new Delegations(new Map(), [], undefined) })), [online]);
+  await write(
+    'recently-claimed',
+    new Metadata(new Targets({ version: 1, expires: EXPIRES, delegations: new Delegations(new Map(), [], undefined) })),
+    [online],
+  );
 
   const page = Buffer.from(`<!DOCTYPE html>\n<html><body><h1>Links for ${project}</h1></body></html>\n`);
   const targets = new Map([[project, new TargetFile(page.length, { sha256: sha256Hex(page) })]]);
@@ -274,7 +355,12 @@ async function writeRepository(dir: string, count: number): Promise<void> {
 
   const meta = new Map(['targets', 'claimed', 'recently-claimed', project].map((r) => [`${r}.json`, metaFile(r)]));
   await write('snapshot', new Metadata(new Snapshot({ version: 1, expires: EXPIRES, meta })), [online]);
-  await write('timestamp', new Metadata(new Timestamp({ version: 1, expires: EXPIRES, snapshotMeta: metaFile('snapshot') })), [online], 'timestamp.json');
+  await write(
+    'timestamp',
+    new Metadata(new Timestamp({ version: 1, expires: EXPIRES, snapshotMeta: metaFile('snapshot') })),
+    [online],
+    'timestamp.json',
+  );
 
   mkdirSync(join(partial, 'download'));
   writeFileSync(join(partial, 'download', project), page);

@@ -12,7 +12,9 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 function importsOf(file: string, isText = false): string[] {
@@ -51,7 +53,17 @@ const TUF_ALLOWED: Record<string, string[]> = {
   'tuf/verify': ['tuf/verify', 'tuf/model', 'tuf/json', 'tuf/large-roles'],
 };
 
-const FORBIDDEN_IN_TUF = [/^(node:)?fs(\/|$)/, /^(node:)?child_process$/, /^(node:)?net$/, /^(node:)?http/, /graphene-pk11/, /pkcs11js/, /inquirer/, /^(node:)?readline/, /qrcode/];
+const FORBIDDEN_IN_TUF = [
+  /^(node:)?fs(\/|$)/,
+  /^(node:)?child_process$/,
+  /^(node:)?net$/,
+  /^(node:)?http/,
+  /graphene-pk11/,
+  /pkcs11js/,
+  /inquirer/,
+  /^(node:)?readline/,
+  /qrcode/,
+];
 
 describe('architecture', () => {
   const files = sourceFiles(SRC);
@@ -73,7 +85,8 @@ describe('architecture', () => {
           continue;
         }
         const targetLayer = LAYER_OF(target);
-        if (!ALLOWED[layer]!.includes(targetLayer)) violations.push(`${relative(SRC, file)} (${layer}) imports ${spec} (${targetLayer})`);
+        if (!ALLOWED[layer]!.includes(targetLayer))
+          violations.push(`${relative(SRC, file)} (${layer}) imports ${spec} (${targetLayer})`);
       }
     }
     expect(violations).toEqual([]);
@@ -82,7 +95,11 @@ describe('architecture', () => {
   it('src/ceremony and src/tuf keep every file in one of their groups', () => {
     const outside = files.filter((f) => {
       const [layer, group, rest] = relative(SRC, f).split('/');
-      return GROUPS[layer!] !== undefined && (rest === undefined || !GROUPS[layer!]!.includes(group!)) && group !== 'index.ts';
+      return (
+        GROUPS[layer!] !== undefined &&
+        (rest === undefined || !GROUPS[layer!]!.includes(group!)) &&
+        group !== 'index.ts'
+      );
     });
     expect(outside.map((f) => relative(SRC, f))).toEqual([]);
   });
@@ -94,7 +111,8 @@ describe('architecture', () => {
       for (const spec of importsOf(file)) {
         if (!spec.startsWith('.')) continue;
         const target = GROUP_OF(resolve(dirname(file), spec));
-        if (!TUF_ALLOWED[group]!.includes(target)) violations.push(`${relative(SRC, file)} (${group}) imports ${spec} (${target})`);
+        if (!TUF_ALLOWED[group]!.includes(target))
+          violations.push(`${relative(SRC, file)} (${group}) imports ${spec} (${target})`);
       }
     }
     expect(violations).toEqual([]);
@@ -103,7 +121,8 @@ describe('architecture', () => {
   it('src/tuf imports no file system, PKCS#11, prompts or network', () => {
     const violations: string[] = [];
     for (const file of files.filter((f) => LAYER_OF(f) === 'tuf')) {
-      for (const spec of importsOf(file)) if (FORBIDDEN_IN_TUF.some((re) => re.test(spec))) violations.push(`${relative(SRC, file)} imports ${spec}`);
+      for (const spec of importsOf(file))
+        if (FORBIDDEN_IN_TUF.some((re) => re.test(spec))) violations.push(`${relative(SRC, file)} imports ${spec}`);
     }
     expect(violations).toEqual([]);
   });
@@ -116,8 +135,16 @@ describe('architecture', () => {
   // Imports that remain at run time (`import type` is erased): a cycle among them can leave a binding
   // uninitialized while a module's top level runs.
   it('no import cycle at run time anywhere in src', () => {
-    const runtimeImports = (file: string): string[] => importsOf(readFileSync(file, 'utf8').replace(/(?:^|\n)\s*(?:import|export) type\s[^;]*;/g, ''), true);
-    const edges = new Map(files.map((file) => [file, runtimeImports(file).filter((s) => s.startsWith('.')).map((s) => resolve(dirname(file), s).replace(/\.js$/, '.ts'))]));
+    const runtimeImports = (file: string): string[] =>
+      importsOf(readFileSync(file, 'utf8').replace(/(?:^|\n)\s*(?:import|export) type\s[^;]*;/g, ''), true);
+    const edges = new Map(
+      files.map((file) => [
+        file,
+        runtimeImports(file)
+          .filter((s) => s.startsWith('.'))
+          .map((s) => resolve(dirname(file), s).replace(/\.js$/, '.ts')),
+      ]),
+    );
     const done = new Set<string>();
     const onPath: string[] = [];
     const cycles: string[] = [];
@@ -139,7 +166,11 @@ describe('architecture', () => {
 
   it('the checker itself catches a forbidden import', () => {
     // Guard against a checker that silently sees nothing: parse a known-bad snippet the same way.
-    const specs = [...`import { readFileSync } from 'node:fs';\nimport { x } from '../cli/main.js';`.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]);
+    const specs = [
+      ...`import { readFileSync } from 'node:fs';\nimport { x } from '../cli/main.js';`.matchAll(
+        /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]/g,
+      ),
+    ].map((m) => m[1]);
     expect(specs).toEqual(['node:fs', '../cli/main.js']);
     expect(FORBIDDEN_IN_TUF.some((re) => re.test('node:fs'))).toBe(true);
     expect(FORBIDDEN_IN_TUF.some((re) => re.test('fs/promises'))).toBe(true);
@@ -152,7 +183,9 @@ describe('citations', () => {
   const OUTSIDE = ['REFERENCE', 'DESIGN', 'STYLE'].map((name) => `${name}.md`);
 
   function allFiles(dir: string): string[] {
-    return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(join(dir, e.name)) : [join(dir, e.name)]));
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? allFiles(join(dir, e.name)) : [join(dir, e.name)],
+    );
   }
 
   it('no file under src, test, bench or scripts cites a document outside the repository', () => {

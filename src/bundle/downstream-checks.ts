@@ -42,7 +42,10 @@ function compare(d: ProjectDelegation, mine: Key[], threshold: number | undefine
   // Compared by key material: a keyid also covers custom fields such as the holder's name.
   const unexpectedKeys = d.keys.filter((k) => !mine.some((m) => m.sameMaterial(k))).map((k) => k.keyid);
   const missingKeys = mine.filter((m) => !d.keys.some((k) => k.sameMaterial(m))).map((k) => k.keyid);
-  const thresholdMismatch = threshold !== undefined && threshold !== d.role.threshold ? { expected: threshold, actual: d.role.threshold } : undefined;
+  const thresholdMismatch =
+    threshold !== undefined && threshold !== d.role.threshold
+      ? { expected: threshold, actual: d.role.threshold }
+      : undefined;
   // One key listed twice (two encodings) counts once toward a threshold (decision 0004): a
   // threshold above the number of distinct keys can never be met, and the project is locked out.
   const distinct = new Set(d.keys.map((k) => k.materialId)).size;
@@ -64,7 +67,10 @@ export function checkProject(folder: VerifiedFolder, project: string, mine: Key[
     if (!d) continue;
     const c = compare(d, mine, threshold);
     // PEP 480: a project in claimed is terminating, so its targets cannot fall through to online roles.
-    if (top === CLAIMED && !d.role.terminating) warnings.push(`the delegation of ${project} in ${d.delegator} is not terminating: a target it lacks falls through to the online roles`);
+    if (top === CLAIMED && !d.role.terminating)
+      warnings.push(
+        `the delegation of ${project} in ${d.delegator} is not terminating: a target it lacks falls through to the online roles`,
+      );
     // Once claimed, the online role must not name other keys for the project too (PEP 480: the
     // online side drops a project from recently-claimed when it moves to claimed): whoever holds
     // them is one search path away from speaking for it.
@@ -73,8 +79,22 @@ export function checkProject(folder: VerifiedFolder, project: string, mine: Key[
     // The published project role must be signed by the keys this delegation names: a file signed
     // by other keys is what an attacker holding an online key would publish.
     const status: ProjectStatus = c.matches && !d.fileProblem && !onlineOther ? top : 'other-keys';
-    const alsoOnline = onlineOther && { delegator: onlineOther.delegator, keyids: onlineOther.keys.map((k) => k.keyid) };
-    return { project, status, delegation: d, unexpectedKeys: c.unexpectedKeys, missingKeys: c.missingKeys, thresholdMismatch: c.thresholdMismatch, unreachable: c.unreachable, fileProblem: d.fileProblem, alsoOnline, warnings };
+    const alsoOnline = onlineOther && {
+      delegator: onlineOther.delegator,
+      keyids: onlineOther.keys.map((k) => k.keyid),
+    };
+    return {
+      project,
+      status,
+      delegation: d,
+      unexpectedKeys: c.unexpectedKeys,
+      missingKeys: c.missingKeys,
+      thresholdMismatch: c.thresholdMismatch,
+      unreachable: c.unreachable,
+      fileProblem: d.fileProblem,
+      alsoOnline,
+      warnings,
+    };
   }
   const claimed = folder.topRoleProblem(CLAIMED);
   if (claimed) warnings.push(`${claimed.problem}: cannot tell whether the project is claimed`);
@@ -97,7 +117,10 @@ export function targetPathOfUrl(url: string, components: number): string {
     throw new UsageError(`"${url}" is not a URL`);
   }
   const parts = u.pathname.split('/').filter((p) => p !== '');
-  if (parts.length < components) throw new UsageError(`${url}: the path has fewer than the ${components} components a target path has here; give --target-path`);
+  if (parts.length < components)
+    throw new UsageError(
+      `${url}: the path has fewer than the ${components} components a target path has here; give --target-path`,
+    );
   const decoded = parts.slice(-components).map((p) => {
     try {
       return decodeURIComponent(p);
@@ -106,7 +129,8 @@ export function targetPathOfUrl(url: string, components: number): string {
     }
   });
   // A decoded component must stay one component (no `/`, `..` or `.`).
-  if (decoded.some((p) => p.includes('/') || p === '..' || p === '.')) throw new UsageError(`${url}: the path does not map to a plain target path`);
+  if (decoded.some((p) => p.includes('/') || p === '..' || p === '.'))
+    throw new UsageError(`${url}: the path does not map to a plain target path`);
   return decoded.join('/');
 }
 
@@ -126,12 +150,23 @@ export function checkDownload(folder: VerifiedFolder, bytes: Uint8Array, targetP
   if (!found.found) return { ok: false, targetPath, reason: found.reason, chain: found.chain };
   const { target, role, chain } = found;
   const base = { targetPath, role, chain, length: target.length, hashes: target.hashes };
-  if (bytes.length !== target.length) return { ...base, ok: false, reason: `${targetPath}: ${bytes.length} bytes, but ${role} lists ${target.length}` };
+  if (bytes.length !== target.length)
+    return { ...base, ok: false, reason: `${targetPath}: ${bytes.length} bytes, but ${role} lists ${target.length}` };
   // Every listed hash must be checked; one that cannot be computed is a refusal, as in python-tuf.
   for (const [alg, expected] of Object.entries(target.hashes)) {
     const actual = digestHex(alg, bytes);
-    if (actual === undefined) return { ...base, ok: false, reason: `${targetPath}: ${role} lists a ${alg} hash, which this tool cannot compute` };
-    if (actual !== expected) return { ...base, ok: false, reason: `${targetPath}: ${alg} ${actual} differs from ${expected} listed by ${role}` };
+    if (actual === undefined)
+      return {
+        ...base,
+        ok: false,
+        reason: `${targetPath}: ${role} lists a ${alg} hash, which this tool cannot compute`,
+      };
+    if (actual !== expected)
+      return {
+        ...base,
+        ok: false,
+        reason: `${targetPath}: ${alg} ${actual} differs from ${expected} listed by ${role}`,
+      };
   }
   return { ...base, ok: true };
 }

@@ -4,7 +4,18 @@
  * medium pulled out after the command returns holds what the command said it wrote.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CeremonyError, UsageError, VerificationError } from '../tuf/model/errors.js';
 
@@ -61,9 +72,17 @@ export function readPlainFile(path: string, name: string, limit: number): Buffer
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw new VerificationError(`${name}: is a symbolic link; bundles hold plain files only`, 'E_BUNDLE_SYMLINK', { cause: e });
-    if (code === 'ENOENT') throw new VerificationError(`${name}: listed in the manifest but missing from the bundle`, 'E_BUNDLE_MISSING', { cause: e });
-    throw new VerificationError(`${name}: cannot be read (${code ?? (e as Error).message})`, 'E_BUNDLE_UNREADABLE', { cause: e });
+    if (code === 'ELOOP')
+      throw new VerificationError(`${name}: is a symbolic link; bundles hold plain files only`, 'E_BUNDLE_SYMLINK', {
+        cause: e,
+      });
+    if (code === 'ENOENT')
+      throw new VerificationError(`${name}: listed in the manifest but missing from the bundle`, 'E_BUNDLE_MISSING', {
+        cause: e,
+      });
+    throw new VerificationError(`${name}: cannot be read (${code ?? (e as Error).message})`, 'E_BUNDLE_UNREADABLE', {
+      cause: e,
+    });
   }
   try {
     const st = fstatSync(fd);
@@ -99,7 +118,9 @@ export function mediumError(e: unknown, where: string, after: string): CeremonyE
   if (e instanceof CeremonyError) return e as CeremonyError;
   const code = (e as NodeJS.ErrnoException)?.code;
   const why = (code && MEDIUM_ERRNO[code]) ?? (e as Error)?.message ?? String(e);
-  return new UsageError(`cannot write to ${where}: ${why}${code ? ` (${code})` : ''}; ${after}`, 'E_WRITE', { cause: e });
+  return new UsageError(`cannot write to ${where}: ${why}${code ? ` (${code})` : ''}; ${after}`, 'E_WRITE', {
+    cause: e,
+  });
 }
 
 /** Remove a temporary folder this process made; never fails (the caller is already failing). */

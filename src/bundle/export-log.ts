@@ -35,7 +35,9 @@ export function readExportLog(path: string): ExportLogEntry[] {
     bytes = readFileSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new FormatError(path, `cannot read the export log (${(e as NodeJS.ErrnoException).code})`, 'E_FORMAT', { cause: e });
+    throw new FormatError(path, `cannot read the export log (${(e as NodeJS.ErrnoException).code})`, 'E_FORMAT', {
+      cause: e,
+    });
   }
   const r = FieldReader.of(parseStrictJson(bytes, path), path);
   if (r.string('format') !== FORMAT) throw new FormatError(r.at('format'), `expected "${FORMAT}"`);
@@ -46,7 +48,14 @@ export function readExportLog(path: string): ExportLogEntry[] {
     const files: Record<string, string> = {};
     for (const name of Object.keys(filesReader.obj)) files[name] = filesReader.string(name);
     const reserved = e.has('reserved') ? e.boolean('reserved') : undefined;
-    return { sequence: e.integer('sequence', 1), time: parseExpires(e.raw('time'), e.at('time')), bundle: e.string('bundle'), manifestSha256: e.string('manifest_sha256'), files, ...(reserved ? { reserved } : {}) };
+    return {
+      sequence: e.integer('sequence', 1),
+      time: parseExpires(e.raw('time'), e.at('time')),
+      bundle: e.string('bundle'),
+      manifestSha256: e.string('manifest_sha256'),
+      files,
+      ...(reserved ? { reserved } : {}),
+    };
   });
 }
 
@@ -59,7 +68,14 @@ function writeLog(path: string, log: ExportLogEntry[]): void {
   const doc = {
     format: FORMAT,
     format_version: 1,
-    exports: log.map((e) => ({ sequence: e.sequence, time: formatExpires(e.time), bundle: e.bundle, manifest_sha256: e.manifestSha256, files: e.files, ...(e.reserved ? { reserved: true } : {}) })),
+    exports: log.map((e) => ({
+      sequence: e.sequence,
+      time: formatExpires(e.time),
+      bundle: e.bundle,
+      manifest_sha256: e.manifestSha256,
+      files: e.files,
+      ...(e.reserved ? { reserved: true } : {}),
+    })),
   };
   replaceFileAtomically(path, serializeJson(doc));
 }
@@ -71,7 +87,9 @@ export function appendExportLog(path: string, entry: ExportLogEntry): void {
 
 /** The entry of `sequence` is no longer reserved (its bundle is on the medium), or is dropped. */
 export function settleExportLog(path: string, sequence: number, outcome: 'written' | 'dropped'): void {
-  const log = readExportLog(path).flatMap((e) => (e.sequence !== sequence ? [e] : outcome === 'dropped' ? [] : [{ ...e, reserved: undefined }]));
+  const log = readExportLog(path).flatMap((e) =>
+    e.sequence !== sequence ? [e] : outcome === 'dropped' ? [] : [{ ...e, reserved: undefined }],
+  );
   writeLog(path, log);
 }
 
@@ -82,7 +100,10 @@ export function settleExportLog(path: string, sequence: number, outcome: 'writte
  * `.<name>.partial-*` beside it is removed); one whose medium is absent keeps its sequence.
  * Returns a line for a person, or undefined when there was nothing to do.
  */
-export function recoverExportLog(path: string, manifestSha256Of: (bundleDir: string) => string | undefined): string | undefined {
+export function recoverExportLog(
+  path: string,
+  manifestSha256Of: (bundleDir: string) => string | undefined,
+): string | undefined {
   const last = readExportLog(path).at(-1);
   if (!last?.reserved) return undefined;
   const parent = dirname(last.bundle);
@@ -90,10 +111,13 @@ export function recoverExportLog(path: string, manifestSha256Of: (bundleDir: str
     settleExportLog(path, last.sequence, 'written');
     return `bundle ${last.sequence} at ${last.bundle} was complete when an export was interrupted; it is logged as written`;
   }
-  if (!existsSync(parent)) return `bundle ${last.sequence} was being written to ${last.bundle} when an export was interrupted, and that medium is not here: its sequence is not used again`;
-  if (existsSync(last.bundle)) return `${last.bundle} is not the bundle ${last.sequence} an interrupted export was writing: its sequence is not used again; check it`;
+  if (!existsSync(parent))
+    return `bundle ${last.sequence} was being written to ${last.bundle} when an export was interrupted, and that medium is not here: its sequence is not used again`;
+  if (existsSync(last.bundle))
+    return `${last.bundle} is not the bundle ${last.sequence} an interrupted export was writing: its sequence is not used again; check it`;
   const prefix = `.${basename(last.bundle)}.partial-`;
-  for (const name of readdirSync(parent)) if (name.startsWith(prefix)) rmSync(join(parent, name), { recursive: true, force: true });
+  for (const name of readdirSync(parent))
+    if (name.startsWith(prefix)) rmSync(join(parent, name), { recursive: true, force: true });
   settleExportLog(path, last.sequence, 'dropped');
   return `an export of bundle ${last.sequence} to ${last.bundle} was interrupted before the bundle appeared; what it left was removed and the sequence is free again`;
 }

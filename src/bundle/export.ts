@@ -9,7 +9,17 @@ import { basename, dirname, join } from 'node:path';
 import { sha256Hex } from '../tuf/model/digest.js';
 import { RefusedError, UsageError, VerificationError } from '../tuf/model/errors.js';
 import { fsyncDir, mediumError, removeQuietly, writeNewFile } from './durable-files.js';
-import { badFileName, lastLineSha256, manifestToBytes, MANIFEST_NAME, parseManifest, QR_NAME, TRANSCRIPT_NAME, type Direction, type Manifest } from './manifest.js';
+import {
+  badFileName,
+  lastLineSha256,
+  manifestToBytes,
+  MANIFEST_NAME,
+  parseManifest,
+  QR_NAME,
+  TRANSCRIPT_NAME,
+  type Direction,
+  type Manifest,
+} from './manifest.js';
 import { qrPng } from './qr.js';
 import { appendExportLog, nextSequence, readExportLog, recoverExportLog, type ExportLogEntry } from './export-log.js';
 
@@ -59,7 +69,10 @@ export function resolveBundleDir(to: string, sequence: number): string {
   if (!isDir) return to;
   // A bundle folder holds exactly its manifest's files: one written inside it would break it.
   if (exists(join(to, MANIFEST_NAME))) {
-    throw new RefusedError(`${to} is a bundle already; give the medium's folder (bundles go inside it as ${bundleFolderName(sequence)}) or a new folder name`, 'E_EXISTS');
+    throw new RefusedError(
+      `${to} is a bundle already; give the medium's folder (bundles go inside it as ${bundleFolderName(sequence)}) or a new folder name`,
+      'E_EXISTS',
+    );
   }
   return join(to, bundleFolderName(sequence));
 }
@@ -86,8 +99,13 @@ function manifestOf(opts: ExportOptions): { manifest: Manifest; manifestBytes: B
     ...(opts.transcriptHead !== undefined ? { transcriptHead: opts.transcriptHead } : {}),
   };
   const transcript = files.find((f) => f.name === TRANSCRIPT_NAME);
-  if (manifest.transcriptHead !== undefined && (!transcript || lastLineSha256(transcript.bytes) !== manifest.transcriptHead)) {
-    throw new UsageError(`the transcript head ${manifest.transcriptHead} is not the SHA-256 of the last line of ${TRANSCRIPT_NAME}`);
+  if (
+    manifest.transcriptHead !== undefined &&
+    (!transcript || lastLineSha256(transcript.bytes) !== manifest.transcriptHead)
+  ) {
+    throw new UsageError(
+      `the transcript head ${manifest.transcriptHead} is not the SHA-256 of the last line of ${TRANSCRIPT_NAME}`,
+    );
   }
   const manifestBytes = manifestToBytes(manifest);
   return { manifest, manifestBytes, manifestSha256: sha256Hex(manifestBytes) };
@@ -116,7 +134,12 @@ export interface LoggedExportResult extends ExportResult {
  * Run again after a crash that came after the bundle appeared, with the same files and time, it
  * returns that bundle instead of writing a second one.
  */
-export async function exportWithLog(logPath: string, to: string, make: (log: ExportLogEntry[], sequence: number) => Omit<ExportOptions, 'to' | 'sequence'>, note: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<LoggedExportResult> {
+export async function exportWithLog(
+  logPath: string,
+  to: string,
+  make: (log: ExportLogEntry[], sequence: number) => Omit<ExportOptions, 'to' | 'sequence'>,
+  note: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<LoggedExportResult> {
   const recovered = readExportLog(logPath).at(-1);
   const line = recoverExportLog(logPath, manifestDigestAt);
   if (line) note(line);
@@ -126,10 +149,20 @@ export async function exportWithLog(logPath: string, to: string, make: (log: Exp
     const want = make(before, recovered.sequence);
     // The same export run again: the same metadata and time (the transcript may since hold the
     // export's own record, which the bundle cannot carry).
-    const same = want.now.getTime() === recovered.time.getTime() && want.files.every((f) => f.name === TRANSCRIPT_NAME || recovered.files[f.name] === sha256Hex(f.bytes));
+    const same =
+      want.now.getTime() === recovered.time.getTime() &&
+      want.files.every((f) => f.name === TRANSCRIPT_NAME || recovered.files[f.name] === sha256Hex(f.bytes));
     if (same) {
       const manifestBytes = readFileSync(join(recovered.bundle, MANIFEST_NAME));
-      return { dir: recovered.bundle, manifest: parseManifest(manifestBytes), manifestBytes, manifestSha256: recovered.manifestSha256, sequence: recovered.sequence, log: before, recovered: true };
+      return {
+        dir: recovered.bundle,
+        manifest: parseManifest(manifestBytes),
+        manifestBytes,
+        manifestSha256: recovered.manifestSha256,
+        sequence: recovered.sequence,
+        log: before,
+        recovered: true,
+      };
     }
   }
   const sequence = nextSequence(log);
@@ -141,14 +174,16 @@ export async function exportWithLog(logPath: string, to: string, make: (log: Exp
     ...opts,
     to: dir,
     sequence,
-    beforeWrite: (manifestSha256) => appendExportLog(logPath, { sequence, time: opts.now, bundle: dir, manifestSha256, files, reserved: true }),
+    beforeWrite: (manifestSha256) =>
+      appendExportLog(logPath, { sequence, time: opts.now, bundle: dir, manifestSha256, files, reserved: true }),
   });
   return { ...res, sequence, log: settled };
 }
 
 export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
   const { files, to } = opts;
-  if (!Number.isSafeInteger(opts.sequence) || opts.sequence < 1) throw new UsageError(`sequence must be a positive integer, got ${opts.sequence}`);
+  if (!Number.isSafeInteger(opts.sequence) || opts.sequence < 1)
+    throw new UsageError(`sequence must be a positive integer, got ${opts.sequence}`);
   const seen = new Set<string>();
   for (const f of files) {
     const why = badFileName(f.name);
@@ -157,7 +192,8 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
     seen.add(f.name);
   }
   // Never overwrite (docs/formats/bundle.md: exit 5): an existing bundle, or anything else, stays as it is.
-  if (exists(to)) throw new RefusedError(`${to} already exists; a bundle is always written to a new folder`, 'E_EXISTS');
+  if (exists(to))
+    throw new RefusedError(`${to} already exists; a bundle is always written to a new folder`, 'E_EXISTS');
   const parent = dirname(to);
 
   const { manifest, manifestBytes, manifestSha256 } = manifestOf(opts);
@@ -177,7 +213,8 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
     // The manifest goes last: a folder without it is visibly incomplete.
     writeNewFile(join(temp, MANIFEST_NAME), manifestBytes);
     fsyncDir(temp);
-    if (exists(to)) throw new RefusedError(`${to} appeared while the bundle was being written; it was left as it is`, 'E_EXISTS');
+    if (exists(to))
+      throw new RefusedError(`${to} appeared while the bundle was being written; it was left as it is`, 'E_EXISTS');
     // rename(2) of a folder fails on a non-empty target folder (ENOTEMPTY) or a file (ENOTDIR), so
     // nothing can be lost even if something appears at `to` after the check above.
     renameSync(temp, to);
@@ -188,7 +225,11 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
   }
 
   // Read back every file from the medium and compare (a faulty medium is found now, not on the other side).
-  const expected: Array<[string, Uint8Array]> = [...files.map((f): [string, Uint8Array] => [f.name, f.bytes]), [MANIFEST_NAME, manifestBytes], [QR_NAME, png]];
+  const expected: Array<[string, Uint8Array]> = [
+    ...files.map((f): [string, Uint8Array] => [f.name, f.bytes]),
+    [MANIFEST_NAME, manifestBytes],
+    [QR_NAME, png],
+  ];
   for (const [name, bytes] of expected) {
     let back: Buffer | undefined;
     try {

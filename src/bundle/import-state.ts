@@ -34,7 +34,9 @@ export function readImportState(path: string): ImportState {
     bytes = readFileSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new FormatError(path, `cannot read the import state (${(e as NodeJS.ErrnoException).code})`, 'E_FORMAT', { cause: e });
+    throw new FormatError(path, `cannot read the import state (${(e as NodeJS.ErrnoException).code})`, 'E_FORMAT', {
+      cause: e,
+    });
   }
   const r = FieldReader.of(parseStrictJson(bytes, path), path);
   if (r.string('format') !== FORMAT) throw new FormatError(r.at('format'), `expected "${FORMAT}"`);
@@ -45,8 +47,13 @@ export function readImportState(path: string): ImportState {
     if (!dirs.has(d)) continue;
     const e = FieldReader.of(dirs.raw(d), joinField(dirs.path, d));
     const sequence = e.integer('sequence', 1);
-    if (sequence > MAX_SEQUENCE) throw new FormatError(e.at('sequence'), `above the largest sequence a bundle may carry (${MAX_SEQUENCE})`);
-    state[d] = { sequence, manifestSha256: e.string('manifest_sha256'), imported: parseExpires(e.raw('imported'), e.at('imported')) };
+    if (sequence > MAX_SEQUENCE)
+      throw new FormatError(e.at('sequence'), `above the largest sequence a bundle may carry (${MAX_SEQUENCE})`);
+    state[d] = {
+      sequence,
+      manifestSha256: e.string('manifest_sha256'),
+      imported: parseExpires(e.raw('imported'), e.at('imported')),
+    };
   }
   return state;
 }
@@ -56,7 +63,12 @@ export function writeImportState(path: string, state: ImportState, tempDir?: str
   const directions: Record<string, unknown> = {};
   for (const d of DIRECTIONS) {
     const rec = state[d];
-    if (rec) directions[d] = { sequence: rec.sequence, manifest_sha256: rec.manifestSha256, imported: formatExpires(rec.imported) };
+    if (rec)
+      directions[d] = {
+        sequence: rec.sequence,
+        manifest_sha256: rec.manifestSha256,
+        imported: formatExpires(rec.imported),
+      };
   }
   replaceFileAtomically(path, serializeJson({ format: FORMAT, format_version: 1, directions }), tempDir);
 }

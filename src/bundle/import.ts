@@ -64,15 +64,26 @@ function plan(target: string, name: string, bytes: Buffer): FileAction {
   } catch {
     return 'new';
   }
-  if (!st.isFile()) throw new RefusedError(`${dest} exists and is not a plain file; it was left as it is and nothing was imported`, 'E_TARGET_NOT_FILE');
+  if (!st.isFile())
+    throw new RefusedError(
+      `${dest} exists and is not a plain file; it was left as it is and nothing was imported`,
+      'E_TARGET_NOT_FILE',
+    );
   const old = readFileSync(dest);
   if (old.equals(bytes)) return 'same';
   // Versioned files are immutable: a different N.<role>.json is a second, forked version N.
-  if (/^\d+\./.test(name)) throw new VerificationError(`${name}: differs from the ${name} already in ${target} (two different versions with one number: a fork)`, 'E_BUNDLE_FORK');
+  if (/^\d+\./.test(name))
+    throw new VerificationError(
+      `${name}: differs from the ${name} already in ${target} (two different versions with one number: a fork)`,
+      'E_BUNDLE_FORK',
+    );
   // The transcript is append-only: the new one must extend the one already here.
   if (name === TRANSCRIPT_NAME) {
     if (old.length > bytes.length || !bytes.subarray(0, old.length).equals(old)) {
-      throw new VerificationError(`${name}: does not extend the transcript already in ${target} (records were changed or removed)`, 'E_BUNDLE_TRANSCRIPT');
+      throw new VerificationError(
+        `${name}: does not extend the transcript already in ${target} (records were changed or removed)`,
+        'E_BUNDLE_TRANSCRIPT',
+      );
     }
     return 'replace';
   }
@@ -80,7 +91,10 @@ function plan(target: string, name: string, bytes: Buffer): FileAction {
   const before = versionOf(old, name);
   const after = versionOf(bytes, name);
   if (before && after && after.version <= before.version) {
-    throw new VerificationError(`${name}: version ${after.version} is not newer than version ${before.version} already in ${target} (a rollback)`, 'E_BUNDLE_ROLLBACK');
+    throw new VerificationError(
+      `${name}: version ${after.version} is not newer than version ${before.version} already in ${target} (a rollback)`,
+      'E_BUNDLE_ROLLBACK',
+    );
   }
   return 'replace';
 }
@@ -109,7 +123,8 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   try {
     state = readImportState(statePath);
   } catch (e) {
-    if (e instanceof CeremonyError) throw new UsageError(`the import state ${statePath} is unreadable: ${e.message}`, 'E_IMPORT_STATE', { cause: e });
+    if (e instanceof CeremonyError)
+      throw new UsageError(`the import state ${statePath} is unreadable: ${e.message}`, 'E_IMPORT_STATE', { cause: e });
     throw e;
   }
   // The state is kept per direction, and the direction is in the manifest: check the sequence after reading it.
@@ -117,7 +132,10 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   const last = state[bundle.manifest.direction]?.sequence;
   checkSequence(bundle.manifest, last, opts.target);
   if (bundle.manifest.sequence - (last ?? 0) > MAX_SEQUENCE_STEP) {
-    throw new VerificationError(`${MANIFEST_NAME}: sequence ${bundle.manifest.sequence} is more than ${MAX_SEQUENCE_STEP} past the last one imported (${last ?? 'none'}); the sequence is not signed, so such a jump is refused`, 'E_BUNDLE_SEQUENCE');
+    throw new VerificationError(
+      `${MANIFEST_NAME}: sequence ${bundle.manifest.sequence} is more than ${MAX_SEQUENCE_STEP} past the last one imported (${last ?? 'none'}); the sequence is not signed, so such a jump is refused`,
+      'E_BUNDLE_SEQUENCE',
+    );
   }
   opts.check?.(bundle);
 
@@ -129,7 +147,10 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
     targetExists = false;
   }
   const names = [...bundle.files.keys()].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
-  const actions = names.map((name) => ({ name, action: targetExists ? plan(opts.target, name, bundle.files.get(name)!) : ('new') }));
+  const actions = names.map((name) => ({
+    name,
+    action: targetExists ? plan(opts.target, name, bundle.files.get(name)!) : 'new',
+  }));
 
   // Write phase: temporaries first; nothing appears under a final name until all are on disk.
   if (!targetExists) {
@@ -169,11 +190,26 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
     fsyncDir(opts.target);
   } catch (e) {
     removeQuietly(staging);
-    throw mediumError(e, opts.target, 'the import stopped part way; run it again once the cause is fixed (files already in place are kept, never overwritten)');
+    throw mediumError(
+      e,
+      opts.target,
+      'the import stopped part way; run it again once the cause is fixed (files already in place are kept, never overwritten)',
+    );
   }
   // Only now, with every file verified and in place, does the state move on; its temporary file
   // is made in the staging folder, not in the target.
-  writeImportState(statePath, { ...state, [bundle.manifest.direction]: { sequence: bundle.manifest.sequence, manifestSha256: bundle.manifestSha256, imported: opts.at } }, dirname(resolve(statePath)) === resolve(opts.target) ? staging : undefined);
+  writeImportState(
+    statePath,
+    {
+      ...state,
+      [bundle.manifest.direction]: {
+        sequence: bundle.manifest.sequence,
+        manifestSha256: bundle.manifestSha256,
+        imported: opts.at,
+      },
+    },
+    dirname(resolve(statePath)) === resolve(opts.target) ? staging : undefined,
+  );
   removeQuietly(staging);
   fsyncDir(dirname(staging));
   return { bundle, actions, statePath };

@@ -58,7 +58,8 @@ export function isMetadataName(name: string): boolean {
 
 /** Why a name cannot be a file of a bundle, or undefined when it can. */
 export function badFileName(name: string): string | undefined {
-  if (!isPlainFileName(name)) return 'is not a plain file name (one path component of letters, digits and . _ ~ % -, not starting with a dot)';
+  if (!isPlainFileName(name))
+    return 'is not a plain file name (one path component of letters, digits and . _ ~ % -, not starting with a dot)';
   if (name === MANIFEST_NAME || name === QR_NAME) return 'is a reserved name of the bundle itself';
   if (!isMetadataName(name) && name !== TRANSCRIPT_NAME) return `is neither metadata (*.json) nor ${TRANSCRIPT_NAME}`;
   return undefined;
@@ -73,7 +74,8 @@ export function lastLineSha256(bytes: Uint8Array): string {
 
 export function manifestToBytes(m: Manifest): Buffer {
   const files: Record<string, { length: number; sha256: string }> = {};
-  for (const [name, e] of [...m.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) files[name] = { length: e.length, sha256: e.sha256 };
+  for (const [name, e] of [...m.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    files[name] = { length: e.length, sha256: e.sha256 };
   return serializeJson({
     format: BUNDLE_FORMAT,
     format_version: BUNDLE_FORMAT_VERSION,
@@ -93,12 +95,21 @@ export function parseManifest(bytes: Uint8Array, source = MANIFEST_NAME): Manife
   const format = r.string('format');
   if (format !== BUNDLE_FORMAT) throw new FormatError(r.at('format'), `expected "${BUNDLE_FORMAT}", got "${format}"`);
   const version = r.integer('format_version', 1);
-  if (version !== BUNDLE_FORMAT_VERSION) throw new FormatError(r.at('format_version'), `version ${version} is not supported by this tool (it reads version ${BUNDLE_FORMAT_VERSION})`);
+  if (version !== BUNDLE_FORMAT_VERSION)
+    throw new FormatError(
+      r.at('format_version'),
+      `version ${version} is not supported by this tool (it reads version ${BUNDLE_FORMAT_VERSION})`,
+    );
   const direction = r.string('direction');
-  if (!(DIRECTIONS as readonly string[]).includes(direction)) throw new FormatError(r.at('direction'), `expected one of ${DIRECTIONS.join(', ')}, got "${direction}"`);
+  if (!(DIRECTIONS as readonly string[]).includes(direction))
+    throw new FormatError(r.at('direction'), `expected one of ${DIRECTIONS.join(', ')}, got "${direction}"`);
   const sequence = r.integer('sequence', 1);
   // Unsigned: a bound keeps a forged huge sequence from poisoning an importer's state.
-  if (sequence > MAX_SEQUENCE) throw new FormatError(r.at('sequence'), `${sequence} is above the largest sequence a bundle may carry (${MAX_SEQUENCE})`);
+  if (sequence > MAX_SEQUENCE)
+    throw new FormatError(
+      r.at('sequence'),
+      `${sequence} is above the largest sequence a bundle may carry (${MAX_SEQUENCE})`,
+    );
   const baseRootVersion = r.integer('base_root_version', 1);
   const toolVersion = r.string('tool_version');
   const created = parseExpires(r.raw('created'), r.at('created'));
@@ -119,10 +130,21 @@ export function parseManifest(bytes: Uint8Array, source = MANIFEST_NAME): Manife
   let transcriptHead: string | undefined;
   if (r.has('transcript_head')) {
     transcriptHead = r.string('transcript_head');
-    if (!isLowerHex(transcriptHead, 32)) throw new FormatError(r.at('transcript_head'), 'expected 64 lowercase hex characters');
-    if (!files.has(TRANSCRIPT_NAME)) throw new FormatError(r.at('transcript_head'), `given, but the bundle carries no ${TRANSCRIPT_NAME}`);
+    if (!isLowerHex(transcriptHead, 32))
+      throw new FormatError(r.at('transcript_head'), 'expected 64 lowercase hex characters');
+    if (!files.has(TRANSCRIPT_NAME))
+      throw new FormatError(r.at('transcript_head'), `given, but the bundle carries no ${TRANSCRIPT_NAME}`);
   }
   const extra = Object.keys(r.rest());
-  if (extra.length) throw new FormatError(r.at(extra[0]!), 'unknown field (this tool refuses fields it would not check)');
-  return { direction: direction as Direction, sequence, baseRootVersion, toolVersion, created, files, ...(transcriptHead !== undefined ? { transcriptHead } : {}) };
+  if (extra.length)
+    throw new FormatError(r.at(extra[0]!), 'unknown field (this tool refuses fields it would not check)');
+  return {
+    direction: direction as Direction,
+    sequence,
+    baseRootVersion,
+    toolVersion,
+    created,
+    files,
+    ...(transcriptHead !== undefined ? { transcriptHead } : {}),
+  };
 }

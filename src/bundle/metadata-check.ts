@@ -7,7 +7,12 @@
  */
 import { CeremonyError, VerificationError } from '../tuf/model/errors.js';
 import { Metadata, type MetaFile, type Root, type Snapshot, type Timestamp } from '../tuf/model/metadata.js';
-import { firstProblem, verifyRepository, type MetadataSource, type RepositoryReport } from '../tuf/verify/repository-verifier.js';
+import {
+  firstProblem,
+  verifyRepository,
+  type MetadataSource,
+  type RepositoryReport,
+} from '../tuf/verify/repository-verifier.js';
 import { decodeRoleName, parseRoleFileName, roleFileName, snapshotMetaName } from '../tuf/verify/role-names.js';
 import { formatExpires } from '../tuf/model/time.js';
 import { describeResult, verifyRootUpdate, verifyWithRoot } from '../tuf/verify/verification.js';
@@ -31,14 +36,18 @@ function parseName(file: string): ParsedName {
   const p = parseRoleFileName(file);
   const role = p && decodeRoleName(p.quoted);
   // A name no client would ask for (a malformed or needless escape) is refused, never decoded loosely.
-  if (role === undefined) fail(file, 'not a metadata file name: the role part is not percent-encoded as TUF clients encode role names');
+  if (role === undefined)
+    fail(file, 'not a metadata file name: the role part is not percent-encoded as TUF clients encode role names');
   return { file, role, version: p!.version };
 }
 
 const TRUSTED = '(trusted root)';
 
 function sourceOf(files: Map<string, Uint8Array>, keep: (n: ParsedName) => boolean): MetadataSource {
-  const names = [...files.keys()].map(parseName).filter(keep).map((n) => n.file);
+  const names = [...files.keys()]
+    .map(parseName)
+    .filter(keep)
+    .map((n) => n.file);
   const kept = new Set(names);
   return {
     names: () => names,
@@ -66,7 +75,8 @@ function parse<T extends Root | Snapshot | Timestamp>(bytes: Uint8Array, file: s
 function checkListed(bytes: Uint8Array, meta: MetaFile, file: string, listedBy: string): void {
   // TUF specification 5.5.2 / 5.6.2: the length and every listed hash; one this tool cannot
   // compute is a refusal.
-  if (meta.length !== undefined && meta.length !== bytes.length) fail(file, `${listedBy} says ${meta.length} bytes, the file has ${bytes.length}`);
+  if (meta.length !== undefined && meta.length !== bytes.length)
+    fail(file, `${listedBy} says ${meta.length} bytes, the file has ${bytes.length}`);
   for (const [alg, want] of Object.entries(meta.hashes ?? {})) {
     const got = digestHex(alg, bytes);
     if (got === undefined) fail(file, `${listedBy} lists a ${alg} hash, which this tool cannot compute`);
@@ -78,7 +88,11 @@ function checkListed(bytes: Uint8Array, meta: MetaFile, file: string, listedBy: 
  * Verify every `.json` file of `files` (name → bytes, already checked against the manifest) from
  * the trusted root, at one fixed time. Throws VerificationError naming the first file that fails.
  */
-export function verifyBundleMetadata(files: Map<string, Uint8Array>, trustedRootBytes: Uint8Array, at: Date): MetadataCheck {
+export function verifyBundleMetadata(
+  files: Map<string, Uint8Array>,
+  trustedRootBytes: Uint8Array,
+  at: Date,
+): MetadataCheck {
   const metadata = new Map([...files].filter(([n]) => n.endsWith('.json')));
   const trusted = parse<Root>(trustedRootBytes, 'the trusted root', 'root');
   const trustedVersion = trusted.signed.version;
@@ -87,7 +101,11 @@ export function verifyBundleMetadata(files: Map<string, Uint8Array>, trustedRoot
   if (rootVersions.length === 0) fail('bundle', 'carries no N.root.json; every bundle carries the whole root chain');
   const newestRoot = rootVersions.reduce((a, b) => Math.max(a, b));
   // A bundle that does not reach the receiver's root is stale (or replayed): refuse it.
-  if (newestRoot < trustedVersion) fail(roleFileName('root', newestRoot), `the bundle's newest root is version ${newestRoot}, older than the trusted root version ${trustedVersion}`);
+  if (newestRoot < trustedVersion)
+    fail(
+      roleFileName('root', newestRoot),
+      `the bundle's newest root is version ${newestRoot}, older than the trusted root version ${trustedVersion}`,
+    );
   for (const n of parsed) {
     if (n.role === 'root' && n.version === undefined) fail(n.file, 'a root file must be versioned (N.root.json)');
   }
@@ -95,8 +113,14 @@ export function verifyBundleMetadata(files: Map<string, Uint8Array>, trustedRoot
   const verified = new Map<string, { role: string; version: number }>();
   const online = (n: ParsedName) => n.role === 'snapshot' || n.role === 'timestamp';
   const runView = (keep: (n: ParsedName) => boolean) => {
-    const report = verifyRepository(trustedRootBytes, sourceOf(metadata, (n) => !online(n) && keep(n)), { at, trustedRootName: TRUSTED });
-    for (const r of report.roles) if (r.file && r.file !== TRUSTED && r.status === 'ok') verified.set(r.file, { role: r.role, version: r.version! });
+    const report = verifyRepository(
+      trustedRootBytes,
+      sourceOf(metadata, (n) => !online(n) && keep(n)),
+      { at, trustedRootName: TRUSTED },
+    );
+    for (const r of report.roles)
+      if (r.file && r.file !== TRUSTED && r.status === 'ok')
+        verified.set(r.file, { role: r.role, version: r.version! });
     return report;
   };
   const problem = (report: RepositoryReport, file?: string): string => {
@@ -109,10 +133,17 @@ export function verifyBundleMetadata(files: Map<string, Uint8Array>, trustedRoot
   //    (snapshot and timestamp are checked in step 4: the bundle does not carry what they list).
   const main = runView(() => true);
   if (!main.ok) throw new VerificationError(problem(main), 'E_BUNDLE_METADATA');
-  if (main.rootVersion !== newestRoot) fail(roleFileName('root', main.rootVersion + 1), `missing from the bundle, so root version ${newestRoot} cannot be reached from the trusted root`);
+  if (main.rootVersion !== newestRoot)
+    fail(
+      roleFileName('root', main.rootVersion + 1),
+      `missing from the bundle, so root version ${newestRoot} cannot be reached from the trusted root`,
+    );
   // The trusted root's own version in the bundle must be the same root, not a fork of it.
   const sameVersion = metadata.get(roleFileName('root', trustedVersion));
-  if (sameVersion && !parse<Root>(sameVersion, roleFileName('root', trustedVersion), 'root').payload().equals(trusted.payload())) {
+  if (
+    sameVersion &&
+    !parse<Root>(sameVersion, roleFileName('root', trustedVersion), 'root').payload().equals(trusted.payload())
+  ) {
     fail(roleFileName('root', trustedVersion), 'differs from the trusted root of the same version (a forked root)');
   }
   if (sameVersion) verified.set(roleFileName('root', trustedVersion), { role: 'root', version: trustedVersion });
@@ -123,12 +154,14 @@ export function verifyBundleMetadata(files: Map<string, Uint8Array>, trustedRoot
     if (verified.has(n.file) || online(n) || n.role === 'root' || n.version === undefined) continue;
     const view = runView((m) => m.role !== n.role || (m.version !== undefined && m.version <= n.version!));
     if (!verified.has(n.file)) {
-      if (view.roles.some((x) => x.file === n.file && x.problems.length)) throw new VerificationError(problem(view, n.file), 'E_BUNDLE_METADATA');
+      if (view.roles.some((x) => x.file === n.file && x.problems.length))
+        throw new VerificationError(problem(view, n.file), 'E_BUNDLE_METADATA');
       fail(n.file, 'is not reached from the trusted root through any delegation');
     }
   }
   for (const n of parsed) {
-    if (!online(n) && n.role !== 'root' && !verified.has(n.file)) fail(n.file, 'is not reached from the trusted root through any delegation');
+    if (!online(n) && n.role !== 'root' && !verified.has(n.file))
+      fail(n.file, 'is not reached from the trusted root through any delegation');
   }
 
   // 3. Roots older than the trusted one cannot be verified from it; they must at least chain
@@ -139,9 +172,14 @@ export function verifyBundleMetadata(files: Map<string, Uint8Array>, trustedRoot
   for (const v of older) {
     const file = roleFileName('root', v);
     const md = parse<Root>(metadata.get(file)!, file, 'root');
-    if (next.signed.version !== v + 1) fail(roleFileName('root', v + 1), 'missing from the bundle, so the older roots do not chain to the trusted root');
+    if (next.signed.version !== v + 1)
+      fail(roleFileName('root', v + 1), 'missing from the bundle, so the older roots do not chain to the trusted root');
     const res = verifyRootUpdate(md.signed, next);
-    if (!res.verified) fail(roleFileName('root', v + 1), `does not chain from ${file}: ${describeResult(res.previous)} by its root keys`);
+    if (!res.verified)
+      fail(
+        roleFileName('root', v + 1),
+        `does not chain from ${file}: ${describeResult(res.previous)} by its root keys`,
+      );
     verified.set(file, { role: 'root', version: v });
     next = md;
   }
@@ -149,18 +187,22 @@ export function verifyBundleMetadata(files: Map<string, Uint8Array>, trustedRoot
   // 4. Timestamp and snapshot (spec 5.4, 5.5), against the newest root; the snapshot must list
   //    exactly the version of each targets-type role the bundle carries as current.
   const rootFile = roleFileName('root', newestRoot);
-  const root = newestRoot === trustedVersion ? trusted.signed : parse<Root>(metadata.get(rootFile)!, rootFile, 'root').signed;
+  const root =
+    newestRoot === trustedVersion ? trusted.signed : parse<Root>(metadata.get(rootFile)!, rootFile, 'root').signed;
   const checkOnline = (md: Metadata<Snapshot | Timestamp>, file: string, role: 'snapshot' | 'timestamp'): void => {
     const res = verifyWithRoot(root, role, md);
     if (!res.verified) fail(file, `${describeResult(res)} by the ${role} keys of root v${root.version}`);
-    if (md.signed.isExpired(at)) fail(file, `expired at ${formatExpires(md.signed.expires)} (checked at ${formatExpires(at)})`);
+    if (md.signed.isExpired(at))
+      fail(file, `expired at ${formatExpires(md.signed.expires)} (checked at ${formatExpires(at)})`);
     const m = /^(\d+)\./.exec(file);
-    if (m && Number(m[1]) !== md.signed.version) fail(file, `holds version ${md.signed.version}, not the ${m[1]} its name says`);
+    if (m && Number(m[1]) !== md.signed.version)
+      fail(file, `holds version ${md.signed.version}, not the ${m[1]} its name says`);
     verified.set(file, { role, version: md.signed.version });
   };
   const timestamps = parsed.filter((n) => n.role === 'timestamp');
   const snapshots = parsed.filter((n) => n.role === 'snapshot');
-  if (timestamps.length > 1 || snapshots.length > 1) fail((timestamps[1] ?? snapshots[1])!.file, 'a bundle carries at most one timestamp and one snapshot');
+  if (timestamps.length > 1 || snapshots.length > 1)
+    fail((timestamps[1] ?? snapshots[1])!.file, 'a bundle carries at most one timestamp and one snapshot');
   let snapshotMeta: MetaFile | undefined;
   if (timestamps[0]) {
     const file = timestamps[0].file;
@@ -174,14 +216,16 @@ export function verifyBundleMetadata(files: Map<string, Uint8Array>, trustedRoot
     const md = parse<Snapshot>(bytes, file, 'snapshot');
     checkOnline(md, file, 'snapshot');
     if (snapshotMeta) {
-      if (snapshotMeta.version !== md.signed.version) fail(file, `version ${md.signed.version}, but the timestamp lists ${snapshotMeta.version}`);
+      if (snapshotMeta.version !== md.signed.version)
+        fail(file, `version ${md.signed.version}, but the timestamp lists ${snapshotMeta.version}`);
       checkListed(bytes, snapshotMeta, file, 'the timestamp');
     }
     for (const r of main.roles) {
       if (!r.file || r.file === TRUSTED || r.role === 'root' || r.status !== 'ok') continue;
       const listed = md.signed.meta.get(snapshotMetaName(r.role));
       if (!listed) fail(file, `does not list ${snapshotMetaName(r.role)}, which the bundle carries`);
-      if (listed.version !== r.version) fail(r.file, `version ${r.version}, but ${file} lists version ${listed.version}`);
+      if (listed.version !== r.version)
+        fail(r.file, `version ${r.version}, but ${file} lists version ${listed.version}`);
       checkListed(metadata.get(r.file)!, listed, r.file, file);
     }
   } else if (snapshotMeta) {

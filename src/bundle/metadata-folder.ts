@@ -22,7 +22,11 @@ export class FolderSource implements MetadataSource {
       // File types come with the listing (no lstat per file: a folder may hold 600k roles).
       entries = readdirSync(dir, { encoding: 'buffer', withFileTypes: true });
     } catch (e) {
-      throw new UsageError(`cannot read folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_NO_FOLDER', { cause: e });
+      throw new UsageError(
+        `cannot read folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        'E_NO_FOLDER',
+        { cause: e },
+      );
     }
     for (const entry of entries) {
       const raw = entry.name;
@@ -61,11 +65,19 @@ export class FolderSource implements MetadataSource {
     const path = join(this.dir, name);
     try {
       const size = statSync(path).size;
-      if (size > limit) throw new VerificationError(`${name}: ${size} bytes, more than the ${limit} ${limit === MAX_METADATA_BYTES ? 'this tool reads for a metadata file' : 'allowed for it'}`, 'E_LENGTH_OR_HASH');
+      if (size > limit)
+        throw new VerificationError(
+          `${name}: ${size} bytes, more than the ${limit} ${limit === MAX_METADATA_BYTES ? 'this tool reads for a metadata file' : 'allowed for it'}`,
+          'E_LENGTH_OR_HASH',
+        );
       return readFileSync(path);
     } catch (e) {
       if (e instanceof VerificationError) throw e;
-      throw new VerificationError(`${name}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'E_VERIFICATION', { cause: e });
+      throw new VerificationError(
+        `${name}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        'E_VERIFICATION',
+        { cause: e },
+      );
     }
   }
 }

@@ -31,11 +31,16 @@ export function onlineBundleFiles(folder: string): OnlineSelection {
   const pick = (file: string): BundleFile => ({ name: file, bytes: source.read(file) });
   const current = (role: string): BundleFile => {
     const v = versionsIn(names, role).at(-1);
-    if (v === undefined) throw new UsageError(`${folder} holds no N.${roleFileName(role)}; is it the online metadata folder?`, 'E_NO_METADATA');
+    if (v === undefined)
+      throw new UsageError(
+        `${folder} holds no N.${roleFileName(role)}; is it the online metadata folder?`,
+        'E_NO_METADATA',
+      );
     return pick(roleFileName(role, v));
   };
   const roots = versionsIn(names, 'root');
-  if (roots.length === 0) throw new UsageError(`${folder} holds no N.root.json; is it the online metadata folder?`, 'E_NO_METADATA');
+  if (roots.length === 0)
+    throw new UsageError(`${folder} holds no N.root.json; is it the online metadata folder?`, 'E_NO_METADATA');
   const files = roots.map((v) => pick(roleFileName('root', v)));
   files.push(current('targets'), current(RECENTLY_CLAIMED));
   if (names.includes('timestamp.json')) {
@@ -43,7 +48,8 @@ export function onlineBundleFiles(folder: string): OnlineSelection {
     // The snapshot the timestamp names, not merely the newest file: they must agree on the other side.
     const v = Metadata.fromBytes<Timestamp>(ts.bytes, 'timestamp.json', 'timestamp').signed.snapshotMeta.version;
     const snap = roleFileName('snapshot', v);
-    if (!names.includes(snap)) throw new UsageError(`${folder}: timestamp.json names ${snap}, which is not in the folder`, 'E_NO_METADATA');
+    if (!names.includes(snap))
+      throw new UsageError(`${folder}: timestamp.json names ${snap}, which is not in the folder`, 'E_NO_METADATA');
     files.push(pick(snap), ts);
   }
   return { files, rootVersion: roots.at(-1)! };

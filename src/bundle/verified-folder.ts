@@ -10,7 +10,13 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { UsageError, VerificationError } from '../tuf/model/errors.js';
 import type { Key } from '../tuf/model/key.js';
 import type { TargetFile, Targets } from '../tuf/model/metadata.js';
-import { MAX_METADATA_BYTES, MAX_ROOT_BYTES, MAX_TIMESTAMP_BYTES, verifyRepository, type RepositoryReport } from '../tuf/verify/repository-verifier.js';
+import {
+  MAX_METADATA_BYTES,
+  MAX_ROOT_BYTES,
+  MAX_TIMESTAMP_BYTES,
+  verifyRepository,
+  type RepositoryReport,
+} from '../tuf/verify/repository-verifier.js';
 import { decodeRoleName, parseRoleFileName, roleFileName, snapshotMetaName } from '../tuf/verify/role-names.js';
 import type { DelegatedRole } from '../tuf/model/roles.js';
 import { TrustedSet, TrustError } from '../tuf/verify/trusted-set.js';
@@ -51,12 +57,17 @@ const STATE_SNAPSHOT = 'snapshot.json';
 function readState(state: string, name: string, limit: number): Uint8Array | undefined {
   const path = join(state, name);
   try {
-    if (statSync(path).size > limit) throw new UsageError(`${path}: larger than any ${name} this tool keeps`, 'E_IMPORT_STATE');
+    if (statSync(path).size > limit)
+      throw new UsageError(`${path}: larger than any ${name} this tool keeps`, 'E_IMPORT_STATE');
     return readFileSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot read the trusted state ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_IMPORT_STATE', { cause: e });
+    throw new UsageError(
+      `cannot read the trusted state ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'E_IMPORT_STATE',
+      { cause: e },
+    );
   }
 }
 
@@ -65,14 +76,25 @@ export function readTrustedRoot(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read trusted root ${path}: ${(e as NodeJS.ErrnoException).code}`, 'E_USAGE', { cause: e });
+    throw new UsageError(`cannot read trusted root ${path}: ${(e as NodeJS.ErrnoException).code}`, 'E_USAGE', {
+      cause: e,
+    });
   }
 }
 
 /** `verify`: every role of a folder, reported (an offline folder may lack timestamp and snapshot). */
-export function auditFolder(dir: string, trustedRootPath: string, at: Date, options: { listAbsent?: boolean } = {}): RepositoryReport {
+export function auditFolder(
+  dir: string,
+  trustedRootPath: string,
+  at: Date,
+  options: { listAbsent?: boolean } = {},
+): RepositoryReport {
   const rootBytes = readTrustedRoot(trustedRootPath);
-  return verifyRepository(rootBytes, new FolderSource(dir), { at, trustedRootName: basename(trustedRootPath), listAbsent: options.listAbsent });
+  return verifyRepository(rootBytes, new FolderSource(dir), {
+    at,
+    trustedRootName: basename(trustedRootPath),
+    listAbsent: options.listAbsent,
+  });
 }
 
 export class VerifiedFolder {
@@ -98,7 +120,10 @@ export class VerifiedFolder {
       if (options.state !== undefined) folder.keepState(options.state);
       return folder;
     } catch (e) {
-      if (e instanceof VerificationError) throw new VerificationError(`the metadata does not verify from the trusted root: ${e.message}`, e.code, { cause: e });
+      if (e instanceof VerificationError)
+        throw new VerificationError(`the metadata does not verify from the trusted root: ${e.message}`, e.code, {
+          cause: e,
+        });
       throw e;
     }
   }
@@ -107,26 +132,44 @@ export class VerifiedFolder {
     const rootBytes = readTrustedRoot(trustedRootPath);
     const source = new FolderSource(dir);
     const unreadable = source.unreadableNames();
-    if (unreadable.length) throw new VerificationError(`${dir}: holds a file whose name is not UTF-8 text, ${unreadable[0]}`, 'E_BAD_FILE_NAME');
+    if (unreadable.length)
+      throw new VerificationError(
+        `${dir}: holds a file whose name is not UTF-8 text, ${unreadable[0]}`,
+        'E_BAD_FILE_NAME',
+      );
     // A metadata file name no client would ask for (a malformed or needless escape) means a broken
     // or hostile mirror: refused here as verify refuses it (decision 0006).
     for (const name of source.names()) {
       const p = parseRoleFileName(name);
       if (p && decodeRoleName(p.quoted) === undefined) {
-        throw new VerificationError(`${join(dir, name)}: not a metadata file name (the role part is not percent-encoded as TUF clients encode role names)`, 'E_BAD_FILE_NAME');
+        throw new VerificationError(
+          `${join(dir, name)}: not a metadata file name (the role part is not percent-encoded as TUF clients encode role names)`,
+          'E_BAD_FILE_NAME',
+        );
       }
     }
     const set = new TrustedSet(rootBytes, { at, mode: 'client', trustedRootName: basename(trustedRootPath) });
-    for (let v = set.root.version + 1; source.has(roleFileName('root', v)); v++) set.updateRoot(source.read(roleFileName('root', v), MAX_ROOT_BYTES), roleFileName('root', v));
-    if (state !== undefined) set.loadPrevious(readState(state, STATE_TIMESTAMP, MAX_TIMESTAMP_BYTES), readState(state, STATE_SNAPSHOT, MAX_METADATA_BYTES));
+    for (let v = set.root.version + 1; source.has(roleFileName('root', v)); v++)
+      set.updateRoot(source.read(roleFileName('root', v), MAX_ROOT_BYTES), roleFileName('root', v));
+    if (state !== undefined)
+      set.loadPrevious(
+        readState(state, STATE_TIMESTAMP, MAX_TIMESTAMP_BYTES),
+        readState(state, STATE_SNAPSHOT, MAX_METADATA_BYTES),
+      );
     if (!source.has('timestamp.json')) {
-      throw new TrustError('timestamp', 'timestamp.json', `not in ${dir}: without a timestamp a client has no freshness or rollback protection`, 'E_NOT_LISTED');
+      throw new TrustError(
+        'timestamp',
+        'timestamp.json',
+        `not in ${dir}: without a timestamp a client has no freshness or rollback protection`,
+        'E_NOT_LISTED',
+      );
     }
     const tsBytes = source.read('timestamp.json', MAX_TIMESTAMP_BYTES);
     const ts = set.updateTimestamp(tsBytes, 'timestamp.json');
     const consistent = set.root.consistentSnapshot === true;
     const snapFile = consistent ? roleFileName('snapshot', ts.md.signed.snapshotMeta.version) : 'snapshot.json';
-    if (!source.has(snapFile)) throw new TrustError('snapshot', snapFile, `listed by timestamp.json but not in ${dir}`, 'E_NOT_LISTED');
+    if (!source.has(snapFile))
+      throw new TrustError('snapshot', snapFile, `listed by timestamp.json but not in ${dir}`, 'E_NOT_LISTED');
     const snapBytes = source.read(snapFile, ts.md.signed.snapshotMeta.length);
     set.updateSnapshot(snapBytes, snapFile);
     const folder = new VerifiedFolder(dir, set, source);
@@ -145,7 +188,11 @@ export class VerifiedFolder {
       replaceFileAtomically(join(state, STATE_TIMESTAMP), this.trustedBytes!.timestamp);
       replaceFileAtomically(join(state, STATE_SNAPSHOT), this.trustedBytes!.snapshot);
     } catch (e) {
-      throw new UsageError(`cannot keep the trusted state in ${state}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_WRITE', { cause: e });
+      throw new UsageError(
+        `cannot keep the trusted state in ${state}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        'E_WRITE',
+        { cause: e },
+      );
     }
   }
 
@@ -161,7 +208,9 @@ export class VerifiedFolder {
 
   /** Roles snapshot lists whose names start with `prefix`, in name order. */
   private listedWithPrefix(prefix: string): string[] {
-    this.listed ??= [...this.set.snapshot!.md.signed.meta.keys()].flatMap((name) => (name.endsWith('.json') ? [name.slice(0, -'.json'.length)] : [])).sort();
+    this.listed ??= [...this.set.snapshot!.md.signed.meta.keys()]
+      .flatMap((name) => (name.endsWith('.json') ? [name.slice(0, -'.json'.length)] : []))
+      .sort();
     return prefix === '' ? this.listed : this.listed.filter((name) => name.startsWith(prefix));
   }
 
@@ -178,13 +227,28 @@ export class VerifiedFolder {
 
   private loadEdge(role: string, delegator: string): Loaded {
     const file = this.fileOf(role);
-    if (!file) return { ok: false, absent: true, problem: `${roleFileName(role)}: ${this.set.snapshot!.file} does not list ${snapshotMetaName(role)}` };
-    if (!this.source.has(file)) return { ok: false, absent: false, problem: `${file}: listed by ${this.set.snapshot!.file} but not in ${this.dir}` };
+    if (!file)
+      return {
+        ok: false,
+        absent: true,
+        problem: `${roleFileName(role)}: ${this.set.snapshot!.file} does not list ${snapshotMetaName(role)}`,
+      };
+    if (!this.source.has(file))
+      return {
+        ok: false,
+        absent: false,
+        problem: `${file}: listed by ${this.set.snapshot!.file} but not in ${this.dir}`,
+      };
     try {
       const listed = this.set.snapshot!.md.signed.meta.get(snapshotMetaName(role));
-      return { ok: true, signed: this.set.updateDelegatedTargets(role, delegator, () => this.source.read(file, listed?.length), file).md.signed };
+      return {
+        ok: true,
+        signed: this.set.updateDelegatedTargets(role, delegator, () => this.source.read(file, listed?.length), file).md
+          .signed,
+      };
     } catch (e) {
-      if (e instanceof TrustError || e instanceof VerificationError) return { ok: false, absent: false, problem: e.message };
+      if (e instanceof TrustError || e instanceof VerificationError)
+        return { ok: false, absent: false, problem: e.message };
       throw e;
     }
   }
@@ -199,7 +263,8 @@ export class VerifiedFolder {
    * when it verifies; `absent` when snapshot does not list it.
    */
   topRoleProblem(role: string): { absent: boolean; problem: string } | undefined {
-    if (!this.targets.delegations?.roleKeys(role)) return { absent: true, problem: `targets does not delegate ${role}` };
+    if (!this.targets.delegations?.roleKeys(role))
+      return { absent: true, problem: `targets does not delegate ${role}` };
     const l = this.load(role, 'targets');
     return l.ok ? undefined : l;
   }
@@ -211,7 +276,9 @@ export class VerifiedFolder {
    * first listed is tried first; a terminating match drops what is left; at most 32 roles.
    */
   findTarget(path: string): TargetLookup {
-    const stack: Array<{ role: string; delegator: string; chain: string[] }> = [{ role: 'targets', delegator: 'root', chain: ['targets'] }];
+    const stack: Array<{ role: string; delegator: string; chain: string[] }> = [
+      { role: 'targets', delegator: 'root', chain: ['targets'] },
+    ];
     const visited = new Set<string>();
     let lastChain: string[] = ['targets'];
     // python-tuf: `while len(visited_role_names) <= max_delegations`: targets and 32 more.
@@ -222,7 +289,8 @@ export class VerifiedFolder {
       visited.add(role);
       lastChain = chain;
       const loaded = this.load(role, delegator);
-      if (!loaded.ok) return { found: false, reason: `${loaded.problem} (needed for ${path} through ${chain.join(' → ')})`, chain };
+      if (!loaded.ok)
+        return { found: false, reason: `${loaded.problem} (needed for ${path} through ${chain.join(' → ')})`, chain };
       const target = loaded.signed.targets.get(path);
       if (target) return { found: true, target, role, chain };
       const delegations = loaded.signed.delegations;
@@ -237,7 +305,10 @@ export class VerifiedFolder {
       }
       for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
     }
-    const why = stack.length > 0 ? `the search stopped after ${MAX_DELEGATIONS} delegated roles` : 'no role trusted for it lists it';
+    const why =
+      stack.length > 0
+        ? `the search stopped after ${MAX_DELEGATIONS} delegated roles`
+        : 'no role trusted for it lists it';
     return { found: false, reason: `${path}: ${why} (searched ${[...visited].join(', ')})`, chain: lastChain };
   }
 
@@ -249,7 +320,9 @@ export class VerifiedFolder {
    * is checked against that delegation.
    */
   findProject(top: string, project: string): ProjectDelegation | undefined {
-    const queue: Array<{ role: string; delegator: string; chain: string[] }> = [{ role: top, delegator: 'targets', chain: ['targets', top] }];
+    const queue: Array<{ role: string; delegator: string; chain: string[] }> = [
+      { role: top, delegator: 'targets', chain: ['targets', top] },
+    ];
     const seen = new Set<string>();
     for (let i = 0; i < queue.length; i++) {
       const { role, delegator, chain } = queue[i]!;
@@ -262,7 +335,8 @@ export class VerifiedFolder {
       // TAP 15 succinct bins: the project may sit in any bin snapshot lists.
       if (delegations.succinctRoles) {
         for (const bin of this.listedWithPrefix(`${delegations.succinctRoles.namePrefix}-`)) {
-          if (delegations.succinctRoles.binOfName(bin) !== undefined) queue.push({ role: bin, delegator: role, chain: [...chain, bin] });
+          if (delegations.succinctRoles.binOfName(bin) !== undefined)
+            queue.push({ role: bin, delegator: role, chain: [...chain, bin] });
         }
         continue;
       }
@@ -288,7 +362,8 @@ export class VerifiedFolder {
       for (const name of count <= listed.length ? delegations.roleNames() : listed) {
         if (!this.fileOf(name)) continue;
         const r = delegations.roleKeys(name);
-        if (r && 'pathHashPrefixes' in r && r.pathHashPrefixes) queue.push({ role: name, delegator: role, chain: [...chain, name] });
+        if (r && 'pathHashPrefixes' in r && r.pathHashPrefixes)
+          queue.push({ role: name, delegator: role, chain: [...chain, name] });
       }
     }
     return undefined;

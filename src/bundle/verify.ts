@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { sha256Hex } from '../tuf/model/digest.js';
 import { CeremonyError, VerificationError, type VerificationErrorCode } from '../tuf/model/errors.js';
 import { readPlainFile } from './durable-files.js';
-import { lastLineSha256, MANIFEST_NAME, QR_NAME, parseManifest, TRANSCRIPT_NAME, type Direction, type Manifest } from './manifest.js';
+import {
+  lastLineSha256,
+  MANIFEST_NAME,
+  QR_NAME,
+  parseManifest,
+  TRANSCRIPT_NAME,
+  type Direction,
+  type Manifest,
+} from './manifest.js';
 import { verifyBundleMetadata, type MetadataCheck } from './metadata-check.js';
 
 /** Larger than any manifest of a real bundle; a bigger file is refused before it is parsed. */
@@ -44,7 +52,11 @@ function refuse(file: string, why: string, code: VerificationErrorCode, options?
 /** The sequence only grows: a replayed or re-ordered bundle is not newer than the last import. */
 export function checkSequence(manifest: Manifest, lastSequence: number | undefined, where = ''): void {
   if (lastSequence !== undefined && manifest.sequence <= lastSequence) {
-    refuse(MANIFEST_NAME, `sequence ${manifest.sequence} is not newer than ${lastSequence}, the last one imported${where ? ` into ${where}` : ''} (a replayed or re-ordered bundle)`, 'E_BUNDLE_SEQUENCE');
+    refuse(
+      MANIFEST_NAME,
+      `sequence ${manifest.sequence} is not newer than ${lastSequence}, the last one imported${where ? ` into ${where}` : ''} (a replayed or re-ordered bundle)`,
+      'E_BUNDLE_SEQUENCE',
+    );
   }
 }
 
@@ -53,14 +65,17 @@ export function verifyBundle(dir: string, opts: VerifyBundleOptions): VerifiedBu
   try {
     st = lstatSync(dir);
   } catch (e) {
-    refuse(dir, `cannot open the bundle folder (${(e as NodeJS.ErrnoException).code})`, 'E_BUNDLE_MISSING', { cause: e });
+    refuse(dir, `cannot open the bundle folder (${(e as NodeJS.ErrnoException).code})`, 'E_BUNDLE_MISSING', {
+      cause: e,
+    });
   }
   if (st.isSymbolicLink()) refuse(dir, 'the bundle folder is a symbolic link', 'E_BUNDLE_SYMLINK');
   if (!st.isDirectory()) refuse(dir, 'is not a folder', 'E_BUNDLE_NOT_FILE');
 
   // 1. The manifest: a plain file, strictly parsed.
   const manifestBytes = readPlainFile(join(dir, MANIFEST_NAME), MANIFEST_NAME, MANIFEST_LIMIT);
-  if (manifestBytes.length > MANIFEST_LIMIT) refuse(MANIFEST_NAME, `larger than ${MANIFEST_LIMIT} bytes`, 'E_BUNDLE_SIZE');
+  if (manifestBytes.length > MANIFEST_LIMIT)
+    refuse(MANIFEST_NAME, `larger than ${MANIFEST_LIMIT} bytes`, 'E_BUNDLE_SIZE');
   let manifest: Manifest;
   try {
     manifest = parseManifest(manifestBytes);
@@ -75,8 +90,14 @@ export function verifyBundle(dir: string, opts: VerifyBundleOptions): VerifiedBu
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const name = entry.name;
     if (entry.isSymbolicLink()) refuse(name, 'is a symbolic link; bundles hold plain files only', 'E_BUNDLE_SYMLINK');
-    if (!entry.isFile()) refuse(name, 'is not a plain file (a folder, device or pipe); bundles hold plain files only', 'E_BUNDLE_NOT_FILE');
-    if (name !== MANIFEST_NAME && name !== QR_NAME && !manifest.files.has(name)) refuse(name, 'is not in the manifest', 'E_BUNDLE_EXTRA');
+    if (!entry.isFile())
+      refuse(
+        name,
+        'is not a plain file (a folder, device or pipe); bundles hold plain files only',
+        'E_BUNDLE_NOT_FILE',
+      );
+    if (name !== MANIFEST_NAME && name !== QR_NAME && !manifest.files.has(name))
+      refuse(name, 'is not in the manifest', 'E_BUNDLE_EXTRA');
   }
   const png = readPlainFile(join(dir, QR_NAME), QR_NAME, QR_LIMIT);
   if (png.length > QR_LIMIT) refuse(QR_NAME, `larger than ${QR_LIMIT} bytes`, 'E_BUNDLE_SIZE');
@@ -85,25 +106,43 @@ export function verifyBundle(dir: string, opts: VerifyBundleOptions): VerifiedBu
   const files = new Map<string, Buffer>();
   for (const [name, entry] of manifest.files) {
     const bytes = readPlainFile(join(dir, name), name, entry.length);
-    if (bytes.length !== entry.length) refuse(name, `the manifest says ${entry.length} bytes, the file has ${bytes.length > entry.length ? `more than ${entry.length}` : bytes.length}`, 'E_BUNDLE_SIZE');
+    if (bytes.length !== entry.length)
+      refuse(
+        name,
+        `the manifest says ${entry.length} bytes, the file has ${bytes.length > entry.length ? `more than ${entry.length}` : bytes.length}`,
+        'E_BUNDLE_SIZE',
+      );
     const actual = sha256Hex(bytes);
-    if (actual !== entry.sha256) refuse(name, `sha256 ${actual} differs from ${entry.sha256} in the manifest`, 'E_BUNDLE_HASH');
+    if (actual !== entry.sha256)
+      refuse(name, `sha256 ${actual} differs from ${entry.sha256} in the manifest`, 'E_BUNDLE_HASH');
     files.set(name, bytes);
   }
 
   // The transcript's head in the manifest is what the admins initialled: it must end this transcript.
-  if (manifest.transcriptHead !== undefined && lastLineSha256(files.get(TRANSCRIPT_NAME)!) !== manifest.transcriptHead) {
-    refuse(TRANSCRIPT_NAME, `its last record is not the transcript head ${manifest.transcriptHead} the manifest gives`, 'E_BUNDLE_TRANSCRIPT');
+  if (
+    manifest.transcriptHead !== undefined &&
+    lastLineSha256(files.get(TRANSCRIPT_NAME)!) !== manifest.transcriptHead
+  ) {
+    refuse(
+      TRANSCRIPT_NAME,
+      `its last record is not the transcript head ${manifest.transcriptHead} the manifest gives`,
+      'E_BUNDLE_TRANSCRIPT',
+    );
   }
 
   // 4. Direction and sequence: a replayed or re-ordered bundle is older than the last import.
-  if (opts.direction && manifest.direction !== opts.direction) refuse(MANIFEST_NAME, `a ${manifest.direction} bundle, expected ${opts.direction}`, 'E_BUNDLE_DIRECTION');
+  if (opts.direction && manifest.direction !== opts.direction)
+    refuse(MANIFEST_NAME, `a ${manifest.direction} bundle, expected ${opts.direction}`, 'E_BUNDLE_DIRECTION');
   checkSequence(manifest, opts.lastSequence);
 
   // 5. TUF verification of every metadata file from the trusted root.
   const metadata = verifyBundleMetadata(files, opts.trustedRoot, opts.at);
   if (metadata.rootVersion < manifest.baseRootVersion) {
-    refuse(MANIFEST_NAME, `base_root_version ${manifest.baseRootVersion} is newer than the newest root the bundle carries (${metadata.rootVersion})`, 'E_BUNDLE_MANIFEST');
+    refuse(
+      MANIFEST_NAME,
+      `base_root_version ${manifest.baseRootVersion} is newer than the newest root the bundle carries (${metadata.rootVersion})`,
+      'E_BUNDLE_MANIFEST',
+    );
   }
   return { dir, manifest, manifestSha256, files, metadata };
 }

@@ -30,7 +30,9 @@ export function helpText(d: CommandDeclaration): string {
   const entries = Object.entries(d.options);
   if (entries.length > 0) {
     lines.push('', 'Options:');
-    const flags = entries.map(([name, o]) => flagText(name, o) + (o.multiple ? ' (repeatable)' : '') + (o.required ? ' (required)' : ''));
+    const flags = entries.map(
+      ([name, o]) => flagText(name, o) + (o.multiple ? ' (repeatable)' : '') + (o.required ? ' (required)' : ''),
+    );
     const w = Math.max(...flags.map((f) => f.length));
     entries.forEach(([, o], i) => {
       const [first = '', ...more] = o.help.split('\n');
@@ -54,7 +56,12 @@ function checkPositionals(positionals: string[], d: CommandDeclaration): void {
   if (d.positionals.length === 0) throw usageError(`unexpected argument "${positionals[0]}"`, d);
   if (d.positionals.length === 1) {
     const p = d.positionals[0]!;
-    const what = p.count === 'one' ? `exactly one ${p.name}` : p.count === 'many' ? `at least one ${p.name}` : `at most one ${p.name}`;
+    const what =
+      p.count === 'one'
+        ? `exactly one ${p.name}`
+        : p.count === 'many'
+          ? `at least one ${p.name}`
+          : `at most one ${p.name}`;
     throw usageError(`give ${what}`, d);
   }
   throw usageError(`give ${d.positionals.map(positionalText).join(' ')}`, d);
@@ -63,7 +70,8 @@ function checkPositionals(positionals: string[], d: CommandDeclaration): void {
 /** The declared options and positionals of argv, or a UsageError naming what is wrong. */
 export function parse<D extends CommandDeclaration>(argv: string[], d: D): Args<D> {
   const options: NonNullable<ParseArgsConfig['options']> = {};
-  for (const [name, o] of Object.entries(d.options)) options[name] = { type: o.type, ...(o.multiple ? { multiple: true } : {}) };
+  for (const [name, o] of Object.entries(d.options))
+    options[name] = { type: o.type, ...(o.multiple ? { multiple: true } : {}) };
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });

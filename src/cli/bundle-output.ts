@@ -43,24 +43,39 @@ export function renderBundle(b: VerifiedBundle): string {
     `verified from trusted root v${b.metadata.trustedRootVersion} to root v${b.metadata.rootVersion}:`,
   ];
   for (const v of b.metadata.verified) lines.push(`  ✓ ${v.file.padEnd(28)} ${v.role} v${v.version}`);
-  for (const name of b.manifest.files.keys()) if (!name.endsWith('.json')) lines.push(`  ✓ ${name.padEnd(28)} size and SHA-256 as listed${b.manifest.transcriptHead ? `, hash chain holds, head ${b.manifest.transcriptHead.slice(0, 16)}…` : ''}`);
+  for (const name of b.manifest.files.keys())
+    if (!name.endsWith('.json'))
+      lines.push(
+        `  ✓ ${name.padEnd(28)} size and SHA-256 as listed${b.manifest.transcriptHead ? `, hash chain holds, head ${b.manifest.transcriptHead.slice(0, 16)}…` : ''}`,
+      );
   // Manifest fields are not covered by any signature (docs/formats/bundle.md).
   return escapeLines(lines);
 }
 
 /** Trusted root and last imported sequence from --root/--target/--state or --repo. */
-export function receiverOptions(values: { root?: string | undefined; repo?: string | undefined; target?: string | undefined; state?: string | undefined }): {
+export function receiverOptions(values: {
+  root?: string | undefined;
+  repo?: string | undefined;
+  target?: string | undefined;
+  state?: string | undefined;
+}): {
   trustedRoot: Buffer;
   statePath?: string | undefined;
   direction?: Direction;
   target?: string | undefined;
 } {
-  if ((values.root === undefined) === (values.repo === undefined)) throw new UsageError('give exactly one of --root and --repo');
+  if ((values.root === undefined) === (values.repo === undefined))
+    throw new UsageError('give exactly one of --root and --repo');
   if (values.repo !== undefined) {
     const repo = Repository.open(values.repo);
     const current = repo.currentVersion('root');
     if (current === undefined) throw new UsageError(`the repository in ${repo.dir} has no root metadata yet`);
-    return { trustedRoot: repo.readBytes('root', current), statePath: values.state ?? defaultStatePath(repo.onlineDir), direction: 'online-to-offline', target: repo.onlineDir };
+    return {
+      trustedRoot: repo.readBytes('root', current),
+      statePath: values.state ?? defaultStatePath(repo.onlineDir),
+      direction: 'online-to-offline',
+      target: repo.onlineDir,
+    };
   }
   const statePath = values.state ?? (values.target !== undefined ? defaultStatePath(values.target) : undefined);
   return { trustedRoot: readTrustedRoot(values.root!), statePath, target: values.target };

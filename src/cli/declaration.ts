@@ -34,10 +34,16 @@ export interface CommandDeclaration<O extends OptionDeclarations = OptionDeclara
   readonly details?: string;
 }
 
-type OptionValue<O extends OptionDeclaration> = O['type'] extends 'boolean' ? boolean : O['multiple'] extends true ? string[] : string;
+type OptionValue<O extends OptionDeclaration> = O['type'] extends 'boolean'
+  ? boolean
+  : O['multiple'] extends true
+    ? string[]
+    : string;
 
 /** Parsed option values, typed from the declaration: required options are always present. */
-export type Values<O extends OptionDeclarations> = { -readonly [K in keyof O]: O[K]['required'] extends true ? OptionValue<O[K]> : OptionValue<O[K]> | undefined };
+export type Values<O extends OptionDeclarations> = {
+  -readonly [K in keyof O]: O[K]['required'] extends true ? OptionValue<O[K]> : OptionValue<O[K]> | undefined;
+};
 
 export interface Args<D extends CommandDeclaration> {
   values: Values<D['options']>;
@@ -51,4 +57,3 @@ export type Run<D extends CommandDeclaration> = (args: Args<D>, io: CliIO) => Pr
 export function declare<const O extends OptionDeclarations>(d: CommandDeclaration<O>): CommandDeclaration<O> {
   return d;
 }
-

@@ -47,12 +47,27 @@ export const EXIT_CODE_TABLE: readonly ExitCodeEntry[] = [
   { code: 0, meaning: 'ok' },
   { code: CATEGORY_EXIT_CODES.internal, meaning: 'internal error (a bug in the tool)' },
   { code: CATEGORY_EXIT_CODES.usage, meaning: 'usage or configuration (a flag, a file the tool cannot read or write)' },
-  { code: CATEGORY_EXIT_CODES.verification, meaning: 'verification failed (signatures, thresholds, versions, expiry, hashes)' },
+  {
+    code: CATEGORY_EXIT_CODES.verification,
+    meaning: 'verification failed (signatures, thresholds, versions, expiry, hashes)',
+  },
   { code: CATEGORY_EXIT_CODES.token, meaning: 'token problem (module, slot, PIN, key, mechanism)' },
   { code: CATEGORY_EXIT_CODES.refused, meaning: 'refused by a safety check (overwrite, second signature, guard rail)' },
-  { code: STATE_EXIT_CODES['event-incomplete'], meaning: 'the event still misses signatures', commands: 'event status' },
-  { code: STATE_EXIT_CODES['expiry-due'], meaning: 'a role expires within the window: prepare a re-sign', commands: 'expiry' },
-  { code: STATE_EXIT_CODES['expiry-expired'], meaning: 'a role has expired: clients refuse it now', commands: 'expiry' },
+  {
+    code: STATE_EXIT_CODES['event-incomplete'],
+    meaning: 'the event still misses signatures',
+    commands: 'event status',
+  },
+  {
+    code: STATE_EXIT_CODES['expiry-due'],
+    meaning: 'a role expires within the window: prepare a re-sign',
+    commands: 'expiry',
+  },
+  {
+    code: STATE_EXIT_CODES['expiry-expired'],
+    meaning: 'a role has expired: clients refuse it now',
+    commands: 'expiry',
+  },
   { code: INTERRUPTED_EXIT_CODE, meaning: 'interrupted at a prompt (Ctrl-C); what was signed before it stays signed' },
 ];
 
@@ -63,7 +78,11 @@ export function exitCodeOfError(e: unknown): number {
 
 /** `expiry`: the exit code of the report's state (the worst role's). */
 export function expiryExitCode(state: ExpiryStatus): number {
-  return state === 'expired' ? STATE_EXIT_CODES['expiry-expired'] : state === 'due' ? STATE_EXIT_CODES['expiry-due'] : 0;
+  return state === 'expired'
+    ? STATE_EXIT_CODES['expiry-expired']
+    : state === 'due'
+      ? STATE_EXIT_CODES['expiry-due']
+      : 0;
 }
 
 /** `event status`: 0 when every threshold is met, else the incomplete state's code. */
@@ -76,10 +95,21 @@ export function eventStatusExitCode(complete: boolean): number {
  * `commands` keeps the codes every command uses and those of the commands named.
  */
 export function renderExitCodes(format: 'text' | 'markdown', commands?: readonly string[]): string {
-  const rows = EXIT_CODE_TABLE.filter((r) => commands === undefined || r.commands === undefined || commands.includes(r.commands));
+  const rows = EXIT_CODE_TABLE.filter(
+    (r) => commands === undefined || r.commands === undefined || commands.includes(r.commands),
+  );
   if (format === 'markdown') {
-    return ['| code | meaning | commands |', '| ---: | --- | --- |', ...rows.map((r) => `| ${r.code} | ${r.meaning} | ${r.commands ? `\`${r.commands}\`` : 'all'} |`)].join('\n');
+    return [
+      '| code | meaning | commands |',
+      '| ---: | --- | --- |',
+      ...rows.map((r) => `| ${r.code} | ${r.meaning} | ${r.commands ? `\`${r.commands}\`` : 'all'} |`),
+    ].join('\n');
   }
   const width = Math.max(...rows.map((r) => String(r.code).length));
-  return rows.map((r) => `  ${String(r.code).padEnd(width)}  ${r.meaning}${r.commands && commands === undefined ? ` (${r.commands})` : ''}`).join('\n');
+  return rows
+    .map(
+      (r) =>
+        `  ${String(r.code).padEnd(width)}  ${r.meaning}${r.commands && commands === undefined ? ` (${r.commands})` : ''}`,
+    )
+    .join('\n');
 }

@@ -13,7 +13,9 @@ import { runCommand } from './run-command.js';
 /** Commands and their summaries, one a line, sorted by their words. */
 function commandList(commands: readonly Command[]): string[] {
   const width = Math.max(...commands.map((c) => c.name.join(' ').length));
-  return [...commands].sort((a, b) => a.name.join(' ').localeCompare(b.name.join(' '))).map((c) => `  ${c.name.join(' ').padEnd(width)}  ${c.summary}`);
+  return [...commands]
+    .sort((a, b) => a.name.join(' ').localeCompare(b.name.join(' ')))
+    .map((c) => `  ${c.name.join(' ').padEnd(width)}  ${c.summary}`);
 }
 
 function help(io: CliIO): void {
@@ -39,7 +41,15 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       // `tuf-ceremony event` lists the event commands: with --help as an answer, else as a usage error.
       const asked = argv.length === 2 && (argv[1] === '--help' || argv[1] === '-h');
       if (argv.length > 1 && !asked) err(io, `tuf-ceremony: unknown command "${argv.join(' ')}"`);
-      out(io, [`tuf-ceremony ${group}: ${GROUPS[group]}`, '', 'Commands:', ...commandList(COMMANDS.filter((c) => c.name[0] === group))].join('\n'));
+      out(
+        io,
+        [
+          `tuf-ceremony ${group}: ${GROUPS[group]}`,
+          '',
+          'Commands:',
+          ...commandList(COMMANDS.filter((c) => c.name[0] === group)),
+        ].join('\n'),
+      );
       out(io, `\nRun \`tuf-ceremony ${group} <command> --help\` for its flags.`);
       return asked ? 0 : CATEGORY_EXIT_CODES.usage;
     }
@@ -55,7 +65,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   } catch (e) {
     // Ctrl-C at a prompt (inquirer's ExitPromptError): one line, no stack trace.
     if ((e as Error)?.name === 'ExitPromptError') {
-      err(io, `tuf-ceremony ${found.command.name.join(' ')}: interrupted (Ctrl-C); nothing more was done, and what was signed before stays signed`);
+      err(
+        io,
+        `tuf-ceremony ${found.command.name.join(' ')}: interrupted (Ctrl-C); nothing more was done, and what was signed before stays signed`,
+      );
       return INTERRUPTED_EXIT_CODE;
     }
     if (e instanceof CeremonyError) {

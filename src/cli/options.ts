@@ -18,13 +18,29 @@ export const AT = {
   help: 'the time to check and date things at (default: now), e.g. 2026-05-01 or 2026-05-01T12:00:00Z',
 } as const satisfies OptionDeclaration;
 
-export const REPO = { type: 'string', value: '<state folder>', help: 'the repository state folder' } as const satisfies OptionDeclaration;
+export const REPO = {
+  type: 'string',
+  value: '<state folder>',
+  help: 'the repository state folder',
+} as const satisfies OptionDeclaration;
 
-export const NEW_EVENT = { type: 'string', value: '<new folder>', help: 'the signing event folder to write (never overwritten)' } as const satisfies OptionDeclaration;
+export const NEW_EVENT = {
+  type: 'string',
+  value: '<new folder>',
+  help: 'the signing event folder to write (never overwritten)',
+} as const satisfies OptionDeclaration;
 
-export const PROFILE = { type: 'string', value: '<token profile>', help: 'the token profile (PKCS#11 module, tokens and key labels of each holder)' } as const satisfies OptionDeclaration;
+export const PROFILE = {
+  type: 'string',
+  value: '<token profile>',
+  help: 'the token profile (PKCS#11 module, tokens and key labels of each holder)',
+} as const satisfies OptionDeclaration;
 
-export const TRUSTED_ROOT = { type: 'string', value: '<trusted N.root.json>', help: 'the root metadata you trust, obtained out of band' } as const satisfies OptionDeclaration;
+export const TRUSTED_ROOT = {
+  type: 'string',
+  value: '<trusted N.root.json>',
+  help: 'the root metadata you trust, obtained out of band',
+} as const satisfies OptionDeclaration;
 
 /** A client's state between runs (`verify-download`, `dev check`): what it trusted last time. */
 export const CLIENT_STATE = {
@@ -33,9 +49,16 @@ export const CLIENT_STATE = {
   help: 'keep the timestamp and snapshot trusted here, and refuse older ones next time (rollback protection across runs; created when absent)',
 } as const satisfies OptionDeclaration;
 
-export const METADATA = { type: 'string', value: '<folder>', help: 'the folder of published metadata' } as const satisfies OptionDeclaration;
+export const METADATA = {
+  type: 'string',
+  value: '<folder>',
+  help: 'the folder of published metadata',
+} as const satisfies OptionDeclaration;
 
-export const NO_QR = { type: 'boolean', help: 'do not draw QR codes of the digests' } as const satisfies OptionDeclaration;
+export const NO_QR = {
+  type: 'boolean',
+  help: 'do not draw QR codes of the digests',
+} as const satisfies OptionDeclaration;
 
 export const WITHIN = {
   type: 'string',
@@ -43,7 +66,11 @@ export const WITHIN = {
   help: "the renewal window (default: the plan's expiry_warning)",
 } as const satisfies OptionDeclaration;
 
-export const THRESHOLD = { type: 'string', value: 'N', help: 'the threshold (a whole number)' } as const satisfies OptionDeclaration;
+export const THRESHOLD = {
+  type: 'string',
+  value: 'N',
+  help: 'the threshold (a whole number)',
+} as const satisfies OptionDeclaration;
 
 /** `--at`: an instant, or now. */
 export function atOption(text: string | undefined): Date {
@@ -65,7 +92,10 @@ export function parseThreshold(text: string | undefined, flag: string): number |
 /** "a,b" and repeated flags alike: ['a', 'b']. */
 export function listOption(values: string | string[] | undefined): string[] {
   const list = values === undefined ? [] : Array.isArray(values) ? values : [values];
-  return list.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return list
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** `<role>=<value>` (recover's --new-key and --threshold). */

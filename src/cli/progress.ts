@@ -15,6 +15,8 @@ export function progressBar(io: CliIO, what: string): ((done: number, total: num
     last = now;
     const width = 30;
     const filled = Math.round((width * done) / total);
-    io.stderr.write(`\r${what} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
+    io.stderr.write(
+      `\r${what} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`,
+    );
   };
 }

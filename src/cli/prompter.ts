@@ -21,7 +21,9 @@ export interface Prompter {
 /** Prompts on the terminal; UsageError when nobody is at one (use the profile's PIN env/file). */
 export function terminalPrompter(io: CliIO): Prompter {
   if (!io.interactive) {
-    throw new UsageError('this step needs a person at a terminal; for scripted runs give PINs through the profile (pin.env or pin.file) and confirmations through flags');
+    throw new UsageError(
+      'this step needs a person at a terminal; for scripted runs give PINs through the profile (pin.env or pin.file) and confirmations through flags',
+    );
   }
   const ask = async (type: 'input' | 'password', message: string): Promise<string> => {
     // inquirer ends its output stream when a prompt is done; a fresh pass-through per prompt keeps
@@ -30,7 +32,9 @@ export function terminalPrompter(io: CliIO): Prompter {
     // Loaded at the first prompt: most runs never prompt, and inquirer is the largest module here.
     const { default: inquirer } = await import('inquirer');
     const prompt = inquirer.createPromptModule({ input: io.stdin, output });
-    const answers = await prompt([type === 'password' ? { type, name: 'answer', message, mask: false } : { type, name: 'answer', message }]);
+    const answers = await prompt([
+      type === 'password' ? { type, name: 'answer', message, mask: false } : { type, name: 'answer', message },
+    ]);
     const answer = (answers as Record<string, unknown>)['answer'];
     return typeof answer === 'string' ? answer : '';
   };
@@ -52,12 +56,18 @@ export function cliPinSource(io: CliIO): PinSource {
 }
 
 /** A passphrase from a file, or asked without echo (twice when `confirm`). */
-export async function passphrase(io: CliIO, file: string | undefined, question: string, confirm: boolean): Promise<string> {
+export async function passphrase(
+  io: CliIO,
+  file: string | undefined,
+  question: string,
+  confirm: boolean,
+): Promise<string> {
   // One line, readable by its owner only (like ssh private keys).
   if (file !== undefined) return readSecretFile(file, `passphrase file ${file}`);
   if (!io.interactive) throw new UsageError('no terminal to ask the passphrase on: give --passphrase-file');
   const prompter = terminalPrompter(io);
   const first = await prompter.askSecret(question);
-  if (confirm && (await prompter.askSecret('The same passphrase again:')) !== first) throw new UsageError('the two passphrases differ; nothing was written');
+  if (confirm && (await prompter.askSecret('The same passphrase again:')) !== first)
+    throw new UsageError('the two passphrases differ; nothing was written');
   return first;
 }

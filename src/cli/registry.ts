@@ -33,7 +33,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
   bundle: 'bundles on removable media: export, verify and import',
   dev: "a developer's key, delegation request and check of the published delegation",
   event: 'signing events: show, sign, merge, status, finalize',
-  key: 'keys on a holder\'s PKCS#11 token',
+  key: "keys on a holder's PKCS#11 token",
   plan: 'ceremony plans',
   token: 'PKCS#11 tokens',
   transcript: 'the hash-chained transcript of the ceremony',

@@ -3,7 +3,15 @@
  * any confirmation or PIN, the have/need of every threshold, and what to do next.
  */
 import type { EventStatus, SigningEvent } from '../ceremony/events/event.js';
-import { differenceLine, renderSummary, summarizeEvent, type DelegationRef, type EventSummary, type KeyRef, type RoleSummary } from '../ceremony/events/event-summary.js';
+import {
+  differenceLine,
+  renderSummary,
+  summarizeEvent,
+  type DelegationRef,
+  type EventSummary,
+  type KeyRef,
+  type RoleSummary,
+} from '../ceremony/events/event-summary.js';
 import { maintenanceDetails, maintenanceNotes } from '../ceremony/lifecycle/resign-rotate-notes.js';
 import type { ResignProof } from '../ceremony/lifecycle/resign-proof.js';
 import { keyChangesToWire } from '../ceremony/lifecycle/rotate-event.js';
@@ -12,14 +20,32 @@ import { fingerprintWords } from '../tuf/model/fingerprint-words.js';
 import { renderFingerprint } from './render-fingerprint.js';
 
 /** The summary with a QR code of each payload digest, for people comparing at different machines. */
-export async function renderEventForPeople(event: SigningEvent, options: { qr: boolean; limit?: number }): Promise<string> {
+export async function renderEventForPeople(
+  event: SigningEvent,
+  options: { qr: boolean; limit?: number },
+): Promise<string> {
   const summary = summarizeEvent(event);
-  const parts = [renderSummary(summary, { limit: options.limit, digests: false }), escapeLines(maintenanceNotes(event)), ''];
+  const parts = [
+    renderSummary(summary, { limit: options.limit, digests: false }),
+    escapeLines(maintenanceNotes(event)),
+    '',
+  ];
   // Per role, the payload digest; a QR code only for the event digest, which is what is confirmed.
   const limit = options.limit ?? 50;
-  for (const r of summary.roles.slice(0, limit)) parts.push(await renderFingerprint(`${r.role} v${r.version} payload SHA-256 (${r.file}):`, r.payloadSha256, { qr: false }));
-  if (summary.roles.length > limit) parts.push(`… and ${summary.roles.length - limit} more payload digests (event show --json lists all)`);
-  parts.push('', await renderFingerprint(`Event digest, over all ${summary.roles.length} payload digests (docs/formats/event.md); each signer confirms this:`, event.digest, { qr: options.qr }));
+  for (const r of summary.roles.slice(0, limit))
+    parts.push(
+      await renderFingerprint(`${r.role} v${r.version} payload SHA-256 (${r.file}):`, r.payloadSha256, { qr: false }),
+    );
+  if (summary.roles.length > limit)
+    parts.push(`… and ${summary.roles.length - limit} more payload digests (event show --json lists all)`);
+  parts.push(
+    '',
+    await renderFingerprint(
+      `Event digest, over all ${summary.roles.length} payload digests (docs/formats/event.md); each signer confirms this:`,
+      event.digest,
+      { qr: options.qr },
+    ),
+  );
   return parts.join('\n');
 }
 
@@ -27,8 +53,13 @@ export async function renderEventForPeople(event: SigningEvent, options: { qr: b
 export function renderRawDifferences(event: SigningEvent): string {
   const lines: string[] = [];
   for (const r of summarizeEvent(event).roles) {
-    lines.push(`${r.file}${r.replaces ? ` against ${r.role} v${r.replaces}` : ' (new role: nothing to compare with)'}, version and expires aside:`);
-    if (r.delegationOrder) lines.push(`  order of delegations from position ${r.delegationOrder.from + 1}: ${r.delegationOrder.before.join(', ')} → ${r.delegationOrder.after.join(', ')}`);
+    lines.push(
+      `${r.file}${r.replaces ? ` against ${r.role} v${r.replaces}` : ' (new role: nothing to compare with)'}, version and expires aside:`,
+    );
+    if (r.delegationOrder)
+      lines.push(
+        `  order of delegations from position ${r.delegationOrder.from + 1}: ${r.delegationOrder.before.join(', ')} → ${r.delegationOrder.after.join(', ')}`,
+      );
     for (const f of r.differences) lines.push(`  ${differenceLine(f, Number.MAX_SAFE_INTEGER)}`);
     if (r.replaces && r.differences.length === 0 && !r.delegationOrder) lines.push('  (no difference)');
   }
@@ -40,12 +71,19 @@ export function renderStatus(status: EventStatus): string {
   for (const r of status.roles) {
     lines.push(`${r.role} v${r.version} (${r.file}): ${r.complete ? 'complete' : 'incomplete'}`);
     for (const t of r.thresholds) {
-      const names = (list: typeof t.signed) => list.map((s) => s.holder ?? `${s.keyid.slice(0, 12)}…`).join(', ') || 'nobody';
-      lines.push(`  ${t.met ? '✓' : '✗'} ${t.have} of ${t.threshold} needed from ${t.label}${t.met ? '' : `, ${t.need} more`}; signed: ${names(t.signed)}${t.met ? '' : `; not yet: ${names(t.missing)}`}`);
+      const names = (list: typeof t.signed) =>
+        list.map((s) => s.holder ?? `${s.keyid.slice(0, 12)}…`).join(', ') || 'nobody';
+      lines.push(
+        `  ${t.met ? '✓' : '✗'} ${t.have} of ${t.threshold} needed from ${t.label}${t.met ? '' : `, ${t.need} more`}; signed: ${names(t.signed)}${t.met ? '' : `; not yet: ${names(t.missing)}`}`,
+      );
       if (t.bad.length) lines.push(`    bad signatures from: ${names(t.bad)}`);
     }
   }
-  lines.push(status.complete ? 'Every threshold is met: ready for event finalize.' : `Still missing signatures; admins who can still sign: ${status.missingHolders.join(', ')}`);
+  lines.push(
+    status.complete
+      ? 'Every threshold is met: ready for event finalize.'
+      : `Still missing signatures; admins who can still sign: ${status.missingHolders.join(', ')}`,
+  );
   return escapeLines(lines);
 }
 
@@ -120,7 +158,13 @@ function roleSummaryJson(r: RoleSummary) {
           rekeyed: d.rekeyed.map((x) => ({ name: x.name, from: delegationJson(x.from), to: delegationJson(x.to) })),
           changed: d.changed.map((x) => ({ name: x.name, from: delegationJson(x.from), to: delegationJson(x.to) })),
           succinct: d.succinct
-            ? { bit_length: d.succinct.bitLength, name_prefix: d.succinct.namePrefix, threshold: d.succinct.threshold, keys: d.succinct.keys.map(keyJson), changed_from: d.succinct.changedFrom ?? null }
+            ? {
+                bit_length: d.succinct.bitLength,
+                name_prefix: d.succinct.namePrefix,
+                threshold: d.succinct.threshold,
+                keys: d.succinct.keys.map(keyJson),
+                changed_from: d.succinct.changedFrom ?? null,
+              }
             : null,
         }
       : null,
@@ -132,7 +176,16 @@ function roleSummaryJson(r: RoleSummary) {
 }
 
 export function summaryJson(s: EventSummary) {
-  return { event_id: s.eventId, event_digest: s.eventDigest, event_digest_words: fingerprintWords(s.eventDigest), kind: s.kind, description: s.description, repository: s.repository, created: s.created, roles: s.roles.map(roleSummaryJson) };
+  return {
+    event_id: s.eventId,
+    event_digest: s.eventDigest,
+    event_digest_words: fingerprintWords(s.eventDigest),
+    kind: s.kind,
+    description: s.description,
+    repository: s.repository,
+    created: s.created,
+    roles: s.roles.map(roleSummaryJson),
+  };
 }
 
 export function resignProofJson(p: { role: string } & ResignProof) {

@@ -17,7 +17,8 @@ export function fingerprintView(hex: string): FingerprintView {
 /** Words in lines of eight, numbered by their first byte, so a reader can say where they are. */
 export function wordLines(words: string[], indent = ''): string[] {
   const lines: string[] = [];
-  for (let i = 0; i < words.length; i += 8) lines.push(`${indent}${String(i + 1).padStart(2)}: ${words.slice(i, i + 8).join(' ')}`);
+  for (let i = 0; i < words.length; i += 8)
+    lines.push(`${indent}${String(i + 1).padStart(2)}: ${words.slice(i, i + 8).join(' ')}`);
   return lines;
 }
 

@@ -7,7 +7,14 @@ import type { CliIO } from './io.js';
 import { renderFingerprint } from './render-fingerprint.js';
 
 export function tokenKeyJson(info: TokenKeyInfo, holder: string) {
-  return { holder, label: info.label, id: info.id, token: { label: info.tokenLabel, serial: info.tokenSerial }, keyid: info.key.keyid, key: info.key.toJSON() };
+  return {
+    holder,
+    label: info.label,
+    id: info.id,
+    token: { label: info.tokenLabel, serial: info.tokenSerial },
+    keyid: info.key.keyid,
+    key: info.key.toJSON(),
+  };
 }
 
 export async function renderKey(title: string, info: TokenKeyInfo, holder: string, io: CliIO): Promise<string> {

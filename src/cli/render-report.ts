@@ -8,7 +8,9 @@ import type { VerificationResult } from '../tuf/verify/verification.js';
 function signers(r: RoleReport): string {
   if (!r.signatures) return '-';
   const own = `${r.signatures.signed.length}/${r.signatures.threshold}`;
-  return r.previousRootSignatures ? `${own} (previous root ${r.previousRootSignatures.signed.length}/${r.previousRootSignatures.threshold})` : own;
+  return r.previousRootSignatures
+    ? `${own} (previous root ${r.previousRootSignatures.signed.length}/${r.previousRootSignatures.threshold})`
+    : own;
 }
 
 /** The widest of some strings (a loop: a report can hold a million rows, too many to spread). */
@@ -21,7 +23,8 @@ function widest(values: Iterable<string>, min: number): number {
 /** Roles verified without remark listed in the text report; any other role is always listed. */
 export const OK_ROWS_SHOWN = 40;
 
-const remarkable = (r: RoleReport): boolean => r.status !== 'ok' || r.problems.length > 0 || (r.warnings?.length ?? 0) > 0;
+const remarkable = (r: RoleReport): boolean =>
+  r.status !== 'ok' || r.problems.length > 0 || (r.warnings?.length ?? 0) > 0;
 
 export function renderReport(report: RepositoryReport): string {
   const lines: string[] = [];
@@ -29,19 +32,35 @@ export function renderReport(report: RepositoryReport): string {
   // 0003-claimed-sharding.md), the first OK_ROWS_SHOWN: --json lists every role.
   let okSeen = 0;
   const shown = report.roles.filter((r) => remarkable(r) || okSeen++ < OK_ROWS_SHOWN);
-  const w = widest(shown.map((r) => r.role), 4);
-  const fw = widest(shown.map((r) => r.file ?? ''), 4);
+  const w = widest(
+    shown.map((r) => r.role),
+    4,
+  );
+  const fw = widest(
+    shown.map((r) => r.file ?? ''),
+    4,
+  );
   lines.push(`${'role'.padEnd(w)}  ${'file'.padEnd(fw)}  version  expires               signed  status`);
   for (const r of shown) {
-    lines.push(`${r.role.padEnd(w)}  ${(r.file ?? '-').padEnd(fw)}  ${String(r.version ?? '-').padEnd(7)}  ${(r.expires ?? '-').padEnd(20)}  ${signers(r).padEnd(6)}  ${r.status}`);
+    lines.push(
+      `${r.role.padEnd(w)}  ${(r.file ?? '-').padEnd(fw)}  ${String(r.version ?? '-').padEnd(7)}  ${(r.expires ?? '-').padEnd(20)}  ${signers(r).padEnd(6)}  ${r.status}`,
+    );
     for (const p of r.problems) lines.push(`    ✗ ${p}`);
     for (const w of r.warnings ?? []) lines.push(`    ! ${w}`);
   }
-  if (okSeen > OK_ROWS_SHOWN) lines.push(`… and ${okSeen - OK_ROWS_SHOWN} more roles verified without remark (--json lists every role)`);
+  if (okSeen > OK_ROWS_SHOWN)
+    lines.push(`… and ${okSeen - OK_ROWS_SHOWN} more roles verified without remark (--json lists every role)`);
   for (const p of report.folderProblems) lines.push(`✗ ${p}`);
-  if (report.absentCount > 0) lines.push(`${report.absentCount} delegated role(s) have no file here (not published, or not part of this folder); --json lists them`);
+  if (report.absentCount > 0)
+    lines.push(
+      `${report.absentCount} delegated role(s) have no file here (not published, or not part of this folder); --json lists them`,
+    );
   for (const n of report.notes) lines.push(`note: ${n}`);
-  lines.push(report.ok ? `OK: verified from trusted root v${report.trustedRootVersion} to root v${report.rootVersion} at ${report.at}` : `FAILED: verification from trusted root v${report.trustedRootVersion} at ${report.at}`);
+  lines.push(
+    report.ok
+      ? `OK: verified from trusted root v${report.trustedRootVersion} to root v${report.rootVersion} at ${report.at}`
+      : `FAILED: verification from trusted root v${report.trustedRootVersion} at ${report.at}`,
+  );
   return lines.join('\n');
 }
 

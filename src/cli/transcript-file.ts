@@ -11,6 +11,18 @@ export function transcriptPath(repo: string | undefined, positionals: string[]):
 }
 
 /** The chain check for `--json` (docs/formats/transcript.md names the records' own fields). */
-export function transcriptCheckJson(check: { ok: boolean; records: number; brokenAt?: number; reason?: string; head?: string }) {
-  return { ok: check.ok, records: check.records, broken_at: check.brokenAt ?? null, reason: check.reason ?? null, head: check.head ?? null };
+export function transcriptCheckJson(check: {
+  ok: boolean;
+  records: number;
+  brokenAt?: number;
+  reason?: string;
+  head?: string;
+}) {
+  return {
+    ok: check.ok,
+    records: check.records,
+    broken_at: check.brokenAt ?? null,
+    reason: check.reason ?? null,
+    head: check.head ?? null,
+  };
 }

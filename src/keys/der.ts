@@ -25,7 +25,10 @@ export function unwrapEcPoint(value: Uint8Array, size: number, what: string): Bu
   const v = Buffer.from(value);
   if (v.length === size + 2 && v[0] === 0x04 && v[1] === size) return v.subarray(2);
   if (v.length === size) return v;
-  throw new FormatError(what, `CKA_EC_POINT of ${v.length} bytes is neither a DER OCTET STRING around a ${size}-byte point nor a bare ${size}-byte point`);
+  throw new FormatError(
+    what,
+    `CKA_EC_POINT of ${v.length} bytes is neither a DER OCTET STRING around a ${size}-byte point nor a bare ${size}-byte point`,
+  );
 }
 
 function derInteger(unsigned: Buffer): Buffer {

@@ -5,7 +5,19 @@
  */
 import { createRequire } from 'node:module';
 import type * as Graphene from 'graphene-pk11';
-import { PortError, type Pkcs11Port, type PortInitOptions, type PortAttributeName, type PortAttributes, type PortMechanism, type PortModule, type PortObject, type PortSession, type PortSlot, type PortTokenInfo } from './pkcs11-port.js';
+import {
+  PortError,
+  type Pkcs11Port,
+  type PortInitOptions,
+  type PortAttributeName,
+  type PortAttributes,
+  type PortMechanism,
+  type PortModule,
+  type PortObject,
+  type PortSession,
+  type PortSlot,
+  type PortTokenInfo,
+} from './pkcs11-port.js';
 
 /**
  * graphene-pk11 and its native addon are loaded on first use of a token, not when the CLI starts:
@@ -32,7 +44,13 @@ const trim = (s: string | undefined): string => (s ?? '').replace(/[\s\0]+$/, ''
 
 function tokenInfo(slot: Graphene.Slot): PortTokenInfo {
   const t = call('C_GetTokenInfo', () => slot.getToken());
-  return { label: trim(t.label), serial: trim(t.serialNumber), model: trim(t.model), manufacturer: trim(t.manufacturerID), flags: t.flags };
+  return {
+    label: trim(t.label),
+    serial: trim(t.serialNumber),
+    model: trim(t.model),
+    manufacturer: trim(t.manufacturerID),
+    flags: t.flags,
+  };
 }
 
 class GrapheneSession implements PortSession {
@@ -72,7 +90,9 @@ class GrapheneSession implements PortSession {
   getAttributes(object: PortObject, names: PortAttributeName[]): PortAttributes {
     const query: Record<string, null> = {};
     for (const n of names) query[n] = null;
-    const attrs = call('C_GetAttributeValue', () => this.object(object).getAttribute(query as Graphene.ITemplate)) as Record<string, unknown>;
+    const attrs = call('C_GetAttributeValue', () =>
+      this.object(object).getAttribute(query as Graphene.ITemplate),
+    ) as Record<string, unknown>;
     // CKA_ECDSA_PARAMS and CKA_EC_PARAMS are one number; graphene names it back by the older name.
     if ('paramsECDSA' in attrs) {
       attrs['paramsEC'] = attrs['paramsECDSA'];
@@ -82,7 +102,11 @@ class GrapheneSession implements PortSession {
   }
   generateKeyPair(mechanism: number, publicTemplate: PortAttributes, privateTemplate: PortAttributes) {
     const pair = call('C_GenerateKeyPair', () =>
-      this.session.generateKeyPair({ name: mechanism, params: null }, publicTemplate as Graphene.ITemplate, privateTemplate as Graphene.ITemplate),
+      this.session.generateKeyPair(
+        { name: mechanism, params: null },
+        publicTemplate as Graphene.ITemplate,
+        privateTemplate as Graphene.ITemplate,
+      ),
     );
     return { publicKey: this.remember(pair.publicKey), privateKey: this.remember(pair.privateKey) };
   }
@@ -94,7 +118,9 @@ class GrapheneSession implements PortSession {
     const params = mechanism.pss
       ? new (graphene().RsaPssParams)(mechanism.pss.hashAlg, mechanism.pss.mgf, mechanism.pss.saltLength)
       : null;
-    const signer = call('C_SignInit', () => this.session.createSign({ name: mechanism.type, params }, this.object(key) as Graphene.Key));
+    const signer = call('C_SignInit', () =>
+      this.session.createSign({ name: mechanism.type, params }, this.object(key) as Graphene.Key),
+    );
     return call('C_Sign', () => signer.once(Buffer.from(data)));
   }
 }
@@ -159,7 +185,8 @@ export const graphenePort: Pkcs11Port = {
     }
     // pkcs11js 2.1.7 copies libraryParameters into a buffer one byte too short (napi_get_value_string_utf8
     // with the length as the buffer size), dropping the last character: a trailing space is what it drops.
-    const options = init.libraryParameters === undefined ? undefined : { libraryParameters: `${init.libraryParameters} `, flags: 0 };
+    const options =
+      init.libraryParameters === undefined ? undefined : { libraryParameters: `${init.libraryParameters} `, flags: 0 };
     try {
       call('C_Initialize', () => module.initialize(options));
     } catch (e) {

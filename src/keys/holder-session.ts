@@ -11,7 +11,17 @@ import { acquireModule, type ModuleLease } from './module-pool.js';
 import type { Pkcs11Port, PortSession, PortSlot } from './pkcs11-port.js';
 import type { PinSource } from './pin.js';
 import { holderProfile, tokenForPurpose, type HolderToken, type TokenProfile } from './profile.js';
-import { endSession, findKeyPair, login, readCapabilities, readPublicKey, requireMechanisms, selectToken, type Capability, type KeyPairObjects } from './token-access.js';
+import {
+  endSession,
+  findKeyPair,
+  login,
+  readCapabilities,
+  readPublicKey,
+  requireMechanisms,
+  selectToken,
+  type Capability,
+  type KeyPairObjects,
+} from './token-access.js';
 import { describeToken, removedError, REMOVAL_CODES, tokenError, type TokenContext } from './token-errors.js';
 import { PortError } from './pkcs11-port.js';
 
@@ -41,7 +51,6 @@ export interface HolderSession {
   close(): Promise<void>;
 }
 
-
 /** Signs with a private key on a token; the public half was checked against `key` first. */
 export class Pkcs11Signer implements Signer {
   constructor(
@@ -57,7 +66,10 @@ export class Pkcs11Signer implements Signer {
     const sig = this.pair.spec.toTufSignature(raw);
     // Verify at once in software (docs/threat-model.md section 2): a token that signs wrong never gets a signature out.
     if (!this.key.verify(payload, sig)) {
-      throw new TokenError('E_BAD_TOKEN_SIGNATURE', `${this.description}: the signature just made does not verify with the expected public key; it was not used`);
+      throw new TokenError(
+        'E_BAD_TOKEN_SIGNATURE',
+        `${this.description}: the signature just made does not verify with the expected public key; it was not used`,
+      );
     }
     return sig;
   }
@@ -87,7 +99,8 @@ class TokenHolderSession {
   }
 
   private open(): void {
-    if (this.closed) throw new TokenError('E_SESSION_CLOSED', `the session with ${describeToken(this.slot.token)} is already closed`);
+    if (this.closed)
+      throw new TokenError('E_SESSION_CLOSED', `the session with ${describeToken(this.slot.token)} is already closed`);
   }
 
   private pair(purpose: string): { label: string; pair: KeyPairObjects } {
@@ -127,7 +140,13 @@ class TokenHolderSession {
         `this is not ${whose}'s key: ${describeToken(this.slot.token)}, key "${label}" holds ${realOwner}'s ${purpose} key (keyid ${(real ?? actual).keyid.slice(0, 12)}…), but ${expected.keyid.slice(0, 12)}… is expected`,
       );
     }
-    requireMechanisms(this.lease.module, this.slot, [pair.spec.sign.type], `signing with key "${label}"`, this.ctx(label));
+    requireMechanisms(
+      this.lease.module,
+      this.slot,
+      [pair.spec.sign.type],
+      `signing with key "${label}"`,
+      this.ctx(label),
+    );
     const description = `${describeToken(this.slot.token)}, key "${label}" (${this.holder})`;
     return new Pkcs11Signer(expected, description, this, pair, label);
   }
@@ -169,7 +188,12 @@ class TokenHolderSession {
 }
 
 /** Select one token of a holder, ask for its PIN, log in. */
-async function openToken(entry: HolderToken, profile: TokenProfile, pins: PinSource, options: TokenOptions): Promise<TokenHolderSession> {
+async function openToken(
+  entry: HolderToken,
+  profile: TokenProfile,
+  pins: PinSource,
+  options: TokenOptions,
+): Promise<TokenHolderSession> {
   const lease = acquireModule(entry.module, options.port);
   let session: PortSession | undefined;
   try {
@@ -205,7 +229,8 @@ class MultiTokenSession implements HolderSession {
   ) {}
 
   async token(entry: HolderToken): Promise<TokenHolderSession> {
-    if (this.closed) throw new TokenError('E_SESSION_CLOSED', `the sessions with the tokens of ${this.holder} are already closed`);
+    if (this.closed)
+      throw new TokenError('E_SESSION_CLOSED', `the sessions with the tokens of ${this.holder} are already closed`);
     let t = this.open.get(entry);
     if (!t) {
       t = await openToken(entry, this.profile, this.pins, this.options);
@@ -251,11 +276,20 @@ class MultiTokenSession implements HolderSession {
  * when not given) at once, one PIN each, in profile order; any other token the first time a
  * purpose on it is used. Call `close()` in a `finally`.
  */
-export async function openHolderSession(profile: TokenProfile, holder: string, pins: PinSource, options: TokenOptions = {}, purposes?: readonly string[]): Promise<HolderSession> {
+export async function openHolderSession(
+  profile: TokenProfile,
+  holder: string,
+  pins: PinSource,
+  options: TokenOptions = {},
+  purposes?: readonly string[],
+): Promise<HolderSession> {
   const entry = holderProfile(profile, holder);
   const session = new MultiTokenSession(holder, profile, pins, options);
   try {
-    const wanted = purposes === undefined ? entry.tokens : entry.tokens.filter((t) => purposes.some((p) => Object.hasOwn(t.keys, p)));
+    const wanted =
+      purposes === undefined
+        ? entry.tokens
+        : entry.tokens.filter((t) => purposes.some((p) => Object.hasOwn(t.keys, p)));
     for (const t of wanted.length ? wanted : entry.tokens.slice(0, 1)) await session.token(t);
     return session;
   } catch (e) {

@@ -32,7 +32,12 @@ interface ScryptParams {
 }
 
 function deriveKey(passphrase: string, salt: Buffer, s: ScryptParams): Buffer {
-  return scryptSync(passphrase.normalize('NFC'), salt, 32, { N: s.n, r: s.r, p: s.p, maxmem: 128 * s.n * s.r * s.p + 64 * 1024 * 1024 });
+  return scryptSync(passphrase.normalize('NFC'), salt, 32, {
+    N: s.n,
+    r: s.r,
+    p: s.p,
+    maxmem: 128 * s.n * s.r * s.p + 64 * 1024 * 1024,
+  });
 }
 
 /** The document minus its ciphertext: the associated data of the cipher. */
@@ -42,8 +47,14 @@ function associatedData(doc: JsonObject): Buffer {
 }
 
 /** Write `signer`'s seed encrypted under `passphrase` to a new file (never overwrites). */
-export function writeEncryptedKeyFile(path: string, signer: Ed25519Signer, passphrase: string, options: { scrypt?: ScryptParams } = {}): void {
-  if ([...passphrase].length < MIN_PASSPHRASE) throw new UsageError(`a key file passphrase has at least ${MIN_PASSPHRASE} characters`);
+export function writeEncryptedKeyFile(
+  path: string,
+  signer: Ed25519Signer,
+  passphrase: string,
+  options: { scrypt?: ScryptParams } = {},
+): void {
+  if ([...passphrase].length < MIN_PASSPHRASE)
+    throw new UsageError(`a key file passphrase has at least ${MIN_PASSPHRASE} characters`);
   const scrypt = options.scrypt ?? DEFAULT_SCRYPT;
   const salt = randomBytes(32);
   const nonce = randomBytes(12);
@@ -62,13 +73,23 @@ export function writeEncryptedKeyFile(path: string, signer: Ed25519Signer, passp
   try {
     writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RefusedError(`${path} already exists; a key file is never overwritten`, 'E_EXISTS', { cause: e });
-    throw new UsageError(`cannot write key file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_USAGE', { cause: e });
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new RefusedError(`${path} already exists; a key file is never overwritten`, 'E_EXISTS', { cause: e });
+    throw new UsageError(
+      `cannot write key file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'E_USAGE',
+      { cause: e },
+    );
   }
 }
 
 /** Generate a new Ed25519 key and write it encrypted; `customFields` (the owner) go into the public key. */
-export function createEncryptedKeyFile(path: string, passphrase: string, customFields: Record<string, unknown> = {}, options: { scrypt?: ScryptParams } = {}): Ed25519Signer {
+export function createEncryptedKeyFile(
+  path: string,
+  passphrase: string,
+  customFields: Record<string, unknown> = {},
+  options: { scrypt?: ScryptParams } = {},
+): Ed25519Signer {
   const fresh = Ed25519Signer.generate();
   const signer = new Ed25519Signer(fresh.exportSeed(), `key file ${path}`, customFields);
   writeEncryptedKeyFile(path, signer, passphrase, options);
@@ -95,22 +116,29 @@ function parseKeyFile(path: string): ParsedKeyFile {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read key file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_USAGE', { cause: e });
+    throw new UsageError(
+      `cannot read key file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'E_USAGE',
+      { cause: e },
+    );
   }
   const doc = parseStrictJson(bytes, path);
   return withContext(path, () => {
     const r = FieldReader.of(doc, '');
     if (r.string('format') !== KEY_FILE_FORMAT) throw new FormatError('format', `expected "${KEY_FILE_FORMAT}"`);
     const version = r.integer('version');
-    if (version !== KEY_FILE_VERSION) throw new FormatError('version', `version ${version} is not one this tool reads (it reads ${KEY_FILE_VERSION})`);
+    if (version !== KEY_FILE_VERSION)
+      throw new FormatError('version', `version ${version} is not one this tool reads (it reads ${KEY_FILE_VERSION})`);
     const key = Key.fromJSON(r.raw('key'), 'key');
     if (key.kind !== 'ed25519') throw new FormatError('key', 'a key file holds an ed25519 key');
     const kdf = FieldReader.of(r.raw('kdf'), 'kdf');
     if (kdf.string('name') !== 'scrypt') throw new FormatError('kdf.name', 'expected "scrypt"');
     const scrypt = { n: kdf.integer('n', MIN_N), r: kdf.integer('r', 1), p: kdf.integer('p', 1) };
     // Bounds before any work: a hostile file must not make the tool allocate gigabytes.
-    if (scrypt.n > MAX_N || (scrypt.n & (scrypt.n - 1)) !== 0) throw new FormatError('kdf.n', `expected a power of two from 2^14 to 2^22`);
-    if (scrypt.r > 32 || scrypt.p > 16 || 128 * scrypt.n * scrypt.r * scrypt.p > MAX_MEMORY) throw new FormatError('kdf', 'scrypt parameters beyond 1 GiB of memory');
+    if (scrypt.n > MAX_N || (scrypt.n & (scrypt.n - 1)) !== 0)
+      throw new FormatError('kdf.n', `expected a power of two from 2^14 to 2^22`);
+    if (scrypt.r > 32 || scrypt.p > 16 || 128 * scrypt.n * scrypt.r * scrypt.p > MAX_MEMORY)
+      throw new FormatError('kdf', 'scrypt parameters beyond 1 GiB of memory');
     const salt = hexField(kdf, 'salt', 32);
     const cipher = FieldReader.of(r.raw('cipher'), 'cipher');
     if (cipher.string('name') !== 'aes-256-gcm') throw new FormatError('cipher.name', 'expected "aes-256-gcm"');
@@ -139,10 +167,13 @@ export function openEncryptedKeyFile(path: string, passphrase: string): Ed25519S
   try {
     seed = Buffer.concat([decipher.update(f.ciphertext.subarray(0, 32)), decipher.final()]);
   } catch (e) {
-    throw new TokenError('E_WRONG_PASSPHRASE', `wrong passphrase for key file ${path} (or the file was altered)`, { cause: e });
+    throw new TokenError('E_WRONG_PASSPHRASE', `wrong passphrase for key file ${path} (or the file was altered)`, {
+      cause: e,
+    });
   }
   const signer = new Ed25519Signer(seed, `key file ${path}`, f.key.unrecognized);
   seed.fill(0);
-  if (!signer.key.sameMaterial(f.key)) throw new FormatError(`${path}: key`, 'the public key does not belong to the encrypted private key');
+  if (!signer.key.sameMaterial(f.key))
+    throw new FormatError(`${path}: key`, 'the public key does not belong to the encrypted private key');
   return signer;
 }

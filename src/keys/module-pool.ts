@@ -36,7 +36,10 @@ export function acquireModule(ref: ModuleRef, port: Pkcs11Port = graphenePort): 
   let entry = pool.get(path);
   if (entry && entry.libraryParameters !== libraryParameters) {
     // C_Initialize runs once per library and process (PKCS#11 v2.40 section 5.4).
-    throw new TokenError('E_MODULE_LOAD', `the PKCS#11 module ${path} is already initialized with other library parameters in this process`);
+    throw new TokenError(
+      'E_MODULE_LOAD',
+      `the PKCS#11 module ${path} is already initialized with other library parameters in this process`,
+    );
   }
   if (!entry) {
     let module: PortModule;

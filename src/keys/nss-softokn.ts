@@ -43,7 +43,8 @@ export function nssAvailable(): boolean {
  */
 export function nssLibraryParameters(dir: string): string {
   const abs = resolve(dir);
-  if (/['\s]/.test(abs)) throw new UsageError(`an NSS database folder for softokn must not contain quotes or spaces: ${abs}`);
+  if (/['\s]/.test(abs))
+    throw new UsageError(`an NSS database folder for softokn must not contain quotes or spaces: ${abs}`);
   return `configdir='sql:${abs}' certPrefix='' keyPrefix='' secmod='secmod.db' flags=`;
 }
 
@@ -69,7 +70,17 @@ export function createNssDatabase(dir: string, pin: string): NssDatabase {
     execFileSync('certutil', ['-N', '-d', `sql:${resolve(dir)}`, '-f', pinFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     const stderr = String((e as { stderr?: Buffer | string }).stderr ?? '').trim();
-    throw new UsageError(`certutil -N failed${stderr ? `: ${stderr}` : ` (${(e as Error).message}); is libnss3-tools installed?`}`, 'E_USAGE', { cause: e });
+    throw new UsageError(
+      `certutil -N failed${stderr ? `: ${stderr}` : ` (${(e as Error).message}); is libnss3-tools installed?`}`,
+      'E_USAGE',
+      { cause: e },
+    );
   }
-  return { dir: resolve(dir), module, libraryParameters: nssLibraryParameters(dir), tokenLabel: NSS_DB_TOKEN_LABEL, pinFile };
+  return {
+    dir: resolve(dir),
+    module,
+    libraryParameters: nssLibraryParameters(dir),
+    tokenLabel: NSS_DB_TOKEN_LABEL,
+    pinFile,
+  };
 }

@@ -86,7 +86,11 @@ export interface PortSession {
   close(): void;
   find(template: PortAttributes): PortObject[];
   getAttributes(object: PortObject, names: PortAttributeName[]): PortAttributes;
-  generateKeyPair(mechanism: number, publicTemplate: PortAttributes, privateTemplate: PortAttributes): { publicKey: PortObject; privateKey: PortObject };
+  generateKeyPair(
+    mechanism: number,
+    publicTemplate: PortAttributes,
+    privateTemplate: PortAttributes,
+  ): { publicKey: PortObject; privateKey: PortObject };
   destroy(object: PortObject): void;
   /** Single-part C_SignInit + C_Sign. */
   sign(mechanism: PortMechanism, key: PortObject, data: Uint8Array): Buffer;

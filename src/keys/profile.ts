@@ -20,7 +20,8 @@ import { parseStrictJson } from '../tuf/json/strict-json.js';
  * attributes that protect a key (sensitive, extractable, sign-only) can never be accepted.
  */
 export const ACCEPTABLE_DEVIATIONS: Readonly<Record<string, string>> = {
-  'CKA_LOCAL=false': 'CKA_LOCAL only says where the key was made; the key was just made by C_GenerateKeyPair in this session',
+  'CKA_LOCAL=false':
+    'CKA_LOCAL only says where the key was made; the key was just made by C_GenerateKeyPair in this session',
 };
 
 export interface ModuleProfile {
@@ -65,7 +66,8 @@ export interface TokenProfile {
 
 const DEFAULT_MODULE_NAME = 'default';
 
-const NO_PIN_VALUES = 'PINs never live in a profile: name an environment variable ("pin": {"env": "NAME"}) or a file ("pin": {"file": "path"}), or leave "pin" out to be asked';
+const NO_PIN_VALUES =
+  'PINs never live in a profile: name an environment variable ("pin": {"env": "NAME"}) or a file ("pin": {"file": "path"}), or leave "pin" out to be asked';
 
 function refuseUnknown(r: FieldReader): void {
   const rest = Object.keys(r.rest());
@@ -75,7 +77,8 @@ function refuseUnknown(r: FieldReader): void {
 function optionalString(r: FieldReader, key: string): string | undefined {
   const v = r.optional(key);
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v === '') throw new FormatError(r.at(key), `expected a non-empty string, got ${describe(v)}`);
+  if (typeof v !== 'string' || v === '')
+    throw new FormatError(r.at(key), `expected a non-empty string, got ${describe(v)}`);
   return v;
 }
 
@@ -94,7 +97,10 @@ function readModule(name: string, v: unknown, at: string, baseDir: string): Modu
     const accept = r.stringArray('accept', true);
     accept.forEach((a, i) => {
       if (!Object.hasOwn(ACCEPTABLE_DEVIATIONS, a)) {
-        throw new FormatError(`${r.at('accept')}.${i}`, `"${a}" cannot be accepted (only ${Object.keys(ACCEPTABLE_DEVIATIONS).join(', ')}): the other attributes protect the key`);
+        throw new FormatError(
+          `${r.at('accept')}.${i}`,
+          `"${a}" cannot be accepted (only ${Object.keys(ACCEPTABLE_DEVIATIONS).join(', ')}): the other attributes protect the key`,
+        );
       }
     });
     module.accept = accept;
@@ -106,7 +112,8 @@ function readModule(name: string, v: unknown, at: string, baseDir: string): Modu
 function readPin(r: FieldReader, baseDir: string): HolderToken['pin'] {
   const pinValue = r.optional('pin');
   if (pinValue === undefined) return undefined;
-  if (typeof pinValue !== 'object' || pinValue === null || Array.isArray(pinValue)) throw new FormatError(r.at('pin'), NO_PIN_VALUES);
+  if (typeof pinValue !== 'object' || pinValue === null || Array.isArray(pinValue))
+    throw new FormatError(r.at('pin'), NO_PIN_VALUES);
   const pr = new FieldReader(pinValue as JsonObject, r.at('pin'));
   const env = optionalString(pr, 'env');
   const file = optionalString(pr, 'file');
@@ -115,7 +122,8 @@ function readPin(r: FieldReader, baseDir: string): HolderToken['pin'] {
   if (env === undefined && file === undefined) throw new FormatError(r.at('pin'), NO_PIN_VALUES);
   const pin: NonNullable<HolderToken['pin']> = {};
   if (env !== undefined) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) throw new FormatError(pr.at('env'), `"${env}" is not an environment variable name`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env))
+      throw new FormatError(pr.at('env'), `"${env}" is not an environment variable name`);
     pin.env = env;
   }
   if (file !== undefined) pin.file = isAbsolute(file) ? file : resolve(baseDir, file);
@@ -128,7 +136,8 @@ function readTokenFields(name: string, r: FieldReader, module: ModuleProfile, ba
   const label = optionalString(tr, 'label');
   const serial = optionalString(tr, 'serial');
   refuseUnknown(tr);
-  if (label === undefined && serial === undefined) throw new FormatError(r.at('token'), 'give the token\'s "label", "serial", or both');
+  if (label === undefined && serial === undefined)
+    throw new FormatError(r.at('token'), 'give the token\'s "label", "serial", or both');
   const token: HolderToken['token'] = {};
   if (label !== undefined) token.label = label;
   if (serial !== undefined) token.serial = serial;
@@ -150,12 +159,19 @@ function readTokenFields(name: string, r: FieldReader, module: ModuleProfile, ba
   return entry;
 }
 
-function readHolder(name: string, v: unknown, at: string, modules: Record<string, ModuleProfile>, baseDir: string): HolderProfile {
+function readHolder(
+  name: string,
+  v: unknown,
+  at: string,
+  modules: Record<string, ModuleProfile>,
+  baseDir: string,
+): HolderProfile {
   const r = FieldReader.of(v, at);
   const tokens: HolderToken[] = [];
   if (r.has('tokens')) {
     for (const field of ['token', 'keys', 'pin']) {
-      if (r.has(field)) throw new FormatError(r.at(field), 'give either "tokens" or one "token" with its "keys", not both');
+      if (r.has(field))
+        throw new FormatError(r.at(field), 'give either "tokens" or one "token" with its "keys", not both');
     }
     const list = r.array('tokens');
     if (list.length === 0) throw new FormatError(r.at('tokens'), 'no token listed');
@@ -163,13 +179,21 @@ function readHolder(name: string, v: unknown, at: string, modules: Record<string
       const ir = FieldReader.of(item, `${r.at('tokens')}.${i}`);
       const moduleName = optionalString(ir, 'module') ?? DEFAULT_MODULE_NAME;
       const module = Object.hasOwn(modules, moduleName) ? modules[moduleName] : undefined;
-      if (!module) throw new FormatError(ir.at('module'), `no module "${moduleName}" in this profile (it has: ${Object.keys(modules).join(', ') || 'none'})`);
+      if (!module)
+        throw new FormatError(
+          ir.at('module'),
+          `no module "${moduleName}" in this profile (it has: ${Object.keys(modules).join(', ') || 'none'})`,
+        );
       tokens.push(readTokenFields(name, ir, module, baseDir));
       refuseUnknown(ir);
     });
   } else {
     const module = modules[DEFAULT_MODULE_NAME];
-    if (!module) throw new FormatError(r.at('token'), 'without a top-level "module", list the holder\'s "tokens", each naming its "module"');
+    if (!module)
+      throw new FormatError(
+        r.at('token'),
+        'without a top-level "module", list the holder\'s "tokens", each naming its "module"',
+      );
     tokens.push(readTokenFields(name, r, module, baseDir));
   }
   refuseUnknown(r);
@@ -179,7 +203,11 @@ function readHolder(name: string, v: unknown, at: string, modules: Record<string
   const where = new Map<string, number>();
   tokens.forEach((t, i) => {
     for (const [purpose, label] of Object.entries(t.keys)) {
-      if (where.has(purpose)) throw new FormatError(`${r.at('tokens')}.${i}.keys.${purpose}`, `"${purpose}" is already on token ${where.get(purpose)} of this holder`);
+      if (where.has(purpose))
+        throw new FormatError(
+          `${r.at('tokens')}.${i}.keys.${purpose}`,
+          `"${purpose}" is already on token ${where.get(purpose)} of this holder`,
+        );
       where.set(purpose, i);
       keys[purpose] = label;
     }
@@ -195,25 +223,32 @@ export function parseProfile(json: unknown, path: string): TokenProfile {
     const modules: Record<string, ModuleProfile> = {};
     const top = r.optional('module');
     if (top !== undefined) {
-      if (typeof top !== 'string' || top === '') throw new FormatError('module', 'expected the path of a PKCS#11 module');
+      if (typeof top !== 'string' || top === '')
+        throw new FormatError('module', 'expected the path of a PKCS#11 module');
       modules[DEFAULT_MODULE_NAME] = { name: DEFAULT_MODULE_NAME, path: modulePath(top, baseDir), accept: [] };
     }
     if (r.has('modules')) {
       const mr = FieldReader.of(r.raw('modules'), 'modules');
       for (const name of Object.keys(mr.obj)) {
-        if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new FormatError(mr.at(name), 'a module name is 1 to 64 letters, digits, ".", "_" or "-"');
-        if (Object.hasOwn(modules, name)) throw new FormatError(mr.at(name), `"${name}" is the top-level "module"; give this one another name`);
+        if (!/^[A-Za-z0-9._-]{1,64}$/.test(name))
+          throw new FormatError(mr.at(name), 'a module name is 1 to 64 letters, digits, ".", "_" or "-"');
+        if (Object.hasOwn(modules, name))
+          throw new FormatError(mr.at(name), `"${name}" is the top-level "module"; give this one another name`);
         modules[name] = readModule(name, mr.raw(name), mr.at(name), baseDir);
       }
       refuseUnknown(mr);
     }
-    if (Object.keys(modules).length === 0) throw new FormatError('module', 'missing (the path of a PKCS#11 module; or named "modules")');
+    if (Object.keys(modules).length === 0)
+      throw new FormatError('module', 'missing (the path of a PKCS#11 module; or named "modules")');
     // C_Initialize runs once per library and process: one library cannot have two parameter sets.
     const byPath = new Map<string, ModuleProfile>();
     for (const m of Object.values(modules)) {
       const other = byPath.get(m.path);
       if (other && other.libraryParameters !== m.libraryParameters) {
-        throw new FormatError(`modules.${m.name}`, `${m.path} is also module "${other.name}" with other libraryParameters; a library is initialized once per process`);
+        throw new FormatError(
+          `modules.${m.name}`,
+          `${m.path} is also module "${other.name}" with other libraryParameters; a library is initialized once per process`,
+        );
       }
       byPath.set(m.path, m);
     }
@@ -235,7 +270,11 @@ export function loadProfile(path: string): TokenProfile {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read token profile ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_USAGE', { cause: e });
+    throw new UsageError(
+      `cannot read token profile ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'E_USAGE',
+      { cause: e },
+    );
   }
   return parseProfile(parseStrictJson(bytes, path), path);
 }
@@ -243,7 +282,10 @@ export function loadProfile(path: string): TokenProfile {
 /** The holder's entry; UsageError naming the profile and the holders it has. */
 export function holderProfile(profile: TokenProfile, holder: string): HolderProfile {
   const h = Object.hasOwn(profile.holders, holder) ? profile.holders[holder] : undefined;
-  if (!h) throw new UsageError(`token profile ${profile.path} has no holder "${holder}" (it has: ${Object.keys(profile.holders).join(', ')})`);
+  if (!h)
+    throw new UsageError(
+      `token profile ${profile.path} has no holder "${holder}" (it has: ${Object.keys(profile.holders).join(', ')})`,
+    );
   return h;
 }
 
@@ -257,7 +299,10 @@ export function tokenForPurpose(profile: TokenProfile, holder: string, purpose: 
   const h = holderProfile(profile, holder);
   const t = h.tokens.find((x) => Object.hasOwn(x.keys, purpose));
   const where = h.tokens.length === 1 ? 'keys' : 'tokens[*].keys';
-  if (!t) throw new UsageError(`token profile ${profile.path}: holders.${holder}.${where} has no "${purpose}" key label (it has: ${Object.keys(h.keys).join(', ') || 'none'})`);
+  if (!t)
+    throw new UsageError(
+      `token profile ${profile.path}: holders.${holder}.${where} has no "${purpose}" key label (it has: ${Object.keys(h.keys).join(', ') || 'none'})`,
+    );
   return t;
 }
 
@@ -271,7 +316,9 @@ export function tokenForLabel(profile: TokenProfile, holder: string, label: stri
   const named = h.tokens.find((t) => Object.values(t.keys).includes(label));
   if (named) return named;
   if (h.tokens.length === 1) return h.tokens[0]!;
-  throw new UsageError(`token profile ${profile.path}: holder "${holder}" has ${h.tokens.length} tokens and none names key "${label}"${purpose ? ` or purpose "${purpose}"` : ''}; add it to the keys of the token it belongs on`);
+  throw new UsageError(
+    `token profile ${profile.path}: holder "${holder}" has ${h.tokens.length} tokens and none names key "${label}"${purpose ? ` or purpose "${purpose}"` : ''}; add it to the keys of the token it belongs on`,
+  );
 }
 
 /** Every module of a profile, in the order listed ("default" first). */

@@ -41,7 +41,11 @@ export function makeTokensScript(): string {
  * (e.g. ['CKM_EDDSA', 'CKM_EC_EDWARDS_KEY_PAIR_GEN'] to rehearse with a token that lacks Ed25519)
  * applies when the folder's configuration is first written.
  */
-export function createTestTokens(dir: string, tokens: TestTokenSpec[], options: { disableMechanisms?: string[] } = {}): TestTokens {
+export function createTestTokens(
+  dir: string,
+  tokens: TestTokenSpec[],
+  options: { disableMechanisms?: string[] } = {},
+): TestTokens {
   const args = [makeTokensScript()];
   if (options.disableMechanisms?.length) args.push('--disable', options.disableMechanisms.join(','));
   args.push(dir, ...tokens.map((t) => `${t.label}:${t.soPin}:${t.userPin}`));
@@ -62,6 +66,7 @@ export function createTestTokens(dir: string, tokens: TestTokenSpec[], options: 
 export function softhsmTokenFolder(conf: string, serial: string): string {
   const tokenDir = join(dirname(conf), 'tokens');
   const found = readdirSync(tokenDir).filter((d) => d.replace(/-/g, '').endsWith(serial));
-  if (found.length !== 1) throw new UsageError(`${found.length} SoftHSM token folders in ${tokenDir} end with serial ${serial}`);
+  if (found.length !== 1)
+    throw new UsageError(`${found.length} SoftHSM token folders in ${tokenDir} end with serial ${serial}`);
   return join(tokenDir, found[0]!);
 }

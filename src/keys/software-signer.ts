@@ -27,7 +27,11 @@ export class Ed25519Signer implements Signer {
   private readonly seed: Uint8Array;
   private readonly privateKey: KeyObject;
 
-  constructor(seed: Uint8Array, readonly description?: string, customFields: Record<string, unknown> = {}) {
+  constructor(
+    seed: Uint8Array,
+    readonly description?: string,
+    customFields: Record<string, unknown> = {},
+  ) {
     if (seed.length !== 32) throw new FormatError('seed', 'an Ed25519 private seed is 32 bytes');
     this.seed = Uint8Array.from(seed);
     this.key = ed25519PublicKey(ed.getPublicKey(this.seed), customFields);
@@ -57,7 +61,11 @@ export class PemSigner implements Signer {
   readonly key: Key;
   private readonly privateKey: KeyObject;
 
-  constructor(privatePem: string, readonly description?: string, customFields: Record<string, unknown> = {}) {
+  constructor(
+    privatePem: string,
+    readonly description?: string,
+    customFields: Record<string, unknown> = {},
+  ) {
     this.privateKey = createPrivateKey(privatePem);
     const spki = createPublicKey(this.privateKey).export({ type: 'spki', format: 'pem' }).toString();
     const type = this.privateKey.asymmetricKeyType;
@@ -67,7 +75,12 @@ export class PemSigner implements Signer {
   }
 
   async sign(payload: Uint8Array): Promise<Uint8Array> {
-    if (this.key.kind === 'ecdsa-p256') return nodeSign('sha256', payload, { key: this.privateKey, dsaEncoding: 'der' });
-    return nodeSign('sha256', payload, { key: this.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+    if (this.key.kind === 'ecdsa-p256')
+      return nodeSign('sha256', payload, { key: this.privateKey, dsaEncoding: 'der' });
+    return nodeSign('sha256', payload, {
+      key: this.privateKey,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: 32,
+    });
   }
 }

@@ -17,20 +17,36 @@ import { OWNER_FIELD } from '../tuf/model/key.js';
 export { OWNER_FIELD };
 
 function tokenMatches(want: HolderToken['token'], slot: PortSlot): boolean {
-  return (want.label === undefined || slot.token.label === want.label) && (want.serial === undefined || slot.token.serial === want.serial);
+  return (
+    (want.label === undefined || slot.token.label === want.label) &&
+    (want.serial === undefined || slot.token.serial === want.serial)
+  );
 }
 
 function describeWant(want: HolderToken['token']): string {
-  return [want.label !== undefined ? `label "${want.label}"` : '', want.serial !== undefined ? `serial ${want.serial}` : ''].filter(Boolean).join(' and ');
+  return [
+    want.label !== undefined ? `label "${want.label}"` : '',
+    want.serial !== undefined ? `serial ${want.serial}` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
 }
 
 /** The holder whose profile entry names this token of the module at `modulePath`, if any. */
-export function holderOfSlot(profile: TokenProfile | undefined, modulePath: string, slot: PortSlot): string | undefined {
+export function holderOfSlot(
+  profile: TokenProfile | undefined,
+  modulePath: string,
+  slot: PortSlot,
+): string | undefined {
   return holderTokenOfSlot(profile, modulePath, slot)?.name;
 }
 
 /** The profile's token entry for this token of the module at `modulePath`, if any. */
-export function holderTokenOfSlot(profile: TokenProfile | undefined, modulePath: string, slot: PortSlot): HolderToken | undefined {
+export function holderTokenOfSlot(
+  profile: TokenProfile | undefined,
+  modulePath: string,
+  slot: PortSlot,
+): HolderToken | undefined {
   if (!profile) return undefined;
   return Object.values(profile.holders)
     .flatMap((h) => h.tokens)
@@ -67,15 +83,27 @@ export function selectToken(module: PortModule, profile: TokenProfile, holder: H
   }
   const slot = matches[0]!;
   const flags = slot.token.flags;
-  if (!(flags & CK.CKF_TOKEN_INITIALIZED)) throw new TokenError('E_TOKEN_NOT_INITIALIZED', `${describeToken(slot.token)} is not initialized`);
-  if (!(flags & CK.CKF_USER_PIN_INITIALIZED)) throw new TokenError('E_TOKEN_NOT_INITIALIZED', `${describeToken(slot.token)} has no user PIN yet; initialize it first`);
+  if (!(flags & CK.CKF_TOKEN_INITIALIZED))
+    throw new TokenError('E_TOKEN_NOT_INITIALIZED', `${describeToken(slot.token)} is not initialized`);
+  if (!(flags & CK.CKF_USER_PIN_INITIALIZED))
+    throw new TokenError(
+      'E_TOKEN_NOT_INITIALIZED',
+      `${describeToken(slot.token)} has no user PIN yet; initialize it first`,
+    );
   // A locked PIN is refused before anyone is asked to type it (PKCS#11 CKF_USER_PIN_LOCKED).
-  if (flags & CK.CKF_USER_PIN_LOCKED) throw tokenError(new PortError('CKR_PIN_LOCKED', 'C_GetTokenInfo'), { token: slot.token });
+  if (flags & CK.CKF_USER_PIN_LOCKED)
+    throw tokenError(new PortError('CKR_PIN_LOCKED', 'C_GetTokenInfo'), { token: slot.token });
   return slot;
 }
 
 /** Refuse, before any PIN is asked, a token that lacks a mechanism the key type needs. */
-export function requireMechanisms(module: PortModule, slot: PortSlot, needed: number[], forWhat: string, ctx: TokenContext): void {
+export function requireMechanisms(
+  module: PortModule,
+  slot: PortSlot,
+  needed: number[],
+  forWhat: string,
+  ctx: TokenContext,
+): void {
   let supported: number[];
   try {
     supported = module.mechanisms(slot.id);
@@ -84,7 +112,10 @@ export function requireMechanisms(module: PortModule, slot: PortSlot, needed: nu
   }
   const missing = needed.filter((m) => !supported.includes(m));
   if (missing.length) {
-    throw new TokenError('E_MECHANISM_UNSUPPORTED', `${describeToken(slot.token)} does not support ${missing.map(mechanismName).join(' and ')}, needed for ${forWhat}`);
+    throw new TokenError(
+      'E_MECHANISM_UNSUPPORTED',
+      `${describeToken(slot.token)} does not support ${missing.map(mechanismName).join(' and ')}, needed for ${forWhat}`,
+    );
   }
 }
 
@@ -119,19 +150,35 @@ export function findKeyPair(session: PortSession, label: string, ctx: TokenConte
   try {
     const privs = session.find({ class: CK.CKO_PRIVATE_KEY, label });
     if (privs.length === 0) {
-      const labels = session.find({ class: CK.CKO_PRIVATE_KEY }).map((o) => session.getAttributes(o, ['label']).label ?? '');
-      throw new TokenError('E_KEY_NOT_FOUND', `${tok} has no private key labelled "${label}" (it has: ${labels.length ? labels.map((l) => `"${l}"`).join(', ') : 'none'})`);
+      const labels = session
+        .find({ class: CK.CKO_PRIVATE_KEY })
+        .map((o) => session.getAttributes(o, ['label']).label ?? '');
+      throw new TokenError(
+        'E_KEY_NOT_FOUND',
+        `${tok} has no private key labelled "${label}" (it has: ${labels.length ? labels.map((l) => `"${l}"`).join(', ') : 'none'})`,
+      );
     }
-    if (privs.length > 1) throw new TokenError('E_KEY_AMBIGUOUS', `${tok} has ${privs.length} private keys labelled "${label}"; refusing to guess which one signs`);
+    if (privs.length > 1)
+      throw new TokenError(
+        'E_KEY_AMBIGUOUS',
+        `${tok} has ${privs.length} private keys labelled "${label}"; refusing to guess which one signs`,
+      );
     const privateKey = privs[0]!;
     const { id, keyType } = session.getAttributes(privateKey, ['id', 'keyType']);
     const spec = specForKeyType(keyType);
-    if (!spec || keyType === undefined) throw new TokenError('E_KEY_UNSUPPORTED', `${tok}, key "${label}": key type ${describeKeyType({ keyType })} cannot sign TUF metadata`);
+    if (!spec || keyType === undefined)
+      throw new TokenError(
+        'E_KEY_UNSUPPORTED',
+        `${tok}, key "${label}": key type ${describeKeyType({ keyType })} cannot sign TUF metadata`,
+      );
     const keyId = id ?? Buffer.alloc(0);
     let pubs = keyId.length ? session.find({ class: CK.CKO_PUBLIC_KEY, id: keyId }) : [];
     if (pubs.length === 0) pubs = session.find({ class: CK.CKO_PUBLIC_KEY, label });
     if (pubs.length !== 1) {
-      throw new TokenError(pubs.length ? 'E_KEY_AMBIGUOUS' : 'E_PUBLIC_KEY_MISSING', `${tok}, key "${label}": expected one public key with CKA_ID ${keyId.toString('hex') || '(none)'}, found ${pubs.length}`);
+      throw new TokenError(
+        pubs.length ? 'E_KEY_AMBIGUOUS' : 'E_PUBLIC_KEY_MISSING',
+        `${tok}, key "${label}": expected one public key with CKA_ID ${keyId.toString('hex') || '(none)'}, found ${pubs.length}`,
+      );
     }
     return { privateKey, publicKey: pubs[0]!, id: keyId, keyType, spec };
   } catch (e) {
@@ -140,7 +187,12 @@ export function findKeyPair(session: PortSession, label: string, ctx: TokenConte
 }
 
 /** The TUF public key of a public key object, with the owner field set before the keyid. */
-export function readPublicKey(session: PortSession, publicKey: PortObject, owner: string | undefined, ctx: TokenContext & { key: string }): Key {
+export function readPublicKey(
+  session: PortSession,
+  publicKey: PortObject,
+  owner: string | undefined,
+  ctx: TokenContext & { key: string },
+): Key {
   try {
     const { keyType } = session.getAttributes(publicKey, ['keyType']);
     const spec = specForKeyType(keyType);
@@ -148,7 +200,9 @@ export function readPublicKey(session: PortSession, publicKey: PortObject, owner
     return tufKeyFromAttributes(attrs, owner === undefined ? {} : { [OWNER_FIELD]: owner }, `key "${ctx.key}"`);
   } catch (e) {
     if (e instanceof FormatError) {
-      throw new TokenError('E_KEY_UNSUPPORTED', `${ctx.token ? describeToken(ctx.token) : 'the token'}, ${e.message}`, { cause: e });
+      throw new TokenError('E_KEY_UNSUPPORTED', `${ctx.token ? describeToken(ctx.token) : 'the token'}, ${e.message}`, {
+        cause: e,
+      });
     }
     throw tokenError(e, { ...ctx, during: `reading the public key "${ctx.key}"` });
   }
@@ -182,7 +236,8 @@ export function readCapabilities(session: PortSession, object: PortObject, kind:
     try {
       value = session.getAttributes(object, [c])[c];
     } catch (e) {
-      if (e instanceof PortError && (e.ckr === 'CKR_ATTRIBUTE_TYPE_INVALID' || e.ckr === 'CKR_ATTRIBUTE_SENSITIVE')) continue;
+      if (e instanceof PortError && (e.ckr === 'CKR_ATTRIBUTE_TYPE_INVALID' || e.ckr === 'CKR_ATTRIBUTE_SENSITIVE'))
+        continue;
       throw e;
     }
     if (value === true) out.push(c);

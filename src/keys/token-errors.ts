@@ -36,7 +36,14 @@ export function mechanismName(m: number): string {
 }
 
 /** CKR_ values that mean the token or its session is gone (unplugged, reader reset). */
-export const REMOVAL_CODES = new Set(['CKR_TOKEN_NOT_PRESENT', 'CKR_DEVICE_REMOVED', 'CKR_SESSION_HANDLE_INVALID', 'CKR_SESSION_CLOSED', 'CKR_TOKEN_NOT_RECOGNIZED', 'CKR_SLOT_ID_INVALID']);
+export const REMOVAL_CODES = new Set([
+  'CKR_TOKEN_NOT_PRESENT',
+  'CKR_DEVICE_REMOVED',
+  'CKR_SESSION_HANDLE_INVALID',
+  'CKR_SESSION_CLOSED',
+  'CKR_TOKEN_NOT_RECOGNIZED',
+  'CKR_SLOT_ID_INVALID',
+]);
 
 /** "; N tries left" from CKF_USER_PIN_FINAL_TRY / CKF_USER_PIN_COUNT_LOW, when the token says (PKCS#11 CK_TOKEN_INFO). */
 export function triesLeft(flags: number | undefined): string {
@@ -54,44 +61,88 @@ export function tokenError(e: unknown, ctx: TokenContext): CeremonyError {
   const key = ctx.key ? `, key "${ctx.key}"` : '';
   const during = ctx.during ? ` while ${ctx.during}` : '';
   if (!(e instanceof PortError)) {
-    return new TokenError('E_TOKEN', `${tok}${key}: unexpected failure${during}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    return new TokenError(
+      'E_TOKEN',
+      `${tok}${key}: unexpected failure${during}: ${(e as Error)?.message ?? String(e)}`,
+      { cause: e },
+    );
   }
   switch (e.ckr) {
     case 'MODULE_LOAD':
-      return new TokenError('E_MODULE_LOAD', `cannot load the PKCS#11 module ${ctx.module ?? ''}: ${e.message.replace(/^MODULE_LOAD \((.*)\)$/, '$1')}`, { cause: e });
+      return new TokenError(
+        'E_MODULE_LOAD',
+        `cannot load the PKCS#11 module ${ctx.module ?? ''}: ${e.message.replace(/^MODULE_LOAD \((.*)\)$/, '$1')}`,
+        { cause: e },
+      );
     case 'CKR_PIN_INCORRECT':
       return new TokenError('E_PIN_INCORRECT', `wrong PIN for ${tok}${triesLeft(ctx.flags)}`, { cause: e });
     case 'CKR_PIN_LOCKED':
-      return new TokenError('E_PIN_LOCKED', `the user PIN of ${tok} is locked; its security officer must unlock it (softhsm2-util or the vendor's tool) before it can sign`, { cause: e });
+      return new TokenError(
+        'E_PIN_LOCKED',
+        `the user PIN of ${tok} is locked; its security officer must unlock it (softhsm2-util or the vendor's tool) before it can sign`,
+        { cause: e },
+      );
     case 'CKR_PIN_LEN_RANGE':
     case 'CKR_PIN_INVALID':
-      return new TokenError('E_PIN_INVALID', `${tok} refused the PIN's length or characters (${e.ckr}); check the PIN source`, { cause: e });
+      return new TokenError(
+        'E_PIN_INVALID',
+        `${tok} refused the PIN's length or characters (${e.ckr}); check the PIN source`,
+        { cause: e },
+      );
     case 'CKR_PIN_EXPIRED':
-      return new TokenError('E_PIN_EXPIRED', `the user PIN of ${tok} has expired; change it with the vendor's tool first`, { cause: e });
+      return new TokenError(
+        'E_PIN_EXPIRED',
+        `the user PIN of ${tok} has expired; change it with the vendor's tool first`,
+        { cause: e },
+      );
     case 'CKR_USER_PIN_NOT_INITIALIZED':
-      return new TokenError('E_TOKEN_NOT_INITIALIZED', `${tok} has no user PIN yet; initialize it (softhsm2-util --init-token or the vendor's tool)`, { cause: e });
+      return new TokenError(
+        'E_TOKEN_NOT_INITIALIZED',
+        `${tok} has no user PIN yet; initialize it (softhsm2-util --init-token or the vendor's tool)`,
+        { cause: e },
+      );
     case 'CKR_USER_NOT_LOGGED_IN':
-      return new TokenError('E_NOT_LOGGED_IN', `${tok}${key}: not logged in${during}; the login was lost (another program may have logged out)`, { cause: e });
+      return new TokenError(
+        'E_NOT_LOGGED_IN',
+        `${tok}${key}: not logged in${during}; the login was lost (another program may have logged out)`,
+        { cause: e },
+      );
     case 'CKR_MECHANISM_INVALID':
     case 'CKR_MECHANISM_PARAM_INVALID':
     case 'CKR_KEY_TYPE_INCONSISTENT':
     case 'CKR_CURVE_NOT_SUPPORTED':
     case 'CKR_DOMAIN_PARAMS_INVALID':
-      return new TokenError('E_MECHANISM_UNSUPPORTED', `${tok}${key} does not support what is needed${during} (${e.ckr} from ${e.operation || 'the token'})`, { cause: e });
+      return new TokenError(
+        'E_MECHANISM_UNSUPPORTED',
+        `${tok}${key} does not support what is needed${during} (${e.ckr} from ${e.operation || 'the token'})`,
+        { cause: e },
+      );
     case 'CKR_KEY_FUNCTION_NOT_PERMITTED':
-      return new TokenError('E_KEY_NOT_PERMITTED', `${tok}${key}: the key may not be used for this${during} (CKA_SIGN is false)`, { cause: e });
+      return new TokenError(
+        'E_KEY_NOT_PERMITTED',
+        `${tok}${key}: the key may not be used for this${during} (CKA_SIGN is false)`,
+        { cause: e },
+      );
     case 'CKR_TOKEN_WRITE_PROTECTED':
       return new TokenError('E_TOKEN_WRITE_PROTECTED', `${tok} is write-protected${during}`, { cause: e });
     case 'CKR_DEVICE_MEMORY':
       return new TokenError('E_TOKEN_FULL', `${tok} has no room left${during}`, { cause: e });
     case 'CKR_OBJECT_HANDLE_INVALID':
     case 'CKR_KEY_HANDLE_INVALID':
-      return new TokenError('E_KEY_LOST', `${tok}${key}: the key is no longer there${during}; was the token removed?`, { cause: e });
+      return new TokenError('E_KEY_LOST', `${tok}${key}: the key is no longer there${during}; was the token removed?`, {
+        cause: e,
+      });
     default:
       if (REMOVAL_CODES.has(e.ckr)) {
-        return new TokenError('E_TOKEN_REMOVED', `${tok} was removed or its session was lost${during} (${e.ckr}); insert it and run the step again`, { cause: e });
+        return new TokenError(
+          'E_TOKEN_REMOVED',
+          `${tok} was removed or its session was lost${during} (${e.ckr}); insert it and run the step again`,
+          { cause: e },
+        );
       }
-      return new TokenError('E_TOKEN', `${tok}${key}: ${e.operation || 'PKCS#11 call'} failed with ${e.ckr}${during}`, { cause: e });
+      return new TokenError('E_TOKEN', `${tok}${key}: ${e.operation || 'PKCS#11 call'} failed with ${e.ckr}${during}`, {
+        cause: e,
+      });
   }
 }
 
@@ -99,5 +150,8 @@ export function tokenError(e: unknown, ctx: TokenContext): CeremonyError {
 export function removedError(ctx: TokenContext, cause: string): TokenError {
   const tok = ctx.token ? describeToken(ctx.token) : 'the token';
   const during = ctx.during ? ` while ${ctx.during}` : '';
-  return new TokenError('E_TOKEN_REMOVED', `${tok} was removed${during} (${cause}); nothing more was signed; insert it and run the step again`);
+  return new TokenError(
+    'E_TOKEN_REMOVED',
+    `${tok} was removed${during} (${cause}); nothing more was signed; insert it and run the step again`,
+  );
 }

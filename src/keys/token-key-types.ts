@@ -88,7 +88,8 @@ export function describeKeyType(attrs: PortAttributes): string {
  */
 export function tufKeyFromAttributes(attrs: PortAttributes, customFields: Record<string, unknown>, what: string): Key {
   if (attrs.keyType === CK.CKK_EC_EDWARDS) {
-    if (attrs.paramsEC && !isEd25519Params(attrs.paramsEC)) throw new FormatError(what, 'an EdDSA key on a curve other than Ed25519');
+    if (attrs.paramsEC && !isEd25519Params(attrs.paramsEC))
+      throw new FormatError(what, 'an EdDSA key on a curve other than Ed25519');
     const point = unwrapEcPoint(attrs.pointEC ?? Buffer.alloc(0), 32, what);
     return new Key('ed25519', 'ed25519', { public: point.toString('hex') }, customFields);
   }
@@ -96,12 +97,18 @@ export function tufKeyFromAttributes(attrs: PortAttributes, customFields: Record
     if (!attrs.paramsEC?.equals(P256_OID_DER)) throw new FormatError(what, 'an EC key on a curve other than P-256');
     const point = unwrapEcPoint(attrs.pointEC ?? Buffer.alloc(0), 65, what);
     if (point[0] !== 0x04) throw new FormatError(what, 'the EC point is not in uncompressed form');
-    const jwk = { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') };
+    const jwk = {
+      kty: 'EC',
+      crv: 'P-256',
+      x: point.subarray(1, 33).toString('base64url'),
+      y: point.subarray(33).toString('base64url'),
+    };
     const pem = createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
     return new Key('ecdsa', 'ecdsa-sha2-nistp256', { public: pem }, customFields);
   }
   if (attrs.keyType === CK.CKK_RSA) {
-    if (!attrs.modulus || !attrs.publicExponent) throw new FormatError(what, 'an RSA public key without modulus or exponent');
+    if (!attrs.modulus || !attrs.publicExponent)
+      throw new FormatError(what, 'an RSA public key without modulus or exponent');
     const jwk = { kty: 'RSA', n: attrs.modulus.toString('base64url'), e: attrs.publicExponent.toString('base64url') };
     const pem = createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
     const key = new Key('rsa', 'rsassa-pss-sha256', { public: pem }, customFields);

@@ -12,11 +12,38 @@ import { RefusedError, TokenError, UsageError } from '../tuf/model/errors.js';
 import type { Key } from '../tuf/model/key.js';
 import { ED25519_NAME_DER } from './der.js';
 import { acquireModule, type ModuleRef } from './module-pool.js';
-import { CK, PortError, type PortAttributes, type PortModule, type PortObject, type PortSession, type PortSlot } from './pkcs11-port.js';
+import {
+  CK,
+  PortError,
+  type PortAttributes,
+  type PortModule,
+  type PortObject,
+  type PortSession,
+  type PortSlot,
+} from './pkcs11-port.js';
 import type { PinSource } from './pin.js';
 import { ACCEPTABLE_DEVIATIONS, tokenForLabel, type ModuleProfile, type TokenProfile } from './profile.js';
-import { beyondSigning, endSession, holderTokenOfSlot, login, OWNER_FIELD, readCapabilities, readPublicKey, requireMechanisms, selectToken, type Capability } from './token-access.js';
-import { describeKeyType, KEY_TYPE_SPECS, specForKeyType, TOKEN_KEY_TYPES, tufKeyFromAttributes, type KeyTypeSpec, type TokenKeyType } from './token-key-types.js';
+import {
+  beyondSigning,
+  endSession,
+  holderTokenOfSlot,
+  login,
+  OWNER_FIELD,
+  readCapabilities,
+  readPublicKey,
+  requireMechanisms,
+  selectToken,
+  type Capability,
+} from './token-access.js';
+import {
+  describeKeyType,
+  KEY_TYPE_SPECS,
+  specForKeyType,
+  TOKEN_KEY_TYPES,
+  tufKeyFromAttributes,
+  type KeyTypeSpec,
+  type TokenKeyType,
+} from './token-key-types.js';
 import { describeToken, tokenError, type TokenContext } from './token-errors.js';
 import type { TokenOptions } from './holder-session.js';
 
@@ -76,18 +103,38 @@ function privateTemplate(spec: KeyTypeSpec, label: string, id: Buffer): PortAttr
 }
 
 function publicTemplate(spec: KeyTypeSpec, label: string, id: Buffer): PortAttributes {
-  return { class: CK.CKO_PUBLIC_KEY, keyType: spec.keyType, label, id, token: true, private: false, verify: true, encrypt: false, wrap: false, ...spec.publicTemplate };
+  return {
+    class: CK.CKO_PUBLIC_KEY,
+    keyType: spec.keyType,
+    label,
+    id,
+    token: true,
+    private: false,
+    verify: true,
+    encrypt: false,
+    wrap: false,
+    ...spec.publicTemplate,
+  };
 }
 
 /** Ed25519 curve parameters: the OID first, the printable name for tokens that want it (PKCS#11 3.0). */
-const CURVE_REFUSALS = new Set(['CKR_ATTRIBUTE_VALUE_INVALID', 'CKR_CURVE_NOT_SUPPORTED', 'CKR_DOMAIN_PARAMS_INVALID', 'CKR_TEMPLATE_INCONSISTENT']);
+const CURVE_REFUSALS = new Set([
+  'CKR_ATTRIBUTE_VALUE_INVALID',
+  'CKR_CURVE_NOT_SUPPORTED',
+  'CKR_DOMAIN_PARAMS_INVALID',
+  'CKR_TEMPLATE_INCONSISTENT',
+]);
 
 function generatePair(session: PortSession, spec: KeyTypeSpec, label: string, id: Buffer) {
   try {
     return session.generateKeyPair(spec.generate, publicTemplate(spec, label, id), privateTemplate(spec, label, id));
   } catch (e) {
     if (spec !== KEY_TYPE_SPECS.ed25519 || !(e instanceof PortError) || !CURVE_REFUSALS.has(e.ckr)) throw e;
-    return session.generateKeyPair(spec.generate, { ...publicTemplate(spec, label, id), paramsEC: ED25519_NAME_DER }, privateTemplate(spec, label, id));
+    return session.generateKeyPair(
+      spec.generate,
+      { ...publicTemplate(spec, label, id), paramsEC: ED25519_NAME_DER },
+      privateTemplate(spec, label, id),
+    );
   }
 }
 
@@ -122,7 +169,11 @@ function deviations(object: Deviation['object'], actual: PortAttributes, require
       const name = CKA_NAMES[k as keyof PortAttributes] ?? k;
       const got = actual[k as keyof PortAttributes];
       const shown = got === undefined ? 'nothing (the attribute was not returned)' : String(got);
-      return { object, reported: `${name}=${String(got)}`, text: `${object} key ${name}: the token reported ${shown}, required ${String(v)}` };
+      return {
+        object,
+        reported: `${name}=${String(got)}`,
+        text: `${object} key ${name}: the token reported ${shown}, required ${String(v)}`,
+      };
     });
 }
 
@@ -150,10 +201,13 @@ export async function generateTokenKey(
   const entry = tokenForLabel(profile, holder, label, purpose);
   const spec = Object.hasOwn(KEY_TYPE_SPECS, type) ? KEY_TYPE_SPECS[type] : undefined;
   if (!spec) throw new UsageError(`unknown key type "${type}" (one of ${TOKEN_KEY_TYPES.join(', ')})`);
-  if (label === '' || Buffer.byteLength(label) > 64) throw new UsageError(`a key label is 1 to 64 bytes, got "${label}"`);
+  if (label === '' || Buffer.byteLength(label) > 64)
+    throw new UsageError(`a key label is 1 to 64 bytes, got "${label}"`);
   const profiled = purpose && Object.hasOwn(entry.keys, purpose) ? entry.keys[purpose] : undefined;
   if (profiled !== undefined && profiled !== label) {
-    throw new UsageError(`token profile ${profile.path}: holders.${holder}.keys.${purpose} is "${profiled}", not "${label}"`);
+    throw new UsageError(
+      `token profile ${profile.path}: holders.${holder}.keys.${purpose} is "${profiled}", not "${label}"`,
+    );
   }
   const lease = acquireModule(entry.module, options.port);
   try {
@@ -169,7 +223,10 @@ export async function generateTokenKey(
     }
     try {
       login(lease.module, slot, session, pin, ctx);
-      const info = generateOnSession(lease.module, session, slot, spec, label, holder, entry.module.accept, { ...ctx, during: `generating key "${label}"` });
+      const info = generateOnSession(lease.module, session, slot, spec, label, holder, entry.module.accept, {
+        ...ctx,
+        during: `generating key "${label}"`,
+      });
       return { ...info, module: { name: entry.module.name, path: entry.module.path } };
     } finally {
       endSession(session);
@@ -182,7 +239,10 @@ export async function generateTokenKey(
 /** Destroy a new key pair; what could not be destroyed, for the message (never silently left). */
 function destroyPair(session: PortSession, pair: { publicKey: PortObject; privateKey: PortObject }): string {
   const left: string[] = [];
-  for (const [what, o] of [['private', pair.privateKey], ['public', pair.publicKey]] as const) {
+  for (const [what, o] of [
+    ['private', pair.privateKey],
+    ['public', pair.publicKey],
+  ] as const) {
     try {
       session.destroy(o);
     } catch (e) {
@@ -199,17 +259,32 @@ function destroyPair(session: PortSession, pair: { publicKey: PortObject; privat
  * reported. The login is per token and application (PKCS#11 v2.40 section 5.6), so the fresh
  * session is logged in already; it is only closed, never logged out.
  */
-function checkFromFreshSession(module: PortModule, slot: PortSlot, spec: KeyTypeSpec, label: string, id: Buffer, key: Key, tok: string): void {
+function checkFromFreshSession(
+  module: PortModule,
+  slot: PortSlot,
+  spec: KeyTypeSpec,
+  label: string,
+  id: Buffer,
+  key: Key,
+  tok: string,
+): void {
   const fresh = module.openSession(slot.id, false);
   try {
     const privs = fresh.find({ class: CK.CKO_PRIVATE_KEY, label, id });
     const pubs = fresh.find({ class: CK.CKO_PUBLIC_KEY, label, id });
     if (privs.length !== 1 || pubs.length !== 1) {
-      throw new TokenError('E_KEY_LOST', `${tok}: a new session finds ${privs.length} private and ${pubs.length} public keys with label "${label}" and CKA_ID ${id.toString('hex')}, not one of each: the token did not keep the key`);
+      throw new TokenError(
+        'E_KEY_LOST',
+        `${tok}: a new session finds ${privs.length} private and ${pubs.length} public keys with label "${label}" and CKA_ID ${id.toString('hex')}, not one of each: the token did not keep the key`,
+      );
     }
     const probe = randomBytes(32);
     const sig = spec.toTufSignature(fresh.sign(spec.sign, privs[0]!, spec.toBeSigned(probe)));
-    if (!key.verify(probe, sig)) throw new TokenError('E_BAD_TOKEN_SIGNATURE', `${tok}: a test signature from a new session with key "${label}" does not verify`);
+    if (!key.verify(probe, sig))
+      throw new TokenError(
+        'E_BAD_TOKEN_SIGNATURE',
+        `${tok}: a test signature from a new session with key "${label}" does not verify`,
+      );
   } finally {
     try {
       fresh.close();
@@ -219,7 +294,16 @@ function checkFromFreshSession(module: PortModule, slot: PortSlot, spec: KeyType
   }
 }
 
-function generateOnSession(module: PortModule, session: PortSession, slot: PortSlot, spec: KeyTypeSpec, label: string, holder: string, accept: readonly string[], ctx: TokenContext): TokenKeyInfo {
+function generateOnSession(
+  module: PortModule,
+  session: PortSession,
+  slot: PortSlot,
+  spec: KeyTypeSpec,
+  label: string,
+  holder: string,
+  accept: readonly string[],
+  ctx: TokenContext,
+): TokenKeyInfo {
   const tok = describeToken(slot.token);
   let pair: { publicKey: PortObject; privateKey: PortObject };
   let id: Buffer;
@@ -227,7 +311,10 @@ function generateOnSession(module: PortModule, session: PortSession, slot: PortS
     // Labels are never reused (the Boulder ceremony tool does the same): a second key under one label
     // would make "which key signs" ambiguous.
     if (session.find({ label }).length > 0) {
-      throw new RefusedError(`${tok} already has an object labelled "${label}"; refusing to reuse a label`, 'E_LABEL_EXISTS');
+      throw new RefusedError(
+        `${tok} already has an object labelled "${label}"; refusing to reuse a label`,
+        'E_LABEL_EXISTS',
+      );
     }
     id = freshId(session);
     pair = generatePair(session, spec, label, id);
@@ -241,27 +328,48 @@ function generateOnSession(module: PortModule, session: PortSession, slot: PortS
     const accepted = all.filter((d) => d.object === 'private' && accept.includes(d.reported));
     const refused = all.filter((d) => !accepted.includes(d));
     if (refused.length) {
-      const acceptable = refused.filter((d) => d.object === 'private' && Object.hasOwn(ACCEPTABLE_DEVIATIONS, d.reported)).map((d) => `"${d.reported}"`);
-      const hint = acceptable.length && refused.every((d) => Object.hasOwn(ACCEPTABLE_DEVIATIONS, d.reported))
-        ? `; if this module is known to report that, accept it in the profile's module entry: "accept": [${acceptable.join(', ')}] (docs/formats/token-profile.md)`
-        : '';
+      const acceptable = refused
+        .filter((d) => d.object === 'private' && Object.hasOwn(ACCEPTABLE_DEVIATIONS, d.reported))
+        .map((d) => `"${d.reported}"`);
+      const hint =
+        acceptable.length && refused.every((d) => Object.hasOwn(ACCEPTABLE_DEVIATIONS, d.reported))
+          ? `; if this module is known to report that, accept it in the profile's module entry: "accept": [${acceptable.join(', ')}] (docs/formats/token-profile.md)`
+          : '';
       const left = destroyPair(session, pair);
-      throw new TokenError('E_ATTRIBUTES_NOT_HONOURED', `${tok}, new key "${label}": ${refused.map((d) => d.text).join('; ')}; the key was destroyed because a ceremony key must have these attributes${left}${hint}`);
+      throw new TokenError(
+        'E_ATTRIBUTES_NOT_HONOURED',
+        `${tok}, new key "${label}": ${refused.map((d) => d.text).join('; ')}; the key was destroyed because a ceremony key must have these attributes${left}${hint}`,
+      );
     }
     const key = readPublicKey(session, pair.publicKey, holder, { ...ctx, key: label });
     // A test signature, verified in software, proves the pair belongs together and the mechanism works.
     const probe = randomBytes(32);
     const sig = spec.toTufSignature(session.sign(spec.sign, pair.privateKey, spec.toBeSigned(probe)));
-    if (!key.verify(probe, sig)) throw new TokenError('E_BAD_TOKEN_SIGNATURE', `${tok}: a test signature by the new key "${label}" does not verify`);
+    if (!key.verify(probe, sig))
+      throw new TokenError(
+        'E_BAD_TOKEN_SIGNATURE',
+        `${tok}: a test signature by the new key "${label}" does not verify`,
+      );
     checkFromFreshSession(module, slot, spec, label, id, key, tok);
-    const info: TokenKeyInfo = { key, label, id: id.toString('hex'), tokenLabel: slot.token.label, tokenSerial: slot.token.serial, capabilities: readCapabilities(session, pair.privateKey, 'private') };
+    const info: TokenKeyInfo = {
+      key,
+      label,
+      id: id.toString('hex'),
+      tokenLabel: slot.token.label,
+      tokenSerial: slot.token.serial,
+      capabilities: readCapabilities(session, pair.privateKey, 'private'),
+    };
     if (accepted.length) info.accepted = accepted.map((d) => d.reported);
     return info;
   } catch (e) {
     if (e instanceof TokenError && e.code === 'E_ATTRIBUTES_NOT_HONOURED') throw e;
     const left = destroyPair(session, pair);
     const err = tokenError(e, ctx);
-    throw new TokenError(err instanceof TokenError ? err.code : 'E_TOKEN', `${err.message}; the new key "${label}" was destroyed so that no unchecked key is left${left}`, { cause: e });
+    throw new TokenError(
+      err instanceof TokenError ? err.code : 'E_TOKEN',
+      `${err.message}; the new key "${label}" was destroyed so that no unchecked key is left${left}`,
+      { cause: e },
+    );
   }
 }
 
@@ -269,7 +377,12 @@ function generateOnSession(module: PortModule, session: PortSession, slot: PortS
  * The public key of a holder's key by label, without a PIN: public key objects are readable
  * without login. For `key export`.
  */
-export async function readTokenPublicKey(profile: TokenProfile, holder: string, label: string, options: TokenOptions = {}): Promise<TokenKeyInfo> {
+export async function readTokenPublicKey(
+  profile: TokenProfile,
+  holder: string,
+  label: string,
+  options: TokenOptions = {},
+): Promise<TokenKeyInfo> {
   const entry = tokenForLabel(profile, holder, label);
   const lease = acquireModule(entry.module, options.port);
   try {
@@ -284,7 +397,10 @@ export async function readTokenPublicKey(profile: TokenProfile, holder: string, 
         throw tokenError(e, { ...ctx, during: 'looking up the public key' });
       }
       if (pubs.length !== 1) {
-        throw new TokenError(pubs.length ? 'E_KEY_AMBIGUOUS' : 'E_KEY_NOT_FOUND', `${describeToken(slot.token)} has ${pubs.length} public keys labelled "${label}"; expected exactly one`);
+        throw new TokenError(
+          pubs.length ? 'E_KEY_AMBIGUOUS' : 'E_KEY_NOT_FOUND',
+          `${describeToken(slot.token)} has ${pubs.length} public keys labelled "${label}"; expected exactly one`,
+        );
       }
       const key = readPublicKey(session, pubs[0]!, holder, ctx);
       const id = session.getAttributes(pubs[0]!, ['id']).id ?? Buffer.alloc(0);
@@ -365,7 +481,12 @@ function listKeys(session: PortSession, owner: string | undefined, loggedIn: boo
     const base = session.getAttributes(o, ['label', 'id', 'keyType']);
     const spec = specForKeyType(base.keyType);
     const attrs = spec ? { ...base, ...session.getAttributes(o, spec.publicAttributes) } : base;
-    const item: ListedKey = { label: base.label ?? '', id: (base.id ?? Buffer.alloc(0)).toString('hex'), type: describeKeyType(attrs), publicCapabilities: readCapabilities(session, o, 'public') };
+    const item: ListedKey = {
+      label: base.label ?? '',
+      id: (base.id ?? Buffer.alloc(0)).toString('hex'),
+      type: describeKeyType(attrs),
+      publicCapabilities: readCapabilities(session, o, 'public'),
+    };
     // Private keys (CKA_PRIVATE true) are visible only after C_Login (PKCS#11 v2.40 section 4.4).
     const priv = loggedIn ? privateOf(session, item.label, base.id ?? Buffer.alloc(0)) : undefined;
     if (priv) {
@@ -374,7 +495,11 @@ function listKeys(session: PortSession, owner: string | undefined, loggedIn: boo
       if (extra.length) item.beyondSigning = extra;
     }
     try {
-      item.keyid = tufKeyFromAttributes(attrs, owner === undefined ? {} : { [OWNER_FIELD]: owner }, `key "${item.label}"`).keyid;
+      item.keyid = tufKeyFromAttributes(
+        attrs,
+        owner === undefined ? {} : { [OWNER_FIELD]: owner },
+        `key "${item.label}"`,
+      ).keyid;
     } catch (e) {
       item.problem = (e as Error).message;
     }
@@ -387,7 +512,10 @@ function listKeys(session: PortSession, owner: string | undefined, loggedIn: boo
  * Every slot with a token, and the public keys on each (no PIN needed). With `pins`, each token
  * the profile names for a holder is logged in to, so that its private keys' capabilities show.
  */
-export async function listTokens(moduleRef: ModuleRef, options: TokenOptions & { profile?: TokenProfile; pins?: PinSource } = {}): Promise<TokenListing> {
+export async function listTokens(
+  moduleRef: ModuleRef,
+  options: TokenOptions & { profile?: TokenProfile; pins?: PinSource } = {},
+): Promise<TokenListing> {
   const modulePath = typeof moduleRef === 'string' ? moduleRef : moduleRef.path;
   const lease = acquireModule(moduleRef, options.port);
   try {
@@ -441,8 +569,12 @@ export async function listTokens(moduleRef: ModuleRef, options: TokenOptions & {
 }
 
 /** Every module of a profile, each listed as `listTokens` does. */
-export async function listProfileTokens(profile: TokenProfile, options: TokenOptions & { pins?: PinSource } = {}): Promise<Array<TokenListing & { name: string }>> {
+export async function listProfileTokens(
+  profile: TokenProfile,
+  options: TokenOptions & { pins?: PinSource } = {},
+): Promise<Array<TokenListing & { name: string }>> {
   const out: Array<TokenListing & { name: string }> = [];
-  for (const m of Object.values<ModuleProfile>(profile.modules)) out.push({ name: m.name, ...(await listTokens(m, { ...options, profile })) });
+  for (const m of Object.values<ModuleProfile>(profile.modules))
+    out.push({ name: m.name, ...(await listTokens(m, { ...options, profile })) });
   return out;
 }

@@ -26,7 +26,14 @@ describe('bundle export --repo', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const dir = join(medium, 'bundle-000001');
-    expect(readdirSync(dir).sort()).toEqual(['1.claimed.json', '1.root.json', '1.targets.json', 'bundle.json', 'bundle.png', 'transcript.jsonl']);
+    expect(readdirSync(dir).sort()).toEqual([
+      '1.claimed.json',
+      '1.root.json',
+      '1.targets.json',
+      'bundle.json',
+      'bundle.png',
+      'transcript.jsonl',
+    ]);
     const digest = sha256Hex(readFileSync(join(dir, 'bundle.json')));
     expect(r.stdout).toContain(`bundle 1 written to ${dir} and read back: 4 files`);
     expect(r.stdout).toContain('new since export (none): 1.root.json, 1.claimed.json, 1.targets.json');
@@ -63,11 +70,26 @@ describe('bundle export --repo', () => {
     expect(v.stdout).toMatch(/✓ transcript\.jsonl +size and SHA-256 as listed, hash chain holds/);
     const i = await runCli(['bundle', 'import', bundle, '--root', root, '--into', target]);
     expect(i.code).toBe(0);
-    expect(readdirSync(target).sort()).toEqual(['.tuf-ceremony-import.json', '1.claimed.json', '1.root.json', '1.targets.json', 'transcript.jsonl']);
+    expect(readdirSync(target).sort()).toEqual([
+      '.tuf-ceremony-import.json',
+      '1.claimed.json',
+      '1.root.json',
+      '1.targets.json',
+      'transcript.jsonl',
+    ]);
     const again = await runCli(['bundle', 'import', bundle, '--root', root, '--into', target, '--json']);
     expect(again.code).toBe(3);
-    expect(JSON.parse(again.stdout)).toEqual({ ok: false, error: { code: 'E_BUNDLE_SEQUENCE', message: expect.stringMatching(/^bundle\.json: sequence 1 is not newer than 1/), exit_code: again.code } });
-    expect(again.stderr).toMatch(/^tuf-ceremony bundle import: bundle\.json: sequence 1 is not newer than 1, the last one imported into .*published/);
+    expect(JSON.parse(again.stdout)).toEqual({
+      ok: false,
+      error: {
+        code: 'E_BUNDLE_SEQUENCE',
+        message: expect.stringMatching(/^bundle\.json: sequence 1 is not newer than 1/),
+        exit_code: again.code,
+      },
+    });
+    expect(again.stderr).toMatch(
+      /^tuf-ceremony bundle import: bundle\.json: sequence 1 is not newer than 1, the last one imported into .*published/,
+    );
     const verifyOld = await runCli(['bundle', 'verify', bundle, '--root', root, '--target', target]);
     expect(verifyOld.code).toBe(3);
   });
@@ -108,11 +130,23 @@ describe('bundle export-online and import --repo', () => {
     cpSync(PEP480_DIR, online, { recursive: true });
     const made = await runCli(['bundle', 'export-online', '--from', online, '--to', join(b.dir, 'from-online')]);
     expect(made.code).toBe(0);
-    expect(made.stdout).toMatch(/online bundle 1 written to .*from-online and read back: 1\.root\.json, 2\.root\.json, 1\.targets\.json, 1\.recently-claimed\.json, 1\.snapshot\.json, timestamp\.json/);
+    expect(made.stdout).toMatch(
+      /online bundle 1 written to .*from-online and read back: 1\.root\.json, 2\.root\.json, 1\.targets\.json, 1\.recently-claimed\.json, 1\.snapshot\.json, timestamp\.json/,
+    );
     // That bundle belongs to another repository: the offline side refuses it from its own root.
-    const foreign = await runCli(['bundle', 'import', join(b.dir, 'from-online'), '--repo', b.repoDir, '--at', '2030-01-02']);
+    const foreign = await runCli([
+      'bundle',
+      'import',
+      join(b.dir, 'from-online'),
+      '--repo',
+      b.repoDir,
+      '--at',
+      '2030-01-02',
+    ]);
     expect(foreign.code).toBe(3);
-    expect(foreign.stderr).toMatch(/^tuf-ceremony bundle import: root: 2\.root\.json: 0 of 2 required signatures by the root keys of version 1/);
+    expect(foreign.stderr).toMatch(
+      /^tuf-ceremony bundle import: root: 2\.root\.json: 0 of 2 required signatures by the root keys of version 1/,
+    );
     expect(readdirSync(b.repoDir)).not.toContain('online');
   });
 
@@ -120,27 +154,70 @@ describe('bundle export-online and import --repo', () => {
     // The online side publishes what the first bundle carried, plus its own recently-claimed.
     const published = join(b.dir, 'published');
     const expires = new Date('2031-01-01T00:00:00Z');
-    const rc = new Metadata(new Targets({ version: 1, expires, delegations: new Delegations(new Map(), [], undefined) }));
+    const rc = new Metadata(
+      new Targets({ version: 1, expires, delegations: new Delegations(new Map(), [], undefined) }),
+    );
     await rc.sign(b.online['recently-claimed']!, 'append');
     writeFileSync(join(published, '1.recently-claimed.json'), rc.toBytes());
-    const snap = new Metadata(new Snapshot({ version: 1, expires, meta: new Map([['targets.json', new MetaFile(1)], ['claimed.json', new MetaFile(1)], ['recently-claimed.json', new MetaFile(1)]]) }));
+    const snap = new Metadata(
+      new Snapshot({
+        version: 1,
+        expires,
+        meta: new Map([
+          ['targets.json', new MetaFile(1)],
+          ['claimed.json', new MetaFile(1)],
+          ['recently-claimed.json', new MetaFile(1)],
+        ]),
+      }),
+    );
     await snap.sign(b.online['snapshot']!, 'append');
     writeFileSync(join(published, '1.snapshot.json'), snap.toBytes());
     const ts = new Metadata(new Timestamp({ version: 1, expires, snapshotMeta: new MetaFile(1) }));
     await ts.sign(b.online['timestamp']!, 'append');
     writeFileSync(join(published, 'timestamp.json'), ts.toBytes());
 
-    const made = await runCli(['bundle', 'export-online', '--from', published, '--to', join(b.dir, 'own-online'), '--json']);
+    const made = await runCli([
+      'bundle',
+      'export-online',
+      '--from',
+      published,
+      '--to',
+      join(b.dir, 'own-online'),
+      '--json',
+    ]);
     expect(made.code).toBe(0);
-    const r = await runCli(['bundle', 'import', JSON.parse(made.stdout).bundle, '--repo', b.repoDir, '--at', '2030-01-02']);
+    const r = await runCli([
+      'bundle',
+      'import',
+      JSON.parse(made.stdout).bundle,
+      '--repo',
+      b.repoDir,
+      '--at',
+      '2030-01-02',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(readdirSync(join(b.repoDir, 'online')).sort()).toEqual(['.tuf-ceremony-import.json', '1.recently-claimed.json', '1.root.json', '1.snapshot.json', '1.targets.json', 'timestamp.json']);
+    expect(readdirSync(join(b.repoDir, 'online')).sort()).toEqual([
+      '.tuf-ceremony-import.json',
+      '1.recently-claimed.json',
+      '1.root.json',
+      '1.snapshot.json',
+      '1.targets.json',
+      'timestamp.json',
+    ]);
     const last = readTranscript(join(b.repoDir, 'transcript.jsonl')).at(-1)!;
     expect(last.step).toBe('bundle-import');
     expect(last.outputs['online/1.recently-claimed.json']).toBe(sha256Hex(rc.toBytes()));
     // verify --repo now knows the last imported sequence.
-    const v = await runCli(['bundle', 'verify', JSON.parse(made.stdout).bundle, '--repo', b.repoDir, '--at', '2030-01-02']);
+    const v = await runCli([
+      'bundle',
+      'verify',
+      JSON.parse(made.stdout).bundle,
+      '--repo',
+      b.repoDir,
+      '--at',
+      '2030-01-02',
+    ]);
     expect(v.code).toBe(3);
     expect(v.stderr).toMatch(/sequence 1 is not newer than 1/);
   });

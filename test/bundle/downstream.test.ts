@@ -25,25 +25,54 @@ describe('dev check', () => {
   const base = ['dev', 'check', '--metadata', PEP480_DIR, '--root', ROOT, '--at', AT];
 
   it('confirms a project claimed with exactly the developer keys and threshold', async () => {
-    const r = await runCli([...base, '--project', 'NumPy', '--key', keyFile(dir, REQUESTS_DEV), '--key', keyFile(dir, NUMPY_DJANGO_DEV), '--threshold', '2']);
+    const r = await runCli([
+      ...base,
+      '--project',
+      'NumPy',
+      '--key',
+      keyFile(dir, REQUESTS_DEV),
+      '--key',
+      keyFile(dir, NUMPY_DJANGO_DEV),
+      '--threshold',
+      '2',
+    ]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^OK: numpy is delegated through targets → claimed → numpy to exactly your 2 key\(s\), threshold 2/);
+    expect(r.stdout).toMatch(
+      /^OK: numpy is delegated through targets → claimed → numpy to exactly your 2 key\(s\), threshold 2/,
+    );
   });
 
   it('says a project is still only in recently-claimed', async () => {
     const r = await runCli([...base, '--project', 'django', '--key', keyFile(dir, NUMPY_DJANGO_DEV), '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ ok: true, status: 'recently-claimed', delegated_by: 'recently-claimed', chain: ['targets', 'recently-claimed', 'django'], threshold: 1 });
+    expect(doc).toMatchObject({
+      ok: true,
+      status: 'recently-claimed',
+      delegated_by: 'recently-claimed',
+      chain: ['targets', 'recently-claimed', 'django'],
+      threshold: 1,
+    });
   });
 
   it('raises the alarm for a project delegated to other keys, or another threshold', async () => {
     const other = await runCli([...base, '--project', 'requests', '--key', keyFile(dir, NUMPY_DJANGO_DEV)]);
     expect(other.code).toBe(3);
-    expect(other.stderr).toMatch(/^ALARM: requests is delegated through targets → claimed → requests to keys or a threshold that are not yours/);
+    expect(other.stderr).toMatch(
+      /^ALARM: requests is delegated through targets → claimed → requests to keys or a threshold that are not yours/,
+    );
     expect(other.stderr).toContain(`key not yours: ${REQUESTS_DEV}`);
     expect(other.stderr).toContain(`your key missing: ${NUMPY_DJANGO_DEV}`);
-    const threshold = await runCli([...base, '--project', 'requests', '--key', keyFile(dir, REQUESTS_DEV), '--threshold', '2', '--json']);
+    const threshold = await runCli([
+      ...base,
+      '--project',
+      'requests',
+      '--key',
+      keyFile(dir, REQUESTS_DEV),
+      '--threshold',
+      '2',
+      '--json',
+    ]);
     expect(threshold.code).toBe(3);
     expect(JSON.parse(threshold.stdout)).toMatchObject({ ok: false, status: 'other-keys', threshold: 1 });
   });
@@ -55,7 +84,20 @@ describe('dev check', () => {
   });
 
   it('refuses to answer from metadata that does not verify from the trusted root', async () => {
-    const r = await runCli(['dev', 'check', '--metadata', PEP480_DIR, '--root', ROOT, '--at', '2051-01-01', '--project', 'requests', '--key', keyFile(dir, REQUESTS_DEV)]);
+    const r = await runCli([
+      'dev',
+      'check',
+      '--metadata',
+      PEP480_DIR,
+      '--root',
+      ROOT,
+      '--at',
+      '2051-01-01',
+      '--project',
+      'requests',
+      '--key',
+      keyFile(dir, REQUESTS_DEV),
+    ]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/does not verify from the trusted root: 2\.root\.json: expired at 2050-01-01T00:00:00Z/);
   });
@@ -76,7 +118,9 @@ describe('verify-download', () => {
   it('accepts the file the trusted role lists for the URL, through targets → claimed → requests', async () => {
     const r = await runCli(['verify-download', file, 'https://files.example.org/simple/requests', ...base]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^OK: .* is requests as listed by requests \(targets → claimed → requests\), 62 bytes, sha256 match/);
+    expect(r.stdout).toMatch(
+      /^OK: .* is requests as listed by requests \(targets → claimed → requests\), 62 bytes, sha256 match/,
+    );
   });
 
   it('rejects a changed file with the reason on stderr', async () => {
@@ -84,9 +128,17 @@ describe('verify-download', () => {
     const bytes = readFileSync(file);
     bytes[0] = bytes[0]! ^ 1;
     writeFileSync(changed, bytes);
-    const r = await runCli(['verify-download', changed, 'https://files.example.org/simple/requests', ...base, '--json']);
+    const r = await runCli([
+      'verify-download',
+      changed,
+      'https://files.example.org/simple/requests',
+      ...base,
+      '--json',
+    ]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/rejected .*: requests: sha256 [0-9a-f]{64} differs from d9ce13c5[0-9a-f]+ listed by requests/);
+    expect(r.stderr).toMatch(
+      /rejected .*: requests: sha256 [0-9a-f]{64} differs from d9ce13c5[0-9a-f]+ listed by requests/,
+    );
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, target_path: 'requests', role: 'requests' });
   });
 
@@ -102,14 +154,23 @@ describe('verify-download', () => {
     // numpy is claimed (terminating) but its role file is not published: the search may not fall through to unclaimed.
     const r = await runCli(['verify-download', file, 'https://files.example.org/numpy', ...base]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/numpy\.json: 1\.snapshot\.json does not list numpy\.json \(needed for numpy through targets → claimed → numpy\)/);
+    expect(r.stderr).toMatch(
+      /numpy\.json: 1\.snapshot\.json does not list numpy\.json \(needed for numpy through targets → claimed → numpy\)/,
+    );
     const d = await runCli(['verify-download', file, 'https://x.example/django', ...base]);
     expect(d.code).toBe(3);
     expect(d.stderr).toMatch(/django through targets → recently-claimed → django/);
   });
 
   it('takes an explicit --target-path', async () => {
-    const r = await runCli(['verify-download', file, 'https://files.example.org/a/b/c', ...base, '--target-path', 'requests']);
+    const r = await runCli([
+      'verify-download',
+      file,
+      'https://files.example.org/a/b/c',
+      ...base,
+      '--target-path',
+      'requests',
+    ]);
     expect(r.code).toBe(0);
   });
 

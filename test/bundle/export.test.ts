@@ -40,7 +40,16 @@ describe('bundle export', () => {
     const to = join(parent, 'bundle-1');
     mkdirSync(to);
     writeFileSync(join(to, 'keep.txt'), 'mine');
-    await expect(exportBundle({ files: vectorFiles(OFFLINE_FILES), to, sequence: 1, baseRootVersion: 1, toolVersion: 't', now: NOW })).rejects.toThrow(RefusedError);
+    await expect(
+      exportBundle({
+        files: vectorFiles(OFFLINE_FILES),
+        to,
+        sequence: 1,
+        baseRootVersion: 1,
+        toolVersion: 't',
+        now: NOW,
+      }),
+    ).rejects.toThrow(RefusedError);
     expect(readdirSync(to)).toEqual(['keep.txt']);
     expect(readdirSync(parent)).toEqual(['bundle-1']);
   });
@@ -58,10 +67,29 @@ describe('bundle export', () => {
     const parent = tempDir();
     const bytes = Buffer.from('{}');
     for (const name of ['../x.json', 'a/b.json', '.hidden.json', 'bundle.json', 'bundle.png', 'notes.txt', '']) {
-      await expect(exportBundle({ files: [{ name, bytes }], to: join(parent, 'b'), sequence: 1, baseRootVersion: 1, toolVersion: 't', now: NOW })).rejects.toThrow(UsageError);
+      await expect(
+        exportBundle({
+          files: [{ name, bytes }],
+          to: join(parent, 'b'),
+          sequence: 1,
+          baseRootVersion: 1,
+          toolVersion: 't',
+          now: NOW,
+        }),
+      ).rejects.toThrow(UsageError);
     }
     await expect(
-      exportBundle({ files: [{ name: '1.root.json', bytes }, { name: '1.root.json', bytes }], to: join(parent, 'b'), sequence: 1, baseRootVersion: 1, toolVersion: 't', now: NOW }),
+      exportBundle({
+        files: [
+          { name: '1.root.json', bytes },
+          { name: '1.root.json', bytes },
+        ],
+        to: join(parent, 'b'),
+        sequence: 1,
+        baseRootVersion: 1,
+        toolVersion: 't',
+        now: NOW,
+      }),
     ).rejects.toThrow(/twice/);
     expect(existsSync(join(parent, 'b'))).toBe(false);
   });
@@ -77,11 +105,27 @@ describe('bundle export', () => {
     const transcript = Buffer.from('{"seq":1}\n{"seq":2}\n');
     const head = sha256Hex('{"seq":2}');
     const files = [...vectorFiles(OFFLINE_FILES), { name: 'transcript.jsonl', bytes: transcript }];
-    const ok = await exportBundle({ files, to: join(parent, 'a'), sequence: 1, baseRootVersion: 1, toolVersion: 't', now: NOW, transcriptHead: head });
+    const ok = await exportBundle({
+      files,
+      to: join(parent, 'a'),
+      sequence: 1,
+      baseRootVersion: 1,
+      toolVersion: 't',
+      now: NOW,
+      transcriptHead: head,
+    });
     expect(ok.manifest.transcriptHead).toBe(head);
     expect(verifyBundle(ok.dir, { trustedRoot: trustedRoot(), at: NOW }).manifest.transcriptHead).toBe(head);
-    await expect(exportBundle({ files, to: join(parent, 'b'), sequence: 1, baseRootVersion: 1, toolVersion: 't', now: NOW, transcriptHead: sha256Hex('{"seq":1}') })).rejects.toThrow(
-      /transcript head/,
-    );
+    await expect(
+      exportBundle({
+        files,
+        to: join(parent, 'b'),
+        sequence: 1,
+        baseRootVersion: 1,
+        toolVersion: 't',
+        now: NOW,
+        transcriptHead: sha256Hex('{"seq":1}'),
+      }),
+    ).rejects.toThrow(/transcript head/);
   });
 });

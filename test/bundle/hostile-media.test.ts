@@ -3,7 +3,17 @@
  * reason, exit code 3, and nothing is written to the target folder.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { importBundle } from '../../src/bundle/import.js';
@@ -159,7 +169,10 @@ describe('hostile media', () => {
     const b = await makeBundle(parent, 1);
     const size = readFileSync(join(b.dir, '1.targets.json')).length;
     editManifest(b.dir, (m) => (m.files['1.targets.json'].length = size - 1));
-    expectRefused(b.dir, new RegExp(`^1\\.targets\\.json: the manifest says ${size - 1} bytes, the file has more than ${size - 1}`));
+    expectRefused(
+      b.dir,
+      new RegExp(`^1\\.targets\\.json: the manifest says ${size - 1} bytes, the file has more than ${size - 1}`),
+    );
   });
 
   it('a manifest with a field this tool would not check', async () => {
@@ -172,7 +185,9 @@ describe('hostile media', () => {
     const b = await makeBundle(parent, 1, { names: ['1.root.json', '2.root.json', '1.targets.json'] });
     unlinkSync(join(b.dir, '2.root.json'));
     editManifest(b.dir, (m) => delete m.files['2.root.json']);
-    expect(() => verifyBundle(b.dir, { trustedRoot: trustedRoot(2), at: NOW })).toThrow(/older than the trusted root version 2/);
+    expect(() => verifyBundle(b.dir, { trustedRoot: trustedRoot(2), at: NOW })).toThrow(
+      /older than the trusted root version 2/,
+    );
   });
 
   it('an older sequence than the last import', async () => {
@@ -194,7 +209,9 @@ describe('hostile media', () => {
     const claimed = vectorFiles(['1.claimed.json'])[0]!;
     const spaced = { name: '1.claimed.json', bytes: Buffer.from(JSON.stringify(JSON.parse(claimed.bytes.toString()))) };
     const first = await makeBundle(parent, 1);
-    const second = await makeBundle(parent, 2, { files: [...vectorFiles(['1.root.json', '2.root.json', '1.targets.json']), spaced] });
+    const second = await makeBundle(parent, 2, {
+      files: [...vectorFiles(['1.root.json', '2.root.json', '1.targets.json']), spaced],
+    });
     rmSync(join(second.dir, '1.claimed.json'));
     writeFileSync(join(second.dir, '1.claimed.json'), readFileSync(join(first.dir, '1.claimed.json')));
     expectRefused(second.dir, /^1\.claimed\.json: the manifest says \d+ bytes|^1\.claimed\.json: sha256/);
@@ -220,7 +237,10 @@ describe('hostile media', () => {
   });
 
   it('a transcript appended to after export', async () => {
-    const files = [...vectorFiles(['1.root.json', '2.root.json', '1.targets.json']), { name: 'transcript.jsonl', bytes: Buffer.from('{"seq":1}\n') }];
+    const files = [
+      ...vectorFiles(['1.root.json', '2.root.json', '1.targets.json']),
+      { name: 'transcript.jsonl', bytes: Buffer.from('{"seq":1}\n') },
+    ];
     const b = await makeBundle(parent, 1, { files });
     appendFileSync(join(b.dir, 'transcript.jsonl'), '{"seq":2}\n');
     expectRefused(b.dir, /^transcript\.jsonl: the manifest says 10 bytes, the file has more than 10/);

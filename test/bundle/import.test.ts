@@ -8,12 +8,29 @@ import { sha256Hex } from '../../src/tuf/model/digest.js';
 import { RefusedError, VerificationError } from '../../src/tuf/model/errors.js';
 import { Metadata, MetaFile, Timestamp } from '../../src/tuf/model/metadata.js';
 import { loadVector } from '../helpers/vectors.js';
-import { makeBundle, NOW, OFFLINE_FILES, ONLINE_FILES, snapshotFolder, tempDir, trustedRoot, vectorFiles } from './fixtures.js';
+import {
+  makeBundle,
+  NOW,
+  OFFLINE_FILES,
+  ONLINE_FILES,
+  snapshotFolder,
+  tempDir,
+  trustedRoot,
+  vectorFiles,
+} from './fixtures.js';
 
-const online = new Ed25519Signer(Buffer.from(loadVector('pep480-repo/TEST-KEYS.json')['online (ed25519: snapshot, timestamp, recently-claimed, unclaimed)'].seed_hex, 'hex'));
+const online = new Ed25519Signer(
+  Buffer.from(
+    loadVector('pep480-repo/TEST-KEYS.json')['online (ed25519: snapshot, timestamp, recently-claimed, unclaimed)']
+      .seed_hex,
+    'hex',
+  ),
+);
 
 async function timestamp(version: number): Promise<{ name: string; bytes: Buffer }> {
-  const md = new Metadata(new Timestamp({ version, expires: new Date('2050-01-01T00:00:00Z'), snapshotMeta: new MetaFile(1) }));
+  const md = new Metadata(
+    new Timestamp({ version, expires: new Date('2050-01-01T00:00:00Z'), snapshotMeta: new MetaFile(1) }),
+  );
   await md.sign(online, 'append');
   return { name: 'timestamp.json', bytes: md.toBytes() };
 }
@@ -37,11 +54,24 @@ describe('bundle import', () => {
   it('keeps identical files, adds new ones, and keeps the state per direction', async () => {
     const parent = tempDir();
     const target = join(parent, 't');
-    importBundle((await makeBundle(parent, 1, { names: ['1.root.json', '2.root.json', '1.targets.json'] })).dir, { target, trustedRoot: trustedRoot(), at: NOW });
+    importBundle((await makeBundle(parent, 1, { names: ['1.root.json', '2.root.json', '1.targets.json'] })).dir, {
+      target,
+      trustedRoot: trustedRoot(),
+      at: NOW,
+    });
     const res = importBundle((await makeBundle(parent, 2)).dir, { target, trustedRoot: trustedRoot(), at: NOW });
-    expect(Object.fromEntries(res.actions.map((a) => [a.name, a.action]))).toEqual({ '1.root.json': 'same', '2.root.json': 'same', '1.targets.json': 'same', '1.claimed.json': 'new' });
+    expect(Object.fromEntries(res.actions.map((a) => [a.name, a.action]))).toEqual({
+      '1.root.json': 'same',
+      '2.root.json': 'same',
+      '1.targets.json': 'same',
+      '1.claimed.json': 'new',
+    });
     // An online-to-offline bundle has its own sequence.
-    importBundle((await makeBundle(tempDir(), 1, { names: ONLINE_FILES, direction: 'online-to-offline' })).dir, { target, trustedRoot: trustedRoot(), at: NOW });
+    importBundle((await makeBundle(tempDir(), 1, { names: ONLINE_FILES, direction: 'online-to-offline' })).dir, {
+      target,
+      trustedRoot: trustedRoot(),
+      at: NOW,
+    });
     const state = readImportState(defaultStatePath(target));
     expect(state['offline-to-online']?.sequence).toBe(2);
     expect(state['online-to-offline']?.sequence).toBe(1);
@@ -54,7 +84,9 @@ describe('bundle import', () => {
     importBundle((await makeBundle(parent, 9)).dir, { target, trustedRoot: trustedRoot(), at: NOW, statePath });
     expect(readdirSync(target)).not.toContain(STATE_NAME);
     expect(readImportState(statePath)['offline-to-online']?.sequence).toBe(9);
-    await expect(async () => importBundle((await makeBundle(parent, 8)).dir, { target, trustedRoot: trustedRoot(), at: NOW, statePath })).rejects.toThrow(/sequence 8 is not newer than 9/);
+    await expect(async () =>
+      importBundle((await makeBundle(parent, 8)).dir, { target, trustedRoot: trustedRoot(), at: NOW, statePath }),
+    ).rejects.toThrow(/sequence 8 is not newer than 9/);
   });
 
   it('refuses a second, different file of the same version (a fork) and writes nothing', async () => {
@@ -65,7 +97,9 @@ describe('bundle import', () => {
     writeFileSync(join(target, '1.claimed.json'), JSON.stringify(JSON.parse(claimed.bytes.toString())));
     const before = snapshotFolder(target);
     const b = await makeBundle(parent, 1);
-    expect(() => importBundle(b.dir, { target, trustedRoot: trustedRoot(), at: NOW })).toThrow(/1\.claimed\.json: differs from the 1\.claimed\.json already in .* \(two different versions with one number: a fork\)/);
+    expect(() => importBundle(b.dir, { target, trustedRoot: trustedRoot(), at: NOW })).toThrow(
+      /1\.claimed\.json: differs from the 1\.claimed\.json already in .* \(two different versions with one number: a fork\)/,
+    );
     expect(snapshotFolder(target)).toEqual(before);
   });
 
@@ -85,33 +119,69 @@ describe('bundle import', () => {
     const target = join(parent, 't');
     const base = vectorFiles(['1.root.json']);
     const withTranscript = (text: string) => [...base, { name: 'transcript.jsonl', bytes: Buffer.from(text) }];
-    importBundle((await makeBundle(parent, 1, { files: withTranscript('{"seq":1}\n') })).dir, { target, trustedRoot: trustedRoot(), at: NOW });
-    const res = importBundle((await makeBundle(parent, 2, { files: withTranscript('{"seq":1}\n{"seq":2}\n') })).dir, { target, trustedRoot: trustedRoot(), at: NOW });
+    importBundle((await makeBundle(parent, 1, { files: withTranscript('{"seq":1}\n') })).dir, {
+      target,
+      trustedRoot: trustedRoot(),
+      at: NOW,
+    });
+    const res = importBundle((await makeBundle(parent, 2, { files: withTranscript('{"seq":1}\n{"seq":2}\n') })).dir, {
+      target,
+      trustedRoot: trustedRoot(),
+      at: NOW,
+    });
     expect(res.actions.find((a) => a.name === 'transcript.jsonl')?.action).toBe('replace');
     const before = snapshotFolder(target);
-    await expect(async () => importBundle((await makeBundle(parent, 3, { files: withTranscript('{"seq":1}\n{"seq":"2"}\n') })).dir, { target, trustedRoot: trustedRoot(), at: NOW })).rejects.toThrow(
-      /transcript\.jsonl: does not extend the transcript already in/,
-    );
+    await expect(async () =>
+      importBundle((await makeBundle(parent, 3, { files: withTranscript('{"seq":1}\n{"seq":"2"}\n') })).dir, {
+        target,
+        trustedRoot: trustedRoot(),
+        at: NOW,
+      }),
+    ).rejects.toThrow(/transcript\.jsonl: does not extend the transcript already in/);
     expect(snapshotFolder(target)).toEqual(before);
   });
 
   it('replaces timestamp.json only with a newer version (no rollback)', async () => {
     const parent = tempDir();
     const target = join(parent, 't');
-    const rest = vectorFiles(['1.root.json', '2.root.json', '1.targets.json', '1.recently-claimed.json', '1.snapshot.json']);
+    const rest = vectorFiles([
+      '1.root.json',
+      '2.root.json',
+      '1.targets.json',
+      '1.recently-claimed.json',
+      '1.snapshot.json',
+    ]);
     const opts = { target, trustedRoot: trustedRoot(), at: NOW };
-    importBundle((await makeBundle(parent, 1, { files: [...rest, await timestamp(2)], direction: 'online-to-offline' })).dir, opts);
-    const res = importBundle((await makeBundle(parent, 2, { files: [...rest, await timestamp(3)], direction: 'online-to-offline' })).dir, opts);
+    importBundle(
+      (await makeBundle(parent, 1, { files: [...rest, await timestamp(2)], direction: 'online-to-offline' })).dir,
+      opts,
+    );
+    const res = importBundle(
+      (await makeBundle(parent, 2, { files: [...rest, await timestamp(3)], direction: 'online-to-offline' })).dir,
+      opts,
+    );
     expect(res.actions.find((a) => a.name === 'timestamp.json')?.action).toBe('replace');
     expect(res.actions.at(-1)?.name).toBe('timestamp.json');
-    const old = await makeBundle(parent, 3, { files: [...rest, vectorFiles(['timestamp.json'])[0]!], direction: 'online-to-offline' });
-    expect(() => importBundle(old.dir, opts)).toThrow(/timestamp\.json: version 1 is not newer than version 3 already in .* \(a rollback\)/);
+    const old = await makeBundle(parent, 3, {
+      files: [...rest, vectorFiles(['timestamp.json'])[0]!],
+      direction: 'online-to-offline',
+    });
+    expect(() => importBundle(old.dir, opts)).toThrow(
+      /timestamp\.json: version 1 is not newer than version 3 already in .* \(a rollback\)/,
+    );
     expect(sha256Hex(readFileSync(join(target, 'timestamp.json')))).toBe(sha256Hex((await timestamp(3)).bytes));
   });
 
   it('refuses a bundle of the other direction when one is expected', async () => {
     const parent = tempDir();
     const b = await makeBundle(parent, 1, { names: ONLINE_FILES, direction: 'online-to-offline' });
-    expect(() => importBundle(b.dir, { target: join(parent, 't'), trustedRoot: trustedRoot(), at: NOW, direction: 'offline-to-online' })).toThrow(VerificationError);
+    expect(() =>
+      importBundle(b.dir, {
+        target: join(parent, 't'),
+        trustedRoot: trustedRoot(),
+        at: NOW,
+        direction: 'offline-to-online',
+      }),
+    ).toThrow(VerificationError);
   });
 });

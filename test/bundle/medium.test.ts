@@ -16,13 +16,20 @@ const CLI = join(ROOT_DIR, 'bin', 'tuf-ceremony.js');
 const BUILT = join(ROOT_DIR, 'dist', 'src', 'cli', 'main.js');
 
 function newestSource(dir: string): number {
-  return readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newestSource(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
+  return readdirSync(dir, { withFileTypes: true }).reduce(
+    (m, e) => Math.max(m, e.isDirectory() ? newestSource(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs),
+    0,
+  );
 }
 
 beforeAll(() => {
   // `npm test` builds first; a direct `vitest run` may find dist older than the sources.
   if (!existsSync(BUILT) || statSync(BUILT).mtimeMs < newestSource(join(ROOT_DIR, 'src'))) {
-    spawnSync(process.execPath, [join(ROOT_DIR, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT_DIR, 'tsconfig.build.json')], { cwd: ROOT_DIR });
+    spawnSync(
+      process.execPath,
+      [join(ROOT_DIR, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT_DIR, 'tsconfig.build.json')],
+      { cwd: ROOT_DIR },
+    );
   }
 }, 120_000);
 
@@ -32,9 +39,14 @@ function exportOnto(mountOptions: string): { code: number; stderr: string; left:
   cpSync(PEP480_DIR, from, { recursive: true });
   const medium = join(dirname(from), 'medium');
   mkdirSync(medium);
-  const script = 'mount -t tmpfs -o "$1" tmpfs "$2" || exit 99; "$3" "$4" bundle export-online --from "$5" --to "$2"; rc=$?; echo "--left--" >&2; ls -A "$2" >&2; exit $rc';
+  const script =
+    'mount -t tmpfs -o "$1" tmpfs "$2" || exit 99; "$3" "$4" bundle export-online --from "$5" --to "$2"; rc=$?; echo "--left--" >&2; ls -A "$2" >&2; exit $rc';
   const asRoot = process.getuid?.() === 0;
-  const r = spawnSync('unshare', [asRoot ? '-m' : '-rm', 'sh', '-c', script, 'sh', mountOptions, medium, process.execPath, CLI, from], { encoding: 'utf8' });
+  const r = spawnSync(
+    'unshare',
+    [asRoot ? '-m' : '-rm', 'sh', '-c', script, 'sh', mountOptions, medium, process.execPath, CLI, from],
+    { encoding: 'utf8' },
+  );
   expect(r.status, `mount in a private namespace: ${r.stderr}`).not.toBe(99);
   const [stderr, left] = r.stderr.split('--left--\n') as [string, string];
   return { code: r.status ?? -1, stderr, left: left.split('\n').filter(Boolean) };
@@ -44,14 +56,18 @@ describe('removable media that cannot take the bundle', () => {
   it('a full medium: one clear line, exit 2, and no partial bundle (nor temporary folder) left', () => {
     const r = exportOnto('size=16k');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^tuf-ceremony bundle export-online: cannot write to .*medium: the medium is full \(ENOSPC\); no bundle was left at .*medium\/bundle-000001\n$/);
+    expect(r.stderr).toMatch(
+      /^tuf-ceremony bundle export-online: cannot write to .*medium: the medium is full \(ENOSPC\); no bundle was left at .*medium\/bundle-000001\n$/,
+    );
     expect(r.left).toEqual([]);
   });
 
   it('a read-only medium: one clear line, exit 2, nothing written', () => {
     const r = exportOnto('ro,size=1m');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^tuf-ceremony bundle export-online: cannot write to .*medium: the medium is read-only \(EROFS\); no bundle was left at .*\n$/);
+    expect(r.stderr).toMatch(
+      /^tuf-ceremony bundle export-online: cannot write to .*medium: the medium is read-only \(EROFS\); no bundle was left at .*\n$/,
+    );
     expect(r.left).toEqual([]);
   });
 

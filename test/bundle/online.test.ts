@@ -10,7 +10,13 @@ import { Metadata, type Targets } from '../../src/tuf/model/metadata.js';
 import { loadVector, PEP480_DIR } from '../helpers/vectors.js';
 import { NOW, ONLINE_FILES, tempDir, trustedRoot, vectorFiles } from './fixtures.js';
 
-const online = new Ed25519Signer(Buffer.from(loadVector('pep480-repo/TEST-KEYS.json')['online (ed25519: snapshot, timestamp, recently-claimed, unclaimed)'].seed_hex, 'hex'));
+const online = new Ed25519Signer(
+  Buffer.from(
+    loadVector('pep480-repo/TEST-KEYS.json')['online (ed25519: snapshot, timestamp, recently-claimed, unclaimed)']
+      .seed_hex,
+    'hex',
+  ),
+);
 
 function onlineFolder(): string {
   const dir = join(tempDir('online-'), 'metadata');
@@ -19,7 +25,15 @@ function onlineFolder(): string {
 }
 
 async function exportOnline(files: { name: string; bytes: Uint8Array }[], parent = tempDir()) {
-  return exportBundle({ files, to: join(parent, 'b'), sequence: 1, baseRootVersion: 2, toolVersion: 't', now: NOW, direction: 'online-to-offline' });
+  return exportBundle({
+    files,
+    to: join(parent, 'b'),
+    sequence: 1,
+    baseRootVersion: 2,
+    toolVersion: 't',
+    now: NOW,
+    direction: 'online-to-offline',
+  });
 }
 
 describe('online-to-offline bundle', () => {
@@ -32,23 +46,38 @@ describe('online-to-offline bundle', () => {
   it('verifies offline with the same rules, the snapshot vouching for the recently-claimed version', async () => {
     const b = await exportOnline(onlineBundleFiles(onlineFolder()).files);
     const v = verifyBundle(b.dir, { trustedRoot: trustedRoot(2), at: NOW, direction: 'online-to-offline' });
-    expect(v.metadata.verified.map((x) => x.file)).toEqual(['1.recently-claimed.json', '1.root.json', '1.snapshot.json', '1.targets.json', '2.root.json', 'timestamp.json']);
+    expect(v.metadata.verified.map((x) => x.file)).toEqual([
+      '1.recently-claimed.json',
+      '1.root.json',
+      '1.snapshot.json',
+      '1.targets.json',
+      '2.root.json',
+      'timestamp.json',
+    ]);
   });
 
   it('refuses a recently-claimed that is not the version the snapshot lists', async () => {
     const files = vectorFiles(ONLINE_FILES.filter((n) => n !== '1.recently-claimed.json'));
-    const rc = Metadata.fromBytes<Targets>(vectorFiles(['1.recently-claimed.json'])[0]!.bytes, 'rc', 'targets').edit((s) => (s.version = 2));
+    const rc = Metadata.fromBytes<Targets>(vectorFiles(['1.recently-claimed.json'])[0]!.bytes, 'rc', 'targets').edit(
+      (s) => (s.version = 2),
+    );
     await rc.sign(online, 'replace');
     const b = await exportOnline([...files, { name: '2.recently-claimed.json', bytes: rc.toBytes() }]);
-    expect(() => verifyBundle(b.dir, { trustedRoot: trustedRoot(2), at: NOW })).toThrow(/2\.recently-claimed\.json: version 2, but 1\.snapshot\.json lists version 1/);
+    expect(() => verifyBundle(b.dir, { trustedRoot: trustedRoot(2), at: NOW })).toThrow(
+      /2\.recently-claimed\.json: version 2, but 1\.snapshot\.json lists version 1/,
+    );
   });
 
   it('refuses a snapshot the timestamp does not name, and an expired timestamp', async () => {
     const withoutSnapshot = vectorFiles(ONLINE_FILES.filter((n) => n !== '1.snapshot.json'));
     const b = await exportOnline(withoutSnapshot);
-    expect(() => verifyBundle(b.dir, { trustedRoot: trustedRoot(2), at: NOW })).toThrow(/1\.snapshot\.json: the timestamp lists it but the bundle does not carry it/);
+    expect(() => verifyBundle(b.dir, { trustedRoot: trustedRoot(2), at: NOW })).toThrow(
+      /1\.snapshot\.json: the timestamp lists it but the bundle does not carry it/,
+    );
     const all = await exportOnline(vectorFiles(ONLINE_FILES));
-    expect(() => verifyBundle(all.dir, { trustedRoot: trustedRoot(2), at: new Date('2050-06-01T00:00:00Z') })).toThrow(/expired/);
+    expect(() => verifyBundle(all.dir, { trustedRoot: trustedRoot(2), at: new Date('2050-06-01T00:00:00Z') })).toThrow(
+      /expired/,
+    );
   });
 
   it('names what is missing in a folder that is not an online metadata folder', () => {

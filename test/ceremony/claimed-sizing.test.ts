@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { adviseClaimedLayout, FLAT_CLIENT_LIMIT, layoutSize, recommendedBitLength } from '../../src/ceremony/claims/claimed-sizing.js';
+import {
+  adviseClaimedLayout,
+  FLAT_CLIENT_LIMIT,
+  layoutSize,
+  recommendedBitLength,
+} from '../../src/ceremony/claims/claimed-sizing.js';
 
 describe('claimed layout sizing (docs/decisions/0003-claimed-sharding.md)', () => {
   it('a flat claimed role of 600k projects is a quarter of a gigabyte a client downloads whole', () => {
@@ -17,7 +22,9 @@ describe('claimed layout sizing (docs/decisions/0003-claimed-sharding.md)', () =
 
   it('says a flat layout is too large past the limit, and names exact paths when the plan has wildcards', () => {
     expect(adviseClaimedLayout(FLAT_CLIENT_LIMIT, undefined, true).tooLarge).toBeUndefined();
-    expect(adviseClaimedLayout(600_000, undefined, true).tooLarge).toMatch(/flat claimed role of 600000 projects .* bit_length 10/);
+    expect(adviseClaimedLayout(600_000, undefined, true).tooLarge).toMatch(
+      /flat claimed role of 600000 projects .* bit_length 10/,
+    );
     expect(adviseClaimedLayout(600_000, undefined, false).tooLarge).toMatch(/no wildcard/);
     expect(adviseClaimedLayout(600_000, 10, true).tooLarge).toBeUndefined();
   });

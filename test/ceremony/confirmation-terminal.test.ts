@@ -19,7 +19,12 @@ let a: Admins;
 let repoDir: string;
 let eventDir: string;
 
-const fileDigests = (dir: string) => Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => [f, sha256Hex(readFileSync(join(dir, f)))]));
+const fileDigests = (dir: string) =>
+  Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => [f, sha256Hex(readFileSync(join(dir, f)))]),
+  );
 
 /** The word positions (1-based) the question asks for, read from the screen as a person would. */
 const askedPositions = (screen: string): number[] => {
@@ -41,7 +46,10 @@ describe('event sign at a terminal', () => {
   it('a digest that matches the event digest in its first 8 hex characters is not accepted', async () => {
     const digest = SigningEvent.load(eventDir).digest;
     const before = fileDigests(eventDir);
-    const run = new PtyRun(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a', '--repo', repoDir, '--no-qr'], { cwd: a.dir });
+    const run = new PtyRun(
+      ['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a', '--repo', repoDir, '--no-qr'],
+      { cwd: a.dir },
+    );
     const screen = await run.waitFor(/or all 64 hex characters/);
     // The whole digest is on screen right above the question: hex and the 32 numbered words.
     const above = screen.slice(0, screen.lastIndexOf('type its words'));
@@ -69,7 +77,22 @@ describe('event sign at a terminal', () => {
       new PtyRun(['event', 'show', planted, '--no-qr'], { cwd: a.dir }),
       new PtyRun(['event', 'show', planted, '--repo', repoDir, '--no-qr'], { cwd: a.dir }),
       new PtyRun(['event', 'show', planted, '--raw'], { cwd: a.dir }),
-      new PtyRun(['event', 'sign', planted, '--profile', a.profilePath, '--holder', 'admin-b', '--repo', repoDir, '--confirm', digest], { cwd: a.dir }),
+      new PtyRun(
+        [
+          'event',
+          'sign',
+          planted,
+          '--profile',
+          a.profilePath,
+          '--holder',
+          'admin-b',
+          '--repo',
+          repoDir,
+          '--confirm',
+          digest,
+        ],
+        { cwd: a.dir },
+      ),
     ];
     for (const run of runs) {
       await run.done();
@@ -85,16 +108,30 @@ describe('event sign at a terminal', () => {
   it('the words at the positions asked are accepted, and the signature is made', async () => {
     const digest = SigningEvent.load(eventDir).digest;
     const words = fingerprintWords(digest);
-    const run = new PtyRun(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a', '--repo', repoDir, '--no-qr'], { cwd: a.dir });
+    const run = new PtyRun(
+      ['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-a', '--repo', repoDir, '--no-qr'],
+      { cwd: a.dir },
+    );
     const screen = await run.waitFor(/or all 64 hex characters/);
-    run.type(askedPositions(screen).map((p) => words[p - 1]).join(' '));
+    run.type(
+      askedPositions(screen)
+        .map((p) => words[p - 1])
+        .join(' '),
+    );
     expect(await run.done()).toBe(0);
-    expect(SigningEvent.load(eventDir).status().roles.every((r) => r.thresholds.every((t) => t.signed.some((s) => s.holder === 'admin-a')))).toBe(true);
+    expect(
+      SigningEvent.load(eventDir)
+        .status()
+        .roles.every((r) => r.thresholds.every((t) => t.signed.some((s) => s.holder === 'admin-a'))),
+    ).toBe(true);
   }, 60_000);
 
   it('Ctrl-C at the confirmation exits 130 with one line, no stack trace', async () => {
     const before = fileDigests(eventDir);
-    const run = new PtyRun(['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-c', '--repo', repoDir, '--no-qr'], { cwd: a.dir });
+    const run = new PtyRun(
+      ['event', 'sign', eventDir, '--profile', a.profilePath, '--holder', 'admin-c', '--repo', repoDir, '--no-qr'],
+      { cwd: a.dir },
+    );
     await run.waitFor(/or all 64 hex characters/);
     run.interrupt();
     expect(await run.done()).toBe(130);
@@ -106,8 +143,19 @@ describe('event sign at a terminal', () => {
 });
 
 describe('a closed stdout', () => {
-  it('ends quietly with the command\'s exit code (EPIPE)', () => {
-    const r = spawnSync('bash', ['-c', 'set -o pipefail; "$0" "$1" event show "$2" --repo "$3" --all | true; echo "status ${PIPESTATUS[0]}" >&2', process.execPath, builtCli(), eventDir, repoDir], { encoding: 'utf8', cwd: a.dir });
+  it("ends quietly with the command's exit code (EPIPE)", () => {
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        'set -o pipefail; "$0" "$1" event show "$2" --repo "$3" --all | true; echo "status ${PIPESTATUS[0]}" >&2',
+        process.execPath,
+        builtCli(),
+        eventDir,
+        repoDir,
+      ],
+      { encoding: 'utf8', cwd: a.dir },
+    );
     expect(r.stderr).not.toMatch(/EPIPE|internal error| {4}at /);
     expect(r.stderr).toContain('status 0');
   }, 60_000);

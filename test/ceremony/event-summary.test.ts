@@ -27,7 +27,13 @@ describe('event summary', () => {
     const diff = diffDelegations(before, after)!;
     expect(diff.added.map((x) => x.name)).toEqual(['django']);
     expect(diff.removed.map((x) => x.name)).toEqual(['numpy']);
-    expect(diff.rekeyed.map((x) => [x.name, x.from.keys.map((k) => k.keyid.slice(0, 8)), x.to.keys.map((k) => k.keyid.slice(0, 8))])).toEqual([['requests', ['14909e51'], ['50209647']]]);
+    expect(
+      diff.rekeyed.map((x) => [
+        x.name,
+        x.from.keys.map((k) => k.keyid.slice(0, 8)),
+        x.to.keys.map((k) => k.keyid.slice(0, 8)),
+      ]),
+    ).toEqual([['requests', ['14909e51'], ['50209647']]]);
     expect(diff.changed).toEqual([]);
   });
 
@@ -36,7 +42,14 @@ describe('event summary', () => {
     const after = load<Targets>('1.claimed.json').edit().signed;
     const r = after.delegations!.roles!;
     const numpy = r[1]!;
-    r[1] = new DelegatedRole(numpy.name, numpy.keyids, numpy.threshold, numpy.terminating, ['numpy', 'numpy/*'], undefined);
+    r[1] = new DelegatedRole(
+      numpy.name,
+      numpy.keyids,
+      numpy.threshold,
+      numpy.terminating,
+      ['numpy', 'numpy/*'],
+      undefined,
+    );
     const diff = diffDelegations(before, after)!;
     expect(diff.rekeyed).toEqual([]);
     expect(diff.changed.map((x) => [x.name, x.to.paths])).toEqual([['numpy', ['numpy', 'numpy/*']]]);
@@ -65,7 +78,11 @@ describe('every difference (event-diff.ts)', () => {
     const after = edited('1.targets.json', (s) => s.delegations.roles.reverse());
     const d = signedDifferences(before, after);
     expect(d.fields).toEqual([]);
-    expect(d.order).toEqual({ from: 0, before: ['claimed', 'recently-claimed', 'unclaimed'], after: ['unclaimed', 'recently-claimed', 'claimed'] });
+    expect(d.order).toEqual({
+      from: 0,
+      before: ['claimed', 'recently-claimed', 'unclaimed'],
+      after: ['unclaimed', 'recently-claimed', 'claimed'],
+    });
   });
 
   it('custom fields at any depth, spec_version and terminating are listed; keys and paths are left to the summary lines', () => {
@@ -77,9 +94,22 @@ describe('every difference (event-diff.ts)', () => {
       s['x-top'] = 1;
     });
     const d = signedDifferences(before, after);
-    expect(d.fields.map((f) => f.path).sort()).toEqual(['delegations.roles[name=claimed].x-custom', 'delegations.roles[name=recently-claimed].terminating', 'spec_version', 'x-top']);
-    expect(unexplainedDifferences(d.fields).map((f) => f.path).sort()).toEqual(['delegations.roles[name=claimed].x-custom', 'spec_version', 'x-top']);
-    expect(d.fields.find((f) => f.path === 'spec_version')).toEqual({ path: 'spec_version', from: '"1.0.31"', to: '"1.0.99"' });
+    expect(d.fields.map((f) => f.path).sort()).toEqual([
+      'delegations.roles[name=claimed].x-custom',
+      'delegations.roles[name=recently-claimed].terminating',
+      'spec_version',
+      'x-top',
+    ]);
+    expect(
+      unexplainedDifferences(d.fields)
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual(['delegations.roles[name=claimed].x-custom', 'spec_version', 'x-top']);
+    expect(d.fields.find((f) => f.path === 'spec_version')).toEqual({
+      path: 'spec_version',
+      from: '"1.0.31"',
+      to: '"1.0.99"',
+    });
   });
 
   it('consistent_snapshot and a custom field in a root role are found', () => {

@@ -20,7 +20,11 @@ let n = 0;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'plan-'));
   mkdirSync(join(dir, 'online-keys'));
-  for (const role of ONLINE) writeFileSync(join(dir, 'online-keys', `${role}.pub.json`), readFileSync(join(SCRIPTS, 'online-keys', `${role}.pub.json`)));
+  for (const role of ONLINE)
+    writeFileSync(
+      join(dir, 'online-keys', `${role}.pub.json`),
+      readFileSync(join(SCRIPTS, 'online-keys', `${role}.pub.json`)),
+    );
 });
 
 function writePlan(edit: (p: any) => void): string {
@@ -30,7 +34,6 @@ function writePlan(edit: (p: any) => void): string {
   writeFileSync(path, JSON.stringify(p));
   return path;
 }
-
 
 describe('the rehearsal plan in ceremony-scripts', () => {
   it('is valid as committed, with its online keys, and has no warnings', () => {
@@ -54,14 +57,38 @@ describe('structure errors name the field path', () => {
     ['unknown top-level field', (p) => (p.thresold = 2), /thresold: unknown field/],
     ['unknown field in an admin', (p) => (p.admins[1].emial = 'x'), /admins\[1\]\.emial: unknown field/],
     ['bad key type', (p) => (p.admins[2].keys.root.type = 'dsa'), /admins\[2\]\.keys\.root\.type: "dsa" is not one of/],
-    ['threshold not an integer', (p) => (p.roles.targets.threshold = '2'), /roles\.targets\.threshold: expected an integer/],
-    ['bad duration', (p) => (p.roles.claimed.expires = '3 months'), /roles\.claimed\.expires: "3 months" is not a duration/],
-    ['zero expiry period', (p) => (p.roles.root.expires = '0d'), /roles\.root\.expires: must be a period greater than zero/],
+    [
+      'threshold not an integer',
+      (p) => (p.roles.targets.threshold = '2'),
+      /roles\.targets\.threshold: expected an integer/,
+    ],
+    [
+      'bad duration',
+      (p) => (p.roles.claimed.expires = '3 months'),
+      /roles\.claimed\.expires: "3 months" is not a duration/,
+    ],
+    [
+      'zero expiry period',
+      (p) => (p.roles.root.expires = '0d'),
+      /roles\.root\.expires: must be a period greater than zero/,
+    ],
     ['missing online key', (p) => delete p.online.timestamp, /online\.timestamp: missing/],
-    ['pattern without {project}', (p) => (p.project_paths = ['packages/*']), /project_paths\[0\]: "packages\/\*" must hold \{project\} exactly once/],
+    [
+      'pattern without {project}',
+      (p) => (p.project_paths = ['packages/*']),
+      /project_paths\[0\]: "packages\/\*" must hold \{project\} exactly once/,
+    ],
     ['admin listed twice', (p) => (p.admins[2].name = 'admin-a'), /admins\[2\]\.name: admin "admin-a" is listed twice/],
-    ['bins too large', (p) => (p.roles.claimed.bins = { bit_length: 40 }), /roles\.claimed\.bins\.bit_length: must be from 1 to 16, got 40/],
-    ['more bins than admins can sign', (p) => (p.roles.claimed.bins = { bit_length: 17 }), /roles\.claimed\.bins\.bit_length: must be from 1 to 16, got 17/],
+    [
+      'bins too large',
+      (p) => (p.roles.claimed.bins = { bit_length: 40 }),
+      /roles\.claimed\.bins\.bit_length: must be from 1 to 16, got 40/,
+    ],
+    [
+      'more bins than admins can sign',
+      (p) => (p.roles.claimed.bins = { bit_length: 17 }),
+      /roles\.claimed\.bins\.bit_length: must be from 1 to 16, got 17/,
+    ],
     ['wrong plan format', (p) => (p.plan_format = 2), /plan_format: this tool reads plan_format 1/],
   ];
   for (const [name, edit, message] of cases) {
@@ -101,7 +128,9 @@ describe('guard rails', () => {
 
   it('threshold equal to the number of keys loads, with a warning', () => {
     const loaded = loadPlan(writePlan((p) => (p.roles.targets.threshold = 3)));
-    expect(loaded.warnings).toEqual(['roles.targets: threshold 3 equals the number of keys; one lost or broken token locks the targets role']);
+    expect(loaded.warnings).toEqual([
+      'roles.targets: threshold 3 equals the number of keys; one lost or broken token locks the targets role',
+    ]);
   });
 
   it('a role nobody holds a key for is refused', () => {
@@ -120,7 +149,9 @@ describe('guard rails', () => {
   });
 
   it('an online key that is also an admin key is refused', () => {
-    const e = failure(() => loadPlan(writePlan((p) => (p.admins[0].keys.claimed = { import: 'online-keys/unclaimed.pub.json' }))));
+    const e = failure(() =>
+      loadPlan(writePlan((p) => (p.admins[0].keys.claimed = { import: 'online-keys/unclaimed.pub.json' }))),
+    );
     expect(e.message).toMatch(/online\.unclaimed\.key is the same key as admin-a\/claimed/);
   });
 
@@ -145,7 +176,9 @@ describe('validated before any token is touched', () => {
     };
     const planPath = writePlan((p) => (p.admins[2].keys.claimed.type = 'rsa-1024'));
     const repoDir = join(dir, 'never-made');
-    await expect(initRepository({ planPath, repoDir, provider, log: () => {} })).rejects.toThrow(/admins\[2\]\.keys\.claimed\.type/);
+    await expect(initRepository({ planPath, repoDir, provider, log: () => {} })).rejects.toThrow(
+      /admins\[2\]\.keys\.claimed\.type/,
+    );
     expect(calls).toEqual([]);
     expect(() => readFileSync(join(repoDir, 'plan.json'))).toThrow();
   });

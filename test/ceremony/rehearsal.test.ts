@@ -15,7 +15,11 @@ let out: string;
 let run: ReturnType<typeof spawnSync>;
 
 function newestSource(dir: string): number {
-  return Math.max(...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newestSource(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
+  return Math.max(
+    ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+      e.isDirectory() ? newestSource(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+    ),
+  );
 }
 
 function tool(args: string[]) {
@@ -29,7 +33,10 @@ beforeAll(() => {
   const built = join(root, 'dist', 'src', 'ceremony', 'lifecycle', 'rehearsal.js');
   if (!existsSync(built) || statSync(built).mtimeMs < newestSource(join(root, 'src'))) {
     try {
-      execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
+      execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
+        cwd: root,
+        stdio: 'ignore',
+      });
     } catch {
       // tsc emits even when other parts of the tree have type errors.
     }
@@ -46,17 +53,33 @@ describe('tuf-ceremony rehearsal', () => {
     expect(run.stdout).toMatch(/OK: verified from trusted root v1 to root v1/);
     expect(run.stdout).toContain(`repository state   ${join(out, 'repo')}`);
     // The narrative on stderr tells each step.
-    for (const step of ['== Bootstrap: signing at one machine', 'Insert the token of admin-b', '== Developer requests and intake', 'forged-project.json: rejected', "[admin-c's machine]", '== Bundle']) expect(run.stderr).toContain(step);
+    for (const step of [
+      '== Bootstrap: signing at one machine',
+      'Insert the token of admin-b',
+      '== Developer requests and intake',
+      'forged-project.json: rejected',
+      "[admin-c's machine]",
+      '== Bundle',
+    ])
+      expect(run.stderr).toContain(step);
   });
 
   it('leaves a repository with claimed v2 signed by two admins at separate machines', () => {
     const md = join(out, 'repo', 'metadata');
     expect(readdirSync(md).sort()).toEqual(['1.claimed.json', '1.root.json', '1.targets.json', '2.claimed.json']);
     const claimed = JSON.parse(readFileSync(join(md, '2.claimed.json'), 'utf8'));
-    expect(claimed.signed.delegations.roles.map((r: any) => r.name).sort()).toEqual(['another-project', 'example-project']);
+    expect(claimed.signed.delegations.roles.map((r: any) => r.name).sort()).toEqual([
+      'another-project',
+      'example-project',
+    ]);
     expect(readdirSync(join(out, 'machines')).sort()).toEqual(['admin-b', 'admin-c']);
-    const targets = tufjs.Metadata.fromJSON(tufjs.MetadataKind.Targets, JSON.parse(readFileSync(join(md, '1.targets.json'), 'utf8')));
-    expect(() => targets.verifyDelegate('claimed', tufjs.Metadata.fromJSON(tufjs.MetadataKind.Targets, claimed))).not.toThrow();
+    const targets = tufjs.Metadata.fromJSON(
+      tufjs.MetadataKind.Targets,
+      JSON.parse(readFileSync(join(md, '1.targets.json'), 'utf8')),
+    );
+    expect(() =>
+      targets.verifyDelegate('claimed', tufjs.Metadata.fromJSON(tufjs.MetadataKind.Targets, claimed)),
+    ).not.toThrow();
     const verify = tool(['verify', '--root', join(md, '1.root.json'), md]);
     expect(verify.status).toBe(0);
   });
@@ -65,13 +88,20 @@ describe('tuf-ceremony rehearsal', () => {
     const bundles = readdirSync(join(out, 'medium'));
     expect(bundles).toEqual(['bundle-000001']);
     expect(verifyTranscript(join(out, 'repo', 'transcript.jsonl'))).toMatchObject({ ok: true });
-    const verified = tool(['bundle', 'verify', join(out, 'medium', 'bundle-000001'), '--root', join(out, 'repo', 'metadata', '1.root.json')]);
+    const verified = tool([
+      'bundle',
+      'verify',
+      join(out, 'medium', 'bundle-000001'),
+      '--root',
+      join(out, 'repo', 'metadata', '1.root.json'),
+    ]);
     expect(verified.status).toBe(0);
   });
 
   it('keeps its tokens and PIN files inside the output folder, PINs readable by the owner only', () => {
     expect(readdirSync(join(out, 'softhsm', 'pins')).sort()).toEqual(['admin-a.pin', 'admin-b.pin', 'admin-c.pin']);
-    for (const f of readdirSync(join(out, 'softhsm', 'pins'))) expect(statSync(join(out, 'softhsm', 'pins', f)).mode & 0o077).toBe(0);
+    for (const f of readdirSync(join(out, 'softhsm', 'pins')))
+      expect(statSync(join(out, 'softhsm', 'pins', f)).mode & 0o077).toBe(0);
   });
 
   it('never reuses an output folder', () => {

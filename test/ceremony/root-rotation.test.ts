@@ -29,7 +29,13 @@ beforeAll(async () => {
   a = makeAdmins('ceremony-rotation', { extraHolders: ['admin-d'] });
   const init = await initRepository({ planPath: a.planPath, repoDir: join(a.dir, 'repo'), provider: a.provider, log });
   repo = init.repo;
-  await signEvent({ event: init.event, holders: ['admin-a', 'admin-b'], provider: a.provider, confirm: confirmAll(init.event), log });
+  await signEvent({
+    event: init.event,
+    holders: ['admin-a', 'admin-b'],
+    provider: a.provider,
+    confirm: confirmAll(init.event),
+    log,
+  });
   finalizeEvent(repo, init.event);
 
   const newKey = (await a.provider.generate('admin-d', 'root', 'ecdsa-p256')).key;
@@ -37,11 +43,18 @@ beforeAll(async () => {
   const v2 = Metadata.fromBytes<Root>(v1.toBytes(), '1.root.json', 'root').edit((signed) => {
     signed.version = 2;
     signed.expires = addSeconds(new Date(), 365 * 86400);
-    const leaving = signed.roles.root.keyids.find((id) => signed.keys.get(id)!.unrecognized['x-ceremony-owner'] === 'admin-a')!;
+    const leaving = signed.roles.root.keyids.find(
+      (id) => signed.keys.get(id)!.unrecognized['x-ceremony-owner'] === 'admin-a',
+    )!;
     signed.revokeKey('root', leaving);
     signed.addKey('root', newKey);
   });
-  event = SigningEvent.create(join(a.dir, 'rotate-root'), { kind: 'rotate-root', description: 'admin-a leaves, admin-d joins', roles: [{ role: 'root', metadata: v2 }], repo });
+  event = SigningEvent.create(join(a.dir, 'rotate-root'), {
+    kind: 'rotate-root',
+    description: 'admin-a leaves, admin-d joins',
+    roles: [{ role: 'root', metadata: v2 }],
+    repo,
+  });
 });
 
 describe('root rotation', () => {
@@ -62,17 +75,23 @@ describe('root rotation', () => {
       [2, true],
       [1, false],
     ]);
-    expect(() => finalizeEvent(repo, event)).toThrow(/not every threshold is met: root v2 needs 1 more of root v2 \(its own root keys\)/);
+    expect(() => finalizeEvent(repo, event)).toThrow(
+      /not every threshold is met: root v2 needs 1 more of root v2 \(its own root keys\)/,
+    );
     const st2 = await runCli(['event', 'status', event.dir]);
     expect(st2.code).toBe(6);
-    expect(st2.stdout).toContain('✗ 1 of 2 needed from root v2 (its own root keys), 1 more; signed: admin-b; not yet: admin-c, admin-d');
+    expect(st2.stdout).toContain(
+      '✗ 1 of 2 needed from root v2 (its own root keys), 1 more; signed: admin-b; not yet: admin-c, admin-d',
+    );
   });
 
   it('finalize itself re-checks both thresholds against the repository, not the event', () => {
     // Even a status made to look complete cannot pass: finalize verifies with verifyRootUpdate.
     const fake = Object.create(event) as SigningEvent;
     fake.status = () => ({ ...event.status(), complete: true });
-    expect(() => finalizeEvent(repo, fake)).toThrow(/root v2 by its own root keys: 1\/2 signatures, 1 from unauthorized keys; not finalized/);
+    expect(() => finalizeEvent(repo, fake)).toThrow(
+      /root v2 by its own root keys: 1\/2 signatures, 1 from unauthorized keys; not finalized/,
+    );
     expect(repo.rootVersions()).toEqual([1]);
   });
 
@@ -81,10 +100,14 @@ describe('root rotation', () => {
     expect(event.status().complete).toBe(true);
     finalizeEvent(repo, event);
     expect(repo.rootVersions()).toEqual([1, 2]);
-    const report = verifyRepository(repo.readBytes('root', 1), new FolderSource(repo.metadataDir), { trustedRootName: '1.root.json', at: new Date() });
+    const report = verifyRepository(repo.readBytes('root', 1), new FolderSource(repo.metadataDir), {
+      trustedRootName: '1.root.json',
+      at: new Date(),
+    });
     expect(report.ok).toBe(true);
     expect(report.rootVersion).toBe(2);
-    const load = (v: number) => tufjs.Metadata.fromJSON(tufjs.MetadataKind.Root, JSON.parse(readFileSync(repo.path('root', v), 'utf8')));
+    const load = (v: number) =>
+      tufjs.Metadata.fromJSON(tufjs.MetadataKind.Root, JSON.parse(readFileSync(repo.path('root', v), 'utf8')));
     const [r1, r2] = [load(1), load(2)];
     expect(() => r1.verifyDelegate('root', r2)).not.toThrow();
     expect(() => r2.verifyDelegate('root', r2)).not.toThrow();

@@ -39,10 +39,16 @@ export function holderEntry(holder: string, token = holder): Record<string, unkn
  * Tokens admin-a, admin-b, admin-c (PINs in files), the rehearsal plan and profile copied next to
  * them, with fresh online keys. `editPlan` may change the plan before it is written.
  */
-export function makeAdmins(prefix: string, options: { editPlan?: (plan: Record<string, any>) => void; extraHolders?: string[] } = {}): Admins {
+export function makeAdmins(
+  prefix: string,
+  options: { editPlan?: (plan: Record<string, any>) => void; extraHolders?: string[] } = {},
+): Admins {
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   const holders = [...ADMINS, ...(options.extraHolders ?? [])];
-  const tokens = createTestTokens(join(dir, 'softhsm'), holders.map((label, i) => ({ label, soPin: `so-${label}-${i}`, userPin: `pin-${label}-${i}1` })));
+  const tokens = createTestTokens(
+    join(dir, 'softhsm'),
+    holders.map((label, i) => ({ label, soPin: `so-${label}-${i}`, userPin: `pin-${label}-${i}1` })),
+  );
   process.env['SOFTHSM2_CONF'] = tokens.conf;
   mkdirSync(join(dir, 'online-keys'));
   const online = {} as Admins['online'];

@@ -6,7 +6,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendTranscript, GENESIS_PREV, readTranscript, verifyTranscript } from '../../src/ceremony/state/transcript.js';
+import {
+  appendTranscript,
+  GENESIS_PREV,
+  readTranscript,
+  verifyTranscript,
+} from '../../src/ceremony/state/transcript.js';
 import { sha256Hex } from '../../src/tuf/model/digest.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -14,11 +19,32 @@ const digest = (s: string) => sha256Hex(s);
 
 function fiveRecords(): { dir: string; path: string } {
   const dir = mkdtempSync(join(tmpdir(), 'transcript-'));
-  appendTranscript(dir, { step: 'init', inputs: { 'plan.json': digest('plan') }, outputs: {}, tokens: [{ holder: 'admin-a', serial: '0001', keyids: [digest('k1')] }] });
+  appendTranscript(dir, {
+    step: 'init',
+    inputs: { 'plan.json': digest('plan') },
+    outputs: {},
+    tokens: [{ holder: 'admin-a', serial: '0001', keyids: [digest('k1')] }],
+  });
   appendTranscript(dir, { step: 'event-create', inputs: {}, outputs: { 'event.json': digest('event') } });
-  appendTranscript(dir, { step: 'event-sign', operator: 'admin-a', confirmation: '--confirm abc', inputs: { 'event.json': digest('event') }, outputs: { '1.root.json': digest('r1') } });
-  appendTranscript(dir, { step: 'event-sign', operator: 'admin-b', inputs: { 'event.json': digest('event') }, outputs: { '1.root.json': digest('r2') }, details: { note: 'second signature' } });
-  appendTranscript(dir, { step: 'event-finalize', inputs: { 'event.json': digest('event') }, outputs: { '1.root.json': digest('r2') } });
+  appendTranscript(dir, {
+    step: 'event-sign',
+    operator: 'admin-a',
+    confirmation: '--confirm abc',
+    inputs: { 'event.json': digest('event') },
+    outputs: { '1.root.json': digest('r1') },
+  });
+  appendTranscript(dir, {
+    step: 'event-sign',
+    operator: 'admin-b',
+    inputs: { 'event.json': digest('event') },
+    outputs: { '1.root.json': digest('r2') },
+    details: { note: 'second signature' },
+  });
+  appendTranscript(dir, {
+    step: 'event-finalize',
+    inputs: { 'event.json': digest('event') },
+    outputs: { '1.root.json': digest('r2') },
+  });
   return { dir, path: join(dir, 'transcript.jsonl') };
 }
 
@@ -58,7 +84,16 @@ describe('transcript', () => {
     rec.step = 'forged';
     delete rec.hash;
     // Recompute the record's own hash the way the tool does (canonical line without `hash`).
-    const sorted = (o: any): any => (Array.isArray(o) ? o.map(sorted) : o && typeof o === 'object' ? Object.fromEntries(Object.keys(o).sort().map((k) => [k, sorted(o[k])])) : o);
+    const sorted = (o: any): any =>
+      Array.isArray(o)
+        ? o.map(sorted)
+        : o && typeof o === 'object'
+          ? Object.fromEntries(
+              Object.keys(o)
+                .sort()
+                .map((k) => [k, sorted(o[k])]),
+            )
+          : o;
     rec.hash = sha256Hex(JSON.stringify(sorted(rec)));
     lines[1] = JSON.stringify(sorted(rec));
     writeFileSync(path, `${lines.join('\n')}\n`);
@@ -75,20 +110,28 @@ describe('transcript', () => {
     writeFileSync(path, `${[lines[0], lines[1], lines[3], lines[2], lines[4]].join('\n')}\n`);
     expect(verifyTranscript(path)).toMatchObject({ ok: false, brokenAt: 3 });
     writeFileSync(path, `${lines.join('\n')}\n`.slice(0, -20));
-    expect(verifyTranscript(path)).toMatchObject({ ok: false, brokenAt: 5, reason: 'the last record is cut short (no final newline)' });
+    expect(verifyTranscript(path)).toMatchObject({
+      ok: false,
+      brokenAt: 5,
+      reason: 'the last record is cut short (no final newline)',
+    });
   });
 
   it('a broken transcript is never extended', () => {
     const { dir, path } = fiveRecords();
     writeFileSync(path, readFileSync(path, 'utf8').replace('"operator":"admin-b"', '"operator":"mallory"'));
     const before = readFileSync(path);
-    expect(() => appendTranscript(dir, { step: 'bundle-export', inputs: {}, outputs: {} })).toThrow(/does not verify .*record 4.*it is not extended/);
+    expect(() => appendTranscript(dir, { step: 'bundle-export', inputs: {}, outputs: {} })).toThrow(
+      /does not verify .*record 4.*it is not extended/,
+    );
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
   it('refuses digests that are not SHA-256 hex', () => {
     const dir = mkdtempSync(join(tmpdir(), 'transcript-'));
-    expect(() => appendTranscript(dir, { step: 'x', inputs: { a: 'not-a-digest' }, outputs: {} })).toThrow(/inputs\.a: expected a SHA-256/);
+    expect(() => appendTranscript(dir, { step: 'x', inputs: { a: 'not-a-digest' }, outputs: {} })).toThrow(
+      /inputs\.a: expected a SHA-256/,
+    );
   });
 
   it('transcript verify and show on the command line', async () => {

@@ -14,7 +14,8 @@ const title = (c: CommandDeclaration) => c.name.join(' ');
 /** Arguments that satisfy a declaration: one value per positional and per required option. */
 function minimalArgs(c: CommandDeclaration, except?: string): string[] {
   const argv = c.positionals.filter((p) => p.count !== 'optional').map((_p, i) => `positional-${i}`);
-  for (const [name, o] of Object.entries(c.options)) if (o.required && name !== except) argv.push(`--${name}`, ...(o.type === 'string' ? [`value-of-${name}`] : []));
+  for (const [name, o] of Object.entries(c.options))
+    if (o.required && name !== except) argv.push(`--${name}`, ...(o.type === 'string' ? [`value-of-${name}`] : []));
   return argv;
 }
 
@@ -22,7 +23,8 @@ describe('the command list', () => {
   it('tuf-ceremony --help lists every command', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${title(c)} +${c.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    for (const c of COMMANDS)
+      expect(r.stdout).toMatch(new RegExp(`^  ${title(c)} +${c.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
     expect(r.stdout).toMatchSnapshot();
   });
 

@@ -41,7 +41,8 @@ describe('exit codes', () => {
     const categories = declaredCategories();
     expect(categories.length).toBeGreaterThanOrEqual(5);
     expect(Object.keys(CATEGORY_EXIT_CODES).sort()).toEqual([...categories].sort());
-    for (const c of categories) expect(EXIT_CODE_TABLE.map((r) => r.code)).toContain(CATEGORY_EXIT_CODES[c as ErrorCategory]);
+    for (const c of categories)
+      expect(EXIT_CODE_TABLE.map((r) => r.code)).toContain(CATEGORY_EXIT_CODES[c as ErrorCategory]);
   });
 
   it('every error class lands on its category code, anything else on 1', () => {
@@ -68,7 +69,6 @@ describe('exit codes', () => {
     expect([eventStatusExitCode(true), eventStatusExitCode(false)]).toEqual([0, 6]);
     expect([expiryExitCode('ok'), expiryExitCode('due'), expiryExitCode('expired')]).toEqual([0, 10, 11]);
   });
-
 
   it('the README lists the table as rendered', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

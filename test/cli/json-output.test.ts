@@ -22,7 +22,10 @@ const PEP480_ROOT = join(PEP480_DIR, '1.root.json');
 function camelKeys(value: unknown, path = '$'): string[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => camelKeys(v, `${path}[${i}]`));
   if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([k, v]) => [...(/[A-Z]/.test(k) ? [`${path}.${k}`] : []), ...camelKeys(v, `${path}.${k}`)]);
+  return Object.entries(value).flatMap(([k, v]) => [
+    ...(/[A-Z]/.test(k) ? [`${path}.${k}`] : []),
+    ...camelKeys(v, `${path}.${k}`),
+  ]);
 }
 
 /** Exactly one document on stdout, whose `ok` and `error` agree with the exit code. */
@@ -88,26 +91,53 @@ describe('success and refusal with --json', () => {
   it('dev keygen, dev request, claim, event show, event status, transcript, expiry, bundle export', async () => {
     const key = join(tmp, 'dev.key.json');
     const pass = ['--passphrase-file', join(tmp, 'pass')];
-    expect(documentOf(await runCli(['dev', 'keygen', '--out', key, ...pass, '--json']))).toMatchObject({ ok: true, token: false });
+    expect(documentOf(await runCli(['dev', 'keygen', '--out', key, ...pass, '--json']))).toMatchObject({
+      ok: true,
+      token: false,
+    });
     const again = await runCli(['dev', 'keygen', '--out', key, ...pass, '--json']);
     expect(again.code).toBe(5);
     documentOf(again);
 
     mkdirSync(join(tmp, 'inbox'));
-    const req = ['dev', 'request', '--project', 'Json_Project', '--key', key, ...pass, '--contact', 'dev@example.org', '--at', AT, '--json'];
-    expect(documentOf(await runCli([...req, '--out', join(tmp, 'inbox', 'req.json')]))).toMatchObject({ ok: true, project: 'json-project' });
+    const req = [
+      'dev',
+      'request',
+      '--project',
+      'Json_Project',
+      '--key',
+      key,
+      ...pass,
+      '--contact',
+      'dev@example.org',
+      '--at',
+      AT,
+      '--json',
+    ];
+    expect(documentOf(await runCli([...req, '--out', join(tmp, 'inbox', 'req.json')]))).toMatchObject({
+      ok: true,
+      project: 'json-project',
+    });
     const bad = await runCli([...req, '--out', join(tmp, 'other.json'), '--threshold', 'two']);
     expect(bad.code).toBe(2);
     documentOf(bad);
 
     const event = join(tmp, 'event');
     const claim = ['claim', '--repo', f.dir, '--at', AT, '--json'];
-    expect(documentOf(await runCli([...claim, '--requests', join(tmp, 'inbox'), '--event', event]))).toMatchObject({ ok: true, counts: { add: 1 }, event: { dir: event } });
+    expect(documentOf(await runCli([...claim, '--requests', join(tmp, 'inbox'), '--event', event]))).toMatchObject({
+      ok: true,
+      counts: { add: 1 },
+      event: { dir: event },
+    });
     const noInbox = await runCli([...claim, '--requests', join(tmp, 'no-inbox'), '--event', join(tmp, 'event-2')]);
     expect(noInbox.code).not.toBe(0);
     documentOf(noInbox);
 
-    expect(documentOf(await runCli(['event', 'show', event, '--json']))).toMatchObject({ ok: true, kind: expect.any(String), repository_check: null });
+    expect(documentOf(await runCli(['event', 'show', event, '--json']))).toMatchObject({
+      ok: true,
+      kind: expect.any(String),
+      repository_check: null,
+    });
     const status = await runCli(['event', 'status', event, '--json']);
     expect(status.code).toBe(6);
     expect(documentOf(status)).toMatchObject({ complete: false, error: { code: 'E_EVENT_INCOMPLETE' } });
@@ -115,8 +145,14 @@ describe('success and refusal with --json', () => {
     expect(finalize.code).toBe(5);
     documentOf(finalize);
 
-    expect(documentOf(await runCli(['transcript', 'verify', '--repo', f.dir, '--json']))).toMatchObject({ ok: true, broken_at: null });
-    expect(documentOf(await runCli(['transcript', 'show', '--repo', f.dir, '--json']))).toMatchObject({ ok: true, check: { ok: true } });
+    expect(documentOf(await runCli(['transcript', 'verify', '--repo', f.dir, '--json']))).toMatchObject({
+      ok: true,
+      broken_at: null,
+    });
+    expect(documentOf(await runCli(['transcript', 'show', '--repo', f.dir, '--json']))).toMatchObject({
+      ok: true,
+      check: { ok: true },
+    });
 
     const expiry = await runCli(['expiry', '--repo', f.dir, '--at', AT, '--json']);
     expect(documentOf(expiry).roles.length).toBeGreaterThan(0);
@@ -132,9 +168,27 @@ describe('success and refusal with --json', () => {
     // The developer key of django and numpy in the python-tuf PEP 480 repository.
     const claimed = JSON.parse(readFileSync(join(PEP480_DIR, '1.claimed.json'), 'utf8')).signed.delegations;
     const keyFile = join(tmp, 'numpy-django.pub.json');
-    writeFileSync(keyFile, JSON.stringify(claimed.keys['50209647d5bffdb68d506def8ab8531455b39a5fab0ac119b281a6be28d51b15']));
-    const base = ['dev', 'check', '--metadata', PEP480_DIR, '--root', PEP480_ROOT, '--at', '2030-01-01', '--key', keyFile, '--json'];
-    expect(documentOf(await runCli([...base, '--project', 'django']))).toMatchObject({ ok: true, status: 'recently-claimed' });
+    writeFileSync(
+      keyFile,
+      JSON.stringify(claimed.keys['50209647d5bffdb68d506def8ab8531455b39a5fab0ac119b281a6be28d51b15']),
+    );
+    const base = [
+      'dev',
+      'check',
+      '--metadata',
+      PEP480_DIR,
+      '--root',
+      PEP480_ROOT,
+      '--at',
+      '2030-01-01',
+      '--key',
+      keyFile,
+      '--json',
+    ];
+    expect(documentOf(await runCli([...base, '--project', 'django']))).toMatchObject({
+      ok: true,
+      status: 'recently-claimed',
+    });
     const alarm = await runCli([...base, '--project', 'requests']);
     expect(alarm.code).toBe(3);
     expect(documentOf(alarm)).toMatchObject({ status: 'other-keys', error: { code: 'E_PROJECT_NOT_DELEGATED' } });

@@ -18,18 +18,44 @@ const metadataFiles = readdirSync(PEP480_DIR).filter((f) => f.endsWith('.json') 
 
 describe('tuf-ceremony verify', () => {
   it('verifies the whole python-tuf PEP 480 repository from 1.root.json', async () => {
-    const r = await runCli(['verify', '--root', join(PEP480_DIR, '1.root.json'), '--at', '2030-01-01T00:00:00Z', PEP480_DIR]);
+    const r = await runCli([
+      'verify',
+      '--root',
+      join(PEP480_DIR, '1.root.json'),
+      '--at',
+      '2030-01-01T00:00:00Z',
+      PEP480_DIR,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    for (const role of ['root', 'timestamp', 'snapshot', 'targets', 'claimed', 'recently-claimed', 'unclaimed', 'requests']) {
-      expect(r.stdout).toMatch(new RegExp(`^${role}\\s+\\S+\\.json\\s+\\d+\\s+2050-01-01T00:00:00Z\\s+\\d/\\d.*\\bok$`, 'm'));
+    for (const role of [
+      'root',
+      'timestamp',
+      'snapshot',
+      'targets',
+      'claimed',
+      'recently-claimed',
+      'unclaimed',
+      'requests',
+    ]) {
+      expect(r.stdout).toMatch(
+        new RegExp(`^${role}\\s+\\S+\\.json\\s+\\d+\\s+2050-01-01T00:00:00Z\\s+\\d/\\d.*\\bok$`, 'm'),
+      );
     }
     expect(r.stdout).toMatch(/2\.root\.json .* 3\/2 \(previous root 2\/2\)/);
     expect(r.stdout).toMatch(/^OK: verified from trusted root v1 to root v2/m);
   });
 
   it('gives one JSON document with --json', async () => {
-    const r = await runCli(['verify', '--json', '--root', join(PEP480_DIR, '1.root.json'), '--at', '2030-01-01', PEP480_DIR]);
+    const r = await runCli([
+      'verify',
+      '--json',
+      '--root',
+      join(PEP480_DIR, '1.root.json'),
+      '--at',
+      '2030-01-01',
+      PEP480_DIR,
+    ]);
     const report = JSON.parse(r.stdout);
     expect(report.ok).toBe(true);
     expect(report.root_version).toBe(2);

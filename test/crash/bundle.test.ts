@@ -46,16 +46,31 @@ async function crashEveryCall(c: Case): Promise<{ calls: number; outcomes: Recor
     expect(cut.signal, `cut at ${k}: exit ${cut.code} ${cut.stderr}`).toBe('SIGKILL');
     c.afterCut(dir, k);
     const again = await runChild(c.args, { cwd: dir });
-    const outcome = again.code === 0 ? (again.stderr ? 'finished after a note' : 'finished') : `refused as already done (${again.code})`;
+    const outcome =
+      again.code === 0
+        ? again.stderr
+          ? 'finished after a note'
+          : 'finished'
+        : `refused as already done (${again.code})`;
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     if (again.code !== 0) expect(again.stderr, `cut at ${k}`).toMatch(c.alreadyDone);
     expect(clientProblems(join(dir, 'repo', 'metadata'), AT)).toEqual([]);
-    expect(hiddenEntries(dir, (rel) => skip(rel) || rel.endsWith('.tuf-ceremony-import.json')), `cut at ${k}`).toEqual([]);
+    expect(
+      hiddenEntries(dir, (rel) => skip(rel) || rel.endsWith('.tuf-ceremony-import.json')),
+      `cut at ${k}`,
+    ).toEqual([]);
     const tree = treeOf(dir, skip);
     if (again.code === 0 && c.secondRun && c.secondRun(tree)) {
       // Cut after the export was complete and logged: running it again is a new export, with a new sequence.
-      outcomes['complete before the cut; the rerun made the next bundle'] = (outcomes['complete before the cut; the rerun made the next bundle'] ?? 0) + 1;
-      const drop = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([rel]) => !rel.startsWith('medium/bundle-000003') && rel !== 'repo/exports.json' && rel !== 'repo/transcript.jsonl'));
+      outcomes['complete before the cut; the rerun made the next bundle'] =
+        (outcomes['complete before the cut; the rerun made the next bundle'] ?? 0) + 1;
+      const drop = (t: Record<string, string>) =>
+        Object.fromEntries(
+          Object.entries(t).filter(
+            ([rel]) =>
+              !rel.startsWith('medium/bundle-000003') && rel !== 'repo/exports.json' && rel !== 'repo/transcript.jsonl',
+          ),
+        );
       expect(drop(tree), `cut at ${k}`).toEqual(drop(expected));
       return;
     }
@@ -81,11 +96,26 @@ describe('cut at every file-system call', () => {
   });
 
   it('bundle import leaves nothing temporary in the published folder and a state that moved on only with it', async () => {
-    const args = ['bundle', 'import', 'carried/bundle-000001', '--root', 'repo/metadata/1.root.json', '--into', 'published', '--at', AT, '--json'];
+    const args = [
+      'bundle',
+      'import',
+      'carried/bundle-000001',
+      '--root',
+      'repo/metadata/1.root.json',
+      '--into',
+      'published',
+      '--at',
+      AT,
+      '--json',
+    ];
     const r = await crashEveryCall({
       args,
       afterCut: (dir, k) => {
-        if (existsSync(join(dir, 'published'))) expect(hiddenEntries(join(dir, 'published'), (rel) => rel === '.tuf-ceremony-import.json'), `cut at ${k}`).toEqual([]);
+        if (existsSync(join(dir, 'published')))
+          expect(
+            hiddenEntries(join(dir, 'published'), (rel) => rel === '.tuf-ceremony-import.json'),
+            `cut at ${k}`,
+          ).toEqual([]);
       },
       alreadyDone: /not newer|sequence/,
     });

@@ -32,7 +32,12 @@ beforeAll(async () => {
   const f = await startingRepository(start);
   targetsKeyid = f.targetsSigner.key.keyid;
   mkdirSync(join(start, 'keys'));
-  for (const [name, n] of [['targets-new', 21], ['claimed-a', 22], ['claimed-b', 23]] as const) writeFileSync(join(start, 'keys', `${name}.json`), serializeJson(signer(n).key.toJSON()));
+  for (const [name, n] of [
+    ['targets-new', 21],
+    ['claimed-a', 22],
+    ['claimed-b', 23],
+  ] as const)
+    writeFileSync(join(start, 'keys', `${name}.json`), serializeJson(signer(n).key.toJSON()));
   claimed = freshCopy(start, 'crash-events-claimed-');
   const g = { ...f, dir: join(claimed, 'repo'), repo: Repository.open(join(claimed, 'repo')) };
   await signedClaimEvent(g, claimed);
@@ -44,7 +49,9 @@ const skip = (rel: string): boolean => rel.startsWith('.calls');
 
 /** The records of `step` that name the event `id`. */
 function recordsOf(dir: string, step: string, id: string): number {
-  return readTranscript(join(dir, 'repo', 'transcript.jsonl')).filter((r) => r.step === step && r.details?.['event'] === id).length;
+  return readTranscript(join(dir, 'repo', 'transcript.jsonl')).filter(
+    (r) => r.step === step && r.details?.['event'] === id,
+  ).length;
 }
 
 function sameOutput(run: ChildRun, dir: string): string {
@@ -89,7 +96,10 @@ async function crashEveryCall(c: Case): Promise<{ calls: number; outcomes: Recor
   expect(sameOutput(second, baseDir)).toBe(expectedOut);
   expect(treeOf(baseDir, skip)).toEqual(expected);
   // Another event under that name (another time, so another event.json): refused, as always.
-  const other = await runChild(c.args.map((a) => (a === AT ? LATER : a)), { cwd: baseDir });
+  const other = await runChild(
+    c.args.map((a) => (a === AT ? LATER : a)),
+    { cwd: baseDir },
+  );
   expect(other.code).toBe(5);
   expect(other.stderr).toMatch(/exists already; a signing event is always a new folder/);
 
@@ -104,7 +114,8 @@ async function crashEveryCall(c: Case): Promise<{ calls: number; outcomes: Recor
     // Under the event's name: the whole event, or nothing.
     if (existsSync(eventDir)) {
       expect(() => SigningEvent.load(eventDir), `cut at ${k}`).not.toThrow();
-      const inEvent = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([rel]) => rel.startsWith(`${c.event}/`)));
+      const inEvent = (t: Record<string, string>) =>
+        Object.fromEntries(Object.entries(t).filter(([rel]) => rel.startsWith(`${c.event}/`)));
       expect(inEvent(treeOf(dir, skip)), `cut at ${k}`).toEqual(inEvent(expected));
     }
     expect(clientProblems(join(repoDir, 'metadata'), AT), `cut at ${k}`).toEqual([]);
@@ -134,36 +145,110 @@ async function crashEveryCall(c: Case): Promise<{ calls: number; outcomes: Recor
 
 describe('making a signing event, cut at every file-system call', () => {
   it('claim writes its event and transcript record as one unit', async () => {
-    const r = await crashEveryCall({ start: () => start, args: ['claim', '--repo', 'repo', '--requests', 'inbox', '--event', 'claim-event', '--at', AT, '--json'], event: 'claim-event', step: 'claim' });
+    const r = await crashEveryCall({
+      start: () => start,
+      args: ['claim', '--repo', 'repo', '--requests', 'inbox', '--event', 'claim-event', '--at', AT, '--json'],
+      event: 'claim-event',
+      step: 'claim',
+    });
     console.log(`claim: ${r.calls} cut points`, r.outcomes);
   });
 
   it('resign writes its event and transcript record as one unit', async () => {
-    const args = ['resign', '--repo', 'repo', '--role', 'root', '--role', 'targets', '--role', 'claimed', '--event', 'medium/resign-event', '--at', AT, '--json'];
+    const args = [
+      'resign',
+      '--repo',
+      'repo',
+      '--role',
+      'root',
+      '--role',
+      'targets',
+      '--role',
+      'claimed',
+      '--event',
+      'medium/resign-event',
+      '--at',
+      AT,
+      '--json',
+    ];
     const r = await crashEveryCall({ start: () => start, args, event: 'medium/resign-event', step: 'resign' });
     console.log(`resign: ${r.calls} cut points`, r.outcomes);
   });
 
   it('rotate writes its event and transcript record as one unit', async () => {
-    const args = ['rotate', '--repo', 'repo', '--role', 'targets', '--add', 'alice=keys/targets-new.json', '--remove', targetsKeyid, '--event', 'rotate-event', '--at', AT, '--json'];
+    const args = [
+      'rotate',
+      '--repo',
+      'repo',
+      '--role',
+      'targets',
+      '--add',
+      'alice=keys/targets-new.json',
+      '--remove',
+      targetsKeyid,
+      '--event',
+      'rotate-event',
+      '--at',
+      AT,
+      '--json',
+    ];
     const r = await crashEveryCall({ start: () => start, args, event: 'rotate-event', step: 'rotate' });
     console.log(`rotate: ${r.calls} cut points`, r.outcomes);
   });
 
   it('recover writes its event and transcript record as one unit', async () => {
-    const args = ['recover', '--repo', 'repo', '--compromised', 'claimed', '--new-key', 'claimed=alice=keys/claimed-a.json', '--new-key', 'claimed=bob=keys/claimed-b.json', '--event', 'recover-event', '--at', AT, '--json'];
+    const args = [
+      'recover',
+      '--repo',
+      'repo',
+      '--compromised',
+      'claimed',
+      '--new-key',
+      'claimed=alice=keys/claimed-a.json',
+      '--new-key',
+      'claimed=bob=keys/claimed-b.json',
+      '--event',
+      'recover-event',
+      '--at',
+      AT,
+      '--json',
+    ];
     const r = await crashEveryCall({ start: () => start, args, event: 'recover-event', step: 'recover' });
     console.log(`recover: ${r.calls} cut points`, r.outcomes);
   });
 
   it('revoke writes its event and transcript record as one unit', async () => {
-    const args = ['revoke', '--repo', 'repo', '--project', 'demo', '--reason', 'laptop stolen', '--event', 'revoke-event', '--at', AT, '--json'];
+    const args = [
+      'revoke',
+      '--repo',
+      'repo',
+      '--project',
+      'demo',
+      '--reason',
+      'laptop stolen',
+      '--event',
+      'revoke-event',
+      '--at',
+      AT,
+      '--json',
+    ];
     const r = await crashEveryCall({ start: () => claimed, args, event: 'revoke-event', step: 'revoke' });
     console.log(`revoke: ${r.calls} cut points`, r.outcomes);
   });
 
   it('a cut after the event took its name, opened while its medium is away: undone, and the rerun with the medium back records it', async () => {
-    const args = ['resign', '--repo', 'repo', '--role', 'targets', '--event', 'medium/resign-event', '--at', AT, '--json'];
+    const args = [
+      'resign',
+      '--repo',
+      'repo',
+      '--role',
+      'targets',
+      '--event',
+      'medium/resign-event',
+      '--at',
+      AT,
+      '--json',
+    ];
     const baseDir = freshCopy(start, 'crash-base-');
     const base = await runChild(args, { cwd: baseDir });
     expect(base.code, base.stderr).toBe(0);
@@ -173,13 +258,16 @@ describe('making a signing event, cut at every file-system call', () => {
       const dir = freshCopy(start, 'crash-k-');
       const cut = await runChild(args, { cwd: dir, crashAt: k });
       expect(cut.signal).toBe('SIGKILL');
-      if (!existsSync(join(dir, 'repo', EVENT_JOURNAL_FILE)) || !existsSync(join(dir, 'medium', 'resign-event'))) continue;
+      if (!existsSync(join(dir, 'repo', EVENT_JOURNAL_FILE)) || !existsSync(join(dir, 'medium', 'resign-event')))
+        continue;
       const id = JSON.parse(readFileSync(join(dir, 'repo', EVENT_JOURNAL_FILE), 'utf8')).event as string;
       if (recordsOf(dir, 'resign', id) > 0) continue;
       renameSync(join(dir, 'medium'), join(dir, 'away'));
       let note = '';
       Repository.open(join(dir, 'repo'), (line) => (note = line));
-      expect(note).toMatch(/was undone: .*medium is not there \(a medium not mounted\?\); run the same command again with it mounted/);
+      expect(note).toMatch(
+        /was undone: .*medium is not there \(a medium not mounted\?\); run the same command again with it mounted/,
+      );
       expect(existsSync(join(dir, 'repo', EVENT_JOURNAL_FILE))).toBe(false);
       renameSync(join(dir, 'away'), join(dir, 'medium'));
       const again = await runChild(args, { cwd: dir });
@@ -194,9 +282,18 @@ describe('making a signing event, cut at every file-system call', () => {
 
   it('a journal naming anything but its own hidden folder is refused, and nothing is removed', () => {
     const dir = freshCopy(start, 'crash-journal-');
-    const journal = { event: 'a'.repeat(64), folder: join(dir, 'claim-event'), format: 'tuf-ceremony-event-journal', format_version: 1, partial: '../repo', transcript: { line: '', offset: 0 } };
+    const journal = {
+      event: 'a'.repeat(64),
+      folder: join(dir, 'claim-event'),
+      format: 'tuf-ceremony-event-journal',
+      format_version: 1,
+      partial: '../repo',
+      transcript: { line: '', offset: 0 },
+    };
     writeFileSync(join(dir, 'repo', EVENT_JOURNAL_FILE), serializeJson(journal));
-    expect(() => Repository.open(join(dir, 'repo'), () => {})).toThrow(/partial: expected \.claim-event\.partial-<12 hex digits>/);
+    expect(() => Repository.open(join(dir, 'repo'), () => {})).toThrow(
+      /partial: expected \.claim-event\.partial-<12 hex digits>/,
+    );
     expect(existsSync(join(dir, 'repo', 'metadata', '1.root.json'))).toBe(true);
   });
 });

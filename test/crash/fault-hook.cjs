@@ -18,14 +18,31 @@ function tick() {
   if (count === crashAt) process.kill(process.pid, 'SIGKILL');
 }
 
-const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_TRUNC;
+const WRITE_FLAGS =
+  fs.constants.O_WRONLY | fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_TRUNC;
 function opensForWriting(flags) {
   if (flags === undefined || flags === null) return false;
   if (typeof flags === 'number') return (flags & WRITE_FLAGS) !== 0;
   return /[wa+]/.test(String(flags));
 }
 
-const always = ['writeFileSync', 'appendFileSync', 'renameSync', 'rmSync', 'rmdirSync', 'mkdirSync', 'unlinkSync', 'fsyncSync', 'fdatasyncSync', 'copyFileSync', 'cpSync', 'linkSync', 'symlinkSync', 'truncateSync', 'ftruncateSync'];
+const always = [
+  'writeFileSync',
+  'appendFileSync',
+  'renameSync',
+  'rmSync',
+  'rmdirSync',
+  'mkdirSync',
+  'unlinkSync',
+  'fsyncSync',
+  'fdatasyncSync',
+  'copyFileSync',
+  'cpSync',
+  'linkSync',
+  'symlinkSync',
+  'truncateSync',
+  'ftruncateSync',
+];
 for (const name of always) {
   const fn = fs[name];
   if (typeof fn !== 'function') continue;

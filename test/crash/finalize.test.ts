@@ -30,7 +30,9 @@ async function crashEveryCall(eventName: string): Promise<{ calls: number; outco
   expect(base.code).toBe(0);
   expect(base.calls).toBeGreaterThan(5);
   const expected = treeOf(baseDir, (rel) => rel.startsWith('.calls'));
-  const expectedMetadata = new Map(readdirSync(join(baseDir, 'repo', 'metadata')).map((n) => [n, readFileSync(join(baseDir, 'repo', 'metadata', n))]));
+  const expectedMetadata = new Map(
+    readdirSync(join(baseDir, 'repo', 'metadata')).map((n) => [n, readFileSync(join(baseDir, 'repo', 'metadata', n))]),
+  );
   const expectedJson = JSON.parse(base.stdout.split(baseDir).join('<ROOT>'));
   const outcomes: Record<string, number> = {};
 
@@ -43,7 +45,10 @@ async function crashEveryCall(eventName: string): Promise<{ calls: number; outco
     // Nothing partial under a final name, nothing hidden in the published folder.
     for (const name of readdirSync(metadata)) {
       expect(name.startsWith('.'), `cut at ${k}: ${name}`).toBe(false);
-      expect(readFileSync(join(metadata, name)).equals(expectedMetadata.get(name)!), `cut at ${k}: ${name} is not the finished file`).toBe(true);
+      expect(
+        readFileSync(join(metadata, name)).equals(expectedMetadata.get(name)!),
+        `cut at ${k}: ${name} is not the finished file`,
+      ).toBe(true);
     }
     // Half the cuts are recovered by opening the repository (any command), the other half by the rerun itself.
     let note = '';
@@ -53,9 +58,17 @@ async function crashEveryCall(eventName: string): Promise<{ calls: number; outco
       expect(clientProblems(metadata, AT), `cut at ${k}: ${note}`).toEqual([]);
     }
     const again = await runChild(args, { cwd: dir });
-    const outcome = again.code === 0 ? (again.stderr ? `finished, recovery: ${again.stderr.split(':')[1]?.trim().split(' ').slice(0, 3).join(' ')}` : 'finished') : `refused as already done (${again.code})`;
+    const outcome =
+      again.code === 0
+        ? again.stderr
+          ? `finished, recovery: ${again.stderr.split(':')[1]?.trim().split(' ').slice(0, 3).join(' ')}`
+          : 'finished'
+        : `refused as already done (${again.code})`;
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-    if (again.code === 0) expect(JSON.parse(again.stdout.split(dir).join('<ROOT>')).written, `cut at ${k}: ${again.stderr}`).toEqual(expectedJson.written);
+    if (again.code === 0)
+      expect(JSON.parse(again.stdout.split(dir).join('<ROOT>')).written, `cut at ${k}: ${again.stderr}`).toEqual(
+        expectedJson.written,
+      );
     else {
       // The cut came after the finalize was complete: refused as today, "exists already".
       expect(again.code, `cut at ${k}: ${again.stderr}`).toBe(5);
@@ -64,7 +77,10 @@ async function crashEveryCall(eventName: string): Promise<{ calls: number; outco
     expect(clientProblems(metadata, AT), `cut at ${k}`).toEqual([]);
     expect(verifyTranscript(join(dir, 'repo', 'transcript.jsonl')).ok).toBe(true);
     expect(hiddenEntries(join(dir, 'repo')), `cut at ${k}`).toEqual([]);
-    expect(treeOf(dir, (rel) => rel.startsWith('.calls')), `cut at ${k}`).toEqual(expected);
+    expect(
+      treeOf(dir, (rel) => rel.startsWith('.calls')),
+      `cut at ${k}`,
+    ).toEqual(expected);
   });
   return { calls: base.calls, outcomes };
 }

@@ -45,9 +45,27 @@ async function signAll(event: SigningEvent, holders: string[], p: SoftwareProvid
 /** `claim` into `<start>/claim-event`, signed by both claimed key holders. */
 export async function signedClaimEvent(f: Fixture, start: string): Promise<string> {
   const dir = join(start, 'claim-event');
-  const r = await runCli(['claim', '--repo', f.dir, '--requests', join(start, 'inbox'), '--event', dir, '--at', AT, '--json']);
+  const r = await runCli([
+    'claim',
+    '--repo',
+    f.dir,
+    '--requests',
+    join(start, 'inbox'),
+    '--event',
+    dir,
+    '--at',
+    AT,
+    '--json',
+  ]);
   if (r.code !== 0) throw new Error(`claim failed: ${r.stderr}`);
-  await signAll(SigningEvent.load(dir), ['alice', 'bob'], provider([['alice', 'claimed', f.claimedSigners[0]!], ['bob', 'claimed', f.claimedSigners[1]!]]));
+  await signAll(
+    SigningEvent.load(dir),
+    ['alice', 'bob'],
+    provider([
+      ['alice', 'claimed', f.claimedSigners[0]!],
+      ['bob', 'claimed', f.claimedSigners[1]!],
+    ]),
+  );
   return dir;
 }
 
@@ -65,8 +83,25 @@ export async function signedRotationEvent(f: Fixture, start: string): Promise<st
   });
   const targets = repo.current<Targets>('targets').edit((signed) => (signed.version = 2));
   const dir = join(start, 'rotate-event');
-  const event = SigningEvent.create(dir, { kind: 'rotate', description: 'a new targets key', roles: [{ role: 'root', metadata: root }, { role: 'targets', metadata: targets }], repo, created: NOW });
-  await signAll(event, ['alice', 'bob'], provider([['alice', 'root', f.rootSigners[0]!], ['bob', 'root', f.rootSigners[1]!], ['alice', 'targets', newTargets]]));
+  const event = SigningEvent.create(dir, {
+    kind: 'rotate',
+    description: 'a new targets key',
+    roles: [
+      { role: 'root', metadata: root },
+      { role: 'targets', metadata: targets },
+    ],
+    repo,
+    created: NOW,
+  });
+  await signAll(
+    event,
+    ['alice', 'bob'],
+    provider([
+      ['alice', 'root', f.rootSigners[0]!],
+      ['bob', 'root', f.rootSigners[1]!],
+      ['alice', 'targets', newTargets],
+    ]),
+  );
   return dir;
 }
 

@@ -5,7 +5,19 @@
  * fresh copy of the starting state, it is killed at K, checked, and run again.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +43,8 @@ function sourceDigest(): string {
     }
   };
   for (const d of ['src', 'bench']) if (existsSync(join(ROOT_DIR, d))) walk(join(ROOT_DIR, d));
-  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package.json', join('bin', 'tuf-ceremony.js')]) parts.push(f, sha256Hex(readFileSync(join(ROOT_DIR, f))));
+  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package.json', join('bin', 'tuf-ceremony.js')])
+    parts.push(f, sha256Hex(readFileSync(join(ROOT_DIR, f))));
   return sha256Hex(Buffer.from(parts.join('\n'))).slice(0, 16);
 }
 
@@ -65,12 +78,23 @@ export function buildCli(): void {
     // Builds of earlier sources, not used for an hour, go.
     for (const name of readdirSync(CACHE)) {
       const old = join(CACHE, name);
-      if (new RegExp(`^${BUILD_PREFIX}[0-9a-f]{16}$`).test(name) && Date.now() - statSync(old).mtimeMs > 3_600_000) rmSync(old, { recursive: true, force: true });
+      if (new RegExp(`^${BUILD_PREFIX}[0-9a-f]{16}$`).test(name) && Date.now() - statSync(old).mtimeMs > 3_600_000)
+        rmSync(old, { recursive: true, force: true });
     }
     const temp = `${dir}.partial-${process.pid}`;
     rmSync(temp, { recursive: true, force: true });
     try {
-      execFileSync(process.execPath, [join(ROOT_DIR, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT_DIR, 'tsconfig.build.json'), '--outDir', join(temp, 'dist')], { cwd: ROOT_DIR, stdio: 'pipe' });
+      execFileSync(
+        process.execPath,
+        [
+          join(ROOT_DIR, 'node_modules', 'typescript', 'bin', 'tsc'),
+          '-p',
+          join(ROOT_DIR, 'tsconfig.build.json'),
+          '--outDir',
+          join(temp, 'dist'),
+        ],
+        { cwd: ROOT_DIR, stdio: 'pipe' },
+      );
     } catch (e) {
       if (!existsSync(join(temp, 'dist', 'src', 'cli', 'main.js'))) throw e;
     }

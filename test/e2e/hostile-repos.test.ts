@@ -88,7 +88,8 @@ const ecdsaDeveloper = ecdsaSigner();
 
 const role = (d: RepoDraft, name: string): RoleDraft => d.roles.get(name)!;
 const project = (d: RepoDraft) => role(d, PROJECT);
-const projectDelegation = (signers: Signer[] = [keys.developer], terminating = true) => delegation(PROJECT, signers, { terminating, paths: [`${PROJECT}/*`] });
+const projectDelegation = (signers: Signer[] = [keys.developer], terminating = true) =>
+  delegation(PROJECT, signers, { terminating, paths: [`${PROJECT}/*`] });
 const empty = (signers: RoleDraft['signers']): RoleDraft => ({ version: 1, expires: FAR, targets: new Map(), signers });
 
 /** recently-claimed (online, held by the attacker) delegates `name` to the attacker's key for `paths`. */
@@ -118,9 +119,15 @@ function claimedAtV2(d: RepoDraft): void {
 
 /** The attacker serves claimed v1 as `claimedFile`, and a project file signed by the revoked key. */
 async function revokedKeyBack(r: WrittenRepo, claimedFile: string, projectVersion: number): Promise<void> {
-  r.write(claimedFile, await signRole({ ...empty(keys.claimed), delegations: delegations([projectDelegation([keys.revokedDeveloper])]) }));
+  r.write(
+    claimedFile,
+    await signRole({ ...empty(keys.claimed), delegations: delegations([projectDelegation([keys.revokedDeveloper])]) }),
+  );
   const files = new Map([[HONEST_PATH, targetFile(EVIL)]]);
-  r.write(roleFile(PROJECT, projectVersion), await signRole({ ...empty([keys.revokedDeveloper]), version: projectVersion, targets: files }));
+  r.write(
+    roleFile(PROJECT, projectVersion),
+    await signRole({ ...empty([keys.revokedDeveloper]), version: projectVersion, targets: files }),
+  );
 }
 
 /** Snapshot lists lengths and hashes, and the entry of `name` is changed. */
@@ -137,7 +144,10 @@ const DOCS_PATH = 'example-project-docs/index.html';
 const DOCS_NEW = Buffer.from('<p>docs 2</p>\n');
 const DOCS_OLD = Buffer.from('<p>docs 1, with the script injection</p>\n');
 function withDocsRole(d: RepoDraft, version: number): void {
-  addDelegation(role(d, 'claimed'), delegation(DOCS, [keys.developer], { terminating: true, paths: ['example-project-docs/*'] }));
+  addDelegation(
+    role(d, 'claimed'),
+    delegation(DOCS, [keys.developer], { terminating: true, paths: ['example-project-docs/*'] }),
+  );
   d.roles.set(DOCS, { ...empty([keys.developer]), version, targets: new Map([[DOCS_PATH, targetFile(DOCS_NEW)]]) });
   d.targetFiles.push([DOCS_PATH, DOCS_NEW], [DOCS_PATH, DOCS_OLD]);
 }
@@ -150,22 +160,42 @@ const OTHER_PATH = 'other-project/other-project-1.0.tar.gz';
 /** claimed delegates 33 roles, all for example-project's paths and none terminating; role `at` lists the target. */
 function manyRoles(d: RepoDraft, at: number): void {
   const names = [...Array(33).keys()].map((i) => `mirror-${String(i + 1).padStart(2, '0')}`);
-  role(d, 'claimed').delegations = delegations(names.map((n) => delegation(n, [keys.developer], { paths: [`${PROJECT}/*`] })));
+  role(d, 'claimed').delegations = delegations(
+    names.map((n) => delegation(n, [keys.developer], { paths: [`${PROJECT}/*`] })),
+  );
   d.roles.delete(PROJECT);
-  names.forEach((n, i) => d.roles.set(n, { ...empty([keys.developer]), targets: i + 1 === at ? new Map([[HONEST_PATH, targetFile(HONEST)]]) : new Map() }));
+  names.forEach((n, i) =>
+    d.roles.set(n, {
+      ...empty([keys.developer]),
+      targets: i + 1 === at ? new Map([[HONEST_PATH, targetFile(HONEST)]]) : new Map(),
+    }),
+  );
 }
 
 const NO_TIMESTAMP_AUDIT = {
   why: 'verify audits a folder that may be the offline repository, which has no timestamp or snapshot (docs/decisions/0006-trusted-set.md, "Two modes"); verify-download and dev check are the client side and refuse',
   note: /no freshness or rollback protection/,
 };
-const BAD_NAME = 'a metadata folder holding a file whose name is not the percent-encoding of a role name, or not UTF-8, is refused naming that file: no client could ask for it by that name, and a mirror serving it is broken or hostile';
+const BAD_NAME =
+  'a metadata folder holding a file whose name is not the percent-encoding of a role name, or not UTF-8, is refused naming that file: no client could ask for it by that name, and a mirror serving it is broken or hostile';
 
 const CASES: HostileCase[] = [
   // Honest baselines: both accept, or the builder is wrong.
   { name: 'an honest repository with claimed flat is accepted', client: 'accept', verify: 'accept', dev: 'accept' },
-  { name: 'an honest repository with claimed in succinct hash bins (TAP 15) is accepted', layout: 'succinct', client: 'accept', verify: 'accept', dev: 'accept' },
-  { name: 'an honest repository with claimed in path_hash_prefixes bins (PEP 458) is accepted', layout: 'hashed', client: 'accept', verify: 'accept', dev: 'accept' },
+  {
+    name: 'an honest repository with claimed in succinct hash bins (TAP 15) is accepted',
+    layout: 'succinct',
+    client: 'accept',
+    verify: 'accept',
+    dev: 'accept',
+  },
+  {
+    name: 'an honest repository with claimed in path_hash_prefixes bins (PEP 458) is accepted',
+    layout: 'hashed',
+    client: 'accept',
+    verify: 'accept',
+    dev: 'accept',
+  },
   {
     name: 'an honest project signed with an ECDSA P-256 developer key is accepted',
     draft: (d) => {
@@ -180,18 +210,16 @@ const CASES: HostileCase[] = [
 
   // 1. The online role re-delegates a claimed project's name (spec 5.6.7: the delegator on the
   //    depth-first search path decides, here the claimed bin).
-  ...(['succinct', 'hashed', 'flat'] as const).map(
-    (layout): HostileCase => ({
-      name: `recently-claimed delegating example-project to the attacker does not make the attacker's file trusted (claimed ${layout})`,
-      layout,
-      draft: (d) => {
-        onlineDelegates(d, PROJECT);
-        attackerProject(d);
-      },
-      offer: EVIL,
-      ...refused(/example-project/),
-    }),
-  ),
+  ...(['succinct', 'hashed', 'flat'] as const).map((layout): HostileCase => ({
+    name: `recently-claimed delegating example-project to the attacker does not make the attacker's file trusted (claimed ${layout})`,
+    layout,
+    draft: (d) => {
+      onlineDelegates(d, PROJECT);
+      attackerProject(d);
+    },
+    offer: EVIL,
+    ...refused(/example-project/),
+  })),
   {
     name: 'the claimed bin, first on the depth-first path, decides example-project even when recently-claimed also delegates it',
     layout: 'succinct',
@@ -199,26 +227,28 @@ const CASES: HostileCase[] = [
     client: 'accept',
     verify: 'accept',
     dev: 'refuse',
-    stricter: "dev check: recently-claimed names another key for a claimed project, and the developer must hear it; verify agrees with the client (the claimed bin's delegation comes first and decides) and reports the later delegation as a warning",
+    stricter:
+      "dev check: recently-claimed names another key for a claimed project, and the developer must hear it; verify agrees with the client (the claimed bin's delegation comes first and decides) and reports the later delegation as a warning",
     names: /example-project/,
   },
 
   // 2. One key under two keyids meets a threshold of 2 in python-tuf and tuf-js (they count keyids).
-  ...(['compressed-point', 'trailing-text'] as const).map(
-    (how): HostileCase => ({
-      name: `one ECDSA key listed twice (${how === 'compressed-point' ? 'compressed and uncompressed point' : 'PEM with trailing text'}) does not meet a threshold of 2`,
-      draft: (d) => {
-        const twin = signerAs(ecdsaDeveloper, reencoded(ecdsaDeveloper, how));
-        role(d, 'claimed').delegations = delegations([delegation(PROJECT, [ecdsaDeveloper, twin], { threshold: 2, terminating: true, paths: [`${PROJECT}/*`] })]);
-        project(d).signers = [ecdsaDeveloper, twin];
-      },
-      client: 'accept',
-      downloadStricter: 'the tool counts each public key once whatever its encoding (decision 0004): one key holder alone cannot meet a threshold of 2',
-      verify: 'refuse',
-      stricter: 'the same: a threshold of 2 met by one key is refused',
-      names: /example-project/,
-    }),
-  ),
+  ...(['compressed-point', 'trailing-text'] as const).map((how): HostileCase => ({
+    name: `one ECDSA key listed twice (${how === 'compressed-point' ? 'compressed and uncompressed point' : 'PEM with trailing text'}) does not meet a threshold of 2`,
+    draft: (d) => {
+      const twin = signerAs(ecdsaDeveloper, reencoded(ecdsaDeveloper, how));
+      role(d, 'claimed').delegations = delegations([
+        delegation(PROJECT, [ecdsaDeveloper, twin], { threshold: 2, terminating: true, paths: [`${PROJECT}/*`] }),
+      ]);
+      project(d).signers = [ecdsaDeveloper, twin];
+    },
+    client: 'accept',
+    downloadStricter:
+      'the tool counts each public key once whatever its encoding (decision 0004): one key holder alone cannot meet a threshold of 2',
+    verify: 'refuse',
+    stricter: 'the same: a threshold of 2 met by one key is refused',
+    names: /example-project/,
+  })),
 
   // 3. Without timestamp there is no freshness and no rollback protection (spec 5.4).
   {
@@ -244,7 +274,11 @@ const CASES: HostileCase[] = [
     dev: 'refuse',
     names: /timestamp/,
   },
-  { name: 'a folder without the snapshot timestamp lists is refused', files: (r) => r.remove('1.snapshot.json'), ...refused(/snapshot/) },
+  {
+    name: 'a folder without the snapshot timestamp lists is refused',
+    files: (r) => r.remove('1.snapshot.json'),
+    ...refused(/snapshot/),
+  },
 
   // 4. Snapshot meta keys are the role name as it is; only the file name is percent-encoded.
   {
@@ -261,7 +295,10 @@ const CASES: HostileCase[] = [
     draft: (d) => withDocsRole(d, 2),
     files: async (r) => {
       r.remove(roleFile(DOCS, 2));
-      r.write(roleFile(DOCS, 1), await signRole({ ...empty([keys.developer]), targets: new Map([[DOCS_PATH, targetFile(DOCS_OLD)]]) }));
+      r.write(
+        roleFile(DOCS, 1),
+        await signRole({ ...empty([keys.developer]), targets: new Map([[DOCS_PATH, targetFile(DOCS_OLD)]]) }),
+      );
     },
     target: DOCS_PATH,
     offer: DOCS_OLD,
@@ -286,7 +323,9 @@ const CASES: HostileCase[] = [
   {
     name: '? matches an emoji (one code point), so the terminating claimed project decides and the online role is never asked',
     draft: (d) => {
-      role(d, 'claimed').delegations = delegations([delegation(PROJECT, [keys.developer], { terminating: true, paths: [`${PROJECT}/?.tar.gz`] })]);
+      role(d, 'claimed').delegations = delegations([
+        delegation(PROJECT, [keys.developer], { terminating: true, paths: [`${PROJECT}/?.tar.gz`] }),
+      ]);
       project(d).targets = new Map([[EMOJI_PATH, targetFile(HONEST)]]);
       d.targetFiles.push([EMOJI_PATH, HONEST]);
       onlineLists(d, EMOJI_PATH);
@@ -294,7 +333,8 @@ const CASES: HostileCase[] = [
     target: EMOJI_PATH,
     offer: EVIL,
     client: 'refuse',
-    tufjsDeparts: "tuf-js matches with minimatch, whose ? is one UTF-16 code unit: it skips example-project and installs evil-role's file; python-tuf's fnmatch matches one code point",
+    tufjsDeparts:
+      "tuf-js matches with minimatch, whose ? is one UTF-16 code unit: it skips example-project and installs evil-role's file; python-tuf's fnmatch matches one code point",
     verify: 'accept',
     dev: 'accept',
     names: /example-project/,
@@ -312,7 +352,11 @@ const CASES: HostileCase[] = [
   {
     name: 'a pattern of many stars (*a*a*a…b) is matched in linear time',
     draft: (d) => {
-      addDelegation(role(d, 'claimed'), delegation('decoy', [keys.developer], { paths: [`${PROJECT}/${'*a'.repeat(8)}b`] }), true);
+      addDelegation(
+        role(d, 'claimed'),
+        delegation('decoy', [keys.developer], { paths: [`${PROJECT}/${'*a'.repeat(8)}b`] }),
+        true,
+      );
       d.roles.set('decoy', empty([keys.developer]));
       project(d).targets = new Map([[LONG_PATH, targetFile(HONEST)]]);
       d.targetFiles.push([LONG_PATH, HONEST]);
@@ -383,14 +427,18 @@ const CASES: HostileCase[] = [
   { name: 'an expired timestamp is refused', draft: (d) => (d.timestamp.expires = PAST), ...refused(/timestamp/) },
   { name: 'an expired snapshot is refused', draft: (d) => (d.snapshot.expires = PAST), ...refused(/snapshot/) },
   { name: 'an expired targets is refused', draft: (d) => (role(d, 'targets').expires = PAST), ...refused(/targets/) },
-  { name: 'an expired project role is refused', draft: (d) => (project(d).expires = PAST), ...refused(/example-project/) },
+  {
+    name: 'an expired project role is refused',
+    draft: (d) => (project(d).expires = PAST),
+    ...refused(/example-project/),
+  },
   {
     name: 'a project role fast-forwarded past the version snapshot lists is refused',
     files: async (r) => r.write(roleFile(PROJECT, 1), await signRole({ ...project(r.draft), version: 2 })),
     ...refused(/example-project/),
   },
   {
-    name: "a project role signed by a key claimed did not delegate it to is refused",
+    name: 'a project role signed by a key claimed did not delegate it to is refused',
     draft: (d) => attackerProject(d),
     offer: EVIL,
     ...refused(/example-project/),
@@ -400,7 +448,10 @@ const CASES: HostileCase[] = [
     draft: (d) => {
       project(d).targets.set(OTHER_PATH, targetFile(EVIL));
       project(d).delegations = delegations([delegation('example-project-sub', [keys.developer], { paths: ['*/*'] })]);
-      d.roles.set('example-project-sub', { ...empty([keys.developer]), targets: new Map([[OTHER_PATH, targetFile(EVIL)]]) });
+      d.roles.set('example-project-sub', {
+        ...empty([keys.developer]),
+        targets: new Map([[OTHER_PATH, targetFile(EVIL)]]),
+      });
       d.targetFiles.push([OTHER_PATH, EVIL]);
     },
     target: OTHER_PATH,
@@ -411,7 +462,7 @@ const CASES: HostileCase[] = [
     names: /other-project/,
   },
   {
-    name: "an old claimed served under the name of the version snapshot lists (mix and match) is refused",
+    name: 'an old claimed served under the name of the version snapshot lists (mix and match) is refused',
     draft: claimedAtV2,
     files: (r) => revokedKeyBack(r, roleFile('claimed', 2), 1),
     offer: EVIL,
@@ -448,8 +499,19 @@ const CASES: HostileCase[] = [
     verify: 'accept',
     dev: 'accept',
   },
-  { name: 'the 32nd delegated role visited is still searched', draft: (d) => manyRoles(d, 31), client: 'accept', verify: 'accept' },
-  { name: 'the 33rd delegated role is beyond the search', draft: (d) => manyRoles(d, 32), client: 'refuse', verify: 'accept', names: /example-project-1\.0|mirror|32|delegat/ },
+  {
+    name: 'the 32nd delegated role visited is still searched',
+    draft: (d) => manyRoles(d, 31),
+    client: 'accept',
+    verify: 'accept',
+  },
+  {
+    name: 'the 33rd delegated role is beyond the search',
+    draft: (d) => manyRoles(d, 32),
+    client: 'refuse',
+    verify: 'accept',
+    names: /example-project-1\.0|mirror|32|delegat/,
+  },
 ];
 
 const server = new RepoServer();
@@ -476,7 +538,8 @@ const TRACE = /^ {4}at /m;
 describe('hostile repositories: the tool answers as a TUF client does', () => {
   it('every case that expects the tool to refuse what clients accept says why', () => {
     for (const c of CASES) {
-      if (c.client === 'accept' && (c.verify === 'refuse' || c.dev === 'refuse')) expect(c.stricter, c.name).toBeTruthy();
+      if (c.client === 'accept' && (c.verify === 'refuse' || c.dev === 'refuse'))
+        expect(c.stricter, c.name).toBeTruthy();
       if (c.downloadStricter) expect(c.client, c.name).toBe('accept');
     }
   });
@@ -496,32 +559,64 @@ describe('hostile repositories: the tool answers as a TUF client does', () => {
       const tufjsExpected: Answer = c.tufjsDeparts ? (c.client === 'accept' ? 'refuse' : 'accept') : c.client;
       expect(client.accepted ? 'accept' : 'refuse', `tuf-js (${client.why})`).toBe(tufjsExpected);
 
-      const runs = await toolRuns(repo, url, target, offer, c.dev ? { project: PROJECT, keyFile: devKeyFiles[c.devKey ?? 'ed25519'] } : undefined);
-      const all = [['verify-download', runs.download], ['verify', runs.verify], ...(runs.dev ? [['dev check', runs.dev] as const] : [])] as const;
+      const runs = await toolRuns(
+        repo,
+        url,
+        target,
+        offer,
+        c.dev ? { project: PROJECT, keyFile: devKeyFiles[c.devKey ?? 'ed25519'] } : undefined,
+      );
+      const all = [
+        ['verify-download', runs.download],
+        ['verify', runs.verify],
+        ...(runs.dev ? [['dev check', runs.dev] as const] : []),
+      ] as const;
       for (const [cmd, run] of all) {
         const output = `${run.stderr}${run.stdout}`;
-        expect.soft(run.code === 0 || run.code === 3, `${cmd} exits 0 or 3, not ${run.code}: ${run.stderr.slice(0, 300)}`).toBe(true);
+        expect
+          .soft(run.code === 0 || run.code === 3, `${cmd} exits 0 or 3, not ${run.code}: ${run.stderr.slice(0, 300)}`)
+          .toBe(true);
         expect.soft(TRACE.test(output), `${cmd} prints no stack trace`).toBe(false);
         expect.soft(/internal error/.test(output), `${cmd} reports no internal error`).toBe(false);
       }
 
       const download = runs.download;
-      expect.soft(verdict(download.code), `verify-download (${download.stderr.trim()})`).toBe(c.downloadStricter ? 'refuse' : c.client);
+      expect
+        .soft(verdict(download.code), `verify-download (${download.stderr.trim()})`)
+        .toBe(c.downloadStricter ? 'refuse' : c.client);
       if (download.code !== 0) {
-        expect.soft(download.stderr, 'verify-download says why in one line').toMatch(/^tuf-ceremony verify-download: [^\n]+\n$/);
+        expect
+          .soft(download.stderr, 'verify-download says why in one line')
+          .toMatch(/^tuf-ceremony verify-download: [^\n]+\n$/);
         if (c.names) expect.soft(download.stderr, 'verify-download names the file or role').toMatch(c.names);
       }
-      if (c.verifyAudit) expect.soft(runs.verify.stdout, 'verify says the folder has no freshness').toMatch(c.verifyAudit.note);
-      expect.soft(verdict(runs.verify.code), `verify (${runs.verify.stdout.split('\n').filter((l) => l.includes('✗')).join(' | ')})`).toBe(c.verify);
+      if (c.verifyAudit)
+        expect.soft(runs.verify.stdout, 'verify says the folder has no freshness').toMatch(c.verifyAudit.note);
+      expect
+        .soft(
+          verdict(runs.verify.code),
+          `verify (${runs.verify.stdout
+            .split('\n')
+            .filter((l) => l.includes('✗'))
+            .join(' | ')})`,
+        )
+        .toBe(c.verify);
       if (runs.verify.code !== 0) {
-        expect.soft(runs.verify.stderr.split('\n').filter(Boolean).length, 'verify writes at most one line on stderr').toBeLessThanOrEqual(1);
-        if (c.names) expect.soft(`${runs.verify.stdout}${runs.verify.stderr}`, 'verify names the file or role').toMatch(c.names);
+        expect
+          .soft(runs.verify.stderr.split('\n').filter(Boolean).length, 'verify writes at most one line on stderr')
+          .toBeLessThanOrEqual(1);
+        if (c.names)
+          expect.soft(`${runs.verify.stdout}${runs.verify.stderr}`, 'verify names the file or role').toMatch(c.names);
       }
       if (runs.dev) {
-        expect.soft(verdict(runs.dev.code), `dev check (${runs.dev.stderr.trim() || runs.dev.stdout.trim()})`).toBe(c.dev);
-        if (runs.dev.code !== 0 && c.names) expect.soft(runs.dev.stderr, 'dev check names the file or role').toMatch(c.names);
+        expect
+          .soft(verdict(runs.dev.code), `dev check (${runs.dev.stderr.trim() || runs.dev.stdout.trim()})`)
+          .toBe(c.dev);
+        if (runs.dev.code !== 0 && c.names)
+          expect.soft(runs.dev.stderr, 'dev check names the file or role').toMatch(c.names);
       }
-      if (c.withinMs !== undefined) expect.soft(download.ms, 'verify-download answers quickly').toBeLessThan(c.withinMs);
+      if (c.withinMs !== undefined)
+        expect.soft(download.ms, 'verify-download answers quickly').toBeLessThan(c.withinMs);
     });
   });
 });

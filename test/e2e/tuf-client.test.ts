@@ -22,7 +22,15 @@ import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { generateTokenKey } from '../../src/keys/token-keys.js';
 import { pinSource } from '../../src/keys/pin.js';
 import { sha256Hex } from '../../src/tuf/model/digest.js';
-import { Metadata, MetaFile, Snapshot, TargetFile, Targets, Timestamp, type Root } from '../../src/tuf/model/metadata.js';
+import {
+  Metadata,
+  MetaFile,
+  Snapshot,
+  TargetFile,
+  Targets,
+  Timestamp,
+  type Root,
+} from '../../src/tuf/model/metadata.js';
 import { Delegations } from '../../src/tuf/model/roles.js';
 import { runCli } from '../helpers/cli.js';
 import { bootstrap, day, signAs, type Bootstrapped } from '../maintenance/fixture.js';
@@ -55,7 +63,12 @@ beforeAll(async () => {
   // The developer asks for "demo"; the admins claim it (claimed v2), signed on two tokens.
   const requests = join(work, 'requests');
   await writeRequest(requests, 'demo.json', { project: 'demo', signers: [developer] }, day(1));
-  const claim = claimFromRequests(b.repo, { requestsDir: requests, allowRekey: false, at: day(1), eventDir: join(work, 'claim-event') });
+  const claim = claimFromRequests(b.repo, {
+    requestsDir: requests,
+    allowRekey: false,
+    at: day(1),
+    eventDir: join(work, 'claim-event'),
+  });
   expect(claim.event).toBeDefined();
   await signAs(claim.event!, ['alice', 'bob'], t.provider);
   finalizeEvent(b.repo, SigningEvent.load(claim.event!.dir), { at: day(1) });
@@ -104,22 +117,37 @@ const versionsOf = (dir: string, role: string): number[] =>
 async function publishOnline(dir: string, version: number): Promise<void> {
   const metadata = join(dir, 'metadata');
   if (versionsOf(metadata, 'demo').length === 0) {
-    const project = new Metadata(new Targets({ version: 1, expires: ONLINE_EXPIRES, targets: new Map([[TARGET, new TargetFile(TARGET_BYTES.length, { sha256: sha256Hex(TARGET_BYTES) })]]) }));
+    const project = new Metadata(
+      new Targets({
+        version: 1,
+        expires: ONLINE_EXPIRES,
+        targets: new Map([[TARGET, new TargetFile(TARGET_BYTES.length, { sha256: sha256Hex(TARGET_BYTES) })]]),
+      }),
+    );
     await project.sign(developer, 'append');
     writeFileSync(join(metadata, '1.demo.json'), project.toBytes());
-    const rc = new Metadata(new Targets({ version: 1, expires: ONLINE_EXPIRES, delegations: new Delegations(new Map(), [], undefined) }));
+    const rc = new Metadata(
+      new Targets({ version: 1, expires: ONLINE_EXPIRES, delegations: new Delegations(new Map(), [], undefined) }),
+    );
     await rc.sign(b.online['recently-claimed']!, 'append');
     writeFileSync(join(metadata, '1.recently-claimed.json'), rc.toBytes());
     mkdirSync(join(dir, 'targets', 'demo'), { recursive: true });
     writeFileSync(join(dir, 'targets', 'demo', `${sha256Hex(TARGET_BYTES)}.demo-1.0.tar.gz`), TARGET_BYTES);
   }
   const meta = new Map<string, MetaFile>();
-  for (const role of ['targets', 'claimed', 'recently-claimed', 'demo']) meta.set(`${role}.json`, new MetaFile(versionsOf(metadata, role).at(-1)!));
+  for (const role of ['targets', 'claimed', 'recently-claimed', 'demo'])
+    meta.set(`${role}.json`, new MetaFile(versionsOf(metadata, role).at(-1)!));
   const snapshot = new Metadata(new Snapshot({ version, expires: ONLINE_EXPIRES, meta }));
   await snapshot.sign(b.online['snapshot']!, 'append');
   const snapshotBytes = snapshot.toBytes();
   writeFileSync(join(metadata, `${version}.snapshot.json`), snapshotBytes);
-  const timestamp = new Metadata(new Timestamp({ version, expires: ONLINE_EXPIRES, snapshotMeta: new MetaFile(version, snapshotBytes.length, { sha256: sha256Hex(snapshotBytes) }) }));
+  const timestamp = new Metadata(
+    new Timestamp({
+      version,
+      expires: ONLINE_EXPIRES,
+      snapshotMeta: new MetaFile(version, snapshotBytes.length, { sha256: sha256Hex(snapshotBytes) }),
+    }),
+  );
   await timestamp.sign(b.online['timestamp']!, 'append');
   writeFileSync(join(metadata, 'timestamp.json'), timestamp.toBytes());
 }
@@ -130,7 +158,12 @@ function client(clientDir: string): Updater {
     mkdirSync(join(work, clientDir, 'targets'), { recursive: true });
     writeFileSync(join(work, clientDir, 'root.json'), b.repo.readBytes('root', 1));
   }
-  return new Updater({ metadataDir: join(work, clientDir), metadataBaseUrl: `${baseUrl}/metadata`, targetBaseUrl: `${baseUrl}/targets`, targetDir: join(work, clientDir, 'targets') });
+  return new Updater({
+    metadataDir: join(work, clientDir),
+    metadataBaseUrl: `${baseUrl}/metadata`,
+    targetBaseUrl: `${baseUrl}/targets`,
+    targetDir: join(work, clientDir, 'targets'),
+  });
 }
 
 async function download(updater: Updater, to: string): Promise<Buffer> {
@@ -142,7 +175,15 @@ async function download(updater: Updater, to: string): Promise<Buffer> {
 
 describe('a real TUF client over bundles from the ceremony', () => {
   const online = () => join(work, 'online');
-  const importArgs = (bundle: string) => ['bundle', 'import', bundle, '--root', join(online(), 'trusted-1.root.json'), '--into', join(online(), 'metadata')];
+  const importArgs = (bundle: string) => [
+    'bundle',
+    'import',
+    bundle,
+    '--root',
+    join(online(), 'trusted-1.root.json'),
+    '--into',
+    join(online(), 'metadata'),
+  ];
 
   it('downloads a target of a claimed project through targets → claimed → project role, from 1.root.json', async () => {
     mkdirSync(online());
@@ -160,11 +201,32 @@ describe('a real TUF client over bundles from the ceremony', () => {
     expect(bytes.equals(TARGET_BYTES)).toBe(true);
 
     // The downstream checks agree with the client on the served folder.
-    const check = await runCli(['verify-download', join(work, 'client-a', 'targets', 'demo-1.0.tar.gz'), `${baseUrl}/targets/demo/demo-1.0.tar.gz`, '--metadata', join(online(), 'metadata'), '--root', join(online(), 'trusted-1.root.json')]);
+    const check = await runCli([
+      'verify-download',
+      join(work, 'client-a', 'targets', 'demo-1.0.tar.gz'),
+      `${baseUrl}/targets/demo/demo-1.0.tar.gz`,
+      '--metadata',
+      join(online(), 'metadata'),
+      '--root',
+      join(online(), 'trusted-1.root.json'),
+    ]);
     expect(check.stderr).toBe('');
     expect(check.stdout).toMatch(/is demo\/demo-1\.0\.tar\.gz as listed by demo \(targets → claimed → demo\)/);
     writeFileSync(join(work, 'developer.pub.json'), JSON.stringify(developer.key.toJSON()));
-    const dev = await runCli(['dev', 'check', '--project', 'Demo', '--key', join(work, 'developer.pub.json'), '--threshold', '1', '--metadata', join(online(), 'metadata'), '--root', join(online(), 'trusted-1.root.json')]);
+    const dev = await runCli([
+      'dev',
+      'check',
+      '--project',
+      'Demo',
+      '--key',
+      join(work, 'developer.pub.json'),
+      '--threshold',
+      '1',
+      '--metadata',
+      join(online(), 'metadata'),
+      '--root',
+      join(online(), 'trusted-1.root.json'),
+    ]);
     expect(dev.code).toBe(0);
     expect(dev.stdout).toMatch(/^OK: demo is delegated through targets → claimed → demo to exactly your 1 key/);
   });
@@ -172,9 +234,16 @@ describe('a real TUF client over bundles from the ceremony', () => {
   it('follows a root rotation and a claimed re-sign carried by the next bundle', async () => {
     // Root rotation: carol's root key is replaced by dave's, made on dave's token; 2 of the old and 2 of the new sign.
     const root1 = b.repo.current<Root>('root').signed;
-    const carol = root1.roles.root.keyids.find((id) => root1.keys.get(id)!.unrecognized['x-ceremony-owner'] === 'carol')!;
+    const carol = root1.roles.root.keyids.find(
+      (id) => root1.keys.get(id)!.unrecognized['x-ceremony-owner'] === 'carol',
+    )!;
     const dave = await generateTokenKey(t.profile, 'dave', 'root', 'ed25519', 'root-dave', pinSource({}));
-    const rotation = createKeyChangeEvent(b.repo, join(work, 'rotate-event'), { kind: 'rotate', description: 'carol hands her root key to dave', changes: [{ role: 'root', add: [dave.key], remove: [carol] }], at: day(30) });
+    const rotation = createKeyChangeEvent(b.repo, join(work, 'rotate-event'), {
+      kind: 'rotate',
+      description: 'carol hands her root key to dave',
+      changes: [{ role: 'root', add: [dave.key], remove: [carol] }],
+      at: day(30),
+    });
     await signAs(rotation.event, ['alice', 'bob'], t.provider);
     finalizeEvent(b.repo, SigningEvent.load(rotation.event.dir), { at: day(30) });
     // claimed re-signed (version and expiry bumped, content unchanged).
@@ -186,7 +255,17 @@ describe('a real TUF client over bundles from the ceremony', () => {
 
     const bundle = await exportBundle('medium-2');
     secondBundle = bundle;
-    expect(readdirSync(bundle).sort()).toEqual(['1.root.json', '2.root.json', '1.targets.json', '3.claimed.json', 'bundle.json', 'bundle.png', 'transcript.jsonl'].sort());
+    expect(readdirSync(bundle).sort()).toEqual(
+      [
+        '1.root.json',
+        '2.root.json',
+        '1.targets.json',
+        '3.claimed.json',
+        'bundle.json',
+        'bundle.png',
+        'transcript.jsonl',
+      ].sort(),
+    );
     const imported = await runCli([...importArgs(bundle), '--json']);
     expect(imported.code).toBe(0);
     expect(JSON.parse(imported.stdout).imported).toEqual(
@@ -205,7 +284,9 @@ describe('a real TUF client over bundles from the ceremony', () => {
     expect(JSON.parse(readFileSync(join(work, 'client-a', 'root.json'), 'utf8')).signed.version).toBe(2);
     expect(JSON.parse(readFileSync(join(work, 'client-a', 'claimed.json'), 'utf8')).signed.version).toBe(3);
     // A new client from 1.root.json follows the chain too.
-    expect((await download(client('client-b'), join(work, 'client-b', 'targets', 'x'))).equals(TARGET_BYTES)).toBe(true);
+    expect((await download(client('client-b'), join(work, 'client-b', 'targets', 'x'))).equals(TARGET_BYTES)).toBe(
+      true,
+    );
   });
 
   it('refuses a tampered bundle file: the import says why, and a client served it refuses', async () => {
@@ -222,16 +303,29 @@ describe('a real TUF client over bundles from the ceremony', () => {
 
     const other = join(work, 'online-other');
     mkdirSync(join(other, 'metadata'), { recursive: true });
-    const refused = await runCli(['bundle', 'import', tampered, '--root', join(online(), 'trusted-1.root.json'), '--into', join(other, 'metadata')]);
+    const refused = await runCli([
+      'bundle',
+      'import',
+      tampered,
+      '--root',
+      join(online(), 'trusted-1.root.json'),
+      '--into',
+      join(other, 'metadata'),
+    ]);
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toMatch(/^tuf-ceremony bundle import: 3\.claimed\.json: sha256 [0-9a-f]{64} differs from [0-9a-f]{64} in the manifest\n$/);
+    expect(refused.stderr).toMatch(
+      /^tuf-ceremony bundle import: 3\.claimed\.json: sha256 [0-9a-f]{64} differs from [0-9a-f]{64} in the manifest\n$/,
+    );
     expect(readdirSync(join(other, 'metadata'))).toEqual([]);
 
     // Bypass the import: serve the tampered files as they are.
-    for (const name of readdirSync(tampered)) if (name.endsWith('.json') && name !== 'bundle.json') cpSync(join(tampered, name), join(other, 'metadata', name));
+    for (const name of readdirSync(tampered))
+      if (name.endsWith('.json') && name !== 'bundle.json') cpSync(join(tampered, name), join(other, 'metadata', name));
     await publishOnline(other, 1);
     serve(other);
-    await expect(download(client('client-c'), join(work, 'client-c', 'targets', 'y'))).rejects.toThrow(/claimed was signed by 0\/2 keys/);
+    await expect(download(client('client-c'), join(work, 'client-c', 'targets', 'y'))).rejects.toThrow(
+      /claimed was signed by 0\/2 keys/,
+    );
     serve(online());
   });
 });

@@ -9,7 +9,10 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runCli(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; stdin?: string; interactive?: boolean } = {}): Promise<CliRun> {
+export async function runCli(
+  argv: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; stdin?: string; interactive?: boolean } = {},
+): Promise<CliRun> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const stdin = new PassThrough();
@@ -18,7 +21,14 @@ export async function runCli(argv: string[], opts: { env?: NodeJS.ProcessEnv; cw
   stdout.on('data', (d) => (o += d));
   stderr.on('data', (d) => (e += d));
   if (opts.stdin !== undefined) stdin.end(opts.stdin);
-  const io: CliIO = { stdout, stderr, stdin, env: { ...process.env, ...opts.env }, interactive: opts.interactive ?? false, cwd: opts.cwd ?? process.cwd() };
+  const io: CliIO = {
+    stdout,
+    stderr,
+    stdin,
+    env: { ...process.env, ...opts.env },
+    interactive: opts.interactive ?? false,
+    cwd: opts.cwd ?? process.cwd(),
+  };
   const code = await main(argv, io);
   return { code, stdout: o, stderr: e };
 }

@@ -24,7 +24,9 @@ export function compressedP256Pem(pem: string): string {
   const y = Buffer.from(jwk.y!, 'base64url');
   const point = Buffer.concat([Buffer.from([0x02 | (y[y.length - 1]! & 1)]), x]);
   const bitString = Buffer.concat([Buffer.from([0x03, point.length + 1, 0x00]), point]);
-  return pemOf(Buffer.concat([Buffer.from([0x30, P256_ALGORITHM.length + bitString.length]), P256_ALGORITHM, bitString]));
+  return pemOf(
+    Buffer.concat([Buffer.from([0x30, P256_ALGORITHM.length + bitString.length]), P256_ALGORITHM, bitString]),
+  );
 }
 
 /** The same SPKI with other PEM line lengths (76, as MIME writes base64, or one long line). */
@@ -41,7 +43,11 @@ export function reencoded(key: Key, publicValue: string, customFields?: Record<s
 
 export function p256Signer(owner?: string): PemSigner {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  return new PemSigner(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), owner, owner ? { 'x-ceremony-owner': owner } : {});
+  return new PemSigner(
+    privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    owner,
+    owner ? { 'x-ceremony-owner': owner } : {},
+  );
 }
 
 export function rsaSigner(bits = 2048): PemSigner {
@@ -51,5 +57,9 @@ export function rsaSigner(bits = 2048): PemSigner {
 
 /** A signer that signs as `key` (another encoding of the signer's own key) with its private key. */
 export function signingAs(signer: Signer, key: Key): Signer {
-  return { key, description: `${signer.description ?? 'key'} as ${key.keyid.slice(0, 12)}`, sign: (payload) => signer.sign(payload) };
+  return {
+    key,
+    description: `${signer.description ?? 'key'} as ${key.keyid.slice(0, 12)}`,
+    sign: (payload) => signer.sign(payload),
+  };
 }

@@ -18,7 +18,11 @@ export function builtCli(): string {
   const dir = join(root, 'node_modules', '.cache', `pty-cli-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   try {
-    execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist')], { cwd: root, stdio: 'ignore' });
+    execFileSync(
+      join(root, 'node_modules', '.bin', 'tsc'),
+      ['-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist')],
+      { cwd: root, stdio: 'ignore' },
+    );
   } catch {
     // Emitted anyway; a missing module shows up as the command's own failure.
   }
@@ -50,7 +54,11 @@ export class PtyRun {
 
   constructor(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
     const command = `stty cols 160 rows 50; exec ${quote(process.execPath)} ${[builtCli(), ...args].map(quote).join(' ')}`;
-    this.child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+      env: { ...process.env, ...options.env },
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.child.stdout.on('data', (d: Buffer) => (this.raw += d.toString('utf8')));
     this.child.stderr.on('data', (d: Buffer) => (this.raw += d.toString('utf8')));
     this.exit = new Promise((done) => this.child.on('close', (code) => done(code ?? -1)));
@@ -62,7 +70,8 @@ export class PtyRun {
     for (;;) {
       const text = plain(this.raw.slice(from));
       if (pattern.test(text)) return text;
-      if (Date.now() > until || this.child.exitCode !== null) throw new Error(`the terminal never showed ${pattern}; it shows:\n${plain(this.raw).slice(-3000)}`);
+      if (Date.now() > until || this.child.exitCode !== null)
+        throw new Error(`the terminal never showed ${pattern}; it shows:\n${plain(this.raw).slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 25));
     }
   }

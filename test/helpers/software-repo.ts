@@ -11,7 +11,12 @@ export function seededSigner(n: number, owner?: string): Ed25519Signer {
 
 export const FAR = new Date(Date.UTC(2050, 0, 1));
 
-export function makeRoot(rootSigners: Ed25519Signer[], threshold: number, others: { targets: Ed25519Signer; online: Ed25519Signer }, version = 1): Metadata<Root> {
+export function makeRoot(
+  rootSigners: Ed25519Signer[],
+  threshold: number,
+  others: { targets: Ed25519Signer; online: Ed25519Signer },
+  version = 1,
+): Metadata<Root> {
   const keys = new Map<string, Key>();
   for (const s of [...rootSigners, others.targets, others.online]) keys.set(s.key.keyid, s.key);
   return new Metadata(
@@ -21,7 +26,10 @@ export function makeRoot(rootSigners: Ed25519Signer[], threshold: number, others
       consistentSnapshot: true,
       keys,
       roles: {
-        root: new Role(rootSigners.map((s) => s.key.keyid), threshold),
+        root: new Role(
+          rootSigners.map((s) => s.key.keyid),
+          threshold,
+        ),
         targets: new Role([others.targets.key.keyid], 1),
         snapshot: new Role([others.online.key.keyid], 1),
         timestamp: new Role([others.online.key.keyid], 1),
@@ -62,7 +70,14 @@ export async function buildSoftwareRepo(): Promise<SoftwareRepo> {
       delegations: new Delegations(
         delegKeys,
         [
-          new DelegatedRole('claimed', claimedSigners.map((s) => s.key.keyid), 2, false, ['*'], undefined),
+          new DelegatedRole(
+            'claimed',
+            claimedSigners.map((s) => s.key.keyid),
+            2,
+            false,
+            ['*'],
+            undefined,
+          ),
           new DelegatedRole('recently-claimed', [online.key.keyid], 1, false, ['*'], undefined),
         ],
         undefined,
@@ -76,7 +91,11 @@ export async function buildSoftwareRepo(): Promise<SoftwareRepo> {
     new Targets({
       version: 1,
       expires: FAR,
-      delegations: new Delegations(new Map([[developer.key.keyid, developer.key]]), [new DelegatedRole('demo', [developer.key.keyid], 1, true, ['demo'], undefined)], undefined),
+      delegations: new Delegations(
+        new Map([[developer.key.keyid, developer.key]]),
+        [new DelegatedRole('demo', [developer.key.keyid], 1, true, ['demo'], undefined)],
+        undefined,
+      ),
     }),
   );
   for (const s of claimedSigners) await claimed.sign(s, 'append');

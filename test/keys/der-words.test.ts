@@ -28,7 +28,9 @@ describe('CKA_EC_POINT', () => {
   it('accepts the DER OCTET STRING and the bare point', () => {
     expect(unwrapEcPoint(Buffer.concat([Buffer.from([0x04, 0x41]), point]), 65, 'k')).toEqual(point);
     expect(unwrapEcPoint(point, 65, 'k')).toEqual(point);
-    expect(unwrapEcPoint(Buffer.concat([Buffer.from([0x04, 0x20]), Buffer.alloc(32, 9)]), 32, 'k')).toEqual(Buffer.alloc(32, 9));
+    expect(unwrapEcPoint(Buffer.concat([Buffer.from([0x04, 0x20]), Buffer.alloc(32, 9)]), 32, 'k')).toEqual(
+      Buffer.alloc(32, 9),
+    );
   });
   it('refuses anything else, naming the key', () => {
     expect(() => unwrapEcPoint(Buffer.alloc(40), 32, 'key "x"')).toThrow('key "x": CKA_EC_POINT of 40 bytes');
@@ -40,7 +42,12 @@ describe('PGP word list', () => {
     expect(EVEN_WORDS).toHaveLength(256);
     expect(ODD_WORDS).toHaveLength(256);
     expect(new Set([...EVEN_WORDS, ...ODD_WORDS].map((w) => w.toLowerCase())).size).toBe(512);
-    expect([EVEN_WORDS[0], ODD_WORDS[0], EVEN_WORDS[255], ODD_WORDS[255]]).toEqual(['aardvark', 'adroitness', 'Zulu', 'Yucatan']);
+    expect([EVEN_WORDS[0], ODD_WORDS[0], EVEN_WORDS[255], ODD_WORDS[255]]).toEqual([
+      'aardvark',
+      'adroitness',
+      'Zulu',
+      'Yucatan',
+    ]);
   });
 
   it('alternates even and odd words by byte position (published vector)', () => {

@@ -3,7 +3,19 @@
  * Tokens hold Ed25519 keys made with node:crypto; any call can be told to fail with a CKR_ value.
  */
 import { generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
-import { CK, PortError, type Pkcs11Port, type PortAttributeName, type PortAttributes, type PortMechanism, type PortModule, type PortObject, type PortSession, type PortSlot, type PortTokenInfo } from '../../src/keys/pkcs11-port.js';
+import {
+  CK,
+  PortError,
+  type Pkcs11Port,
+  type PortAttributeName,
+  type PortAttributes,
+  type PortMechanism,
+  type PortModule,
+  type PortObject,
+  type PortSession,
+  type PortSlot,
+  type PortTokenInfo,
+} from '../../src/keys/pkcs11-port.js';
 
 interface FakeObject {
   handle: string;
@@ -16,7 +28,14 @@ interface FakeObject {
 export class FakeToken {
   flags = CK.CKF_TOKEN_INITIALIZED | CK.CKF_USER_PIN_INITIALIZED | CK.CKF_LOGIN_REQUIRED;
   objects: FakeObject[] = [];
-  mechanisms: number[] = [CK.CKM_EC_EDWARDS_KEY_PAIR_GEN, CK.CKM_EDDSA, CK.CKM_EC_KEY_PAIR_GEN, CK.CKM_ECDSA, CK.CKM_RSA_PKCS_KEY_PAIR_GEN, CK.CKM_RSA_PKCS_PSS];
+  mechanisms: number[] = [
+    CK.CKM_EC_EDWARDS_KEY_PAIR_GEN,
+    CK.CKM_EDDSA,
+    CK.CKM_EC_KEY_PAIR_GEN,
+    CK.CKM_ECDSA,
+    CK.CKM_RSA_PKCS_KEY_PAIR_GEN,
+    CK.CKM_RSA_PKCS_PSS,
+  ];
   /** C_ function name → CKR_ value it fails with. */
   failures = new Map<string, string>();
   /** Flags to set after a failed login (the token's own PIN counter). */
@@ -99,7 +118,8 @@ class FakeSession implements PortSession {
   generateKeyPair(mechanism: number, pub: PortAttributes, priv: PortAttributes) {
     this.token.fail('C_GenerateKeyPair');
     if (mechanism !== CK.CKM_EC_EDWARDS_KEY_PAIR_GEN) throw new PortError('CKR_MECHANISM_INVALID', 'C_GenerateKeyPair');
-    if (this.token.wantsCurveName && pub.paramsEC?.[0] === 0x06) throw new PortError('CKR_ATTRIBUTE_VALUE_INVALID', 'C_GenerateKeyPair');
+    if (this.token.wantsCurveName && pub.paramsEC?.[0] === 0x06)
+      throw new PortError('CKR_ATTRIBUTE_VALUE_INVALID', 'C_GenerateKeyPair');
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
     const point = this.token.barePoint ? raw : Buffer.concat([Buffer.from([0x04, 0x20]), raw]);
@@ -136,7 +156,9 @@ class FakeModule implements PortModule {
     return t;
   }
   slots(): PortSlot[] {
-    return this.port.tokens.filter((t) => t.present).map((t) => ({ id: t.serial, description: `slot of ${t.label}`, token: t.info() }));
+    return this.port.tokens
+      .filter((t) => t.present)
+      .map((t) => ({ id: t.serial, description: `slot of ${t.label}`, token: t.info() }));
   }
   tokenInfo(slotId: string): PortTokenInfo {
     return this.token(slotId).info();

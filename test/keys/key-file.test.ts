@@ -3,7 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createEncryptedKeyFile, DEFAULT_SCRYPT, openEncryptedKeyFile, readKeyFilePublicKey } from '../../src/keys/key-file.js';
+import {
+  createEncryptedKeyFile,
+  DEFAULT_SCRYPT,
+  openEncryptedKeyFile,
+  readKeyFilePublicKey,
+} from '../../src/keys/key-file.js';
 import { CATEGORY_EXIT_CODES } from '../../src/cli/exit-codes.js';
 import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
 import { failure } from '../helpers/failure.js';
@@ -12,7 +17,6 @@ const dir = mkdtempSync(join(tmpdir(), 'tuf-ceremony-keyfile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // Tests use the lowest cost the reader accepts; the default is what new files get in use.
 const FAST = { scrypt: { n: 2 ** 14, r: 8, p: 1 } };
-
 
 describe('encrypted key files', () => {
   it('round trip: the key signs TUF metadata after decryption, with its owner field kept', async () => {
@@ -53,7 +57,9 @@ describe('encrypted key files', () => {
     const doc = JSON.parse(readFileSync(path, 'utf8'));
     doc.key = other.key.toJSON();
     writeFileSync(join(dir, 'swapped.key'), JSON.stringify(doc));
-    expect(failure(() => openEncryptedKeyFile(join(dir, 'swapped.key'), 'the right passphrase')).code).toBe('E_WRONG_PASSPHRASE');
+    expect(failure(() => openEncryptedKeyFile(join(dir, 'swapped.key'), 'the right passphrase')).code).toBe(
+      'E_WRONG_PASSPHRASE',
+    );
   });
 
   it('is never overwritten', () => {
@@ -71,8 +77,12 @@ describe('encrypted key files', () => {
     createEncryptedKeyFile(path, 'the right passphrase', {}, FAST);
     const doc = JSON.parse(readFileSync(path, 'utf8'));
     writeFileSync(join(dir, 'v2.key'), JSON.stringify({ ...doc, version: 2 }));
-    expect(failure(() => readKeyFilePublicKey(join(dir, 'v2.key'))).message).toBe(`${join(dir, 'v2.key')}: version: version 2 is not one this tool reads (it reads 1)`);
+    expect(failure(() => readKeyFilePublicKey(join(dir, 'v2.key'))).message).toBe(
+      `${join(dir, 'v2.key')}: version: version 2 is not one this tool reads (it reads 1)`,
+    );
     writeFileSync(join(dir, 'huge.key'), JSON.stringify({ ...doc, kdf: { ...doc.kdf, n: 2 ** 24 } }));
-    expect(failure(() => openEncryptedKeyFile(join(dir, 'huge.key'), 'the right passphrase')).message).toContain('kdf.n');
+    expect(failure(() => openEncryptedKeyFile(join(dir, 'huge.key'), 'the right passphrase')).message).toContain(
+      'kdf.n',
+    );
   });
 });

@@ -16,25 +16,35 @@ const pins = pinSource({}, async () => {
 });
 
 beforeAll(() => {
-  fx = freshTokens([{ label: 'no-eddsa', soPin: 'so-0000', userPin: '5678-ed' }], { disableMechanisms: ['CKM_EDDSA', 'CKM_EC_EDWARDS_KEY_PAIR_GEN'] });
+  fx = freshTokens([{ label: 'no-eddsa', soPin: 'so-0000', userPin: '5678-ed' }], {
+    disableMechanisms: ['CKM_EDDSA', 'CKM_EC_EDWARDS_KEY_PAIR_GEN'],
+  });
 });
 afterAll(() => fx?.cleanup());
 
 describe('a token without the mechanism a key type needs', () => {
   it('refuses to generate an Ed25519 key before any PIN is asked', async () => {
-    const profile = fx.profile('p.json', { module: fx.module, holders: { dev: { token: { label: 'no-eddsa' }, keys: { developer: 'dev-key' } } } });
+    const profile = fx.profile('p.json', {
+      module: fx.module,
+      holders: { dev: { token: { label: 'no-eddsa' }, keys: { developer: 'dev-key' } } },
+    });
     const e = await generateTokenKey(profile, 'dev', 'developer', 'ed25519', 'dev-key', pins).then(
       () => undefined,
       (err: unknown) => err,
     );
     expect(e).toBeInstanceOf(CeremonyError);
     expect((e as CeremonyError).code).toBe('E_MECHANISM_UNSUPPORTED');
-    expect((e as CeremonyError).message).toBe(`token "no-eddsa" (serial ${fx.serialOf('no-eddsa')}) does not support CKM_EC_EDWARDS_KEY_PAIR_GEN and CKM_EDDSA, needed for ed25519 keys`);
+    expect((e as CeremonyError).message).toBe(
+      `token "no-eddsa" (serial ${fx.serialOf('no-eddsa')}) does not support CKM_EC_EDWARDS_KEY_PAIR_GEN and CKM_EDDSA, needed for ed25519 keys`,
+    );
     expect(asked).toBe(0);
   });
 
   it('still makes and signs with the key types it supports', async () => {
-    const profile = fx.profile('p2.json', { module: fx.module, holders: { dev: { token: { label: 'no-eddsa' }, keys: { developer: 'dev-ec' } } } });
+    const profile = fx.profile('p2.json', {
+      module: fx.module,
+      holders: { dev: { token: { label: 'no-eddsa' }, keys: { developer: 'dev-ec' } } },
+    });
     const made = await generateTokenKey(profile, 'dev', 'developer', 'ecdsa-p256', 'dev-ec', pins);
     const session = await openHolderSession(profile, 'dev', pins);
     try {

@@ -34,16 +34,25 @@ beforeAll(async () => {
   a = makeAdmins('tuf-mixed-tokens');
   nss = createNssDatabase(join(a.dir, 'nssdb'), NSS_PIN);
   const profile = JSON.parse(readFileSync(a.profilePath, 'utf8'));
-  profile.modules = { nss: { path: nss.module, libraryParameters: nss.libraryParameters, accept: ['CKA_LOCAL=false'] } };
+  profile.modules = {
+    nss: { path: nss.module, libraryParameters: nss.libraryParameters, accept: ['CKA_LOCAL=false'] },
+  };
   profile.holders['admin-a'] = {
     tokens: [
       { token: { label: 'admin-a' }, keys: { root: 'root-admin-a' }, pin: { file: 'softhsm/pins/admin-a.pin' } },
-      { module: 'nss', token: { label: NSS_DB_TOKEN_LABEL }, keys: { targets: 'targets-admin-a', claimed: 'claimed-admin-a' }, pin: { env: 'TEST_NSS_PIN_ADMIN_A' } },
+      {
+        module: 'nss',
+        token: { label: NSS_DB_TOKEN_LABEL },
+        keys: { targets: 'targets-admin-a', claimed: 'claimed-admin-a' },
+        pin: { env: 'TEST_NSS_PIN_ADMIN_A' },
+      },
     ],
   };
   writeFileSync(a.profilePath, JSON.stringify(profile, null, 2));
   repo = join(a.dir, 'repo');
-  const init = await runCli(['init', '--plan', a.planPath, '--profile', a.profilePath, '--repo', repo, '--json'], { env: ENV });
+  const init = await runCli(['init', '--plan', a.planPath, '--profile', a.profilePath, '--repo', repo, '--json'], {
+    env: ENV,
+  });
   if (init.code !== 0) throw new Error(`init failed (${init.code}): ${init.stderr}`);
   initJson = JSON.parse(init.stdout);
   eventDir = JSON.parse(init.stdout).event.dir;
@@ -61,12 +70,31 @@ describe("init and event sign with an admin's keys on SoftHSM and NSS softokn", 
       ['targets', 'ecdsa'],
       ['claimed', 'ecdsa'],
     ]);
-    const records = readFileSync(join(repo, 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const records = readFileSync(join(repo, 'transcript.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const init = records.find((r) => r.step === 'init');
     const keyid = (role: string) => mine.find((k) => k.role === role)!.keyid;
     expect(init.details.accepted_deviations).toEqual([
-      { holder: 'admin-a', purpose: 'targets', keyid: keyid('targets'), serial: '0000000000000000', module: 'nss', library: nss.module, accepted: ['CKA_LOCAL=false'] },
-      { holder: 'admin-a', purpose: 'claimed', keyid: keyid('claimed'), serial: '0000000000000000', module: 'nss', library: nss.module, accepted: ['CKA_LOCAL=false'] },
+      {
+        holder: 'admin-a',
+        purpose: 'targets',
+        keyid: keyid('targets'),
+        serial: '0000000000000000',
+        module: 'nss',
+        library: nss.module,
+        accepted: ['CKA_LOCAL=false'],
+      },
+      {
+        holder: 'admin-a',
+        purpose: 'claimed',
+        keyid: keyid('claimed'),
+        serial: '0000000000000000',
+        module: 'nss',
+        library: nss.module,
+        accepted: ['CKA_LOCAL=false'],
+      },
     ]);
     // One token entry per token: admin-a's SoftHSM token and the NSS database.
     expect(init.tokens.filter((t: { holder: string }) => t.holder === 'admin-a')).toEqual([
@@ -77,7 +105,23 @@ describe("init and event sign with an admin's keys on SoftHSM and NSS softokn", 
 
   it('one event sign run signs root (SoftHSM) and targets and claimed (NSS); event status counts them', async () => {
     const digest = SigningEvent.load(eventDir).digest;
-    const signed = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--repo', repo, '--holder', 'admin-a', '--confirm', digest, '--json'], { env: ENV });
+    const signed = await runCli(
+      [
+        'event',
+        'sign',
+        eventDir,
+        '--profile',
+        a.profilePath,
+        '--repo',
+        repo,
+        '--holder',
+        'admin-a',
+        '--confirm',
+        digest,
+        '--json',
+      ],
+      { env: ENV },
+    );
     expect(signed.stderr).not.toContain('warning:');
     expect(signed.code).toBe(0);
     const doc = JSON.parse(signed.stdout);
@@ -100,7 +144,10 @@ describe("init and event sign with an admin's keys on SoftHSM and NSS softokn", 
       }
     }
     expect(st.missing_holders).not.toContain('admin-a');
-    const records = readFileSync(join(repo, 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const records = readFileSync(join(repo, 'transcript.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const sign = records.find((r) => r.step === 'event-sign');
     expect(sign.tokens.map((t: { serial: string; keyids: string[] }) => [t.serial, t.keyids.length])).toEqual([
       [a.serials['admin-a'], 1],

@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNssDatabase, nssAvailable, type NssDatabase } from '../../src/keys/nss-softokn.js';
 import { pinSource } from '../../src/keys/pin.js';
 import type { TokenProfile } from '../../src/keys/profile.js';
-import { generateTokenKey, listProfileTokens, openHolderSession, type TokenKeyInfo } from '../../src/keys/token-keys.js';
+import {
+  generateTokenKey,
+  listProfileTokens,
+  openHolderSession,
+  type TokenKeyInfo,
+} from '../../src/keys/token-keys.js';
 import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
 import { freshTokens, type Fixture } from './softhsm-fixture.js';
 import { rejection } from '../helpers/failure.js';
@@ -84,7 +89,9 @@ describe('NSS softokn as a second token (libnss3, libnss3-tools)', () => {
   });
 
   it('without the acceptance, NSS keys are refused with what the token reported, and destroyed, saying so', async () => {
-    const e = await rejection(generateTokenKey(profile, 'admin-strict', 'claimed', 'ecdsa-p256', 'claimed-strict', pins));
+    const e = await rejection(
+      generateTokenKey(profile, 'admin-strict', 'claimed', 'ecdsa-p256', 'claimed-strict', pins),
+    );
     expect(e.code).toBe('E_ATTRIBUTES_NOT_HONOURED');
     expect(e.message).toContain('private key CKA_LOCAL: the token reported false, required true');
     expect(e.message).toContain('the key was destroyed because a ceremony key must have these attributes');
@@ -98,7 +105,9 @@ describe('NSS softokn as a second token (libnss3, libnss3-tools)', () => {
     asked = [];
     const e = await rejection(generateTokenKey(profile, 'admin-strict', '', 'ed25519', 'ed-strict', pins));
     expect(e.code).toBe('E_MECHANISM_UNSUPPORTED');
-    expect(e.message).toBe('token "NSS Certificate DB" (serial 0000000000000000) does not support CKM_EC_EDWARDS_KEY_PAIR_GEN and CKM_EDDSA, needed for ed25519 keys');
+    expect(e.message).toBe(
+      'token "NSS Certificate DB" (serial 0000000000000000) does not support CKM_EC_EDWARDS_KEY_PAIR_GEN and CKM_EDDSA, needed for ed25519 keys',
+    );
     expect(asked).toEqual([]);
   });
 
@@ -113,7 +122,10 @@ describe('NSS softokn as a second token (libnss3, libnss3-tools)', () => {
     asked = [];
     const session = await openHolderSession(profile, 'admin-a', pins, {}, ['root', 'claimed', 'targets']);
     try {
-      expect(asked).toEqual(['PIN of token "admin-a" (holder admin-a):', 'PIN of token "NSS Certificate DB" (holder admin-a):']);
+      expect(asked).toEqual([
+        'PIN of token "admin-a" (holder admin-a):',
+        'PIN of token "NSS Certificate DB" (holder admin-a):',
+      ]);
       expect(await session.serialFor('root')).toBe(fx.serialOf('admin-a'));
       expect(await session.serialFor('claimed')).toBe('0000000000000000');
       for (const purpose of ['root', 'claimed', 'targets']) {

@@ -36,8 +36,30 @@ function makeKeyWithOtherTool(pin: string): void {
     const id = randomBytes(8);
     session.generateKeyPair(
       CK.CKM_EC_KEY_PAIR_GEN,
-      { class: CK.CKO_PUBLIC_KEY, keyType: CK.CKK_EC, label: LABEL, id, token: true, private: false, verify: true, paramsEC: P256_OID_DER },
-      { class: CK.CKO_PRIVATE_KEY, keyType: CK.CKK_EC, label: LABEL, id, token: true, private: true, sensitive: true, extractable: false, sign: true, decrypt: true, unwrap: false, derive: true },
+      {
+        class: CK.CKO_PUBLIC_KEY,
+        keyType: CK.CKK_EC,
+        label: LABEL,
+        id,
+        token: true,
+        private: false,
+        verify: true,
+        paramsEC: P256_OID_DER,
+      },
+      {
+        class: CK.CKO_PRIVATE_KEY,
+        keyType: CK.CKK_EC,
+        label: LABEL,
+        id,
+        token: true,
+        private: true,
+        sensitive: true,
+        extractable: false,
+        sign: true,
+        decrypt: true,
+        unwrap: false,
+        derive: true,
+      },
     );
     session.logout();
     session.close();
@@ -54,7 +76,18 @@ beforeAll(async () => {
   });
   const profile = loadProfile(a.profilePath);
   makeKeyWithOtherTool(await pinSource({}).pinFor(profile.holders['admin-a']!.tokens[0]!, 'admin-a'));
-  const exported = await runCli(['key', 'export', '--profile', a.profilePath, '--holder', 'admin-a', '--purpose', 'claimed', '--out', join(a.dir, 'claimed-a.pub.json')]);
+  const exported = await runCli([
+    'key',
+    'export',
+    '--profile',
+    a.profilePath,
+    '--holder',
+    'admin-a',
+    '--purpose',
+    'claimed',
+    '--out',
+    join(a.dir, 'claimed-a.pub.json'),
+  ]);
   expect(exported.code).toBe(0);
 });
 
@@ -77,7 +110,9 @@ describe('a key made by another tool that can also decrypt and derive', () => {
   it('token list --login reads the private key in the same session: capabilities, a warning, and --json', async () => {
     const r = await runCli(['token', 'list', '--profile', a.profilePath, '--login']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`${LABEL} +ecdsa-p256 +[0-9a-f]{16} +[0-9a-f]{64} +private: sign,decrypt,derive; public: verify`));
+    expect(r.stdout).toMatch(
+      new RegExp(`${LABEL} +ecdsa-p256 +[0-9a-f]{16} +[0-9a-f]{64} +private: sign,decrypt,derive; public: verify`),
+    );
     expect(r.stdout).toContain(`warning: key "${LABEL}" can also decrypt, derive, not only sign`);
     // Keys made by key generate are sign-only: no warning for them.
     expect(r.stdout.match(/warning:/g)).toHaveLength(1);
@@ -99,15 +134,49 @@ describe('a key made by another tool that can also decrypt and derive', () => {
     const plan = JSON.parse(readFileSync(a.planPath, 'utf8'));
     plan.roles.claimed.sign_only = true;
     writeFileSync(strictPlan, JSON.stringify(plan));
-    const refused = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--repo', repo, '--plan', strictPlan, '--holder', 'admin-a', '--confirm', digest]);
+    const refused = await runCli([
+      'event',
+      'sign',
+      eventDir,
+      '--profile',
+      a.profilePath,
+      '--repo',
+      repo,
+      '--plan',
+      strictPlan,
+      '--holder',
+      'admin-a',
+      '--confirm',
+      digest,
+    ]);
     expect(refused.code).toBe(5);
     expect(refused.stderr).toContain(`admin-a's claimed key "${LABEL}"`);
-    expect(refused.stderr).toContain('can also decrypt, derive, not only sign; the plan requires sign-only claimed keys (roles.claimed.sign_only)');
-    expect(SigningEvent.load(eventDir).roles().every((r) => r.metadata.signatures.size === 0)).toBe(true);
+    expect(refused.stderr).toContain(
+      'can also decrypt, derive, not only sign; the plan requires sign-only claimed keys (roles.claimed.sign_only)',
+    );
+    expect(
+      SigningEvent.load(eventDir)
+        .roles()
+        .every((r) => r.metadata.signatures.size === 0),
+    ).toBe(true);
 
-    const signed = await runCli(['event', 'sign', eventDir, '--profile', a.profilePath, '--repo', repo, '--holder', 'admin-a', '--confirm', digest]);
+    const signed = await runCli([
+      'event',
+      'sign',
+      eventDir,
+      '--profile',
+      a.profilePath,
+      '--repo',
+      repo,
+      '--holder',
+      'admin-a',
+      '--confirm',
+      digest,
+    ]);
     expect(signed.code).toBe(0);
-    expect(signed.stderr).toContain(`warning: admin-a's claimed key "${LABEL}" (token serial ${a.serials['admin-a']}) can also decrypt, derive, not only sign`);
+    expect(signed.stderr).toContain(
+      `warning: admin-a's claimed key "${LABEL}" (token serial ${a.serials['admin-a']}) can also decrypt, derive, not only sign`,
+    );
     // The warning comes before any signature.
     const warnedAt = signed.stderr.indexOf('warning: admin-a');
     expect(warnedAt).toBeGreaterThan(0);
@@ -126,10 +195,17 @@ describe('a key made by another tool that can also decrypt and derive', () => {
       open: () => Promise.reject(new Error('not used')),
       async generate(holder, purpose) {
         const s = Ed25519Signer.generate(`${holder} ${purpose}`);
-        return { key: s.key, serial: 'S1', label: `${purpose}-${holder}`, capabilities: holder === 'admin-b' && purpose === 'root' ? ['sign', 'unwrap'] : ['sign'] };
+        return {
+          key: s.key,
+          serial: 'S1',
+          label: `${purpose}-${holder}`,
+          capabilities: holder === 'admin-b' && purpose === 'root' ? ['sign', 'unwrap'] : ['sign'],
+        };
       },
     };
-    const e = await rejection(initRepository({ planPath, repoDir: join(a.dir, 'repo-strict'), provider, log: () => {} }));
+    const e = await rejection(
+      initRepository({ planPath, repoDir: join(a.dir, 'repo-strict'), provider, log: () => {} }),
+    );
     expect(e.code).toBe('E_KEY_NOT_SIGN_ONLY');
     expect(e.message).toContain(`admin-b's new root key "root-admin-b" (token serial S1) can also unwrap`);
   });

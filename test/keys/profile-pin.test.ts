@@ -16,11 +16,14 @@ function write(name: string, value: unknown): string {
   return path;
 }
 
-
 const good = {
   module: '/usr/lib/softhsm/libsofthsm2.so',
   holders: {
-    'admin-a': { token: { label: 'A' }, keys: { root: 'root-a', targets: 'targets-a' }, pin: { env: 'PIN_A', file: 'pins/a.pin' } },
+    'admin-a': {
+      token: { label: 'A' },
+      keys: { root: 'root-a', targets: 'targets-a' },
+      pin: { env: 'PIN_A', file: 'pins/a.pin' },
+    },
     'admin-b': { token: { serial: '0123456789abcdef' }, keys: { root: 'root-b' } },
   },
 };
@@ -33,49 +36,121 @@ describe('token profiles', () => {
     expect(p.holders['admin-a']).toEqual({
       name: 'admin-a',
       keys: { root: 'root-a', targets: 'targets-a' },
-      tokens: [{ name: 'admin-a', module: softhsm, token: { label: 'A' }, keys: { root: 'root-a', targets: 'targets-a' }, pin: { env: 'PIN_A', file: join(dir, 'pins/a.pin') } }],
+      tokens: [
+        {
+          name: 'admin-a',
+          module: softhsm,
+          token: { label: 'A' },
+          keys: { root: 'root-a', targets: 'targets-a' },
+          pin: { env: 'PIN_A', file: join(dir, 'pins/a.pin') },
+        },
+      ],
     });
     expect(keyLabel(p, 'admin-b', 'root')).toBe('root-b');
-    expect(failure(() => keyLabel(p, 'admin-b', 'claimed')).message).toContain('holders.admin-b.keys has no "claimed" key label (it has: root)');
-    expect(failure(() => keyLabel(p, 'admin-z', 'root')).message).toContain('has no holder "admin-z" (it has: admin-a, admin-b)');
+    expect(failure(() => keyLabel(p, 'admin-b', 'claimed')).message).toContain(
+      'holders.admin-b.keys has no "claimed" key label (it has: root)',
+    );
+    expect(failure(() => keyLabel(p, 'admin-z', 'root')).message).toContain(
+      'has no holder "admin-z" (it has: admin-a, admin-b)',
+    );
   });
 
   it("reads a holder's keys on several tokens in several modules, with their C_Initialize parameters", () => {
     const p = loadProfile(
       write('multi.json', {
         module: '/usr/lib/softhsm/libsofthsm2.so',
-        modules: { nss: { path: 'nss/libsoftokn3.so', libraryParameters: "configdir='sql:/x'", accept: ['CKA_LOCAL=false'] } },
+        modules: {
+          nss: { path: 'nss/libsoftokn3.so', libraryParameters: "configdir='sql:/x'", accept: ['CKA_LOCAL=false'] },
+        },
         holders: {
           'admin-a': {
             tokens: [
               { token: { label: 'A' }, keys: { root: 'root-a' } },
-              { module: 'nss', token: { label: 'NSS Certificate DB' }, keys: { claimed: 'claimed-a' }, pin: { env: 'NSS_PIN' } },
+              {
+                module: 'nss',
+                token: { label: 'NSS Certificate DB' },
+                keys: { claimed: 'claimed-a' },
+                pin: { env: 'NSS_PIN' },
+              },
             ],
           },
         },
       }),
     );
-    expect(p.modules['nss']).toEqual({ name: 'nss', path: join(dir, 'nss/libsoftokn3.so'), libraryParameters: "configdir='sql:/x'", accept: ['CKA_LOCAL=false'] });
+    expect(p.modules['nss']).toEqual({
+      name: 'nss',
+      path: join(dir, 'nss/libsoftokn3.so'),
+      libraryParameters: "configdir='sql:/x'",
+      accept: ['CKA_LOCAL=false'],
+    });
     expect(p.holders['admin-a']!.keys).toEqual({ root: 'root-a', claimed: 'claimed-a' });
     expect(tokenForPurpose(p, 'admin-a', 'claimed').module.name).toBe('nss');
     expect(tokenForPurpose(p, 'admin-a', 'root').module.name).toBe('default');
     expect(keyLabel(p, 'admin-a', 'claimed')).toBe('claimed-a');
-    expect(failure(() => keyLabel(p, 'admin-a', 'targets')).message).toContain('holders.admin-a.tokens[*].keys has no "targets" key label (it has: root, claimed)');
+    expect(failure(() => keyLabel(p, 'admin-a', 'targets')).message).toContain(
+      'holders.admin-a.tokens[*].keys has no "targets" key label (it has: root, claimed)',
+    );
   });
 
   const twoTokens = (a: unknown, b: unknown) => ({ module: 'm.so', holders: { x: { tokens: [a, b] } } });
   const bad: Array<[string, unknown, string]> = [
-    ['a purpose on two tokens', twoTokens({ token: { label: 'A' }, keys: { root: 'r1' } }, { token: { label: 'B' }, keys: { root: 'r2' } }), 'holders.x.tokens.1.keys.root: "root" is already on token 0'],
-    ['an unknown module', twoTokens({ token: { label: 'A' }, keys: {} }, { module: 'hsm', token: { label: 'B' }, keys: {} }), 'holders.x.tokens.1.module: no module "hsm" in this profile (it has: default)'],
-    ['both forms in one holder', { module: 'm.so', holders: { x: { token: { label: 'A' }, keys: {}, tokens: [] } } }, 'holders.x.token: give either "tokens" or one "token"'],
-    ['a deviation that weakens the key', { modules: { m: { path: 'm.so', accept: ['CKA_EXTRACTABLE=true'] } }, holders: { x: { tokens: [{ module: 'm', token: { label: 'A' }, keys: {} }] } } }, 'modules.m.accept.0: "CKA_EXTRACTABLE=true" cannot be accepted'],
-    ['one library with two parameter sets', { modules: { a: { path: 'n.so', libraryParameters: 'p' }, b: { path: 'n.so', libraryParameters: 'q' } }, holders: { x: { tokens: [{ module: 'a', token: { label: 'A' }, keys: {} }] } } }, 'modules.b: '],
-    ['a PIN value', { ...good, holders: { x: { token: { label: 'A' }, keys: {}, pin: '1234' } } }, 'holders.x.pin: PINs never live in a profile'],
-    ['a PIN value inside pin', { ...good, holders: { x: { token: { label: 'A' }, keys: {}, pin: { value: '1234' } } } }, 'holders.x.pin.value: PINs never live in a profile'],
-    ['no token selector', { ...good, holders: { x: { token: {}, keys: {} } } }, 'holders.x.token: give the token\'s "label", "serial", or both'],
+    [
+      'a purpose on two tokens',
+      twoTokens({ token: { label: 'A' }, keys: { root: 'r1' } }, { token: { label: 'B' }, keys: { root: 'r2' } }),
+      'holders.x.tokens.1.keys.root: "root" is already on token 0',
+    ],
+    [
+      'an unknown module',
+      twoTokens({ token: { label: 'A' }, keys: {} }, { module: 'hsm', token: { label: 'B' }, keys: {} }),
+      'holders.x.tokens.1.module: no module "hsm" in this profile (it has: default)',
+    ],
+    [
+      'both forms in one holder',
+      { module: 'm.so', holders: { x: { token: { label: 'A' }, keys: {}, tokens: [] } } },
+      'holders.x.token: give either "tokens" or one "token"',
+    ],
+    [
+      'a deviation that weakens the key',
+      {
+        modules: { m: { path: 'm.so', accept: ['CKA_EXTRACTABLE=true'] } },
+        holders: { x: { tokens: [{ module: 'm', token: { label: 'A' }, keys: {} }] } },
+      },
+      'modules.m.accept.0: "CKA_EXTRACTABLE=true" cannot be accepted',
+    ],
+    [
+      'one library with two parameter sets',
+      {
+        modules: { a: { path: 'n.so', libraryParameters: 'p' }, b: { path: 'n.so', libraryParameters: 'q' } },
+        holders: { x: { tokens: [{ module: 'a', token: { label: 'A' }, keys: {} }] } },
+      },
+      'modules.b: ',
+    ],
+    [
+      'a PIN value',
+      { ...good, holders: { x: { token: { label: 'A' }, keys: {}, pin: '1234' } } },
+      'holders.x.pin: PINs never live in a profile',
+    ],
+    [
+      'a PIN value inside pin',
+      { ...good, holders: { x: { token: { label: 'A' }, keys: {}, pin: { value: '1234' } } } },
+      'holders.x.pin.value: PINs never live in a profile',
+    ],
+    [
+      'no token selector',
+      { ...good, holders: { x: { token: {}, keys: {} } } },
+      'holders.x.token: give the token\'s "label", "serial", or both',
+    ],
     ['an unknown field', { ...good, extra: 1 }, 'extra: unknown field'],
-    ['an unknown token field', { ...good, holders: { x: { token: { label: 'A', slot: 1 }, keys: {} } } }, 'holders.x.token.slot: unknown field'],
-    ['one label for two purposes', { ...good, holders: { x: { token: { label: 'A' }, keys: { root: 'k', targets: 'k' } } } }, 'holders.x.keys.targets: key label "k" is already used for "root"'],
+    [
+      'an unknown token field',
+      { ...good, holders: { x: { token: { label: 'A', slot: 1 }, keys: {} } } },
+      'holders.x.token.slot: unknown field',
+    ],
+    [
+      'one label for two purposes',
+      { ...good, holders: { x: { token: { label: 'A' }, keys: { root: 'k', targets: 'k' } } } },
+      'holders.x.keys.targets: key label "k" is already used for "root"',
+    ],
     ['no module', { holders: good.holders }, 'module: missing'],
     ['no holders', { module: 'm.so', holders: {} }, 'holders: no holder listed'],
   ];
@@ -94,7 +169,9 @@ describe('token profiles', () => {
   });
 
   it('a missing file is a usage error naming it', () => {
-    expect(failure(() => loadProfile(join(dir, 'nope.json'))).message).toBe(`cannot read token profile ${join(dir, 'nope.json')}: ENOENT`);
+    expect(failure(() => loadProfile(join(dir, 'nope.json'))).message).toBe(
+      `cannot read token profile ${join(dir, 'nope.json')}: ENOENT`,
+    );
   });
 });
 
@@ -115,10 +192,14 @@ describe('PIN sources', () => {
   it('refuses a PIN file others can read', async () => {
     writeFileSync(holder.pin.file, '2468\n');
     chmodSync(holder.pin.file, 0o644);
-    await expect(pinSource({}).pinFor(holder, 'A')).rejects.toThrow(`the PIN file ${holder.pin.file} of holder "admin-a" can be read by others (mode 644); run chmod 600 on it`);
+    await expect(pinSource({}).pinFor(holder, 'A')).rejects.toThrow(
+      `the PIN file ${holder.pin.file} of holder "admin-a" can be read by others (mode 644); run chmod 600 on it`,
+    );
   });
 
   it('without a source and without a terminal: says what to do, never guesses', async () => {
-    await expect(pinSource({}).pinFor({ ...holder, pin: { env: 'PIN_A' } }, 'A')).rejects.toThrow('the environment variable PIN_A is not set and there is no terminal to ask on');
+    await expect(pinSource({}).pinFor({ ...holder, pin: { env: 'PIN_A' } }, 'A')).rejects.toThrow(
+      'the environment variable PIN_A is not set and there is no terminal to ask on',
+    );
   });
 });

@@ -14,7 +14,8 @@ import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
 import { FakePort } from './fake-port.js';
 import { rejection } from '../helpers/failure.js';
 
-const profileFor = (holders: Record<string, unknown>): TokenProfile => parseProfile({ module: '/fake/module.so', holders }, '/fake/profile.json');
+const profileFor = (holders: Record<string, unknown>): TokenProfile =>
+  parseProfile({ module: '/fake/module.so', holders }, '/fake/profile.json');
 const PROFILE = profileFor({ alice: { token: { label: 'alice-token' }, keys: { root: 'root-alice' } } });
 
 let asked: string[] = [];
@@ -23,7 +24,6 @@ const pins = (pin: string) =>
     asked.push(q);
     return pin;
   });
-
 
 function setup() {
   asked = [];
@@ -37,10 +37,18 @@ describe('the CKR_ → message table', () => {
   const cases: Array<[string, string, string]> = [
     ['CKR_PIN_INCORRECT', 'E_PIN_INCORRECT', 'wrong PIN for token "T" (serial S1)'],
     ['CKR_PIN_LOCKED', 'E_PIN_LOCKED', 'the user PIN of token "T" (serial S1) is locked'],
-    ['CKR_TOKEN_NOT_PRESENT', 'E_TOKEN_REMOVED', 'token "T" (serial S1) was removed or its session was lost while signing root v2 (CKR_TOKEN_NOT_PRESENT)'],
+    [
+      'CKR_TOKEN_NOT_PRESENT',
+      'E_TOKEN_REMOVED',
+      'token "T" (serial S1) was removed or its session was lost while signing root v2 (CKR_TOKEN_NOT_PRESENT)',
+    ],
     ['CKR_DEVICE_REMOVED', 'E_TOKEN_REMOVED', 'was removed'],
     ['CKR_SESSION_HANDLE_INVALID', 'E_TOKEN_REMOVED', 'its session was lost'],
-    ['CKR_MECHANISM_INVALID', 'E_MECHANISM_UNSUPPORTED', 'key "root-x" does not support what is needed while signing root v2'],
+    [
+      'CKR_MECHANISM_INVALID',
+      'E_MECHANISM_UNSUPPORTED',
+      'key "root-x" does not support what is needed while signing root v2',
+    ],
     ['CKR_USER_NOT_LOGGED_IN', 'E_NOT_LOGGED_IN', 'not logged in while signing root v2'],
     ['CKR_KEY_FUNCTION_NOT_PERMITTED', 'E_KEY_NOT_PERMITTED', 'CKA_SIGN is false'],
     ['CKR_OBJECT_HANDLE_INVALID', 'E_KEY_LOST', 'the key is no longer there'],
@@ -115,9 +123,13 @@ describe('choosing the token (fake)', () => {
   it('an uninitialized token, and one without a user PIN', async () => {
     const { port, token } = setup();
     token.flags = CK.CKF_USER_PIN_INITIALIZED;
-    expect((await rejection(openHolderSession(PROFILE, 'alice', pins('4321'), { port }))).message).toBe('token "alice-token" (serial a1a1a1a1) is not initialized');
+    expect((await rejection(openHolderSession(PROFILE, 'alice', pins('4321'), { port }))).message).toBe(
+      'token "alice-token" (serial a1a1a1a1) is not initialized',
+    );
     token.flags = CK.CKF_TOKEN_INITIALIZED;
-    expect((await rejection(openHolderSession(PROFILE, 'alice', pins('4321'), { port }))).code).toBe('E_TOKEN_NOT_INITIALIZED');
+    expect((await rejection(openHolderSession(PROFILE, 'alice', pins('4321'), { port }))).code).toBe(
+      'E_TOKEN_NOT_INITIALIZED',
+    );
     expect(asked).toEqual([]);
   });
 
@@ -132,7 +144,10 @@ describe('choosing the token (fake)', () => {
   it('two holders open at once share one loaded module, finalized once at the end', async () => {
     const { port } = setup();
     port.add('bob-token', 'b0b0b0b0', '1111');
-    const profile = profileFor({ alice: { token: { label: 'alice-token' }, keys: {} }, bob: { token: { serial: 'b0b0b0b0' }, keys: {} } });
+    const profile = profileFor({
+      alice: { token: { label: 'alice-token' }, keys: {} },
+      bob: { token: { serial: 'b0b0b0b0' }, keys: {} },
+    });
     const a = await openHolderSession(profile, 'alice', pins('4321'), { port });
     const b = await openHolderSession(profile, 'bob', pins('1111'), { port });
     expect(port.loads).toBe(1);
@@ -148,9 +163,13 @@ describe('generating on a token that does not behave (fake)', () => {
   it('attributes the token did not honour: refused, and the key destroyed', async () => {
     const { port, token } = setup();
     token.ignores = ['sensitive'];
-    const e = await rejection(generateTokenKey(PROFILE, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }));
+    const e = await rejection(
+      generateTokenKey(PROFILE, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }),
+    );
     expect(e.code).toBe('E_ATTRIBUTES_NOT_HONOURED');
-    expect(e.message).toContain('private key CKA_SENSITIVE: the token reported nothing (the attribute was not returned), required true');
+    expect(e.message).toContain(
+      'private key CKA_SENSITIVE: the token reported nothing (the attribute was not returned), required true',
+    );
     expect(e.message).toContain('the key was destroyed because a ceremony key must have these attributes');
     expect(e.message).not.toContain('accept');
     expect(token.objects).toEqual([]);
@@ -159,7 +178,9 @@ describe('generating on a token that does not behave (fake)', () => {
   it('CKA_LOCAL reported false: says exactly that, destroys the key and says why, and names the profile field that would accept it', async () => {
     const { port, token } = setup();
     token.reports = { local: false };
-    const e = await rejection(generateTokenKey(PROFILE, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }));
+    const e = await rejection(
+      generateTokenKey(PROFILE, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }),
+    );
     expect(e.code).toBe('E_ATTRIBUTES_NOT_HONOURED');
     expect(e.message).toBe(
       'token "alice-token" (serial a1a1a1a1), new key "root-alice": private key CKA_LOCAL: the token reported false, required true; the key was destroyed because a ceremony key must have these attributes; if this module is known to report that, accept it in the profile\'s module entry: "accept": ["CKA_LOCAL=false"] (docs/formats/token-profile.md)',
@@ -171,7 +192,12 @@ describe('generating on a token that does not behave (fake)', () => {
     const { port, token } = setup();
     token.reports = { local: false };
     const profile = parseProfile(
-      { modules: { m: { path: '/fake/module.so', accept: ['CKA_LOCAL=false'] } }, holders: { alice: { tokens: [{ module: 'm', token: { label: 'alice-token' }, keys: { root: 'root-alice' } }] } } },
+      {
+        modules: { m: { path: '/fake/module.so', accept: ['CKA_LOCAL=false'] } },
+        holders: {
+          alice: { tokens: [{ module: 'm', token: { label: 'alice-token' }, keys: { root: 'root-alice' } }] },
+        },
+      },
       '/fake/profile.json',
     );
     const made = await generateTokenKey(profile, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port });
@@ -183,10 +209,17 @@ describe('generating on a token that does not behave (fake)', () => {
     const { port, token } = setup();
     token.reports = { local: false, extractable: true };
     const profile = parseProfile(
-      { modules: { m: { path: '/fake/module.so', accept: ['CKA_LOCAL=false'] } }, holders: { alice: { tokens: [{ module: 'm', token: { label: 'alice-token' }, keys: { root: 'root-alice' } }] } } },
+      {
+        modules: { m: { path: '/fake/module.so', accept: ['CKA_LOCAL=false'] } },
+        holders: {
+          alice: { tokens: [{ module: 'm', token: { label: 'alice-token' }, keys: { root: 'root-alice' } }] },
+        },
+      },
       '/fake/profile.json',
     );
-    const e = await rejection(generateTokenKey(profile, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }));
+    const e = await rejection(
+      generateTokenKey(profile, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }),
+    );
     expect(e.message).toContain('private key CKA_EXTRACTABLE: the token reported true, required false');
     expect(e.message).not.toContain('CKA_LOCAL');
     expect(token.objects).toEqual([]);
@@ -195,7 +228,9 @@ describe('generating on a token that does not behave (fake)', () => {
   it('a token that never kept the new key: a fresh session does not find it, so no success is reported', async () => {
     const { port, token } = setup();
     token.forgets = true;
-    const e = await rejection(generateTokenKey(PROFILE, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }));
+    const e = await rejection(
+      generateTokenKey(PROFILE, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }),
+    );
     expect(e.code).toBe('E_KEY_LOST');
     expect(e.message).toContain('a new session finds 0 private and 0 public keys with label "root-alice"');
     expect(e.message).toContain('the new key "root-alice" was destroyed so that no unchecked key is left');
@@ -216,7 +251,9 @@ describe('generating on a token that does not behave (fake)', () => {
   it('a token whose test signature does not verify: refused and destroyed', async () => {
     const { port, token } = setup();
     token.signsWrong = true;
-    const e = await rejection(generateTokenKey(PROFILE, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }));
+    const e = await rejection(
+      generateTokenKey(PROFILE, 'alice', 'root', 'ed25519', 'root-alice', pins('4321'), { port }),
+    );
     expect(e.code).toBe('E_BAD_TOKEN_SIGNATURE');
     expect(token.objects).toEqual([]);
   });
@@ -224,8 +261,12 @@ describe('generating on a token that does not behave (fake)', () => {
   it('a key type the token lacks', async () => {
     const { port, token } = setup();
     token.mechanisms = [CK.CKM_EC_KEY_PAIR_GEN, CK.CKM_ECDSA];
-    const e = await rejection(generateTokenKey(PROFILE, 'alice', 'root', 'rsa-3072', 'root-alice', pins('4321'), { port }));
-    expect(e.message).toBe('token "alice-token" (serial a1a1a1a1) does not support CKM_RSA_PKCS_KEY_PAIR_GEN and CKM_RSA_PKCS_PSS, needed for rsa-3072 keys');
+    const e = await rejection(
+      generateTokenKey(PROFILE, 'alice', 'root', 'rsa-3072', 'root-alice', pins('4321'), { port }),
+    );
+    expect(e.message).toBe(
+      'token "alice-token" (serial a1a1a1a1) does not support CKM_RSA_PKCS_KEY_PAIR_GEN and CKM_RSA_PKCS_PSS, needed for rsa-3072 keys',
+    );
   });
 });
 

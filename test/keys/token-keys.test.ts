@@ -10,7 +10,13 @@ import { graphenePort } from '../../src/keys/graphene-port.js';
 import { CK, type PortAttributes } from '../../src/keys/pkcs11-port.js';
 import { pinSource } from '../../src/keys/pin.js';
 import { softhsmTokenFolder } from '../../src/keys/softhsm.js';
-import { generateTokenKey, listTokens, openHolderSession, readTokenPublicKey, type TokenKeyInfo } from '../../src/keys/token-keys.js';
+import {
+  generateTokenKey,
+  listTokens,
+  openHolderSession,
+  readTokenPublicKey,
+  type TokenKeyInfo,
+} from '../../src/keys/token-keys.js';
 import { Key } from '../../src/tuf/model/key.js';
 import { Metadata, Root, Targets } from '../../src/tuf/model/metadata.js';
 import { Role } from '../../src/tuf/model/roles.js';
@@ -24,7 +30,6 @@ const PINS = { 'token-a': '1234-a', 'token-b': '1234-b', 'token-c': '1234-c' };
 const pins = fixedPins(PINS);
 const generated: Record<string, TokenKeyInfo> = {};
 
-
 beforeAll(async () => {
   fx = freshTokens([
     { label: 'token-a', soPin: 'so-a-0000', userPin: PINS['token-a'] },
@@ -34,8 +39,16 @@ beforeAll(async () => {
   profile = fx.profile('profile.json', {
     module: fx.module,
     holders: {
-      'admin-a': { token: { label: 'token-a' }, keys: { root: 'root-a', targets: 'targets-a', claimed: 'claimed-a' }, pin: { file: fx.pinFileOf('token-a') } },
-      'admin-b': { token: { label: 'token-b', serial: fx.serialOf('token-b') }, keys: { root: 'root-b', claimed: 'claimed-b' }, pin: { env: 'TEST_PIN_B' } },
+      'admin-a': {
+        token: { label: 'token-a' },
+        keys: { root: 'root-a', targets: 'targets-a', claimed: 'claimed-a' },
+        pin: { file: fx.pinFileOf('token-a') },
+      },
+      'admin-b': {
+        token: { label: 'token-b', serial: fx.serialOf('token-b') },
+        keys: { root: 'root-b', claimed: 'claimed-b' },
+        pin: { env: 'TEST_PIN_B' },
+      },
       'admin-c': { token: { label: 'token-c' }, keys: { root: 'root-c' } },
       'admin-gone': { token: { label: 'token-gone' }, keys: { root: 'root-gone' } },
     },
@@ -56,7 +69,9 @@ describe('generating keys on SoftHSM', () => {
     expect(generated['a-targets']!.key.kind).toBe('rsa-pss');
     expect(generated['a-claimed']!.key.kind).toBe('ecdsa-p256');
     expect(generated['a-claimed']!.key.keytype).toBe('ecdsa');
-    expect(generated['a-targets']!.key.publicValue).toMatch(/^-----BEGIN PUBLIC KEY-----\n([A-Za-z0-9+/=]{64}\n)+[A-Za-z0-9+/=]{1,64}\n-----END PUBLIC KEY-----\n$/);
+    expect(generated['a-targets']!.key.publicValue).toMatch(
+      /^-----BEGIN PUBLIC KEY-----\n([A-Za-z0-9+/=]{64}\n)+[A-Za-z0-9+/=]{1,64}\n-----END PUBLIC KEY-----\n$/,
+    );
     for (const g of Object.values(generated)) {
       expect(g.key.unrecognized['x-ceremony-owner']).toMatch(/^admin-[abc]$/);
       expect(g.id).toMatch(/^[0-9a-f]{32}$/);
@@ -64,7 +79,9 @@ describe('generating keys on SoftHSM', () => {
     }
     expect(new Set(Object.values(generated).map((g) => g.id)).size).toBe(6);
     // the RSA key is 3072 bits
-    expect(Buffer.from(generated['a-targets']!.key.publicValue.replace(/-----[^-]+-----|\n/g, ''), 'base64').length).toBeGreaterThan(380);
+    expect(
+      Buffer.from(generated['a-targets']!.key.publicValue.replace(/-----[^-]+-----|\n/g, ''), 'base64').length,
+    ).toBeGreaterThan(380);
   });
 
   it('the token holds them non-extractable, sensitive and sign-only (read back through PKCS#11)', () => {
@@ -75,8 +92,33 @@ describe('generating keys on SoftHSM', () => {
       session.login(PINS['token-a']);
       for (const label of ['root-a', 'targets-a', 'claimed-a']) {
         const [priv] = session.find({ class: CK.CKO_PRIVATE_KEY, label });
-        const attrs: PortAttributes = session.getAttributes(priv!, ['token', 'private', 'sensitive', 'extractable', 'alwaysSensitive', 'neverExtractable', 'sign', 'decrypt', 'unwrap', 'derive', 'signRecover', 'id']);
-        expect(attrs).toMatchObject({ token: true, private: true, sensitive: true, extractable: false, alwaysSensitive: true, neverExtractable: true, sign: true, decrypt: false, unwrap: false, derive: false, signRecover: false });
+        const attrs: PortAttributes = session.getAttributes(priv!, [
+          'token',
+          'private',
+          'sensitive',
+          'extractable',
+          'alwaysSensitive',
+          'neverExtractable',
+          'sign',
+          'decrypt',
+          'unwrap',
+          'derive',
+          'signRecover',
+          'id',
+        ]);
+        expect(attrs).toMatchObject({
+          token: true,
+          private: true,
+          sensitive: true,
+          extractable: false,
+          alwaysSensitive: true,
+          neverExtractable: true,
+          sign: true,
+          decrypt: false,
+          unwrap: false,
+          derive: false,
+          signRecover: false,
+        });
         expect(attrs.id!.toString('hex')).toBe(Object.values(generated).find((g) => g.label === label)!.id);
       }
       session.logout();
@@ -107,7 +149,13 @@ describe('listing and exporting', () => {
   it('lists tokens, serials and keys with their TUF keyids without a PIN', async () => {
     const listing = await listTokens(fx.module, { profile });
     const a = listing.tokens.find((t) => t.label === 'token-a')!;
-    expect(a).toMatchObject({ serial: fx.serialOf('token-a'), initialized: true, userPinInitialized: true, holder: 'admin-a', pin: 'ok' });
+    expect(a).toMatchObject({
+      serial: fx.serialOf('token-a'),
+      initialized: true,
+      userPinInitialized: true,
+      holder: 'admin-a',
+      pin: 'ok',
+    });
     expect(a.keys.map((k) => [k.label, k.type])).toEqual([
       ['claimed-a', 'ecdsa-p256'],
       ['root-a', 'ed25519'],
@@ -118,7 +166,9 @@ describe('listing and exporting', () => {
     const bare = (await listTokens(fx.module)).tokens.find((t) => t.label === 'token-a')!;
     expect(bare.holder).toBeUndefined();
     const aRoot = generated['a-root']!.key;
-    expect(bare.keys.find((k) => k.label === 'root-a')!.keyid).toBe(new Key(aRoot.keytype, aRoot.scheme, aRoot.keyval).keyid);
+    expect(bare.keys.find((k) => k.label === 'root-a')!.keyid).toBe(
+      new Key(aRoot.keytype, aRoot.scheme, aRoot.keyval).keyid,
+    );
     expect(new Key(aRoot.keytype, aRoot.scheme, aRoot.keyval).keyid).not.toBe(aRoot.keyid);
     expect(listing.tokens.some((t) => !t.initialized)).toBe(true); // SoftHSM's spare empty slot
   });
@@ -141,7 +191,10 @@ function rootWith(rootKeys: Key[], threshold: number, targetsKey: Key): Metadata
       consistentSnapshot: true,
       keys,
       roles: {
-        root: new Role(rootKeys.map((k) => k.keyid), threshold),
+        root: new Role(
+          rootKeys.map((k) => k.keyid),
+          threshold,
+        ),
         targets: new Role([targetsKey.keyid], 1),
         snapshot: new Role([targetsKey.keyid], 1),
         timestamp: new Role([targetsKey.keyid], 1),
@@ -150,7 +203,8 @@ function rootWith(rootKeys: Key[], threshold: number, targetsKey: Key): Metadata
   );
 }
 
-const asTufjs = (md: Metadata, kind: tufjs.MetadataKind) => tufjs.Metadata.fromJSON(kind as any, JSON.parse(md.toBytes().toString()));
+const asTufjs = (md: Metadata, kind: tufjs.MetadataKind) =>
+  tufjs.Metadata.fromJSON(kind as any, JSON.parse(md.toBytes().toString()));
 
 describe('signing TUF metadata with token keys', () => {
   it('a 2-of-2 root signed by an Ed25519 and an ECDSA token key verifies here and in @tufjs/models', async () => {
@@ -202,17 +256,25 @@ describe('signing TUF metadata with token keys', () => {
     }
     expect(verifyWithRoot(root.signed, 'targets', targets).verified).toBe(true);
     const claimedKeys = [generated['a-claimed']!.key, generated['b-claimed']!.key];
-    const r = verifyRole(claimed, 'claimed', { keyids: claimedKeys.map((k) => k.keyid), threshold: 2 }, (id) => claimedKeys.find((k) => k.keyid === id));
+    const r = verifyRole(claimed, 'claimed', { keyids: claimedKeys.map((k) => k.keyid), threshold: 2 }, (id) =>
+      claimedKeys.find((k) => k.keyid === id),
+    );
     expect(r.verified).toBe(true);
     const theirRoot = asTufjs(root, tufjs.MetadataKind.Root);
     expect(() => theirRoot.verifyDelegate('targets', asTufjs(targets, tufjs.MetadataKind.Targets))).not.toThrow();
     // and tuf-js checks the claimed signatures too: a delegating targets role with both claimed keys
     const delegator = tufjs.Metadata.fromJSON(tufjs.MetadataKind.Targets, {
       signed: {
-        _type: 'targets', spec_version: '1.0.31', version: 1, expires: '2040-01-01T00:00:00Z', targets: {},
+        _type: 'targets',
+        spec_version: '1.0.31',
+        version: 1,
+        expires: '2040-01-01T00:00:00Z',
+        targets: {},
         delegations: {
           keys: Object.fromEntries(claimedKeys.map((k) => [k.keyid, k.toJSON()])),
-          roles: [{ name: 'claimed', keyids: claimedKeys.map((k) => k.keyid), threshold: 2, terminating: true, paths: ['*'] }],
+          roles: [
+            { name: 'claimed', keyids: claimedKeys.map((k) => k.keyid), threshold: 2, terminating: true, paths: ['*'] },
+          ],
         },
       },
       signatures: [],
@@ -237,12 +299,16 @@ describe('errors a person can act on (real SoftHSM)', () => {
     const e = await rejection(openHolderSession(profile, 'admin-c', fixedPins({ 'token-c': 'not-the-pin' })));
     expect(e.code).toBe('E_PIN_INCORRECT');
     expect(e.category).toBe('token');
-    expect(e.message).toBe(`wrong PIN for token "token-c" (serial ${fx.serialOf('token-c')}); the token reports few tries left before the PIN locks`);
+    expect(e.message).toBe(
+      `wrong PIN for token "token-c" (serial ${fx.serialOf('token-c')}); the token reports few tries left before the PIN locks`,
+    );
   });
 
   it('SoftHSM 2.6 never locks the user PIN: after many wrong PINs the right one still works', async () => {
     for (let i = 0; i < 12; i++) {
-      expect((await rejection(openHolderSession(profile, 'admin-c', fixedPins({ 'token-c': `wrong-${i}` })))).code).toBe('E_PIN_INCORRECT');
+      expect(
+        (await rejection(openHolderSession(profile, 'admin-c', fixedPins({ 'token-c': `wrong-${i}` })))).code,
+      ).toBe('E_PIN_INCORRECT');
     }
     const listed = (await listTokens(fx.module)).tokens.find((t) => t.label === 'token-c')!;
     expect(listed.pin).toBe('count-low');
@@ -259,7 +325,10 @@ describe('errors a person can act on (real SoftHSM)', () => {
   });
 
   it('a serial that does not match is a missing token even when the label matches', async () => {
-    const p = fx.profile('wrong-serial.json', { module: fx.module, holders: { 'admin-b': { token: { label: 'token-b', serial: '0000000000000000' }, keys: { root: 'root-b' } } } });
+    const p = fx.profile('wrong-serial.json', {
+      module: fx.module,
+      holders: { 'admin-b': { token: { label: 'token-b', serial: '0000000000000000' }, keys: { root: 'root-b' } } },
+    });
     expect((await rejection(openHolderSession(p, 'admin-b', pins))).code).toBe('E_TOKEN_NOT_FOUND');
   });
 
@@ -278,7 +347,10 @@ describe('errors a person can act on (real SoftHSM)', () => {
   });
 
   it('a key label the token does not have', async () => {
-    const p = fx.profile('missing-key.json', { module: fx.module, holders: { 'admin-c': { token: { label: 'token-c' }, keys: { root: 'no-such-key' } } } });
+    const p = fx.profile('missing-key.json', {
+      module: fx.module,
+      holders: { 'admin-c': { token: { label: 'token-c' }, keys: { root: 'no-such-key' } } },
+    });
     const c = await openHolderSession(p, 'admin-c', pins);
     try {
       const e = await rejection(c.publicKey('root'));
@@ -298,8 +370,24 @@ describe('errors a person can act on (real SoftHSM)', () => {
       session.login(PINS['token-c']);
       session.generateKeyPair(
         CK.CKM_EC_KEY_PAIR_GEN,
-        { class: CK.CKO_PUBLIC_KEY, keyType: CK.CKK_EC, token: true, label: 'root-c', id: Buffer.from('dup1'), paramsEC: Buffer.from('06082a8648ce3d030107', 'hex') },
-        { class: CK.CKO_PRIVATE_KEY, keyType: CK.CKK_EC, token: true, private: true, sensitive: true, sign: true, label: 'root-c', id: Buffer.from('dup1') },
+        {
+          class: CK.CKO_PUBLIC_KEY,
+          keyType: CK.CKK_EC,
+          token: true,
+          label: 'root-c',
+          id: Buffer.from('dup1'),
+          paramsEC: Buffer.from('06082a8648ce3d030107', 'hex'),
+        },
+        {
+          class: CK.CKO_PRIVATE_KEY,
+          keyType: CK.CKK_EC,
+          token: true,
+          private: true,
+          sensitive: true,
+          sign: true,
+          label: 'root-c',
+          id: Buffer.from('dup1'),
+        },
       );
       session.logout();
       session.close();
@@ -317,7 +405,10 @@ describe('errors a person can act on (real SoftHSM)', () => {
   });
 
   it('a module that cannot be loaded', async () => {
-    const p = fx.profile('bad-module.json', { module: `${fx.dir}/no-such-pkcs11.so`, holders: { x: { token: { label: 'token-a' }, keys: {} } } });
+    const p = fx.profile('bad-module.json', {
+      module: `${fx.dir}/no-such-pkcs11.so`,
+      holders: { x: { token: { label: 'token-a' }, keys: {} } },
+    });
     const e = await rejection(openHolderSession(p, 'x', pins));
     expect(e.code).toBe('E_MODULE_LOAD');
     expect(e.message).toContain(`cannot load the PKCS#11 module ${fx.dir}/no-such-pkcs11.so`);
@@ -335,7 +426,9 @@ describe('errors a person can act on (real SoftHSM)', () => {
       renameSync(folder, `${folder}.pulled`);
       const e = await rejection(second.sign(signer, 'append'));
       expect(e.code).toBe('E_TOKEN_REMOVED');
-      expect(e.message).toContain(`token "token-b" (serial ${fx.serialOf('token-b')}) was removed while signing with key "claimed-b"`);
+      expect(e.message).toContain(
+        `token "token-b" (serial ${fx.serialOf('token-b')}) was removed while signing with key "claimed-b"`,
+      );
       expect(second.signatures.size).toBe(0);
     } finally {
       await b.close();

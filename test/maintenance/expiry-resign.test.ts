@@ -25,10 +25,20 @@ describe('expiry and re-sign', () => {
   afterAll(() => t?.fx.cleanup());
 
   it('reports every offline role with version, expiry, days left and the holders who sign', () => {
-    const report = computeExpiry(loadCurrentRoles(b.repo), b.repo.plan(), { at: day(80), within: { text: '30d', seconds: 30 * 86400 } });
+    const report = computeExpiry(loadCurrentRoles(b.repo), b.repo.plan(), {
+      at: day(80),
+      within: { text: '30d', seconds: 30 * 86400 },
+    });
     expect(report.roles.map((r) => r.role)).toEqual(['root', 'targets', 'claimed']);
     const root = report.roles[0]!;
-    expect(root).toMatchObject({ version: 1, expires: iso(day(90)), daysLeft: 10, status: 'due', threshold: 2, holders: ['alice', 'bob', 'carol'] });
+    expect(root).toMatchObject({
+      version: 1,
+      expires: iso(day(90)),
+      daysLeft: 10,
+      status: 'due',
+      threshold: 2,
+      holders: ['alice', 'bob', 'carol'],
+    });
     expect(root.signersNeeded).toBe('2 of alice, bob, carol');
     expect(report.roles[2]).toMatchObject({ role: 'claimed', delegator: 'targets', threshold: 2 });
     expect(report.state).toBe('due');
@@ -50,7 +60,11 @@ describe('expiry and re-sign', () => {
     expect(next.signed.version).toBe(2);
     expect(iso(next.signed.expires)).toBe(iso(day(170)));
     expect(next.signatures.size).toBe(0);
-    expect(proveResign(current.signed, next.signed)).toMatchObject({ contentUnchanged: true, versionOk: true, differences: [] });
+    expect(proveResign(current.signed, next.signed)).toMatchObject({
+      contentUnchanged: true,
+      versionOk: true,
+      differences: [],
+    });
     // the proof must fail on any content change
     const tampered = resignedCopy(current, day(80), 90 * 86400);
     const roles = (tampered.signed as Targets).delegations!.roles!;
@@ -62,7 +76,10 @@ describe('expiry and re-sign', () => {
   });
 
   it('makes one re-sign event for every role due; its summary says "no content change"; a threshold finalizes it', async () => {
-    const planned = planResign(loadCurrentRoles(b.repo), b.repo.plan(), { at: day(80), within: { text: '5d', seconds: 5 * 86400 } });
+    const planned = planResign(loadCurrentRoles(b.repo), b.repo.plan(), {
+      at: day(80),
+      within: { text: '5d', seconds: 5 * 86400 },
+    });
     expect(planned.roles).toEqual([]); // nothing within 5 days
     const eventDir = join(b.dir, 'resign-event');
     const result = createResignEvent(b.repo, eventDir, { at: day(80), within: { text: '30d', seconds: 30 * 86400 } });
@@ -80,7 +97,10 @@ describe('expiry and re-sign', () => {
     await signAs(SigningEvent.load(eventDir), ['bob'], t.provider);
     finalizeEvent(b.repo, SigningEvent.load(eventDir), { at: day(80) });
     expect(b.repo.currentVersion('root')).toBe(2);
-    const after = computeExpiry(loadCurrentRoles(b.repo), b.repo.plan(), { at: day(120), within: { text: '30d', seconds: 30 * 86400 } });
+    const after = computeExpiry(loadCurrentRoles(b.repo), b.repo.plan(), {
+      at: day(120),
+      within: { text: '30d', seconds: 30 * 86400 },
+    });
     expect(after.state).toBe('ok');
     expect(after.roles.map((r) => r.expires)).toEqual([iso(day(170)), iso(day(170)), iso(day(170))]);
   });
@@ -92,7 +112,9 @@ describe('expiry before anything is finalized', () => {
     const { planPath } = writePlan(dir);
     const repo = Repository.create(join(dir, 'repo'), readFileSync(planPath));
     try {
-      expect(() => computeExpiry(loadCurrentRoles(repo), repo.plan(), { at: day(1) })).toThrow(/no finalized metadata yet/);
+      expect(() => computeExpiry(loadCurrentRoles(repo), repo.plan(), { at: day(1) })).toThrow(
+        /no finalized metadata yet/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -39,7 +39,10 @@ export function writeKeyFile(path: string, key: Key): string {
 }
 
 /** plan.json and the online public key files in `dir`; returns the plan path and the online signers. */
-export function writePlan(dir: string, o: PlanOptions = {}): { planPath: string; online: Record<string, Ed25519Signer> } {
+export function writePlan(
+  dir: string,
+  o: PlanOptions = {},
+): { planPath: string; online: Record<string, Ed25519Signer> } {
   const online: Record<string, Ed25519Signer> = {};
   const onlineJson: Record<string, { key: string }> = {};
   for (const role of ['snapshot', 'timestamp', 'recently-claimed', 'unclaimed']) {
@@ -51,7 +54,11 @@ export function writePlan(dir: string, o: PlanOptions = {}): { planPath: string;
   const plan = {
     plan_format: 1,
     repository: 'example-index',
-    admins: ADMINS.map((name) => ({ name, contact: `${name}@example.org`, keys: { root: { type: 'ed25519' }, targets: { type: 'ed25519' }, claimed: { type: 'ed25519' } } })),
+    admins: ADMINS.map((name) => ({
+      name,
+      contact: `${name}@example.org`,
+      keys: { root: { type: 'ed25519' }, targets: { type: 'ed25519' }, claimed: { type: 'ed25519' } },
+    })),
     roles: {
       root: { threshold: o.rootThreshold ?? 2, expires: period },
       targets: { threshold: 1, expires: period },
@@ -67,8 +74,20 @@ export function writePlan(dir: string, o: PlanOptions = {}): { planPath: string;
 }
 
 /** Sign every role of an event by `holders`, confirming the exact payload digests. */
-export async function signAs(event: SigningEvent, holders: string[], provider: SignerProvider, repo?: Repository): Promise<void> {
-  await signEvent({ event, holders, provider, confirm: event.roles().map((r) => r.payloadSha256), log: () => {}, repo });
+export async function signAs(
+  event: SigningEvent,
+  holders: string[],
+  provider: SignerProvider,
+  repo?: Repository,
+): Promise<void> {
+  await signEvent({
+    event,
+    holders,
+    provider,
+    confirm: event.roles().map((r) => r.payloadSha256),
+    log: () => {},
+    repo,
+  });
 }
 
 export interface Bootstrapped {
@@ -80,7 +99,10 @@ export interface Bootstrapped {
 }
 
 /** A repository bootstrapped at T0: root, targets and claimed v1 signed by alice and bob. */
-export async function bootstrap(provider: SignerProvider, o: PlanOptions & { dir?: string } = {}): Promise<Bootstrapped> {
+export async function bootstrap(
+  provider: SignerProvider,
+  o: PlanOptions & { dir?: string } = {},
+): Promise<Bootstrapped> {
   const dir = o.dir ?? tempDir();
   const { planPath, online } = writePlan(dir, o);
   const repoDir = join(dir, 'repo');

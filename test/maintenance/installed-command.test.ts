@@ -7,18 +7,28 @@ import { bootstrap, day, iso, type Bootstrapped } from './fixture.js';
 import { holderTokens, type HolderTokens } from './tokens.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
-const run = (args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'tuf-ceremony.js'), ...args], { env: process.env, encoding: 'utf8' });
+const run = (args: string[]) =>
+  spawnSync(process.execPath, [join(root, 'bin', 'tuf-ceremony.js'), ...args], { env: process.env, encoding: 'utf8' });
 
 let t: HolderTokens;
 let b: Bootstrapped;
 beforeAll(async () => {
   // Build when the compiled CLI is missing or older than these sources (`npm test` builds first).
-  const mine = (dir: string, re: RegExp) => readdirSync(join(root, dir)).filter((f) => re.test(f)).map((f) => join(root, dir, f));
-  const sources = [...mine('src/ceremony/lifecycle', /^(expiry|resign|rotate|recover)/), ...mine('src/cli/commands', /^(expiry|resign|rotate|recover)\.ts$/)];
+  const mine = (dir: string, re: RegExp) =>
+    readdirSync(join(root, dir))
+      .filter((f) => re.test(f))
+      .map((f) => join(root, dir, f));
+  const sources = [
+    ...mine('src/ceremony/lifecycle', /^(expiry|resign|rotate|recover)/),
+    ...mine('src/cli/commands', /^(expiry|resign|rotate|recover)\.ts$/),
+  ];
   const built = join(root, 'dist', 'src', 'cli', 'commands', 'expiry.js');
   if (!existsSync(built) || statSync(built).mtimeMs < Math.max(...sources.map((f) => statSync(f).mtimeMs))) {
     try {
-      execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
+      execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
+        cwd: root,
+        stdio: 'ignore',
+      });
     } catch {
       // tsc emits even when other parts of the tree have type errors.
     }

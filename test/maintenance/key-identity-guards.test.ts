@@ -39,7 +39,8 @@ describe('rotate and recover, with ECDSA root and targets keys on SoftHSM tokens
     const id = root.roles[role].keyids.find((k) => ownerOf(root.keys.get(k)) === holder)!;
     return root.keys.get(id)!;
   };
-  const plan = (changes: KeyChange[], compromised = false) => planKeyChanges(loadCurrentRoles(repo), repo.plan(), changes, day(10), { compromised });
+  const plan = (changes: KeyChange[], compromised = false) =>
+    planKeyChanges(loadCurrentRoles(repo), repo.plan(), changes, day(10), { compromised });
 
   beforeAll(async () => {
     t = holderTokens(['alice', 'bob', 'carol']);
@@ -59,33 +60,65 @@ describe('rotate and recover, with ECDSA root and targets keys on SoftHSM tokens
   it("refuses `rotate --add` of alice's root key re-encoded (compressed point) as admin-d's, naming alice's key (exit 5)", async () => {
     const alice = keyOf('root', 'alice');
     expect(alice.kind).toBe('ecdsa-p256');
-    const file = writeKeyFile(join(t.fx.dir, 'admin-d-root.json'), reencoded(alice, compressedP256Pem(alice.publicValue), { 'x-ceremony-owner': 'admin-d' }));
-    const r = await runCli(['rotate', '--repo', repoDir, '--role', 'root', '--add', file, '--at', iso(day(9)), '--event', join(t.fx.dir, 'never')]);
+    const file = writeKeyFile(
+      join(t.fx.dir, 'admin-d-root.json'),
+      reencoded(alice, compressedP256Pem(alice.publicValue), { 'x-ceremony-owner': 'admin-d' }),
+    );
+    const r = await runCli([
+      'rotate',
+      '--repo',
+      repoDir,
+      '--role',
+      'root',
+      '--add',
+      file,
+      '--at',
+      iso(day(9)),
+      '--event',
+      join(t.fx.dir, 'never'),
+    ]);
     expect(r.code).toBe(5);
     expect(r.stderr).toContain(`is the root key ${short(alice.keyid)}… of alice written another way`);
   });
 
   it('refuses the same key with text after its PEM block, or under its own encoding named as another holder', () => {
     const bob = keyOf('root', 'bob');
-    expect(() => plan([{ role: 'root', add: [reencoded(bob, withTrailingText(bob.publicValue))], remove: [] }])).toThrow(`the root key ${short(bob.keyid)}… of bob written another way`);
-    expect(() => plan([{ role: 'root', add: [bob.withCustomFields({ 'x-ceremony-owner': 'admin-d' })], remove: [] }])).toThrow(`names admin-d but is the root key ${short(bob.keyid)}… of bob`);
+    expect(() =>
+      plan([{ role: 'root', add: [reencoded(bob, withTrailingText(bob.publicValue))], remove: [] }]),
+    ).toThrow(`the root key ${short(bob.keyid)}… of bob written another way`);
+    expect(() =>
+      plan([{ role: 'root', add: [bob.withCustomFields({ 'x-ceremony-owner': 'admin-d' })], remove: [] }]),
+    ).toThrow(`names admin-d but is the root key ${short(bob.keyid)}… of bob`);
     // removed and added back re-encoded in one change is still the same key
-    expect(() => plan([{ role: 'root', add: [reencoded(bob, compressedP256Pem(bob.publicValue))], remove: [bob.keyid] }])).toThrow(/of bob written another way/);
+    expect(() =>
+      plan([{ role: 'root', add: [reencoded(bob, compressedP256Pem(bob.publicValue))], remove: [bob.keyid] }]),
+    ).toThrow(/of bob written another way/);
   });
 
   it('refuses one new key given twice in two encodings, a re-encoded key of another role, and one leaving elsewhere in the change', () => {
     const dave = p256Signer('dave').key;
     const daveAgain = reencoded(dave, compressedP256Pem(dave.publicValue));
-    expect(() => plan([{ role: 'root', add: [dave, daveAgain], remove: [] }])).toThrow(`given twice (also as ${short(dave.keyid)}… of dave, the same public key written another way)`);
+    expect(() => plan([{ role: 'root', add: [dave, daveAgain], remove: [] }])).toThrow(
+      `given twice (also as ${short(dave.keyid)}… of dave, the same public key written another way)`,
+    );
     const carolTargets = keyOf('targets', 'carol');
     const again = reencoded(carolTargets, withTrailingText(carolTargets.publicValue));
-    expect(() => plan([{ role: 'root', add: [again], remove: [] }])).toThrow(`is the same key as a targets key (${short(carolTargets.keyid)}… of carol)`);
-    expect(() => plan([{ role: 'targets', add: [], remove: [carolTargets.keyid] }, { role: 'root', add: [again], remove: [] }])).toThrow(`a key being removed elsewhere in this change (${short(carolTargets.keyid)}… of carol)`);
+    expect(() => plan([{ role: 'root', add: [again], remove: [] }])).toThrow(
+      `is the same key as a targets key (${short(carolTargets.keyid)}… of carol)`,
+    );
+    expect(() =>
+      plan([
+        { role: 'targets', add: [], remove: [carolTargets.keyid] },
+        { role: 'root', add: [again], remove: [] },
+      ]),
+    ).toThrow(`a key being removed elsewhere in this change (${short(carolTargets.keyid)}… of carol)`);
   });
 
   it('still lets a key change only its custom fields (a new keyid, the same key)', () => {
     const carol = keyOf('root', 'carol');
-    const r = plan([{ role: 'root', add: [carol.withCustomFields({ 'x-ceremony-contact': 'carol@example.org' })], remove: [] }]);
+    const r = plan([
+      { role: 'root', add: [carol.withCustomFields({ 'x-ceremony-contact': 'carol@example.org' })], remove: [] },
+    ]);
     expect(r.changes[0]!.refreshed.map((x) => x.from)).toEqual([carol.keyid]);
     expect((r.roles[0]!.metadata.signed as Root).roles.root.keyids).toHaveLength(3);
   });
@@ -93,7 +126,14 @@ describe('rotate and recover, with ECDSA root and targets keys on SoftHSM tokens
   it('recover refuses the compromised targets key re-encoded as its replacement', () => {
     const alice = keyOf('targets', 'alice');
     const same = reencoded(alice, compressedP256Pem(alice.publicValue));
-    const e = failure(() => prepareRecovery(repo, join(t.fx.dir, 'recover'), { compromised: ['targets'], newKeys: new Map([['targets', [same]]]), thresholds: new Map(), at: day(10) }));
+    const e = failure(() =>
+      prepareRecovery(repo, join(t.fx.dir, 'recover'), {
+        compromised: ['targets'],
+        newKeys: new Map([['targets', [same]]]),
+        thresholds: new Map(),
+        at: day(10),
+      }),
+    );
     expect(e.category).toBe('refused');
     expect(e.message).toMatch(/targets: the new key .* of alice is the compromised key being replaced/);
   });
@@ -135,13 +175,40 @@ describe('claim', () => {
     };
     const sig = Buffer.from(await dev.sign(requestPayload(signed))).toString('hex');
     mkdirSync(join(dir, 'inbox'));
-    writeFileSync(join(dir, 'inbox', 'twin-keys.json'), JSON.stringify({ signed, signatures: [{ keyid: dev.key.keyid, sig }, { keyid: twin.keyid, sig }] }));
-    const r = await runCli(['claim', '--repo', f.dir, '--requests', join(dir, 'inbox'), '--event', join(dir, 'event'), '--at', formatExpires(now), '--json']);
+    writeFileSync(
+      join(dir, 'inbox', 'twin-keys.json'),
+      JSON.stringify({
+        signed,
+        signatures: [
+          { keyid: dev.key.keyid, sig },
+          { keyid: twin.keyid, sig },
+        ],
+      }),
+    );
+    const r = await runCli([
+      'claim',
+      '--repo',
+      f.dir,
+      '--requests',
+      join(dir, 'inbox'),
+      '--event',
+      join(dir, 'event'),
+      '--at',
+      formatExpires(now),
+      '--json',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.counts).toMatchObject({ add: 0, rejected: 1 });
-    expect(report.requests[0]).toMatchObject({ file: 'twin-keys.json', decision: 'rejected', reason_code: 'bad-key', project: 'twin-keys' });
-    expect(report.requests[0].reason).toBe(`signed.keys[1]: the same key as signed.keys[0] (keyids ${dev.key.keyid} and ${twin.keyid}, the same public key written another way)`);
+    expect(report.requests[0]).toMatchObject({
+      file: 'twin-keys.json',
+      decision: 'rejected',
+      reason_code: 'bad-key',
+      project: 'twin-keys',
+    });
+    expect(report.requests[0].reason).toBe(
+      `signed.keys[1]: the same key as signed.keys[0] (keyids ${dev.key.keyid} and ${twin.keyid}, the same public key written another way)`,
+    );
   });
 });

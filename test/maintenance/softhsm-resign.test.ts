@@ -43,23 +43,60 @@ describe('expiry → resign → sign on tokens → finalize → verify later', (
 
   it('re-signs root, targets and claimed with a threshold of tokens; the result verifies 40 days later', async () => {
     const eventDir = join(b.dir, 'resign-1');
-    const made = await runCli(['resign', '--repo', b.repoDir, '--within', '30d', '--at', iso(day(80)), '--event', eventDir]);
+    const made = await runCli([
+      'resign',
+      '--repo',
+      b.repoDir,
+      '--within',
+      '30d',
+      '--at',
+      iso(day(80)),
+      '--event',
+      eventDir,
+    ]);
     expect(made.stderr).toBe('');
     expect(made.code).toBe(0);
-    expect(made.stdout).toMatch(/root: re-sign only, no content change \(v1 → v2, expires 2030-04-01T00:00:00Z → 2030-06-20T00:00:00Z\)/);
-    const digests = SigningEvent.load(eventDir).roles().map((r) => r.payloadSha256);
+    expect(made.stdout).toMatch(
+      /root: re-sign only, no content change \(v1 → v2, expires 2030-04-01T00:00:00Z → 2030-06-20T00:00:00Z\)/,
+    );
+    const digests = SigningEvent.load(eventDir)
+      .roles()
+      .map((r) => r.payloadSha256);
     const show = await runCli(['event', 'show', eventDir, '--no-qr']);
     expect(show.code).toBe(0);
     for (const role of ['root', 'targets', 'claimed']) {
       expect(show.stdout).toMatch(new RegExp(`${role}: re-sign only, no content change \\(v1 → v2`));
     }
-    expect(show.stdout).toMatch(/everything but version and expires is identical: content SHA-256 [0-9a-f]{64} in both/);
+    expect(show.stdout).toMatch(
+      /everything but version and expires is identical: content SHA-256 [0-9a-f]{64} in both/,
+    );
 
     // before: the repository as it stands fails at day 120 (the test can fail)
-    const before = await runCli(['verify', '--root', join(b.repo.metadataDir, '1.root.json'), '--at', iso(day(120)), b.repo.metadataDir]);
+    const before = await runCli([
+      'verify',
+      '--root',
+      join(b.repo.metadataDir, '1.root.json'),
+      '--at',
+      iso(day(120)),
+      b.repo.metadataDir,
+    ]);
     expect(before.code).toBe(3);
 
-    const sign = (holder: string) => runCli(['event', 'sign', eventDir, '--profile', t.profilePath, '--holder', holder, '--confirm', digests.join(','), '--repo', b.repoDir, '--no-qr']);
+    const sign = (holder: string) =>
+      runCli([
+        'event',
+        'sign',
+        eventDir,
+        '--profile',
+        t.profilePath,
+        '--holder',
+        holder,
+        '--confirm',
+        digests.join(','),
+        '--repo',
+        b.repoDir,
+        '--no-qr',
+      ]);
     const finalize = () => runCli(['event', 'finalize', eventDir, '--repo', b.repoDir, '--at', iso(day(80))]);
     expect((await sign('alice')).code).toBe(0);
     const status = await runCli(['event', 'status', eventDir]);
@@ -73,7 +110,14 @@ describe('expiry → resign → sign on tokens → finalize → verify later', (
     expect(done.stderr).toBe('');
     expect(done.code).toBe(0);
 
-    const after = await runCli(['verify', '--root', join(b.repo.metadataDir, '1.root.json'), '--at', iso(day(120)), b.repo.metadataDir]);
+    const after = await runCli([
+      'verify',
+      '--root',
+      join(b.repo.metadataDir, '1.root.json'),
+      '--at',
+      iso(day(120)),
+      b.repo.metadataDir,
+    ]);
     expect(after.stdout).toMatch(/OK: verified from trusted root v1 to root v2 at 2030-05-01T00:00:00Z/);
     expect(after.code).toBe(0);
 

@@ -41,7 +41,21 @@ const rootMd = (n: number) => {
 
 describe('root rotation on tokens', () => {
   it('a root replacing every key is refused when signed only by the new keys, and when signed only by the old', async () => {
-    const args = (event: string) => ['rotate', '--repo', b.repoDir, '--role', 'root', '--at', iso(day(1)), '--event', join(b.dir, event), ...rootKeyids().flatMap((k) => ['--remove', k]), ...['dave', 'erin', 'frank'].flatMap((h) => ['--add', keyFiles[h]!]), '--threshold', '2'];
+    const args = (event: string) => [
+      'rotate',
+      '--repo',
+      b.repoDir,
+      '--role',
+      'root',
+      '--at',
+      iso(day(1)),
+      '--event',
+      join(b.dir, event),
+      ...rootKeyids().flatMap((k) => ['--remove', k]),
+      ...['dave', 'erin', 'frank'].flatMap((h) => ['--add', keyFiles[h]!]),
+      '--threshold',
+      '2',
+    ];
     for (const event of ['only-new', 'only-old']) {
       const r = await runCli(args(event));
       expect(r.stderr).toBe('');
@@ -55,21 +69,45 @@ describe('root rotation on tokens', () => {
       ['root v1 (the previous root keys)', 0, 2, false],
       ['root v2 (its own root keys)', 3, 2, true],
     ]);
-    expect(() => finalizeEvent(b.repo, SigningEvent.load(onlyNew.dir), { at: day(1) })).toThrow(/root v2 needs 2 more of root v1 \(the previous root keys\)/);
+    expect(() => finalizeEvent(b.repo, SigningEvent.load(onlyNew.dir), { at: day(1) })).toThrow(
+      /root v2 needs 2 more of root v1 \(the previous root keys\)/,
+    );
 
     const onlyOld = SigningEvent.load(join(b.dir, 'only-old'));
     await signAs(onlyOld, ['alice', 'bob', 'carol'], t.provider);
-    expect(() => finalizeEvent(b.repo, SigningEvent.load(onlyOld.dir), { at: day(1) })).toThrow(/root v2 needs 2 more of root v2 \(its own root keys\)/);
+    expect(() => finalizeEvent(b.repo, SigningEvent.load(onlyOld.dir), { at: day(1) })).toThrow(
+      /root v2 needs 2 more of root v2 \(its own root keys\)/,
+    );
     expect(b.repo.rootVersions()).toEqual([1]);
   });
 
   it('a 2-of-3 root rotated to 3-of-5 verifies from the old root, here and with @tufjs/models', async () => {
     const eventDir = join(b.dir, 'three-of-five');
-    const r = await runCli(['rotate', '--repo', b.repoDir, '--role', 'root', '--add', keyFiles['dave']!, '--add-token', 'erin', '--profile', t.profilePath, '--threshold', '3', '--at', iso(day(2)), '--event', eventDir]);
+    const r = await runCli([
+      'rotate',
+      '--repo',
+      b.repoDir,
+      '--role',
+      'root',
+      '--add',
+      keyFiles['dave']!,
+      '--add-token',
+      'erin',
+      '--profile',
+      t.profilePath,
+      '--threshold',
+      '3',
+      '--at',
+      iso(day(2)),
+      '--event',
+      eventDir,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/root keys \(in root\): threshold 2 of 3 → 3 of 5/);
-    expect(r.stdout).toMatch(/root v2 needs 2 of root v1 \(the previous root keys\)\nroot v2 needs 3 of root v2 \(its own root keys\)/);
+    expect(r.stdout).toMatch(
+      /root v2 needs 2 of root v1 \(the previous root keys\)\nroot v2 needs 3 of root v2 \(its own root keys\)/,
+    );
     await signAs(SigningEvent.load(eventDir), ['alice', 'bob'], t.provider);
     // two old keys meet the old threshold, but only 2 of the 3 the new root asks for
     expect(() => finalizeEvent(b.repo, SigningEvent.load(eventDir), { at: day(2) })).toThrow(/needs 1 more of root v2/);
@@ -78,9 +116,16 @@ describe('root rotation on tokens', () => {
 
     const root2 = b.repo.current<Root>('root').signed;
     expect([root2.roles.root.threshold, root2.roles.root.keyids.length]).toEqual([3, 5]);
-    const report = verifyRepository(b.repo.readBytes('root', 1), new FolderSource(b.repo.metadataDir), { trustedRootName: '1.root.json', at: day(3) });
+    const report = verifyRepository(b.repo.readBytes('root', 1), new FolderSource(b.repo.metadataDir), {
+      trustedRootName: '1.root.json',
+      at: day(3),
+    });
     expect(report.ok).toBe(true);
-    expect(report.roles.filter((x) => x.role === 'root').map((x) => [x.file, x.previousRootSignatures?.signed.length, x.signatures?.signed.length])).toEqual([
+    expect(
+      report.roles
+        .filter((x) => x.role === 'root')
+        .map((x) => [x.file, x.previousRootSignatures?.signed.length, x.signatures?.signed.length]),
+    ).toEqual([
       ['1.root.json', undefined, 2],
       ['2.root.json', 2, 3],
     ]);
@@ -96,16 +141,39 @@ describe('root rotation on tokens', () => {
 
   it('an admin moving to a new key on their token signs the new root with both keys', async () => {
     const next = await generateTokenKey(t.profile, 'alice', 'root-next', 'ed25519', 'root-alice-next', pinSource({}));
-    const aliceOld = rootKeyids().find((id) => b.repo.current<Root>('root').signed.keys.get(id)!.unrecognized['x-ceremony-owner'] === 'alice')!;
+    const aliceOld = rootKeyids().find(
+      (id) => b.repo.current<Root>('root').signed.keys.get(id)!.unrecognized['x-ceremony-owner'] === 'alice',
+    )!;
     const eventDir = join(b.dir, 'alice-next');
-    const r = await runCli(['rotate', '--repo', b.repoDir, '--role', 'root', '--add-token', 'alice:root-alice-next', '--profile', t.profilePath, '--remove', aliceOld, '--at', iso(day(3)), '--event', eventDir]);
+    const r = await runCli([
+      'rotate',
+      '--repo',
+      b.repoDir,
+      '--role',
+      'root',
+      '--add-token',
+      'alice:root-alice-next',
+      '--profile',
+      t.profilePath,
+      '--remove',
+      aliceOld,
+      '--at',
+      iso(day(3)),
+      '--event',
+      eventDir,
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/alice moves from key .* signs the new root with both/);
-    expect(r.stdout).toContain(`↻ alice replaces ${aliceOld.slice(0, 12)}… with ${next.key.keyid.slice(0, 12)}… (signs with both)`);
+    expect(r.stdout).toContain(
+      `↻ alice replaces ${aliceOld.slice(0, 12)}… with ${next.key.keyid.slice(0, 12)}… (signs with both)`,
+    );
 
     await signAs(SigningEvent.load(eventDir), ['alice', 'bob', 'carol'], t.provider); // alice's token profile: her old root key
     const mid = SigningEvent.load(eventDir).status().roles[0]!.thresholds;
-    expect(mid.map((x) => [x.have, x.threshold, x.met])).toEqual([[3, 3, true], [2, 3, false]]);
+    expect(mid.map((x) => [x.have, x.threshold, x.met])).toEqual([
+      [3, 3, true],
+      [2, 3, false],
+    ]);
     expect(mid[1]!.missing.map((m) => m.holder)).toEqual(expect.arrayContaining(['alice']));
     // the same person, now with the profile that names her new key
     const nextProfile = t.variant('profile-next.json', { alice: { root: 'root-alice-next' } });
@@ -114,7 +182,12 @@ describe('root rotation on tokens', () => {
     const signedBy = [...done.role('root').metadata.signatures.keys()];
     expect(signedBy).toEqual(expect.arrayContaining([aliceOld, next.key.keyid]));
     finalizeEvent(b.repo, done, { at: day(3) });
-    expect(verifyRepository(b.repo.readBytes('root', 1), new FolderSource(b.repo.metadataDir), { trustedRootName: '1.root.json', at: day(4) }).rootVersion).toBe(3);
+    expect(
+      verifyRepository(b.repo.readBytes('root', 1), new FolderSource(b.repo.metadataDir), {
+        trustedRootName: '1.root.json',
+        at: day(4),
+      }).rootVersion,
+    ).toBe(3);
     expect(() => rootMd(2).verifyDelegate('root', rootMd(3))).not.toThrow();
     // every root version is kept, and exported
     expect(b.repo.rootVersions()).toEqual([1, 2, 3]);

@@ -13,14 +13,26 @@ export interface HolderTokens {
   profilePath: string;
   provider: TokenProvider;
   /** Another profile file with some labels changed (a holder's next key). */
-  variant(name: string, labels: Record<string, Record<string, string>>): { profile: TokenProfile; path: string; provider: TokenProvider };
+  variant(
+    name: string,
+    labels: Record<string, Record<string, string>>,
+  ): { profile: TokenProfile; path: string; provider: TokenProvider };
 }
 
 export function holderTokens(holders: string[]): HolderTokens {
-  const fx = freshTokens(holders.map((h) => ({ label: `token-${h}`, soPin: `so-${h}-0000`, userPin: `pin-${h}-1234` })));
+  const fx = freshTokens(
+    holders.map((h) => ({ label: `token-${h}`, soPin: `so-${h}-0000`, userPin: `pin-${h}-1234` })),
+  );
   const entries = (labels: Record<string, Record<string, string>> = {}) =>
     Object.fromEntries(
-      holders.map((h) => [h, { token: { label: `token-${h}` }, keys: { root: `root-${h}`, targets: `targets-${h}`, claimed: `claimed-${h}`, ...(labels[h] ?? {}) }, pin: { file: fx.pinFileOf(`token-${h}`) } }]),
+      holders.map((h) => [
+        h,
+        {
+          token: { label: `token-${h}` },
+          keys: { root: `root-${h}`, targets: `targets-${h}`, claimed: `claimed-${h}`, ...(labels[h] ?? {}) },
+          pin: { file: fx.pinFileOf(`token-${h}`) },
+        },
+      ]),
     );
   const make = (name: string, labels?: Record<string, Record<string, string>>) => {
     const profile = fx.profile(name, { module: fx.module, holders: entries(labels) });

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Metadata as TufjsMetadata, MetadataKind } from '@tufjs/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binsOfProjects, ClaimedBins, claimedAuthorization, claimedSettingsFromPlan, proposeClaimed, readClaimedState, type ClaimedSettings } from '../../src/ceremony/claims/claimed-build.js';
+import {
+  binsOfProjects,
+  ClaimedBins,
+  claimedAuthorization,
+  claimedSettingsFromPlan,
+  proposeClaimed,
+  readClaimedState,
+  type ClaimedSettings,
+} from '../../src/ceremony/claims/claimed-build.js';
 import { runIntake } from '../../src/ceremony/claims/intake.js';
 import { revokeFromClaimed } from '../../src/ceremony/claims/revoke.js';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
@@ -29,7 +37,8 @@ describe('sharded claimed: 2^k bins, only changed bins get a new version', () =>
     f = await makeRepository(join(tmp, 'repo'), now, 3);
     settings = claimedSettingsFromPlan(f.repo.plan());
     bins = new ClaimedBins(3, 'claimed-bins');
-    for (const [name, dev] of devs) await writeRequest(join(tmp, 'round1'), `${name}.json`, { project: name, signers: [dev] }, now);
+    for (const [name, dev] of devs)
+      await writeRequest(join(tmp, 'round1'), `${name}.json`, { project: name, signers: [dev] }, now);
     const first = runIntake({ store: f.repo, settings, requestsDir: join(tmp, 'round1'), allowRekey: false, now });
     await signAndStore(f, first.proposal);
   });
@@ -51,12 +60,16 @@ describe('sharded claimed: 2^k bins, only changed bins get a new version', () =>
     }
     // Each project's path is trusted by exactly the bin it hashes into.
     for (const p of [...FIRST, 'some-unclaimed-project']) {
-      expect(roles.filter((r) => r.isDelegatedPath(p)).map((r) => r.name)).toEqual(used.includes(bins.binOfPath(p)) ? [bins.name(bins.binOfPath(p))] : []);
+      expect(roles.filter((r) => r.isDelegatedPath(p)).map((r) => r.name)).toEqual(
+        used.includes(bins.binOfPath(p)) ? [bins.name(bins.binOfPath(p))] : [],
+      );
     }
     for (const b of used) {
       const md = f.repo.current<Targets>(bins.name(b)).signed;
       expect(md.version).toBe(1);
-      expect(md.delegations!.roles!.map((r) => r.name).sort()).toEqual(FIRST.filter((p) => bins.binOfPath(p) === b).sort());
+      expect(md.delegations!.roles!.map((r) => r.name).sort()).toEqual(
+        FIRST.filter((p) => bins.binOfPath(p) === b).sort(),
+      );
     }
   });
 
@@ -68,7 +81,9 @@ describe('sharded claimed: 2^k bins, only changed bins get a new version', () =>
       expect(all.length).toBe(16 ** Math.ceil(k / 4));
       for (let n = 0; n < 100; n++) {
         const hash = sha256Hex(`project-${n}`);
-        const owners = Array.from({ length: b.count }, (_, i) => i).filter((i) => b.hashPrefixes(i).some((p) => hash.startsWith(p)));
+        const owners = Array.from({ length: b.count }, (_, i) => i).filter((i) =>
+          b.hashPrefixes(i).some((p) => hash.startsWith(p)),
+        );
         expect(owners).toEqual([b.binOfPath(`project-${n}`)]);
       }
     }
@@ -79,7 +94,9 @@ describe('sharded claimed: 2^k bins, only changed bins get a new version', () =>
     const name = Array.from({ length: 100 }, (_, i) => `newcomer${i}`).find((n) => usedBins.has(bins.binOfPath(n)))!;
     await writeRequest(join(tmp, 'round2'), 'newcomer.json', { project: name, signers: [signer(40)] }, now);
     const r = runIntake({ store: f.repo, settings, requestsDir: join(tmp, 'round2'), allowRekey: false, now });
-    expect(r.proposal.roles.map((x) => [x.role, x.metadata.signed.version, x.replaces])).toEqual([[bins.name(bins.binOfPath(name)), 2, 1]]);
+    expect(r.proposal.roles.map((x) => [x.role, x.metadata.signed.version, x.replaces])).toEqual([
+      [bins.name(bins.binOfPath(name)), 2, 1],
+    ]);
     expect(r.proposal.signaturesNeeded).toBe(2);
   });
 
@@ -90,16 +107,23 @@ describe('sharded claimed: 2^k bins, only changed bins get a new version', () =>
     await writeRequest(join(tmp, 'round3'), 'fresh.json', { project: name, signers: [dev] }, now);
     const r = runIntake({ store: f.repo, settings, requestsDir: join(tmp, 'round3'), allowRekey: false, now });
     const binName = bins.name(bins.binOfPath(name));
-    expect(r.proposal.roles.map((x) => [x.role, x.metadata.signed.version])).toEqual([['claimed', 3], [binName, 1]]);
+    expect(r.proposal.roles.map((x) => [x.role, x.metadata.signed.version])).toEqual([
+      ['claimed', 3],
+      [binName, 1],
+    ]);
     await signAndStore(f, r.proposal);
 
     const project = new Metadata(new Targets({ version: 1, expires: addSeconds(now, 30 * DAY) }));
     await project.sign(dev, 'append');
     const folder = join(tmp, 'published');
     mkdirSync(folder);
-    for (const role of f.repo.roles()) writeFileSync(join(folder, roleFileName(role, f.repo.currentVersion(role))), f.repo.current(role).toBytes());
+    for (const role of f.repo.roles())
+      writeFileSync(join(folder, roleFileName(role, f.repo.currentVersion(role))), f.repo.current(role).toBytes());
     writeFileSync(join(folder, roleFileName(name, 1)), project.toBytes());
-    const report = verifyRepository(f.repo.readBytes('root', 1), new FolderSource(folder), { trustedRootName: '1.root.json', at: now });
+    const report = verifyRepository(f.repo.readBytes('root', 1), new FolderSource(folder), {
+      trustedRootName: '1.root.json',
+      at: now,
+    });
     expect(report.roles.filter((x) => x.status === 'failed')).toEqual([]);
     expect(report.roles.find((x) => x.role === name)).toMatchObject({ status: 'ok', delegatedBy: binName });
     expect(report.ok).toBe(true);
@@ -123,17 +147,32 @@ describe('sharded claimed: 2^k bins, only changed bins get a new version', () =>
     const onlyOneInBin = FIRST.filter((x) => bins.binOfPath(x) === bins.binOfPath('django')).length === 1;
     expect(p.change).toEqual({ added: [], rekeyed: [], removed: ['django'] });
     expect(p.roles.map((r) => r.role)).toEqual(onlyOneInBin ? ['claimed', binName] : [binName]);
-    expect(() => proposeClaimed(f.repo, state, rev.next, { ...settings, pathPatterns: ['{project}/*'] }, auth, now)).toThrow(/wildcard/);
+    expect(() =>
+      proposeClaimed(f.repo, state, rev.next, { ...settings, pathPatterns: ['{project}/*'] }, auth, now),
+    ).toThrow(/wildcard/);
   });
 
   it('reading only the bins a change falls in gives the same proposal as reading every bin', () => {
     const auth = claimedAuthorization(f.repo.current<Targets>('targets').signed, 'claimed');
     const usedBins = new Set(FIRST.map((p) => bins.binOfPath(p)));
-    const emptyBin = Array.from({ length: 400 }, (_, i) => `late${i}`).find((n) => !usedBins.has(bins.binOfPath(n)) && !f.repo.currentVersion(bins.name(bins.binOfPath(n))))!;
-    for (const [project, change] of [['django', 'revoke'], [emptyBin, 'add']] as const) {
+    const emptyBin = Array.from({ length: 400 }, (_, i) => `late${i}`).find(
+      (n) => !usedBins.has(bins.binOfPath(n)) && !f.repo.currentVersion(bins.name(bins.binOfPath(n))),
+    )!;
+    for (const [project, change] of [
+      ['django', 'revoke'],
+      [emptyBin, 'add'],
+    ] as const) {
       const proposal = (onlyBins?: Set<string>) => {
         const state = readClaimedState(f.repo, 'claimed', onlyBins);
-        const next = change === 'revoke' ? revokeFromClaimed(state, project).next : new Map(state.projects).set(project, { name: project, keys: [signer(43).key], threshold: 1, paths: [project] });
+        const next =
+          change === 'revoke'
+            ? revokeFromClaimed(state, project).next
+            : new Map(state.projects).set(project, {
+                name: project,
+                keys: [signer(43).key],
+                threshold: 1,
+                paths: [project],
+              });
         return { state, p: proposeClaimed(f.repo, state, next, settings, auth, now) };
       };
       const full = proposal();

@@ -31,7 +31,11 @@ export interface Fixture {
 }
 
 export function planJson(bitLength?: number): JsonObject {
-  const admin = (name: string) => ({ name, contact: `${name}@example.org`, keys: { root: { type: 'ed25519' }, targets: { type: 'ed25519' }, claimed: { type: 'ed25519' } } });
+  const admin = (name: string) => ({
+    name,
+    contact: `${name}@example.org`,
+    keys: { root: { type: 'ed25519' }, targets: { type: 'ed25519' }, claimed: { type: 'ed25519' } },
+  });
   const online = { key: 'online.pub.json' };
   return {
     plan_format: 1,
@@ -65,7 +69,10 @@ export async function makeRepository(dir: string, now: Date, bitLength?: number)
       consistentSnapshot: true,
       keys,
       roles: {
-        root: new Role(rootSigners.map((s) => s.key.keyid), 2),
+        root: new Role(
+          rootSigners.map((s) => s.key.keyid),
+          2,
+        ),
         targets: new Role([targetsSigner.key.keyid], 1),
         snapshot: new Role([online.key.keyid], 1),
         timestamp: new Role([online.key.keyid], 1),
@@ -83,7 +90,14 @@ export async function makeRepository(dir: string, now: Date, bitLength?: number)
       delegations: new Delegations(
         dk,
         [
-          new DelegatedRole('claimed', claimedSigners.map((s) => s.key.keyid), 2, false, ['*'], undefined),
+          new DelegatedRole(
+            'claimed',
+            claimedSigners.map((s) => s.key.keyid),
+            2,
+            false,
+            ['*'],
+            undefined,
+          ),
           new DelegatedRole('recently-claimed', [online.key.keyid], 1, false, ['*'], undefined),
           new DelegatedRole('unclaimed', [online.key.keyid], 1, false, ['*'], undefined),
         ],
@@ -93,7 +107,9 @@ export async function makeRepository(dir: string, now: Date, bitLength?: number)
   );
   await targets.sign(targetsSigner, 'append');
   repo.writeVersion('targets', targets);
-  const claimed = new Metadata(new Targets({ version: 1, expires: far(now), delegations: new Delegations(new Map(), [], undefined) }));
+  const claimed = new Metadata(
+    new Targets({ version: 1, expires: far(now), delegations: new Delegations(new Map(), [], undefined) }),
+  );
   for (const s of claimedSigners) await claimed.sign(s, 'append');
   repo.writeVersion('claimed', claimed);
   return { dir, repo, rootSigners, targetsSigner, claimedSigners, online };
@@ -108,11 +124,28 @@ export async function signAndStore(f: Fixture, proposal: ClaimedProposal): Promi
 }
 
 /** recently-claimed signed by the online key, listing projects with their registered keys. */
-export async function recentlyClaimed(f: Fixture, projects: Array<{ name: string; keys: Key[] }>, now: Date, by: Signer = f.online): Promise<Buffer> {
+export async function recentlyClaimed(
+  f: Fixture,
+  projects: Array<{ name: string; keys: Key[] }>,
+  now: Date,
+  by: Signer = f.online,
+): Promise<Buffer> {
   const keys = new Map<string, Key>();
   for (const p of projects) for (const k of p.keys) keys.set(k.keyid, k);
-  const roles = projects.map((p) => new DelegatedRole(p.name, p.keys.map((k) => k.keyid), 1, true, [p.name], undefined));
-  const md = new Metadata(new Targets({ version: 7, expires: addSeconds(now, DAY), delegations: new Delegations(keys, roles, undefined) }));
+  const roles = projects.map(
+    (p) =>
+      new DelegatedRole(
+        p.name,
+        p.keys.map((k) => k.keyid),
+        1,
+        true,
+        [p.name],
+        undefined,
+      ),
+  );
+  const md = new Metadata(
+    new Targets({ version: 7, expires: addSeconds(now, DAY), delegations: new Delegations(keys, roles, undefined) }),
+  );
   await md.sign(by, 'append');
   return md.toBytes();
 }

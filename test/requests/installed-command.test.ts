@@ -1,6 +1,15 @@
 /** The request commands through `node bin/tuf-ceremony.js`, as a developer and an admin run them. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,19 +17,30 @@ import { formatExpires } from '../../src/tuf/model/time.js';
 import { makeRepository, type Fixture } from './fixtures.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
-const run = (args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'tuf-ceremony.js'), ...args], { env: process.env, encoding: 'utf8' });
+const run = (args: string[]) =>
+  spawnSync(process.execPath, [join(root, 'bin', 'tuf-ceremony.js'), ...args], { env: process.env, encoding: 'utf8' });
 const now = new Date(Date.UTC(2031, 5, 1, 12, 0, 0));
 
 let tmp: string;
 let f: Fixture;
 beforeAll(async () => {
   // Build when the compiled CLI is missing or older than these sources (`npm test` builds first).
-  const mine = (dir: string, re: RegExp) => readdirSync(join(root, dir)).filter((x) => re.test(x)).map((x) => join(root, dir, x));
-  const sources = [...mine('src/ceremony/claims', /\.ts$/), ...mine('src/cli/commands', /^(claim|revoke|declarations)\.ts$/), ...mine('src/cli/commands/dev', /\.ts$/)];
+  const mine = (dir: string, re: RegExp) =>
+    readdirSync(join(root, dir))
+      .filter((x) => re.test(x))
+      .map((x) => join(root, dir, x));
+  const sources = [
+    ...mine('src/ceremony/claims', /\.ts$/),
+    ...mine('src/cli/commands', /^(claim|revoke|declarations)\.ts$/),
+    ...mine('src/cli/commands/dev', /\.ts$/),
+  ];
   const built = join(root, 'dist', 'src', 'cli', 'commands', 'claim.js');
   if (!existsSync(built) || statSync(built).mtimeMs < Math.max(...sources.map((x) => statSync(x).mtimeMs))) {
     try {
-      execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
+      execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
+        cwd: root,
+        stdio: 'ignore',
+      });
     } catch {
       // tsc emits even when other parts of the tree have type errors.
     }
@@ -33,17 +53,52 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('node bin/tuf-ceremony.js', () => {
   it('dev keygen, dev request and claim print one JSON document each and exit 0', () => {
     writeFileSync(join(tmp, 'pass'), 'spawned passphrase\n', { mode: 0o600 });
-    const keygen = run(['dev', 'keygen', '--out', join(tmp, 'k.json'), '--passphrase-file', join(tmp, 'pass'), '--json']);
+    const keygen = run([
+      'dev',
+      'keygen',
+      '--out',
+      join(tmp, 'k.json'),
+      '--passphrase-file',
+      join(tmp, 'pass'),
+      '--json',
+    ]);
     expect(keygen.stderr).toBe('');
     expect(keygen.status).toBe(0);
     expect(JSON.parse(keygen.stdout).keyid).toMatch(/^[0-9a-f]{64}$/);
     const inbox = join(tmp, 'inbox');
-    const req = run(['dev', 'request', '--project', 'Spawned_Project', '--key', join(tmp, 'k.json'), '--passphrase-file', join(tmp, 'pass'), '--contact', 'dev@example.org', '--out', join(tmp, 'req.json'), '--at', formatExpires(now), '--json']);
+    const req = run([
+      'dev',
+      'request',
+      '--project',
+      'Spawned_Project',
+      '--key',
+      join(tmp, 'k.json'),
+      '--passphrase-file',
+      join(tmp, 'pass'),
+      '--contact',
+      'dev@example.org',
+      '--out',
+      join(tmp, 'req.json'),
+      '--at',
+      formatExpires(now),
+      '--json',
+    ]);
     expect(req.status).toBe(0);
     expect(JSON.parse(req.stdout).project).toBe('spawned-project');
     mkdirSync(inbox);
     copyFileSync(join(tmp, 'req.json'), join(inbox, 'req.json'));
-    const claim = run(['claim', '--repo', f.dir, '--requests', inbox, '--event', join(tmp, 'event'), '--at', formatExpires(now), '--json']);
+    const claim = run([
+      'claim',
+      '--repo',
+      f.dir,
+      '--requests',
+      inbox,
+      '--event',
+      join(tmp, 'event'),
+      '--at',
+      formatExpires(now),
+      '--json',
+    ]);
     expect(claim.stderr).toBe('');
     expect(claim.status).toBe(0);
     expect(JSON.parse(claim.stdout)).toMatchObject({ counts: { add: 1 }, proposal: { added: ['spawned-project'] } });

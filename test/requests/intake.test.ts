@@ -20,7 +20,9 @@ const dev1 = signer(11);
 const dev2 = signer(12);
 const dev3 = signer(13);
 const dev4 = signer(14);
-const ecdsa = new PemSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+const ecdsa = new PemSigner(
+  generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+);
 
 /** Every kind of request the issue lists, with the decision and reason each must get. */
 const EXPECTED: Record<string, { decision: string; reason?: string; project?: string }> = {
@@ -67,14 +69,27 @@ async function writeBatch(dir: string, only?: string[]): Promise<void> {
   await w('same-keys-requests.json', { project: 'requests', signers: [dev1] });
   await w('conflict-delta-1.json', { project: 'delta', signers: [dev1] });
   await w('conflict-delta-2.json', { project: 'Delta', signers: [dev2] });
-  await w('one-of-two-signatures.json', { project: 'epsilon', signers: [dev1, dev2], threshold: 1, mutate: (r) => r.signatures.pop() });
+  await w('one-of-two-signatures.json', {
+    project: 'epsilon',
+    signers: [dev1, dev2],
+    threshold: 1,
+    mutate: (r) => r.signatures.pop(),
+  });
   await w('NumPy-normalizes-onto-numpy.json', { project: 'NumPy', signers: [dev3] });
   await w('expired.json', { project: 'zeta', signers: [dev1], created: addSeconds(now, -40 * DAY), validDays: 30 });
   await w('created-in-the-future.json', { project: 'eta', signers: [dev1], created: addSeconds(now, 2 * DAY) });
   await w('wrong-types.json', { project: 'wt', signers: [dev1], mutate: (r) => (r.signed.threshold = '1') });
-  await w('keys-not-a-list.json', { project: 'kl', signers: [dev1], mutate: (r) => (r.signed.keys = r.signed.keys[0]) });
+  await w('keys-not-a-list.json', {
+    project: 'kl',
+    signers: [dev1],
+    mutate: (r) => (r.signed.keys = r.signed.keys[0]),
+  });
   await w('unknown-version.json', { project: 'uv', signers: [dev1], mutate: (r) => (r.signed.format_version = 2) });
-  await w('bad-signature.json', { project: 'theta', signers: [dev1], mutate: (r) => (r.signatures[0].sig = r.signatures[0].sig.replace(/^./, (c: string) => (c === '0' ? '1' : '0'))) });
+  await w('bad-signature.json', {
+    project: 'theta',
+    signers: [dev1],
+    mutate: (r) => (r.signatures[0].sig = r.signatures[0].sig.replace(/^./, (c: string) => (c === '0' ? '1' : '0'))),
+  });
   await w('signed-by-another-key.json', {
     project: 'iota',
     signers: [dev1],
@@ -83,12 +98,23 @@ async function writeBatch(dir: string, only?: string[]): Promise<void> {
   await w('bad-name.json', { project: 'ok', signers: [dev1], mutate: (r) => (r.signed.project = '-bad name-') });
   await w('role-name.json', { project: 'recently-claimed', signers: [dev1] });
   await w('bin-like-name.json', { project: 'unclaimed-bins-3', signers: [dev1] });
-  await w('unsupported-key.json', { project: 'uk', signers: [dev1], mutate: (r) => (r.signed.keys[0] = { keytype: 'dsa', scheme: 'dsa-sha1', keyval: { public: 'abcd' } }) });
-  await w('unknown-field.json', { project: 'uf', signers: [dev1], mutate: (r) => (r.signed.approved_by_admins = true) });
+  await w('unsupported-key.json', {
+    project: 'uk',
+    signers: [dev1],
+    mutate: (r) => (r.signed.keys[0] = { keytype: 'dsa', scheme: 'dsa-sha1', keyval: { public: 'abcd' } }),
+  });
+  await w('unknown-field.json', {
+    project: 'uf',
+    signers: [dev1],
+    mutate: (r) => (r.signed.approved_by_admins = true),
+  });
   await w('not-a-request.json', { project: 'nr', signers: [dev1], mutate: (r) => (r.signed._type = 'targets') });
   if (want('proto-pollution.json')) {
     const text = (await import('./fixtures.js')).requestBytes({ project: 'pp', signers: [dev1] }, now);
-    writeFileSync(join(dir, 'proto-pollution.json'), (await text).toString().replace('"threshold"', '"__proto__": {"threshold": 5},\n    "threshold"'));
+    writeFileSync(
+      join(dir, 'proto-pollution.json'),
+      (await text).toString().replace('"threshold"', '"__proto__": {"threshold": 5},\n    "threshold"'),
+    );
   }
   if (want('not-json.json')) writeFileSync(join(dir, 'not-json.json'), 'this is not JSON {');
   if (want('huge.json')) writeFileSync(join(dir, 'huge.json'), `{"signed": {"project": "${'x'.repeat(200_000)}"}}`);
@@ -108,7 +134,12 @@ describe('intake of a folder of good and bad requests (flat claimed)', () => {
     settings = claimedSettingsFromPlan(f.repo.plan());
     // Round 1: two claimed projects, as in PEP 480's example (requests: one key; numpy: 2 of 2).
     await writeRequest(join(tmp, 'round1'), 'requests.json', { project: 'requests', signers: [dev1] }, now);
-    await writeRequest(join(tmp, 'round1'), 'numpy.json', { project: 'numpy', signers: [dev1, dev2], threshold: 2 }, now);
+    await writeRequest(
+      join(tmp, 'round1'),
+      'numpy.json',
+      { project: 'numpy', signers: [dev1, dev2], threshold: 2 },
+      now,
+    );
     const first = runIntake({ store: f.repo, settings, requestsDir: join(tmp, 'round1'), allowRekey: false, now });
     expect(first.decisions.counts.add).toBe(2);
     await signAndStore(f, first.proposal);
@@ -118,10 +149,17 @@ describe('intake of a folder of good and bad requests (flat claimed)', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('gives every file its decision, and each bad one its reason', () => {
-    const got = Object.fromEntries(result.decisions.files.map((o) => [o.file, { decision: o.decision, reason: o.reason, project: o.project }]));
+    const got = Object.fromEntries(
+      result.decisions.files.map((o) => [o.file, { decision: o.decision, reason: o.reason, project: o.project }]),
+    );
     expect(Object.keys(got).sort()).toEqual(Object.keys(EXPECTED).sort());
     for (const [file, want] of Object.entries(EXPECTED)) {
-      expect({ file, ...got[file] }).toMatchObject({ file, decision: want.decision, ...(want.reason ? { reason: want.reason } : {}), ...('project' in want && want.project ? { project: want.project } : {}) });
+      expect({ file, ...got[file] }).toMatchObject({
+        file,
+        decision: want.decision,
+        ...(want.reason ? { reason: want.reason } : {}),
+        ...('project' in want && want.project ? { project: want.project } : {}),
+      });
     }
     for (const o of result.decisions.files.filter((x) => x.decision === 'rejected')) expect(o.message).toMatch(/\w/);
   });
@@ -147,8 +185,12 @@ describe('intake of a folder of good and bad requests (flat claimed)', () => {
     const only = join(tmp, 'only-good');
     await writeBatch(only, GOOD);
     const clean = runIntake({ store: f.repo, settings, requestsDir: only, allowRekey: false, now });
-    expect(clean.decisions.files.map((o) => [o.file, o.decision])).toEqual(result.decisions.files.filter((o) => GOOD.includes(o.file)).map((o) => [o.file, o.decision]));
-    expect(clean.proposal.roles[0]!.metadata.payload().toString()).toEqual(result.proposal.roles[0]!.metadata.payload().toString());
+    expect(clean.decisions.files.map((o) => [o.file, o.decision])).toEqual(
+      result.decisions.files.filter((o) => GOOD.includes(o.file)).map((o) => [o.file, o.decision]),
+    );
+    expect(clean.proposal.roles[0]!.metadata.payload().toString()).toEqual(
+      result.proposal.roles[0]!.metadata.payload().toString(),
+    );
   });
 
   it('re-keys a claimed project only with the explicit flag, and says so loudly', () => {
@@ -167,8 +209,15 @@ describe('intake of a folder of good and bad requests (flat claimed)', () => {
     for (const file of Object.keys(EXPECTED)) expect(text).toContain(file);
     const json = intakeReportJson(result) as any;
     expect(json.counts).toMatchObject({ add: 3, rekey: 0, unchanged: 1 });
-    expect(json.requests.find((r: any) => r.file === 'expired.json')).toMatchObject({ decision: 'rejected', reason_code: 'expired' });
-    expect(json.proposal).toMatchObject({ layout: 'flat', signatures_needed: 2, added: ['alpha', 'beta-project', 'gamma'] });
+    expect(json.requests.find((r: any) => r.file === 'expired.json')).toMatchObject({
+      decision: 'rejected',
+      reason_code: 'expired',
+    });
+    expect(json.proposal).toMatchObject({
+      layout: 'flat',
+      signatures_needed: 2,
+      added: ['alpha', 'beta-project', 'gamma'],
+    });
   });
 
   it('the signed claimed role verifies with this project and @tufjs/models, and a developer-signed project role verifies through it', async () => {
@@ -184,16 +233,30 @@ describe('intake of a folder of good and bad requests (flat claimed)', () => {
     // The developer of beta-project (2 of 2) signs the project role; it verifies through claimed.
     const project = new Metadata(new Targets({ version: 1, expires: addSeconds(now, 30 * DAY) }));
     await project.sign(dev3, 'append');
-    expect(() => tufClaimed.verifyDelegate('beta-project', TufjsMetadata.fromJSON(MetadataKind.Targets, JSON.parse(project.toBytes().toString())))).toThrow();
+    expect(() =>
+      tufClaimed.verifyDelegate(
+        'beta-project',
+        TufjsMetadata.fromJSON(MetadataKind.Targets, JSON.parse(project.toBytes().toString())),
+      ),
+    ).toThrow();
     await project.sign(dev4, 'append');
-    expect(() => tufClaimed.verifyDelegate('beta-project', TufjsMetadata.fromJSON(MetadataKind.Targets, JSON.parse(project.toBytes().toString())))).not.toThrow();
+    expect(() =>
+      tufClaimed.verifyDelegate(
+        'beta-project',
+        TufjsMetadata.fromJSON(MetadataKind.Targets, JSON.parse(project.toBytes().toString())),
+      ),
+    ).not.toThrow();
 
     const folder = join(tmp, 'published');
     mkdirSync(folder);
-    for (const role of ['root', 'targets']) writeFileSync(join(folder, `1.${role}.json`), f.repo.current(role).toBytes());
+    for (const role of ['root', 'targets'])
+      writeFileSync(join(folder, `1.${role}.json`), f.repo.current(role).toBytes());
     writeFileSync(join(folder, '3.claimed.json'), claimed.toBytes());
     writeFileSync(join(folder, '1.beta-project.json'), project.toBytes());
-    const report = verifyRepository(f.repo.readBytes('root', 1), new FolderSource(folder), { trustedRootName: '1.root.json', at: now });
+    const report = verifyRepository(f.repo.readBytes('root', 1), new FolderSource(folder), {
+      trustedRootName: '1.root.json',
+      at: now,
+    });
     expect(report.ok).toBe(true);
     expect(report.roles.find((r) => r.role === 'beta-project')).toMatchObject({ status: 'ok', delegatedBy: 'claimed' });
 
@@ -202,7 +265,10 @@ describe('intake of a folder of good and bad requests (flat claimed)', () => {
     await forged.sign(dev1, 'append');
     await forged.sign(dev2, 'append');
     writeFileSync(join(folder, '1.alpha.json'), forged.toBytes());
-    const bad = verifyRepository(f.repo.readBytes('root', 1), new FolderSource(folder), { trustedRootName: '1.root.json', at: now });
+    const bad = verifyRepository(f.repo.readBytes('root', 1), new FolderSource(folder), {
+      trustedRootName: '1.root.json',
+      at: now,
+    });
     expect(bad.roles.find((r) => r.role === 'alpha')?.status).toBe('failed');
   });
 });
@@ -222,14 +288,25 @@ describe('intake against the online recently-claimed list', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   const run = (bytes: Buffer, at = now) =>
-    runIntake({ store: f.repo, settings: claimedSettingsFromPlan(f.repo.plan()), requestsDir: join(tmp, 'batch'), recentlyClaimed: { bytes, source: 'recently-claimed.json' }, allowRekey: false, now: at });
+    runIntake({
+      store: f.repo,
+      settings: claimedSettingsFromPlan(f.repo.plan()),
+      requestsDir: join(tmp, 'batch'),
+      recentlyClaimed: { bytes, source: 'recently-claimed.json' },
+      allowRekey: false,
+      now: at,
+    });
 
   it('adds only projects registered online with the same keys, and lists online projects with no request', async () => {
-    const online = await recentlyClaimed(f, [
-      { name: 'registered', keys: [dev1.key] },
-      { name: 'other-keys', keys: [dev3.key] },
-      { name: 'silent', keys: [dev4.key] },
-    ], now);
+    const online = await recentlyClaimed(
+      f,
+      [
+        { name: 'registered', keys: [dev1.key] },
+        { name: 'other-keys', keys: [dev3.key] },
+        { name: 'silent', keys: [dev4.key] },
+      ],
+      now,
+    );
     const r = run(online);
     const by = Object.fromEntries(r.decisions.files.map((o) => [o.file, [o.decision, o.reason]]));
     expect(by).toEqual({

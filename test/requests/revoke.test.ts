@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimedAuthorization, claimedSettingsFromPlan, proposeClaimed, readClaimedState } from '../../src/ceremony/claims/claimed-build.js';
+import {
+  claimedAuthorization,
+  claimedSettingsFromPlan,
+  proposeClaimed,
+  readClaimedState,
+} from '../../src/ceremony/claims/claimed-build.js';
 import { runIntake } from '../../src/ceremony/claims/intake.js';
 import { revokeFromClaimed } from '../../src/ceremony/claims/revoke.js';
 import { RefusedError } from '../../src/tuf/model/errors.js';
@@ -23,12 +28,28 @@ describe('revoke a developer key or a project from claimed (PEP 480, key comprom
     await writeRequest(dir, 'numpy.json', { project: 'numpy', signers: [k1, k2], threshold: 2 }, now);
     await writeRequest(dir, 'scipy.json', { project: 'scipy', signers: [k1, k2, k3], threshold: 2 }, now);
     await writeRequest(dir, 'six.json', { project: 'six', signers: [k3] }, now);
-    await signAndStore(f, runIntake({ store: f.repo, settings: claimedSettingsFromPlan(f.repo.plan()), requestsDir: dir, allowRekey: false, now }).proposal);
+    await signAndStore(
+      f,
+      runIntake({
+        store: f.repo,
+        settings: claimedSettingsFromPlan(f.repo.plan()),
+        requestsDir: dir,
+        allowRekey: false,
+        now,
+      }).proposal,
+    );
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   const propose = (next: ReturnType<typeof revokeFromClaimed>['next']) =>
-    proposeClaimed(f.repo, readClaimedState(f.repo, 'claimed'), next, claimedSettingsFromPlan(f.repo.plan()), claimedAuthorization(f.repo.current<Targets>('targets').signed, 'claimed'), now);
+    proposeClaimed(
+      f.repo,
+      readClaimedState(f.repo, 'claimed'),
+      next,
+      claimedSettingsFromPlan(f.repo.plan()),
+      claimedAuthorization(f.repo.current<Targets>('targets').signed, 'claimed'),
+      now,
+    );
 
   it('removes one key when enough keys stay for the threshold, and drops the key from claimed when no project uses it', () => {
     const rev = revokeFromClaimed(readClaimedState(f.repo, 'claimed'), 'SciPy', k3.key.keyid.slice(0, 12));

@@ -37,31 +37,112 @@ describe('requests → claim → event sign on tokens → finalize → verify', 
     const dir = join(b.dir, 'dev');
     mkdirSync(join(dir, 'inbox'), { recursive: true });
     // A developer key on the developer's own token, and one in an encrypted key file.
-    const tokenKey = await runCli(['dev', 'keygen', '--profile', devProfile, '--holder', 'dave', '--out', join(dir, 'dave.pub.json'), '--json']);
+    const tokenKey = await runCli([
+      'dev',
+      'keygen',
+      '--profile',
+      devProfile,
+      '--holder',
+      'dave',
+      '--out',
+      join(dir, 'dave.pub.json'),
+      '--json',
+    ]);
     expect(tokenKey.stderr).toBe('');
     expect(tokenKey.code).toBe(0);
     const daveKey = Key.fromJSON(JSON.parse(readFileSync(join(dir, 'dave.pub.json'), 'utf8')));
     expect(JSON.parse(tokenKey.stdout).keyid).toBe(daveKey.keyid);
     writeFileSync(join(dir, 'pass'), 'a long developer passphrase\n', { mode: 0o600 });
-    expect((await runCli(['dev', 'keygen', '--out', join(dir, 'erin.key.json'), '--passphrase-file', join(dir, 'pass')])).code).toBe(0);
-    const r1 = await runCli(['dev', 'request', '--project', 'Dave.Tools', '--key', 'token:dave', '--profile', devProfile, '--contact', 'dave@example.org', '--out', join(dir, 'inbox', 'dave.json'), '--at', iso(day(1))]);
+    expect(
+      (await runCli(['dev', 'keygen', '--out', join(dir, 'erin.key.json'), '--passphrase-file', join(dir, 'pass')]))
+        .code,
+    ).toBe(0);
+    const r1 = await runCli([
+      'dev',
+      'request',
+      '--project',
+      'Dave.Tools',
+      '--key',
+      'token:dave',
+      '--profile',
+      devProfile,
+      '--contact',
+      'dave@example.org',
+      '--out',
+      join(dir, 'inbox', 'dave.json'),
+      '--at',
+      iso(day(1)),
+    ]);
     expect(r1.stderr).toBe('');
     expect(r1.code).toBe(0);
-    const r2 = await runCli(['dev', 'request', '--project', 'erin-lib', '--key', join(dir, 'erin.key.json'), '--passphrase-file', join(dir, 'pass'), '--contact', 'erin@example.org', '--out', join(dir, 'inbox', 'erin.json'), '--at', iso(day(1))]);
+    const r2 = await runCli([
+      'dev',
+      'request',
+      '--project',
+      'erin-lib',
+      '--key',
+      join(dir, 'erin.key.json'),
+      '--passphrase-file',
+      join(dir, 'pass'),
+      '--contact',
+      'erin@example.org',
+      '--out',
+      join(dir, 'inbox', 'erin.json'),
+      '--at',
+      iso(day(1)),
+    ]);
     expect(r2.code).toBe(0);
 
     const eventDir = join(dir, 'claim-event');
-    const claim = await runCli(['claim', '--repo', b.repoDir, '--requests', join(dir, 'inbox'), '--event', eventDir, '--at', iso(day(1))]);
+    const claim = await runCli([
+      'claim',
+      '--repo',
+      b.repoDir,
+      '--requests',
+      join(dir, 'inbox'),
+      '--event',
+      eventDir,
+      '--at',
+      iso(day(1)),
+    ]);
     expect(claim.code).toBe(0);
     expect(claim.stdout).toMatch(/add 2 +re-key 0 +unchanged 0 +rejected 0/);
-    const digests = SigningEvent.load(eventDir).roles().map((r) => r.payloadSha256);
+    const digests = SigningEvent.load(eventDir)
+      .roles()
+      .map((r) => r.payloadSha256);
 
     // One admin is not enough for claimed's threshold of 2.
-    const alice = await runCli(['event', 'sign', eventDir, '--profile', t.profilePath, '--holder', 'alice', '--confirm', digests.join(','), '--repo', b.repoDir, '--no-qr']);
+    const alice = await runCli([
+      'event',
+      'sign',
+      eventDir,
+      '--profile',
+      t.profilePath,
+      '--holder',
+      'alice',
+      '--confirm',
+      digests.join(','),
+      '--repo',
+      b.repoDir,
+      '--no-qr',
+    ]);
     expect(alice.code).toBe(0);
     const early = await runCli(['event', 'finalize', eventDir, '--repo', b.repoDir, '--at', iso(day(1))]);
     expect(early.code).not.toBe(0);
-    const bob = await runCli(['event', 'sign', eventDir, '--profile', t.profilePath, '--holder', 'bob', '--confirm', digests.join(','), '--repo', b.repoDir, '--no-qr']);
+    const bob = await runCli([
+      'event',
+      'sign',
+      eventDir,
+      '--profile',
+      t.profilePath,
+      '--holder',
+      'bob',
+      '--confirm',
+      digests.join(','),
+      '--repo',
+      b.repoDir,
+      '--no-qr',
+    ]);
     expect(bob.code).toBe(0);
     const fin = await runCli(['event', 'finalize', eventDir, '--repo', b.repoDir, '--at', iso(day(1))]);
     expect(fin.stderr).toBe('');
@@ -84,10 +165,14 @@ describe('requests → claim → event sign on tokens → finalize → verify', 
     }
     const folder = join(dir, 'published');
     mkdirSync(folder);
-    for (const role of ['root', 'targets']) writeFileSync(join(folder, `1.${role}.json`), b.repo.current(role).toBytes());
+    for (const role of ['root', 'targets'])
+      writeFileSync(join(folder, `1.${role}.json`), b.repo.current(role).toBytes());
     writeFileSync(join(folder, '2.claimed.json'), claimed.toBytes());
     writeFileSync(join(folder, '1.dave-tools.json'), project.toBytes());
-    const report = verifyRepository(b.repo.readBytes('root', 1), new FolderSource(folder), { trustedRootName: '1.root.json', at: day(2) });
+    const report = verifyRepository(b.repo.readBytes('root', 1), new FolderSource(folder), {
+      trustedRootName: '1.root.json',
+      at: day(2),
+    });
     expect(report.ok).toBe(true);
     expect(report.roles.find((r) => r.role === 'dave-tools')).toMatchObject({ status: 'ok', delegatedBy: 'claimed' });
     const tuf = (md: Metadata) => TufjsMetadata.fromJSON(MetadataKind.Targets, JSON.parse(md.toBytes().toString()));

@@ -15,7 +15,9 @@ import { loadVector } from '../helpers/vectors.js';
 function rangeOf(text: string): { canonical: boolean; controls: number; value: unknown; bytes: Buffer } {
   const bytes = Buffer.from(text, 'utf8');
   let seen = { canonical: false, controls: -1 };
-  const value = parseStrictJson(bytes, 't', { range: (_s, _e, canonical, controls) => (seen = { canonical, controls }) });
+  const value = parseStrictJson(bytes, 't', {
+    range: (_s, _e, canonical, controls) => (seen = { canonical, controls }),
+  });
   return { ...seen, value, bytes };
 }
 
@@ -38,10 +40,18 @@ describe('escapes of control characters', () => {
 
   it('a targets role with PEM keys (newlines in strings) reads back to its own payload and verifies', async () => {
     const sigs = loadVector('signatures.json');
-    const ecdsa = new PemSigner(sigs.cases.find((c: { name: string }) => c.name === 'ecdsa-p256-der').private_pkcs8_pem);
+    const ecdsa = new PemSigner(
+      sigs.cases.find((c: { name: string }) => c.name === 'ecdsa-p256-der').private_pkcs8_pem,
+    );
     const key = ecdsa.key;
     const roles = [new DelegatedRole('pem-project', [key.keyid], 1, true, ['pem-project/*'], undefined)];
-    const md = new Metadata(new Targets({ version: 3, expires: new Date('2031-01-01T00:00:00Z'), delegations: new Delegations(new Map([[key.keyid, key]]), roles, undefined) }));
+    const md = new Metadata(
+      new Targets({
+        version: 3,
+        expires: new Date('2031-01-01T00:00:00Z'),
+        delegations: new Delegations(new Map([[key.keyid, key]]), roles, undefined),
+      }),
+    );
     await md.sign(ecdsa, 'replace');
     const file = md.toBytes();
     expect(file.includes(Buffer.from('\\n'))).toBe(true);

@@ -45,13 +45,21 @@ describe('strict Ed25519 verification agrees with noble strict mode', () => {
 
   it('on the securesystemslib vector', () => {
     const c = loadVector('signatures.json').cases.find((x: any) => x.key.keytype === 'ed25519');
-    expect(both(Buffer.from(c.key.keyval.public, 'hex'), Buffer.from(c.payload_utf8, 'utf8'), Buffer.from(c.sig, 'hex'))).toEqual({ ours: true, noble: true });
+    expect(
+      both(Buffer.from(c.key.keyval.public, 'hex'), Buffer.from(c.payload_utf8, 'utf8'), Buffer.from(c.sig, 'hex')),
+    ).toEqual({ ours: true, noble: true });
   });
 
   it('refuses small-order public keys, whose "signatures" fit every message', () => {
     const identity = le(1n);
     const forged = Buffer.concat([identity, Buffer.alloc(32)]); // R = identity, S = 0
-    for (const pub of [identity, le(P - 1n), le(0n), Buffer.from('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', 'hex'), Buffer.from('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a', 'hex')]) {
+    for (const pub of [
+      identity,
+      le(P - 1n),
+      le(0n),
+      Buffer.from('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', 'hex'),
+      Buffer.from('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a', 'hex'),
+    ]) {
       expect(both(pub, Buffer.from('any message'), forged).ours).toBe(false);
       expect(() => edKey(pub).assertUsable()).toThrow(/small order/);
     }

@@ -29,7 +29,9 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 const ERRORS_FILE = join(SRC, 'tuf', 'model', 'errors.ts');
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 interface UnionMember {
@@ -48,10 +50,15 @@ function unionMembers(): UnionMember[] {
     const head = /^export type (\w+Code) =(.*)$/.exec(line);
     if (head) union = head[1];
     if (union === undefined) continue;
-    const m = /^\s*(?:\|\s*)?'(E_[A-Z0-9_]+)'[;]?\s*$/.exec(line) ?? /^export type \w+Code = '(E_[A-Z0-9_]+)';$/.exec(line);
+    const m =
+      /^\s*(?:\|\s*)?'(E_[A-Z0-9_]+)'[;]?\s*$/.exec(line) ?? /^export type \w+Code = '(E_[A-Z0-9_]+)';$/.exec(line);
     if (m) {
       const above = lines[i - 1]!.trim();
-      members.push({ union, code: m[1]!, comment: /^\/\*\*.*\*\/$/.test(above) ? above : head ? (lines[i - 1] ?? '').trim() : undefined });
+      members.push({
+        union,
+        code: m[1]!,
+        comment: /^\/\*\*.*\*\/$/.test(above) ? above : head ? (lines[i - 1] ?? '').trim() : undefined,
+      });
     }
     if (line.trimEnd().endsWith(';')) union = undefined;
   }
@@ -90,7 +97,16 @@ describe('error codes', () => {
 
   it('finds the unions of errors.ts', () => {
     const unions = new Set(members.map((m) => m.union));
-    for (const u of ['FormatErrorCode', 'CanonicalJsonErrorCode', 'TrustErrorCode', 'VerificationErrorCode', 'RefusedErrorCode', 'UsageErrorCode', 'TokenErrorCode', 'InternalErrorCode']) {
+    for (const u of [
+      'FormatErrorCode',
+      'CanonicalJsonErrorCode',
+      'TrustErrorCode',
+      'VerificationErrorCode',
+      'RefusedErrorCode',
+      'UsageErrorCode',
+      'TokenErrorCode',
+      'InternalErrorCode',
+    ]) {
       expect(unions, u).toContain(u);
     }
     expect(members.length).toBeGreaterThan(80);
@@ -111,8 +127,15 @@ describe('error codes', () => {
       .split('\n')
       .filter((l) => !/^\s*(\|\s*)?'E_[A-Z0-9_]+';?\s*$/.test(l))
       .join('\n');
-    const texts = [outsideUnions, ...sourceFiles(SRC).filter((f) => f !== ERRORS_FILE).map((f) => readFileSync(f, 'utf8'))];
-    const unused = members.filter((m) => !/reserved/i.test(m.comment ?? '') && !texts.some((t) => t.includes(`'${m.code}'`)));
+    const texts = [
+      outsideUnions,
+      ...sourceFiles(SRC)
+        .filter((f) => f !== ERRORS_FILE)
+        .map((f) => readFileSync(f, 'utf8')),
+    ];
+    const unused = members.filter(
+      (m) => !/reserved/i.test(m.comment ?? '') && !texts.some((t) => t.includes(`'${m.code}'`)),
+    );
     expect(unused.map((m) => `${m.union} ${m.code}`)).toEqual([]);
   });
 
@@ -127,7 +150,13 @@ describe('error codes', () => {
 describe('FormatError', () => {
   it('keeps the field path and the reason apart, and makes the message from them', () => {
     const e = new FormatError('signed.version', 'expected an integer');
-    expect([e.field, e.reason, e.message, e.code, e.category]).toEqual(['signed.version', 'expected an integer', 'signed.version: expected an integer', 'E_FORMAT', 'usage']);
+    expect([e.field, e.reason, e.message, e.code, e.category]).toEqual([
+      'signed.version',
+      'expected an integer',
+      'signed.version: expected an integer',
+      'E_FORMAT',
+      'usage',
+    ]);
     expect(new FormatError('', 'empty input').message).toBe('empty input');
   });
 
@@ -158,7 +187,13 @@ describe('FormatError', () => {
 
   it('withContext lets other errors through as they are', () => {
     const original = new RefusedError('no', 'E_EXISTS');
-    expect(thrown(() => withContext('x', () => { throw original; }))).toBe(original);
+    expect(
+      thrown(() =>
+        withContext('x', () => {
+          throw original;
+        }),
+      ),
+    ).toBe(original);
   });
 });
 
@@ -172,7 +207,10 @@ describe('cause', () => {
   });
 
   it('bytes that are not JSON: the trusted set refuses them and keeps the reader error as the cause', () => {
-    const e = thrown(() => new TrustedSet(Buffer.from('{"signed": '), { at: new Date(0), mode: 'client', trustedRootName: '1.root.json' })) as TrustError;
+    const e = thrown(
+      () =>
+        new TrustedSet(Buffer.from('{"signed": '), { at: new Date(0), mode: 'client', trustedRootName: '1.root.json' }),
+    ) as TrustError;
     expect(e).toBeInstanceOf(TrustError);
     expect(e.code).toBe('E_BAD_METADATA');
     expect(e.category).toBe('verification');

@@ -34,7 +34,8 @@ const planFor = (delegations: ReadPlan): ReadPlan => ({ members: { signed: { mem
 
 /** A FormatError (or anything else thrown) as an outcome; the file name prefix is the same either way. */
 function refused(err: unknown, when: string): string {
-  if (err instanceof FormatError) return `${when}: ${err.message.startsWith(`${SOURCE}: `) ? err.message.slice(SOURCE.length + 2) : err.message}`;
+  if (err instanceof FormatError)
+    return `${when}: ${err.message.startsWith(`${SOURCE}: `) ? err.message.slice(SOURCE.length + 2) : err.message}`;
   return `threw ${(err as Error)?.name ?? typeof err} ${when}: ${(err as Error)?.message ?? String(err)}`;
 }
 
@@ -98,7 +99,11 @@ function readMetadata(bytes: Buffer): { outcome: string; payloadProblem?: string
   } catch (err) {
     return { outcome, payloadProblem: refused(err, 'canonicalize(signed.toJSON())') };
   }
-  if (!payload.equals(model)) return { outcome, payloadProblem: `payload() ${show(payload, 300)} is not canonicalize(signed.toJSON()) ${show(model, 300)}` };
+  if (!payload.equals(model))
+    return {
+      outcome,
+      payloadProblem: `payload() ${show(payload, 300)} is not canonicalize(signed.toJSON()) ${show(model, 300)}`,
+    };
   return { outcome };
 }
 
@@ -112,27 +117,44 @@ interface Outcomes {
 
 function outcomes(bytes: Buffer): Outcomes {
   const m = readMetadata(bytes);
-  return { fast: readDirect(bytes, true), general: readDirect(bytes, false), metadata: m.outcome, plain: readPlain(bytes), payloadProblem: m.payloadProblem };
+  return {
+    fast: readDirect(bytes, true),
+    general: readDirect(bytes, false),
+    metadata: m.outcome,
+    plain: readPlain(bytes),
+    payloadProblem: m.payloadProblem,
+  };
 }
 
 /** Bytes as text, every byte outside printable ASCII written \xNN (so the exact input can be rebuilt). */
 function show(bytes: Uint8Array, max = 2000): string {
   let s = '';
-  for (const b of bytes) s += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  for (const b of bytes)
+    s += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
   return s.length > max ? `${s.slice(0, max)}…(${bytes.length} bytes)` : s;
 }
 
 const cut = (s: string, max = 400): string => (s.length > max ? `${s.slice(0, max)}…` : s);
 
 /** A description of how the three readings disagree, or undefined when they agree. */
-function disagreement(what: string, bytes: Buffer, shown: Uint8Array = delegationsBytes(bytes) ?? bytes): string | undefined {
+function disagreement(
+  what: string,
+  bytes: Buffer,
+  shown: Uint8Array = delegationsBytes(bytes) ?? bytes,
+): string | undefined {
   const o = outcomes(bytes);
   const problems: string[] = [];
   if (o.fast !== o.general) problems.push('fast way ≠ general way');
   if (o.metadata !== o.general) problems.push('Metadata.fromBytes ≠ general way');
-  if (o.general.startsWith('read ') ? o.plain !== o.general : !o.plain.startsWith('refused: ')) problems.push('plain Delegations.fromJSON ≠ general way');
+  if (o.general.startsWith('read ') ? o.plain !== o.general : !o.plain.startsWith('refused: '))
+    problems.push('plain Delegations.fromJSON ≠ general way');
   if (o.payloadProblem !== undefined) problems.push(o.payloadProblem);
-  for (const [way, outcome] of Object.entries({ fast: o.fast, general: o.general, metadata: o.metadata, plain: o.plain })) {
+  for (const [way, outcome] of Object.entries({
+    fast: o.fast,
+    general: o.general,
+    metadata: o.metadata,
+    plain: o.plain,
+  })) {
     if (outcome.startsWith('threw')) problems.push(`the ${way} way threw something other than a FormatError`);
   }
   if (problems.length === 0) return undefined;
@@ -147,7 +169,10 @@ function disagreement(what: string, bytes: Buffer, shown: Uint8Array = delegatio
 }
 
 function expectAgreement(found: string[], inputs: number): void {
-  expect(found.length, `${found.length} of ${inputs} inputs are read differently:\n\n${found.slice(0, 25).join('\n\n')}`).toBe(0);
+  expect(
+    found.length,
+    `${found.length} of ${inputs} inputs are read differently:\n\n${found.slice(0, 25).join('\n\n')}`,
+  ).toBe(0);
 }
 
 /** Where the delegations object lies in a document (the plan tells, even when it is refused later). */
@@ -178,7 +203,10 @@ function generalEntries(bytes: Buffer): number {
     },
   });
   const members = reading.plan.members!;
-  const plan: ReadPlan = { ...reading.plan, members: { keys: counted(members['keys']!), roles: counted(members['roles']!) } };
+  const plan: ReadPlan = {
+    ...reading.plan,
+    members: { keys: counted(members['keys']!), roles: counted(members['roles']!) },
+  };
   const json = parseStrictJson(bytes, SOURCE, planFor(plan)) as { signed: { delegations: unknown } };
   reading.delegations(json.signed.delegations);
   return calls;
@@ -189,7 +217,11 @@ function generalEntries(bytes: Buffer): number {
 
 const PUBLIC_KEYS = distinctEd25519PublicKeys(64, new Uint8Array(32).fill(7));
 const publicHex = (i: number): string => PUBLIC_KEYS.toString('hex', i * 32, i * 32 + 32);
-const keyJSON = (i: number): JsonObject => ({ keytype: 'ed25519', scheme: 'ed25519', keyval: { public: publicHex(i) } });
+const keyJSON = (i: number): JsonObject => ({
+  keytype: 'ed25519',
+  scheme: 'ed25519',
+  keyval: { public: publicHex(i) },
+});
 const KEYIDS = Array.from({ length: 64 }, (_, i) => Key.fromJSON(keyJSON(i)).keyid);
 
 /** The file this tool writes for a targets role with these delegations. */
@@ -214,14 +246,28 @@ function claimedLike(n: number, seed: number): Buffer {
   for (let i = 0; i < keyCount; i++) keys.set(KEYIDS[i]!, Key.fromJSON(keyJSON(i)));
   const roles: DelegatedRole[] = [];
   for (let i = 0; i < n; i++) {
-    const name = r.next() < 0.8 ? projectName(i) : `${r.pick(['a', 'z', 'Zope', '0', 'x.y', 'under_score', 'with space', '~tilde'])}-${i}`;
+    const name =
+      r.next() < 0.8
+        ? projectName(i)
+        : `${r.pick(['a', 'z', 'Zope', '0', 'x.y', 'under_score', 'with space', '~tilde'])}-${i}`;
     const own = r.shuffle(Array.from({ length: keyCount }, (_, k) => KEYIDS[k]!)).slice(0, r.pick([0, 1, 1, 1, 2, 3]));
     const threshold = 1 + r.int(3);
     const terminating = r.next() < 0.7;
     if (r.next() < 0.2) {
-      roles.push(new DelegatedRole(name, own, threshold, terminating, undefined, Array.from({ length: r.int(4) }, () => r.hex(1 + r.int(4)))));
+      roles.push(
+        new DelegatedRole(
+          name,
+          own,
+          threshold,
+          terminating,
+          undefined,
+          Array.from({ length: r.int(4) }, () => r.hex(1 + r.int(4))),
+        ),
+      );
     } else {
-      const paths = Array.from({ length: r.pick([0, 1, 1, 2, 3, 5]) }, (_, k) => r.pick([name, `${name}/*`, `${name}/${k}/*.whl`, `shared/*`, `*`, `[ab]?/x`]));
+      const paths = Array.from({ length: r.pick([0, 1, 1, 2, 3, 5]) }, (_, k) =>
+        r.pick([name, `${name}/*`, `${name}/${k}/*.whl`, `shared/*`, `*`, `[ab]?/x`]),
+      );
       roles.push(new DelegatedRole(name, own, threshold, terminating, paths, undefined));
     }
   }
@@ -253,7 +299,9 @@ const text = (json: unknown): string => canonicalize(json).toString('utf8');
 function withRawMember(odd: JsonObject, member: string, raw: string | undefined): string {
   const marker = `@@${member}@@`;
   const t = text(around({ ...odd, [member]: marker }));
-  return t.replace(`,"${member}":"${marker}"`, raw === undefined ? '' : `,"${member}":${raw}`).replace(`{"${member}":"${marker}",`, raw === undefined ? '{' : `{"${member}":${raw},`);
+  return t
+    .replace(`,"${member}":"${marker}"`, raw === undefined ? '' : `,"${member}":${raw}`)
+    .replace(`{"${member}":"${marker}",`, raw === undefined ? '{' : `{"${member}":${raw},`);
 }
 
 function targetedCases(): Array<{ what: string; delegations: string }> {
@@ -266,10 +314,16 @@ function targetedCases(): Array<{ what: string; delegations: string }> {
   for (const at of [0, 1, 2, 3]) add(`an unusual role at ${at}`, around({ ...odd, 'x-note': 1 }, {}, at));
 
   // Names.
-  for (const name of ['root', 'targets', 'snapshot', 'timestamp', '', 'Root', 'root ', 'targets-x']) add(`role named ${JSON.stringify(name)}`, around({ ...odd, name }));
-  for (const at of [0, 3]) for (const name of ['root', '']) add(`role named ${JSON.stringify(name)} at ${at}`, around({ ...odd, name }, {}, at));
+  for (const name of ['root', 'targets', 'snapshot', 'timestamp', '', 'Root', 'root ', 'targets-x'])
+    add(`role named ${JSON.stringify(name)}`, around({ ...odd, name }));
+  for (const at of [0, 3])
+    for (const name of ['root', ''])
+      add(`role named ${JSON.stringify(name)} at ${at}`, around({ ...odd, name }, {}, at));
   add('a name delegated twice, adjacent', around({ ...odd, name: 'project-1' }));
-  add('a name delegated twice, adjacent, same entry', text({ keys: around(undefined).keys, roles: [role('project-0', [0]), role('project-0', [0])] }));
+  add(
+    'a name delegated twice, adjacent, same entry',
+    text({ keys: around(undefined).keys, roles: [role('project-0', [0]), role('project-0', [0])] }),
+  );
   {
     const roles = Array.from({ length: 50 }, (_, i) => role(projectName(i), [i % 6]));
     roles.push(role(projectName(3), [1]));
@@ -282,8 +336,16 @@ function targetedCases(): Array<{ what: string; delegations: string }> {
   add('a name with a control character', around({ ...odd, name: 'proj\tx' }));
   add('a name with a quote and a backslash', around({ ...odd, name: 'a"b\\c' }));
   add('an escaped name (\\u0061)', text(around({ ...odd, name: 'abc' })).replace('"name":"abc"', '"name":"\\u0061bc"'));
-  add('an escaped name equal to an earlier plain one', text(around(odd)).replace('"name":"odd"', '"name":"project-\\u0031"'));
-  add('a plain name equal to an earlier escaped one', text(around(odd)).replace('"name":"project-0"', '"name":"\\u0070roject-0"').replace('"name":"odd"', '"name":"project-0"'));
+  add(
+    'an escaped name equal to an earlier plain one',
+    text(around(odd)).replace('"name":"odd"', '"name":"project-\\u0031"'),
+  );
+  add(
+    'a plain name equal to an earlier escaped one',
+    text(around(odd))
+      .replace('"name":"project-0"', '"name":"\\u0070roject-0"')
+      .replace('"name":"odd"', '"name":"project-0"'),
+  );
   add('an escaped reserved name', text(around(odd)).replace('"name":"odd"', '"name":"r\\u006fot"'));
   add('a name written with \\/', text(around(odd)).replace('"name":"odd"', '"name":"a\\/b"'));
   add('a name that is a number', withRawMember(odd, 'name', '5'));
@@ -306,20 +368,56 @@ function targetedCases(): Array<{ what: string; delegations: string }> {
   {
     const keys: Record<string, unknown> = {};
     for (let i = 6; i < 40; i++) keys[KEYIDS[i]!] = keyJSON(i);
-    for (const n of [31, 32, 33, 34]) add(`a role of ${n} keyids`, around({ ...odd, keyids: KEYIDS.slice(6, 6 + n) }, keys));
-    add('a role of 33 keyids, the last one twice', around({ ...odd, keyids: [...KEYIDS.slice(6, 38), KEYIDS[37]!] }, keys));
-    add('a role of 32 keyids, the last one twice', around({ ...odd, keyids: [...KEYIDS.slice(6, 37), KEYIDS[36]!] }, keys));
-    add('a role of 33 keyids, one not in keys', around({ ...odd, keyids: [...KEYIDS.slice(6, 38), KEYIDS[50]!] }, keys));
+    for (const n of [31, 32, 33, 34])
+      add(`a role of ${n} keyids`, around({ ...odd, keyids: KEYIDS.slice(6, 6 + n) }, keys));
+    add(
+      'a role of 33 keyids, the last one twice',
+      around({ ...odd, keyids: [...KEYIDS.slice(6, 38), KEYIDS[37]!] }, keys),
+    );
+    add(
+      'a role of 32 keyids, the last one twice',
+      around({ ...odd, keyids: [...KEYIDS.slice(6, 37), KEYIDS[36]!] }, keys),
+    );
+    add(
+      'a role of 33 keyids, one not in keys',
+      around({ ...odd, keyids: [...KEYIDS.slice(6, 38), KEYIDS[50]!] }, keys),
+    );
   }
 
   // Thresholds (written as bytes).
-  for (const t of ['0', '01', '00', '-1', '-0', '1.0', '1.5', '1e3', '1E3', '2', '999999999999999', '1000000000000000', '9999999999999999', '9007199254740991', '9007199254740992', '9007199254740993', '18446744073709551616', '"1"', 'true', 'null', '[1]', '{}', ' 1', '1 ']) {
+  for (const t of [
+    '0',
+    '01',
+    '00',
+    '-1',
+    '-0',
+    '1.0',
+    '1.5',
+    '1e3',
+    '1E3',
+    '2',
+    '999999999999999',
+    '1000000000000000',
+    '9999999999999999',
+    '9007199254740991',
+    '9007199254740992',
+    '9007199254740993',
+    '18446744073709551616',
+    '"1"',
+    'true',
+    'null',
+    '[1]',
+    '{}',
+    ' 1',
+    '1 ',
+  ]) {
     add(`threshold ${t}`, withRawMember(odd, 'threshold', t));
   }
   add('no threshold', withRawMember(odd, 'threshold', undefined));
 
   // Terminating.
-  for (const t of ['1', '0', '"true"', 'null', 'True', 'tru', 'truee', 'false', 'true ']) add(`terminating ${t}`, withRawMember(odd, 'terminating', t));
+  for (const t of ['1', '0', '"true"', 'null', 'True', 'tru', 'truee', 'false', 'true '])
+    add(`terminating ${t}`, withRawMember(odd, 'terminating', t));
   add('no terminating', withRawMember(odd, 'terminating', undefined));
 
   // Paths and path hash prefixes.
@@ -334,7 +432,8 @@ function targetedCases(): Array<{ what: string; delegations: string }> {
   add('paths that is a string', withRawMember(odd, 'paths', '"a"'));
   add('paths null', withRawMember(odd, 'paths', 'null'));
   add('empty path_hash_prefixes', around({ ...noPaths, path_hash_prefixes: [] }));
-  for (const p of ['', '0A', 'A', 'g', 'ab ', ' ab', '0x1f', '-1', 'abcdef0123456789', 'é']) add(`path hash prefix ${JSON.stringify(p)}`, around({ ...noPaths, path_hash_prefixes: ['0a', p] }));
+  for (const p of ['', '0A', 'A', 'g', 'ab ', ' ab', '0x1f', '-1', 'abcdef0123456789', 'é'])
+    add(`path hash prefix ${JSON.stringify(p)}`, around({ ...noPaths, path_hash_prefixes: ['0a', p] }));
   add('a path hash prefix that is a number', withRawMember(noPaths, 'path_hash_prefixes', '[10]'));
   add('path_hash_prefixes null', withRawMember(noPaths, 'path_hash_prefixes', 'null'));
 
@@ -342,8 +441,14 @@ function targetedCases(): Array<{ what: string; delegations: string }> {
   add('a custom field in a role', around({ ...odd, 'x-note': 'n' }));
   add('a custom field sorting first in a role', around({ ...odd, a: 1 }));
   add('a custom field sorting between members of a role', around({ ...odd, 'o-field': true }));
-  add('a custom field named __proto__ in a role', text(around(odd)).replace('{"keyids":["' + KEYIDS[3], '{"__proto__":{"x":1},"keyids":["' + KEYIDS[3]));
-  add('a role that is not an object', text({ keys: around(undefined).keys, roles: [role('project-0', [0]), 'project-1'] }));
+  add(
+    'a custom field named __proto__ in a role',
+    text(around(odd)).replace('{"keyids":["' + KEYIDS[3], '{"__proto__":{"x":1},"keyids":["' + KEYIDS[3]),
+  );
+  add(
+    'a role that is not an object',
+    text({ keys: around(undefined).keys, roles: [role('project-0', [0]), 'project-1'] }),
+  );
   add('a role that is null', text({ keys: around(undefined).keys, roles: [role('project-0', [0]), null] }));
 
   // Keys.
@@ -357,15 +462,25 @@ function targetedCases(): Array<{ what: string; delegations: string }> {
   withKey('a public key of 63 characters', { ...keyJSON(20), keyval: { public: pub.slice(0, 63) } });
   withKey('a public key of 65 characters', { ...keyJSON(20), keyval: { public: `${pub}0` } });
   withKey('a public key in upper-case hex', { ...keyJSON(20), keyval: { public: pub.toUpperCase() } });
-  withKey('a public key with one upper-case digit', { ...keyJSON(20), keyval: { public: `${pub.slice(0, 10)}A${pub.slice(11)}` } });
-  withKey('a public key that is not hex', { ...keyJSON(20), keyval: { public: `${pub.slice(0, 10)}g${pub.slice(11)}` } });
+  withKey('a public key with one upper-case digit', {
+    ...keyJSON(20),
+    keyval: { public: `${pub.slice(0, 10)}A${pub.slice(11)}` },
+  });
+  withKey('a public key that is not hex', {
+    ...keyJSON(20),
+    keyval: { public: `${pub.slice(0, 10)}g${pub.slice(11)}` },
+  });
   withKey('an empty public key', { ...keyJSON(20), keyval: { public: '' } });
   withKey('a public key that is a number', { ...keyJSON(20), keyval: { public: 5 } });
   withKey('no public key', { ...keyJSON(20), keyval: {} });
   withKey('keyval that is a string', { ...keyJSON(20), keyval: pub });
   withKey('keytype ed25519, scheme Ed25519', { ...keyJSON(20), scheme: 'Ed25519' });
   withKey('keytype Ed25519, scheme ed25519', { ...keyJSON(20), keytype: 'Ed25519' });
-  withKey('keytype ecdsa with an ed25519 public value', { ...keyJSON(20), keytype: 'ecdsa', scheme: 'ecdsa-sha2-nistp256' });
+  withKey('keytype ecdsa with an ed25519 public value', {
+    ...keyJSON(20),
+    keytype: 'ecdsa',
+    scheme: 'ecdsa-sha2-nistp256',
+  });
   withKey('an unknown key type', { keytype: 'x', scheme: 'y', keyval: { public: 'anything' } });
   withKey('a custom field in a key', { ...keyJSON(20), 'x-ceremony-owner': 'alice' });
   withKey('a custom field sorting first in a key', { ...keyJSON(20), a: 1 });
@@ -379,16 +494,28 @@ function targetedCases(): Array<{ what: string; delegations: string }> {
   withKey('a keyid with a space', keyJSON(20), 'a b');
   withKey('a non-ASCII keyid', keyJSON(20), 'clé');
   withKey('a keyid with a quote', keyJSON(20), 'a"b');
-  add('a non-ASCII keyid in keys, unused', around(odd, { 'clé': keyJSON(20) }));
-  add('a role naming a non-ASCII keyid, used', text(around(odd, { 'clé': keyJSON(20) })).replace(`"keyids":["${KEYIDS[3]}"],"name":"odd"`, '"keyids":["clé"],"name":"odd"'));
+  add('a non-ASCII keyid in keys, unused', around(odd, { clé: keyJSON(20) }));
+  add(
+    'a role naming a non-ASCII keyid, used',
+    text(around(odd, { clé: keyJSON(20) })).replace(
+      `"keyids":["${KEYIDS[3]}"],"name":"odd"`,
+      '"keyids":["clé"],"name":"odd"',
+    ),
+  );
   {
     const plain = text(around(odd));
     const id = KEYIDS[3]!;
     const escaped = `\\u00${id.charCodeAt(0).toString(16)}${id.slice(1)}`;
     add('a keyid escaped in keys, plain in the role', plain.replace(`"${id}":{`, `"${escaped}":{`));
     add('a keyid plain in keys, escaped in the role', plain.replace(`"keyids":["${id}"]`, `"keyids":["${escaped}"]`));
-    add('a keyid escaped in keys, escaped in the role', plain.replace(`"${id}":{`, `"${escaped}":{`).replace(`"keyids":["${id}"]`, `"keyids":["${escaped}"]`));
-    add('a role keyid escaped as itself twice in one role', plain.replace(`"keyids":["${id}"]`, `"keyids":["${id}","${escaped}"]`));
+    add(
+      'a keyid escaped in keys, escaped in the role',
+      plain.replace(`"${id}":{`, `"${escaped}":{`).replace(`"keyids":["${id}"]`, `"keyids":["${escaped}"]`),
+    );
+    add(
+      'a role keyid escaped as itself twice in one role',
+      plain.replace(`"keyids":["${id}"]`, `"keyids":["${id}","${escaped}"]`),
+    );
   }
   {
     // Keys out of order and duplicated: written as text, since a JSON object cannot say it.
@@ -403,7 +530,10 @@ function targetedCases(): Array<{ what: string; delegations: string }> {
     add('keys reversed', rebuilt([...entries].reverse()));
     add('a keyid twice in keys, adjacent', rebuilt([entries[0]!, entries[0]!, ...entries.slice(1)]));
     add('a keyid twice in keys, far apart', rebuilt([...entries, entries[0]!]));
-    add('a keyid twice in keys, same keyid different key', rebuilt([...entries, entries[0]!.replace(publicHex(0), publicHex(30))]));
+    add(
+      'a keyid twice in keys, same keyid different key',
+      rebuilt([...entries, entries[0]!.replace(publicHex(0), publicHex(30))]),
+    );
     add('keys with a space after a comma', rebuilt(entries).replace('}},"', '}}, "'));
   }
 
@@ -415,9 +545,15 @@ function targetedCases(): Array<{ what: string; delegations: string }> {
   add('keys given as {}, roles referencing keys', `{"keys":{},"roles":${rolesText}}`);
   add('keys given as {}, a role without keyids', text({ keys: {}, roles: [role('a', [])] }));
   add('keys given as [], a role without keyids', text({ keys: [], roles: [role('a', [])] }));
-  add('keys given as [] holding the key objects', text({ keys: Object.values(keysAndRoles['keys'] as object), roles: keysAndRoles['roles'] }));
+  add(
+    'keys given as [] holding the key objects',
+    text({ keys: Object.values(keysAndRoles['keys'] as object), roles: keysAndRoles['roles'] }),
+  );
   add('keys given as [ … ] around keyid: key members', `{"keys":[${keysText.slice(1, -1)}],"roles":${rolesText}}`);
-  add('one key given as [ keyid: key ], no roles', `{"keys":[${text({ [KEYIDS[0]!]: keyJSON(0) }).slice(1, -1)}],"roles":[]}`);
+  add(
+    'one key given as [ keyid: key ], no roles',
+    `{"keys":[${text({ [KEYIDS[0]!]: keyJSON(0) }).slice(1, -1)}],"roles":[]}`,
+  );
   add('keys given as a string', `{"keys":"x","roles":${rolesText}}`);
   add('keys null', `{"keys":null,"roles":${rolesText}}`);
   add('no keys', `{"roles":${rolesText}}`);
@@ -438,7 +574,10 @@ function targetedCases(): Array<{ what: string; delegations: string }> {
   const succinct = { keyids: [KEYIDS[0]!], threshold: 1, bit_length: 8, name_prefix: 'bins' };
   add('succinct_roles together with roles', text({ ...keysAndRoles, succinct_roles: succinct }));
   add('succinct_roles alone', text({ keys: keysAndRoles['keys'], succinct_roles: succinct }));
-  add('succinct_roles with a keyid not in keys', text({ keys: keysAndRoles['keys'], succinct_roles: { ...succinct, keyids: [KEYIDS[40]!] } }));
+  add(
+    'succinct_roles with a keyid not in keys',
+    text({ keys: keysAndRoles['keys'], succinct_roles: { ...succinct, keyids: [KEYIDS[40]!] } }),
+  );
   add('neither roles nor succinct_roles', text({ keys: keysAndRoles['keys'] }));
   add('delegations that is an array', '[]');
   add('delegations null', 'null');
@@ -496,20 +635,28 @@ describe('fast and general reading of delegations agree', () => {
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-    for (let pos = start; pos < end; pos++) {
-      for (const b of replacements) {
-        if (base[pos] === b) continue;
-        const bytes = Buffer.from(base);
-        bytes[pos] = b;
-        check(`byte ${pos - start} (${name(base[pos]!)}) replaced by ${name(b)}`, bytes, end);
+      for (let pos = start; pos < end; pos++) {
+        for (const b of replacements) {
+          if (base[pos] === b) continue;
+          const bytes = Buffer.from(base);
+          bytes[pos] = b;
+          check(`byte ${pos - start} (${name(base[pos]!)}) replaced by ${name(b)}`, bytes, end);
+        }
+        check(
+          `byte ${pos - start} (${name(base[pos]!)}) deleted`,
+          Buffer.concat([base.subarray(0, pos), base.subarray(pos + 1)]),
+          end - 1,
+        );
       }
-      check(`byte ${pos - start} (${name(base[pos]!)}) deleted`, Buffer.concat([base.subarray(0, pos), base.subarray(pos + 1)]), end - 1);
-    }
-    for (let pos = start; pos <= end; pos++) {
-      for (const b of replacements) {
-        check(`${name(b)} inserted at byte ${pos - start}`, Buffer.concat([base.subarray(0, pos), Buffer.of(b), base.subarray(pos)]), end + 1);
+      for (let pos = start; pos <= end; pos++) {
+        for (const b of replacements) {
+          check(
+            `${name(b)} inserted at byte ${pos - start}`,
+            Buffer.concat([base.subarray(0, pos), Buffer.of(b), base.subarray(pos)]),
+            end + 1,
+          );
+        }
       }
-    }
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }
@@ -527,24 +674,36 @@ describe('fast and general reading of delegations agree', () => {
   });
 
   it('targeted cases have the outcome the rules give', () => {
-    const outcome = (delegations: string | JsonObject): string => readDirect(documentWith(typeof delegations === 'string' ? delegations : text(delegations)), false);
+    const outcome = (delegations: string | JsonObject): string =>
+      readDirect(documentWith(typeof delegations === 'string' ? delegations : text(delegations)), false);
     const odd = role('odd', [3]);
     expect(outcome(around(odd))).toMatch(/^read /);
-    for (const name of ['root', 'targets', 'snapshot', 'timestamp', '']) expect(outcome(around({ ...odd, name }))).toMatch(/cannot be a delegated role name/);
+    for (const name of ['root', 'targets', 'snapshot', 'timestamp', ''])
+      expect(outcome(around({ ...odd, name }))).toMatch(/cannot be a delegated role name/);
     expect(outcome(around({ ...odd, name: 'project-1' }))).toMatch(/"project-1" is delegated twice/);
     expect(outcome(around({ ...odd, keyids: [KEYIDS[3]!, KEYIDS[3]!] }))).toMatch(/is listed twice/);
     expect(outcome(around({ ...odd, keyids: [KEYIDS[40]!] }))).toMatch(/is not in delegations.keys/);
     expect(outcome(withRawMember(odd, 'threshold', '0'))).toMatch(/^refused: signed.delegations.roles\[2\].threshold/);
     expect(outcome(withRawMember(odd, 'threshold', '9007199254740993'))).toMatch(/^refused: not valid JSON/);
-    expect(outcome(around({ ...odd, path_hash_prefixes: ['ab'] }))).toMatch(/exactly one of "paths" and "path_hash_prefixes"/);
+    expect(outcome(around({ ...odd, path_hash_prefixes: ['ab'] }))).toMatch(
+      /exactly one of "paths" and "path_hash_prefixes"/,
+    );
     const { paths: _paths, ...noPaths } = odd;
     expect(outcome(around({ ...noPaths, path_hash_prefixes: ['0A'] }))).toMatch(/not lowercase hex/);
-    expect(outcome(around(role('odd', [3, 20]), { [KEYIDS[20]!]: { ...keyJSON(20), keyval: { public: publicHex(20).toUpperCase() } } }))).toMatch(/64 lowercase hex/);
+    expect(
+      outcome(
+        around(role('odd', [3, 20]), {
+          [KEYIDS[20]!]: { ...keyJSON(20), keyval: { public: publicHex(20).toUpperCase() } },
+        }),
+      ),
+    ).toMatch(/64 lowercase hex/);
   });
 
   it('20,000 roles with random names still read, alike', () => {
     const r = random(20_000);
-    const chars = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).filter((c) => c !== '"' && c !== '\\');
+    const chars = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).filter(
+      (c) => c !== '"' && c !== '\\',
+    );
     const names = new Set<string>();
     while (names.size < 20_000) {
       const name = Array.from({ length: 1 + r.int(24) }, () => r.pick(chars)).join('');
@@ -552,7 +711,9 @@ describe('fast and general reading of delegations agree', () => {
     }
     const keys = new Map<string, Key>();
     for (let i = 0; i < 64; i++) keys.set(KEYIDS[i]!, Key.fromJSON(keyJSON(i)));
-    const roles = [...names].map((name) => new DelegatedRole(name, [KEYIDS[r.int(64)]!], 1, r.next() < 0.5, [name], undefined));
+    const roles = [...names].map(
+      (name) => new DelegatedRole(name, [KEYIDS[r.int(64)]!], 1, r.next() < 0.5, [name], undefined),
+    );
     const bytes = canonicalFile(new Delegations(keys, roles, undefined));
     const o = outcomes(bytes);
     expect(o.general.startsWith('read ')).toBe(true);

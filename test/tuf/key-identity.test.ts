@@ -14,7 +14,16 @@ import { Metadata, Root } from '../../src/tuf/model/metadata.js';
 import { Role } from '../../src/tuf/model/roles.js';
 import { verifyRole, verifyWithRoot } from '../../src/tuf/verify/verification.js';
 import { runCli } from '../helpers/cli.js';
-import { compressedP256Pem, p256Signer, pemOf, reencoded, rewrappedPem, rsaSigner, signingAs, withTrailingText } from '../helpers/key-encodings.js';
+import {
+  compressedP256Pem,
+  p256Signer,
+  pemOf,
+  reencoded,
+  rewrappedPem,
+  rsaSigner,
+  signingAs,
+  withTrailingText,
+} from '../helpers/key-encodings.js';
 import { random } from '../helpers/random.js';
 import { buildSoftwareRepo, FAR, seededSigner } from '../helpers/software-repo.js';
 
@@ -58,7 +67,11 @@ describe('Key.sameMaterial', () => {
 
   it('an RSA key with other PEM line lengths or trailing text is the same key; another modulus is not', () => {
     const rsa = rsaSigner().key;
-    for (const pem of [rewrappedPem(rsa.publicValue, 76), withTrailingText(rsa.publicValue), rewrappedPem(rsa.publicValue, 1000)]) {
+    for (const pem of [
+      rewrappedPem(rsa.publicValue, 76),
+      withTrailingText(rsa.publicValue),
+      rewrappedPem(rsa.publicValue, 1000),
+    ]) {
       const other = reencoded(rsa, pem);
       expect(other.keyid).not.toBe(rsa.keyid);
       expect(other.sameMaterial(rsa)).toBe(true);
@@ -68,17 +81,30 @@ describe('Key.sameMaterial', () => {
 
   it('an Ed25519 key is its 32 bytes, as hex or as an SPKI PEM', () => {
     const ed = seededSigner(9).key;
-    const spki = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(ed.publicValue, 'hex').toString('base64url') }, format: 'jwk' });
-    expect(new Key('ed25519', 'ed25519', { public: spki.export({ type: 'spki', format: 'pem' }).toString() }).sameMaterial(ed)).toBe(true);
+    const spki = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(ed.publicValue, 'hex').toString('base64url') },
+      format: 'jwk',
+    });
+    expect(
+      new Key('ed25519', 'ed25519', { public: spki.export({ type: 'spki', format: 'pem' }).toString() }).sameMaterial(
+        ed,
+      ),
+    ).toBe(true);
     expect(new Key('ed25519', 'ed25519', { public: ed.publicValue.toUpperCase() }).sameMaterial(ed)).toBe(true);
     expect(seededSigner(10).key.sameMaterial(ed)).toBe(false);
   });
 
   it('a public value that does not decode is compared as text without whitespace, within its keytype family', () => {
-    const broken = new Key('ecdsa', 'ecdsa-sha2-nistp256', { public: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n' });
+    const broken = new Key('ecdsa', 'ecdsa-sha2-nistp256', {
+      public: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n',
+    });
     expect(broken.verify(Buffer.from('x'), Buffer.alloc(70))).toBe(false);
     expect(() => broken.assertUsable()).toThrow(/not a readable public key/);
-    expect(new Key('ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp256', { public: broken.publicValue.replaceAll('\n', '\r\n ') }).sameMaterial(broken)).toBe(true);
+    expect(
+      new Key('ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp256', {
+        public: broken.publicValue.replaceAll('\n', '\r\n '),
+      }).sameMaterial(broken),
+    ).toBe(true);
     expect(new Key('rsa', 'rsassa-pss-sha256', broken.keyval).sameMaterial(broken)).toBe(false);
     expect(broken.sameMaterial(K)).toBe(false);
   });
@@ -106,7 +132,10 @@ describe('the fast path for the usual P-256 PEM agrees with the decoder', () => 
   }
   const P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
   const header = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03010703420004', 'hex');
-  const withPoint = (x: bigint, y: bigint) => pemOf(Buffer.concat([header, Buffer.from(x.toString(16).padStart(64, '0') + y.toString(16).padStart(64, '0'), 'hex')]));
+  const withPoint = (x: bigint, y: bigint) =>
+    pemOf(
+      Buffer.concat([header, Buffer.from(x.toString(16).padStart(64, '0') + y.toString(16).padStart(64, '0'), 'hex')]),
+    );
 
   it('on 1,000 keys and 8,000 mutations of them (flipped characters, negated y, swapped or nudged coordinates)', () => {
     const rng = random(0x4b1d);
@@ -114,7 +143,9 @@ describe('the fast path for the usual P-256 PEM agrees with the decoder', () => 
     let decoded = 0;
     let fallback = 0;
     for (let i = 0; i < 1000; i++) {
-      const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+        .publicKey.export({ type: 'spki', format: 'pem' })
+        .toString();
       const jwk = createPublicKey(pem).export({ format: 'jwk' });
       const x = BigInt(`0x${hex(jwk.x)}`);
       const y = BigInt(`0x${hex(jwk.y)}`);
@@ -124,7 +155,17 @@ describe('the fast path for the usual P-256 PEM agrees with the decoder', () => 
         const c = rng.pick([...B64]);
         return s.slice(0, at) + c + s.slice(at + 1);
       };
-      const cases = [pem, flip(pem), flip(pem), withPoint(x, P - y), withPoint(y, x), withPoint(x ^ 1n, y), withPoint(x, y + 1n), withPoint(x, y + P < 2n ** 256n ? y + P : y), compressedP256Pem(pem)];
+      const cases = [
+        pem,
+        flip(pem),
+        flip(pem),
+        withPoint(x, P - y),
+        withPoint(y, x),
+        withPoint(x ^ 1n, y),
+        withPoint(x, y + 1n),
+        withPoint(x, y + P < 2n ** 256n ? y + P : y),
+        compressedP256Pem(pem),
+      ];
       for (const c of cases) {
         const id = new Key('ecdsa', 'ecdsa-sha2-nistp256', { public: c }).materialId;
         expect(id).toBe(plain(c));
@@ -139,10 +180,28 @@ describe('the fast path for the usual P-256 PEM agrees with the decoder', () => 
 });
 
 /** A root whose root role lists `keys` with `threshold`, signed by each of `signers`. */
-async function rootListing(keys: Key[], threshold: number, signers: Parameters<Metadata['sign']>[0][], extra: Key[] = []): Promise<Metadata<Root>> {
+async function rootListing(
+  keys: Key[],
+  threshold: number,
+  signers: Parameters<Metadata['sign']>[0][],
+  extra: Key[] = [],
+): Promise<Metadata<Root>> {
   const all = new Map([...keys, ...extra].map((k) => [k.keyid, k]));
   const ids = keys.map((k) => k.keyid);
-  const root = new Metadata(new Root({ version: 1, expires: FAR, consistentSnapshot: true, keys: all, roles: { root: new Role(ids, threshold), targets: new Role(ids, 1), snapshot: new Role(ids, 1), timestamp: new Role(ids, 1) } }));
+  const root = new Metadata(
+    new Root({
+      version: 1,
+      expires: FAR,
+      consistentSnapshot: true,
+      keys: all,
+      roles: {
+        root: new Role(ids, threshold),
+        targets: new Role(ids, 1),
+        snapshot: new Role(ids, 1),
+        timestamp: new Role(ids, 1),
+      },
+    }),
+  );
   for (const s of signers) await root.sign(s, 'append');
   return root;
 }
@@ -154,20 +213,35 @@ describe('threshold counting', () => {
       const stranger = p256Signer();
       const root = await rootListing([K, twin], 2, [ecdsa, signingAs(ecdsa, twin), stranger], [stranger.key]);
       const r = verifyWithRoot(root.signed, 'root', root);
-      expect(r).toMatchObject({ signed: [K.keyid], duplicateMaterial: [twin.keyid], missing: [], bad: [], unknown: [stranger.key.keyid], verified: false });
+      expect(r).toMatchObject({
+        signed: [K.keyid],
+        duplicateMaterial: [twin.keyid],
+        missing: [],
+        bad: [],
+        unknown: [stranger.key.keyid],
+        verified: false,
+      });
     });
   }
 
   it('still counts two distinct keys as 2 of 2', async () => {
     const bob = p256Signer('bob');
     const root = await rootListing([K, bob.key], 2, [ecdsa, bob]);
-    expect(verifyWithRoot(root.signed, 'root', root)).toMatchObject({ signed: [K.keyid, bob.key.keyid], duplicateMaterial: [], verified: true });
+    expect(verifyWithRoot(root.signed, 'root', root)).toMatchObject({
+      signed: [K.keyid, bob.key.keyid],
+      duplicateMaterial: [],
+      verified: true,
+    });
   });
 
   it('counts each key once among many keyids, in time linear in the signers', async () => {
     const signers = Array.from({ length: 40 }, (_, i) => seededSigner(20 + i));
     const listed = signers.flatMap((s) => [s.key, s.key.withCustomFields({ 'x-copy': 1 })]);
-    const md = await rootListing(listed, 41, signers.flatMap((s) => [s, signingAs(s, s.key.withCustomFields({ 'x-copy': 1 }))]));
+    const md = await rootListing(
+      listed,
+      41,
+      signers.flatMap((s) => [s, signingAs(s, s.key.withCustomFields({ 'x-copy': 1 }))]),
+    );
     const r = verifyRole(md, 'root', md.signed.roles.root, (id) => md.signed.keys.get(id));
     expect([r.signed.length, r.duplicateMaterial.length, r.verified]).toEqual([40, 40, false]);
   });
@@ -177,7 +251,13 @@ describe('tuf-ceremony verify', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'key-identity-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  async function folder(name: string, second: (repo: Awaited<ReturnType<typeof buildSoftwareRepo>>) => { key: Key; signer: Parameters<Metadata['sign']>[0] }): Promise<string> {
+  async function folder(
+    name: string,
+    second: (repo: Awaited<ReturnType<typeof buildSoftwareRepo>>) => {
+      key: Key;
+      signer: Parameters<Metadata['sign']>[0];
+    },
+  ): Promise<string> {
     const repo = await buildSoftwareRepo();
     const { key, signer } = second(repo);
     const keys = new Map([K, key, repo.targetsSigner.key, repo.online.key].map((k) => [k.keyid, k]));
@@ -187,7 +267,12 @@ describe('tuf-ceremony verify', () => {
         expires: FAR,
         consistentSnapshot: true,
         keys,
-        roles: { root: new Role([K.keyid, key.keyid], 2), targets: new Role([repo.targetsSigner.key.keyid], 1), snapshot: new Role([repo.online.key.keyid], 1), timestamp: new Role([repo.online.key.keyid], 1) },
+        roles: {
+          root: new Role([K.keyid, key.keyid], 2),
+          targets: new Role([repo.targetsSigner.key.keyid], 1),
+          snapshot: new Role([repo.online.key.keyid], 1),
+          timestamp: new Role([repo.online.key.keyid], 1),
+        },
       }),
     );
     await root.sign(ecdsa, 'append');

@@ -28,7 +28,8 @@ function referenceSorted(keys: readonly string[]): string[] {
 }
 
 function strictlyIncreasing(keys: readonly string[]): boolean {
-  for (let i = 1; i < keys.length; i++) if (referenceCompare(codePoints(keys[i - 1]!), codePoints(keys[i]!)) >= 0) return false;
+  for (let i = 1; i < keys.length; i++)
+    if (referenceCompare(codePoints(keys[i - 1]!), codePoints(keys[i]!)) >= 0) return false;
   return true;
 }
 
@@ -53,10 +54,29 @@ function expectCodePointOrder(keys: readonly string[]): void {
   expect(sorted).toEqual(referenceSorted(keys));
 }
 
-
 const ASCII = Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i));
 /** Characters where UTF-16 order and code point order disagree: U+E000..U+FFFF against U+10000 and above. */
-const HIGH = ['\ue000', '\uefff', '\uf8ff', '\ufb01', '\ufeff', '\ufffd', '\uffff', '\u{10000}', '\u{1f600}', '\u{1f601}', '\u{2070e}', '\u{e0001}', '\u{10ffff}', '\ud7ff', 'é', 'a', 'z', '\u0000', '\u007f'];
+const HIGH = [
+  '\ue000',
+  '\uefff',
+  '\uf8ff',
+  '\ufb01',
+  '\ufeff',
+  '\ufffd',
+  '\uffff',
+  '\u{10000}',
+  '\u{1f600}',
+  '\u{1f601}',
+  '\u{2070e}',
+  '\u{e0001}',
+  '\u{10ffff}',
+  '\ud7ff',
+  'é',
+  'a',
+  'z',
+  '\u0000',
+  '\u007f',
+];
 
 describe('codePointOrder agrees with sorting by code points', () => {
   it('random ASCII strings of random lengths', () => {
@@ -71,8 +91,16 @@ describe('codePointOrder agrees with sorting by code points', () => {
   it('many strings sharing long prefixes', () => {
     const r = random(2);
     for (let round = 0; round < 40; round++) {
-      const prefixes = Array.from({ length: 1 + r.int(4) }, () => 'p'.repeat(r.int(200)) + r.pick(['', 'q', '/', 'é', '\u{1f600}']));
-      const keys = Array.from({ length: 50 + r.int(400) }, () => r.pick(prefixes) + Array.from({ length: r.int(4) }, () => r.pick(['a', 'b', '', 'p', '\uffff', '\u{10000}'])).join(''));
+      const prefixes = Array.from(
+        { length: 1 + r.int(4) },
+        () => 'p'.repeat(r.int(200)) + r.pick(['', 'q', '/', 'é', '\u{1f600}']),
+      );
+      const keys = Array.from(
+        { length: 50 + r.int(400) },
+        () =>
+          r.pick(prefixes) +
+          Array.from({ length: r.int(4) }, () => r.pick(['a', 'b', '', 'p', '\uffff', '\u{10000}'])).join(''),
+      );
       expectCodePointOrder(keys);
     }
   });
@@ -80,7 +108,9 @@ describe('codePointOrder agrees with sorting by code points', () => {
   it('characters above U+FFFF (surrogate pairs) mixed with U+E000..U+FFFF', () => {
     const r = random(3);
     for (let round = 0; round < 150; round++) {
-      const keys = Array.from({ length: r.int(150) }, () => Array.from({ length: r.int(6) }, () => r.pick(HIGH)).join(''));
+      const keys = Array.from({ length: r.int(150) }, () =>
+        Array.from({ length: r.int(6) }, () => r.pick(HIGH)).join(''),
+      );
       expectCodePointOrder(keys);
     }
     // The pair that UTF-16 comparison gets wrong, at every position.
@@ -109,25 +139,34 @@ describe('codePointOrder agrees with sorting by code points', () => {
     expectCodePointOrder(keys);
     // Keyids sharing their first 60 characters, as many as fit the cutover twice over.
     const common = keys[0]!.slice(0, 60);
-    expectCodePointOrder(Array.from({ length: 100 }, () => common + Array.from({ length: 4 }, () => hex[r.int(16)]).join('')));
+    expectCodePointOrder(
+      Array.from({ length: 100 }, () => common + Array.from({ length: 4 }, () => hex[r.int(16)]).join('')),
+    );
   });
 
   it('a few thousand keys: common prefixes, many distinct characters, sizes around 4096', () => {
     const r = random(10);
-    const wide = (): string => String.fromCodePoint(r.pick([0x20 + r.int(0x5f), 0xa0 + r.int(0xd700), 0xe000 + r.int(0x2000), 0x10000 + r.int(0x100000)]));
+    const wide = (): string =>
+      String.fromCodePoint(
+        r.pick([0x20 + r.int(0x5f), 0xa0 + r.int(0xd700), 0xe000 + r.int(0x2000), 0x10000 + r.int(0x100000)]),
+      );
     for (const n of [4095, 4096, 4097]) {
       // Distinct code units by the thousand in the first eight.
       expectCodePointOrder(Array.from({ length: n }, () => Array.from({ length: 1 + r.int(10) }, wide).join('')));
       // Equal on the first eight units or more, then differing.
       expectCodePointOrder(Array.from({ length: n }, () => `${'k'.repeat(6 + r.int(5))}${r.pick(HIGH)}${r.int(50)}`));
       // Few distinct characters, keys that are prefixes of others, duplicates.
-      expectCodePointOrder(Array.from({ length: n }, () => Array.from({ length: r.int(12) }, () => r.pick(['a', 'b'])).join('')));
+      expectCodePointOrder(
+        Array.from({ length: n }, () => Array.from({ length: r.int(12) }, () => r.pick(['a', 'b'])).join('')),
+      );
     }
   });
 
   it('20,000 random keys with characters above U+FFFF', () => {
     const r = random(6);
-    const keys = Array.from({ length: 20_000 }, () => Array.from({ length: 1 + r.int(8) }, () => r.pick(HIGH)).join(''));
+    const keys = Array.from({ length: 20_000 }, () =>
+      Array.from({ length: 1 + r.int(8) }, () => r.pick(HIGH)).join(''),
+    );
     expectCodePointOrder(keys);
   });
 });
@@ -136,7 +175,11 @@ describe('codePointOrder result shape', () => {
   it('undefined for input already strictly in order, a permutation otherwise', () => {
     const r = random(7);
     for (let round = 0; round < 50; round++) {
-      const keys = [...new Set(Array.from({ length: r.int(300) }, () => Array.from({ length: r.int(6) }, () => r.pick(HIGH)).join('')))];
+      const keys = [
+        ...new Set(
+          Array.from({ length: r.int(300) }, () => Array.from({ length: r.int(6) }, () => r.pick(HIGH)).join('')),
+        ),
+      ];
       const sorted = referenceSorted(keys);
       expect(codePointOrder(sorted)).toBeUndefined();
       if (sorted.length > 1) {
@@ -173,18 +216,42 @@ describe('the encoder takes Maps and model objects', () => {
   it('a Map with string keys encodes as the plain object with the same entries', () => {
     const r = random(9);
     for (let round = 0; round < 100; round++) {
-      const entries = Array.from({ length: r.int(60) }, (_, i) => [Array.from({ length: r.int(5) }, () => r.pick(HIGH)).join('') + (r.next() < 0.5 ? String(i) : ''), r.pick([1, 'v', null, true, [1, 'x'], { b: 1, a: 2 }])] as const);
+      const entries = Array.from(
+        { length: r.int(60) },
+        (_, i) =>
+          [
+            Array.from({ length: r.int(5) }, () => r.pick(HIGH)).join('') + (r.next() < 0.5 ? String(i) : ''),
+            r.pick([1, 'v', null, true, [1, 'x'], { b: 1, a: 2 }]),
+          ] as const,
+      );
       const map = new Map<string, unknown>(entries);
       const obj: Record<string, unknown> = {};
-      for (const [k, v] of map) Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+      for (const [k, v] of map)
+        Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
       expect(canonicalize(map).equals(canonicalize(obj))).toBe(true);
       expect(canonicalize({ outer: map, list: [map] }).equals(canonicalize({ outer: obj, list: [obj] }))).toBe(true);
     }
     // "__proto__" as a Map key is an ordinary member.
-    expect(canonicalize(new Map([['__proto__', 1], ['a', 2]])).toString()).toBe('{"__proto__":1,"a":2}');
+    expect(
+      canonicalize(
+        new Map([
+          ['__proto__', 1],
+          ['a', 2],
+        ]),
+      ).toString(),
+    ).toBe('{"__proto__":1,"a":2}');
     expect(canonicalize(new Map()).toString()).toBe('{}');
     // Nested Maps, inserted out of order.
-    const nested = new Map<string, unknown>([['z', new Map([['\u{10000}', 1], ['\uffff', 2]])], ['a', 0]]);
+    const nested = new Map<string, unknown>([
+      [
+        'z',
+        new Map([
+          ['\u{10000}', 1],
+          ['\uffff', 2],
+        ]),
+      ],
+      ['a', 0],
+    ]);
     expect(canonicalize(nested).toString()).toBe('{"a":0,"z":{"\uffff":2,"\u{10000}":1}}');
   });
 
@@ -192,7 +259,13 @@ describe('the encoder takes Maps and model objects', () => {
     ['a number key', new Map<unknown, unknown>([[1, 'x']])],
     ['an object key', new Map<unknown, unknown>([[{}, 'x']])],
     ['a symbol key', new Map<unknown, unknown>([[Symbol('k'), 'x']])],
-    ['a string key and then a number key', new Map<unknown, unknown>([['a', 1], [2, 'x']])],
+    [
+      'a string key and then a number key',
+      new Map<unknown, unknown>([
+        ['a', 1],
+        [2, 'x'],
+      ]),
+    ],
   ])('a Map with %s is refused', (_name, map) => {
     expect(() => canonicalize(map)).toThrow(CanonicalJsonError);
     expect(() => canonicalize({ deep: [map] })).toThrow(CanonicalJsonError);
@@ -202,7 +275,9 @@ describe('the encoder takes Maps and model objects', () => {
     const key = new Key('ed25519', 'ed25519', { public: 'ab'.repeat(32) }, { 'x-ceremony-owner': 'é\u{1f600}' });
     const role = new DelegatedRole('p', [key.keyid], 1, true, ['p/*'], undefined, { 'x-b': 1, 'x-a': [2] });
     expect(canonicalize(key).equals(canonicalize(key.toJSON()))).toBe(true);
-    expect(canonicalize([role, new Map([['k', key]])]).equals(canonicalize([role.toJSON(), { k: key.toJSON() }]))).toBe(true);
+    expect(canonicalize([role, new Map([['k', key]])]).equals(canonicalize([role.toJSON(), { k: key.toJSON() }]))).toBe(
+      true,
+    );
     // Strings that need escapes or are not ASCII, in every field a key or a role writes.
     const odd = ['', 'a"b', 'back\\slash', 'tab\there', '\u0000', 'é', '\uffff', '\u{10000}', '\u{1f600}x'];
     for (const text of odd) {
@@ -216,7 +291,11 @@ describe('the encoder takes Maps and model objects', () => {
         expect(canonicalize(m).equals(canonicalize(m.toJSON())), JSON.stringify(m.toJSON())).toBe(true);
         expect(serializeJson(m).equals(serializeJson(m.toJSON())), JSON.stringify(m.toJSON())).toBe(true);
       }
-      expect(canonicalize(new Map<string, unknown>(models.map((m, i) => [`${text}${i}`, m]))).equals(canonicalize(Object.fromEntries(models.map((m, i) => [`${text}${i}`, m.toJSON()]))))).toBe(true);
+      expect(
+        canonicalize(new Map<string, unknown>(models.map((m, i) => [`${text}${i}`, m]))).equals(
+          canonicalize(Object.fromEntries(models.map((m, i) => [`${text}${i}`, m.toJSON()]))),
+        ),
+      ).toBe(true);
     }
     // A class instance without a JSON value is still refused.
     expect(() => canonicalize({ when: new Date(0) })).toThrow(CanonicalJsonError);

@@ -74,7 +74,11 @@ describe('strict verification rules', () => {
     const { sign, createPrivateKey, constants } = await import('node:crypto');
     const c = sigs.cases.find((x: any) => x.name === 'rsassa-pss-sha256-salt32');
     const payload = Buffer.from('x');
-    const maxSalt = sign('sha256', payload, { key: createPrivateKey(c.private_pkcs8_pem), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_MAX_SIGN });
+    const maxSalt = sign('sha256', payload, {
+      key: createPrivateKey(c.private_pkcs8_pem),
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: constants.RSA_PSS_SALTLEN_MAX_SIGN,
+    });
     expect(Key.fromJSON(c.key).verify(payload, maxSalt)).toBe(false);
   });
 

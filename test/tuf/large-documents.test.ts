@@ -28,7 +28,10 @@ function referenceEncode(value: unknown, fileForm: boolean): Buffer {
     if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
     if (Array.isArray(v)) return `[${v.map(enc).join(',')}]`;
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort(byCodePoint).map((k) => `${str(k)}:${enc(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .sort(byCodePoint)
+      .map((k) => `${str(k)}:${enc(o[k])}`)
+      .join(',')}}`;
   };
   return Buffer.from(enc(value) + (fileForm ? '\n' : ''), 'utf8');
 }
@@ -41,11 +44,32 @@ function randomValues(seed: number) {
     return state / 2 ** 32;
   };
   const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)]!;
-  const pieces = ['a', 'Z', '0', '"', '\\', '/', '\n', '\t', '\u0000', '\u001f', '\u007f', 'é', '€', '\u2028', '\ue000', '\uffff', '😀', 'ed25519', 'keyids'];
+  const pieces = [
+    'a',
+    'Z',
+    '0',
+    '"',
+    '\\',
+    '/',
+    '\n',
+    '\t',
+    '\u0000',
+    '\u001f',
+    '\u007f',
+    'é',
+    '€',
+    '\u2028',
+    '\ue000',
+    '\uffff',
+    '😀',
+    'ed25519',
+    'keyids',
+  ];
   const text = (): string => Array.from({ length: Math.floor(next() * 6) }, () => pick(pieces)).join('');
   const value = (depth: number): unknown => {
     const r = next();
-    if (depth > 4 || r < 0.35) return pick([text(), text(), Math.floor((next() - 0.5) * 2 ** 40), true, false, null, 0]);
+    if (depth > 4 || r < 0.35)
+      return pick([text(), text(), Math.floor((next() - 0.5) * 2 ** 40), true, false, null, 0]);
     if (r < 0.6) return Array.from({ length: Math.floor(next() * 5) }, () => value(depth + 1));
     const o: Record<string, unknown> = {};
     for (let i = Math.floor(next() * 6); i > 0; i--) o[text()] = value(depth + 1);
@@ -67,7 +91,10 @@ describe('canonical JSON equals the plain algorithm', () => {
   it.each([
     ['random small values', values],
     ['a document of several megabytes', large],
-    ['keys whose order differs by code point and by UTF-16 unit', { '\uffff': 1, '😀': 2, a: { '\ue000': 3, '\ud83d\ude00x': 4 } }],
+    [
+      'keys whose order differs by code point and by UTF-16 unit',
+      { '\uffff': 1, '😀': 2, a: { '\ue000': 3, '\ud83d\ude00x': 4 } },
+    ],
   ])('%s', (_name, v) => {
     expect(canonicalize(v).equals(referenceEncode(v, false))).toBe(true);
     expect(serializeJson(v).equals(referenceEncode(v, true))).toBe(true);
@@ -87,7 +114,9 @@ describe('canonical JSON equals the plain algorithm', () => {
     roles[39_999]!.threshold = 1.5;
     expect(() => canonicalize({ roles })).toThrow(CanonicalJsonError);
     expect(() => canonicalize({ roles })).toThrow(/^roles\[39999\]\.threshold: 1\.5 is not an integer/);
-    expect(() => serializeJson({ roles: [...roles.slice(0, 39_999), { name: 'bad\ud800' }] })).toThrow(/roles\[39999\]\.name: .*lone surrogate/);
+    expect(() => serializeJson({ roles: [...roles.slice(0, 39_999), { name: 'bad\ud800' }] })).toThrow(
+      /roles\[39999\]\.name: .*lone surrogate/,
+    );
   });
 });
 
@@ -95,7 +124,11 @@ describe('the strict reader gives back what was written', () => {
   it('random values and a document of several megabytes', () => {
     const { value } = randomValues(11);
     const values = Array.from({ length: 400 }, () => value(0));
-    const large = { values, long: 'é"\\x'.repeat(300_000), list: Array.from({ length: 50_000 }, (_, i) => [projectName(i)]) };
+    const large = {
+      values,
+      long: 'é"\\x'.repeat(300_000),
+      list: Array.from({ length: 50_000 }, (_, i) => [projectName(i)]),
+    };
     for (const v of [values, large]) expect(parseStrictJson(serializeJson(v), 'x.json')).toEqual(v);
   });
 
@@ -111,7 +144,9 @@ describe('the strict reader gives back what was written', () => {
     const at = bytes.length - 10;
     bytes[at] = 0x01; // a raw control character inside the last string
     expect(() => parseStrictJson(bytes, 'big.json')).toThrow(FormatError);
-    expect(() => parseStrictJson(bytes, 'big.json')).toThrow(`big.json: not valid JSON at byte ${at}: raw control character in a string`);
+    expect(() => parseStrictJson(bytes, 'big.json')).toThrow(
+      `big.json: not valid JSON at byte ${at}: raw control character in a string`,
+    );
   });
 });
 
@@ -148,7 +183,8 @@ describe('a role with one delegation per project', () => {
     expect(roles[12_345]!.paths).toEqual([projectName(12_345)]);
     expect(roles.every((r) => r.terminating && r.threshold === 1)).toBe(true);
     // The benchmark's fast-made keys are real Ed25519 public keys (canonical, not of small order).
-    for (const i of [0, 1, 1023, 1024, count - 1]) expect(() => back.signed.delegations!.keys.get(roles[i]!.keyids[0]!)!.assertUsable()).not.toThrow();
+    for (const i of [0, 1, 1023, 1024, count - 1])
+      expect(() => back.signed.delegations!.keys.get(roles[i]!.keyids[0]!)!.assertUsable()).not.toThrow();
     expect(verifyRole(back, 'claimed', claimedKeys, () => signer.key).verified).toBe(true);
 
     const tampered = Metadata.fromBytes<Targets>(tamperedCopy(bytes, count), 'claimed.json', 'targets');
@@ -159,7 +195,10 @@ describe('a role with one delegation per project', () => {
   it('1,000 delegations written here verify in @tufjs/models, and a changed byte fails there too', async () => {
     const count = 1_000;
     const { bytes } = await signedClaimedRole(count);
-    const theirKey = tufjs.Key.fromJSON(signer.key.keyid, signer.key.toJSON() as Parameters<typeof tufjs.Key.fromJSON>[1]);
+    const theirKey = tufjs.Key.fromJSON(
+      signer.key.keyid,
+      signer.key.toJSON() as Parameters<typeof tufjs.Key.fromJSON>[1],
+    );
     const theirs = (b: Buffer) => tufjs.Metadata.fromJSON(tufjs.MetadataKind.Targets, JSON.parse(b.toString('utf8')));
     expect(() => theirKey.verifySignature(theirs(bytes))).not.toThrow();
     expect(() => theirKey.verifySignature(theirs(tamperedCopy(bytes, count)))).toThrow();

@@ -30,21 +30,81 @@ function mutate(file: string, edit: (j: any) => void): Buffer {
 
 describe('parsing refuses bad metadata and names the field', () => {
   it.each([
-    ['duplicate keyids in a role', '1.root.json', (j: any) => j.signed.roles.root.keyids.push(j.signed.roles.root.keyids[0]), /signed\.roles\.root\.keyids\[3\]: .* listed twice/],
-    ['threshold 0', '1.root.json', (j: any) => (j.signed.roles.targets.threshold = 0), /signed\.roles\.targets\.threshold: expected an integer >= 1/],
-    ['bad _type', '1.targets.json', (j: any) => (j.signed._type = 'target'), /signed\._type: unknown metadata type "target"/],
+    [
+      'duplicate keyids in a role',
+      '1.root.json',
+      (j: any) => j.signed.roles.root.keyids.push(j.signed.roles.root.keyids[0]),
+      /signed\.roles\.root\.keyids\[3\]: .* listed twice/,
+    ],
+    [
+      'threshold 0',
+      '1.root.json',
+      (j: any) => (j.signed.roles.targets.threshold = 0),
+      /signed\.roles\.targets\.threshold: expected an integer >= 1/,
+    ],
+    [
+      'bad _type',
+      '1.targets.json',
+      (j: any) => (j.signed._type = 'target'),
+      /signed\._type: unknown metadata type "target"/,
+    ],
     ['string version', '1.targets.json', (j: any) => (j.signed.version = '1'), /signed\.version: expected an integer/],
     ['version 0', '1.targets.json', (j: any) => (j.signed.version = 0), /signed\.version: expected an integer >= 1/],
-    ['expires with milliseconds', '1.targets.json', (j: any) => (j.signed.expires = '2030-01-01T00:00:00.000Z'), /signed\.expires: .*YYYY-MM-DDTHH:MM:SSZ/],
-    ['impossible date', '1.targets.json', (j: any) => (j.signed.expires = '2030-02-30T00:00:00Z'), /signed\.expires: .*not a real date/],
-    ['a role keyid missing from keys', '1.root.json', (j: any) => j.signed.roles.snapshot.keyids.push('ab'.repeat(32)), /signed\.roles\.snapshot\.keyids\[1\]: keyid .* is not in signed\.keys/],
-    ['an extra top-level role', '1.root.json', (j: any) => (j.signed.roles.mirror = { keyids: [], threshold: 1 }), /signed\.roles: .*"mirror"/],
-    ['two signatures by one keyid', '1.claimed.json', (j: any) => j.signatures.push(j.signatures[0]), /signatures\[2\]\.keyid: keyid .* signs twice/],
-    ['both paths and path_hash_prefixes', '1.targets.json', (j: any) => (j.signed.delegations.roles[0].path_hash_prefixes = ['ab']), /exactly one of "paths" and "path_hash_prefixes"/],
-    ['a delegated role named like a top-level role', '1.targets.json', (j: any) => (j.signed.delegations.roles[0].name = 'root'), /roles\[0\]\.name: "root" cannot be a delegated role name/],
-    ['a role delegated twice', '1.targets.json', (j: any) => (j.signed.delegations.roles[1].name = 'claimed'), /role "claimed" is delegated twice/],
+    [
+      'expires with milliseconds',
+      '1.targets.json',
+      (j: any) => (j.signed.expires = '2030-01-01T00:00:00.000Z'),
+      /signed\.expires: .*YYYY-MM-DDTHH:MM:SSZ/,
+    ],
+    [
+      'impossible date',
+      '1.targets.json',
+      (j: any) => (j.signed.expires = '2030-02-30T00:00:00Z'),
+      /signed\.expires: .*not a real date/,
+    ],
+    [
+      'a role keyid missing from keys',
+      '1.root.json',
+      (j: any) => j.signed.roles.snapshot.keyids.push('ab'.repeat(32)),
+      /signed\.roles\.snapshot\.keyids\[1\]: keyid .* is not in signed\.keys/,
+    ],
+    [
+      'an extra top-level role',
+      '1.root.json',
+      (j: any) => (j.signed.roles.mirror = { keyids: [], threshold: 1 }),
+      /signed\.roles: .*"mirror"/,
+    ],
+    [
+      'two signatures by one keyid',
+      '1.claimed.json',
+      (j: any) => j.signatures.push(j.signatures[0]),
+      /signatures\[2\]\.keyid: keyid .* signs twice/,
+    ],
+    [
+      'both paths and path_hash_prefixes',
+      '1.targets.json',
+      (j: any) => (j.signed.delegations.roles[0].path_hash_prefixes = ['ab']),
+      /exactly one of "paths" and "path_hash_prefixes"/,
+    ],
+    [
+      'a delegated role named like a top-level role',
+      '1.targets.json',
+      (j: any) => (j.signed.delegations.roles[0].name = 'root'),
+      /roles\[0\]\.name: "root" cannot be a delegated role name/,
+    ],
+    [
+      'a role delegated twice',
+      '1.targets.json',
+      (j: any) => (j.signed.delegations.roles[1].name = 'claimed'),
+      /role "claimed" is delegated twice/,
+    ],
     ['a missing field', '1.snapshot.json', (j: any) => delete j.signed.meta, /signed\.meta: missing/],
-    ['bit_length 33', '1.unclaimed.json', (j: any) => (j.signed.delegations.succinct_roles.bit_length = 33), /bit_length: must be from 1 to 32/],
+    [
+      'bit_length 33',
+      '1.unclaimed.json',
+      (j: any) => (j.signed.delegations.succinct_roles.bit_length = 33),
+      /bit_length: must be from 1 to 32/,
+    ],
   ])('%s', (_name, file, edit, expected) => {
     const bytes = mutate(file, edit);
     expect(() => Metadata.fromBytes(bytes, file)).toThrow(FormatError);
@@ -54,7 +114,9 @@ describe('parsing refuses bad metadata and names the field', () => {
 
   it('a truncated file names the file', () => {
     const bytes = readFileSync(join(PEP480_DIR, '1.root.json')).subarray(0, 300);
-    expect(() => Metadata.fromBytes(bytes, '1.root.json')).toThrow(/1\.root\.json: not valid JSON at byte \d+: unexpected end of data/);
+    expect(() => Metadata.fromBytes(bytes, '1.root.json')).toThrow(
+      /1\.root\.json: not valid JSON at byte \d+: unexpected end of data/,
+    );
   });
 });
 
@@ -109,7 +171,14 @@ describe('signing', () => {
     await md.sign(online, 'append');
     md.signatures.set(b.key.keyid, { keyid: b.key.keyid, sig: '00'.repeat(64) });
     const r = verifyWithRoot(md.signed, 'root', md);
-    expect(r).toMatchObject({ signed: [a.key.keyid], bad: [b.key.keyid], missing: [c.key.keyid], unknown: [online.key.keyid], threshold: 2, verified: false });
+    expect(r).toMatchObject({
+      signed: [a.key.keyid],
+      bad: [b.key.keyid],
+      missing: [c.key.keyid],
+      unknown: [online.key.keyid],
+      threshold: 2,
+      verified: false,
+    });
   });
 
   it('one key listed under two keyids counts once toward a threshold', async () => {
@@ -132,7 +201,11 @@ describe('signing', () => {
     const v2 = makeRoot([c, d, e], 2, { targets: a, online }, 2);
     await v2.sign(d, 'append');
     await v2.sign(e, 'append');
-    expect(verifyRootUpdate(v1.signed, v2)).toMatchObject({ verified: false, current: { verified: true }, previous: { verified: false } });
+    expect(verifyRootUpdate(v1.signed, v2)).toMatchObject({
+      verified: false,
+      current: { verified: true },
+      previous: { verified: false },
+    });
     await v2.sign(a, 'append');
     expect(verifyRootUpdate(v1.signed, v2).verified).toBe(false); // 1 of the old
     await v2.sign(b, 'append');
@@ -143,7 +216,12 @@ describe('signing', () => {
   });
 
   it('keeps keyids computed over the key as written', () => {
-    const k = Key.fromJSON({ keytype: 'ed25519', scheme: 'ed25519', keyval: { public: 'ab'.repeat(32) }, 'x-ceremony-owner': 'z' });
+    const k = Key.fromJSON({
+      keytype: 'ed25519',
+      scheme: 'ed25519',
+      keyval: { public: 'ab'.repeat(32) },
+      'x-ceremony-owner': 'z',
+    });
     expect(k.toJSON()['x-ceremony-owner']).toBe('z');
   });
 });

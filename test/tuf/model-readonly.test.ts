@@ -8,17 +8,36 @@ import { describe, expect, it } from 'vitest';
 import { canonicalize, serializeJson } from '../../src/tuf/json/canonical-json.js';
 import type { JsonObject } from '../../src/tuf/model/fields.js';
 import { Key } from '../../src/tuf/model/key.js';
-import { Metadata, MetaFile, TargetFile, type Root, type Snapshot, type Targets, type Timestamp } from '../../src/tuf/model/metadata.js';
+import {
+  Metadata,
+  MetaFile,
+  TargetFile,
+  type Root,
+  type Snapshot,
+  type Targets,
+  type Timestamp,
+} from '../../src/tuf/model/metadata.js';
 import { DelegatedRole, Delegations, Role, SuccinctRoles } from '../../src/tuf/model/roles.js';
 import { makeRoot, seededSigner } from '../helpers/software-repo.js';
 
 const EXPIRES = '2030-01-01T00:00:00Z';
-const keyJSON = (hex: string): JsonObject => ({ keytype: 'ed25519', scheme: 'ed25519', keyval: { public: hex }, 'x-key': ['custom'] });
+const keyJSON = (hex: string): JsonObject => ({
+  keytype: 'ed25519',
+  scheme: 'ed25519',
+  keyval: { public: hex },
+  'x-key': ['custom'],
+});
 const K1 = keyJSON('11'.repeat(32));
 const K2 = keyJSON('22'.repeat(32));
 const id = (k: JsonObject): string => Key.fromJSON(k).keyid;
 const HASH = { sha256: 'ab'.repeat(32) };
-const common = (type: string) => ({ _type: type, spec_version: '1.0.31', version: 3, expires: EXPIRES, 'x-custom': { list: [1, 2], nested: { a: 'b' } } });
+const common = (type: string) => ({
+  _type: type,
+  spec_version: '1.0.31',
+  version: 3,
+  expires: EXPIRES,
+  'x-custom': { list: [1, 2], nested: { a: 'b' } },
+});
 
 const targetsWithRoles = (): JsonObject => ({
   ...common('targets'),
@@ -35,10 +54,22 @@ const targetsWithRoles = (): JsonObject => ({
 const targetsWithSuccinct = (): JsonObject => ({
   ...common('targets'),
   targets: {},
-  delegations: { keys: { [id(K1)]: K1 }, succinct_roles: { keyids: [id(K1)], threshold: 1, bit_length: 4, name_prefix: 'bins', 'x-succinct': 1 } },
+  delegations: {
+    keys: { [id(K1)]: K1 },
+    succinct_roles: { keyids: [id(K1)], threshold: 1, bit_length: 4, name_prefix: 'bins', 'x-succinct': 1 },
+  },
 });
-const snapshotJSON = (): JsonObject => ({ ...common('snapshot'), meta: { 'targets.json': { version: 2, length: 10, hashes: { ...HASH }, 'x-meta': [1] }, 'claimed.json': { version: 1 } } });
-const timestampJSON = (): JsonObject => ({ ...common('timestamp'), meta: { 'snapshot.json': { version: 3, length: 10, hashes: { ...HASH } } } });
+const snapshotJSON = (): JsonObject => ({
+  ...common('snapshot'),
+  meta: {
+    'targets.json': { version: 2, length: 10, hashes: { ...HASH }, 'x-meta': [1] },
+    'claimed.json': { version: 1 },
+  },
+});
+const timestampJSON = (): JsonObject => ({
+  ...common('timestamp'),
+  meta: { 'snapshot.json': { version: 3, length: 10, hashes: { ...HASH } } },
+});
 
 /** A canonical file (compact delegations stay bytes) or a pretty-printed one (objects at once). */
 function read<T extends Root | Targets | Snapshot | Timestamp>(signed: JsonObject, pretty: boolean): Metadata<T> {
@@ -68,7 +99,7 @@ function commonAttempts(s: Root | Targets | Snapshot | Timestamp): Attempt[] {
 
 function keyAttempts(key: Key): Attempt[] {
   return [
-    ['key keyval', () => ((key.keyval)['public'] = '33'.repeat(32))],
+    ['key keyval', () => (key.keyval['public'] = '33'.repeat(32))],
     ['key keytype', () => ((key as unknown as JsonObject)['keytype'] = 'rsa')],
     ['key custom field', () => ((key.unrecognized['x-key'] as string[])[0] = 'other')],
   ];
@@ -207,7 +238,7 @@ describe('metadata read from bytes is read-only', () => {
     expect(md.toBytes().toString()).toContain('"signatures":[{"keyid":"aa","sig":"bb"}]');
   });
 
-  it('fromJSON gives read-only metadata too, without freezing the caller\'s objects', () => {
+  it("fromJSON gives read-only metadata too, without freezing the caller's objects", () => {
     const json = { signed: snapshotJSON(), signatures: [] };
     const md = Metadata.fromJSON<Snapshot>(json);
     expect(() => (md.signed.version = 9)).toThrow(TypeError);
@@ -258,7 +289,10 @@ describe('an edited copy is mutable, and what it signs is what it holds', () => 
       const a = seededSigner(1);
       const built = makeRoot([a, seededSigner(2)], 2, { targets: a, online: seededSigner(3) });
       built.signed.unrecognized = { 'x-custom': { list: [1, 2] } };
-      const original = Metadata.fromBytes<Root>(serializeJson({ signed: built.signed.toJSON(), signatures: [] }), 'root.json');
+      const original = Metadata.fromBytes<Root>(
+        serializeJson({ signed: built.signed.toJSON(), signatures: [] }),
+        'root.json',
+      );
       const readPayload = Buffer.from(original.payload());
       const md = original.edit();
       expect(md.signatures.size).toBe(0);
@@ -283,7 +317,8 @@ describe('an edited copy is mutable, and what it signs is what it holds', () => 
       const s = md.signed;
       const d = s.delegations!;
       const k = Key.fromJSON(keyJSON('44'.repeat(32)));
-      const role = (name: string, threshold = 1, terminating = true, paths = [`${name}/*`]) => new DelegatedRole(name, [k.keyid], threshold, terminating, paths, undefined);
+      const role = (name: string, threshold = 1, terminating = true, paths = [`${name}/*`]) =>
+        new DelegatedRole(name, [k.keyid], threshold, terminating, paths, undefined);
       expectEveryChangeSigned(md, [
         ...mutableCommon(s),
         ['targets set', () => s.targets.set('new.txt', new TargetFile(1, { ...HASH }))],
@@ -296,7 +331,15 @@ describe('an edited copy is mutable, and what it signs is what it holds', () => 
         ['role paths', () => (d.roles![2] = role('gamma', 2, false, ['other/*']))],
         ['roles splice', () => d.roles!.splice(0, 1)],
         ['delegations custom field', () => (d.unrecognized['x-delegations'] as number[]).push(2)],
-        ['delegations replaced', () => (s.delegations = new Delegations(new Map([[k.keyid, k]]), undefined, new SuccinctRoles([k.keyid], 1, 3, 'bins')))],
+        [
+          'delegations replaced',
+          () =>
+            (s.delegations = new Delegations(
+              new Map([[k.keyid, k]]),
+              undefined,
+              new SuccinctRoles([k.keyid], 1, 3, 'bins'),
+            )),
+        ],
         ['delegations removed', () => (s.delegations = undefined)],
       ]);
       expect(original.signed.delegations!.roles).toHaveLength(2);
@@ -311,7 +354,10 @@ describe('an edited copy is mutable, and what it signs is what it holds', () => 
         ['meta delete', () => snap.signed.meta.delete('claimed.json')],
       ]);
       const ts = read<Timestamp>(timestampJSON(), pretty).edit();
-      expectEveryChangeSigned(ts, [...mutableCommon(ts.signed), ['snapshot meta', () => (ts.signed.snapshotMeta = new MetaFile(4))]]);
+      expectEveryChangeSigned(ts, [
+        ...mutableCommon(ts.signed),
+        ['snapshot meta', () => (ts.signed.snapshotMeta = new MetaFile(4))],
+      ]);
     });
   }
 
@@ -377,4 +423,3 @@ describe('delegation lookups follow the roles', () => {
     expect(d.roleKeys('nobody')).toBeUndefined();
   });
 });
-

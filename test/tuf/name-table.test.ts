@@ -43,7 +43,10 @@ describe('NameTable', () => {
   it('names that share their ends are told apart and spread out (no crafted crowd)', () => {
     // Hashing only part of a name would make these collide under every seed: a table that walks
     // one long chain for each of them (hash flooding). The whole name is hashed.
-    const names = Array.from({ length: 20_000 }, (_, i) => `project-aaaaaaaa${String(i).padStart(8, '0')}bbbbbbbbbbbbbbbb`);
+    const names = Array.from(
+      { length: 20_000 },
+      (_, i) => `project-aaaaaaaa${String(i).padStart(8, '0')}bbbbbbbbbbbbbbbb`,
+    );
     const { buf, at } = layout(names);
     const table = new NameTable(buf);
     names.forEach((_, i) => expect(table.addBytes(at[i]![0], at[i]![1])).toBe(true));

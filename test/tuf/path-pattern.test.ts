@@ -108,7 +108,9 @@ function referenceFnmatch(name: string, pattern: string): boolean {
 function referencePathMatch(targetPath: string, pattern: string): boolean {
   const targetParts = targetPath.split('/');
   const patternParts = pattern.split('/');
-  return targetParts.length === patternParts.length && patternParts.every((p, i) => referenceFnmatch(targetParts[i]!, p));
+  return (
+    targetParts.length === patternParts.length && patternParts.every((p, i) => referenceFnmatch(targetParts[i]!, p))
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,7 +193,23 @@ describe('path patterns match in polynomial time and never throw', () => {
 
   it('never throws, whatever the text: lone surrogates, unclosed sets, every character', () => {
     const r = random(7);
-    const alphabet = ['*', '?', '[', ']', '!', '-', '/', '\\', '\ud800', '\udc00', EMOJI, '\u0000', '\n', 'a', '\uffff'];
+    const alphabet = [
+      '*',
+      '?',
+      '[',
+      ']',
+      '!',
+      '-',
+      '/',
+      '\\',
+      '\ud800',
+      '\udc00',
+      EMOJI,
+      '\u0000',
+      '\n',
+      'a',
+      '\uffff',
+    ];
     const text = (): string => Array.from({ length: r.int(16) }, () => r.pick(alphabet)).join('');
     for (let i = 0; i < 5_000; i++) {
       const [name, pattern] = [text(), text()];

@@ -28,7 +28,32 @@ const lookup = (keyid: string): Key | undefined => (keyid === signer.key.keyid ?
 type Random = ReturnType<typeof random>;
 
 /** Pieces of text: quotes, backslashes, slashes, non-ASCII, characters above U+FFFF, U+E000..U+FFFF, a byte order mark. */
-const PLAIN_PIECES = ['a', 'Z', '0', '9', '-', '_', '.', '/', '*', '"', '\\', ' ', 'é', '€', '日本', '\u2028', '\u007f', '\ue000', '\uffff', '\ufeff', '😀', '\u{10ffff}', 'name', 'keyids'];
+const PLAIN_PIECES = [
+  'a',
+  'Z',
+  '0',
+  '9',
+  '-',
+  '_',
+  '.',
+  '/',
+  '*',
+  '"',
+  '\\',
+  ' ',
+  'é',
+  '€',
+  '日本',
+  '\u2028',
+  '\u007f',
+  '\ue000',
+  '\uffff',
+  '\ufeff',
+  '😀',
+  '\u{10ffff}',
+  'name',
+  'keyids',
+];
 /** Control characters: written raw in canonical JSON, escaped in the file. */
 const CONTROL_PIECES = ['\n', '\t', '\r', '\b', '\f', '\u0000', '\u0001', '\u001f'];
 
@@ -37,10 +62,17 @@ function generator(r: Random, controls: boolean) {
   const text = (max = 5): string => Array.from({ length: r.int(max + 1) }, () => r.pick(pieces)).join('');
   const value = (depth: number): unknown => {
     const x = r.next();
-    if (depth > 3 || x < 0.4) return r.pick([text(), 0, -1, r.int(2 ** 31), -(2 ** 53 - 1), 2 ** 53 - 1, true, false, null]);
+    if (depth > 3 || x < 0.4)
+      return r.pick([text(), 0, -1, r.int(2 ** 31), -(2 ** 53 - 1), 2 ** 53 - 1, true, false, null]);
     if (x < 0.65) return Array.from({ length: r.int(4) }, () => value(depth + 1));
     const o: JsonObject = {};
-    for (let i = r.int(4); i > 0; i--) Object.defineProperty(o, r.pick(['__proto__', '', 'x', text()]), { value: value(depth + 1), enumerable: true, writable: true, configurable: true });
+    for (let i = r.int(4); i > 0; i--)
+      Object.defineProperty(o, r.pick(['__proto__', '', 'x', text()]), {
+        value: value(depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     return o;
   };
   /** Unknown fields, never named like a field the model reads there. */
@@ -48,7 +80,8 @@ function generator(r: Random, controls: boolean) {
     const out: JsonObject = {};
     for (let i = r.int(3); i > 0; i--) {
       const name = r.pick(['__proto__', `x-${text(3)}`, text(3)]);
-      if (!known.includes(name)) Object.defineProperty(out, name, { value: value(0), enumerable: true, writable: true, configurable: true });
+      if (!known.includes(name))
+        Object.defineProperty(out, name, { value: value(0), enumerable: true, writable: true, configurable: true });
     }
     return out;
   };
@@ -70,18 +103,27 @@ function randomTargets(seed: number, controls: boolean): Metadata<Targets> {
   for (let i = r.int(5); i > 0; i--) {
     const hashes: Record<string, string> = { sha256: r.hex(64) };
     if (r.next() < 0.3) hashes['sha512'] = r.hex(128);
-    targets.set(`${g.text()}/${g.text()}`, new TargetFile(r.pick([0, 1, r.int(2 ** 40)]), hashes, g.unknown(['length', 'hashes'])));
+    targets.set(
+      `${g.text()}/${g.text()}`,
+      new TargetFile(r.pick([0, 1, r.int(2 ** 40)]), hashes, g.unknown(['length', 'hashes'])),
+    );
   }
   let delegations: Delegations | undefined;
   const kind = r.int(3);
   if (kind > 0) {
     const keys = new Map<string, Key>();
     for (let i = r.int(6); i > 0; i--) {
-      const key = controls && r.next() < 0.3
-        ? new Key('ecdsa', 'ecdsa-sha2-nistp256', { public: `-----BEGIN PUBLIC KEY-----\n${r.hex(40)}\n-----END PUBLIC KEY-----\n` }, g.unknown(KEY_FIELDS))
-        : r.next() < 0.2
-          ? new Key(`x-${g.text(2)}`, g.text(2), { public: g.text(), 'x-extra': g.value(1) })
-          : new Key('ed25519', 'ed25519', { public: r.hex(64) }, r.next() < 0.4 ? g.unknown(KEY_FIELDS) : undefined);
+      const key =
+        controls && r.next() < 0.3
+          ? new Key(
+              'ecdsa',
+              'ecdsa-sha2-nistp256',
+              { public: `-----BEGIN PUBLIC KEY-----\n${r.hex(40)}\n-----END PUBLIC KEY-----\n` },
+              g.unknown(KEY_FIELDS),
+            )
+          : r.next() < 0.2
+            ? new Key(`x-${g.text(2)}`, g.text(2), { public: g.text(), 'x-extra': g.value(1) })
+            : new Key('ed25519', 'ed25519', { public: r.hex(64) }, r.next() < 0.4 ? g.unknown(KEY_FIELDS) : undefined);
       keys.set(key.keyid, key);
     }
     const keyids = [...keys.keys()];
@@ -94,14 +136,37 @@ function randomTargets(seed: number, controls: boolean): Metadata<Targets> {
         if (names.has(name) || TOP_LEVEL.includes(name)) continue;
         names.add(name);
         const byHash = r.next() < 0.4;
-        const paths = byHash ? undefined : Array.from({ length: 1 + r.int(3) }, () => `${g.text(2)}/${r.pick(['*', '?', '[ab]', g.text(2)])}`);
+        const paths = byHash
+          ? undefined
+          : Array.from({ length: 1 + r.int(3) }, () => `${g.text(2)}/${r.pick(['*', '?', '[ab]', g.text(2)])}`);
         const prefixes = byHash ? Array.from({ length: 1 + r.int(3) }, () => r.hex(1 + r.int(4))) : undefined;
-        roles.push(new DelegatedRole(name, someKeyids(), 1 + r.int(3), r.next() < 0.5, paths, prefixes, r.next() < 0.4 ? g.unknown(ROLE_FIELDS) : undefined));
+        roles.push(
+          new DelegatedRole(
+            name,
+            someKeyids(),
+            1 + r.int(3),
+            r.next() < 0.5,
+            paths,
+            prefixes,
+            r.next() < 0.4 ? g.unknown(ROLE_FIELDS) : undefined,
+          ),
+        );
       }
       delegations = new Delegations(keys, roles, undefined, r.next() < 0.3 ? g.unknown(DELEGATIONS_FIELDS) : undefined);
     } else {
-      const succinct = new SuccinctRoles(someKeyids(), 1 + r.int(2), 1 + r.int(32), g.text(3) || 'bins', r.next() < 0.4 ? g.unknown(SUCCINCT_FIELDS) : undefined);
-      delegations = new Delegations(keys, undefined, succinct, r.next() < 0.3 ? g.unknown(DELEGATIONS_FIELDS) : undefined);
+      const succinct = new SuccinctRoles(
+        someKeyids(),
+        1 + r.int(2),
+        1 + r.int(32),
+        g.text(3) || 'bins',
+        r.next() < 0.4 ? g.unknown(SUCCINCT_FIELDS) : undefined,
+      );
+      delegations = new Delegations(
+        keys,
+        undefined,
+        succinct,
+        r.next() < 0.3 ? g.unknown(DELEGATIONS_FIELDS) : undefined,
+      );
     }
   }
   const unrecognized = g.unknown(TARGETS_FIELDS);
@@ -109,7 +174,14 @@ function randomTargets(seed: number, controls: boolean): Metadata<Targets> {
   unrecognized['x-fixed'] = { zero: 0, path: 'a/b', letters: 'abc', list: [0, 1] };
   const expires = new Date(Date.UTC(2000 + r.int(100), r.int(12), 1 + r.int(28), r.int(24), r.int(60), r.int(60)));
   return new Metadata(
-    new Targets({ version: 1 + r.int(1_000_000), expires, specVersion: r.pick(['1.0.31', '1.0', '1.2.3']), targets, delegations, unrecognized }),
+    new Targets({
+      version: 1 + r.int(1_000_000),
+      expires,
+      specVersion: r.pick(['1.0.31', '1.0', '1.2.3']),
+      targets,
+      delegations,
+      unrecognized,
+    }),
     [],
     r.next() < 0.3 ? { 'x-envelope': g.value(1) } : undefined,
   );
@@ -186,8 +258,14 @@ function firstDifference(a: Buffer, b: Buffer): string {
 function expectPayloadIsWhatWasParsed(parsed: Metadata, original: Buffer, what: string): void {
   const payload = Buffer.from(parsed.payload());
   const reencoded = canonicalize(parsed.signed.toJSON());
-  if (!payload.equals(reencoded)) throw new Error(`${what}: payload() (first) is not canonicalize(signed.toJSON()) (second): ${firstDifference(payload, reencoded)}`);
-  if (!payload.equals(original)) throw new Error(`${what}: payload() (first) differs from the payload that was written (second): ${firstDifference(payload, original)}`);
+  if (!payload.equals(reencoded))
+    throw new Error(
+      `${what}: payload() (first) is not canonicalize(signed.toJSON()) (second): ${firstDifference(payload, reencoded)}`,
+    );
+  if (!payload.equals(original))
+    throw new Error(
+      `${what}: payload() (first) differs from the payload that was written (second): ${firstDifference(payload, original)}`,
+    );
   // The payload did not change by being looked at.
   expect(parsed.payload().equals(payload)).toBe(true);
 }
@@ -240,7 +318,11 @@ describe('the payload read from bytes is the canonical JSON of the parsed docume
   it('the python-tuf vector repository, as written and after a round trip through this model', () => {
     const files = readdirSync(PEP480_DIR).filter((f) => f.endsWith('.json') && f !== 'TEST-KEYS.json');
     const root = Metadata.fromBytes<Root>(readFileSync(join(PEP480_DIR, '1.root.json')), '1.root.json');
-    const verifiedWithRoot: Record<string, 'root' | 'targets' | 'snapshot' | 'timestamp'> = { '1.targets.json': 'targets', '1.snapshot.json': 'snapshot', 'timestamp.json': 'timestamp' };
+    const verifiedWithRoot: Record<string, 'root' | 'targets' | 'snapshot' | 'timestamp'> = {
+      '1.targets.json': 'targets',
+      '1.snapshot.json': 'snapshot',
+      'timestamp.json': 'timestamp',
+    };
     expect(files.length).toBeGreaterThan(5);
     for (const file of files) {
       const asWritten = Metadata.fromBytes(readFileSync(join(PEP480_DIR, file)), file);
@@ -255,13 +337,21 @@ describe('the payload read from bytes is the canonical JSON of the parsed docume
   });
 
   it('the canonical JSON vectors, as unknown fields of a targets role', async () => {
-    const vectors = loadVector<{ cases: Array<{ name: string; value: unknown; canonical_utf8_hex: string }> }>('canonical-json.json');
+    const vectors = loadVector<{ cases: Array<{ name: string; value: unknown; canonical_utf8_hex: string }> }>(
+      'canonical-json.json',
+    );
     for (const c of vectors.cases) {
-      const md = new Metadata(new Targets({ version: 1, expires: new Date('2030-01-01T00:00:00Z'), unrecognized: { 'x-vector': c.value } }));
+      const md = new Metadata(
+        new Targets({ version: 1, expires: new Date('2030-01-01T00:00:00Z'), unrecognized: { 'x-vector': c.value } }),
+      );
       await md.sign(signer, 'append');
       const parsed = Metadata.fromBytes(md.toBytes(), `${c.name}.json`);
       expectPayloadIsWhatWasParsed(parsed, md.payload(), c.name);
-      expect(parsed.payload().includes(Buffer.from(`"x-vector":${Buffer.from(c.canonical_utf8_hex, 'hex').toString('latin1')}`, 'latin1'))).toBe(true);
+      expect(
+        parsed
+          .payload()
+          .includes(Buffer.from(`"x-vector":${Buffer.from(c.canonical_utf8_hex, 'hex').toString('latin1')}`, 'latin1')),
+      ).toBe(true);
     }
   });
 });
@@ -288,7 +378,12 @@ describe('a non-canonical file of the same document gives the same payload', () 
 
   it('the python-tuf vectors re-serialised', () => {
     const root = Metadata.fromBytes<Root>(readFileSync(join(PEP480_DIR, '1.root.json')), '1.root.json');
-    for (const [file, role] of [['1.root.json', 'root'], ['1.targets.json', 'targets'], ['1.snapshot.json', 'snapshot'], ['timestamp.json', 'timestamp']] as const) {
+    for (const [file, role] of [
+      ['1.root.json', 'root'],
+      ['1.targets.json', 'targets'],
+      ['1.snapshot.json', 'snapshot'],
+      ['timestamp.json', 'timestamp'],
+    ] as const) {
       const original = Metadata.fromBytes(readFileSync(join(PEP480_DIR, file)), file);
       for (const [how, bytes] of reserialisations(original.toBytes())) {
         const parsed = Metadata.fromBytes(bytes, file);
@@ -311,7 +406,8 @@ describe('one changed byte inside signed', () => {
     let refusedCount = 0;
     // Documents without U+FEFF: strings holding it are checked on their own below.
     const seeds: number[] = [];
-    for (let seed = 3001; seeds.length < 2; seed++) if (!randomTargets(seed, false).toBytes().includes('\ufeff')) seeds.push(seed);
+    for (let seed = 3001; seeds.length < 2; seed++)
+      if (!randomTargets(seed, false).toBytes().includes('\ufeff')) seeds.push(seed);
     for (const seed of seeds) {
       const md = await signedRandomTargets(seed, false);
       const bytes = md.toBytes();
@@ -330,7 +426,8 @@ describe('one changed byte inside signed', () => {
           try {
             parsed = Metadata.fromBytes(changed, 'changed.json');
           } catch (err) {
-            if (!(err instanceof FormatError)) throw new Error(`byte ${at} set to 0x${b.toString(16)}: ${String(err)}`, { cause: err });
+            if (!(err instanceof FormatError))
+              throw new Error(`byte ${at} set to 0x${b.toString(16)}: ${String(err)}`, { cause: err });
             refusedCount++;
             continue;
           }
@@ -349,7 +446,7 @@ describe('one changed byte inside signed', () => {
   });
 });
 
-describe('the parsed metadata does not alias the caller\'s buffer', () => {
+describe("the parsed metadata does not alias the caller's buffer", () => {
   const forms = async (): Promise<Array<[string, Buffer]>> => {
     // The first seed from 4001 on whose role delegates to several roles.
     let seed = 4001;
@@ -376,8 +473,14 @@ describe('the parsed metadata does not alias the caller\'s buffer', () => {
         input.fill(0);
         expect(md.payload().equals(expectedPayload), how).toBe(true);
         // First use of the delegations after the overwrite: they were not kept as a view of it.
-        expect(md.signed.delegations!.roles!.map((role) => role.toJSON()), how).toEqual(expectedRoles);
-        expect([...md.signed.delegations!.keys].map(([id, key]) => [id, key.toJSON()]), how).toEqual(expectedKeys);
+        expect(
+          md.signed.delegations!.roles!.map((role) => role.toJSON()),
+          how,
+        ).toEqual(expectedRoles);
+        expect(
+          [...md.signed.delegations!.keys].map(([id, key]) => [id, key.toJSON()]),
+          how,
+        ).toEqual(expectedKeys);
         expect(md.toBytes().equals(expected.toBytes()), how).toBe(true);
       }
     }
@@ -402,7 +505,13 @@ describe('strings the reader must keep exactly as signed', () => {
 
   it('a target named with a leading byte order mark', async () => {
     const name = '\ufeffpackages/demo.tar.gz';
-    const md = new Metadata(new Targets({ version: 1, expires: new Date('2030-01-01T00:00:00Z'), targets: new Map([[name, new TargetFile(1, { sha256: 'ab'.repeat(32) })]]) }));
+    const md = new Metadata(
+      new Targets({
+        version: 1,
+        expires: new Date('2030-01-01T00:00:00Z'),
+        targets: new Map([[name, new TargetFile(1, { sha256: 'ab'.repeat(32) })]]),
+      }),
+    );
     await md.sign(signer, 'append');
     const parsed = Metadata.fromBytes<Targets>(md.toBytes(), 'bom.json');
     expectPayloadIsWhatWasParsed(parsed, md.payload(), 'bom.json');
@@ -410,7 +519,8 @@ describe('strings the reader must keep exactly as signed', () => {
   });
 
   it('a hash named "__proto__" in a target', () => {
-    const text = '{"signatures":[],"signed":{"_type":"targets","expires":"2030-01-01T00:00:00Z","spec_version":"1.0.31","targets":{"a":{"hashes":{"__proto__":"abcd","sha256":"cdef"},"length":1}},"version":1}}';
+    const text =
+      '{"signatures":[],"signed":{"_type":"targets","expires":"2030-01-01T00:00:00Z","spec_version":"1.0.31","targets":{"a":{"hashes":{"__proto__":"abcd","sha256":"cdef"},"length":1}},"version":1}}';
     const parsed = Metadata.fromBytes(Buffer.from(text), 'proto.json');
     const signed = JSON.parse(text).signed;
     expectPayloadIsWhatWasParsed(parsed, canonicalize(signed), 'proto.json');

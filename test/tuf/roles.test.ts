@@ -48,15 +48,21 @@ describe('path patterns match component by component (spec 4.5)', () => {
   it('a role with path_hash_prefixes matches by the hash of the path', () => {
     const role = new DelegatedRole('bin-e', [], 1, false, undefined, ['ec', 'ed']);
     expect(role.isDelegatedPath('requests')).toBe(true);
-    expect(role.isDelegatedPath('numpy')).toBe(sha256Hex('numpy').startsWith('ec') || sha256Hex('numpy').startsWith('ed'));
+    expect(role.isDelegatedPath('numpy')).toBe(
+      sha256Hex('numpy').startsWith('ec') || sha256Hex('numpy').startsWith('ed'),
+    );
   });
 
   it('delegations list the trusted roles in priority order, terminating included', () => {
-    const d = new Delegations(new Map(), [
-      new DelegatedRole('claimed', [], 1, false, ['*'], undefined),
-      new DelegatedRole('recently-claimed', [], 1, false, ['*'], undefined),
-      new DelegatedRole('unclaimed', [], 1, true, ['*'], undefined),
-    ], undefined);
+    const d = new Delegations(
+      new Map(),
+      [
+        new DelegatedRole('claimed', [], 1, false, ['*'], undefined),
+        new DelegatedRole('recently-claimed', [], 1, false, ['*'], undefined),
+        new DelegatedRole('unclaimed', [], 1, true, ['*'], undefined),
+      ],
+      undefined,
+    );
     expect([...d.rolesForTarget('requests')].map((r) => r.name)).toEqual(['claimed', 'recently-claimed', 'unclaimed']);
     expect(d.roleKeys('recently-claimed')?.threshold).toBe(1);
     expect(d.roleKeys('nope')).toBeUndefined();

@@ -35,11 +35,22 @@ function keysOf(...signers: Ed25519Signer[]): Map<string, Key> {
   return new Map(signers.map((s) => [s.key.keyid, s.key]));
 }
 
-function role(name: string, signer: Ed25519Signer, terminating: boolean, paths?: string[], prefixes?: string[]): DelegatedRole {
+function role(
+  name: string,
+  signer: Ed25519Signer,
+  terminating: boolean,
+  paths?: string[],
+  prefixes?: string[],
+): DelegatedRole {
   return new DelegatedRole(name, [signer.key.keyid], 1, terminating, paths, prefixes);
 }
 
-function targetsOf(version: number, delegations?: Delegations, targets?: Map<string, TargetFile>, expires = FAR): Metadata<Targets> {
+function targetsOf(
+  version: number,
+  delegations?: Delegations,
+  targets?: Map<string, TargetFile>,
+  expires = FAR,
+): Metadata<Targets> {
   return new Metadata(new Targets({ version, expires, delegations, targets }));
 }
 
@@ -73,13 +84,24 @@ async function build(layout: Layout): Promise<Map<string, Uint8Array>> {
 
   const top = targetsOf(
     1,
-    new Delegations(keysOf(claimedSigner, online), [role('claimed', claimedSigner, false, ['*/*']), role('recently-claimed', online, false, ['*/*'])], undefined),
+    new Delegations(
+      keysOf(claimedSigner, online),
+      [role('claimed', claimedSigner, false, ['*/*']), role('recently-claimed', online, false, ['*/*'])],
+      undefined,
+    ),
   );
   await top.sign(targetsSigner, 'append');
   put('1.targets.json', top);
 
   const pk = layout.projectKeys ?? { keys: [developer.key], threshold: 1 };
-  const projectDelegation = new DelegatedRole(project, pk.keys.map((k) => k.keyid), pk.threshold, true, [`${project}/*`], undefined);
+  const projectDelegation = new DelegatedRole(
+    project,
+    pk.keys.map((k) => k.keyid),
+    pk.threshold,
+    true,
+    [`${project}/*`],
+    undefined,
+  );
   const meta = new Map<string, MetaFile>([['targets.json', new MetaFile(1)]]);
   const sign = async (name: string, md: Metadata<Targets>, signer: Ed25519Signer) => {
     await md.sign(signer, 'append');
@@ -89,10 +111,48 @@ async function build(layout: Layout): Promise<Map<string, Uint8Array>> {
   };
   if (layout.sharded) {
     const bin = 'claimed-bins-0';
-    await sign('claimed', targetsOf(1, new Delegations(keysOf(claimedSigner), [role(bin, claimedSigner, false, undefined, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'])], undefined)), claimedSigner);
-    await sign(bin, targetsOf(1, new Delegations(new Map(pk.keys.map((k) => [k.keyid, k])), [projectDelegation], undefined)), claimedSigner);
+    await sign(
+      'claimed',
+      targetsOf(
+        1,
+        new Delegations(
+          keysOf(claimedSigner),
+          [
+            role(bin, claimedSigner, false, undefined, [
+              '0',
+              '1',
+              '2',
+              '3',
+              '4',
+              '5',
+              '6',
+              '7',
+              '8',
+              '9',
+              'a',
+              'b',
+              'c',
+              'd',
+              'e',
+              'f',
+            ]),
+          ],
+          undefined,
+        ),
+      ),
+      claimedSigner,
+    );
+    await sign(
+      bin,
+      targetsOf(1, new Delegations(new Map(pk.keys.map((k) => [k.keyid, k])), [projectDelegation], undefined)),
+      claimedSigner,
+    );
   } else {
-    await sign('claimed', targetsOf(1, new Delegations(new Map(pk.keys.map((k) => [k.keyid, k])), [projectDelegation], undefined)), claimedSigner);
+    await sign(
+      'claimed',
+      targetsOf(1, new Delegations(new Map(pk.keys.map((k) => [k.keyid, k])), [projectDelegation], undefined)),
+      claimedSigner,
+    );
   }
   const recently = layout.takeover
     ? new Delegations(keysOf(attacker), [role(project, attacker, true, [`${project}/*`])], undefined)
@@ -100,7 +160,11 @@ async function build(layout: Layout): Promise<Map<string, Uint8Array>> {
       ? new Delegations(keysOf(attacker), [role('mallory', attacker, true, ['mallory/*'])], undefined)
       : new Delegations(new Map(), [], undefined);
   if (layout.mallory) {
-    const own = new Delegations(keysOf(attacker), [role('claimed', attacker, false, ['*/*']), role(project, attacker, true, ['*/*'])], undefined);
+    const own = new Delegations(
+      keysOf(attacker),
+      [role('claimed', attacker, false, ['*/*']), role(project, attacker, true, ['*/*'])],
+      undefined,
+    );
     await sign('mallory', targetsOf(1, own), attacker);
   }
   await sign('recently-claimed', targetsOf(1, recently), online);
@@ -112,7 +176,13 @@ async function build(layout: Layout): Promise<Map<string, Uint8Array>> {
   await snapshot.sign(online, 'append');
   put('1.snapshot.json', snapshot);
   const snapBytes = files.get('1.snapshot.json')!;
-  const timestamp = new Metadata(new Timestamp({ version: 1, expires: FAR, snapshotMeta: new MetaFile(1, snapBytes.length, { sha256: sha256Hex(snapBytes) }) }));
+  const timestamp = new Metadata(
+    new Timestamp({
+      version: 1,
+      expires: FAR,
+      snapshotMeta: new MetaFile(1, snapBytes.length, { sha256: sha256Hex(snapBytes) }),
+    }),
+  );
   await timestamp.sign(online, 'append');
   put('timestamp.json', timestamp);
   for (const name of layout.omit ?? []) files.delete(name);
@@ -156,11 +226,35 @@ describe('the trusted set', () => {
     const files = await build({ sharded: true, takeover: true });
     const set = client(files);
     set.updateDelegatedTargets('claimed', 'targets', files.get('1.claimed.json')!, '1.claimed.json');
-    set.updateDelegatedTargets('claimed-bins-0', 'claimed', files.get('1.claimed-bins-0.json')!, '1.claimed-bins-0.json');
-    set.updateDelegatedTargets('recently-claimed', 'targets', files.get('1.recently-claimed.json')!, '1.recently-claimed.json');
+    set.updateDelegatedTargets(
+      'claimed-bins-0',
+      'claimed',
+      files.get('1.claimed-bins-0.json')!,
+      '1.claimed-bins-0.json',
+    );
+    set.updateDelegatedTargets(
+      'recently-claimed',
+      'targets',
+      files.get('1.recently-claimed.json')!,
+      '1.recently-claimed.json',
+    );
     // Through the online role the attacker's file verifies; through the claimed bin it does not.
-    set.updateDelegatedTargets('example-project', 'recently-claimed', files.get('1.example-project.json')!, '1.example-project.json');
-    expect(trustCode(() => set.updateDelegatedTargets('example-project', 'claimed-bins-0', files.get('1.example-project.json')!, '1.example-project.json'))).toBe('E_UNSIGNED');
+    set.updateDelegatedTargets(
+      'example-project',
+      'recently-claimed',
+      files.get('1.example-project.json')!,
+      '1.example-project.json',
+    );
+    expect(
+      trustCode(() =>
+        set.updateDelegatedTargets(
+          'example-project',
+          'claimed-bins-0',
+          files.get('1.example-project.json')!,
+          '1.example-project.json',
+        ),
+      ),
+    ).toBe('E_UNSIGNED');
     expect(set.hasEdge('recently-claimed', 'example-project')).toBe(true);
     expect(set.hasEdge('claimed-bins-0', 'example-project')).toBe(false);
   });
@@ -169,10 +263,14 @@ describe('the trusted set', () => {
     const files = await build({ sharded: false, takeover: false });
     const set = new TrustedSet(files.get('1.root.json')!, { at: AT, mode: 'client' });
     expect(trustCode(() => set.updateSnapshot(files.get('1.snapshot.json')!, '1.snapshot.json'))).toBe('E_ORDER');
-    expect(trustCode(() => set.updateDelegatedTargets('targets', 'root', files.get('1.targets.json')!, '1.targets.json'))).toBe('E_ORDER');
+    expect(
+      trustCode(() => set.updateDelegatedTargets('targets', 'root', files.get('1.targets.json')!, '1.targets.json')),
+    ).toBe('E_ORDER');
     set.updateTimestamp(files.get('timestamp.json')!, 'timestamp.json');
     expect(trustCode(() => set.updateRoot(files.get('1.root.json')!, '2.root.json'))).toBe('E_ORDER');
-    expect(trustCode(() => set.updateDelegatedTargets('claimed', 'targets', files.get('1.claimed.json')!, '1.claimed.json'))).toBe('E_ORDER');
+    expect(
+      trustCode(() => set.updateDelegatedTargets('claimed', 'targets', files.get('1.claimed.json')!, '1.claimed.json')),
+    ).toBe('E_ORDER');
   });
 
   it('refuses a timestamp older than the trusted one, a snapshot of another version or hash, a role snapshot does not list', async () => {
@@ -191,25 +289,39 @@ describe('the trusted set', () => {
     expect(trustCode(() => other.updateSnapshot(altered, '1.snapshot.json'))).toBe('E_LENGTH_OR_HASH');
 
     const set3 = client(files);
-    expect(trustCode(() => set3.updateDelegatedTargets('unlisted', 'targets', files.get('1.claimed.json')!, '1.unlisted.json'))).toBe('E_NOT_DELEGATED');
+    expect(
+      trustCode(() =>
+        set3.updateDelegatedTargets('unlisted', 'targets', files.get('1.claimed.json')!, '1.unlisted.json'),
+      ),
+    ).toBe('E_NOT_DELEGATED');
   });
 
   it('refuses an expired timestamp and a hash it cannot compute', async () => {
     const files = await build({ sharded: false, takeover: false });
-    const expired = new Metadata(new Timestamp({ version: 1, expires: new Date(Date.UTC(2029, 0, 1)), snapshotMeta: new MetaFile(1) }));
+    const expired = new Metadata(
+      new Timestamp({ version: 1, expires: new Date(Date.UTC(2029, 0, 1)), snapshotMeta: new MetaFile(1) }),
+    );
     await expired.sign(online, 'append');
     const set = new TrustedSet(files.get('1.root.json')!, { at: AT, mode: 'client' });
     expect(trustCode(() => set.updateTimestamp(expired.toBytes(), 'timestamp.json'))).toBe('E_EXPIRED');
-    const md5 = new Metadata(new Timestamp({ version: 1, expires: FAR, snapshotMeta: new MetaFile(1, undefined, { md5: '00'.repeat(16) }) }));
+    const md5 = new Metadata(
+      new Timestamp({ version: 1, expires: FAR, snapshotMeta: new MetaFile(1, undefined, { md5: '00'.repeat(16) }) }),
+    );
     await md5.sign(online, 'append');
     const set2 = new TrustedSet(files.get('1.root.json')!, { at: AT, mode: 'client' });
     set2.updateTimestamp(md5.toBytes(), 'timestamp.json');
-    expect(trustCode(() => set2.updateSnapshot(files.get('1.snapshot.json')!, '1.snapshot.json'))).toBe('E_LENGTH_OR_HASH');
+    expect(trustCode(() => set2.updateSnapshot(files.get('1.snapshot.json')!, '1.snapshot.json'))).toBe(
+      'E_LENGTH_OR_HASH',
+    );
   });
 
   it('turns bytes that are not metadata into a refusal naming the file', async () => {
     const files = await build({ sharded: false, takeover: false });
-    expect(trustCode(() => new TrustedSet(Buffer.from('{"signed": '), { at: AT, mode: 'client', trustedRootName: '1.root.json' }))).toBe('E_BAD_METADATA');
+    expect(
+      trustCode(
+        () => new TrustedSet(Buffer.from('{"signed": '), { at: AT, mode: 'client', trustedRootName: '1.root.json' }),
+      ),
+    ).toBe('E_BAD_METADATA');
     const set = new TrustedSet(files.get('1.root.json')!, { at: AT, mode: 'client' });
     expect(trustCode(() => set.updateTimestamp(files.get('1.targets.json')!, 'timestamp.json'))).toBe('E_BAD_METADATA');
   });
@@ -224,33 +336,82 @@ describe('an online role that delegates a claimed project’s name to another ke
         expect(report.ok).toBe(false);
         const r = report.roles.find((x) => x.role === 'example-project')!;
         expect(r.status).toBe('failed');
-        expect(r.problems.join('\n')).toMatch(new RegExp(`1\\.example-project\\.json: 0 of 1 required signatures by the keys ${sharded ? 'claimed-bins-0' : 'claimed'} delegates example-project to`));
+        expect(r.problems.join('\n')).toMatch(
+          new RegExp(
+            `1\\.example-project\\.json: 0 of 1 required signatures by the keys ${sharded ? 'claimed-bins-0' : 'claimed'} delegates example-project to`,
+          ),
+        );
       });
 
       it('verify-download rejects the attacker’s file and dev check raises the alarm', async () => {
         const dir = writeFolder(await build({ sharded, takeover: true }));
-        const common = ['--metadata', join(dir, 'metadata'), '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01'];
-        const dl = await runCli(['verify-download', join(dir, 'evil'), `https://files.example.org/${PATH}`, ...common, '--target-path', PATH]);
+        const common = [
+          '--metadata',
+          join(dir, 'metadata'),
+          '--root',
+          join(dir, 'trusted-1.root.json'),
+          '--at',
+          '2030-01-01',
+        ];
+        const dl = await runCli([
+          'verify-download',
+          join(dir, 'evil'),
+          `https://files.example.org/${PATH}`,
+          ...common,
+          '--target-path',
+          PATH,
+        ]);
         expect(dl.code).toBe(3);
-        expect(dl.stderr).toMatch(/1\.example-project\.json: 0 of 1 required signatures by the keys .* delegates example-project to/);
+        expect(dl.stderr).toMatch(
+          /1\.example-project\.json: 0 of 1 required signatures by the keys .* delegates example-project to/,
+        );
         const keyFile = join(dir, 'developer.pub.json');
         writeFileSync(keyFile, JSON.stringify(developer.key.toJSON()));
         const check = await runCli(['dev', 'check', '--project', 'example-project', '--key', keyFile, ...common]);
         expect(check.code).toBe(3);
         expect(check.stderr).toMatch(/^ALARM: example-project/);
-        expect(check.stderr).toMatch(/the published project role does not verify through this delegation: 1\.example-project\.json/);
+        expect(check.stderr).toMatch(
+          /the published project role does not verify through this delegation: 1\.example-project\.json/,
+        );
       });
 
       it('an honest repository of the same shape passes all three', async () => {
         const dir = writeFolder(await build({ sharded, takeover: false }));
-        const common = ['--metadata', join(dir, 'metadata'), '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01'];
-        expect((await runCli(['verify', '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01', join(dir, 'metadata')])).code).toBe(0);
-        const dl = await runCli(['verify-download', join(dir, 'download'), `https://files.example.org/${PATH}`, ...common, '--target-path', PATH]);
+        const common = [
+          '--metadata',
+          join(dir, 'metadata'),
+          '--root',
+          join(dir, 'trusted-1.root.json'),
+          '--at',
+          '2030-01-01',
+        ];
+        expect(
+          (
+            await runCli([
+              'verify',
+              '--root',
+              join(dir, 'trusted-1.root.json'),
+              '--at',
+              '2030-01-01',
+              join(dir, 'metadata'),
+            ])
+          ).code,
+        ).toBe(0);
+        const dl = await runCli([
+          'verify-download',
+          join(dir, 'download'),
+          `https://files.example.org/${PATH}`,
+          ...common,
+          '--target-path',
+          PATH,
+        ]);
         expect(dl.stderr).toBe('');
         expect(dl.code).toBe(0);
         const keyFile = join(dir, 'developer.pub.json');
         writeFileSync(keyFile, JSON.stringify(developer.key.toJSON()));
-        expect((await runCli(['dev', 'check', '--project', 'example-project', '--key', keyFile, ...common])).code).toBe(0);
+        expect((await runCli(['dev', 'check', '--project', 'example-project', '--key', keyFile, ...common])).code).toBe(
+          0,
+        );
       });
     });
   }
@@ -260,10 +421,27 @@ describe('one key under two keyids in a project delegation', () => {
   it('dev check raises the alarm: the threshold can never be met, the project is locked out', async () => {
     const twin = developer.key.withCustomFields({ 'x-note': 'the same key again' });
     expect(twin.keyid).not.toBe(developer.key.keyid);
-    const dir = writeFolder(await build({ sharded: false, takeover: false, projectKeys: { keys: [developer.key, twin], threshold: 2 } }));
+    const dir = writeFolder(
+      await build({ sharded: false, takeover: false, projectKeys: { keys: [developer.key, twin], threshold: 2 } }),
+    );
     const keyFile = join(dir, 'developer.pub.json');
     writeFileSync(keyFile, JSON.stringify(developer.key.toJSON()));
-    const check = await runCli(['dev', 'check', '--project', 'example-project', '--key', keyFile, '--threshold', '2', '--metadata', join(dir, 'metadata'), '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01']);
+    const check = await runCli([
+      'dev',
+      'check',
+      '--project',
+      'example-project',
+      '--key',
+      keyFile,
+      '--threshold',
+      '2',
+      '--metadata',
+      join(dir, 'metadata'),
+      '--root',
+      join(dir, 'trusted-1.root.json'),
+      '--at',
+      '2030-01-01',
+    ]);
     expect(check.code).toBe(3);
     expect(check.stderr).toMatch(/^ALARM: example-project/);
     expect(check.stderr).toContain('threshold 2, but only 1 distinct key(s): one key is listed under several keyids');
@@ -273,18 +451,43 @@ describe('one key under two keyids in a project delegation', () => {
 describe('freshness', () => {
   it('verify-download and dev check refuse a folder without timestamp.json; verify of it says there is no rollback protection', async () => {
     const dir = writeFolder(await build({ sharded: true, takeover: false, omit: ['timestamp.json'] }));
-    const common = ['--metadata', join(dir, 'metadata'), '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01'];
-    const dl = await runCli(['verify-download', join(dir, 'download'), `https://files.example.org/${PATH}`, ...common, '--target-path', PATH]);
+    const common = [
+      '--metadata',
+      join(dir, 'metadata'),
+      '--root',
+      join(dir, 'trusted-1.root.json'),
+      '--at',
+      '2030-01-01',
+    ];
+    const dl = await runCli([
+      'verify-download',
+      join(dir, 'download'),
+      `https://files.example.org/${PATH}`,
+      ...common,
+      '--target-path',
+      PATH,
+    ]);
     expect(dl.code).toBe(3);
-    expect(dl.stderr).toMatch(/timestamp\.json: not in .*: without a timestamp a client has no freshness or rollback protection/);
+    expect(dl.stderr).toMatch(
+      /timestamp\.json: not in .*: without a timestamp a client has no freshness or rollback protection/,
+    );
     const keyFile = join(dir, 'developer.pub.json');
     writeFileSync(keyFile, JSON.stringify(developer.key.toJSON()));
     const check = await runCli(['dev', 'check', '--project', 'example-project', '--key', keyFile, ...common]);
     expect(check.code).toBe(3);
     expect(check.stderr).toMatch(/timestamp\.json: not in/);
-    const v = await runCli(['verify', '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01', join(dir, 'metadata')]);
+    const v = await runCli([
+      'verify',
+      '--root',
+      join(dir, 'trusted-1.root.json'),
+      '--at',
+      '2030-01-01',
+      join(dir, 'metadata'),
+    ]);
     expect(v.code).toBe(0);
-    expect(v.stdout).toMatch(/note: no timestamp and snapshot checked: this folder has no freshness or rollback protection/);
+    expect(v.stdout).toMatch(
+      /note: no timestamp and snapshot checked: this folder has no freshness or rollback protection/,
+    );
   });
 
   it('a snapshot entry is looked up by the role name as written, so a role whose name encodes differently is still version-checked', async () => {
@@ -297,7 +500,9 @@ describe('freshness', () => {
     stale.set('1.example%20project.json', old.toBytes());
     const report = verifyRepository(files.get('1.root.json')!, mapSource(stale), { at: AT });
     expect(report.ok).toBe(false);
-    expect(report.roles.find((r) => r.role === 'example project')!.problems[0]).toMatch(/1\.example%20project\.json: .* bytes|differs from/);
+    expect(report.roles.find((r) => r.role === 'example project')!.problems[0]).toMatch(
+      /1\.example%20project\.json: .* bytes|differs from/,
+    );
     expect(verifyRepository(files.get('1.root.json')!, mapSource(files), { at: AT }).ok).toBe(true);
   });
 });
@@ -307,13 +512,18 @@ describe('what a developer’s role can and cannot do to the audit', () => {
     const files = await build({ sharded: false, takeover: false, mallory: true });
     const reads = new Map<string, number>();
     const source = mapSource(files);
-    const counting = { names: source.names, read: (n: string) => (reads.set(n, (reads.get(n) ?? 0) + 1), source.read(n)) };
+    const counting = {
+      names: source.names,
+      read: (n: string) => (reads.set(n, (reads.get(n) ?? 0) + 1), source.read(n)),
+    };
     const report = verifyRepository(files.get('1.root.json')!, counting, { at: AT });
     expect(report.roles.filter((r) => r.status === 'failed')).toEqual([]);
     expect(report.ok).toBe(true);
     const claimed = report.roles.find((r) => r.role === 'claimed')!;
     expect(claimed.delegators).toEqual(['targets', 'mallory']);
-    expect(claimed.warnings!.join('\n')).toMatch(/1\.claimed\.json: 0 of 1 required signatures by the keys mallory delegates claimed to .*targets, whose delegation decides/);
+    expect(claimed.warnings!.join('\n')).toMatch(
+      /1\.claimed\.json: 0 of 1 required signatures by the keys mallory delegates claimed to .*targets, whose delegation decides/,
+    );
     expect(reads.get('1.claimed.json')).toBe(1);
     expect(reads.get('1.example-project.json')).toBe(1);
   });
@@ -322,10 +532,29 @@ describe('what a developer’s role can and cannot do to the audit', () => {
 describe('files no client would read as they stand', () => {
   it('a hash prefix longer than a SHA-256 matches nothing and is no crash', async () => {
     const files = await build({ sharded: false, takeover: false });
-    const long = targetsOf(2, new Delegations(keysOf(developer), [role('example-project', developer, true, undefined, ['a'.repeat(65)])], undefined));
+    const long = targetsOf(
+      2,
+      new Delegations(
+        keysOf(developer),
+        [role('example-project', developer, true, undefined, ['a'.repeat(65)])],
+        undefined,
+      ),
+    );
     await long.sign(claimedSigner, 'append');
     const dir = writeFolder(new Map([...files, ['1.claimed.json', long.toBytes()]]));
-    const r = await runCli(['verify-download', join(dir, 'download'), 'https://x.example/y', '--metadata', join(dir, 'metadata'), '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01', '--target-path', PATH]);
+    const r = await runCli([
+      'verify-download',
+      join(dir, 'download'),
+      'https://x.example/y',
+      '--metadata',
+      join(dir, 'metadata'),
+      '--root',
+      join(dir, 'trusted-1.root.json'),
+      '--at',
+      '2030-01-01',
+      '--target-path',
+      PATH,
+    ]);
     expect(r.code).toBe(3);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
   });
@@ -333,11 +562,32 @@ describe('files no client would read as they stand', () => {
   it('a metadata file of gigabytes is refused unread, naming it (exit 3)', async () => {
     const dir = writeFolder(await build({ sharded: false, takeover: false }));
     truncateSync(join(dir, 'metadata', 'timestamp.json'), 3 * 2 ** 30);
-    const common = ['--metadata', join(dir, 'metadata'), '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01'];
-    const dl = await runCli(['verify-download', join(dir, 'download'), 'https://x.example/y', ...common, '--target-path', PATH]);
+    const common = [
+      '--metadata',
+      join(dir, 'metadata'),
+      '--root',
+      join(dir, 'trusted-1.root.json'),
+      '--at',
+      '2030-01-01',
+    ];
+    const dl = await runCli([
+      'verify-download',
+      join(dir, 'download'),
+      'https://x.example/y',
+      ...common,
+      '--target-path',
+      PATH,
+    ]);
     expect(dl.code).toBe(3);
     expect(dl.stderr).toMatch(/timestamp\.json: 3221225472 bytes, more than the 1048576 allowed for it/);
-    const v = await runCli(['verify', '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01', join(dir, 'metadata')]);
+    const v = await runCli([
+      'verify',
+      '--root',
+      join(dir, 'trusted-1.root.json'),
+      '--at',
+      '2030-01-01',
+      join(dir, 'metadata'),
+    ]);
     expect(v.code).toBe(3);
     expect(v.stdout).toMatch(/timestamp\.json: 3221225472 bytes/);
   });
@@ -352,7 +602,11 @@ describe('files no client would read as they stand', () => {
 });
 
 /** The folder with claimed re-signed as `claimedVersion` and a new snapshot and timestamp of `version` listing it. */
-async function republished(files: Map<string, Uint8Array>, version: number, claimedVersion: number): Promise<Map<string, Uint8Array>> {
+async function republished(
+  files: Map<string, Uint8Array>,
+  version: number,
+  claimedVersion: number,
+): Promise<Map<string, Uint8Array>> {
   const out = new Map(files);
   const claimed = Metadata.fromBytes<Targets>(files.get('1.claimed.json')!, '1.claimed.json', 'targets').edit((t) => {
     t.version = claimedVersion;
@@ -360,14 +614,25 @@ async function republished(files: Map<string, Uint8Array>, version: number, clai
   await claimed.sign(claimedSigner, 'append');
   const claimedBytes = claimed.toBytes();
   out.set(`${claimedVersion}.claimed.json`, claimedBytes);
-  const snapshot = Metadata.fromBytes<Snapshot>(files.get('1.snapshot.json')!, '1.snapshot.json', 'snapshot').edit((sn) => {
-    sn.version = version;
-    sn.meta.set('claimed.json', new MetaFile(claimedVersion, claimedBytes.length, { sha256: sha256Hex(claimedBytes) }));
-  });
+  const snapshot = Metadata.fromBytes<Snapshot>(files.get('1.snapshot.json')!, '1.snapshot.json', 'snapshot').edit(
+    (sn) => {
+      sn.version = version;
+      sn.meta.set(
+        'claimed.json',
+        new MetaFile(claimedVersion, claimedBytes.length, { sha256: sha256Hex(claimedBytes) }),
+      );
+    },
+  );
   await snapshot.sign(online, 'append');
   const snapBytes = snapshot.toBytes();
   out.set(`${version}.snapshot.json`, snapBytes);
-  const timestamp = new Metadata(new Timestamp({ version, expires: FAR, snapshotMeta: new MetaFile(version, snapBytes.length, { sha256: sha256Hex(snapBytes) }) }));
+  const timestamp = new Metadata(
+    new Timestamp({
+      version,
+      expires: FAR,
+      snapshotMeta: new MetaFile(version, snapBytes.length, { sha256: sha256Hex(snapBytes) }),
+    }),
+  );
   await timestamp.sign(online, 'append');
   out.set('timestamp.json', timestamp.toBytes());
   return out;
@@ -380,7 +645,19 @@ describe('rollback by the holder of the online keys, across runs', () => {
     // The attacker, holding the online keys, serves claimed v1 again under a newer snapshot.
     const rolledBack = writeFolder(await republished(base, 3, 1));
     const state = join(tmp, 'client-state');
-    const args = (dir: string) => ['verify-download', join(dir, 'download'), 'https://x.example/y', '--metadata', join(dir, 'metadata'), '--root', join(current, 'trusted-1.root.json'), '--at', '2030-01-01', '--target-path', PATH];
+    const args = (dir: string) => [
+      'verify-download',
+      join(dir, 'download'),
+      'https://x.example/y',
+      '--metadata',
+      join(dir, 'metadata'),
+      '--root',
+      join(current, 'trusted-1.root.json'),
+      '--at',
+      '2030-01-01',
+      '--target-path',
+      PATH,
+    ];
     const first = await runCli([...args(current), '--state', state]);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
@@ -400,7 +677,14 @@ describe('hostile names', () => {
       const files = await build({ sharded: false, takeover: false });
       files.set(name, files.get('1.claimed.json')!);
       const dir = writeFolder(files);
-      const r = await runCli(['verify', '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01', join(dir, 'metadata')]);
+      const r = await runCli([
+        'verify',
+        '--root',
+        join(dir, 'trusted-1.root.json'),
+        '--at',
+        '2030-01-01',
+        join(dir, 'metadata'),
+      ]);
       expect(r.code).toBe(3);
       expect(r.stdout).toContain(`✗ ${name}: not a metadata file name`);
     }
@@ -408,12 +692,34 @@ describe('hostile names', () => {
 
   it('a file whose name is not UTF-8 is a refusal (exit 3) for verify and verify-download', async () => {
     const dir = writeFolder(await build({ sharded: false, takeover: false }));
-    const raw = Buffer.concat([Buffer.from(join(dir, 'metadata') + '/'), Buffer.from([0x31, 0x2e, 0xff, 0xfe, 0x2e, 0x6a, 0x73, 0x6f, 0x6e])]);
+    const raw = Buffer.concat([
+      Buffer.from(join(dir, 'metadata') + '/'),
+      Buffer.from([0x31, 0x2e, 0xff, 0xfe, 0x2e, 0x6a, 0x73, 0x6f, 0x6e]),
+    ]);
     writeFileSync(raw, '{}');
-    const v = await runCli(['verify', '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01', join(dir, 'metadata')]);
+    const v = await runCli([
+      'verify',
+      '--root',
+      join(dir, 'trusted-1.root.json'),
+      '--at',
+      '2030-01-01',
+      join(dir, 'metadata'),
+    ]);
     expect(v.code).toBe(3);
     expect(v.stdout).toMatch(/a file name that is not UTF-8 text/);
-    const dl = await runCli(['verify-download', join(dir, 'download'), `https://files.example.org/${PATH}`, '--metadata', join(dir, 'metadata'), '--root', join(dir, 'trusted-1.root.json'), '--at', '2030-01-01', '--target-path', PATH]);
+    const dl = await runCli([
+      'verify-download',
+      join(dir, 'download'),
+      `https://files.example.org/${PATH}`,
+      '--metadata',
+      join(dir, 'metadata'),
+      '--root',
+      join(dir, 'trusted-1.root.json'),
+      '--at',
+      '2030-01-01',
+      '--target-path',
+      PATH,
+    ]);
     expect(dl.code).toBe(3);
     expect(dl.stderr).toMatch(/name is not UTF-8/);
   });

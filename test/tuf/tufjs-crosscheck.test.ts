@@ -9,8 +9,8 @@ import { verifyRole, verifyWithRoot } from '../../src/tuf/verify/verification.js
 import { buildSoftwareRepo, seededSigner } from '../helpers/software-repo.js';
 import { PEP480_DIR } from '../helpers/vectors.js';
 
- 
-const asTufjs = (bytes: Uint8Array, kind: tufjs.MetadataKind): tufjs.Metadata<any> => tufjs.Metadata.fromJSON(kind as any, JSON.parse(Buffer.from(bytes).toString()));
+const asTufjs = (bytes: Uint8Array, kind: tufjs.MetadataKind): tufjs.Metadata<any> =>
+  tufjs.Metadata.fromJSON(kind as any, JSON.parse(Buffer.from(bytes).toString()));
 
 describe('metadata written here verifies with @tufjs/models', () => {
   it('root → targets → claimed → project role, and snapshot/timestamp', async () => {
@@ -32,12 +32,17 @@ describe('metadata written here verifies with @tufjs/models', () => {
     // and tuf-js refuses the same role when one threshold signature is missing
     const oneSig = JSON.parse(Buffer.from(f('1.claimed.json')).toString());
     oneSig.signatures = oneSig.signatures.slice(0, 1);
-    expect(() => targets.verifyDelegate('claimed', tufjs.Metadata.fromJSON(tufjs.MetadataKind.Targets, oneSig))).toThrow();
+    expect(() =>
+      targets.verifyDelegate('claimed', tufjs.Metadata.fromJSON(tufjs.MetadataKind.Targets, oneSig)),
+    ).toThrow();
   });
 
   it('the canonical bytes signed here are the bytes tuf-js signs', async () => {
     const repo = await buildSoftwareRepo();
-    for (const [file, kind] of [['1.root.json', tufjs.MetadataKind.Root], ['1.claimed.json', tufjs.MetadataKind.Targets]] as const) {
+    for (const [file, kind] of [
+      ['1.root.json', tufjs.MetadataKind.Root],
+      ['1.claimed.json', tufjs.MetadataKind.Targets],
+    ] as const) {
       const ours = Metadata.fromBytes(repo.files.get(file)!, file);
       let signedBytes: Buffer | undefined;
       asTufjs(repo.files.get(file)!, kind).sign((data) => {
@@ -54,12 +59,23 @@ describe('metadata written by tuf-js verifies here', () => {
     const signer = seededSigner(31);
     const seed = new Uint8Array(32).fill(31);
     const rootSigner = seededSigner(32);
-    const targets = new tufjs.Metadata(new tufjs.Targets({ version: 3, specVersion: '1.0.31', expires: '2040-06-01T00:00:00Z', unrecognizedFields: { 'x-from-tufjs': 'yes' } }));
-    targets.sign((data) => new tufjs.Signature({ keyID: signer.key.keyid, sig: Buffer.from(ed.sign(data, seed)).toString('hex') }));
+    const targets = new tufjs.Metadata(
+      new tufjs.Targets({
+        version: 3,
+        specVersion: '1.0.31',
+        expires: '2040-06-01T00:00:00Z',
+        unrecognizedFields: { 'x-from-tufjs': 'yes' },
+      }),
+    );
+    targets.sign(
+      (data) => new tufjs.Signature({ keyID: signer.key.keyid, sig: Buffer.from(ed.sign(data, seed)).toString('hex') }),
+    );
     const bytes = Buffer.from(JSON.stringify(targets.toJSON()));
     const ours = Metadata.fromBytes<Targets>(bytes, 'targets.json');
     expect(ours.signed.unrecognized['x-from-tufjs']).toBe('yes');
-    const r = verifyRole(ours, 'targets', { keyids: [signer.key.keyid], threshold: 1 }, (k) => (k === signer.key.keyid ? signer.key : undefined));
+    const r = verifyRole(ours, 'targets', { keyids: [signer.key.keyid], threshold: 1 }, (k) =>
+      k === signer.key.keyid ? signer.key : undefined,
+    );
     expect(r.verified).toBe(true);
     const wrong = verifyRole(ours, 'targets', { keyids: [rootSigner.key.keyid], threshold: 1 }, () => rootSigner.key);
     expect(wrong.verified).toBe(false);
@@ -69,10 +85,16 @@ describe('metadata written by tuf-js verifies here', () => {
     const read = (n: string) => readFileSync(join(PEP480_DIR, n));
     const ours = Metadata.fromBytes<Root>(read('1.root.json'), '1.root.json');
     const theirs = asTufjs(read('1.root.json'), tufjs.MetadataKind.Root) as tufjs.Metadata<tufjs.Root>;
-    for (const [role, file] of [['targets', '1.targets.json'], ['snapshot', '1.snapshot.json'], ['timestamp', 'timestamp.json']] as const) {
+    for (const [role, file] of [
+      ['targets', '1.targets.json'],
+      ['snapshot', '1.snapshot.json'],
+      ['timestamp', 'timestamp.json'],
+    ] as const) {
       const md = Metadata.fromBytes(read(file), file);
       expect(verifyWithRoot(ours.signed, role, md).verified).toBe(true);
-      expect(() => theirs.verifyDelegate(role, asTufjs(read(file), md.signed.type as tufjs.MetadataKind))).not.toThrow();
+      expect(() =>
+        theirs.verifyDelegate(role, asTufjs(read(file), md.signed.type as tufjs.MetadataKind)),
+      ).not.toThrow();
     }
   });
 });

@@ -54,21 +54,28 @@ export function claimedSettingsFromPlan(plan: CeremonyPlan): ClaimedSettings {
   };
 }
 
-
 /** Checks on the plan's claimed layout beyond the plan's own (field names as in the plan). */
 export function checkClaimedSettings(s: ClaimedSettings): void {
-  if (s.pathPatterns.length === 0) throw new UsageError('project_paths: no target path pattern for project delegations');
-  if (!Number.isInteger(s.validitySeconds) || s.validitySeconds <= 0) throw new UsageError('roles.claimed.expires: the validity period must be positive');
+  if (s.pathPatterns.length === 0)
+    throw new UsageError('project_paths: no target path pattern for project delegations');
+  if (!Number.isInteger(s.validitySeconds) || s.validitySeconds <= 0)
+    throw new UsageError('roles.claimed.expires: the validity period must be positive');
   if (s.layout.kind === 'sharded') {
     const { bitLength, namePrefix } = s.layout;
     if (!Number.isInteger(bitLength) || bitLength < 1 || bitLength > MAX_CLAIMED_BIT_LENGTH) {
-      throw new UsageError(`roles.claimed.bins.bit_length: must be from 1 to ${MAX_CLAIMED_BIT_LENGTH}, got ${bitLength}`);
+      throw new UsageError(
+        `roles.claimed.bins.bit_length: must be from 1 to ${MAX_CLAIMED_BIT_LENGTH}, got ${bitLength}`,
+      );
     }
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(namePrefix)) throw new UsageError(`roles.claimed.bins: name prefix "${namePrefix}" is not a role name prefix (a-z, 0-9, -)`);
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(namePrefix))
+      throw new UsageError(`roles.claimed.bins: name prefix "${namePrefix}" is not a role name prefix (a-z, 0-9, -)`);
     // A bin is chosen by the hash of a target path, so each project must have exact paths: a
     // wildcard pattern covers paths that hash into any bin (TAP 15).
     s.pathPatterns.forEach((p, i) => {
-      if (!isExactPath(p)) throw new UsageError(`project_paths[${i}]: "${p}" has a wildcard; a sharded claimed role needs exact target paths (use the flat layout for wildcard patterns)`);
+      if (!isExactPath(p))
+        throw new UsageError(
+          `project_paths[${i}]: "${p}" has a wildcard; a sharded claimed role needs exact target paths (use the flat layout for wildcard patterns)`,
+        );
     });
   }
 }
@@ -76,7 +83,10 @@ export function checkClaimedSettings(s: ClaimedSettings): void {
 /** The bins of a sharded layout: names, and which bin a target path hashes into. */
 export class ClaimedBins {
   private readonly succinct: SuccinctRoles;
-  constructor(readonly bitLength: number, readonly namePrefix: string) {
+  constructor(
+    readonly bitLength: number,
+    readonly namePrefix: string,
+  ) {
     this.succinct = new SuccinctRoles([], 1, bitLength, namePrefix);
   }
   get count(): number {
@@ -129,8 +139,13 @@ function mergeInto(projects: ClaimedProjects, p: ProjectDelegation, where: strin
     return;
   }
   // A project with several exact paths may sit in several bins: the same keys in each.
-  const ids = (x: ProjectDelegation) => x.keys.map((k) => k.keyid).sort().join(',');
-  if (ids(seen) !== ids(p) || seen.threshold !== p.threshold) throw new RefusedError(`${where}: project ${p.name} is delegated twice with different keys`);
+  const ids = (x: ProjectDelegation) =>
+    x.keys
+      .map((k) => k.keyid)
+      .sort()
+      .join(',');
+  if (ids(seen) !== ids(p) || seen.threshold !== p.threshold)
+    throw new RefusedError(`${where}: project ${p.name} is delegated twice with different keys`);
   for (const path of p.paths) if (!seen.paths.includes(path)) seen.paths.push(path);
 }
 
@@ -143,7 +158,9 @@ export function binsOfProjects(settings: ClaimedSettings, projects: Iterable<str
   if (settings.layout.kind !== 'sharded') return undefined;
   const bins = new ClaimedBins(settings.layout.bitLength, settings.layout.namePrefix);
   const out = new Set<string>();
-  for (const project of projects) for (const path of projectPaths(settings.pathPatterns, project)) if (isExactPath(path)) out.add(bins.name(bins.binOfPath(path)));
+  for (const project of projects)
+    for (const path of projectPaths(settings.pathPatterns, project))
+      if (isExactPath(path)) out.add(bins.name(bins.binOfPath(path)));
   return out;
 }
 
@@ -153,13 +170,24 @@ export function binsOfProjects(settings: ClaimedSettings, projects: Iterable<str
  * a sharded role rather than all of them; the others are listed in `unreadBins`.
  */
 export function readClaimedState(store: MetadataStore, roleName: string, onlyBins?: Set<string>): ClaimedState {
-  if (store.currentVersion(roleName) === undefined) throw new UsageError(`the repository has no ${roleName} role yet (run init first)`);
+  if (store.currentVersion(roleName) === undefined)
+    throw new UsageError(`the repository has no ${roleName} role yet (run init first)`);
   const claimed = store.current<Targets>(roleName);
   if (claimed.signed.type !== 'targets') throw new RefusedError(`${roleName} is not a targets role`);
-  const state: ClaimedState = { roleName, claimed, bins: new Map(), projects: new Map(), order: new Map(), unreadBins: new Set() };
+  const state: ClaimedState = {
+    roleName,
+    claimed,
+    bins: new Map(),
+    projects: new Map(),
+    order: new Map(),
+    unreadBins: new Set(),
+  };
   const where = `${claimed.signed.version}.${roleName}.json`;
   const direct = projectDelegationsOf(claimed.signed, where);
-  state.order.set(roleName, direct.map((p) => p.name));
+  state.order.set(
+    roleName,
+    direct.map((p) => p.name),
+  );
   for (const p of direct) mergeInto(state.projects, p, where);
   for (const bin of claimed.signed.delegations?.roles ?? []) {
     if (bin.pathHashPrefixes === undefined) continue;
@@ -167,11 +195,15 @@ export function readClaimedState(store: MetadataStore, roleName: string, onlyBin
       state.unreadBins.add(bin.name);
       continue;
     }
-    if (store.currentVersion(bin.name) === undefined) throw new RefusedError(`${where} delegates to bin ${bin.name}, which is not in the repository`);
+    if (store.currentVersion(bin.name) === undefined)
+      throw new RefusedError(`${where} delegates to bin ${bin.name}, which is not in the repository`);
     const md = store.current<Targets>(bin.name);
     state.bins.set(bin.name, md);
     const inBin = projectDelegationsOf(md.signed, `${md.signed.version}.${bin.name}.json`);
-    state.order.set(bin.name, inBin.map((p) => p.name));
+    state.order.set(
+      bin.name,
+      inBin.map((p) => p.name),
+    );
     for (const p of inBin) mergeInto(state.projects, p, bin.name);
   }
   return state;
@@ -204,9 +236,16 @@ export interface ClaimedProposal {
   threshold: number;
 }
 
-const sameContent = (a: Delegations | undefined, b: Delegations): boolean => a !== undefined && canonicalize(a.toJSON()).equals(canonicalize(b.toJSON()));
+const sameContent = (a: Delegations | undefined, b: Delegations): boolean =>
+  a !== undefined && canonicalize(a.toJSON()).equals(canonicalize(b.toJSON()));
 
-function nextVersion(store: MetadataStore, role: string, current: Metadata<Targets> | undefined, delegations: Delegations, expires: Date): ProposedRole {
+function nextVersion(
+  store: MetadataStore,
+  role: string,
+  current: Metadata<Targets> | undefined,
+  delegations: Delegations,
+  expires: Date,
+): ProposedRole {
   const replaces = store.currentVersion(role);
   const base = current?.signed;
   const signed = new Targets({
@@ -217,7 +256,9 @@ function nextVersion(store: MetadataStore, role: string, current: Metadata<Targe
     targets: base ? new Map(base.targets) : new Map(),
     delegations,
   });
-  return replaces === undefined ? { role, metadata: new Metadata(signed) } : { role, metadata: new Metadata(signed), replaces };
+  return replaces === undefined
+    ? { role, metadata: new Metadata(signed) }
+    : { role, metadata: new Metadata(signed), replaces };
 }
 
 /**
@@ -225,7 +266,14 @@ function nextVersion(store: MetadataStore, role: string, current: Metadata<Targe
  * when anything changed. Sharded: each bin whose projects changed, and claimed N+1 only when the
  * list of bins (or their keys) changed. Nothing to sign gives an empty list.
  */
-export function proposeClaimed(store: MetadataStore, state: ClaimedState, next: ClaimedProjects, settings: ClaimedSettings, auth: ClaimedAuthorization, now: Date): ClaimedProposal {
+export function proposeClaimed(
+  store: MetadataStore,
+  state: ClaimedState,
+  next: ClaimedProjects,
+  settings: ClaimedSettings,
+  auth: ClaimedAuthorization,
+  now: Date,
+): ClaimedProposal {
   checkClaimedSettings(settings);
   const expires = addSeconds(new Date(Math.floor(now.getTime() / 1000) * 1000), settings.validitySeconds);
   // What changes is known from the projects: a role none of whose projects changed is kept as it
@@ -236,14 +284,18 @@ export function proposeClaimed(store: MetadataStore, state: ClaimedState, next: 
   const directNow = state.order.get(state.roleName) ?? [];
   let claimedWanted: Delegations | undefined;
   if (settings.layout.kind === 'flat') {
-    if (changed.length > 0 || state.bins.size > 0) claimedWanted = projectDelegations(orderProjects(directNow, next.values()));
+    if (changed.length > 0 || state.bins.size > 0)
+      claimedWanted = projectDelegations(orderProjects(directNow, next.values()));
   } else {
     const bins = new ClaimedBins(settings.layout.bitLength, settings.layout.namePrefix);
     const perBin = new Map<number, ProjectDelegation[]>();
     for (const p of next.values()) {
       const pathsByBin = new Map<number, string[]>();
       for (const path of p.paths) {
-        if (!isExactPath(path)) throw new RefusedError(`project ${p.name}: path "${path}" has a wildcard, which a sharded claimed role cannot place in one bin`);
+        if (!isExactPath(path))
+          throw new RefusedError(
+            `project ${p.name}: path "${path}" has a wildcard, which a sharded claimed role cannot place in one bin`,
+          );
         const b = bins.binOfPath(path);
         const list = pathsByBin.get(b);
         if (list) list.push(path);
@@ -256,21 +308,33 @@ export function proposeClaimed(store: MetadataStore, state: ClaimedState, next: 
       }
     }
     const touched = new Set<number>();
-    for (const name of changed) for (const p of [state.projects.get(name), next.get(name)]) for (const path of p?.paths ?? []) touched.add(bins.binOfPath(path));
+    for (const name of changed)
+      for (const p of [state.projects.get(name), next.get(name)])
+        for (const path of p?.paths ?? []) touched.add(bins.binOfPath(path));
     const binRoles: DelegatedRole[] = [];
     const authIds = auth.keys.map((k) => k.keyid);
     // Bins not read hold projects this change does not touch: still listed, not rebuilt.
     const listed = new Set(perBin.keys());
     for (const name of state.unreadBins) {
       const b = bins.binOfName(name);
-      if (b === undefined) throw new RefusedError(`${state.roleName} delegates to ${name}, which is not one of the plan's bins`);
+      if (b === undefined)
+        throw new RefusedError(`${state.roleName} delegates to ${name}, which is not one of the plan's bins`);
       listed.add(b);
     }
     for (const b of [...listed].sort((x, y) => x - y)) {
       const name = bins.name(b);
       if (perBin.has(b) && (touched.has(b) || !state.bins.has(name))) {
-        const current = state.bins.get(name) ?? (store.currentVersion(name) !== undefined ? store.current<Targets>(name) : undefined);
-        roles.push(nextVersion(store, name, current, projectDelegations(orderProjects(state.order.get(name) ?? [], perBin.get(b)!)), expires));
+        const current =
+          state.bins.get(name) ?? (store.currentVersion(name) !== undefined ? store.current<Targets>(name) : undefined);
+        roles.push(
+          nextVersion(
+            store,
+            name,
+            current,
+            projectDelegations(orderProjects(state.order.get(name) ?? [], perBin.get(b)!)),
+            expires,
+          ),
+        );
       }
       binRoles.push(new DelegatedRole(name, authIds, auth.threshold, false, undefined, bins.hashPrefixes(b)));
     }

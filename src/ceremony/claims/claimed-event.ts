@@ -27,7 +27,10 @@ export function describeClaimedChange(p: ClaimedProposal, roleName: string): str
   const parts = [`${c.added.length} project${c.added.length === 1 ? '' : 's'} added`];
   if (c.rekeyed.length) parts.push(`RE-KEYED: ${c.rekeyed.join(', ')}`);
   if (c.removed.length) parts.push(`REMOVED: ${c.removed.join(', ')}`);
-  const roles = p.roles.length === 1 ? `${p.roles[0]!.role} v${p.roles[0]!.metadata.signed.version}` : `${p.roles.length} roles of ${roleName}`;
+  const roles =
+    p.roles.length === 1
+      ? `${p.roles[0]!.role} v${p.roles[0]!.metadata.signed.version}`
+      : `${p.roles.length} roles of ${roleName}`;
   return `${roles}: ${parts.join('; ')}`;
 }
 
@@ -36,18 +39,30 @@ export function describeClaimedChange(p: ClaimedProposal, roleName: string): str
  * was made from, already read: with thousands of bins, reading the delegator again for each one
  * would dominate the step.
  */
-function baseOf(store: MetadataStore, state: ClaimedState, proposal: ClaimedProposal): Array<{ role: string; metadata: Metadata }> {
+function baseOf(
+  store: MetadataStore,
+  state: ClaimedState,
+  proposal: ClaimedProposal,
+): Array<{ role: string; metadata: Metadata }> {
   const base = new Map<string, { role: string; metadata: Metadata }>();
   const put = (role: string, metadata: Metadata) => base.set(`${metadata.signed.version}.${role}`, { role, metadata });
   put('root', store.current('root'));
   put('targets', store.current('targets'));
   put(state.roleName, state.claimed);
-  for (const r of proposal.roles) if (r.replaces !== undefined && r.role !== state.roleName) put(r.role, state.bins.get(r.role) ?? store.current(r.role));
+  for (const r of proposal.roles)
+    if (r.replaces !== undefined && r.role !== state.roleName)
+      put(r.role, state.bins.get(r.role) ?? store.current(r.role));
   return [...base.values()];
 }
 
 /** Write the event and its transcript record as one unit (event-journal.ts). */
-export function createClaimedEvent(repo: Repository, state: ClaimedState, eventDir: string, proposal: ClaimedProposal, init: ClaimedEventInit): SigningEvent {
+export function createClaimedEvent(
+  repo: Repository,
+  state: ClaimedState,
+  eventDir: string,
+  proposal: ClaimedProposal,
+  init: ClaimedEventInit,
+): SigningEvent {
   const roleName = state.roleName;
   const eventInit = {
     kind: init.kind,
@@ -55,7 +70,11 @@ export function createClaimedEvent(repo: Repository, state: ClaimedState, eventD
     repository: repo.plan().repository,
     base: baseOf(repo, state, proposal),
     created: init.at,
-    roles: proposal.roles.map((r) => ({ role: r.role, metadata: r.metadata, delegatedBy: r.role === roleName ? 'targets' : roleName })),
+    roles: proposal.roles.map((r) => ({
+      role: r.role,
+      metadata: r.metadata,
+      delegatedBy: r.role === roleName ? 'targets' : roleName,
+    })),
     details: {
       added: proposal.change.added,
       rekeyed: proposal.change.rekeyed,
@@ -69,7 +88,12 @@ export function createClaimedEvent(repo: Repository, state: ClaimedState, eventD
       step: init.kind,
       at: init.at,
       inputs: init.inputs,
-      details: { added: proposal.change.added.length, rekeyed: proposal.change.rekeyed, removed: proposal.change.removed, ...(init.summary ?? {}) },
+      details: {
+        added: proposal.change.added.length,
+        rekeyed: proposal.change.rekeyed,
+        removed: proposal.change.removed,
+        ...(init.summary ?? {}),
+      },
     }),
   );
 }

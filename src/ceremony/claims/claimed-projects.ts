@@ -39,7 +39,10 @@ export function sortedKeyids(p: { keys: Key[] }): string[] {
 }
 
 /** The same keys (by keyid, so exactly what claimed writes) and the same threshold. */
-export function sameKeys(a: ProjectDelegation | { keys: Key[]; threshold: number }, b: { keys: Key[]; threshold: number }): boolean {
+export function sameKeys(
+  a: ProjectDelegation | { keys: Key[]; threshold: number },
+  b: { keys: Key[]; threshold: number },
+): boolean {
   const x = sortedKeyids(a);
   const y = sortedKeyids(b);
   return a.threshold === b.threshold && x.length === y.length && x.every((k, i) => k === y[i]);
@@ -55,7 +58,8 @@ export function projectDelegationsOf(signed: Targets, where: string): ProjectDel
       name: r.name,
       keys: r.keyids.map((id) => {
         const key = d.keys.get(id);
-        if (!key) throw new RefusedError(`${where}: project ${r.name} names key ${id}, which is not in its delegations.keys`);
+        if (!key)
+          throw new RefusedError(`${where}: project ${r.name} names key ${id}, which is not in its delegations.keys`);
         return key;
       }),
       threshold: r.threshold,
@@ -66,7 +70,8 @@ export function projectDelegationsOf(signed: Targets, where: string): ProjectDel
 
 export function toDelegatedRole(p: ProjectDelegation): DelegatedRole {
   // Guard rails (docs/runbook-maintenance.md section 3): threshold between 1 and the number of keys, no key twice.
-  if (p.threshold < 1 || p.threshold > p.keys.length) throw new RefusedError(`project ${p.name}: threshold ${p.threshold} with ${p.keys.length} keys`);
+  if (p.threshold < 1 || p.threshold > p.keys.length)
+    throw new RefusedError(`project ${p.name}: threshold ${p.threshold} with ${p.keys.length} keys`);
   const ids = p.keys.map((k) => k.keyid);
   if (new Set(ids).size !== ids.length) throw new RefusedError(`project ${p.name}: a key is listed twice`);
   return new DelegatedRole(p.name, ids, p.threshold, true, [...p.paths], undefined, p.unrecognized ?? {});
@@ -110,7 +115,8 @@ export function diffProjects(before: ClaimedProjects, after: ClaimedProjects): C
     const old = before.get(name);
     if (old === p) continue; // the same delegation object: kept as it was
     if (!old) change.added.push(name);
-    else if (!sameKeys(old, p) || [...old.paths].sort().join('\n') !== [...p.paths].sort().join('\n')) change.rekeyed.push(name);
+    else if (!sameKeys(old, p) || [...old.paths].sort().join('\n') !== [...p.paths].sort().join('\n'))
+      change.rekeyed.push(name);
   }
   for (const name of before.keys()) if (!after.has(name)) change.removed.push(name);
   for (const list of [change.added, change.rekeyed, change.removed]) list.sort();

@@ -41,7 +41,8 @@ export function layoutSize(projects: number, bitLength: number | undefined): Lay
 /** The bit length (1 to 16) that makes claimed plus one bin smallest for `projects`. */
 export function recommendedBitLength(projects: number): number {
   let best = 1;
-  for (let k = 2; k <= MAX_CLAIMED_BIT_LENGTH; k++) if (layoutSize(projects, k).clientBytes < layoutSize(projects, best).clientBytes) best = k;
+  for (let k = 2; k <= MAX_CLAIMED_BIT_LENGTH; k++)
+    if (layoutSize(projects, k).clientBytes < layoutSize(projects, best).clientBytes) best = k;
   return best;
 }
 
@@ -59,7 +60,11 @@ export const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(byt
  * How the plan's claimed layout serves `projects` projects, and the bit length to use.
  * `exactPaths`: whether the plan's project_paths have no wildcard, as sharding needs.
  */
-export function adviseClaimedLayout(projects: number, bitLength: number | undefined, exactPaths: boolean): SizingAdvice {
+export function adviseClaimedLayout(
+  projects: number,
+  bitLength: number | undefined,
+  exactPaths: boolean,
+): SizingAdvice {
   const chosen = layoutSize(projects, bitLength);
   const recommended = layoutSize(projects, recommendedBitLength(projects));
   const advice: SizingAdvice = { projects, chosen, recommended };

@@ -42,7 +42,11 @@ function readFileOrUsage(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_USAGE', { cause: e });
+    throw new UsageError(
+      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'E_USAGE',
+      { cause: e },
+    );
   }
 }
 
@@ -57,8 +61,18 @@ export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResul
   const settings = claimedSettingsFromPlan(repo.plan());
   checkClaimedSettings(settings);
   const rcPath = o.recentlyClaimedPath ?? importedRecentlyClaimed(repo);
-  const online = rcPath ? { bytes: readFileOrUsage(rcPath, 'recently-claimed metadata'), source: basename(rcPath) } : undefined;
-  const intake = runIntake({ store: repo, settings, requestsDir: o.requestsDir, recentlyClaimed: online, allowRekey: o.allowRekey, now: o.at, onProgress: o.onProgress });
+  const online = rcPath
+    ? { bytes: readFileOrUsage(rcPath, 'recently-claimed metadata'), source: basename(rcPath) }
+    : undefined;
+  const intake = runIntake({
+    store: repo,
+    settings,
+    requestsDir: o.requestsDir,
+    recentlyClaimed: online,
+    allowRekey: o.allowRekey,
+    now: o.at,
+    onProgress: o.onProgress,
+  });
   const files = intake.decisions.files;
   const requestsSha256 = sha256Hex(canonicalize(files.map((f) => [f.file, f.sha256 ?? null])));
   const inputs: Record<string, string> = { [`requests (${files.length} files)`]: requestsSha256 };
@@ -67,11 +81,23 @@ export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResul
     counts: intake.decisions.counts,
     allow_rekey: o.allowRekey,
     recently_claimed_version: intake.online?.version ?? null,
-    rejected: files.filter((f) => f.decision === 'rejected').map((f) => ({ file: f.file, project: f.project ?? null, reason_code: f.reason })),
+    rejected: files
+      .filter((f) => f.decision === 'rejected')
+      .map((f) => ({ file: f.file, project: f.project ?? null, reason_code: f.reason })),
   };
-  const summary = { counts: intake.decisions.counts, allow_rekey: o.allowRekey, recently_claimed_version: details.recently_claimed_version };
+  const summary = {
+    counts: intake.decisions.counts,
+    allow_rekey: o.allowRekey,
+    recently_claimed_version: details.recently_claimed_version,
+  };
   if (intake.proposal.roles.length === 0) {
-    appendTranscript(repo.dir, { step: CLAIM_KIND, time: formatExpires(o.at), inputs, outputs: {}, details: { ...summary, event: null } });
+    appendTranscript(repo.dir, {
+      step: CLAIM_KIND,
+      time: formatExpires(o.at),
+      inputs,
+      outputs: {},
+      details: { ...summary, event: null },
+    });
     return { intake, requestsSha256 };
   }
   const event = createClaimedEvent(repo, intake.state, o.eventDir, intake.proposal, {

@@ -8,7 +8,13 @@
  * are all rejected: the admins cannot tell which one is the developer.
  */
 import type { Key } from '../../tuf/model/key.js';
-import { projectPaths, sameKeys, sortedKeyids, type ClaimedProjects, type ProjectDelegation } from './claimed-projects.js';
+import {
+  projectPaths,
+  sameKeys,
+  sortedKeyids,
+  type ClaimedProjects,
+  type ProjectDelegation,
+} from './claimed-projects.js';
 import type { RequestFile } from './intake-read.js';
 import type { DelegationRequest, RejectionCode } from './requests-format.js';
 
@@ -67,7 +73,11 @@ const keyList = (ids: string[]): string => ids.map(shortKeyid).join(', ');
  * differently). Both ways round: a list naming one key twice is not the same as one naming two keys.
  */
 function sameKeyMaterial(a: Key[], b: Key[]): boolean {
-  return a.length === b.length && a.every((k) => b.some((o) => o.sameMaterial(k))) && b.every((k) => a.some((o) => o.sameMaterial(k)));
+  return (
+    a.length === b.length &&
+    a.every((k) => b.some((o) => o.sameMaterial(k))) &&
+    b.every((k) => a.some((o) => o.sameMaterial(k)))
+  );
 }
 
 function reject(o: FileOutcome, reason: RejectionCode, message: string): void {
@@ -77,11 +87,21 @@ function reject(o: FileOutcome, reason: RejectionCode, message: string): void {
 }
 
 /** The online check for a project not claimed yet: registered in recently-claimed with the same keys. */
-function onlineProblem(req: DelegationRequest, online: Map<string, OnlineProject>): [RejectionCode, string] | undefined {
+function onlineProblem(
+  req: DelegationRequest,
+  online: Map<string, OnlineProject>,
+): [RejectionCode, string] | undefined {
   const o = online.get(req.project);
-  if (!o) return ['not-registered-online', `${req.project} is not in recently-claimed: the project must be registered on the index first`];
+  if (!o)
+    return [
+      'not-registered-online',
+      `${req.project} is not in recently-claimed: the project must be registered on the index first`,
+    ];
   if (!sameKeyMaterial(req.keys, o.keys)) {
-    return ['online-keys-differ', `recently-claimed lists ${req.project} with keys ${keyList(sortedKeyids(o))}, the request has ${keyList(sortedKeyids(req))}`];
+    return [
+      'online-keys-differ',
+      `recently-claimed lists ${req.project} with keys ${keyList(sortedKeyids(o))}, the request has ${keyList(sortedKeyids(req))}`,
+    ];
   }
   return undefined;
 }
@@ -99,7 +119,13 @@ export function decideIntake(files: RequestFile[], options: IntakeOptions): Inta
       reject(o, f.rejection?.reason ?? 'unreadable', f.rejection?.message ?? 'not read');
       continue;
     }
-    Object.assign(o, { project: req.project, projectAsWritten: req.projectAsWritten, keyids: sortedKeyids(req), threshold: req.threshold, contact: req.contact });
+    Object.assign(o, {
+      project: req.project,
+      projectAsWritten: req.projectAsWritten,
+      keyids: sortedKeyids(req),
+      threshold: req.threshold,
+      contact: req.contact,
+    });
     const reserved = options.reservedName?.(req.project);
     if (reserved) {
       reject(o, 'reserved-name', reserved);
@@ -127,19 +153,33 @@ export function decideIntake(files: RequestFile[], options: IntakeOptions): Inta
     if (variants.size > 1) {
       for (const { o } of list) {
         const others = list.filter((x) => x.o !== o).map((x) => x.o.file);
-        reject(o, 'conflict', `${others.length + 1} requests for ${project} with different keys (also ${others.join(', ')}); none is taken`);
+        reject(
+          o,
+          'conflict',
+          `${others.length + 1} requests for ${project} with different keys (also ${others.join(', ')}); none is taken`,
+        );
       }
       continue;
     }
     const [first, ...copies] = list;
-    for (const { o } of copies) reject(o, 'duplicate', `the same request as ${first!.o.file}, which is decided instead`);
+    for (const { o } of copies)
+      reject(o, 'duplicate', `the same request as ${first!.o.file}, which is decided instead`);
     const { o, req } = first!;
     const existing = options.claimed.get(project);
-    const wanted: ProjectDelegation = { name: project, keys: req.keys, threshold: req.threshold, paths: projectPaths(options.pathPatterns, project) };
+    const wanted: ProjectDelegation = {
+      name: project,
+      keys: req.keys,
+      threshold: req.threshold,
+      paths: projectPaths(options.pathPatterns, project),
+    };
     if (existing && sameKeys(existing, req)) {
       o.decision = 'unchanged';
     } else if (existing && !options.allowRekey) {
-      reject(o, 'claimed-with-other-keys', `${project} is already claimed with keys ${keyList(sortedKeyids(existing))} (threshold ${existing.threshold}); replacing them needs --allow-rekey`);
+      reject(
+        o,
+        'claimed-with-other-keys',
+        `${project} is already claimed with keys ${keyList(sortedKeyids(existing))} (threshold ${existing.threshold}); replacing them needs --allow-rekey`,
+      );
     } else if (existing) {
       o.decision = 'rekey';
       next.set(project, { ...wanted, unrecognized: existing.unrecognized });

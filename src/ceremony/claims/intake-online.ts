@@ -21,16 +21,32 @@ export interface OnlineList {
   projects: Map<string, OnlineProject>;
 }
 
-export function readRecentlyClaimed(bytes: Uint8Array, source: string, targets: Targets, now: Date, roleName = RECENTLY_CLAIMED): OnlineList {
+export function readRecentlyClaimed(
+  bytes: Uint8Array,
+  source: string,
+  targets: Targets,
+  now: Date,
+  roleName = RECENTLY_CLAIMED,
+): OnlineList {
   const md = Metadata.fromBytes<Targets>(bytes, source, 'targets');
   const delegations = targets.delegations;
   const auth = delegations?.roleKeys(roleName);
-  if (!delegations || !auth) throw new VerificationError(`targets v${targets.version} does not delegate to ${roleName}, so ${source} cannot be checked`);
+  if (!delegations || !auth)
+    throw new VerificationError(
+      `targets v${targets.version} does not delegate to ${roleName}, so ${source} cannot be checked`,
+    );
   const result = verifyRole(md, roleName, auth, (k) => delegations.keys.get(k));
   if (!result.verified) {
-    throw new VerificationError(`${source}: not signed by the online key targets delegates ${roleName} to (${describeResult(result)})`, 'E_ONLINE_UNVERIFIED');
+    throw new VerificationError(
+      `${source}: not signed by the online key targets delegates ${roleName} to (${describeResult(result)})`,
+      'E_ONLINE_UNVERIFIED',
+    );
   }
-  if (md.signed.isExpired(now)) throw new VerificationError(`${source}: expired at ${formatExpires(md.signed.expires)}; bring a fresh copy from the online service`, 'E_EXPIRED');
+  if (md.signed.isExpired(now))
+    throw new VerificationError(
+      `${source}: expired at ${formatExpires(md.signed.expires)}; bring a fresh copy from the online service`,
+      'E_EXPIRED',
+    );
   const projects = new Map<string, OnlineProject>();
   for (const p of projectDelegationsOf(md.signed, source)) {
     const name = normalizeProjectName(p.name);

@@ -7,7 +7,15 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, read
 import { join } from 'node:path';
 import { sha256Hex } from '../../tuf/model/digest.js';
 import { CeremonyError, UsageError } from '../../tuf/model/errors.js';
-import { MAX_REQUEST_BYTES, RequestRejected, finishRequest, readUncheckedRequest, type DelegationRequest, type RejectionCode, type UncheckedRequest } from './requests-format.js';
+import {
+  MAX_REQUEST_BYTES,
+  RequestRejected,
+  finishRequest,
+  readUncheckedRequest,
+  type DelegationRequest,
+  type RejectionCode,
+  type UncheckedRequest,
+} from './requests-format.js';
 
 export interface Rejection {
   reason: RejectionCode;
@@ -30,12 +38,19 @@ export function listRequestFolder(dir: string): string[] {
   try {
     return readdirSync(dir).sort();
   } catch (e) {
-    throw new UsageError(`cannot read the requests folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_NO_FOLDER', { cause: e });
+    throw new UsageError(
+      `cannot read the requests folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'E_NO_FOLDER',
+      { cause: e },
+    );
   }
 }
 
 class Refused extends Error {
-  constructor(readonly reason: RejectionCode, message: string) {
+  constructor(
+    readonly reason: RejectionCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -43,7 +58,11 @@ class Refused extends Error {
 /** Read at most `max` bytes of a plain file, refusing anything else or anything larger. */
 export function readCapped(path: string, max: number): Buffer {
   const st = lstatSync(path);
-  if (!st.isFile()) throw new Refused('not-a-file', st.isSymbolicLink() ? 'a symbolic link; only plain files are read' : 'not a plain file');
+  if (!st.isFile())
+    throw new Refused(
+      'not-a-file',
+      st.isSymbolicLink() ? 'a symbolic link; only plain files are read' : 'not a plain file',
+    );
   if (st.size > max) throw new Refused('too-large', `${st.size} bytes; a request is at most ${max}`);
   // O_NOFOLLOW and O_NONBLOCK: the entry may have been swapped for a link or a FIFO since lstat.
   const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -70,18 +89,26 @@ export function readCapped(path: string, max: number): Buffer {
 }
 
 function rejectionOf(e: unknown): Rejection {
-  if (e instanceof RequestRejected) return { reason: e.reason, message: e.message, ...(e.project ? { project: e.project } : {}) };
+  if (e instanceof RequestRejected)
+    return { reason: e.reason, message: e.message, ...(e.project ? { project: e.project } : {}) };
   if (e instanceof Refused) return { reason: e.reason, message: e.message };
   if (e instanceof CeremonyError) return { reason: 'bad-format', message: e.message };
   const code = (e as NodeJS.ErrnoException)?.code;
-  return { reason: 'unreadable', message: code ? `cannot read: ${code}` : `cannot be read: ${(e as Error)?.message ?? String(e)}` };
+  return {
+    reason: 'unreadable',
+    message: code ? `cannot read: ${code}` : `cannot be read: ${(e as Error)?.message ?? String(e)}`,
+  };
 }
 
 /**
  * Read and check every entry of the folder, reporting progress after each one. Never throws for
  * what a file holds. The proofs of the whole batch are checked together, on every core.
  */
-export function readRequestFolder(dir: string, now: Date, onProgress?: (done: number, total: number) => void): RequestFile[] {
+export function readRequestFolder(
+  dir: string,
+  now: Date,
+  onProgress?: (done: number, total: number) => void,
+): RequestFile[] {
   const names = listRequestFolder(dir);
   const out: RequestFile[] = [];
   const unchecked: Array<{ file: RequestFile; request: UncheckedRequest; first: number }> = [];

@@ -12,7 +12,12 @@ import type { IntakeResult } from './intake.js';
 export function proposalJson(p: ClaimedProposal, layout: string): JsonObject {
   return {
     layout,
-    roles: p.roles.map((r) => ({ role: r.role, version: r.metadata.signed.version, replaces: r.replaces ?? null, expires: formatExpires(r.metadata.signed.expires) })),
+    roles: p.roles.map((r) => ({
+      role: r.role,
+      version: r.metadata.signed.version,
+      replaces: r.replaces ?? null,
+      expires: formatExpires(r.metadata.signed.expires),
+    })),
     threshold: p.threshold,
     signatures_needed: p.signaturesNeeded,
     added: p.change.added,
@@ -44,7 +49,15 @@ export function intakeReportJson(r: IntakeResult, extra: JsonObject = {}): JsonO
     claimed_role: r.settings.roleName,
     counts: { ...r.decisions.counts, files: r.decisions.files.length },
     recently_claimed: r.online
-      ? { file: r.online.source, version: r.online.version, expires: r.online.expires, without_request: r.decisions.onlineWithoutRequest.map((x) => ({ project: x.project, already_claimed: x.alreadyClaimed })) }
+      ? {
+          file: r.online.source,
+          version: r.online.version,
+          expires: r.online.expires,
+          without_request: r.decisions.onlineWithoutRequest.map((x) => ({
+            project: x.project,
+            already_claimed: x.alreadyClaimed,
+          })),
+        }
       : null,
     requests: r.decisions.files.map(fileJson),
     proposal: proposalJson(r.proposal, r.settings.layout.kind),
@@ -80,10 +93,16 @@ export const ROUTINE_SHOWN = 20;
 
 export function renderIntakeReport(r: IntakeResult): string {
   const c = r.decisions.counts;
-  const lines = [`Intake of ${r.decisions.files.length} request files at ${formatExpires(r.at)}`, `  add ${c.add}   re-key ${c.rekey}   unchanged ${c.unchanged}   rejected ${c.rejected}`, ''];
+  const lines = [
+    `Intake of ${r.decisions.files.length} request files at ${formatExpires(r.at)}`,
+    `  add ${c.add}   re-key ${c.rekey}   unchanged ${c.unchanged}   rejected ${c.rejected}`,
+    '',
+  ];
   const rekeys = r.decisions.files.filter((o) => o.decision === 'rekey');
   if (rekeys.length > 0) {
-    lines.push(`!!! RE-KEY: ${rekeys.length} claimed project${rekeys.length === 1 ? ' gets' : 's get'} NEW developer keys. Confirm each with its developer out of band before signing. !!!`);
+    lines.push(
+      `!!! RE-KEY: ${rekeys.length} claimed project${rekeys.length === 1 ? ' gets' : 's get'} NEW developer keys. Confirm each with its developer out of band before signing. !!!`,
+    );
     for (const o of rekeys) lines.push(`!!!   ${o.project}: ${detail(o)}`);
     lines.push('');
   }
@@ -104,14 +123,22 @@ export function renderIntakeReport(r: IntakeResult): string {
   lines.push(`${'file'.padEnd(fw)}  ${'project'.padEnd(pw)}  ${'decision'.padEnd(9)}  details`);
   for (const o of shown) {
     const decision = o.decision === 'rekey' ? 'RE-KEY' : o.decision;
-    lines.push(`${safe(o.file).padEnd(fw)}  ${(o.project ?? '-').padEnd(pw)}  ${decision.padEnd(9)}  ${safe(detail(o))}`);
+    lines.push(
+      `${safe(o.file).padEnd(fw)}  ${(o.project ?? '-').padEnd(pw)}  ${decision.padEnd(9)}  ${safe(detail(o))}`,
+    );
   }
-  if (routine > ROUTINE_SHOWN) lines.push(`… and ${routine - ROUTINE_SHOWN} more added or unchanged (every request file is listed with --json)`);
+  if (routine > ROUTINE_SHOWN)
+    lines.push(`… and ${routine - ROUTINE_SHOWN} more added or unchanged (every request file is listed with --json)`);
   if (r.online) {
     const missing = r.decisions.onlineWithoutRequest;
-    lines.push('', `recently-claimed v${r.online.version} (${r.online.source}, expires ${r.online.expires}) verified: ${r.online.projects.size} projects, ${missing.length} with no request${missing.length ? ':' : ''}`);
-    for (const m of missing.slice(0, ROUTINE_SHOWN)) lines.push(`  ${m.project}${m.alreadyClaimed ? ' (already claimed)' : ''}`);
-    if (missing.length > ROUTINE_SHOWN) lines.push(`  … and ${missing.length - ROUTINE_SHOWN} more (--json lists them)`);
+    lines.push(
+      '',
+      `recently-claimed v${r.online.version} (${r.online.source}, expires ${r.online.expires}) verified: ${r.online.projects.size} projects, ${missing.length} with no request${missing.length ? ':' : ''}`,
+    );
+    for (const m of missing.slice(0, ROUTINE_SHOWN))
+      lines.push(`  ${m.project}${m.alreadyClaimed ? ' (already claimed)' : ''}`);
+    if (missing.length > ROUTINE_SHOWN)
+      lines.push(`  … and ${missing.length - ROUTINE_SHOWN} more (--json lists them)`);
   }
   lines.push('', describeProposal(r.proposal, r.settings.layout.kind));
   return lines.join('\n');

@@ -6,7 +6,16 @@
 import { RefusedError } from '../../tuf/model/errors.js';
 import { Targets } from '../../tuf/model/metadata.js';
 import { TOP_LEVEL_ROLES } from '../../tuf/model/roles.js';
-import { binsOfProjects, claimedAuthorization, proposeClaimed, readClaimedState, type ClaimedProposal, type ClaimedSettings, type ClaimedState, type MetadataStore } from './claimed-build.js';
+import {
+  binsOfProjects,
+  claimedAuthorization,
+  proposeClaimed,
+  readClaimedState,
+  type ClaimedProposal,
+  type ClaimedSettings,
+  type ClaimedState,
+  type MetadataStore,
+} from './claimed-build.js';
 import { decideIntake, type IntakeDecisions } from './intake-decide.js';
 import { readRecentlyClaimed, type OnlineList } from './intake-online.js';
 import { readRequestFolder } from './intake-read.js';
@@ -60,13 +69,20 @@ export function runIntake(run: IntakeRun): IntakeResult {
   const targets = store.current<Targets>('targets').signed;
   if (!(targets instanceof Targets)) throw new RefusedError('the current targets metadata is not a targets role');
   const auth = claimedAuthorization(targets, settings.roleName);
-  const online = run.recentlyClaimed ? readRecentlyClaimed(run.recentlyClaimed.bytes, run.recentlyClaimed.source, targets, now) : undefined;
+  const online = run.recentlyClaimed
+    ? readRecentlyClaimed(run.recentlyClaimed.bytes, run.recentlyClaimed.source, targets, now)
+    : undefined;
   const files = readRequestFolder(run.requestsDir, now, run.onProgress);
   // Sharded: only the bins the requested (and recently-claimed) projects hash into are read.
   const names = new Set<string>(online?.projects.keys());
   for (const f of files) if (f.request) names.add(f.request.project);
   const state = readClaimedState(store, settings.roleName, binsOfProjects(settings, names));
-  const binPrefixes = [...RESERVED_BIN_PREFIXES, ...(run.otherBinPrefixes ?? []), ...(settings.layout.kind === 'sharded' ? [settings.layout.namePrefix] : []), ...[...state.bins.keys()].map((n) => n.replace(/-[0-9a-f]+$/, ''))];
+  const binPrefixes = [
+    ...RESERVED_BIN_PREFIXES,
+    ...(run.otherBinPrefixes ?? []),
+    ...(settings.layout.kind === 'sharded' ? [settings.layout.namePrefix] : []),
+    ...[...state.bins.keys()].map((n) => n.replace(/-[0-9a-f]+$/, '')),
+  ];
   const decisions = decideIntake(files, {
     claimed: state.projects,
     pathPatterns: settings.pathPatterns,

@@ -66,7 +66,10 @@ export function requestRejectedCode(reason: RejectionCode): RequestRejectedCode 
 export class RequestRejected extends CeremonyError<RequestRejectedCode> {
   /** The project's normal name, when the file got that far: the report names it. */
   project?: string;
-  constructor(readonly reason: RejectionCode, message: string) {
+  constructor(
+    readonly reason: RejectionCode,
+    message: string,
+  ) {
     super(requestRejectedCode(reason), reason.endsWith('proof') ? 'verification' : 'usage', message);
   }
 }
@@ -104,18 +107,26 @@ function as<T>(reason: RejectionCode, fn: () => T): T {
 function readKeys(r: FieldReader): Key[] {
   const raw = as('bad-key', () => r.array('keys'));
   if (raw.length === 0) reject('bad-key', 'signed.keys: lists no key');
-  if (raw.length > MAX_REQUEST_KEYS) reject('bad-key', `signed.keys: lists ${raw.length} keys; at most ${MAX_REQUEST_KEYS} are accepted`);
+  if (raw.length > MAX_REQUEST_KEYS)
+    reject('bad-key', `signed.keys: lists ${raw.length} keys; at most ${MAX_REQUEST_KEYS} are accepted`);
   const keys: Key[] = [];
   raw.forEach((v, i) => {
     const path = join(r.at('keys'), i);
     const key = as('bad-key', () => Key.fromJSON(v, path));
-    if (key.kind === 'unsupported') reject('unsupported-key', `${path}: key type ${key.keytype}/${key.scheme} is not supported (ed25519, ecdsa-sha2-nistp256, rsassa-pss-sha256 are)`);
+    if (key.kind === 'unsupported')
+      reject(
+        'unsupported-key',
+        `${path}: key type ${key.keytype}/${key.scheme} is not supported (ed25519, ecdsa-sha2-nistp256, rsassa-pss-sha256 are)`,
+      );
     as('bad-key', () => key.assertUsable());
     // Guard rail (docs/formats/request.md): no key listed twice, under one keyid or two, in one encoding
     // or two (the decoded public key decides: docs/decisions/0004).
     const twin = keys.findIndex((k) => k.sameMaterial(key));
     if (twin >= 0) {
-      const how = keys[twin]!.keyid === key.keyid ? `keyid ${key.keyid}` : `keyids ${keys[twin]!.keyid} and ${key.keyid}, the same public key written another way`;
+      const how =
+        keys[twin]!.keyid === key.keyid
+          ? `keyid ${key.keyid}`
+          : `keyids ${keys[twin]!.keyid} and ${key.keyid}, the same public key written another way`;
       reject('bad-key', `${path}: the same key as signed.keys[${twin}] (${how})`);
     }
     keys.push(key);
@@ -126,7 +137,8 @@ function readKeys(r: FieldReader): Key[] {
 function readContact(r: FieldReader): string {
   const contact = r.string('contact').trim();
   if (contact.length === 0) throw new FormatError(r.at('contact'), 'is empty');
-  if (contact.length > MAX_CONTACT_LENGTH) throw new FormatError(r.at('contact'), `is longer than ${MAX_CONTACT_LENGTH} characters`);
+  if (contact.length > MAX_CONTACT_LENGTH)
+    throw new FormatError(r.at('contact'), `is longer than ${MAX_CONTACT_LENGTH} characters`);
   // Control characters could rewrite what an admin sees on the terminal.
   if (/[\p{Cc}\p{Cf}]/u.test(contact)) throw new FormatError(r.at('contact'), 'holds control or formatting characters');
   return contact;
@@ -184,7 +196,8 @@ function naming<T>(project: string, fn: () => T): T {
 
 /** Read one request and check everything but its proofs and times. Throws only RequestRejected. */
 export function readUncheckedRequest(bytes: Uint8Array): UncheckedRequest {
-  if (bytes.length > MAX_REQUEST_BYTES) reject('too-large', `${bytes.length} bytes; a request is at most ${MAX_REQUEST_BYTES}`);
+  if (bytes.length > MAX_REQUEST_BYTES)
+    reject('too-large', `${bytes.length} bytes; a request is at most ${MAX_REQUEST_BYTES}`);
   let json: unknown;
   try {
     json = parseStrictJson(bytes);
@@ -198,28 +211,42 @@ export function readUncheckedRequest(bytes: Uint8Array): UncheckedRequest {
   if (type !== REQUEST_TYPE) reject('not-a-request', `signed._type is ${describe(type)}, not "${REQUEST_TYPE}"`);
   const version = r.optional('format_version');
   if (version !== REQUEST_FORMAT_VERSION) {
-    reject('unknown-version', `signed.format_version is ${describe(version)}; this tool reads format version ${REQUEST_FORMAT_VERSION}`);
+    reject(
+      'unknown-version',
+      `signed.format_version is ${describe(version)}; this tool reads format version ${REQUEST_FORMAT_VERSION}`,
+    );
   }
   const projectAsWritten = as('bad-name', () => r.string('project'));
   const project = as('bad-name', () => checkProjectName(projectAsWritten, r.at('project')));
   return naming(project, () => readStructure(envelope, r, projectAsWritten, project));
 }
 
-function readStructure(envelope: FieldReader, r: FieldReader, projectAsWritten: string, project: string): UncheckedRequest {
+function readStructure(
+  envelope: FieldReader,
+  r: FieldReader,
+  projectAsWritten: string,
+  project: string,
+): UncheckedRequest {
   const keys = readKeys(r);
   const threshold = as('bad-threshold', () => r.integer('threshold', 1));
-  if (threshold > keys.length) reject('bad-threshold', `signed.threshold: ${threshold} is more than the ${keys.length} keys listed`);
+  if (threshold > keys.length)
+    reject('bad-threshold', `signed.threshold: ${threshold} is more than the ${keys.length} keys listed`);
   const { contact, created, expires } = as('bad-format', () => ({
     contact: readContact(r),
     created: parseExpires(r.raw('created'), r.at('created')),
     expires: parseExpires(r.raw('expires'), r.at('expires')),
   }));
-  if (expires.getTime() <= created.getTime()) reject('bad-format', `signed.expires (${formatExpires(expires)}) is not after signed.created (${formatExpires(created)})`);
+  if (expires.getTime() <= created.getTime())
+    reject(
+      'bad-format',
+      `signed.expires (${formatExpires(expires)}) is not after signed.created (${formatExpires(created)})`,
+    );
   // A versioned format: fields this version does not define are refused, except `x-` extensions,
   // so that an admin never approves a request on the strength of fields the tool ignored.
   const extensions: JsonObject = {};
   for (const [k, v] of Object.entries(r.rest())) {
-    if (!k.startsWith('x-')) reject('bad-format', `${r.at(k)}: unknown field in format version ${REQUEST_FORMAT_VERSION}`);
+    if (!k.startsWith('x-'))
+      reject('bad-format', `${r.at(k)}: unknown field in format version ${REQUEST_FORMAT_VERSION}`);
     extensions[k] = v;
   }
   const signatures = readSignatures(envelope);
@@ -227,10 +254,18 @@ function readStructure(envelope: FieldReader, r: FieldReader, projectAsWritten: 
   if (unknownTop.length > 0) reject('bad-format', `${unknownTop[0]}: unknown field next to "signed" and "signatures"`);
   // A signature by a key the request does not list proves nothing and hides nothing: refused.
   const byKeyid = new Map(keys.map((k) => [k.keyid, k]));
-  for (const sig of signatures) if (!byKeyid.has(sig.keyid)) reject('bad-proof', `signatures: keyid ${sig.keyid} is not one of the request's keys`);
+  for (const sig of signatures)
+    if (!byKeyid.has(sig.keyid)) reject('bad-proof', `signatures: keyid ${sig.keyid} is not one of the request's keys`);
   const payload = as('bad-format', () => requestPayload(r.obj));
-  const proofs = signatures.map((sig) => ({ key: byKeyid.get(sig.keyid)!, payload, signature: Buffer.from(sig.sig, 'hex') }));
-  return { request: { projectAsWritten, project, keys, threshold, contact, created, expires, signatures, extensions }, proofs };
+  const proofs = signatures.map((sig) => ({
+    key: byKeyid.get(sig.keyid)!,
+    payload,
+    signature: Buffer.from(sig.sig, 'hex'),
+  }));
+  return {
+    request: { projectAsWritten, project, keys, threshold, contact, created, expires, signatures, extensions },
+    proofs,
+  };
 }
 
 /**
@@ -238,7 +273,11 @@ function readStructure(envelope: FieldReader, r: FieldReader, projectAsWritten: 
  * must verify and every listed key must have signed; then the times, last, so that "expired" is
  * only said of an authentic request.
  */
-export function finishRequest(u: UncheckedRequest, verified: readonly boolean[], options: ReadRequestOptions): DelegationRequest {
+export function finishRequest(
+  u: UncheckedRequest,
+  verified: readonly boolean[],
+  options: ReadRequestOptions,
+): DelegationRequest {
   const { request } = u;
   return naming(request.project, () => {
     u.proofs.forEach((p, i) => {
@@ -247,9 +286,13 @@ export function finishRequest(u: UncheckedRequest, verified: readonly boolean[],
     const signedBy = new Set(u.proofs.map((p) => p.key.keyid));
     const missing = request.keys.filter((k) => !signedBy.has(k.keyid));
     if (missing.length > 0) {
-      reject('missing-proof', `no proof of possession by ${missing.length === 1 ? 'key' : 'keys'} ${missing.map((k) => k.keyid).join(', ')}: every listed key must sign the request`);
+      reject(
+        'missing-proof',
+        `no proof of possession by ${missing.length === 1 ? 'key' : 'keys'} ${missing.map((k) => k.keyid).join(', ')}: every listed key must sign the request`,
+      );
     }
-    if (request.expires.getTime() <= options.now.getTime()) reject('expired', `expired at ${formatExpires(request.expires)}; ask the developer for a new request`);
+    if (request.expires.getTime() <= options.now.getTime())
+      reject('expired', `expired at ${formatExpires(request.expires)}; ask the developer for a new request`);
     if (request.created.getTime() > options.now.getTime() + CREATED_SKEW_SECONDS * 1000) {
       reject('not-yet-valid', `created ${formatExpires(request.created)}, which is in the future (is a clock wrong?)`);
     }
@@ -260,7 +303,11 @@ export function finishRequest(u: UncheckedRequest, verified: readonly boolean[],
 /** Parse and check one request completely. Throws only RequestRejected. */
 export function parseRequest(bytes: Uint8Array, options: ReadRequestOptions): DelegationRequest {
   const u = readUncheckedRequest(bytes);
-  return finishRequest(u, u.proofs.map((p) => p.key.verify(p.payload, p.signature)), options);
+  return finishRequest(
+    u,
+    u.proofs.map((p) => p.key.verify(p.payload, p.signature)),
+    options,
+  );
 }
 
 export interface CreateRequestInit {
@@ -282,7 +329,10 @@ export async function createRequest(init: CreateRequestInit): Promise<JsonObject
   if (init.signers.length === 0) throw new FormatError('--key', 'give at least one key');
   // Guard rail (docs/formats/request.md): a threshold between 1 and the number of keys.
   if (!Number.isInteger(init.threshold) || init.threshold < 1 || init.threshold > init.signers.length) {
-    throw new FormatError('--threshold', `${init.threshold} is not between 1 and the ${init.signers.length} key${init.signers.length === 1 ? '' : 's'} given`);
+    throw new FormatError(
+      '--threshold',
+      `${init.threshold} is not between 1 and the ${init.signers.length} key${init.signers.length === 1 ? '' : 's'} given`,
+    );
   }
   const signed: JsonObject = {
     _type: REQUEST_TYPE,
@@ -299,7 +349,10 @@ export async function createRequest(init: CreateRequestInit): Promise<JsonObject
   for (const signer of init.signers) {
     const sig = await signer.sign(payload);
     if (!signer.key.verify(payload, sig)) {
-      throw new RequestRejected('bad-proof', `the signature just made by ${signer.description ?? signer.key.keyid} does not verify`);
+      throw new RequestRejected(
+        'bad-proof',
+        `the signature just made by ${signer.description ?? signer.key.keyid} does not verify`,
+      );
     }
     signatures.push({ keyid: signer.key.keyid, sig: Buffer.from(sig).toString('hex') });
   }

@@ -6,7 +6,16 @@
 import { RefusedError, UsageError } from '../../tuf/model/errors.js';
 import { checkProjectName } from '../../tuf/model/project-name.js';
 import type { ClaimedProjects } from './claimed-projects.js';
-import { binsOfProjects, checkClaimedSettings, claimedAuthorization, claimedSettingsFromPlan, proposeClaimed, readClaimedState, type ClaimedProposal, type ClaimedState } from './claimed-build.js';
+import {
+  binsOfProjects,
+  checkClaimedSettings,
+  claimedAuthorization,
+  claimedSettingsFromPlan,
+  proposeClaimed,
+  readClaimedState,
+  type ClaimedProposal,
+  type ClaimedState,
+} from './claimed-build.js';
 import { createClaimedEvent } from './claimed-event.js';
 import type { SigningEvent } from '../events/event.js';
 import type { Repository } from '../state/repository.js';
@@ -27,21 +36,32 @@ function findKeyid(keyids: string[], given: string, project: string): string {
   const g = given.toLowerCase();
   if (!/^[0-9a-f]{8,64}$/.test(g)) throw new UsageError(`--key: "${given}" is not a keyid (8 to 64 hex digits)`);
   const found = keyids.filter((k) => k.startsWith(g));
-  if (found.length === 0) throw new RefusedError(`key ${given} is not one of the keys of ${project} (${keyids.join(', ')})`, 'E_NOT_A_KEY');
-  if (found.length > 1) throw new UsageError(`--key: ${given} matches ${found.length} keys of ${project}; give more digits`);
+  if (found.length === 0)
+    throw new RefusedError(`key ${given} is not one of the keys of ${project} (${keyids.join(', ')})`, 'E_NOT_A_KEY');
+  if (found.length > 1)
+    throw new UsageError(`--key: ${given} matches ${found.length} keys of ${project}; give more digits`);
   return found[0]!;
 }
 
 export function revokeFromClaimed(state: ClaimedState, projectName: string, keyid?: string): Revocation {
   const project = checkProjectName(projectName, '--project');
   const current = state.projects.get(project);
-  if (!current) throw new RefusedError(`${project} is not delegated by ${state.roleName}; nothing to revoke`, 'E_NOT_CLAIMED');
+  if (!current)
+    throw new RefusedError(`${project} is not delegated by ${state.roleName}; nothing to revoke`, 'E_NOT_CLAIMED');
   const next: ClaimedProjects = new Map(state.projects);
   if (keyid === undefined) {
     next.delete(project);
-    return { project, next, description: `revoke the delegation of ${project} (keys ${current.keys.map((k) => k.keyid).join(', ')})` };
+    return {
+      project,
+      next,
+      description: `revoke the delegation of ${project} (keys ${current.keys.map((k) => k.keyid).join(', ')})`,
+    };
   }
-  const id = findKeyid(current.keys.map((k) => k.keyid), keyid, project);
+  const id = findKeyid(
+    current.keys.map((k) => k.keyid),
+    keyid,
+    project,
+  );
   const keys = current.keys.filter((k) => k.keyid !== id);
   if (keys.length < current.threshold) {
     throw new RefusedError(
@@ -50,7 +70,12 @@ export function revokeFromClaimed(state: ClaimedState, projectName: string, keyi
     );
   }
   next.set(project, { ...current, keys });
-  return { project, keyid: id, next, description: `revoke key ${id} of ${project} (${keys.length} keys left, threshold ${current.threshold})` };
+  return {
+    project,
+    keyid: id,
+    next,
+    description: `revoke key ${id} of ${project} (${keys.length} keys left, threshold ${current.threshold})`,
+  };
 }
 
 export interface RevokeResult {
@@ -60,11 +85,19 @@ export interface RevokeResult {
 }
 
 /** Prepare the signing event that revokes a developer key or a project, and record it. */
-export function createRevokeEvent(repo: Repository, eventDir: string, o: { project: string; keyid?: string; reason?: string; at: Date }): RevokeResult {
+export function createRevokeEvent(
+  repo: Repository,
+  eventDir: string,
+  o: { project: string; keyid?: string; reason?: string; at: Date },
+): RevokeResult {
   const settings = claimedSettingsFromPlan(repo.plan());
   checkClaimedSettings(settings);
   // Sharded: only the bins of this project are read (docs/decisions/0003-claimed-sharding.md).
-  const state = readClaimedState(repo, settings.roleName, binsOfProjects(settings, [checkProjectName(o.project, '--project')]));
+  const state = readClaimedState(
+    repo,
+    settings.roleName,
+    binsOfProjects(settings, [checkProjectName(o.project, '--project')]),
+  );
   const revocation = revokeFromClaimed(state, o.project, o.keyid);
   const auth = claimedAuthorization(repo.current<Targets>('targets').signed, settings.roleName);
   const proposal = proposeClaimed(repo, state, revocation.next, settings, auth, o.at);

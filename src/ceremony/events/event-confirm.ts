@@ -33,7 +33,12 @@ export function digestLines(digest: string, indent = '  '): string[] {
   const words = fingerprintWords(digest);
   const lines = [`${indent}hex:   ${groupedHex(digest)}`, `${indent}words:`];
   for (let i = 0; i < words.length; i += 8) {
-    lines.push(`${indent}  ${words.slice(i, i + 8).map((w, j) => `${i + j + 1}:${w}`).join(' ')}`);
+    lines.push(
+      `${indent}  ${words
+        .slice(i, i + 8)
+        .map((w, j) => `${i + j + 1}:${w}`)
+        .join(' ')}`,
+    );
   }
   return lines;
 }
@@ -43,17 +48,33 @@ export function digestLines(digest: string, indent = '  '): string[] {
  * payload SHA-256 of every role to be signed, is still taken: each binds its whole payload.
  * Anything shorter than a full SHA-256, or not of this event, signs nothing.
  */
-export function checkGivenConfirmation(confirm: readonly string[], rolesToSign: readonly EventRole[], event: SigningEvent): 'event digest' | 'payload digests' {
+export function checkGivenConfirmation(
+  confirm: readonly string[],
+  rolesToSign: readonly EventRole[],
+  event: SigningEvent,
+): 'event digest' | 'payload digests' {
   const given = new Set(confirm.map((c) => c.trim().toLowerCase()).filter(Boolean));
   const payloads = new Set(event.roles().map((r) => r.payloadSha256));
   const newForm = `--confirm ${event.digest} (the event digest that event show prints) after checking it`;
   for (const g of given) {
-    if (!FULL_SHA256.test(g)) throw new RefusedError(`--confirm ${g} is not a full SHA-256 (64 hex characters); pass ${newForm}; nothing was signed`, 'E_CONFIRMATION');
-    if (g !== event.digest && !payloads.has(g)) throw new RefusedError(`--confirm ${g} is neither the event digest nor the payload SHA-256 of any role in this event; nothing was signed`, 'E_CONFIRMATION');
+    if (!FULL_SHA256.test(g))
+      throw new RefusedError(
+        `--confirm ${g} is not a full SHA-256 (64 hex characters); pass ${newForm}; nothing was signed`,
+        'E_CONFIRMATION',
+      );
+    if (g !== event.digest && !payloads.has(g))
+      throw new RefusedError(
+        `--confirm ${g} is neither the event digest nor the payload SHA-256 of any role in this event; nothing was signed`,
+        'E_CONFIRMATION',
+      );
   }
   if (given.has(event.digest)) return 'event digest';
   for (const r of rolesToSign) {
-    if (!given.has(r.payloadSha256)) throw new RefusedError(`${r.role} v${r.version} was not confirmed: pass ${newForm}; nothing was signed`, 'E_CONFIRMATION');
+    if (!given.has(r.payloadSha256))
+      throw new RefusedError(
+        `${r.role} v${r.version} was not confirmed: pass ${newForm}; nothing was signed`,
+        'E_CONFIRMATION',
+      );
   }
   return 'payload digests';
 }
@@ -63,17 +84,29 @@ export function checkGivenConfirmation(confirm: readonly string[], rolesToSign: 
  * admin reads it for themselves), then the words at positions drawn now. The full 64 hex
  * characters are taken too. Returns what was asked, for the transcript.
  */
-export async function confirmInteractively(prompter: CeremonyPrompter, holder: string, event: SigningEvent, log: (text: string) => void, pick: () => number[] = randomPositions): Promise<string> {
+export async function confirmInteractively(
+  prompter: CeremonyPrompter,
+  holder: string,
+  event: SigningEvent,
+  log: (text: string) => void,
+  pick: () => number[] = randomPositions,
+): Promise<string> {
   const positions = pick();
   const words = fingerprintWords(event.digest);
   const asked = positions.map((p) => p + 1);
   const list = asked.length === 1 ? `${asked[0]}` : `${asked.slice(0, -1).join(', ')} and ${asked[asked.length - 1]}`;
-  log(`${holder}: the event digest (every role's payload SHA-256, ${event.roles().length} role${event.roles().length === 1 ? '' : 's'}):`);
+  log(
+    `${holder}: the event digest (every role's payload SHA-256, ${event.roles().length} role${event.roles().length === 1 ? '' : 's'}):`,
+  );
   for (const line of digestLines(event.digest)) log(line);
   const ok = await prompter.confirmExact(
     `${holder}: compare the digest above with the one read aloud, then type its words number ${list} (or all 64 hex characters)`,
     [positions.map((p) => words[p]!).join(' '), event.digest, groupedHex(event.digest)],
   );
-  if (!ok) throw new RefusedError(`${holder} did not confirm the event digest ${event.digest}; nothing more was signed`, 'E_CONFIRMATION');
+  if (!ok)
+    throw new RefusedError(
+      `${holder} did not confirm the event digest ${event.digest}; nothing more was signed`,
+      'E_CONFIRMATION',
+    );
   return `typed words ${list} of the event digest`;
 }

@@ -68,8 +68,10 @@ function diffDelegatedRoles(a: unknown[], b: unknown[], path: string, out: Signe
     if (!before.has(name)) out.fields.push({ path: p, to: text(r) });
     else diffValue(before.get(name), r, p, out.fields);
   }
-  for (const [name, r] of before) if (!after.has(name)) out.fields.push({ path: `${path}[name=${name}]`, from: text(r) });
-  const common = (list: unknown[], other: Map<unknown, unknown>) => list.map(nameOf).filter((n) => other.has(n)) as string[];
+  for (const [name, r] of before)
+    if (!after.has(name)) out.fields.push({ path: `${path}[name=${name}]`, from: text(r) });
+  const common = (list: unknown[], other: Map<unknown, unknown>) =>
+    list.map(nameOf).filter((n) => other.has(n)) as string[];
   const x = common(a, after);
   const y = common(b, before);
   const first = x.findIndex((n, i) => n !== y[i]);

@@ -20,9 +20,21 @@ import { existsSync } from 'node:fs';
 import { sha256Hex } from '../../tuf/model/digest.js';
 import { RefusedError, VerificationError } from '../../tuf/model/errors.js';
 import type { Metadata, Root, Targets } from '../../tuf/model/metadata.js';
-import { firstProblem, roleFileName, verifyRepository, type MetadataSource, type RepositoryReport } from '../../tuf/verify/repository-verifier.js';
+import {
+  firstProblem,
+  roleFileName,
+  verifyRepository,
+  type MetadataSource,
+  type RepositoryReport,
+} from '../../tuf/verify/repository-verifier.js';
 import { formatExpires } from '../../tuf/model/time.js';
-import { describeResult, verifyRole, verifyRootUpdate, verifyWithRoot, type VerificationResult } from '../../tuf/verify/verification.js';
+import {
+  describeResult,
+  verifyRole,
+  verifyRootUpdate,
+  verifyWithRoot,
+  type VerificationResult,
+} from '../../tuf/verify/verification.js';
 import { nextVersionProblem, type SigningEvent } from './event.js';
 import type { Repository } from '../state/repository.js';
 import { commitFinalize } from '../state/finalize-journal.js';
@@ -39,9 +51,12 @@ function requireVerified(res: VerificationResult, what: string): void {
 
 /** The repository's metadata folder with the event's files laid over it. */
 function combinedSource(repo: Repository, event: SigningEvent): MetadataSource {
-  const extra = new Map<string, Buffer>(event.roles().map((r) => [roleFileName(r.role, r.version), r.metadata.toBytes()]));
+  const extra = new Map<string, Buffer>(
+    event.roles().map((r) => [roleFileName(r.role, r.version), r.metadata.toBytes()]),
+  );
   const onDisk = new Map<string, () => Buffer>();
-  for (const role of repo.roles()) for (const v of repo.versions(role)) onDisk.set(roleFileName(role, v), () => repo.readBytes(role, v));
+  for (const role of repo.roles())
+    for (const v of repo.versions(role)) onDisk.set(roleFileName(role, v), () => repo.readBytes(role, v));
   return {
     names: () => [...new Set([...onDisk.keys(), ...extra.keys()])].sort(),
     read: (name) => extra.get(name) ?? onDisk.get(name)!(),
@@ -52,20 +67,38 @@ function combinedSource(repo: Repository, event: SigningEvent): MetadataSource {
 export function checkEventAgainstRepository(repo: Repository, event: SigningEvent, at: Date): RepositoryReport {
   const status = event.status();
   if (!status.complete) {
-    const open = status.roles.flatMap((r) => r.thresholds.filter((t) => !t.met).map((t) => `${r.role} v${r.version} needs ${t.need} more of ${t.label}`));
-    throw new RefusedError(`not every threshold is met: ${open.join('; ')}; missing: ${status.missingHolders.join(', ')}`, 'E_EVENT_INCOMPLETE');
+    const open = status.roles.flatMap((r) =>
+      r.thresholds.filter((t) => !t.met).map((t) => `${r.role} v${r.version} needs ${t.need} more of ${t.label}`),
+    );
+    throw new RefusedError(
+      `not every threshold is met: ${open.join('; ')}; missing: ${status.missingHolders.join(', ')}`,
+      'E_EVENT_INCOMPLETE',
+    );
   }
-  if (event.repository !== repo.plan().repository) throw new RefusedError(`the event is for repository "${event.repository}", this is "${repo.plan().repository}"`, 'E_WRONG_REPOSITORY');
+  if (event.repository !== repo.plan().repository)
+    throw new RefusedError(
+      `the event is for repository "${event.repository}", this is "${repo.plan().repository}"`,
+      'E_WRONG_REPOSITORY',
+    );
   const inEvent = new Map(event.roles().map((r) => [r.role, r.metadata]));
   const currentOf = <T extends Root | Targets>(role: string): Metadata<T> | undefined =>
-    (inEvent.get(role) as Metadata<T> | undefined) ?? (repo.currentVersion(role) !== undefined ? repo.current<T>(role) : undefined);
+    (inEvent.get(role) as Metadata<T> | undefined) ??
+    (repo.currentVersion(role) !== undefined ? repo.current<T>(role) : undefined);
 
   for (const r of event.roles()) {
     const current = repo.currentVersion(r.role);
     const problem = nextVersionProblem(r.role, r.version, current);
     if (problem) throw new RefusedError(problem, 'E_NOT_NEXT_VERSION');
-    if (existsSync(repo.path(r.role, r.version))) throw new RefusedError(`${r.role} v${r.version} exists already in ${repo.metadataDir}; it is never overwritten`, 'E_EXISTS');
-    if (r.metadata.signed.isExpired(at)) throw new VerificationError(`${r.role} v${r.version} expired at ${formatExpires(r.metadata.signed.expires)}`, 'E_EXPIRED');
+    if (existsSync(repo.path(r.role, r.version)))
+      throw new RefusedError(
+        `${r.role} v${r.version} exists already in ${repo.metadataDir}; it is never overwritten`,
+        'E_EXISTS',
+      );
+    if (r.metadata.signed.isExpired(at))
+      throw new VerificationError(
+        `${r.role} v${r.version} expired at ${formatExpires(r.metadata.signed.expires)}`,
+        'E_EXPIRED',
+      );
     if (r.role === 'root') {
       const md = r.metadata as Metadata<Root>;
       if (current === undefined) requireVerified(verifyWithRoot(md.signed, 'root', md), 'root v1 by its own root keys');
@@ -78,15 +111,26 @@ export function checkEventAgainstRepository(repo: Repository, event: SigningEven
     }
     const delegator = r.delegatedBy!;
     const by = currentOf<Root | Targets>(delegator);
-    if (!by) throw new VerificationError(`${r.role} is delegated by ${delegator}, which the repository does not hold`, 'E_NOT_DELEGATED');
+    if (!by)
+      throw new VerificationError(
+        `${r.role} is delegated by ${delegator}, which the repository does not hold`,
+        'E_NOT_DELEGATED',
+      );
     if (r.role === 'targets') {
-      requireVerified(verifyWithRoot(by.signed as Root, 'targets', r.metadata), `targets v${r.version} by the targets keys of root v${by.signed.version}`);
+      requireVerified(
+        verifyWithRoot(by.signed as Root, 'targets', r.metadata),
+        `targets v${r.version} by the targets keys of root v${by.signed.version}`,
+      );
       continue;
     }
     const delegations = (by.signed as Targets).delegations;
     const auth = delegations?.roleKeys(r.role);
-    if (!delegations || !auth) throw new VerificationError(`${delegator} v${by.signed.version} does not delegate ${r.role}`, 'E_NOT_DELEGATED');
-    requireVerified(verifyRole(r.metadata, r.role, auth, (k) => delegations.keys.get(k)), `${r.role} v${r.version} by the keys ${delegator} v${by.signed.version} delegates it to`);
+    if (!delegations || !auth)
+      throw new VerificationError(`${delegator} v${by.signed.version} does not delegate ${r.role}`, 'E_NOT_DELEGATED');
+    requireVerified(
+      verifyRole(r.metadata, r.role, auth, (k) => delegations.keys.get(k)),
+      `${r.role} v${r.version} by the keys ${delegator} v${by.signed.version} delegates it to`,
+    );
   }
 
   return verifyAsClient(repo, event, at);
@@ -96,23 +140,40 @@ export function checkEventAgainstRepository(repo: Repository, event: SigningEven
 function verifyAsClient(repo: Repository, event: SigningEvent, at: Date): RepositoryReport {
   const source = combinedSource(repo, event);
   const firstRoot = repo.rootVersions()[0];
-  const trustedBytes = firstRoot !== undefined ? repo.readBytes('root', firstRoot) : event.role('root').metadata.toBytes();
+  const trustedBytes =
+    firstRoot !== undefined ? repo.readBytes('root', firstRoot) : event.role('root').metadata.toBytes();
   const report = verifyRepository(trustedBytes, source, { at });
-  if (!report.ok) throw new VerificationError(`the repository with this event does not verify as a client would: ${firstProblem(report)}`, 'E_CLIENT_VERIFY');
+  if (!report.ok)
+    throw new VerificationError(
+      `the repository with this event does not verify as a client would: ${firstProblem(report)}`,
+      'E_CLIENT_VERIFY',
+    );
   return report;
 }
 
 function writtenOf(repo: Repository, event: SigningEvent): FinalizeResult['written'] {
-  return event.roles().map((r) => ({ role: r.role, version: r.version, path: repo.path(r.role, r.version), sha256: sha256Hex(r.metadata.toBytes()) }));
+  return event.roles().map((r) => ({
+    role: r.role,
+    version: r.version,
+    path: repo.path(r.role, r.version),
+    sha256: sha256Hex(r.metadata.toBytes()),
+  }));
 }
 
-export function finalizeEvent(repo: Repository, event: SigningEvent, options: { at?: Date; operator?: string } = {}): FinalizeResult {
+export function finalizeEvent(
+  repo: Repository,
+  event: SigningEvent,
+  options: { at?: Date; operator?: string } = {},
+): FinalizeResult {
   const at = options.at ?? new Date();
   const done = repo.recovery?.journal;
   if (done?.event === event.id) {
     // Opening the repository completed this event's interrupted finalize: report what it wrote.
     const written = writtenOf(repo, event);
-    if (written.every((w) => done.files.some((f) => f.name === roleFileName(w.role, w.version) && f.sha256 === w.sha256))) return { written, report: verifyAsClient(repo, event, at) };
+    if (
+      written.every((w) => done.files.some((f) => f.name === roleFileName(w.role, w.version) && f.sha256 === w.sha256))
+    )
+      return { written, report: verifyAsClient(repo, event, at) };
   }
   const report = checkEventAgainstRepository(repo, event, at);
   const written = writtenOf(repo, event);
@@ -125,12 +186,25 @@ export function finalizeEvent(repo: Repository, event: SigningEvent, options: { 
     details: {
       event: event.dir,
       kind: event.kind,
-      signatures: status.roles.map((r) => ({ role: r.role, version: r.version, thresholds: r.thresholds.map((t) => ({ label: t.label, threshold: t.threshold, signed: t.signed.map((s) => s.holder ?? s.keyid) })) })),
+      signatures: status.roles.map((r) => ({
+        role: r.role,
+        version: r.version,
+        thresholds: r.thresholds.map((t) => ({
+          label: t.label,
+          threshold: t.threshold,
+          signed: t.signed.map((s) => s.holder ?? s.keyid),
+        })),
+      })),
       verified_at: report.at,
     },
   });
   // Root first (event.roles() is in that order): the order the journal installs them in.
-  commitFinalize(repo.dir, event.id, event.roles().map((r) => ({ name: roleFileName(r.role, r.version), bytes: r.metadata.toBytes() })), record);
+  commitFinalize(
+    repo.dir,
+    event.id,
+    event.roles().map((r) => ({ name: roleFileName(r.role, r.version), bytes: r.metadata.toBytes() })),
+    record,
+  );
   repo.changed();
   return { written, report };
 }

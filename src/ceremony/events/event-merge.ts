@@ -32,7 +32,8 @@ function loadCopy(dir: string): SigningEvent {
   try {
     return SigningEvent.load(dir);
   } catch (e) {
-    if (e instanceof VerificationError && e.code === 'E_EVENT_TAMPERED') throw new RefusedError(`refusing the copy ${dir}: ${e.message}`, 'E_MERGE_PAYLOAD_DIFFERS', { cause: e });
+    if (e instanceof VerificationError && e.code === 'E_EVENT_TAMPERED')
+      throw new RefusedError(`refusing the copy ${dir}: ${e.message}`, 'E_MERGE_PAYLOAD_DIFFERS', { cause: e });
     throw e;
   }
 }
@@ -43,9 +44,14 @@ function differences(a: SigningEvent, b: SigningEvent): string {
   for (const r of a.roles()) {
     const other = b.roles().find((x) => x.role === r.role && x.version === r.version);
     if (!other) out.push(`${r.role} v${r.version} is not in it`);
-    else if (other.payloadSha256 !== r.payloadSha256) out.push(`the payload of ${r.role} v${r.version} differs (${other.payloadSha256} there, ${r.payloadSha256} here)`);
+    else if (other.payloadSha256 !== r.payloadSha256)
+      out.push(
+        `the payload of ${r.role} v${r.version} differs (${other.payloadSha256} there, ${r.payloadSha256} here)`,
+      );
   }
-  for (const r of b.roles()) if (!a.roles().some((x) => x.role === r.role && x.version === r.version)) out.push(`it has ${r.role} v${r.version}, which this event does not`);
+  for (const r of b.roles())
+    if (!a.roles().some((x) => x.role === r.role && x.version === r.version))
+      out.push(`it has ${r.role} v${r.version}, which this event does not`);
   if (out.length === 0) out.push('its event.json differs (description, kind, creation time or base metadata)');
   return out.join('; ');
 }
@@ -56,7 +62,10 @@ function differences(a: SigningEvent, b: SigningEvent): string {
  * its payload checked against the digest; the copy's base/ is never used by a merge. Any other
  * copy is loaded whole, to say how it differs.
  */
-function* copyRoles(target: SigningEvent, dir: string): Generator<{ role: string; version: number; metadata: Metadata }> {
+function* copyRoles(
+  target: SigningEvent,
+  dir: string,
+): Generator<{ role: string; version: number; metadata: Metadata }> {
   let eventJson: Buffer;
   try {
     eventJson = readFileSync(join(dir, EVENT_FILE));
@@ -65,7 +74,10 @@ function* copyRoles(target: SigningEvent, dir: string): Generator<{ role: string
   }
   if (sha256Hex(eventJson) !== target.id) {
     const copy = loadCopy(dir);
-    throw new RefusedError(`refusing the copy ${dir}: it is not a copy of this event: ${differences(target, copy)}`, 'E_MERGE_PAYLOAD_DIFFERS');
+    throw new RefusedError(
+      `refusing the copy ${dir}: it is not a copy of this event: ${differences(target, copy)}`,
+      'E_MERGE_PAYLOAD_DIFFERS',
+    );
   }
   for (const r of target.roles()) {
     const path = join(dir, r.file);
@@ -73,12 +85,17 @@ function* copyRoles(target: SigningEvent, dir: string): Generator<{ role: string
     try {
       bytes = readFileSync(path);
     } catch (e) {
-      throw new UsageError(`${dir}: cannot read ${r.file}: ${(e as NodeJS.ErrnoException).code}`, 'E_EVENT_FILE', { cause: e });
+      throw new UsageError(`${dir}: cannot read ${r.file}: ${(e as NodeJS.ErrnoException).code}`, 'E_EVENT_FILE', {
+        cause: e,
+      });
     }
     const metadata = withContext(path, () => Metadata.fromBytes(bytes, path, r.role === 'root' ? 'root' : 'targets'));
     const actual = sha256Hex(metadata.payload());
     if (actual !== r.payloadSha256 || metadata.signed.version !== r.version) {
-      throw new RefusedError(`refusing the copy ${dir}: ${r.file} in ${dir}: its payload SHA-256 ${actual} is not the ${r.payloadSha256} recorded in ${EVENT_FILE}; the metadata was changed`, 'E_MERGE_PAYLOAD_DIFFERS');
+      throw new RefusedError(
+        `refusing the copy ${dir}: ${r.file} in ${dir}: its payload SHA-256 ${actual} is not the ${r.payloadSha256} recorded in ${EVENT_FILE}; the metadata was changed`,
+        'E_MERGE_PAYLOAD_DIFFERS',
+      );
     }
     yield { role: r.role, version: r.version, metadata };
   }
@@ -96,7 +113,8 @@ export function mergeEvents(target: SigningEvent, copyDirs: string[], repo?: Rep
       for (const sig of r.metadata.signatures.values()) {
         const key = here.thresholds.flatMap((a) => [...a.keys.entries()]).find(([id]) => id === sig.keyid)?.[1];
         const entry = { from: dir, role: r.role, version: r.version, keyid: sig.keyid, holder: ownerOf(key) };
-        if (here.metadata.signatures.has(sig.keyid) || list.some((s) => s.keyid === sig.keyid)) result.alreadyPresent.push(entry);
+        if (here.metadata.signatures.has(sig.keyid) || list.some((s) => s.keyid === sig.keyid))
+          result.alreadyPresent.push(entry);
         else {
           list.push(sig);
           result.added.push(entry);
@@ -112,7 +130,16 @@ export function mergeEvents(target: SigningEvent, copyDirs: string[], repo?: Rep
       step: 'event-merge',
       inputs: { 'event.json': target.id },
       outputs: target.fileDigests(),
-      details: { event: target.dir, copies: copyDirs, added: result.added.map((a) => ({ role: a.role, version: a.version, keyid: a.keyid, holder: a.holder ?? null })) },
+      details: {
+        event: target.dir,
+        copies: copyDirs,
+        added: result.added.map((a) => ({
+          role: a.role,
+          version: a.version,
+          keyid: a.keyid,
+          holder: a.holder ?? null,
+        })),
+      },
     });
   }
   return result;

@@ -12,7 +12,13 @@ import { checkGivenConfirmation, confirmInteractively } from './event-confirm.js
 import { describeKey, ownerOf } from '../state/holders.js';
 import type { CeremonyPrompter } from './prompts.js';
 import type { Repository } from '../state/repository.js';
-import { beyondSigning, purposeForRole, type HolderKeys, type KeyPurpose, type SignerProvider } from '../signers/signer-provider.js';
+import {
+  beyondSigning,
+  purposeForRole,
+  type HolderKeys,
+  type KeyPurpose,
+  type SignerProvider,
+} from '../signers/signer-provider.js';
 import { appendTranscript } from '../state/transcript.js';
 
 export interface SignRequest {
@@ -75,7 +81,13 @@ function tasksFor(event: SigningEvent, holder: string): { todo: Task[]; done: Ta
  * A key that can also decrypt, unwrap or derive (made by another tool) gets a warning, or is
  * refused when the plan requires sign-only keys for its role (docs/formats/plan.md, "sign_only").
  */
-async function checkCapabilities(session: HolderKeys, holder: string, tasks: Task[], signOnly: readonly KeyPurpose[], log: (text: string) => void): Promise<void> {
+async function checkCapabilities(
+  session: HolderKeys,
+  holder: string,
+  tasks: Task[],
+  signOnly: readonly KeyPurpose[],
+  log: (text: string) => void,
+): Promise<void> {
   if (!session.capabilities) return;
   for (const purpose of new Set(tasks.map((t) => t.purpose))) {
     const found = await session.capabilities(purpose);
@@ -84,7 +96,10 @@ async function checkCapabilities(session: HolderKeys, holder: string, tasks: Tas
     if (extra.length === 0) continue;
     const what = `${holder}'s ${purpose} key "${found.label}" (token serial ${await session.serialFor(purpose)}) can also ${extra.join(', ')}, not only sign`;
     if (signOnly.includes(purpose)) {
-      throw new RefusedError(`${what}; the plan requires sign-only ${purpose} keys (roles.${purpose}.sign_only): nothing was signed by ${holder}`, 'E_KEY_NOT_SIGN_ONLY');
+      throw new RefusedError(
+        `${what}; the plan requires sign-only ${purpose} keys (roles.${purpose}.sign_only): nothing was signed by ${holder}`,
+        'E_KEY_NOT_SIGN_ONLY',
+      );
     }
     log(`warning: ${what}: it was made for more than TUF signatures (docs/tokens.md, "Keys made by other tools")`);
   }
@@ -94,21 +109,36 @@ async function checkCapabilities(session: HolderKeys, holder: string, tasks: Tas
  * Before any signature: the token opened for `holder` must hold the holder's own keys. A token of
  * another admin is named as such (issue 4: "check that the inserted token holds B's key").
  */
-async function checkTokenIdentity(session: HolderKeys, holder: string, tasks: Task[], event: SigningEvent): Promise<Map<KeyPurpose, Key>> {
+async function checkTokenIdentity(
+  session: HolderKeys,
+  holder: string,
+  tasks: Task[],
+  event: SigningEvent,
+): Promise<Map<KeyPurpose, Key>> {
   const found = new Map<KeyPurpose, Key>();
   const everyKey = [...event.authorizedKeys().entries()];
   for (const purpose of new Set(tasks.map((t) => t.purpose))) {
     const onToken = await session.publicKey(purpose);
     const serial = await session.serialFor(purpose);
-    if (!onToken) throw new TokenError('E_KEY_NOT_FOUND', `the token opened for ${holder} (serial ${serial}) holds no ${purpose} key; is it ${holder}'s token?`);
+    if (!onToken)
+      throw new TokenError(
+        'E_KEY_NOT_FOUND',
+        `the token opened for ${holder} (serial ${serial}) holds no ${purpose} key; is it ${holder}'s token?`,
+      );
     const mine = tasks.filter((t) => t.purpose === purpose).some((t) => t.key.sameMaterial(onToken));
     if (!mine) {
       const other = everyKey.find(([, k]) => k.sameMaterial(onToken));
       const owner = other ? ownerOf(other[1]) : undefined;
       if (owner && owner !== holder) {
-        throw new TokenError('E_WRONG_TOKEN', `the token opened for ${holder} (serial ${serial}) holds ${owner}'s ${purpose} key ${describeKey(other![0], other![1])}, not ${holder}'s: insert ${holder}'s token`);
+        throw new TokenError(
+          'E_WRONG_TOKEN',
+          `the token opened for ${holder} (serial ${serial}) holds ${owner}'s ${purpose} key ${describeKey(other![0], other![1])}, not ${holder}'s: insert ${holder}'s token`,
+        );
       }
-      throw new TokenError('E_WRONG_TOKEN', `the token opened for ${holder} (serial ${serial}) holds a ${purpose} key that is not ${holder}'s key in this event`);
+      throw new TokenError(
+        'E_WRONG_TOKEN',
+        `the token opened for ${holder} (serial ${serial}) holds a ${purpose} key that is not ${holder}'s key in this event`,
+      );
     }
     found.set(purpose, onToken);
   }
@@ -126,13 +156,20 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
       throw new RefusedError(`${holder} holds no key that signs any role of this event`, 'E_NOT_A_SIGNER');
     }
     if (todo.length === 0) {
-      throw new RefusedError(`${holder} has already signed every role of this event they can sign (${done.map((t) => `${t.role.role} v${t.role.version}`).join(', ')}); the same key never signs twice`, 'E_ALREADY_SIGNED');
+      throw new RefusedError(
+        `${holder} has already signed every role of this event they can sign (${done.map((t) => `${t.role.role} v${t.role.version}`).join(', ')}); the same key never signs twice`,
+        'E_ALREADY_SIGNED',
+      );
     }
     return { holder, todo, done };
   });
   const rolesToSign = [...new Set(plans.flatMap((p) => p.todo.map((t) => t.role)))];
   const given = req.confirm ? checkGivenConfirmation(req.confirm, rolesToSign, event) : undefined;
-  if (!given && !req.prompter) throw new RefusedError(`nothing was signed without a confirmation: run at a terminal, or check and pass --confirm <event digest> (event show prints it)`, 'E_CONFIRMATION');
+  if (!given && !req.prompter)
+    throw new RefusedError(
+      `nothing was signed without a confirmation: run at a terminal, or check and pass --confirm <event digest> (event show prints it)`,
+      'E_CONFIRMATION',
+    );
 
   const signed: SignedEntry[] = [];
   for (const [i, plan] of plans.entries()) {
@@ -153,15 +190,26 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
       const onToken = await checkTokenIdentity(session, holder, todo, event);
       for (const t of todo) {
         if (!t.key.sameMaterial(onToken.get(t.purpose)!)) {
-          log(`  ${holder}: ${t.role.role} v${t.role.version} also lists ${describeKey(t.keyid, t.key)}, which is not on this token; skipped`);
+          log(
+            `  ${holder}: ${t.role.role} v${t.role.version} also lists ${describeKey(t.keyid, t.key)}, which is not on this token; skipped`,
+          );
           continue;
         }
         const tokenSigner = await session.signerFor(t.purpose, t.key);
         // Sign under the event's key (keyid with owner field) and verify at once (docs/threat-model.md section 2).
         const copy = Metadata.fromBytes(t.role.metadata.toBytes(), t.role.file);
-        const sig = await copy.sign({ key: t.key, description: `${holder}'s ${t.purpose} key`, sign: (p) => tokenSigner.sign(p) }, 'append');
+        const sig = await copy.sign(
+          { key: t.key, description: `${holder}'s ${t.purpose} key`, sign: (p) => tokenSigner.sign(p) },
+          'append',
+        );
         event.addSignatures(t.role.role, [sig]);
-        mine.push({ holder, role: t.role.role, version: t.role.version, keyid: t.keyid, serial: await session.serialFor(t.purpose) });
+        mine.push({
+          holder,
+          role: t.role.role,
+          version: t.role.version,
+          keyid: t.keyid,
+          serial: await session.serialFor(t.purpose),
+        });
         log(`  signed ${t.role.role} v${t.role.version} as ${describeKey(t.keyid, t.key)}; signature verified`);
       }
     } finally {
@@ -173,9 +221,17 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
         step: 'event-sign',
         operator: holder,
         confirmation: typed ?? `--confirm with the ${given}`,
-        inputs: { 'event.json': event.id, 'event digest': event.digest, ...Object.fromEntries(myRoles.map((r) => [`${r.file} payload`, r.payloadSha256])) },
+        inputs: {
+          'event.json': event.id,
+          'event digest': event.digest,
+          ...Object.fromEntries(myRoles.map((r) => [`${r.file} payload`, r.payloadSha256])),
+        },
         outputs: event.fileDigests(),
-        tokens: [...new Set(mine.map((m) => m.serial))].map((serial) => ({ holder, serial, keyids: mine.filter((m) => m.serial === serial).map((m) => m.keyid) })),
+        tokens: [...new Set(mine.map((m) => m.serial))].map((serial) => ({
+          holder,
+          serial,
+          keyids: mine.filter((m) => m.serial === serial).map((m) => m.keyid),
+        })),
         details: { event: event.dir, kind: event.kind },
       });
     }

@@ -93,12 +93,16 @@ const ONLINE_ROLE_NAMES = new Set(['snapshot', 'timestamp', 'recently-claimed', 
 
 /** A key for people: its holder, or "online <role> key" for the online roles' keys (they carry no owner). */
 function keyRef(keyid: string, key: Key | undefined, role?: string): KeyRef {
-  const fallback = role === undefined ? undefined : ONLINE_ROLE_NAMES.has(role) ? `online ${role} key` : `key of ${role}`;
+  const fallback =
+    role === undefined ? undefined : ONLINE_ROLE_NAMES.has(role) ? `online ${role} key` : `key of ${role}`;
   const holder = ownerOf(key) ?? fallback;
   return { keyid, holder, keytype: key?.keytype ?? 'unknown' };
 }
 
-function rootKeyChanges(prev: Root | undefined, next: Root): { added: KeyChange[]; removed: KeyChange[]; thresholds: ThresholdChange[]; other: string[] } {
+function rootKeyChanges(
+  prev: Root | undefined,
+  next: Root,
+): { added: KeyChange[]; removed: KeyChange[]; thresholds: ThresholdChange[]; other: string[] } {
   const added: KeyChange[] = [];
   const removed: KeyChange[] = [];
   const thresholds: ThresholdChange[] = [];
@@ -111,20 +115,36 @@ function rootKeyChanges(prev: Root | undefined, next: Root): { added: KeyChange[
     if (from !== next.roles[role].threshold) thresholds.push({ role, from, to: next.roles[role].threshold });
   }
   const other: string[] = [];
-  if (prev?.consistentSnapshot !== next.consistentSnapshot) other.push(`consistent_snapshot: ${prev?.consistentSnapshot ?? '(unset)'} → ${next.consistentSnapshot ?? '(unset)'}`);
+  if (prev?.consistentSnapshot !== next.consistentSnapshot)
+    other.push(
+      `consistent_snapshot: ${prev?.consistentSnapshot ?? '(unset)'} → ${next.consistentSnapshot ?? '(unset)'}`,
+    );
   return { added, removed, thresholds, other };
 }
 
 function delegationRef(d: DelegatedRole, keys: Map<string, Key>): DelegationRef {
-  return { name: d.name, threshold: d.threshold, keys: d.keyids.map((id) => keyRef(id, keys.get(id), d.name)), paths: d.paths, pathHashPrefixes: d.pathHashPrefixes, terminating: d.terminating };
+  return {
+    name: d.name,
+    threshold: d.threshold,
+    keys: d.keyids.map((id) => keyRef(id, keys.get(id), d.name)),
+    paths: d.paths,
+    pathHashPrefixes: d.pathHashPrefixes,
+    terminating: d.terminating,
+  };
 }
 
 function sameKeys(a: DelegatedRole, b: DelegatedRole): boolean {
-  return a.threshold === b.threshold && a.keyids.length === b.keyids.length && a.keyids.every((k) => b.keyids.includes(k));
+  return (
+    a.threshold === b.threshold && a.keyids.length === b.keyids.length && a.keyids.every((k) => b.keyids.includes(k))
+  );
 }
 
 function sameScope(a: DelegatedRole, b: DelegatedRole): boolean {
-  return a.terminating === b.terminating && JSON.stringify(a.paths ?? null) === JSON.stringify(b.paths ?? null) && JSON.stringify(a.pathHashPrefixes ?? null) === JSON.stringify(b.pathHashPrefixes ?? null);
+  return (
+    a.terminating === b.terminating &&
+    JSON.stringify(a.paths ?? null) === JSON.stringify(b.paths ?? null) &&
+    JSON.stringify(a.pathHashPrefixes ?? null) === JSON.stringify(b.pathHashPrefixes ?? null)
+  );
 }
 
 /** Delegations added / removed / re-keyed / changed; linear in the number of delegations. */
@@ -138,28 +158,40 @@ export function diffDelegations(prev: Targets | undefined, next: Targets): Deleg
   for (const [name, r] of after) {
     const old = before.get(name);
     if (!old) out.added.push(delegationRef(r, n!.keys));
-    else if (!sameKeys(old, r)) out.rekeyed.push({ name, from: delegationRef(old, p!.keys), to: delegationRef(r, n!.keys) });
-    else if (!sameScope(old, r)) out.changed.push({ name, from: delegationRef(old, p!.keys), to: delegationRef(r, n!.keys) });
+    else if (!sameKeys(old, r))
+      out.rekeyed.push({ name, from: delegationRef(old, p!.keys), to: delegationRef(r, n!.keys) });
+    else if (!sameScope(old, r))
+      out.changed.push({ name, from: delegationRef(old, p!.keys), to: delegationRef(r, n!.keys) });
   }
   for (const [name, r] of before) if (!after.has(name)) out.removed.push(delegationRef(r, p!.keys));
   const sr = n?.succinctRoles;
   if (sr) {
     const old = p?.succinctRoles;
-    const describe = (s: typeof sr) => `${s.numberOfBins} bins "${s.namePrefix}-…", ${s.threshold} of [${s.keyids.join(', ')}]`;
-    out.succinct = { bitLength: sr.bitLength, namePrefix: sr.namePrefix, threshold: sr.threshold, keys: sr.keyids.map((id) => keyRef(id, n.keys.get(id))) };
+    const describe = (s: typeof sr) =>
+      `${s.numberOfBins} bins "${s.namePrefix}-…", ${s.threshold} of [${s.keyids.join(', ')}]`;
+    out.succinct = {
+      bitLength: sr.bitLength,
+      namePrefix: sr.namePrefix,
+      threshold: sr.threshold,
+      keys: sr.keyids.map((id) => keyRef(id, n.keys.get(id))),
+    };
     if (old && describe(old) !== describe(sr)) out.succinct.changedFrom = describe(old);
   }
   return out;
 }
 
-function diffTargets(prev: Targets | undefined, next: Targets): { added: string[]; removed: string[]; changed: string[] } {
+function diffTargets(
+  prev: Targets | undefined,
+  next: Targets,
+): { added: string[]; removed: string[]; changed: string[] } {
   const added: string[] = [];
   const removed: string[] = [];
   const changed: string[] = [];
   for (const [name, t] of next.targets) {
     const old = prev?.targets.get(name);
     if (!old) added.push(name);
-    else if (canonicalize(old.toJSON()).toString('hex') !== canonicalize(t.toJSON()).toString('hex')) changed.push(name);
+    else if (canonicalize(old.toJSON()).toString('hex') !== canonicalize(t.toJSON()).toString('hex'))
+      changed.push(name);
   }
   for (const name of prev?.targets.keys() ?? []) if (!next.targets.has(name)) removed.push(name);
   return { added, removed, changed };
@@ -199,7 +231,11 @@ export function summarizeRole(r: EventRole): RoleSummary {
     payloadSha256: r.payloadSha256,
     payloadWords: fingerprintWords(r.payloadSha256),
     contentUnchanged: r.previous !== undefined && sameContent(r.previous, r.metadata),
-    signers: r.thresholds.map((a) => ({ label: a.label, threshold: a.threshold, keys: a.keyids.map((id) => keyRef(id, a.keys.get(id))) })),
+    signers: r.thresholds.map((a) => ({
+      label: a.label,
+      threshold: a.threshold,
+      keys: a.keyids.map((id) => keyRef(id, a.keys.get(id))),
+    })),
     keysAdded: [],
     keysRemoved: [],
     thresholds: [],
@@ -223,11 +259,20 @@ export function summarizeRole(r: EventRole): RoleSummary {
 }
 
 export function summarizeEvent(event: SigningEvent): EventSummary {
-  return { eventId: event.id, eventDigest: event.digest, kind: event.kind, description: event.description, repository: event.repository, created: event.created, roles: event.roles().map(summarizeRole) };
+  return {
+    eventId: event.id,
+    eventDigest: event.digest,
+    kind: event.kind,
+    description: event.description,
+    repository: event.repository,
+    created: event.created,
+    roles: event.roles().map(summarizeRole),
+  };
 }
 
 /** "admin-b (ecdsa 1a2b3c4d5e6f…)"; developer keys carry no holder name, only type and keyid. */
-const who = (k: KeyRef): string => (k.holder ? `${k.holder} (${k.keytype} ${k.keyid.slice(0, 12)}…)` : `key ${k.keytype} ${k.keyid.slice(0, 12)}…`);
+const who = (k: KeyRef): string =>
+  k.holder ? `${k.holder} (${k.keytype} ${k.keyid.slice(0, 12)}…)` : `key ${k.keytype} ${k.keyid.slice(0, 12)}…`;
 
 function delegationLine(d: DelegationRef): string {
   const scope = d.paths ? `paths ${d.paths.join(' ')}` : `hash prefixes ${d.pathHashPrefixes!.join(' ')}`;
@@ -263,16 +308,22 @@ export function renderSummary(summary: EventSummary, options: RenderOptions = {}
   };
   for (const r of summary.roles) {
     lines.push('');
-    lines.push(`  ${r.role} version ${r.version}${r.replaces ? ` (replaces version ${r.replaces})` : ' (new role)'}  file ${r.file}`);
+    lines.push(
+      `  ${r.role} version ${r.version}${r.replaces ? ` (replaces version ${r.replaces})` : ' (new role)'}  file ${r.file}`,
+    );
     lines.push(`    expires ${r.expires}${r.previousExpires ? ` (was ${r.previousExpires})` : ''}`);
-    if (r.contentUnchanged) lines.push('    re-sign only, no content change (everything but version and expiry is identical)');
+    if (r.contentUnchanged)
+      lines.push('    re-sign only, no content change (everything but version and expiry is identical)');
     list('keys added', r.keysAdded, (c) => `+ ${c.role}: ${who(c.key)}`);
     list('keys removed', r.keysRemoved, (c) => `- ${c.role}: ${who(c.key)}`);
-    for (const t of r.thresholds) lines.push(`    threshold of ${t.role}: ${t.from === undefined ? '' : `${t.from} → `}${t.to}`);
+    for (const t of r.thresholds)
+      lines.push(`    threshold of ${t.role}: ${t.from === undefined ? '' : `${t.from} → `}${t.to}`);
     for (const o of r.other) lines.push(`    ${o}`);
     const order = r.delegationOrder;
     if (order) {
-      lines.push(`    delegation ORDER changed (a client follows the first delegation that matches, TUF spec 5.6.7), from position ${order.from + 1}:`);
+      lines.push(
+        `    delegation ORDER changed (a client follows the first delegation that matches, TUF spec 5.6.7), from position ${order.from + 1}:`,
+      );
       lines.push(`      before: ${order.before.join(', ')}`);
       lines.push(`      after:  ${order.after.join(', ')}`);
     }
@@ -280,9 +331,17 @@ export function renderSummary(summary: EventSummary, options: RenderOptions = {}
     if (d) {
       list('delegations added', d.added, (x) => `+ ${delegationLine(x)}`);
       list('delegations removed', d.removed, (x) => `- ${delegationLine(x)}`);
-      list('delegations RE-KEYED (keys or threshold replaced)', d.rekeyed, (x) => `! ${x.name}: ${x.from.threshold} of ${x.from.keys.map(who).join(', ')} → ${x.to.threshold} of ${x.to.keys.map(who).join(', ')}`);
+      list(
+        'delegations RE-KEYED (keys or threshold replaced)',
+        d.rekeyed,
+        (x) =>
+          `! ${x.name}: ${x.from.threshold} of ${x.from.keys.map(who).join(', ')} → ${x.to.threshold} of ${x.to.keys.map(who).join(', ')}`,
+      );
       list('delegations with other paths', d.changed, (x) => `~ ${delegationLine(x.to)}`);
-      if (d.succinct) lines.push(`    succinct hash bins: ${2 ** d.succinct.bitLength} bins "${d.succinct.namePrefix}-…", ${d.succinct.threshold} of ${d.succinct.keys.map(who).join(', ')}${d.succinct.changedFrom ? ` (was ${d.succinct.changedFrom})` : ''}`);
+      if (d.succinct)
+        lines.push(
+          `    succinct hash bins: ${2 ** d.succinct.bitLength} bins "${d.succinct.namePrefix}-…", ${d.succinct.threshold} of ${d.succinct.keys.map(who).join(', ')}${d.succinct.changedFrom ? ` (was ${d.succinct.changedFrom})` : ''}`,
+        );
     }
     if (r.targets) {
       list('targets added', r.targets.added, (x) => `+ ${x}`);
@@ -290,7 +349,10 @@ export function renderSummary(summary: EventSummary, options: RenderOptions = {}
       list('targets changed', r.targets.changed, (x) => `~ ${x}`);
     }
     list('other fields changed', unexplainedDifferences(r.differences), differenceLine);
-    for (const sgn of r.signers) lines.push(`    to be signed by ${sgn.threshold} of ${sgn.label}: ${sgn.keys.map((k) => k.holder ?? k.keyid.slice(0, 12)).join(', ')}`);
+    for (const sgn of r.signers)
+      lines.push(
+        `    to be signed by ${sgn.threshold} of ${sgn.label}: ${sgn.keys.map((k) => k.holder ?? k.keyid.slice(0, 12)).join(', ')}`,
+      );
     if (options.digests !== false) {
       lines.push(`    payload SHA-256: ${r.payloadSha256}`);
       lines.push(`    as words:        ${r.payloadWords.join(' ')}`);
@@ -299,4 +361,3 @@ export function renderSummary(summary: EventSummary, options: RenderOptions = {}
   // Fields of event.json and strings of metadata: each line escaped whole (docs/threat-model.md section 7).
   return escapeLines(lines);
 }
-

@@ -15,7 +15,12 @@ import { readFileSync } from 'node:fs';
 import { sha256Hex } from '../../tuf/model/digest.js';
 import { RefusedError, UsageError } from '../../tuf/model/errors.js';
 import { Metadata, type Root } from '../../tuf/model/metadata.js';
-import { firstProblem, roleFileName, verifyRepository, type MetadataSource } from '../../tuf/verify/repository-verifier.js';
+import {
+  firstProblem,
+  roleFileName,
+  verifyRepository,
+  type MetadataSource,
+} from '../../tuf/verify/repository-verifier.js';
 import { BASE_DIR, type SigningEvent } from './event.js';
 import type { Repository } from '../state/repository.js';
 
@@ -42,7 +47,8 @@ export function untrustedRefusal(command: string): RefusedError {
  */
 function instantBeforeExpiry(event: SigningEvent, extra: Metadata[]): Date {
   let at = Date.now();
-  for (const md of [...event.baseFiles().map((b) => b.metadata), ...extra]) at = Math.min(at, md.signed.expires.getTime() - 1000);
+  for (const md of [...event.baseFiles().map((b) => b.metadata), ...extra])
+    at = Math.min(at, md.signed.expires.getTime() - 1000);
   return new Date(at);
 }
 
@@ -74,19 +80,28 @@ function repositorySource(repo: Repository): MetadataSource {
 
 /** Every replaced version must be in base/, or the summary would show the role as new. */
 function missingPrevious(event: SigningEvent): string[] {
-  return event.roles().filter((r) => r.replaces !== undefined && r.previous === undefined).map((r) => `the event's ${BASE_DIR}/ lacks ${r.role} v${r.replaces}, which it replaces`);
+  return event
+    .roles()
+    .filter((r) => r.replaces !== undefined && r.previous === undefined)
+    .map((r) => `the event's ${BASE_DIR}/ lacks ${r.role} v${r.replaces}, which it replaces`);
 }
 
 function checkAgainstRepository(event: SigningEvent, repo: Repository): TrustReport {
   const basis = `the repository ${repo.dir}`;
   const problems: string[] = [];
-  if (event.repository !== repo.plan().repository) problems.push(`the event is for repository "${event.repository}", ${repo.dir} is "${repo.plan().repository}"`);
+  if (event.repository !== repo.plan().repository)
+    problems.push(`the event is for repository "${event.repository}", ${repo.dir} is "${repo.plan().repository}"`);
   const roots = repo.rootVersions();
   if (roots.length > 0) {
     // The repository itself, from its first root (it may be a copy that travelled too).
-    const current = repo.roles().flatMap((role) => (repo.currentVersion(role) === undefined ? [] : [repo.current(role)]));
+    const current = repo
+      .roles()
+      .flatMap((role) => (repo.currentVersion(role) === undefined ? [] : [repo.current(role)]));
     const first = roots[0]!;
-    const report = verifyRepository(repo.readBytes('root', first), repositorySource(repo), { at: instantBeforeExpiry(event, current), trustedRootName: roleFileName('root', first) });
+    const report = verifyRepository(repo.readBytes('root', first), repositorySource(repo), {
+      at: instantBeforeExpiry(event, current),
+      trustedRootName: roleFileName('root', first),
+    });
     if (!report.ok) problems.push(`${repo.dir} does not verify from its first root: ${firstProblem(report)}`);
   }
   for (const p of event.driftFrom(repo)) problems.push(p);
@@ -100,7 +115,9 @@ function checkAgainstRoot(event: SigningEvent, rootFile: string): TrustReport {
   try {
     rootBytes = readFileSync(rootFile);
   } catch (e) {
-    throw new UsageError(`--root ${rootFile}: cannot read it (${(e as NodeJS.ErrnoException).code})`, 'E_USAGE', { cause: e });
+    throw new UsageError(`--root ${rootFile}: cannot read it (${(e as NodeJS.ErrnoException).code})`, 'E_USAGE', {
+      cause: e,
+    });
   }
   const trusted = Metadata.fromBytes<Root>(rootBytes, rootFile, 'root');
   const problems: string[] = [];
@@ -109,14 +126,26 @@ function checkAgainstRoot(event: SigningEvent, rootFile: string): TrustReport {
   if (!baseRoot) {
     // A bootstrap: nothing to build on; the trusted root must be the event's own root v1.
     const own = event.roles().find((r) => r.role === 'root' && r.version === 1);
-    if (!own || sha256Hex(own.metadata.payload()) !== sha256Hex(trusted.payload())) problems.push(`the event has no root in ${BASE_DIR}/ to verify from ${rootFile}, and its own root is not that root`);
+    if (!own || sha256Hex(own.metadata.payload()) !== sha256Hex(trusted.payload()))
+      problems.push(
+        `the event has no root in ${BASE_DIR}/ to verify from ${rootFile}, and its own root is not that root`,
+      );
     return { basis, problems };
   }
-  if (baseRoot.version < trusted.signed.version) problems.push(`the event builds on root v${baseRoot.version}, older than the trusted root v${trusted.signed.version}: it is not the current state`);
+  if (baseRoot.version < trusted.signed.version)
+    problems.push(
+      `the event builds on root v${baseRoot.version}, older than the trusted root v${trusted.signed.version}: it is not the current state`,
+    );
   const files = new Map<string, Uint8Array>(base.map((b) => [roleFileName(b.role, b.version), b.bytes]));
-  const report = verifyRepository(rootBytes, sourceOf(files), { at: instantBeforeExpiry(event, [trusted]), trustedRootName: rootFile });
+  const report = verifyRepository(rootBytes, sourceOf(files), {
+    at: instantBeforeExpiry(event, [trusted]),
+    trustedRootName: rootFile,
+  });
   if (!report.ok) problems.push(`the event's ${BASE_DIR}/ does not verify from ${rootFile}: ${firstProblem(report)}`);
-  if (report.rootVersion !== baseRoot.version) problems.push(`root v${baseRoot.version} in the event's ${BASE_DIR}/ is not reached from ${rootFile} (root v${report.rootVersion})`);
+  if (report.rootVersion !== baseRoot.version)
+    problems.push(
+      `root v${baseRoot.version} in the event's ${BASE_DIR}/ is not reached from ${rootFile} (root v${report.rootVersion})`,
+    );
   for (const b of base) {
     if (b.role === 'root') continue;
     const checked = report.roles.some((r) => r.role === b.role && r.version === b.version && r.status === 'ok');
@@ -126,7 +155,8 @@ function checkAgainstRoot(event: SigningEvent, rootFile: string): TrustReport {
   // Each role the next version of what it builds on (TUF specification 5.3.5, 5.6.5: no rollback).
   for (const r of event.roles()) {
     const newest = base.filter((b) => b.role === r.role).sort((x, y) => y.version - x.version)[0];
-    if (newest && newest.version !== r.version - 1) problems.push(`${r.role} v${r.version} does not follow ${r.role} v${newest.version} in ${BASE_DIR}/`);
+    if (newest && newest.version !== r.version - 1)
+      problems.push(`${r.role} v${r.version} does not follow ${r.role} v${newest.version} in ${BASE_DIR}/`);
   }
   return { basis, problems };
 }

@@ -133,8 +133,10 @@ function baseFileName(role: string, version: number): string {
  * when it can: every change is exactly +1 (TUF specification 1.0.x section 4.2).
  */
 export function nextVersionProblem(role: string, version: number, current: number | undefined): string | undefined {
-  if (current !== undefined && current >= version) return `${role} v${version} is in the repository already (was this event finalized before?)`;
-  if ((current ?? 0) + 1 !== version) return `${role} v${version} does not follow the repository's ${current === undefined ? 'state (no version yet)' : `v${current}`}`;
+  if (current !== undefined && current >= version)
+    return `${role} v${version} is in the repository already (was this event finalized before?)`;
+  if ((current ?? 0) + 1 !== version)
+    return `${role} v${version} does not follow the repository's ${current === undefined ? 'state (no version yet)' : `v${current}`}`;
   return undefined;
 }
 
@@ -149,7 +151,12 @@ export function baseFromRepository(repo: Repository, roles: EventRoleInit[]): Ba
     let entry = read.get(key);
     if (entry === undefined) {
       const bytes = repo.readBytes(role, version);
-      entry = { role, version, bytes, metadata: Metadata.fromBytes(bytes, repo.path(role, version), role === 'root' ? 'root' : 'targets') };
+      entry = {
+        role,
+        version,
+        bytes,
+        metadata: Metadata.fromBytes(bytes, repo.path(role, version), role === 'root' ? 'root' : 'targets'),
+      };
       read.set(key, entry);
     }
     return entry;
@@ -169,7 +176,9 @@ export function baseFromRepository(repo: Repository, roles: EventRoleInit[]): Ba
   for (const r of roles) {
     if (r.role === 'root') continue;
     const delegator = r.delegatedBy ?? (r.role === 'targets' ? 'root' : undefined);
-    const candidates = delegator ? [delegator] : ['targets', ...repo.roles().filter((x) => x !== 'root' && x !== 'targets')];
+    const candidates = delegator
+      ? [delegator]
+      : ['targets', ...repo.roles().filter((x) => x !== 'root' && x !== 'targets')];
     for (const c of candidates) {
       const inThisEvent = roles.find((x) => x.role === c);
       if (inThisEvent) {
@@ -210,25 +219,41 @@ function authorizationFrom(md: Metadata, sourceRole: string, role: string, label
     const k = keys.get(id);
     if (k) own.set(id, k);
   }
-  return { label, source: { role: sourceRole, version: md.signed.version }, keyids: [...roleKeys.keyids], threshold: roleKeys.threshold, keys: own };
+  return {
+    label,
+    source: { role: sourceRole, version: md.signed.version },
+    keyids: [...roleKeys.keyids],
+    threshold: roleKeys.threshold,
+    keys: own,
+  };
 }
 
 /** Work out who must sign each role, from the event's own metadata and its base. */
 function resolveThresholds(roles: EventRole[], base: BaseEntry[]): void {
-  const findIn = (role: string): Metadata | undefined => roles.find((r) => r.role === role)?.metadata ?? latestBase(base, role)?.metadata;
+  const findIn = (role: string): Metadata | undefined =>
+    roles.find((r) => r.role === role)?.metadata ?? latestBase(base, role)?.metadata;
   for (const r of roles) {
     const v = r.version;
     if (r.role === 'root') {
       // A new root needs a threshold of the previous root's keys AND of its own (TUF spec 5.3.4-5.3.5).
-      if (r.previous) r.thresholds.push(authorizationFrom(r.previous, 'root', 'root', `root v${v - 1} (the previous root keys)`)!);
+      if (r.previous)
+        r.thresholds.push(authorizationFrom(r.previous, 'root', 'root', `root v${v - 1} (the previous root keys)`)!);
       r.thresholds.push(authorizationFrom(r.metadata, 'root', 'root', `root v${v} (its own root keys)`)!);
       continue;
     }
     const delegator = r.delegatedBy!;
     const md = findIn(delegator);
-    if (!md) throw new FormatError(`${EVENT_FILE}: roles.${r.role}`, `delegated by ${delegator}, which is neither in the event nor in ${BASE_DIR}/`);
+    if (!md)
+      throw new FormatError(
+        `${EVENT_FILE}: roles.${r.role}`,
+        `delegated by ${delegator}, which is neither in the event nor in ${BASE_DIR}/`,
+      );
     const auth = authorizationFrom(md, delegator, r.role, `${delegator} v${md.signed.version} → ${r.role}`);
-    if (!auth) throw new FormatError(`${EVENT_FILE}: roles.${r.role}`, `${delegator} v${md.signed.version} does not delegate ${r.role}`);
+    if (!auth)
+      throw new FormatError(
+        `${EVENT_FILE}: roles.${r.role}`,
+        `${delegator} v${md.signed.version} does not delegate ${r.role}`,
+      );
     r.thresholds.push(auth);
   }
 }
@@ -275,7 +300,8 @@ export function stageEventFolder(p: PreparedEvent): string {
   const temp = join(parent, `${prefix}${randomBytes(6).toString('hex')}`);
   try {
     mkdirSync(parent, { recursive: true });
-    for (const name of readdirSync(parent)) if (name.startsWith(prefix)) rmSync(join(parent, name), { recursive: true, force: true });
+    for (const name of readdirSync(parent))
+      if (name.startsWith(prefix)) rmSync(join(parent, name), { recursive: true, force: true });
     mkdirSync(temp);
     for (const sub of p.subfolders) mkdirSync(join(temp, sub));
     // The folder is new and hidden: each file is written in place (O_EXCL, fsynced), and each
@@ -285,11 +311,12 @@ export function stageEventFolder(p: PreparedEvent): string {
     fsyncFolder(temp);
     // Read back what reached the medium and compare digests, before it has its name.
     for (const [file, { bytes }] of p.files) {
-      if (sha256Hex(readFileSync(join(temp, file))) !== sha256Hex(bytes)) throw new VerificationError(`${join(temp, file)} does not read back as written`, 'E_MEDIUM_READBACK');
+      if (sha256Hex(readFileSync(join(temp, file))) !== sha256Hex(bytes))
+        throw new VerificationError(`${join(temp, file)} does not read back as written`, 'E_MEDIUM_READBACK');
     }
   } catch (e) {
     removeQuietly(temp);
-    throw mediumError(e, parent, 'nothing was written under the event\'s name');
+    throw mediumError(e, parent, "nothing was written under the event's name");
   }
   return temp;
 }
@@ -299,7 +326,10 @@ export function installEventFolder(temp: string, abs: string): void {
   // rename(2) would replace an empty folder: the check that none is there comes last.
   if (existsSync(abs)) {
     rmSync(temp, { recursive: true, force: true });
-    throw new RefusedError(`${abs} appeared while the event was being written; a signing event is always a new folder`, 'E_EXISTS');
+    throw new RefusedError(
+      `${abs} appeared while the event was being written; a signing event is always a new folder`,
+      'E_EXISTS',
+    );
   }
   renameSync(temp, abs);
   fsyncFolder(dirname(abs));
@@ -338,7 +368,8 @@ export class SigningEvent {
    * as one unit.
    */
   static create(dir: string, init: CreateEventInit): SigningEvent {
-    if (existsSync(resolve(dir))) throw new RefusedError(`${dir} exists already; a signing event is always a new folder`, 'E_EXISTS');
+    if (existsSync(resolve(dir)))
+      throw new RefusedError(`${dir} exists already; a signing event is always a new folder`, 'E_EXISTS');
     const prepared = SigningEvent.prepare(dir, init);
     installEventFolder(stageEventFolder(prepared), prepared.dir);
     return prepared.event;
@@ -355,13 +386,23 @@ export class SigningEvent {
     }
     const base: BaseEntry[] = init.repo
       ? baseFromRepository(init.repo, init.roles)
-      : (init.base ?? []).map((b) => ({ role: b.role, version: b.metadata.signed.version, metadata: b.metadata, bytes: b.metadata.toBytes() }));
+      : (init.base ?? []).map((b) => ({
+          role: b.role,
+          version: b.metadata.signed.version,
+          metadata: b.metadata,
+          bytes: b.metadata.toBytes(),
+        }));
     const roles = [...init.roles].sort((a, b) => ROLE_ORDER(a.role) - ROLE_ORDER(b.role));
     const repository = init.repository ?? init.repo?.plan().repository;
     if (!repository) throw new UsageError('a signing event names its repository');
     const wireRoles = roles.map((r) => {
       const version = r.metadata.signed.version;
-      const out: JsonObject = { role: r.role, file: roleFileName(r.role, version), version, payload_sha256: sha256Hex(r.metadata.payload()) };
+      const out: JsonObject = {
+        role: r.role,
+        file: roleFileName(r.role, version),
+        version,
+        payload_sha256: sha256Hex(r.metadata.payload()),
+      };
       if (version > 1) out['replaces'] = version - 1;
       if (r.role !== 'root') out['delegated_by'] = r.delegatedBy ?? defaultDelegator(r.role, roles, base);
       return out;
@@ -373,18 +414,36 @@ export class SigningEvent {
       repository,
       created: formatExpires(init.created ?? new Date()),
       roles: wireRoles,
-      base: base.map((b) => ({ role: b.role, version: b.version, file: baseFileName(b.role, b.version), sha256: sha256Hex(b.bytes) })),
+      base: base.map((b) => ({
+        role: b.role,
+        version: b.version,
+        file: baseFileName(b.role, b.version),
+        sha256: sha256Hex(b.bytes),
+      })),
     };
     if (init.details) wire['details'] = init.details;
     // Each file is encoded once; the parsed metadata in hand is reused rather than parsed again
     // (a flat claimed role for a large index is tens of MB).
     const files = new Map<string, { bytes: Buffer; metadata: Metadata }>();
-    for (const r of roles) files.set(roleFileName(r.role, r.metadata.signed.version), { bytes: r.metadata.toBytes(), metadata: r.metadata });
+    for (const r of roles)
+      files.set(roleFileName(r.role, r.metadata.signed.version), { bytes: r.metadata.toBytes(), metadata: r.metadata });
     for (const b of base) files.set(baseFileName(b.role, b.version), { bytes: b.bytes, metadata: b.metadata });
     const eventJson = Buffer.concat([canonicalize(wire), Buffer.from('\n')]);
     // Built from event.json as written, as load would read it: the same event, whichever made it.
-    const event = SigningEvent.fromParts(abs, parseStrictJson(eventJson, join(abs, EVENT_FILE)), eventJson, (file) => files.get(file)!.bytes, (file) => files.get(file)?.metadata);
-    return { event, dir: abs, eventJson, files: [...files, [EVENT_FILE, { bytes: eventJson }] as const], subfolders: base.length > 0 ? [BASE_DIR] : [] };
+    const event = SigningEvent.fromParts(
+      abs,
+      parseStrictJson(eventJson, join(abs, EVENT_FILE)),
+      eventJson,
+      (file) => files.get(file)!.bytes,
+      (file) => files.get(file)?.metadata,
+    );
+    return {
+      event,
+      dir: abs,
+      eventJson,
+      files: [...files, [EVENT_FILE, { bytes: eventJson }] as const],
+      subfolders: base.length > 0 ? [BASE_DIR] : [],
+    };
   }
 
   /** Read an event folder and check it: every payload and base file against its recorded digest. */
@@ -395,14 +454,20 @@ export class SigningEvent {
     try {
       bytes = readFileSync(path);
     } catch (e) {
-      throw new UsageError(`${dir} is not a signing event (cannot read ${EVENT_FILE}: ${(e as NodeJS.ErrnoException).code})`, 'E_NOT_AN_EVENT', { cause: e });
+      throw new UsageError(
+        `${dir} is not a signing event (cannot read ${EVENT_FILE}: ${(e as NodeJS.ErrnoException).code})`,
+        'E_NOT_AN_EVENT',
+        { cause: e },
+      );
     }
     const wire = parseStrictJson(bytes, path) as JsonObject;
     return SigningEvent.fromParts(abs, wire, bytes, (file) => {
       try {
         return readFileSync(join(abs, file));
       } catch (e) {
-        throw new UsageError(`${dir}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`, 'E_EVENT_FILE', { cause: e });
+        throw new UsageError(`${dir}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`, 'E_EVENT_FILE', {
+          cause: e,
+        });
       }
     });
   }
@@ -411,12 +476,19 @@ export class SigningEvent {
    * Check and build an event from its parts. `parsed` may supply metadata already parsed from
    * exactly the bytes `readFile` returns (when creating), to avoid parsing large roles twice.
    */
-  private static fromParts(abs: string, wireIn: unknown, bytes: Buffer, readFile: (file: string) => Buffer, parsed: (file: string) => Metadata | undefined = () => undefined): SigningEvent {
+  private static fromParts(
+    abs: string,
+    wireIn: unknown,
+    bytes: Buffer,
+    readFile: (file: string) => Buffer,
+    parsed: (file: string) => Metadata | undefined = () => undefined,
+  ): SigningEvent {
     const where = join(abs, EVENT_FILE);
     const { wire, roleEntries, baseEntries } = withContext(where, () => {
       const r = FieldReader.of(wireIn, '');
       const format = r.integer('event_format', 1);
-      if (format !== EVENT_FORMAT) throw new FormatError('event_format', `this tool reads event_format ${EVENT_FORMAT}, got ${format}`);
+      if (format !== EVENT_FORMAT)
+        throw new FormatError('event_format', `this tool reads event_format ${EVENT_FORMAT}, got ${format}`);
       r.string('kind');
       r.string('description');
       r.string('repository');
@@ -429,15 +501,19 @@ export class SigningEvent {
         const version = rr.integer('version', 1);
         const file = rr.string('file');
         // File names are derived, never taken from the medium: no path can escape the folder.
-        if (file !== roleFileName(role, version)) throw new FormatError(rr.at('file'), `expected ${roleFileName(role, version)}`);
+        if (file !== roleFileName(role, version))
+          throw new FormatError(rr.at('file'), `expected ${roleFileName(role, version)}`);
         const replaces = rr.has('replaces') ? rr.integer('replaces', 1) : undefined;
         rr.optional('replaces');
-        if ((replaces ?? 0) !== version - 1) throw new FormatError(rr.at('replaces'), `version ${version} replaces ${version - 1}`);
+        if ((replaces ?? 0) !== version - 1)
+          throw new FormatError(rr.at('replaces'), `version ${version} replaces ${version - 1}`);
         const delegatedBy = rr.has('delegated_by') ? rr.string('delegated_by') : undefined;
         rr.optional('delegated_by');
-        if ((role === 'root') !== (delegatedBy === undefined)) throw new FormatError(rr.at('delegated_by'), role === 'root' ? 'root is not delegated' : 'missing');
+        if ((role === 'root') !== (delegatedBy === undefined))
+          throw new FormatError(rr.at('delegated_by'), role === 'root' ? 'root is not delegated' : 'missing');
         const payload = rr.string('payload_sha256');
-        if (!isLowerHex(payload, 32)) throw new FormatError(rr.at('payload_sha256'), 'expected a SHA-256 in lowercase hex');
+        if (!isLowerHex(payload, 32))
+          throw new FormatError(rr.at('payload_sha256'), 'expected a SHA-256 in lowercase hex');
         return { role, version, file, replaces, delegatedBy, payload };
       });
       if (roleEntries.length === 0) throw new FormatError('roles', 'at least one role');
@@ -446,7 +522,8 @@ export class SigningEvent {
         const role = br.string('role');
         const version = br.integer('version', 1);
         const file = br.string('file');
-        if (file !== baseFileName(role, version)) throw new FormatError(br.at('file'), `expected ${baseFileName(role, version)}`);
+        if (file !== baseFileName(role, version))
+          throw new FormatError(br.at('file'), `expected ${baseFileName(role, version)}`);
         const sha = br.string('sha256');
         return { role, version, file, sha };
       });
@@ -457,22 +534,50 @@ export class SigningEvent {
 
     const base: BaseEntry[] = baseEntries.map((b) => {
       const fileBytes = readFile(b.file);
-      if (sha256Hex(fileBytes) !== b.sha) throw new VerificationError(`${b.file} in ${abs} differs from the SHA-256 recorded in ${EVENT_FILE}`, 'E_EVENT_TAMPERED');
-      const md = parsed(b.file) ?? Metadata.fromBytes(fileBytes, join(abs, b.file), b.role === 'root' ? 'root' : 'targets');
+      if (sha256Hex(fileBytes) !== b.sha)
+        throw new VerificationError(
+          `${b.file} in ${abs} differs from the SHA-256 recorded in ${EVENT_FILE}`,
+          'E_EVENT_TAMPERED',
+        );
+      const md =
+        parsed(b.file) ?? Metadata.fromBytes(fileBytes, join(abs, b.file), b.role === 'root' ? 'root' : 'targets');
       if (md.signed.version !== b.version) throw new FormatError(b.file, `holds version ${md.signed.version}`);
       return { role: b.role, version: b.version, metadata: md, bytes: fileBytes };
     });
     const roles: EventRole[] = roleEntries.map((e) => {
-      const md = parsed(e.file) ?? Metadata.fromBytes(readFile(e.file), join(abs, e.file), e.role === 'root' ? 'root' : 'targets');
-      if ((e.role === 'root') !== (md.signed.type === 'root') || md.signed.type === 'snapshot' || md.signed.type === 'timestamp') {
+      const md =
+        parsed(e.file) ??
+        Metadata.fromBytes(readFile(e.file), join(abs, e.file), e.role === 'root' ? 'root' : 'targets');
+      if (
+        (e.role === 'root') !== (md.signed.type === 'root') ||
+        md.signed.type === 'snapshot' ||
+        md.signed.type === 'timestamp'
+      ) {
         throw new FormatError(e.file, `${e.role} cannot be ${md.signed.type} metadata`);
       }
-      if (md.signed.version !== e.version) throw new FormatError(e.file, `holds version ${md.signed.version}, ${EVENT_FILE} says ${e.version}`);
+      if (md.signed.version !== e.version)
+        throw new FormatError(e.file, `holds version ${md.signed.version}, ${EVENT_FILE} says ${e.version}`);
       const actual = sha256Hex(md.payload());
       // The payload must be exactly what event.json names (what people confirm by digest).
-      if (actual !== e.payload) throw new VerificationError(`${e.file} in ${abs}: its payload SHA-256 ${actual} is not the ${e.payload} recorded in ${EVENT_FILE}; the metadata was changed`, 'E_EVENT_TAMPERED');
-      const previous = e.replaces ? base.find((b) => b.role === e.role && b.version === e.replaces)?.metadata : undefined;
-      return { role: e.role, file: e.file, version: e.version, replaces: e.replaces, delegatedBy: e.delegatedBy, metadata: md, payloadSha256: actual, previous, thresholds: [] };
+      if (actual !== e.payload)
+        throw new VerificationError(
+          `${e.file} in ${abs}: its payload SHA-256 ${actual} is not the ${e.payload} recorded in ${EVENT_FILE}; the metadata was changed`,
+          'E_EVENT_TAMPERED',
+        );
+      const previous = e.replaces
+        ? base.find((b) => b.role === e.role && b.version === e.replaces)?.metadata
+        : undefined;
+      return {
+        role: e.role,
+        file: e.file,
+        version: e.version,
+        replaces: e.replaces,
+        delegatedBy: e.delegatedBy,
+        metadata: md,
+        payloadSha256: actual,
+        previous,
+        thresholds: [],
+      };
     });
     resolveThresholds(roles, base);
     return new SigningEvent(abs, wire, bytes, roles, base);
@@ -495,9 +600,13 @@ export class SigningEvent {
   driftFrom(repo: Repository): string[] {
     const problems: string[] = [];
     for (const b of this.base) {
-      const current = repo.versions(b.role).includes(b.version) ? sha256Hex(repo.readBytes(b.role, b.version)) : undefined;
-      if (current === undefined) problems.push(`${b.role} v${b.version}, on which the event builds, is not in the repository`);
-      else if (current !== sha256Hex(b.bytes)) problems.push(`${b.role} v${b.version} in the event's ${BASE_DIR}/ differs from the repository's`);
+      const current = repo.versions(b.role).includes(b.version)
+        ? sha256Hex(repo.readBytes(b.role, b.version))
+        : undefined;
+      if (current === undefined)
+        problems.push(`${b.role} v${b.version}, on which the event builds, is not in the repository`);
+      else if (current !== sha256Hex(b.bytes))
+        problems.push(`${b.role} v${b.version} in the event's ${BASE_DIR}/ differs from the repository's`);
     }
     for (const r of this.eventRoles) {
       const current = repo.currentVersion(r.role);
@@ -509,7 +618,13 @@ export class SigningEvent {
 
   /** The files of base/ as read and checked against event.json (`file` is `base/N.<role>.json`). */
   baseFiles(): Array<{ role: string; version: number; file: string; bytes: Buffer; metadata: Metadata }> {
-    return this.base.map((b) => ({ role: b.role, version: b.version, file: baseFileName(b.role, b.version), bytes: b.bytes, metadata: b.metadata }));
+    return this.base.map((b) => ({
+      role: b.role,
+      version: b.version,
+      file: baseFileName(b.role, b.version),
+      bytes: b.bytes,
+      metadata: b.metadata,
+    }));
   }
 
   /** file name → SHA-256 of its bytes now (signatures included), for the transcript. */
@@ -533,10 +648,27 @@ export class SigningEvent {
         const ref = (keyid: string): SignerRef => ({ keyid, holder: ownerOf(a.keys.get(keyid)) });
         const have = res.signed.length;
         const met = res.verified;
-        if (!met) for (const id of res.missing) missingHolders.add(ownerOf(a.keys.get(id)) ?? `key ${id.slice(0, 12)}…`);
-        return { label: a.label, threshold: a.threshold, have, need: Math.max(0, a.threshold - have), met, signed: res.signed.map(ref), missing: res.missing.map(ref), bad: res.bad.map(ref) };
+        if (!met)
+          for (const id of res.missing) missingHolders.add(ownerOf(a.keys.get(id)) ?? `key ${id.slice(0, 12)}…`);
+        return {
+          label: a.label,
+          threshold: a.threshold,
+          have,
+          need: Math.max(0, a.threshold - have),
+          met,
+          signed: res.signed.map(ref),
+          missing: res.missing.map(ref),
+          bad: res.bad.map(ref),
+        };
       });
-      return { role: r.role, version: r.version, file: r.file, payloadSha256: r.payloadSha256, complete: thresholds.every((t) => t.met), thresholds };
+      return {
+        role: r.role,
+        version: r.version,
+        file: r.file,
+        payloadSha256: r.payloadSha256,
+        complete: thresholds.every((t) => t.met),
+        thresholds,
+      };
     });
     return { complete: roles.every((r) => r.complete), roles, missingHolders: [...missingHolders].sort() };
   }
@@ -554,9 +686,16 @@ export class SigningEvent {
     for (const sig of sigs) {
       const key = keys.get(sig.keyid);
       if (r.metadata.signatures.has(sig.keyid) || seen.has(sig.keyid)) {
-        throw new RefusedError(`${r.file} is already signed by ${describeKey(sig.keyid, key)}; the same key never signs twice`, 'E_ALREADY_SIGNED');
+        throw new RefusedError(
+          `${r.file} is already signed by ${describeKey(sig.keyid, key)}; the same key never signs twice`,
+          'E_ALREADY_SIGNED',
+        );
       }
-      if (!key) throw new RefusedError(`key ${sig.keyid} is not authorized to sign ${role} v${r.version} (${r.thresholds.map((a) => a.label).join('; ')})`, 'E_NOT_AUTHORIZED');
+      if (!key)
+        throw new RefusedError(
+          `key ${sig.keyid} is not authorized to sign ${role} v${r.version} (${r.thresholds.map((a) => a.label).join('; ')})`,
+          'E_NOT_AUTHORIZED',
+        );
       seen.add(sig.keyid);
     }
     const copy = Metadata.fromBytes(r.metadata.toBytes(), r.file);

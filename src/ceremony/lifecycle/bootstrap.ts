@@ -14,7 +14,18 @@ import { addSeconds } from '../../tuf/model/time.js';
 import type { SigningEvent } from '../events/event.js';
 import { createRecordedEvent } from '../state/event-journal.js';
 import { OWNER_FIELD } from '../state/holders.js';
-import { checkDistinctKeys, holdersOf, loadPlan, OFFLINE_ROLES, signOnlyRoles, topLevelDelegationPaths, type CeremonyPlan, type LoadedPlan, type OfflineRole, type OnlineRole } from '../state/plan.js';
+import {
+  checkDistinctKeys,
+  holdersOf,
+  loadPlan,
+  OFFLINE_ROLES,
+  signOnlyRoles,
+  topLevelDelegationPaths,
+  type CeremonyPlan,
+  type LoadedPlan,
+  type OfflineRole,
+  type OnlineRole,
+} from '../state/plan.js';
 import { Repository } from '../state/repository.js';
 import type { CeremonyPrompter } from '../events/prompts.js';
 import { beyondSigning, type GeneratedKey, type SignerProvider } from '../signers/signer-provider.js';
@@ -40,7 +51,12 @@ function keyTable(keys: Key[]): Map<string, Key> {
 }
 
 /** Root v1, targets v1 and claimed v1, unsigned, from the plan and the keys. */
-export function buildBootstrapMetadata(plan: CeremonyPlan, adminKeys: AdminKeys, onlineKeys: Record<OnlineRole, Key>, now: Date): BootstrapMetadata {
+export function buildBootstrapMetadata(
+  plan: CeremonyPlan,
+  adminKeys: AdminKeys,
+  onlineKeys: Record<OnlineRole, Key>,
+  now: Date,
+): BootstrapMetadata {
   const rootKeys = keysOf(plan, adminKeys, 'root');
   const targetsKeys = keysOf(plan, adminKeys, 'targets');
   const claimedKeys = keysOf(plan, adminKeys, 'claimed');
@@ -125,7 +141,8 @@ export interface InitResult {
 }
 
 function refuseExisting(dir: string, what: string): void {
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new RefusedError(`${what} ${dir} exists and is not empty; init never overwrites`, 'E_EXISTS');
+  if (existsSync(dir) && readdirSync(dir).length > 0)
+    throw new RefusedError(`${what} ${dir} exists and is not empty; init never overwrites`, 'E_EXISTS');
 }
 
 export async function initRepository(o: InitOptions): Promise<InitResult> {
@@ -162,9 +179,13 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
       const purpose = wanted[i]!.purpose;
       const extra = beyondSigning(g.capabilities ?? []);
       if (extra.length && signOnly.includes(purpose)) {
-        throw new RefusedError(`${admin.name}'s new ${purpose} key "${g.label ?? ''}" (token serial ${g.serial}) can also ${extra.join(', ')}, not only sign; the plan requires sign-only ${purpose} keys (roles.${purpose}.sign_only)`, 'E_KEY_NOT_SIGN_ONLY');
+        throw new RefusedError(
+          `${admin.name}'s new ${purpose} key "${g.label ?? ''}" (token serial ${g.serial}) can also ${extra.join(', ')}, not only sign; the plan requires sign-only ${purpose} keys (roles.${purpose}.sign_only)`,
+          'E_KEY_NOT_SIGN_ONLY',
+        );
       }
-      const key = g.key.unrecognized[OWNER_FIELD] === admin.name ? g.key : g.key.withCustomFields({ [OWNER_FIELD]: admin.name });
+      const key =
+        g.key.unrecognized[OWNER_FIELD] === admin.name ? g.key : g.key.withCustomFields({ [OWNER_FIELD]: admin.name });
       adminKeys.set(`${admin.name}/${purpose}`, key);
       // One entry per token: an admin's keys may be on several tokens (docs/formats/token-profile.md).
       const where = JSON.stringify([admin.name, g.serial]);
@@ -174,8 +195,18 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
       o.log(`  ${admin.name} ${purpose}: keyid ${key.keyid}`);
       if (g.accepted?.length) {
         const module = g.module ?? { name: '', path: '' };
-        accepted.push({ holder: admin.name, purpose, keyid: key.keyid, serial: g.serial, module: module.name, library: module.path, accepted: g.accepted });
-        o.log(`  note: the token reported ${g.accepted.join(', ')} for ${admin.name}'s ${purpose} key; kept because the profile accepts it for module "${module.name}" (${module.path})`);
+        accepted.push({
+          holder: admin.name,
+          purpose,
+          keyid: key.keyid,
+          serial: g.serial,
+          module: module.name,
+          library: module.path,
+          accepted: g.accepted,
+        });
+        o.log(
+          `  note: the token reported ${g.accepted.join(', ')} for ${admin.name}'s ${purpose} key; kept because the profile accepts it for module "${module.name}" (${module.path})`,
+        );
       }
     });
   }
@@ -217,7 +248,10 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
   const event = createRecordedEvent(repo, eventDir, init, (e) => ({
     step: 'event-create',
     inputs: { 'plan.json': loaded.sha256 },
-    outputs: { 'event.json': e.id, ...Object.fromEntries(e.roles().map((r) => [`${r.file} payload`, r.payloadSha256])) },
+    outputs: {
+      'event.json': e.id,
+      ...Object.fromEntries(e.roles().map((r) => [`${r.file} payload`, r.payloadSha256])),
+    },
     details: { event: e.dir, kind: e.kind },
   }));
   return { repo, event, plan: loaded, adminKeys, warnings: loaded.warnings };

@@ -32,13 +32,26 @@ export function loadCurrentRoles(repo: Repository): CurrentRoles {
 
 export const NO_HOLDER = '(no holder named)';
 
-function authority(role: string, delegator: string, threshold: number, keyids: readonly string[], lookup: (k: string) => Key | undefined): RoleAuthority {
+function authority(
+  role: string,
+  delegator: string,
+  threshold: number,
+  keyids: readonly string[],
+  lookup: (k: string) => Key | undefined,
+): RoleAuthority {
   const keys = new Map<string, Key>();
   for (const k of keyids) {
     const key = lookup(k);
     if (key) keys.set(k, key);
   }
-  return { role, delegator, threshold, keyids: [...keyids], keys, holders: keyids.map((k) => ownerOf(keys.get(k)) ?? NO_HOLDER) };
+  return {
+    role,
+    delegator,
+    threshold,
+    keyids: [...keyids],
+    keys,
+    holders: keyids.map((k) => ownerOf(keys.get(k)) ?? NO_HOLDER),
+  };
 }
 
 /**

@@ -61,9 +61,17 @@ function orderRoles(a: string, b: string): number {
   return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
 }
 
-export function computeExpiry(current: CurrentRoles, plan: CeremonyPlan, options: { at: Date; within?: { text: string; seconds: number } }): ExpiryReport {
+export function computeExpiry(
+  current: CurrentRoles,
+  plan: CeremonyPlan,
+  options: { at: Date; within?: { text: string; seconds: number } },
+): ExpiryReport {
   // An empty report would read as "nothing expires" to a reminder job: say what is wrong instead.
-  if (current.size === 0) throw new UsageError('the repository has no finalized metadata yet (finalize the bootstrap event first); nothing to report', 'E_NO_VERSION');
+  if (current.size === 0)
+    throw new UsageError(
+      'the repository has no finalized metadata yet (finalize the bootstrap event first); nothing to report',
+      'E_NO_VERSION',
+    );
   const at = options.at;
   const within = options.within ?? { text: plan.expiryWarning, seconds: plan.expiryWarningSeconds };
   const roles: RoleExpiry[] = [];
@@ -94,22 +102,42 @@ export function computeExpiry(current: CurrentRoles, plan: CeremonyPlan, options
   const due = roles.filter((r) => r.status !== 'ok').map((r) => r.role);
   const expired = roles.filter((r) => r.status === 'expired').map((r) => r.role);
   const state: ExpiryStatus = expired.length ? 'expired' : due.length ? 'due' : 'ok';
-  return { at: formatExpires(at), within: within.text, withinSeconds: within.seconds, planWarning: plan.expiryWarning, roles, due, expired, state };
+  return {
+    at: formatExpires(at),
+    within: within.text,
+    withinSeconds: within.seconds,
+    planWarning: plan.expiryWarning,
+    roles,
+    due,
+    expired,
+    state,
+  };
 }
 
 export function renderExpiry(report: ExpiryReport): string {
   // A loop, not a spread: a sharded claimed role has up to 2^16 bins (docs/decisions/0003-claimed-sharding.md).
   const w = report.roles.reduce((max, r) => Math.max(max, r.role.length), 4);
-  const lines = [`Expiry at ${report.at}, renewal window ${report.within} (plan warning margin ${report.planWarning})`, ''];
+  const lines = [
+    `Expiry at ${report.at}, renewal window ${report.within} (plan warning margin ${report.planWarning})`,
+    '',
+  ];
   lines.push(`${'role'.padEnd(w)}  version  expires               days left  status   signers needed`);
   for (const r of report.roles) {
     const mark = r.status === 'ok' ? 'ok' : r.status === 'due' ? 'DUE' : 'EXPIRED';
-    lines.push(`${r.role.padEnd(w)}  ${String(r.version).padEnd(7)}  ${r.expires}  ${String(r.daysLeft).padStart(9)}  ${mark.padEnd(7)}  ${r.signersNeeded}`);
+    lines.push(
+      `${r.role.padEnd(w)}  ${String(r.version).padEnd(7)}  ${r.expires}  ${String(r.daysLeft).padStart(9)}  ${mark.padEnd(7)}  ${r.signersNeeded}`,
+    );
   }
   lines.push('');
-  if (report.expired.length) lines.push(`EXPIRED: ${report.expired.join(', ')}; clients refuse these now. Re-sign at once: tuf-ceremony resign --within ${report.within}`);
+  if (report.expired.length)
+    lines.push(
+      `EXPIRED: ${report.expired.join(', ')}; clients refuse these now. Re-sign at once: tuf-ceremony resign --within ${report.within}`,
+    );
   const dueOnly = report.due.filter((r) => !report.expired.includes(r));
-  if (dueOnly.length) lines.push(`DUE within ${report.within}: ${dueOnly.join(', ')}. Prepare a re-sign event: tuf-ceremony resign --within ${report.within}`);
+  if (dueOnly.length)
+    lines.push(
+      `DUE within ${report.within}: ${dueOnly.join(', ')}. Prepare a re-sign event: tuf-ceremony resign --within ${report.within}`,
+    );
   if (!report.due.length) lines.push(`Nothing expires within ${report.within}.`);
   return lines.join('\n');
 }

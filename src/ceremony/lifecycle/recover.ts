@@ -23,7 +23,15 @@ import type { Repository } from '../state/repository.js';
 import { createKeyChangeEvent, RECOVER_KIND, type KeyChangeEventResult } from './rotate-event.js';
 import type { KeyChange } from './rotate.js';
 
-export const COMPROMISABLE = ['timestamp', 'snapshot', 'recently-claimed', 'unclaimed', 'targets', 'claimed', 'root'] as const;
+export const COMPROMISABLE = [
+  'timestamp',
+  'snapshot',
+  'recently-claimed',
+  'unclaimed',
+  'targets',
+  'claimed',
+  'root',
+] as const;
 export type CompromisedRole = (typeof COMPROMISABLE)[number];
 
 const ONLINE = new Set<string>(ONLINE_ROLES);
@@ -66,8 +74,14 @@ export interface RecoveryPlan {
 
 export function parseCompromised(values: string[]): CompromisedRole[] {
   const out: CompromisedRole[] = [];
-  for (const v of values.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
-    if (!(COMPROMISABLE as readonly string[]).includes(v)) throw new UsageError(`--compromised ${v}: not one of ${COMPROMISABLE.join(', ')} (a compromised developer key is revoked in claimed: tuf-ceremony revoke)`);
+  for (const v of values
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    if (!(COMPROMISABLE as readonly string[]).includes(v))
+      throw new UsageError(
+        `--compromised ${v}: not one of ${COMPROMISABLE.join(', ')} (a compromised developer key is revoked in claimed: tuf-ceremony revoke)`,
+      );
     if (!out.includes(v as CompromisedRole)) out.push(v as CompromisedRole);
   }
   if (out.length === 0) throw new UsageError('name the compromised role(s) with --compromised');
@@ -75,14 +89,31 @@ export function parseCompromised(values: string[]): CompromisedRole[] {
 }
 
 /** Work out the recovery for the current repository state and the new keys given so far. */
-export function planRecovery(current: CurrentRoles, compromised: CompromisedRole[], newKeys: Map<string, Key[]>): RecoveryPlan {
+export function planRecovery(
+  current: CurrentRoles,
+  compromised: CompromisedRole[],
+  newKeys: Map<string, Key[]>,
+): RecoveryPlan {
   const roles = new Set(compromised.flatMap((c) => REPLACED_KEYS[c]));
-  for (const role of newKeys.keys()) if (!roles.has(role)) throw new UsageError(`--new-key ${role}=…: ${role}'s keys are not replaced when ${compromised.join(', ')} is compromised (PEP 480); replaced: ${[...roles].join(', ')}`);
+  for (const role of newKeys.keys())
+    if (!roles.has(role))
+      throw new UsageError(
+        `--new-key ${role}=…: ${role}'s keys are not replaced when ${compromised.join(', ')} is compromised (PEP 480); replaced: ${[...roles].join(', ')}`,
+      );
   const replaced: ReplacedRole[] = [];
   for (const role of CHANGE_ORDER.filter((r) => roles.has(r))) {
     const auth = authorityFor(current, role);
-    if (!auth) throw new UsageError(`the repository's metadata does not delegate ${role}; there is no key of it to replace`);
-    replaced.push({ role, changedIn: auth.delegator, keyids: auth.keyids, holders: auth.holders, threshold: auth.threshold, newKeysFrom: ONLINE.has(role) ? 'online service' : 'admins', newKeys: newKeys.get(role) ?? [] });
+    if (!auth)
+      throw new UsageError(`the repository's metadata does not delegate ${role}; there is no key of it to replace`);
+    replaced.push({
+      role,
+      changedIn: auth.delegator,
+      keyids: auth.keyids,
+      holders: auth.holders,
+      threshold: auth.threshold,
+      newKeysFrom: ONLINE.has(role) ? 'online service' : 'admins',
+      newKeys: newKeys.get(role) ?? [],
+    });
   }
   const missingKeys = replaced.filter((r) => r.newKeys.length === 0).map((r) => r.role);
   const anyOnline = compromised.some((c) => ONLINE.has(c));
@@ -92,29 +123,59 @@ export function planRecovery(current: CurrentRoles, compromised: CompromisedRole
   const offlineSteps: string[] = [];
   const adminRoles = replaced.filter((r) => r.newKeysFrom === 'admins');
   const onlineRoles = replaced.filter((r) => r.newKeysFrom === 'online service');
-  if (adminRoles.length) offlineSteps.push(`admins generate new keys on their tokens for ${adminRoles.map((r) => `${r.role} (now held by ${r.holders.join(', ')})`).join('; ')}, and export the public keys (tuf-ceremony key generate / key export)`);
-  if (onlineRoles.length) offlineSteps.push(`the online service makes new keys for ${onlineRoles.map((r) => r.role).join(', ')} and hands over their PUBLIC key files`);
-  if (compromised.includes('claimed') && anyOnline) offlineSteps.push("before signing claimed again, compare its project delegations with the last known good snapshot and restore any that changed (PEP 480); then prepare claimed's new content with the claim intake");
-  offlineSteps.push(`prepare the event: tuf-ceremony recover --compromised ${compromised.join(',')} ${replaced.map((r) => `--new-key ${r.role}=<key file>`).join(' ')} --event <new folder>`);
-  offlineSteps.push(`sign it: ${changedIn.join(' and ')} change${resigned.length ? `, and ${resigned.join(', ')} ${resigned.length > 1 ? 'are' : 'is'} re-signed by the new keys` : ''}; then tuf-ceremony event finalize and export a bundle`);
+  if (adminRoles.length)
+    offlineSteps.push(
+      `admins generate new keys on their tokens for ${adminRoles.map((r) => `${r.role} (now held by ${r.holders.join(', ')})`).join('; ')}, and export the public keys (tuf-ceremony key generate / key export)`,
+    );
+  if (onlineRoles.length)
+    offlineSteps.push(
+      `the online service makes new keys for ${onlineRoles.map((r) => r.role).join(', ')} and hands over their PUBLIC key files`,
+    );
+  if (compromised.includes('claimed') && anyOnline)
+    offlineSteps.push(
+      "before signing claimed again, compare its project delegations with the last known good snapshot and restore any that changed (PEP 480); then prepare claimed's new content with the claim intake",
+    );
+  offlineSteps.push(
+    `prepare the event: tuf-ceremony recover --compromised ${compromised.join(',')} ${replaced.map((r) => `--new-key ${r.role}=<key file>`).join(' ')} --event <new folder>`,
+  );
+  offlineSteps.push(
+    `sign it: ${changedIn.join(' and ')} change${resigned.length ? `, and ${resigned.join(', ')} ${resigned.length > 1 ? 'are' : 'is'} re-signed by the new keys` : ''}; then tuf-ceremony event finalize and export a bundle`,
+  );
 
   const onlineSteps: string[] = [];
   if (anyOnline) {
-    onlineSteps.push('install the new timestamp, snapshot, recently-claimed and unclaimed keys; never sign with the old ones again');
-    onlineSteps.push('clear every target and delegation in recently-claimed and delete its delegated project metadata; recently registered projects register their developer keys again');
-    onlineSteps.push('compare every target of recently-claimed and unclaimed with the last known good consistent snapshot (before the compromise); restore the ones added, changed or deleted since, then regenerate unclaimed and its bins');
+    onlineSteps.push(
+      'install the new timestamp, snapshot, recently-claimed and unclaimed keys; never sign with the old ones again',
+    );
+    onlineSteps.push(
+      'clear every target and delegation in recently-claimed and delete its delegated project metadata; recently registered projects register their developer keys again',
+    );
+    onlineSteps.push(
+      'compare every target of recently-claimed and unclaimed with the last known good consistent snapshot (before the compromise); restore the ones added, changed or deleted since, then regenerate unclaimed and its bins',
+    );
     onlineSteps.push('give recently-claimed and unclaimed new versions and expiry, and sign them with the new keys');
   }
-  if (compromised.includes('claimed') && anyOnline) onlineSteps.push('compare the project targets delegated by claimed with the last known good consistent snapshot; restore what changed since');
-  onlineSteps.push('import the bundle and publish every new version (all N.root.json stay published), then issue a new snapshot and timestamp listing them (a new timestamped consistent snapshot)');
+  if (compromised.includes('claimed') && anyOnline)
+    onlineSteps.push(
+      'compare the project targets delegated by claimed with the last known good consistent snapshot; restore what changed since',
+    );
+  onlineSteps.push(
+    'import the bundle and publish every new version (all N.root.json stay published), then issue a new snapshot and timestamp listing them (a new timestamped consistent snapshot)',
+  );
   onlineSteps.push('publish a security bulletin saying which keys were replaced and why (PEP 480 recommends it)');
   return { compromised, replaced, missingKeys, offlineSteps, onlineSteps };
 }
 
 export function renderRecoveryPlan(plan: RecoveryPlan): string {
-  const lines = [`Recovery from a compromise of ${plan.compromised.join(', ')} (PEP 480, "In the Event of a Key Compromise")`, '', 'Keys replaced (every key of each role: a threshold is in other hands):'];
+  const lines = [
+    `Recovery from a compromise of ${plan.compromised.join(', ')} (PEP 480, "In the Event of a Key Compromise")`,
+    '',
+    'Keys replaced (every key of each role: a threshold is in other hands):',
+  ];
   for (const r of plan.replaced) {
-    lines.push(`  ${r.role} (listed in ${r.changedIn}): ${r.threshold} of ${r.keyids.length} keys, held by ${r.holders.join(', ')}; new keys from the ${r.newKeysFrom}${r.newKeys.length ? `: ${r.newKeys.length} given` : ': NONE GIVEN YET'}`);
+    lines.push(
+      `  ${r.role} (listed in ${r.changedIn}): ${r.threshold} of ${r.keyids.length} keys, held by ${r.holders.join(', ')}; new keys from the ${r.newKeysFrom}${r.newKeys.length ? `: ${r.newKeys.length} given` : ': NONE GIVEN YET'}`,
+    );
   }
   lines.push('', 'Offline, at the ceremony:');
   plan.offlineSteps.forEach((s, i) => lines.push(`  ${i + 1}. ${s}`));
@@ -131,13 +192,27 @@ export interface RecoverOptions {
 }
 
 /** The plan, and with every new key given, the recovery signing event. */
-export function prepareRecovery(repo: Repository, eventDir: string | undefined, options: RecoverOptions): { plan: RecoveryPlan; result?: KeyChangeEventResult } {
+export function prepareRecovery(
+  repo: Repository,
+  eventDir: string | undefined,
+  options: RecoverOptions,
+): { plan: RecoveryPlan; result?: KeyChangeEventResult } {
   const current = loadCurrentRoles(repo);
   const plan = planRecovery(current, options.compromised, options.newKeys);
-  for (const role of options.thresholds.keys()) if (!plan.replaced.some((r) => r.role === role)) throw new UsageError(`--threshold ${role}=…: ${role}'s keys are not replaced in this recovery`);
+  for (const role of options.thresholds.keys())
+    if (!plan.replaced.some((r) => r.role === role))
+      throw new UsageError(`--threshold ${role}=…: ${role}'s keys are not replaced in this recovery`);
   if (eventDir === undefined) return { plan };
-  if (plan.missingKeys.length) throw new UsageError(`new keys are needed for ${plan.missingKeys.join(', ')}: give --new-key <role>=<key file> for each (run without --event to see the plan)`);
-  const changes: KeyChange[] = plan.replaced.map((r) => ({ role: r.role, remove: r.keyids, add: r.newKeys, threshold: options.thresholds.get(r.role) }));
+  if (plan.missingKeys.length)
+    throw new UsageError(
+      `new keys are needed for ${plan.missingKeys.join(', ')}: give --new-key <role>=<key file> for each (run without --event to see the plan)`,
+    );
+  const changes: KeyChange[] = plan.replaced.map((r) => ({
+    role: r.role,
+    remove: r.keyids,
+    add: r.newKeys,
+    threshold: options.thresholds.get(r.role),
+  }));
   const result = createKeyChangeEvent(repo, eventDir, {
     kind: RECOVER_KIND,
     description: `Recover from a compromise of ${plan.compromised.join(', ')}: replace every key of ${plan.replaced.map((r) => r.role).join(', ')} (PEP 480)`,

@@ -77,7 +77,8 @@ function writeSecret(path: string, text: string): void {
 
 export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult> {
   const out = resolve(o.out);
-  if (existsSync(out)) throw new RefusedError(`${o.out} exists already; the rehearsal always writes a new folder`, 'E_EXISTS');
+  if (existsSync(out))
+    throw new RefusedError(`${o.out} exists already; the rehearsal always writes a new folder`, 'E_EXISTS');
   mkdirSync(out, { recursive: true });
   const steps: RehearsalStep[] = [];
   const say = (step: string, detail: string): void => {
@@ -89,7 +90,11 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     // 1. Tokens, online keys, plan and profile: all inside the output folder.
     const tokens = createTestTokens(
       join(out, 'softhsm'),
-      REHEARSAL_ADMINS.map((label) => ({ label, soPin: randomBytes(8).toString('hex'), userPin: randomBytes(8).toString('hex') })),
+      REHEARSAL_ADMINS.map((label) => ({
+        label,
+        soPin: randomBytes(8).toString('hex'),
+        userPin: randomBytes(8).toString('hex'),
+      })),
     );
     process.env['SOFTHSM2_CONF'] = tokens.conf;
     mkdirSync(join(out, 'online-keys', 'private'), { recursive: true });
@@ -98,7 +103,10 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
       const signer = Ed25519Signer.generate(`online ${role} key`);
       online.set(role, signer);
       writeFileSync(join(out, 'online-keys', `${role}.pub.json`), serializeJson(signer.key.toJSON()), { flag: 'wx' });
-      writeSecret(join(out, 'online-keys', 'private', `${role}.seed`), `${Buffer.from(signer.exportSeed()).toString('hex')}\n`);
+      writeSecret(
+        join(out, 'online-keys', 'private', `${role}.seed`),
+        `${Buffer.from(signer.exportSeed()).toString('hex')}\n`,
+      );
     }
     const planPath = join(out, 'rehearsal-plan.json');
     const profilePath = join(out, 'rehearsal-profile.json');
@@ -115,14 +123,36 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const repoDir = join(out, 'repo');
     const eventsDir = join(out, 'events');
     mkdirSync(eventsDir);
-    const init = await initRepository({ planPath, repoDir, eventDir: join(eventsDir, '1-bootstrap'), provider, log: (t) => o.log(`  ${t}`) });
+    const init = await initRepository({
+      planPath,
+      repoDir,
+      eventDir: join(eventsDir, '1-bootstrap'),
+      provider,
+      log: (t) => o.log(`  ${t}`),
+    });
     const { repo } = init;
-    say('Bootstrap: init', `Admin keys generated on the tokens; repository state in ${repoDir}; bootstrap event in ${init.event.dir}.\n\n${renderSummary(summarizeEvent(init.event))}`);
+    say(
+      'Bootstrap: init',
+      `Admin keys generated on the tokens; repository state in ${repoDir}; bootstrap event in ${init.event.dir}.\n\n${renderSummary(summarizeEvent(init.event))}`,
+    );
     const digests = (e: SigningEvent) => e.roles().map((r) => r.payloadSha256);
-    const bootSign = await signEvent({ event: init.event, holders: ['admin-a', 'admin-b'], provider, confirm: digests(init.event), log: (t) => o.log(`  ${t}`), repo });
-    say('Bootstrap: signing at one machine', `admin-a and admin-b confirmed the payload digests and signed in turn (${bootSign.signed.length} signatures, each verified at once); every threshold met: ${bootSign.status.complete}.`);
+    const bootSign = await signEvent({
+      event: init.event,
+      holders: ['admin-a', 'admin-b'],
+      provider,
+      confirm: digests(init.event),
+      log: (t) => o.log(`  ${t}`),
+      repo,
+    });
+    say(
+      'Bootstrap: signing at one machine',
+      `admin-a and admin-b confirmed the payload digests and signed in turn (${bootSign.signed.length} signatures, each verified at once); every threshold met: ${bootSign.status.complete}.`,
+    );
     const boot = finalizeEvent(repo, init.event);
-    say('Bootstrap: finalize', `Verified as a client would, then written: ${boot.written.map((w) => `${w.role} v${w.version}`).join(', ')}.`);
+    say(
+      'Bootstrap: finalize',
+      `Verified as a client would, then written: ${boot.written.map((w) => `${w.role} v${w.version}`).join(', ')}.`,
+    );
 
     // 3. Developer requests and intake into claimed v2.
     const requestsDir = join(out, 'requests');
@@ -133,11 +163,25 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
       { project: 'Another_Project', signer: Ed25519Signer.generate('developer of another-project') },
     ];
     for (const d of developers) {
-      const req = await createRequest({ project: d.project, signers: [d.signer], threshold: 1, contact: `maintainer@${d.project.toLowerCase()}.example`, created: now, expires: addSeconds(now, 30 * 86400) });
+      const req = await createRequest({
+        project: d.project,
+        signers: [d.signer],
+        threshold: 1,
+        contact: `maintainer@${d.project.toLowerCase()}.example`,
+        created: now,
+        expires: addSeconds(now, 30 * 86400),
+      });
       writeFileSync(join(requestsDir, `${d.project.toLowerCase()}.json`), encodeRequest(req), { flag: 'wx' });
     }
     // A request whose proof of possession was made by another key: intake must reject it, alone.
-    const forged = await createRequest({ project: 'forged-project', signers: [Ed25519Signer.generate()], threshold: 1, contact: 'x@example.org', created: now, expires: addSeconds(now, 30 * 86400) });
+    const forged = await createRequest({
+      project: 'forged-project',
+      signers: [Ed25519Signer.generate()],
+      threshold: 1,
+      contact: 'x@example.org',
+      created: now,
+      expires: addSeconds(now, 30 * 86400),
+    });
     const forgedSigned = forged['signed'] as Record<string, unknown>;
     forgedSigned['keys'] = [Ed25519Signer.generate().key.toJSON()];
     writeFileSync(join(requestsDir, 'forged-project.json'), encodeRequest(forged), { flag: 'wx' });
@@ -149,18 +193,38 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
       const name = normalizeProjectName(d.project);
       return new DelegatedRole(name, [d.signer.key.keyid], 1, true, projectPathsFor(plan, name), undefined);
     });
-    const recentlyClaimed = new Metadata(new Targets({ version: 1, expires: addSeconds(now, 86400), delegations: new Delegations(rcKeys, rcRoles, undefined) }));
+    const recentlyClaimed = new Metadata(
+      new Targets({
+        version: 1,
+        expires: addSeconds(now, 86400),
+        delegations: new Delegations(rcKeys, rcRoles, undefined),
+      }),
+    );
     await recentlyClaimed.sign(online.get('recently-claimed')!, 'append');
     mkdirSync(join(out, 'online'));
     const rcPath = join(out, 'online', '1.recently-claimed.json');
     writeFileSync(rcPath, recentlyClaimed.toBytes(), { flag: 'wx' });
     const claimEventDir = join(eventsDir, '2-claim');
-    const claim = claimFromRequests(repo, { requestsDir, recentlyClaimedPath: rcPath, allowRekey: false, at: now, eventDir: claimEventDir });
+    const claim = claimFromRequests(repo, {
+      requestsDir,
+      recentlyClaimedPath: rcPath,
+      allowRekey: false,
+      at: now,
+      eventDir: claimEventDir,
+    });
     const intake = claim.intake;
-    const outcomes = intake.decisions.files.map((f) => `  ${f.file}: ${f.decision}${f.project ? ` ${f.project}` : ''}${f.reason ? ` (${f.reason}: ${f.message ?? ''})` : ''}`).join('\n');
+    const outcomes = intake.decisions.files
+      .map(
+        (f) =>
+          `  ${f.file}: ${f.decision}${f.project ? ` ${f.project}` : ''}${f.reason ? ` (${f.reason}: ${f.message ?? ''})` : ''}`,
+      )
+      .join('\n');
     if (!claim.event) throw new RefusedError('the rehearsal intake proposed nothing to sign', 'E_REHEARSAL');
     const claimEvent = claim.event;
-    say('Developer requests and intake', `${developers.length + 1} request files in ${requestsDir}, checked against the online service's recently-claimed list ${rcPath}:\n${outcomes}\nClaimed signing event: ${claimEvent.dir}\n\n${renderSummary(summarizeEvent(claimEvent))}`);
+    say(
+      'Developer requests and intake',
+      `${developers.length + 1} request files in ${requestsDir}, checked against the online service's recently-claimed list ${rcPath}:\n${outcomes}\nClaimed signing event: ${claimEvent.dir}\n\n${renderSummary(summarizeEvent(claimEvent))}`,
+    );
 
     // 4. Two admins sign copies of the event at separate machines; the copies are merged back.
     const copies: string[] = [];
@@ -168,7 +232,13 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
       const copy = join(out, 'machines', holder, '2-claim');
       mkdirSync(join(out, 'machines', holder), { recursive: true });
       cpSync(claimEvent.dir, copy, { recursive: true, errorOnExist: true, force: false });
-      await signEvent({ event: SigningEvent.load(copy), holders: [holder], provider, confirm: digests(claimEvent), log: (t) => o.log(`  [${holder}'s machine] ${t}`) });
+      await signEvent({
+        event: SigningEvent.load(copy),
+        holders: [holder],
+        provider,
+        confirm: digests(claimEvent),
+        log: (t) => o.log(`  [${holder}'s machine] ${t}`),
+      });
       copies.push(copy);
     }
     const before = claimEvent.status();
@@ -187,14 +257,34 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const exported = await exportRepository(repo, { to: medium, toolVersion: o.toolVersion, now: new Date() });
     const rootV1 = repo.readBytes('root', 1);
     const checked = verifyBundle(exported.dir, { trustedRoot: rootV1, at: new Date() });
-    say('Bundle', `Exported bundle ${exported.sequence} to ${exported.dir} (manifest SHA-256 ${exported.manifestSha256}); verified on the "online side": ${checked.files.size} files, hashes and TUF metadata good.`);
+    say(
+      'Bundle',
+      `Exported bundle ${exported.sequence} to ${exported.dir} (manifest SHA-256 ${exported.manifestSha256}); verified on the "online side": ${checked.files.size} files, hashes and TUF metadata good.`,
+    );
 
     // 6. Verify as a client, and the transcript.
-    const verify = verifyRepository(rootV1, new FolderSource(repo.metadataDir), { trustedRootName: '1.root.json', at: new Date() });
+    const verify = verifyRepository(rootV1, new FolderSource(repo.metadataDir), {
+      trustedRootName: '1.root.json',
+      at: new Date(),
+    });
     const transcript = verifyTranscript(repo.transcriptPath);
-    steps.push({ step: 'verify', ok: verify.ok, detail: verify.ok ? `verified from root v1 at ${verify.at}` : `FAILED: ${firstProblem(verify)}` });
-    steps.push({ step: 'transcript', ok: transcript.ok, detail: transcript.ok ? `${transcript.records} records, head ${transcript.head}` : `BROKEN at ${transcript.brokenAt}: ${transcript.reason}` });
-    writeFileSync(join(out, 'REHEARSAL.txt'), `Rehearsal of ${formatExpires(now)}\n${steps.map((s) => `${s.ok ? 'ok ' : 'FAILED '} ${s.step}: ${s.detail.split('\n')[0]}`).join('\n')}\n`, { flag: 'wx' });
+    steps.push({
+      step: 'verify',
+      ok: verify.ok,
+      detail: verify.ok ? `verified from root v1 at ${verify.at}` : `FAILED: ${firstProblem(verify)}`,
+    });
+    steps.push({
+      step: 'transcript',
+      ok: transcript.ok,
+      detail: transcript.ok
+        ? `${transcript.records} records, head ${transcript.head}`
+        : `BROKEN at ${transcript.brokenAt}: ${transcript.reason}`,
+    });
+    writeFileSync(
+      join(out, 'REHEARSAL.txt'),
+      `Rehearsal of ${formatExpires(now)}\n${steps.map((s) => `${s.ok ? 'ok ' : 'FAILED '} ${s.step}: ${s.detail.split('\n')[0]}`).join('\n')}\n`,
+      { flag: 'wx' },
+    );
     return {
       out,
       repo: repoDir,
@@ -209,4 +299,3 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     else process.env['SOFTHSM2_CONF'] = previousConf;
   }
 }
-

@@ -15,13 +15,16 @@ export interface MaintenanceDetails {
 }
 
 function proofs(event: SigningEvent): Array<{ role: string } & ResignProof> {
-  return event.roles().flatMap((r) => (r.previous ? [{ role: r.role, ...proveResign(r.previous.signed, r.metadata.signed) }] : []));
+  return event
+    .roles()
+    .flatMap((r) => (r.previous ? [{ role: r.role, ...proveResign(r.previous.signed, r.metadata.signed) }] : []));
 }
 
 /** For --json: the re-sign proofs or the key changes of a maintenance event; {} for other kinds. */
 export function maintenanceDetails(event: SigningEvent): MaintenanceDetails {
   if (event.kind === RESIGN_KIND) return { resignProofs: proofs(event) };
-  if (event.kind === ROTATE_KIND || event.kind === RECOVER_KIND) return { keyChanges: keyChangesFromDetails(event.details) };
+  if (event.kind === ROTATE_KIND || event.kind === RECOVER_KIND)
+    return { keyChanges: keyChangesFromDetails(event.details) };
   return {};
 }
 
@@ -31,6 +34,7 @@ export function maintenanceNotes(event: SigningEvent): string[] {
     // Proved here from the event's own files, not taken from its description.
     return ['', 'Re-sign proof:', ...proofs(event).flatMap((p) => describeResignProof(p.role, p).map((l) => `  ${l}`))];
   }
-  if (event.kind === ROTATE_KIND || event.kind === RECOVER_KIND) return ['', 'Key changes:', ...describeEventKeyChanges(event).map((l) => `  ${l}`)];
+  if (event.kind === ROTATE_KIND || event.kind === RECOVER_KIND)
+    return ['', 'Key changes:', ...describeEventKeyChanges(event).map((l) => `  ${l}`)];
   return [];
 }

@@ -54,16 +54,26 @@ export interface ResignPlan {
 }
 
 /** Work out the re-sign of every role due within the window (or of `only`, when given). */
-export function planResign(current: CurrentRoles, plan: CeremonyPlan, options: { at: Date; within?: { text: string; seconds: number }; only?: string[] }): ResignPlan {
+export function planResign(
+  current: CurrentRoles,
+  plan: CeremonyPlan,
+  options: { at: Date; within?: { text: string; seconds: number }; only?: string[] },
+): ResignPlan {
   const report = computeExpiry(current, plan, options);
-  for (const r of options.only ?? []) if (!current.has(r)) throw new UsageError(`--role ${r}: the repository has no such offline role (it has ${[...current.keys()].join(', ')})`);
+  for (const r of options.only ?? [])
+    if (!current.has(r))
+      throw new UsageError(
+        `--role ${r}: the repository has no such offline role (it has ${[...current.keys()].join(', ')})`,
+      );
   const names = options.only ?? report.due;
   const roles = names.map((role) => {
     const md = current.get(role)!;
     const next = resignedCopy(md, options.at, periodFor(plan, role));
     return { role, metadata: next, proof: proveResign(md.signed, next.signed) };
   });
-  const shortened = roles.filter((r) => r.metadata.signed.expires.getTime() < current.get(r.role)!.signed.expires.getTime()).map((r) => r.role);
+  const shortened = roles
+    .filter((r) => r.metadata.signed.expires.getTime() < current.get(r.role)!.signed.expires.getTime())
+    .map((r) => r.role);
   return { report, roles, shortened };
 }
 
@@ -74,13 +84,21 @@ export interface ResignResult extends ResignPlan {
 }
 
 /** Prepare the re-sign event for a repository and its transcript record, as one unit (event-journal.ts). */
-export function createResignEvent(repo: Repository, eventDir: string, options: { at: Date; within?: { text: string; seconds: number }; only?: string[] }): ResignResult {
+export function createResignEvent(
+  repo: Repository,
+  eventDir: string,
+  options: { at: Date; within?: { text: string; seconds: number }; only?: string[] },
+): ResignResult {
   const current = loadCurrentRoles(repo);
   const planned = planResign(current, repo.plan(), options);
   if (planned.roles.length === 0) return { ...planned, current };
   for (const r of planned.roles) {
     // The transformation must prove itself before anyone is asked to sign it.
-    if (!r.proof.contentUnchanged) throw new RefusedError(`${r.role}: the re-signed version differs in content (${r.proof.differences.join(', ')}); refusing`, 'E_RESIGN_CONTENT');
+    if (!r.proof.contentUnchanged)
+      throw new RefusedError(
+        `${r.role}: the re-signed version differs in content (${r.proof.differences.join(', ')}); refusing`,
+        'E_RESIGN_CONTENT',
+      );
   }
   const names = planned.roles.map((r) => r.role);
   const init = {
@@ -92,9 +110,17 @@ export function createResignEvent(repo: Repository, eventDir: string, options: {
     details: {
       at: formatExpires(options.at),
       within: planned.report.within,
-      roles: planned.roles.map((r) => ({ role: r.role, version: r.proof.versionTo, expires: r.proof.expiresTo, replaces: r.proof.versionFrom, content_sha256: r.proof.contentSha256To })),
+      roles: planned.roles.map((r) => ({
+        role: r.role,
+        version: r.proof.versionTo,
+        expires: r.proof.expiresTo,
+        replaces: r.proof.versionFrom,
+        content_sha256: r.proof.contentSha256To,
+      })),
     },
   };
-  const event = createRecordedEvent(repo, eventDir, init, (e) => eventCreatedRecord(repo, e, { step: RESIGN_KIND, at: options.at, details: { within: planned.report.within } }));
+  const event = createRecordedEvent(repo, eventDir, init, (e) =>
+    eventCreatedRecord(repo, e, { step: RESIGN_KIND, at: options.at, details: { within: planned.report.within } }),
+  );
   return { ...planned, event, current };
 }

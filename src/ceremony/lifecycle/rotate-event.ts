@@ -8,7 +8,14 @@ import type { SigningEvent } from '../events/event.js';
 import { createRecordedEvent, eventCreatedRecord } from '../state/event-journal.js';
 import { loadCurrentRoles, type CurrentRoles } from './expiry-signers.js';
 import type { Repository } from '../state/repository.js';
-import { describeKeyChanges, planKeyChanges, type KeyChange, type KeyChangeSummary, type KeyRef, type RotationResult } from './rotate.js';
+import {
+  describeKeyChanges,
+  planKeyChanges,
+  type KeyChange,
+  type KeyChangeSummary,
+  type KeyRef,
+  type RotationResult,
+} from './rotate.js';
 
 export const ROTATE_KIND = 'rotate';
 export const RECOVER_KIND = 'recover';
@@ -21,7 +28,12 @@ export function keyChangesToWire(changes: KeyChangeSummary[]): Record<string, un
     changed_in: c.changedIn,
     added: c.added.map(refToWire),
     removed: c.removed.map(refToWire),
-    refreshed: c.refreshed.map((r) => ({ from: r.from, to: r.to, fields: r.fields, ...(r.holder === undefined ? {} : { holder: r.holder }) })),
+    refreshed: c.refreshed.map((r) => ({
+      from: r.from,
+      to: r.to,
+      fields: r.fields,
+      ...(r.holder === undefined ? {} : { holder: r.holder }),
+    })),
     same_holder: c.sameHolder.map((s) => ({ holder: s.holder, from: s.from, to: s.to })),
     threshold_from: c.thresholdFrom,
     threshold_to: c.thresholdTo,
@@ -31,7 +43,11 @@ export function keyChangesToWire(changes: KeyChangeSummary[]): Record<string, un
 }
 
 type Wire = Record<string, unknown>;
-const refs = (v: unknown): KeyRef[] => (Array.isArray(v) ? v : []).map((r: Wire) => ({ keyid: String(r['keyid']), holder: typeof r['holder'] === 'string' ? r['holder'] : undefined }));
+const refs = (v: unknown): KeyRef[] =>
+  (Array.isArray(v) ? v : []).map((r: Wire) => ({
+    keyid: String(r['keyid']),
+    holder: typeof r['holder'] === 'string' ? r['holder'] : undefined,
+  }));
 
 /** The key changes recorded in an event's details (rotate and recover events), or [] for others. */
 export function keyChangesFromDetails(details: Record<string, unknown> | undefined): KeyChangeSummary[] {
@@ -42,8 +58,17 @@ export function keyChangesFromDetails(details: Record<string, unknown> | undefin
     changedIn: String(c['changed_in']),
     added: refs(c['added']),
     removed: refs(c['removed']),
-    refreshed: (Array.isArray(c['refreshed']) ? c['refreshed'] : []).map((r: Wire) => ({ from: String(r['from']), to: String(r['to']), holder: typeof r['holder'] === 'string' ? r['holder'] : undefined, fields: Array.isArray(r['fields']) ? r['fields'].map(String) : [] })),
-    sameHolder: (Array.isArray(c['same_holder']) ? c['same_holder'] : []).map((s: Wire) => ({ holder: String(s['holder']), from: String(s['from']), to: String(s['to']) })),
+    refreshed: (Array.isArray(c['refreshed']) ? c['refreshed'] : []).map((r: Wire) => ({
+      from: String(r['from']),
+      to: String(r['to']),
+      holder: typeof r['holder'] === 'string' ? r['holder'] : undefined,
+      fields: Array.isArray(r['fields']) ? r['fields'].map(String) : [],
+    })),
+    sameHolder: (Array.isArray(c['same_holder']) ? c['same_holder'] : []).map((s: Wire) => ({
+      holder: String(s['holder']),
+      from: String(s['from']),
+      to: String(s['to']),
+    })),
     thresholdFrom: Number(c['threshold_from']),
     thresholdTo: Number(c['threshold_to']),
     keysFrom: Number(c['keys_from']),
@@ -57,7 +82,8 @@ export function describeEventKeyChanges(event: { kind: string; details?: Record<
   const notes = event.details?.['notes'];
   if (Array.isArray(notes)) for (const n of notes) lines.push(`note: ${String(n)}`);
   const steps = event.details?.['online_steps'];
-  if (Array.isArray(steps)) steps.forEach((s, i) => lines.push(`online service, after publishing (${i + 1}): ${String(s)}`));
+  if (Array.isArray(steps))
+    steps.forEach((s, i) => lines.push(`online service, after publishing (${i + 1}): ${String(s)}`));
   return lines;
 }
 
@@ -79,9 +105,15 @@ export interface KeyChangeEventResult extends RotationResult {
 }
 
 /** Plan the key changes against the repository; write the event and its record as one unit (event-journal.ts). */
-export function createKeyChangeEvent(repo: Repository, eventDir: string, options: KeyChangeEventOptions): KeyChangeEventResult {
+export function createKeyChangeEvent(
+  repo: Repository,
+  eventDir: string,
+  options: KeyChangeEventOptions,
+): KeyChangeEventResult {
   const current = options.current ?? loadCurrentRoles(repo);
-  const result = planKeyChanges(current, repo.plan(), options.changes, options.at, { compromised: options.compromised });
+  const result = planKeyChanges(current, repo.plan(), options.changes, options.at, {
+    compromised: options.compromised,
+  });
   const init = {
     kind: options.kind,
     description: options.description,
@@ -97,6 +129,12 @@ export function createKeyChangeEvent(repo: Repository, eventDir: string, options
       ...(options.details ?? {}),
     },
   };
-  const event = createRecordedEvent(repo, eventDir, init, (e) => eventCreatedRecord(repo, e, { step: options.kind, at: options.at, details: { changed_keys_of: result.changes.map((c) => c.role) } }));
+  const event = createRecordedEvent(repo, eventDir, init, (e) =>
+    eventCreatedRecord(repo, e, {
+      step: options.kind,
+      at: options.at,
+      details: { changed_keys_of: result.changes.map((c) => c.role) },
+    }),
+  );
   return { ...result, event };
 }

@@ -23,7 +23,11 @@ export function readKeyArgument(spec: string, cwd: string, flag = '--add'): Key 
   const key = readPublicKeyFile(isAbsolute(file) ? file : resolve(cwd, file));
   const owner = ownerOf(key);
   if (holder === undefined) return key;
-  if (owner !== undefined && owner !== holder) throw new RefusedError(`${flag} ${spec}: the key file says it belongs to "${owner}", not "${holder}"`, 'E_GUARD_RAIL');
+  if (owner !== undefined && owner !== holder)
+    throw new RefusedError(
+      `${flag} ${spec}: the key file says it belongs to "${owner}", not "${holder}"`,
+      'E_GUARD_RAIL',
+    );
   return owner === undefined ? key.withCustomFields({ [OWNER_FIELD]: holder }) : key;
 }
 
@@ -31,7 +35,12 @@ export function readKeyArgument(spec: string, cwd: string, flag = '--add'): Key 
  * `holder[:label]`: the public key the holder's token holds under `label`, by default the profile's
  * label for the role's purpose. Public key objects are read without a PIN (docs/formats/token-profile.md).
  */
-export async function readTokenKeyArgument(profile: TokenProfile, spec: string, role: string, options: TokenOptions = {}): Promise<Key> {
+export async function readTokenKeyArgument(
+  profile: TokenProfile,
+  spec: string,
+  role: string,
+  options: TokenOptions = {},
+): Promise<Key> {
   const m = /^([^:]+)(?::(.+))?$/.exec(spec);
   if (!m) throw new UsageError(`--add-token ${spec}: expected <holder>[:<key label>]`);
   const holder = m[1]!;

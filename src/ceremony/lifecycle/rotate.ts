@@ -92,7 +92,10 @@ function delegationSlot(targets: Targets, role: string, where: string): Slot {
   const d = targets.delegations;
   const i = d?.roles?.findIndex((r) => r.name === role) ?? -1;
   if (!d || !d.roles || i < 0) {
-    if (d?.succinctRoles?.binOfName(role) !== undefined) throw new UsageError(`${role} is one of the succinct bins of ${where}; their keys change together with ${where}'s succinct_roles, not one bin at a time`);
+    if (d?.succinctRoles?.binOfName(role) !== undefined)
+      throw new UsageError(
+        `${role} is one of the succinct bins of ${where}; their keys change together with ${where}'s succinct_roles, not one bin at a time`,
+      );
     throw new UsageError(`${where} does not delegate ${role}`);
   }
   const entry = d.roles[i]!;
@@ -102,7 +105,15 @@ function delegationSlot(targets: Targets, role: string, where: string): Slot {
     keys: d.keys,
     set(keyids, threshold) {
       const roles = [...d.roles!];
-      roles[i] = new DelegatedRole(entry.name, keyids, threshold, entry.terminating, entry.paths, entry.pathHashPrefixes, entry.unrecognized);
+      roles[i] = new DelegatedRole(
+        entry.name,
+        keyids,
+        threshold,
+        entry.terminating,
+        entry.paths,
+        entry.pathHashPrefixes,
+        entry.unrecognized,
+      );
       // A fresh Delegations: its name index must not remember the old entry.
       targets.delegations = new Delegations(d.keys, roles, undefined, d.unrecognized);
     },
@@ -127,11 +138,15 @@ function keyUsage(containers: Map<string, Metadata>): Array<{ role: string; key:
   for (const md of containers.values()) {
     const s = md.signed;
     if (s instanceof Root) {
-      for (const r of TOP_LEVEL_ROLES) for (const id of s.roles[r].keyids) out.push({ role: r, keyid: id, key: s.keys.get(id)! });
+      for (const r of TOP_LEVEL_ROLES)
+        for (const id of s.roles[r].keyids) out.push({ role: r, keyid: id, key: s.keys.get(id)! });
     } else if (s instanceof Targets && s.delegations) {
       const d = s.delegations;
-      for (const r of d.roles ?? []) for (const id of r.keyids) out.push({ role: r.name, keyid: id, key: d.keys.get(id)! });
-      if (d.succinctRoles) for (const id of d.succinctRoles.keyids) out.push({ role: `${d.succinctRoles.namePrefix}-*`, keyid: id, key: d.keys.get(id)! });
+      for (const r of d.roles ?? [])
+        for (const id of r.keyids) out.push({ role: r.name, keyid: id, key: d.keys.get(id)! });
+      if (d.succinctRoles)
+        for (const id of d.succinctRoles.keyids)
+          out.push({ role: `${d.succinctRoles.namePrefix}-*`, keyid: id, key: d.keys.get(id)! });
     }
   }
   return out;
@@ -154,12 +169,22 @@ function customFieldDiff(a: Key, b: Key): string[] {
  */
 export function checkThreshold(role: string, threshold: number, keyCount: number): string | undefined {
   // Online roles: one online key with threshold 1 is their normal form; they get no warning.
-  if (!Number.isSafeInteger(threshold) || threshold < 1) throw new RefusedError(`${role}: threshold must be an integer of at least 1, got ${threshold}`, 'E_GUARD_RAIL');
+  if (!Number.isSafeInteger(threshold) || threshold < 1)
+    throw new RefusedError(`${role}: threshold must be an integer of at least 1, got ${threshold}`, 'E_GUARD_RAIL');
   if (keyCount === 0) throw new RefusedError(`${role}: the change would leave no key at all`, 'E_GUARD_RAIL');
-  if (threshold > keyCount) throw new RefusedError(`${role}: threshold ${threshold} is more than the ${keyCount} key(s) it would have`, 'E_GUARD_RAIL');
-  if (role === 'root' && threshold < 2) throw new RefusedError('root: threshold must be at least 2, so that no single person can change root (PEP 458/480)', 'E_GUARD_RAIL');
+  if (threshold > keyCount)
+    throw new RefusedError(
+      `${role}: threshold ${threshold} is more than the ${keyCount} key(s) it would have`,
+      'E_GUARD_RAIL',
+    );
+  if (role === 'root' && threshold < 2)
+    throw new RefusedError(
+      'root: threshold must be at least 2, so that no single person can change root (PEP 458/480)',
+      'E_GUARD_RAIL',
+    );
   if (isOnline(role)) return undefined;
-  if (threshold === keyCount && keyCount > 1) return `${role}: threshold ${threshold} equals the number of keys; one lost or broken token locks the ${role} role`;
+  if (threshold === keyCount && keyCount > 1)
+    return `${role}: threshold ${threshold} equals the number of keys; one lost or broken token locks the ${role} role`;
   if (threshold === keyCount) return `${role}: a single key; losing that token locks the ${role} role`;
   return undefined;
 }
@@ -168,7 +193,13 @@ export function checkThreshold(role: string, threshold: number, keyCount: number
  * Apply key changes to the current offline metadata. Nothing is written: the result is the set of
  * new versions to put into one signing event, and what to tell the people signing it.
  */
-export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, changes: KeyChange[], at: Date, options: { compromised?: boolean } = {}): RotationResult {
+export function planKeyChanges(
+  current: CurrentRoles,
+  plan: CeremonyPlan,
+  changes: KeyChange[],
+  at: Date,
+  options: { compromised?: boolean } = {},
+): RotationResult {
   if (changes.length === 0) throw new UsageError('no key change given');
   const seenRoles = new Set<string>();
   for (const c of changes) {
@@ -208,13 +239,30 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
     const role = change.role;
     const changedIn = isTopLevel(role) ? 'root' : 'targets';
     const md = open(changedIn, 'keys changed');
-    const slot = isTopLevel(role) ? rootSlot(md.signed as Root, role) : delegationSlot(md.signed as Targets, role, changedIn);
+    const slot = isTopLevel(role)
+      ? rootSlot(md.signed as Root, role)
+      : delegationSlot(md.signed as Targets, role, changedIn);
     const original = new Map(slot.keyids.map((id) => [id, slot.keys.get(id)!]));
-    const summary: KeyChangeSummary = { role, changedIn, added: [], removed: [], refreshed: [], sameHolder: [], thresholdFrom: slot.threshold, thresholdTo: slot.threshold, keysFrom: slot.keyids.length, keysTo: 0 };
+    const summary: KeyChangeSummary = {
+      role,
+      changedIn,
+      added: [],
+      removed: [],
+      refreshed: [],
+      sameHolder: [],
+      thresholdFrom: slot.threshold,
+      thresholdTo: slot.threshold,
+      keysFrom: slot.keyids.length,
+      keysTo: 0,
+    };
     const removed = new Set<string>();
 
     for (const id of change.remove) {
-      if (!original.has(id)) throw new RefusedError(`--remove ${id}: not a ${role} key (its keys: ${[...original.keys()].map(short).join(', ')})`, 'E_NOT_A_KEY');
+      if (!original.has(id))
+        throw new RefusedError(
+          `--remove ${id}: not a ${role} key (its keys: ${[...original.keys()].map(short).join(', ')})`,
+          'E_NOT_A_KEY',
+        );
       if (removed.has(id)) throw new RefusedError(`--remove ${id} is given twice`, 'E_DUPLICATE_KEY');
       removed.add(id);
     }
@@ -225,23 +273,41 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
       // A role's keyids are unique (TUF specification 1.0.x section 4.3), and one key counts once whatever its
       // encoding (docs/decisions/0004): no key twice, by keyid or by decoded key material.
       const twin = added.find((k) => k.sameMaterial(key));
-      if (twin) throw new RefusedError(`${role}: key ${short(id)} of ${who(key)} is given twice${twin.keyid === id ? '' : ` (also as ${short(twin.keyid)} of ${who(twin)}, the same public key written another way)`}`, 'E_DUPLICATE_KEY');
-      if (original.has(id) && !removed.has(id)) throw new RefusedError(`${role}: key ${short(id)} of ${who(key)} is already a ${role} key`, 'E_DUPLICATE_KEY');
-      if (!isOnline(role) && ownerOf(key) === undefined) throw new RefusedError(`${role}: the new key ${short(id)} names no holder (x-ceremony-owner); every offline key names the person who holds it`, 'E_NO_HOLDER');
+      if (twin)
+        throw new RefusedError(
+          `${role}: key ${short(id)} of ${who(key)} is given twice${twin.keyid === id ? '' : ` (also as ${short(twin.keyid)} of ${who(twin)}, the same public key written another way)`}`,
+          'E_DUPLICATE_KEY',
+        );
+      if (original.has(id) && !removed.has(id))
+        throw new RefusedError(`${role}: key ${short(id)} of ${who(key)} is already a ${role} key`, 'E_DUPLICATE_KEY');
+      if (!isOnline(role) && ownerOf(key) === undefined)
+        throw new RefusedError(
+          `${role}: the new key ${short(id)} names no holder (x-ceremony-owner); every offline key names the person who holds it`,
+          'E_NO_HOLDER',
+        );
       const sameMaterial = [...original].find(([oid, k]) => oid !== id && k.sameMaterial(key));
       // After a compromise the replaced key material is never trusted again, whatever its fields (PEP 480).
       if (options.compromised && [...original].some(([oid, k]) => removed.has(oid) && k.sameMaterial(key))) {
-        throw new RefusedError(`${role}: the new key ${short(id)} of ${who(key)} is the compromised key being replaced`, 'E_COMPROMISED_KEY');
+        throw new RefusedError(
+          `${role}: the new key ${short(id)} of ${who(key)} is the compromised key being replaced`,
+          'E_COMPROMISED_KEY',
+        );
       }
       if (sameMaterial) {
         const [oldId, oldKey] = sameMaterial;
         // Only custom fields may change: the same public key written another way, or named as
         // another person's, would put one key in the role twice or under a second holder.
         if (!oldKey.sameEncoding(key)) {
-          throw new RefusedError(`${role}: the new key ${short(id)} of ${who(key)} is the ${role} key ${short(oldId)} of ${who(oldKey)} written another way (the same public key); a key is listed once`, 'E_DUPLICATE_KEY');
+          throw new RefusedError(
+            `${role}: the new key ${short(id)} of ${who(key)} is the ${role} key ${short(oldId)} of ${who(oldKey)} written another way (the same public key); a key is listed once`,
+            'E_DUPLICATE_KEY',
+          );
         }
         if (ownerOf(oldKey) !== undefined && ownerOf(key) !== ownerOf(oldKey)) {
-          throw new RefusedError(`${role}: the new key ${short(id)} names ${who(key)} but is the ${role} key ${short(oldId)} of ${who(oldKey)} (the same public key); a key has one holder`, 'E_DUPLICATE_KEY');
+          throw new RefusedError(
+            `${role}: the new key ${short(id)} names ${who(key)} but is the ${role} key ${short(oldId)} of ${who(oldKey)} (the same public key); a key has one holder`,
+            'E_DUPLICATE_KEY',
+          );
         }
         // The same key with other custom fields: a new keyid replaces the old one (TUF spec 4.2).
         removed.add(oldId);
@@ -251,13 +317,26 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
     }
     // No key shared between roles, except online roles sharing an online key (PEP 458 allows it).
     // Claimed bins are on the claimed keys by design and follow them (below).
-    const followsRole = (other: string) => other === role || (role === 'claimed' && binPrefix !== undefined && other.startsWith(`${binPrefix}-`));
-    const usage = keyUsage(containersNow()).filter((u) => !(followsRole(u.role) && (u.role !== role || removed.has(u.keyid))));
+    const followsRole = (other: string) =>
+      other === role || (role === 'claimed' && binPrefix !== undefined && other.startsWith(`${binPrefix}-`));
+    const usage = keyUsage(containersNow()).filter(
+      (u) => !(followsRole(u.role) && (u.role !== role || removed.has(u.keyid))),
+    );
     for (const key of change.add) {
-      const clash = usage.find((u) => u.role !== role && u.key.sameMaterial(key) && !(isOnline(role) && isOnline(u.role)));
-      if (clash) throw new RefusedError(`${role}: the new key ${short(key.keyid)} of ${who(key)} is the same key as a ${clash.role} key (${short(clash.keyid)} of ${who(clash.key)}); every offline key must be distinct`, 'E_DUPLICATE_KEY');
+      const clash = usage.find(
+        (u) => u.role !== role && u.key.sameMaterial(key) && !(isOnline(role) && isOnline(u.role)),
+      );
+      if (clash)
+        throw new RefusedError(
+          `${role}: the new key ${short(key.keyid)} of ${who(key)} is the same key as a ${clash.role} key (${short(clash.keyid)} of ${who(clash.key)}); every offline key must be distinct`,
+          'E_DUPLICATE_KEY',
+        );
       const leaving = removedMaterial.find((k) => k.sameMaterial(key));
-      if (leaving) throw new RefusedError(`${role}: the new key ${short(key.keyid)} is a key being removed elsewhere in this change (${short(leaving.keyid)} of ${who(leaving)})`, 'E_DUPLICATE_KEY');
+      if (leaving)
+        throw new RefusedError(
+          `${role}: the new key ${short(key.keyid)} is a key being removed elsewhere in this change (${short(leaving.keyid)} of ${who(leaving)})`,
+          'E_DUPLICATE_KEY',
+        );
     }
 
     const kept = slot.keyids.filter((id) => !removed.has(id));
@@ -276,7 +355,8 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
       summary.removed.push({ keyid: id, holder: ownerOf(original.get(id)) });
       removedMaterial.push(original.get(id)!);
     }
-    for (const key of change.add) if (!refreshedTo.has(key.keyid)) summary.added.push({ keyid: key.keyid, holder: ownerOf(key) });
+    for (const key of change.add)
+      if (!refreshedTo.has(key.keyid)) summary.added.push({ keyid: key.keyid, holder: ownerOf(key) });
     for (const a of summary.added) {
       const r = summary.removed.find((x) => x.holder !== undefined && x.holder === a.holder);
       if (r) summary.sameHolder.push({ holder: a.holder!, from: r.keyid, to: a.keyid });
@@ -286,7 +366,9 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
     summaries.push(summary);
 
     for (const r of summary.refreshed) {
-      notes.push(`${role}: key of ${r.holder ?? 'no holder named'} has new custom fields (${r.fields.join('; ')}): keyid ${short(r.from)} → ${short(r.to)}, same key material`);
+      notes.push(
+        `${role}: key of ${r.holder ?? 'no holder named'} has new custom fields (${r.fields.join('; ')}): keyid ${short(r.from)} → ${short(r.to)}, same key material`,
+      );
     }
     for (const s of summary.sameHolder) {
       notes.push(
@@ -301,7 +383,10 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
   for (const s of summaries) {
     if (s.role === 'root') continue;
     if (current.has(s.role)) open(s.role, `re-signed by its new ${s.role} keys`);
-    else if (isOnline(s.role)) onlineSteps.push(`sign ${s.role} with its new online key from now on (the previous ${s.role} key is no longer trusted once this is published)`);
+    else if (isOnline(s.role))
+      onlineSteps.push(
+        `sign ${s.role} with its new online key from now on (the previous ${s.role} key is no longer trusted once this is published)`,
+      );
   }
   // A sharded claimed role delegates its bins to the claimed keys: they follow, and every bin is
   // re-signed by the new keys (claimed-build.ts keeps bins on the claimed keys and threshold).
@@ -309,26 +394,56 @@ export function planKeyChanges(current: CurrentRoles, plan: CeremonyPlan, change
   if (binPrefix && claimedChange && working.has('claimed')) {
     const targets = working.get('targets')!.signed as Targets;
     const entry = targets.delegations!.roleKeys('claimed')!;
-    const bins = moveBinsToKeys(working.get('claimed')!, `${binPrefix}-`, entry.keyids, entry.threshold, targets.delegations!.keys);
+    const bins = moveBinsToKeys(
+      working.get('claimed')!,
+      `${binPrefix}-`,
+      entry.keyids,
+      entry.threshold,
+      targets.delegations!.keys,
+    );
     for (const bin of bins) if (current.has(bin)) open(bin, 're-signed by the new claimed keys');
-    if (bins.length) notes.push(`claimed's ${bins.length} bin delegation(s) move to the new claimed keys (${entry.threshold} of ${entry.keyids.length})`);
+    if (bins.length)
+      notes.push(
+        `claimed's ${bins.length} bin delegation(s) move to the new claimed keys (${entry.threshold} of ${entry.keyids.length})`,
+      );
   }
   if ([...working.keys()].some((r) => r !== 'root')) {
-    onlineSteps.push(`publish a new snapshot listing ${[...working.keys()].filter((r) => r !== 'root').map((r) => `${r} v${working.get(r)!.signed.version}`).join(', ')}, and a new timestamp`);
+    onlineSteps.push(
+      `publish a new snapshot listing ${[...working.keys()]
+        .filter((r) => r !== 'root')
+        .map((r) => `${r} v${working.get(r)!.signed.version}`)
+        .join(', ')}, and a new timestamp`,
+    );
   }
-  if (working.has('root')) onlineSteps.push(`publish ${working.get('root')!.signed.version}.root.json beside every earlier N.root.json (clients walk the chain; an old root is never removed)`);
+  if (working.has('root'))
+    onlineSteps.push(
+      `publish ${working.get('root')!.signed.version}.root.json beside every earlier N.root.json (clients walk the chain; an old root is never removed)`,
+    );
 
   // Every new version must parse as it will be read back (keyids present in the key tables, etc.).
   const order = (r: string) => (r === 'root' ? 0 : r === 'targets' ? 1 : 2);
   const roles = [...working.entries()]
     .sort(([a], [b]) => order(a) - order(b) || a.localeCompare(b))
-    .map(([role, md]) => ({ role, metadata: Metadata.fromBytes(md.toBytes(), `${md.signed.version}.${role}.json`, md.signed.type), why: whyOf.get(role)! }));
-  for (const r of roles) notes.push(`${r.role} v${r.metadata.signed.version} (${r.why}), expires ${formatExpires(r.metadata.signed.expires)}`);
+    .map(([role, md]) => ({
+      role,
+      metadata: Metadata.fromBytes(md.toBytes(), `${md.signed.version}.${role}.json`, md.signed.type),
+      why: whyOf.get(role)!,
+    }));
+  for (const r of roles)
+    notes.push(
+      `${r.role} v${r.metadata.signed.version} (${r.why}), expires ${formatExpires(r.metadata.signed.expires)}`,
+    );
   return { roles, changes: summaries, notes, warnings, onlineSteps };
 }
 
 /** Point every bin delegation of (sharded) claimed at `keyids`/`threshold`; returns the bin names. */
-function moveBinsToKeys(claimed: Metadata, prefix: string, keyids: readonly string[], threshold: number, keyTable: Map<string, Key>): string[] {
+function moveBinsToKeys(
+  claimed: Metadata,
+  prefix: string,
+  keyids: readonly string[],
+  threshold: number,
+  keyTable: Map<string, Key>,
+): string[] {
   const signed = claimed.signed as Targets;
   const d = signed.delegations;
   if (!d?.roles) return [];
@@ -336,7 +451,15 @@ function moveBinsToKeys(claimed: Metadata, prefix: string, keyids: readonly stri
   const roles = d.roles.map((r) => {
     if (!r.name.startsWith(prefix)) return r;
     names.push(r.name);
-    return new DelegatedRole(r.name, [...keyids], threshold, r.terminating, r.paths, r.pathHashPrefixes, r.unrecognized);
+    return new DelegatedRole(
+      r.name,
+      [...keyids],
+      threshold,
+      r.terminating,
+      r.paths,
+      r.pathHashPrefixes,
+      r.unrecognized,
+    );
   });
   if (names.length === 0) return [];
   const keys = new Map(d.keys);
@@ -350,11 +473,19 @@ function moveBinsToKeys(claimed: Metadata, prefix: string, keyids: readonly stri
 export function describeKeyChanges(changes: KeyChangeSummary[]): string[] {
   const lines: string[] = [];
   for (const c of changes) {
-    lines.push(`${c.role} keys (in ${c.changedIn}): threshold ${c.thresholdFrom} of ${c.keysFrom} → ${c.thresholdTo} of ${c.keysTo}`);
+    lines.push(
+      `${c.role} keys (in ${c.changedIn}): threshold ${c.thresholdFrom} of ${c.keysFrom} → ${c.thresholdTo} of ${c.keysTo}`,
+    );
     for (const a of c.added) lines.push(`  + ${a.holder ?? 'no holder named'} ${a.keyid}`);
     for (const r of c.removed) lines.push(`  - ${r.holder ?? 'no holder named'} ${r.keyid}`);
-    for (const r of c.refreshed) lines.push(`  ~ ${r.holder ?? 'no holder named'}: custom fields changed (${r.fields.join('; ')}), keyid ${r.from} → ${r.to}`);
-    for (const s of c.sameHolder) lines.push(`  ↻ ${s.holder} replaces ${s.from.slice(0, 12)}… with ${s.to.slice(0, 12)}…${c.role === 'root' ? ' (signs with both)' : ''}`);
+    for (const r of c.refreshed)
+      lines.push(
+        `  ~ ${r.holder ?? 'no holder named'}: custom fields changed (${r.fields.join('; ')}), keyid ${r.from} → ${r.to}`,
+      );
+    for (const s of c.sameHolder)
+      lines.push(
+        `  ↻ ${s.holder} replaces ${s.from.slice(0, 12)}… with ${s.to.slice(0, 12)}…${c.role === 'root' ? ' (signs with both)' : ''}`,
+      );
   }
   return lines;
 }

@@ -96,7 +96,8 @@ export class SoftwareProvider implements SignerProvider {
       },
       async signerFor(purpose, expected) {
         const s = keys.get(`${holder}/${purpose}`);
-        if (!s || !s.key.sameMaterial(expected)) throw new TokenError('E_WRONG_KEY', `${holder} has no ${purpose} key ${expected.keyid.slice(0, 12)}…`);
+        if (!s || !s.key.sameMaterial(expected))
+          throw new TokenError('E_WRONG_KEY', `${holder} has no ${purpose} key ${expected.keyid.slice(0, 12)}…`);
         return { key: expected, description: `${holder}'s software ${purpose} key`, sign: (p) => s.sign(p) };
       },
       async close() {},

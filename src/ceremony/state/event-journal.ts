@@ -29,9 +29,25 @@ import { FormatError, RefusedError } from '../../tuf/model/errors.js';
 import { FieldReader } from '../../tuf/model/fields.js';
 import { parseStrictJson } from '../../tuf/json/strict-json.js';
 import { formatExpires } from '../../tuf/model/time.js';
-import { EVENT_FILE, installEventFolder, partialPrefix, SigningEvent, stageEventFolder, type CreateEventInit, type PreparedEvent } from '../events/event.js';
+import {
+  EVENT_FILE,
+  installEventFolder,
+  partialPrefix,
+  SigningEvent,
+  stageEventFolder,
+  type CreateEventInit,
+  type PreparedEvent,
+} from '../events/event.js';
 import type { Repository } from './repository.js';
-import { appendTranscript, parseTranscriptLine, prepareTranscriptRecord, readTranscript, writePreparedRecord, type NewTranscriptRecord, type PreparedRecord } from './transcript.js';
+import {
+  appendTranscript,
+  parseTranscriptLine,
+  prepareTranscriptRecord,
+  readTranscript,
+  writePreparedRecord,
+  type NewTranscriptRecord,
+  type PreparedRecord,
+} from './transcript.js';
 
 export const EVENT_JOURNAL_FILE = 'event-journal.json';
 /** Where the journal is written before its rename (step 3); a cut may leave it. */
@@ -76,10 +92,17 @@ export function eventCreatedRecord(repo: Repository, event: SigningEvent, o: Eve
   const inputs: Record<string, string> = { ...(o.inputs ?? {}) };
   const outputs: Record<string, string> = {};
   for (const r of event.roles()) {
-    if (r.replaces !== undefined) inputs[`${r.replaces}.${r.role}.json`] = sha256Hex(repo.readBytes(r.role, r.replaces));
+    if (r.replaces !== undefined)
+      inputs[`${r.replaces}.${r.role}.json`] = sha256Hex(repo.readBytes(r.role, r.replaces));
     outputs[`${r.file} payload`] = r.payloadSha256;
   }
-  return { step: o.step, time: formatExpires(o.at), inputs, outputs, details: { event: event.id, roles: event.roles().map((r) => r.role), ...(o.details ?? {}) } };
+  return {
+    step: o.step,
+    time: formatExpires(o.at),
+    inputs,
+    outputs,
+    details: { event: event.id, roles: event.roles().map((r) => r.role), ...(o.details ?? {}) },
+  };
 }
 
 function journalBytes(j: EventJournal): Buffer {
@@ -103,16 +126,23 @@ function parseJournal(bytes: Buffer, path: string): EventJournal {
   if (!isAbsolute(folder)) throw new FormatError(r.at('folder'), 'expected an absolute path');
   // The hidden name is the only thing recovery removes: it must be this folder's partial name.
   const partial = r.string('partial');
-  if (!new RegExp(`^${partialPrefix(folder).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[0-9a-f]{12}$`).test(partial)) throw new FormatError(r.at('partial'), `expected ${partialPrefix(folder)}<12 hex digits>`);
+  if (!new RegExp(`^${partialPrefix(folder).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[0-9a-f]{12}$`).test(partial))
+    throw new FormatError(r.at('partial'), `expected ${partialPrefix(folder)}<12 hex digits>`);
   const t = FieldReader.of(r.raw('transcript'), r.at('transcript'));
   const line = Buffer.from(t.string('line'), 'utf8');
-  return { event, folder, partial, transcript: { offset: t.integer('offset', 0), line, record: parseTranscriptLine(line, r.at('transcript')) } };
+  return {
+    event,
+    folder,
+    partial,
+    transcript: { offset: t.integer('offset', 0), line, record: parseTranscriptLine(line, r.at('transcript')) },
+  };
 }
 
 function commitJournal(repoDir: string, j: EventJournal): void {
   const path = join(repoDir, EVENT_JOURNAL_FILE);
   // Opening the repository finished any earlier journal; one still here was made meanwhile.
-  if (existsSync(path)) throw new RefusedError(`${path} exists: another event is being created in this repository`, 'E_JOURNAL_CONFLICT');
+  if (existsSync(path))
+    throw new RefusedError(`${path} exists: another event is being created in this repository`, 'E_JOURNAL_CONFLICT');
   const temp = join(repoDir, EVENT_JOURNAL_TEMP);
   rmSync(temp, { force: true });
   writeNewFile(temp, journalBytes(j));
@@ -137,21 +167,31 @@ function isRecorded(repo: Repository, rec: NewTranscriptRecord): boolean {
  * the command was run before: reported as done, or finished when its record is missing (a journal
  * dropped while the event's medium was not mounted). Any other folder is refused, as always.
  */
-function alreadyCreated(repo: Repository, dir: string, prepared: PreparedEvent, rec: NewTranscriptRecord): SigningEvent {
+function alreadyCreated(
+  repo: Repository,
+  dir: string,
+  prepared: PreparedEvent,
+  rec: NewTranscriptRecord,
+): SigningEvent {
   let existing: Buffer | undefined;
   try {
     existing = readFileSync(join(prepared.dir, EVENT_FILE));
   } catch {
     /* not an event: refused below */
   }
-  if (existing === undefined || !existing.equals(prepared.eventJson)) throw new RefusedError(`${dir} exists already; a signing event is always a new folder`, 'E_EXISTS');
+  if (existing === undefined || !existing.equals(prepared.eventJson))
+    throw new RefusedError(`${dir} exists already; a signing event is always a new folder`, 'E_EXISTS');
   const event = SigningEvent.load(prepared.dir);
   const id = `event ${event.id.slice(0, 16)}…`;
   if (isRecorded(repo, rec)) {
-    repo.note(`${dir}: this ${rec.step} event (${id}) was created already and is in the transcript; nothing was written`);
+    repo.note(
+      `${dir}: this ${rec.step} event (${id}) was created already and is in the transcript; nothing was written`,
+    );
   } else {
     appendTranscript(repo.dir, rec);
-    repo.note(`${dir}: this ${rec.step} event (${id}) was created already but had no transcript record; the record was appended`);
+    repo.note(
+      `${dir}: this ${rec.step} event (${id}) was created already but had no transcript record; the record was appended`,
+    );
   }
   return event;
 }
@@ -160,7 +200,12 @@ function alreadyCreated(repo: Repository, dir: string, prepared: PreparedEvent, 
  * Create a signing event and its transcript record as one unit (steps 1 to 5 above). `record`
  * makes the record from the event as it will be written, before anything is.
  */
-export function createRecordedEvent(repo: Repository, dir: string, init: CreateEventInit, record: (event: SigningEvent) => NewTranscriptRecord): SigningEvent {
+export function createRecordedEvent(
+  repo: Repository,
+  dir: string,
+  init: CreateEventInit,
+  record: (event: SigningEvent) => NewTranscriptRecord,
+): SigningEvent {
   const prepared = SigningEvent.prepare(dir, init);
   const rec = record(prepared.event);
   if (existsSync(prepared.dir)) return alreadyCreated(repo, dir, prepared, rec);
@@ -222,9 +267,12 @@ export function recoverEventCreation(repoDir: string): EventRecovery | undefined
 /** The one line a person sees about it. */
 export function describeEventRecovery(r: EventRecovery, repoDir: string): string {
   const j = r.journal;
-  if (j === undefined) return `${repoDir}: an interrupted event creation had not reached its journal; it was undone (nothing was recorded): run it again`;
+  if (j === undefined)
+    return `${repoDir}: an interrupted event creation had not reached its journal; it was undone (nothing was recorded): run it again`;
   const what = `an interrupted ${j.transcript.record.step} (event ${j.event.slice(0, 16)}…)`;
-  if (r.action === 'completed') return `${repoDir}: ${what} was completed: ${j.folder} is whole, with its transcript record #${j.transcript.record.seq}`;
-  if (r.parentMissing) return `${repoDir}: ${what} was undone: ${dirname(j.folder)} is not there (a medium not mounted?); run the same command again with it mounted, which records the event if it is whole`;
+  if (r.action === 'completed')
+    return `${repoDir}: ${what} was completed: ${j.folder} is whole, with its transcript record #${j.transcript.record.seq}`;
+  if (r.parentMissing)
+    return `${repoDir}: ${what} was undone: ${dirname(j.folder)} is not there (a medium not mounted?); run the same command again with it mounted, which records the event if it is whole`;
   return `${repoDir}: ${what} was undone: ${j.folder} had not appeared (nothing was recorded): run it again`;
 }

@@ -24,8 +24,10 @@ export function writeNewFile(path: string, bytes: Uint8Array): void {
     linkSync(temp, path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new RefusedError(`${path} exists already; it is never overwritten`, 'E_EXISTS', { cause: e });
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EROFS' || code === 'ENOSPC') throw new UsageError(`cannot write ${path}: ${code}`, 'E_WRITE', { cause: e });
+    if (code === 'EEXIST')
+      throw new RefusedError(`${path} exists already; it is never overwritten`, 'E_EXISTS', { cause: e });
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EROFS' || code === 'ENOSPC')
+      throw new UsageError(`cannot write ${path}: ${code}`, 'E_WRITE', { cause: e });
     throw e;
   } finally {
     try {
@@ -52,7 +54,11 @@ export function replaceWorkingFile(path: string, bytes: Uint8Array): void {
     } catch {
       /* nothing to clean */
     }
-    throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_WRITE', { cause: e });
+    throw new UsageError(
+      `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'E_WRITE',
+      { cause: e },
+    );
   }
   fsyncFolder(dirname(path));
 }

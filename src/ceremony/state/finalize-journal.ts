@@ -77,14 +77,19 @@ function parseJournal(bytes: Buffer, path: string): Journal {
     const f = FieldReader.of(v, joinField(r.at('files'), i));
     const name = f.string('name');
     // Names are only ever N.<role>.json: a journal cannot make a link outside metadata/.
-    if (parseRoleFileName(name)?.version === undefined || name.includes('/')) throw new FormatError(f.at('name'), 'expected N.<role>.json');
+    if (parseRoleFileName(name)?.version === undefined || name.includes('/'))
+      throw new FormatError(f.at('name'), 'expected N.<role>.json');
     const sha256 = f.string('sha256');
     if (!isLowerHex(sha256, 32)) throw new FormatError(f.at('sha256'), 'expected a SHA-256 in lowercase hex');
     return { name, sha256 };
   });
   const t = FieldReader.of(r.raw('transcript'), r.at('transcript'));
   const line = Buffer.from(t.string('line'), 'utf8');
-  return { event, files, transcript: { offset: t.integer('offset', 0), line, record: parseTranscriptLine(line, r.at('transcript')) } };
+  return {
+    event,
+    files,
+    transcript: { offset: t.integer('offset', 0), line, record: parseTranscriptLine(line, r.at('transcript')) },
+  };
 }
 
 /** Steps 3 and 4: every one may have happened already, and each is done only if it has not. */
@@ -95,10 +100,18 @@ function install(repoDir: string, j: Journal): void {
     const dest = join(metadata, f.name);
     const staged = join(staging, f.name);
     if (existsSync(dest)) {
-      if (sha256Hex(readFileSync(dest)) !== f.sha256) throw new RefusedError(`${dest} is not the file the interrupted finalize of event ${j.event} was installing; nothing is overwritten: restore the repository from a backup`, 'E_JOURNAL_CONFLICT');
+      if (sha256Hex(readFileSync(dest)) !== f.sha256)
+        throw new RefusedError(
+          `${dest} is not the file the interrupted finalize of event ${j.event} was installing; nothing is overwritten: restore the repository from a backup`,
+          'E_JOURNAL_CONFLICT',
+        );
       continue;
     }
-    if (sha256Hex(readFileSync(staged)) !== f.sha256) throw new RefusedError(`${staged} differs from the SHA-256 in ${JOURNAL_FILE}; the staged file was damaged`, 'E_JOURNAL_CONFLICT');
+    if (sha256Hex(readFileSync(staged)) !== f.sha256)
+      throw new RefusedError(
+        `${staged} differs from the SHA-256 in ${JOURNAL_FILE}; the staged file was damaged`,
+        'E_JOURNAL_CONFLICT',
+      );
     linkSync(staged, dest);
   }
   fsyncDir(metadata);
@@ -112,11 +125,20 @@ function install(repoDir: string, j: Journal): void {
  * Finalize `files` and the transcript record as one unit. The caller has checked everything
  * (event-finalize.ts); from the rename of the journal on, the finalize happens.
  */
-export function commitFinalize(repoDir: string, event: string, files: StagedFile[], transcript: PreparedRecord): Journal {
+export function commitFinalize(
+  repoDir: string,
+  event: string,
+  files: StagedFile[],
+  transcript: PreparedRecord,
+): Journal {
   const staging = join(repoDir, STAGING_DIR);
   rmSync(staging, { recursive: true, force: true });
   writeStaging(staging, files);
-  const journal: Journal = { event, files: files.map((f) => ({ name: f.name, sha256: sha256Hex(f.bytes) })), transcript };
+  const journal: Journal = {
+    event,
+    files: files.map((f) => ({ name: f.name, sha256: sha256Hex(f.bytes) })),
+    transcript,
+  };
   const temp = join(staging, JOURNAL_FILE);
   writeNewFile(temp, journalBytes(journal));
   renameSync(temp, join(repoDir, JOURNAL_FILE));
@@ -156,6 +178,7 @@ export function recoverFinalize(repoDir: string): Recovery | undefined {
 
 /** The one line a person sees about it. */
 export function describeRecovery(r: Recovery, repoDir: string): string {
-  if (r.action === 'rolled-back') return `${repoDir}: an interrupted event finalize had not finished staging; it was undone (nothing was installed): run it again`;
+  if (r.action === 'rolled-back')
+    return `${repoDir}: an interrupted event finalize had not finished staging; it was undone (nothing was installed): run it again`;
   return `${repoDir}: an interrupted event finalize (event ${r.journal!.event.slice(0, 16)}…) was completed: installed ${r.journal!.files.map((f) => f.name).join(', ')} and its transcript record`;
 }

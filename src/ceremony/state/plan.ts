@@ -109,11 +109,16 @@ function readKeySpec(v: unknown, path: string): AdminKeySpec {
   const r = FieldReader.of(v, path);
   let spec: AdminKeySpec;
   if (r.has('import')) {
-    if (r.has('type')) throw new FormatError(path, 'give either "type" (generate on the token) or "import" (a public key file), not both');
+    if (r.has('type'))
+      throw new FormatError(
+        path,
+        'give either "type" (generate on the token) or "import" (a public key file), not both',
+      );
     spec = { source: 'import', file: r.string('import') };
   } else {
     const type = r.string('type');
-    if (!(KEY_TYPES as readonly string[]).includes(type)) throw new FormatError(r.at('type'), `"${type}" is not one of ${KEY_TYPES.join(', ')}`);
+    if (!(KEY_TYPES as readonly string[]).includes(type))
+      throw new FormatError(r.at('type'), `"${type}" is not one of ${KEY_TYPES.join(', ')}`);
     spec = { source: 'generate', type: type as KeyType };
   }
   noUnknownFields(r);
@@ -127,7 +132,8 @@ export function parsePlan(json: unknown, source = 'plan'): CeremonyPlan {
   return withContext(source, () => {
     const r = FieldReader.of(json, '');
     const planFormat = r.integer('plan_format', 1);
-    if (planFormat !== PLAN_FORMAT) throw new FormatError('plan_format', `this tool reads plan_format ${PLAN_FORMAT}, got ${planFormat}`);
+    if (planFormat !== PLAN_FORMAT)
+      throw new FormatError('plan_format', `this tool reads plan_format ${PLAN_FORMAT}, got ${planFormat}`);
     const repository = r.string('repository');
     if (repository.trim() === '') throw new FormatError('repository', 'must not be empty');
     const description = r.has('description') ? r.string('description') : undefined;
@@ -136,13 +142,15 @@ export function parsePlan(json: unknown, source = 'plan'): CeremonyPlan {
     const admins = r.array('admins').map((av, i): PlanAdmin => {
       const ar = FieldReader.of(av, join('admins', i));
       const name = ar.string('name');
-      if (!NAME.test(name)) throw new FormatError(ar.at('name'), `"${name}" must be lowercase letters, digits, ".", "_" or "-"`);
+      if (!NAME.test(name))
+        throw new FormatError(ar.at('name'), `"${name}" must be lowercase letters, digits, ".", "_" or "-"`);
       const contact = ar.string('contact');
       const kr = FieldReader.of(ar.raw('keys'), ar.at('keys'));
       const keys: PlanAdmin['keys'] = {};
       for (const role of OFFLINE_ROLES) if (kr.has(role)) keys[role] = readKeySpec(kr.raw(role), kr.at(role));
       noUnknownFields(kr);
-      if (Object.keys(keys).length === 0) throw new FormatError(ar.at('keys'), 'an admin holds a key for at least one of root, targets, claimed');
+      if (Object.keys(keys).length === 0)
+        throw new FormatError(ar.at('keys'), 'an admin holds a key for at least one of root, targets, claimed');
       noUnknownFields(ar);
       return { name, contact, keys };
     });
@@ -157,7 +165,12 @@ export function parsePlan(json: unknown, source = 'plan'): CeremonyPlan {
     const root = readPolicy(FieldReader.of(rr.raw('root'), 'roles.root'));
     const targets = readPolicy(FieldReader.of(rr.raw('targets'), 'roles.targets'));
     const cr = FieldReader.of(rr.raw('claimed'), 'roles.claimed');
-    const bins = cr.has('bins') ? { bitLength: readBitLength(cr.raw('bins'), 'roles.claimed.bins', MAX_CLAIMED_BIT_LENGTH), namePrefix: CLAIMED_BIN_PREFIX } : undefined;
+    const bins = cr.has('bins')
+      ? {
+          bitLength: readBitLength(cr.raw('bins'), 'roles.claimed.bins', MAX_CLAIMED_BIT_LENGTH),
+          namePrefix: CLAIMED_BIN_PREFIX,
+        }
+      : undefined;
     cr.optional('bins');
     const claimed: ClaimedPolicy = { ...readPolicy(cr), ...(bins ? { bins } : {}) };
     noUnknownFields(rr);
@@ -168,7 +181,8 @@ export function parsePlan(json: unknown, source = 'plan'): CeremonyPlan {
     for (const role of ONLINE_ROLES) {
       const kr = FieldReader.of(or.raw(role), or.at(role));
       online[role] = { key: kr.string('key') };
-      if (role === 'unclaimed' && kr.has('succinct_bins')) unclaimedBins = { bitLength: readBitLength(kr.raw('succinct_bins'), kr.at('succinct_bins'), 32) };
+      if (role === 'unclaimed' && kr.has('succinct_bins'))
+        unclaimedBins = { bitLength: readBitLength(kr.raw('succinct_bins'), kr.at('succinct_bins'), 32) };
       noUnknownFields(kr);
     }
     noUnknownFields(or);
@@ -176,8 +190,10 @@ export function parsePlan(json: unknown, source = 'plan'): CeremonyPlan {
     const projectPaths = asArray(r.raw('project_paths'), 'project_paths').map((v, i) => {
       const p = asString(v, join('project_paths', i));
       const count = p.split(PROJECT_PLACEHOLDER).length - 1;
-      if (count !== 1) throw new FormatError(join('project_paths', i), `"${p}" must hold ${PROJECT_PLACEHOLDER} exactly once`);
-      if (p.startsWith('/') || p.split('/').includes('..')) throw new FormatError(join('project_paths', i), `"${p}" must be a relative target path`);
+      if (count !== 1)
+        throw new FormatError(join('project_paths', i), `"${p}" must hold ${PROJECT_PLACEHOLDER} exactly once`);
+      if (p.startsWith('/') || p.split('/').includes('..'))
+        throw new FormatError(join('project_paths', i), `"${p}" must be a relative target path`);
       return p;
     });
     if (projectPaths.length === 0) throw new FormatError('project_paths', 'at least one pattern is needed');
@@ -185,7 +201,18 @@ export function parsePlan(json: unknown, source = 'plan'): CeremonyPlan {
     const expiryWarningSeconds = parseDuration(expiryWarning, 'expiry_warning');
     r.optional('expiry_warning');
     noUnknownFields(r);
-    return { planFormat, repository, description, admins, roles: { root, targets, claimed }, online, unclaimedBins, projectPaths, expiryWarning, expiryWarningSeconds };
+    return {
+      planFormat,
+      repository,
+      description,
+      admins,
+      roles: { root, targets, claimed },
+      online,
+      unclaimedBins,
+      projectPaths,
+      expiryWarning,
+      expiryWarningSeconds,
+    };
   });
 }
 
@@ -223,9 +250,20 @@ export function checkThresholds(plan: CeremonyPlan): string[] {
     const n = holdersOf(plan, role).length;
     const t = plan.roles[role].threshold;
     if (n === 0) throw new RefusedError(`roles.${role}: no admin holds a ${role} key`, 'E_GUARD_RAIL');
-    if (t > n) throw new RefusedError(`roles.${role}.threshold: ${t} is more than the ${n} ${role} key(s) the admins hold`, 'E_GUARD_RAIL');
-    if (role === 'root' && t < 2) throw new RefusedError('roles.root.threshold: must be at least 2, so that no single person can change root (PEP 458/480)', 'E_GUARD_RAIL');
-    if (t === n && n > 1) warnings.push(`roles.${role}: threshold ${t} equals the number of keys; one lost or broken token locks the ${role} role`);
+    if (t > n)
+      throw new RefusedError(
+        `roles.${role}.threshold: ${t} is more than the ${n} ${role} key(s) the admins hold`,
+        'E_GUARD_RAIL',
+      );
+    if (role === 'root' && t < 2)
+      throw new RefusedError(
+        'roles.root.threshold: must be at least 2, so that no single person can change root (PEP 458/480)',
+        'E_GUARD_RAIL',
+      );
+    if (t === n && n > 1)
+      warnings.push(
+        `roles.${role}: threshold ${t} equals the number of keys; one lost or broken token locks the ${role} role`,
+      );
     else if (t === n) warnings.push(`roles.${role}: a single key; losing that token locks the ${role} role`);
   }
   return warnings;
@@ -250,7 +288,11 @@ export function readPublicKeyFile(file: string, field?: string): Key {
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new UsageError(`${field ? `${field}: ` : ''}cannot read key file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_KEY_FILE', { cause: e });
+    throw new UsageError(
+      `${field ? `${field}: ` : ''}cannot read key file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'E_KEY_FILE',
+      { cause: e },
+    );
   }
   const context = field ? `${field} (${file})` : file;
   const key = withContext(context, () => Key.fromJSON(parseStrictJson(bytes, file), 'key'));
@@ -264,7 +306,11 @@ export function loadPlan(path: string): LoadedPlan {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read plan ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_PLAN', { cause: e });
+    throw new UsageError(
+      `cannot read plan ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'E_PLAN',
+      { cause: e },
+    );
   }
   const plan = parsePlan(parseStrictJson(bytes, path), path);
   const warnings = checkThresholds(plan);
@@ -272,7 +318,8 @@ export function loadPlan(path: string): LoadedPlan {
   const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
 
   const onlineKeys = {} as Record<OnlineRole, Key>;
-  for (const role of ONLINE_ROLES) onlineKeys[role] = readPublicKeyFile(at(plan.online[role].key), `online.${role}.key`);
+  for (const role of ONLINE_ROLES)
+    onlineKeys[role] = readPublicKeyFile(at(plan.online[role].key), `online.${role}.key`);
   const importedKeys = new Map<string, Key>();
   plan.admins.forEach((admin, i) => {
     for (const role of OFFLINE_ROLES) {
@@ -281,7 +328,11 @@ export function loadPlan(path: string): LoadedPlan {
       const field = `admins[${i}].keys.${role}.import`;
       let key = readPublicKeyFile(at(spec.file), field);
       const owner = ownerOf(key);
-      if (owner !== undefined && owner !== admin.name) throw new RefusedError(`${field}: the key file says it belongs to "${owner}", not "${admin.name}"`, 'E_GUARD_RAIL');
+      if (owner !== undefined && owner !== admin.name)
+        throw new RefusedError(
+          `${field}: the key file says it belongs to "${owner}", not "${admin.name}"`,
+          'E_GUARD_RAIL',
+        );
       if (owner === undefined) key = key.withCustomFields({ [OWNER_FIELD]: admin.name });
       importedKeys.set(`${admin.name}/${role}`, key);
     }
@@ -298,16 +349,23 @@ export function checkDistinctKeys(onlineKeys: Record<OnlineRole, Key>, adminKeys
   const seen: Array<{ key: Key; where: string }> = [];
   for (const [where, key] of adminKeys) {
     const clash = seen.find((s) => s.key.sameMaterial(key));
-    if (clash) throw new RefusedError(`the key of ${where} is the same key as ${clash.where}; every offline key must be distinct`, 'E_DUPLICATE_KEY');
+    if (clash)
+      throw new RefusedError(
+        `the key of ${where} is the same key as ${clash.where}; every offline key must be distinct`,
+        'E_DUPLICATE_KEY',
+      );
     seen.push({ key, where });
   }
   for (const role of ONLINE_ROLES) {
     const clash = seen.find((s) => s.key.sameMaterial(onlineKeys[role]));
-    if (clash) throw new RefusedError(`online.${role}.key is the same key as ${clash.where}; an online key must never be an offline key`, 'E_DUPLICATE_KEY');
+    if (clash)
+      throw new RefusedError(
+        `online.${role}.key is the same key as ${clash.where}; an online key must never be an offline key`,
+        'E_DUPLICATE_KEY',
+      );
   }
 }
 
 export function planFromBytes(bytes: Uint8Array, source: string): CeremonyPlan {
   return parsePlan(parseStrictJson(bytes, source), source);
 }
-

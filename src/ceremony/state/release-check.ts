@@ -60,7 +60,8 @@ export function manifestText(root: string): string {
   const lines: string[] = [];
   for (const path of files) {
     if (path === MANIFEST_FILE) continue;
-    if (!isSafePath(path)) throw new UsageError(`${path}: a release path must be letters, digits and @ _ + . - between slashes`);
+    if (!isSafePath(path))
+      throw new UsageError(`${path}: a release path must be letters, digits and @ _ + . - between slashes`);
     lines.push(`${sha256Hex(readFileSync(join(root, path)))}  ${path}\n`);
   }
   return lines.join('');
@@ -69,13 +70,16 @@ export function manifestText(root: string): string {
 /** The entries of a MANIFEST, strictly: the format `manifestText` writes and nothing else. */
 export function parseManifest(text: string): ManifestEntry[] {
   const entries: ManifestEntry[] = [];
-  if (text.length > 0 && !text.endsWith('\n')) throw new FormatError(MANIFEST_FILE, 'the last line is cut short (no final newline)');
+  if (text.length > 0 && !text.endsWith('\n'))
+    throw new FormatError(MANIFEST_FILE, 'the last line is cut short (no final newline)');
   const lines = text.split('\n').slice(0, -1);
   lines.forEach((line, i) => {
     const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
-    if (!m || !isSafePath(m[2]!)) throw new FormatError(`${MANIFEST_FILE} line ${i + 1}`, 'expected "<sha256 hex>  <relative path>"');
+    if (!m || !isSafePath(m[2]!))
+      throw new FormatError(`${MANIFEST_FILE} line ${i + 1}`, 'expected "<sha256 hex>  <relative path>"');
     const previous = entries.at(-1);
-    if (previous && compareBytes(previous.path, m[2]!) >= 0) throw new FormatError(`${MANIFEST_FILE} line ${i + 1}`, `${m[2]} is out of order or listed twice`);
+    if (previous && compareBytes(previous.path, m[2]!) >= 0)
+      throw new FormatError(`${MANIFEST_FILE} line ${i + 1}`, `${m[2]} is out of order or listed twice`);
     entries.push({ sha256: m[1]!, path: m[2]! });
   });
   return entries;
@@ -168,7 +172,10 @@ function tryLoadAddon(path: string): { loads: boolean; error?: string } {
 /** Check every file of the release installed in `root` against its MANIFEST. */
 export function checkRelease(root: string): ReleaseCheck {
   const manifestPath = join(root, MANIFEST_FILE);
-  if (!existsSync(manifestPath)) throw new UsageError(`${root} has no ${MANIFEST_FILE}: not an installed release (a source checkout has none; see docs/release.md)`);
+  if (!existsSync(manifestPath))
+    throw new UsageError(
+      `${root} has no ${MANIFEST_FILE}: not an installed release (a source checkout has none; see docs/release.md)`,
+    );
   const manifestBytes = readFileSync(manifestPath);
   let entries: ManifestEntry[];
   try {
@@ -201,14 +208,25 @@ export function checkRelease(root: string): ReleaseCheck {
     if (path !== MANIFEST_FILE && !listed.has(path)) differences.push({ path, reason: 'not in the MANIFEST' });
   }
   const addonPath = join(root, ADDON_FILE);
-  const addon = { name: ADDON_PACKAGE, version: versionOf(root, `node_modules/${ADDON_PACKAGE}`), file: ADDON_FILE, ...tryLoadAddon(addonPath) };
+  const addon = {
+    name: ADDON_PACKAGE,
+    version: versionOf(root, `node_modules/${ADDON_PACKAGE}`),
+    file: ADDON_FILE,
+    ...tryLoadAddon(addonPath),
+  };
   return {
     root,
     manifestSha256: sha256Hex(manifestBytes),
     files: entries.length,
     differences,
     ok: differences.length === 0 && addon.loads,
-    runtime: { node: process.version, openssl: process.versions.openssl, napi: process.versions.napi ?? '(none)', platform: process.platform, arch: process.arch },
+    runtime: {
+      node: process.version,
+      openssl: process.versions.openssl,
+      napi: process.versions.napi ?? '(none)',
+      platform: process.platform,
+      arch: process.arch,
+    },
     addon,
     tool: { version: versionOf(root, '.') },
   };
@@ -219,9 +237,14 @@ export function releaseCheckError(check: ReleaseCheck): VerificationError | unde
   const first = check.differences[0];
   if (first) {
     const more = check.differences.length > 1 ? ` (and ${check.differences.length - 1} more difference(s))` : '';
-    const detail = first.reason === 'content differs' ? `: SHA-256 ${first.actual}, the MANIFEST says ${first.expected}` : '';
+    const detail =
+      first.reason === 'content differs' ? `: SHA-256 ${first.actual}, the MANIFEST says ${first.expected}` : '';
     return new VerificationError(`${first.path}: ${first.reason}${detail}${more}`, 'E_RELEASE_MISMATCH');
   }
-  if (!check.addon.loads) return new VerificationError(`${check.addon.file}: the PKCS#11 addon does not load in this Node.js: ${check.addon.error}`, 'E_RELEASE_ADDON');
+  if (!check.addon.loads)
+    return new VerificationError(
+      `${check.addon.file}: the PKCS#11 addon does not load in this Node.js: ${check.addon.error}`,
+      'E_RELEASE_ADDON',
+    );
   return undefined;
 }

@@ -39,7 +39,9 @@ export interface RepositoryExportResult extends ExportResult {
 
 /** Every root, the current version of every other role, and the transcript, as the bundle carries them. */
 export function repositoryBundleFiles(repo: Repository): BundleFile[] {
-  const files: BundleFile[] = repo.rootVersions().map((v) => ({ name: roleFileName('root', v), bytes: repo.readBytes('root', v) }));
+  const files: BundleFile[] = repo
+    .rootVersions()
+    .map((v) => ({ name: roleFileName('root', v), bytes: repo.readBytes('root', v) }));
   for (const role of repo.roles()) {
     if (role === 'root') continue;
     const v = repo.currentVersion(role)!;
@@ -48,17 +50,29 @@ export function repositoryBundleFiles(repo: Repository): BundleFile[] {
   return files;
 }
 
-export async function exportRepository(repo: Repository, opts: RepositoryExportOptions): Promise<RepositoryExportResult> {
+export async function exportRepository(
+  repo: Repository,
+  opts: RepositoryExportOptions,
+): Promise<RepositoryExportResult> {
   const logPath = join(repo.dir, EXPORTS_FILE);
   const files = repositoryBundleFiles(repo);
   const roots = repo.rootVersions();
-  if (roots.length === 0) throw new RefusedError(`the repository in ${repo.dir} has no root metadata yet; nothing to export`, 'E_NOTHING_TO_EXPORT');
+  if (roots.length === 0)
+    throw new RefusedError(
+      `the repository in ${repo.dir} has no root metadata yet; nothing to export`,
+      'E_NOTHING_TO_EXPORT',
+    );
 
   // The online side verifies from the root it trusts; check here from the first root, now.
   try {
     verifyBundleMetadata(new Map(files.map((f) => [f.name, f.bytes])), repo.readBytes('root', roots[0]!), opts.now);
   } catch (e) {
-    if (e instanceof CeremonyError) throw new RefusedError(`the repository's metadata does not verify, so it is not exported: ${e.message}`, 'E_EXPORT_UNVERIFIED', { cause: e });
+    if (e instanceof CeremonyError)
+      throw new RefusedError(
+        `the repository's metadata does not verify, so it is not exported: ${e.message}`,
+        'E_EXPORT_UNVERIFIED',
+        { cause: e },
+      );
     throw e;
   }
 
@@ -68,7 +82,11 @@ export async function exportRepository(repo: Repository, opts: RepositoryExportO
     // Read once: the bytes checked are the bytes exported.
     const bytes = readFileSync(repo.transcriptPath);
     const check = verifyTranscriptBytes(bytes);
-    if (!check.ok) throw new RefusedError(`the transcript does not verify (${check.reason}); it is not exported`, 'E_TRANSCRIPT_BROKEN');
+    if (!check.ok)
+      throw new RefusedError(
+        `the transcript does not verify (${check.reason}); it is not exported`,
+        'E_TRANSCRIPT_BROKEN',
+      );
     if (check.records > 0) {
       files.push({ name: TRANSCRIPT_NAME, bytes });
       transcriptHead = check.head;
@@ -81,18 +99,41 @@ export async function exportRepository(repo: Repository, opts: RepositoryExportO
     const p = parseRoleFileName(name);
     return p?.quoted === 'root' && p.version !== undefined ? [p.version] : [];
   };
-  const baseRootOf = (log: ExportLogEntry[]): number => (log.length ? Object.keys(log.at(-1)!.files).flatMap(rootVersionOf).reduce((a, b) => Math.max(a, b), 1) : 1);
+  const baseRootOf = (log: ExportLogEntry[]): number =>
+    log.length
+      ? Object.keys(log.at(-1)!.files)
+          .flatMap(rootVersionOf)
+          .reduce((a, b) => Math.max(a, b), 1)
+      : 1;
 
-  const result = await exportWithLog(logPath, opts.to, (log) => ({ files, baseRootVersion: baseRootOf(log), toolVersion: opts.toolVersion, now: opts.now, transcriptHead }));
+  const result = await exportWithLog(logPath, opts.to, (log) => ({
+    files,
+    baseRootVersion: baseRootOf(log),
+    toolVersion: opts.toolVersion,
+    now: opts.now,
+    transcriptHead,
+  }));
   const { sequence, log } = result;
   const exported = new Set(log.flatMap((e) => Object.entries(e.files).map(([n, h]) => `${n} ${h}`)));
-  const newSinceLast = files.filter((f) => f.name !== TRANSCRIPT_NAME && !exported.has(`${f.name} ${digests[f.name]}`)).map((f) => f.name);
+  const newSinceLast = files
+    .filter((f) => f.name !== TRANSCRIPT_NAME && !exported.has(`${f.name} ${digests[f.name]}`))
+    .map((f) => f.name);
   // A rerun that found this very bundle written may find its record written too: never twice.
-  const recorded = result.recovered && existsSync(repo.transcriptPath) && readTranscript(repo.transcriptPath).some((r) => r.step === 'bundle-export' && r.outputs['bundle.json'] === result.manifestSha256);
+  const recorded =
+    result.recovered &&
+    existsSync(repo.transcriptPath) &&
+    readTranscript(repo.transcriptPath).some(
+      (r) => r.step === 'bundle-export' && r.outputs['bundle.json'] === result.manifestSha256,
+    );
   if (!recorded) {
     appendTranscript(repo.dir, {
       step: 'bundle-export',
-      inputs: Object.fromEntries(files.map((f) => [f.name === TRANSCRIPT_NAME ? TRANSCRIPT_NAME : `${METADATA_DIR}/${f.name}`, digests[f.name]!])),
+      inputs: Object.fromEntries(
+        files.map((f) => [
+          f.name === TRANSCRIPT_NAME ? TRANSCRIPT_NAME : `${METADATA_DIR}/${f.name}`,
+          digests[f.name]!,
+        ]),
+      ),
       outputs: { 'bundle.json': result.manifestSha256 },
       details: { sequence, bundle: result.dir, direction: 'offline-to-online', new: newSinceLast },
     });
@@ -110,22 +151,40 @@ export function checkBundleTranscript(bundle: VerifiedBundle): void {
   if (bytes === undefined) return;
   // The bytes the manifest check read, not the file again.
   const check = verifyTranscriptBytes(bytes);
-  if (!check.ok) throw new VerificationError(`${TRANSCRIPT_NAME}: the hash chain does not hold (${check.reason})`, 'E_BUNDLE_TRANSCRIPT');
+  if (!check.ok)
+    throw new VerificationError(
+      `${TRANSCRIPT_NAME}: the hash chain does not hold (${check.reason})`,
+      'E_BUNDLE_TRANSCRIPT',
+    );
   if (bundle.manifest.transcriptHead !== undefined && check.head !== bundle.manifest.transcriptHead) {
-    throw new VerificationError(`${TRANSCRIPT_NAME}: its head ${check.head} is not the ${bundle.manifest.transcriptHead} the manifest gives`, 'E_BUNDLE_TRANSCRIPT');
+    throw new VerificationError(
+      `${TRANSCRIPT_NAME}: its head ${check.head} is not the ${bundle.manifest.transcriptHead} the manifest gives`,
+      'E_BUNDLE_TRANSCRIPT',
+    );
   }
 }
 
 /** Import an online-to-offline bundle into `<repo>/online/`, trusting the repository's current root. */
 export function importIntoRepository(repo: Repository, bundleDir: string, at: Date): ImportResult {
   const current = repo.currentVersion('root');
-  if (current === undefined) throw new UsageError(`the repository in ${repo.dir} has no root metadata yet`, 'E_NO_VERSION');
-  const res = importBundle(bundleDir, { target: repo.onlineDir, trustedRoot: repo.readBytes('root', current), direction: 'online-to-offline', at });
+  if (current === undefined)
+    throw new UsageError(`the repository in ${repo.dir} has no root metadata yet`, 'E_NO_VERSION');
+  const res = importBundle(bundleDir, {
+    target: repo.onlineDir,
+    trustedRoot: repo.readBytes('root', current),
+    direction: 'online-to-offline',
+    at,
+  });
   appendTranscript(repo.dir, {
     step: 'bundle-import',
     inputs: { 'bundle.json': res.bundle.manifestSha256 },
     outputs: Object.fromEntries([...res.bundle.files].map(([name, bytes]) => [`online/${name}`, sha256Hex(bytes)])),
-    details: { sequence: res.bundle.manifest.sequence, bundle: bundleDir, direction: 'online-to-offline', trusted_root_version: current },
+    details: {
+      sequence: res.bundle.manifest.sequence,
+      bundle: bundleDir,
+      direction: 'online-to-offline',
+      trusted_root_version: current,
+    },
   });
   return res;
 }

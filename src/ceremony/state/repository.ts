@@ -59,7 +59,10 @@ export class Repository {
   static open(dir: string, note: (line: string) => void = toStderr): Repository {
     const abs = resolve(dir);
     if (!existsSync(join(abs, PLAN_FILE)) || !existsSync(join(abs, METADATA_DIR))) {
-      throw new UsageError(`${dir} is not a repository state folder (no ${PLAN_FILE} and ${METADATA_DIR}/); run \`tuf-ceremony init\` first`, 'E_NOT_A_REPOSITORY');
+      throw new UsageError(
+        `${dir} is not a repository state folder (no ${PLAN_FILE} and ${METADATA_DIR}/); run \`tuf-ceremony init\` first`,
+        'E_NOT_A_REPOSITORY',
+      );
     }
     const repo = new Repository(abs, note);
     repo.recovery = recoverFinalize(abs);
@@ -78,7 +81,11 @@ export class Repository {
   static create(dir: string, planBytes: Uint8Array): Repository {
     const abs = resolve(dir);
     if (existsSync(abs)) {
-      if (!statSync(abs).isDirectory() || readdirSync(abs).length > 0) throw new RefusedError(`${dir} exists and is not an empty folder; a repository is never initialized twice`, 'E_EXISTS');
+      if (!statSync(abs).isDirectory() || readdirSync(abs).length > 0)
+        throw new RefusedError(
+          `${dir} exists and is not an empty folder; a repository is never initialized twice`,
+          'E_EXISTS',
+        );
     } else mkdirSync(abs, { recursive: true });
     mkdirSync(join(abs, METADATA_DIR));
     writeNewFile(join(abs, PLAN_FILE), planBytes);
@@ -109,7 +116,11 @@ export class Repository {
       if (p?.version === undefined) continue;
       const role = decodeRoleName(p.quoted);
       // A name no TUF client would fetch is not this tool's: refuse it by name, never misread it.
-      if (role === undefined) throw new VerificationError(`${join(this.metadataDir, name)}: not a metadata file name (the role part is not percent-encoded as TUF clients encode role names)`, 'E_BAD_FILE_NAME');
+      if (role === undefined)
+        throw new VerificationError(
+          `${join(this.metadataDir, name)}: not a metadata file name (the role part is not percent-encoded as TUF clients encode role names)`,
+          'E_BAD_FILE_NAME',
+        );
       const list = out.get(role) ?? [];
       list.push(p.version);
       out.set(role, list);
@@ -144,7 +155,11 @@ export class Repository {
     try {
       return readFileSync(this.path(role, version));
     } catch (e) {
-      throw new UsageError(`${role} version ${version} is not in ${this.metadataDir}: ${(e as NodeJS.ErrnoException).code}`, 'E_NO_VERSION', { cause: e });
+      throw new UsageError(
+        `${role} version ${version} is not in ${this.metadataDir}: ${(e as NodeJS.ErrnoException).code}`,
+        'E_NO_VERSION',
+        { cause: e },
+      );
     }
   }
 
@@ -156,7 +171,8 @@ export class Repository {
   /** The highest N.<role>.json, parsed. UsageError when the role has no version yet. */
   current<T extends AnySigned = AnySigned>(role: string): Metadata<T> {
     const v = this.currentVersion(role);
-    if (v === undefined) throw new UsageError(`the repository in ${this.dir} has no ${role} metadata yet`, 'E_NO_VERSION');
+    if (v === undefined)
+      throw new UsageError(`the repository in ${this.dir} has no ${role} metadata yet`, 'E_NO_VERSION');
     return this.read<T>(role, v);
   }
 
@@ -169,7 +185,11 @@ export class Repository {
   writeVersion(role: string, md: Metadata): string {
     const path = this.path(role, md.signed.version);
     // Versions are never overwritten: old root versions stay published (TUF specification 1.0.x section 5.3).
-    if (existsSync(path)) throw new RefusedError(`${role} version ${md.signed.version} exists already in ${this.metadataDir}; it is never overwritten`, 'E_EXISTS');
+    if (existsSync(path))
+      throw new RefusedError(
+        `${role} version ${md.signed.version} exists already in ${this.metadataDir}; it is never overwritten`,
+        'E_EXISTS',
+      );
     writeNewFile(path, md.toBytes());
     this.listing = undefined;
     return path;

@@ -60,10 +60,18 @@ function lineOf(record: JsonObject): Buffer {
 }
 
 function toWire(r: TranscriptRecord): JsonObject {
-  const out: JsonObject = { seq: r.seq, time: r.time, step: r.step, inputs: r.inputs, outputs: r.outputs, prev: r.prev };
+  const out: JsonObject = {
+    seq: r.seq,
+    time: r.time,
+    step: r.step,
+    inputs: r.inputs,
+    outputs: r.outputs,
+    prev: r.prev,
+  };
   if (r.operator !== undefined) out['operator'] = r.operator;
   if (r.confirmation !== undefined) out['confirmation'] = r.confirmation;
-  if (r.tokens !== undefined) out['tokens'] = r.tokens.map((t) => ({ holder: t.holder, serial: t.serial, keyids: t.keyids }));
+  if (r.tokens !== undefined)
+    out['tokens'] = r.tokens.map((t) => ({ holder: t.holder, serial: t.serial, keyids: t.keyids }));
   if (r.details !== undefined) out['details'] = r.details;
   if (r.release !== undefined) out['release'] = r.release;
   if (r.hash !== undefined) out['hash'] = r.hash;
@@ -143,7 +151,13 @@ function chainOf(bytes: Buffer): ReadResult {
   if (bytes.length === 0) return { ok: true, records: 0, list, head: GENESIS_PREV };
   if (bytes[bytes.length - 1] !== 0x0a) {
     const lines = bytes.toString('utf8').split('\n').length;
-    return { ok: false, records: lines - 1, list, brokenAt: lines, reason: 'the last record is cut short (no final newline)' };
+    return {
+      ok: false,
+      records: lines - 1,
+      list,
+      brokenAt: lines,
+      reason: 'the last record is cut short (no final newline)',
+    };
   }
   let prev = GENESIS_PREV;
   let start = 0;
@@ -151,7 +165,13 @@ function chainOf(bytes: Buffer): ReadResult {
     const end = bytes.indexOf(0x0a, start);
     const line = bytes.subarray(start, end);
     start = end + 1;
-    const broken = (reason: string): ReadResult => ({ ok: false, records: seq - 1, list, brokenAt: seq, reason: `record ${seq}: ${reason}` });
+    const broken = (reason: string): ReadResult => ({
+      ok: false,
+      records: seq - 1,
+      list,
+      brokenAt: seq,
+      reason: `record ${seq}: ${reason}`,
+    });
     let rec: TranscriptRecord;
     try {
       rec = parseRecord(parseStrictJson(line, `record ${seq}`));
@@ -159,9 +179,13 @@ function chainOf(bytes: Buffer): ReadResult {
       return broken((e as Error).message);
     }
     if (rec.seq !== seq) return broken(`holds seq ${rec.seq} at line ${seq} (a record was removed, added or moved)`);
-    if (rec.prev !== prev) return broken(`prev ${rec.prev.slice(0, 16)}… is not the SHA-256 of record ${seq - 1} (${prev.slice(0, 16)}…): a record before it was changed, removed or reordered`);
+    if (rec.prev !== prev)
+      return broken(
+        `prev ${rec.prev.slice(0, 16)}… is not the SHA-256 of record ${seq - 1} (${prev.slice(0, 16)}…): a record before it was changed, removed or reordered`,
+      );
     const { hash, ...rest } = rec;
-    if (hash !== sha256Hex(lineOf(toWire(rest)))) return broken('its contents were changed after it was written (hash does not match)');
+    if (hash !== sha256Hex(lineOf(toWire(rest))))
+      return broken('its contents were changed after it was written (hash does not match)');
     if (!line.equals(lineOf(toWire(rec)))) return broken('is not in canonical form (edited by hand?)');
     list.push(rec);
     prev = sha256Hex(line);
@@ -218,7 +242,11 @@ export function prepareTranscriptRecord(repoDir: string, record: NewTranscriptRe
   if (existsSync(path)) {
     const bytes = readFileSync(path);
     const res = chainOf(bytes);
-    if (!res.ok) throw new RefusedError(`transcript ${path} does not verify (${res.reason}); it is not extended`, 'E_TRANSCRIPT_BROKEN');
+    if (!res.ok)
+      throw new RefusedError(
+        `transcript ${path} does not verify (${res.reason}); it is not extended`,
+        'E_TRANSCRIPT_BROKEN',
+      );
     prev = res.head!;
     seq = res.records + 1;
     offset = bytes.length;
@@ -252,11 +280,17 @@ export function writePreparedRecord(repoDir: string, p: PreparedRecord): void {
     const tail = readFileSync(path).subarray(p.offset);
     if (tail.equals(p.line)) return;
     if (tail.length >= p.line.length || !p.line.subarray(0, tail.length).equals(tail)) {
-      throw new RefusedError(`transcript ${path} changed after record ${p.record.seq} was prepared; it is not extended`, 'E_TRANSCRIPT_BROKEN');
+      throw new RefusedError(
+        `transcript ${path} changed after record ${p.record.seq} was prepared; it is not extended`,
+        'E_TRANSCRIPT_BROKEN',
+      );
     }
     truncateSync(path, p.offset);
   } else if (size < p.offset) {
-    throw new RefusedError(`transcript ${path} is shorter than when record ${p.record.seq} was prepared; it is not extended`, 'E_TRANSCRIPT_BROKEN');
+    throw new RefusedError(
+      `transcript ${path} is shorter than when record ${p.record.seq} was prepared; it is not extended`,
+      'E_TRANSCRIPT_BROKEN',
+    );
   }
   const fd = openSync(path, 'a', 0o644);
   try {
@@ -286,8 +320,10 @@ export function renderTranscript(records: TranscriptRecord[], head: string): str
     if (r.confirmation) lines.push(`    confirmation: ${r.confirmation}`);
     for (const [name, d] of Object.entries(r.inputs)) lines.push(`    in   ${d}  ${name}`);
     for (const [name, d] of Object.entries(r.outputs)) lines.push(`    out  ${d}  ${name}`);
-    for (const t of r.tokens ?? []) lines.push(`    token of ${t.holder}, serial ${t.serial}: ${t.keyids.map((k) => k.slice(0, 16)).join(', ')}`);
-    for (const [k, v] of Object.entries(r.details ?? {})) lines.push(`    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    for (const t of r.tokens ?? [])
+      lines.push(`    token of ${t.holder}, serial ${t.serial}: ${t.keyids.map((k) => k.slice(0, 16)).join(', ')}`);
+    for (const [k, v] of Object.entries(r.details ?? {}))
+      lines.push(`    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   }
   lines.push(`${records.length} record(s); head ${head}`);
   // Details hold names and text from files (event descriptions, paths): escaped line by line.

@@ -26,7 +26,9 @@ export const run: Run<typeof claim> = async ({ values }, io) => {
   const lines = [renderIntakeReport(result.intake), ''];
   if (result.event) {
     lines.push(`Signing event written to ${result.event.dir} (event id ${result.event.id}).`);
-    lines.push(`Next: tuf-ceremony event show ${values.event}; each claimed key holder runs tuf-ceremony event sign ${values.event}; then tuf-ceremony event finalize ${values.event} --repo ${values.repo}`);
+    lines.push(
+      `Next: tuf-ceremony event show ${values.event}; each claimed key holder runs tuf-ceremony event sign ${values.event}; then tuf-ceremony event finalize ${values.event} --repo ${values.repo}`,
+    );
   } else lines.push('No signing event written.');
   out(io, lines.join('\n'));
   return 0;

@@ -1,19 +1,32 @@
 /** Declarations of the top-level commands (implemented in commands/<verb>.ts). */
 import { declare } from '../declaration.js';
 import { STATE_EXIT_CODES } from '../exit-codes.js';
-import { AT, CLIENT_STATE, JSON_OUTPUT, METADATA, NEW_EVENT, PROFILE, REPO, THRESHOLD, TRUSTED_ROOT, WITHIN } from '../options.js';
+import {
+  AT,
+  CLIENT_STATE,
+  JSON_OUTPUT,
+  METADATA,
+  NEW_EVENT,
+  PROFILE,
+  REPO,
+  THRESHOLD,
+  TRUSTED_ROOT,
+  WITHIN,
+} from '../options.js';
 
 export const verify = declare({
   name: ['verify'],
   summary: 'verify a metadata folder from a trusted root, as a TUF client would (no network)',
   options: { root: { ...TRUSTED_ROOT, required: true }, at: AT, json: JSON_OUTPUT },
   positionals: [{ name: 'metadata folder', count: 'one' }],
-  details: 'Exit 0 when everything holds, 3 naming each file that fails and why. --json lists every delegated role that has no file here.',
+  details:
+    'Exit 0 when everything holds, 3 naming each file that fails and why. --json lists every delegated role that has no file here.',
 });
 
 export const verifyDownload = declare({
   name: ['verify-download'],
-  summary: "for pip's download hook: accept (exit 0) or reject (exit 3, reason on stderr) a downloaded file by the trusted metadata",
+  summary:
+    "for pip's download hook: accept (exit 0) or reject (exit 3, reason on stderr) a downloaded file by the trusted metadata",
   options: {
     metadata: { ...METADATA, required: true },
     root: { ...TRUSTED_ROOT, required: true },
@@ -55,7 +68,11 @@ export const claim = declare({
     repo: { ...REPO, required: true },
     event: { ...NEW_EVENT, required: true },
     requests: { type: 'string', value: '<folder>', help: 'the folder of request files', required: true },
-    'recently-claimed': { type: 'string', value: '<file>', help: "the online service's recently-claimed metadata (default: the newest in <repo>/online/)" },
+    'recently-claimed': {
+      type: 'string',
+      value: '<file>',
+      help: "the online service's recently-claimed metadata (default: the newest in <repo>/online/)",
+    },
     'allow-rekey': { type: 'boolean', help: 'accept requests that change the keys of a project already claimed' },
     at: AT,
     json: JSON_OUTPUT,
@@ -78,7 +95,11 @@ export const revoke = declare({
     repo: { ...REPO, required: true },
     event: { ...NEW_EVENT, required: true },
     project: { type: 'string', value: '<name>', help: 'the project', required: true },
-    key: { type: 'string', value: '<keyid>', help: 'the developer key to remove (a full keyid, or 8 or more of its first hex digits)' },
+    key: {
+      type: 'string',
+      value: '<keyid>',
+      help: 'the developer key to remove (a full keyid, or 8 or more of its first hex digits)',
+    },
     reason: { type: 'string', value: '<text>', help: 'why, for the event description and the transcript' },
     at: AT,
     json: JSON_OUTPUT,
@@ -109,7 +130,12 @@ export const resign = declare({
     repo: { ...REPO, required: true },
     event: { ...NEW_EVENT, required: true },
     within: WITHIN,
-    role: { type: 'string', value: '<role>', multiple: true, help: 'renew this role (instead of those expiring within the window)' },
+    role: {
+      type: 'string',
+      value: '<role>',
+      multiple: true,
+      help: 'renew this role (instead of those expiring within the window)',
+    },
     at: AT,
     json: JSON_OUTPUT,
   },
@@ -126,8 +152,18 @@ export const rotate = declare({
     repo: { ...REPO, required: true },
     role: { type: 'string', value: 'root|targets|claimed', help: 'the role whose keys change', required: true },
     event: { ...NEW_EVENT, required: true },
-    add: { type: 'string', value: '[<holder>=]<public key file>', multiple: true, help: 'a key to add (a TUF public key file, as key export writes)' },
-    'add-token': { type: 'string', value: '<holder>[:<key label>]', multiple: true, help: "a key to add, read from the holder's token (needs --profile)" },
+    add: {
+      type: 'string',
+      value: '[<holder>=]<public key file>',
+      multiple: true,
+      help: 'a key to add (a TUF public key file, as key export writes)',
+    },
+    'add-token': {
+      type: 'string',
+      value: '<holder>[:<key label>]',
+      multiple: true,
+      help: "a key to add, read from the holder's token (needs --profile)",
+    },
     profile: { ...PROFILE, help: 'the token profile (for --add-token)' },
     remove: { type: 'string', value: '<keyid>', multiple: true, help: 'a key to remove' },
     threshold: { ...THRESHOLD, help: 'the new threshold' },
@@ -147,8 +183,18 @@ export const recover = declare({
   summary: 'plan the recovery from a compromised key (PEP 480) and prepare its signing event',
   options: {
     repo: { ...REPO, required: true },
-    compromised: { type: 'string', value: '<role>[,<role>]', multiple: true, help: 'the roles whose keys are compromised' },
-    'new-key': { type: 'string', value: '<role>=[<holder>=]<public key file>', multiple: true, help: 'a new key for a role' },
+    compromised: {
+      type: 'string',
+      value: '<role>[,<role>]',
+      multiple: true,
+      help: 'the roles whose keys are compromised',
+    },
+    'new-key': {
+      type: 'string',
+      value: '<role>=[<holder>=]<public key file>',
+      multiple: true,
+      help: 'a new key for a role',
+    },
     threshold: { type: 'string', value: '<role>=N', multiple: true, help: 'a new threshold for a role' },
     event: { ...NEW_EVENT, help: 'write the recovery event here (else only the plan is printed)' },
     at: AT,
@@ -166,7 +212,11 @@ export const rehearsal = declare({
   options: {
     out: { type: 'string', value: '<new folder>', help: 'the folder to rehearse in', required: true },
     plan: { type: 'string', value: '<plan.json>', help: 'the plan (default: ceremony-scripts/rehearsal-plan.json)' },
-    profile: { ...PROFILE, value: '<SoftHSM profile>', help: 'the SoftHSM profile (default: ceremony-scripts/rehearsal-profile.json)' },
+    profile: {
+      ...PROFILE,
+      value: '<SoftHSM profile>',
+      help: 'the SoftHSM profile (default: ceremony-scripts/rehearsal-profile.json)',
+    },
     json: JSON_OUTPUT,
   },
   positionals: [],
@@ -179,7 +229,11 @@ export const selfCheck = declare({
   name: ['self-check'],
   summary: 'check the installed release against its MANIFEST and print its digest to compare with SHA256SUMS',
   options: {
-    root: { type: 'string', value: '<unpacked release>', help: 'the release folder (default: the one this command runs from)' },
+    root: {
+      type: 'string',
+      value: '<unpacked release>',
+      help: 'the release folder (default: the one this command runs from)',
+    },
     json: JSON_OUTPUT,
   },
   positionals: [],

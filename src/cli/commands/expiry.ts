@@ -29,13 +29,17 @@ function roleJson(r: RoleExpiry) {
 
 function headOf(report: ExpiryReport, code: number) {
   if (report.state === 'expired') return failure('E_EXPIRED', `expired: ${report.expired.join(', ')}`, code);
-  if (report.state === 'due') return failure('E_EXPIRY_DUE', `due within ${report.within}: ${report.due.join(', ')}`, code);
+  if (report.state === 'due')
+    return failure('E_EXPIRY_DUE', `due within ${report.within}: ${report.due.join(', ')}`, code);
   return { ok: true } as const;
 }
 
 export const run: Run<typeof expiry> = async ({ values }, io) => {
   const repo = Repository.open(values.repo);
-  const report = computeExpiry(loadCurrentRoles(repo), repo.plan(), { at: atOption(values.at), within: withinOption(values.within) });
+  const report = computeExpiry(loadCurrentRoles(repo), repo.plan(), {
+    at: atOption(values.at),
+    within: withinOption(values.within),
+  });
   const code = expiryExitCode(report.state);
   if (values.json) {
     printJson(io, {

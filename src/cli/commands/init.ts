@@ -7,7 +7,14 @@ import type { init } from './declarations.js';
 
 export const run: Run<typeof init> = async ({ values }, io) => {
   const provider = tokenProvider(values.profile, io);
-  const r = await initRepository({ planPath: values.plan, repoDir: values.repo, eventDir: values.event, provider, prompter: terminalCeremonyPrompter(io), log: logTo(io) });
+  const r = await initRepository({
+    planPath: values.plan,
+    repoDir: values.repo,
+    eventDir: values.event,
+    provider,
+    prompter: terminalCeremonyPrompter(io),
+    log: logTo(io),
+  });
   const keys = [...r.adminKeys].map(([where, k]) => {
     const [holder = '', role = ''] = where.split('/');
     return { holder, role, keyid: k.keyid, keytype: k.keytype };

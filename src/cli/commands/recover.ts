@@ -22,7 +22,12 @@ export const run: Run<typeof recover> = async ({ values }, io) => {
     const [role, n] = roleAssignment(spec, '--threshold');
     thresholds.set(role, parseThreshold(n, `--threshold ${role}=`)!);
   }
-  const { plan, result } = prepareRecovery(repo, values.event, { compromised, newKeys, thresholds, at: atOption(values.at) });
+  const { plan, result } = prepareRecovery(repo, values.event, {
+    compromised,
+    newKeys,
+    thresholds,
+    at: atOption(values.at),
+  });
   if (values.json) {
     printJson(io, {
       ok: true,
@@ -40,7 +45,12 @@ export const run: Run<typeof recover> = async ({ values }, io) => {
       offline_steps: plan.offlineSteps,
       online_steps: plan.onlineSteps,
       event: result
-        ? { dir: result.event.dir, id: result.event.id, kind: result.event.kind, roles: result.roles.map((r) => ({ role: r.role, version: r.metadata.signed.version, why: r.why })) }
+        ? {
+            dir: result.event.dir,
+            id: result.event.id,
+            kind: result.event.kind,
+            roles: result.roles.map((r) => ({ role: r.role, version: r.metadata.signed.version, why: r.why })),
+          }
         : null,
     });
     return 0;

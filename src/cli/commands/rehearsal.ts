@@ -20,7 +20,10 @@ function scriptFile(name: string): string {
     const candidate = join(dir, 'ceremony-scripts', name);
     if (existsSync(candidate)) return candidate;
     const up = dirname(dir);
-    if (up === dir) throw new UsageError(`ceremony-scripts/${name} not found next to the installed tool; give it with --plan / --profile`);
+    if (up === dir)
+      throw new UsageError(
+        `ceremony-scripts/${name} not found next to the installed tool; give it with --plan / --profile`,
+      );
     dir = up;
   }
 }
@@ -41,12 +44,18 @@ export const run: Run<typeof rehearsal> = async ({ values }, io) => {
       out: result.out,
       repo: result.repo,
       steps: result.steps.map((s) => ({ step: s.step, ok: s.ok, detail: s.detail })),
-      bundle: result.bundle ? { dir: result.bundle.dir, manifest_sha256: result.bundle.manifestSha256, sequence: result.bundle.sequence } : null,
+      bundle: result.bundle
+        ? { dir: result.bundle.dir, manifest_sha256: result.bundle.manifestSha256, sequence: result.bundle.sequence }
+        : null,
       verify: reportJson(result.verify),
       transcript: transcriptCheckJson(result.transcript),
     });
   } else {
-    const lines = ['', 'Rehearsal finished.', ...result.steps.map((s) => `  ${s.ok ? '✓' : '✗'} ${s.step}: ${s.detail.split('\n')[0]}`)];
+    const lines = [
+      '',
+      'Rehearsal finished.',
+      ...result.steps.map((s) => `  ${s.ok ? '✓' : '✗'} ${s.step}: ${s.detail.split('\n')[0]}`),
+    ];
     lines.push(
       '',
       `Everything is in ${result.out}:`,

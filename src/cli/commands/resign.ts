@@ -11,7 +11,11 @@ import type { resign } from './declarations.js';
 
 export const run: Run<typeof resign> = async ({ values }, io) => {
   const repo = Repository.open(values.repo);
-  const result = createResignEvent(repo, values.event, { at: atOption(values.at), within: withinOption(values.within), only: values.role });
+  const result = createResignEvent(repo, values.event, {
+    at: atOption(values.at),
+    within: withinOption(values.within),
+    only: values.role,
+  });
   const signers = (role: string): string | null => {
     const auth = authorityFor(result.current, role);
     return auth ? describeAuthority(auth) : null;
@@ -22,7 +26,11 @@ export const run: Run<typeof resign> = async ({ values }, io) => {
       event: result.event ? { dir: result.event.dir, id: result.event.id, kind: result.event.kind } : null,
       at: result.report.at,
       within: result.report.within,
-      roles: result.roles.map((r) => ({ role: r.role, proof: resignProofJson({ role: r.role, ...r.proof }), signers: signers(r.role) })),
+      roles: result.roles.map((r) => ({
+        role: r.role,
+        proof: resignProofJson({ role: r.role, ...r.proof }),
+        signers: signers(r.role),
+      })),
       shortened: result.shortened,
     });
     return 0;
@@ -37,9 +45,14 @@ export const run: Run<typeof resign> = async ({ values }, io) => {
     const who = signers(r.role);
     if (who) lines.push(`  to be signed by ${who}`);
   }
-  for (const s of result.shortened) lines.push(`warning: ${s}'s new expiry is earlier than its current one (the plan's period is shorter than what is left)`);
+  for (const s of result.shortened)
+    lines.push(
+      `warning: ${s}'s new expiry is earlier than its current one (the plan's period is shorter than what is left)`,
+    );
   lines.push('', ...signingSteps(values.event, values.repo));
-  lines.push('After importing the bundle, the online service publishes the new versions with a new snapshot and timestamp.');
+  lines.push(
+    'After importing the bundle, the online service publishes the new versions with a new snapshot and timestamp.',
+  );
   out(io, lines.join('\n'));
   return 0;
 };

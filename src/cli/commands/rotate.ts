@@ -15,7 +15,10 @@ const ROLES = ['root', 'targets', 'claimed'];
 export const run: Run<typeof rotate> = async ({ values }, io) => {
   const repo = Repository.open(values.repo);
   const role = values.role;
-  if (!ROLES.includes(role)) throw new UsageError(`--role ${role}: rotate changes the keys of ${ROLES.join(', ')} (online keys: tuf-ceremony recover)`);
+  if (!ROLES.includes(role))
+    throw new UsageError(
+      `--role ${role}: rotate changes the keys of ${ROLES.join(', ')} (online keys: tuf-ceremony recover)`,
+    );
   const add = (values.add ?? []).map((spec) => readKeyArgument(spec, io.cwd));
   const fromTokens = values['add-token'] ?? [];
   if (fromTokens.length) {
@@ -25,7 +28,8 @@ export const run: Run<typeof rotate> = async ({ values }, io) => {
   }
   const remove = values.remove ?? [];
   const threshold = parseThreshold(values.threshold, '--threshold');
-  if (add.length === 0 && remove.length === 0 && threshold === undefined) throw new UsageError('nothing to change: give --add, --remove or --threshold');
+  if (add.length === 0 && remove.length === 0 && threshold === undefined)
+    throw new UsageError('nothing to change: give --add, --remove or --threshold');
   const result = createKeyChangeEvent(repo, values.event, {
     kind: ROTATE_KIND,
     description: `Rotate ${role} keys: ${add.length} added, ${remove.length} removed${threshold !== undefined ? `, threshold ${threshold}` : ''}`,
@@ -45,7 +49,8 @@ export const run: Run<typeof rotate> = async ({ values }, io) => {
   const lines = [`Rotation event written to ${result.event.dir} (event id ${result.event.id})`, ''];
   lines.push(...describeEventKeyChanges(result.event));
   for (const w of result.warnings) lines.push(`warning: ${w}`);
-  for (const r of result.event.roles()) for (const t of r.thresholds) lines.push(`${r.role} v${r.version} needs ${t.threshold} of ${t.label}`);
+  for (const r of result.event.roles())
+    for (const t of r.thresholds) lines.push(`${r.role} v${r.version} needs ${t.threshold} of ${t.label}`);
   lines.push('', ...signingSteps(values.event, values.repo));
   out(io, lines.join('\n'));
   return 0;

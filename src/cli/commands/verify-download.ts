@@ -24,7 +24,10 @@ export const run: Run<typeof verifyDownload> = async ({ values, positionals }, i
   let targetPath = values['target-path'];
   if (targetPath === undefined) {
     const n = targetPathComponents(folder);
-    if (n === undefined) throw new UsageError("the repository's target path patterns do not say how many URL components form a target path; give --target-path");
+    if (n === undefined)
+      throw new UsageError(
+        "the repository's target path patterns do not say how many URL components form a target path; give --target-path",
+      );
     targetPath = targetPathOfUrl(url, n);
   }
   const res = checkDownload(folder, bytes, targetPath);
@@ -46,6 +49,10 @@ export const run: Run<typeof verifyDownload> = async ({ values, positionals }, i
     err(io, `tuf-ceremony verify-download: rejected ${file}: ${res.reason}`);
     return code;
   }
-  if (!values.json) out(io, `OK: ${file} is ${res.targetPath} as listed by ${res.role} (${res.chain.join(' → ')}), ${res.length} bytes, ${Object.keys(res.hashes!).join(', ')} match`);
+  if (!values.json)
+    out(
+      io,
+      `OK: ${file} is ${res.targetPath} as listed by ${res.role} (${res.chain.join(' → ')}), ${res.length} bytes, ${Object.keys(res.hashes!).join(', ')} match`,
+    );
   return 0;
 };

@@ -116,7 +116,15 @@ function prefixSort(keys: readonly string[], order: Uint32Array, pending: number
 }
 
 /** Bucket `order[lo..hi)` by the code unit at `depth` (strings that end first come first). */
-function radixPass(keys: readonly string[], order: Uint32Array, spare: Uint32Array, lo: number, hi: number, depth: number, pending: number[]): void {
+function radixPass(
+  keys: readonly string[],
+  order: Uint32Array,
+  spare: Uint32Array,
+  lo: number,
+  hi: number,
+  depth: number,
+  pending: number[],
+): void {
   let top = 0;
   for (let i = lo; i < hi; i++) {
     const k = keys[order[i]!]!;

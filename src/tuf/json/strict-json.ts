@@ -70,7 +70,13 @@ export class StreamedContainer {
 const SHORT_ESCAPES = new Uint8Array(256);
 /** The short escape letter of each control character that has one, 0 for the others. */
 const SHORT_FORM = new Uint8Array(0x20);
-for (const [letter, code] of [['b', 8], ['t', 9], ['n', 10], ['f', 12], ['r', 13]] as const) {
+for (const [letter, code] of [
+  ['b', 8],
+  ['t', 9],
+  ['n', 10],
+  ['f', 12],
+  ['r', 13],
+] as const) {
   SHORT_ESCAPES[letter.charCodeAt(0)] = code;
   SHORT_FORM[code] = letter.charCodeAt(0);
 }
@@ -90,7 +96,10 @@ export function unescapeControls(bytes: Buffer): Buffer {
     if (e === undefined) throw new InternalError('unescapeControls: a backslash ends the bytes');
     if (e === 0x75) {
       const code = parseInt(bytes.toString('latin1', q + 2, q + 6), 16);
-      if (!(code < 0x20)) throw new InternalError(`unescapeControls: \\u${bytes.toString('latin1', q + 2, q + 6)} is not a control character`);
+      if (!(code < 0x20))
+        throw new InternalError(
+          `unescapeControls: \\u${bytes.toString('latin1', q + 2, q + 6)} is not a control character`,
+        );
       out[o++] = code;
       p = q + 6;
     } else if (SHORT_ESCAPES[e] !== 0) {
@@ -248,20 +257,37 @@ class StrictJsonReader {
         if (e !== undefined && SHORT_ESCAPES[e] !== 0) this.controlEscapes++;
         else if (e !== 0x22 && e !== 0x5c && e !== 0x75) this.departures++;
         switch (e) {
-          case 0x22: out += '"'; break;
-          case 0x5c: out += '\\'; break;
-          case 0x2f: out += '/'; break;
-          case 0x62: out += '\b'; break;
-          case 0x66: out += '\f'; break;
-          case 0x6e: out += '\n'; break;
-          case 0x72: out += '\r'; break;
-          case 0x74: out += '\t'; break;
+          case 0x22:
+            out += '"';
+            break;
+          case 0x5c:
+            out += '\\';
+            break;
+          case 0x2f:
+            out += '/';
+            break;
+          case 0x62:
+            out += '\b';
+            break;
+          case 0x66:
+            out += '\f';
+            break;
+          case 0x6e:
+            out += '\n';
+            break;
+          case 0x72:
+            out += '\r';
+            break;
+          case 0x74:
+            out += '\t';
+            break;
           case 0x75: {
             const hex = buf.toString('latin1', this.pos, this.pos + 4);
             if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('bad \\u escape');
             const code = parseInt(hex, 16);
             // The file form writes \u00xx (lowercase) only for control characters without a short escape.
-            if (code < 0x20 && SHORT_FORM[code] === 0 && hex === `00${code.toString(16).padStart(2, '0')}`) this.controlEscapes++;
+            if (code < 0x20 && SHORT_FORM[code] === 0 && hex === `00${code.toString(16).padStart(2, '0')}`)
+              this.controlEscapes++;
             else this.departures++;
             out += String.fromCharCode(code);
             this.pos += 4;
@@ -292,7 +318,8 @@ class StrictJsonReader {
     if (digits === 0) this.fail('bad number');
     if (digits > 1 && buf[digitsStart] === 0x30) this.fail('number with a leading zero');
     const next = buf[pos];
-    if (next === 0x2e || next === 0x65 || next === 0x45) this.fail('a float; only integers are allowed in TUF metadata');
+    if (next === 0x2e || next === 0x65 || next === 0x45)
+      this.fail('a float; only integers are allowed in TUF metadata');
     // Up to 15 digits the running value is exact; longer ones are read by Number() and checked.
     if (digits > 15) n = Math.abs(Number(buf.toString('latin1', start, pos)));
     if (!Number.isSafeInteger(n)) this.fail('integer outside ±2^53-1 cannot be kept exactly');
@@ -351,7 +378,12 @@ class StrictJsonReader {
     return false;
   }
 
-  private stream(depth: number, plan: ReadPlan, each: (key: string | number, value: unknown) => void, isObject: boolean): StreamedContainer {
+  private stream(
+    depth: number,
+    plan: ReadPlan,
+    each: (key: string | number, value: unknown) => void,
+    isObject: boolean,
+  ): StreamedContainer {
     const start = this.pos;
     const kind = isObject ? 'object' : 'array';
     plan.begin?.(kind);
@@ -373,7 +405,11 @@ class StrictJsonReader {
    * declines; false when one was declined and there is no `alone`, or when the members are not
    * separated as canonical JSON separates them.
    */
-  private fastMembers(fast: (pos: number) => number, close: number, alone?: (pos: number, n: number) => number): boolean {
+  private fastMembers(
+    fast: (pos: number) => number,
+    close: number,
+    alone?: (pos: number, n: number) => number,
+  ): boolean {
     const buf = this.buf;
     let pos = this.pos + 1;
     if (buf[pos] === close) {
@@ -453,9 +489,13 @@ class StrictJsonReader {
       if (Object.hasOwn(obj, key)) this.fail(`duplicate key "${key}"`);
       this.checkOrder(previous, key);
       previous = key;
-      const v = plans !== undefined && Object.hasOwn(plans, key) ? this.readPlanned(depth + 1, plans[key]) : this.readValue(depth + 1);
+      const v =
+        plans !== undefined && Object.hasOwn(plans, key)
+          ? this.readPlanned(depth + 1, plans[key])
+          : this.readValue(depth + 1);
       // defineProperty so that a "__proto__" key is data, never the prototype.
-      if (key === '__proto__') Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
       else obj[key] = v;
       if (!this.nextMember(0x7d, '}')) return obj;
     }

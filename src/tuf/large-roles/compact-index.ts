@@ -11,7 +11,15 @@ import type { Key } from '../model/key.js';
 import { matchPathPattern } from '../model/path-pattern.js';
 import { NameTable } from './name-table.js';
 import type { DelegatedRole } from '../model/roles.js';
-import { keyFromEntry, members, roleFromEntry, RoleEntry, scanUsualKey, scanUsualRole, type KeyEntry } from './usual-entries.js';
+import {
+  keyFromEntry,
+  members,
+  roleFromEntry,
+  RoleEntry,
+  scanUsualKey,
+  scanUsualRole,
+  type KeyEntry,
+} from './usual-entries.js';
 
 /** Where each entry starts, by its number in a NameTable. */
 class Located {
@@ -21,7 +29,12 @@ class Located {
   ) {}
 }
 
-function locate(buf: Buffer, open: number, close: number, scan: (pos: number) => { next: number; start: number; end: number }): Located | undefined {
+function locate(
+  buf: Buffer,
+  open: number,
+  close: number,
+  scan: (pos: number) => { next: number; start: number; end: number },
+): Located | undefined {
   const names = new NameTable(buf, buf.length / 200);
   let starts = new Float64Array(1024);
   const ok = members(buf, open, close, (pos) => {
@@ -79,12 +92,20 @@ export class CompactIndex {
    * read every role the fast way); `known.keysUsual`: every key is of the usual shape, so the
    * sorted keys can be searched by halving instead of indexed.
    */
-  static of(keys: Buffer, roles: Buffer, known: { located?: { names: NameTable; starts: Float64Array }; keysUsual?: boolean } = {}): CompactIndex | undefined {
+  static of(
+    keys: Buffer,
+    roles: Buffer,
+    known: { located?: { names: NameTable; starts: Float64Array }; keysUsual?: boolean } = {},
+  ): CompactIndex | undefined {
     const index = new CompactIndex(keys, roles);
     const e = index.roleEntry;
     index.roleIndex = known.located
       ? new Located(known.located.names, known.located.starts)
-      : locate(roles, 0x5b, 0x5d, (pos) => ({ next: scanUsualRole(roles, pos, e), start: e.nameStart, end: e.nameEnd }));
+      : locate(roles, 0x5b, 0x5d, (pos) => ({
+          next: scanUsualRole(roles, pos, e),
+          start: e.nameStart,
+          end: e.nameEnd,
+        }));
     index.keysSorted = known.keysUsual === true;
     return index.roleIndex ? index : undefined;
   }
@@ -163,7 +184,8 @@ export class CompactIndex {
           trusted = length <= hash.length && hash.compare(buf, items[k], items[k + 1], 0, length) === 0;
         }
       } else {
-        for (let k = 0; k < items.length && !trusted; k += 2) trusted = patternMatches(buf, items[k]!, items[k + 1]!, target, targetPath);
+        for (let k = 0; k < items.length && !trusted; k += 2)
+          trusted = patternMatches(buf, items[k]!, items[k + 1]!, target, targetPath);
       }
       if (trusted) {
         const terminating = e.terminating;
@@ -178,7 +200,12 @@ export class CompactIndex {
     if (this.keyIndex === undefined) {
       const k = this.keyEntry;
       const keys = this.keys;
-      this.keyIndex = locate(keys, 0x7b, 0x7d, (pos) => ({ next: scanUsualKey(keys, pos, k), start: k.keyidStart, end: k.keyidEnd })) ?? null;
+      this.keyIndex =
+        locate(keys, 0x7b, 0x7d, (pos) => ({
+          next: scanUsualKey(keys, pos, k),
+          start: k.keyidStart,
+          end: k.keyidEnd,
+        })) ?? null;
     }
     if (this.keyIndex === null) return null;
     const { names, starts } = this.keyIndex;

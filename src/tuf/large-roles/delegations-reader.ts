@@ -19,7 +19,16 @@ import { CompactIndex } from './compact-index.js';
 import { NameTable } from './name-table.js';
 import { DelegatedRole, Delegations, SuccinctRoles } from '../model/roles.js';
 import { parseStrictJson, StreamedContainer, type ReadPlan } from '../json/strict-json.js';
-import { compareBytes, inObjectKeyOrder, RoleEntry, scanUsualKey, scanUsualRole, usualKeys, usualRoles, type KeyEntry } from './usual-entries.js';
+import {
+  compareBytes,
+  inObjectKeyOrder,
+  RoleEntry,
+  scanUsualKey,
+  scanUsualRole,
+  usualKeys,
+  usualRoles,
+  type KeyEntry,
+} from './usual-entries.js';
 
 /**
  * A delegation to one Ed25519 key takes about 360 bytes (a key and a role): the tables are made
@@ -92,7 +101,8 @@ export class DelegationsReading {
       members: {
         keys: {
           // Kept as bytes only when they are canonical as they stand (no escaped control character).
-          range: (start, end, canonical, controls) => (this.keysAt = { start, end, canonical: canonical && controls === 0 }),
+          range: (start, end, canonical, controls) =>
+            (this.keysAt = { start, end, canonical: canonical && controls === 0 }),
           begin: (kind) => {
             // The fast reader reads object members only: inside [ ] they would not be JSON.
             this.keysBegun = kind === 'object';
@@ -105,7 +115,8 @@ export class DelegationsReading {
           fast: fast ? (pos) => this.fastKey(pos) : undefined,
         },
         roles: {
-          range: (start, end, canonical, controls) => (this.rolesAt = { start, end, canonical: canonical && controls === 0 }),
+          range: (start, end, canonical, controls) =>
+            (this.rolesAt = { start, end, canonical: canonical && controls === 0 }),
           begin: (kind) => {
             this.rolesAreArray = kind === 'array';
             this.names = undefined;
@@ -178,7 +189,11 @@ export class DelegationsReading {
     const e = this.keyEntry;
     const next = scanUsualKey(buf, pos, e);
     if (next < 0) return -1;
-    if (this.previousStart >= 0 && compareBytes(buf, this.previousStart, this.previousEnd, e.keyidStart, e.keyidEnd) >= 0) return -1;
+    if (
+      this.previousStart >= 0 &&
+      compareBytes(buf, this.previousStart, this.previousEnd, e.keyidStart, e.keyidEnd) >= 0
+    )
+      return -1;
     const table = this.keyTable();
     if (!table.addBytes(e.keyidStart, e.keyidEnd) || table.crowded) return -1;
     this.previousStart = e.keyidStart;
@@ -234,8 +249,11 @@ export class DelegationsReading {
       if (this.roleFailure) throw this.roleFailure;
       hasRoles = true;
     }
-    const succinct = r.has('succinct_roles') ? SuccinctRoles.fromJSON(r.raw('succinct_roles'), r.at('succinct_roles')) : undefined;
-    if (hasRoles === (succinct !== undefined)) throw new FormatError(this.path, 'exactly one of "roles" and "succinct_roles" must be set');
+    const succinct = r.has('succinct_roles')
+      ? SuccinctRoles.fromJSON(r.raw('succinct_roles'), r.at('succinct_roles'))
+      : undefined;
+    if (hasRoles === (succinct !== undefined))
+      throw new FormatError(this.path, 'exactly one of "roles" and "succinct_roles" must be set');
     // Roles read before keys come first in the document, so their keyids are checked first.
     const pending = this.missingKeyid;
     this.missingKeyid = undefined;
@@ -244,7 +262,10 @@ export class DelegationsReading {
     if (succinct) this.checkKeyids(r.at('succinct_roles'), succinct.keyids);
     if (this.missingKeyid) throw this.missingKeyid;
     const unrecognized = r.rest();
-    const { bytes, offset } = (this.copy ??= { bytes: Buffer.from(this.buf.subarray(this.range!.start, this.range!.end)), offset: this.range!.start });
+    const { bytes, offset } = (this.copy ??= {
+      bytes: Buffer.from(this.buf.subarray(this.range!.start, this.range!.end)),
+      offset: this.range!.start,
+    });
     const own = (at: ByteRange): Buffer => bytes.subarray(at.start - offset, at.end - offset);
     const keysAt = this.keysAt!;
     const rolesAt = hasRoles ? this.rolesAt! : undefined;
@@ -253,10 +274,17 @@ export class DelegationsReading {
     if (keysAt.canonical && (rolesAt === undefined || rolesAt.canonical)) {
       const keys = own(keysAt);
       const roles = rolesAt && own(rolesAt);
-      const objects = () => ({ keys: usualKeys(keys) ?? keysOf(keys, keysPath), roles: roles && (usualRoles(roles) ?? rolesOf(roles, rolesPath)) });
+      const objects = () => ({
+        keys: usualKeys(keys) ?? keysOf(keys, keysPath),
+        roles: roles && (usualRoles(roles) ?? rolesOf(roles, rolesPath)),
+      });
       // Every entry went the fast way: the reader's table of role names and their positions is the
       // index, and the keys (sorted, all of the usual shape) can be searched by halving.
-      const allFast = this.keyObjects === undefined && this.roleObjects === undefined && rolesAt !== undefined && this.names !== undefined;
+      const allFast =
+        this.keyObjects === undefined &&
+        this.roleObjects === undefined &&
+        rolesAt !== undefined &&
+        this.names !== undefined;
       let located: { names: NameTable; starts: Float64Array } | undefined;
       if (allFast) {
         this.names!.rebase(roles!, rolesAt.start);
@@ -270,7 +298,11 @@ export class DelegationsReading {
     // Checked, but not canonical as they stand: objects, from the general way or from the bytes
     // of a container that went the fast way (every check already passed).
     const keyObjects = this.keyObjects ? inObjectKeyOrder(this.keyObjects) : keysOf(own(keysAt), keysPath);
-    const roleObjects = rolesAt ? (this.someRolesFast ? rolesOf(own(rolesAt), rolesPath) : (this.roleObjects ?? [])) : undefined;
+    const roleObjects = rolesAt
+      ? this.someRolesFast
+        ? rolesOf(own(rolesAt), rolesPath)
+        : (this.roleObjects ?? [])
+      : undefined;
     return new Delegations(keyObjects, roleObjects, succinct, unrecognized);
   }
 }

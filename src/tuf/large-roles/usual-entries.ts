@@ -73,7 +73,8 @@ export function scanUsualRole(buf: Buffer, pos: number, out: RoleEntry): number 
       if (buf[p] !== 0x22 || count === MAX_USUAL_KEYIDS) return -1;
       const end = plainStringEnd(buf, p + 1);
       if (end < 0) return -1;
-      for (let k = 0; k < count; k++) if (compareBytes(buf, ranges[2 * k]!, ranges[2 * k + 1]!, p + 1, end) === 0) return -1;
+      for (let k = 0; k < count; k++)
+        if (compareBytes(buf, ranges[2 * k]!, ranges[2 * k + 1]!, p + 1, end) === 0) return -1;
       ranges[2 * count] = p + 1;
       ranges[2 * count + 1] = end;
       count++;
@@ -88,7 +89,13 @@ export function scanUsualRole(buf: Buffer, pos: number, out: RoleEntry): number 
   if (p < 0) return -1;
   const nameStart = p;
   const nameEnd = plainStringEnd(buf, p);
-  if (nameEnd <= nameStart || RESERVED_NAMES.some((r) => r.length === nameEnd - nameStart && buf.compare(r, 0, r.length, nameStart, nameEnd) === 0)) return -1;
+  if (
+    nameEnd <= nameStart ||
+    RESERVED_NAMES.some(
+      (r) => r.length === nameEnd - nameStart && buf.compare(r, 0, r.length, nameStart, nameEnd) === 0,
+    )
+  )
+    return -1;
   out.nameStart = nameStart;
   out.nameEnd = nameEnd;
   p = nameEnd + 1;
@@ -168,7 +175,14 @@ export function roleFromEntry(buf: Buffer, e: RoleEntry): DelegatedRole {
   const items = new Array<string>(e.items.length / 2);
   for (let k = 0; k < items.length; k++) items[k] = latin1(buf, e.items[2 * k]!, e.items[2 * k + 1]!);
   const name = latin1(buf, e.nameStart, e.nameEnd);
-  return new DelegatedRole(name, keyids, e.threshold, e.terminating, e.hashPrefixes ? undefined : items, e.hashPrefixes ? items : undefined);
+  return new DelegatedRole(
+    name,
+    keyids,
+    e.threshold,
+    e.terminating,
+    e.hashPrefixes ? undefined : items,
+    e.hashPrefixes ? items : undefined,
+  );
 }
 
 /** The whole of `buf` is `open member (, member)* close` (or empty), each read by `read`. */

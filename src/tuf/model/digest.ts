@@ -20,7 +20,12 @@ export function sha512(data: Uint8Array): Buffer {
 }
 
 export function isLowerHex(s: unknown, bytes?: number): s is string {
-  return typeof s === 'string' && /^[0-9a-f]*$/.test(s) && s.length % 2 === 0 && (bytes === undefined || s.length === bytes * 2);
+  return (
+    typeof s === 'string' &&
+    /^[0-9a-f]*$/.test(s) &&
+    s.length % 2 === 0 &&
+    (bytes === undefined || s.length === bytes * 2)
+  );
 }
 
 /**

@@ -42,11 +42,19 @@ export function isStrictEd25519PublicKey(publicKey: Uint8Array): boolean {
  * against 15 µs), which shows in an intake of ten thousand requests.
  */
 export function ed25519KeyObject(publicKey: Uint8Array): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+  return createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') },
+    format: 'jwk',
+  });
 }
 
 /** Strict verification; false for anything malformed. `keyObject` must be ed25519KeyObject(publicKey). */
-export function verifyEd25519Strict(publicKey: Uint8Array, payload: Uint8Array, signature: Uint8Array, keyObject?: KeyObject): boolean {
+export function verifyEd25519Strict(
+  publicKey: Uint8Array,
+  payload: Uint8Array,
+  signature: Uint8Array,
+  keyObject?: KeyObject,
+): boolean {
   if (signature.length !== 64 || !isStrictEd25519PublicKey(publicKey)) return false;
   if (!isCanonicalPoint(signature.subarray(0, 32)) || littleEndian(signature.subarray(32)) >= L) return false;
   try {

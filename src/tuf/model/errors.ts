@@ -251,7 +251,9 @@ interface CodesByClass {
 
 export type ErrorCode = CodesByClass[keyof CodesByClass];
 
-type InTwoClasses<T> = { [K in keyof T]: { [J in Exclude<keyof T, K>]: Extract<T[K], T[J]> }[Exclude<keyof T, K>] }[keyof T];
+type InTwoClasses<T> = {
+  [K in keyof T]: { [J in Exclude<keyof T, K>]: Extract<T[K], T[J]> }[Exclude<keyof T, K>];
+}[keyof T];
 type MustBeNever<T extends never> = T;
 /** Does not compile while a code is in two classes' unions; the error names the code. */
 export type CodesInTwoClasses = MustBeNever<InTwoClasses<CodesByClass>>;
@@ -285,7 +287,12 @@ export class FormatError extends CeremonyError<FormatErrorCode> {
 
   /** The same error with its field path prefixed by the file (or outer field) it came from. */
   withContext(context: string): FormatError {
-    return new FormatError(this.field ? `${context}: ${this.field}` : context, this.reason, this.code, optionsOf(this.cause));
+    return new FormatError(
+      this.field ? `${context}: ${this.field}` : context,
+      this.reason,
+      this.code,
+      optionsOf(this.cause),
+    );
   }
 }
 

@@ -32,7 +32,8 @@ export const join = (path: string, key: string | number): string =>
   typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key;
 
 export function asObject(v: unknown, path: string): JsonObject {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new FormatError(path, `expected an object, got ${describe(v)}`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new FormatError(path, `expected an object, got ${describe(v)}`);
   return v as JsonObject;
 }
 
@@ -52,7 +53,8 @@ export function asBoolean(v: unknown, path: string): boolean {
 }
 
 export function asInteger(v: unknown, path: string, min = Number.MIN_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new FormatError(path, `expected an integer, got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v))
+    throw new FormatError(path, `expected an integer, got ${describe(v)}`);
   if (v < min) throw new FormatError(path, `expected an integer >= ${min}, got ${v}`);
   return v;
 }
@@ -62,7 +64,10 @@ export class FieldReader {
   // An array, not a Set: a reader reads a handful of fields, and a million delegations make two
   // readers each (docs/performance.md). Paths below are only built for an error message.
   private readonly used: string[] = [];
-  constructor(readonly obj: JsonObject, readonly path: string) {}
+  constructor(
+    readonly obj: JsonObject,
+    readonly path: string,
+  ) {}
 
   static of(v: unknown, path: string): FieldReader {
     return new FieldReader(asObject(v, path), path);
@@ -88,7 +93,9 @@ export class FieldReader {
   }
   integer(key: string, min?: number): number {
     const v = this.raw(key);
-    return typeof v === 'number' && Number.isSafeInteger(v) && v >= (min ?? Number.MIN_SAFE_INTEGER) ? v : asInteger(v, this.at(key), min);
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= (min ?? Number.MIN_SAFE_INTEGER)
+      ? v
+      : asInteger(v, this.at(key), min);
   }
   boolean(key: string): boolean {
     const v = this.raw(key);
@@ -138,6 +145,7 @@ export function copyJson<T>(v: T): T {
 
 /** Assign without ever touching the prototype, even for a key named "__proto__". */
 export function setField(obj: JsonObject, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
   else obj[key] = value;
 }

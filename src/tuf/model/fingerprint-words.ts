@@ -54,7 +54,8 @@ export function fingerprintWords(hexOrBytes: string | Uint8Array): string[] {
   let bytes: Uint8Array;
   if (typeof hexOrBytes === 'string') {
     const hex = hexOrBytes.replace(/[\s:]/g, '');
-    if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError(`not a hex string: "${hexOrBytes.slice(0, 80)}"`);
+    if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex))
+      throw new TypeError(`not a hex string: "${hexOrBytes.slice(0, 80)}"`);
     bytes = Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
   } else {
     bytes = hexOrBytes;

@@ -36,8 +36,22 @@ export function freezeMap<K, V>(map: Map<K, V>): Map<K, V> {
 }
 
 const DATE_SETTERS = [
-  'setTime', 'setMilliseconds', 'setUTCMilliseconds', 'setSeconds', 'setUTCSeconds', 'setMinutes', 'setUTCMinutes',
-  'setHours', 'setUTCHours', 'setDate', 'setUTCDate', 'setMonth', 'setUTCMonth', 'setFullYear', 'setUTCFullYear', 'setYear',
+  'setTime',
+  'setMilliseconds',
+  'setUTCMilliseconds',
+  'setSeconds',
+  'setUTCSeconds',
+  'setMinutes',
+  'setUTCMinutes',
+  'setHours',
+  'setUTCHours',
+  'setDate',
+  'setUTCDate',
+  'setMonth',
+  'setUTCMonth',
+  'setFullYear',
+  'setUTCFullYear',
+  'setYear',
 ] as const;
 
 /** A Date whose setters throw: `expires` of read-only metadata. */

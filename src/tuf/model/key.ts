@@ -118,7 +118,8 @@ export class Key {
   private plainCanonicalForm(): string | undefined {
     if (hasFields(this.unrecognized)) return undefined;
     const pub = this.keyval['public'];
-    if (typeof pub !== 'string' || !PLAIN.test(pub) || !PLAIN.test(this.keytype) || !PLAIN.test(this.scheme)) return undefined;
+    if (typeof pub !== 'string' || !PLAIN.test(pub) || !PLAIN.test(this.keytype) || !PLAIN.test(this.scheme))
+      return undefined;
     for (const k in this.keyval) if (k !== 'public' && Object.hasOwn(this.keyval, k)) return undefined;
     return `{"keytype":"${this.keytype}","keyval":{"public":"${pub}"},"scheme":"${this.scheme}"}`;
   }
@@ -157,12 +158,17 @@ export class Key {
 
   /** Written the same way (keytype, scheme, keyval): the two differ at most in custom fields. */
   sameEncoding(other: Key): boolean {
-    return this.keytype === other.keytype && this.scheme === other.scheme && canonicalize(this.keyval).equals(canonicalize(other.keyval));
+    return (
+      this.keytype === other.keytype &&
+      this.scheme === other.scheme &&
+      canonicalize(this.keyval).equals(canonicalize(other.keyval))
+    );
   }
 
   get kind(): KeyKind {
     if (this.keytype === 'ed25519' && this.scheme === 'ed25519') return 'ed25519';
-    if ((this.keytype === 'ecdsa' || this.keytype === 'ecdsa-sha2-nistp256') && this.scheme === 'ecdsa-sha2-nistp256') return 'ecdsa-p256';
+    if ((this.keytype === 'ecdsa' || this.keytype === 'ecdsa-sha2-nistp256') && this.scheme === 'ecdsa-sha2-nistp256')
+      return 'ecdsa-p256';
     if (this.keytype === 'rsa' && this.scheme === 'rsassa-pss-sha256') return 'rsa-pss';
     return 'unsupported';
   }
@@ -171,9 +177,14 @@ export class Key {
     if (!this.memo.keyObject) {
       let ko: KeyObject;
       try {
-        ko = this.kind === 'ed25519' ? ed25519KeyObject(Buffer.from(this.publicValue, 'hex')) : createPublicKey({ key: this.publicValue, format: 'pem' });
+        ko =
+          this.kind === 'ed25519'
+            ? ed25519KeyObject(Buffer.from(this.publicValue, 'hex'))
+            : createPublicKey({ key: this.publicValue, format: 'pem' });
       } catch (e) {
-        throw new FormatError('keyval.public', `not a readable public key (${(e as Error).message})`, 'E_FORMAT', { cause: e });
+        throw new FormatError('keyval.public', `not a readable public key (${(e as Error).message})`, 'E_FORMAT', {
+          cause: e,
+        });
       }
       const details = ko.asymmetricKeyDetails ?? {};
       if (this.kind === 'ecdsa-p256' && (ko.asymmetricKeyType !== 'ec' || details.namedCurve !== 'prime256v1')) {
@@ -189,7 +200,8 @@ export class Key {
 
   /** Check the key material is usable; throws FormatError naming the problem. */
   assertUsable(): void {
-    if (this.kind === 'unsupported') throw new FormatError('keytype', `unsupported key type/scheme ${this.keytype}/${this.scheme}`);
+    if (this.kind === 'unsupported')
+      throw new FormatError('keytype', `unsupported key type/scheme ${this.keytype}/${this.scheme}`);
     if (this.kind === 'ed25519' && !isStrictEd25519PublicKey(this.publicBytes())) {
       throw new FormatError('keyval.public', 'not a usable Ed25519 public key (non-canonical or of small order)');
     }
@@ -211,7 +223,12 @@ export class Key {
           return nodeVerify('sha256', payload, { key: this.keyObject(), dsaEncoding: 'der' }, signature);
         case 'rsa-pss':
           // PSS with SHA-256, MGF1-SHA-256 and a salt of exactly 32 bytes.
-          return nodeVerify('sha256', payload, { key: this.keyObject(), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
+          return nodeVerify(
+            'sha256',
+            payload,
+            { key: this.keyObject(), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+            signature,
+          );
         default:
           return false;
       }
@@ -230,7 +247,8 @@ const P256_B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604
  * the 26-byte SPKI header for id-ecPublicKey/prime256v1 and the 0x04 of an uncompressed point
  * (27 bytes, so it ends on a base64 group), then the 64 bytes of x and y.
  */
-const P256_PEM = /^-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE([A-Za-z0-9+/]{28})\n([A-Za-z0-9+/]{58}==)\n-----END PUBLIC KEY-----\n?$/;
+const P256_PEM =
+  /^-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE([A-Za-z0-9+/]{28})\n([A-Za-z0-9+/]{58}==)\n-----END PUBLIC KEY-----\n?$/;
 
 /**
  * The material id of the usual ECDSA key without calling OpenSSL (about 100 µs a key, where a

@@ -48,14 +48,20 @@ export abstract class Signed {
     if (type !== expectedType) throw new FormatError(r.at('_type'), `expected "${expectedType}", got "${type}"`);
     const specVersion = r.string('spec_version');
     // Accept any 1.x[.y] (TUF specification 1.0.x section 4.2).
-    if (!/^1\.\d+(\.\d+)?$/.test(specVersion)) throw new FormatError(r.at('spec_version'), `unsupported spec_version "${specVersion}"`);
+    if (!/^1\.\d+(\.\d+)?$/.test(specVersion))
+      throw new FormatError(r.at('spec_version'), `unsupported spec_version "${specVersion}"`);
     const version = r.integer('version', 1);
     const expires = parseExpires(r.raw('expires'), r.at('expires'));
     return { version, expires, specVersion };
   }
 
   protected commonJSON(): JsonObject {
-    return { _type: this.type, spec_version: this.specVersion, version: this.version, expires: formatExpires(this.expires) };
+    return {
+      _type: this.type,
+      spec_version: this.specVersion,
+      version: this.version,
+      expires: formatExpires(this.expires),
+    };
   }
 
   abstract toJSON(): JsonObject;
@@ -82,7 +88,12 @@ export abstract class Signed {
 
   /** The common fields, copied, for copy(). */
   protected copyCommon() {
-    return { version: this.version, expires: new Date(this.expires.getTime()), specVersion: this.specVersion, unrecognized: copyJson(this.unrecognized) };
+    return {
+      version: this.version,
+      expires: new Date(this.expires.getTime()),
+      specVersion: this.specVersion,
+      unrecognized: copyJson(this.unrecognized),
+    };
   }
 
   /** What the encoder writes: the same value as toJSON(), made as it is written where that is cheaper. */
@@ -101,7 +112,13 @@ export class Root extends Signed {
   roles: Record<TopLevelRole, Role>;
   consistentSnapshot: boolean | undefined;
 
-  constructor(init: ConstructorParameters<typeof Signed>[0] & { keys: Map<string, Key>; roles: Record<TopLevelRole, Role>; consistentSnapshot?: boolean }) {
+  constructor(
+    init: ConstructorParameters<typeof Signed>[0] & {
+      keys: Map<string, Key>;
+      roles: Record<TopLevelRole, Role>;
+      consistentSnapshot?: boolean;
+    },
+  ) {
     super(init);
     this.keys = init.keys;
     this.roles = init.roles;
@@ -119,14 +136,20 @@ export class Root extends Signed {
     for (const name of TOP_LEVEL_ROLES) {
       const role = Role.fromJSON(rolesReader.raw(name), rolesReader.at(name));
       role.keyids.forEach((keyid, i) => {
-        if (!keys.has(keyid)) throw new FormatError(join(`${rolesReader.at(name)}.keyids`, i), `keyid ${keyid} is not in signed.keys`);
+        if (!keys.has(keyid))
+          throw new FormatError(join(`${rolesReader.at(name)}.keyids`, i), `keyid ${keyid} is not in signed.keys`);
       });
       roles[name] = role;
     }
     const extraRoles = Object.keys(rolesReader.rest());
-    if (extraRoles.length > 0) throw new FormatError(r.at('roles'), `root lists only root, targets, snapshot and timestamp; found "${extraRoles[0]}"`);
+    if (extraRoles.length > 0)
+      throw new FormatError(
+        r.at('roles'),
+        `root lists only root, targets, snapshot and timestamp; found "${extraRoles[0]}"`,
+      );
     const cs = r.optional('consistent_snapshot');
-    if (cs !== undefined && typeof cs !== 'boolean') throw new FormatError(r.at('consistent_snapshot'), 'expected true or false');
+    if (cs !== undefined && typeof cs !== 'boolean')
+      throw new FormatError(r.at('consistent_snapshot'), 'expected true or false');
     return new Root({ ...common, keys, roles, consistentSnapshot: cs, unrecognized: r.rest() });
   }
 
@@ -141,7 +164,12 @@ export class Root extends Signed {
   }
 
   copy(): this {
-    return new Root({ ...this.copyCommon(), keys: new Map(this.keys), roles: { ...this.roles }, consistentSnapshot: this.consistentSnapshot }) as this;
+    return new Root({
+      ...this.copyCommon(),
+      keys: new Map(this.keys),
+      roles: { ...this.roles },
+      consistentSnapshot: this.consistentSnapshot,
+    }) as this;
   }
 
   protected freezeMembers(): void {
@@ -162,7 +190,11 @@ export class Root extends Signed {
   revokeKey(role: TopLevelRole, keyid: string): void {
     const entry = this.roles[role];
     if (!entry.keyids.includes(keyid)) throw new RefusedError(`key ${keyid} is not a ${role} key`);
-    this.roles[role] = new Role(entry.keyids.filter((id) => id !== keyid), entry.threshold, entry.unrecognized);
+    this.roles[role] = new Role(
+      entry.keyids.filter((id) => id !== keyid),
+      entry.threshold,
+      entry.unrecognized,
+    );
     if (!TOP_LEVEL_ROLES.some((r) => this.roles[r].keyids.includes(keyid))) this.keys.delete(keyid);
   }
 }
@@ -238,7 +270,9 @@ export class Targets extends Signed {
   targets: Map<string, TargetFile>;
   delegations: Delegations | undefined;
 
-  constructor(init: ConstructorParameters<typeof Signed>[0] & { targets?: Map<string, TargetFile>; delegations?: Delegations }) {
+  constructor(
+    init: ConstructorParameters<typeof Signed>[0] & { targets?: Map<string, TargetFile>; delegations?: Delegations },
+  ) {
     super(init);
     this.targets = init.targets ?? new Map<string, TargetFile>();
     this.delegations = init.delegations;
@@ -250,7 +284,8 @@ export class Targets extends Signed {
     const common = Signed.readCommon(r, 'targets');
     const tObj = r.object('targets');
     const targets = new Map<string, TargetFile>();
-    for (const name of Object.keys(tObj)) targets.set(name, TargetFile.fromJSON(tObj[name], join(r.at('targets'), name)));
+    for (const name of Object.keys(tObj))
+      targets.set(name, TargetFile.fromJSON(tObj[name], join(r.at('targets'), name)));
     let delegations: Delegations | undefined;
     if (r.has('delegations')) {
       const raw = r.raw('delegations');
@@ -265,7 +300,11 @@ export class Targets extends Signed {
   }
 
   copy(): this {
-    return new Targets({ ...this.copyCommon(), targets: new Map(this.targets), delegations: this.delegations?.copy() }) as this;
+    return new Targets({
+      ...this.copyCommon(),
+      targets: new Map(this.targets),
+      delegations: this.delegations?.copy(),
+    }) as this;
   }
 
   protected freezeMembers(): void {
@@ -334,12 +373,16 @@ export class Timestamp extends Signed {
     const meta = FieldReader.of(r.raw('meta'), r.at('meta'));
     const snapshotMeta = MetaFile.fromJSON(meta.raw('snapshot.json'), meta.at('snapshot.json'));
     const extra = Object.keys(meta.rest());
-    if (extra.length > 0) throw new FormatError(r.at('meta'), `timestamp lists only snapshot.json; found "${extra[0]}"`);
+    if (extra.length > 0)
+      throw new FormatError(r.at('meta'), `timestamp lists only snapshot.json; found "${extra[0]}"`);
     return new Timestamp({ ...common, snapshotMeta, unrecognized: r.rest() });
   }
 
   toJSON(): JsonObject {
-    return copyUnrecognized({ ...this.commonJSON(), meta: { 'snapshot.json': this.snapshotMeta.toJSON() } }, this.unrecognized);
+    return copyUnrecognized(
+      { ...this.commonJSON(), meta: { 'snapshot.json': this.snapshotMeta.toJSON() } },
+      this.unrecognized,
+    );
   }
 
   copy(): this {
@@ -417,7 +460,11 @@ export class Metadata<T extends AnySigned = AnySigned> {
     return new Metadata<T>(signed, [], copyJson(this.unrecognized));
   }
 
-  static fromJSON<T extends AnySigned = AnySigned>(v: unknown, expected?: T['type'], reading?: DelegationsReading): Metadata<T> {
+  static fromJSON<T extends AnySigned = AnySigned>(
+    v: unknown,
+    expected?: T['type'],
+    reading?: DelegationsReading,
+  ): Metadata<T> {
     const r = FieldReader.of(v, '');
     const signedObj = FieldReader.of(r.raw('signed'), 'signed');
     const type = signedObj.string('_type');
@@ -440,11 +487,18 @@ export class Metadata<T extends AnySigned = AnySigned> {
   }
 
   /** Parse metadata bytes; errors name `source` (a file name) and the field. */
-  static fromBytes<T extends AnySigned = AnySigned>(bytes: Uint8Array, source: string, expected?: T['type']): Metadata<T> {
+  static fromBytes<T extends AnySigned = AnySigned>(
+    bytes: Uint8Array,
+    source: string,
+    expected?: T['type'],
+  ): Metadata<T> {
     const input = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return withContext(source, () => {
       let signedAt: { start: number; end: number; canonical: boolean; controls: number } | undefined;
-      const reading = expected === undefined || expected === 'targets' ? new DelegationsReading('signed.delegations', input) : undefined;
+      const reading =
+        expected === undefined || expected === 'targets'
+          ? new DelegationsReading('signed.delegations', input)
+          : undefined;
       const plan: ReadPlan = {
         members: {
           signed: {
@@ -456,7 +510,8 @@ export class Metadata<T extends AnySigned = AnySigned> {
       let json = parseStrictJson(input, '', plan);
       // Streamed delegations belong to targets only; anywhere else (a custom field of another
       // role) the document is read again as plain JSON, so that nothing is lost.
-      if (reading?.met && (json as { signed?: { _type?: unknown } }).signed?._type !== 'targets') json = parseStrictJson(input, '');
+      if (reading?.met && (json as { signed?: { _type?: unknown } }).signed?._type !== 'targets')
+        json = parseStrictJson(input, '');
       // The metadata keeps its own copy of the signed bytes, never a view of the caller's buffer.
       // When they are canonical they are the payload: signatures cover the canonical JSON of
       // `signed` (TUF specification 1.0.x sections 4.1 and 4.2), which these bytes are exactly (decision 0005).
@@ -476,7 +531,10 @@ export class Metadata<T extends AnySigned = AnySigned> {
   }
 
   private envelope(signed: unknown): JsonObject {
-    const out: JsonObject = { signed, signatures: [...this.signatures.values()].map((s) => ({ keyid: s.keyid, sig: s.sig })) };
+    const out: JsonObject = {
+      signed,
+      signatures: [...this.signatures.values()].map((s) => ({ keyid: s.keyid, sig: s.sig })),
+    };
     return copyUnrecognized(out, this.unrecognized);
   }
 
@@ -509,14 +567,20 @@ export class Metadata<T extends AnySigned = AnySigned> {
   async sign(signer: Signer, mode: SignMode): Promise<Signature> {
     const keyid = signer.key.keyid;
     if (mode === 'append' && this.signatures.has(keyid)) {
-      throw new RefusedError(`${this.signed.type} v${this.signed.version} is already signed by key ${keyid}`, 'E_ALREADY_SIGNED');
+      throw new RefusedError(
+        `${this.signed.type} v${this.signed.version} is already signed by key ${keyid}`,
+        'E_ALREADY_SIGNED',
+      );
     }
     // What is signed cannot change afterwards: a later change goes through edit() (a new object).
     this.freeze();
     const payload = this.payload();
     const raw = await signer.sign(payload);
     if (!signer.key.verify(payload, raw)) {
-      throw new VerificationError(`the signature just made by ${signer.description ?? keyid} does not verify; it was not kept`, 'E_BAD_NEW_SIGNATURE');
+      throw new VerificationError(
+        `the signature just made by ${signer.description ?? keyid} does not verify; it was not kept`,
+        'E_BAD_NEW_SIGNATURE',
+      );
     }
     const signature = { keyid, sig: Buffer.from(raw).toString('hex') };
     if (mode === 'replace') this.signatures.clear();
@@ -526,10 +590,13 @@ export class Metadata<T extends AnySigned = AnySigned> {
 
   /** Add a signature made elsewhere, after checking it against `key`. */
   addVerifiedSignature(key: Key, signature: Signature): void {
-    if (signature.keyid !== key.keyid) throw new RefusedError(`signature keyid ${signature.keyid} is not the key's keyid ${key.keyid}`);
+    if (signature.keyid !== key.keyid)
+      throw new RefusedError(`signature keyid ${signature.keyid} is not the key's keyid ${key.keyid}`);
     this.freeze();
     if (!key.verify(this.payload(), Buffer.from(signature.sig, 'hex'))) {
-      throw new VerificationError(`signature by ${signature.keyid} does not verify over ${this.signed.type} v${this.signed.version}`);
+      throw new VerificationError(
+        `signature by ${signature.keyid} does not verify over ${this.signed.type} v${this.signed.version}`,
+      );
     }
     this.signatures.set(signature.keyid, signature);
   }

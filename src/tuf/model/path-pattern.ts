@@ -123,7 +123,8 @@ function tokenize(pattern: string): { tokens: number[]; sets: CharSet[] } {
       if (j < n && pat[j] === CP_BANG) j++;
       if (j < n && pat[j] === CP_CLOSE) j++;
       while (j < n && pat[j] !== CP_CLOSE) j++;
-      if (j >= n) tokens.push(CP_OPEN); // unclosed: a literal `[`, the rest read on
+      if (j >= n)
+        tokens.push(CP_OPEN); // unclosed: a literal `[`, the rest read on
       else {
         tokens.push(setToken(pat.slice(i, j), sets));
         i = j + 1;

@@ -31,9 +31,13 @@ export function isNormalizedProjectName(name: string): boolean {
  */
 export function checkProjectName(name: string, field = 'project'): string {
   if (name.length === 0) throw new FormatError(field, 'the project name is empty');
-  if (name.length > MAX_PROJECT_NAME_LENGTH) throw new FormatError(field, `the project name is longer than ${MAX_PROJECT_NAME_LENGTH} characters`);
+  if (name.length > MAX_PROJECT_NAME_LENGTH)
+    throw new FormatError(field, `the project name is longer than ${MAX_PROJECT_NAME_LENGTH} characters`);
   if (!VALID_NAME.test(name)) {
-    throw new FormatError(field, `"${name}" is not a valid project name (PEP 508: ASCII letters, digits, ".", "_" and "-", starting and ending with a letter or digit)`);
+    throw new FormatError(
+      field,
+      `"${name}" is not a valid project name (PEP 508: ASCII letters, digits, ".", "_" and "-", starting and ending with a letter or digit)`,
+    );
   }
   return normalizeProjectName(name);
 }

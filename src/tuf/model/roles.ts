@@ -86,13 +86,19 @@ export class DelegatedRole implements RoleKeys {
       throw new FormatError(path, 'exactly one of "paths" and "path_hash_prefixes" must be set');
     }
     prefixes?.forEach((p, i) => {
-      if (!/^[0-9a-f]+$/.test(p)) throw new FormatError(join(r.at('path_hash_prefixes'), i), `"${p}" is not lowercase hex`);
+      if (!/^[0-9a-f]+$/.test(p))
+        throw new FormatError(join(r.at('path_hash_prefixes'), i), `"${p}" is not lowercase hex`);
     });
     return new DelegatedRole(name, keyids, threshold, terminating, paths, prefixes, r.rest());
   }
 
   toJSON(): JsonObject {
-    const out: JsonObject = { name: this.name, keyids: this.keyids, threshold: this.threshold, terminating: this.terminating };
+    const out: JsonObject = {
+      name: this.name,
+      keyids: this.keyids,
+      threshold: this.threshold,
+      terminating: this.terminating,
+    };
     if (this.paths !== undefined) out['paths'] = this.paths;
     if (this.pathHashPrefixes !== undefined) out['path_hash_prefixes'] = this.pathHashPrefixes;
     for (const [k, v] of Object.entries(this.unrecognized)) setField(out, k, v);
@@ -161,7 +167,12 @@ export class SuccinctRoles implements RoleKeys {
   }
 
   toJSON(): JsonObject {
-    const out: JsonObject = { keyids: this.keyids, threshold: this.threshold, bit_length: this.bitLength, name_prefix: this.namePrefix };
+    const out: JsonObject = {
+      keyids: this.keyids,
+      threshold: this.threshold,
+      bit_length: this.bitLength,
+      name_prefix: this.namePrefix,
+    };
     for (const [k, v] of Object.entries(this.unrecognized)) setField(out, k, v);
     return out;
   }
@@ -245,7 +256,11 @@ export class Delegations {
   }
 
   /** Delegations kept as their canonical bytes until first used (see CompactDelegations). */
-  static compact(compact: CompactDelegations, succinctRoles: SuccinctRoles | undefined, unrecognized: JsonObject): Delegations {
+  static compact(
+    compact: CompactDelegations,
+    succinctRoles: SuccinctRoles | undefined,
+    unrecognized: JsonObject,
+  ): Delegations {
     const d = new Delegations(new Map(), compact.roles ? [] : undefined, succinctRoles, unrecognized);
     d.state.compact = compact;
     d.state.keys = undefined;
@@ -322,12 +337,17 @@ export class Delegations {
     }
     if (r.has('succinct_roles')) succinct = SuccinctRoles.fromJSON(r.raw('succinct_roles'), r.at('succinct_roles'));
     r.optional('roles');
-    if ((roles === undefined) === (succinct === undefined)) throw new FormatError(path, 'exactly one of "roles" and "succinct_roles" must be set');
+    if ((roles === undefined) === (succinct === undefined))
+      throw new FormatError(path, 'exactly one of "roles" and "succinct_roles" must be set');
     // Every keyid a role lists is in keys; the path is only built for the error.
     const refs: RoleKeys[] = roles ?? [succinct!];
     for (let i = 0; i < refs.length; i++) {
       for (const keyid of refs[i]!.keyids) {
-        if (!keys.has(keyid)) throw new FormatError(`${roles ? join(rolesAt, i) : r.at('succinct_roles')}.keyids`, `keyid ${keyid} is not in delegations.keys`);
+        if (!keys.has(keyid))
+          throw new FormatError(
+            `${roles ? join(rolesAt, i) : r.at('succinct_roles')}.keyids`,
+            `keyid ${keyid} is not in delegations.keys`,
+          );
       }
     }
     return new Delegations(keys, roles, succinct, r.rest());
@@ -344,11 +364,14 @@ export class Delegations {
     if (st.frozen) this.freezeMembers();
   }
 
-
   toJSON(): JsonObject {
     const keys: JsonObject = {};
     for (const [keyid, key] of this.keys) setField(keys, keyid, key.toJSON());
-    return this.withMembers(keys, this.roles?.map((r) => r.toJSON()), this.succinctRoles?.toJSON());
+    return this.withMembers(
+      keys,
+      this.roles?.map((r) => r.toJSON()),
+      this.succinctRoles?.toJSON(),
+    );
   }
 
   /** For the encoder: keys and roles as they are, each entry's JSON made only when written. */
@@ -356,7 +379,12 @@ export class Delegations {
     // Compact keys and roles were read from their canonical bytes, which hold no control
     // characters; the rest (succinct_roles, custom fields) is written from the model.
     const c = this.state.compact;
-    if (c !== undefined) return this.withMembers(new EncodedJson(c.keys, 0), c.roles && new EncodedJson(c.roles, 0), this.succinctRoles?.toJSON());
+    if (c !== undefined)
+      return this.withMembers(
+        new EncodedJson(c.keys, 0),
+        c.roles && new EncodedJson(c.roles, 0),
+        this.succinctRoles?.toJSON(),
+      );
     return this.withMembers(this.keys, this.roles, this.succinctRoles?.toJSON());
   }
 

@@ -8,12 +8,20 @@ const EXPIRES = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 
 /** Parse a TUF `expires` value; anything but the exact form, or an impossible date, is refused. */
 export function parseExpires(text: unknown, field = 'expires'): Date {
-  if (typeof text !== 'string') throw new FormatError(field, `expected a string like 2030-01-01T00:00:00Z, got ${typeof text}`);
+  if (typeof text !== 'string')
+    throw new FormatError(field, `expected a string like 2030-01-01T00:00:00Z, got ${typeof text}`);
   const m = EXPIRES.exec(text);
   if (!m) throw new FormatError(field, `"${text}" is not of the form YYYY-MM-DDTHH:MM:SSZ`);
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
   const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
+  if (
+    date.getUTCFullYear() !== y ||
+    date.getUTCMonth() !== mo - 1 ||
+    date.getUTCDate() !== d ||
+    h > 23 ||
+    mi > 59 ||
+    s > 59
+  ) {
     throw new FormatError(field, `"${text}" is not a real date and time`);
   }
   return date;

@@ -110,13 +110,16 @@ class FolderIndex {
   readonly versions = new Map<string, number[]>();
   readonly problems: string[] = [];
   constructor(readonly source: MetadataSource) {
-    for (const n of source.unreadableNames?.() ?? []) this.problems.push(`${n}: a file name that is not UTF-8 text; no client would fetch it`);
+    for (const n of source.unreadableNames?.() ?? [])
+      this.problems.push(`${n}: a file name that is not UTF-8 text; no client would fetch it`);
     for (const name of source.names()) {
       const p = parseRoleFileName(name);
       if (!p) continue;
       const role = decodeRoleName(p.quoted);
       if (role === undefined) {
-        this.problems.push(`${name}: not a metadata file name (the role part is not percent-encoded as TUF clients encode role names)`);
+        this.problems.push(
+          `${name}: not a metadata file name (the role part is not percent-encoded as TUF clients encode role names)`,
+        );
         continue;
       }
       const list = this.versions.get(role);
@@ -139,7 +142,11 @@ class FolderIndex {
   }
 }
 
-export function verifyRepository(trustedRootBytes: Uint8Array, source: MetadataSource, options: VerifyOptions): RepositoryReport {
+export function verifyRepository(
+  trustedRootBytes: Uint8Array,
+  source: MetadataSource,
+  options: VerifyOptions,
+): RepositoryReport {
   const index = new FolderIndex(source);
   const roles: RoleReport[] = [];
   const report: RepositoryReport = {
@@ -160,7 +167,10 @@ export function verifyRepository(trustedRootBytes: Uint8Array, source: MetadataS
     roles.push(r);
     return r;
   };
-  const describe = (r: RoleReport, t: { md: Metadata; signatures: VerificationResult; previousSignatures?: VerificationResult }): void => {
+  const describe = (
+    r: RoleReport,
+    t: { md: Metadata; signatures: VerificationResult; previousSignatures?: VerificationResult },
+  ): void => {
     r.version = t.md.signed.version;
     r.expires = formatExpires(t.md.signed.expires);
     r.signatures = t.signatures;
@@ -206,7 +216,9 @@ export function verifyRepository(trustedRootBytes: Uint8Array, source: MetadataS
     if (v > set.root.version + 1) {
       const newest = roles.at(-1)!;
       newest.status = 'failed';
-      newest.problems.push(`${roleFileName('root', v)}: root version ${set.root.version + 1} is missing, so it cannot be reached from the trusted root`);
+      newest.problems.push(
+        `${roleFileName('root', v)}: root version ${set.root.version + 1} is missing, so it cannot be reached from the trusted root`,
+      );
     }
   }
   try {
@@ -221,23 +233,46 @@ export function verifyRepository(trustedRootBytes: Uint8Array, source: MetadataS
   const consistent = set.root.consistentSnapshot === true;
   if (index.has('timestamp.json')) {
     try {
-      describe(add({ role: 'timestamp', file: 'timestamp.json', status: 'ok', problems: [] }), set.updateTimestamp(read('timestamp.json', MAX_TIMESTAMP_BYTES), 'timestamp.json'));
+      describe(
+        add({ role: 'timestamp', file: 'timestamp.json', status: 'ok', problems: [] }),
+        set.updateTimestamp(read('timestamp.json', MAX_TIMESTAMP_BYTES), 'timestamp.json'),
+      );
     } catch (e) {
       roles.pop();
       failed('timestamp', 'timestamp.json', e);
     }
   } else if (mode === 'client') {
-    failed('timestamp', 'timestamp.json', new TrustError('timestamp', 'timestamp.json', 'not in the folder: without a timestamp a client has no freshness or rollback protection', 'E_NOT_LISTED'));
+    failed(
+      'timestamp',
+      'timestamp.json',
+      new TrustError(
+        'timestamp',
+        'timestamp.json',
+        'not in the folder: without a timestamp a client has no freshness or rollback protection',
+        'E_NOT_LISTED',
+      ),
+    );
   }
   const tsMeta = set.timestamp?.md.signed.snapshotMeta;
-  const snapFile = tsMeta ? (consistent ? roleFileName('snapshot', tsMeta.version) : 'snapshot.json') : index.newest('snapshot');
+  const snapFile = tsMeta
+    ? consistent
+      ? roleFileName('snapshot', tsMeta.version)
+      : 'snapshot.json'
+    : index.newest('snapshot');
   const timestampFailed = roles.some((r) => r.role === 'timestamp' && r.status === 'failed');
   if (snapFile && !timestampFailed) {
     if (!index.has(snapFile)) {
-      failed('snapshot', snapFile, new TrustError('snapshot', snapFile, 'listed by timestamp.json but not in the folder', 'E_NOT_LISTED'));
+      failed(
+        'snapshot',
+        snapFile,
+        new TrustError('snapshot', snapFile, 'listed by timestamp.json but not in the folder', 'E_NOT_LISTED'),
+      );
     } else {
       try {
-        describe(add({ role: 'snapshot', file: snapFile, status: 'ok', problems: [] }), set.updateSnapshot(read(snapFile, tsMeta?.length), snapFile));
+        describe(
+          add({ role: 'snapshot', file: snapFile, status: 'ok', problems: [] }),
+          set.updateSnapshot(read(snapFile, tsMeta?.length), snapFile),
+        );
       } catch (e) {
         roles.pop();
         failed('snapshot', snapFile, e);
@@ -248,7 +283,10 @@ export function verifyRepository(trustedRootBytes: Uint8Array, source: MetadataS
   if (!report.freshness) {
     if (mode === 'client') return finish(report);
     // Only when the folder has no timestamp at all: a timestamp that failed is already a failure.
-    if (!index.has('timestamp.json')) report.notes.push('no timestamp and snapshot checked: this folder has no freshness or rollback protection (normal for an offline repository folder; a client refuses it)');
+    if (!index.has('timestamp.json'))
+      report.notes.push(
+        'no timestamp and snapshot checked: this folder has no freshness or rollback protection (normal for an offline repository folder; a client refuses it)',
+      );
   }
 
   // 4. Targets and every delegation edge (spec 5.6).
@@ -261,25 +299,35 @@ export function verifyRepository(trustedRootBytes: Uint8Array, source: MetadataS
  * root itself (not a fork of it), and each earlier one must chain forward to it (root N+1 signed
  * by N's root keys, spec 5.3.4). A client never reads them; an audit of the folder does.
  */
-function checkEarlierRoots(set: TrustedSet, index: FolderIndex, read: (file: string, limit?: number) => Uint8Array, report: RoleReport): void {
+function checkEarlierRoots(
+  set: TrustedSet,
+  index: FolderIndex,
+  read: (file: string, limit?: number) => Uint8Array,
+  report: RoleReport,
+): void {
   const trusted = set.rootChain[0]!.md;
   let next = trusted;
   for (let v = trusted.signed.version; v >= 1; v--) {
     const file = roleFileName('root', v);
     if (!index.has(file)) {
-      if (v < trusted.signed.version && index.versions.get('root')?.some((x) => x > 0 && x < v)) report.problems.push(`${file}: missing, so the earlier roots in the folder do not chain to the trusted root`);
+      if (v < trusted.signed.version && index.versions.get('root')?.some((x) => x > 0 && x < v))
+        report.problems.push(`${file}: missing, so the earlier roots in the folder do not chain to the trusted root`);
       if (v < trusted.signed.version) break;
       continue;
     }
     try {
       const md = Metadata.fromBytes<Root>(read(file, MAX_ROOT_BYTES), file, 'root');
       if (v === trusted.signed.version) {
-        if (!md.payload().equals(trusted.payload())) report.problems.push(`${file}: differs from the trusted root of the same version (a forked root)`);
+        if (!md.payload().equals(trusted.payload()))
+          report.problems.push(`${file}: differs from the trusted root of the same version (a forked root)`);
         else auditBadSignatures({ ...report, file, problems: report.problems }, verifyWithRoot(md.signed, 'root', md));
         continue;
       }
       const res = verifyRootUpdate(md.signed, next);
-      if (!res.verified) report.problems.push(`${next === trusted ? report.file : roleFileName('root', v + 1)}: does not chain from ${file} (${describeResult(res.previous)} by its root keys)`);
+      if (!res.verified)
+        report.problems.push(
+          `${next === trusted ? report.file : roleFileName('root', v + 1)}: does not chain from ${file} (${describeResult(res.previous)} by its root keys)`,
+        );
       next = md;
     } catch (e) {
       report.problems.push(problemOf(e));
@@ -365,7 +413,8 @@ class EdgeWalk {
     } else if (d.succinctRoles) {
       // 2^k bins need not all exist (TAP 15): only those present or listed are checked, found
       // by their prefix (not by a walk over every file for every delegator that has bins).
-      for (const name of this.byPrefix().get(d.succinctRoles.namePrefix) ?? []) if (d.succinctRoles.binOfName(name) !== undefined) out.push(name);
+      for (const name of this.byPrefix().get(d.succinctRoles.namePrefix) ?? [])
+        if (d.succinctRoles.binOfName(name) !== undefined) out.push(name);
       out.sort();
     }
     return out;
@@ -415,11 +464,16 @@ class EdgeWalk {
     r.delegators!.push(delegator);
     const problem = (text: string): false => {
       if (first) this.fail(r, text);
-      else r.warnings!.push(`${text} (${delegator} delegates ${role} after ${r.delegatedBy}, whose delegation decides; clients refuse ${role} only on ${delegator}'s own paths)`);
+      else
+        r.warnings!.push(
+          `${text} (${delegator} delegates ${role} after ${r.delegatedBy}, whose delegation decides; clients refuse ${role} only on ${delegator}'s own paths)`,
+        );
       return false;
     };
     if (!file || !this.index.has(file)) {
-      const where = listed ? `listed by ${snapshot!.file} (version ${listed.version}) but not in the folder` : 'not in the folder';
+      const where = listed
+        ? `listed by ${snapshot!.file} (version ${listed.version}) but not in the folder`
+        : 'not in the folder';
       return problem(`${file ?? roleFileName(role)}: ${where}`);
     }
     try {
@@ -474,7 +528,9 @@ class EdgeWalk {
 function auditBadSignatures(r: RoleReport, res: VerificationResult): void {
   if (res.bad.length === 0) return;
   r.status = 'failed';
-  r.problems.push(`${r.file}: signature by authorized key ${res.bad.join(', ')} does not verify (the threshold is met without it)`);
+  r.problems.push(
+    `${r.file}: signature by authorized key ${res.bad.join(', ')} does not verify (the threshold is met without it)`,
+  );
 }
 
 function finish(report: RepositoryReport): RepositoryReport {

@@ -54,7 +54,8 @@ export function parseRoleFileName(name: string): { quoted: string; version: numb
   const m = ROLE_FILE.exec(name);
   if (!m) return undefined;
   const version = m[1] === undefined ? undefined : Number(m[1]);
-  if (version !== undefined && !Number.isSafeInteger(version)) return { quoted: name.slice(0, -'.json'.length), version: undefined };
+  if (version !== undefined && !Number.isSafeInteger(version))
+    return { quoted: name.slice(0, -'.json'.length), version: undefined };
   return { quoted: m[2]!, version };
 }
 

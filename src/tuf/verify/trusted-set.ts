@@ -19,7 +19,15 @@
 import { digestHex } from '../model/digest.js';
 import { CeremonyError, FormatError, InternalError, VerificationError, type TrustErrorCode } from '../model/errors.js';
 import type { Key } from '../model/key.js';
-import { Metadata, type AnySigned, type MetaFile, type Root, type Snapshot, type Targets, type Timestamp } from '../model/metadata.js';
+import {
+  Metadata,
+  type AnySigned,
+  type MetaFile,
+  type Root,
+  type Snapshot,
+  type Targets,
+  type Timestamp,
+} from '../model/metadata.js';
 import { snapshotMetaName } from './role-names.js';
 import type { RoleKeys } from '../model/roles.js';
 import { formatExpires } from '../model/time.js';
@@ -73,12 +81,29 @@ function checkLengthAndHashes(role: string, file: string, bytes: Uint8Array, met
   // TUF specification 5.5.2 / 5.6.2: the length and every listed hash must match; a hash this
   // tool cannot compute is a refusal, as in python-tuf.
   if (meta.length !== undefined && meta.length !== bytes.length) {
-    throw new TrustError(role, file, `${listedBy} says ${meta.length} bytes, the file has ${bytes.length}`, 'E_LENGTH_OR_HASH');
+    throw new TrustError(
+      role,
+      file,
+      `${listedBy} says ${meta.length} bytes, the file has ${bytes.length}`,
+      'E_LENGTH_OR_HASH',
+    );
   }
   for (const [alg, expected] of Object.entries(meta.hashes ?? {})) {
     const actual = digestHex(alg, bytes);
-    if (actual === undefined) throw new TrustError(role, file, `${listedBy} lists a ${alg} hash, which this tool cannot compute`, 'E_LENGTH_OR_HASH');
-    if (actual !== expected) throw new TrustError(role, file, `${alg} ${actual} differs from ${expected} listed in ${listedBy}`, 'E_LENGTH_OR_HASH');
+    if (actual === undefined)
+      throw new TrustError(
+        role,
+        file,
+        `${listedBy} lists a ${alg} hash, which this tool cannot compute`,
+        'E_LENGTH_OR_HASH',
+      );
+    if (actual !== expected)
+      throw new TrustError(
+        role,
+        file,
+        `${alg} ${actual} differs from ${expected} listed in ${listedBy}`,
+        'E_LENGTH_OR_HASH',
+      );
   }
 }
 
@@ -100,14 +125,29 @@ function parse<T extends AnySigned>(role: string, file: string, bytes: Uint8Arra
     // Hostile bytes are a refused file (exit 3), never an internal error.
     // An InternalError of the reader (a broken invariant on these bytes) is refused the same way,
     // with the original kept as the cause.
-    if (e instanceof InternalError) throw new TrustError(role, file, `not readable metadata (${e.message})`, 'E_BAD_METADATA', undefined, { cause: e });
+    if (e instanceof InternalError)
+      throw new TrustError(role, file, `not readable metadata (${e.message})`, 'E_BAD_METADATA', undefined, {
+        cause: e,
+      });
     if (e instanceof FormatError && (e.field === file || e.field.startsWith(`${file}: `))) {
       const field = e.field.slice(file.length + 2);
-      throw new TrustError(role, file, field ? `${field}: ${e.reason}` : e.reason, 'E_BAD_METADATA', undefined, { cause: e });
+      throw new TrustError(role, file, field ? `${field}: ${e.reason}` : e.reason, 'E_BAD_METADATA', undefined, {
+        cause: e,
+      });
     }
-    if (e instanceof CeremonyError) throw new TrustError(role, file, e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message, 'E_BAD_METADATA', undefined, { cause: e });
+    if (e instanceof CeremonyError)
+      throw new TrustError(
+        role,
+        file,
+        e.message.startsWith(`${file}: `) ? e.message.slice(file.length + 2) : e.message,
+        'E_BAD_METADATA',
+        undefined,
+        { cause: e },
+      );
     if (e instanceof RangeError || e instanceof SyntaxError || e instanceof TypeError) {
-      throw new TrustError(role, file, `not readable metadata (${e.message})`, 'E_BAD_METADATA', undefined, { cause: e });
+      throw new TrustError(role, file, `not readable metadata (${e.message})`, 'E_BAD_METADATA', undefined, {
+        cause: e,
+      });
     }
     throw e;
   }
@@ -129,13 +169,17 @@ export class TrustedSet {
   /** `delegator \0 role` for every edge verified. */
   private readonly edges = new Set<string>();
 
-  constructor(trustedRootBytes: Uint8Array, readonly options: TrustedSetOptions) {
+  constructor(
+    trustedRootBytes: Uint8Array,
+    readonly options: TrustedSetOptions,
+  ) {
     // Spec 5.2: the trusted root is loaded from the caller; it must be signed by a threshold of
     // its own root keys (python-tuf `_load_trusted_root`).
     const file = options.trustedRootName ?? 'trusted root';
     const md = parse<Root>('root', file, trustedRootBytes, 'root');
     const signatures = verifyWithRoot(md.signed, 'root', md);
-    if (!signatures.verified) throw new TrustError('root', file, unsignedReason(signatures, 'its own root keys'), 'E_UNSIGNED', signatures);
+    if (!signatures.verified)
+      throw new TrustError('root', file, unsignedReason(signatures, 'its own root keys'), 'E_UNSIGNED', signatures);
     this.roots.push({ md, file, signatures });
   }
 
@@ -175,13 +219,28 @@ export class TrustedSet {
    * of its own. Only before the timestamp: a new root may change the keys of every other role.
    */
   updateRoot(bytes: Uint8Array, file: string): TrustedRoot {
-    if (this.timestampState) throw new TrustError('root', file, 'a root update after the timestamp was loaded', 'E_ORDER');
+    if (this.timestampState)
+      throw new TrustError('root', file, 'a root update after the timestamp was loaded', 'E_ORDER');
     const md = parse<Root>('root', file, bytes, 'root');
     const previous = this.root;
     const res = verifyRootUpdate(previous, md);
-    if (!res.previous.verified) throw new TrustError('root', file, unsignedReason(res.previous, `the root keys of version ${previous.version}`), 'E_UNSIGNED', res.previous);
-    if (!res.current.verified) throw new TrustError('root', file, unsignedReason(res.current, 'its own root keys'), 'E_UNSIGNED', res.current);
-    if (!res.versionOk) throw new TrustError('root', file, `version ${md.signed.version} does not follow root version ${previous.version}`, 'E_VERSION');
+    if (!res.previous.verified)
+      throw new TrustError(
+        'root',
+        file,
+        unsignedReason(res.previous, `the root keys of version ${previous.version}`),
+        'E_UNSIGNED',
+        res.previous,
+      );
+    if (!res.current.verified)
+      throw new TrustError('root', file, unsignedReason(res.current, 'its own root keys'), 'E_UNSIGNED', res.current);
+    if (!res.versionOk)
+      throw new TrustError(
+        'root',
+        file,
+        `version ${md.signed.version} does not follow root version ${previous.version}`,
+        'E_VERSION',
+      );
     const trusted: TrustedRoot = { md, file, signatures: res.current, previousSignatures: res.previous };
     this.roots.push(trusted);
     return trusted;
@@ -199,10 +258,22 @@ export class TrustedSet {
    * that changed those keys makes them worthless: then they are dropped, as python-tuf drops a
    * local copy that no longer verifies); they may have expired since. Returns what was kept.
    */
-  loadPrevious(timestamp: Uint8Array | undefined, snapshot: Uint8Array | undefined): { timestamp: boolean; snapshot: boolean } {
-    if (this.timestampState) throw new TrustError('timestamp', 'previous timestamp', 'the previous state is loaded before this run\'s timestamp', 'E_ORDER');
+  loadPrevious(
+    timestamp: Uint8Array | undefined,
+    snapshot: Uint8Array | undefined,
+  ): { timestamp: boolean; snapshot: boolean } {
+    if (this.timestampState)
+      throw new TrustError(
+        'timestamp',
+        'previous timestamp',
+        "the previous state is loaded before this run's timestamp",
+        'E_ORDER',
+      );
     const kept = { timestamp: false, snapshot: false };
-    const load = <T extends Timestamp | Snapshot>(bytes: Uint8Array | undefined, role: 'timestamp' | 'snapshot'): T | undefined => {
+    const load = <T extends Timestamp | Snapshot>(
+      bytes: Uint8Array | undefined,
+      role: 'timestamp' | 'snapshot',
+    ): T | undefined => {
       if (!bytes) return undefined;
       try {
         const md = parse<T>(role, `previous ${role}`, bytes, role);
@@ -224,15 +295,34 @@ export class TrustedSet {
    * trusted before (nor listing an older snapshot).
    */
   updateTimestamp(bytes: Uint8Array, file: string): Trusted<Timestamp> {
-    if (this.snapshotState) throw new TrustError('timestamp', file, 'a timestamp update after the snapshot was loaded', 'E_ORDER');
+    if (this.snapshotState)
+      throw new TrustError('timestamp', file, 'a timestamp update after the snapshot was loaded', 'E_ORDER');
     this.checkFinalRoot();
     const md = parse<Timestamp>('timestamp', file, bytes, 'timestamp');
-    const signatures = this.requireSigned('timestamp', file, md, this.root.roles.timestamp, (k) => this.root.keys.get(k), 'the timestamp keys of root');
+    const signatures = this.requireSigned(
+      'timestamp',
+      file,
+      md,
+      this.root.roles.timestamp,
+      (k) => this.root.keys.get(k),
+      'the timestamp keys of root',
+    );
     const old = this.timestampState?.md.signed ?? this.previousTimestamp;
     if (old) {
-      if (md.signed.version < old.version) throw new TrustError('timestamp', file, `version ${md.signed.version} is older than the trusted version ${old.version}`, 'E_ROLLBACK');
+      if (md.signed.version < old.version)
+        throw new TrustError(
+          'timestamp',
+          file,
+          `version ${md.signed.version} is older than the trusted version ${old.version}`,
+          'E_ROLLBACK',
+        );
       if (md.signed.snapshotMeta.version < old.snapshotMeta.version) {
-        throw new TrustError('timestamp', file, `lists snapshot version ${md.signed.snapshotMeta.version}, older than the trusted ${old.snapshotMeta.version}`, 'E_ROLLBACK');
+        throw new TrustError(
+          'timestamp',
+          file,
+          `lists snapshot version ${md.signed.snapshotMeta.version}, older than the trusted ${old.snapshotMeta.version}`,
+          'E_ROLLBACK',
+        );
       }
     }
     this.checkExpiry('timestamp', file, md);
@@ -248,21 +338,54 @@ export class TrustedSet {
    */
   updateSnapshot(bytes: Uint8Array, file: string): Trusted<Snapshot> {
     const ts = this.timestampState?.md.signed;
-    if (!ts && this.options.mode === 'client') throw new TrustError('snapshot', file, 'no trusted timestamp: a client reads the snapshot only as the timestamp lists it', 'E_ORDER');
-    if (this.targetsRoles.size > 0) throw new TrustError('snapshot', file, 'a snapshot update after targets were loaded', 'E_ORDER');
+    if (!ts && this.options.mode === 'client')
+      throw new TrustError(
+        'snapshot',
+        file,
+        'no trusted timestamp: a client reads the snapshot only as the timestamp lists it',
+        'E_ORDER',
+      );
+    if (this.targetsRoles.size > 0)
+      throw new TrustError('snapshot', file, 'a snapshot update after targets were loaded', 'E_ORDER');
     if (ts) checkLengthAndHashes('snapshot', file, bytes, ts.snapshotMeta, 'timestamp.json');
     const md = parse<Snapshot>('snapshot', file, bytes, 'snapshot');
-    const signatures = this.requireSigned('snapshot', file, md, this.root.roles.snapshot, (k) => this.root.keys.get(k), 'the snapshot keys of root');
+    const signatures = this.requireSigned(
+      'snapshot',
+      file,
+      md,
+      this.root.roles.snapshot,
+      (k) => this.root.keys.get(k),
+      'the snapshot keys of root',
+    );
     const old = this.snapshotState?.md.signed ?? this.previousSnapshot;
     if (old) {
-      if (md.signed.version < old.version) throw new TrustError('snapshot', file, `version ${md.signed.version} is older than the trusted version ${old.version}`, 'E_ROLLBACK');
+      if (md.signed.version < old.version)
+        throw new TrustError(
+          'snapshot',
+          file,
+          `version ${md.signed.version} is older than the trusted version ${old.version}`,
+          'E_ROLLBACK',
+        );
       for (const [name, meta] of old.meta) {
         const now = md.signed.meta.get(name);
-        if (!now) throw new TrustError('snapshot', file, `drops ${name}, which the trusted snapshot lists`, 'E_ROLLBACK');
-        if (now.version < meta.version) throw new TrustError('snapshot', file, `lists ${name} version ${now.version}, older than the trusted ${meta.version}`, 'E_ROLLBACK');
+        if (!now)
+          throw new TrustError('snapshot', file, `drops ${name}, which the trusted snapshot lists`, 'E_ROLLBACK');
+        if (now.version < meta.version)
+          throw new TrustError(
+            'snapshot',
+            file,
+            `lists ${name} version ${now.version}, older than the trusted ${meta.version}`,
+            'E_ROLLBACK',
+          );
       }
     }
-    if (ts && md.signed.version !== ts.snapshotMeta.version) throw new TrustError('snapshot', file, `version ${md.signed.version}, but timestamp.json lists ${ts.snapshotMeta.version}`, 'E_VERSION');
+    if (ts && md.signed.version !== ts.snapshotMeta.version)
+      throw new TrustError(
+        'snapshot',
+        file,
+        `version ${md.signed.version}, but timestamp.json lists ${ts.snapshotMeta.version}`,
+        'E_VERSION',
+      );
     this.checkVersionInName('snapshot', file, md);
     this.checkExpiry('snapshot', file, md);
     this.snapshotState = { md, file, signatures };
@@ -275,12 +398,18 @@ export class TrustedSet {
    * names for it, not expired. Without a snapshot (audit mode only) the version in the file name
    * stands in for snapshot's.
    */
-  updateDelegatedTargets(role: string, delegator: Delegator, bytes: Uint8Array | (() => Uint8Array), file: string): Trusted<Targets> {
+  updateDelegatedTargets(
+    role: string,
+    delegator: Delegator,
+    bytes: Uint8Array | (() => Uint8Array),
+    file: string,
+  ): Trusted<Targets> {
     let authorization: RoleKeys | undefined;
     let lookup: (keyid: string) => Key | undefined;
     let what: string;
     if (delegator === 'root') {
-      if (role !== 'targets') throw new TrustError(role, file, 'root delegates only the top-level roles', 'E_NOT_DELEGATED');
+      if (role !== 'targets')
+        throw new TrustError(role, file, 'root delegates only the top-level roles', 'E_NOT_DELEGATED');
       authorization = this.root.roles.targets;
       lookup = (k) => this.root.keys.get(k);
       what = 'the targets keys of root';
@@ -289,24 +418,44 @@ export class TrustedSet {
       if (!parent) throw new TrustError(role, file, `its delegator ${delegator} is not trusted`, 'E_ORDER');
       const delegations = parent.delegations;
       authorization = delegations?.roleKeys(role);
-      if (!delegations || !authorization) throw new TrustError(role, file, `${delegator} does not delegate ${role}`, 'E_NOT_DELEGATED');
+      if (!delegations || !authorization)
+        throw new TrustError(role, file, `${delegator} does not delegate ${role}`, 'E_NOT_DELEGATED');
       lookup = (k) => delegations.key(k);
       what = `the keys ${delegator} delegates ${role} to`;
     }
 
     const snapshot = this.snapshotState?.md.signed;
-    if (!snapshot && this.options.mode === 'client') throw new TrustError(role, file, 'no trusted snapshot: a client reads targets roles only as the snapshot lists them', 'E_ORDER');
+    if (!snapshot && this.options.mode === 'client')
+      throw new TrustError(
+        role,
+        file,
+        'no trusted snapshot: a client reads targets roles only as the snapshot lists them',
+        'E_ORDER',
+      );
     const listed = snapshot?.meta.get(snapshotMetaName(role));
-    if (snapshot && !listed) throw new TrustError(role, file, `${this.snapshotState!.file} does not list ${snapshotMetaName(role)}`, 'E_NOT_LISTED');
+    if (snapshot && !listed)
+      throw new TrustError(
+        role,
+        file,
+        `${this.snapshotState!.file} does not list ${snapshotMetaName(role)}`,
+        'E_NOT_LISTED',
+      );
     const md = this.parsedTargets(role, file, bytes, listed);
     const signatures = this.requireSigned(role, file, md, authorization, lookup, what);
-    if (listed && md.signed.version !== listed.version) throw new TrustError(role, file, `version ${md.signed.version}, but ${this.snapshotState!.file} lists ${listed.version}`, 'E_VERSION');
+    if (listed && md.signed.version !== listed.version)
+      throw new TrustError(
+        role,
+        file,
+        `version ${md.signed.version}, but ${this.snapshotState!.file} lists ${listed.version}`,
+        'E_VERSION',
+      );
     this.checkVersionInName(role, file, md);
     this.checkExpiry(role, file, md);
 
     const trusted: Trusted<Targets> = { md, file, signatures };
     const first = this.targetsRoles.get(role);
-    if (first && first.file !== file) throw new TrustError(role, file, `${first.file} is already trusted for ${role}`, 'E_VERSION');
+    if (first && first.file !== file)
+      throw new TrustError(role, file, `${first.file} is already trusted for ${role}`, 'E_VERSION');
     if (!first) this.targetsRoles.set(role, trusted);
     this.edges.add(`${delegator}\0${role}`);
     return trusted;
@@ -319,7 +468,12 @@ export class TrustedSet {
    * A file that failed those checks fails again for every edge without being read again.
    */
   private readonly parsedFiles = new Map<string, Metadata<Targets> | TrustError>();
-  private parsedTargets(role: string, file: string, bytes: Uint8Array | (() => Uint8Array), listed: MetaFile | undefined): Metadata<Targets> {
+  private parsedTargets(
+    role: string,
+    file: string,
+    bytes: Uint8Array | (() => Uint8Array),
+    listed: MetaFile | undefined,
+  ): Metadata<Targets> {
     const cached = this.parsedFiles.get(file);
     if (cached instanceof TrustError) throw cached;
     if (cached) return cached;
@@ -335,19 +489,38 @@ export class TrustedSet {
     }
   }
 
-  private requireSigned(role: string, file: string, md: Metadata, authorization: RoleKeys, lookup: (k: string) => Key | undefined, what: string): VerificationResult {
+  private requireSigned(
+    role: string,
+    file: string,
+    md: Metadata,
+    authorization: RoleKeys,
+    lookup: (k: string) => Key | undefined,
+    what: string,
+  ): VerificationResult {
     const res = verifyRole(md, role, authorization, lookup);
     if (!res.verified) throw new TrustError(role, file, unsignedReason(res, what), 'E_UNSIGNED', res);
     return res;
   }
 
   private checkExpiry(role: string, file: string, md: Metadata): void {
-    if (md.signed.isExpired(this.at)) throw new TrustError(role, file, `expired at ${formatExpires(md.signed.expires)} (checked at ${formatExpires(this.at)})`, 'E_EXPIRED');
+    if (md.signed.isExpired(this.at))
+      throw new TrustError(
+        role,
+        file,
+        `expired at ${formatExpires(md.signed.expires)} (checked at ${formatExpires(this.at)})`,
+        'E_EXPIRED',
+      );
   }
 
   /** Consistent snapshots: `N.<role>.json` must hold version N. */
   private checkVersionInName(role: string, file: string, md: Metadata): void {
     const m = /^(\d+)\./.exec(file);
-    if (m && Number(m[1]) !== md.signed.version) throw new TrustError(role, file, `holds version ${md.signed.version}, not the ${m[1]} its name says`, 'E_VERSION');
+    if (m && Number(m[1]) !== md.signed.version)
+      throw new TrustError(
+        role,
+        file,
+        `holds version ${md.signed.version}, not the ${m[1]} its name says`,
+        'E_VERSION',
+      );
   }
 }

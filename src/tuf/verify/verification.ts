@@ -28,8 +28,22 @@ export interface VerificationResult {
  * (TUF spec 5.3.x/5.4.x/5.6.x: "a threshold of keys" — distinct keys, so one key listed under two
  * keyids counts once, whatever its encoding: docs/decisions/0004, "Key identity").
  */
-export function verifyRole(md: Metadata, role: string, authorization: RoleKeys, lookup: (keyid: string) => Key | undefined): VerificationResult {
-  const result: VerificationResult = { role, threshold: authorization.threshold, signed: [], missing: [], bad: [], unknown: [], duplicateMaterial: [], verified: false };
+export function verifyRole(
+  md: Metadata,
+  role: string,
+  authorization: RoleKeys,
+  lookup: (keyid: string) => Key | undefined,
+): VerificationResult {
+  const result: VerificationResult = {
+    role,
+    threshold: authorization.threshold,
+    signed: [],
+    missing: [],
+    bad: [],
+    unknown: [],
+    duplicateMaterial: [],
+    verified: false,
+  };
   const authorized = new Set(authorization.keyids);
   const payload = md.payload();
   // Material ids of the keys counted so far (Key.materialId): a key listed under two keyids, or
@@ -59,7 +73,11 @@ export function verifyRole(md: Metadata, role: string, authorization: RoleKeys, 
 }
 
 /** Verify a role delegated by a root's top-level role list. */
-export function verifyWithRoot(root: Root, role: 'root' | 'targets' | 'snapshot' | 'timestamp', md: Metadata): VerificationResult {
+export function verifyWithRoot(
+  root: Root,
+  role: 'root' | 'targets' | 'snapshot' | 'timestamp',
+  md: Metadata,
+): VerificationResult {
   return verifyRole(md, role, root.roles[role], (k) => root.keys.get(k));
 }
 

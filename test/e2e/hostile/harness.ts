@@ -32,7 +32,12 @@ export class RepoServer {
           rest = undefined;
         }
       }
-      if (!root || rest === undefined || rest.split('/').some((p) => p === '..' || p === '.' || p === '') || (m[2] === 'metadata' && rest.includes('/'))) {
+      if (
+        !root ||
+        rest === undefined ||
+        rest.split('/').some((p) => p === '..' || p === '.' || p === '') ||
+        (m[2] === 'metadata' && rest.includes('/'))
+      ) {
         res.writeHead(404).end();
         return;
       }
@@ -68,7 +73,12 @@ export interface Verdict {
  * A fresh tuf-js client that trusts 1.root.json asks for `targetPath`. Accepted: it finds the
  * target, downloads it, verifies length and hashes, and the bytes are exactly `offered`.
  */
-export async function clientVerdict(repo: WrittenRepo, url: string, targetPath: string, offered: Uint8Array): Promise<Verdict> {
+export async function clientVerdict(
+  repo: WrittenRepo,
+  url: string,
+  targetPath: string,
+  offered: Uint8Array,
+): Promise<Verdict> {
   const dir = join(repo.dir, 'client');
   mkdirSync(join(dir, 'targets'), { recursive: true });
   writeFileSync(join(dir, 'root.json'), readFileSync(repo.trustedRoot));
@@ -84,7 +94,9 @@ export async function clientVerdict(repo: WrittenRepo, url: string, targetPath: 
     const info = await updater.getTargetInfo(targetPath);
     if (!info) return { accepted: false, why: `no role trusted for ${targetPath} lists it` };
     const got = readFileSync(await updater.downloadTarget(info, join(dir, 'targets', 'download')));
-    return got.equals(Buffer.from(offered)) ? { accepted: true, why: '' } : { accepted: false, why: 'the client installs other bytes than the ones offered' };
+    return got.equals(Buffer.from(offered))
+      ? { accepted: true, why: '' }
+      : { accepted: false, why: 'the client installs other bytes than the ones offered' };
   } catch (e) {
     return { accepted: false, why: String((e as Error)?.message ?? e) };
   }
@@ -97,14 +109,43 @@ export interface ToolRuns {
 }
 
 /** The tool's three downstream commands on the same folder, in-process. */
-export async function toolRuns(repo: WrittenRepo, url: string, targetPath: string, offered: Uint8Array, dev?: { project: string; keyFile: string }): Promise<ToolRuns> {
+export async function toolRuns(
+  repo: WrittenRepo,
+  url: string,
+  targetPath: string,
+  offered: Uint8Array,
+  dev?: { project: string; keyFile: string },
+): Promise<ToolRuns> {
   const file = join(repo.dir, 'offered.bin');
   writeFileSync(file, offered);
   const downloadUrl = `${url}/targets/${targetPath.split('/').map(encodeURIComponent).join('/')}`;
   const started = performance.now();
-  const download = await runCli(['verify-download', file, downloadUrl, '--metadata', repo.metadata, '--root', repo.trustedRoot, '--target-path', targetPath]);
+  const download = await runCli([
+    'verify-download',
+    file,
+    downloadUrl,
+    '--metadata',
+    repo.metadata,
+    '--root',
+    repo.trustedRoot,
+    '--target-path',
+    targetPath,
+  ]);
   const ms = performance.now() - started;
   const verify = await runCli(['verify', '--root', repo.trustedRoot, repo.metadata]);
-  const devRun = dev && (await runCli(['dev', 'check', '--project', dev.project, '--key', dev.keyFile, '--metadata', repo.metadata, '--root', repo.trustedRoot]));
+  const devRun =
+    dev &&
+    (await runCli([
+      'dev',
+      'check',
+      '--project',
+      dev.project,
+      '--key',
+      dev.keyFile,
+      '--metadata',
+      repo.metadata,
+      '--root',
+      repo.trustedRoot,
+    ]));
   return { download: { ...download, ms }, verify, dev: devRun };
 }

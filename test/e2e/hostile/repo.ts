@@ -74,9 +74,20 @@ export function targetFile(bytes: Uint8Array): TargetFile {
   return new TargetFile(bytes.length, { sha256: sha256Hex(bytes) });
 }
 
-export function delegation(name: string, signers: Signer[], opts: { threshold?: number; terminating?: boolean; paths?: string[]; prefixes?: string[] } = {}): { role: DelegatedRole; keys: Key[] } {
+export function delegation(
+  name: string,
+  signers: Signer[],
+  opts: { threshold?: number; terminating?: boolean; paths?: string[]; prefixes?: string[] } = {},
+): { role: DelegatedRole; keys: Key[] } {
   const keys = signers.map((s) => s.key);
-  const role = new DelegatedRole(name, keys.map((k) => k.keyid), opts.threshold ?? 1, opts.terminating ?? false, opts.prefixes ? undefined : (opts.paths ?? ['*/*']), opts.prefixes);
+  const role = new DelegatedRole(
+    name,
+    keys.map((k) => k.keyid),
+    opts.threshold ?? 1,
+    opts.terminating ?? false,
+    opts.prefixes ? undefined : (opts.paths ?? ['*/*']),
+    opts.prefixes,
+  );
   return { role, keys };
 }
 
@@ -115,7 +126,8 @@ export interface RepoDraft {
 /** The role of claimed's layout that delegates the project of `targetPath`. */
 function claimedBinFor(draft: RepoDraft, targetPath: string): string {
   if (draft.layout === 'flat') return 'claimed';
-  if (draft.layout === 'succinct') return new SuccinctRoles([], 1, SUCCINCT_BITS, SUCCINCT_PREFIX).roleForTarget(targetPath);
+  if (draft.layout === 'succinct')
+    return new SuccinctRoles([], 1, SUCCINCT_BITS, SUCCINCT_PREFIX).roleForTarget(targetPath);
   const first = parseInt(sha256Hex(Buffer.from(targetPath)).charAt(0), 16);
   return HASHED_BINS[Math.floor(first / 4)]!;
 }
@@ -139,43 +151,84 @@ export function honestRepo(layout: Layout = 'flat', keys = new RepoKeys()): Repo
     version: 1,
     expires: FAR,
     targets: new Map(),
-    delegations: delegations([delegation('claimed', keys.claimed, { threshold: 2 }), delegation('recently-claimed', [keys.recentlyClaimed])]),
+    delegations: delegations([
+      delegation('claimed', keys.claimed, { threshold: 2 }),
+      delegation('recently-claimed', [keys.recentlyClaimed]),
+    ]),
     signers: [keys.targets],
   });
   const claimed: RoleDraft = { version: 1, expires: FAR, targets: new Map(), signers: keys.claimed };
   roles.set('claimed', claimed);
-  roles.set('recently-claimed', { version: 1, expires: FAR, targets: new Map(), delegations: delegations([]), signers: [keys.recentlyClaimed] });
+  roles.set('recently-claimed', {
+    version: 1,
+    expires: FAR,
+    targets: new Map(),
+    delegations: delegations([]),
+    signers: [keys.recentlyClaimed],
+  });
   const project = delegation(PROJECT, [keys.developer], { terminating: true, paths: [`${PROJECT}/*`] });
   if (layout === 'flat') claimed.delegations = delegations([project]);
   else {
     const bins =
       layout === 'succinct'
-        ? [...Array(2 ** SUCCINCT_BITS).keys()].map((i) => new SuccinctRoles([], 1, SUCCINCT_BITS, SUCCINCT_PREFIX).binName(i))
+        ? [...Array(2 ** SUCCINCT_BITS).keys()].map((i) =>
+            new SuccinctRoles([], 1, SUCCINCT_BITS, SUCCINCT_PREFIX).binName(i),
+          )
         : HASHED_BINS;
     if (layout === 'succinct') {
       const ids = keys.claimed.map((s) => s.key.keyid);
-      claimed.delegations = new Delegations(new Map(keys.claimed.map((s) => [s.key.keyid, s.key])), undefined, new SuccinctRoles(ids, 2, SUCCINCT_BITS, SUCCINCT_PREFIX));
+      claimed.delegations = new Delegations(
+        new Map(keys.claimed.map((s) => [s.key.keyid, s.key])),
+        undefined,
+        new SuccinctRoles(ids, 2, SUCCINCT_BITS, SUCCINCT_PREFIX),
+      );
     } else {
       // PEP 458 hashed bins: bin i takes the paths whose sha256 starts with a hex digit of
       // 4i..4i+3; not terminating, as docs/decisions/0003-claimed-sharding.md writes them.
       claimed.delegations = delegations(
-        HASHED_BINS.map((name, i) => delegation(name, keys.claimed, { threshold: 2, prefixes: [0, 1, 2, 3].map((d) => (4 * i + d).toString(16)) })),
+        HASHED_BINS.map((name, i) =>
+          delegation(name, keys.claimed, { threshold: 2, prefixes: [0, 1, 2, 3].map((d) => (4 * i + d).toString(16)) }),
+        ),
       );
     }
-    for (const bin of bins) roles.set(bin, { version: 1, expires: FAR, targets: new Map(), delegations: delegations([]), signers: keys.claimed });
+    for (const bin of bins)
+      roles.set(bin, {
+        version: 1,
+        expires: FAR,
+        targets: new Map(),
+        delegations: delegations([]),
+        signers: keys.claimed,
+      });
     roles.get(claimedBinFor(draft, HONEST_PATH))!.delegations = delegations([project]);
   }
-  roles.set(PROJECT, { version: 1, expires: FAR, targets: new Map([[HONEST_PATH, targetFile(HONEST)]]), signers: [keys.developer] });
+  roles.set(PROJECT, {
+    version: 1,
+    expires: FAR,
+    targets: new Map([[HONEST_PATH, targetFile(HONEST)]]),
+    signers: [keys.developer],
+  });
   return draft;
 }
 
 export async function signRole(draft: RoleDraft): Promise<Buffer> {
-  const md = new Metadata(new Targets({ version: draft.version, expires: draft.expires, targets: draft.targets, delegations: draft.delegations }));
+  const md = new Metadata(
+    new Targets({
+      version: draft.version,
+      expires: draft.expires,
+      targets: draft.targets,
+      delegations: draft.delegations,
+    }),
+  );
   for (const s of draft.signers) await md.sign(s, 'append');
   return md.toBytes();
 }
 
-export async function signSnapshot(keys: RepoKeys, version: number, expires: Date, meta: Map<string, MetaFile>): Promise<Buffer> {
+export async function signSnapshot(
+  keys: RepoKeys,
+  version: number,
+  expires: Date,
+  meta: Map<string, MetaFile>,
+): Promise<Buffer> {
   const snapshot = new Metadata(new Snapshot({ version, expires, meta }));
   await snapshot.sign(keys.snapshot, 'append');
   return snapshot.toBytes();
@@ -210,7 +263,10 @@ export async function writeRepo(draft: RepoDraft, dir: string): Promise<WrittenR
       consistentSnapshot: true,
       keys: rootKeys,
       roles: {
-        root: new Role(keys.root.map((s) => s.key.keyid), 2),
+        root: new Role(
+          keys.root.map((s) => s.key.keyid),
+          2,
+        ),
         targets: new Role([keys.targets.key.keyid], 1),
         snapshot: new Role([keys.snapshot.key.keyid], 1),
         timestamp: new Role([keys.timestamp.key.keyid], 1),
@@ -227,14 +283,21 @@ export async function writeRepo(draft: RepoDraft, dir: string): Promise<WrittenR
     const bytes = await signRole(role);
     writeFileSync(join(metadata, roleFile(name, role.version)), bytes);
     // Snapshot meta keys are the role name as it is (python-tuf `f"{role}.json"`).
-    meta.set(`${name}.json`, draft.snapshot.withHashes ? new MetaFile(role.version, bytes.length, { sha256: sha256Hex(bytes) }) : new MetaFile(role.version));
+    meta.set(
+      `${name}.json`,
+      draft.snapshot.withHashes
+        ? new MetaFile(role.version, bytes.length, { sha256: sha256Hex(bytes) })
+        : new MetaFile(role.version),
+    );
   }
   draft.snapshot.edit?.(meta);
   const snapshotBytes = await signSnapshot(keys, draft.snapshot.version, draft.snapshot.expires, meta);
   writeFileSync(join(metadata, `${draft.snapshot.version}.snapshot.json`), snapshotBytes);
   let snapshotMeta = new MetaFile(draft.snapshot.version, snapshotBytes.length, { sha256: sha256Hex(snapshotBytes) });
   snapshotMeta = draft.timestamp.edit?.(snapshotMeta) ?? snapshotMeta;
-  const timestamp = new Metadata(new Timestamp({ version: draft.timestamp.version, expires: draft.timestamp.expires, snapshotMeta }));
+  const timestamp = new Metadata(
+    new Timestamp({ version: draft.timestamp.version, expires: draft.timestamp.expires, snapshotMeta }),
+  );
   await timestamp.sign(keys.timestamp, 'append');
   writeFileSync(join(metadata, 'timestamp.json'), timestamp.toBytes());
 
@@ -251,7 +314,11 @@ export async function writeRepo(draft: RepoDraft, dir: string): Promise<WrittenR
     trustedRoot: join(dir, 'trusted-1.root.json'),
     draft,
     snapshotMeta: meta,
-    write: (name, bytes) => writeFileSync(typeof name === 'string' ? join(metadata, name) : Buffer.concat([Buffer.from(`${metadata}/`), name]), bytes),
+    write: (name, bytes) =>
+      writeFileSync(
+        typeof name === 'string' ? join(metadata, name) : Buffer.concat([Buffer.from(`${metadata}/`), name]),
+        bytes,
+      ),
     remove: (name) => rmSync(join(metadata, name)),
   };
 }
@@ -274,7 +341,15 @@ const COMPRESSED_SPKI_PREFIX = Buffer.from('3039301306072a8648ce3d020106082a8648
 export function reencoded(signer: PemSigner, how: 'compressed-point' | 'trailing-text'): Key {
   const spki = createPublicKey(signer.key.publicValue).export({ type: 'spki', format: 'der' });
   const point = spki.subarray(spki.length - 65);
-  const value = how === 'compressed-point' ? pem(Buffer.concat([COMPRESSED_SPKI_PREFIX, ECDH.convertKey(point, 'prime256v1', undefined, undefined, 'compressed') as Buffer])) : `${signer.key.publicValue}this text is not part of the key\n`;
+  const value =
+    how === 'compressed-point'
+      ? pem(
+          Buffer.concat([
+            COMPRESSED_SPKI_PREFIX,
+            ECDH.convertKey(point, 'prime256v1', undefined, undefined, 'compressed') as Buffer,
+          ]),
+        )
+      : `${signer.key.publicValue}this text is not part of the key\n`;
   return new Key(signer.key.keytype, signer.key.scheme, { public: value });
 }
 

@@ -12,7 +12,12 @@ export const exportBundle = declare({
   summary: 'write the signed metadata, every root and the transcript to a new bundle folder on removable media',
   options: {
     repo: { ...REPO, required: true },
-    to: { type: 'string', value: '<folder>', help: 'the medium (the bundle goes to <folder>/bundle-NNNNNN) or a new folder', required: true },
+    to: {
+      type: 'string',
+      value: '<folder>',
+      help: 'the medium (the bundle goes to <folder>/bundle-NNNNNN) or a new folder',
+      required: true,
+    },
     at: { ...AT, help: 'the time the metadata is verified at and the bundle is dated (default: now)' },
     json: JSON_OUTPUT,
   },
@@ -45,7 +50,11 @@ export const verify = declare({
   options: {
     root: { ...TRUSTED_ROOT, help: 'the root you trust (or --repo)' },
     repo: { ...REPO, help: 'the offline side: its current root and the import state of <repo>/online' },
-    target: { type: 'string', value: '<folder>', help: 'the folder the bundle would be imported into (for its import state)' },
+    target: {
+      type: 'string',
+      value: '<folder>',
+      help: 'the folder the bundle would be imported into (for its import state)',
+    },
     state: { type: 'string', value: '<file>', help: 'the import state file (the last imported sequence)' },
     at: AT,
     json: JSON_OUTPUT,
@@ -65,7 +74,11 @@ export const importBundle = declare({
   options: {
     root: { ...TRUSTED_ROOT, help: 'the root you trust (with --into)' },
     into: { type: 'string', value: '<target folder>', help: 'the folder to import into (with --root)' },
-    state: { type: 'string', value: '<file>', help: 'the import state file (default <target>/.tuf-ceremony-import.json)' },
+    state: {
+      type: 'string',
+      value: '<file>',
+      help: 'the import state file (default <target>/.tuf-ceremony-import.json)',
+    },
     repo: { ...REPO, help: 'the offline side: import into <repo>/online, trusting its current root' },
     at: AT,
     json: JSON_OUTPUT,

@@ -16,12 +16,25 @@ export const run: Run<typeof exportOnline> = async ({ values }, io) => {
   const sel = onlineBundleFiles(values.from);
   const now = atOption(values.at);
   const version = toolVersion();
-  const plan = () => ({ files: sel.files, baseRootVersion: sel.rootVersion, toolVersion: version, now, direction: 'online-to-offline' as const });
+  const plan = () => ({
+    files: sel.files,
+    baseRootVersion: sel.rootVersion,
+    toolVersion: version,
+    now,
+    direction: 'online-to-offline' as const,
+  });
   const res = await exportWithLog(logPath, values.to, plan, (line) => io.stderr.write(`${line}\n`));
   const sequence = res.sequence;
   settleExportLog(logPath, sequence, 'written');
   if (values.json) {
-    printJson(io, { ok: true, bundle: res.dir, sequence, manifest_sha256: res.manifestSha256, manifest_words: fingerprintWords(res.manifestSha256), files: sel.files.map((f) => f.name) });
+    printJson(io, {
+      ok: true,
+      bundle: res.dir,
+      sequence,
+      manifest_sha256: res.manifestSha256,
+      manifest_words: fingerprintWords(res.manifestSha256),
+      files: sel.files.map((f) => f.name),
+    });
     return 0;
   }
   out(io, `online bundle ${sequence} written to ${res.dir} and read back: ${sel.files.map((f) => f.name).join(', ')}`);

@@ -26,7 +26,12 @@ export const run: Run<typeof exportBundle> = async ({ values }, io) => {
     return 0;
   }
   out(io, `bundle ${res.sequence} written to ${res.dir} and read back: ${res.manifest.files.size} files`);
-  out(io, res.newSinceLast.length ? `new since export ${res.previousSequence ?? '(none)'}: ${res.newSinceLast.join(', ')}` : `nothing new since export ${res.previousSequence}`);
+  out(
+    io,
+    res.newSinceLast.length
+      ? `new since export ${res.previousSequence ?? '(none)'}: ${res.newSinceLast.join(', ')}`
+      : `nothing new since export ${res.previousSequence}`,
+  );
   if (res.manifest.transcriptHead) out(io, `transcript head: ${res.manifest.transcriptHead}`);
   await printDigest(io, 'manifest', res.manifestSha256, true);
   out(io, 'The operator on the online side runs `tuf-ceremony bundle verify` and compares these words.');

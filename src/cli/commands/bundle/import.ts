@@ -15,18 +15,32 @@ export const run: Run<typeof declaration> = async ({ values, positionals }, io) 
   const at = atOption(values.at);
   let res: ImportResult;
   if (values.repo !== undefined) {
-    if (values.root !== undefined || values.into !== undefined || values.state !== undefined) throw new UsageError('--repo takes the trusted root, target and state from the repository');
+    if (values.root !== undefined || values.into !== undefined || values.state !== undefined)
+      throw new UsageError('--repo takes the trusted root, target and state from the repository');
     res = importIntoRepository(Repository.open(values.repo), dir, at);
   } else {
-    if (values.root === undefined || values.into === undefined) throw new UsageError('give --root and --into, or --repo');
-    res = importBundle(dir, { target: values.into, trustedRoot: readTrustedRoot(values.root), statePath: values.state, at, check: checkBundleTranscript });
+    if (values.root === undefined || values.into === undefined)
+      throw new UsageError('give --root and --into, or --repo');
+    res = importBundle(dir, {
+      target: values.into,
+      trustedRoot: readTrustedRoot(values.root),
+      statePath: values.state,
+      at,
+      check: checkBundleTranscript,
+    });
   }
   if (values.json) {
-    printJson(io, { ok: true, ...bundleJson(res.bundle), imported: res.actions.map((a) => ({ name: a.name, action: a.action })), state: res.statePath });
+    printJson(io, {
+      ok: true,
+      ...bundleJson(res.bundle),
+      imported: res.actions.map((a) => ({ name: a.name, action: a.action })),
+      state: res.statePath,
+    });
     return 0;
   }
   out(io, renderBundle(res.bundle));
-  for (const a of res.actions) out(io, `  ${a.action === 'same' ? 'unchanged' : a.action === 'new' ? 'added    ' : 'replaced '} ${a.name}`);
+  for (const a of res.actions)
+    out(io, `  ${a.action === 'same' ? 'unchanged' : a.action === 'new' ? 'added    ' : 'replaced '} ${a.name}`);
   await printDigest(io, 'manifest', res.bundle.manifestSha256, false);
   out(io, `OK: sequence ${res.bundle.manifest.sequence} imported; state in ${res.statePath}`);
   return 0;

@@ -11,7 +11,11 @@ import type { verify } from './declarations.js';
 export const run: Run<typeof verify> = async ({ values, positionals }, io) => {
   const r = receiverOptions(values);
   const state = r.statePath ? readImportState(r.statePath) : {};
-  const bundle = verifyBundle(positionals[0]!, { trustedRoot: r.trustedRoot, direction: r.direction, at: atOption(values.at) });
+  const bundle = verifyBundle(positionals[0]!, {
+    trustedRoot: r.trustedRoot,
+    direction: r.direction,
+    at: atOption(values.at),
+  });
   // The state is kept per direction, which the manifest names.
   const last = state[bundle.manifest.direction]?.sequence;
   checkSequence(bundle.manifest, last, r.target);

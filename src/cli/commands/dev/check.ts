@@ -15,19 +15,31 @@ function render(c: ProjectCheck): string {
   const where = d ? `${d.chain.join(' → ')} → ${d.role.name}` : '';
   switch (c.status) {
     case 'claimed':
-      lines.push(`OK: ${c.project} is delegated through ${where} to exactly your ${d!.keys.length} key(s), threshold ${d!.role.threshold}, paths ${d!.role.paths?.join(', ') ?? '(hash prefixes)'}`);
+      lines.push(
+        `OK: ${c.project} is delegated through ${where} to exactly your ${d!.keys.length} key(s), threshold ${d!.role.threshold}, paths ${d!.role.paths?.join(', ') ?? '(hash prefixes)'}`,
+      );
       break;
     case 'recently-claimed':
-      lines.push(`OK, NOT YET CLAIMED: ${c.project} is delegated to your keys (threshold ${d!.role.threshold}) only by the online role recently-claimed; the next offline ceremony moves it to claimed`);
+      lines.push(
+        `OK, NOT YET CLAIMED: ${c.project} is delegated to your keys (threshold ${d!.role.threshold}) only by the online role recently-claimed; the next offline ceremony moves it to claimed`,
+      );
       break;
     case 'other-keys':
       lines.push(`ALARM: ${c.project} is delegated through ${where} to keys or a threshold that are not yours`);
       for (const k of c.unexpectedKeys) lines.push(`  key not yours: ${k}`);
       for (const k of c.missingKeys) lines.push(`  your key missing: ${k}`);
-      if (c.thresholdMismatch) lines.push(`  threshold ${c.thresholdMismatch.actual}, you expect ${c.thresholdMismatch.expected}`);
-      if (c.unreachable) lines.push(`  threshold ${c.unreachable.threshold}, but only ${c.unreachable.distinct} distinct key(s): one key is listed under several keyids`);
-      if (c.alsoOnline) lines.push(`  ${c.alsoOnline.delegator} (online) also delegates ${c.project}, to keys not yours: ${c.alsoOnline.keyids.join(', ')}`);
-      if (c.fileProblem) lines.push(`  the published project role does not verify through this delegation: ${c.fileProblem}`);
+      if (c.thresholdMismatch)
+        lines.push(`  threshold ${c.thresholdMismatch.actual}, you expect ${c.thresholdMismatch.expected}`);
+      if (c.unreachable)
+        lines.push(
+          `  threshold ${c.unreachable.threshold}, but only ${c.unreachable.distinct} distinct key(s): one key is listed under several keyids`,
+        );
+      if (c.alsoOnline)
+        lines.push(
+          `  ${c.alsoOnline.delegator} (online) also delegates ${c.project}, to keys not yours: ${c.alsoOnline.keyids.join(', ')}`,
+        );
+      if (c.fileProblem)
+        lines.push(`  the published project role does not verify through this delegation: ${c.fileProblem}`);
       lines.push('  Contact the index administrators through a channel you trust.');
       break;
     case 'absent':
@@ -59,7 +71,9 @@ export const run: Run<typeof check> = async ({ values }, io) => {
       terminating: d?.role.terminating ?? null,
       unexpected_keys: c.unexpectedKeys,
       missing_keys: c.missingKeys,
-      threshold_mismatch: c.thresholdMismatch ? { actual: c.thresholdMismatch.actual, expected: c.thresholdMismatch.expected } : null,
+      threshold_mismatch: c.thresholdMismatch
+        ? { actual: c.thresholdMismatch.actual, expected: c.thresholdMismatch.expected }
+        : null,
       unreachable: c.unreachable ? { threshold: c.unreachable.threshold, distinct: c.unreachable.distinct } : null,
       file_problem: c.fileProblem ?? null,
       also_online: c.alsoOnline ? { delegated_by: c.alsoOnline.delegator, keyids: c.alsoOnline.keyids } : null,

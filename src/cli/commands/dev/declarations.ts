@@ -9,14 +9,35 @@ export const keygen = declare({
   name: ['dev', 'keygen'],
   summary: "developer: make a key for your project's delegation (encrypted key file, or on your own token)",
   options: {
-    out: { type: 'string', value: '<new file>', help: 'the new key file (or, with --profile, the new public key file)', required: true },
-    'public-out': { type: 'string', value: '<new public key file>', help: 'also write the public key alone (key files only)' },
-    owner: { type: 'string', value: '<name or e-mail>', help: 'goes into the public key as "x-ceremony-owner" (key files only)' },
-    'passphrase-file': { type: 'string', value: '<file>', help: 'read the passphrase from this file (one line) instead of asking' },
+    out: {
+      type: 'string',
+      value: '<new file>',
+      help: 'the new key file (or, with --profile, the new public key file)',
+      required: true,
+    },
+    'public-out': {
+      type: 'string',
+      value: '<new public key file>',
+      help: 'also write the public key alone (key files only)',
+    },
+    owner: {
+      type: 'string',
+      value: '<name or e-mail>',
+      help: 'goes into the public key as "x-ceremony-owner" (key files only)',
+    },
+    'passphrase-file': {
+      type: 'string',
+      value: '<file>',
+      help: 'read the passphrase from this file (one line) instead of asking',
+    },
     profile: { ...PROFILE, help: 'make the key on your own PKCS#11 token, named by this profile' },
     holder: { type: 'string', value: '<name>', help: 'your holder name in the profile (with --profile)' },
     type: { type: 'string', value: 'ed25519|ecdsa-p256|rsa-3072', help: 'the key type on the token (default ed25519)' },
-    label: { type: 'string', value: '<key label>', help: 'the key label on the token (default: the profile\'s "developer" label)' },
+    label: {
+      type: 'string',
+      value: '<key label>',
+      help: 'the key label on the token (default: the profile\'s "developer" label)',
+    },
     json: JSON_OUTPUT,
   },
   positionals: [],
@@ -34,13 +55,28 @@ export const request = declare({
   summary: 'developer: make a signed request that the index delegates your project to your keys (PEP 480)',
   options: {
     project: { type: 'string', value: '<name>', help: 'the project (normalized as PEP 503 does)', required: true },
-    key: { type: 'string', value: '<key file | token:<holder>>', multiple: true, help: 'a key that signs the request', required: true },
+    key: {
+      type: 'string',
+      value: '<key file | token:<holder>>',
+      multiple: true,
+      help: 'a key that signs the request',
+      required: true,
+    },
     contact: { type: 'string', value: '<e-mail>', help: 'how the admins reach you', required: true },
     out: { type: 'string', value: '<new request file>', help: 'the request file to write', required: true },
     threshold: { ...THRESHOLD, help: 'how many of the keys must sign (default 1)' },
-    'valid-for': { type: 'string', value: '<duration>', help: `how long the request is valid (default ${DEFAULT_REQUEST_VALIDITY})` },
+    'valid-for': {
+      type: 'string',
+      value: '<duration>',
+      help: `how long the request is valid (default ${DEFAULT_REQUEST_VALIDITY})`,
+    },
     profile: { ...PROFILE, help: 'the token profile (for --key token:<holder>)' },
-    'passphrase-file': { type: 'string', value: '<file>', multiple: true, help: 'the passphrase of a key file, one per key file in order' },
+    'passphrase-file': {
+      type: 'string',
+      value: '<file>',
+      multiple: true,
+      help: 'the passphrase of a key file, one per key file in order',
+    },
     at: AT,
     json: JSON_OUTPUT,
   },
@@ -54,10 +90,17 @@ export const request = declare({
 
 export const check = declare({
   name: ['dev', 'check'],
-  summary: 'as a developer: confirm the published metadata delegates your project to exactly your keys (or raise the alarm)',
+  summary:
+    'as a developer: confirm the published metadata delegates your project to exactly your keys (or raise the alarm)',
   options: {
     project: { type: 'string', value: '<name>', help: 'your project', required: true },
-    key: { type: 'string', value: '<public key file>', multiple: true, help: 'one of your public keys', required: true },
+    key: {
+      type: 'string',
+      value: '<public key file>',
+      multiple: true,
+      help: 'one of your public keys',
+      required: true,
+    },
     metadata: { ...METADATA, required: true },
     root: { ...TRUSTED_ROOT, required: true },
     threshold: { ...THRESHOLD, help: 'the threshold you expect' },

@@ -17,20 +17,31 @@ export const run: Run<typeof keygen> = async ({ values }, io) => {
   let where: string;
   if (values.profile !== undefined) {
     if (values.owner !== undefined || values['passphrase-file'] !== undefined || values['public-out'] !== undefined) {
-      throw new UsageError('--owner, --passphrase-file and --public-out are for key files, not tokens (--out is the public key there)');
+      throw new UsageError(
+        '--owner, --passphrase-file and --public-out are for key files, not tokens (--out is the public key there)',
+      );
     }
     if (values.holder === undefined) throw new UsageError('missing --holder (with --profile)');
     const holder = values.holder;
     const type = (values.type ?? 'ed25519') as TokenKeyType;
-    if (!TOKEN_KEY_TYPES.includes(type)) throw new UsageError(`--type ${values.type}: one of ${TOKEN_KEY_TYPES.join(', ')}`);
+    if (!TOKEN_KEY_TYPES.includes(type))
+      throw new UsageError(`--type ${values.type}: one of ${TOKEN_KEY_TYPES.join(', ')}`);
     const profile = loadProfile(values.profile);
     const label = values.label ?? keyLabel(profile, holder, 'developer');
-    const made = await generateTokenKey(profile, holder, values.label === undefined ? 'developer' : '', type, label, cliPinSource(io));
+    const made = await generateTokenKey(
+      profile,
+      holder,
+      values.label === undefined ? 'developer' : '',
+      type,
+      label,
+      cliPinSource(io),
+    );
     writeNewFile(outPath, serializeJson(made.key.toJSON()));
     key = made.key;
     where = `token "${made.tokenLabel}" (serial ${made.tokenSerial}), key label "${label}"; public key in ${outPath}`;
   } else {
-    if (values.holder !== undefined || values.type !== undefined || values.label !== undefined) throw new UsageError('--holder, --type and --label need --profile');
+    if (values.holder !== undefined || values.type !== undefined || values.label !== undefined)
+      throw new UsageError('--holder, --type and --label need --profile');
     const pass = await passphrase(io, values['passphrase-file'], `Passphrase for the new key file ${outPath}:`, true);
     key = createEncryptedKeyFile(outPath, pass, values.owner !== undefined ? { [OWNER_FIELD]: values.owner } : {}).key;
     where = `encrypted key file ${outPath}`;
@@ -40,7 +51,14 @@ export const run: Run<typeof keygen> = async ({ values }, io) => {
     }
   }
   if (values.json) {
-    printJson(io, { ok: true, keyid: key.keyid, key: key.toJSON(), out: outPath, public_out: values['public-out'] ?? null, token: values.profile !== undefined });
+    printJson(io, {
+      ok: true,
+      keyid: key.keyid,
+      key: key.toJSON(),
+      out: outPath,
+      public_out: values['public-out'] ?? null,
+      token: values.profile !== undefined,
+    });
     return 0;
   }
   const next = `Next: tuf-ceremony dev request --project <name> --key ${values.profile !== undefined ? `token:${values.holder} --profile ${values.profile}` : outPath} --contact <e-mail> --out <request file>`;

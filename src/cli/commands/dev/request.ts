@@ -28,8 +28,15 @@ export const run: Run<typeof declaration> = async ({ values }, io) => {
     const signers: Signer[] = [];
     for (const k of keyArgs) {
       if (k.startsWith(TOKEN_PREFIX)) {
-        if (values.profile === undefined) throw new UsageError(`--key ${k} needs --profile (the token profile that names ${k.slice(TOKEN_PREFIX.length)}'s token)`);
-        const session = await openHolderSession(loadProfile(values.profile), k.slice(TOKEN_PREFIX.length), cliPinSource(io));
+        if (values.profile === undefined)
+          throw new UsageError(
+            `--key ${k} needs --profile (the token profile that names ${k.slice(TOKEN_PREFIX.length)}'s token)`,
+          );
+        const session = await openHolderSession(
+          loadProfile(values.profile),
+          k.slice(TOKEN_PREFIX.length),
+          cliPinSource(io),
+        );
         sessions.push(session);
         signers.push(await session.signerFor('developer', await session.publicKey('developer')));
       } else {
@@ -44,12 +51,26 @@ export const run: Run<typeof declaration> = async ({ values }, io) => {
     const signed = request['signed'] as { project: string };
     const keys = signers.map((s) => ({ keyid: s.key.keyid, keytype: s.key.keytype }));
     if (values.json) {
-      printJson(io, { ok: true, out: outPath, sha256: sha256Hex(bytes), project: signed.project, keys, threshold, created: formatExpires(created), expires: formatExpires(expires) });
+      printJson(io, {
+        ok: true,
+        out: outPath,
+        sha256: sha256Hex(bytes),
+        project: signed.project,
+        keys,
+        threshold,
+        created: formatExpires(created),
+        expires: formatExpires(expires),
+      });
       return 0;
     }
-    const lines = [`Request for project ${signed.project}${signed.project !== project ? ` (normalized from "${project}")` : ''} written to ${outPath}`];
+    const lines = [
+      `Request for project ${signed.project}${signed.project !== project ? ` (normalized from "${project}")` : ''} written to ${outPath}`,
+    ];
     for (const k of keys) lines.push(`  key ${k.keyid} (${k.keytype})`);
-    lines.push(`  threshold ${threshold} of ${keys.length}; expires ${formatExpires(expires)}`, `  SHA-256 of the file: ${sha256Hex(bytes)}`);
+    lines.push(
+      `  threshold ${threshold} of ${keys.length}; expires ${formatExpires(expires)}`,
+      `  SHA-256 of the file: ${sha256Hex(bytes)}`,
+    );
     lines.push(
       '',
       'Send the file to the index administrators, and tell them its SHA-256 by another channel.',

@@ -16,11 +16,17 @@ export const show = declare({
   name: ['event', 'show'],
   summary: 'show what a signing event changes, who must sign, and the payload digests (hex, words, QR)',
   options: {
-    repo: { ...REPO, help: "your repository copy: verified from its first root, and the event's base must be its current metadata (exit 3 if not)" },
+    repo: {
+      ...REPO,
+      help: "your repository copy: verified from its first root, and the event's base must be its current metadata (exit 3 if not)",
+    },
     root: TRUSTED_ROOT,
     'no-qr': NO_QR,
     all: { type: 'boolean', help: 'list every delegation instead of the first 50 of each kind' },
-    raw: { type: 'boolean', help: 'print every field that differs from the versions replaced, values whole (canonical JSON)' },
+    raw: {
+      type: 'boolean',
+      help: 'print every field that differs from the versions replaced, values whole (canonical JSON)',
+    },
     json: JSON_OUTPUT,
   },
   positionals: [EVENT],
@@ -33,10 +39,22 @@ export const sign = declare({
     profile: { ...PROFILE, required: true },
     holder: { type: 'string', value: '<admin>', help: 'the admin who signs' },
     holders: { type: 'string', value: '<a,b,c>', help: 'several admins who sign in turn at this machine' },
-    confirm: { type: 'string', value: '<event digest>', multiple: true, help: 'the event digest that event show prints, for runs without a terminal' },
-    repo: { ...REPO, help: "your repository copy, against which the event is verified first; records each admin's signing in its transcript" },
+    confirm: {
+      type: 'string',
+      value: '<event digest>',
+      multiple: true,
+      help: 'the event digest that event show prints, for runs without a terminal',
+    },
+    repo: {
+      ...REPO,
+      help: "your repository copy, against which the event is verified first; records each admin's signing in its transcript",
+    },
     root: TRUSTED_ROOT,
-    plan: { type: 'string', value: '<plan.json>', help: "a ceremony plan whose roles.<role>.sign_only also applies (with --repo, its plan applies too)" },
+    plan: {
+      type: 'string',
+      value: '<plan.json>',
+      help: 'a ceremony plan whose roles.<role>.sign_only also applies (with --repo, its plan applies too)',
+    },
     'no-qr': NO_QR,
     json: JSON_OUTPUT,
   },
@@ -55,7 +73,10 @@ export const sign = declare({
 export const merge = declare({
   name: ['event', 'merge'],
   summary: 'add the signatures from copies of a signing event carried back from other machines',
-  options: { repo: { ...REPO, help: 'the repository state folder (records the merge in its transcript)' }, json: JSON_OUTPUT },
+  options: {
+    repo: { ...REPO, help: 'the repository state folder (records the merge in its transcript)' },
+    json: JSON_OUTPUT,
+  },
   positionals: [EVENT, { name: 'copy of the event', count: 'many' }],
   details: '  Copies whose payload differs from <event> are refused; every signature taken is verified.',
 });

@@ -20,7 +20,8 @@ export const run: Run<typeof finalize> = async ({ values, positionals }, io) => 
   } else {
     // A 10k claim into 2^10 bins writes a thousand files: the first few by name, all with --json.
     const shown = result.written.slice(0, WRITTEN_SHOWN).map((w) => `wrote ${w.path} (SHA-256 ${w.sha256})`);
-    if (result.written.length > WRITTEN_SHOWN) shown.push(`… and ${result.written.length - WRITTEN_SHOWN} more files written (--json lists every one)`);
+    if (result.written.length > WRITTEN_SHOWN)
+      shown.push(`… and ${result.written.length - WRITTEN_SHOWN} more files written (--json lists every one)`);
     out(io, `${shown.join('\n')}\n\nVerified as a client would:\n${renderReport(result.report)}`);
   }
   return 0;

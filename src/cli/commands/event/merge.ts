@@ -8,7 +8,13 @@ import { out, printJson } from '../../io.js';
 import { renderStatus, statusJson } from '../../render-event.js';
 import type { merge } from './declarations.js';
 
-const mergedJson = (a: MergedSignature) => ({ from: a.from, role: a.role, version: a.version, keyid: a.keyid, holder: a.holder ?? null });
+const mergedJson = (a: MergedSignature) => ({
+  from: a.from,
+  role: a.role,
+  version: a.version,
+  keyid: a.keyid,
+  holder: a.holder ?? null,
+});
 
 export const run: Run<typeof merge> = async ({ values, positionals }, io) => {
   const event = SigningEvent.load(positionals[0]!);
@@ -16,11 +22,21 @@ export const run: Run<typeof merge> = async ({ values, positionals }, io) => {
   const result = mergeEvents(event, positionals.slice(1), repo);
   const status = event.status();
   if (values.json) {
-    printJson(io, { ok: true, event: event.dir, id: event.id, added: result.added.map(mergedJson), already_present: result.alreadyPresent.map(mergedJson), status: statusJson(status) });
+    printJson(io, {
+      ok: true,
+      event: event.dir,
+      id: event.id,
+      added: result.added.map(mergedJson),
+      already_present: result.alreadyPresent.map(mergedJson),
+      status: statusJson(status),
+    });
     return 0;
   }
-  const lines = result.added.map((a) => `added ${a.role} v${a.version} signature of ${a.holder ?? a.keyid} from ${a.from}`);
-  for (const a of result.alreadyPresent) lines.push(`already here: ${a.role} v${a.version} signature of ${a.holder ?? a.keyid} (in ${a.from})`);
+  const lines = result.added.map(
+    (a) => `added ${a.role} v${a.version} signature of ${a.holder ?? a.keyid} from ${a.from}`,
+  );
+  for (const a of result.alreadyPresent)
+    lines.push(`already here: ${a.role} v${a.version} signature of ${a.holder ?? a.keyid} (in ${a.from})`);
   if (result.added.length === 0) lines.push('no new signatures in the copies');
   out(io, `${escapeLines(lines)}\n\n${renderStatus(status)}`);
   return 0;

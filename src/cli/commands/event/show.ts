@@ -8,19 +8,33 @@ import { UsageError } from '../../../tuf/model/errors.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';
-import { maintenanceJson, renderEventForPeople, renderRawDifferences, statusJson, summaryJson } from '../../render-event.js';
+import {
+  maintenanceJson,
+  renderEventForPeople,
+  renderRawDifferences,
+  statusJson,
+  summaryJson,
+} from '../../render-event.js';
 import type { show } from './declarations.js';
 
 export const run: Run<typeof show> = async ({ values, positionals }, io) => {
   const event = SigningEvent.load(positionals[0]!);
   if (values.repo && values.root) throw new UsageError('give --repo or --root, not both');
-  const trust = values.repo ? { repo: Repository.open(values.repo) } : values.root ? { rootFile: values.root } : undefined;
+  const trust = values.repo
+    ? { repo: Repository.open(values.repo) }
+    : values.root
+      ? { rootFile: values.root }
+      : undefined;
   const check = trust ? checkEventTrust(event, trust) : undefined;
   const problems = check?.problems ?? [];
   const code = problems.length > 0 ? 3 : 0;
   if (values.json) {
     printJson(io, {
-      ...outcome(code, 'E_EVENT_DRIFT', `the event's base is not verified from ${check?.basis}: ${problems.join('; ')}`),
+      ...outcome(
+        code,
+        'E_EVENT_DRIFT',
+        `the event's base is not verified from ${check?.basis}: ${problems.join('; ')}`,
+      ),
       event: event.dir,
       ...summaryJson(summarizeEvent(event)),
       ...maintenanceJson(event),
@@ -31,16 +45,29 @@ export const run: Run<typeof show> = async ({ values, positionals }, io) => {
   }
   if (problems.length > 0) {
     // A summary computed from a base that does not verify would show what the medium says changes.
-    out(io, `The event's base is NOT verified from ${check!.basis}; no summary is shown:\n${escapeLines(problems.map((d) => `  ✗ ${d}`))}`);
+    out(
+      io,
+      `The event's base is NOT verified from ${check!.basis}; no summary is shown:\n${escapeLines(problems.map((d) => `  ✗ ${d}`))}`,
+    );
     return code;
   }
   if (values.raw) {
-    if (!check) out(io, 'UNVERIFIED: compared with the event\'s own base/; pass --repo or --root.');
+    if (!check) out(io, "UNVERIFIED: compared with the event's own base/; pass --repo or --root.");
     out(io, renderRawDifferences(event));
     return code;
   }
-  if (!check) out(io, `UNVERIFIED: computed from the event's own base/, which anyone with the medium can forge; pass --repo <your repository copy> or --root <a root you trust>.\n`);
-  out(io, await renderEventForPeople(event, { qr: !values['no-qr'] && io.interactive, limit: values.all ? Number.MAX_SAFE_INTEGER : 50 }));
+  if (!check)
+    out(
+      io,
+      `UNVERIFIED: computed from the event's own base/, which anyone with the medium can forge; pass --repo <your repository copy> or --root <a root you trust>.\n`,
+    );
+  out(
+    io,
+    await renderEventForPeople(event, {
+      qr: !values['no-qr'] && io.interactive,
+      limit: values.all ? Number.MAX_SAFE_INTEGER : 50,
+    }),
+  );
   if (check) out(io, `\nVerified from ${check.basis}: the event builds on its current metadata.`);
   return code;
 };

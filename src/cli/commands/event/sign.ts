@@ -17,7 +17,11 @@ function readPlanFile(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read plan ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'E_PLAN', { cause: e });
+    throw new UsageError(
+      `cannot read plan ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'E_PLAN',
+      { cause: e },
+    );
   }
 }
 
@@ -33,7 +37,10 @@ export const run: Run<typeof sign> = async ({ values, positionals }, io) => {
   if (!trust) throw untrustedRefusal('nothing was signed');
   const check = checkEventTrust(event, trust);
   if (check.problems.length > 0) {
-    throw new RefusedError(`nothing was signed: the event's base is not verified from ${check.basis}: ${check.problems.join('; ')}`, 'E_UNTRUSTED_EVENT');
+    throw new RefusedError(
+      `nothing was signed: the event's base is not verified from ${check.basis}: ${check.problems.join('; ')}`,
+      'E_UNTRUSTED_EVENT',
+    );
   }
   const confirm = values.confirm ? listOption(values.confirm) : undefined;
   // What is signed is shown before any confirmation or PIN, on stderr so that stdout keeps one document.
@@ -43,17 +50,35 @@ export const run: Run<typeof sign> = async ({ values, positionals }, io) => {
   // (a second plan can add a requirement, never drop one).
   const plans = [repo?.plan(), values.plan ? planFromBytes(readPlanFile(values.plan), values.plan) : undefined];
   const signOnly = [...new Set(plans.flatMap((p) => (p ? signOnlyRoles(p) : [])))];
-  const result = await signEvent({ event, holders, provider, confirm, prompter: confirm ? undefined : terminalCeremonyPrompter(io), log: logTo(io), repo, signOnly });
+  const result = await signEvent({
+    event,
+    holders,
+    provider,
+    confirm,
+    prompter: confirm ? undefined : terminalCeremonyPrompter(io),
+    log: logTo(io),
+    repo,
+    signOnly,
+  });
   if (values.json) {
     printJson(io, {
       ok: true,
       event: event.dir,
       id: event.id,
-      signed: result.signed.map((s) => ({ role: s.role, version: s.version, holder: s.holder, keyid: s.keyid, serial: s.serial })),
+      signed: result.signed.map((s) => ({
+        role: s.role,
+        version: s.version,
+        holder: s.holder,
+        keyid: s.keyid,
+        serial: s.serial,
+      })),
       status: statusJson(result.status),
     });
   } else {
-    out(io, `${result.signed.map((s) => `signed ${s.role} v${s.version} as ${s.holder} (keyid ${s.keyid.slice(0, 16)}…, token ${s.serial})`).join('\n')}\n\n${renderStatus(result.status)}`);
+    out(
+      io,
+      `${result.signed.map((s) => `signed ${s.role} v${s.version} as ${s.holder} (keyid ${s.keyid.slice(0, 16)}…, token ${s.serial})`).join('\n')}\n\n${renderStatus(result.status)}`,
+    );
   }
   return 0;
 };

@@ -13,7 +13,12 @@ export const run: Run<typeof declaration> = async ({ values, positionals }, io) 
   const code = eventStatusExitCode(status.complete);
   if (values.json) {
     const message = `signatures still missing; admins who can still sign: ${status.missingHolders.join(', ')}`;
-    printJson(io, { ...outcome(code, 'E_EVENT_INCOMPLETE', message), event: event.dir, id: event.id, ...statusJson(status) });
+    printJson(io, {
+      ...outcome(code, 'E_EVENT_INCOMPLETE', message),
+      event: event.dir,
+      id: event.id,
+      ...statusJson(status),
+    });
   } else out(io, renderStatus(status));
   return code;
 };

@@ -2,7 +2,12 @@
 import { declare } from '../../declaration.js';
 import { JSON_OUTPUT, PROFILE } from '../../options.js';
 
-const HOLDER = { type: 'string', value: '<name>', help: 'the holder, as the profile names them', required: true } as const;
+const HOLDER = {
+  type: 'string',
+  value: '<name>',
+  help: 'the holder, as the profile names them',
+  required: true,
+} as const;
 
 export const generate = declare({
   name: ['key', 'generate'],
@@ -12,7 +17,11 @@ export const generate = declare({
     holder: HOLDER,
     type: { type: 'string', value: 'ed25519|ecdsa-p256|rsa-3072', help: 'the key type', required: true },
     label: { type: 'string', value: '<key label>', help: 'the label of the new key on the token', required: true },
-    purpose: { type: 'string', value: 'root|targets|claimed|developer', help: 'what the key is for (the profile should name it)' },
+    purpose: {
+      type: 'string',
+      value: 'root|targets|claimed|developer',
+      help: 'what the key is for (the profile should name it)',
+    },
     json: JSON_OUTPUT,
   },
   positionals: [],

@@ -15,13 +15,18 @@ import type { generate } from './declarations.js';
 export const run: Run<typeof generate> = async ({ values }, io) => {
   const profile = loadProfile(values.profile);
   const { holder, type, label } = values;
-  if (!(TOKEN_KEY_TYPES as readonly string[]).includes(type)) throw new UsageError(`--type must be one of ${TOKEN_KEY_TYPES.join(', ')}, got "${type}"`);
+  if (!(TOKEN_KEY_TYPES as readonly string[]).includes(type))
+    throw new UsageError(`--type must be one of ${TOKEN_KEY_TYPES.join(', ')}, got "${type}"`);
   const purpose = values.purpose ?? '';
   const info = await generateTokenKey(profile, holder, purpose, type as TokenKeyType, label, cliPinSource(io));
-  if (values.json) printJson(io, { ok: true, ...tokenKeyJson(info, holder), purpose: purpose || null, accepted: info.accepted ?? [] });
+  if (values.json)
+    printJson(io, { ok: true, ...tokenKeyJson(info, holder), purpose: purpose || null, accepted: info.accepted ?? [] });
   else out(io, await renderKey(`generated ${type} key on the token of ${holder}`, info, holder, io));
   if (info.accepted?.length) {
-    err(io, `note: the token reported ${info.accepted.join(', ')} for the new key; kept because ${profile.path} accepts it for this module ("accept")`);
+    err(
+      io,
+      `note: the token reported ${info.accepted.join(', ')} for the new key; kept because ${profile.path} accepts it for this module ("accept")`,
+    );
   }
   if (purpose && profile.holders[holder]?.keys[purpose] === undefined) {
     err(io, `note: ${profile.path} does not list this key yet; add "${purpose}": "${label}" to holders.${holder}.keys`);

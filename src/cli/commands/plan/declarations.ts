@@ -6,7 +6,11 @@ export const check = declare({
   name: ['plan', 'check'],
   summary: 'check a ceremony plan and its key files (guard rails, field paths); touches no token',
   options: {
-    projects: { type: 'string', value: 'N', help: 'the number of projects the claimed role is expected to delegate: sizes the layout and recommends a bin bit length' },
+    projects: {
+      type: 'string',
+      value: 'N',
+      help: 'the number of projects the claimed role is expected to delegate: sizes the layout and recommends a bin bit length',
+    },
     json: JSON_OUTPUT,
   },
   positionals: [{ name: 'plan.json', count: 'one' }],

@@ -11,7 +11,10 @@ export const list = declare({
   options: {
     module: { type: 'string', value: '<PKCS#11 module>', help: `the module to load (default ${DEFAULT_MODULE})` },
     profile: { ...PROFILE, help: "the token profile: its module, and each holder's name in the keyids" },
-    login: { type: 'boolean', help: "log in to each holder's token (PIN from the profile's env/file, or asked) to show its private keys' attributes" },
+    login: {
+      type: 'boolean',
+      help: "log in to each holder's token (PIN from the profile's env/file, or asked) to show its private keys' attributes",
+    },
     json: JSON_OUTPUT,
   },
   positionals: [],

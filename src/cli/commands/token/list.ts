@@ -1,6 +1,12 @@
 /** `tuf-ceremony token list`: slots, tokens and the public keys on each, without a PIN. */
 import { loadProfile, type TokenProfile } from '../../../keys/profile.js';
-import { listProfileTokens, listTokens, type ListedKey, type ListedToken, type TokenListing } from '../../../keys/token-keys.js';
+import {
+  listProfileTokens,
+  listTokens,
+  type ListedKey,
+  type ListedToken,
+  type TokenListing,
+} from '../../../keys/token-keys.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { cliPinSource } from '../../prompter.js';
@@ -26,9 +32,13 @@ function renderToken(t: ListedToken): string[] {
   const lines = [`${head}, ${t.model}, ${t.userPinInitialized ? pin : 'no user PIN'}`];
   if (t.keys.length === 0) return [...lines, '  no public keys'];
   const w = Math.max(5, ...t.keys.map((k) => k.label.length));
-  lines.push(`  ${'label'.padEnd(w)}  ${'type'.padEnd(10)}  ${'CKA_ID'.padEnd(32)}  ${'TUF keyid'.padEnd(64)}  capabilities`);
+  lines.push(
+    `  ${'label'.padEnd(w)}  ${'type'.padEnd(10)}  ${'CKA_ID'.padEnd(32)}  ${'TUF keyid'.padEnd(64)}  capabilities`,
+  );
   for (const k of t.keys) {
-    lines.push(`  ${k.label.padEnd(w)}  ${k.type.padEnd(10)}  ${k.id.padEnd(32)}  ${(k.keyid ?? `- (${k.problem})`).padEnd(64)}  ${renderCapabilities(k, t.loggedIn)}`);
+    lines.push(
+      `  ${k.label.padEnd(w)}  ${k.type.padEnd(10)}  ${k.id.padEnd(32)}  ${(k.keyid ?? `- (${k.problem})`).padEnd(64)}  ${renderCapabilities(k, t.loggedIn)}`,
+    );
     if (k.beyondSigning) lines.push(`  ${beyondSigningWarning(k.label, k.beyondSigning)}`);
   }
   if (!t.loggedIn) lines.push('  log in to see private-key attributes (--login with --profile)');
@@ -43,7 +53,11 @@ function renderListing(listings: Array<TokenListing & { name?: string }>, withPr
     for (const t of listing.tokens) lines.push(...renderToken(t));
     if (listing.tokens.length === 0) lines.push('no slot holds a token');
   }
-  lines.push(withProfile ? 'keyids include the holder (x-ceremony-owner) named by the profile' : 'keyids are of the bare keys; give --profile to include each holder as the plan writes them');
+  lines.push(
+    withProfile
+      ? 'keyids include the holder (x-ceremony-owner) named by the profile'
+      : 'keyids are of the bare keys; give --profile to include each holder as the plan writes them',
+  );
   return lines.join('\n');
 }
 
@@ -75,16 +89,30 @@ function tokenJson(t: ListedToken) {
 
 export const run: Run<typeof list> = async ({ values }, io) => {
   const profile: TokenProfile | undefined = values.profile ? loadProfile(values.profile) : undefined;
-  if (values.login && !profile) throw new UsageError('--login needs --profile: it names the tokens and where their PINs come from');
+  if (values.login && !profile)
+    throw new UsageError('--login needs --profile: it names the tokens and where their PINs come from');
   const pins = values.login ? cliPinSource(io) : undefined;
   // With a profile and no --module: every module the profile names, in its order.
   const listings: Array<TokenListing & { name?: string }> =
-    profile && values.module === undefined ? await listProfileTokens(profile, { pins }) : [await listTokens(values.module ?? DEFAULT_MODULE, { profile, pins })];
+    profile && values.module === undefined
+      ? await listProfileTokens(profile, { pins })
+      : [await listTokens(values.module ?? DEFAULT_MODULE, { profile, pins })];
   const first = listings[0]!;
   if (values.json) {
-    const modules = listings.map((l) => ({ name: l.name ?? null, module: l.module, description: l.description, tokens: l.tokens.map(tokenJson) }));
+    const modules = listings.map((l) => ({
+      name: l.name ?? null,
+      module: l.module,
+      description: l.description,
+      tokens: l.tokens.map(tokenJson),
+    }));
     // The first module's fields stay at the top for readers of the one-module document.
-    printJson(io, { ok: true, module: first.module, description: first.description, tokens: modules[0]!.tokens, modules });
+    printJson(io, {
+      ok: true,
+      module: first.module,
+      description: first.description,
+      tokens: modules[0]!.tokens,
+      modules,
+    });
   } else out(io, renderListing(listings, profile !== undefined));
   return 0;
 };

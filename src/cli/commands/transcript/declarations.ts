@@ -2,7 +2,10 @@
 import { declare } from '../../declaration.js';
 import { JSON_OUTPUT, REPO } from '../../options.js';
 
-const TRANSCRIPT_OPTIONS = { repo: { ...REPO, help: "the repository whose transcript to read (or give the file)" }, json: JSON_OUTPUT } as const;
+const TRANSCRIPT_OPTIONS = {
+  repo: { ...REPO, help: 'the repository whose transcript to read (or give the file)' },
+  json: JSON_OUTPUT,
+} as const;
 const TRANSCRIPT_FILE = { name: 'transcript.jsonl', count: 'optional' } as const;
 
 export const verify = declare({

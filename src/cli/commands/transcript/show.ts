@@ -12,7 +12,12 @@ export const run: Run<typeof show> = async ({ values, positionals }, io) => {
   const code = check.ok ? 0 : 3;
   if (values.json) {
     // The records are the file's own lines (docs/formats/transcript.md), already in their wire form.
-    printJson(io, { ...outcome(code, 'E_TRANSCRIPT_BROKEN', `BROKEN at record ${check.brokenAt}: ${check.reason}`), path, check: transcriptCheckJson(check), records });
+    printJson(io, {
+      ...outcome(code, 'E_TRANSCRIPT_BROKEN', `BROKEN at record ${check.brokenAt}: ${check.reason}`),
+      path,
+      check: transcriptCheckJson(check),
+      records,
+    });
   } else {
     out(io, renderTranscript(records, check.head ?? '(chain broken)'));
     if (!check.ok) out(io, `BROKEN at record ${check.brokenAt}: ${check.reason}`);

@@ -13,7 +13,8 @@ export const run: Run<typeof verify> = async ({ values, positionals }, io) => {
     ? `OK: ${path} holds ${check.records} record(s) in an unbroken chain; head ${check.head}`
     : `BROKEN at record ${check.brokenAt} of ${path}: ${check.reason} (${check.records} record(s) before it hold)`;
   const code = check.ok ? 0 : 3;
-  if (values.json) printJson(io, { ...outcome(code, 'E_TRANSCRIPT_BROKEN', message), path, ...transcriptCheckJson(check) });
+  if (values.json)
+    printJson(io, { ...outcome(code, 'E_TRANSCRIPT_BROKEN', message), path, ...transcriptCheckJson(check) });
   else out(io, message);
   return code;
 };
