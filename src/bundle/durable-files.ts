@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CeremonyError, UsageError, VerificationError } from '../tuf/model/errors.js';
+import { fsyncFiles } from './parallel-fsync.js';
 
 /** Write a new file (refusing an existing one, EEXIST) and fsync it before closing. */
 export function writeNewFile(path: string, bytes: Uint8Array): void {
@@ -26,6 +27,46 @@ export function writeNewFile(path: string, bytes: Uint8Array): void {
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
     fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Write many new files (each refusing an existing one), then fsync them all together: the same
+ * guarantee as writeNewFile for each, without waiting for the device once per file.
+ */
+export function writeNewFiles(files: Iterable<readonly [string, Uint8Array]>): void {
+  const written: string[] = [];
+  for (const [path, bytes] of files) {
+    const fd = openSync(path, 'wx', 0o644);
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    } finally {
+      closeSync(fd);
+    }
+    written.push(path);
+  }
+  fsyncFiles(written);
+}
+
+/** One buffer reused for every read-back, so that checking a folder of large files allocates once. */
+let readBackScratch = Buffer.alloc(0);
+
+/** Whether the file at `path` holds exactly `bytes` (read back after writing, before trusting the medium). */
+export function readsBackAs(path: string, bytes: Uint8Array): boolean {
+  const fd = openSync(path, constants.O_RDONLY);
+  try {
+    if (fstatSync(fd).size !== bytes.length) return false;
+    if (readBackScratch.length < bytes.length) readBackScratch = Buffer.allocUnsafe(Math.max(bytes.length, 1 << 20));
+    let n = 0;
+    while (n < bytes.length) {
+      const got = readSync(fd, readBackScratch, n, bytes.length - n, null);
+      if (got === 0) return false;
+      n += got;
+    }
+    return readBackScratch.subarray(0, n).equals(bytes);
   } finally {
     closeSync(fd);
   }

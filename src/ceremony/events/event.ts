@@ -25,7 +25,7 @@ import type { RoleKeys } from '../../tuf/model/roles.js';
 import { parseStrictJson } from '../../tuf/json/strict-json.js';
 import { formatExpires, parseExpires } from '../../tuf/model/time.js';
 import { verifyRole } from '../../tuf/verify/verification.js';
-import { mediumError, removeQuietly, writeNewFile as writeExclusive } from '../../bundle/durable-files.js';
+import { mediumError, readsBackAs, removeQuietly, writeNewFiles } from '../../bundle/durable-files.js';
 import { eventDigest } from './event-digest.js';
 import { fsyncFolder, replaceWorkingFile } from '../state/files.js';
 import { describeKey, ownerOf } from '../state/holders.js';
@@ -304,14 +304,15 @@ export function stageEventFolder(p: PreparedEvent): string {
       if (name.startsWith(prefix)) rmSync(join(parent, name), { recursive: true, force: true });
     mkdirSync(temp);
     for (const sub of p.subfolders) mkdirSync(join(temp, sub));
-    // The folder is new and hidden: each file is written in place (O_EXCL, fsynced), and each
-    // folder fsynced once after all its entries (a sharded claimed role has thousands of bins).
-    for (const [file, { bytes }] of p.files) writeExclusive(join(temp, file), bytes);
+    // The folder is new and hidden: each file is written in place (O_EXCL), all are fsynced
+    // together, and each folder once after all its entries (a sharded claimed role has thousands
+    // of bins).
+    writeNewFiles(p.files.map(([file, { bytes }]) => [join(temp, file), bytes] as const));
     for (const sub of p.subfolders) fsyncFolder(join(temp, sub));
     fsyncFolder(temp);
-    // Read back what reached the medium and compare digests, before it has its name.
+    // Read back what reached the medium and compare, before it has its name.
     for (const [file, { bytes }] of p.files) {
-      if (sha256Hex(readFileSync(join(temp, file))) !== sha256Hex(bytes))
+      if (!readsBackAs(join(temp, file), bytes))
         throw new VerificationError(`${join(temp, file)} does not read back as written`, 'E_MEDIUM_READBACK');
     }
   } catch (e) {
@@ -392,6 +393,9 @@ export class SigningEvent {
           metadata: b.metadata,
           bytes: b.metadata.toBytes(),
         }));
+    // What an event asks to sign cannot change afterwards; frozen, each payload is encoded once
+    // and the file form is written from it.
+    for (const r of init.roles) r.metadata.freeze();
     const roles = [...init.roles].sort((a, b) => ROLE_ORDER(a.role) - ROLE_ORDER(b.role));
     const repository = init.repository ?? init.repo?.plan().repository;
     if (!repository) throw new UsageError('a signing event names its repository');
