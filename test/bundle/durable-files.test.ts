@@ -51,7 +51,7 @@ describe('reading back', () => {
     writeFileSync(path, bytes);
     expect(readsBackAs(path, bytes)).toBe(true);
     const flipped = Buffer.from(bytes);
-    flipped[5] ^= 1;
+    flipped[5] = flipped[5]! ^ 1;
     writeFileSync(path, flipped);
     expect(readsBackAs(path, bytes)).toBe(false);
     writeFileSync(path, bytes.subarray(0, 10));

@@ -123,8 +123,8 @@ export function mergeEvents(target: SigningEvent, copyDirs: string[], repo?: Rep
       incoming.set(r.role, list);
     }
   }
-  // addSignatures verifies every signature against the authorized keys before writing.
-  for (const [role, sigs] of incoming) if (sigs.length > 0) target.addSignatures(role, sigs);
+  // Every signature is verified against the authorized keys before any file is written.
+  target.addSignaturesToRoles([...incoming].map(([role, sigs]) => ({ role, sigs })));
   if (repo && result.added.length > 0) {
     appendTranscript(repo.dir, {
       step: 'event-merge',

@@ -6,7 +6,7 @@
  */
 import { RefusedError, TokenError, UsageError } from '../../tuf/model/errors.js';
 import type { Key } from '../../tuf/model/key.js';
-import { Metadata } from '../../tuf/model/metadata.js';
+import type { Signature } from '../../tuf/model/metadata.js';
 import type { EventRole, EventStatus, SigningEvent } from './event.js';
 import { checkGivenConfirmation, confirmInteractively } from './event-confirm.js';
 import { describeKey, ownerOf } from '../state/holders.js';
@@ -20,6 +20,9 @@ import {
   type SignerProvider,
 } from '../signers/signer-provider.js';
 import { appendTranscript } from '../state/transcript.js';
+
+/** Signatures made before the event's files are written: 128 roles' files at a time. */
+const SIGNATURES_PER_WRITE = 128;
 
 export interface SignRequest {
   event: SigningEvent;
@@ -185,6 +188,17 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
     // Only the tokens holding keys this event needs are opened (an admin's keys may be on several).
     const session = await provider.open(holder, [...new Set(todo.map((t) => t.purpose))]);
     const mine: SignedEntry[] = [];
+    // Signatures are written in batches (one wait for the device per batch, not per role); what
+    // was signed before a failure is still written.
+    const pending: { sig: Signature; entry: SignedEntry; t: (typeof todo)[number] }[] = [];
+    const flush = () => {
+      const batch = pending.splice(0);
+      event.addSignaturesToRoles(batch.map((p) => ({ role: p.t.role.role, sigs: [p.sig] })));
+      for (const p of batch) {
+        mine.push(p.entry);
+        log(`  signed ${p.t.role.role} v${p.t.role.version} as ${describeKey(p.t.keyid, p.t.key)}; signature verified`);
+      }
+    };
     try {
       await checkCapabilities(session, holder, todo, req.signOnly ?? [], log);
       const onToken = await checkTokenIdentity(session, holder, todo, event);
@@ -197,21 +211,29 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
         }
         const tokenSigner = await session.signerFor(t.purpose, t.key);
         // Sign under the event's key (keyid with owner field) and verify at once (docs/threat-model.md section 2).
-        const copy = Metadata.fromBytes(t.role.metadata.toBytes(), t.role.file);
-        const sig = await copy.sign(
-          { key: t.key, description: `${holder}'s ${t.purpose} key`, sign: (p) => tokenSigner.sign(p) },
-          'append',
-        );
-        event.addSignatures(t.role.role, [sig]);
-        mine.push({
+        const sig = await t.role.metadata.signatureBy({
+          key: t.key,
+          description: `${holder}'s ${t.purpose} key`,
+          sign: (p) => tokenSigner.sign(p),
+        });
+        const entry = {
           holder,
           role: t.role.role,
           version: t.role.version,
           keyid: t.keyid,
           serial: await session.serialFor(t.purpose),
-        });
-        log(`  signed ${t.role.role} v${t.role.version} as ${describeKey(t.keyid, t.key)}; signature verified`);
+        };
+        pending.push({ sig, entry, t });
+        if (pending.length >= SIGNATURES_PER_WRITE) flush();
       }
+      flush();
+    } catch (e) {
+      try {
+        flush();
+      } catch {
+        /* the first failure is the one to report */
+      }
+      throw e;
     } finally {
       await session.close();
     }

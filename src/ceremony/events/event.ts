@@ -27,7 +27,7 @@ import { formatExpires, parseExpires } from '../../tuf/model/time.js';
 import { verifyRole } from '../../tuf/verify/verification.js';
 import { mediumError, readsBackAs, removeQuietly, writeNewFiles } from '../../bundle/durable-files.js';
 import { eventDigest } from './event-digest.js';
-import { fsyncFolder, replaceWorkingFile } from '../state/files.js';
+import { fsyncFolder, replaceWorkingFiles } from '../state/files.js';
 import { describeKey, ownerOf } from '../state/holders.js';
 import type { Repository } from '../state/repository.js';
 
@@ -683,28 +683,47 @@ export class SigningEvent {
    * refused, not duplicated. All or nothing: the file changes only when every one is good.
    */
   addSignatures(role: string, sigs: Signature[]): void {
-    const r = this.role(role);
-    const keys = new Map<string, Key>();
-    for (const a of r.thresholds) for (const [id, k] of a.keys) keys.set(id, k);
-    const seen = new Set<string>();
-    for (const sig of sigs) {
-      const key = keys.get(sig.keyid);
-      if (r.metadata.signatures.has(sig.keyid) || seen.has(sig.keyid)) {
-        throw new RefusedError(
-          `${r.file} is already signed by ${describeKey(sig.keyid, key)}; the same key never signs twice`,
-          'E_ALREADY_SIGNED',
-        );
+    this.addSignaturesToRoles([{ role, sigs }]);
+  }
+
+  /**
+   * Signatures for several roles at once: each checked (authorized key, never twice, valid over
+   * the payload) before any file changes, then the files replaced together (one wait for the
+   * device, not one per role: a claim at 2^10 bins has 1,024 roles).
+   */
+  addSignaturesToRoles(entries: ReadonlyArray<{ role: string; sigs: readonly Signature[] }>): void {
+    const writes: { r: EventRole; sigs: readonly Signature[] }[] = [];
+    const byRole = new Map<string, Signature[]>();
+    for (const { role, sigs } of entries) byRole.set(role, [...(byRole.get(role) ?? []), ...sigs]);
+    for (const [role, sigs] of byRole) {
+      const r = this.role(role);
+      const keys = new Map<string, Key>();
+      for (const a of r.thresholds) for (const [id, k] of a.keys) keys.set(id, k);
+      const seen = new Set<string>();
+      for (const sig of sigs) {
+        const key = keys.get(sig.keyid);
+        if (r.metadata.signatures.has(sig.keyid) || seen.has(sig.keyid)) {
+          throw new RefusedError(
+            `${r.file} is already signed by ${describeKey(sig.keyid, key)}; the same key never signs twice`,
+            'E_ALREADY_SIGNED',
+          );
+        }
+        if (!key)
+          throw new RefusedError(
+            `key ${sig.keyid} is not authorized to sign ${role} v${r.version} (${r.thresholds.map((a) => a.label).join('; ')})`,
+            'E_NOT_AUTHORIZED',
+          );
+        // A signature is kept only if it verifies over this role's payload (TUF specification 5.4 and 5.6).
+        if (!key.verify(r.metadata.payload(), Buffer.from(sig.sig, 'hex')))
+          throw new VerificationError(
+            `signature by ${sig.keyid} does not verify over ${r.metadata.signed.type} v${r.version}`,
+          );
+        seen.add(sig.keyid);
       }
-      if (!key)
-        throw new RefusedError(
-          `key ${sig.keyid} is not authorized to sign ${role} v${r.version} (${r.thresholds.map((a) => a.label).join('; ')})`,
-          'E_NOT_AUTHORIZED',
-        );
-      seen.add(sig.keyid);
+      if (sigs.length > 0) writes.push({ r, sigs });
     }
-    const copy = Metadata.fromBytes(r.metadata.toBytes(), r.file);
-    for (const sig of sigs) copy.addVerifiedSignature(keys.get(sig.keyid)!, sig);
-    replaceWorkingFile(join(this.dir, r.file), copy.toBytes());
-    for (const sig of sigs) r.metadata.signatures.set(sig.keyid, { keyid: sig.keyid, sig: sig.sig });
+    replaceWorkingFiles(writes.map(({ r, sigs }) => [join(this.dir, r.file), r.metadata.toBytesWith(sigs)] as const));
+    for (const { r, sigs } of writes)
+      for (const sig of sigs) r.metadata.signatures.set(sig.keyid, { keyid: sig.keyid, sig: sig.sig });
   }
 }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { RefusedError, UsageError } from '../../tuf/model/errors.js';
-import { fsyncDir, writeNewFile as writeExclusive } from '../../bundle/durable-files.js';
+import { fsyncDir, writeNewFile as writeExclusive, writeNewFiles } from '../../bundle/durable-files.js';
 
 function tempNameFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -40,25 +40,32 @@ export function writeNewFile(path: string, bytes: Uint8Array): void {
 }
 
 /**
- * Replace a working file of a signing event (its signatures grow as admins sign). Only for files
- * that are meant to change; outputs use writeNewFile.
+ * Replace working files of a signing event (their signatures grow as admins sign). Only for files
+ * that are meant to change; outputs use writeNewFile. Each file is replaced atomically (temporary
+ * name, rename); the temporary files are fsynced together and each folder once, so a thousand
+ * roles wait for the device a few times, not a thousand (docs/performance.md).
  */
-export function replaceWorkingFile(path: string, bytes: Uint8Array): void {
-  const temp = tempNameFor(path);
+export function replaceWorkingFiles(files: ReadonlyArray<readonly [string, Uint8Array]>): void {
+  const temps = files.map(([path]) => tempNameFor(path));
+  const removeTemps = () => {
+    for (const t of temps)
+      try {
+        unlinkSync(t);
+      } catch {
+        /* never made, or already renamed */
+      }
+  };
   try {
-    writeExclusive(temp, bytes);
-    renameSync(temp, path);
+    writeNewFiles(files.map(([, bytes], i) => [temps[i]!, bytes] as const));
+    for (const [i, [path]] of files.entries()) renameSync(temps[i]!, path);
   } catch (e) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      /* nothing to clean */
-    }
-    throw new UsageError(
-      `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      'E_WRITE',
-      { cause: e },
-    );
+    removeTemps();
+    // Name the file as the admin knows it, not its temporary name.
+    const failed = (e as { path?: string }).path;
+    const i = failed === undefined ? -1 : temps.indexOf(failed);
+    const where = i >= 0 ? files[i]![0] : (failed ?? files.map(([p]) => p).join(', '));
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot write ${where}: ${code ?? (e as Error).message}`, 'E_WRITE', { cause: e });
   }
-  fsyncFolder(dirname(path));
+  for (const dir of new Set(files.map(([path]) => dirname(path)))) fsyncFolder(dir);
 }

@@ -530,10 +530,10 @@ export class Metadata<T extends AnySigned = AnySigned> {
     return this.envelope(this.signed.toJSON());
   }
 
-  private envelope(signed: unknown): JsonObject {
+  private envelope(signed: unknown, extra: readonly Signature[] = []): JsonObject {
     const out: JsonObject = {
       signed,
-      signatures: [...this.signatures.values()].map((s) => ({ keyid: s.keyid, sig: s.sig })),
+      signatures: [...this.signatures.values(), ...extra].map((s) => ({ keyid: s.keyid, sig: s.sig })),
     };
     return copyUnrecognized(out, this.unrecognized);
   }
@@ -544,6 +544,14 @@ export class Metadata<T extends AnySigned = AnySigned> {
    */
   toBytes(): Buffer {
     return serializeJson(this.envelope(this.encodedPayload()));
+  }
+
+  /**
+   * The file form with `extra` signatures after the present ones, this object unchanged: what a
+   * signing event writes before it keeps the new signatures in memory.
+   */
+  toBytesWith(extra: readonly Signature[]): Buffer {
+    return serializeJson(this.envelope(this.encodedPayload(), extra));
   }
 
   /**
@@ -560,6 +568,24 @@ export class Metadata<T extends AnySigned = AnySigned> {
   }
 
   /**
+   * A signature by `signer` over the payload, verified in software before it is returned
+   * (docs/threat-model.md section 2); nothing is kept. `signed` is frozen first: what is signed
+   * cannot change afterwards, a later change goes through edit() (a new object).
+   */
+  async signatureBy(signer: Signer): Promise<Signature> {
+    this.freeze();
+    const payload = this.payload();
+    const raw = await signer.sign(payload);
+    if (!signer.key.verify(payload, raw)) {
+      throw new VerificationError(
+        `the signature just made by ${signer.description ?? signer.key.keyid} does not verify; it was not kept`,
+        'E_BAD_NEW_SIGNATURE',
+      );
+    }
+    return { keyid: signer.key.keyid, sig: Buffer.from(raw).toString('hex') };
+  }
+
+  /**
    * Sign with an asynchronous signer (an HSM signs asynchronously). `append` adds a signature and
    * refuses a second one by the same key; `replace` drops all signatures first. The new signature
    * is verified in software before it is kept (docs/threat-model.md section 2).
@@ -572,17 +598,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
         'E_ALREADY_SIGNED',
       );
     }
-    // What is signed cannot change afterwards: a later change goes through edit() (a new object).
-    this.freeze();
-    const payload = this.payload();
-    const raw = await signer.sign(payload);
-    if (!signer.key.verify(payload, raw)) {
-      throw new VerificationError(
-        `the signature just made by ${signer.description ?? keyid} does not verify; it was not kept`,
-        'E_BAD_NEW_SIGNATURE',
-      );
-    }
-    const signature = { keyid, sig: Buffer.from(raw).toString('hex') };
+    const signature = await this.signatureBy(signer);
     if (mode === 'replace') this.signatures.clear();
     this.signatures.set(keyid, signature);
     return signature;
