@@ -81,9 +81,14 @@ export function checkEventAgainstRepository(repo: Repository, event: SigningEven
       'E_WRONG_REPOSITORY',
     );
   const inEvent = new Map(event.roles().map((r) => [r.role, r.metadata]));
-  const currentOf = <T extends Root | Targets>(role: string): Metadata<T> | undefined =>
-    (inEvent.get(role) as Metadata<T> | undefined) ??
-    (repo.currentVersion(role) !== undefined ? repo.current<T>(role) : undefined);
+  // A delegator is read once, however many of its roles the event holds (1,024 bins of claimed).
+  const current = new Map<string, Metadata | undefined>();
+  const currentOf = <T extends Root | Targets>(role: string): Metadata<T> | undefined => {
+    if (inEvent.has(role)) return inEvent.get(role) as Metadata<T>;
+    if (!current.has(role))
+      current.set(role, repo.currentVersion(role) !== undefined ? repo.current<T>(role) : undefined);
+    return current.get(role) as Metadata<T> | undefined;
+  };
 
   for (const r of event.roles()) {
     const current = repo.currentVersion(r.role);

@@ -124,6 +124,34 @@ interface BaseEntry {
 
 const ROLE_ORDER = (role: string): number => (role === 'root' ? 0 : role === 'targets' ? 1 : 2);
 
+/**
+ * A base entry whose metadata is parsed on first use: finalize, status and merge never look
+ * inside `base/`, which for a claim at 2^10 bins holds 1,024 files. `check` runs on the parsed
+ * metadata before anyone sees it.
+ */
+function lazyBaseEntry(
+  role: string,
+  version: number,
+  bytes: Buffer,
+  parse: () => Metadata,
+  check: (md: Metadata) => void = () => {},
+): BaseEntry {
+  let md: Metadata | undefined;
+  return {
+    role,
+    version,
+    bytes,
+    get metadata(): Metadata {
+      if (md === undefined) {
+        const parsed = parse();
+        check(parsed);
+        md = parsed;
+      }
+      return md;
+    },
+  };
+}
+
 function baseFileName(role: string, version: number): string {
   return `${BASE_DIR}/${roleFileName(role, version)}`;
 }
@@ -151,12 +179,9 @@ export function baseFromRepository(repo: Repository, roles: EventRoleInit[]): Ba
     let entry = read.get(key);
     if (entry === undefined) {
       const bytes = repo.readBytes(role, version);
-      entry = {
-        role,
-        version,
-        bytes,
-        metadata: Metadata.fromBytes(bytes, repo.path(role, version), role === 'root' ? 'root' : 'targets'),
-      };
+      entry = lazyBaseEntry(role, version, bytes, () =>
+        Metadata.fromBytes(bytes, repo.path(role, version), role === 'root' ? 'root' : 'targets'),
+      );
       read.set(key, entry);
     }
     return entry;
@@ -349,6 +374,7 @@ export class SigningEvent {
   readonly digest: string;
   private readonly eventRoles: EventRole[];
   private readonly base: BaseEntry[];
+  private statusMemo: EventStatus | undefined;
 
   private constructor(dir: string, wire: JsonObject, bytes: Buffer, roles: EventRole[], base: BaseEntry[]) {
     this.dir = dir;
@@ -431,7 +457,13 @@ export class SigningEvent {
     const files = new Map<string, { bytes: Buffer; metadata: Metadata }>();
     for (const r of roles)
       files.set(roleFileName(r.role, r.metadata.signed.version), { bytes: r.metadata.toBytes(), metadata: r.metadata });
-    for (const b of base) files.set(baseFileName(b.role, b.version), { bytes: b.bytes, metadata: b.metadata });
+    for (const b of base)
+      files.set(baseFileName(b.role, b.version), {
+        bytes: b.bytes,
+        get metadata() {
+          return b.metadata;
+        },
+      });
     const eventJson = Buffer.concat([canonicalize(wire), Buffer.from('\n')]);
     // Built from event.json as written, as load would read it: the same event, whichever made it.
     const event = SigningEvent.fromParts(
@@ -543,10 +575,16 @@ export class SigningEvent {
           `${b.file} in ${abs} differs from the SHA-256 recorded in ${EVENT_FILE}`,
           'E_EVENT_TAMPERED',
         );
-      const md =
-        parsed(b.file) ?? Metadata.fromBytes(fileBytes, join(abs, b.file), b.role === 'root' ? 'root' : 'targets');
-      if (md.signed.version !== b.version) throw new FormatError(b.file, `holds version ${md.signed.version}`);
-      return { role: b.role, version: b.version, metadata: md, bytes: fileBytes };
+      return lazyBaseEntry(
+        b.role,
+        b.version,
+        fileBytes,
+        () =>
+          parsed(b.file) ?? Metadata.fromBytes(fileBytes, join(abs, b.file), b.role === 'root' ? 'root' : 'targets'),
+        (md) => {
+          if (md.signed.version !== b.version) throw new FormatError(b.file, `holds version ${md.signed.version}`);
+        },
+      );
     });
     const roles: EventRole[] = roleEntries.map((e) => {
       const md =
@@ -627,7 +665,9 @@ export class SigningEvent {
       version: b.version,
       file: baseFileName(b.role, b.version),
       bytes: b.bytes,
-      metadata: b.metadata,
+      get metadata() {
+        return b.metadata;
+      },
     }));
   }
 
@@ -645,6 +685,11 @@ export class SigningEvent {
 
   /** Have / need for every threshold, and who is missing (verifyRole, TUF spec 5.x "threshold"). */
   status(): EventStatus {
+    // Kept until a signature is added: finalize asks twice, and each asks verifies every signature.
+    return (this.statusMemo ??= this.computeStatus());
+  }
+
+  private computeStatus(): EventStatus {
     const missingHolders = new Set<string>();
     const roles = this.eventRoles.map((r): RoleStatus => {
       const thresholds = r.thresholds.map((a): ThresholdStatus => {
@@ -723,6 +768,7 @@ export class SigningEvent {
       if (sigs.length > 0) writes.push({ r, sigs });
     }
     replaceWorkingFiles(writes.map(({ r, sigs }) => [join(this.dir, r.file), r.metadata.toBytesWith(sigs)] as const));
+    this.statusMemo = undefined;
     for (const { r, sigs } of writes)
       for (const sig of sigs) r.metadata.signatures.set(sig.keyid, { keyid: sig.keyid, sig: sig.sig });
   }
