@@ -65,6 +65,7 @@ export const COMMANDS: readonly Command[] = [
   lazy(dev.keygen, () => import('./commands/dev/keygen.js')),
   lazy(dev.request, () => import('./commands/dev/request.js')),
   lazy(dev.check, () => import('./commands/dev/check.js')),
+  lazy(dev.pubkey, () => import('./commands/dev/pubkey.js')),
   lazy(bundle.exportBundle, () => import('./commands/bundle/export.js')),
   lazy(bundle.exportOnline, () => import('./commands/bundle/export-online.js')),
   lazy(bundle.verify, () => import('./commands/bundle/verify.js')),

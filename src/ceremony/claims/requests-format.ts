@@ -17,7 +17,7 @@ import { CeremonyError, FormatError } from '../../tuf/model/errors.js';
 import { FieldReader, asObject, describe, join, type JsonObject } from '../../tuf/model/fields.js';
 import { Key } from '../../tuf/model/key.js';
 import type { Signature } from '../../tuf/model/metadata.js';
-import { checkProjectName } from '../../tuf/model/project-name.js';
+import { checkProjectName, reservedProjectName } from '../../tuf/model/project-name.js';
 import type { Signer } from '../../tuf/model/signer.js';
 import { parseStrictJson } from '../../tuf/json/strict-json.js';
 import { formatExpires, parseExpires } from '../../tuf/model/time.js';
@@ -320,12 +320,24 @@ export interface CreateRequestInit {
 }
 
 /**
+ * A project name as a developer asks for it, in normal form: refused when it is not a valid name
+ * or when intake would always refuse it (a role name of the repository, a bin's name), with the
+ * reason intake gives. Checked before any passphrase or PIN is asked.
+ */
+export function checkRequestedProject(name: string, field = '--project'): string {
+  const project = checkProjectName(name, field);
+  const reserved = reservedProjectName(project);
+  if (reserved) throw new FormatError(field, `${reserved}; the index refuses it (reserved-name)`);
+  return project;
+}
+
+/**
  * Make a signed request (the developer side). Each signature is verified at once, and the
  * finished request is read back with the same checks the admins will run, so a request this
  * writes is never one intake would refuse.
  */
 export async function createRequest(init: CreateRequestInit): Promise<JsonObject> {
-  const project = checkProjectName(init.project, '--project');
+  const project = checkRequestedProject(init.project);
   if (init.signers.length === 0) throw new FormatError('--key', 'give at least one key');
   // Guard rail (docs/formats/request.md): a threshold between 1 and the number of keys.
   if (!Number.isInteger(init.threshold) || init.threshold < 1 || init.threshold > init.signers.length) {

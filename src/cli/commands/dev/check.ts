@@ -9,6 +9,29 @@ import { outcome } from '../../json-output.js';
 import { atOption, parseThreshold } from '../../options.js';
 import type { check } from './declarations.js';
 
+/** What to do about an ALARM, for each thing it found (docs/developer-guide.md, "What an ALARM means"). */
+function alarmAdvice(c: ProjectCheck): string[] {
+  const advice: string[] = ['What to do:'];
+  if (c.unexpectedKeys.length)
+    advice.push(
+      "  A key not yours may be a co-maintainer's: if your project's request listed it, run the check again with",
+      '  their public key too (--key <their key file>, and --threshold). If nobody in your project made it,',
+      '  someone else can sign for your project: tell the index administrators at once.',
+    );
+  if (c.missingKeys.length || c.thresholdMismatch || c.unreachable)
+    advice.push(
+      '  Your keys or threshold are not the delegated ones: if you did not ask for a change (a re-key or a',
+      '  revocation), tell the index administrators at once.',
+    );
+  if (c.alsoOnline || c.fileProblem)
+    advice.push(
+      "  Someone holding the index's online keys may be serving files for your project: do not install from",
+      '  this index until it is sorted out, and tell the index administrators at once.',
+    );
+  advice.push('  Reach them through a channel you trust (not one this metadata names), with this output.');
+  return advice;
+}
+
 function render(c: ProjectCheck): string {
   const lines: string[] = [];
   const d = c.delegation;
@@ -40,7 +63,7 @@ function render(c: ProjectCheck): string {
         );
       if (c.fileProblem)
         lines.push(`  the published project role does not verify through this delegation: ${c.fileProblem}`);
-      lines.push('  Contact the index administrators through a channel you trust.');
+      lines.push(...alarmAdvice(c));
       break;
     case 'absent':
       lines.push(`ABSENT: ${c.project} is delegated neither by claimed nor by recently-claimed in this metadata`);

@@ -116,3 +116,16 @@ export const check = declare({
     other-keys         to other keys or another threshold: ALARM, exit 3
     absent             in neither: exit 3`,
 });
+
+export const pubkey = declare({
+  name: ['dev', 'pubkey'],
+  summary: 'developer: print (or write) the public key of your encrypted key file',
+  options: {
+    out: { type: 'string', value: '<new file>', help: 'write the public key to this new file instead of printing it' },
+    json: JSON_OUTPUT,
+  },
+  positionals: [{ name: 'key file', count: 'one' }],
+  details: `  Reads the public part of a key file made by \`dev keygen\` (no passphrase asked) and prints it as
+  TUF key JSON, or writes it to --out (never overwritten), with its keyid. Every command that takes
+  a public key file also takes the key file itself.`,
+});

@@ -1,6 +1,6 @@
 /** `tuf-ceremony dev request`: a signed key-delegation request for one project (docs/formats/request.md). */
 import { writeNewFile } from '../../../ceremony/state/files.js';
-import { createRequest, encodeRequest } from '../../../ceremony/claims/requests-format.js';
+import { checkRequestedProject, createRequest, encodeRequest } from '../../../ceremony/claims/requests-format.js';
 import { openEncryptedKeyFile } from '../../../keys/key-file.js';
 import { loadProfile } from '../../../keys/profile.js';
 import { openHolderSession, type HolderSession } from '../../../keys/token-keys.js';
@@ -18,6 +18,7 @@ const TOKEN_PREFIX = 'token:';
 
 export const run: Run<typeof declaration> = async ({ values }, io) => {
   const { project, contact, out: outPath, key: keyArgs } = values;
+  checkRequestedProject(project);
   const threshold = parseThreshold(values.threshold, '--threshold') ?? 1;
   const created = atOption(values.at);
   const expires = addSeconds(created, parseDuration(values['valid-for'] ?? DEFAULT_REQUEST_VALIDITY, '--valid-for'));
