@@ -1,7 +1,12 @@
 /** `tuf-ceremony dev check`: a developer confirms the index delegates their project to exactly their keys. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { checkProject, type ProjectCheck } from '../../../bundle/downstream-checks.js';
+import { fetchIntoFolder } from '../../../bundle/fetch-metadata.js';
 import { VerifiedFolder } from '../../../bundle/verified-folder.js';
 import { readKeyArgument } from '../../../ceremony/lifecycle/rotate-keys.js';
+import { UsageError } from '../../../tuf/model/errors.js';
 import { checkProjectName } from '../../../tuf/model/project-name.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';
@@ -76,8 +81,24 @@ export const run: Run<typeof check> = async ({ values }, io) => {
   const project = checkProjectName(values.project, '--project');
   const keys = values.key.map((k) => readKeyArgument(k, io.cwd, '--key'));
   const threshold = parseThreshold(values.threshold, '--threshold');
-  const folder = VerifiedFolder.open(values.metadata, values.root, atOption(values.at), { state: values.state });
-  const c = checkProject(folder, project, keys, threshold);
+  const at = atOption(values.at);
+  if ((values.url === undefined) === (values.metadata === undefined))
+    throw new UsageError('give --metadata <folder> or --url <metadata base URL>, one of the two');
+  let c: ProjectCheck;
+  if (values.url !== undefined) {
+    // Fetched into a folder of its own, verified there with the saved state, then read as below.
+    const temp = mkdtempSync(join(tmpdir(), 'tuf-ceremony-check-'));
+    try {
+      const dir = join(temp, 'metadata');
+      await fetchIntoFolder({ url: values.url, cwd: io.cwd, trustedRootPath: values.root, project, at, out: dir });
+      c = checkProject(VerifiedFolder.open(dir, values.root, at, { state: values.state }), project, keys, threshold);
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
+  } else {
+    const folder = VerifiedFolder.open(values.metadata!, values.root, at, { state: values.state });
+    c = checkProject(folder, project, keys, threshold);
+  }
   const ok = c.status === 'claimed' || c.status === 'recently-claimed';
   const code = ok ? 0 : 3;
   if (values.json) {

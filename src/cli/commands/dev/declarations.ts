@@ -106,7 +106,12 @@ export const check = declare({
       help: 'one of your public keys',
       required: true,
     },
-    metadata: { ...METADATA, required: true },
+    metadata: { ...METADATA, help: 'the folder of published metadata (from dev fetch), or --url' },
+    url: {
+      type: 'string',
+      value: '<metadata base URL | folder>',
+      help: 'fetch the metadata from here first, as dev fetch does (instead of --metadata)',
+    },
     root: { ...TRUSTED_ROOT, required: true },
     threshold: { ...THRESHOLD, help: 'the threshold you expect' },
     state: CLIENT_STATE,
@@ -114,8 +119,8 @@ export const check = declare({
     json: JSON_OUTPUT,
   },
   positionals: [],
-  details: `  Verifies the metadata folder from the trusted root (no network, no trust in the index), then
-  says how the project is delegated:
+  details: `  Verifies the metadata folder (or what --url serves, fetched as dev fetch does) from the trusted
+  root, trusting nothing the index says, then says how the project is delegated:
     claimed            by the offline claimed role to exactly these keys (and --threshold): exit 0
     recently-claimed   only by the online recently-claimed role, to these keys: exit 0
     other-keys         to other keys or another threshold: ALARM, exit 3
