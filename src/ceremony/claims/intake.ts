@@ -30,6 +30,8 @@ export interface IntakeRun {
   requestsDir: string;
   /** The online service's recently-claimed metadata, to be verified with the key targets names. */
   recentlyClaimed?: { bytes: Uint8Array; source: string };
+  /** Why there is no recently-claimed list to check against (said in the report). */
+  onlineCheckSkipped?: string;
   allowRekey: boolean;
   /** The one "now" of the batch: request expiry, recently-claimed expiry, new expiry dates. */
   now: Date;
@@ -43,6 +45,8 @@ export interface IntakeResult {
   state: ClaimedState;
   decisions: IntakeDecisions;
   online?: OnlineList;
+  /** Why the online registration was not checked, when it was not. */
+  onlineCheckSkipped?: string;
   proposal: ClaimedProposal;
   settings: ClaimedSettings;
 }
@@ -84,5 +88,5 @@ export function runIntake(run: IntakeRun): IntakeResult {
     reservedName: reservedNames(targets, binPrefixes),
   });
   const proposal = proposeClaimed(store, state, decisions.next, settings, auth, now);
-  return { at: now, state, decisions, online, proposal, settings };
+  return { at: now, state, decisions, online, onlineCheckSkipped: run.onlineCheckSkipped, proposal, settings };
 }

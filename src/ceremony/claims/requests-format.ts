@@ -337,7 +337,7 @@ export function checkRequestedProject(name: string, field = '--project'): string
  * writes is never one intake would refuse.
  */
 export async function createRequest(init: CreateRequestInit): Promise<JsonObject> {
-  const project = checkRequestedProject(init.project);
+  const project = checkProjectName(init.project, '--project');
   if (init.signers.length === 0) throw new FormatError('--key', 'give at least one key');
   // Guard rail (docs/formats/request.md): a threshold between 1 and the number of keys.
   if (!Number.isInteger(init.threshold) || init.threshold < 1 || init.threshold > init.signers.length) {

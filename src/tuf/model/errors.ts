@@ -102,6 +102,8 @@ export type VerificationErrorCode =
 export type RefusedErrorCode =
   /** A refusal with no more specific code. */
   | 'E_REFUSED'
+  /** claim without the online service's recently-claimed list, and without --no-online-check. */
+  | 'E_NO_ONLINE_LIST'
   /** The file or folder exists already; nothing is ever overwritten. */
   | 'E_EXISTS'
   /** An import's destination exists and is not a plain file. */
