@@ -68,7 +68,7 @@ function render(c: ProjectCheck): string {
         );
       if (c.fileProblem)
         lines.push(`  the published project role does not verify through this delegation: ${c.fileProblem}`);
-      lines.push(...alarmAdvice(c));
+      for (const line of alarmAdvice(c)) lines.push(line);
       break;
     case 'absent':
       lines.push(`ABSENT: ${c.project} is delegated neither by claimed nor by recently-claimed in this metadata`);
