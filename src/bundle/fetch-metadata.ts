@@ -55,7 +55,8 @@ class HttpRemote implements MetadataRemote {
   }
 
   get(name: string, maxBytes: number): Promise<Uint8Array | undefined> {
-    const url = new URL(encodeURIComponent(name).replace(/%2F/gi, '/'), this.base);
+    // File names are already as clients ask for them (role names percent-encoded, role-names.ts).
+    const url = new URL(name, this.base);
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((done, fail) => {
       let settled = false;
@@ -141,11 +142,13 @@ export function remoteFor(url: string, cwd: string, options: FetchOptions = {}):
   if (/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith('file:'))
     throw new UsageError(`--url ${url}: http://, https://, file:// or a folder`);
   const dir = url.startsWith('file:') ? fileURLToPath(url) : isAbsolute(url) ? url : resolve(cwd, url);
+  let isFolder = false;
   try {
-    if (!statSync(dir).isDirectory()) throw new Error('not a folder');
+    isFolder = statSync(dir).isDirectory();
   } catch {
-    throw new UsageError(`--url ${url}: not a folder`);
+    /* missing or unreadable: refused below */
   }
+  if (!isFolder) throw new UsageError(`--url ${url}: not a folder`);
   return new FolderRemote(dir);
 }
 
@@ -251,7 +254,7 @@ export async function fetchProjectMetadata(
     fetched.roles.push({ role, file: f.file, version: signed.version, delegator });
     return signed;
   };
-  const targets = (await load('targets', 'root'))!;
+  const targets = await load('targets', 'root');
   if (!targets)
     throw new TrustError('targets', 'targets.json', `${snapFile} does not list targets.json`, 'E_NOT_LISTED');
 
