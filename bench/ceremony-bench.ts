@@ -354,8 +354,10 @@ export async function benchCeremony(o: CeremonyOptions): Promise<void> {
       .map((r) => r.payloadSha256);
   const confirm = (event: string): string[] => digests(event).flatMap((d) => ['--confirm', d]);
 
+  // The benchmark has no online service, so no recently-claimed list (claim refuses silence).
+  const CLAIM = ['claim', '--no-online-check', 'no online service in the benchmark'];
   const ev = join(work, 'event-claim-10k');
-  await cli('claim 10k', ['claim', '--repo', repo, '--event', ev, '--requests', join(work, 'requests-10k'), ...AT]);
+  await cli('claim 10k', [...CLAIM, '--repo', repo, '--event', ev, '--requests', join(work, 'requests-10k'), ...AT]);
   if (existsSync(join(ev, 'event.json'))) {
     await cli('event show', ['event', 'show', ev, '--repo', repo, '--no-qr']);
     await cli('event status (unsigned)', ['event', 'status', ev], [6]);
@@ -406,7 +408,7 @@ export async function benchCeremony(o: CeremonyOptions): Promise<void> {
     ...AT,
   ]);
   await cli('claim 1', [
-    'claim',
+    ...CLAIM,
     '--repo',
     repo,
     '--event',

@@ -47,7 +47,7 @@ export interface ProjectDelegation {
 }
 
 /** The result of loading a role through one edge. */
-type Loaded = { ok: true; signed: Targets } | { ok: false; absent: boolean; problem: string };
+export type Loaded = { ok: true; signed: Targets } | { ok: false; absent: boolean; problem: string };
 
 /** The files of a state folder (`--state`): the last timestamp and snapshot trusted. */
 const STATE_TIMESTAMP = 'timestamp.json';
@@ -251,6 +251,14 @@ export class VerifiedFolder {
         return { ok: false, absent: false, problem: e.message };
       throw e;
     }
+  }
+
+  /**
+   * A targets-type role as published, verified through the edge from `delegator` (spec 5.6):
+   * `absent` when snapshot does not list it (never published), else why it cannot be trusted.
+   */
+  publishedRole(role: string, delegator: string): Loaded {
+    return this.load(role, delegator);
   }
 
   /** The signed part of targets (always trusted once open). */

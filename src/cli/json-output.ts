@@ -36,6 +36,7 @@ export type OutcomeCode =
   | 'E_EXPIRED'
   | 'E_DOWNLOAD_REJECTED'
   | 'E_PROJECT_NOT_DELEGATED'
+  | 'E_UPLOAD_REFUSED'
   | 'E_REHEARSAL_FAILED';
 
 /** A failure that a command reports by its exit code rather than by throwing. */

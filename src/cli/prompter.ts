@@ -3,6 +3,7 @@
  * stderr so that `--json` output on stdout stays one document. Secrets are never echoed.
  */
 import { Writable } from 'node:stream';
+import { passphraseProblem } from '../keys/key-file.js';
 import { pinSource, readSecretFile, type PinSource } from '../keys/pin.js';
 import { UsageError } from '../tuf/model/errors.js';
 import type { CliIO } from './io.js';
@@ -66,8 +67,18 @@ export async function passphrase(
   if (file !== undefined) return readSecretFile(file, `passphrase file ${file}`);
   if (!io.interactive) throw new UsageError('no terminal to ask the passphrase on: give --passphrase-file');
   const prompter = terminalPrompter(io);
-  const first = await prompter.askSecret(question);
-  if (confirm && (await prompter.askSecret('The same passphrase again:')) !== first)
-    throw new UsageError('the two passphrases differ; nothing was written');
-  return first;
+  if (!confirm) return prompter.askSecret(question);
+  // A new passphrase is judged at its first entry, and asked again when refused or not repeated
+  // the same: typing it twice only to be told it is too short, then starting over, teaches nothing.
+  for (let attempt = 1; ; attempt++) {
+    const first = await prompter.askSecret(question);
+    const problem = passphraseProblem(first);
+    if (!problem && (await prompter.askSecret('The same passphrase again:')) === first) return first;
+    if (attempt === NEW_PASSPHRASE_ATTEMPTS)
+      throw new UsageError(`${problem ?? 'the two passphrases differ'}; nothing was written`);
+    io.stderr.write(`${problem ?? 'the two passphrases differ'}; try again\n`);
+  }
 }
+
+/** How many times a new passphrase is asked before the command gives up. */
+export const NEW_PASSPHRASE_ATTEMPTS = 3;

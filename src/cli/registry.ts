@@ -16,6 +16,7 @@ import * as key from './commands/key/declarations.js';
 import * as plan from './commands/plan/declarations.js';
 import * as token from './commands/token/declarations.js';
 import * as transcript from './commands/transcript/declarations.js';
+import * as upload from './commands/upload/declarations.js';
 import type { CommandDeclaration, Run } from './declaration.js';
 
 /** A declaration with the loader of the module that implements it. */
@@ -31,12 +32,13 @@ function lazy<D extends CommandDeclaration>(declaration: D, load: () => Promise<
 /** The groups of subcommands, with what `tuf-ceremony <group>` says about them. */
 export const GROUPS: Readonly<Record<string, string>> = {
   bundle: 'bundles on removable media: export, verify and import',
-  dev: "a developer's key, delegation request and check of the published delegation",
+  dev: "a developer's key, delegation request, signed releases, and check of the published delegation",
   event: 'signing events: show, sign, merge, status, finalize',
   key: "keys on a holder's PKCS#11 token",
   plan: 'ceremony plans',
   token: 'PKCS#11 tokens',
   transcript: 'the hash-chained transcript of the ceremony',
+  upload: "the index's check of a claimed project's upload",
 };
 
 export const COMMANDS: readonly Command[] = [
@@ -65,6 +67,10 @@ export const COMMANDS: readonly Command[] = [
   lazy(dev.keygen, () => import('./commands/dev/keygen.js')),
   lazy(dev.request, () => import('./commands/dev/request.js')),
   lazy(dev.check, () => import('./commands/dev/check.js')),
+  lazy(dev.pubkey, () => import('./commands/dev/pubkey.js')),
+  lazy(dev.sign, () => import('./commands/dev/sign.js')),
+  lazy(dev.fetchMetadata, () => import('./commands/dev/fetch.js')),
+  lazy(upload.check, () => import('./commands/upload/check.js')),
   lazy(bundle.exportBundle, () => import('./commands/bundle/export.js')),
   lazy(bundle.exportOnline, () => import('./commands/bundle/export-online.js')),
   lazy(bundle.verify, () => import('./commands/bundle/verify.js')),

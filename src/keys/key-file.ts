@@ -25,6 +25,12 @@ const MAX_N = 2 ** 22;
 const MAX_MEMORY = 1024 * 1024 * 1024;
 export const MIN_PASSPHRASE = 8;
 
+/** Why a new key file's passphrase is refused, or undefined (the one rule, also applied at the prompt). */
+export function passphraseProblem(passphrase: string): string | undefined {
+  if ([...passphrase].length < MIN_PASSPHRASE) return `a key file passphrase has at least ${MIN_PASSPHRASE} characters`;
+  return undefined;
+}
+
 interface ScryptParams {
   n: number;
   r: number;
@@ -53,8 +59,8 @@ export function writeEncryptedKeyFile(
   passphrase: string,
   options: { scrypt?: ScryptParams } = {},
 ): void {
-  if ([...passphrase].length < MIN_PASSPHRASE)
-    throw new UsageError(`a key file passphrase has at least ${MIN_PASSPHRASE} characters`);
+  const problem = passphraseProblem(passphrase);
+  if (problem) throw new UsageError(problem);
   const scrypt = options.scrypt ?? DEFAULT_SCRYPT;
   const salt = randomBytes(32);
   const nonce = randomBytes(12);
@@ -150,6 +156,11 @@ function parseKeyFile(path: string): ParsedKeyFile {
     }
     return { doc: doc as JsonObject, key, salt, scrypt, nonce, ciphertext };
   });
+}
+
+/** Whether parsed JSON is an encrypted key file (by its `format`), rather than a public key. */
+export function isKeyFileDocument(doc: unknown): boolean {
+  return typeof doc === 'object' && doc !== null && (doc as { format?: unknown }).format === KEY_FILE_FORMAT;
 }
 
 /** The public key of a key file, without the passphrase. */

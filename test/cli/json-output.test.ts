@@ -123,7 +123,16 @@ describe('success and refusal with --json', () => {
     documentOf(bad);
 
     const event = join(tmp, 'event');
-    const claim = ['claim', '--repo', f.dir, '--at', AT, '--json'];
+    const claim = [
+      'claim',
+      '--no-online-check',
+      'no online service in this test',
+      '--repo',
+      f.dir,
+      '--at',
+      AT,
+      '--json',
+    ];
     expect(documentOf(await runCli([...claim, '--requests', join(tmp, 'inbox'), '--event', event]))).toMatchObject({
       ok: true,
       counts: { add: 1 },

@@ -147,7 +147,20 @@ describe('making a signing event, cut at every file-system call', () => {
   it('claim writes its event and transcript record as one unit', async () => {
     const r = await crashEveryCall({
       start: () => start,
-      args: ['claim', '--repo', 'repo', '--requests', 'inbox', '--event', 'claim-event', '--at', AT, '--json'],
+      args: [
+        'claim',
+        '--no-online-check',
+        'no online service in this test',
+        '--repo',
+        'repo',
+        '--requests',
+        'inbox',
+        '--event',
+        'claim-event',
+        '--at',
+        AT,
+        '--json',
+      ],
       event: 'claim-event',
       step: 'claim',
     });

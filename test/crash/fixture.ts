@@ -47,6 +47,8 @@ export async function signedClaimEvent(f: Fixture, start: string): Promise<strin
   const dir = join(start, 'claim-event');
   const r = await runCli([
     'claim',
+    '--no-online-check',
+    'no online service in this test',
     '--repo',
     f.dir,
     '--requests',

@@ -65,6 +65,7 @@ beforeAll(async () => {
   await writeRequest(requests, 'demo.json', { project: 'demo', signers: [developer] }, day(1));
   const claim = claimFromRequests(b.repo, {
     requestsDir: requests,
+    noOnlineCheck: 'no online service in this test',
     allowRekey: false,
     at: day(1),
     eventDir: join(work, 'claim-event'),

@@ -187,6 +187,8 @@ describe('claim', () => {
     );
     const r = await runCli([
       'claim',
+      '--no-online-check',
+      'no online service in this test',
       '--repo',
       f.dir,
       '--requests',

@@ -144,6 +144,8 @@ describe('developer and admin commands: dev keygen, dev request, claim, revoke',
     const eventDir = join(tmp, 'claim-event');
     const r = await runCli([
       'claim',
+      '--no-online-check',
+      'no online service in this test',
       '--repo',
       f.dir,
       '--requests',
@@ -193,6 +195,8 @@ describe('developer and admin commands: dev keygen, dev request, claim, revoke',
     const eventDir = join(tmp, 'claim-again');
     const r = await runCli([
       'claim',
+      '--no-online-check',
+      'no online service in this test',
       '--repo',
       f.dir,
       '--requests',

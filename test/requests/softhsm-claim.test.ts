@@ -96,6 +96,8 @@ describe('requests → claim → event sign on tokens → finalize → verify', 
     const eventDir = join(dir, 'claim-event');
     const claim = await runCli([
       'claim',
+      '--no-online-check',
+      'no online service in this test',
       '--repo',
       b.repoDir,
       '--requests',

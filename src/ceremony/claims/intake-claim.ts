@@ -8,7 +8,7 @@ import { versionsIn } from '../../bundle/online-files.js';
 import { roleFileName } from '../../tuf/verify/repository-verifier.js';
 import { canonicalize } from '../../tuf/json/canonical-json.js';
 import { sha256Hex } from '../../tuf/model/digest.js';
-import { UsageError } from '../../tuf/model/errors.js';
+import { RefusedError, UsageError } from '../../tuf/model/errors.js';
 import { formatExpires } from '../../tuf/model/time.js';
 import { checkClaimedSettings, claimedSettingsFromPlan } from './claimed-build.js';
 import { createClaimedEvent, describeClaimedChange } from './claimed-event.js';
@@ -24,6 +24,11 @@ export interface ClaimOptions {
   requestsDir: string;
   /** Default: the newest N.recently-claimed.json a bundle brought into <repo>/online/, if any. */
   recentlyClaimedPath?: string;
+  /**
+   * Why the online registration is not checked (`--no-online-check`): without a recently-claimed
+   * list, intake refuses unless this says why, and the report, the event and the transcript say so.
+   */
+  noOnlineCheck?: string;
   allowRekey: boolean;
   at: Date;
   eventDir: string;
@@ -57,10 +62,29 @@ export function importedRecentlyClaimed(repo: Repository): string | undefined {
   return v === undefined ? undefined : join(repo.onlineDir, roleFileName(RECENTLY_CLAIMED, v));
 }
 
+/**
+ * The reason the online registration is not checked, or undefined when it is. PEP 480 registers
+ * a new project online (recently-claimed) with its keys before the admins claim it: taking a
+ * request without that list is allowed only when the admins say why, never by omission.
+ */
+function onlineCheckSkipped(listPath: string | undefined, reason: string | undefined): string | undefined {
+  if (listPath !== undefined && reason !== undefined)
+    throw new UsageError(`--no-online-check with a recently-claimed list (${listPath}): give one or the other`);
+  if (listPath !== undefined) return undefined;
+  if (reason === undefined)
+    throw new RefusedError(
+      "no recently-claimed list to check new projects against: give --recently-claimed <the online service's file> (or import a bundle that brings one), or --no-online-check <reason>",
+      'E_NO_ONLINE_LIST',
+    );
+  if (reason.trim() === '') throw new UsageError('--no-online-check: say why the online registration is not checked');
+  return reason.trim();
+}
+
 export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResult {
   const settings = claimedSettingsFromPlan(repo.plan());
   checkClaimedSettings(settings);
   const rcPath = o.recentlyClaimedPath ?? importedRecentlyClaimed(repo);
+  const skipped = onlineCheckSkipped(rcPath, o.noOnlineCheck);
   const online = rcPath
     ? { bytes: readFileOrUsage(rcPath, 'recently-claimed metadata'), source: basename(rcPath) }
     : undefined;
@@ -69,6 +93,7 @@ export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResul
     settings,
     requestsDir: o.requestsDir,
     recentlyClaimed: online,
+    onlineCheckSkipped: skipped,
     allowRekey: o.allowRekey,
     now: o.at,
     onProgress: o.onProgress,
@@ -81,6 +106,7 @@ export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResul
     counts: intake.decisions.counts,
     allow_rekey: o.allowRekey,
     recently_claimed_version: intake.online?.version ?? null,
+    online_check: skipped ? `not checked: ${skipped}` : 'checked',
     rejected: files
       .filter((f) => f.decision === 'rejected')
       .map((f) => ({ file: f.file, project: f.project ?? null, reason_code: f.reason })),
@@ -89,6 +115,7 @@ export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResul
     counts: intake.decisions.counts,
     allow_rekey: o.allowRekey,
     recently_claimed_version: details.recently_claimed_version,
+    online_check: details.online_check,
   };
   if (intake.proposal.roles.length === 0) {
     appendTranscript(repo.dir, {
@@ -102,7 +129,7 @@ export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResul
   }
   const event = createClaimedEvent(repo, intake.state, o.eventDir, intake.proposal, {
     kind: CLAIM_KIND,
-    description: `Developer delegation requests (PEP 480): ${describeClaimedChange(intake.proposal, settings.roleName)}`,
+    description: `Developer delegation requests (PEP 480): ${describeClaimedChange(intake.proposal, settings.roleName)}${skipped ? `. THE ONLINE REGISTRATION WAS NOT CHECKED (${skipped}): confirm each new project with its developer out of band` : ''}`,
     at: o.at,
     inputs,
     details,

@@ -5,7 +5,9 @@
  *
  * A file that failed its own checks takes part in nothing else, so a broken or hostile file can
  * never change the decision for another one. Valid requests for one project with different keys
- * are all rejected: the admins cannot tell which one is the developer.
+ * are all rejected, whatever the online service registered: the admins cannot tell which one is
+ * the developer, and the online registration is what a compromise of the online service controls
+ * (PEP 480's threat model), so it must not decide between them.
  */
 import type { Key } from '../../tuf/model/key.js';
 import {
@@ -135,12 +137,6 @@ export function decideIntake(files: RequestFile[], options: IntakeOptions): Inta
     if (existing) {
       o.previousKeyids = sortedKeyids(existing);
       o.previousThreshold = existing.threshold;
-    } else if (options.online) {
-      const problem = onlineProblem(req, options.online);
-      if (problem) {
-        reject(o, ...problem);
-        continue;
-      }
     }
     const list = byProject.get(req.project) ?? [];
     list.push({ o, req });
@@ -184,6 +180,13 @@ export function decideIntake(files: RequestFile[], options: IntakeOptions): Inta
       o.decision = 'rekey';
       next.set(project, { ...wanted, unrecognized: existing.unrecognized });
     } else {
+      // A new project: registered online with the same keys. Only once the batch has no
+      // conflicting request for it: the online registration never picks one of two requests.
+      const problem = options.online && onlineProblem(req, options.online);
+      if (problem) {
+        reject(o, ...problem);
+        continue;
+      }
       o.decision = 'add';
       next.set(project, wanted);
     }

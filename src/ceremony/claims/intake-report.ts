@@ -4,6 +4,7 @@
  * signed. Text for a person; JSON (snake_case, one document, every file) for scripts.
  */
 import type { JsonObject } from '../../tuf/model/fields.js';
+import { fingerprintWords } from '../../tuf/model/fingerprint-words.js';
 import { formatExpires } from '../../tuf/model/time.js';
 import type { ClaimedProposal } from './claimed-build.js';
 import { shortKeyid, type FileOutcome } from './intake-decide.js';
@@ -30,6 +31,7 @@ function fileJson(o: FileOutcome): JsonObject {
   return {
     file: o.file,
     sha256: o.sha256 ?? null,
+    sha256_words: o.sha256 ? fingerprintWords(o.sha256) : null,
     project: o.project ?? null,
     project_as_written: o.projectAsWritten ?? null,
     decision: o.decision,
@@ -59,6 +61,7 @@ export function intakeReportJson(r: IntakeResult, extra: JsonObject = {}): JsonO
           })),
         }
       : null,
+    online_check: { checked: r.onlineCheckSkipped === undefined, reason: r.onlineCheckSkipped ?? null },
     requests: r.decisions.files.map(fileJson),
     proposal: proposalJson(r.proposal, r.settings.layout.kind),
     ...extra,
@@ -98,6 +101,12 @@ export function renderIntakeReport(r: IntakeResult): string {
     `  add ${c.add}   re-key ${c.rekey}   unchanged ${c.unchanged}   rejected ${c.rejected}`,
     '',
   ];
+  if (r.onlineCheckSkipped !== undefined)
+    lines.push(
+      `!!! THE ONLINE REGISTRATION WAS NOT CHECKED (--no-online-check: ${safe(r.onlineCheckSkipped)}).`,
+      '!!! Nothing shows that a new project was registered on the index with these keys: confirm each with its developer out of band.',
+      '',
+    );
   const rekeys = r.decisions.files.filter((o) => o.decision === 'rekey');
   if (rekeys.length > 0) {
     lines.push(
@@ -126,6 +135,8 @@ export function renderIntakeReport(r: IntakeResult): string {
     lines.push(
       `${safe(o.file).padEnd(fw)}  ${(o.project ?? '-').padEnd(pw)}  ${decision.padEnd(9)}  ${safe(detail(o))}`,
     );
+    // The developer sent this digest by another channel (docs/developer-guide.md, step 3): compare.
+    if (o.sha256) lines.push(`    sha256 ${o.sha256}`, `    words  ${fingerprintWords(o.sha256).join(' ')}`);
   }
   if (routine > ROUTINE_SHOWN)
     lines.push(`… and ${routine - ROUTINE_SHOWN} more added or unchanged (every request file is listed with --json)`);

@@ -5,6 +5,7 @@
  */
 import { RefusedError } from '../../tuf/model/errors.js';
 import { Targets } from '../../tuf/model/metadata.js';
+import { RESERVED_BIN_PREFIXES, reservedProjectName } from '../../tuf/model/project-name.js';
 import { TOP_LEVEL_ROLES } from '../../tuf/model/roles.js';
 import {
   binsOfProjects,
@@ -19,13 +20,9 @@ import {
 import { decideIntake, type IntakeDecisions } from './intake-decide.js';
 import { readRecentlyClaimed, type OnlineList } from './intake-online.js';
 import { readRequestFolder } from './intake-read.js';
-import { CLAIMED_BIN_PREFIX } from '../state/plan.js';
 
-/**
- * Bin name prefixes reserved whatever the plan says: claimed's, and unclaimed's as PEP 458
- * repositories name them (the online service owns unclaimed, so the plan does not say).
- */
-export const RESERVED_BIN_PREFIXES = [CLAIMED_BIN_PREFIX, 'unclaimed-bins'];
+/** Bin name prefixes reserved whatever the plan says (the one rule: src/tuf/model/project-name.ts). */
+export { RESERVED_BIN_PREFIXES };
 
 export interface IntakeRun {
   store: MetadataStore;
@@ -33,6 +30,8 @@ export interface IntakeRun {
   requestsDir: string;
   /** The online service's recently-claimed metadata, to be verified with the key targets names. */
   recentlyClaimed?: { bytes: Uint8Array; source: string };
+  /** Why there is no recently-claimed list to check against (said in the report). */
+  onlineCheckSkipped?: string;
   allowRekey: boolean;
   /** The one "now" of the batch: request expiry, recently-claimed expiry, new expiry dates. */
   now: Date;
@@ -46,6 +45,8 @@ export interface IntakeResult {
   state: ClaimedState;
   decisions: IntakeDecisions;
   online?: OnlineList;
+  /** Why the online registration was not checked, when it was not. */
+  onlineCheckSkipped?: string;
   proposal: ClaimedProposal;
   settings: ClaimedSettings;
 }
@@ -53,15 +54,11 @@ export interface IntakeResult {
 /**
  * Names a project cannot take: every role file lives in one folder (`N.<role>.json`), so a
  * project named like a top-level role, a role targets delegates to, or a bin would collide.
+ * The rule is `reservedProjectName`, which `dev request` applies too; intake adds this repository's names.
  */
 export function reservedNames(targets: Targets, binPrefixes: string[]): (project: string) => string | undefined {
   const roles = new Set<string>([...TOP_LEVEL_ROLES, ...(targets.delegations?.roles?.map((r) => r.name) ?? [])]);
-  const prefixes = [...new Set(binPrefixes)];
-  return (project) => {
-    if (roles.has(project)) return `"${project}" is the name of a role of this repository`;
-    const prefix = prefixes.find((p) => new RegExp(`^${p.replace(/[^a-z0-9]/g, '\\$&')}-[0-9a-f]+$`).test(project));
-    return prefix ? `"${project}" has the form of a ${prefix}-… hash bin role name` : undefined;
-  };
+  return (project) => reservedProjectName(project, roles, binPrefixes);
 }
 
 export function runIntake(run: IntakeRun): IntakeResult {
@@ -91,5 +88,5 @@ export function runIntake(run: IntakeRun): IntakeResult {
     reservedName: reservedNames(targets, binPrefixes),
   });
   const proposal = proposeClaimed(store, state, decisions.next, settings, auth, now);
-  return { at: now, state, decisions, online, proposal, settings };
+  return { at: now, state, decisions, online, onlineCheckSkipped: run.onlineCheckSkipped, proposal, settings };
 }

@@ -17,7 +17,7 @@ import { CeremonyError, FormatError } from '../../tuf/model/errors.js';
 import { FieldReader, asObject, describe, join, type JsonObject } from '../../tuf/model/fields.js';
 import { Key } from '../../tuf/model/key.js';
 import type { Signature } from '../../tuf/model/metadata.js';
-import { checkProjectName } from '../../tuf/model/project-name.js';
+import { checkProjectName, reservedProjectName } from '../../tuf/model/project-name.js';
 import type { Signer } from '../../tuf/model/signer.js';
 import { parseStrictJson } from '../../tuf/json/strict-json.js';
 import { formatExpires, parseExpires } from '../../tuf/model/time.js';
@@ -317,6 +317,18 @@ export interface CreateRequestInit {
   contact: string;
   created: Date;
   expires: Date;
+}
+
+/**
+ * A project name as a developer asks for it, in normal form: refused when it is not a valid name
+ * or when intake would always refuse it (a role name of the repository, a bin's name), with the
+ * reason intake gives. Checked before any passphrase or PIN is asked.
+ */
+export function checkRequestedProject(name: string, field = '--project'): string {
+  const project = checkProjectName(name, field);
+  const reserved = reservedProjectName(project);
+  if (reserved) throw new FormatError(field, `${reserved}; the index refuses it (reserved-name)`);
+  return project;
 }
 
 /**

@@ -11,6 +11,7 @@ import { FormatError, RefusedError, UsageError, withContext } from '../../tuf/mo
 import { FieldReader, asArray, asString, join } from '../../tuf/model/fields.js';
 import { Key } from '../../tuf/model/key.js';
 import { parseStrictJson } from '../../tuf/json/strict-json.js';
+import { isKeyFileDocument, readKeyFilePublicKey } from '../../keys/key-file.js';
 import { parseDuration } from '../../tuf/model/time.js';
 import { OWNER_FIELD, ownerOf } from './holders.js';
 
@@ -295,7 +296,10 @@ export function readPublicKeyFile(file: string, field?: string): Key {
     );
   }
   const context = field ? `${field} (${file})` : file;
-  const key = withContext(context, () => Key.fromJSON(parseStrictJson(bytes, file), 'key'));
+  const doc = withContext(context, () => parseStrictJson(bytes, file));
+  // A developer's encrypted key file stands for its public key: its public part is read, no passphrase.
+  if (isKeyFileDocument(doc)) return withContext(context, () => readKeyFilePublicKey(file));
+  const key = withContext(context, () => Key.fromJSON(doc, 'key'));
   withContext(context, () => key.assertUsable());
   return key;
 }

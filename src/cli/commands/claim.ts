@@ -13,6 +13,7 @@ export const run: Run<typeof claim> = async ({ values }, io) => {
   const result = claimFromRequests(repo, {
     requestsDir: values.requests,
     recentlyClaimedPath: values['recently-claimed'],
+    noOnlineCheck: values['no-online-check'],
     allowRekey: values['allow-rekey'] === true,
     at: atOption(values.at),
     eventDir: values.event,

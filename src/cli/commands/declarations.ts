@@ -73,6 +73,11 @@ export const claim = declare({
       value: '<file>',
       help: "the online service's recently-claimed metadata (default: the newest in <repo>/online/)",
     },
+    'no-online-check': {
+      type: 'string',
+      value: '<reason>',
+      help: 'take requests without a recently-claimed list, saying why (recorded in the report, event and transcript)',
+    },
     'allow-rekey': { type: 'boolean', help: 'accept requests that change the keys of a project already claimed' },
     at: AT,
     json: JSON_OUTPUT,
@@ -82,7 +87,11 @@ export const claim = declare({
   possession, created/expires). It verifies the online service's recently-claimed metadata
   (--recently-claimed, or else the newest one a bundle brought into <repo>/online/, if any) with
   the key targets delegates it to, and requires each new project to be registered there with the
-  same keys. Decides per project: add, re-key (only with
+  same keys. Without such a list it refuses (exit 5) unless --no-online-check <reason> says why;
+  then the report, the event and the transcript say the online registration was not checked.
+  Two requests for one project with different keys are both rejected, whatever the online list
+  says. Each request file's SHA-256 is shown (hex and words) to compare with what its developer
+  sent by another channel. Decides per project: add, re-key (only with
   --allow-rekey), unchanged, or rejected with a reason. Prints the report and writes a signing
   event with claimed N+1 (and, for a sharded claimed role, each changed bin).
   Then: tuf-ceremony event show / event sign / event finalize on the event.`,

@@ -92,12 +92,18 @@ export type VerificationErrorCode =
   /** A bundle file whose SHA-256 differs from the manifest's. */
   | 'E_BUNDLE_HASH'
   /** A bundle made for the other direction (offline-to-online or online-to-offline). */
-  | 'E_BUNDLE_DIRECTION';
+  | 'E_BUNDLE_DIRECTION'
+  /** An archive (a project's ZIP upload) that is malformed, hostile or beyond its limits. */
+  | 'E_BAD_ARCHIVE'
+  /** A server or folder that metadata is fetched from answers with an error, too much or too slowly. */
+  | 'E_FETCH';
 
 /** A safety check that refused the operation (overwrite, second signature, guard rail). */
 export type RefusedErrorCode =
   /** A refusal with no more specific code. */
   | 'E_REFUSED'
+  /** claim without the online service's recently-claimed list, and without --no-online-check. */
+  | 'E_NO_ONLINE_LIST'
   /** The file or folder exists already; nothing is ever overwritten. */
   | 'E_EXISTS'
   /** An import's destination exists and is not a plain file. */

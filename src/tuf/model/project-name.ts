@@ -41,3 +41,40 @@ export function checkProjectName(name: string, field = 'project'): string {
   }
   return normalizeProjectName(name);
 }
+
+/**
+ * Role names of a PEP 458/480 repository. Every role file shares one folder (`N.<role>.json`) and a
+ * project's role is named after the project, so a project may never take one of these names.
+ */
+export const RESERVED_ROLE_NAMES: readonly string[] = [
+  'root',
+  'targets',
+  'snapshot',
+  'timestamp',
+  'claimed',
+  'recently-claimed',
+  'unclaimed',
+];
+
+/** Name prefixes of hash-bin roles whatever a plan says: claimed's, and unclaimed's as PEP 458 names them. */
+export const RESERVED_BIN_PREFIXES: readonly string[] = ['claimed-bins', 'unclaimed-bins'];
+
+/**
+ * Why a project (in normal form) can never be delegated, or undefined. The one rule for names that
+ * `dev request` refuses before a request is made and `claim` refuses at intake; intake adds the
+ * names of its own repository (the roles its targets delegates to, its bins' prefixes).
+ */
+export function reservedProjectName(
+  project: string,
+  roleNames: Iterable<string> = [],
+  binPrefixes: Iterable<string> = [],
+): string | undefined {
+  if (RESERVED_ROLE_NAMES.includes(project) || new Set(roleNames).has(project))
+    return `"${project}" is the name of a role of the repository`;
+  const prefixes = new Set([...RESERVED_BIN_PREFIXES, ...binPrefixes]);
+  for (const p of prefixes) {
+    if (project.startsWith(`${p}-`) && /^[0-9a-f]+$/.test(project.slice(p.length + 1)))
+      return `"${project}" has the form of a ${p}-… hash bin role name`;
+  }
+  return undefined;
+}

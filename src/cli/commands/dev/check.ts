@@ -1,13 +1,41 @@
 /** `tuf-ceremony dev check`: a developer confirms the index delegates their project to exactly their keys. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { checkProject, type ProjectCheck } from '../../../bundle/downstream-checks.js';
+import { fetchIntoFolder } from '../../../bundle/fetch-metadata.js';
 import { VerifiedFolder } from '../../../bundle/verified-folder.js';
 import { readKeyArgument } from '../../../ceremony/lifecycle/rotate-keys.js';
+import { UsageError } from '../../../tuf/model/errors.js';
 import { checkProjectName } from '../../../tuf/model/project-name.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';
 import { atOption, parseThreshold } from '../../options.js';
 import type { check } from './declarations.js';
+
+/** What to do about an ALARM, for each thing it found (docs/developer-guide.md, "What an ALARM means"). */
+function alarmAdvice(c: ProjectCheck): string[] {
+  const advice: string[] = ['What to do:'];
+  if (c.unexpectedKeys.length)
+    advice.push(
+      "  A key not yours may be a co-maintainer's: if your project's request listed it, run the check again with",
+      '  their public key too (--key <their key file>, and --threshold). If nobody in your project made it,',
+      '  someone else can sign for your project: tell the index administrators at once.',
+    );
+  if (c.missingKeys.length || c.thresholdMismatch || c.unreachable)
+    advice.push(
+      '  Your keys or threshold are not the delegated ones: if you did not ask for a change (a re-key or a',
+      '  revocation), tell the index administrators at once.',
+    );
+  if (c.alsoOnline || c.fileProblem)
+    advice.push(
+      "  Someone holding the index's online keys may be serving files for your project: do not install from",
+      '  this index until it is sorted out, and tell the index administrators at once.',
+    );
+  advice.push('  Reach them through a channel you trust (not one this metadata names), with this output.');
+  return advice;
+}
 
 function render(c: ProjectCheck): string {
   const lines: string[] = [];
@@ -40,7 +68,7 @@ function render(c: ProjectCheck): string {
         );
       if (c.fileProblem)
         lines.push(`  the published project role does not verify through this delegation: ${c.fileProblem}`);
-      lines.push('  Contact the index administrators through a channel you trust.');
+      for (const line of alarmAdvice(c)) lines.push(line);
       break;
     case 'absent':
       lines.push(`ABSENT: ${c.project} is delegated neither by claimed nor by recently-claimed in this metadata`);
@@ -53,8 +81,24 @@ export const run: Run<typeof check> = async ({ values }, io) => {
   const project = checkProjectName(values.project, '--project');
   const keys = values.key.map((k) => readKeyArgument(k, io.cwd, '--key'));
   const threshold = parseThreshold(values.threshold, '--threshold');
-  const folder = VerifiedFolder.open(values.metadata, values.root, atOption(values.at), { state: values.state });
-  const c = checkProject(folder, project, keys, threshold);
+  const at = atOption(values.at);
+  if ((values.url === undefined) === (values.metadata === undefined))
+    throw new UsageError('give --metadata <folder> or --url <metadata base URL>, one of the two');
+  let c: ProjectCheck;
+  if (values.url !== undefined) {
+    // Fetched into a folder of its own, verified there with the saved state, then read as below.
+    const temp = mkdtempSync(join(tmpdir(), 'tuf-ceremony-check-'));
+    try {
+      const dir = join(temp, 'metadata');
+      await fetchIntoFolder({ url: values.url, cwd: io.cwd, trustedRootPath: values.root, project, at, out: dir });
+      c = checkProject(VerifiedFolder.open(dir, values.root, at, { state: values.state }), project, keys, threshold);
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
+  } else {
+    const folder = VerifiedFolder.open(values.metadata!, values.root, at, { state: values.state });
+    c = checkProject(folder, project, keys, threshold);
+  }
   const ok = c.status === 'claimed' || c.status === 'recently-claimed';
   const code = ok ? 0 : 3;
   if (values.json) {

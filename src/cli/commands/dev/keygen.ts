@@ -1,4 +1,6 @@
 /** `tuf-ceremony dev keygen`: a developer's key for their project, in an encrypted file or on their token. */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { writeNewFile } from '../../../ceremony/state/files.js';
 import { createEncryptedKeyFile } from '../../../keys/key-file.js';
 import { keyLabel, loadProfile } from '../../../keys/profile.js';
@@ -11,8 +13,32 @@ import { out, printJson } from '../../io.js';
 import { cliPinSource, passphrase } from '../../prompter.js';
 import type { keygen } from './declarations.js';
 
+/**
+ * The folder of a new file: made (readable by its owner only) when missing, before any passphrase
+ * or PIN is asked, so that a key is never made and then lost for want of a folder. Returns the
+ * folder made, or undefined when it was there.
+ */
+function folderFor(path: string): string | undefined {
+  const dir = dirname(resolve(path));
+  if (existsSync(dir)) return undefined;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new UsageError(`cannot make the folder ${dir} for ${path}: ${(e as NodeJS.ErrnoException).code}`, 'E_USAGE', {
+      cause: e,
+    });
+  }
+  return dir;
+}
+
 export const run: Run<typeof keygen> = async ({ values }, io) => {
   const outPath = values.out;
+  let madeFolders: string[] = [];
+  // After the flags are checked, before the token or the passphrase.
+  const makeFolders = () =>
+    (madeFolders = [outPath, values['public-out']].flatMap((p) =>
+      p === undefined ? [] : [folderFor(p) ?? []].flat(),
+    ));
   let key: Key;
   let where: string;
   if (values.profile !== undefined) {
@@ -27,6 +53,7 @@ export const run: Run<typeof keygen> = async ({ values }, io) => {
     if (!TOKEN_KEY_TYPES.includes(type))
       throw new UsageError(`--type ${values.type}: one of ${TOKEN_KEY_TYPES.join(', ')}`);
     const profile = loadProfile(values.profile);
+    makeFolders();
     const label = values.label ?? keyLabel(profile, holder, 'developer');
     const made = await generateTokenKey(
       profile,
@@ -42,6 +69,7 @@ export const run: Run<typeof keygen> = async ({ values }, io) => {
   } else {
     if (values.holder !== undefined || values.type !== undefined || values.label !== undefined)
       throw new UsageError('--holder, --type and --label need --profile');
+    makeFolders();
     const pass = await passphrase(io, values['passphrase-file'], `Passphrase for the new key file ${outPath}:`, true);
     key = createEncryptedKeyFile(outPath, pass, values.owner !== undefined ? { [OWNER_FIELD]: values.owner } : {}).key;
     where = `encrypted key file ${outPath}`;
@@ -62,6 +90,7 @@ export const run: Run<typeof keygen> = async ({ values }, io) => {
     return 0;
   }
   const next = `Next: tuf-ceremony dev request --project <name> --key ${values.profile !== undefined ? `token:${values.holder} --profile ${values.profile}` : outPath} --contact <e-mail> --out <request file>`;
-  out(io, [`New ${key.keytype} key ${key.keyid}`, `  in ${where}`, '', next].join('\n'));
+  const folders = madeFolders.map((d) => `  made the folder ${d} (mode 0700)`);
+  out(io, [`New ${key.keytype} key ${key.keyid}`, `  in ${where}`, ...folders, '', next].join('\n'));
   return 0;
 };

@@ -1,50 +1,26 @@
 /** `tuf-ceremony dev request`: a signed key-delegation request for one project (docs/formats/request.md). */
 import { writeNewFile } from '../../../ceremony/state/files.js';
-import { createRequest, encodeRequest } from '../../../ceremony/claims/requests-format.js';
-import { openEncryptedKeyFile } from '../../../keys/key-file.js';
-import { loadProfile } from '../../../keys/profile.js';
-import { openHolderSession, type HolderSession } from '../../../keys/token-keys.js';
+import { checkRequestedProject, createRequest, encodeRequest } from '../../../ceremony/claims/requests-format.js';
 import { sha256Hex } from '../../../tuf/model/digest.js';
-import { UsageError } from '../../../tuf/model/errors.js';
-import type { Signer } from '../../../tuf/model/signer.js';
 import { addSeconds, formatExpires, parseDuration } from '../../../tuf/model/time.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { atOption, parseThreshold } from '../../options.js';
-import { cliPinSource, passphrase } from '../../prompter.js';
+import { openDeveloperSigners } from './developer-signers.js';
 import { DEFAULT_REQUEST_VALIDITY, type request as declaration } from './declarations.js';
-
-const TOKEN_PREFIX = 'token:';
 
 export const run: Run<typeof declaration> = async ({ values }, io) => {
   const { project, contact, out: outPath, key: keyArgs } = values;
+  checkRequestedProject(project);
   const threshold = parseThreshold(values.threshold, '--threshold') ?? 1;
   const created = atOption(values.at);
   const expires = addSeconds(created, parseDuration(values['valid-for'] ?? DEFAULT_REQUEST_VALIDITY, '--valid-for'));
-  const passFiles = [...(values['passphrase-file'] ?? [])];
-
-  const sessions: HolderSession[] = [];
+  const { signers, close } = await openDeveloperSigners(
+    keyArgs,
+    { profile: values.profile, passphraseFiles: values['passphrase-file'] },
+    io,
+  );
   try {
-    const signers: Signer[] = [];
-    for (const k of keyArgs) {
-      if (k.startsWith(TOKEN_PREFIX)) {
-        if (values.profile === undefined)
-          throw new UsageError(
-            `--key ${k} needs --profile (the token profile that names ${k.slice(TOKEN_PREFIX.length)}'s token)`,
-          );
-        const session = await openHolderSession(
-          loadProfile(values.profile),
-          k.slice(TOKEN_PREFIX.length),
-          cliPinSource(io),
-        );
-        sessions.push(session);
-        signers.push(await session.signerFor('developer', await session.publicKey('developer')));
-      } else {
-        const pass = await passphrase(io, passFiles.shift(), `Passphrase for key file ${k}:`, false);
-        signers.push(openEncryptedKeyFile(k, pass));
-      }
-    }
-    if (passFiles.length > 0) throw new UsageError(`${passFiles.length} --passphrase-file more than key files`);
     const request = await createRequest({ project, signers, threshold, contact, created, expires });
     const bytes = encodeRequest(request);
     writeNewFile(outPath, bytes);
@@ -79,6 +55,6 @@ export const run: Run<typeof declaration> = async ({ values }, io) => {
     out(io, lines.join('\n'));
     return 0;
   } finally {
-    for (const s of sessions) await s.close();
+    await close();
   }
 };
