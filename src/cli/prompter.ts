@@ -3,7 +3,7 @@
  * stderr so that `--json` output on stdout stays one document. Secrets are never echoed.
  */
 import { Writable } from 'node:stream';
-import { passphraseProblem } from '../keys/key-file.js';
+import { passphraseProblem } from '../keys/passphrase-strength.js';
 import { pinSource, readSecretFile, type PinSource } from '../keys/pin.js';
 import { UsageError } from '../tuf/model/errors.js';
 import type { CliIO } from './io.js';
@@ -81,4 +81,4 @@ export async function passphrase(
 }
 
 /** How many times a new passphrase is asked before the command gives up. */
-export const NEW_PASSPHRASE_ATTEMPTS = 3;
+export const NEW_PASSPHRASE_ATTEMPTS = 5;

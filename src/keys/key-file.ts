@@ -13,6 +13,7 @@ import { FormatError, RefusedError, TokenError, UsageError, withContext } from '
 import { FieldReader, type JsonObject } from '../tuf/model/fields.js';
 import { Key } from '../tuf/model/key.js';
 import { parseStrictJson } from '../tuf/json/strict-json.js';
+import { passphraseProblem } from './passphrase-strength.js';
 import { Ed25519Signer } from './software-signer.js';
 
 export const KEY_FILE_FORMAT = 'tuf-ceremony-encrypted-key';
@@ -23,14 +24,6 @@ export const DEFAULT_SCRYPT = { n: 2 ** 17, r: 8, p: 1 };
 const MIN_N = 2 ** 14;
 const MAX_N = 2 ** 22;
 const MAX_MEMORY = 1024 * 1024 * 1024;
-export const MIN_PASSPHRASE = 8;
-
-/** Why a new key file's passphrase is refused, or undefined (the one rule, also applied at the prompt). */
-export function passphraseProblem(passphrase: string): string | undefined {
-  if ([...passphrase].length < MIN_PASSPHRASE) return `a key file passphrase has at least ${MIN_PASSPHRASE} characters`;
-  return undefined;
-}
-
 interface ScryptParams {
   n: number;
   r: number;

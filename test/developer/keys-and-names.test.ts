@@ -52,13 +52,17 @@ describe('dev keygen and dev pubkey', () => {
     expect(readKeyArgument(keyFile, tmp, '--key').keyid).toBe(readKeyFilePublicKey(keyFile).keyid);
   });
 
-  it('asks again for a passphrase that is too short, or not repeated the same, at a terminal', async () => {
+  it('asks again for a passphrase that is too short, easy to guess, or not repeated the same, at a terminal', async () => {
     const out = join(tmp, 'pty.key.json');
     const run = new PtyRun(['dev', 'keygen', '--out', out]);
     await run.waitFor(/Passphrase for the new key file/);
     run.type('short');
     let at = run.raw.length;
     await run.waitFor(/at least 8 characters; try again[\s\S]*Passphrase for the new key file/, at);
+    at = run.raw.length;
+    // Long enough, and in every list an attacker tries first.
+    run.type('password123');
+    await run.waitFor(/easy to guess[^\n]*; try again[\s\S]*Passphrase for the new key file/, at);
     at = run.raw.length;
     run.type('correct horse battery staple');
     await run.waitFor(/The same passphrase again/, at);

@@ -9,6 +9,7 @@ import {
   openEncryptedKeyFile,
   readKeyFilePublicKey,
 } from '../../src/keys/key-file.js';
+import { passphraseProblem } from '../../src/keys/passphrase-strength.js';
 import { CATEGORY_EXIT_CODES } from '../../src/cli/exit-codes.js';
 import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
 import { failure } from '../helpers/failure.js';
@@ -84,5 +85,24 @@ describe('encrypted key files', () => {
     expect(failure(() => openEncryptedKeyFile(join(dir, 'huge.key'), 'the right passphrase')).message).toContain(
       'kdf.n',
     );
+  });
+});
+
+describe('a new key file passphrase is judged by how easily it is guessed, not by length alone', () => {
+  for (const weak of ['12345678', 'aaaaaaaa', 'password1', 'qwertyuiop', 'iloveyou2', 'Password123!'])
+    it(`refuses ${JSON.stringify(weak)}, saying it is easy to guess`, () => {
+      expect(passphraseProblem(weak)).toMatch(/^this passphrase is easy to guess/);
+    });
+
+  for (const strong of ['correct horse battery staple', 'gravel orbit tundra wisp', 'x9$kQ!vz2#pLm'])
+    it(`accepts ${JSON.stringify(strong)}`, () => {
+      expect(passphraseProblem(strong)).toBeUndefined();
+    });
+
+  it('refuses fewer than 8 characters whatever their strength, and writes no key file', () => {
+    expect(passphraseProblem('x9$kQ!v')).toMatch(/at least 8 characters/);
+    const path = join(mkdtempSync(join(tmpdir(), 'weak-')), 'k.json');
+    expect(() => createEncryptedKeyFile(path, 'password1', {}, FAST)).toThrow(/easy to guess/);
+    expect(() => statSync(path)).toThrow();
   });
 });
