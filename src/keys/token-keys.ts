@@ -425,7 +425,9 @@ export interface ListedKey {
   label: string;
   id: string;
   type: string;
-  /** The TUF keyid; includes the owner field when a profile names the token's holder. */
+  /** The holder the profile names for the key (by its label) or for its token. */
+  holder?: string;
+  /** The TUF keyid; includes the owner field (`holder`) when a profile names one. */
   keyid?: string;
   /** Why there is no keyid (a key type TUF does not use). */
   problem?: string;
@@ -475,18 +477,41 @@ function privateOf(session: PortSession, label: string, id: Buffer): PortObject 
   return privs.length === 1 ? privs[0] : undefined;
 }
 
-function listKeys(session: PortSession, owner: string | undefined, loggedIn: boolean): ListedKey[] {
+/**
+ * Who holds each key of a token, for its keyid: the holder whose profile entry for this token
+ * names the key's label, else the token's holder. Several holders may keep keys on one token (one
+ * NSS softokn database, a shared test token).
+ */
+function keyOwners(profile: TokenProfile | undefined, modulePath: string, slot: PortSlot, tokenHolder?: string) {
+  const byLabel = new Map<string, string>();
+  for (const t of profile ? Object.values(profile.holders).flatMap((h) => h.tokens) : []) {
+    const here =
+      t.module.path === modulePath &&
+      (t.token.label === undefined || t.token.label === slot.token.label) &&
+      (t.token.serial === undefined || t.token.serial === slot.token.serial);
+    if (here) for (const label of Object.values(t.keys)) if (!byLabel.has(label)) byLabel.set(label, t.name);
+  }
+  return (label: string): string | undefined => byLabel.get(label) ?? tokenHolder;
+}
+
+function listKeys(
+  session: PortSession,
+  ownerOf: (label: string) => string | undefined,
+  loggedIn: boolean,
+): ListedKey[] {
   const out: ListedKey[] = [];
   for (const o of session.find({ class: CK.CKO_PUBLIC_KEY })) {
     const base = session.getAttributes(o, ['label', 'id', 'keyType']);
     const spec = specForKeyType(base.keyType);
     const attrs = spec ? { ...base, ...session.getAttributes(o, spec.publicAttributes) } : base;
+    const owner = ownerOf(base.label ?? '');
     const item: ListedKey = {
       label: base.label ?? '',
       id: (base.id ?? Buffer.alloc(0)).toString('hex'),
       type: describeKeyType(attrs),
       publicCapabilities: readCapabilities(session, o, 'public'),
     };
+    if (owner !== undefined) item.holder = owner;
     // Private keys (CKA_PRIVATE true) are visible only after C_Login (PKCS#11 v2.40 section 4.4).
     const priv = loggedIn ? privateOf(session, item.label, base.id ?? Buffer.alloc(0)) : undefined;
     if (priv) {
@@ -553,7 +578,7 @@ export async function listTokens(
             login(module, slot, session, await options.pins.pinFor(entry, slot.token.label), ctx);
             t.loggedIn = true;
           }
-          t.keys = listKeys(session, holder, t.loggedIn);
+          t.keys = listKeys(session, keyOwners(options.profile, modulePath, slot, holder), t.loggedIn);
         } catch (e) {
           throw tokenError(e, { ...ctx, during: 'listing keys' });
         } finally {

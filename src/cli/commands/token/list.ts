@@ -78,6 +78,7 @@ function tokenJson(t: ListedToken) {
       label: k.label,
       type: k.type,
       id: k.id,
+      holder: k.holder ?? null,
       keyid: k.keyid ?? null,
       problem: k.problem ?? null,
       // null: the private key was not visible (no login), not "no capability".
