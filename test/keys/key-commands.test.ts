@@ -39,7 +39,7 @@ beforeAll(() => {
   }
 });
 
-describe.each(BACKENDS)('key and token commands on $name', (backend) => {
+describe.each(BACKENDS.map((b) => [b.name, b] as const))('key and token commands on %s', (_name, backend) => {
   let fx: BackendTokens;
   let profilePath: string;
   let env: NodeJS.ProcessEnv;

@@ -63,7 +63,7 @@ function rootWith(rootKeys: Key[], threshold: number, targetsKey: Key): Metadata
 const asTufjs = (md: Metadata, kind: tufjs.MetadataKind) =>
   tufjs.Metadata.fromJSON(kind as any, JSON.parse(md.toBytes().toString()));
 
-describe.each(BACKENDS)('keys on $name', (backend) => {
+describe.each(BACKENDS.map((b) => [b.name, b] as const))('keys on %s', (_name, backend) => {
   let fx: BackendTokens;
   let profile: TokenProfile;
   const generated: Record<string, TokenKeyInfo> = {};
