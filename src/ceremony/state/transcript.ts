@@ -336,7 +336,7 @@ export function renderTranscript(records: TranscriptRecord[], head: string): str
     for (const t of r.tokens ?? [])
       lines.push(`    token of ${t.holder}, serial ${t.serial}: ${t.keyids.map((k) => k.slice(0, 16)).join(', ')}`);
     for (const [k, v] of Object.entries(r.details ?? {})) {
-      if (k === 'accepted_deviations') lines.push(...acceptedDeviationLines(v));
+      if (k === 'accepted_deviations') for (const line of acceptedDeviationLines(v)) lines.push(line);
       else lines.push(`    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
     }
   }
