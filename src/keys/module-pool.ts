@@ -5,7 +5,7 @@
  * released.
  */
 import { graphenePort } from './graphene-port.js';
-import type { Pkcs11Port, PortModule } from './pkcs11-port.js';
+import { PortError, type Pkcs11Port, type PortModule } from './pkcs11-port.js';
 import type { ModuleProfile } from './profile.js';
 import { tokenError } from './token-errors.js';
 import { TokenError } from '../tuf/model/errors.js';
@@ -26,7 +26,28 @@ interface Entry {
 const pools = new WeakMap<Pkcs11Port, Map<string, Entry>>();
 
 /** A module by path, or as a profile names it (with its C_Initialize parameters). */
-export type ModuleRef = string | Pick<ModuleProfile, 'path' | 'libraryParameters'>;
+export type ModuleRef = string | (Pick<ModuleProfile, 'path' | 'libraryParameters'> & { name?: string });
+
+/**
+ * A library that loaded but refused C_Initialize: most often a module that needs its
+ * configuration there (NSS softokn answers CKR_ARGUMENTS_BAD without one, and fails when its
+ * database folder holds no database), so the message says where that configuration goes.
+ */
+function initializeError(e: PortError, ref: ModuleRef): TokenError {
+  const path = typeof ref === 'string' ? ref : ref.path;
+  const name = typeof ref === 'string' ? undefined : ref.name;
+  const params = typeof ref === 'string' ? undefined : ref.libraryParameters;
+  const field = `modules.${name ?? '<name>'}.libraryParameters`;
+  const hint =
+    params === undefined
+      ? `; if the module needs C_Initialize parameters (NSS softokn: its database folder), give them in a token profile's ${field} and use --profile (docs/tokens.md)`
+      : `; check the token profile's ${field} (NSS softokn: a configdir holding a database that certutil -N made; docs/tokens.md)`;
+  return new TokenError(
+    'E_MODULE_LOAD',
+    `cannot initialize the PKCS#11 module ${path}: C_Initialize failed with ${e.ckr}${hint}`,
+    { cause: e },
+  );
+}
 
 export function acquireModule(ref: ModuleRef, port: Pkcs11Port = graphenePort): ModuleLease {
   const path = typeof ref === 'string' ? ref : ref.path;
@@ -46,6 +67,7 @@ export function acquireModule(ref: ModuleRef, port: Pkcs11Port = graphenePort): 
     try {
       module = port.load(path, libraryParameters === undefined ? undefined : { libraryParameters });
     } catch (e) {
+      if (e instanceof PortError && e.operation === 'C_Initialize') throw initializeError(e, ref);
       throw tokenError(e, { module: path });
     }
     entry = { module, refs: 0, libraryParameters };

@@ -26,6 +26,7 @@ import { ACCEPTABLE_DEVIATIONS, tokenForLabel, type ModuleProfile, type TokenPro
 import {
   beyondSigning,
   endSession,
+  findKeyPair,
   holderTokenOfSlot,
   login,
   OWNER_FIELD,
@@ -63,7 +64,7 @@ export interface TokenKeyInfo {
   accepted?: string[];
   /** The profile's module the key is on (its name and library), for the record of an accepted deviation. */
   module?: { name: string; path: string };
-  /** What the new private key allows, as the token reports it (only "sign" for a key made here). */
+  /** What the private key allows, as the token reports it after a login (only "sign" for a key made here). */
   capabilities?: Capability[];
 }
 
@@ -374,22 +375,38 @@ function generateOnSession(
 }
 
 /**
- * The public key of a holder's key by label, without a PIN: public key objects are readable
- * without login. For `key export`.
+ * The public key of a holder's key by label. Without `pins`, no PIN: public key objects are
+ * readable without login (`key export`). With `pins`, it logs in, finds exactly one private key by
+ * the label and its public key, and reads what the private key allows: private keys and their
+ * attributes are visible only after C_Login (PKCS#11 v2.40 section 4.4). For `rotate --add-token`.
  */
 export async function readTokenPublicKey(
   profile: TokenProfile,
   holder: string,
   label: string,
-  options: TokenOptions = {},
+  options: TokenOptions & { pins?: PinSource } = {},
 ): Promise<TokenKeyInfo> {
   const entry = tokenForLabel(profile, holder, label);
   const lease = acquireModule(entry.module, options.port);
   try {
     const slot = selectToken(lease.module, profile, entry);
     const ctx = { module: entry.module.path, token: slot.token, key: label };
+    const pin = options.pins ? await options.pins.pinFor(entry, slot.token.label) : undefined;
     const session = openReadOnly(lease.module, slot, ctx);
     try {
+      const info = { label, tokenLabel: slot.token.label, tokenSerial: slot.token.serial };
+      if (pin !== undefined) {
+        login(lease.module, slot, session, pin, ctx);
+        const pair = findKeyPair(session, label, ctx);
+        let capabilities: Capability[];
+        try {
+          capabilities = readCapabilities(session, pair.privateKey, 'private');
+        } catch (e) {
+          throw tokenError(e, { ...ctx, during: `reading the attributes of key "${label}"` });
+        }
+        const key = readPublicKey(session, pair.publicKey, holder, ctx);
+        return { ...info, key, id: pair.id.toString('hex'), capabilities };
+      }
       let pubs: PortObject[];
       try {
         pubs = session.find({ class: CK.CKO_PUBLIC_KEY, label });
@@ -404,7 +421,7 @@ export async function readTokenPublicKey(
       }
       const key = readPublicKey(session, pubs[0]!, holder, ctx);
       const id = session.getAttributes(pubs[0]!, ['id']).id ?? Buffer.alloc(0);
-      return { key, label, id: id.toString('hex'), tokenLabel: slot.token.label, tokenSerial: slot.token.serial };
+      return { ...info, key, id: id.toString('hex') };
     } finally {
       endSession(session);
     }
@@ -425,7 +442,9 @@ export interface ListedKey {
   label: string;
   id: string;
   type: string;
-  /** The TUF keyid; includes the owner field when a profile names the token's holder. */
+  /** The holder the profile names for the key (by its label) or for its token. */
+  holder?: string;
+  /** The TUF keyid; includes the owner field (`holder`) when a profile names one. */
   keyid?: string;
   /** Why there is no keyid (a key type TUF does not use). */
   problem?: string;
@@ -475,18 +494,41 @@ function privateOf(session: PortSession, label: string, id: Buffer): PortObject 
   return privs.length === 1 ? privs[0] : undefined;
 }
 
-function listKeys(session: PortSession, owner: string | undefined, loggedIn: boolean): ListedKey[] {
+/**
+ * Who holds each key of a token, for its keyid: the holder whose profile entry for this token
+ * names the key's label, else the token's holder. Several holders may keep keys on one token (one
+ * NSS softokn database, a shared test token).
+ */
+function keyOwners(profile: TokenProfile | undefined, modulePath: string, slot: PortSlot, tokenHolder?: string) {
+  const byLabel = new Map<string, string>();
+  for (const t of profile ? Object.values(profile.holders).flatMap((h) => h.tokens) : []) {
+    const here =
+      t.module.path === modulePath &&
+      (t.token.label === undefined || t.token.label === slot.token.label) &&
+      (t.token.serial === undefined || t.token.serial === slot.token.serial);
+    if (here) for (const label of Object.values(t.keys)) if (!byLabel.has(label)) byLabel.set(label, t.name);
+  }
+  return (label: string): string | undefined => byLabel.get(label) ?? tokenHolder;
+}
+
+function listKeys(
+  session: PortSession,
+  ownerOf: (label: string) => string | undefined,
+  loggedIn: boolean,
+): ListedKey[] {
   const out: ListedKey[] = [];
   for (const o of session.find({ class: CK.CKO_PUBLIC_KEY })) {
     const base = session.getAttributes(o, ['label', 'id', 'keyType']);
     const spec = specForKeyType(base.keyType);
     const attrs = spec ? { ...base, ...session.getAttributes(o, spec.publicAttributes) } : base;
+    const owner = ownerOf(base.label ?? '');
     const item: ListedKey = {
       label: base.label ?? '',
       id: (base.id ?? Buffer.alloc(0)).toString('hex'),
       type: describeKeyType(attrs),
       publicCapabilities: readCapabilities(session, o, 'public'),
     };
+    if (owner !== undefined) item.holder = owner;
     // Private keys (CKA_PRIVATE true) are visible only after C_Login (PKCS#11 v2.40 section 4.4).
     const priv = loggedIn ? privateOf(session, item.label, base.id ?? Buffer.alloc(0)) : undefined;
     if (priv) {
@@ -553,7 +595,7 @@ export async function listTokens(
             login(module, slot, session, await options.pins.pinFor(entry, slot.token.label), ctx);
             t.loggedIn = true;
           }
-          t.keys = listKeys(session, holder, t.loggedIn);
+          t.keys = listKeys(session, keyOwners(options.profile, modulePath, slot, holder), t.loggedIn);
         } catch (e) {
           throw tokenError(e, { ...ctx, during: 'listing keys' });
         } finally {

@@ -4,7 +4,7 @@
  * softokn database whose module the profile accepts CKA_LOCAL=false for. `init` generates them all
  * and records the accepted deviation with its module; one `event sign` run signs root, targets and
  * claimed for admin-a, PINs from the profile's PIN file (SoftHSM) and environment variable (NSS);
- * `event status` counts admin-a's signatures.
+ * `event status` counts admin-a's signatures; `transcript show` names the accepted deviations.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,7 +63,7 @@ afterAll(() => {
 });
 
 describe("init and event sign with an admin's keys on SoftHSM and NSS softokn", () => {
-  it('init generates every key, the NSS ones as P-256, and records the accepted deviation with its module', () => {
+  it('init generates every key, the NSS ones as P-256, and records the accepted deviation with its module; transcript show names it', async () => {
     const mine = initJson.keys.filter((k) => k.holder === 'admin-a');
     expect(mine.map((k) => [k.role, k.keytype])).toEqual([
       ['root', 'ecdsa'],
@@ -96,6 +96,16 @@ describe("init and event sign with an admin's keys on SoftHSM and NSS softokn", 
         accepted: ['CKA_LOCAL=false'],
       },
     ]);
+    // transcript show names each accepted deviation on a line of its own, for witnesses to read.
+    const shown = await runCli(['transcript', 'show', '--repo', repo]);
+    expect(shown.code).toBe(0);
+    const deviationLines = shown.stdout.split('\n').filter((l) => l.includes('accepted deviation'));
+    expect(deviationLines).toEqual(
+      ['targets', 'claimed'].map(
+        (role) =>
+          `    accepted deviation: admin-a's ${role} key ${keyid(role).slice(0, 16)} (token serial 0000000000000000, module "nss", ${nss.module}): CKA_LOCAL=false`,
+      ),
+    );
     // One token entry per token: admin-a's SoftHSM token and the NSS database.
     expect(init.tokens.filter((t: { holder: string }) => t.holder === 'admin-a')).toEqual([
       { holder: 'admin-a', serial: a.serials['admin-a'], keyids: [keyid('root')] },

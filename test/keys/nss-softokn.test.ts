@@ -1,22 +1,32 @@
 /**
- * The token tests on a second software token, NSS softokn (a fresh database per run), next to a
- * SoftHSM2 token: token list over both modules, key generation for P-256 and RSA-PSS, the
- * CKA_LOCAL deviation refused or accepted per module, signing with keys on two modules in one
- * batch, a wrong PIN, and Ed25519 refused as NSS 3.87 lacks CKM_EDDSA.
+ * NSS softokn next to a SoftHSM2 token in one profile (a fresh database per run), and what only
+ * NSS does: the CKA_LOCAL deviation refused or accepted per module, token list over both modules,
+ * signing with keys on two modules in one batch, a PIN that never locks, one key token per
+ * database, and the refusals when its C_Initialize parameters are missing or wrong. The token tests
+ * that run on both tokens are in token-keys.test.ts and key-commands.test.ts.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNssDatabase, nssAvailable, type NssDatabase } from '../../src/keys/nss-softokn.js';
+import {
+  createNssDatabase,
+  nssAvailable,
+  nssLibraryParameters,
+  NSS_DB_TOKEN_LABEL,
+  type NssDatabase,
+} from '../../src/keys/nss-softokn.js';
 import { pinSource } from '../../src/keys/pin.js';
 import type { TokenProfile } from '../../src/keys/profile.js';
 import {
   generateTokenKey,
   listProfileTokens,
+  listTokens,
   openHolderSession,
   type TokenKeyInfo,
 } from '../../src/keys/token-keys.js';
 import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
 import { freshTokens, type Fixture } from './softhsm-fixture.js';
+import { runCli } from '../helpers/cli.js';
 import { rejection } from '../helpers/failure.js';
 
 const NSS_PIN = 'nss-user-pin-1';
@@ -54,7 +64,9 @@ describe('NSS softokn as a second token (libnss3, libnss3-tools)', () => {
           ],
         },
         'admin-strict': { tokens: [{ module: 'nss-strict', ...nssToken, keys: { claimed: 'claimed-strict' } }] },
-        'admin-wrong-pin': { tokens: [{ module: 'nss', ...nssToken, keys: { claimed: 'claimed-a' } }] },
+        // No PIN source: each PIN is asked, so a wrong one can be given.
+        'admin-asked': { tokens: [{ module: 'nss', ...nssToken, keys: { claimed: 'claimed-a' } }] },
+        'admin-b-elsewhere': { tokens: [{ module: 'nss', token: { label: 'admin-b' }, keys: { root: 'root-b' } }] },
       },
     });
     made['root'] = await generateTokenKey(profile, 'admin-a', 'root', 'ecdsa-p256', 'root-a', pins);
@@ -101,23 +113,6 @@ describe('NSS softokn as a second token (libnss3, libnss3-tools)', () => {
     expect(labels).not.toContain('claimed-strict');
   });
 
-  it('Ed25519 is refused before any PIN is asked: NSS 3.87 has no CKM_EDDSA', async () => {
-    asked = [];
-    const e = await rejection(generateTokenKey(profile, 'admin-strict', '', 'ed25519', 'ed-strict', pins));
-    expect(e.code).toBe('E_MECHANISM_UNSUPPORTED');
-    expect(e.message).toBe(
-      'token "NSS Certificate DB" (serial 0000000000000000) does not support CKM_EC_EDWARDS_KEY_PAIR_GEN and CKM_EDDSA, needed for ed25519 keys',
-    );
-    expect(asked).toEqual([]);
-  });
-
-  it('a wrong PIN for the NSS token is named as such', async () => {
-    const wrong = pinSource({}, async () => 'not-the-pin');
-    const e = await rejection(openHolderSession(profile, 'admin-wrong-pin', wrong, {}, ['claimed']));
-    expect(e.code).toBe('E_PIN_INCORRECT');
-    expect(e.message).toMatch(/^wrong PIN for token "NSS Certificate DB" \(serial 0000000000000000\)/);
-  });
-
   it("signs with an admin's root key on SoftHSM and claimed and targets keys on NSS in one batch, one PIN per token", async () => {
     asked = [];
     const session = await openHolderSession(profile, 'admin-a', pins, {}, ['root', 'claimed', 'targets']);
@@ -138,5 +133,75 @@ describe('NSS softokn as a second token (libnss3, libnss3-tools)', () => {
     } finally {
       await session.close();
     }
+  });
+
+  it('NSS softokn 3.87 never locks the user PIN and flags no count: each wrong PIN is refused alike, then the right one works', async () => {
+    for (let i = 0; i < 12; i++) {
+      const wrong = pinSource({}, async () => `wrong-${i}`);
+      const e = await rejection(openHolderSession(profile, 'admin-asked', wrong));
+      expect(e.code).toBe('E_PIN_INCORRECT');
+      expect(e.message).toBe(`wrong PIN for token "${NSS_DB_TOKEN_LABEL}" (serial 0000000000000000)`);
+    }
+    const listing = await listTokens(profile.modules['nss']!);
+    expect(listing.tokens.find((t) => t.label === NSS_DB_TOKEN_LABEL)!.pin).toBe('ok');
+    const session = await openHolderSession(profile, 'admin-asked', pins);
+    expect(session.tokenLabel).toBe(NSS_DB_TOKEN_LABEL);
+    await session.close();
+  });
+
+  it('NSS softokn has one key token per database: a holder asking for another label is told which tokens there are', async () => {
+    const e = await rejection(openHolderSession(profile, 'admin-b-elsewhere', pins));
+    expect(e.code).toBe('E_TOKEN_NOT_FOUND');
+    expect(e.message).toBe(
+      `no token with label "admin-b" (holder "admin-b-elsewhere") in ${nss.module}; present: token "NSS Generic Crypto Services" (serial 0000000000000000); token "${NSS_DB_TOKEN_LABEL}" (serial 0000000000000000), admin-a's token`,
+    );
+  });
+
+  it('a second database for the same library in one profile is refused as the profile is read: exit 2, file and field', async () => {
+    const path = join(fx.dir, 'two-databases.json');
+    const other = nssLibraryParameters(join(fx.dir, 'other-nssdb'));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        modules: {
+          nss: { path: nss.module, libraryParameters: nss.libraryParameters },
+          'nss-b': { path: nss.module, libraryParameters: other },
+        },
+        holders: { 'admin-b': { tokens: [{ module: 'nss-b', token: { label: NSS_DB_TOKEN_LABEL }, keys: {} }] } },
+      }),
+    );
+    const r = await runCli(['token', 'list', '--profile', path]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `tuf-ceremony token list: ${path}: modules.nss-b: ${nss.module} is also module "nss" with other libraryParameters; a library is initialized once per process\n`,
+    );
+  });
+
+  // The two tests below make softokn's C_Initialize fail; they come last, after every use of the database.
+  it('token list --module on softokn without its parameters: exit 4, one line saying where they go', async () => {
+    const r = await runCli(['token', 'list', '--module', nss.module]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe(
+      `tuf-ceremony token list: cannot initialize the PKCS#11 module ${nss.module}: C_Initialize failed with CKR_ARGUMENTS_BAD; if the module needs C_Initialize parameters (NSS softokn: its database folder), give them in a token profile's modules.<name>.libraryParameters and use --profile (docs/tokens.md)\n`,
+    );
+  });
+
+  it('libraryParameters naming a folder without a database: exit 4, one line naming the profile field', async () => {
+    const path = join(fx.dir, 'no-database.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        modules: { 'nss-empty': { path: nss.module, libraryParameters: nssLibraryParameters(join(fx.dir, 'no-db')) } },
+        holders: { x: { tokens: [{ module: 'nss-empty', token: { label: NSS_DB_TOKEN_LABEL }, keys: {} }] } },
+      }),
+    );
+    const r = await runCli(['token', 'list', '--profile', path]);
+    expect(r.code).toBe(4);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^tuf-ceremony token list: cannot initialize the PKCS#11 module ${nss.module}: C_Initialize failed with CKR_[A-Z_]+; check the token profile's modules\\.nss-empty\\.libraryParameters `,
+      ),
+    );
   });
 });

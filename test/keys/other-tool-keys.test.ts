@@ -5,16 +5,12 @@
  * after a login) and warns; event sign warns right after the login, and refuses it (exit 5)
  * when the plan requires sign-only keys for the role; init refuses a new key that is not sign-only.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initRepository } from '../../src/ceremony/lifecycle/bootstrap.js';
 import { SigningEvent } from '../../src/ceremony/events/event.js';
 import type { SignerProvider } from '../../src/ceremony/signers/signer-provider.js';
-import { P256_OID_DER } from '../../src/keys/der.js';
-import { graphenePort } from '../../src/keys/graphene-port.js';
-import { CK } from '../../src/keys/pkcs11-port.js';
 import { pinSource } from '../../src/keys/pin.js';
 import { loadProfile } from '../../src/keys/profile.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
@@ -22,50 +18,17 @@ import { listProfileTokens } from '../../src/keys/token-keys.js';
 import { runCli } from '../helpers/cli.js';
 import { rejection } from '../helpers/failure.js';
 import { makeAdmins, type Admins } from '../ceremony/softhsm-admins.js';
+import { generateAsOtherTool, withTokenSession } from './token-backends.js';
 
 let a: Admins;
 const LABEL = 'claimed-admin-a';
 
 /** What another tool would do: C_GenerateKeyPair with decrypt and derive allowed (PKCS#11 v2.40 section 4.9). */
 function makeKeyWithOtherTool(pin: string): void {
-  const module = graphenePort.load(loadProfile(a.profilePath).modules['default']!.path);
-  try {
-    const slot = module.slots().find((s) => s.token.label === 'admin-a')!;
-    const session = module.openSession(slot.id, true);
-    session.login(pin);
-    const id = randomBytes(8);
-    session.generateKeyPair(
-      CK.CKM_EC_KEY_PAIR_GEN,
-      {
-        class: CK.CKO_PUBLIC_KEY,
-        keyType: CK.CKK_EC,
-        label: LABEL,
-        id,
-        token: true,
-        private: false,
-        verify: true,
-        paramsEC: P256_OID_DER,
-      },
-      {
-        class: CK.CKO_PRIVATE_KEY,
-        keyType: CK.CKK_EC,
-        label: LABEL,
-        id,
-        token: true,
-        private: true,
-        sensitive: true,
-        extractable: false,
-        sign: true,
-        decrypt: true,
-        unwrap: false,
-        derive: true,
-      },
-    );
-    session.logout();
-    session.close();
-  } finally {
-    module.finalize();
-  }
+  const module = loadProfile(a.profilePath).modules['default']!;
+  withTokenSession(module, 'admin-a', pin, (session) =>
+    generateAsOtherTool(session, LABEL, { decrypt: true, derive: true }),
+  );
 }
 
 beforeAll(async () => {

@@ -27,6 +27,8 @@ export interface PlanOptions {
   period?: string;
   rootThreshold?: number;
   claimedBins?: number;
+  /** Roles whose keys the plan requires to be sign-only (`roles.<role>.sign_only`). */
+  signOnly?: Array<'root' | 'targets' | 'claimed'>;
 }
 
 export function tempDir(prefix = 'maint-'): string {
@@ -51,6 +53,7 @@ export function writePlan(
     writeKeyFile(join(dir, `online-${role}.json`), online[role].key);
   }
   const period = o.period ?? '90d';
+  const signOnly = (role: 'root' | 'targets' | 'claimed') => (o.signOnly?.includes(role) ? { sign_only: true } : {});
   const plan = {
     plan_format: 1,
     repository: 'example-index',
@@ -60,9 +63,14 @@ export function writePlan(
       keys: { root: { type: 'ed25519' }, targets: { type: 'ed25519' }, claimed: { type: 'ed25519' } },
     })),
     roles: {
-      root: { threshold: o.rootThreshold ?? 2, expires: period },
-      targets: { threshold: 1, expires: period },
-      claimed: { threshold: 2, expires: period, ...(o.claimedBins ? { bins: { bit_length: o.claimedBins } } : {}) },
+      root: { threshold: o.rootThreshold ?? 2, expires: period, ...signOnly('root') },
+      targets: { threshold: 1, expires: period, ...signOnly('targets') },
+      claimed: {
+        threshold: 2,
+        expires: period,
+        ...(o.claimedBins ? { bins: { bit_length: o.claimedBins } } : {}),
+        ...signOnly('claimed'),
+      },
     },
     online: onlineJson,
     project_paths: ['{project}/*'],

@@ -14,6 +14,7 @@ import type { CeremonyPrompter } from './prompts.js';
 import type { Repository } from '../state/repository.js';
 import {
   beyondSigning,
+  MORE_THAN_SIGNING,
   purposeForRole,
   type HolderKeys,
   type KeyPurpose,
@@ -104,7 +105,7 @@ async function checkCapabilities(
         'E_KEY_NOT_SIGN_ONLY',
       );
     }
-    log(`warning: ${what}: it was made for more than TUF signatures (docs/tokens.md, "Keys made by other tools")`);
+    log(`warning: ${what}: ${MORE_THAN_SIGNING}`);
   }
 }
 

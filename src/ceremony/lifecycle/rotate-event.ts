@@ -98,6 +98,8 @@ export interface KeyChangeEventOptions {
   compromised?: boolean;
   /** The repository's current roles, when the caller has read them already. */
   current?: CurrentRoles;
+  /** Warnings about the new keys found before planning (a key that can do more than sign), recorded first. */
+  warnings?: string[];
 }
 
 export interface KeyChangeEventResult extends RotationResult {
@@ -111,9 +113,10 @@ export function createKeyChangeEvent(
   options: KeyChangeEventOptions,
 ): KeyChangeEventResult {
   const current = options.current ?? loadCurrentRoles(repo);
-  const result = planKeyChanges(current, repo.plan(), options.changes, options.at, {
+  const planned = planKeyChanges(current, repo.plan(), options.changes, options.at, {
     compromised: options.compromised,
   });
+  const result = { ...planned, warnings: [...(options.warnings ?? []), ...planned.warnings] };
   const init = {
     kind: options.kind,
     description: options.description,

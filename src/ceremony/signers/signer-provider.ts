@@ -63,6 +63,10 @@ export function beyondSigning(caps: readonly string[]): string[] {
   return caps.filter((c) => c === 'decrypt' || c === 'unwrap' || c === 'derive');
 }
 
+/** What a warning about such a key adds (the same words in `event sign`, `token list` and `rotate`). */
+export const MORE_THAN_SIGNING =
+  'it was made for more than TUF signatures (docs/tokens.md, "Keys made by other tools")';
+
 /** The purpose of a key that signs `role`: root keys, targets keys, and claimed keys for the rest. */
 export function purposeForRole(role: string): KeyPurpose {
   return role === 'root' ? 'root' : role === 'targets' ? 'targets' : 'claimed';

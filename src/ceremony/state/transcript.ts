@@ -309,6 +309,19 @@ export function appendTranscript(repoDir: string, record: NewTranscriptRecord): 
   return prepared.record;
 }
 
+/**
+ * `init`'s `details.accepted_deviations` (docs/formats/transcript.md): one line per key kept because
+ * the token profile accepts what its module reported, so that witnesses see each one by name.
+ */
+function acceptedDeviationLines(value: unknown): string[] {
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  return list.map((item) => {
+    const d = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+    const accepted = Array.isArray(d['accepted']) ? d['accepted'].map(String).join(', ') : String(d['accepted']);
+    return `    accepted deviation: ${String(d['holder'])}'s ${String(d['purpose'])} key ${String(d['keyid']).slice(0, 16)} (token serial ${String(d['serial'])}, module "${String(d['module'])}", ${String(d['library'])}): ${accepted}`;
+  });
+}
+
 /** A transcript for a person to read, print and initial. */
 export function renderTranscript(records: TranscriptRecord[], head: string): string {
   const lines: string[] = [];
@@ -322,8 +335,10 @@ export function renderTranscript(records: TranscriptRecord[], head: string): str
     for (const [name, d] of Object.entries(r.outputs)) lines.push(`    out  ${d}  ${name}`);
     for (const t of r.tokens ?? [])
       lines.push(`    token of ${t.holder}, serial ${t.serial}: ${t.keyids.map((k) => k.slice(0, 16)).join(', ')}`);
-    for (const [k, v] of Object.entries(r.details ?? {}))
-      lines.push(`    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    for (const [k, v] of Object.entries(r.details ?? {})) {
+      if (k === 'accepted_deviations') for (const line of acceptedDeviationLines(v)) lines.push(line);
+      else lines.push(`    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    }
   }
   lines.push(`${records.length} record(s); head ${head}`);
   // Details hold names and text from files (event descriptions, paths): escaped line by line.

@@ -184,7 +184,9 @@ export const rotate = declare({
   targets: a root change (root N+1), and targets N+1 re-signed by the new targets keys.
   claimed: a targets change (targets N+1), and claimed N+1 re-signed by the new claimed keys.
   Key files are TUF public keys (tuf-ceremony key export); <holder>= names the holder when the file does not.
-  --add-token reads the public key from the holder's token (default label: the profile's for the role).`,
+  --add-token logs in to the holder's token (PIN from the profile, or asked) and reads the key (default
+  label: the profile's for the role). A key that can also decrypt, unwrap or derive gets a warning, and is
+  refused (exit 5) when the repository's plan sets roles.<role>.sign_only (docs/tokens.md).`,
 });
 
 export const recover = declare({

@@ -2,11 +2,13 @@
 import { Repository } from '../../ceremony/state/repository.js';
 import { createKeyChangeEvent, describeEventKeyChanges, ROTATE_KIND } from '../../ceremony/lifecycle/rotate-event.js';
 import { readKeyArgument, readTokenKeyArgument } from '../../ceremony/lifecycle/rotate-keys.js';
+import type { OfflineRole } from '../../ceremony/state/plan.js';
 import { loadProfile } from '../../keys/profile.js';
 import { UsageError } from '../../tuf/model/errors.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption, parseThreshold } from '../options.js';
+import { cliPinSource } from '../prompter.js';
 import { signingSteps } from '../render-event.js';
 import type { rotate } from './declarations.js';
 
@@ -21,10 +23,17 @@ export const run: Run<typeof rotate> = async ({ values }, io) => {
     );
   const add = (values.add ?? []).map((spec) => readKeyArgument(spec, io.cwd));
   const fromTokens = values['add-token'] ?? [];
+  const keyWarnings: string[] = [];
   if (fromTokens.length) {
     if (values.profile === undefined) throw new UsageError('missing --profile (for --add-token)');
     const profile = loadProfile(values.profile);
-    for (const spec of fromTokens) add.push(await readTokenKeyArgument(profile, spec, role));
+    // The repository's plan may require sign-only keys for the role (docs/formats/plan.md, "sign_only").
+    const signOnlyPlan = repo.plan().roles[role as OfflineRole].signOnly ? repo.planPath : undefined;
+    for (const spec of fromTokens) {
+      const got = await readTokenKeyArgument(profile, spec, role, cliPinSource(io), signOnlyPlan);
+      add.push(got.key);
+      if (got.warning) keyWarnings.push(got.warning);
+    }
   }
   const remove = values.remove ?? [];
   const threshold = parseThreshold(values.threshold, '--threshold');
@@ -35,6 +44,7 @@ export const run: Run<typeof rotate> = async ({ values }, io) => {
     description: `Rotate ${role} keys: ${add.length} added, ${remove.length} removed${threshold !== undefined ? `, threshold ${threshold}` : ''}`,
     changes: [{ role, add, remove, threshold }],
     at: atOption(values.at),
+    warnings: keyWarnings,
   });
   if (values.json) {
     printJson(io, {

@@ -1,4 +1,5 @@
 /** `tuf-ceremony token list`: slots, tokens and the public keys on each, without a PIN. */
+import { MORE_THAN_SIGNING } from '../../../ceremony/signers/signer-provider.js';
 import { loadProfile, type TokenProfile } from '../../../keys/profile.js';
 import {
   listProfileTokens,
@@ -22,7 +23,7 @@ function renderCapabilities(k: ListedKey, loggedIn: boolean): string {
 
 /** The warning for a key that also decrypts, unwraps or derives (shared with event sign's wording). */
 export function beyondSigningWarning(label: string, extra: readonly string[]): string {
-  return `warning: key "${label}" can also ${extra.join(', ')}, not only sign: it was made for more than TUF signatures (docs/tokens.md, "Keys made by other tools")`;
+  return `warning: key "${label}" can also ${extra.join(', ')}, not only sign: ${MORE_THAN_SIGNING}`;
 }
 
 function renderToken(t: ListedToken): string[] {
@@ -78,6 +79,7 @@ function tokenJson(t: ListedToken) {
       label: k.label,
       type: k.type,
       id: k.id,
+      holder: k.holder ?? null,
       keyid: k.keyid ?? null,
       problem: k.problem ?? null,
       // null: the private key was not visible (no login), not "no capability".
