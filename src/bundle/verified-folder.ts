@@ -253,6 +253,11 @@ export class VerifiedFolder {
     }
   }
 
+  /** The version snapshot lists for a role, or undefined when it lists none (never published). */
+  listedVersion(role: string): number | undefined {
+    return this.set.snapshot!.md.signed.meta.get(snapshotMetaName(role))?.version;
+  }
+
   /**
    * A targets-type role as published, verified through the edge from `delegator` (spec 5.6):
    * `absent` when snapshot does not list it (never published), else why it cannot be trusted.
@@ -325,9 +330,10 @@ export class VerifiedFolder {
    * the first delegation by that name, searched breadth first through roles each verified
    * against the delegator that delegates it on that path (a claimed bin against claimed, never
    * against an online role delegating the same name). The project's role file, when published,
-   * is checked against that delegation.
+   * is checked against that delegation. Why each role on the way could not be trusted (published,
+   * but it does not verify) goes to `unreadable`: the project may be delegated there.
    */
-  findProject(top: string, project: string): ProjectDelegation | undefined {
+  findProject(top: string, project: string, unreadable?: string[]): ProjectDelegation | undefined {
     const queue: Array<{ role: string; delegator: string; chain: string[] }> = [
       { role: top, delegator: 'targets', chain: ['targets', top] },
     ];
@@ -337,7 +343,10 @@ export class VerifiedFolder {
       if (seen.has(role)) continue;
       seen.add(role);
       const loaded = this.load(role, delegator);
-      if (!loaded.ok) continue;
+      if (!loaded.ok) {
+        if (!loaded.absent) unreadable?.push(loaded.problem);
+        continue;
+      }
       const delegations = loaded.signed.delegations;
       if (!delegations) continue;
       // TAP 15 succinct bins: the project may sit in any bin snapshot lists.
