@@ -43,6 +43,35 @@ export function targetFileOf(bytes: Uint8Array): TargetFile {
   return new TargetFile(bytes.length, hashes);
 }
 
+/**
+ * The key under which two names are one file where the archive is extracted: a case-insensitive
+ * file system (macOS, Windows) folds case, a normalizing one (macOS) Unicode normalization.
+ */
+function foldedName(path: string): string {
+  return path.normalize('NFC').toLowerCase();
+}
+
+/**
+ * Names of an upload that would be one file where it is extracted: two that differ only by case
+ * or Unicode normalization, or a file whose name is also another's folder. The first such name.
+ */
+export function collidingName(paths: Iterable<string>): { name: string; reason: string } | undefined {
+  const files = new Map<string, string>();
+  const folders = new Set<string>();
+  for (const path of paths) {
+    const folded = foldedName(path);
+    const other = files.get(folded);
+    if (other !== undefined)
+      return { name: path, reason: `one file with ${other} where names differ only by case or Unicode normalization` };
+    files.set(folded, path);
+    const parts = folded.split('/');
+    for (let i = 1; i < parts.length; i++) folders.add(parts.slice(0, i).join('/'));
+  }
+  for (const [folded, path] of files)
+    if (folders.has(folded)) return { name: path, reason: 'both a file and a folder of other entries' };
+  return undefined;
+}
+
 /** An upload as read: its files by relative path (`metadata/…`, `targets/…`). */
 export interface UploadContents {
   source: string;

@@ -19,7 +19,13 @@ import { decodeRoleName, parseRoleFileName } from '../tuf/verify/role-names.js';
 import { unsignedReason } from '../tuf/verify/trusted-set.js';
 import { verifyRole, type VerificationResult } from '../tuf/verify/verification.js';
 import { CLAIMED, RECENTLY_CLAIMED } from './downstream-checks.js';
-import { patternWithin, UPLOAD_METADATA, UPLOAD_TARGETS, type UploadContents } from './project-upload.js';
+import {
+  collidingName,
+  patternWithin,
+  UPLOAD_METADATA,
+  UPLOAD_TARGETS,
+  type UploadContents,
+} from './project-upload.js';
 import type { ProjectDelegation, VerifiedFolder } from './verified-folder.js';
 
 /** Roles below the project's own that one upload may hold, when delegations are allowed. */
@@ -120,6 +126,8 @@ export function checkUpload(folder: VerifiedFolder, upload: UploadContents, o: U
   const problems: string[] = [];
   const verdict: UploadVerdict = { ok: false, roles: [], targets: [], problems };
   const files = roleFiles(upload, problems);
+  const colliding = collidingName(upload.files.keys());
+  if (colliding) problems.push(`${colliding.name}: ${colliding.reason}`);
 
   let project = o.project;
   if (project === undefined) {
