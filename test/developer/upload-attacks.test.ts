@@ -13,7 +13,7 @@ import { targetFileOf } from '../../src/bundle/project-upload.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { digestHex } from '../../src/tuf/model/digest.js';
 import { Key } from '../../src/tuf/model/key.js';
-import { Metadata, TargetFile, Targets } from '../../src/tuf/model/metadata.js';
+import { Metadata, MetaFile, TargetFile, Targets } from '../../src/tuf/model/metadata.js';
 import { DelegatedRole, Delegations } from '../../src/tuf/model/roles.js';
 import type { Signer } from '../../src/tuf/model/signer.js';
 import { runCli } from '../helpers/cli.js';
@@ -28,6 +28,7 @@ import {
   RepoKeys,
   roleFile,
   signerAs,
+  SUCCINCT_PREFIX,
   writeRepo,
   type RepoDraft,
   type WrittenRepo,
@@ -186,6 +187,25 @@ describe('the project found only in the online role because claimed cannot be re
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(/refused: .*1\.claimed\.json: .*claimed cannot be read/);
     });
+});
+
+describe('the project found only in the online role because its claimed bin cannot be read', () => {
+  it('snapshot (an online key) lists another version of every bin of claimed; recently-claimed names the attacker', async () => {
+    const d = honestRepo('succinct', keys);
+    d.roles.delete(PROJECT);
+    d.roles.get('recently-claimed')!.delegations = delegations([
+      delegation(PROJECT, [keys.attacker], { terminating: true, paths: [`${PROJECT}/*`] }),
+    ]);
+    d.snapshot.edit = (meta) => {
+      for (const name of [...meta.keys()]) if (name.startsWith(`${SUCCINCT_PREFIX}-`)) meta.set(name, new MetaFile(7));
+    };
+    const sharded = await writeRepo(d, join(tmp, 'sharded'));
+    const role = new Targets({ version: 1, expires: FAR, targets: new Map([[releasePath, targetFileOf(release)]]) });
+    const dir = await upload([{ name: PROJECT, role, signers: [keys.attacker] }], [[releasePath, release]]);
+    const r = await check(dir, sharded);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/refused: 7\.claimed-bins-[0-3]\.json: listed by .*: claimed cannot be read/);
+  });
 });
 
 describe('one key counted twice toward a threshold of 2', () => {
