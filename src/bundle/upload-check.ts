@@ -14,6 +14,7 @@ import type { Key } from '../tuf/model/key.js';
 import { Metadata, type TargetFile, type Targets } from '../tuf/model/metadata.js';
 import { matchPathPattern } from '../tuf/model/path-pattern.js';
 import type { DelegatedRole } from '../tuf/model/roles.js';
+import { reservedProjectName } from '../tuf/model/project-name.js';
 import { formatExpires } from '../tuf/model/time.js';
 import { decodeRoleName, parseRoleFileName } from '../tuf/verify/role-names.js';
 import { unsignedReason } from '../tuf/verify/trusted-set.js';
@@ -343,12 +344,13 @@ export function checkUpload(folder: VerifiedFolder, upload: UploadContents, o: U
  * Whether a role of the upload named `name` would stand where the repository keeps a role that is
  * not the project's. Role names are one namespace: snapshot lists `<role>.json` and the index
  * publishes `N.<role>.json` (TUF specification 4.4, 5.6), so such a role would replace another
- * project's role (or the index's) with one its keys never signed. The name is taken when targets,
- * claimed or recently-claimed delegates it, or when snapshot lists it and the published copy of
- * the same delegator does not delegate it.
+ * project's role (or the index's) with one its keys never signed. The name is taken when it is
+ * one that no project may take (a PEP 458/480 role or hash bin name), when targets, claimed or
+ * recently-claimed delegates it, or when snapshot lists it and the published copy of the same
+ * delegator does not delegate it.
  */
 function nameTaken(folder: VerifiedFolder, name: string, publishedDelegator: Targets | undefined): boolean {
-  if (folder.targets.delegations?.roleKeys(name)) return true;
+  if (reservedProjectName(name) !== undefined || folder.targets.delegations?.roleKeys(name)) return true;
   const owner = delegationOf(folder, name);
   if (owner.d || owner.unreadable) return true;
   return folder.listedVersion(name) !== undefined && !publishedDelegator?.delegations?.roleKeys(name);

@@ -132,7 +132,7 @@ describe('the honest upload', () => {
 });
 
 describe('a role of the upload named as a role of another project or of the index', () => {
-  for (const name of [OTHER, 'recently-claimed', 'claimed'])
+  for (const name of [OTHER, 'recently-claimed', 'claimed', 'unclaimed', 'claimed-bins-3'])
     it(`a delegation to a role named ${name}, within the project's paths, signed by the project's own key`, async () => {
       // Published as N.<name>.json, the file would stand where the index keeps that role: the
       // other project's (or the index's) role is replaced by one its keys never signed.
