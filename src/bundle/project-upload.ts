@@ -86,13 +86,16 @@ function isWildcard(component: string): boolean {
  * The target path of a release file under the project's delegated path patterns: for an exact
  * pattern, the pattern itself; else the pattern with its last component replaced by the file's
  * name, when the pattern then matches it (`my-project/*` gives `my-project/<file>`). The first
- * pattern that gives one wins; undefined when none does.
+ * pattern that gives one wins; undefined when none does. Only a plain relative path is one: the
+ * patterns come from the index's metadata (recently-claimed's are signed by an online key), and
+ * a path with `..` would put the file outside the upload's targets/ folder.
  */
 export function targetPathFor(fileName: string, patterns: readonly string[]): string | undefined {
   for (const pattern of patterns) {
     const parts = pattern.split('/');
+    const candidate = parts.some(isWildcard) ? [...parts.slice(0, -1), fileName].join('/') : pattern;
+    if (!isPlainRelativePath(candidate)) continue;
     if (!parts.some(isWildcard)) return pattern;
-    const candidate = [...parts.slice(0, -1), fileName].join('/');
     if (!parts.slice(0, -1).some(isWildcard) && matchPathPattern(candidate, pattern)) return candidate;
   }
   return undefined;
@@ -226,6 +229,10 @@ export function writeUpload(
     }
     if (exists) throw new RefusedError(`${p} already exists; an upload is never overwritten`, 'E_EXISTS');
   }
+  // Every name stays inside the new folder, whatever made it (docs/formats/upload.md).
+  const escaping = files.find(([name]) => !isPlainRelativePath(name));
+  if (escaping)
+    throw new RefusedError(`${escaping[0]}: not a plain relative path; nothing was written`, 'E_GUARD_RAIL');
   const zipBytes = writeZip(files);
   const temp = join(dirname(out), `.${basename(out)}.${randomBytes(6).toString('hex')}`);
   try {

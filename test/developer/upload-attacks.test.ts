@@ -4,12 +4,13 @@
  * the index a file. Each case is an attack; the index must refuse it, naming the file and the
  * field. Where a TUF client's verdict applies, tuf-js is asked too.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Metadata as TufjsMetadata, MetadataKind } from '@tufjs/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { targetFileOf } from '../../src/bundle/project-upload.js';
+import { targetFileOf, writeUpload } from '../../src/bundle/project-upload.js';
+import { writeEncryptedKeyFile } from '../../src/keys/key-file.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { digestHex } from '../../src/tuf/model/digest.js';
 import { Key } from '../../src/tuf/model/key.js';
@@ -267,4 +268,63 @@ describe('BLAKE2b names and lengths', () => {
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(why);
     });
+});
+
+describe('dev sign where the delegation’s path patterns climb out of targets/', () => {
+  it('recently-claimed (an online key) gives the project the exact path ../../<name>: nothing is written outside the upload', async () => {
+    const evilPath = `../../escaped-${PROJECT}.tar.gz`;
+    const online = await writeRepo(
+      draft((d) => {
+        d.roles.get('claimed')!.delegations = delegations([]);
+        d.roles.delete(PROJECT);
+        d.roles.delete(DOCS);
+        d.roles.get('recently-claimed')!.delegations = delegations([
+          delegation(PROJECT, [keys.developer], { terminating: true, paths: [evilPath] }),
+        ]);
+      }),
+      join(tmp, 'climbing'),
+    );
+    const work = join(tmp, 'climb', 'a', 'b');
+    mkdirSync(work, { recursive: true });
+    const keyFile = join(tmp, 'climb', 'dev.key.json');
+    const passFile = join(tmp, 'climb', 'dev.pass');
+    writeFileSync(passFile, 'passphrase of the climbing developer\n', { mode: 0o600 });
+    writeEncryptedKeyFile(keyFile, keys.developer, 'passphrase of the climbing developer', {
+      scrypt: { n: 2 ** 14, r: 8, p: 1 },
+    });
+    const file = join(tmp, 'climb', 'release.tar.gz');
+    writeFileSync(file, release);
+    const out = join(work, 'upload');
+    const r = await runCli([
+      'dev',
+      'sign',
+      '--project',
+      PROJECT,
+      '--files',
+      file,
+      '--key',
+      keyFile,
+      '--passphrase-file',
+      passFile,
+      '--metadata',
+      online.metadata,
+      '--root',
+      online.trustedRoot,
+      '--out',
+      out,
+    ]);
+    expect(readdirSync(join(tmp, 'climb', 'a'))).toEqual(['b']);
+    expect(existsSync(join(work, `escaped-${PROJECT}.tar.gz`))).toBe(false);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`no target path for "release.tar.gz" under the project's path patterns ${evilPath}`);
+  });
+
+  it('the upload writer refuses such a name whatever made it, and writes nothing', () => {
+    const out = join(tmp, 'climb', 'a', 'b', 'direct');
+    expect(() => writeUpload(out, [[`targets/${'../'.repeat(3)}escaped`, release]])).toThrow(
+      /targets\/\.\.\/\.\.\/\.\.\/escaped: not a plain relative path; nothing was written/,
+    );
+    expect(readdirSync(join(tmp, 'climb', 'a'))).toEqual(['b']);
+    expect(existsSync(`${out}.zip`)).toBe(false);
+  });
 });
