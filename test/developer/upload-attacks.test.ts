@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetFileOf, writeUpload } from '../../src/bundle/project-upload.js';
 import { writeEncryptedKeyFile } from '../../src/keys/key-file.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
+import { canonicalize, serializeJson } from '../../src/tuf/json/canonical-json.js';
 import { digestHex } from '../../src/tuf/model/digest.js';
 import { Key } from '../../src/tuf/model/key.js';
 import { Metadata, MetaFile, TargetFile, Targets } from '../../src/tuf/model/metadata.js';
@@ -327,4 +328,43 @@ describe('dev sign where the delegation’s path patterns climb out of targets/'
     expect(readdirSync(join(tmp, 'climb', 'a'))).toEqual(['b']);
     expect(existsSync(`${out}.zip`)).toBe(false);
   });
+});
+
+describe('a role signed by the project’s key whose common fields are odd', () => {
+  const base = { _type: 'targets', spec_version: '1.0.31', version: 2, expires: '2050-01-01T00:00:00Z', targets: {} };
+  const cases: Array<[string, Record<string, unknown> | string, RegExp]> = [
+    ['_type root', { ...base, _type: 'root' }, /signed\._type: expected "targets", got "root"/],
+    ['_type in capitals', { ...base, _type: 'Targets' }, /signed\._type: unknown metadata type "Targets"/],
+    ['spec_version 2.0.0', { ...base, spec_version: '2.0.0' }, /spec_version: unsupported spec_version "2\.0\.0"/],
+    ['expires with milliseconds', { ...base, expires: '2050-01-01T00:00:00.000Z' }, /expires/],
+    ['expires without a zone', { ...base, expires: '2050-01-01T00:00:00' }, /expires/],
+    ['version 0', { ...base, version: 0 }, /version/],
+    ['version as text', { ...base, version: '2' }, /version/],
+    [
+      'version beyond 2^53 (as text: no JavaScript number holds it)',
+      '{"_type":"targets","expires":"2050-01-01T00:00:00Z","spec_version":"1.0.31","targets":{},"version":9007199254740993}',
+      /version/,
+    ],
+  ];
+  for (const [what, signed, why] of cases)
+    it(`${what} is refused`, async () => {
+      const payload = typeof signed === 'string' ? Buffer.from(signed) : canonicalize(signed);
+      const sig = Buffer.from(await keys.developer.sign(payload)).toString('hex');
+      const dir = join(tmp, `odd-${++n}`);
+      mkdirSync(join(dir, 'metadata'), { recursive: true });
+      const signatures = serializeJson([{ keyid: keys.developer.key.keyid, sig }]);
+      writeFileSync(
+        join(dir, 'metadata', `2.${PROJECT}.json`),
+        Buffer.concat([
+          Buffer.from('{"signatures":'),
+          signatures,
+          Buffer.from(',"signed":'),
+          payload,
+          Buffer.from('}'),
+        ]),
+      );
+      const r = await check(dir, repo, ['--project', PROJECT]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(why);
+    });
 });
