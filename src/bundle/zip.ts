@@ -275,6 +275,9 @@ export function readZip(bytes: Buffer, archive: string, limits: ZipLimits): Map<
     if (crc32(data) !== crc) fail(name, 'CRC-32 mismatch');
     files.set(path, data);
   }
+  // Python's zipfile reads entries while the directory's size lasts, not as many as counted.
+  if (p !== cdOffset + cdSize)
+    fail('', `the central directory holds more than the ${count} entries its end record counts`);
   // The entries tile the archive up to the central directory: no overlap (the overlapping-entry
   // bomb), and no bytes in no entry, where a reader that streams local headers would find an entry
   // the central directory does not name.

@@ -242,6 +242,29 @@ describe('bytes that no entry accounts for', () => {
     expect(r.stderr).toMatch(/bytes [0-9]+ to [0-9]+ are in no entry|between the central directory and its end record/);
   });
 
+  it('a central directory entry beyond the count of the end record, which Python reads too', async () => {
+    // Python's zipfile reads entries while the directory's size lasts, whatever the count says: a
+    // third entry, naming the same file at the same local header with a shorter size, is the one
+    // it extracts (the last of a name wins). This reader read the first two.
+    const evil = Buffer.from('example-project 2.0, cut short\n');
+    const published = Buffer.concat([evil, Buffer.from('...and the rest, as its developer built it\n')]);
+    const bytes = zip([await roleEntry(published), { name: entryName, data: published }]);
+    const cdOffset = bytes.readUInt32LE(bytes.length - 6);
+    const cdSize = bytes.readUInt32LE(bytes.length - 10);
+    const cd = bytes.subarray(cdOffset, cdOffset + cdSize);
+    const second = cd.subarray(46 + cd.readUInt16LE(28));
+    const hidden = Buffer.from(second);
+    hidden.writeUInt32LE(crc32(evil), 16);
+    hidden.writeUInt32LE(evil.length, 20);
+    hidden.writeUInt32LE(evil.length, 24);
+    const end = Buffer.from(bytes.subarray(bytes.length - 22));
+    end.writeUInt32LE(cdSize + hidden.length, 12);
+    const r = await check(Buffer.concat([bytes.subarray(0, cdOffset + cdSize), hidden, end]));
+    expect(pythonReads(r.path)[entryName]).toBe(evil.toString('latin1'));
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('the central directory holds more than the 2 entries its end record counts');
+  });
+
   it('an archive comment holding a second end record, which Python reads instead', async () => {
     const fake = Buffer.alloc(22);
     fake.writeUInt32LE(0x06054b50, 0);
