@@ -9,6 +9,7 @@
  * Also, as a client would refuse it anyway (spec 5.6.1, rollback): the version must be above the
  * published one. Every refusal is one line naming the file and the field; the verdict is all of them.
  */
+import { canonicalize } from '../tuf/json/canonical-json.js';
 import { digestHex } from '../tuf/model/digest.js';
 import type { Key } from '../tuf/model/key.js';
 import { Metadata, type TargetFile, type Targets } from '../tuf/model/metadata.js';
@@ -248,10 +249,18 @@ export function checkUpload(folder: VerifiedFolder, upload: UploadContents, o: U
       );
     // Rollback (spec 5.6.4 against what snapshot lists): a role never goes back or stays put. The
     // project's delegated roles too: a snapshot listing one older than before is refused by every
-    // client that trusted the last one (spec 5.5.5).
+    // client that trusted the last one (spec 5.5.5). One of them may come again unchanged (each
+    // upload holds every role the project delegates): the same version, the same signed content.
     const before = edge.role === project ? verdict.publishedVersion : folder.listedVersion(edge.role);
-    if (before !== undefined && signed.version <= before)
+    if (before !== undefined && signed.version < before)
       problems.push(`${file}: signed.version: ${signed.version} is not newer than the published version ${before}`);
+    else if (before !== undefined && signed.version === before) {
+      const same = edge.role !== project && publishedOf(edge);
+      if (!same)
+        problems.push(`${file}: signed.version: ${signed.version} is not newer than the published version ${before}`);
+      else if (!canonicalize(same).equals(md.payload()))
+        problems.push(`${file}: signed.version: ${before} is the published version, and the role differs from it`);
+    }
     // PEP 480: "A delegatee MUST NOT sign for targets that were not delegated to itself".
     for (const [path, target] of signed.targets) {
       const outside = edge.patterns.find((patterns) => !patterns.some((p) => matchPathPattern(path, p)));

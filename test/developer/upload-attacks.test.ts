@@ -133,6 +133,18 @@ describe('the honest upload', () => {
   });
 });
 
+describe('the honest upload, its delegated role unchanged', () => {
+  it('the docs role as published (version 3, the same content) is taken again', async () => {
+    const dir = await upload([
+      { name: PROJECT, role: projectRole(), signers: [keys.developer] },
+      { name: DOCS, role: new Targets({ version: 3, expires: FAR }), signers: [docsKey] },
+    ]);
+    const r = await check(dir, repo, ['--allow-delegations']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+});
+
 describe('a role of the upload named as a role of another project or of the index', () => {
   for (const name of [OTHER, 'recently-claimed', 'claimed', 'unclaimed', 'claimed-bins-3'])
     it(`a delegation to a role named ${name}, within the project's paths, signed by the project's own key`, async () => {
@@ -153,7 +165,7 @@ describe('a role of the upload named as a role of another project or of the inde
     });
 });
 
-describe('a role of the upload older than the published one', () => {
+describe('a role of the upload older than the published one, or changed under its version', () => {
   it('the docs role at version 2 where version 3 is published (a rollback that snapshot would list)', async () => {
     const dir = await upload([
       { name: PROJECT, role: projectRole(), signers: [keys.developer] },
@@ -162,6 +174,26 @@ describe('a role of the upload older than the published one', () => {
     const r = await check(dir, repo, ['--allow-delegations']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`metadata/2.${DOCS}.json: signed.version: 2 is not newer than the published version 3`);
+  });
+
+  it('the docs role at version 3, as published, but listing another file', async () => {
+    const docs = new Targets({
+      version: 3,
+      expires: FAR,
+      targets: new Map([[`${PROJECT}/docs-2.0.zip`, targetFileOf(release)]]),
+    });
+    const dir = await upload(
+      [
+        { name: PROJECT, role: projectRole(), signers: [keys.developer] },
+        { name: DOCS, role: docs, signers: [docsKey] },
+      ],
+      [[`${PROJECT}/docs-2.0.zip`, release]],
+    );
+    const r = await check(dir, repo, ['--allow-delegations']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(
+      `metadata/3.${DOCS}.json: signed.version: 3 is the published version, and the role differs from it`,
+    );
   });
 });
 
