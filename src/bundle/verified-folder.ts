@@ -253,6 +253,11 @@ export class VerifiedFolder {
     }
   }
 
+  /** Why a role that `delegator` delegates cannot be read: snapshot does not list it. */
+  private unlisted(delegator: string, role: string): string {
+    return `${delegator} delegates ${role}, which ${this.set.snapshot!.file} does not list`;
+  }
+
   /** The version snapshot lists for a role, or undefined when it lists none (never published). */
   listedVersion(role: string): number | undefined {
     return this.set.snapshot!.md.signed.meta.get(snapshotMetaName(role))?.version;
@@ -349,11 +354,19 @@ export class VerifiedFolder {
       }
       const delegations = loaded.signed.delegations;
       if (!delegations) continue;
-      // TAP 15 succinct bins: the project may sit in any bin snapshot lists.
-      if (delegations.succinctRoles) {
-        for (const bin of this.listedWithPrefix(`${delegations.succinctRoles.namePrefix}-`)) {
-          if (delegations.succinctRoles.binOfName(bin) !== undefined)
-            queue.push({ role: bin, delegator: role, chain: [...chain, bin] });
+      // TAP 15 succinct bins: the project may sit in any bin; one that snapshot does not list is
+      // one a client's search for its paths fails at (spec 5.6.7), so it is unreadable here.
+      const succinct = delegations.succinctRoles;
+      if (succinct) {
+        const bins = this.listedWithPrefix(`${succinct.namePrefix}-`).filter(
+          (b) => succinct.binOfName(b) !== undefined,
+        );
+        for (const bin of bins) queue.push({ role: bin, delegator: role, chain: [...chain, bin] });
+        if (bins.length < succinct.numberOfBins) {
+          const have = new Set(bins);
+          let i = 0;
+          while (have.has(succinct.binName(i))) i++;
+          unreadable?.push(this.unlisted(role, succinct.binName(i)));
         }
         continue;
       }
@@ -374,13 +387,25 @@ export class VerifiedFolder {
       }
       // Sharded claimed: bins are delegations by hash prefix; look into those snapshot lists.
       // Whichever is shorter is walked, the delegations or snapshot's list, making no role
-      // object but for the names on both (a flat claimed delegates to a million projects).
+      // object but for the names on both (a flat claimed delegates to a million projects). A
+      // claimed of bins (its first delegation is one: decision 0003) has few delegations: all are
+      // walked, and a bin snapshot does not list is unreadable, as for succinct bins above.
       const listed = this.listedWithPrefix('');
-      for (const name of count <= listed.length ? delegations.roleNames() : listed) {
-        if (!this.fileOf(name)) continue;
+      const isBin = (name: string): boolean => {
         const r = delegations.roleKeys(name);
-        if (r && 'pathHashPrefixes' in r && r.pathHashPrefixes)
-          queue.push({ role: name, delegator: role, chain: [...chain, name] });
+        return r !== undefined && 'pathHashPrefixes' in r && r.pathHashPrefixes !== undefined;
+      };
+      let sharded = false;
+      for (const name of delegations.roleNames()) {
+        sharded = isBin(name);
+        break;
+      }
+      for (const name of sharded || count <= listed.length ? delegations.roleNames() : listed) {
+        if (!this.fileOf(name)) {
+          if (sharded && isBin(name)) unreadable?.push(this.unlisted(role, name));
+          continue;
+        }
+        if (isBin(name)) queue.push({ role: name, delegator: role, chain: [...chain, name] });
       }
     }
     return undefined;

@@ -203,30 +203,43 @@ describe('a hostile server', () => {
 });
 
 describe('dev check when snapshot (an online key) hides the claimed bin that holds the project', () => {
-  it('recently-claimed names the project with the developer’s key; claimed’s bins do not verify', async () => {
-    // Without its bin, the project would read as not yet claimed: the answer is that there is none.
-    const d = honestRepo('succinct', keys);
-    d.roles.get('recently-claimed')!.delegations = delegations([
-      delegation(PROJECT, [keys.developer], { terminating: true, paths: [`${PROJECT}/*`] }),
-    ]);
-    d.snapshot.edit = (meta) => {
-      for (const name of [...meta.keys()]) if (name.startsWith(`${SUCCINCT_PREFIX}-`)) meta.set(name, new MetaFile(7));
-    };
-    const sharded = await writeRepo(d, join(tmp, 'sharded'));
-    const r = await runCli([
-      'dev',
-      'check',
-      '--project',
-      PROJECT,
-      '--key',
-      developerKey,
-      '--root',
-      sharded.trustedRoot,
-      '--metadata',
-      sharded.metadata,
-    ]);
-    expect(r.stdout).not.toMatch(/^OK/);
-    expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/cannot answer: 7\.claimed-bins-[0-3]\.json: listed by 1\.snapshot\.json but not in/);
-  });
+  const hide: Array<[string, (meta: Map<string, MetaFile>, name: string) => void, RegExp]> = [
+    [
+      'lists another version of each bin',
+      (meta, name) => meta.set(name, new MetaFile(7)),
+      /cannot answer: 7\.claimed-bins-[0-3]\.json: listed by 1\.snapshot\.json but not in/,
+    ],
+    [
+      'drops each bin',
+      (meta, name) => meta.delete(name),
+      /cannot answer: claimed delegates claimed-bins-[0-3], which 1\.snapshot\.json does not list/,
+    ],
+  ];
+  for (const [what, edit, why] of hide)
+    it(`snapshot ${what}; recently-claimed names the project with the developer’s key`, async () => {
+      // Without its bin, the project would read as not yet claimed: the answer is that there is none.
+      const d = honestRepo('succinct', keys);
+      d.roles.get('recently-claimed')!.delegations = delegations([
+        delegation(PROJECT, [keys.developer], { terminating: true, paths: [`${PROJECT}/*`] }),
+      ]);
+      d.snapshot.edit = (meta) => {
+        for (const name of [...meta.keys()]) if (name.startsWith(`${SUCCINCT_PREFIX}-`)) edit(meta, name);
+      };
+      const sharded = await writeRepo(d, join(tmp, `sharded-${++n}`));
+      const r = await runCli([
+        'dev',
+        'check',
+        '--project',
+        PROJECT,
+        '--key',
+        developerKey,
+        '--root',
+        sharded.trustedRoot,
+        '--metadata',
+        sharded.metadata,
+      ]);
+      expect(r.stdout).not.toMatch(/^OK/);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(why);
+    });
 });

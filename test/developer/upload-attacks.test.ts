@@ -240,6 +240,26 @@ describe('the project found only in the online role because its claimed bin cann
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/refused: 7\.claimed-bins-[0-3]\.json: listed by .*: claimed cannot be read/);
   });
+
+  for (const layout of ['succinct', 'hashed'] as const)
+    it(`snapshot drops every bin of claimed (${layout}); recently-claimed names the attacker`, async () => {
+      const d = honestRepo(layout, keys);
+      d.roles.delete(PROJECT);
+      d.roles.get('recently-claimed')!.delegations = delegations([
+        delegation(PROJECT, [keys.attacker], { terminating: true, paths: [`${PROJECT}/*`] }),
+      ]);
+      d.snapshot.edit = (meta) => {
+        for (const name of [...meta.keys()]) if (name.startsWith('claimed-bin')) meta.delete(name);
+      };
+      const sharded = await writeRepo(d, join(tmp, `dropped-${layout}`));
+      const role = new Targets({ version: 1, expires: FAR, targets: new Map([[releasePath, targetFileOf(release)]]) });
+      const dir = await upload([{ name: PROJECT, role, signers: [keys.attacker] }], [[releasePath, release]]);
+      const r = await check(dir, sharded);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(
+        /refused: .*claimed delegates claimed-bins?-[0-3], which 1\.snapshot\.json does not list: claimed cannot be read/,
+      );
+    });
 });
 
 describe('one key counted twice toward a threshold of 2', () => {
