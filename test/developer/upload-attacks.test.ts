@@ -420,3 +420,25 @@ describe('a role signed by the project’s key whose common fields are odd', () 
       expect(r.stderr).toMatch(why);
     });
 });
+
+describe('target paths that climb or hold an empty component', () => {
+  for (const path of [`${PROJECT}/..`, `${PROJECT}/.`, `${PROJECT}/`])
+    it(`${JSON.stringify(path)}, which the project's pattern ${PROJECT}/* matches, is refused`, async () => {
+      // No upload can hold a file of that name (readers refuse it), and the published role lists none.
+      const targets = new Map([[path, targetFileOf(release)]]);
+      const dir = await upload([{ name: PROJECT, role: projectRole({ targets }), signers: [keys.developer] }]);
+      const r = await check(dir, repo, ['--allow-delegations']);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(
+        `signed.targets[${JSON.stringify(path)}]: neither in this upload nor in the published role`,
+      );
+    });
+
+  it(`${PROJECT}//x, outside the pattern ${PROJECT}/* (three components), is refused`, async () => {
+    const targets = new Map([[`${PROJECT}//x`, targetFileOf(release)]]);
+    const dir = await upload([{ name: PROJECT, role: projectRole({ targets }), signers: [keys.developer] }]);
+    const r = await check(dir, repo, ['--allow-delegations']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`signed.targets["${PROJECT}//x"]: outside the paths delegated (${PROJECT}/*)`);
+  });
+});

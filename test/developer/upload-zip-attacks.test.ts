@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetFileOf } from '../../src/bundle/project-upload.js';
 import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
@@ -343,4 +343,23 @@ describe('names that one file system makes one file', () => {
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(/where names differ only by case or Unicode normalization|both a file and a folder/);
     });
+});
+
+describe('sizes declared beyond what an upload holds', () => {
+  it('a deflated entry that declares 2 GiB is refused before anything is inflated', async () => {
+    const bytes = zip([await roleEntry(release), { name: entryName, data: deflateRawSync(Buffer.alloc(1024)) }]);
+    // Deflated (method 8), 2 GiB uncompressed, in the local header and the central directory.
+    const cdOffset = bytes.readUInt32LE(bytes.length - 6);
+    const central = cdOffset + 46 + bytes.readUInt16LE(cdOffset + 28);
+    const local = bytes.readUInt32LE(central + 42);
+    bytes.writeUInt16LE(8, local + 8);
+    bytes.writeUInt32LE(2 ** 31, local + 22);
+    bytes.writeUInt16LE(8, central + 10);
+    bytes.writeUInt32LE(2 ** 31, central + 24);
+    const started = Date.now();
+    const r = await check(bytes);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('more than 1073741824 bytes together');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
 });
