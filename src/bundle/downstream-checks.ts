@@ -63,7 +63,11 @@ export function checkProject(folder: VerifiedFolder, project: string, mine: Key[
   }
   const warnings: string[] = [];
   for (const top of [CLAIMED, RECENTLY_CLAIMED] as const) {
-    const d = folder.findProject(top, project);
+    const unreadable: string[] = [];
+    const d = folder.findProject(top, project, unreadable);
+    // A bin of claimed that does not verify may be the project's: a client's search stops there
+    // (TUF specification 5.6.7), so what recently-claimed says is no answer either.
+    if (!d && unreadable.length) throw new VerificationError(`cannot answer: ${unreadable[0]}`);
     if (!d) continue;
     const c = compare(d, mine, threshold);
     // PEP 480: a project in claimed is terminating, so its targets cannot fall through to online roles.

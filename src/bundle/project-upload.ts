@@ -43,6 +43,35 @@ export function targetFileOf(bytes: Uint8Array): TargetFile {
   return new TargetFile(bytes.length, hashes);
 }
 
+/**
+ * The key under which two names are one file where the archive is extracted: a case-insensitive
+ * file system (macOS, Windows) folds case, a normalizing one (macOS) Unicode normalization.
+ */
+function foldedName(path: string): string {
+  return path.normalize('NFC').toLowerCase();
+}
+
+/**
+ * Names of an upload that would be one file where it is extracted: two that differ only by case
+ * or Unicode normalization, or a file whose name is also another's folder. The first such name.
+ */
+export function collidingName(paths: Iterable<string>): { name: string; reason: string } | undefined {
+  const files = new Map<string, string>();
+  const folders = new Set<string>();
+  for (const path of paths) {
+    const folded = foldedName(path);
+    const other = files.get(folded);
+    if (other !== undefined)
+      return { name: path, reason: `one file with ${other} where names differ only by case or Unicode normalization` };
+    files.set(folded, path);
+    const parts = folded.split('/');
+    for (let i = 1; i < parts.length; i++) folders.add(parts.slice(0, i).join('/'));
+  }
+  for (const [folded, path] of files)
+    if (folders.has(folded)) return { name: path, reason: 'both a file and a folder of other entries' };
+  return undefined;
+}
+
 /** An upload as read: its files by relative path (`metadata/…`, `targets/…`). */
 export interface UploadContents {
   source: string;
@@ -57,13 +86,16 @@ function isWildcard(component: string): boolean {
  * The target path of a release file under the project's delegated path patterns: for an exact
  * pattern, the pattern itself; else the pattern with its last component replaced by the file's
  * name, when the pattern then matches it (`my-project/*` gives `my-project/<file>`). The first
- * pattern that gives one wins; undefined when none does.
+ * pattern that gives one wins; undefined when none does. Only a plain relative path is one: the
+ * patterns come from the index's metadata (recently-claimed's are signed by an online key), and
+ * a path with `..` would put the file outside the upload's targets/ folder.
  */
 export function targetPathFor(fileName: string, patterns: readonly string[]): string | undefined {
   for (const pattern of patterns) {
     const parts = pattern.split('/');
+    const candidate = parts.some(isWildcard) ? [...parts.slice(0, -1), fileName].join('/') : pattern;
+    if (!isPlainRelativePath(candidate)) continue;
     if (!parts.some(isWildcard)) return pattern;
-    const candidate = [...parts.slice(0, -1), fileName].join('/');
     if (!parts.slice(0, -1).some(isWildcard) && matchPathPattern(candidate, pattern)) return candidate;
   }
   return undefined;
@@ -197,6 +229,10 @@ export function writeUpload(
     }
     if (exists) throw new RefusedError(`${p} already exists; an upload is never overwritten`, 'E_EXISTS');
   }
+  // Every name stays inside the new folder, whatever made it (docs/formats/upload.md).
+  const escaping = files.find(([name]) => !isPlainRelativePath(name));
+  if (escaping)
+    throw new RefusedError(`${escaping[0]}: not a plain relative path; nothing was written`, 'E_GUARD_RAIL');
   const zipBytes = writeZip(files);
   const temp = join(dirname(out), `.${basename(out)}.${randomBytes(6).toString('hex')}`);
   try {

@@ -9,17 +9,25 @@
  * Also, as a client would refuse it anyway (spec 5.6.1, rollback): the version must be above the
  * published one. Every refusal is one line naming the file and the field; the verdict is all of them.
  */
+import { canonicalize } from '../tuf/json/canonical-json.js';
 import { digestHex } from '../tuf/model/digest.js';
 import type { Key } from '../tuf/model/key.js';
 import { Metadata, type TargetFile, type Targets } from '../tuf/model/metadata.js';
 import { matchPathPattern } from '../tuf/model/path-pattern.js';
 import type { DelegatedRole } from '../tuf/model/roles.js';
+import { reservedProjectName } from '../tuf/model/project-name.js';
 import { formatExpires } from '../tuf/model/time.js';
 import { decodeRoleName, parseRoleFileName } from '../tuf/verify/role-names.js';
 import { unsignedReason } from '../tuf/verify/trusted-set.js';
 import { verifyRole, type VerificationResult } from '../tuf/verify/verification.js';
 import { CLAIMED, RECENTLY_CLAIMED } from './downstream-checks.js';
-import { patternWithin, UPLOAD_METADATA, UPLOAD_TARGETS, type UploadContents } from './project-upload.js';
+import {
+  collidingName,
+  patternWithin,
+  UPLOAD_METADATA,
+  UPLOAD_TARGETS,
+  type UploadContents,
+} from './project-upload.js';
 import type { ProjectDelegation, VerifiedFolder } from './verified-folder.js';
 
 /** Roles below the project's own that one upload may hold, when delegations are allowed. */
@@ -90,9 +98,19 @@ function roleFiles(upload: UploadContents, problems: string[]): Map<string, { fi
   return roles;
 }
 
-function delegationOf(folder: VerifiedFolder, project: string): ProjectDelegation | undefined {
-  // PEP 480: claimed takes priority over recently-claimed (targets delegates to it first).
-  return folder.findProject(CLAIMED, project) ?? folder.findProject(RECENTLY_CLAIMED, project);
+/**
+ * Who delegates `project`: claimed (or a bin of it) before recently-claimed, as PEP 480 orders
+ * them (targets delegates to claimed first). When a role of claimed's is published but does not
+ * verify (expired, under-signed, tampered), a client looking for the project's files stops there
+ * (spec 5.6.7: a role that fails to load ends the search): recently-claimed is then no answer,
+ * or a project claimed away from its online keys (or from a revoked key) would be theirs again.
+ */
+function delegationOf(folder: VerifiedFolder, project: string): { d?: ProjectDelegation; unreadable?: string } {
+  const unreadable: string[] = [];
+  const claimed = folder.findProject(CLAIMED, project, unreadable);
+  if (claimed) return { d: claimed };
+  if (unreadable.length) return { unreadable: unreadable[0] };
+  return { d: folder.findProject(RECENTLY_CLAIMED, project) };
 }
 
 function hashProblem(bytes: Uint8Array, t: TargetFile): string | undefined {
@@ -110,10 +128,18 @@ export function checkUpload(folder: VerifiedFolder, upload: UploadContents, o: U
   const problems: string[] = [];
   const verdict: UploadVerdict = { ok: false, roles: [], targets: [], problems };
   const files = roleFiles(upload, problems);
+  const colliding = collidingName(upload.files.keys());
+  if (colliding) problems.push(`${colliding.name}: ${colliding.reason}`);
 
   let project = o.project;
   if (project === undefined) {
-    const delegated = [...files.keys()].filter((r) => delegationOf(folder, r));
+    const found = [...files.keys()].map((r) => [r, delegationOf(folder, r)] as const);
+    const unreadable = found.find(([, f]) => f.unreadable);
+    if (unreadable) {
+      problems.push(`${unreadable[1].unreadable}: claimed cannot be read, so who owns the upload cannot be told`);
+      return verdict;
+    }
+    const delegated = found.filter(([, f]) => f.d).map(([r]) => r);
     if (delegated.length !== 1) {
       problems.push(
         delegated.length === 0
@@ -125,7 +151,11 @@ export function checkUpload(folder: VerifiedFolder, upload: UploadContents, o: U
     project = delegated[0]!;
   }
   verdict.project = project;
-  const d = delegationOf(folder, project);
+  const { d, unreadable } = delegationOf(folder, project);
+  if (unreadable) {
+    problems.push(`${unreadable}: claimed cannot be read, so who ${project} is delegated to cannot be told`);
+    return verdict;
+  }
   if (!d) {
     problems.push(`${project}: delegated by neither claimed nor recently-claimed; the project is registered first`);
     return verdict;
@@ -162,6 +192,17 @@ export function checkUpload(folder: VerifiedFolder, upload: UploadContents, o: U
     },
   ];
   const done = new Set<string>();
+  // The published copy of each role of the upload, for the names it already delegates.
+  const publishedCopies = new Map<string, Targets | undefined>([
+    [project, published.ok ? published.signed : undefined],
+  ]);
+  const publishedOf = (edge: RoleEdge): Targets | undefined => {
+    if (!publishedCopies.has(edge.role)) {
+      const p = folder.publishedRole(edge.role, edge.delegator);
+      publishedCopies.set(edge.role, p.ok ? p.signed : undefined);
+    }
+    return publishedCopies.get(edge.role);
+  };
   for (let i = 0; i < queue.length; i++) {
     const edge = queue[i]!;
     if (done.has(edge.role)) {
@@ -206,11 +247,20 @@ export function checkUpload(folder: VerifiedFolder, upload: UploadContents, o: U
       problems.push(
         `${file}: signed.expires: expired at ${formatExpires(signed.expires)} (checked at ${formatExpires(o.at)})`,
       );
-    // Rollback (spec 5.6.4 against what snapshot lists): a role never goes back or stays put.
-    if (edge.role === project && verdict.publishedVersion !== undefined && signed.version <= verdict.publishedVersion)
-      problems.push(
-        `${file}: signed.version: ${signed.version} is not newer than the published version ${verdict.publishedVersion}`,
-      );
+    // Rollback (spec 5.6.4 against what snapshot lists): a role never goes back or stays put. The
+    // project's delegated roles too: a snapshot listing one older than before is refused by every
+    // client that trusted the last one (spec 5.5.5). One of them may come again unchanged (each
+    // upload holds every role the project delegates): the same version, the same signed content.
+    const before = edge.role === project ? verdict.publishedVersion : folder.listedVersion(edge.role);
+    if (before !== undefined && signed.version < before)
+      problems.push(`${file}: signed.version: ${signed.version} is not newer than the published version ${before}`);
+    else if (before !== undefined && signed.version === before) {
+      const same = edge.role !== project && publishedOf(edge);
+      if (!same)
+        problems.push(`${file}: signed.version: ${signed.version} is not newer than the published version ${before}`);
+      else if (!canonicalize(same).equals(md.payload()))
+        problems.push(`${file}: signed.version: ${before} is the published version, and the role differs from it`);
+    }
     // PEP 480: "A delegatee MUST NOT sign for targets that were not delegated to itself".
     for (const [path, target] of signed.targets) {
       const outside = edge.patterns.find((patterns) => !patterns.some((p) => matchPathPattern(path, p)));
@@ -241,6 +291,12 @@ export function checkUpload(folder: VerifiedFolder, upload: UploadContents, o: U
       const outside = child.paths.filter((c) => !parent.some((p) => patternWithin(c, p)));
       if (outside.length) {
         problems.push(`${where}.paths: ${outside.join(', ')} outside the delegator's paths (${parent.join(', ')})`);
+        continue;
+      }
+      if (nameTaken(folder, child.name, publishedOf(edge))) {
+        problems.push(
+          `${where}: the repository has a role by that name that is not this project's (role names are one namespace: snapshot lists <role>.json)`,
+        );
         continue;
       }
       if (queue.length > MAX_UPLOAD_ROLES) {
@@ -291,6 +347,22 @@ export function checkUpload(folder: VerifiedFolder, upload: UploadContents, o: U
   }
   verdict.ok = problems.length === 0;
   return verdict;
+}
+
+/**
+ * Whether a role of the upload named `name` would stand where the repository keeps a role that is
+ * not the project's. Role names are one namespace: snapshot lists `<role>.json` and the index
+ * publishes `N.<role>.json` (TUF specification 4.4, 5.6), so such a role would replace another
+ * project's role (or the index's) with one its keys never signed. The name is taken when it is
+ * one that no project may take (a PEP 458/480 role or hash bin name), when targets, claimed or
+ * recently-claimed delegates it, or when snapshot lists it and the published copy of the same
+ * delegator does not delegate it.
+ */
+function nameTaken(folder: VerifiedFolder, name: string, publishedDelegator: Targets | undefined): boolean {
+  if (reservedProjectName(name) !== undefined || folder.targets.delegations?.roleKeys(name)) return true;
+  const owner = delegationOf(folder, name);
+  if (owner.d || owner.unreadable) return true;
+  return folder.listedVersion(name) !== undefined && !publishedDelegator?.delegations?.roleKeys(name);
 }
 
 function sortedHashes(t: TargetFile): Array<[string, string]> {

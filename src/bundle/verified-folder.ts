@@ -253,6 +253,16 @@ export class VerifiedFolder {
     }
   }
 
+  /** Why a role that `delegator` delegates cannot be read: snapshot does not list it. */
+  private unlisted(delegator: string, role: string): string {
+    return `${delegator} delegates ${role}, which ${this.set.snapshot!.file} does not list`;
+  }
+
+  /** The version snapshot lists for a role, or undefined when it lists none (never published). */
+  listedVersion(role: string): number | undefined {
+    return this.set.snapshot!.md.signed.meta.get(snapshotMetaName(role))?.version;
+  }
+
   /**
    * A targets-type role as published, verified through the edge from `delegator` (spec 5.6):
    * `absent` when snapshot does not list it (never published), else why it cannot be trusted.
@@ -325,9 +335,10 @@ export class VerifiedFolder {
    * the first delegation by that name, searched breadth first through roles each verified
    * against the delegator that delegates it on that path (a claimed bin against claimed, never
    * against an online role delegating the same name). The project's role file, when published,
-   * is checked against that delegation.
+   * is checked against that delegation. Why each role on the way could not be trusted (published,
+   * but it does not verify) goes to `unreadable`: the project may be delegated there.
    */
-  findProject(top: string, project: string): ProjectDelegation | undefined {
+  findProject(top: string, project: string, unreadable?: string[]): ProjectDelegation | undefined {
     const queue: Array<{ role: string; delegator: string; chain: string[] }> = [
       { role: top, delegator: 'targets', chain: ['targets', top] },
     ];
@@ -337,14 +348,25 @@ export class VerifiedFolder {
       if (seen.has(role)) continue;
       seen.add(role);
       const loaded = this.load(role, delegator);
-      if (!loaded.ok) continue;
+      if (!loaded.ok) {
+        if (!loaded.absent) unreadable?.push(loaded.problem);
+        continue;
+      }
       const delegations = loaded.signed.delegations;
       if (!delegations) continue;
-      // TAP 15 succinct bins: the project may sit in any bin snapshot lists.
-      if (delegations.succinctRoles) {
-        for (const bin of this.listedWithPrefix(`${delegations.succinctRoles.namePrefix}-`)) {
-          if (delegations.succinctRoles.binOfName(bin) !== undefined)
-            queue.push({ role: bin, delegator: role, chain: [...chain, bin] });
+      // TAP 15 succinct bins: the project may sit in any bin; one that snapshot does not list is
+      // one a client's search for its paths fails at (spec 5.6.7), so it is unreadable here.
+      const succinct = delegations.succinctRoles;
+      if (succinct) {
+        const bins = this.listedWithPrefix(`${succinct.namePrefix}-`).filter(
+          (b) => succinct.binOfName(b) !== undefined,
+        );
+        for (const bin of bins) queue.push({ role: bin, delegator: role, chain: [...chain, bin] });
+        if (bins.length < succinct.numberOfBins) {
+          const have = new Set(bins);
+          let i = 0;
+          while (have.has(succinct.binName(i))) i++;
+          unreadable?.push(this.unlisted(role, succinct.binName(i)));
         }
         continue;
       }
@@ -365,13 +387,25 @@ export class VerifiedFolder {
       }
       // Sharded claimed: bins are delegations by hash prefix; look into those snapshot lists.
       // Whichever is shorter is walked, the delegations or snapshot's list, making no role
-      // object but for the names on both (a flat claimed delegates to a million projects).
+      // object but for the names on both (a flat claimed delegates to a million projects). A
+      // claimed of bins (its first delegation is one: decision 0003) has few delegations: all are
+      // walked, and a bin snapshot does not list is unreadable, as for succinct bins above.
       const listed = this.listedWithPrefix('');
-      for (const name of count <= listed.length ? delegations.roleNames() : listed) {
-        if (!this.fileOf(name)) continue;
+      const isBin = (name: string): boolean => {
         const r = delegations.roleKeys(name);
-        if (r && 'pathHashPrefixes' in r && r.pathHashPrefixes)
-          queue.push({ role: name, delegator: role, chain: [...chain, name] });
+        return r !== undefined && 'pathHashPrefixes' in r && r.pathHashPrefixes !== undefined;
+      };
+      let sharded = false;
+      for (const name of delegations.roleNames()) {
+        sharded = isBin(name);
+        break;
+      }
+      for (const name of sharded || count <= listed.length ? delegations.roleNames() : listed) {
+        if (!this.fileOf(name)) {
+          if (sharded && isBin(name)) unreadable?.push(this.unlisted(role, name));
+          continue;
+        }
+        if (isBin(name)) queue.push({ role: name, delegator: role, chain: [...chain, name] });
       }
     }
     return undefined;

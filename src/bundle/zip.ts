@@ -8,7 +8,11 @@
  * stored or deflated only, never encrypted, never ZIP64; names are UTF-8 relative paths without
  * `.`, `..`, empty components or backslashes, each once; data ranges never overlap (the
  * overlapping-entry bomb) and every size is capped before anything is inflated; the CRC-32 of each
- * entry is checked. Anything else is a ZipError naming the entry and the field.
+ * entry is checked. Whatever another reader would read otherwise is refused too: the entries must
+ * tile the archive up to the central directory, which must end at the end record; no end record
+ * signature in the comment; no symbolic link or other non-file in the external attributes; no
+ * extra field that overrides the name or sizes. Anything else is a ZipError naming the entry and
+ * the field.
  */
 import { crc32, inflateRawSync } from 'node:zlib';
 import { VerificationError } from '../tuf/model/errors.js';
@@ -16,9 +20,26 @@ import { VerificationError } from '../tuf/model/errors.js';
 const LOCAL_HEADER = 0x04034b50;
 const CENTRAL_HEADER = 0x02014b50;
 const END_OF_CENTRAL = 0x06054b50;
+const ZIP64_END_LOCATOR = 0x07064b50;
+const DATA_DESCRIPTOR = 0x08074b50;
 /** General purpose flag bit 11: the name is UTF-8. */
 const UTF8_FLAG = 0x0800;
 const ENCRYPTED_FLAG = 0x0001;
+/** Bit 3: CRC-32 and sizes follow the data, in a data descriptor; the local header's are zero. */
+const DESCRIPTOR_FLAG = 0x0008;
+/**
+ * Extra fields that other readers take over the entry's own fields (APPNOTE 4.5.3, 4.6.9): the
+ * ZIP64 sizes and offset, and Info-ZIP's Unicode Path, which unzip extracts to
+ * instead of the name this reader checked.
+ */
+const OVERRIDING_EXTRA: ReadonlyMap<number, string> = new Map([
+  [0x0001, 'ZIP64 extended information'],
+  [0x7075, 'Info-ZIP Unicode Path'],
+]);
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
 const STORED = 0;
 const DEFLATED = 8;
 /** 1980-01-01 00:00:00, the earliest DOS date: entries carry no time, so the same input gives the same bytes. */
@@ -104,6 +125,21 @@ export function isPlainRelativePath(name: string): boolean {
   );
 }
 
+/** Why an extra field block is refused (malformed, or a field that overrides the entry), or undefined. */
+function extraProblem(extra: Buffer): string | undefined {
+  for (let i = 0; i < extra.length;) {
+    if (i + 4 > extra.length) return 'a malformed extra field';
+    const id = extra.readUInt16LE(i);
+    const size = extra.readUInt16LE(i + 2);
+    if (i + 4 + size > extra.length) return 'a malformed extra field';
+    const what = OVERRIDING_EXTRA.get(id);
+    if (what)
+      return `an extra field 0x${id.toString(16).padStart(4, '0')} (${what}), which other readers take over the entry`;
+    i += 4 + size;
+  }
+  return undefined;
+}
+
 /** The files of a ZIP archive (path → bytes); folder entries are skipped. */
 export function readZip(bytes: Buffer, archive: string, limits: ZipLimits): Map<string, Buffer> {
   const fail = (where: string, reason: string): never => {
@@ -118,14 +154,26 @@ export function readZip(bytes: Buffer, archive: string, limits: ZipLimits): Map<
     }
   }
   if (end < 0) fail('', 'not a ZIP archive (no end of central directory record)');
+  // Python's zipfile takes the last end record signature in the file, whatever its comment length
+  // says: one in the comment would be its end record, and this reader's another.
+  if (bytes.subarray(end + 22).includes(bytes.subarray(end, end + 4)))
+    fail('', 'the archive comment holds an end of central directory signature');
   const count = bytes.readUInt16LE(end + 10);
   const cdSize = bytes.readUInt32LE(end + 12);
   const cdOffset = bytes.readUInt32LE(end + 16);
   if (bytes.readUInt16LE(end + 4) !== 0 || bytes.readUInt16LE(end + 6) !== 0 || bytes.readUInt16LE(end + 8) !== count)
     fail('', 'a multi-part archive');
+  // A ZIP64 locator just before the end record makes other readers take the ZIP64 record's
+  // directory (Python's zipfile reads the 76 bytes there, whatever they belong to).
   if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) fail('', 'a ZIP64 archive');
+  if (end >= 20 && bytes.readUInt32LE(end - 20) === ZIP64_END_LOCATOR)
+    fail('', 'a ZIP64 archive (a ZIP64 end locator before the end record)');
   if (count > limits.maxEntries) fail('', `${count} entries, more than the ${limits.maxEntries} taken`);
   if (cdOffset + cdSize > end) fail('', 'the central directory runs past its end record');
+  // Readers that allow bytes before the archive (Python's zipfile) find the central directory as
+  // the one that ends at the end record, and move every offset by the difference: anything between
+  // them would be another archive to them.
+  if (cdOffset + cdSize !== end) fail('', 'bytes between the central directory and its end record');
 
   const files = new Map<string, Buffer>();
   const ranges: Array<[number, number, string]> = [];
@@ -142,8 +190,10 @@ export function readZip(bytes: Buffer, archive: string, limits: ZipLimits): Map<
     const nameLength = bytes.readUInt16LE(p + 28);
     const extraLength = bytes.readUInt16LE(p + 30);
     const commentLength = bytes.readUInt16LE(p + 32);
+    const externalAttributes = bytes.readUInt32LE(p + 38);
     const localOffset = bytes.readUInt32LE(p + 42);
     const rawName = bytes.subarray(p + 46, p + 46 + nameLength);
+    const centralExtra = bytes.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength);
     p += 46 + nameLength + extraLength + commentLength;
     if (p > cdOffset + cdSize) fail(`central directory entry ${i + 1}`, 'runs past the central directory');
     let name: string;
@@ -160,16 +210,48 @@ export function readZip(bytes: Buffer, archive: string, limits: ZipLimits): Map<
     const path = isFolder ? name.slice(0, -1) : name;
     if (!isPlainRelativePath(path)) fail(name, 'not a plain relative path');
     if (files.has(path)) fail(name, 'listed twice');
+    // The Unix mode in the upper half of the external attributes (APPNOTE 4.4.15) is what an
+    // extracting tool makes: a symbolic link there would be followed when the index serves it.
+    const type = (externalAttributes >>> 16) & S_IFMT;
+    if (type === S_IFLNK) fail(name, 'a symbolic link (external attributes), not a plain file');
+    if (type !== 0 && type !== (isFolder ? S_IFDIR : S_IFREG))
+      fail(name, `file type 0${type.toString(8)} in its external attributes, not a plain file`);
+    const badExtra = extraProblem(centralExtra);
+    if (badExtra) fail(name, badExtra);
 
     if (localOffset + 30 > cdOffset || bytes.readUInt32LE(localOffset) !== LOCAL_HEADER)
       fail(name, 'its local header is missing');
     const localName = bytes.subarray(localOffset + 30, localOffset + 30 + bytes.readUInt16LE(localOffset + 26));
     if (!localName.equals(rawName)) fail(name, 'the local header names another file');
     if (bytes.readUInt16LE(localOffset + 8) !== method) fail(name, 'the local header says another compression method');
+    // A reader that streams the archive knows only the local headers: they must say what the
+    // central directory says (APPNOTE 4.3.7, 4.4.4), or with a data descriptor, its record must.
+    if (bytes.readUInt16LE(localOffset + 6) !== flags) fail(name, 'the local header says other flags');
     const dataStart = localOffset + 30 + localName.length + bytes.readUInt16LE(localOffset + 28);
+    const localExtra = bytes.subarray(localOffset + 30 + localName.length, Math.min(dataStart, cdOffset));
+    const badLocalExtra = extraProblem(localExtra);
+    if (badLocalExtra) fail(name, `local header: ${badLocalExtra}`);
     const dataEnd = dataStart + compressed;
     if (dataEnd > cdOffset) fail(name, 'its data runs into the central directory');
-    ranges.push([localOffset, dataEnd, name]);
+    let entryEnd = dataEnd;
+    const local = [
+      bytes.readUInt32LE(localOffset + 14),
+      bytes.readUInt32LE(localOffset + 18),
+      bytes.readUInt32LE(localOffset + 22),
+    ];
+    if (flags & DESCRIPTOR_FLAG) {
+      // APPNOTE 4.3.9: the CRC-32 and both sizes, after an optional signature.
+      const signed = dataEnd + 4 <= cdOffset && bytes.readUInt32LE(dataEnd) === DATA_DESCRIPTOR;
+      const at = signed ? dataEnd + 4 : dataEnd;
+      entryEnd = at + 12;
+      if (entryEnd > cdOffset) fail(name, 'its data descriptor runs into the central directory');
+      const record = [bytes.readUInt32LE(at), bytes.readUInt32LE(at + 4), bytes.readUInt32LE(at + 8)];
+      if (record[0] !== crc || record[1] !== compressed || record[2] !== size)
+        fail(name, 'the data descriptor says another CRC-32 or size');
+      if (local.some((v, k) => v !== 0 && v !== record[k])) fail(name, 'the local header says another CRC-32 or size');
+    } else if (local[0] !== crc || local[1] !== compressed || local[2] !== size)
+      fail(name, 'the local header says another CRC-32 or size');
+    ranges.push([localOffset, entryEnd, name]);
     if (isFolder) {
       if (size !== 0) fail(name, 'a folder entry with content');
       continue;
@@ -193,8 +275,21 @@ export function readZip(bytes: Buffer, archive: string, limits: ZipLimits): Map<
     if (crc32(data) !== crc) fail(name, 'CRC-32 mismatch');
     files.set(path, data);
   }
+  // Python's zipfile reads entries while the directory's size lasts, not as many as counted.
+  if (p !== cdOffset + cdSize)
+    fail('', `the central directory holds more than the ${count} entries its end record counts`);
+  // The entries tile the archive up to the central directory: no overlap (the overlapping-entry
+  // bomb), and no bytes in no entry, where a reader that streams local headers would find an entry
+  // the central directory does not name.
   ranges.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < ranges.length; i++)
-    if (ranges[i]![0] < ranges[i - 1]![1]) fail(ranges[i]![2], `its data overlaps ${ranges[i - 1]![2]}`);
+  let covered = 0;
+  let coveredBy = '';
+  for (const [start, stop, name] of ranges) {
+    if (start < covered) fail(name, `its data overlaps ${coveredBy}`);
+    if (start > covered) fail('', `bytes ${covered} to ${start} are in no entry`);
+    covered = stop;
+    coveredBy = name;
+  }
+  if (covered !== cdOffset) fail('', `bytes ${covered} to ${cdOffset} are in no entry`);
   return files;
 }
