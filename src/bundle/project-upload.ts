@@ -172,11 +172,15 @@ export function nextProjectRole(init: ProjectRoleInit): Targets {
 }
 
 /** Read a release file, or a clear usage error. */
-function readReleaseFile(path: string, limit: number): Buffer {
+function readReleaseFile(path: string, limit: number, noFollow = false): Buffer {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    // In an upload folder a file is opened without following a link (O_NOFOLLOW): a link swapped
+    // in after the folder was listed is refused, not read.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0));
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new VerificationError(`${path}: a symbolic link`, 'E_BAD_ARCHIVE', { cause: e });
     throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code}`, 'E_USAGE', { cause: e });
   }
   try {
@@ -267,7 +271,7 @@ function readUploadFolder(dir: string): Map<string, Buffer> {
           throw new VerificationError(`${dir}: more files or bytes than an upload holds`, 'E_BAD_ARCHIVE');
         if (!isPlainRelativePath(relPath))
           throw new VerificationError(`${join(dir, relPath)}: not a plain file name`, 'E_BAD_ARCHIVE');
-        const bytes = readReleaseFile(join(dir, relPath), UPLOAD_LIMITS.maxTotalBytes - total);
+        const bytes = readReleaseFile(join(dir, relPath), UPLOAD_LIMITS.maxTotalBytes - total, true);
         total += bytes.length;
         files.set(relPath, bytes);
       }
