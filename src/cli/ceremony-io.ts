@@ -27,7 +27,7 @@ export function terminalCeremonyPrompter(io: CliIO): CeremonyPrompter | undefine
       const answer = (await terminal.ask(question)).trim().replace(/\s+/g, ' ');
       return acceptable.some((a) => a === answer || a.toLowerCase() === answer.toLowerCase());
     },
-    waitForEnter: (message) => terminal.waitForEnter(message),
+    waitUntil: (message, ready, timeoutMs) => terminal.waitUntil(message, ready, timeoutMs),
   };
 }
 

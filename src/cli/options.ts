@@ -104,3 +104,8 @@ export function roleAssignment(spec: string, flag: string): [string, string] {
   if (i <= 0 || i === spec.length - 1) throw new UsageError(`${flag} ${spec}: expected <role>=<value>`);
   return [spec.slice(0, i), spec.slice(i + 1)];
 }
+
+/** A command line a person can paste into a shell: words with other characters than these are quoted. */
+export function shellLine(words: readonly string[]): string {
+  return words.map((w) => (/^[\w./@%+=:,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

@@ -11,9 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigningEvent } from '../../src/ceremony/events/event.js';
 import { sha256Hex } from '../../src/tuf/model/digest.js';
 import { fingerprintWords } from '../../src/tuf/model/fingerprint-words.js';
-import { runCli } from '../helpers/cli.js';
-import { builtCli, plain, PtyRun, removeBuiltCli } from '../helpers/pty.js';
-import { makeAdmins, type Admins } from './softhsm-admins.js';
+import { askedWordPositions, builtCli, plain, PtyRun, removeBuiltCli } from '../helpers/pty.js';
+import { bootstrapped, type Admins } from './softhsm-admins.js';
 
 let a: Admins;
 let repoDir: string;
@@ -26,19 +25,9 @@ const fileDigests = (dir: string) =>
       .map((f) => [f, sha256Hex(readFileSync(join(dir, f)))]),
   );
 
-/** The word positions (1-based) the question asks for, read from the screen as a person would. */
-const askedPositions = (screen: string): number[] => {
-  const question = [...screen.matchAll(/type its words\s+number ([\d, and]+)\(or all/g)].pop()?.[1] ?? '';
-  return [...question.matchAll(/\d+/g)].map((m) => Number(m[0]));
-};
-
 beforeAll(async () => {
   builtCli();
-  a = makeAdmins('pty-confirm');
-  repoDir = join(a.dir, 'repo');
-  const init = await runCli(['init', '--plan', a.planPath, '--profile', a.profilePath, '--repo', repoDir, '--json']);
-  expect(init.code).toBe(0);
-  eventDir = JSON.parse(init.stdout).event.dir;
+  ({ a, repoDir, eventDir } = await bootstrapped('pty-confirm'));
 }, 120_000);
 afterAll(() => removeBuiltCli());
 
@@ -55,8 +44,13 @@ describe('event sign at a terminal', () => {
     const above = screen.slice(0, screen.lastIndexOf('type its words'));
     expect(above.slice(above.lastIndexOf('the event digest'))).toContain(digest.slice(0, 4) + ' ' + digest.slice(4, 8));
     expect(above).toContain(`32:${fingerprintWords(digest)[31]}`);
-    expect(askedPositions(screen)).toHaveLength(6);
+    expect(askedWordPositions(screen)).toHaveLength(6);
+    // Asked again after each, three answers in all.
     run.type(digest.slice(0, 8));
+    for (const left of ['2 tries', '1 try']) {
+      await run.waitFor(new RegExp(`That was not it \\(${left} left\\)`));
+      run.type(digest.slice(0, 8));
+    }
     expect(await run.done()).toBe(5);
     expect(run.raw).toMatch(/admin-a did not confirm the event digest/);
     expect(fileDigests(eventDir)).toEqual(before);
@@ -114,7 +108,7 @@ describe('event sign at a terminal', () => {
     );
     const screen = await run.waitFor(/or all 64 hex characters/);
     run.type(
-      askedPositions(screen)
+      askedWordPositions(screen)
         .map((p) => words[p - 1])
         .join(' '),
     );

@@ -653,7 +653,14 @@ export class SigningEvent {
     for (const r of this.eventRoles) {
       const current = repo.currentVersion(r.role);
       const problem = nextVersionProblem(r.role, r.version, current);
-      if (problem) problems.push(problem);
+      if (!problem) continue;
+      // The role moved on since the event was made: say so, and what to do, rather than guess.
+      const built = latestBase(this.base, r.role)?.version;
+      problems.push(
+        built !== undefined && current !== undefined && current > built
+          ? `${r.role} moved on: the event's ${r.role} v${r.version} builds on v${built}, and the repository holds v${current} now (an event was finalized since this one was made); make the event again from the repository`
+          : problem,
+      );
     }
     return problems;
   }

@@ -6,6 +6,10 @@
 export interface CeremonyPrompter {
   /** Ask for an exact answer; true only when the typed answer is one of `acceptable`. */
   confirmExact(question: string, acceptable: string[]): Promise<boolean>;
-  /** Show a message and wait until the person presses Enter ("insert the token of admin-b"). */
-  waitForEnter(message: string): Promise<void>;
+  /**
+   * Say `message`, then wait until `ready()` is true ("insert the token of admin-b"): true then,
+   * false when `timeoutMs` passed first. Nothing typed meanwhile is shown or kept; Ctrl-C throws
+   * InterruptedError.
+   */
+  waitUntil(message: string, ready: () => Promise<boolean>, timeoutMs: number): Promise<boolean>;
 }

@@ -77,17 +77,27 @@ export class Repository {
   /** What opening did about an interrupted event creation, if anything. */
   eventRecovery: EventRecovery | undefined;
 
-  /** Make a new state folder holding the plan; refuses a folder that exists and is not empty. */
-  static create(dir: string, planBytes: Uint8Array): Repository {
+  /**
+   * Make a new state folder holding the plan; refuses a folder that exists and is not empty. `keep`
+   * names what an interrupted init left there (its journal): with it, an empty metadata/ of a run
+   * cut while it made the folder is taken as it is.
+   */
+  static create(dir: string, planBytes: Uint8Array, keep: readonly string[] = []): Repository {
     const abs = resolve(dir);
+    // A power cut may also leave the temporary file of a write (files.ts names them `.<name>.<hex>.tmp`).
+    const temporary = (name: string) =>
+      name.endsWith('.tmp') && [...keep, PLAN_FILE].some((k) => name.startsWith(`.${k}.`));
+    const leftover = (name: string) =>
+      keep.includes(name) ||
+      (keep.length > 0 && (temporary(name) || (name === METADATA_DIR && readdirSync(join(abs, name)).length === 0)));
     if (existsSync(abs)) {
-      if (!statSync(abs).isDirectory() || readdirSync(abs).length > 0)
+      if (!statSync(abs).isDirectory() || !readdirSync(abs).every(leftover))
         throw new RefusedError(
           `${dir} exists and is not an empty folder; a repository is never initialized twice`,
           'E_EXISTS',
         );
     } else mkdirSync(abs, { recursive: true });
-    mkdirSync(join(abs, METADATA_DIR));
+    mkdirSync(join(abs, METADATA_DIR), { recursive: true });
     writeNewFile(join(abs, PLAN_FILE), planBytes);
     fsyncFolder(abs);
     return new Repository(abs);

@@ -7,7 +7,7 @@
  * A wrapped error is kept as `cause` (ES2022 `Error.prototype.cause`); a FormatError keeps its
  * field path and its reason apart, and its message is made from them.
  */
-export type ErrorCategory = 'usage' | 'verification' | 'token' | 'refused' | 'internal';
+export type ErrorCategory = 'usage' | 'verification' | 'token' | 'refused' | 'internal' | 'interrupted';
 
 /** Codes of a document that breaks the format of the file it claims to be. */
 export type FormatErrorCode =
@@ -239,6 +239,11 @@ export type TokenErrorCode =
   /** A wrong passphrase for an encrypted key file (or an altered file). */
   | 'E_WRONG_PASSPHRASE';
 
+/** A person stopped the command at a prompt (Ctrl-C). */
+export type InterruptedErrorCode =
+  /** Ctrl-C at a prompt or while waiting for a token. */
+  'E_INTERRUPTED';
+
 /** A broken invariant of the tool itself: a bug, never the input's fault. */
 export type InternalErrorCode =
   /** An invariant that does not hold. */
@@ -252,6 +257,7 @@ interface CodesByClass {
   RefusedError: RefusedErrorCode;
   UsageError: UsageErrorCode;
   TokenError: TokenErrorCode;
+  InterruptedError: InterruptedErrorCode;
   InternalError: InternalErrorCode;
 }
 
@@ -334,6 +340,16 @@ export class UsageError extends CeremonyError<UsageErrorCode> {
 export class TokenError extends CeremonyError<TokenErrorCode> {
   constructor(code: TokenErrorCode, message: string, options?: ErrorOptions) {
     super(code, 'token', message, options);
+  }
+}
+
+/**
+ * Ctrl-C at a prompt (exit code 130). The message says what was done before it, so the one line
+ * a person reads tells them where the ceremony stands.
+ */
+export class InterruptedError extends CeremonyError<InterruptedErrorCode> {
+  constructor(message = 'interrupted (Ctrl-C)', options?: ErrorOptions) {
+    super('E_INTERRUPTED', 'interrupted', message, options);
   }
 }
 
