@@ -9,7 +9,7 @@ import { readTrustedRoot } from '../bundle/verified-folder.js';
 import type { VerifiedBundle } from '../bundle/verify.js';
 import { Repository } from '../ceremony/state/repository.js';
 import { UsageError } from '../tuf/model/errors.js';
-import { fingerprintWords } from '../tuf/model/fingerprint-words.js';
+import { fingerprintLines, fingerprintWords } from '../tuf/model/fingerprint-words.js';
 import { formatExpires } from '../tuf/model/time.js';
 import { out, type CliIO } from './io.js';
 import { renderFingerprint } from './render-fingerprint.js';
@@ -46,8 +46,11 @@ export function renderBundle(b: VerifiedBundle): string {
   for (const name of b.manifest.files.keys())
     if (!name.endsWith('.json'))
       lines.push(
-        `  ✓ ${name.padEnd(28)} size and SHA-256 as listed${b.manifest.transcriptHead ? `, hash chain holds, head ${b.manifest.transcriptHead.slice(0, 16)}…` : ''}`,
+        `  ✓ ${name.padEnd(28)} size and SHA-256 as listed${b.manifest.transcriptHead ? ', hash chain holds, head:' : ''}`,
       );
+  // The transcript's head, as the people who initialled the printout compare it.
+  if (b.manifest.transcriptHead && /^[0-9a-f]{64}$/.test(b.manifest.transcriptHead))
+    lines.push(...fingerprintLines(b.manifest.transcriptHead, '      '));
   // Manifest fields are not covered by any signature (docs/formats/bundle.md).
   return escapeLines(lines);
 }

@@ -5,6 +5,7 @@
  * verified in software before it is returned (docs/threat-model.md section 2).
  */
 import { TokenError } from '../tuf/model/errors.js';
+import { groupedHex } from '../tuf/model/fingerprint-words.js';
 import { ownerOf, type Key } from '../tuf/model/key.js';
 import type { Signer } from '../tuf/model/signer.js';
 import { acquireModule, type ModuleLease } from './module-pool.js';
@@ -134,12 +135,12 @@ class TokenHolderSession {
     const { label, pair } = this.pair(purpose);
     const actual = await this.publicKey(purpose);
     if (!actual.sameMaterial(expected)) {
-      const whose = ownerOf(expected) ?? `keyid ${expected.keyid.slice(0, 12)}…`;
+      const whose = ownerOf(expected) ?? `keyid ${groupedHex(expected.keyid)}`;
       const real = [...known].find((k) => k.sameMaterial(actual));
       const realOwner = (real && ownerOf(real)) ?? this.holder;
       throw new TokenError(
         'E_WRONG_KEY',
-        `this is not ${whose}'s key: ${describeToken(this.slot.token)}, key "${label}" holds ${realOwner}'s ${purpose} key (keyid ${(real ?? actual).keyid.slice(0, 12)}…), but ${expected.keyid.slice(0, 12)}… is expected`,
+        `this is not ${whose}'s key: ${describeToken(this.slot.token)}, key "${label}" holds ${realOwner}'s ${purpose} key (keyid ${groupedHex((real ?? actual).keyid)}), but ${groupedHex(expected.keyid)} is expected`,
       );
     }
     requireMechanisms(

@@ -68,9 +68,9 @@ describe('event sign at a terminal', () => {
     writeFileSync(join(planted, 'event.json'), `${JSON.stringify(wire)}\n`);
     const digest = SigningEvent.load(planted).digest;
     const runs = [
-      new PtyRun(['event', 'show', planted, '--no-qr'], { cwd: a.dir }),
+      new PtyRun(['event', 'show', planted, '--unverified', '--no-qr'], { cwd: a.dir }),
       new PtyRun(['event', 'show', planted, '--repo', repoDir, '--no-qr'], { cwd: a.dir }),
-      new PtyRun(['event', 'show', planted, '--raw'], { cwd: a.dir }),
+      new PtyRun(['event', 'show', planted, '--unverified', '--raw'], { cwd: a.dir }),
       new PtyRun(
         [
           'event',

@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { signedDifferences, unexplainedDifferences } from '../../src/ceremony/events/event-diff.js';
-import { diffDelegations, contentWithoutVersion } from '../../src/ceremony/events/event-summary.js';
+import {
+  contentWithoutVersion,
+  diffDelegations,
+  renderSummary,
+  type EventSummary,
+  type KeyRef,
+  type RoleSummary,
+} from '../../src/ceremony/events/event-summary.js';
 import { Metadata, Root, Targets } from '../../src/tuf/model/metadata.js';
 import { DelegatedRole, Role } from '../../src/tuf/model/roles.js';
 
@@ -120,5 +127,83 @@ describe('every difference (event-diff.ts)', () => {
     });
     const paths = signedDifferences(before, after).fields.map((f) => f.path);
     expect(paths).toEqual(['consistent_snapshot', 'roles.timestamp.x-note']);
+  });
+});
+
+describe('the summary on a 50-line screen', () => {
+  const key = (i: number): KeyRef => ({ keyid: i.toString(16).padStart(64, '0'), keytype: 'ed25519' });
+  const bin = (i: number, projects = 10): RoleSummary => ({
+    role: `claimed-${i.toString(16).padStart(3, '0')}`,
+    version: 8,
+    replaces: 7,
+    file: `8.claimed-${i}.json`,
+    expires: '2027-03-01T00:00:00Z',
+    previousExpires: '2026-12-01T00:00:00Z',
+    payloadSha256: 'ab'.repeat(32),
+    payloadWords: [],
+    contentUnchanged: false,
+    signers: [
+      {
+        label: `claimed v8 → claimed-${i}`,
+        threshold: 2,
+        keys: [1, 2, 3].map((h) => ({ ...key(h), holder: `admin-${h}` })),
+      },
+    ],
+    keysAdded: [],
+    keysRemoved: [],
+    thresholds: [],
+    other: [],
+    differences: [],
+    delegations: {
+      added: Array.from({ length: projects }, (_, j) => ({
+        name: `project-${i}-${j}`,
+        threshold: 1,
+        keys: [key(i * 10 + j)],
+        paths: [`project-${i}-${j}/*`],
+        terminating: true,
+      })),
+      removed: [],
+      rekeyed:
+        i === 700
+          ? [
+              {
+                name: 'numpy',
+                from: { name: 'numpy', threshold: 1, keys: [key(1)], terminating: true },
+                to: { name: 'numpy', threshold: 1, keys: [key(2)], terminating: true },
+              },
+            ]
+          : [],
+      changed: [],
+    },
+  });
+  const event = (roles: RoleSummary[]): EventSummary => ({
+    eventId: 'e',
+    eventDigest: 'cd'.repeat(32),
+    kind: 'claim',
+    description: 'claimed v8: 10,240 projects added',
+    repository: 'pypi',
+    created: '2026-12-01T00:00:00Z',
+    roles,
+  });
+
+  it('1,024 changed bins are taken together, the re-keyed project still named', () => {
+    const text = renderSummary(event(Array.from({ length: 1024 }, (_, i) => bin(i))), { digests: false, maxLines: 34 });
+    const lines = text.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(34);
+    expect(text).toContain('1024 roles: claimed-000 v8');
+    expect(text).toContain('delegations added (10240):');
+    expect(text).toContain('delegations RE-KEYED (keys or threshold replaced) (1):');
+    expect(text).toContain('claimed-2bc: ! numpy: 1 of key ed25519');
+    expect(text).toContain('every role: to be signed by 2 of admin-1, admin-2, admin-3');
+    expect(text).toContain('event show --all lists them');
+  });
+
+  it('a few roles stay role by role, and without a budget every list is cut at its limit only', () => {
+    const small = event([bin(1, 30), bin(2, 30)]);
+    const fitted = renderSummary(small, { digests: false, maxLines: 34 });
+    expect(fitted.split('\n').length).toBeLessThanOrEqual(34);
+    expect(fitted).toContain('  claimed-001 version 8 (replaces version 7)');
+    expect(fitted).toContain('… and 20 more (event show --all lists them)');
+    expect(renderSummary(small, { digests: false }).split('\n').length).toBeGreaterThan(34);
   });
 });

@@ -99,6 +99,10 @@ describe('a typo is asked again', () => {
     ];
     const run = new PtyRun(args, { cwd: a.dir });
     const first = await run.waitFor(/or all 64 hex characters/);
+    // What the admin reads, from the first line to the question, fits a 50-line screen.
+    const screen = first.slice(first.indexOf('Verified from'), first.indexOf('or all 64 hex characters'));
+    expect(screen.split('\n').length).toBeLessThanOrEqual(50);
+    expect(screen).toContain('Signing event: bootstrap');
     const positions = askedWordPositions(first);
     const from = plain(run.raw).length;
     run.type('aardvark aardvark');

@@ -62,7 +62,7 @@ beforeAll(async () => {
 
 describe('bootstrap signing event', () => {
   it('init made keys on the three tokens and an event with root, targets and claimed v1', async () => {
-    const show = await runCli(['event', 'show', eventDir, '--json']);
+    const show = await runCli(['event', 'show', eventDir, '--repo', repoDir, '--json']);
     expect(show.code).toBe(0);
     const s = JSON.parse(show.stdout);
     expect(s.roles.map((r: any) => `${r.role} v${r.version}`)).toEqual(['root v1', 'targets v1', 'claimed v1']);
@@ -80,7 +80,7 @@ describe('bootstrap signing event', () => {
       ['unclaimed', false, ['*/*']],
     ]);
     expect(s.roles[2].signers[0]).toMatchObject({ label: 'targets v1 → claimed', threshold: 2 });
-    const text = await runCli(['event', 'show', eventDir, '--no-qr']);
+    const text = await runCli(['event', 'show', eventDir, '--repo', repoDir, '--no-qr']);
     expect(text.stdout).toContain('+ root: admin-b (ecdsa');
     expect(text.stdout).toContain(`root v1 payload SHA-256 (1.root.json):`);
   });
@@ -425,6 +425,20 @@ describe('the summary from trusted data only', () => {
     ]);
     expect(honestByRoot.code).toBe(0);
     expect(honestByRoot.stdout).toContain('Verified from the trusted root');
+  });
+
+  it('event show shows nothing without --repo or --root; --unverified asks for the medium view by name', async () => {
+    for (const extra of [[], ['--raw'], ['--json']]) {
+      const refused = await runCli(['event', 'show', forged, '--no-qr', ...extra]);
+      expect(refused.code).toBe(5);
+      expect(refused.stderr).toMatch(/nothing is shown: .*pass --repo .* or --root .*, or --unverified/);
+      expect(refused.stderr).not.toContain('expires');
+    }
+    const asked = await runCli(['event', 'show', forged, '--no-qr', '--unverified']);
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toMatch(/^UNVERIFIED: computed from the event's own base\//);
+    const both = await runCli(['event', 'show', forged, '--unverified', '--repo', repoDir]);
+    expect(both.code).toBe(2);
   });
 
   it('a delegation moved ahead of another is shown as an order change, and --raw lists every field', async () => {

@@ -142,7 +142,7 @@ describe('success and refusal with --json', () => {
     expect(noInbox.code).not.toBe(0);
     documentOf(noInbox);
 
-    expect(documentOf(await runCli(['event', 'show', event, '--json']))).toMatchObject({
+    expect(documentOf(await runCli(['event', 'show', event, '--unverified', '--json']))).toMatchObject({
       ok: true,
       kind: expect.any(String),
       repository_check: null,

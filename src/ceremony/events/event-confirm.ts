@@ -7,7 +7,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { RefusedError } from '../../tuf/model/errors.js';
-import { fingerprintWords, groupedHex } from '../../tuf/model/fingerprint-words.js';
+import { fingerprintLines, fingerprintWords, groupedHex } from '../../tuf/model/fingerprint-words.js';
 import type { EventRole, SigningEvent } from './event.js';
 import type { CeremonyPrompter } from './prompts.js';
 
@@ -26,21 +26,6 @@ export function randomPositions(count = WORDS_ASKED, of = 32): number[] {
   const picked: number[] = [];
   while (picked.length < count) picked.push(left.splice(randomInt(left.length), 1)[0]!);
   return picked.sort((a, b) => a - b);
-}
-
-/** The event digest as a person compares it: grouped hex and the 32 words, each with its number. */
-export function digestLines(digest: string, indent = '  '): string[] {
-  const words = fingerprintWords(digest);
-  const lines = [`${indent}hex:   ${groupedHex(digest)}`, `${indent}words:`];
-  for (let i = 0; i < words.length; i += 8) {
-    lines.push(
-      `${indent}  ${words
-        .slice(i, i + 8)
-        .map((w, j) => `${i + j + 1}:${w}`)
-        .join(' ')}`,
-    );
-  }
-  return lines;
 }
 
 /**
@@ -104,7 +89,7 @@ export async function confirmInteractively(
   for (let tried = 0; tried < CONFIRM_TRIES; tried++) {
     const n = event.roles().length;
     log(`${holder}: the event digest (every role's payload SHA-256, ${n} role${n === 1 ? '' : 's'}):`);
-    for (const line of digestLines(event.digest)) log(line);
+    for (const line of fingerprintLines(event.digest)) log(line);
     const left = CONFIRM_TRIES - tried;
     const again = tried === 0 ? '' : `That was not it (${left} ${left === 1 ? 'try' : 'tries'} left). `;
     const question = `${again}${holder}: compare the digest above with the one read aloud, then type its words number ${list} (or all 64 hex characters)`;

@@ -18,6 +18,7 @@ import { canonicalize } from '../../tuf/json/canonical-json.js';
 import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
 import { FormatError, RefusedError, UsageError, VerificationError, withContext } from '../../tuf/model/errors.js';
 import { FieldReader, join as joinField, type JsonObject } from '../../tuf/model/fields.js';
+import { groupedHex } from '../../tuf/model/fingerprint-words.js';
 import type { Key } from '../../tuf/model/key.js';
 import { Metadata, Root, Targets, type Signature } from '../../tuf/model/metadata.js';
 import { roleFileName } from '../../tuf/verify/repository-verifier.js';
@@ -704,8 +705,7 @@ export class SigningEvent {
         const ref = (keyid: string): SignerRef => ({ keyid, holder: ownerOf(a.keys.get(keyid)) });
         const have = res.signed.length;
         const met = res.verified;
-        if (!met)
-          for (const id of res.missing) missingHolders.add(ownerOf(a.keys.get(id)) ?? `key ${id.slice(0, 12)}…`);
+        if (!met) for (const id of res.missing) missingHolders.add(ownerOf(a.keys.get(id)) ?? `key ${groupedHex(id)}`);
         return {
           label: a.label,
           threshold: a.threshold,

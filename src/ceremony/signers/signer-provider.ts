@@ -3,6 +3,7 @@
  * or, for developers and unit tests, software keys. Small on purpose, like boulder's PKCS#11
  * interface: the ceremony logic never sees a module, a slot or a PIN.
  */
+import { groupedHex } from '../../tuf/model/fingerprint-words.js';
 import type { Key } from '../../tuf/model/key.js';
 import type { Signer } from '../../tuf/model/signer.js';
 import { TokenError } from '../../tuf/model/errors.js';
@@ -129,7 +130,7 @@ export class SoftwareProvider implements SignerProvider {
       async signerFor(purpose, expected) {
         const s = keys.get(`${holder}/${purpose}`);
         if (!s || !s.key.sameMaterial(expected))
-          throw new TokenError('E_WRONG_KEY', `${holder} has no ${purpose} key ${expected.keyid.slice(0, 12)}…`);
+          throw new TokenError('E_WRONG_KEY', `${holder} has no ${purpose} key ${groupedHex(expected.keyid)}`);
         return { key: expected, description: `${holder}'s software ${purpose} key`, sign: (p) => s.sign(p) };
       },
       async close() {},

@@ -5,6 +5,7 @@
  * breaks the next `prev`. The digest of the last line (the "head") is what people initial and
  * what a bundle manifest carries, which anchors the end of the chain.
  */
+import { fingerprintLines, groupedHex } from '../../tuf/model/fingerprint-words.js';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { escapeLines } from '../../tuf/model/display-text.js';
 import { fsyncDir } from '../../bundle/durable-files.js';
@@ -334,13 +335,17 @@ export function renderTranscript(records: TranscriptRecord[], head: string): str
     for (const [name, d] of Object.entries(r.inputs)) lines.push(`    in   ${d}  ${name}`);
     for (const [name, d] of Object.entries(r.outputs)) lines.push(`    out  ${d}  ${name}`);
     for (const t of r.tokens ?? [])
-      lines.push(`    token of ${t.holder}, serial ${t.serial}: ${t.keyids.map((k) => k.slice(0, 16)).join(', ')}`);
+      lines.push(`    token of ${t.holder}, serial ${t.serial}: ${t.keyids.map(groupedHex).join(', ')}`);
     for (const [k, v] of Object.entries(r.details ?? {})) {
       if (k === 'accepted_deviations') for (const line of acceptedDeviationLines(v)) lines.push(line);
       else lines.push(`    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
     }
   }
-  lines.push(`${records.length} record(s); head ${head}`);
+  // The head is what the people in the room write on the printout: in the form they compare.
+  lines.push(
+    `${records.length} record(s); head:`,
+    ...(/^[0-9a-f]{64}$/.test(head) ? fingerprintLines(head) : [`  ${head}`]),
+  );
   // Details hold names and text from files (event descriptions, paths): escaped line by line.
   return escapeLines(lines);
 }

@@ -67,3 +67,21 @@ export function fingerprintWords(hexOrBytes: string | Uint8Array): string[] {
 export function groupedHex(hex: string): string {
   return (hex.toLowerCase().match(/.{1,4}/g) ?? []).join(' ');
 }
+
+/**
+ * A digest or keyid as a person compares it, in one form wherever that happens (init, key
+ * generate, token list, event show and sign, bundle, transcript): its whole hex in groups of four,
+ * then its words, each with its number (a confirmation asks for words by number), eight a line.
+ */
+export function fingerprintLines(hex: string, indent = '  '): string[] {
+  const words = fingerprintWords(hex);
+  const lines = [`${indent}hex:   ${groupedHex(hex)}`, `${indent}words:`];
+  for (let i = 0; i < words.length; i += 8)
+    lines.push(
+      `${indent}  ${words
+        .slice(i, i + 8)
+        .map((w, j) => `${i + j + 1}:${w}`)
+        .join(' ')}`,
+    );
+  return lines;
+}

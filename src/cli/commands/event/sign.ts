@@ -47,8 +47,16 @@ export const run: Run<typeof sign> = async ({ values, positionals }, io) => {
   }
   const confirm = values.confirm ? listOption(values.confirm) : undefined;
   // What is signed is shown before any confirmation or PIN, on stderr so that stdout keeps one document.
-  err(io, await renderEventForPeople(event, { qr: !values['no-qr'] && io.interactive }));
+  // On a terminal it fits the screen, and the event digest is printed right above each question.
   err(io, `Verified from ${check.basis}: the event builds on its current metadata.\n`);
+  err(
+    io,
+    await renderEventForPeople(event, {
+      qr: values.qr === true,
+      screen: io.interactive,
+      eventDigest: !io.interactive || confirm !== undefined,
+    }),
+  );
   // The plan's sign-only requirements: those of the repository copy's plan and of --plan, together
   // (a second plan can add a requirement, never drop one).
   const plans = [repo?.plan(), values.plan ? planFromBytes(readPlanFile(values.plan), values.plan) : undefined];
