@@ -116,6 +116,24 @@ describe('a typo is asked again', () => {
   }, 60_000);
 });
 
+describe('Ctrl-C', () => {
+  it("at the second admin's PIN: exit 130, one line with who signed and the command that goes on", async () => {
+    const copy = copyOfEvent();
+    const run = new PtyRun([...sign(copy), '--profile', typedPins, '--holders', 'admin-a,admin-b'], { cwd: a.dir });
+    await run.waitFor(/PIN of token "admin-a"/);
+    run.type(pinOf(a, 'admin-a'));
+    await run.waitFor(/PIN of token "admin-b"/);
+    run.interrupt();
+    expect(await run.done()).toBe(130);
+    const screen = plain(run.raw);
+    expect(screen).toContain(
+      `tuf-ceremony event sign: interrupted (Ctrl-C) at admin-b's turn; signed here: admin-a (root v1, targets v1, claimed v1); not signed: admin-b; to go on: tuf-ceremony event sign ${copy} --profile ${typedPins} --holder admin-b --repo ${repoDir} --confirm ${digest}`,
+    );
+    expect(screen).not.toMatch(/internal error|ExitPromptError| {4}at /);
+    expect(signers(copy)).toEqual([['admin-a'], ['admin-a'], ['admin-a']]);
+  }, 60_000);
+});
+
 describe('a token inserted late', () => {
   it('is waited for at a terminal; what is typed meanwhile is neither shown nor kept', async () => {
     const copy = copyOfEvent();
@@ -170,7 +188,9 @@ describe('a token inserted late', () => {
       const r = await runCli([...sign(copy), '--profile', a.profilePath, '--holders', 'admin-b,admin-c']);
       expect(Date.now() - started).toBeLessThan(30_000);
       expect(r.code).toBe(4);
-      expect(r.stdout).toMatch(/^NOT signed by admin-b: no token with label "admin-b" \(holder "admin-b"\)/m);
+      expect(r.stdout).toMatch(
+        /^NOT signed by admin-b: the token with label "admin-b" of admin-b is not inserted, and without a terminal nothing waits for it/m,
+      );
       expect(signers(copy)).toEqual([['admin-c'], ['admin-c'], ['admin-c']]);
     } finally {
       plugIn();

@@ -1,8 +1,7 @@
 /**
  * "Insert the token of admin-b": at a terminal the tool waits until the holder's token is in a slot
  * (by the label or serial the profile names) instead of failing at once. Without a terminal it
- * does not wait: opening the token then fails with one line naming what is missing and what is
- * present, so that a script fails fast.
+ * does not wait: a script fails fast, with one line, before anything is recorded for that holder.
  */
 import { TokenError } from '../../tuf/model/errors.js';
 import type { CeremonyPrompter } from '../events/prompts.js';
@@ -23,8 +22,13 @@ export interface TokenWait {
 export async function waitForToken(w: TokenWait): Promise<void> {
   const absent = () => w.provider.absent?.(w.holder, w.purposes) ?? Promise.resolve([]);
   const missing = await absent();
-  if (missing.length === 0 || !w.prompter) return;
+  if (missing.length === 0) return;
   const what = `${missing.join(' and ')} of ${w.holder}`;
+  if (!w.prompter)
+    throw new TokenError(
+      'E_TOKEN_NOT_FOUND',
+      `${what} is not inserted, and without a terminal nothing waits for it: insert it and run the command again`,
+    );
   const found = await w.prompter.waitUntil(
     `  waiting for ${what} (nothing typed now is shown or kept; Ctrl-C to stop)`,
     async () => (await absent()).length === 0,
