@@ -15,8 +15,6 @@ export interface Prompter {
   askSecret(question: string): Promise<string>;
   /** The person must type `expected` exactly (IANA ceremonies ask for an exact "yes"). */
   confirmExact(question: string, expected: string): Promise<boolean>;
-  /** "Insert the token of admin B, then press Enter." */
-  waitForEnter(message: string): Promise<void>;
   /**
    * Say `message`, then read `ready()` every `pollMs` until it is true (true) or `timeoutMs` has
    * passed (false). Keys pressed meanwhile are neither echoed nor kept (a PIN typed too early must
@@ -81,9 +79,6 @@ export function terminalPrompter(io: CliIO): Prompter {
     askSecret: (question) => ask('password', question),
     async confirmExact(question, expected) {
       return (await ask('input', `${question} (type "${expected}" to go on)`)).trim() === expected;
-    },
-    async waitForEnter(message) {
-      await ask('input', `${message} — press Enter`);
     },
     async waitUntil(message, ready, timeoutMs, pollMs = 500) {
       err(io, message);
