@@ -188,6 +188,20 @@ describe('a token inserted late', () => {
       const r = await runCli([...sign(copy), '--profile', a.profilePath, '--holders', 'admin-b,admin-c']);
       expect(Date.now() - started).toBeLessThan(30_000);
       expect(r.code).toBe(4);
+      // The same as one JSON document: who did not sign, why, and the command that goes on.
+      const again = await runCli([...sign(copy), '--profile', a.profilePath, '--holders', 'admin-b,admin-c', '--json']);
+      expect(again.code).toBe(4);
+      const doc = JSON.parse(again.stdout);
+      expect(doc).toMatchObject({
+        ok: false,
+        error: { code: 'E_TOKEN_NOT_FOUND', exit_code: 4 },
+        signed: [],
+        skipped: ['admin-c'],
+        not_signed: [{ holder: 'admin-b', code: 'E_TOKEN_NOT_FOUND', exit_code: 4 }],
+      });
+      expect(doc.next).toBe(
+        `tuf-ceremony event sign ${copy} --profile ${a.profilePath} --holder admin-b --repo ${repoDir} --confirm ${digest}`,
+      );
       expect(r.stdout).toMatch(
         /^NOT signed by admin-b: the token with label "admin-b" of admin-b is not inserted, and without a terminal nothing waits for it/m,
       );
