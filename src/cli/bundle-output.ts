@@ -50,7 +50,7 @@ export function renderBundle(b: VerifiedBundle): string {
       );
   // The transcript's head, as the people who initialled the printout compare it.
   if (b.manifest.transcriptHead && /^[0-9a-f]{64}$/.test(b.manifest.transcriptHead))
-    lines.push(...fingerprintLines(b.manifest.transcriptHead, '      '));
+    for (const l of fingerprintLines(b.manifest.transcriptHead, '      ')) lines.push(l);
   // Manifest fields are not covered by any signature (docs/formats/bundle.md).
   return escapeLines(lines);
 }

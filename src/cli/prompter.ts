@@ -81,8 +81,9 @@ export function terminalPrompter(io: CliIO): Prompter {
       return (await ask('input', `${question} (type "${expected}" to go on)`)).trim() === expected;
     },
     async waitUntil(message, ready, timeoutMs, pollMs = 500) {
-      err(io, message);
       return withKeysSwallowed(io, async (interrupted) => {
+        // Said once echo is off: what a person types on reading it is not shown.
+        err(io, message);
         const until = Date.now() + timeoutMs;
         for (;;) {
           if (interrupted()) throw new InterruptedError();

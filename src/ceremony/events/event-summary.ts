@@ -401,7 +401,7 @@ function roleByRole(summary: EventSummary, limit: number, digests: boolean): str
   for (const r of summary.roles) {
     lines.push('', `  ${roleTitle(r)}`);
     for (const x of roleEntries(r, digests)) {
-      if ('title' in x) lines.push(...listLines(x.title, x.items, limit));
+      if ('title' in x) for (const l of listLines(x.title, x.items, limit)) lines.push(l);
       else lines.push(`    ${x.line}`, ...(x.sub ?? []).map((l) => `      ${l}`));
     }
   }
@@ -442,7 +442,7 @@ function rolesTogether(summary: EventSummary, limit: number): string[] {
     lines.push(`    ${whose}: ${g.text}`, ...g.sub.map((l) => `      ${l}`));
   }
   if (groups.length > limit + 4) lines.push(`    … and ${groups.length - limit - 4} more lines (${MORE})`);
-  for (const [title, items] of lists) lines.push(...listLines(title, items, limit));
+  for (const [title, items] of lists) for (const l of listLines(title, items, limit)) lines.push(l);
   return lines;
 }
 

@@ -40,7 +40,7 @@ function renderToken(t: ListedToken): string[] {
       `  ${k.label.padEnd(w)}  ${k.type.padEnd(10)}  ${k.id.padEnd(32)}  ${renderCapabilities(k, t.loggedIn)}`,
     );
     // The TUF keyid in the form people compare it with init, key generate and event show.
-    if (k.keyid) lines.push('    TUF keyid:', ...fingerprintLines(k.keyid, '      '));
+    if (k.keyid) lines.push(['    TUF keyid:', ...fingerprintLines(k.keyid, '      ')].join('\n'));
     else lines.push(`    no TUF keyid: ${k.problem}`);
     if (k.beyondSigning) lines.push(`  ${beyondSigningWarning(k.label, k.beyondSigning)}`);
   }
