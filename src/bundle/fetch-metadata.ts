@@ -22,7 +22,7 @@ import { MAX_METADATA_BYTES, MAX_ROOT_BYTES, MAX_TIMESTAMP_BYTES } from '../tuf/
 import { roleFileName, snapshotMetaName } from '../tuf/verify/role-names.js';
 import { TrustedSet, TrustError } from '../tuf/verify/trusted-set.js';
 import { CLAIMED, RECENTLY_CLAIMED } from './downstream-checks.js';
-import { fsyncDir, mediumError, removeQuietly, writeNewFile } from './durable-files.js';
+import { fsyncDir, mediumError, removeQuietly, writeExclusive } from './durable-files.js';
 import { readTrustedRoot, VerifiedFolder } from './verified-folder.js';
 
 /** python-tuf's `max_root_rotations`: at most this many newer roots are asked for in one refresh. */
@@ -322,7 +322,7 @@ export function writeFetchedFolder(out: string, fetched: FetchedMetadata, verify
   const temp = join(dirname(resolve(out)), `.${basename(out)}.${randomBytes(6).toString('hex')}`);
   try {
     mkdirSync(temp, { mode: 0o755 });
-    for (const [name, bytes] of fetched.files) writeNewFile(join(temp, name), bytes);
+    for (const [name, bytes] of fetched.files) writeExclusive(join(temp, name), bytes);
     verify(temp);
     renameSync(temp, out);
     fsyncDir(dirname(resolve(out)));

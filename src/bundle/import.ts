@@ -10,7 +10,7 @@ import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, u
 import { basename, dirname, join, resolve } from 'node:path';
 import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/model/errors.js';
 import { Metadata } from '../tuf/model/metadata.js';
-import { fsyncDir, mediumError, removeQuietly, writeNewFile } from './durable-files.js';
+import { fsyncDir, mediumError, removeQuietly, writeExclusive } from './durable-files.js';
 import { defaultStatePath, readImportState, writeImportState } from './import-state.js';
 import { MANIFEST_NAME, TRANSCRIPT_NAME, type Direction } from './manifest.js';
 import { checkSequence, verifyBundle, type VerifiedBundle } from './verify.js';
@@ -167,7 +167,7 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
     mkdirSync(staging);
     for (const { name, action } of actions) {
       if (action === 'same') continue;
-      writeNewFile(join(staging, name), bundle.files.get(name)!);
+      writeExclusive(join(staging, name), bundle.files.get(name)!);
       staged.set(name, join(staging, name));
     }
     fsyncDir(staging);

@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { canonicalize } from '../../tuf/json/canonical-json.js';
 import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
 import { FormatError, RefusedError, UsageError, VerificationError, withContext } from '../../tuf/model/errors.js';
@@ -26,9 +26,16 @@ import type { RoleKeys } from '../../tuf/model/roles.js';
 import { parseStrictJson } from '../../tuf/json/strict-json.js';
 import { formatExpires, parseExpires } from '../../tuf/model/time.js';
 import { verifyRole } from '../../tuf/verify/verification.js';
-import { mediumError, readsBackAs, removeQuietly, writeNewFiles } from '../../bundle/durable-files.js';
+import {
+  fsyncDir,
+  mediumError,
+  partialPrefix,
+  readsBackAs,
+  removeQuietly,
+  replaceWorkingFiles,
+  writeExclusiveFiles,
+} from '../../bundle/durable-files.js';
 import { eventDigest } from './event-digest.js';
-import { fsyncFolder, replaceWorkingFiles } from '../state/files.js';
 import { describeKey, ownerOf } from '../state/holders.js';
 import type { Repository } from '../state/repository.js';
 
@@ -309,11 +316,6 @@ export interface PreparedEvent {
   subfolders: string[];
 }
 
-/** The prefix of the hidden name a folder is written under before it takes its name. */
-export function partialPrefix(abs: string): string {
-  return `.${basename(abs)}.partial-`;
-}
-
 /**
  * The first half of writing an event folder so that it appears whole or not at all: everything
  * goes into a hidden `.<name>.partial-<random>` beside it (each file fsynced, then the folders)
@@ -333,9 +335,9 @@ export function stageEventFolder(p: PreparedEvent): string {
     // The folder is new and hidden: each file is written in place (O_EXCL), all are fsynced
     // together, and each folder once after all its entries (a sharded claimed role has thousands
     // of bins).
-    writeNewFiles(p.files.map(([file, { bytes }]) => [join(temp, file), bytes] as const));
-    for (const sub of p.subfolders) fsyncFolder(join(temp, sub));
-    fsyncFolder(temp);
+    writeExclusiveFiles(p.files.map(([file, { bytes }]) => [join(temp, file), bytes] as const));
+    for (const sub of p.subfolders) fsyncDir(join(temp, sub));
+    fsyncDir(temp);
     // Read back what reached the medium and compare, before it has its name.
     for (const [file, { bytes }] of p.files) {
       if (!readsBackAs(join(temp, file), bytes))
@@ -359,7 +361,7 @@ export function installEventFolder(temp: string, abs: string): void {
     );
   }
   renameSync(temp, abs);
-  fsyncFolder(dirname(abs));
+  fsyncDir(dirname(abs));
 }
 
 export class SigningEvent {

@@ -22,7 +22,7 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { fsyncDir, writeNewFile } from '../../bundle/durable-files.js';
+import { fsyncDir, partialPrefix, writeExclusive } from '../../bundle/durable-files.js';
 import { serializeJson } from '../../tuf/json/canonical-json.js';
 import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
 import { FormatError, RefusedError } from '../../tuf/model/errors.js';
@@ -32,7 +32,6 @@ import { formatExpires } from '../../tuf/model/time.js';
 import {
   EVENT_FILE,
   installEventFolder,
-  partialPrefix,
   SigningEvent,
   stageEventFolder,
   type CreateEventInit,
@@ -145,7 +144,7 @@ function commitJournal(repoDir: string, j: EventJournal): void {
     throw new RefusedError(`${path} exists: another event is being created in this repository`, 'E_JOURNAL_CONFLICT');
   const temp = join(repoDir, EVENT_JOURNAL_TEMP);
   rmSync(temp, { force: true });
-  writeNewFile(temp, journalBytes(j));
+  writeExclusive(temp, journalBytes(j));
   renameSync(temp, path);
   fsyncDir(repoDir);
 }

@@ -19,7 +19,7 @@
  */
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDir, writeNewFile, writeNewFiles } from '../../bundle/durable-files.js';
+import { fsyncDir, writeExclusive, writeExclusiveFiles } from '../../bundle/durable-files.js';
 import { serializeJson } from '../../tuf/json/canonical-json.js';
 import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
 import { FormatError, RefusedError } from '../../tuf/model/errors.js';
@@ -140,7 +140,7 @@ export function commitFinalize(
     transcript,
   };
   const temp = join(staging, JOURNAL_FILE);
-  writeNewFile(temp, journalBytes(journal));
+  writeExclusive(temp, journalBytes(journal));
   renameSync(temp, join(repoDir, JOURNAL_FILE));
   fsyncDir(repoDir);
   install(repoDir, journal);
@@ -149,7 +149,7 @@ export function commitFinalize(
 
 function writeStaging(staging: string, files: StagedFile[]): void {
   mkdirSync(staging);
-  writeNewFiles(files.map((f) => [join(staging, f.name), f.bytes] as const));
+  writeExclusiveFiles(files.map((f) => [join(staging, f.name), f.bytes] as const));
   fsyncDir(staging);
 }
 

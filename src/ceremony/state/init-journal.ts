@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { RefusedError } from '../../tuf/model/errors.js';
 import { Key } from '../../tuf/model/key.js';
 import type { JsonObject } from '../../tuf/model/fields.js';
-import { fsyncFolder, replaceWorkingFiles } from './files.js';
+import { fsyncDir, replaceWorkingFiles } from '../../bundle/durable-files.js';
 import { OFFLINE_ROLES, type OfflineRole } from './plan.js';
 import { PLAN_FILE } from './repository.js';
 
@@ -179,6 +179,6 @@ export class InitJournal {
   remove(): void {
     if (!existsSync(this.path)) return;
     unlinkSync(this.path);
-    fsyncFolder(join(this.path, '..'));
+    fsyncDir(join(this.path, '..'));
   }
 }

@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { RefusedError, UsageError, VerificationError } from '../../tuf/model/errors.js';
 import { Metadata, type AnySigned } from '../../tuf/model/metadata.js';
 import { decodeRoleName, parseRoleFileName, roleFileName } from '../../tuf/verify/role-names.js';
-import { fsyncFolder, writeNewFile } from './files.js';
+import { fsyncDir, writeNewFile } from '../../bundle/durable-files.js';
 import { planFromBytes, type CeremonyPlan } from './plan.js';
 import { describeEventRecovery, recoverEventCreation, type EventRecovery } from './event-journal.js';
 import { describeRecovery, recoverFinalize, type Recovery } from './finalize-journal.js';
@@ -99,7 +99,7 @@ export class Repository {
     } else mkdirSync(abs, { recursive: true });
     mkdirSync(join(abs, METADATA_DIR), { recursive: true });
     writeNewFile(join(abs, PLAN_FILE), planBytes);
-    fsyncFolder(abs);
+    fsyncDir(abs);
     return new Repository(abs);
   }
 

@@ -1,7 +1,7 @@
 /** `tuf-ceremony dev keygen`: a developer's key for their project, in an encrypted file or on their token. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { writeNewFile } from '../../../ceremony/state/files.js';
+import { writeNewFile } from '../../../bundle/durable-files.js';
 import { createEncryptedKeyFile } from '../../../keys/key-file.js';
 import { keyLabel, loadProfile } from '../../../keys/profile.js';
 import { generateTokenKey, TOKEN_KEY_TYPES, type TokenKeyType } from '../../../keys/token-keys.js';

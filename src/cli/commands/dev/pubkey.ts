@@ -1,5 +1,5 @@
 /** `tuf-ceremony dev pubkey`: the public key of a developer's encrypted key file. */
-import { writeNewFile } from '../../../ceremony/state/files.js';
+import { writeNewFile } from '../../../bundle/durable-files.js';
 import { readKeyFilePublicKey } from '../../../keys/key-file.js';
 import { serializeJson } from '../../../tuf/json/canonical-json.js';
 import type { Run } from '../../declaration.js';

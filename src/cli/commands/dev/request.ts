@@ -1,5 +1,5 @@
 /** `tuf-ceremony dev request`: a signed key-delegation request for one project (docs/formats/request.md). */
-import { writeNewFile } from '../../../ceremony/state/files.js';
+import { writeNewFile } from '../../../bundle/durable-files.js';
 import { checkRequestedProject, createRequest, encodeRequest } from '../../../ceremony/claims/requests-format.js';
 import { sha256Hex } from '../../../tuf/model/digest.js';
 import { addSeconds, formatExpires, parseDuration } from '../../../tuf/model/time.js';
