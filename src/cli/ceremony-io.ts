@@ -3,7 +3,7 @@
  * env/file for scripted runs, else a hidden prompt), the confirmation prompter on a terminal and
  * progress to stderr.
  */
-import type { CeremonyPrompter } from '../ceremony/events/prompts.js';
+import type { CeremonyPrompter } from '../ceremony/signers/prompts.js';
 import { escapeLines } from '../tuf/model/display-text.js';
 import { TokenProvider } from '../ceremony/signers/token-provider.js';
 import { loadProfile } from '../keys/profile.js';

@@ -13,7 +13,7 @@ import {
   type RoleSummary,
 } from '../ceremony/events/event-summary.js';
 import { maintenanceDetails, maintenanceNotes } from '../ceremony/lifecycle/resign-rotate-notes.js';
-import type { ResignProof } from '../ceremony/lifecycle/resign-proof.js';
+import type { ResignProof } from '../ceremony/events/resign-proof.js';
 import { keyChangesToWire } from '../ceremony/lifecycle/rotate-event.js';
 import { escapeLines } from '../tuf/model/display-text.js';
 import { fingerprintWords, groupedHex } from '../tuf/model/fingerprint-words.js';

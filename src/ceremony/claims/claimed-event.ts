@@ -6,7 +6,7 @@
 import type { Metadata } from '../../tuf/model/metadata.js';
 import type { ClaimedProposal, ClaimedState, MetadataStore } from './claimed-build.js';
 import type { SigningEvent } from '../events/event.js';
-import { createRecordedEvent, eventCreatedRecord } from '../state/event-journal.js';
+import { createRecordedEvent, eventCreatedRecord } from '../events/event-create.js';
 import type { Repository } from '../state/repository.js';
 
 export interface ClaimedEventInit {

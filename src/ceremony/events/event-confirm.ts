@@ -9,7 +9,7 @@ import { randomInt } from 'node:crypto';
 import { RefusedError } from '../../tuf/model/errors.js';
 import { fingerprintLines, fingerprintWords, groupedHex } from '../../tuf/model/fingerprint-words.js';
 import type { EventRole, SigningEvent } from './event.js';
-import type { CeremonyPrompter } from './prompts.js';
+import type { CeremonyPrompter } from '../signers/prompts.js';
 
 /**
  * How many words a person types, at positions drawn when the question is asked: 6 of 32, so that

@@ -12,7 +12,7 @@ import type { Signature } from '../../tuf/model/metadata.js';
 import type { EventRole, EventStatus, SigningEvent } from './event.js';
 import { checkGivenConfirmation, confirmInteractively } from './event-confirm.js';
 import { describeKey, ownerOf } from '../state/holders.js';
-import type { CeremonyPrompter } from './prompts.js';
+import type { CeremonyPrompter } from '../signers/prompts.js';
 import type { Repository } from '../state/repository.js';
 import {
   beyondSigning,

@@ -14,7 +14,7 @@ import { formatExpires } from '../../tuf/model/time.js';
 import type { EventRole, SigningEvent } from './event.js';
 import { signedDifferences, unexplainedDifferences, type FieldDifference, type OrderChange } from './event-diff.js';
 import { ownerOf } from '../state/holders.js';
-import { contentOf } from '../lifecycle/resign-proof.js';
+import { contentOf } from './resign-proof.js';
 
 export interface KeyRef {
   keyid: string;

@@ -37,9 +37,10 @@ import {
 } from '../../bundle/durable-files.js';
 import { eventDigest } from './event-digest.js';
 import { describeKey, ownerOf } from '../state/holders.js';
+import { EVENT_FILE } from '../state/event-journal.js';
 import type { Repository } from '../state/repository.js';
 
-export const EVENT_FILE = 'event.json';
+export { EVENT_FILE };
 export const EVENT_FORMAT = 1;
 export const BASE_DIR = 'base';
 

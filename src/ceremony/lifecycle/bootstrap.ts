@@ -13,7 +13,7 @@ import { Metadata, Root, Targets } from '../../tuf/model/metadata.js';
 import { DelegatedRole, Delegations, Role } from '../../tuf/model/roles.js';
 import { addSeconds } from '../../tuf/model/time.js';
 import { SigningEvent } from '../events/event.js';
-import { createRecordedEvent } from '../state/event-journal.js';
+import { createRecordedEvent } from '../events/event-create.js';
 import { OWNER_FIELD } from '../state/holders.js';
 import {
   checkDistinctKeys,
@@ -29,7 +29,7 @@ import {
   type OnlineRole,
 } from '../state/plan.js';
 import { Repository } from '../state/repository.js';
-import type { CeremonyPrompter } from '../events/prompts.js';
+import type { CeremonyPrompter } from '../signers/prompts.js';
 import { beyondSigning, type GeneratedKey, type SignerProvider } from '../signers/signer-provider.js';
 import { waitForToken } from '../signers/token-wait.js';
 import { INIT_JOURNAL_FILE, InitJournal, type MadeKey } from '../state/init-journal.js';

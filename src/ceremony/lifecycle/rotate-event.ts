@@ -5,7 +5,7 @@
  */
 import { formatExpires } from '../../tuf/model/time.js';
 import type { SigningEvent } from '../events/event.js';
-import { createRecordedEvent, eventCreatedRecord } from '../state/event-journal.js';
+import { createRecordedEvent, eventCreatedRecord } from '../events/event-create.js';
 import { loadCurrentRoles, type CurrentRoles } from './expiry-signers.js';
 import type { Repository } from '../state/repository.js';
 import {

@@ -4,7 +4,7 @@
  * does not wait: a script fails fast, with one line, before anything is recorded for that holder.
  */
 import { TokenError } from '../../tuf/model/errors.js';
-import type { CeremonyPrompter } from '../events/prompts.js';
+import type { CeremonyPrompter } from './prompts.js';
 import type { KeyPurpose, SignerProvider } from './signer-provider.js';
 
 /** How long a person has to insert a token before the tool gives up on that holder. */

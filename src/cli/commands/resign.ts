@@ -1,7 +1,7 @@
 /** `tuf-ceremony resign`: a signing event that renews every offline role expiring within the window. */
 import { authorityFor, describeAuthority } from '../../ceremony/lifecycle/expiry-signers.js';
 import { Repository } from '../../ceremony/state/repository.js';
-import { describeResignProof } from '../../ceremony/lifecycle/resign-proof.js';
+import { describeResignProof } from '../../ceremony/events/resign-proof.js';
 import { createResignEvent } from '../../ceremony/lifecycle/resign.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
