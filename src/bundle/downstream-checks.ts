@@ -6,7 +6,7 @@
  */
 import { digestHex } from '../tuf/model/digest.js';
 import type { Key } from '../tuf/model/key.js';
-import { UsageError, VerificationError } from '../tuf/model/errors.js';
+import { UsageError, VerificationError } from '../tuf/base/errors.js';
 import type { ProjectDelegation, VerifiedFolder } from './verified-folder.js';
 
 export const CLAIMED = 'claimed';

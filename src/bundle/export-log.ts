@@ -6,10 +6,10 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { serializeJson } from '../tuf/json/canonical-json.js';
-import { FormatError } from '../tuf/model/errors.js';
+import { FormatError } from '../tuf/base/errors.js';
 import { FieldReader, join as joinField } from '../tuf/model/fields.js';
 import { parseStrictJson } from '../tuf/json/strict-json.js';
-import { formatExpires, parseExpires } from '../tuf/model/time.js';
+import { formatExpires, parseExpires } from '../tuf/base/time.js';
 import { replaceFileAtomically } from './durable-files.js';
 
 const FORMAT = 'tuf-ceremony-exports';

@@ -8,7 +8,7 @@
  */
 import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/model/errors.js';
+import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/base/errors.js';
 import { Metadata } from '../tuf/model/metadata.js';
 import { fsyncDir, mediumError, removeQuietly, writeExclusive } from './durable-files.js';
 import { defaultStatePath, readImportState, writeImportState } from './import-state.js';

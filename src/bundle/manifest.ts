@@ -5,10 +5,10 @@
  */
 import { serializeJson } from '../tuf/json/canonical-json.js';
 import { isLowerHex, sha256Hex } from '../tuf/model/digest.js';
-import { FormatError } from '../tuf/model/errors.js';
+import { FormatError } from '../tuf/base/errors.js';
 import { FieldReader, join } from '../tuf/model/fields.js';
 import { parseStrictJson } from '../tuf/json/strict-json.js';
-import { formatExpires, parseExpires } from '../tuf/model/time.js';
+import { formatExpires, parseExpires } from '../tuf/base/time.js';
 
 export const MANIFEST_NAME = 'bundle.json';
 /** The QR code of the manifest's SHA-256, for the operator on the other side to compare. */

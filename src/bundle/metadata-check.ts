@@ -5,7 +5,7 @@
  * recently-claimed, snapshot and timestamp. Every metadata file in it must verify; none is taken
  * on trust because it happens not to be reached.
  */
-import { CeremonyError, VerificationError } from '../tuf/model/errors.js';
+import { CeremonyError, VerificationError } from '../tuf/base/errors.js';
 import { Metadata, type MetaFile, type Root, type Snapshot, type Timestamp } from '../tuf/model/metadata.js';
 import {
   firstProblem,
@@ -14,7 +14,7 @@ import {
   type RepositoryReport,
 } from '../tuf/verify/repository-verifier.js';
 import { decodeRoleName, parseRoleFileName, roleFileName, snapshotMetaName } from '../tuf/verify/role-names.js';
-import { formatExpires } from '../tuf/model/time.js';
+import { formatExpires } from '../tuf/base/time.js';
 import { describeResult, verifyRootUpdate, verifyWithRoot } from '../tuf/verify/verification.js';
 import { digestHex } from '../tuf/model/digest.js';
 

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_METADATA_BYTES, type MetadataSource } from '../tuf/verify/repository-verifier.js';
-import { UsageError, VerificationError } from '../tuf/model/errors.js';
+import { UsageError, VerificationError } from '../tuf/base/errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

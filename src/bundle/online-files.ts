@@ -3,7 +3,7 @@
  * root, the current targets, the current recently-claimed (the projects the upload service
  * registered since the last ceremony), and the current snapshot and timestamp that vouch for it.
  */
-import { UsageError } from '../tuf/model/errors.js';
+import { UsageError } from '../tuf/base/errors.js';
 import { Metadata, type Timestamp } from '../tuf/model/metadata.js';
 import { roleFileName } from '../tuf/verify/repository-verifier.js';
 import type { BundleFile } from './export.js';

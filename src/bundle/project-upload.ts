@@ -19,7 +19,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { digestHex } from '../tuf/model/digest.js';
-import { RefusedError, UsageError, VerificationError } from '../tuf/model/errors.js';
+import { RefusedError, UsageError, VerificationError } from '../tuf/base/errors.js';
 import { TargetFile, Targets } from '../tuf/model/metadata.js';
 import { fnmatchComponent, matchPathPattern } from '../tuf/model/path-pattern.js';
 import { fsyncDir, mediumError, removeQuietly, writeExclusive } from './durable-files.js';

@@ -16,7 +16,7 @@ import { Metadata, type TargetFile, type Targets } from '../tuf/model/metadata.j
 import { matchPathPattern } from '../tuf/model/path-pattern.js';
 import type { DelegatedRole } from '../tuf/model/roles.js';
 import { reservedProjectName } from '../tuf/model/project-name.js';
-import { formatExpires } from '../tuf/model/time.js';
+import { formatExpires } from '../tuf/base/time.js';
 import { decodeRoleName, parseRoleFileName } from '../tuf/verify/role-names.js';
 import { unsignedReason } from '../tuf/verify/trusted-set.js';
 import { verifyRole, type VerificationResult } from '../tuf/verify/verification.js';

@@ -7,7 +7,7 @@
  */
 import { basename, join } from 'node:path';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { UsageError, VerificationError } from '../tuf/model/errors.js';
+import { UsageError, VerificationError } from '../tuf/base/errors.js';
 import type { Key } from '../tuf/model/key.js';
 import type { TargetFile, Targets } from '../tuf/model/metadata.js';
 import {

@@ -4,14 +4,14 @@
  * progress to stderr.
  */
 import type { CeremonyPrompter } from '../ceremony/signers/prompts.js';
-import { escapeLines } from '../tuf/model/display-text.js';
+import { escapeLines } from '../tuf/base/display-text.js';
 import { TokenProvider } from '../ceremony/signers/token-provider.js';
 import { loadProfile } from '../keys/profile.js';
 import { err, type CliIO } from './io.js';
 import { cliPinSource, terminalPrompter } from './prompter.js';
 
 export function logTo(io: CliIO): (text: string) => void {
-  // Progress names keys and roles from metadata: control characters escaped (src/tuf/model/display-text.ts).
+  // Progress names keys and roles from metadata: control characters escaped (src/tuf/base/display-text.ts).
   return (text) => err(io, escapeLines(text.split('\n')));
 }
 

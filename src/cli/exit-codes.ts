@@ -1,12 +1,12 @@
 /**
- * Every exit code of tuf-ceremony, in one table. Errors carry a category (src/tuf/model/errors.ts) and
+ * Every exit code of tuf-ceremony, in one table. Errors carry a category (src/tuf/base/errors.ts) and
  * the CLI maps it here; the states a command reports without an error (an event still missing
  * signatures, a role due for renewal or expired) come from the ceremony layer as states and are
  * mapped here too. `--help` and the README's list are rendered from this table, and a test checks
  * the README against it.
  */
 import type { ExpiryStatus } from '../ceremony/lifecycle/expiry.js';
-import { CeremonyError, type ErrorCategory } from '../tuf/model/errors.js';
+import { CeremonyError, type ErrorCategory } from '../tuf/base/errors.js';
 
 /** Ctrl-C at a prompt: 128 + SIGINT, as a shell reports a command that SIGINT ended. */
 export const INTERRUPTED_EXIT_CODE = 130;

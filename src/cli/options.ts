@@ -3,8 +3,8 @@
  * value that needs one. Command declarations spread these (`{ ...REPO, required: true }`); this
  * module stays cheap to import (declarations load at every start).
  */
-import { UsageError } from '../tuf/model/errors.js';
-import { parseDuration, parseInstant } from '../tuf/model/time.js';
+import { UsageError } from '../tuf/base/errors.js';
+import { parseDuration, parseInstant } from '../tuf/base/time.js';
 import type { OptionDeclaration } from './declaration.js';
 
 export const JSON_OUTPUT = {

@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { passphraseProblem } from '../keys/passphrase-strength.js';
 import { pinSource, readSecretFile, type PinSource } from '../keys/pin.js';
-import { InterruptedError, UsageError } from '../tuf/model/errors.js';
+import { InterruptedError, UsageError } from '../tuf/base/errors.js';
 import { err, type CliIO } from './io.js';
 
 export interface Prompter {

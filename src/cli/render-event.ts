@@ -15,7 +15,7 @@ import {
 import { maintenanceDetails, maintenanceNotes } from '../ceremony/lifecycle/resign-rotate-notes.js';
 import type { ResignProof } from '../ceremony/events/resign-proof.js';
 import { keyChangesToWire } from '../ceremony/lifecycle/rotate-event.js';
-import { escapeLines } from '../tuf/model/display-text.js';
+import { escapeLines } from '../tuf/base/display-text.js';
 import { fingerprintWords, groupedHex } from '../tuf/model/fingerprint-words.js';
 import { qrCode, renderFingerprint } from './render-fingerprint.js';
 

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { Repository } from '../ceremony/state/repository.js';
 import { TRANSCRIPT_FILE } from '../ceremony/state/transcript.js';
-import { UsageError } from '../tuf/model/errors.js';
+import { UsageError } from '../tuf/base/errors.js';
 
 export function transcriptPath(repo: string | undefined, positionals: string[]): string {
   if (repo !== undefined && positionals.length === 0) return join(Repository.open(repo).dir, TRANSCRIPT_FILE);

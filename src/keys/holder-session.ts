@@ -4,7 +4,7 @@
  * signed, the public key the token holds must be the key the metadata expects; every signature is
  * verified in software before it is returned (docs/threat-model.md section 2).
  */
-import { TokenError } from '../tuf/model/errors.js';
+import { TokenError } from '../tuf/base/errors.js';
 import { groupedHex } from '../tuf/model/fingerprint-words.js';
 import { ownerOf, type Key } from '../tuf/model/key.js';
 import type { Signer } from '../tuf/model/signer.js';

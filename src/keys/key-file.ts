@@ -9,7 +9,7 @@ import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:
 import { readFileSync, writeFileSync } from 'node:fs';
 import { canonicalize } from '../tuf/json/canonical-json.js';
 import { isLowerHex } from '../tuf/model/digest.js';
-import { FormatError, RefusedError, TokenError, UsageError, withContext } from '../tuf/model/errors.js';
+import { FormatError, RefusedError, TokenError, UsageError, withContext } from '../tuf/base/errors.js';
 import { FieldReader, type JsonObject } from '../tuf/model/fields.js';
 import { Key } from '../tuf/model/key.js';
 import { parseStrictJson } from '../tuf/json/strict-json.js';

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { FormatError, UsageError, withContext } from '../tuf/model/errors.js';
+import { FormatError, UsageError, withContext } from '../tuf/base/errors.js';
 import { FieldReader, describe, type JsonObject } from '../tuf/model/fields.js';
 import { parseStrictJson } from '../tuf/json/strict-json.js';
 

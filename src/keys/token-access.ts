@@ -4,7 +4,7 @@
  * public key as a TUF key (docs/formats/token-profile.md: zero or several matches is an error that names
  * what was found).
  */
-import { FormatError, TokenError } from '../tuf/model/errors.js';
+import { FormatError, TokenError } from '../tuf/base/errors.js';
 import type { Key } from '../tuf/model/key.js';
 import { CK, PortError, type PortModule, type PortObject, type PortSession, type PortSlot } from './pkcs11-port.js';
 import type { PinSource } from './pin.js';

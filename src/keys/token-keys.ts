@@ -8,7 +8,7 @@
  * verified in software before the key is reported.
  */
 import { randomBytes } from 'node:crypto';
-import { RefusedError, TokenError, UsageError } from '../tuf/model/errors.js';
+import { RefusedError, TokenError, UsageError } from '../tuf/base/errors.js';
 import type { Key } from '../tuf/model/key.js';
 import { ED25519_NAME_DER } from './der.js';
 import { acquireModule, type ModuleRef } from './module-pool.js';

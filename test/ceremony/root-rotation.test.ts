@@ -15,7 +15,7 @@ import { SigningEvent } from '../../src/ceremony/events/event.js';
 import type { Repository } from '../../src/ceremony/state/repository.js';
 import { Metadata, Root } from '../../src/tuf/model/metadata.js';
 import { verifyRepository } from '../../src/tuf/verify/repository-verifier.js';
-import { addSeconds } from '../../src/tuf/model/time.js';
+import { addSeconds } from '../../src/tuf/base/time.js';
 import { runCli } from '../helpers/cli.js';
 import { makeAdmins, type Admins } from './softhsm-admins.js';
 

@@ -12,7 +12,7 @@ import { SigningEvent } from '../../src/ceremony/events/event.js';
 import { softhsmTokenFolder } from '../../src/keys/softhsm.js';
 import { fingerprintWords } from '../../src/tuf/model/fingerprint-words.js';
 import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
-import { addSeconds } from '../../src/tuf/model/time.js';
+import { addSeconds } from '../../src/tuf/base/time.js';
 import { Repository } from '../../src/ceremony/state/repository.js';
 import { runCli } from '../helpers/cli.js';
 import { askedWordPositions, builtCli, plain, PtyRun, removeBuiltCli } from '../helpers/pty.js';

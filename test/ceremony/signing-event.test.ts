@@ -22,7 +22,7 @@ import { canonicalize } from '../../src/tuf/json/canonical-json.js';
 import { sha256Hex } from '../../src/tuf/model/digest.js';
 import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
 import { verifyRepository } from '../../src/tuf/verify/repository-verifier.js';
-import { addSeconds } from '../../src/tuf/model/time.js';
+import { addSeconds } from '../../src/tuf/base/time.js';
 import { runCli } from '../helpers/cli.js';
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/io.js';

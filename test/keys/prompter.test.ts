@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/io.js';
 import { terminalPrompter } from '../../src/cli/prompter.js';
-import { InterruptedError } from '../../src/tuf/model/errors.js';
+import { InterruptedError } from '../../src/tuf/base/errors.js';
 import { renderFingerprint } from '../../src/cli/render-fingerprint.js';
 import { fingerprintWords } from '../../src/tuf/model/fingerprint-words.js';
 

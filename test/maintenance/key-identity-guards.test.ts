@@ -21,7 +21,7 @@ import type { Repository } from '../../src/ceremony/state/repository.js';
 import type { JsonObject } from '../../src/tuf/model/fields.js';
 import type { Key } from '../../src/tuf/model/key.js';
 import type { Root } from '../../src/tuf/model/metadata.js';
-import { formatExpires } from '../../src/tuf/model/time.js';
+import { formatExpires } from '../../src/tuf/base/time.js';
 import { runCli } from '../helpers/cli.js';
 import { failure } from '../helpers/failure.js';
 import { compressedP256Pem, p256Signer, reencoded, withTrailingText } from '../helpers/key-encodings.js';

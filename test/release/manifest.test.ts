@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkRelease, manifestText, parseManifest, releaseCheckError } from '../../src/ceremony/state/release-check.js';
-import { FormatError, UsageError, VerificationError } from '../../src/tuf/model/errors.js';
+import { FormatError, UsageError, VerificationError } from '../../src/tuf/base/errors.js';
 
 const dirs: string[] = [];
 function fakeRelease(): string {

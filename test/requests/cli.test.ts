@@ -10,7 +10,7 @@ import type { CliIO } from '../../src/cli/io.js';
 import { readKeyFilePublicKey } from '../../src/keys/key-file.js';
 import { Key } from '../../src/tuf/model/key.js';
 import type { Targets } from '../../src/tuf/model/metadata.js';
-import { formatExpires } from '../../src/tuf/model/time.js';
+import { formatExpires } from '../../src/tuf/base/time.js';
 import { runCli } from '../helpers/cli.js';
 import { makeRepository, recentlyClaimed, writeRequest, signer, type Fixture } from './fixtures.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalize, serializeJson } from '../../src/tuf/json/canonical-json.js';
 import { parseStrictJson } from '../../src/tuf/json/strict-json.js';
-import { CanonicalJsonError, FormatError } from '../../src/tuf/model/errors.js';
+import { CanonicalJsonError, FormatError } from '../../src/tuf/base/errors.js';
 import { loadVector } from '../helpers/vectors.js';
 
 const vectors = loadVector('canonical-json.json');

@@ -7,7 +7,7 @@ import * as tufjs from '@tufjs/models';
 import { describe, expect, it } from 'vitest';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { canonicalize, serializeJson } from '../../src/tuf/json/canonical-json.js';
-import { FormatError, withContext } from '../../src/tuf/model/errors.js';
+import { FormatError, withContext } from '../../src/tuf/base/errors.js';
 import type { JsonObject } from '../../src/tuf/model/fields.js';
 import { Key } from '../../src/tuf/model/key.js';
 import { Metadata, MetaFile, Snapshot, Timestamp, type Root, type Targets } from '../../src/tuf/model/metadata.js';

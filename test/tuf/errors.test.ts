@@ -1,5 +1,5 @@
 /**
- * The error contract of src/tuf/model/errors.ts: closed unions of codes (checked by tsc over this file),
+ * The error contract of src/tuf/base/errors.ts: closed unions of codes (checked by tsc over this file),
  * every code documented and thrown somewhere in src, `cause` kept through wrapping and withContext,
  * and FormatError's field and reason kept apart.
  */
@@ -21,12 +21,12 @@ import {
   type ErrorCode,
   type RefusedErrorCode,
   type UsageErrorCode,
-} from '../../src/tuf/model/errors.js';
+} from '../../src/tuf/base/errors.js';
 import { unescapeControls } from '../../src/tuf/json/strict-json.js';
 import { TrustedSet, TrustError } from '../../src/tuf/verify/trusted-set.js';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
-const ERRORS_FILE = join(SRC, 'tuf', 'model', 'errors.ts');
+const ERRORS_FILE = join(SRC, 'tuf', 'base', 'errors.ts');
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

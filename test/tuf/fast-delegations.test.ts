@@ -16,7 +16,7 @@ import { buildClaimedRole, projectName } from '../../bench/claimed-role.js';
 import { distinctEd25519PublicKeys } from '../../bench/fixture-keys.js';
 import { canonicalize } from '../../src/tuf/json/canonical-json.js';
 import { DelegationsReading } from '../../src/tuf/large-roles/delegations-reader.js';
-import { FormatError } from '../../src/tuf/model/errors.js';
+import { FormatError } from '../../src/tuf/base/errors.js';
 import type { JsonObject } from '../../src/tuf/model/fields.js';
 import { Key } from '../../src/tuf/model/key.js';
 import { Metadata, Targets } from '../../src/tuf/model/metadata.js';

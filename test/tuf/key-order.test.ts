@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { canonicalize, JSON_VALUE, serializeJson } from '../../src/tuf/json/canonical-json.js';
-import { CanonicalJsonError } from '../../src/tuf/model/errors.js';
+import { CanonicalJsonError } from '../../src/tuf/base/errors.js';
 import { Key } from '../../src/tuf/model/key.js';
 import { codePointOrder, compareCodePointsFrom } from '../../src/tuf/json/key-order.js';
 import { DelegatedRole } from '../../src/tuf/model/roles.js';

@@ -8,7 +8,7 @@ import { buildClaimedRole, projectName } from '../../bench/claimed-role.js';
 import { distinctEd25519PublicKeys } from '../../bench/fixture-keys.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { canonicalize, canonicalizeEncoded, serializeJson } from '../../src/tuf/json/canonical-json.js';
-import { CanonicalJsonError, FormatError } from '../../src/tuf/model/errors.js';
+import { CanonicalJsonError, FormatError } from '../../src/tuf/base/errors.js';
 import { Metadata, type Targets } from '../../src/tuf/model/metadata.js';
 import { parseStrictJson } from '../../src/tuf/json/strict-json.js';
 import { verifyRole } from '../../src/tuf/verify/verification.js';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FormatError, RefusedError, VerificationError } from '../../src/tuf/model/errors.js';
+import { FormatError, RefusedError, VerificationError } from '../../src/tuf/base/errors.js';
 import { Metadata, type Root, type Targets } from '../../src/tuf/model/metadata.js';
 import { verifyRole, verifyRootUpdate, verifyWithRoot } from '../../src/tuf/verify/verification.js';
 import type { Signer } from '../../src/tuf/model/signer.js';

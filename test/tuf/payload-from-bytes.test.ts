@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { buildClaimedRole } from '../../bench/claimed-role.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { canonicalize } from '../../src/tuf/json/canonical-json.js';
-import { FormatError } from '../../src/tuf/model/errors.js';
+import { FormatError } from '../../src/tuf/base/errors.js';
 import type { JsonObject } from '../../src/tuf/model/fields.js';
 import { Key } from '../../src/tuf/model/key.js';
 import { Metadata, Root, TargetFile, Targets, type AnySigned } from '../../src/tuf/model/metadata.js';

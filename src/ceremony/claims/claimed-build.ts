@@ -13,11 +13,11 @@
  * claimed bin and never reach recently-claimed or unclaimed.
  */
 import { canonicalize } from '../../tuf/json/canonical-json.js';
-import { RefusedError, UsageError } from '../../tuf/model/errors.js';
+import { RefusedError, UsageError } from '../../tuf/base/errors.js';
 import type { Key } from '../../tuf/model/key.js';
 import { Metadata, Targets, type AnySigned } from '../../tuf/model/metadata.js';
 import { DelegatedRole, Delegations, SuccinctRoles } from '../../tuf/model/roles.js';
-import { addSeconds } from '../../tuf/model/time.js';
+import { addSeconds } from '../../tuf/base/time.js';
 import { MAX_CLAIMED_BIT_LENGTH, type CeremonyPlan } from '../state/plan.js';
 import {
   diffProjects,

@@ -4,7 +4,7 @@
  * with the project's target paths so that a missing target can never fall through to the online
  * roles (PEP 480).
  */
-import { RefusedError } from '../../tuf/model/errors.js';
+import { RefusedError } from '../../tuf/base/errors.js';
 import type { JsonObject } from '../../tuf/model/fields.js';
 import type { Key } from '../../tuf/model/key.js';
 import type { Targets } from '../../tuf/model/metadata.js';

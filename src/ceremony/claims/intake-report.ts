@@ -5,7 +5,7 @@
  */
 import type { JsonObject } from '../../tuf/model/fields.js';
 import { fingerprintWords } from '../../tuf/model/fingerprint-words.js';
-import { formatExpires } from '../../tuf/model/time.js';
+import { formatExpires } from '../../tuf/base/time.js';
 import type { ClaimedProposal } from './claimed-build.js';
 import { shortKeyid, type FileOutcome } from './intake-decide.js';
 import type { IntakeResult } from './intake.js';

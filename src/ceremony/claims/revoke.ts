@@ -3,7 +3,7 @@
  * a Key Compromise": the admins replace or remove the compromised developer key in claimed in an
  * offline ceremony). A project is never left with fewer keys than its threshold (docs/runbook-maintenance.md section 3).
  */
-import { RefusedError, UsageError } from '../../tuf/model/errors.js';
+import { RefusedError, UsageError } from '../../tuf/base/errors.js';
 import { checkProjectName } from '../../tuf/model/project-name.js';
 import type { ClaimedProjects } from './claimed-projects.js';
 import {

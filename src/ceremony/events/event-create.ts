@@ -5,9 +5,9 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { RefusedError } from '../../tuf/model/errors.js';
+import { RefusedError } from '../../tuf/base/errors.js';
 import { sha256Hex } from '../../tuf/model/digest.js';
-import { formatExpires } from '../../tuf/model/time.js';
+import { formatExpires } from '../../tuf/base/time.js';
 import { commitJournal, dropJournal, EVENT_FILE } from '../state/event-journal.js';
 import type { Repository } from '../state/repository.js';
 import {

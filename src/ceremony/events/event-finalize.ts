@@ -18,7 +18,7 @@
  */
 import { existsSync } from 'node:fs';
 import { sha256Hex } from '../../tuf/model/digest.js';
-import { RefusedError, VerificationError } from '../../tuf/model/errors.js';
+import { RefusedError, VerificationError } from '../../tuf/base/errors.js';
 import type { Metadata, Root, Targets } from '../../tuf/model/metadata.js';
 import {
   firstProblem,
@@ -27,7 +27,7 @@ import {
   type MetadataSource,
   type RepositoryReport,
 } from '../../tuf/verify/repository-verifier.js';
-import { formatExpires } from '../../tuf/model/time.js';
+import { formatExpires } from '../../tuf/base/time.js';
 import {
   describeResult,
   verifyRole,

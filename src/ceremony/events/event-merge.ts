@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from '../../tuf/model/digest.js';
-import { RefusedError, UsageError, VerificationError, withContext } from '../../tuf/model/errors.js';
+import { RefusedError, UsageError, VerificationError, withContext } from '../../tuf/base/errors.js';
 import { Metadata, type Signature } from '../../tuf/model/metadata.js';
 import { EVENT_FILE, SigningEvent } from './event.js';
 import { ownerOf } from '../state/holders.js';

@@ -6,7 +6,7 @@
  * the token holds admin-b's key. With `goOn`, one admin's failure does not end the others' turns,
  * and a rerun of the same command skips those who signed.
  */
-import { CeremonyError, InterruptedError, RefusedError, TokenError, UsageError } from '../../tuf/model/errors.js';
+import { CeremonyError, InterruptedError, RefusedError, TokenError, UsageError } from '../../tuf/base/errors.js';
 import type { Key } from '../../tuf/model/key.js';
 import type { Signature } from '../../tuf/model/metadata.js';
 import type { EventRole, EventStatus, SigningEvent } from './event.js';

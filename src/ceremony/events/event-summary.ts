@@ -5,12 +5,12 @@
  * aloud (docs/formats/event.md; tuf-on-ci's readable summary, the IANA KSK ceremony's spoken hashes).
  */
 import { canonicalize } from '../../tuf/json/canonical-json.js';
-import { escapeLines } from '../../tuf/model/display-text.js';
+import { escapeLines } from '../../tuf/base/display-text.js';
 import { fingerprintWords, groupedHex } from '../../tuf/model/fingerprint-words.js';
 import type { Key } from '../../tuf/model/key.js';
 import { Root, Targets, type AnySigned, type Metadata } from '../../tuf/model/metadata.js';
 import { TOP_LEVEL_ROLES, type DelegatedRole } from '../../tuf/model/roles.js';
-import { formatExpires } from '../../tuf/model/time.js';
+import { formatExpires } from '../../tuf/base/time.js';
 import type { EventRole, SigningEvent } from './event.js';
 import { signedDifferences, unexplainedDifferences, type FieldDifference, type OrderChange } from './event-diff.js';
 import { ownerOf } from '../state/holders.js';

@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { sha256Hex } from '../../tuf/model/digest.js';
-import { RefusedError, UsageError } from '../../tuf/model/errors.js';
+import { RefusedError, UsageError } from '../../tuf/base/errors.js';
 import { Metadata, type Root } from '../../tuf/model/metadata.js';
 import {
   firstProblem,

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import { dirname, join, resolve } from 'node:path';
 import { canonicalize } from '../../tuf/json/canonical-json.js';
 import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
-import { FormatError, RefusedError, UsageError, VerificationError, withContext } from '../../tuf/model/errors.js';
+import { FormatError, RefusedError, UsageError, VerificationError, withContext } from '../../tuf/base/errors.js';
 import { FieldReader, join as joinField, type JsonObject } from '../../tuf/model/fields.js';
 import { groupedHex } from '../../tuf/model/fingerprint-words.js';
 import type { Key } from '../../tuf/model/key.js';
@@ -24,7 +24,7 @@ import { Metadata, Root, Targets, type Signature } from '../../tuf/model/metadat
 import { roleFileName } from '../../tuf/verify/repository-verifier.js';
 import type { RoleKeys } from '../../tuf/model/roles.js';
 import { parseStrictJson } from '../../tuf/json/strict-json.js';
-import { formatExpires, parseExpires } from '../../tuf/model/time.js';
+import { formatExpires, parseExpires } from '../../tuf/base/time.js';
 import { verifyRole } from '../../tuf/verify/verification.js';
 import {
   fsyncDir,

@@ -8,7 +8,7 @@ import { canonicalize } from '../../tuf/json/canonical-json.js';
 import { sha256Hex } from '../../tuf/model/digest.js';
 import type { JsonObject } from '../../tuf/model/fields.js';
 import type { AnySigned } from '../../tuf/model/metadata.js';
-import { formatExpires } from '../../tuf/model/time.js';
+import { formatExpires } from '../../tuf/base/time.js';
 
 /** The fields a re-sign may change; everything else must be byte-identical. */
 export const RESIGN_FIELDS = ['version', 'expires'] as const;

@@ -7,11 +7,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sha256Hex } from '../../tuf/model/digest.js';
-import { InterruptedError, RefusedError, UsageError } from '../../tuf/model/errors.js';
+import { InterruptedError, RefusedError, UsageError } from '../../tuf/base/errors.js';
 import type { Key } from '../../tuf/model/key.js';
 import { Metadata, Root, Targets } from '../../tuf/model/metadata.js';
 import { DelegatedRole, Delegations, Role } from '../../tuf/model/roles.js';
-import { addSeconds } from '../../tuf/model/time.js';
+import { addSeconds } from '../../tuf/base/time.js';
 import { SigningEvent } from '../events/event.js';
 import { createRecordedEvent } from '../events/event-create.js';
 import { OWNER_FIELD } from '../state/holders.js';

@@ -15,7 +15,7 @@
  * The planner says which roles change, which keys go and which new keys are needed; with the new
  * keys it prepares one signing event and the list of steps left to the online service.
  */
-import { UsageError } from '../../tuf/model/errors.js';
+import { UsageError } from '../../tuf/base/errors.js';
 import type { Key } from '../../tuf/model/key.js';
 import { authorityFor, loadCurrentRoles, type CurrentRoles } from './expiry-signers.js';
 import { ONLINE_ROLES } from '../state/plan.js';

@@ -4,9 +4,9 @@
  * N+1 with expiry = now + its period from the plan, content otherwise unchanged, as one signing
  * event of kind "resign". Signing, merging and finalizing are the ordinary event commands.
  */
-import { RefusedError, UsageError } from '../../tuf/model/errors.js';
+import { RefusedError, UsageError } from '../../tuf/base/errors.js';
 import { Metadata, type AnySigned } from '../../tuf/model/metadata.js';
-import { addSeconds, formatExpires } from '../../tuf/model/time.js';
+import { addSeconds, formatExpires } from '../../tuf/base/time.js';
 import type { SigningEvent } from '../events/event.js';
 import { createRecordedEvent, eventCreatedRecord } from '../events/event-create.js';
 import { computeExpiry, policyRoleOf, type ExpiryReport } from './expiry.js';

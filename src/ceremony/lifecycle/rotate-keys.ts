@@ -6,7 +6,7 @@
  * than silently renamed. `holder[:label]`: the public key on the holder's token, checked for what it allows.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { RefusedError, UsageError } from '../../tuf/model/errors.js';
+import { RefusedError, UsageError } from '../../tuf/base/errors.js';
 import { Key } from '../../tuf/model/key.js';
 import type { PinSource } from '../../keys/pin.js';
 import { keyLabel, type TokenProfile } from '../../keys/profile.js';

@@ -6,7 +6,7 @@
 import { groupedHex } from '../../tuf/model/fingerprint-words.js';
 import type { Key } from '../../tuf/model/key.js';
 import type { Signer } from '../../tuf/model/signer.js';
-import { TokenError } from '../../tuf/model/errors.js';
+import { TokenError } from '../../tuf/base/errors.js';
 import type { KeyType, OfflineRole } from '../state/plan.js';
 
 /** What an admin's key is for; a token holds at most one key per purpose. */

@@ -2,7 +2,7 @@
  * The ceremony's SignerProvider on PKCS#11 tokens, per a token profile (src/keys): which token is
  * each holder's, which key label serves each purpose, where scripted runs read PINs.
  */
-import { TokenError } from '../../tuf/model/errors.js';
+import { TokenError } from '../../tuf/base/errors.js';
 import type { PinSource } from '../../keys/pin.js';
 import { keyLabel, tokenForPurpose, type HolderToken, type TokenProfile } from '../../keys/profile.js';
 import {

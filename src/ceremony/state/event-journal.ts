@@ -26,7 +26,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { fsyncDir, partialPrefix, writeExclusive } from '../../bundle/durable-files.js';
 import { serializeJson } from '../../tuf/json/canonical-json.js';
 import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
-import { FormatError, RefusedError } from '../../tuf/model/errors.js';
+import { FormatError, RefusedError } from '../../tuf/base/errors.js';
 import { FieldReader } from '../../tuf/model/fields.js';
 import { parseStrictJson } from '../../tuf/json/strict-json.js';
 import { parseTranscriptLine, writePreparedRecord, type PreparedRecord } from './transcript.js';

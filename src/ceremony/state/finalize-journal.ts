@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fsyncDir, writeExclusive, writeExclusiveFiles } from '../../bundle/durable-files.js';
 import { serializeJson } from '../../tuf/json/canonical-json.js';
 import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
-import { FormatError, RefusedError } from '../../tuf/model/errors.js';
+import { FormatError, RefusedError } from '../../tuf/base/errors.js';
 import { FieldReader, join as joinField } from '../../tuf/model/fields.js';
 import { parseRoleFileName } from '../../tuf/verify/repository-verifier.js';
 import { parseStrictJson } from '../../tuf/json/strict-json.js';

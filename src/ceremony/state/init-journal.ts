@@ -15,7 +15,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { RefusedError } from '../../tuf/model/errors.js';
+import { RefusedError } from '../../tuf/base/errors.js';
 import { Key } from '../../tuf/model/key.js';
 import type { JsonObject } from '../../tuf/model/fields.js';
 import { fsyncDir, replaceWorkingFiles } from '../../bundle/durable-files.js';

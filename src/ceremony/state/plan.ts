@@ -7,12 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { sha256Hex } from '../../tuf/model/digest.js';
-import { FormatError, RefusedError, UsageError, withContext } from '../../tuf/model/errors.js';
+import { FormatError, RefusedError, UsageError, withContext } from '../../tuf/base/errors.js';
 import { FieldReader, asArray, asString, join } from '../../tuf/model/fields.js';
 import { Key } from '../../tuf/model/key.js';
 import { parseStrictJson } from '../../tuf/json/strict-json.js';
 import { isKeyFileDocument, readKeyFilePublicKey } from '../../keys/key-file.js';
-import { parseDuration } from '../../tuf/model/time.js';
+import { parseDuration } from '../../tuf/base/time.js';
 import { OWNER_FIELD, ownerOf } from './holders.js';
 
 export const PLAN_FORMAT = 1;

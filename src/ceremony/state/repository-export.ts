@@ -18,7 +18,7 @@ import { TRANSCRIPT_NAME } from '../../bundle/manifest.js';
 import { verifyBundleMetadata } from '../../bundle/metadata-check.js';
 import type { VerifiedBundle } from '../../bundle/verify.js';
 import { sha256Hex } from '../../tuf/model/digest.js';
-import { CeremonyError, RefusedError, UsageError, VerificationError } from '../../tuf/model/errors.js';
+import { CeremonyError, RefusedError, UsageError, VerificationError } from '../../tuf/base/errors.js';
 import { parseRoleFileName, roleFileName } from '../../tuf/verify/repository-verifier.js';
 import { EXPORTS_FILE, METADATA_DIR, type Repository } from './repository.js';
 import { appendTranscript, readTranscript, verifyTranscriptBytes } from './transcript.js';

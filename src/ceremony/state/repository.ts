@@ -13,7 +13,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RefusedError, UsageError, VerificationError } from '../../tuf/model/errors.js';
+import { RefusedError, UsageError, VerificationError } from '../../tuf/base/errors.js';
 import { Metadata, type AnySigned } from '../../tuf/model/metadata.js';
 import { decodeRoleName, parseRoleFileName, roleFileName } from '../../tuf/verify/role-names.js';
 import { fsyncDir, writeNewFile } from '../../bundle/durable-files.js';

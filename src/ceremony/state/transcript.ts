@@ -7,15 +7,15 @@
  */
 import { fingerprintLines, groupedHex } from '../../tuf/model/fingerprint-words.js';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { escapeLines } from '../../tuf/model/display-text.js';
+import { escapeLines } from '../../tuf/base/display-text.js';
 import { fsyncDir } from '../../bundle/durable-files.js';
 import { join } from 'node:path';
 import { serializeJson } from '../../tuf/json/canonical-json.js';
 import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
-import { FormatError, RefusedError } from '../../tuf/model/errors.js';
+import { FormatError, RefusedError } from '../../tuf/base/errors.js';
 import { FieldReader, asObject, asString, type JsonObject } from '../../tuf/model/fields.js';
 import { parseStrictJson } from '../../tuf/json/strict-json.js';
-import { formatExpires, parseExpires } from '../../tuf/model/time.js';
+import { formatExpires, parseExpires } from '../../tuf/base/time.js';
 import { runningReleaseDigest } from './release-check.js';
 
 export const TRANSCRIPT_FILE = 'transcript.jsonl';

@@ -4,7 +4,7 @@ import { createKeyChangeEvent, describeEventKeyChanges, ROTATE_KIND } from '../.
 import { readKeyArgument, readTokenKeyArgument } from '../../ceremony/lifecycle/rotate-keys.js';
 import type { OfflineRole } from '../../ceremony/state/plan.js';
 import { loadProfile } from '../../keys/profile.js';
-import { UsageError } from '../../tuf/model/errors.js';
+import { UsageError } from '../../tuf/base/errors.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption, parseThreshold } from '../options.js';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { checkDownload, targetPathComponents, targetPathOfUrl } from '../../bundle/downstream-checks.js';
 import { VerifiedFolder } from '../../bundle/verified-folder.js';
-import { UsageError } from '../../tuf/model/errors.js';
+import { UsageError } from '../../tuf/base/errors.js';
 import type { Run } from '../declaration.js';
 import { err, out, printJson } from '../io.js';
 import { outcome } from '../json-output.js';

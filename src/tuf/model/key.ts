@@ -14,7 +14,7 @@ import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from
 import { canonicalize, JSON_VALUE, WRITE_JSON, type JsonWriter } from '../json/canonical-json.js';
 import { sha256Hex } from './digest.js';
 import { ed25519KeyObject, isStrictEd25519PublicKey, verifyEd25519Strict } from './ed25519.js';
-import { FormatError } from './errors.js';
+import { FormatError } from '../base/errors.js';
 import { copyJson, FieldReader, hasFields, NO_FIELDS, setField, type JsonObject } from './fields.js';
 import { freezeJson } from './frozen.js';
 

@@ -17,7 +17,7 @@
  * stands in for what snapshot would list, and the caller says so in its report.
  */
 import { digestHex } from '../model/digest.js';
-import { CeremonyError, FormatError, InternalError, VerificationError, type TrustErrorCode } from '../model/errors.js';
+import { CeremonyError, FormatError, InternalError, VerificationError, type TrustErrorCode } from '../base/errors.js';
 import type { Key } from '../model/key.js';
 import {
   Metadata,
@@ -30,12 +30,12 @@ import {
 } from '../model/metadata.js';
 import { snapshotMetaName } from './role-names.js';
 import type { RoleKeys } from '../model/roles.js';
-import { formatExpires } from '../model/time.js';
+import { formatExpires } from '../base/time.js';
 import { verifyRole, verifyRootUpdate, verifyWithRoot, type VerificationResult } from './verification.js';
 
-export type { TrustErrorCode } from '../model/errors.js';
+export type { TrustErrorCode } from '../base/errors.js';
 
-/** A VerificationError of the trusted set: its codes are TrustErrorCode (src/tuf/model/errors.ts). */
+/** A VerificationError of the trusted set: its codes are TrustErrorCode (src/tuf/base/errors.ts). */
 export class TrustError extends VerificationError {
   declare readonly code: TrustErrorCode;
   constructor(

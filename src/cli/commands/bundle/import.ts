@@ -3,7 +3,7 @@ import { importBundle, type ImportResult } from '../../../bundle/import.js';
 import { readTrustedRoot } from '../../../bundle/verified-folder.js';
 import { checkBundleTranscript, importIntoRepository } from '../../../ceremony/state/repository-export.js';
 import { Repository } from '../../../ceremony/state/repository.js';
-import { UsageError } from '../../../tuf/model/errors.js';
+import { UsageError } from '../../../tuf/base/errors.js';
 import { bundleJson, printDigest, renderBundle } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';

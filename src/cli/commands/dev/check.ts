@@ -6,7 +6,7 @@ import { checkProject, type ProjectCheck } from '../../../bundle/downstream-chec
 import { fetchIntoFolder } from '../../../bundle/fetch-metadata.js';
 import { VerifiedFolder } from '../../../bundle/verified-folder.js';
 import { readKeyArgument } from '../../../ceremony/lifecycle/rotate-keys.js';
-import { UsageError } from '../../../tuf/model/errors.js';
+import { UsageError } from '../../../tuf/base/errors.js';
 import { checkProjectName } from '../../../tuf/model/project-name.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';

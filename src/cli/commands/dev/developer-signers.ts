@@ -6,7 +6,7 @@
 import { openEncryptedKeyFile } from '../../../keys/key-file.js';
 import { loadProfile } from '../../../keys/profile.js';
 import { openHolderSession, type HolderSession } from '../../../keys/token-keys.js';
-import { UsageError } from '../../../tuf/model/errors.js';
+import { UsageError } from '../../../tuf/base/errors.js';
 import type { Signer } from '../../../tuf/model/signer.js';
 import type { CliIO } from '../../io.js';
 import { cliPinSource, passphrase } from '../../prompter.js';

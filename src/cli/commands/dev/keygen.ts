@@ -6,7 +6,7 @@ import { createEncryptedKeyFile } from '../../../keys/key-file.js';
 import { keyLabel, loadProfile } from '../../../keys/profile.js';
 import { generateTokenKey, TOKEN_KEY_TYPES, type TokenKeyType } from '../../../keys/token-keys.js';
 import { serializeJson } from '../../../tuf/json/canonical-json.js';
-import { UsageError } from '../../../tuf/model/errors.js';
+import { UsageError } from '../../../tuf/base/errors.js';
 import { OWNER_FIELD, type Key } from '../../../tuf/model/key.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';

@@ -2,7 +2,7 @@
 import { writeNewFile } from '../../../bundle/durable-files.js';
 import { checkRequestedProject, createRequest, encodeRequest } from '../../../ceremony/claims/requests-format.js';
 import { sha256Hex } from '../../../tuf/model/digest.js';
-import { addSeconds, formatExpires, parseDuration } from '../../../tuf/model/time.js';
+import { addSeconds, formatExpires, parseDuration } from '../../../tuf/base/time.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { atOption, parseThreshold } from '../../options.js';

@@ -12,9 +12,9 @@ import { checkUpload, type UploadVerdict } from '../../../bundle/upload-check.js
 import { VerifiedFolder } from '../../../bundle/verified-folder.js';
 import { checkProjectName } from '../../../tuf/model/project-name.js';
 import { sha256Hex } from '../../../tuf/model/digest.js';
-import { UsageError, VerificationError } from '../../../tuf/model/errors.js';
+import { UsageError, VerificationError } from '../../../tuf/base/errors.js';
 import { Metadata, type Targets } from '../../../tuf/model/metadata.js';
-import { addSeconds, formatExpires, parseDuration } from '../../../tuf/model/time.js';
+import { addSeconds, formatExpires, parseDuration } from '../../../tuf/base/time.js';
 import { roleFileName } from '../../../tuf/verify/role-names.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';

@@ -2,7 +2,7 @@
 import { finalizeEvent } from '../../../ceremony/events/event-finalize.js';
 import { SigningEvent } from '../../../ceremony/events/event.js';
 import { Repository } from '../../../ceremony/state/repository.js';
-import { parseInstant } from '../../../tuf/model/time.js';
+import { parseInstant } from '../../../tuf/base/time.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { renderReport, reportJson } from '../../render-report.js';

@@ -1,6 +1,6 @@
 /** `tuf-ceremony event merge`: take the signatures from copies of the same event signed elsewhere. */
 import { mergeEvents, type MergedSignature } from '../../../ceremony/events/event-merge.js';
-import { escapeLines } from '../../../tuf/model/display-text.js';
+import { escapeLines } from '../../../tuf/base/display-text.js';
 import { SigningEvent } from '../../../ceremony/events/event.js';
 import { Repository } from '../../../ceremony/state/repository.js';
 import type { Run } from '../../declaration.js';

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { keyLabel, loadProfile } from '../../../keys/profile.js';
 import { readTokenPublicKey } from '../../../keys/token-keys.js';
-import { RefusedError, UsageError } from '../../../tuf/model/errors.js';
+import { RefusedError, UsageError } from '../../../tuf/base/errors.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { renderKey, tokenKeyJson } from '../../render-key.js';

@@ -5,7 +5,7 @@
  */
 import { loadProfile } from '../../../keys/profile.js';
 import { generateTokenKey, TOKEN_KEY_TYPES, type TokenKeyType } from '../../../keys/token-keys.js';
-import { UsageError } from '../../../tuf/model/errors.js';
+import { UsageError } from '../../../tuf/base/errors.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';
 import { cliPinSource } from '../../prompter.js';

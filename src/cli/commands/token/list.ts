@@ -11,7 +11,7 @@ import {
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { cliPinSource } from '../../prompter.js';
-import { UsageError } from '../../../tuf/model/errors.js';
+import { UsageError } from '../../../tuf/base/errors.js';
 import { fingerprintLines } from '../../../tuf/model/fingerprint-words.js';
 import { DEFAULT_MODULE, type list } from './declarations.js';
 
