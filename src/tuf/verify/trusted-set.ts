@@ -77,7 +77,18 @@ export interface TrustedRoot extends Trusted<Root> {
 /** Where a role comes from when checking it: its delegator's name, or `root` for targets. */
 export type Delegator = string;
 
-function checkLengthAndHashes(role: string, file: string, bytes: Uint8Array, meta: MetaFile, listedBy: string): void {
+/**
+ * The length and hashes `listedBy` (timestamp or snapshot) lists for `file`, checked against its
+ * bytes; a TrustError (E_LENGTH_OR_HASH) naming the file when they differ. The one copy of this
+ * check: the bundle's verification uses it too.
+ */
+export function checkLengthAndHashes(
+  role: string,
+  file: string,
+  bytes: Uint8Array,
+  meta: MetaFile,
+  listedBy: string,
+): void {
   // TUF specification 5.5.2 / 5.6.2: the length and every listed hash must match; a hash this
   // tool cannot compute is a refusal, as in python-tuf.
   if (meta.length !== undefined && meta.length !== bytes.length) {
