@@ -2,6 +2,7 @@
  * The dependency direction: cli → ceremony → {bundle, keys} → tuf.
  * src/tuf is a pure model: no file system, no PKCS#11, no prompts, no other src folder.
  * Inside src/ceremony and src/tuf, the subfolders have an order of their own (SUBFOLDERS).
+ * Another folder is imported only through its facade (ENTRANCE_OF).
  * The layout is drawn in docs/architecture.md.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -57,6 +58,35 @@ const BACK_EDGES = new Set([
 
 const SUBFOLDER_OF = (file: string): string => relative(SRC, file).split('/').slice(0, 2).join('/');
 
+/**
+ * The one file through which the other folders import a folder: its `index.ts`, a small facade that
+ * re-exports what they use. src/ceremony and src/tuf have one per subfolder, so that a command
+ * loads only the subfolders it uses (and `--help` only src/tuf/base). Inside a folder, files import
+ * each other directly, never through a facade of their own folder (that would make cycles).
+ */
+const ENTRANCE_OF = (file: string): string => {
+  const parts = relative(SRC, file).split('/');
+  return join(SRC, ...parts.slice(0, SUBFOLDERS[parts[0]!] ? 2 : 1), 'index.ts');
+};
+
+const IS_ENTRANCE = (file: string): boolean => file === ENTRANCE_OF(file);
+
+/** The names an import or export statement lists, without `type` and `as` (`import { a as b }` gives a). */
+function importedNames(text: string, from: (spec: string) => boolean): string[] {
+  const names: string[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)(?:\s+type)?\s*\{([^}]*)\}\s*from\s+['"]([^'"]+)['"]/g)) {
+    if (!from(m[2]!)) continue;
+    for (const part of m[1]!.split(',')) {
+      const name = part
+        .replace(/^\s*type\s+/, '')
+        .split(/\s+as\s+/)[0]!
+        .trim();
+      if (name) names.push(name);
+    }
+  }
+  return names;
+}
+
 const FORBIDDEN_IN_TUF = [
   /^(node:)?fs(\/|$)/,
   /^(node:)?child_process$/,
@@ -94,6 +124,50 @@ describe('architecture', () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('another folder is imported only through its facade, and a folder never imports its own', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+        const across = LAYER_OF(target) !== LAYER_OF(file);
+        if (across && !IS_ENTRANCE(target))
+          violations.push(`${relative(SRC, file)} imports ${spec}: not ${relative(SRC, ENTRANCE_OF(target))}`);
+        if (!across && IS_ENTRANCE(target))
+          violations.push(`${relative(SRC, file)} imports ${spec}, a facade of its own folder`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('a facade only re-exports, and only what another folder imports from it', () => {
+    const facades = files.filter(IS_ENTRANCE);
+    expect(facades.map((f) => relative(SRC, f)).sort()).toEqual(
+      expect.arrayContaining(['bundle/index.ts', 'keys/index.ts', 'ceremony/state/index.ts', 'tuf/model/index.ts']),
+    );
+    const problems: string[] = [];
+    for (const facade of facades) {
+      const text = readFileSync(facade, 'utf8');
+      const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '').trim();
+      for (const statement of code.split(/;\s*/).filter(Boolean))
+        if (!/^export(?: type)? \{[^}]*\} from '\.\/[\w-]+\.js'$/.test(statement.replace(/\s+/g, ' ')))
+          problems.push(`${relative(SRC, facade)}: ${statement.slice(0, 60)} is not a re-export`);
+      const used = new Set(
+        files
+          .filter((f) => LAYER_OF(f) !== LAYER_OF(facade))
+          .flatMap((f) =>
+            importedNames(
+              readFileSync(f, 'utf8'),
+              (spec) => resolve(dirname(f), spec).replace(/\.js$/, '.ts') === facade,
+            ),
+          ),
+      );
+      for (const name of importedNames(text, () => true))
+        if (!used.has(name)) problems.push(`${relative(SRC, facade)} exports ${name}, which no other folder imports`);
+    }
+    expect(problems).toEqual([]);
   });
 
   it('src/ceremony and src/tuf keep every file in one of their subfolders', () => {
@@ -193,6 +267,13 @@ describe('architecture', () => {
     expect(specs).toEqual(['node:fs', '../cli/main.js']);
     expect(FORBIDDEN_IN_TUF.some((re) => re.test('node:fs'))).toBe(true);
     expect(FORBIDDEN_IN_TUF.some((re) => re.test('fs/promises'))).toBe(true);
+    // A deep import across folders, and one through the facade.
+    const cli = join(SRC, 'cli', 'main.ts');
+    expect(IS_ENTRANCE(resolve(dirname(cli), '../tuf/model/metadata.ts'))).toBe(false);
+    expect(IS_ENTRANCE(resolve(dirname(cli), '../tuf/model/index.ts'))).toBe(true);
+    expect(IS_ENTRANCE(resolve(dirname(cli), '../bundle/index.ts'))).toBe(true);
+    expect(IS_ENTRANCE(resolve(dirname(cli), '../ceremony/index.ts'))).toBe(false);
+    expect(importedNames(`import { a, type B as C } from './x.js';`, () => true)).toEqual(['a', 'B']);
   });
 });
 

@@ -20,7 +20,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/base/errors.js';
+import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/base/index.js';
 import { fsyncFiles } from './parallel-fsync.js';
 
 /**

@@ -5,11 +5,9 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { serializeJson } from '../tuf/json/canonical-json.js';
-import { FormatError } from '../tuf/base/errors.js';
-import { FieldReader, join as joinField } from '../tuf/model/fields.js';
-import { parseStrictJson } from '../tuf/json/strict-json.js';
-import { formatExpires, parseExpires } from '../tuf/base/time.js';
+import { parseStrictJson, serializeJson } from '../tuf/json/index.js';
+import { FormatError, formatExpires, parseExpires } from '../tuf/base/index.js';
+import { FieldReader, join as joinField } from '../tuf/model/index.js';
 import { replaceFileAtomically } from './durable-files.js';
 
 const FORMAT = 'tuf-ceremony-exports';

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { sha256Hex } from '../tuf/model/digest.js';
-import { RefusedError, UsageError, VerificationError } from '../tuf/base/errors.js';
+import { sha256Hex } from '../tuf/model/index.js';
+import { RefusedError, UsageError, VerificationError } from '../tuf/base/index.js';
 import { fsyncDir, mediumError, partialPrefix, removeQuietly, writeExclusive } from './durable-files.js';
 import {
   badFileName,

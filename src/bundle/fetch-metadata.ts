@@ -14,13 +14,17 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256 } from '../tuf/model/digest.js';
-import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/base/errors.js';
-import type { Targets } from '../tuf/model/metadata.js';
-import { formatExpires } from '../tuf/base/time.js';
-import { MAX_METADATA_BYTES, MAX_ROOT_BYTES, MAX_TIMESTAMP_BYTES } from '../tuf/verify/repository-verifier.js';
-import { roleFileName, snapshotMetaName } from '../tuf/verify/role-names.js';
-import { TrustedSet, TrustError } from '../tuf/verify/trusted-set.js';
+import { sha256, type Targets } from '../tuf/model/index.js';
+import { CeremonyError, formatExpires, RefusedError, UsageError, VerificationError } from '../tuf/base/index.js';
+import {
+  MAX_METADATA_BYTES,
+  MAX_ROOT_BYTES,
+  MAX_TIMESTAMP_BYTES,
+  roleFileName,
+  snapshotMetaName,
+  TrustedSet,
+  TrustError,
+} from '../tuf/verify/index.js';
 import { CLAIMED, RECENTLY_CLAIMED } from './downstream-checks.js';
 import { fsyncDir, mediumError, removeQuietly, writeExclusive } from './durable-files.js';
 import { readTrustedRoot, VerifiedFolder } from './verified-folder.js';

@@ -8,8 +8,8 @@
  */
 import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/base/errors.js';
-import { Metadata } from '../tuf/model/metadata.js';
+import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/base/index.js';
+import { Metadata } from '../tuf/model/index.js';
 import { fsyncDir, mediumError, removeQuietly, writeExclusive } from './durable-files.js';
 import { defaultStatePath, readImportState, writeImportState } from './import-state.js';
 import { MANIFEST_NAME, TRANSCRIPT_NAME, type Direction } from './manifest.js';

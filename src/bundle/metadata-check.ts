@@ -5,18 +5,22 @@
  * recently-claimed, snapshot and timestamp. Every metadata file in it must verify; none is taken
  * on trust because it happens not to be reached.
  */
-import { CeremonyError, VerificationError } from '../tuf/base/errors.js';
-import { Metadata, type MetaFile, type Root, type Snapshot, type Timestamp } from '../tuf/model/metadata.js';
+import { CeremonyError, formatExpires, VerificationError } from '../tuf/base/index.js';
+import { Metadata, type MetaFile, type Root, type Snapshot, type Timestamp } from '../tuf/model/index.js';
 import {
+  checkLengthAndHashes,
+  decodeRoleName,
+  describeResult,
   firstProblem,
-  verifyRepository,
   type MetadataSource,
+  parseRoleFileName,
   type RepositoryReport,
-} from '../tuf/verify/repository-verifier.js';
-import { decodeRoleName, parseRoleFileName, roleFileName, snapshotMetaName } from '../tuf/verify/role-names.js';
-import { formatExpires } from '../tuf/base/time.js';
-import { describeResult, verifyRootUpdate, verifyWithRoot } from '../tuf/verify/verification.js';
-import { checkLengthAndHashes } from '../tuf/verify/trusted-set.js';
+  roleFileName,
+  snapshotMetaName,
+  verifyRepository,
+  verifyRootUpdate,
+  verifyWithRoot,
+} from '../tuf/verify/index.js';
 
 export interface MetadataCheck {
   /** The trusted root's version and the newest root the bundle chains to. */

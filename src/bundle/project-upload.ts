@@ -18,10 +18,8 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { digestHex } from '../tuf/model/digest.js';
-import { RefusedError, UsageError, VerificationError } from '../tuf/base/errors.js';
-import { TargetFile, Targets } from '../tuf/model/metadata.js';
-import { fnmatchComponent, matchPathPattern } from '../tuf/model/path-pattern.js';
+import { digestHex, fnmatchComponent, matchPathPattern, TargetFile, Targets } from '../tuf/model/index.js';
+import { RefusedError, UsageError, VerificationError } from '../tuf/base/index.js';
 import { fsyncDir, mediumError, removeQuietly, writeExclusive } from './durable-files.js';
 import { isPlainRelativePath, readZip, writeZip, type ZipLimits } from './zip.js';
 

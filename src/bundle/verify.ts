@@ -6,8 +6,8 @@
  */
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256Hex } from '../tuf/model/digest.js';
-import { CeremonyError, VerificationError, type VerificationErrorCode } from '../tuf/base/errors.js';
+import { sha256Hex } from '../tuf/model/index.js';
+import { CeremonyError, VerificationError, type VerificationErrorCode } from '../tuf/base/index.js';
 import { readPlainFile } from './durable-files.js';
 import {
   lastLineSha256,

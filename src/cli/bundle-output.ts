@@ -2,15 +2,10 @@
  * What the bundle commands share: the manifest digest for people to compare, a verified bundle
  * for people and for `--json`, and where the receiving side's trust and import state come from.
  */
-import { defaultStatePath } from '../bundle/import-state.js';
-import { escapeLines } from '../tuf/base/display-text.js';
-import type { Direction } from '../bundle/manifest.js';
-import { readTrustedRoot } from '../bundle/verified-folder.js';
-import type { VerifiedBundle } from '../bundle/verify.js';
-import { Repository } from '../ceremony/state/repository.js';
-import { UsageError } from '../tuf/base/errors.js';
-import { fingerprintLines, fingerprintWords } from '../tuf/model/fingerprint-words.js';
-import { formatExpires } from '../tuf/base/time.js';
+import { defaultStatePath, type Direction, readTrustedRoot, type VerifiedBundle } from '../bundle/index.js';
+import { escapeLines, formatExpires, UsageError } from '../tuf/base/index.js';
+import { Repository } from '../ceremony/state/index.js';
+import { fingerprintLines, fingerprintWords } from '../tuf/model/index.js';
 import { out, type CliIO } from './io.js';
 import { renderFingerprint } from './render-fingerprint.js';
 

@@ -3,10 +3,9 @@
  * env/file for scripted runs, else a hidden prompt), the confirmation prompter on a terminal and
  * progress to stderr.
  */
-import type { CeremonyPrompter } from '../ceremony/signers/prompts.js';
-import { escapeLines } from '../tuf/base/display-text.js';
-import { TokenProvider } from '../ceremony/signers/token-provider.js';
-import { loadProfile } from '../keys/profile.js';
+import { type CeremonyPrompter, TokenProvider } from '../ceremony/signers/index.js';
+import { escapeLines } from '../tuf/base/index.js';
+import { loadProfile } from '../keys/index.js';
 import { err, type CliIO } from './io.js';
 import { cliPinSource, terminalPrompter } from './prompter.js';
 

@@ -5,8 +5,8 @@
  * mapped here too. `--help` and the README's list are rendered from this table, and a test checks
  * the README against it.
  */
-import type { ExpiryStatus } from '../ceremony/lifecycle/expiry.js';
-import { CeremonyError, type ErrorCategory } from '../tuf/base/errors.js';
+import type { ExpiryStatus } from '../ceremony/lifecycle/index.js';
+import { CeremonyError, type ErrorCategory } from '../tuf/base/index.js';
 
 /** Ctrl-C at a prompt: 128 + SIGINT, as a shell reports a command that SIGINT ended. */
 export const INTERRUPTED_EXIT_CODE = 130;

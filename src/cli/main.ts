@@ -2,8 +2,7 @@
  * Entry point: find the command, run it, and turn errors into one clear line and an exit code
  * from the one table (src/cli/exit-codes.ts).
  */
-import { CeremonyError } from '../tuf/base/errors.js';
-import { escapeControls } from '../tuf/base/display-text.js';
+import { CeremonyError, escapeControls } from '../tuf/base/index.js';
 import { CATEGORY_EXIT_CODES, exitCodeOfError, renderExitCodes } from './exit-codes.js';
 import { helpText } from './args.js';
 import { err, out, processIO, type CliIO } from './io.js';

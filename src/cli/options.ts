@@ -3,8 +3,7 @@
  * value that needs one. Command declarations spread these (`{ ...REPO, required: true }`); this
  * module stays cheap to import (declarations load at every start).
  */
-import { UsageError } from '../tuf/base/errors.js';
-import { parseDuration, parseInstant } from '../tuf/base/time.js';
+import { parseDuration, parseInstant, UsageError } from '../tuf/base/index.js';
 import type { OptionDeclaration } from './declaration.js';
 
 export const JSON_OUTPUT = {

@@ -3,9 +3,8 @@
  * stderr so that `--json` output on stdout stays one document. Secrets are never echoed.
  */
 import { Writable } from 'node:stream';
-import { passphraseProblem } from '../keys/passphrase-strength.js';
-import { pinSource, readSecretFile, type PinSource } from '../keys/pin.js';
-import { InterruptedError, UsageError } from '../tuf/base/errors.js';
+import { passphraseProblem, pinSource, type PinSource, readSecretFile } from '../keys/index.js';
+import { InterruptedError, UsageError } from '../tuf/base/index.js';
 import { err, type CliIO } from './io.js';
 
 export interface Prompter {

@@ -2,21 +2,21 @@
  * A signing event (docs/formats/event.md) for people and for `--json`: the summary shown before
  * any confirmation or PIN, the have/need of every threshold, and what to do next.
  */
-import type { EventStatus, SigningEvent } from '../ceremony/events/event.js';
 import {
-  differenceLine,
-  renderSummary,
-  summarizeEvent,
   type DelegationRef,
+  differenceLine,
+  type EventStatus,
   type EventSummary,
   type KeyRef,
+  renderSummary,
+  type ResignProof,
   type RoleSummary,
-} from '../ceremony/events/event-summary.js';
-import { maintenanceDetails, maintenanceNotes } from '../ceremony/lifecycle/resign-rotate-notes.js';
-import type { ResignProof } from '../ceremony/events/resign-proof.js';
-import { keyChangesToWire } from '../ceremony/lifecycle/rotate-event.js';
-import { escapeLines } from '../tuf/base/display-text.js';
-import { fingerprintWords, groupedHex } from '../tuf/model/fingerprint-words.js';
+  type SigningEvent,
+  summarizeEvent,
+} from '../ceremony/events/index.js';
+import { keyChangesToWire, maintenanceDetails, maintenanceNotes } from '../ceremony/lifecycle/index.js';
+import { escapeLines } from '../tuf/base/index.js';
+import { fingerprintWords, groupedHex } from '../tuf/model/index.js';
 import { qrCode, renderFingerprint } from './render-fingerprint.js';
 
 /**

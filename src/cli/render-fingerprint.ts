@@ -3,7 +3,7 @@
  * src/tuf/model/fingerprint-words.ts, and on request a QR code on the terminal for a phone or a
  * second machine to scan. Used for keyids, payload and event digests, manifests, transcript heads.
  */
-import { fingerprintLines, fingerprintWords } from '../tuf/model/fingerprint-words.js';
+import { fingerprintLines, fingerprintWords } from '../tuf/model/index.js';
 
 export interface FingerprintView {
   hex: string;

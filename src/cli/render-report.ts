@@ -2,8 +2,7 @@
  * A repository verification report (src/tuf/verify/repository-verifier.ts) for people (a table) and for
  * `--json` (snake_case). Used by verify, event finalize and rehearsal.
  */
-import type { RepositoryReport, RoleReport } from '../tuf/verify/repository-verifier.js';
-import type { VerificationResult } from '../tuf/verify/verification.js';
+import type { RepositoryReport, RoleReport, VerificationResult } from '../tuf/verify/index.js';
 
 function signers(r: RoleReport): string {
   if (!r.signatures) return '-';

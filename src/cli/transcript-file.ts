@@ -1,8 +1,7 @@
 /** The transcript a transcript command reads: the repository's (--repo) or a file given by path. */
 import { join } from 'node:path';
-import { Repository } from '../ceremony/state/repository.js';
-import { TRANSCRIPT_FILE } from '../ceremony/state/transcript.js';
-import { UsageError } from '../tuf/base/errors.js';
+import { Repository, TRANSCRIPT_FILE } from '../ceremony/state/index.js';
+import { UsageError } from '../tuf/base/index.js';
 
 export function transcriptPath(repo: string | undefined, positionals: string[]): string {
   if (repo !== undefined && positionals.length === 0) return join(Repository.open(repo).dir, TRANSCRIPT_FILE);

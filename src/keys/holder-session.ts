@@ -4,10 +4,8 @@
  * signed, the public key the token holds must be the key the metadata expects; every signature is
  * verified in software before it is returned (docs/threat-model.md section 2).
  */
-import { TokenError } from '../tuf/base/errors.js';
-import { groupedHex } from '../tuf/model/fingerprint-words.js';
-import { ownerOf, type Key } from '../tuf/model/key.js';
-import type { Signer } from '../tuf/model/signer.js';
+import { TokenError } from '../tuf/base/index.js';
+import { groupedHex, type Key, ownerOf, type Signer } from '../tuf/model/index.js';
 import { acquireModule, type ModuleLease } from './module-pool.js';
 import type { Pkcs11Port, PortSession, PortSlot } from './pkcs11-port.js';
 import type { PinSource } from './pin.js';

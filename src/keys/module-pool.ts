@@ -8,7 +8,7 @@ import { graphenePort } from './graphene-port.js';
 import { PortError, type Pkcs11Port, type PortModule } from './pkcs11-port.js';
 import type { ModuleProfile } from './profile.js';
 import { tokenError } from './token-errors.js';
-import { TokenError } from '../tuf/base/errors.js';
+import { TokenError } from '../tuf/base/index.js';
 
 export interface ModuleLease {
   readonly module: PortModule;

@@ -5,7 +5,7 @@
  * wrong again, and each wrong try counts against the token's lock.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { UsageError } from '../tuf/base/errors.js';
+import { UsageError } from '../tuf/base/index.js';
 import type { HolderToken } from './profile.js';
 
 export type AskSecret = (question: string) => Promise<string>;

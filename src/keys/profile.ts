@@ -9,9 +9,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { FormatError, UsageError, withContext } from '../tuf/base/errors.js';
-import { FieldReader, describe, type JsonObject } from '../tuf/model/fields.js';
-import { parseStrictJson } from '../tuf/json/strict-json.js';
+import { FormatError, UsageError, withContext } from '../tuf/base/index.js';
+import { describe, FieldReader, type JsonObject } from '../tuf/model/index.js';
+import { parseStrictJson } from '../tuf/json/index.js';
 
 /**
  * Deviations from the attributes `key generate` requires that a profile may accept for one

@@ -4,8 +4,8 @@
  * public key as a TUF key (docs/formats/token-profile.md: zero or several matches is an error that names
  * what was found).
  */
-import { FormatError, TokenError } from '../tuf/base/errors.js';
-import type { Key } from '../tuf/model/key.js';
+import { FormatError, TokenError } from '../tuf/base/index.js';
+import { type Key, OWNER_FIELD } from '../tuf/model/index.js';
 import { CK, PortError, type PortModule, type PortObject, type PortSession, type PortSlot } from './pkcs11-port.js';
 import type { PinSource } from './pin.js';
 import type { HolderToken, TokenProfile } from './profile.js';
@@ -13,7 +13,6 @@ import { describeKeyType, specForKeyType, tufKeyFromAttributes, type KeyTypeSpec
 import { describeToken, mechanismName, tokenError, triesLeft, type TokenContext } from './token-errors.js';
 
 /** The custom key field naming the holder, set before the keyid is computed (layout: keys carry their holder). */
-import { OWNER_FIELD } from '../tuf/model/key.js';
 
 export { OWNER_FIELD };
 

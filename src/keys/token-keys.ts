@@ -8,8 +8,8 @@
  * verified in software before the key is reported.
  */
 import { randomBytes } from 'node:crypto';
-import { RefusedError, TokenError, UsageError } from '../tuf/base/errors.js';
-import type { Key } from '../tuf/model/key.js';
+import { RefusedError, TokenError, UsageError } from '../tuf/base/index.js';
+import type { Key } from '../tuf/model/index.js';
 import { ED25519_NAME_DER } from './der.js';
 import { acquireModule, type ModuleRef } from './module-pool.js';
 import {

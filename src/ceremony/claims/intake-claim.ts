@@ -4,12 +4,11 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { versionsIn } from '../../bundle/online-files.js';
-import { roleFileName } from '../../tuf/verify/repository-verifier.js';
-import { canonicalize } from '../../tuf/json/canonical-json.js';
-import { sha256Hex } from '../../tuf/model/digest.js';
-import { RefusedError, UsageError } from '../../tuf/base/errors.js';
-import { formatExpires } from '../../tuf/base/time.js';
+import { versionsIn } from '../../bundle/index.js';
+import { roleFileName } from '../../tuf/verify/index.js';
+import { canonicalize } from '../../tuf/json/index.js';
+import { sha256Hex } from '../../tuf/model/index.js';
+import { formatExpires, RefusedError, UsageError } from '../../tuf/base/index.js';
 import { checkClaimedSettings, claimedSettingsFromPlan } from './claimed-build.js';
 import { createClaimedEvent, describeClaimedChange } from './claimed-event.js';
 import type { SigningEvent } from '../events/event.js';

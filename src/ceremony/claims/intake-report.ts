@@ -3,9 +3,8 @@
  * request file and the first few of the others, re-keys shown loudly, and what will have to be
  * signed. Text for a person; JSON (snake_case, one document, every file) for scripts.
  */
-import type { JsonObject } from '../../tuf/model/fields.js';
-import { fingerprintWords } from '../../tuf/model/fingerprint-words.js';
-import { formatExpires } from '../../tuf/base/time.js';
+import { fingerprintWords, type JsonObject } from '../../tuf/model/index.js';
+import { formatExpires } from '../../tuf/base/index.js';
 import type { ClaimedProposal } from './claimed-build.js';
 import { shortKeyid, type FileOutcome } from './intake-decide.js';
 import type { IntakeResult } from './intake.js';

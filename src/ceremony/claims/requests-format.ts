@@ -11,16 +11,21 @@
  * strict: a rejection names its reason, and nothing a file holds can make the reader throw
  * anything but a RequestRejected.
  */
-import { canonicalize } from '../../tuf/json/canonical-json.js';
-import { isLowerHex } from '../../tuf/model/digest.js';
-import { CeremonyError, FormatError } from '../../tuf/base/errors.js';
-import { FieldReader, asObject, describe, join, type JsonObject } from '../../tuf/model/fields.js';
-import { Key } from '../../tuf/model/key.js';
-import type { Signature } from '../../tuf/model/metadata.js';
-import { checkProjectName, reservedProjectName } from '../../tuf/model/project-name.js';
-import type { Signer } from '../../tuf/model/signer.js';
-import { parseStrictJson } from '../../tuf/json/strict-json.js';
-import { formatExpires, parseExpires } from '../../tuf/base/time.js';
+import { canonicalize, parseStrictJson } from '../../tuf/json/index.js';
+import {
+  asObject,
+  checkProjectName,
+  describe,
+  FieldReader,
+  isLowerHex,
+  join,
+  type JsonObject,
+  Key,
+  reservedProjectName,
+  type Signature,
+  type Signer,
+} from '../../tuf/model/index.js';
+import { CeremonyError, FormatError, formatExpires, parseExpires } from '../../tuf/base/index.js';
 
 export const REQUEST_TYPE = 'delegation-request';
 export const REQUEST_FORMAT_VERSION = 1;

@@ -6,8 +6,8 @@
  * matching the honest one in any part fixed in advance is not accepted. Scripts pass the full digest.
  */
 import { randomInt } from 'node:crypto';
-import { RefusedError } from '../../tuf/base/errors.js';
-import { fingerprintLines, fingerprintWords, groupedHex } from '../../tuf/model/fingerprint-words.js';
+import { RefusedError } from '../../tuf/base/index.js';
+import { fingerprintLines, fingerprintWords, groupedHex } from '../../tuf/model/index.js';
 import type { EventRole, SigningEvent } from './event.js';
 import type { CeremonyPrompter } from '../signers/prompts.js';
 

@@ -5,9 +5,8 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { RefusedError } from '../../tuf/base/errors.js';
-import { sha256Hex } from '../../tuf/model/digest.js';
-import { formatExpires } from '../../tuf/base/time.js';
+import { formatExpires, RefusedError } from '../../tuf/base/index.js';
+import { sha256Hex } from '../../tuf/model/index.js';
 import { commitJournal, dropJournal, EVENT_FILE } from '../state/event-journal.js';
 import type { Repository } from '../state/repository.js';
 import {

@@ -5,9 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256Hex } from '../../tuf/model/digest.js';
-import { RefusedError, UsageError, VerificationError, withContext } from '../../tuf/base/errors.js';
-import { Metadata, type Signature } from '../../tuf/model/metadata.js';
+import { Metadata, sha256Hex, type Signature } from '../../tuf/model/index.js';
+import { RefusedError, UsageError, VerificationError, withContext } from '../../tuf/base/index.js';
 import { EVENT_FILE, SigningEvent } from './event.js';
 import { ownerOf } from '../state/holders.js';
 import type { Repository } from '../state/repository.js';

@@ -6,9 +6,8 @@
  * the token holds admin-b's key. With `goOn`, one admin's failure does not end the others' turns,
  * and a rerun of the same command skips those who signed.
  */
-import { CeremonyError, InterruptedError, RefusedError, TokenError, UsageError } from '../../tuf/base/errors.js';
-import type { Key } from '../../tuf/model/key.js';
-import type { Signature } from '../../tuf/model/metadata.js';
+import { CeremonyError, InterruptedError, RefusedError, TokenError, UsageError } from '../../tuf/base/index.js';
+import type { Key, Signature } from '../../tuf/model/index.js';
 import type { EventRole, EventStatus, SigningEvent } from './event.js';
 import { checkGivenConfirmation, confirmInteractively } from './event-confirm.js';
 import { describeKey, ownerOf } from '../state/holders.js';

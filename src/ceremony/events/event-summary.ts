@@ -4,13 +4,19 @@
  * removed or re-keyed, targets), who must sign, and the payload digest as hex and as words to read
  * aloud (docs/formats/event.md; tuf-on-ci's readable summary, the IANA KSK ceremony's spoken hashes).
  */
-import { canonicalize } from '../../tuf/json/canonical-json.js';
-import { escapeLines } from '../../tuf/base/display-text.js';
-import { fingerprintWords, groupedHex } from '../../tuf/model/fingerprint-words.js';
-import type { Key } from '../../tuf/model/key.js';
-import { Root, Targets, type AnySigned, type Metadata } from '../../tuf/model/metadata.js';
-import { TOP_LEVEL_ROLES, type DelegatedRole } from '../../tuf/model/roles.js';
-import { formatExpires } from '../../tuf/base/time.js';
+import { canonicalize } from '../../tuf/json/index.js';
+import { escapeLines, formatExpires } from '../../tuf/base/index.js';
+import {
+  type AnySigned,
+  type DelegatedRole,
+  fingerprintWords,
+  groupedHex,
+  type Key,
+  type Metadata,
+  Root,
+  Targets,
+  TOP_LEVEL_ROLES,
+} from '../../tuf/model/index.js';
 import type { EventRole, SigningEvent } from './event.js';
 import { signedDifferences, unexplainedDifferences, type FieldDifference, type OrderChange } from './event-diff.js';
 import { ownerOf } from '../state/holders.js';

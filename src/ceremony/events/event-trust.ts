@@ -12,15 +12,9 @@
  *   be reached and verified, and the base's root must be no older than F.
  */
 import { readFileSync } from 'node:fs';
-import { sha256Hex } from '../../tuf/model/digest.js';
-import { RefusedError, UsageError } from '../../tuf/base/errors.js';
-import { Metadata, type Root } from '../../tuf/model/metadata.js';
-import {
-  firstProblem,
-  roleFileName,
-  verifyRepository,
-  type MetadataSource,
-} from '../../tuf/verify/repository-verifier.js';
+import { Metadata, type Root, sha256Hex } from '../../tuf/model/index.js';
+import { RefusedError, UsageError } from '../../tuf/base/index.js';
+import { firstProblem, type MetadataSource, roleFileName, verifyRepository } from '../../tuf/verify/index.js';
 import { BASE_DIR, type SigningEvent } from './event.js';
 import type { Repository } from '../state/repository.js';
 

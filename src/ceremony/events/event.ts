@@ -14,18 +14,31 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { canonicalize } from '../../tuf/json/canonical-json.js';
-import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
-import { FormatError, RefusedError, UsageError, VerificationError, withContext } from '../../tuf/base/errors.js';
-import { FieldReader, join as joinField, type JsonObject } from '../../tuf/model/fields.js';
-import { groupedHex } from '../../tuf/model/fingerprint-words.js';
-import type { Key } from '../../tuf/model/key.js';
-import { Metadata, Root, Targets, type Signature } from '../../tuf/model/metadata.js';
-import { roleFileName } from '../../tuf/verify/repository-verifier.js';
-import type { RoleKeys } from '../../tuf/model/roles.js';
-import { parseStrictJson } from '../../tuf/json/strict-json.js';
-import { formatExpires, parseExpires } from '../../tuf/base/time.js';
-import { verifyRole } from '../../tuf/verify/verification.js';
+import { canonicalize, parseStrictJson } from '../../tuf/json/index.js';
+import {
+  FieldReader,
+  groupedHex,
+  isLowerHex,
+  join as joinField,
+  type JsonObject,
+  type Key,
+  Metadata,
+  type RoleKeys,
+  Root,
+  sha256Hex,
+  type Signature,
+  Targets,
+} from '../../tuf/model/index.js';
+import {
+  FormatError,
+  formatExpires,
+  parseExpires,
+  RefusedError,
+  UsageError,
+  VerificationError,
+  withContext,
+} from '../../tuf/base/index.js';
+import { roleFileName, verifyRole } from '../../tuf/verify/index.js';
 import {
   fsyncDir,
   mediumError,
@@ -34,7 +47,7 @@ import {
   removeQuietly,
   replaceWorkingFiles,
   writeExclusiveFiles,
-} from '../../bundle/durable-files.js';
+} from '../../bundle/index.js';
 import { eventDigest } from './event-digest.js';
 import { describeKey, ownerOf } from '../state/holders.js';
 import { EVENT_FILE } from '../state/event-journal.js';

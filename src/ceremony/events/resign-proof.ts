@@ -4,11 +4,9 @@
  * JSON (TUF specification 1.0.x section 4.1) of everything else, so a reviewer can rely on "no content change"
  * without reading the role, and names the first fields that differ when it is not so.
  */
-import { canonicalize } from '../../tuf/json/canonical-json.js';
-import { sha256Hex } from '../../tuf/model/digest.js';
-import type { JsonObject } from '../../tuf/model/fields.js';
-import type { AnySigned } from '../../tuf/model/metadata.js';
-import { formatExpires } from '../../tuf/base/time.js';
+import { canonicalize } from '../../tuf/json/index.js';
+import { type AnySigned, type JsonObject, sha256Hex } from '../../tuf/model/index.js';
+import { formatExpires } from '../../tuf/base/index.js';
 
 /** The fields a re-sign may change; everything else must be byte-identical. */
 export const RESIGN_FIELDS = ['version', 'expires'] as const;

@@ -6,12 +6,17 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { sha256Hex } from '../../tuf/model/digest.js';
-import { InterruptedError, RefusedError, UsageError } from '../../tuf/base/errors.js';
-import type { Key } from '../../tuf/model/key.js';
-import { Metadata, Root, Targets } from '../../tuf/model/metadata.js';
-import { DelegatedRole, Delegations, Role } from '../../tuf/model/roles.js';
-import { addSeconds } from '../../tuf/base/time.js';
+import {
+  DelegatedRole,
+  Delegations,
+  type Key,
+  Metadata,
+  Role,
+  Root,
+  sha256Hex,
+  Targets,
+} from '../../tuf/model/index.js';
+import { addSeconds, InterruptedError, RefusedError, UsageError } from '../../tuf/base/index.js';
 import { SigningEvent } from '../events/event.js';
 import { createRecordedEvent } from '../events/event-create.js';
 import { OWNER_FIELD } from '../state/holders.js';

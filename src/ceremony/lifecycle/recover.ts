@@ -15,8 +15,8 @@
  * The planner says which roles change, which keys go and which new keys are needed; with the new
  * keys it prepares one signing event and the list of steps left to the online service.
  */
-import { UsageError } from '../../tuf/base/errors.js';
-import type { Key } from '../../tuf/model/key.js';
+import { UsageError } from '../../tuf/base/index.js';
+import type { Key } from '../../tuf/model/index.js';
 import { authorityFor, loadCurrentRoles, type CurrentRoles } from './expiry-signers.js';
 import { ONLINE_ROLES } from '../state/plan.js';
 import type { Repository } from '../state/repository.js';

@@ -9,12 +9,20 @@
  * no offline key shared with another role, a key whose custom fields changed gets its new keyid
  * (and the event says so), the same person moving to a new key is named.
  */
-import { groupedHex } from '../../tuf/model/fingerprint-words.js';
-import { RefusedError, UsageError } from '../../tuf/base/errors.js';
-import type { Key } from '../../tuf/model/key.js';
-import { Metadata, Root, Targets, type AnySigned } from '../../tuf/model/metadata.js';
-import { DelegatedRole, Delegations, Role, TOP_LEVEL_ROLES, type TopLevelRole } from '../../tuf/model/roles.js';
-import { formatExpires } from '../../tuf/base/time.js';
+import {
+  type AnySigned,
+  DelegatedRole,
+  Delegations,
+  groupedHex,
+  type Key,
+  Metadata,
+  Role,
+  Root,
+  Targets,
+  TOP_LEVEL_ROLES,
+  type TopLevelRole,
+} from '../../tuf/model/index.js';
+import { formatExpires, RefusedError, UsageError } from '../../tuf/base/index.js';
 import type { CurrentRoles } from './expiry-signers.js';
 import { ownerOf } from '../state/holders.js';
 import { ONLINE_ROLES, type CeremonyPlan } from '../state/plan.js';

@@ -3,10 +3,8 @@
  * or, for developers and unit tests, software keys. Small on purpose, like boulder's PKCS#11
  * interface: the ceremony logic never sees a module, a slot or a PIN.
  */
-import { groupedHex } from '../../tuf/model/fingerprint-words.js';
-import type { Key } from '../../tuf/model/key.js';
-import type { Signer } from '../../tuf/model/signer.js';
-import { TokenError } from '../../tuf/base/errors.js';
+import { groupedHex, type Key, type Signer } from '../../tuf/model/index.js';
+import { TokenError } from '../../tuf/base/index.js';
 import type { KeyType, OfflineRole } from '../state/plan.js';
 
 /** What an admin's key is for; a token holds at most one key per purpose. */

@@ -2,17 +2,20 @@
  * The ceremony's SignerProvider on PKCS#11 tokens, per a token profile (src/keys): which token is
  * each holder's, which key label serves each purpose, where scripted runs read PINs.
  */
-import { TokenError } from '../../tuf/base/errors.js';
-import type { PinSource } from '../../keys/pin.js';
-import { keyLabel, tokenForPurpose, type HolderToken, type TokenProfile } from '../../keys/profile.js';
+import { TokenError } from '../../tuf/base/index.js';
 import {
   absentTokens,
   generateTokenKey,
+  type HolderToken,
+  keyLabel,
   openHolderSession,
+  type PinSource,
   readTokenPublicKey,
+  tokenForPurpose,
   type TokenKeyInfo,
   type TokenOptions,
-} from '../../keys/token-keys.js';
+  type TokenProfile,
+} from '../../keys/index.js';
 import type { KeyType } from '../state/plan.js';
 import type { GeneratedKey, HolderKeys, KeyAttempt, KeyPurpose, SignerProvider } from './signer-provider.js';
 

@@ -3,7 +3,7 @@
  * (by the label or serial the profile names) instead of failing at once. Without a terminal it
  * does not wait: a script fails fast, with one line, before anything is recorded for that holder.
  */
-import { TokenError } from '../../tuf/base/errors.js';
+import { TokenError } from '../../tuf/base/index.js';
 import type { CeremonyPrompter } from './prompts.js';
 import type { KeyPurpose, SignerProvider } from './signer-provider.js';
 

@@ -23,12 +23,10 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { fsyncDir, partialPrefix, writeExclusive } from '../../bundle/durable-files.js';
-import { serializeJson } from '../../tuf/json/canonical-json.js';
-import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
-import { FormatError, RefusedError } from '../../tuf/base/errors.js';
-import { FieldReader } from '../../tuf/model/fields.js';
-import { parseStrictJson } from '../../tuf/json/strict-json.js';
+import { fsyncDir, partialPrefix, writeExclusive } from '../../bundle/index.js';
+import { parseStrictJson, serializeJson } from '../../tuf/json/index.js';
+import { FieldReader, isLowerHex, sha256Hex } from '../../tuf/model/index.js';
+import { FormatError, RefusedError } from '../../tuf/base/index.js';
 import { parseTranscriptLine, writePreparedRecord, type PreparedRecord } from './transcript.js';
 
 /**

@@ -19,13 +19,11 @@
  */
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDir, writeExclusive, writeExclusiveFiles } from '../../bundle/durable-files.js';
-import { serializeJson } from '../../tuf/json/canonical-json.js';
-import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
-import { FormatError, RefusedError } from '../../tuf/base/errors.js';
-import { FieldReader, join as joinField } from '../../tuf/model/fields.js';
-import { parseRoleFileName } from '../../tuf/verify/repository-verifier.js';
-import { parseStrictJson } from '../../tuf/json/strict-json.js';
+import { fsyncDir, writeExclusive, writeExclusiveFiles } from '../../bundle/index.js';
+import { parseStrictJson, serializeJson } from '../../tuf/json/index.js';
+import { FieldReader, isLowerHex, join as joinField, sha256Hex } from '../../tuf/model/index.js';
+import { FormatError, RefusedError } from '../../tuf/base/index.js';
+import { parseRoleFileName } from '../../tuf/verify/index.js';
 import { parseTranscriptLine, type PreparedRecord, writePreparedRecord } from './transcript.js';
 
 export const JOURNAL_FILE = 'finalize-journal.json';

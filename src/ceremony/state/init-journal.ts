@@ -15,10 +15,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { RefusedError } from '../../tuf/base/errors.js';
-import { Key } from '../../tuf/model/key.js';
-import type { JsonObject } from '../../tuf/model/fields.js';
-import { fsyncDir, replaceWorkingFiles } from '../../bundle/durable-files.js';
+import { RefusedError } from '../../tuf/base/index.js';
+import { type JsonObject, Key } from '../../tuf/model/index.js';
+import { fsyncDir, replaceWorkingFiles } from '../../bundle/index.js';
 import { OFFLINE_ROLES, type OfflineRole } from './plan.js';
 import { PLAN_FILE } from './repository.js';
 

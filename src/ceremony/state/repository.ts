@@ -13,10 +13,10 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RefusedError, UsageError, VerificationError } from '../../tuf/base/errors.js';
-import { Metadata, type AnySigned } from '../../tuf/model/metadata.js';
-import { decodeRoleName, parseRoleFileName, roleFileName } from '../../tuf/verify/role-names.js';
-import { fsyncDir, writeNewFile } from '../../bundle/durable-files.js';
+import { RefusedError, UsageError, VerificationError } from '../../tuf/base/index.js';
+import { type AnySigned, Metadata } from '../../tuf/model/index.js';
+import { decodeRoleName, parseRoleFileName, roleFileName } from '../../tuf/verify/index.js';
+import { fsyncDir, writeNewFile } from '../../bundle/index.js';
 import { planFromBytes, type CeremonyPlan } from './plan.js';
 import { describeEventRecovery, recoverEventCreation, type EventRecovery } from './event-journal.js';
 import { describeRecovery, recoverFinalize, type Recovery } from './finalize-journal.js';

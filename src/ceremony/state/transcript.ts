@@ -5,17 +5,21 @@
  * breaks the next `prev`. The digest of the last line (the "head") is what people initial and
  * what a bundle manifest carries, which anchors the end of the chain.
  */
-import { fingerprintLines, groupedHex } from '../../tuf/model/fingerprint-words.js';
+import {
+  asObject,
+  asString,
+  FieldReader,
+  fingerprintLines,
+  groupedHex,
+  isLowerHex,
+  type JsonObject,
+  sha256Hex,
+} from '../../tuf/model/index.js';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { escapeLines } from '../../tuf/base/display-text.js';
-import { fsyncDir } from '../../bundle/durable-files.js';
+import { escapeLines, FormatError, formatExpires, parseExpires, RefusedError } from '../../tuf/base/index.js';
+import { fsyncDir } from '../../bundle/index.js';
 import { join } from 'node:path';
-import { serializeJson } from '../../tuf/json/canonical-json.js';
-import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
-import { FormatError, RefusedError } from '../../tuf/base/errors.js';
-import { FieldReader, asObject, asString, type JsonObject } from '../../tuf/model/fields.js';
-import { parseStrictJson } from '../../tuf/json/strict-json.js';
-import { formatExpires, parseExpires } from '../../tuf/base/time.js';
+import { parseStrictJson, serializeJson } from '../../tuf/json/index.js';
 import { runningReleaseDigest } from './release-check.js';
 
 export const TRANSCRIPT_FILE = 'transcript.jsonl';

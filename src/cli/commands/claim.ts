@@ -1,7 +1,6 @@
 /** `tuf-ceremony claim`: take in developer delegation requests and propose the next claimed version. */
-import { claimFromRequests } from '../../ceremony/claims/intake-claim.js';
-import { intakeReportJson, renderIntakeReport } from '../../ceremony/claims/intake-report.js';
-import { Repository } from '../../ceremony/state/repository.js';
+import { claimFromRequests, intakeReportJson, renderIntakeReport } from '../../ceremony/claims/index.js';
+import { Repository } from '../../ceremony/state/index.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption } from '../options.js';

@@ -1,9 +1,9 @@
 /** `tuf-ceremony init`: the bootstrap ceremony, from a reviewed plan to a signing event. */
-import { initRepository } from '../../ceremony/lifecycle/bootstrap.js';
+import { initRepository } from '../../ceremony/lifecycle/index.js';
 import { logTo, terminalCeremonyPrompter, tokenProvider } from '../ceremony-io.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
-import { fingerprintLines } from '../../tuf/model/fingerprint-words.js';
+import { fingerprintLines } from '../../tuf/model/index.js';
 import type { init } from './declarations.js';
 
 export const run: Run<typeof init> = async ({ values }, io) => {

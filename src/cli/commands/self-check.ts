@@ -1,5 +1,5 @@
 /** `tuf-ceremony self-check`: the installed release against its MANIFEST (docs/release.md). */
-import { checkRelease, installRoot, releaseCheckError, type ReleaseCheck } from '../../ceremony/state/release-check.js';
+import { checkRelease, installRoot, type ReleaseCheck, releaseCheckError } from '../../ceremony/state/index.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { errorJson } from '../json-output.js';

@@ -1,8 +1,6 @@
 /** `tuf-ceremony bundle export`: the repository's signed metadata, roots and transcript to removable media. */
-import { fingerprintLines } from '../../../tuf/model/fingerprint-words.js';
-import { exportRepository } from '../../../ceremony/state/repository-export.js';
-import { Repository } from '../../../ceremony/state/repository.js';
-import { fingerprintWords } from '../../../tuf/model/fingerprint-words.js';
+import { fingerprintLines, fingerprintWords } from '../../../tuf/model/index.js';
+import { exportRepository, Repository } from '../../../ceremony/state/index.js';
 import { printDigest } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';

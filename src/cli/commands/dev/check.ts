@@ -2,12 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkProject, type ProjectCheck } from '../../../bundle/downstream-checks.js';
-import { fetchIntoFolder } from '../../../bundle/fetch-metadata.js';
-import { VerifiedFolder } from '../../../bundle/verified-folder.js';
-import { readKeyArgument } from '../../../ceremony/lifecycle/rotate-keys.js';
-import { UsageError } from '../../../tuf/base/errors.js';
-import { checkProjectName } from '../../../tuf/model/project-name.js';
+import { checkProject, fetchIntoFolder, type ProjectCheck, VerifiedFolder } from '../../../bundle/index.js';
+import { readKeyArgument } from '../../../ceremony/lifecycle/index.js';
+import { UsageError } from '../../../tuf/base/index.js';
+import { checkProjectName } from '../../../tuf/model/index.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';

@@ -1,6 +1,6 @@
 /** `tuf-ceremony dev fetch`: the index's metadata for one project, fetched and verified into a folder. */
-import { fetchIntoFolder } from '../../../bundle/fetch-metadata.js';
-import { checkProjectName } from '../../../tuf/model/project-name.js';
+import { fetchIntoFolder } from '../../../bundle/index.js';
+import { checkProjectName } from '../../../tuf/model/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { atOption } from '../../options.js';

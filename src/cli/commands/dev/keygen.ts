@@ -1,13 +1,18 @@
 /** `tuf-ceremony dev keygen`: a developer's key for their project, in an encrypted file or on their token. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { writeNewFile } from '../../../bundle/durable-files.js';
-import { createEncryptedKeyFile } from '../../../keys/key-file.js';
-import { keyLabel, loadProfile } from '../../../keys/profile.js';
-import { generateTokenKey, TOKEN_KEY_TYPES, type TokenKeyType } from '../../../keys/token-keys.js';
-import { serializeJson } from '../../../tuf/json/canonical-json.js';
-import { UsageError } from '../../../tuf/base/errors.js';
-import { OWNER_FIELD, type Key } from '../../../tuf/model/key.js';
+import { writeNewFile } from '../../../bundle/index.js';
+import {
+  createEncryptedKeyFile,
+  generateTokenKey,
+  keyLabel,
+  loadProfile,
+  TOKEN_KEY_TYPES,
+  type TokenKeyType,
+} from '../../../keys/index.js';
+import { serializeJson } from '../../../tuf/json/index.js';
+import { UsageError } from '../../../tuf/base/index.js';
+import { type Key, OWNER_FIELD } from '../../../tuf/model/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { cliPinSource, passphrase } from '../../prompter.js';

@@ -1,10 +1,7 @@
 /** `tuf-ceremony event show`: what a signing event changes, and its digests as hex, words and QR codes. */
-import { summarizeEvent } from '../../../ceremony/events/event-summary.js';
-import { SigningEvent } from '../../../ceremony/events/event.js';
-import { checkEventTrust, untrustedRefusal } from '../../../ceremony/events/event-trust.js';
-import { Repository } from '../../../ceremony/state/repository.js';
-import { escapeLines } from '../../../tuf/base/display-text.js';
-import { UsageError } from '../../../tuf/base/errors.js';
+import { checkEventTrust, SigningEvent, summarizeEvent, untrustedRefusal } from '../../../ceremony/events/index.js';
+import { Repository } from '../../../ceremony/state/index.js';
+import { escapeLines, UsageError } from '../../../tuf/base/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';

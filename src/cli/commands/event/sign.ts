@@ -1,12 +1,15 @@
 /** `tuf-ceremony event sign`: an admin (or several in turn) signs a signing event on their token. */
 import { readFileSync } from 'node:fs';
-import { holdersStillToSign, signEvent, type SignResult } from '../../../ceremony/events/event-sign.js';
-import { SigningEvent } from '../../../ceremony/events/event.js';
-import { Repository } from '../../../ceremony/state/repository.js';
-import { checkEventTrust, untrustedRefusal } from '../../../ceremony/events/event-trust.js';
-import { planFromBytes, signOnlyRoles } from '../../../ceremony/state/plan.js';
-import { InterruptedError, RefusedError, UsageError } from '../../../tuf/base/errors.js';
-import { escapeControls } from '../../../tuf/base/display-text.js';
+import {
+  checkEventTrust,
+  holdersStillToSign,
+  signEvent,
+  SigningEvent,
+  type SignResult,
+  untrustedRefusal,
+} from '../../../ceremony/events/index.js';
+import { planFromBytes, Repository, signOnlyRoles } from '../../../ceremony/state/index.js';
+import { escapeControls, InterruptedError, RefusedError, UsageError } from '../../../tuf/base/index.js';
 import { exitCodeOfError } from '../../exit-codes.js';
 import { errorJson } from '../../json-output.js';
 import { logTo, terminalCeremonyPrompter, tokenProvider } from '../../ceremony-io.js';

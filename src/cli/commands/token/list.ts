@@ -1,18 +1,19 @@
 /** `tuf-ceremony token list`: slots, tokens and the public keys on each, without a PIN. */
-import { MORE_THAN_SIGNING } from '../../../ceremony/signers/signer-provider.js';
-import { loadProfile, type TokenProfile } from '../../../keys/profile.js';
+import { MORE_THAN_SIGNING } from '../../../ceremony/signers/index.js';
 import {
-  listProfileTokens,
-  listTokens,
   type ListedKey,
   type ListedToken,
+  listProfileTokens,
+  listTokens,
+  loadProfile,
   type TokenListing,
-} from '../../../keys/token-keys.js';
+  type TokenProfile,
+} from '../../../keys/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { cliPinSource } from '../../prompter.js';
-import { UsageError } from '../../../tuf/base/errors.js';
-import { fingerprintLines } from '../../../tuf/model/fingerprint-words.js';
+import { UsageError } from '../../../tuf/base/index.js';
+import { fingerprintLines } from '../../../tuf/model/index.js';
 import { DEFAULT_MODULE, type list } from './declarations.js';
 
 /** "sign, verify" or, without a login, the public key's and a note (private keys need C_Login). */

@@ -1,5 +1,5 @@
 /** `tuf-ceremony transcript show`: the transcript for people to read, print and initial. */
-import { inspectTranscript, renderTranscript } from '../../../ceremony/state/transcript.js';
+import { inspectTranscript, renderTranscript } from '../../../ceremony/state/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';

@@ -1,6 +1,6 @@
 /** `tuf-ceremony transcript verify`: the hash chain of the ceremony's record (docs/formats/transcript.md). */
-import { inspectTranscript } from '../../../ceremony/state/transcript.js';
-import { fingerprintLines } from '../../../tuf/model/fingerprint-words.js';
+import { inspectTranscript } from '../../../ceremony/state/index.js';
+import { fingerprintLines } from '../../../tuf/model/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';

@@ -1,8 +1,6 @@
 /** `tuf-ceremony upload check`: the index's check of a claimed project's upload (PEP 480). */
-import { readUpload } from '../../../bundle/project-upload.js';
-import { checkUpload, type UploadVerdict } from '../../../bundle/upload-check.js';
-import { VerifiedFolder } from '../../../bundle/verified-folder.js';
-import { checkProjectName } from '../../../tuf/model/project-name.js';
+import { checkUpload, readUpload, type UploadVerdict, VerifiedFolder } from '../../../bundle/index.js';
+import { checkProjectName } from '../../../tuf/model/index.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';
