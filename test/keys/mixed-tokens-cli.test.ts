@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigningEvent } from '../../src/ceremony/events/event.js';
 import { createNssDatabase, NSS_DB_TOKEN_LABEL, nssAvailable, type NssDatabase } from '../../src/keys/nss-softokn.js';
 import { runCli } from '../helpers/cli.js';
-import { makeAdmins, type Admins } from '../ceremony/softhsm-admins.js';
+import { makeAdmins, type Admins } from '../helpers/softhsm-admins.js';
 
 const NSS_PIN = 'nss-admin-a-pin-1';
 const ENV = { TEST_NSS_PIN_ADMIN_A: NSS_PIN };

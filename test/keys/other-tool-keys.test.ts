@@ -17,7 +17,7 @@ import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { listProfileTokens } from '../../src/keys/token-keys.js';
 import { runCli } from '../helpers/cli.js';
 import { rejection } from '../helpers/failure.js';
-import { makeAdmins, type Admins } from '../ceremony/softhsm-admins.js';
+import { makeAdmins, type Admins } from '../helpers/softhsm-admins.js';
 import { generateAsOtherTool, withTokenSession } from './token-backends.js';
 
 let a: Admins;
