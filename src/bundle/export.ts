@@ -246,7 +246,8 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
         moved = false;
       }
       throw new VerificationError(
-        `reading ${name} back from ${to} gave different bytes: the medium is faulty; ${moved ? `the bundle was moved aside to ${aside}` : 'remove the bundle folder and use another medium'}`,
+        `reading ${name} back from ${to} gave different bytes: the medium is faulty; ` +
+          `${moved ? `the bundle was moved aside to ${aside}` : 'remove the bundle folder and use another medium'}`,
         'E_MEDIUM_READBACK',
       );
     }

@@ -133,7 +133,9 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   checkSequence(bundle.manifest, last, opts.target);
   if (bundle.manifest.sequence - (last ?? 0) > MAX_SEQUENCE_STEP) {
     throw new VerificationError(
-      `${MANIFEST_NAME}: sequence ${bundle.manifest.sequence} is more than ${MAX_SEQUENCE_STEP} past the last one imported (${last ?? 'none'}); the sequence is not signed, so such a jump is refused`,
+      `${MANIFEST_NAME}: sequence ${bundle.manifest.sequence} is more than ` +
+        `${MAX_SEQUENCE_STEP} past the last one imported (${last ?? 'none'}); the sequence is ` +
+        'not signed, so such a jump is refused',
       'E_BUNDLE_SEQUENCE',
     );
   }

@@ -54,7 +54,8 @@ export function checkSequence(manifest: Manifest, lastSequence: number | undefin
   if (lastSequence !== undefined && manifest.sequence <= lastSequence) {
     refuse(
       MANIFEST_NAME,
-      `sequence ${manifest.sequence} is not newer than ${lastSequence}, the last one imported${where ? ` into ${where}` : ''} (a replayed or re-ordered bundle)`,
+      `sequence ${manifest.sequence} is not newer than ${lastSequence}, the last one ` +
+        `imported${where ? ` into ${where}` : ''} (a replayed or re-ordered bundle)`,
       'E_BUNDLE_SEQUENCE',
     );
   }

@@ -34,7 +34,8 @@ export function bundleJson(b: VerifiedBundle) {
 
 export function renderBundle(b: VerifiedBundle): string {
   const lines = [
-    `bundle ${b.dir}: ${b.manifest.direction}, sequence ${b.manifest.sequence}, made ${formatExpires(b.manifest.created)} by tuf-ceremony ${b.manifest.toolVersion}`,
+    `bundle ${b.dir}: ${b.manifest.direction}, sequence ${b.manifest.sequence}, made ` +
+      `${formatExpires(b.manifest.created)} by tuf-ceremony ${b.manifest.toolVersion}`,
     `verified from trusted root v${b.metadata.trustedRootVersion} to root v${b.metadata.rootVersion}:`,
   ];
   for (const v of b.metadata.verified) lines.push(`  ✓ ${v.file.padEnd(28)} ${v.role} v${v.version}`);

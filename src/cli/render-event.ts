@@ -107,7 +107,9 @@ export function renderStatus(status: EventStatus): string {
     for (const t of r.thresholds) {
       const names = (list: typeof t.signed) => list.map((s) => s.holder ?? groupedHex(s.keyid)).join(', ') || 'nobody';
       lines.push(
-        `  ${t.met ? '✓' : '✗'} ${t.have} of ${t.threshold} needed from ${t.label}${t.met ? '' : `, ${t.need} more`}; signed: ${names(t.signed)}${t.met ? '' : `; not yet: ${names(t.missing)}`}`,
+        `  ${t.met ? '✓' : '✗'} ${t.have} of ${t.threshold} needed from ` +
+          `${t.label}${t.met ? '' : `, ${t.need} more`}; signed: ` +
+          `${names(t.signed)}${t.met ? '' : `; not yet: ${names(t.missing)}`}`,
       );
       if (t.bad.length) lines.push(`    bad signatures from: ${names(t.bad)}`);
     }

@@ -138,7 +138,9 @@ class TokenHolderSession {
       const realOwner = (real && ownerOf(real)) ?? this.holder;
       throw new TokenError(
         'E_WRONG_KEY',
-        `this is not ${whose}'s key: ${describeToken(this.slot.token)}, key "${label}" holds ${realOwner}'s ${purpose} key (keyid ${groupedHex((real ?? actual).keyid)}), but ${groupedHex(expected.keyid)} is expected`,
+        `this is not ${whose}'s key: ${describeToken(this.slot.token)}, key "${label}" holds ` +
+          `${realOwner}'s ${purpose} key (keyid ${groupedHex((real ?? actual).keyid)}), but ` +
+          `${groupedHex(expected.keyid)} is expected`,
       );
     }
     requireMechanisms(

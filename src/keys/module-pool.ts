@@ -40,7 +40,8 @@ function initializeError(e: PortError, ref: ModuleRef): TokenError {
   const field = `modules.${name ?? '<name>'}.libraryParameters`;
   const hint =
     params === undefined
-      ? `; if the module needs C_Initialize parameters (NSS softokn: its database folder), give them in a token profile's ${field} and use --profile (docs/tokens.md)`
+      ? '; if the module needs C_Initialize parameters (NSS softokn: its database folder), give ' +
+        `them in a token profile's ${field} and use --profile (docs/tokens.md)`
       : `; check the token profile's ${field} (NSS softokn: a configdir holding a database that certutil -N made; docs/tokens.md)`;
   return new TokenError(
     'E_MODULE_LOAD',

@@ -68,7 +68,8 @@ export function pinSource(env: NodeJS.ProcessEnv, ask?: AskSecret): PinSource {
       }
       const where = name !== undefined ? `the environment variable ${name} is not set and ` : '';
       throw new UsageError(
-        `no PIN for holder "${holder.name}" (token "${tokenLabel}"): ${where}there is no terminal to ask on; name a PIN env variable or file in the profile for scripted runs`,
+        `no PIN for holder "${holder.name}" (token "${tokenLabel}"): ${where}there is no ` +
+          'terminal to ask on; name a PIN env variable or file in the profile for scripted runs',
       );
     },
   };

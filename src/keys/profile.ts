@@ -317,7 +317,9 @@ export function tokenForLabel(profile: TokenProfile, holder: string, label: stri
   if (named) return named;
   if (h.tokens.length === 1) return h.tokens[0]!;
   throw new UsageError(
-    `token profile ${profile.path}: holder "${holder}" has ${h.tokens.length} tokens and none names key "${label}"${purpose ? ` or purpose "${purpose}"` : ''}; add it to the keys of the token it belongs on`,
+    `token profile ${profile.path}: holder "${holder}" has ${h.tokens.length} tokens and ` +
+      `none names key "${label}"${purpose ? ` or purpose "${purpose}"` : ''}; add it to the ` +
+      'keys of the token it belongs on',
   );
 }
 

@@ -83,13 +83,15 @@ export function selectToken(module: PortModule, profile: TokenProfile, holder: H
       });
     throw new TokenError(
       'E_TOKEN_NOT_FOUND',
-      `no token with ${describeWant(holder.token)} (holder "${holder.name}") in ${modulePath}; present: ${present.length ? present.join('; ') : 'no initialized token'}`,
+      `no token with ${describeWant(holder.token)} (holder "${holder.name}") in ${modulePath}; ` +
+        `present: ${present.length ? present.join('; ') : 'no initialized token'}`,
     );
   }
   if (matches.length > 1) {
     throw new TokenError(
       'E_TOKEN_AMBIGUOUS',
-      `${matches.length} tokens match ${describeWant(holder.token)} (holder "${holder.name}"): serials ${matches.map((s) => s.token.serial).join(', ')}; add the "serial" to the profile`,
+      `${matches.length} tokens match ${describeWant(holder.token)} (holder "${holder.name}"): ` +
+        `serials ${matches.map((s) => s.token.serial).join(', ')}; add the "serial" to the profile`,
     );
   }
   const slot = matches[0]!;

@@ -293,7 +293,9 @@ function checkFromFreshSession(
     if (privs.length !== 1 || pubs.length !== 1) {
       throw new TokenError(
         'E_KEY_LOST',
-        `${tok}: a new session finds ${privs.length} private and ${pubs.length} public keys with label "${label}" and CKA_ID ${id.toString('hex')}, not one of each: the token did not keep the key`,
+        `${tok}: a new session finds ${privs.length} private and ${pubs.length} public keys with ` +
+          `label "${label}" and CKA_ID ${id.toString('hex')}, not one of each: the token did not ` +
+          'keep the key',
       );
     }
     const probe = randomBytes(32);
@@ -365,12 +367,14 @@ function generateOnSession(
         .map((d) => `"${d.reported}"`);
       const hint =
         acceptable.length && refused.every((d) => Object.hasOwn(ACCEPTABLE_DEVIATIONS, d.reported))
-          ? `; if this module is known to report that, accept it in the profile's module entry: "accept": [${acceptable.join(', ')}] (docs/formats/token-profile.md)`
+          ? `; if this module is known to report that, accept it in the profile's module entry: ` +
+            `"accept": [${acceptable.join(', ')}] (docs/formats/token-profile.md)`
           : '';
       const left = destroyPair(session, pair);
       throw new TokenError(
         'E_ATTRIBUTES_NOT_HONOURED',
-        `${tok}, new key "${label}": ${refused.map((d) => d.text).join('; ')}; the key was destroyed because a ceremony key must have these attributes${left}${hint}`,
+        `${tok}, new key "${label}": ${refused.map((d) => d.text).join('; ')}; the key was ` +
+          `destroyed because a ceremony key must have these attributes${left}${hint}`,
       );
     }
     const key = readPublicKey(session, pair.publicKey, holder, { ...ctx, key: label });

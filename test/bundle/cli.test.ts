@@ -137,7 +137,10 @@ describe('bundle export-online and import --repo', () => {
     const made = await runCli(['bundle', 'export-online', '--from', online, '--to', join(b.dir, 'from-online')]);
     expect(made.code).toBe(0);
     expect(made.stdout).toMatch(
-      /online bundle 1 written to .*from-online and read back: 1\.root\.json, 2\.root\.json, 1\.targets\.json, 1\.recently-claimed\.json, 1\.snapshot\.json, timestamp\.json/,
+      new RegExp(
+        String.raw`online bundle 1 written to .*from-online and read back: 1\.root\.json, 2\.root\.json, ` +
+          String.raw`1\.targets\.json, 1\.recently-claimed\.json, 1\.snapshot\.json, timestamp\.json`,
+      ),
     );
     // That bundle belongs to another repository: the offline side refuses it from its own root.
     const foreign = await runCli([

@@ -150,7 +150,8 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('key and token commands
         const alice = fx.token('alice');
         expect(r.stderr).toMatch(
           new RegExp(
-            `^tuf-ceremony key generate: token "${alice.label}" \\(serial ${alice.serial}\\) does not support CKM_[A-Z_]+ and CKM_[A-Z_]+, needed for ${missing} keys\\n$`,
+            `^tuf-ceremony key generate: token "${alice.label}" \\(serial ${alice.serial}\\) does ` +
+              `not support CKM_[A-Z_]+ and CKM_[A-Z_]+, needed for ${missing} keys\\n$`,
           ),
         );
       });

@@ -103,7 +103,8 @@ describe("init and event sign with an admin's keys on SoftHSM and NSS softokn", 
     expect(deviationLines).toEqual(
       ['targets', 'claimed'].map(
         (role) =>
-          `    accepted deviation: admin-a's ${role} key ${keyid(role).slice(0, 16)} (token serial 0000000000000000, module "nss", ${nss.module}): CKA_LOCAL=false`,
+          `    accepted deviation: admin-a's ${role} key ${keyid(role).slice(0, 16)} (token serial ` +
+          `0000000000000000, module "nss", ${nss.module}): CKA_LOCAL=false`,
       ),
     );
     // One token entry per token: admin-a's SoftHSM token and the NSS database.

@@ -227,7 +227,10 @@ describe('generating on a token that does not behave (fake)', () => {
     );
     expect(e.code).toBe('E_ATTRIBUTES_NOT_HONOURED');
     expect(e.message).toBe(
-      'token "alice-token" (serial a1a1a1a1), new key "root-alice": private key CKA_LOCAL: the token reported false, required true; the key was destroyed because a ceremony key must have these attributes; if this module is known to report that, accept it in the profile\'s module entry: "accept": ["CKA_LOCAL=false"] (docs/formats/token-profile.md)',
+      'token "alice-token" (serial a1a1a1a1), new key "root-alice": private key CKA_LOCAL: the ' +
+        'token reported false, required true; the key was destroyed because a ceremony key must ' +
+        'have these attributes; if this module is known to report that, accept it in the ' +
+        'profile\'s module entry: "accept": ["CKA_LOCAL=false"] (docs/formats/token-profile.md)',
     );
     expect(token.objects).toEqual([]);
   });

@@ -72,7 +72,8 @@ function onlineCheckSkipped(listPath: string | undefined, reason: string | undef
   if (listPath !== undefined) return undefined;
   if (reason === undefined)
     throw new RefusedError(
-      "no recently-claimed list to check new projects against: give --recently-claimed <the online service's file> (or import a bundle that brings one), or --no-online-check <reason>",
+      'no recently-claimed list to check new projects against: give --recently-claimed <the ' +
+        "online service's file> (or import a bundle that brings one), or --no-online-check <reason>",
       'E_NO_ONLINE_LIST',
     );
   if (reason.trim() === '') throw new UsageError('--no-online-check: say why the online registration is not checked');
@@ -126,9 +127,12 @@ export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResul
     });
     return { intake, requestsSha256 };
   }
+  const unchecked = skipped
+    ? `. THE ONLINE REGISTRATION WAS NOT CHECKED (${skipped}): confirm each new project with its developer out of band`
+    : '';
   const event = createClaimedEvent(repo, intake.state, o.eventDir, intake.proposal, {
     kind: CLAIM_KIND,
-    description: `Developer delegation requests (PEP 480): ${describeClaimedChange(intake.proposal, settings.roleName)}${skipped ? `. THE ONLINE REGISTRATION WAS NOT CHECKED (${skipped}): confirm each new project with its developer out of band` : ''}`,
+    description: `Developer delegation requests (PEP 480): ${describeClaimedChange(intake.proposal, settings.roleName)}${unchecked}`,
     at: o.at,
     inputs,
     details,

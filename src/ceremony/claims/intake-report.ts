@@ -87,7 +87,12 @@ export function describeProposal(p: ClaimedProposal, layout: string): string {
   if (p.roles.length === 0) return 'Nothing to sign: the claimed role already delegates exactly these projects.';
   const roles = p.roles.map((r) => `${r.role} v${r.metadata.signed.version}`);
   const shown = roles.length > 6 ? `${roles.slice(0, 6).join(', ')} and ${roles.length - 6} more` : roles.join(', ');
-  return `Proposed (${layout}): ${shown}; ${p.roles.length} role${p.roles.length === 1 ? '' : 's'} × threshold ${p.threshold} = ${p.signaturesNeeded} signatures needed. Projects: ${p.change.added.length} added, ${p.change.rekeyed.length} re-keyed, ${p.change.removed.length} removed.`;
+  return (
+    `Proposed (${layout}): ${shown}; ${p.roles.length} ` +
+    `role${p.roles.length === 1 ? '' : 's'} × threshold ${p.threshold} = ` +
+    `${p.signaturesNeeded} signatures needed. Projects: ${p.change.added.length} added, ` +
+    `${p.change.rekeyed.length} re-keyed, ${p.change.removed.length} removed.`
+  );
 }
 
 /** Added or unchanged requests listed in the text report; rejections and re-keys are all listed. */
@@ -109,7 +114,8 @@ export function renderIntakeReport(r: IntakeResult): string {
   const rekeys = r.decisions.files.filter((o) => o.decision === 'rekey');
   if (rekeys.length > 0) {
     lines.push(
-      `!!! RE-KEY: ${rekeys.length} claimed project${rekeys.length === 1 ? ' gets' : 's get'} NEW developer keys. Confirm each with its developer out of band before signing. !!!`,
+      `!!! RE-KEY: ${rekeys.length} claimed project${rekeys.length === 1 ? ' gets' : 's get'} ` +
+        'NEW developer keys. Confirm each with its developer out of band before signing. !!!',
     );
     for (const o of rekeys) lines.push(`!!!   ${o.project}: ${detail(o)}`);
     lines.push('');
@@ -143,7 +149,9 @@ export function renderIntakeReport(r: IntakeResult): string {
     const missing = r.decisions.onlineWithoutRequest;
     lines.push(
       '',
-      `recently-claimed v${r.online.version} (${r.online.source}, expires ${r.online.expires}) verified: ${r.online.projects.size} projects, ${missing.length} with no request${missing.length ? ':' : ''}`,
+      `recently-claimed v${r.online.version} (${r.online.source}, expires ${r.online.expires}) ` +
+        `verified: ${r.online.projects.size} projects, ${missing.length} with no ` +
+        `request${missing.length ? ':' : ''}`,
     );
     for (const m of missing.slice(0, ROUTINE_SHOWN))
       lines.push(`  ${m.project}${m.alreadyClaimed ? ' (already claimed)' : ''}`);

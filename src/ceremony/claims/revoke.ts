@@ -64,7 +64,9 @@ export function revokeFromClaimed(state: ClaimedState, projectName: string, keyi
   const keys = current.keys.filter((k) => k.keyid !== id);
   if (keys.length < current.threshold) {
     throw new RefusedError(
-      `removing key ${id} would leave ${project} with ${keys.length} key${keys.length === 1 ? '' : 's'}, fewer than its threshold ${current.threshold}; revoke the whole project (no --key) or take a re-key request from its developer`,
+      `removing key ${id} would leave ${project} with ${keys.length} ` +
+        `key${keys.length === 1 ? '' : 's'}, fewer than its threshold ${current.threshold}; ` +
+        'revoke the whole project (no --key) or take a re-key request from its developer',
       'E_GUARD_RAIL',
     );
   }

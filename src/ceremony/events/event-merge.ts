@@ -92,7 +92,8 @@ function* copyRoles(
     const actual = sha256Hex(metadata.payload());
     if (actual !== r.payloadSha256 || metadata.signed.version !== r.version) {
       throw new RefusedError(
-        `refusing the copy ${dir}: ${r.file} in ${dir}: its payload SHA-256 ${actual} is not the ${r.payloadSha256} recorded in ${EVENT_FILE}; the metadata was changed`,
+        `refusing the copy ${dir}: ${r.file} in ${dir}: its payload SHA-256 ${actual} is not the ` +
+          `${r.payloadSha256} recorded in ${EVENT_FILE}; the metadata was changed`,
         'E_MERGE_PAYLOAD_DIFFERS',
       );
     }

@@ -152,7 +152,8 @@ async function checkTokenIdentity(
       if (owner && owner !== holder) {
         throw new TokenError(
           'E_WRONG_TOKEN',
-          `the token opened for ${holder} (serial ${serial}) holds ${owner}'s ${purpose} key ${describeKey(other![0], other![1])}, not ${holder}'s: insert ${holder}'s token`,
+          `the token opened for ${holder} (serial ${serial}) holds ${owner}'s ${purpose} key ` +
+            `${describeKey(other![0], other![1])}, not ${holder}'s: insert ${holder}'s token`,
         );
       }
       throw new TokenError(
@@ -196,7 +197,9 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
   if (active.length === 0) {
     const who = plans.map((p) => `${p.holder} (${rolesOf(p.done)})`).join(', ');
     throw new RefusedError(
-      `${plans.length === 1 ? `${plans[0]!.holder} has` : 'every holder named has'} already signed every role of this event they can sign: ${who}; the same key never signs twice (event status shows who is still missing)`,
+      `${plans.length === 1 ? `${plans[0]!.holder} has` : 'every holder named has'} already ` +
+        `signed every role of this event they can sign: ${who}; the same key never signs twice ` +
+        '(event status shows who is still missing)',
       'E_ALREADY_SIGNED',
     );
   }
@@ -229,7 +232,9 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
       if (e instanceof InterruptedError) {
         const left = active.slice(i).map((p) => p.holder);
         throw new InterruptedError(
-          `interrupted (Ctrl-C) at ${holder}'s turn; ${signed.length ? `signed here: ${whoSigned(signed)}` : 'nothing was signed here'}; not signed: ${[...failed.map((f) => f.holder), ...left].join(', ')}`,
+          `interrupted (Ctrl-C) at ${holder}'s turn; ` +
+            `${signed.length ? `signed here: ${whoSigned(signed)}` : 'nothing was signed here'}; not ` +
+            `signed: ${[...failed.map((f) => f.holder), ...left].join(', ')}`,
           { cause: e },
         );
       }

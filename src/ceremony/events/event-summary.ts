@@ -355,10 +355,14 @@ function roleEntries(r: RoleSummary, digests: boolean): Entry[] {
       'delegations with other paths',
       d.changed.map((x) => `~ ${delegationLine(x.to)}`),
     );
-    if (d.succinct)
+    if (d.succinct) {
+      const was = d.succinct.changedFrom ? ` (was ${d.succinct.changedFrom})` : '';
       e.push({
-        line: `succinct hash bins: ${2 ** d.succinct.bitLength} bins "${d.succinct.namePrefix}-…", ${d.succinct.threshold} of ${d.succinct.keys.map(who).join(', ')}${d.succinct.changedFrom ? ` (was ${d.succinct.changedFrom})` : ''}`,
+        line:
+          `succinct hash bins: ${2 ** d.succinct.bitLength} bins "${d.succinct.namePrefix}-…", ` +
+          `${d.succinct.threshold} of ${d.succinct.keys.map(who).join(', ')}${was}`,
       });
+    }
   }
   if (r.targets) {
     list(

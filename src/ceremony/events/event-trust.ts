@@ -30,7 +30,10 @@ export interface TrustReport {
 /** Why nothing is shown or signed without --repo or --root, and what to pass (`or` names another way). */
 export function untrustedRefusal(command: string, or?: string): RefusedError {
   return new RefusedError(
-    `${command}: the event folder comes from a medium, and what it says changes is computed from its base/, which anyone with the medium can forge; pass --repo <your repository state folder> or --root <a root you trust> so that the base is verified first${or ? `, ${or}` : ''} (docs/formats/event.md, "The summary from trusted data")`,
+    `${command}: the event folder comes from a medium, and what it says changes is computed ` +
+      'from its base/, which anyone with the medium can forge; pass --repo <your repository ' +
+      'state folder> or --root <a root you trust> so that the base is verified ' +
+      `first${or ? `, ${or}` : ''} (docs/formats/event.md, "The summary from trusted data")`,
     'E_UNTRUSTED_EVENT',
   );
 }

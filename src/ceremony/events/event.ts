@@ -675,7 +675,9 @@ export class SigningEvent {
       const built = latestBase(this.base, r.role)?.version;
       problems.push(
         built !== undefined && current !== undefined && current > built
-          ? `${r.role} moved on: the event's ${r.role} v${r.version} builds on v${built}, and the repository holds v${current} now (an event was finalized since this one was made); make the event again from the repository`
+          ? `${r.role} moved on: the event's ${r.role} v${r.version} builds on v${built}, and the ` +
+              `repository holds v${current} now (an event was finalized since this one was made); make ` +
+              'the event again from the repository'
           : problem,
       );
     }

@@ -172,7 +172,9 @@ async function takeUp(o: InitOptions, holder: string, purpose: OfflineRole, rec:
   const recorded = `keyid ${rec.key.keyid}, CKA_ID ${rec.id}, token serial ${rec.serial}`;
   if (key.keyid !== rec.key.keyid || back.id !== rec.id || back.serial !== rec.serial)
     throw new RefusedError(
-      `the key labelled "${back.label ?? rec.label}" (${found}) is not the ${purpose} key this init made for ${holder} (${recorded}); it is never taken up: insert the token this init used, or start again in a new repository folder`,
+      `the key labelled "${back.label ?? rec.label}" (${found}) is not the ${purpose} key this ` +
+        `init made for ${holder} (${recorded}); it is never taken up: insert the token this init ` +
+        'used, or start again in a new repository folder',
       'E_JOURNAL_CONFLICT',
     );
   return rec.key;
@@ -214,7 +216,9 @@ async function adminTurn(
     const extra = beyondSigning(g.capabilities ?? []);
     if (extra.length && signOnly.includes(purpose)) {
       throw new RefusedError(
-        `${admin.name}'s new ${purpose} key "${g.label ?? ''}" (token serial ${g.serial}) can also ${extra.join(', ')}, not only sign; the plan requires sign-only ${purpose} keys (roles.${purpose}.sign_only)`,
+        `${admin.name}'s new ${purpose} key "${g.label ?? ''}" (token serial ${g.serial}) can ` +
+          `also ${extra.join(', ')}, not only sign; the plan requires sign-only ${purpose} keys ` +
+          `(roles.${purpose}.sign_only)`,
         'E_KEY_NOT_SIGN_ONLY',
       );
     }
@@ -233,7 +237,9 @@ async function adminTurn(
       o.log(`    (the interrupted run had begun this key and not finished it; it was made again)`);
     if (made.accepted)
       o.log(
-        `  note: the token reported ${made.accepted.join(', ')} for ${admin.name}'s ${purpose} key; kept because the profile accepts it for module "${made.module?.name ?? ''}" (${made.module?.path ?? ''})`,
+        `  note: the token reported ${made.accepted.join(', ')} for ${admin.name}'s ${purpose} ` +
+          `key; kept because the profile accepts it for module "${made.module?.name ?? ''}" ` +
+          `(${made.module?.path ?? ''})`,
       );
     out.push({ purpose, made });
   };
@@ -343,7 +349,10 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
   // or undone when the repository is next opened.
   const init = {
     kind: 'bootstrap',
-    description: `Bootstrap of ${plan.repository}: root v1 (${plan.roles.root.threshold} of ${holdersOf(plan, 'root').length}), targets v1 delegating to claimed, recently-claimed and unclaimed, and an empty claimed v1`,
+    description:
+      `Bootstrap of ${plan.repository}: root v1 (${plan.roles.root.threshold} of ` +
+      `${holdersOf(plan, 'root').length}), targets v1 delegating to claimed, recently-claimed ` +
+      'and unclaimed, and an empty claimed v1',
     repository: plan.repository,
     roles: [
       { role: 'root', metadata: md.root },

@@ -107,7 +107,9 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     copyFileSync(o.profilePath, profilePath);
     say(
       'Tokens and keys',
-      `SoftHSM tokens ${tokens.tokens.map((t) => `${t.label} (serial ${t.serial})`).join(', ')} in ${join(out, 'softhsm')}; PINs in ${join(out, 'softhsm', 'pins')}.\n` +
+      'SoftHSM tokens ' +
+        `${tokens.tokens.map((t) => `${t.label} (serial ${t.serial})`).join(', ')} in ` +
+        `${join(out, 'softhsm')}; PINs in ${join(out, 'softhsm', 'pins')}.\n` +
         `Fresh online public keys in ${join(out, 'online-keys')} (the online service's private keys in online-keys/private, for this rehearsal only).`,
     );
 
@@ -126,7 +128,8 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const { repo } = init;
     say(
       'Bootstrap: init',
-      `Admin keys generated on the tokens; repository state in ${repoDir}; bootstrap event in ${init.event.dir}.\n\n${renderSummary(summarizeEvent(init.event))}`,
+      `Admin keys generated on the tokens; repository state in ${repoDir}; bootstrap event in ` +
+        `${init.event.dir}.\n\n${renderSummary(summarizeEvent(init.event))}`,
     );
     const digests = (e: SigningEvent) => e.roles().map((r) => r.payloadSha256);
     const bootSign = await signEvent({
@@ -139,7 +142,9 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     });
     say(
       'Bootstrap: signing at one machine',
-      `admin-a and admin-b confirmed the payload digests and signed in turn (${bootSign.signed.length} signatures, each verified at once); every threshold met: ${bootSign.status.complete}.`,
+      'admin-a and admin-b confirmed the payload digests and signed in turn ' +
+        `(${bootSign.signed.length} signatures, each verified at once); every threshold met: ` +
+        `${bootSign.status.complete}.`,
     );
     const boot = finalizeEvent(repo, init.event);
     say(
@@ -216,7 +221,9 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const claimEvent = claim.event;
     say(
       'Developer requests and intake',
-      `${developers.length + 1} request files in ${requestsDir}, checked against the online service's recently-claimed list ${rcPath}:\n${outcomes}\nClaimed signing event: ${claimEvent.dir}\n\n${renderSummary(summarizeEvent(claimEvent))}`,
+      `${developers.length + 1} request files in ${requestsDir}, checked against the online ` +
+        `service's recently-claimed list ${rcPath}:\n${outcomes}\nClaimed signing event: ` +
+        `${claimEvent.dir}\n\n${renderSummary(summarizeEvent(claimEvent))}`,
     );
 
     // 4. Two admins sign copies of the event at separate machines; the copies are merged back.
@@ -239,7 +246,9 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const after = claimEvent.status();
     say(
       'Claimed role: two machines, merged',
-      `Copies signed separately: ${copies.join(', ')}.\nBefore the merge every threshold met: ${before.complete}; after merging ${merged.added.length} signature(s): ${after.complete}.`,
+      `Copies signed separately: ${copies.join(', ')}.\nBefore the merge every threshold met: ` +
+        `${before.complete}; after merging ${merged.added.length} signature(s): ` +
+        `${after.complete}.`,
     );
     const claimFinal = finalizeEvent(repo, claimEvent);
     say('Claimed role: finalize', `Written: ${claimFinal.written.map((w) => `${w.role} v${w.version}`).join(', ')}.`);
@@ -252,7 +261,9 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const checked = verifyBundle(exported.dir, { trustedRoot: rootV1, at: new Date() });
     say(
       'Bundle',
-      `Exported bundle ${exported.sequence} to ${exported.dir} (manifest SHA-256 ${exported.manifestSha256}); verified on the "online side": ${checked.files.size} files, hashes and TUF metadata good.`,
+      `Exported bundle ${exported.sequence} to ${exported.dir} (manifest SHA-256 ` +
+        `${exported.manifestSha256}); verified on the "online side": ${checked.files.size} ` +
+        'files, hashes and TUF metadata good.',
     );
 
     // 6. Verify as a client, and the transcript.

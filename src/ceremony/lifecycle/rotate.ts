@@ -283,11 +283,13 @@ export function planKeyChanges(
       // A role's keyids are unique (TUF specification 1.0.x section 4.3), and one key counts once whatever its
       // encoding (docs/decisions/0004): no key twice, by keyid or by decoded key material.
       const twin = added.find((k) => k.sameMaterial(key));
-      if (twin)
-        throw new RefusedError(
-          `${role}: key ${keyidHex(id)} of ${who(key)} is given twice${twin.keyid === id ? '' : ` (also as ${keyidHex(twin.keyid)} of ${who(twin)}, the same public key written another way)`}`,
-          'E_DUPLICATE_KEY',
-        );
+      if (twin) {
+        const also =
+          twin.keyid === id
+            ? ''
+            : ` (also as ${keyidHex(twin.keyid)} of ${who(twin)}, the same public key written another way)`;
+        throw new RefusedError(`${role}: key ${keyidHex(id)} of ${who(key)} is given twice${also}`, 'E_DUPLICATE_KEY');
+      }
       if (original.has(id) && !removed.has(id))
         throw new RefusedError(
           `${role}: key ${keyidHex(id)} of ${who(key)} is already a ${role} key`,
@@ -312,13 +314,16 @@ export function planKeyChanges(
         // another person's, would put one key in the role twice or under a second holder.
         if (!oldKey.sameEncoding(key)) {
           throw new RefusedError(
-            `${role}: the new key ${keyidHex(id)} of ${who(key)} is the ${role} key ${keyidHex(oldId)} of ${who(oldKey)} written another way (the same public key); a key is listed once`,
+            `${role}: the new key ${keyidHex(id)} of ${who(key)} is the ${role} key ` +
+              `${keyidHex(oldId)} of ${who(oldKey)} written another way (the same public key); a key ` +
+              'is listed once',
             'E_DUPLICATE_KEY',
           );
         }
         if (ownerOf(oldKey) !== undefined && ownerOf(key) !== ownerOf(oldKey)) {
           throw new RefusedError(
-            `${role}: the new key ${keyidHex(id)} names ${who(key)} but is the ${role} key ${keyidHex(oldId)} of ${who(oldKey)} (the same public key); a key has one holder`,
+            `${role}: the new key ${keyidHex(id)} names ${who(key)} but is the ${role} key ` +
+              `${keyidHex(oldId)} of ${who(oldKey)} (the same public key); a key has one holder`,
             'E_DUPLICATE_KEY',
           );
         }
@@ -341,7 +346,9 @@ export function planKeyChanges(
       );
       if (clash)
         throw new RefusedError(
-          `${role}: the new key ${keyidHex(key.keyid)} of ${who(key)} is the same key as a ${clash.role} key (${keyidHex(clash.keyid)} of ${who(clash.key)}); every offline key must be distinct`,
+          `${role}: the new key ${keyidHex(key.keyid)} of ${who(key)} is the same key as a ` +
+            `${clash.role} key (${keyidHex(clash.keyid)} of ${who(clash.key)}); every offline key ` +
+            'must be distinct',
           'E_DUPLICATE_KEY',
         );
       const leaving = removedMaterial.find((k) => k.sameMaterial(key));
@@ -380,13 +387,16 @@ export function planKeyChanges(
 
     for (const r of summary.refreshed) {
       notes.push(
-        `${role}: key of ${r.holder ?? 'no holder named'} has new custom fields (${r.fields.join('; ')}): keyid ${keyidHex(r.from)} → ${keyidHex(r.to)}, same key material`,
+        `${role}: key of ${r.holder ?? 'no holder named'} has new custom fields ` +
+          `(${r.fields.join('; ')}): keyid ${keyidHex(r.from)} → ${keyidHex(r.to)}, same key material`,
       );
     }
     for (const s of summary.sameHolder) {
       notes.push(
         role === 'root'
-          ? `root: ${s.holder} moves from key ${keyidHex(s.from)} to key ${keyidHex(s.to)}; ${s.holder} signs the new root with both: the old key for the previous root's threshold, the new key for the new root's`
+          ? `root: ${s.holder} moves from key ${keyidHex(s.from)} to key ${keyidHex(s.to)}; ` +
+              `${s.holder} signs the new root with both: the old key for the previous root's ` +
+              `threshold, the new key for the new root's`
           : `${role}: ${s.holder} moves from key ${keyidHex(s.from)} to key ${keyidHex(s.to)}`,
       );
     }

@@ -155,6 +155,9 @@ export function describeEventRecovery(r: EventRecovery, repoDir: string): string
   if (r.action === 'completed')
     return `${repoDir}: ${what} was completed: ${j.folder} is whole, with its transcript record #${j.transcript.record.seq}`;
   if (r.parentMissing)
-    return `${repoDir}: ${what} was undone: ${dirname(j.folder)} is not there (a medium not mounted?); run the same command again with it mounted, which records the event if it is whole`;
+    return (
+      `${repoDir}: ${what} was undone: ${dirname(j.folder)} is not there (a medium not ` +
+      'mounted?); run the same command again with it mounted, which records the event if it is whole'
+    );
   return `${repoDir}: ${what} was undone: ${j.folder} had not appeared (nothing was recorded): run it again`;
 }

@@ -178,5 +178,9 @@ export function recoverFinalize(repoDir: string): Recovery | undefined {
 export function describeRecovery(r: Recovery, repoDir: string): string {
   if (r.action === 'rolled-back')
     return `${repoDir}: an interrupted event finalize had not finished staging; it was undone (nothing was installed): run it again`;
-  return `${repoDir}: an interrupted event finalize (event ${r.journal!.event.slice(0, 16)}…) was completed: installed ${r.journal!.files.map((f) => f.name).join(', ')} and its transcript record`;
+  return (
+    `${repoDir}: an interrupted event finalize (event ${r.journal!.event.slice(0, 16)}…) was ` +
+    `completed: installed ${r.journal!.files.map((f) => f.name).join(', ')} and its ` +
+    'transcript record'
+  );
 }

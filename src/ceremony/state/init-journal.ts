@@ -131,7 +131,8 @@ export class InitJournal {
       throw conflict(path, 'it is not an init journal of this version of the tool');
     if (wire['plan_sha256'] !== planSha256)
       throw new RefusedError(
-        `${repoDir} holds an interrupted init of another plan (SHA-256 ${wire['plan_sha256']}, this plan's is ${planSha256}); run init again with that plan, or choose a new folder`,
+        `${repoDir} holds an interrupted init of another plan (SHA-256 ${wire['plan_sha256']}, ` +
+          `this plan's is ${planSha256}); run init again with that plan, or choose a new folder`,
         'E_JOURNAL_CONFLICT',
       );
     return new InitJournal(

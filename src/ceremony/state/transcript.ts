@@ -323,7 +323,11 @@ function acceptedDeviationLines(value: unknown): string[] {
   return list.map((item) => {
     const d = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
     const accepted = Array.isArray(d['accepted']) ? d['accepted'].map(String).join(', ') : String(d['accepted']);
-    return `    accepted deviation: ${String(d['holder'])}'s ${String(d['purpose'])} key ${String(d['keyid']).slice(0, 16)} (token serial ${String(d['serial'])}, module "${String(d['module'])}", ${String(d['library'])}): ${accepted}`;
+    return (
+      `    accepted deviation: ${String(d['holder'])}'s ${String(d['purpose'])} key ` +
+      `${String(d['keyid']).slice(0, 16)} (token serial ${String(d['serial'])}, module ` +
+      `"${String(d['module'])}", ${String(d['library'])}): ${accepted}`
+    );
   });
 }
 

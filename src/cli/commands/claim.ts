@@ -27,7 +27,9 @@ export const run: Run<typeof claim> = async ({ values }, io) => {
   if (result.event) {
     lines.push(`Signing event written to ${result.event.dir} (event id ${result.event.id}).`);
     lines.push(
-      `Next: tuf-ceremony event show ${values.event}; each claimed key holder runs tuf-ceremony event sign ${values.event}; then tuf-ceremony event finalize ${values.event} --repo ${values.repo}`,
+      `Next: tuf-ceremony event show ${values.event}; each claimed key holder runs ` +
+        `tuf-ceremony event sign ${values.event}; then tuf-ceremony event finalize ` +
+        `${values.event} --repo ${values.repo}`,
     );
   } else lines.push('No signing event written.');
   out(io, lines.join('\n'));

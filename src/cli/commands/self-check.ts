@@ -41,7 +41,10 @@ export const run: Run<typeof selfCheck> = async ({ values }, io) => {
       }),
       `Node.js ${check.runtime.node} (N-API ${check.runtime.napi}, ${check.runtime.platform}-${check.runtime.arch}), OpenSSL ${check.runtime.openssl}`,
       `addon ${check.addon.name} ${check.addon.version}: ${check.addon.loads ? 'loads' : `does not load (${check.addon.error})`}`,
-      `${check.files} file(s) in the MANIFEST; ${check.differences.length === 0 ? 'every one matches, and no other file is present' : `${check.differences.length} difference(s)`}`,
+      `${check.files} file(s) in the MANIFEST; ` +
+        (check.differences.length === 0
+          ? 'every one matches, and no other file is present'
+          : `${check.differences.length} difference(s)`),
     ];
     out(io, lines.join('\n'));
   }

@@ -29,9 +29,12 @@ export const EVEN_WORDS: readonly string[] = (
 /** Words for a byte at an odd position (1, 3, 5, …): three syllables. */
 export const ODD_WORDS: readonly string[] = (
   'adroitness adviser aftermath aggregate alkali almighty amulet amusement antenna applicant Apollo armistice article asteroid Atlantic atmosphere ' +
-  'autopsy Babylon backwater barbecue belowground bifocals bodyguard bookseller borderline bottomless Bradbury bravado Brazilian breakaway Burlington businessman ' +
-  'butterfat Camelot candidate cannonball Capricorn caravan caretaker celebrate cellulose certify chambermaid Cherokee Chicago clergyman coherence combustion ' +
-  'commando company component concurrent confidence conformist congregate consensus consulting corporate corrosion councilman crossover crucifix cumbersome customer ' +
+  'autopsy Babylon backwater barbecue belowground bifocals bodyguard bookseller borderline ' +
+  'bottomless Bradbury bravado Brazilian breakaway Burlington businessman ' +
+  'butterfat Camelot candidate cannonball Capricorn caravan caretaker celebrate cellulose ' +
+  'certify chambermaid Cherokee Chicago clergyman coherence combustion ' +
+  'commando company component concurrent confidence conformist congregate consensus ' +
+  'consulting corporate corrosion councilman crossover crucifix cumbersome customer ' +
   'Dakota decadence December decimal designing detector detergent determine dictator dinosaur direction disable disbelief disruptive distortion document ' +
   'embezzle enchanting enrollment enterprise equation equipment escapade Eskimo everyday examine existence exodus fascinate filament finicky forever ' +
   'fortitude frequency gadgetry Galveston getaway glossary gossamer graduate gravity guitarist hamburger Hamilton handiwork hazardous headwaters hemisphere ' +
@@ -41,7 +44,8 @@ export const ODD_WORDS: readonly string[] = (
   'Orlando outfielder Pacific pandemic Pandora paperweight paragon paragraph paramount passenger pedigree Pegasus penetrate perceptive performance pharmacy ' +
   'phonetic photograph pioneer pocketful politeness positive potato processor provincial proximate puberty publisher pyramid quantity racketeer rebellion ' +
   'recipe recover repellent replica reproduce resistor responsive retraction retrieval retrospect revenue revival revolver sandalwood sardonic Saturday ' +
-  'savagery scavenger sensation sociable souvenir specialist speculate stethoscope stupendous supportive surrender suspicious sympathy tambourine telephone therapist ' +
+  'savagery scavenger sensation sociable souvenir specialist speculate stethoscope ' +
+  'stupendous supportive surrender suspicious sympathy tambourine telephone therapist ' +
   'tobacco tolerance tomorrow torpedo tradition travesty trombonist truncated typewriter ultimate undaunted underfoot unicorn unify universe unravel ' +
   'upcoming vacancy vagabond vertigo Virginia visitor vocalist voyager warranty Waterloo whimsical Wichita Wilmington Wyoming yesteryear Yucatan'
 ).split(' ');

@@ -127,7 +127,9 @@ describe('Ctrl-C', () => {
     expect(await run.done()).toBe(130);
     const screen = plain(run.raw);
     expect(screen).toContain(
-      `tuf-ceremony event sign: interrupted (Ctrl-C) at admin-b's turn; signed here: admin-a (root v1, targets v1, claimed v1); not signed: admin-b; to go on: tuf-ceremony event sign ${copy} --profile ${typedPins} --holder admin-b --repo ${repoDir} --confirm ${digest}`,
+      `tuf-ceremony event sign: interrupted (Ctrl-C) at admin-b's turn; signed here: admin-a ` +
+        '(root v1, targets v1, claimed v1); not signed: admin-b; to go on: tuf-ceremony event ' +
+        `sign ${copy} --profile ${typedPins} --holder admin-b --repo ${repoDir} --confirm ${digest}`,
     );
     expect(screen).not.toMatch(/internal error|ExitPromptError| {4}at /);
     expect(signers(copy)).toEqual([['admin-a'], ['admin-a'], ['admin-a']]);
@@ -171,7 +173,9 @@ describe('a token inserted late', () => {
       expect(await run.done()).toBe(130);
       const screen = plain(run.raw);
       expect(screen).toContain(
-        `tuf-ceremony event sign: interrupted (Ctrl-C) at admin-c's turn; signed here: admin-b (root v1, targets v1, claimed v1); not signed: admin-c; to go on: tuf-ceremony event sign ${copy} --profile ${a.profilePath} --holder admin-c --repo ${repoDir} --confirm ${digest}`,
+        `tuf-ceremony event sign: interrupted (Ctrl-C) at admin-c's turn; signed here: admin-b ` +
+          '(root v1, targets v1, claimed v1); not signed: admin-c; to go on: tuf-ceremony event ' +
+          `sign ${copy} --profile ${a.profilePath} --holder admin-c --repo ${repoDir} --confirm ${digest}`,
       );
       expect(screen).not.toMatch(/internal error| {4}at /);
       expect(signers(copy)).toEqual([['admin-b'], ['admin-b'], ['admin-b']]);
@@ -298,7 +302,9 @@ describe('three holders, the second fails', () => {
     expect(await late.done()).toBe(5);
     const screen = plain(late.raw);
     expect(screen).toContain(
-      "claimed moved on: the event's claimed v2 builds on v1, and the repository holds v2 now (an event was finalized since this one was made); make the event again from the repository",
+      "claimed moved on: the event's claimed v2 builds on v1, and the repository holds v2 now " +
+        '(an event was finalized since this one was made); make the event again from the ' +
+        'repository',
     );
     expect(screen).not.toContain('PIN of token');
   }, 90_000);

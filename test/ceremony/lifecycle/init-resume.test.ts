@@ -46,7 +46,8 @@ describe('Ctrl-C in the middle of init, then the same init again', () => {
     expect(await first.done()).toBe(130);
     const firstScreen = plain(first.raw);
     expect(firstScreen).toContain(
-      "tuf-ceremony init: interrupted (Ctrl-C) at admin-b's turn; keys made and recorded so far: admin-a (root, targets, claimed); run the same init again to go on: it takes them up",
+      "tuf-ceremony init: interrupted (Ctrl-C) at admin-b's turn; keys made and recorded so " +
+        'far: admin-a (root, targets, claimed); run the same init again to go on: it takes them up',
     );
     expect(firstScreen).not.toMatch(/internal error| {4}at /);
     expect(readdirSync(repo)).toEqual(['init-journal.json']);
@@ -122,7 +123,10 @@ describe('what init never takes up', () => {
     const refused = await runCli(init);
     expect(refused.code).toBe(5);
     expect(refused.stderr).toMatch(
-      /tuf-ceremony init: the key labelled "root-admin-a" \(keyid [0-9a-f]{64}, CKA_ID [0-9a-f]+, token serial \w+\) is not the root key this init made for admin-a .*; it is never taken up/,
+      new RegExp(
+        String.raw`tuf-ceremony init: the key labelled "root-admin-a" \(keyid [0-9a-f]{64}, CKA_ID [0-9a-f]+, ` +
+          String.raw`token serial \w+\) is not the root key this init made for admin-a .*; it is never taken up`,
+      ),
     );
     expect(existsSync(join(repo, 'plan.json'))).toBe(false);
   }, 120_000);

@@ -88,7 +88,8 @@ const rolesAsJSON = (d: Delegations): JsonObject[] | undefined => d.roles?.map((
 function firstDifference(a: string, b: string): string {
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  return `first difference at character ${i}\n    ${JSON.stringify(a.slice(Math.max(0, i - 60), i + 60))}\n    ${JSON.stringify(b.slice(Math.max(0, i - 60), i + 60))}`;
+  const around = (text: string) => JSON.stringify(text.slice(Math.max(0, i - 60), i + 60));
+  return `first difference at character ${i}\n    ${around(a)}\n    ${around(b)}`;
 }
 
 /** The same JSON value (compared as text: large values, quick, and a short message when not). */

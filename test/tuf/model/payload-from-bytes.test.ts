@@ -520,7 +520,8 @@ describe('strings the reader must keep exactly as signed', () => {
 
   it('a hash named "__proto__" in a target', () => {
     const text =
-      '{"signatures":[],"signed":{"_type":"targets","expires":"2030-01-01T00:00:00Z","spec_version":"1.0.31","targets":{"a":{"hashes":{"__proto__":"abcd","sha256":"cdef"},"length":1}},"version":1}}';
+      '{"signatures":[],"signed":{"_type":"targets","expires":"2030-01-01T00:00:00Z","spec_version":"1.0.31",' +
+      '"targets":{"a":{"hashes":{"__proto__":"abcd","sha256":"cdef"},"length":1}},"version":1}}';
     const parsed = Metadata.fromBytes(Buffer.from(text), 'proto.json');
     const signed = JSON.parse(text).signed;
     expectPayloadIsWhatWasParsed(parsed, canonicalize(signed), 'proto.json');

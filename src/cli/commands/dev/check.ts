@@ -42,12 +42,16 @@ function render(c: ProjectCheck): string {
   switch (c.status) {
     case 'claimed':
       lines.push(
-        `OK: ${c.project} is delegated through ${where} to exactly your ${d!.keys.length} key(s), threshold ${d!.role.threshold}, paths ${d!.role.paths?.join(', ') ?? '(hash prefixes)'}`,
+        `OK: ${c.project} is delegated through ${where} to exactly your ${d!.keys.length} ` +
+          `key(s), threshold ${d!.role.threshold}, paths ` +
+          `${d!.role.paths?.join(', ') ?? '(hash prefixes)'}`,
       );
       break;
     case 'recently-claimed':
       lines.push(
-        `OK, NOT YET CLAIMED: ${c.project} is delegated to your keys (threshold ${d!.role.threshold}) only by the online role recently-claimed; the next offline ceremony moves it to claimed`,
+        `OK, NOT YET CLAIMED: ${c.project} is delegated to your keys (threshold ` +
+          `${d!.role.threshold}) only by the online role recently-claimed; the next offline ` +
+          'ceremony moves it to claimed',
       );
       break;
     case 'other-keys':

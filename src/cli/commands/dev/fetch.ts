@@ -39,7 +39,8 @@ export const run: Run<typeof fetchMetadata> = async ({ values }, io) => {
   }
   const lines = [
     `Fetched and verified from ${values.url} into ${values.out} (${f.files.size} files):`,
-    `  root v${f.rootVersions.join(', v')}; timestamp v${f.timestamp.version} (expires ${f.timestamp.expires}); snapshot v${f.snapshot.version} (expires ${f.snapshot.expires})`,
+    `  root v${f.rootVersions.join(', v')}; timestamp v${f.timestamp.version} (expires ${f.timestamp.expires}); ` +
+      `snapshot v${f.snapshot.version} (expires ${f.snapshot.expires})`,
     ...f.roles.map((r) => `  ${r.file} (${r.role} v${r.version}, through ${r.delegator})`),
     f.projectDelegator
       ? `  ${project} is delegated by ${f.projectDelegator}`

@@ -94,7 +94,8 @@ export const run: Run<typeof keygen> = async ({ values }, io) => {
     });
     return 0;
   }
-  const next = `Next: tuf-ceremony dev request --project <name> --key ${values.profile !== undefined ? `token:${values.holder} --profile ${values.profile}` : outPath} --contact <e-mail> --out <request file>`;
+  const keyArgument = values.profile !== undefined ? `token:${values.holder} --profile ${values.profile}` : outPath;
+  const next = `Next: tuf-ceremony dev request --project <name> --key ${keyArgument} --contact <e-mail> --out <request file>`;
   const folders = madeFolders.map((d) => `  made the folder ${d} (mode 0700)`);
   out(io, [`New ${key.keytype} key ${key.keyid}`, `  in ${where}`, ...folders, '', next].join('\n'));
   return 0;

@@ -65,7 +65,8 @@ export const run: Run<typeof show> = async ({ values, positionals }, io) => {
     io,
     check
       ? `Verified from ${check.basis}: the event builds on its current metadata.\n`
-      : `UNVERIFIED: computed from the event's own base/, which anyone with the medium can forge; pass --repo <your repository copy> or --root <a root you trust>.\n`,
+      : `UNVERIFIED: computed from the event's own base/, which anyone with the medium can ` +
+          'forge; pass --repo <your repository copy> or --root <a root you trust>.\n',
   );
   out(
     io,

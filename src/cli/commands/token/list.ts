@@ -29,7 +29,8 @@ export function beyondSigningWarning(label: string, extra: readonly string[]): s
 }
 
 function renderToken(t: ListedToken): string[] {
-  const head = `slot ${t.slotId}: ${t.initialized ? `token "${t.label}" serial ${t.serial}` : 'no initialized token'}${t.holder ? ` (holder ${t.holder})` : ''}`;
+  const token = t.initialized ? `token "${t.label}" serial ${t.serial}` : 'no initialized token';
+  const head = `slot ${t.slotId}: ${token}${t.holder ? ` (holder ${t.holder})` : ''}`;
   if (!t.initialized) return [head];
   const pin = t.pin === 'ok' ? 'PIN ok' : `PIN ${t.pin}`;
   const lines = [`${head}, ${t.model}, ${t.userPinInitialized ? pin : 'no user PIN'}`];

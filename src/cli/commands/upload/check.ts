@@ -14,7 +14,8 @@ function render(upload: string, v: UploadVerdict): string {
   const lines = [head];
   for (const r of v.roles)
     lines.push(
-      `  ${r.file}: ${r.role} v${r.version}, expires ${r.expires}, ${r.signatures ? `${r.signatures.signed.length} of ${r.signatures.threshold} signatures` : 'not verified'}`,
+      `  ${r.file}: ${r.role} v${r.version}, expires ${r.expires}, ` +
+        `${r.signatures ? `${r.signatures.signed.length} of ${r.signatures.threshold} signatures` : 'not verified'}`,
     );
   if (v.publishedVersion !== undefined) lines.push(`  published version: ${v.publishedVersion}`);
   const fresh = v.targets.filter((t) => t.uploaded).length;
