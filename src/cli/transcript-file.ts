@@ -1,12 +1,24 @@
 /** The transcript a transcript command reads: the repository's (--repo) or a file given by path. */
 import { join } from 'node:path';
+import type { CeremonyPlan } from '../ceremony/state/plan.js';
 import { Repository } from '../ceremony/state/repository.js';
 import { TRANSCRIPT_FILE } from '../ceremony/state/transcript.js';
 import { UsageError } from '../tuf/model/errors.js';
 
 export function transcriptPath(repo: string | undefined, positionals: string[]): string {
-  if (repo !== undefined && positionals.length === 0) return join(Repository.open(repo).dir, TRANSCRIPT_FILE);
-  if (repo === undefined && positionals.length === 1) return positionals[0]!;
+  return transcriptSource(repo, positionals).path;
+}
+
+/** The transcript and, with --repo, the repository's plan (which names the people in the room). */
+export function transcriptSource(
+  repo: string | undefined,
+  positionals: string[],
+): { path: string; repo?: Repository; plan?: CeremonyPlan } {
+  if (repo !== undefined && positionals.length === 0) {
+    const r = Repository.open(repo);
+    return { path: join(r.dir, TRANSCRIPT_FILE), repo: r, plan: r.plan() };
+  }
+  if (repo === undefined && positionals.length === 1) return { path: positionals[0]! };
   throw new UsageError('give --repo or one transcript file');
 }
 

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runningReleaseDigest } from '../../src/ceremony/state/release-check.js';
-import { appendTranscript, readTranscript, renderTranscript, TRANSCRIPT_FILE, verifyTranscript } from '../../src/ceremony/state/transcript.js';
+import { appendTranscript, readTranscript, TRANSCRIPT_FILE, verifyTranscript } from '../../src/ceremony/state/transcript.js';
+import { renderTranscript } from '../../src/ceremony/state/transcript-view.js';
 
 const DIGEST = 'ab'.repeat(32);
 const dirs: string[] = [];

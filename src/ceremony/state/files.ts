@@ -4,13 +4,26 @@
  * instead of replacing), and the folder is fsynced so the name survives a power cut.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, renameSync, unlinkSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { RefusedError, UsageError } from '../../tuf/model/errors.js';
 import { fsyncDir, writeNewFile as writeExclusive, writeNewFiles } from '../../bundle/durable-files.js';
 
 function tempNameFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** An input file's bytes; one line naming `what` and the file when it cannot be read. */
+export function readInputFile(path: string, what: string, code: 'E_USAGE' | 'E_PLAN' = 'E_USAGE'): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new UsageError(
+      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      code,
+      { cause: e },
+    );
+  }
 }
 
 /** fsync a folder so a new or renamed entry survives a power cut. */

@@ -2,6 +2,7 @@
 import { claimFromRequests } from '../../ceremony/claims/intake-claim.js';
 import { intakeReportJson, renderIntakeReport } from '../../ceremony/claims/intake-report.js';
 import { Repository } from '../../ceremony/state/repository.js';
+import { recordingFailure } from '../../ceremony/state/transcript.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption } from '../options.js';
@@ -10,15 +11,18 @@ import type { claim } from './declarations.js';
 
 export const run: Run<typeof claim> = async ({ values }, io) => {
   const repo = Repository.open(values.repo);
-  const result = claimFromRequests(repo, {
-    requestsDir: values.requests,
-    recentlyClaimedPath: values['recently-claimed'],
-    noOnlineCheck: values['no-online-check'],
-    allowRekey: values['allow-rekey'] === true,
-    at: atOption(values.at),
-    eventDir: values.event,
-    onProgress: progressBar(io, 'reading requests'),
-  });
+  // A refusal or failure is recorded too (docs/formats/transcript.md, "Refusals and failures").
+  const result = await recordingFailure(repo.dir, { step: 'claim', details: { folder: values.event } }, () =>
+    claimFromRequests(repo, {
+      requestsDir: values.requests,
+      recentlyClaimedPath: values['recently-claimed'],
+      noOnlineCheck: values['no-online-check'],
+      allowRekey: values['allow-rekey'] === true,
+      at: atOption(values.at),
+      eventDir: values.event,
+      onProgress: progressBar(io, 'reading requests'),
+    }),
+  );
   if (values.json) {
     const event = result.event ? { dir: result.event.dir, id: result.event.id } : null;
     printJson(io, { ok: true, ...intakeReportJson(result.intake, { requests_sha256: result.requestsSha256, event }) });

@@ -3,6 +3,7 @@ import { authorityFor, describeAuthority } from '../../ceremony/lifecycle/expiry
 import { Repository } from '../../ceremony/state/repository.js';
 import { describeResignProof } from '../../ceremony/lifecycle/resign-proof.js';
 import { createResignEvent } from '../../ceremony/lifecycle/resign.js';
+import { recordingFailure } from '../../ceremony/state/transcript.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption, withinOption } from '../options.js';
@@ -11,11 +12,14 @@ import type { resign } from './declarations.js';
 
 export const run: Run<typeof resign> = async ({ values }, io) => {
   const repo = Repository.open(values.repo);
-  const result = createResignEvent(repo, values.event, {
-    at: atOption(values.at),
-    within: withinOption(values.within),
-    only: values.role,
-  });
+  // A refusal or failure is recorded too (docs/formats/transcript.md, "Refusals and failures").
+  const result = await recordingFailure(repo.dir, { step: 'resign', details: { folder: values.event } }, () =>
+    createResignEvent(repo, values.event, {
+      at: atOption(values.at),
+      within: withinOption(values.within),
+      only: values.role,
+    }),
+  );
   const signers = (role: string): string | null => {
     const auth = authorityFor(result.current, role);
     return auth ? describeAuthority(auth) : null;

@@ -2,6 +2,7 @@
 import { describeProposal, proposalJson } from '../../ceremony/claims/intake-report.js';
 import { Repository } from '../../ceremony/state/repository.js';
 import { createRevokeEvent } from '../../ceremony/claims/revoke.js';
+import { recordingFailure } from '../../ceremony/state/transcript.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption } from '../options.js';
@@ -10,12 +11,20 @@ import type { revoke } from './declarations.js';
 export const run: Run<typeof revoke> = async ({ values }, io) => {
   const repo = Repository.open(values.repo);
   const layout = repo.plan().roles.claimed.bins ? 'sharded' : 'flat';
-  const r = createRevokeEvent(repo, values.event, {
+  const details = {
+    folder: values.event,
     project: values.project,
-    keyid: values.key,
-    reason: values.reason,
-    at: atOption(values.at),
-  });
+    keyid: values.key ?? null,
+    reason: values.reason ?? null,
+  };
+  const r = await recordingFailure(repo.dir, { step: 'revoke', details }, () =>
+    createRevokeEvent(repo, values.event, {
+      project: values.project,
+      keyid: values.key,
+      reason: values.reason,
+      at: atOption(values.at),
+    }),
+  );
   if (values.json) {
     printJson(io, {
       ok: true,

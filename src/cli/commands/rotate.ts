@@ -1,12 +1,13 @@
 /** `tuf-ceremony rotate`: a signing event that changes the keys of root, targets or claimed. */
 import { Repository } from '../../ceremony/state/repository.js';
+import { recordingFailure } from '../../ceremony/state/transcript.js';
 import { createKeyChangeEvent, describeEventKeyChanges, ROTATE_KIND } from '../../ceremony/lifecycle/rotate-event.js';
 import { readKeyArgument, readTokenKeyArgument } from '../../ceremony/lifecycle/rotate-keys.js';
 import type { OfflineRole } from '../../ceremony/state/plan.js';
 import { loadProfile } from '../../keys/profile.js';
 import { UsageError } from '../../tuf/model/errors.js';
-import type { Run } from '../declaration.js';
-import { out, printJson } from '../io.js';
+import type { Args, Run } from '../declaration.js';
+import { out, printJson, type CliIO } from '../io.js';
 import { atOption, parseThreshold } from '../options.js';
 import { cliPinSource } from '../prompter.js';
 import { signingSteps } from '../render-event.js';
@@ -14,8 +15,7 @@ import type { rotate } from './declarations.js';
 
 const ROLES = ['root', 'targets', 'claimed'];
 
-export const run: Run<typeof rotate> = async ({ values }, io) => {
-  const repo = Repository.open(values.repo);
+async function rotation(repo: Repository, values: Args<typeof rotate>['values'], io: CliIO) {
   const role = values.role;
   if (!ROLES.includes(role))
     throw new UsageError(
@@ -39,13 +39,23 @@ export const run: Run<typeof rotate> = async ({ values }, io) => {
   const threshold = parseThreshold(values.threshold, '--threshold');
   if (add.length === 0 && remove.length === 0 && threshold === undefined)
     throw new UsageError('nothing to change: give --add, --remove or --threshold');
-  const result = createKeyChangeEvent(repo, values.event, {
+  return createKeyChangeEvent(repo, values.event, {
     kind: ROTATE_KIND,
     description: `Rotate ${role} keys: ${add.length} added, ${remove.length} removed${threshold !== undefined ? `, threshold ${threshold}` : ''}`,
     changes: [{ role, add, remove, threshold }],
     at: atOption(values.at),
     warnings: keyWarnings,
   });
+}
+
+export const run: Run<typeof rotate> = async ({ values }, io) => {
+  const repo = Repository.open(values.repo);
+  // A refusal or failure is recorded too (docs/formats/transcript.md, "Refusals and failures").
+  const result = await recordingFailure(
+    repo.dir,
+    { step: ROTATE_KIND, details: { folder: values.event, role: values.role } },
+    () => rotation(repo, values, io),
+  );
   if (values.json) {
     printJson(io, {
       ok: true,

@@ -3,6 +3,7 @@ import { importBundle, type ImportResult } from '../../../bundle/import.js';
 import { readTrustedRoot } from '../../../bundle/verified-folder.js';
 import { checkBundleTranscript, importIntoRepository } from '../../../ceremony/state/repository-export.js';
 import { Repository } from '../../../ceremony/state/repository.js';
+import { recordingFailure } from '../../../ceremony/state/transcript.js';
 import { UsageError } from '../../../tuf/model/errors.js';
 import { bundleJson, printDigest, renderBundle } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
@@ -17,7 +18,11 @@ export const run: Run<typeof declaration> = async ({ values, positionals }, io) 
   if (values.repo !== undefined) {
     if (values.root !== undefined || values.into !== undefined || values.state !== undefined)
       throw new UsageError('--repo takes the trusted root, target and state from the repository');
-    res = importIntoRepository(Repository.open(values.repo), dir, at);
+    const repo = Repository.open(values.repo);
+    // A refused bundle is recorded too (docs/formats/transcript.md, "Refusals and failures").
+    res = await recordingFailure(repo.dir, { step: 'bundle-import', details: { bundle: dir } }, () =>
+      importIntoRepository(repo, dir, at),
+    );
   } else {
     if (values.root === undefined || values.into === undefined)
       throw new UsageError('give --root and --into, or --repo');

@@ -1,0 +1,134 @@
+/** `tuf-ceremony ceremony run`: a reviewed runbook, step by step, at a terminal. */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { abandonRun, CeremonyRun, type RunState } from '../../../ceremony/lifecycle/ceremony-run.js';
+import { loadRunbook, type Runbook } from '../../../ceremony/lifecycle/runbook.js';
+import { installRoot } from '../../../ceremony/state/release-check.js';
+import { escapeLines } from '../../../tuf/model/display-text.js';
+import { FormatError, UsageError } from '../../../tuf/model/errors.js';
+import type { Run } from '../../declaration.js';
+import { err, out, printJson, type CliIO } from '../../io.js';
+import { outcome } from '../../json-output.js';
+import { atOption, roleAssignment } from '../../options.js';
+import { terminalPrompter } from '../../prompter.js';
+import type { run as declaration } from './declarations.js';
+
+/** A path, or the name of a runbook shipped in ceremony-scripts/runbooks/. */
+function runbookPath(arg: string): string {
+  if (arg.includes('/') || arg.endsWith('.json')) return arg;
+  const shipped = join(installRoot(), 'ceremony-scripts', 'runbooks', `${arg}.json`);
+  if (!existsSync(shipped))
+    throw new UsageError(`no runbook ${arg}: give the path of a runbook file (or a shipped name)`);
+  return shipped;
+}
+
+/** Commands a runbook may not run: another guided run, or a rehearsal with its own tokens. */
+function checkSteps(runbook: Runbook): void {
+  runbook.steps.forEach((s, i) => {
+    if (s.run[0] === 'ceremony' || s.run[0] === 'rehearsal')
+      throw new FormatError(`${runbook.path}: steps[${i}].run`, `a runbook step cannot run "${s.run[0]}"`);
+  });
+}
+
+/** The tool as it was started (its launcher), so every step runs the same release. */
+function launcher(): string {
+  const self = process.argv[1];
+  if (self !== undefined && /^tuf-ceremony(\.js)?$/.test(basename(self))) return self;
+  return join(installRoot(), 'bin', 'tuf-ceremony.js');
+}
+
+/**
+ * One step as a child process at this terminal (its prompts are the people's). Ctrl-C reaches the
+ * step, not this process, which records how the step ended. With --json the step's stdout goes to
+ * stderr, so that stdout holds one document.
+ */
+function runTool(argv: string[], io: CliIO, json: boolean): Promise<number> {
+  return new Promise((done) => {
+    const ignore = () => {};
+    process.on('SIGINT', ignore);
+    const child = spawn(process.execPath, [launcher(), ...argv], {
+      stdio: ['inherit', json ? 'pipe' : 'inherit', 'inherit'],
+      env: io.env,
+      cwd: io.cwd,
+    });
+    if (json) child.stdout!.on('data', (d: Buffer) => io.stderr.write(d));
+    const finish = (code: number) => {
+      process.off('SIGINT', ignore);
+      done(code);
+    };
+    child.on('error', (e) => {
+      err(io, `cannot start ${launcher()}: ${e.message}`);
+      finish(1);
+    });
+    child.on('close', (code, signal) => finish(code ?? (signal === 'SIGINT' ? 130 : 1)));
+  });
+}
+
+function stateJson(s: RunState, runbook: Runbook) {
+  return s.steps.map((t, i) => ({
+    id: t.id,
+    title: runbook.steps[i]?.title ?? null,
+    status: t.status,
+    started: t.started ?? null,
+    finished: t.finished ?? null,
+    exit_code: t.exitCode ?? null,
+    ceremony_administrator: t.administrator ?? null,
+    witness: t.witness ?? null,
+    reason: t.reason ?? null,
+  }));
+}
+
+export const run: Run<typeof declaration> = async ({ values, positionals }, io) => {
+  if (values.abandon) {
+    if (values.reason === undefined) throw new UsageError('--abandon needs --reason <why>');
+    const state = abandonRun(values.repo, values.reason);
+    if (values.json) printJson(io, { ok: true, abandoned: state.runbook.name, started: state.started });
+    else out(io, `The run of runbook "${state.runbook.name}" (started ${state.started}) was abandoned and recorded.`);
+    return 0;
+  }
+  const runbook = loadRunbook(runbookPath(positionals[0]!));
+  checkSteps(runbook);
+  if (values.skip !== undefined && values.reason === undefined) throw new UsageError('--skip needs --reason <why>');
+  const given: Record<string, string> = {};
+  for (const spec of values.set ?? []) {
+    const [name, value] = roleAssignment(spec, '--set');
+    given[name] = value;
+  }
+  // Opening checks the parameters and any unfinished run; nobody is asked anything yet.
+  const { run: ceremony, resumed } = CeremonyRun.open({
+    repoDir: values.repo,
+    runbook,
+    given,
+    ...(values.at === undefined ? {} : { at: atOption(values.at) }),
+    ...(values.skip === undefined ? {} : { skip: { id: values.skip, reason: values.reason! } }),
+    hooks: {
+      // Step titles and parameters come from files: escaped (src/tuf/model/display-text.ts).
+      say: (text) => err(io, escapeLines(text.split('\n'))),
+      ask: (question) => terminalPrompter(io).ask(question),
+      execute: (argv) => runTool(argv, io, values.json === true),
+    },
+  });
+  if (!io.interactive)
+    throw new UsageError(
+      'ceremony run needs the ceremony administrator and a witness at a terminal, to confirm each step',
+    );
+  const result = await ceremony.run(resumed);
+  if (values.json) {
+    const stopped = result.stopped;
+    printJson(io, {
+      ...outcome(
+        result.exitCode,
+        stopped?.status === 'interrupted' || result.exitCode === 130 ? 'E_INTERRUPTED' : 'E_STEP_FAILED',
+        stopped ? `step ${stopped.id} ${stopped.status} (exit code ${result.exitCode})` : '',
+      ),
+      runbook: { name: runbook.name, path: runbook.path, sha256: runbook.sha256 },
+      repo: result.state.parameters['repo'],
+      resumed: result.resumed,
+      started_at_step: result.startedAt,
+      stopped: stopped ?? null,
+      steps: stateJson(result.state, runbook),
+    });
+  }
+  return result.exitCode;
+};
