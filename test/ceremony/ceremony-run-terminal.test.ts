@@ -12,6 +12,7 @@ import { readRunState, RUN_FILE, RUNS_DIR } from '../../src/ceremony/lifecycle/c
 import { readTranscript } from '../../src/ceremony/state/transcript.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { runCli } from '../helpers/cli.js';
+import { initRepository, signAndFinalize } from '../helpers/ceremony-steps.js';
 import { builtCli, plain, PtyRun, removeBuiltCli } from '../helpers/pty.js';
 import { Room } from '../helpers/room.js';
 import { writeRequest } from '../requests/fixtures.js';
@@ -31,27 +32,7 @@ beforeAll(async () => {
   builtCli();
   a = makeAdmins('pty-run', { editPlan: (plan) => (plan['attendees'] = ATTENDEES) });
   repo = join(a.dir, 'repo');
-  const init = await runCli(['init', '--plan', a.planPath, '--profile', a.profilePath, '--repo', repo, '--json']);
-  expect(init.code, init.stderr).toBe(0);
-  const boot = JSON.parse(init.stdout).event.dir as string;
-  const digest = SigningEvent.load(boot).digest;
-  for (const holder of ['admin-a', 'admin-b']) {
-    const signed = await runCli([
-      'event',
-      'sign',
-      boot,
-      '--profile',
-      a.profilePath,
-      '--holder',
-      holder,
-      '--repo',
-      repo,
-      '--confirm',
-      digest,
-    ]);
-    expect(signed.code, signed.stderr).toBe(0);
-  }
-  expect((await runCli(['event', 'finalize', boot, '--repo', repo])).code).toBe(0);
+  await signAndFinalize(repo, await initRepository(a.planPath, a.profilePath, repo), a.profilePath);
   const now = new Date();
   await writeRequest(
     join(a.dir, 'requests'),
