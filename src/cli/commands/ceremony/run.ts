@@ -1,17 +1,17 @@
 /** `tuf-ceremony ceremony run`: a reviewed runbook, step by step, at a terminal. */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { abandonRun, CeremonyRun, type RunState } from '../../../ceremony/lifecycle/ceremony-run.js';
 import { loadRunbook, type Runbook } from '../../../ceremony/lifecycle/runbook.js';
 import { installRoot } from '../../../ceremony/state/release-check.js';
 import { escapeLines } from '../../../tuf/model/display-text.js';
 import { FormatError, UsageError } from '../../../tuf/model/errors.js';
 import type { Run } from '../../declaration.js';
-import { err, out, printJson, type CliIO } from '../../io.js';
+import { err, out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';
 import { atOption, roleAssignment } from '../../options.js';
 import { terminalPrompter } from '../../prompter.js';
+import { runTool } from '../../tool-process.js';
 import type { run as declaration } from './declarations.js';
 
 /** A path, or the name of a runbook shipped in ceremony-scripts/runbooks/. */
@@ -28,40 +28,6 @@ function checkSteps(runbook: Runbook): void {
   runbook.steps.forEach((s, i) => {
     if (s.run[0] === 'ceremony' || s.run[0] === 'rehearsal')
       throw new FormatError(`${runbook.path}: steps[${i}].run`, `a runbook step cannot run "${s.run[0]}"`);
-  });
-}
-
-/** The tool as it was started (its launcher), so every step runs the same release. */
-function launcher(): string {
-  const self = process.argv[1];
-  if (self !== undefined && /^tuf-ceremony(\.js)?$/.test(basename(self))) return self;
-  return join(installRoot(), 'bin', 'tuf-ceremony.js');
-}
-
-/**
- * One step as a child process at this terminal (its prompts are the people's). Ctrl-C reaches the
- * step, not this process, which records how the step ended. With --json the step's stdout goes to
- * stderr, so that stdout holds one document.
- */
-function runTool(argv: string[], io: CliIO, json: boolean): Promise<number> {
-  return new Promise((done) => {
-    const ignore = () => {};
-    process.on('SIGINT', ignore);
-    const child = spawn(process.execPath, [launcher(), ...argv], {
-      stdio: ['inherit', json ? 'pipe' : 'inherit', 'inherit'],
-      env: io.env,
-      cwd: io.cwd,
-    });
-    if (json) child.stdout!.on('data', (d: Buffer) => io.stderr.write(d));
-    const finish = (code: number) => {
-      process.off('SIGINT', ignore);
-      done(code);
-    };
-    child.on('error', (e) => {
-      err(io, `cannot start ${launcher()}: ${e.message}`);
-      finish(1);
-    });
-    child.on('close', (code, signal) => finish(code ?? (signal === 'SIGINT' ? 130 : 1)));
   });
 }
 
@@ -106,7 +72,7 @@ export const run: Run<typeof declaration> = async ({ values, positionals }, io) 
       // Step titles and parameters come from files: escaped (src/tuf/model/display-text.ts).
       say: (text) => err(io, escapeLines(text.split('\n'))),
       ask: (question) => terminalPrompter(io).ask(question),
-      execute: (argv) => runTool(argv, io, values.json === true),
+      execute: (argv) => runTool(argv, io, { terminal: true, stdoutToStderr: values.json === true }),
     },
   });
   if (!io.interactive)
