@@ -31,8 +31,11 @@ export function renderStatus(s: RepositoryStatus, allKeys: boolean): string {
   const lines = [`${s.repository}: repository ${s.dir}, at ${s.at}`];
   if (s.planSha256) lines.push(`plan.json SHA-256 ${s.planSha256}`);
   lines.push('', 'Roles (version, expiry, threshold; keys: holder, type, keyid, token serial):');
-  const width = Math.max(...s.roles.map((r) => r.role.length));
-  const holderWidth = Math.max(8, ...s.roles.flatMap((r) => r.keys.map((k) => (k.holder ?? '(online)').length)));
+  const width = s.roles.reduce((w, r) => Math.max(w, r.role.length), 0);
+  const holderWidth = s.roles.reduce(
+    (w, r) => r.keys.reduce((v, k) => Math.max(v, (k.holder ?? '(online)').length), w),
+    8,
+  );
   for (const r of s.roles) {
     lines.push(roleLine(r, width));
     const shown = allKeys ? r.keys : r.keys.slice(0, KEYS_SHOWN);

@@ -294,6 +294,9 @@ describe('the runbook format', () => {
       /steps\[1\]\.ok_exit_codes\[1\]: expected an exit code/,
     );
     expect(refused((rb) => (rb.runbook_format = 2))).toThrow(/runbook_format: this tool reads runbook_format 1/);
+    expect(refused((rb) => (rb.steps[3].run = ['ceremony', 'run', 'x']))).toThrow(
+      /steps\[3\]\.run: a runbook step cannot run "ceremony"/,
+    );
   });
 
   it('refuses a run without a value for every parameter, or with one it does not have', () => {

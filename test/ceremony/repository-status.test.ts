@@ -124,6 +124,20 @@ describe('status through a bootstrap, a claim, a rotation and a revocation', () 
     const file = join(a.dir, 'erin.pub.json');
     writeFileSync(file, serializeJson(erin.key.withCustomFields({ 'x-ceremony-owner': 'erin' }).toJSON()));
     const removed = role(await status(), 'root').keys.find((k: any) => k.holder === 'admin-c').keyid;
+    // A shortened keyid is refused, and the refusal lists every key whole, with its holder.
+    const short = await runCli([
+      'rotate',
+      '--repo',
+      repo,
+      '--role',
+      'root',
+      '--remove',
+      removed.slice(0, 12),
+      '--event',
+      join(a.dir, 'x'),
+    ]);
+    expect(short.code).toBe(5);
+    expect(short.stderr).toContain(`${removed} of admin-c`);
     const event = join(a.dir, 'rotate-3');
     const r = await runCli([
       'rotate',
@@ -146,7 +160,9 @@ describe('status through a bootstrap, a claim, a rotation and a revocation', () 
     expect(root.keys.map((k: any) => k.holder)).toEqual(expect.arrayContaining(['admin-a', 'admin-b', 'erin']));
     expect(root.keys.map((k: any) => k.keyid)).not.toContain(removed);
     expect(root.keys.find((k: any) => k.holder === 'erin').serials).toEqual([]);
-    const rec = readTranscript(join(repo, 'transcript.jsonl')).find((x) => x.step === 'rotate')!;
+    const rotations = readTranscript(join(repo, 'transcript.jsonl')).filter((x) => x.step === 'rotate');
+    expect(rotations.map((x) => x.details?.['outcome'] ?? 'done')).toEqual(['refused', 'done']);
+    const rec = rotations[1]!;
     expect(rec.details?.['key_changes']).toEqual([
       expect.objectContaining({
         role: 'root',

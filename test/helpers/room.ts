@@ -79,18 +79,28 @@ export class Room {
     void this.run.exit.then((c) => (exit = c));
     let last = '';
     let quietSince = Date.now();
+    let waitingForMark = false;
     for (;;) {
       if (exit !== undefined) return exit;
       if (Date.now() > deadline)
         throw new Error(`no question and no exit; the screen shows:\n${plain(this.run.raw).slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 50));
-      const screen = plain(this.run.raw);
+      // A question may be the very first thing on the screen.
+      const screen = `\n${plain(this.run.raw)}`;
       if (screen !== last) {
         last = screen;
         quietSince = Date.now();
         continue;
       }
       if (Date.now() - quietSince < QUIET_MS) continue;
+      // inquirer redraws a question while it is typed (a long one over several lines) and marks it
+      // answered with ✔: nothing before that mark is a new question.
+      if (waitingForMark) {
+        const mark = screen.indexOf('✔', this.answeredAt);
+        if (mark < 0) continue;
+        this.answeredAt = mark;
+        waitingForMark = false;
+      }
       // inquirer starts each question on a new line with "? ".
       const at = screen.lastIndexOf('\n? ');
       if (at <= this.answeredAt) continue;
@@ -100,6 +110,7 @@ export class Room {
       if (stop?.(q, text)) return 'stopped';
       const typed = answer?.(q, text) ?? this.answerFor(q, text);
       this.answeredAt = at;
+      waitingForMark = true;
       this.answered.push({ question: q, text, answer: typed });
       this.run.type(typed);
     }

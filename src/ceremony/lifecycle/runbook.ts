@@ -114,6 +114,9 @@ export function parseRunbook(json: unknown, path: string, bytes: Uint8Array): Ru
       ids.add(id);
       const run = lines(sr.raw('run'), sr.at('run'));
       if (run.length === 0) throw new FormatError(sr.at('run'), 'the command is empty');
+      // A guided run inside a guided run, or a rehearsal with its own tokens, is not a step.
+      if (run[0] === 'ceremony' || run[0] === 'rehearsal')
+        throw new FormatError(sr.at('run'), `a runbook step cannot run "${run[0]}"`);
       run.forEach((arg, j) => checkPlaceholders(arg, join(sr.at('run'), j), known));
       const say = sr.has('say') ? lines(sr.raw('say'), sr.at('say')) : [];
       sr.optional('say');

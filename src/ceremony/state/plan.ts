@@ -180,7 +180,7 @@ export function peopleOf(plan: CeremonyPlan): Array<{ name: string; parts: Array
   const people = plan.admins.map((a) => ({ name: a.name, parts: ['admin'] as Array<AttendeePart | 'admin'> }));
   for (const a of plan.attendees) {
     const same = people.find((p) => p.name === a.name);
-    if (same) same.parts.push(...a.parts);
+    if (same) for (const part of a.parts) same.parts.push(part);
     else people.push({ name: a.name, parts: [...a.parts] });
   }
   return people;

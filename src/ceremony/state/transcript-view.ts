@@ -159,19 +159,19 @@ function describe(r: TranscriptRecord, v: RecordView): string[] {
     const roles = list(d['roles']).filter((x): x is string => typeof x === 'string');
     v.title = `${r.step}: signing event ${short(str(d['event'])!)} for ${someOf(roles, 6)}`;
     if (str(d['folder'])) lines.push(`event folder ${str(d['folder'])}`);
-    lines.push(...projectLines(d));
+    for (const l of projectLines(d)) lines.push(l);
     if (str(d['project']))
       lines.push(
         `${str(d['keyid']) ? `developer key ${str(d['keyid'])} of` : 'the whole delegation of'} project ${str(d['project'])} revoked`,
       );
     if (str(d['reason'])) lines.push(`reason: ${str(d['reason'])}`);
     if (str(d['within'])) lines.push(`roles expiring within ${str(d['within'])}`);
-    lines.push(...keyChangeLines(d));
+    for (const l of keyChangeLines(d)) lines.push(l);
   } else if (creating) {
     // A claim that changed nothing: no event.
     for (const k of ['event', ...creating]) told.add(k);
     v.title = `${r.step}: nothing to sign (no signing event)`;
-    lines.push(...projectLines(d));
+    for (const l of projectLines(d)) lines.push(l);
   }
   if (!isFailureRecord(r))
     switch (r.step) {
@@ -359,7 +359,7 @@ export function transcriptHeader(records: readonly TranscriptRecord[], plan?: Ce
     if (!a) h.attendees.push((a = { name, parts: [], seen: [] }));
     return a;
   };
-  for (const p of plan ? peopleOf(plan) : []) person(p.name).parts.push(...p.parts);
+  for (const p of plan ? peopleOf(plan) : []) for (const part of p.parts) person(p.name).parts.push(part);
   for (const r of records) {
     const d = obj(r.details);
     if (r.step === 'init') {
@@ -440,7 +440,7 @@ export function renderTranscript(records: readonly TranscriptRecord[], head: str
       lines.push(`    token of ${t.holder}, serial ${t.serial}: ${t.keyids.map((k) => k.slice(0, 16)).join(', ')}`);
   }
   lines.push('', `${plural(records.length, 'record')}; head ${head}`);
-  if (records.length) lines.push(...headLines(head, records.at(-1)!.seq));
+  if (records.length) for (const l of headLines(head, records.at(-1)!.seq)) lines.push(l);
   // Details hold names and text from files (event descriptions, paths): escaped line by line.
   return escapeLines(lines);
 }

@@ -5,7 +5,7 @@ import { abandonRun, CeremonyRun, type RunState } from '../../../ceremony/lifecy
 import { loadRunbook, type Runbook } from '../../../ceremony/lifecycle/runbook.js';
 import { installRoot } from '../../../ceremony/state/release-check.js';
 import { escapeLines } from '../../../tuf/model/display-text.js';
-import { FormatError, UsageError } from '../../../tuf/model/errors.js';
+import { UsageError } from '../../../tuf/model/errors.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';
@@ -21,14 +21,6 @@ function runbookPath(arg: string): string {
   if (!existsSync(shipped))
     throw new UsageError(`no runbook ${arg}: give the path of a runbook file (or a shipped name)`);
   return shipped;
-}
-
-/** Commands a runbook may not run: another guided run, or a rehearsal with its own tokens. */
-function checkSteps(runbook: Runbook): void {
-  runbook.steps.forEach((s, i) => {
-    if (s.run[0] === 'ceremony' || s.run[0] === 'rehearsal')
-      throw new FormatError(`${runbook.path}: steps[${i}].run`, `a runbook step cannot run "${s.run[0]}"`);
-  });
 }
 
 function stateJson(s: RunState, runbook: Runbook) {
@@ -54,7 +46,6 @@ export const run: Run<typeof declaration> = async ({ values, positionals }, io) 
     return 0;
   }
   const runbook = loadRunbook(runbookPath(positionals[0]!));
-  checkSteps(runbook);
   if (values.skip !== undefined && values.reason === undefined) throw new UsageError('--skip needs --reason <why>');
   const given: Record<string, string> = {};
   for (const spec of values.set ?? []) {
