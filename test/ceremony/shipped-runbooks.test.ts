@@ -35,7 +35,7 @@ describe('the shipped runbooks', () => {
 
   it.each(shipped)('%s: every step is a command of the tool, with flags it accepts', (file) => {
     const runbook = loadRunbook(join(RUNBOOKS, file));
-    const values = new Proxy({} as Record<string, string>, { get: (_t, name) => `value-of-${String(name)}` });
+    const values = new Proxy<Record<string, string>>({}, { get: (_t, name) => `value-of-${String(name)}` });
     for (const step of runbook.steps) {
       const argv = step.run.map((arg) => fillPlaceholders(arg, values));
       const found = findCommand(argv);

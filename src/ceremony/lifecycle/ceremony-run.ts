@@ -20,8 +20,8 @@ import { FieldReader } from '../../tuf/model/fields.js';
 import { formatExpires } from '../../tuf/model/time.js';
 import { fsyncFolder, replaceWorkingFiles, writeNewFile } from '../state/files.js';
 import { readPlanFile, type CeremonyPlan } from '../state/plan.js';
-import { METADATA_DIR, PLAN_FILE } from '../state/repository.js';
-import { appendTranscript, type NewTranscriptRecord } from '../state/transcript.js';
+import { METADATA_DIR, PLAN_FILE, Repository } from '../state/repository.js';
+import { appendTranscript, PENDING_JOURNALS, type NewTranscriptRecord } from '../state/transcript.js';
 import { fillPlaceholders, parameterValues, type Runbook, type RunbookStep } from './runbook.js';
 
 export const RUN_FILE = 'ceremony-run.json';
@@ -152,6 +152,15 @@ export function readRunState(repoDir: string): RunState | undefined {
   });
 }
 
+/**
+ * A step cut off while it made an event or finalized one leaves a journal whose record must be the
+ * next in the transcript: opening the repository finishes or undoes it (event-journal.ts,
+ * finalize-journal.ts) before the run appends its own records.
+ */
+function finishInterrupted(repoDir: string, note?: (line: string) => void): void {
+  if (PENDING_JOURNALS.some((j) => existsSync(join(repoDir, j)))) Repository.open(repoDir, note);
+}
+
 /** The people the plan names for the two confirmations (docs/formats/plan.md, "attendees"). */
 export function runPeople(plan: CeremonyPlan | undefined): RunPeople {
   const named = (part: string) =>
@@ -242,6 +251,8 @@ export class CeremonyRun {
   private save(): void {
     if (!isRepository(this.repoDir)) return;
     replaceWorkingFiles([[join(this.repoDir, RUN_FILE), serializeJson(stateJson(this.state))]]);
+    if (this.pendingRecords.length === 0) return;
+    finishInterrupted(this.repoDir, (line) => this.o.hooks.say(line));
     for (const r of this.pendingRecords.splice(0)) appendTranscript(this.repoDir, r);
   }
 
@@ -440,6 +451,7 @@ export function abandonRun(repoDir: string, reason: string, now = new Date()): R
   if (reason.trim() === '') throw new UsageError('--reason: say why the run is abandoned');
   const at = state.steps.findIndex((s) => s.status !== 'done' && s.status !== 'skipped');
   state.finished = formatExpires(now);
+  finishInterrupted(dir);
   appendTranscript(dir, {
     step: 'ceremony-run-end',
     time: state.finished,
