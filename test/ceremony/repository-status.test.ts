@@ -255,10 +255,25 @@ describe('status of a sharded claimed role', () => {
       });
       await signAndStore(f, intake.proposal);
       // The fixture writes its metadata without the commands; the transcript starts here.
-      appendTranscript(f.dir, { step: 'init', inputs: {}, outputs: {}, details: { repository: 'example-index' } });
+      const deviation = {
+        holder: 'alice',
+        purpose: 'root',
+        keyid: f.rootSigners[0]!.key.keyid,
+        serial: '0f3c',
+        module: 'hsm-x',
+        library: '/usr/lib/hsm-x.so',
+        accepted: ['CKA_LOCAL=false'],
+      };
+      appendTranscript(f.dir, {
+        step: 'init',
+        inputs: {},
+        outputs: {},
+        details: { repository: 'example-index', accepted_deviations: [deviation] },
+      });
       const r = await runCli(['status', '--repo', f.dir, '--json']);
       expect(r.code, r.stderr).toBe(0);
       const s = JSON.parse(r.stdout);
+      expect(s.accepted_deviations).toEqual([deviation]);
       const bins = [...f.repo.current<Targets>('claimed').signed.delegations!.roleNames()];
       const count = bins.length;
       expect(s.claimed).toMatchObject({
