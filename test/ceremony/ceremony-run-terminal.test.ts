@@ -12,7 +12,7 @@ import { readRunState, RUN_FILE, RUNS_DIR } from '../../src/ceremony/lifecycle/c
 import { readTranscript } from '../../src/ceremony/state/transcript.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { runCli } from '../helpers/cli.js';
-import { initRepository, signAndFinalize } from '../helpers/ceremony-steps.js';
+import { initRepository, onlineBundle, signAndFinalize } from '../helpers/ceremony-steps.js';
 import { builtCli, plain, PtyRun, removeBuiltCli } from '../helpers/pty.js';
 import { Room } from '../helpers/room.js';
 import { writeRequest } from '../requests/fixtures.js';
@@ -33,13 +33,15 @@ beforeAll(async () => {
   a = makeAdmins('pty-run', { editPlan: (plan) => (plan['attendees'] = ATTENDEES) });
   repo = join(a.dir, 'repo');
   await signAndFinalize(repo, await initRepository(a.planPath, a.profilePath, repo), a.profilePath);
-  const now = new Date();
-  await writeRequest(
-    join(a.dir, 'requests'),
-    'pyyaml.json',
-    { project: 'PyYAML', signers: [Ed25519Signer.generate()] },
-    now,
-  );
+  const developer = Ed25519Signer.generate();
+  await writeRequest(join(a.dir, 'requests'), 'pyyaml.json', { project: 'PyYAML', signers: [developer] }, new Date());
+  // The online service registered the project at upload with the same key.
+  const online = await onlineBundle({
+    repo,
+    dir: a.dir,
+    signer: a.online['recently-claimed'],
+    projects: [{ name: 'pyyaml', keys: [developer.key] }],
+  });
   mkdirSync(join(a.dir, 'medium'));
   event = join(a.dir, 'claim-event');
   args = [
@@ -48,6 +50,8 @@ beforeAll(async () => {
     'claim',
     '--repo',
     repo,
+    '--set',
+    `online_bundle=${online}`,
     '--set',
     `requests=${join(a.dir, 'requests')}`,
     '--set',
@@ -77,7 +81,7 @@ describe('ceremony run at a terminal', () => {
     const room = new Room(first, people);
     let wrongName = true;
     const stopped = await room.until(
-      // Ctrl-C at the second admin's digest confirmation, inside step 6 (event sign).
+      // Ctrl-C at the second admin's digest confirmation, inside step 7 (event sign).
       (q) => q === 'words' && room.answered.filter((x) => x.question === 'words').length === 1,
       (q) => {
         if (q !== 'administrator' || !wrongName) return undefined;
@@ -90,25 +94,17 @@ describe('ceremony run at a terminal', () => {
     expect(await first.done()).toBe(130);
     const screen = plain(first.raw);
     expect(screen).toContain('"Mallory" is not a ceremony administrator the plan names (Dana Park)');
-    expect(screen).toContain('== Step 6 of 11: Sign: admin-c');
+    expect(screen).toContain('== Step 7 of 12: Sign: admin-c');
     expect(screen).toContain(`command: tuf-ceremony event sign ${event} --profile ${a.profilePath} --holder admin-c`);
-    expect(screen).toMatch(/step 6 INTERRUPTED \(exit code 130\)/);
+    expect(screen).toMatch(/step 7 INTERRUPTED \(exit code 130\)/);
     expect(screen).not.toMatch(/internal error| {4}at /);
 
-    // The state on disk: steps 1 to 5 done, step 6 interrupted, nothing after it run.
+    // The state on disk: steps 1 to 6 done, step 7 interrupted, nothing after it run.
     const state = readRunState(repo)!;
     expect(state.steps.map((s) => s.status)).toEqual([
-      'done',
-      'done',
-      'done',
-      'done',
-      'done',
+      ...Array<string>(6).fill('done'),
       'interrupted',
-      'pending',
-      'pending',
-      'pending',
-      'pending',
-      'pending',
+      ...Array<string>(5).fill('pending'),
     ]);
     expect(state.steps[0]).toMatchObject({ administrator: 'Dana Park', witness: 'Sam Lee', exitCode: 0 });
     expect(SigningEvent.load(event).status().missingHolders).toContain('admin-c');
@@ -116,31 +112,31 @@ describe('ceremony run at a terminal', () => {
     const before = steps();
     expect(before.map((r) => [r.step, r.details?.['number'], r.details?.['outcome'] ?? 'done'])).toEqual([
       ['ceremony-run-start', undefined, 'done'],
-      ...[1, 2, 3, 4, 5].map((n) => ['ceremony-step', n, 'done']),
-      ['ceremony-step', 6, 'interrupted'],
+      ...[1, 2, 3, 4, 5, 6].map((n) => ['ceremony-step', n, 'done']),
+      ['ceremony-step', 7, 'interrupted'],
     ]);
     expect(before[1]).toMatchObject({
       operator: 'Dana Park',
       details: { confirmed_by: { ceremony_administrator: 'Dana Park', witness: 'Sam Lee' }, exit_code: 0 },
     });
 
-    // The same command again: it resumes at step 6 and runs to the end.
+    // The same command again: it resumes at step 7 and runs to the end.
     const second = new PtyRun(args, { cwd: a.dir });
     expect(await new Room(second, people).until()).toBe(0);
     const resumed = plain(second.raw);
     expect(resumed).toMatch(
-      /Resuming runbook "Claim: developer requests into a new claimed version" \(started .*\) at step 6 of 11, which ended interrupted last time: it runs again/,
+      /Resuming runbook "Claim: developer requests into a new claimed version" \(started .*\) at step 7 of 12, which ended interrupted last time: it runs again/,
     );
-    expect(resumed).not.toContain('== Step 5 of 11');
-    expect(resumed).toContain('== Step 11 of 11: Write the ceremony record to print and sign');
+    expect(resumed).not.toContain('== Step 6 of 12');
+    expect(resumed).toContain('== Step 12 of 12: Write the ceremony record to print and sign');
     expect(resumed).toContain('every step done');
     expect(existsSync(join(repo, 'metadata', '2.claimed.json'))).toBe(true);
     expect(existsSync(join(repo, RUN_FILE))).toBe(false);
     expect(readdirSync(join(repo, RUNS_DIR))).toEqual([expect.stringMatching(/^\d{8}T\d{6}Z-claim\.json$/)]);
     const after = steps().slice(before.length);
     expect(after.map((r) => [r.step, r.details?.['number'], r.details?.['outcome'] ?? 'done'])).toEqual([
-      ['ceremony-run-resume', 6, 'done'],
-      ...[6, 7, 8, 9, 10, 11].map((n) => ['ceremony-step', n, 'done']),
+      ['ceremony-run-resume', 7, 'done'],
+      ...[7, 8, 9, 10, 11, 12].map((n) => ['ceremony-step', n, 'done']),
       ['ceremony-run-end', undefined, 'done'],
     ]);
     // The record the last step wrote covers this run, and names the people of the plan.

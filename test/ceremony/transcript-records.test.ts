@@ -144,13 +144,22 @@ describe('refusals and failures', () => {
   it('claim, event finalize and bundle export record what they refuse', async () => {
     await writeRequest(join(dir, 'requests'), 'a.json', { project: 'alpha', signers: [signer(30)] }, now);
     const event = join(dir, 'claim-2');
-    const at = formatExpires(now);
-    expect(
-      (await runCli(['claim', '--repo', f.dir, '--requests', join(dir, 'requests'), '--event', event, '--at', at]))
-        .code,
-    ).toBe(0);
+    const claim = (...extra: string[]) =>
+      runCli([
+        'claim',
+        '--repo',
+        f.dir,
+        '--requests',
+        join(dir, 'requests'),
+        '--event',
+        event,
+        ...extra,
+        '--no-online-check',
+        'no online service in this test',
+      ]);
+    expect((await claim('--at', formatExpires(now))).code).toBe(0);
     // The same folder with another time is another event: refused, and recorded.
-    const again = await runCli(['claim', '--repo', f.dir, '--requests', join(dir, 'requests'), '--event', event]);
+    const again = await claim('--at', formatExpires(new Date(now.getTime() + 3_600_000)));
     expect(again.code).toBe(5);
     const unsigned = await runCli(['event', 'finalize', event, '--repo', f.dir]);
     expect(unsigned.code).toBe(5);

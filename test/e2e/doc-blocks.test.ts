@@ -1,25 +1,27 @@
 /**
- * Every command the runbooks and the developer guide mark to run (a code block whose info string is
- * `sh test`) runs as written, in order, at a real pseudo-terminal in a fresh folder on fresh
- * SoftHSM tokens: the bootstrap of docs/runbook.md, a developer's key and request from
- * docs/developer-guide.md, then the claim ceremony and the revocation of a developer's key from
- * docs/runbook-maintenance.md. The shell variables the runbooks use ($P, $F, $R, $E, $M, and $REQ,
- * $KEY for the claim and the revocation) are set here as the ceremony administrator sets them; each
- * `##` section of a runbook gets a new event folder $E. The people answer what the tool asks: the
- * event digest's words, Enter for the next token, the developer's passphrase.
+ * Every command the runbooks mark to run (a code block whose info string is `sh test`) runs as
+ * written, in order, at a real pseudo-terminal in a fresh folder on fresh SoftHSM tokens: the
+ * bootstrap of docs/runbook.md, then the claim ceremony and the revocation of a developer's key
+ * from docs/runbook-maintenance.md. The shell variables the runbooks use ($P, $F, $R, $E, $M, and
+ * $IN, $REQ, $KEY for the claim and the revocation) are set here as the ceremony administrator
+ * sets them; each `##` section of a runbook gets a new event folder $E. What arrives from outside
+ * is made here: a developer's request with two keys (docs/developer-guide.md, whose commands
+ * test/e2e/developer-guide.test.ts runs) and the online service's bundle registering the project.
+ * The people answer what the tool asks: the event digest's words, Enter for the next token.
  */
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigningEvent } from '../../src/ceremony/events/event.js';
 import { readTranscript } from '../../src/ceremony/state/transcript.js';
-import { Key } from '../../src/tuf/model/key.js';
+import { Ed25519Signer } from '../../src/keys/software-signer.js';
+import { onlineBundle } from '../helpers/ceremony-steps.js';
+import { writeRequest } from '../requests/fixtures.js';
 import { makeAdmins, type Admins } from '../ceremony/softhsm-admins.js';
 import { builtCli, plain, PtyRun, removeBuiltCli } from '../helpers/pty.js';
 import { Room } from '../helpers/room.js';
 
 const DOCS = resolve(import.meta.dirname, '..', '..', 'docs');
-const PASSPHRASE = 'a long developer passphrase';
 
 interface Block {
   doc: string;
@@ -61,7 +63,6 @@ async function runBlock(b: Block): Promise<{ code: number; screen: string }> {
     administrator: 'Dana Park',
     witness: 'Sam Lee',
     eventDigest: () => SigningEvent.load(env['E']!).digest,
-    passphrase: PASSPHRASE,
   });
   const code = await room.until();
   if (code === 'stopped') throw new Error('stopped');
@@ -82,24 +83,13 @@ async function runDoc(doc: string, eventFor?: (section: string) => string): Prom
 
 beforeAll(() => {
   builtCli();
-  a = makeAdmins('doc-blocks', { extraHolders: ['you'] });
+  a = makeAdmins('doc-blocks');
   bin = join(a.dir, 'bin');
   mkdirSync(bin);
   // `tuf-ceremony` on PATH, as the release installs it (docs/release.md).
   writeFileSync(join(bin, 'tuf-ceremony'), `#!/bin/sh\nexec '${process.execPath}' '${builtCli()}' "$@"\n`, {
     mode: 0o755,
   });
-  // The developer's own token, with a label for their developer key (docs/formats/token-profile.md).
-  const profile = JSON.parse(readFileSync(a.profilePath, 'utf8'));
-  writeFileSync(
-    join(a.dir, 'my-token.json'),
-    JSON.stringify({
-      module: profile.module,
-      holders: {
-        you: { token: { label: 'you' }, keys: { developer: 'developer-you' }, pin: { file: 'softhsm/pins/you.pin' } },
-      },
-    }),
-  );
   mkdirSync(join(a.dir, 'home'));
   mkdirSync(join(a.dir, 'medium'));
   Object.assign(env, {
@@ -118,7 +108,6 @@ afterAll(() => {
 describe('the command blocks of the docs run as written', () => {
   it('finds the marked blocks', () => {
     expect(testedBlocks('runbook.md').length).toBeGreaterThanOrEqual(8);
-    expect(testedBlocks('developer-guide.md').length).toBe(3);
     expect(new Set(testedBlocks('runbook-maintenance.md').map((b) => b.section))).toEqual(
       new Set(["5. The claim ceremony: developers' requests into claimed", "6. Revoking a developer's key"]),
     );
@@ -137,19 +126,20 @@ describe('the command blocks of the docs run as written', () => {
     expect(readdirSync(env['M']!)).toEqual(['bundle-000001']);
   }, 600_000);
 
-  it("developer-guide.md: a key file, a key on the developer's token, a request signed by both", async () => {
-    await runDoc('developer-guide.md');
-    const request = JSON.parse(readFileSync(join(a.dir, 'my-project-request.json'), 'utf8'));
-    expect(request.signed.project).toBe('my-project');
-    expect(request.signed.keys).toHaveLength(2);
-  }, 600_000);
-
   it('runbook-maintenance.md: the claim ceremony, then the revocation of a developer key', async () => {
+    // A developer's request with two keys, either of which may sign (threshold 1), and the online
+    // service's bundle that registered the project with them.
+    const keys = [Ed25519Signer.generate('key file'), Ed25519Signer.generate('second maintainer')];
     env['REQ'] = join(a.dir, 'requests');
-    mkdirSync(env['REQ']);
-    copyFileSync(join(a.dir, 'my-project-request.json'), join(env['REQ'], 'my-project-request.json'));
-    // The developer reports the keyid of their key file's key (dev keygen printed it).
-    env['KEY'] = Key.fromJSON(JSON.parse(readFileSync(join(a.dir, 'my-project.pub.json'), 'utf8'))).keyid;
+    await writeRequest(env['REQ'], 'my-project-request.json', { project: 'My_Project', signers: keys }, new Date());
+    env['IN'] = await onlineBundle({
+      repo: env['R']!,
+      dir: a.dir,
+      signer: a.online['recently-claimed'],
+      projects: [{ name: 'my-project', keys: keys.map((k) => k.key) }],
+    });
+    // The developer reports the keyid of the key to revoke (dev keygen printed it).
+    env['KEY'] = keys[0]!.key.keyid;
     await runDoc('runbook-maintenance.md', (section) => join(a.dir, 'events', section.split('.')[0]!));
     const records = readTranscript(join(env['R']!, 'transcript.jsonl'));
     expect(records.find((r) => r.step === 'claim')?.details?.['added_projects']).toEqual(['my-project']);
