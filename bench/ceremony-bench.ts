@@ -49,7 +49,7 @@ import { Key } from '../src/tuf/model/key.js';
 import { Metadata, MetaFile, Snapshot, TargetFile, Targets, Timestamp } from '../src/tuf/model/metadata.js';
 import { roleFileName } from '../src/tuf/verify/role-names.js';
 import type { Signer } from '../src/tuf/model/signer.js';
-import { addSeconds, formatExpires } from '../src/tuf/model/time.js';
+import { addSeconds, formatExpires } from '../src/tuf/base/time.js';
 import { projectName } from './claimed-role.js';
 import { parseSize, sizeLabel } from './delegations.js';
 import { distinctEd25519PublicKeys } from './fixture-keys.js';

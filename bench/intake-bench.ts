@@ -26,7 +26,7 @@ import { Key } from '../src/tuf/model/key.js';
 import { Metadata, Root, Targets } from '../src/tuf/model/metadata.js';
 import { DelegatedRole, Delegations, Role } from '../src/tuf/model/roles.js';
 import type { Signer } from '../src/tuf/model/signer.js';
-import { addSeconds } from '../src/tuf/model/time.js';
+import { addSeconds } from '../src/tuf/base/time.js';
 import { distinctEd25519PublicKeys } from './fixture-keys.js';
 import { Bench, formatTable, recordRows, TABLE_HEADERS } from './harness.js';
 

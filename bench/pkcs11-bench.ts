@@ -45,7 +45,9 @@ export async function benchPkcs11(): Promise<void> {
         }
         const seconds = (performance.now() - t0) / 1000;
         console.log(
-          `${type.padEnd(11)}  ${generateSeconds.toFixed(3).padStart(12)}  ${String(count).padStart(10)}  ${seconds.toFixed(2).padStart(7)}  ${(count / seconds).toFixed(1).padStart(12)}`,
+          `${type.padEnd(11)}  ${generateSeconds.toFixed(3).padStart(12)}  ` +
+            `${String(count).padStart(10)}  ${seconds.toFixed(2).padStart(7)}  ` +
+            `${(count / seconds).toFixed(1).padStart(12)}`,
         );
       } finally {
         await session.close();

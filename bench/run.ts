@@ -41,7 +41,9 @@ async function main(argv: string[]): Promise<number> {
     .map((l) => l.toFixed(2))
     .join(' ');
   console.log(
-    `node ${process.version}, ${process.platform} ${process.arch}, ${availableParallelism()} cores, load average ${load}${(globalThis as { gc?: unknown }).gc ? '' : ' (no --expose-gc: steps do not start from a collected heap)'}`,
+    `node ${process.version}, ${process.platform} ${process.arch}, ${availableParallelism()} ` +
+      'cores, load average ' +
+      `${load}${(globalThis as { gc?: unknown }).gc ? '' : ' (no --expose-gc: steps do not start from a collected heap)'}`,
   );
   const bench = new Bench();
   try {

@@ -150,13 +150,16 @@ export async function benchVerifyCommands(sizes: number[]): Promise<void> {
     const theirs = runs.find((r) => r.size === size && r.command === 'python-tuf verify' && r.exit === 0);
     if (ours && theirs)
       console.log(
-        `${size}: python-tuf verify ${theirs.seconds.toFixed(2)} s / tuf-ceremony verify ${ours.seconds.toFixed(2)} s = ${(theirs.seconds / ours.seconds).toFixed(1)}×`,
+        `${size}: python-tuf verify ${theirs.seconds.toFixed(2)} s / tuf-ceremony verify ` +
+          `${ours.seconds.toFixed(2)} s = ${(theirs.seconds / ours.seconds).toFixed(1)}×`,
       );
   }
   const failed = runs.filter((r) => r.exit !== 0);
   if (failed.length > 0) {
     throw new Error(
-      `${failed.length} command(s) failed: ${failed.map((r) => `${r.size} ${r.command} (${r.signal ?? `exit ${r.exit}`}: ${r.note})`).join('; ')}\nlogs: ${join(cache, 'logs')}`,
+      `${failed.length} command(s) failed: ` +
+        `${failed.map((r) => `${r.size} ${r.command} (${r.signal ?? `exit ${r.exit}`}: ${r.note})`).join('; ')}\nlogs: ` +
+        `${join(cache, 'logs')}`,
     );
   }
 }

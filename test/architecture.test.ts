@@ -1,7 +1,8 @@
 /**
  * The dependency direction: cli → ceremony → {bundle, keys} → tuf.
  * src/tuf is a pure model: no file system, no PKCS#11, no prompts, no other src folder.
- * Inside src/tuf: large-roles reads with model and json only; model never depends on verify.
+ * Inside src/ceremony and src/tuf, the subfolders have an order of their own (SUBFOLDERS).
+ * Another folder is imported only through its facade (ENTRANCE_OF).
  * The layout is drawn in docs/architecture.md.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -37,21 +38,54 @@ const ALLOWED: Record<string, string[]> = {
   cli: ['cli', 'ceremony', 'bundle', 'keys', 'tuf'],
 };
 
-/** The groups of each folder that has them; a new folder or file outside a group fails the test. */
-const GROUPS: Record<string, string[]> = {
-  ceremony: ['state', 'events', 'claims', 'lifecycle', 'signers'],
-  tuf: ['model', 'json', 'verify', 'large-roles'],
+/**
+ * The subfolders of src/ceremony and src/tuf, lowest first: a file imports its own subfolder and
+ * those before it, never one after it (docs/architecture.md). A new subfolder, or a file outside
+ * them, fails the test.
+ */
+const SUBFOLDERS: Record<string, string[]> = {
+  ceremony: ['state', 'signers', 'events', 'claims', 'lifecycle'],
+  tuf: ['base', 'json', 'model', 'large-roles', 'verify'],
 };
 
-const GROUP_OF = (file: string): string => relative(SRC, file).split('/').slice(0, 2).join('/');
+/** The only imports against that order: the file, and the subfolder it may import. */
+const BACK_EDGES = new Set([
+  // A large role's delegations are read by the fast reader (src/tuf/large-roles/README.md), and a
+  // role read that way keeps its index.
+  'tuf/model/metadata.ts → tuf/large-roles',
+  'tuf/model/roles.ts → tuf/large-roles',
+]);
 
-/** Which src/tuf groups each src/tuf group may import. */
-const TUF_ALLOWED: Record<string, string[]> = {
-  'tuf/model': ['tuf/model', 'tuf/json', 'tuf/large-roles'],
-  'tuf/json': ['tuf/json', 'tuf/model'],
-  'tuf/large-roles': ['tuf/large-roles', 'tuf/model', 'tuf/json'],
-  'tuf/verify': ['tuf/verify', 'tuf/model', 'tuf/json', 'tuf/large-roles'],
+const SUBFOLDER_OF = (file: string): string => relative(SRC, file).split('/').slice(0, 2).join('/');
+
+/**
+ * The one file through which the other folders import a folder: its `index.ts`, a small facade that
+ * re-exports what they use. src/ceremony and src/tuf have one per subfolder, so that a command
+ * loads only the subfolders it uses (and `--help` only src/tuf/base). Inside a folder, files import
+ * each other directly, never through a facade of their own folder (that would make cycles).
+ */
+const ENTRANCE_OF = (file: string): string => {
+  const parts = relative(SRC, file).split('/');
+  return join(SRC, ...parts.slice(0, SUBFOLDERS[parts[0]!] ? 2 : 1), 'index.ts');
 };
+
+const IS_ENTRANCE = (file: string): boolean => file === ENTRANCE_OF(file);
+
+/** The names an import or export statement lists, without `type` and `as` (`import { a as b }` gives a). */
+function importedNames(text: string, from: (spec: string) => boolean): string[] {
+  const names: string[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)(?:\s+type)?\s*\{([^}]*)\}\s*from\s+['"]([^'"]+)['"]/g)) {
+    if (!from(m[2]!)) continue;
+    for (const part of m[1]!.split(',')) {
+      const name = part
+        .replace(/^\s*type\s+/, '')
+        .split(/\s+as\s+/)[0]!
+        .trim();
+      if (name) names.push(name);
+    }
+  }
+  return names;
+}
 
 const FORBIDDEN_IN_TUF = [
   /^(node:)?fs(\/|$)/,
@@ -92,30 +126,89 @@ describe('architecture', () => {
     expect(violations).toEqual([]);
   });
 
-  it('src/ceremony and src/tuf keep every file in one of their groups', () => {
+  it('another folder is imported only through its facade, and a folder never imports its own', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+        const across = LAYER_OF(target) !== LAYER_OF(file);
+        if (across && !IS_ENTRANCE(target))
+          violations.push(`${relative(SRC, file)} imports ${spec}: not ${relative(SRC, ENTRANCE_OF(target))}`);
+        if (!across && IS_ENTRANCE(target))
+          violations.push(`${relative(SRC, file)} imports ${spec}, a facade of its own folder`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('a facade only re-exports, and only what another folder imports from it', () => {
+    const facades = files.filter(IS_ENTRANCE);
+    expect(facades.map((f) => relative(SRC, f)).sort()).toEqual(
+      expect.arrayContaining(['bundle/index.ts', 'keys/index.ts', 'ceremony/state/index.ts', 'tuf/model/index.ts']),
+    );
+    const problems: string[] = [];
+    for (const facade of facades) {
+      const text = readFileSync(facade, 'utf8');
+      const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '').trim();
+      for (const statement of code.split(/;\s*/).filter(Boolean))
+        if (!/^export(?: type)? \{[^}]*\} from '\.\/[\w-]+\.js'$/.test(statement.replace(/\s+/g, ' ')))
+          problems.push(`${relative(SRC, facade)}: ${statement.slice(0, 60)} is not a re-export`);
+      const used = new Set(
+        files
+          .filter((f) => LAYER_OF(f) !== LAYER_OF(facade))
+          .flatMap((f) =>
+            importedNames(
+              readFileSync(f, 'utf8'),
+              (spec) => resolve(dirname(f), spec).replace(/\.js$/, '.ts') === facade,
+            ),
+          ),
+      );
+      for (const name of importedNames(text, () => true))
+        if (!used.has(name)) problems.push(`${relative(SRC, facade)} exports ${name}, which no other folder imports`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('src/ceremony and src/tuf keep every file in one of their subfolders', () => {
     const outside = files.filter((f) => {
-      const [layer, group, rest] = relative(SRC, f).split('/');
+      const [layer, sub, rest] = relative(SRC, f).split('/');
       return (
-        GROUPS[layer!] !== undefined &&
-        (rest === undefined || !GROUPS[layer!]!.includes(group!)) &&
-        group !== 'index.ts'
+        SUBFOLDERS[layer!] !== undefined &&
+        (rest === undefined || !SUBFOLDERS[layer!]!.includes(sub!)) &&
+        sub !== 'index.ts'
       );
     });
     expect(outside.map((f) => relative(SRC, f))).toEqual([]);
   });
 
-  it('inside src/tuf, large-roles uses only model and json, and model never depends on verify', () => {
+  it('inside src/ceremony and src/tuf, a subfolder imports only itself and the subfolders before it', () => {
     const violations: string[] = [];
-    for (const file of files.filter((f) => LAYER_OF(f) === 'tuf')) {
-      const group = GROUP_OF(file);
+    for (const file of files.filter((f) => SUBFOLDERS[LAYER_OF(f)] !== undefined)) {
+      const order = SUBFOLDERS[LAYER_OF(file)]!;
+      const from = SUBFOLDER_OF(file);
       for (const spec of importsOf(file)) {
         if (!spec.startsWith('.')) continue;
-        const target = GROUP_OF(resolve(dirname(file), spec));
-        if (!TUF_ALLOWED[group]!.includes(target))
-          violations.push(`${relative(SRC, file)} (${group}) imports ${spec} (${target})`);
+        const target = resolve(dirname(file), spec);
+        if (LAYER_OF(target) !== LAYER_OF(file)) continue;
+        const to = SUBFOLDER_OF(target);
+        const rank = (sub: string) => order.indexOf(sub.split('/')[1]!);
+        if (rank(to) > rank(from) && !BACK_EDGES.has(`${relative(SRC, file)} → ${to}`))
+          violations.push(`${relative(SRC, file)} (${from}) imports ${spec} (${to})`);
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('each allowed import against the order is still made', () => {
+    const made = new Set(
+      files.flatMap((file) =>
+        importsOf(file)
+          .filter((spec) => spec.startsWith('.'))
+          .map((spec) => `${relative(SRC, file)} → ${SUBFOLDER_OF(resolve(dirname(file), spec))}`),
+      ),
+    );
+    expect([...BACK_EDGES].filter((edge) => !made.has(edge))).toEqual([]);
   });
 
   it('src/tuf imports no file system, PKCS#11, prompts or network', () => {
@@ -174,6 +267,13 @@ describe('architecture', () => {
     expect(specs).toEqual(['node:fs', '../cli/main.js']);
     expect(FORBIDDEN_IN_TUF.some((re) => re.test('node:fs'))).toBe(true);
     expect(FORBIDDEN_IN_TUF.some((re) => re.test('fs/promises'))).toBe(true);
+    // A deep import across folders, and one through the facade.
+    const cli = join(SRC, 'cli', 'main.ts');
+    expect(IS_ENTRANCE(resolve(dirname(cli), '../tuf/model/metadata.ts'))).toBe(false);
+    expect(IS_ENTRANCE(resolve(dirname(cli), '../tuf/model/index.ts'))).toBe(true);
+    expect(IS_ENTRANCE(resolve(dirname(cli), '../bundle/index.ts'))).toBe(true);
+    expect(IS_ENTRANCE(resolve(dirname(cli), '../ceremony/index.ts'))).toBe(false);
+    expect(importedNames(`import { a, type B as C } from './x.js';`, () => true)).toEqual(['a', 'B']);
   });
 });
 

@@ -11,7 +11,19 @@
 // Two builds of one commit with the same Node.js and npm give the same bytes.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,26 +37,47 @@ const fail = (text) => {
 };
 
 function run(cmd, args, options = {}) {
-  const r = spawnSync(cmd, args, { stdio: ['ignore', options.capture ? 'pipe' : 'inherit', 'inherit'], encoding: options.capture ? 'buffer' : undefined, maxBuffer: 1 << 30, ...options });
+  const r = spawnSync(cmd, args, {
+    stdio: ['ignore', options.capture ? 'pipe' : 'inherit', 'inherit'],
+    encoding: options.capture ? 'buffer' : undefined,
+    maxBuffer: 1 << 30,
+    ...options,
+  });
   if (r.error) fail(`${cmd} ${args.join(' ')}: ${r.error.message}`);
   if (r.status !== 0) fail(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
   return r.stdout;
 }
 
-const { values } = parseArgs({ options: { out: { type: 'string' }, ref: { type: 'string' }, 'keep-work': { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { out: { type: 'string' }, ref: { type: 'string' }, 'keep-work': { type: 'boolean' } },
+});
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = resolve(values.out ?? join(repo, 'release'));
 const ref = values.ref ?? 'HEAD';
-const commit = run('git', ['-C', repo, 'rev-parse', '--verify', `${ref}^{commit}`], { capture: true }).toString().trim();
+const commit = run('git', ['-C', repo, 'rev-parse', '--verify', `${ref}^{commit}`], { capture: true })
+  .toString()
+  .trim();
 // One time for every file: the commit's (reproducible-builds.org SOURCE_DATE_EPOCH), or the caller's.
-const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? run('git', ['-C', repo, 'log', '-1', '--format=%ct', commit], { capture: true }).toString().trim());
-if (!Number.isSafeInteger(epoch) || epoch < 0) fail(`SOURCE_DATE_EPOCH "${process.env.SOURCE_DATE_EPOCH}" is not a number of seconds`);
+const epoch = Number(
+  process.env.SOURCE_DATE_EPOCH ??
+    run('git', ['-C', repo, 'log', '-1', '--format=%ct', commit], { capture: true }).toString().trim(),
+);
+if (!Number.isSafeInteger(epoch) || epoch < 0)
+  fail(`SOURCE_DATE_EPOCH "${process.env.SOURCE_DATE_EPOCH}" is not a number of seconds`);
 if (run('git', ['-C', repo, 'status', '--porcelain', '--untracked-files=no'], { capture: true }).length > 0) {
-  say(`the working tree has uncommitted changes: they are not in the release, which is built from ${commit.slice(0, 12)}`);
+  say(
+    `the working tree has uncommitted changes: they are not in the release, which is built from ${commit.slice(0, 12)}`,
+  );
 }
 
 const work = mkdtempSync(join(tmpdir(), 'tuf-ceremony-release-'));
-const npmEnv = { ...process.env, SOURCE_DATE_EPOCH: String(epoch), npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+const npmEnv = {
+  ...process.env,
+  SOURCE_DATE_EPOCH: String(epoch),
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+};
 try {
   // 1. The committed sources, and the tools to compile them (development dependencies).
   const src = join(work, 'src');
@@ -54,16 +87,31 @@ try {
   const pkg = JSON.parse(readFileSync(join(src, 'package.json'), 'utf8'));
   const name = `tuf-ceremony-${pkg.version}-${process.platform}-${process.arch}-node${process.versions.node.split('.')[0]}`;
   say(`building ${name} from commit ${commit.slice(0, 12)} (SOURCE_DATE_EPOCH=${epoch}) in ${work}`);
-  run('npm', ['ci', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: src, env: npmEnv });
+  run('npm', ['ci', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: src,
+    env: npmEnv,
+  });
   // Without source maps: they would name the build folder's sources; only dist/src is shipped.
-  run(process.execPath, [join(src, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(src, 'scripts', 'release', 'tsconfig.json')], { cwd: src });
+  run(
+    process.execPath,
+    [join(src, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(src, 'scripts', 'release', 'tsconfig.json')],
+    { cwd: src },
+  );
 
   // 2. The production dependencies, then the PKCS#11 addon built for this Node.js.
   const app = join(work, name);
   mkdirSync(app);
   for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(src, f), join(app, f));
-  run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, env: npmEnv });
-  run('npm', ['rebuild', 'pkcs11js', '--loglevel=error'], { cwd: app, env: npmEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+  run(
+    'npm',
+    ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
+    { cwd: app, env: npmEnv },
+  );
+  run('npm', ['rebuild', 'pkcs11js', '--loglevel=error'], {
+    cwd: app,
+    env: npmEnv,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const modules = join(app, 'node_modules');
   const addon = join(modules, 'pkcs11js', 'build', 'Release', 'pkcs11.node');
   if (!existsSync(addon)) fail(`npm rebuild pkcs11js did not write ${relative(app, addon)}`);
@@ -76,20 +124,35 @@ try {
   rmSync(join(modules, 'pkcs11js', 'build'), { recursive: true });
   mkdirSync(dirname(addon), { recursive: true });
   writeFileSync(addon, keep, { mode: 0o755 });
-  const otherNative = listFiles(modules).filter((p) => (p.endsWith('.node') || p.endsWith('/binding.gyp')) && !p.startsWith('pkcs11js/'));
-  if (otherNative.length > 0) fail(`another native addon is a dependency now (${otherNative[0]}): add it to scripts/release/build.mjs and docs/release.md`);
+  const otherNative = listFiles(modules).filter(
+    (p) => (p.endsWith('.node') || p.endsWith('/binding.gyp')) && !p.startsWith('pkcs11js/'),
+  );
+  if (otherNative.length > 0)
+    fail(
+      `another native addon is a dependency now (${otherNative[0]}): add it to scripts/release/build.mjs and docs/release.md`,
+    );
 
   // 3. The tool, its launcher and what an admin reads on the day.
   copyJs(join(src, 'dist', 'src'), join(app, 'dist', 'src'));
   mkdirSync(join(app, 'bin'));
   copyFileSync(join(src, 'bin', 'tuf-ceremony.js'), join(app, 'bin', 'tuf-ceremony.js'));
   copyFileSync(join(src, 'bin', 'tuf-ceremony.js'), join(app, 'bin', 'tuf-ceremony'));
-  for (const d of ['docs', 'ceremony-scripts', 'softhsm-config']) cpSync(join(src, d), join(app, d), { recursive: true });
+  for (const d of ['docs', 'ceremony-scripts', 'softhsm-config'])
+    cpSync(join(src, d), join(app, d), { recursive: true });
   copyFileSync(join(src, 'README.md'), join(app, 'README.md'));
 
   // 4. The software bill of materials, from the lockfile, with its time and serial number fixed.
-  const sbom = JSON.parse(run('npm', ['sbom', '--sbom-format', 'cyclonedx', '--omit=dev', '--package-lock-only'], { cwd: app, env: npmEnv, capture: true }).toString());
-  writeFileSync(join(app, 'sbom.cdx.json'), `${JSON.stringify(fixSbom(sbom, name, readFileSync(join(app, 'package-lock.json')), epoch), null, 2)}\n`);
+  const sbom = JSON.parse(
+    run('npm', ['sbom', '--sbom-format', 'cyclonedx', '--omit=dev', '--package-lock-only'], {
+      cwd: app,
+      env: npmEnv,
+      capture: true,
+    }).toString(),
+  );
+  writeFileSync(
+    join(app, 'sbom.cdx.json'),
+    `${JSON.stringify(fixSbom(sbom, name, readFileSync(join(app, 'package-lock.json')), epoch), null, 2)}\n`,
+  );
 
   // 5. No file may name the build folders (absolute paths differ between two builds).
   for (const p of listFiles(app)) {
@@ -111,15 +174,24 @@ try {
   const sums = readSums(join(out, 'SHA256SUMS'));
   for (const [file, bytes] of Object.entries(outputs)) {
     const digest = createHash('sha256').update(bytes).digest('hex');
-    if (sums.has(file) && sums.get(file) !== digest) fail(`${join(out, 'SHA256SUMS')} already names a different ${file}: move the old release away first`);
+    if (sums.has(file) && sums.get(file) !== digest)
+      fail(`${join(out, 'SHA256SUMS')} already names a different ${file}: move the old release away first`);
     sums.set(file, digest);
     writeNew(join(out, file), bytes);
   }
-  const sumsText = [...sums].sort(([a], [b]) => (a < b ? -1 : 1)).map(([f, d]) => `${d}  ${f}\n`).join('');
+  const sumsText = [...sums]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([f, d]) => `${d}  ${f}\n`)
+    .join('');
   writeAtomic(join(out, 'SHA256SUMS'), sumsText);
   const manifestDigest = createHash('sha256').update(manifest).digest('hex');
   say(`wrote ${join(out, `${name}.tar.gz`)} (${tgz.length} bytes, ${manifest.split('\n').length - 1} files)`);
-  process.stdout.write(`${sumsText.split('\n').filter((l) => l.endsWith(name + '.tar.gz') || l.endsWith(name + '.MANIFEST')).join('\n')}\nrelease digest (SHA-256 of MANIFEST): ${manifestDigest}\n`);
+  process.stdout.write(
+    `${sumsText
+      .split('\n')
+      .filter((l) => l.endsWith(name + '.tar.gz') || l.endsWith(name + '.MANIFEST'))
+      .join('\n')}\nrelease digest (SHA-256 of MANIFEST): ${manifestDigest}\n`,
+  );
 } catch (e) {
   if (!(e instanceof BuildError)) throw e;
   process.stderr.write(`release: ${e.message}\n`);

@@ -58,7 +58,8 @@ function paxRecord(key, value) {
   // "<length> <key>=<value>\n", where length counts its own digits.
   const body = ` ${key}=${value}\n`;
   let length = Buffer.byteLength(body) + 1;
-  while (String(length).length + Buffer.byteLength(body) !== length) length = String(length).length + Buffer.byteLength(body);
+  while (String(length).length + Buffer.byteLength(body) !== length)
+    length = String(length).length + Buffer.byteLength(body);
   return Buffer.from(`${length}${body}`, 'utf8');
 }
 
@@ -67,7 +68,11 @@ function entry(path, type, mode, mtime, data) {
   let names = splitPath(path);
   if (!names) {
     const pax = paxRecord('path', path);
-    parts.push(header({ name: 'PaxHeader', mode: 0o644, size: pax.length, mtime, type: 'x' }), pax, padding(pax.length));
+    parts.push(
+      header({ name: 'PaxHeader', mode: 0o644, size: pax.length, mtime, type: 'x' }),
+      pax,
+      padding(pax.length),
+    );
     names = { name: path.slice(0, 100).replace(/\/$/, '_'), prefix: '' };
   }
   parts.push(header({ ...names, mode, size: data.length, mtime, type }));
@@ -90,7 +95,9 @@ export function reproducibleTarGz(dir, top, mtime) {
         parts.push(...entry(`${top}/${relPath}/`, '5', 0o755, mtime, Buffer.alloc(0)));
         walk(relPath);
       } else if (st.isFile()) {
-        parts.push(...entry(`${top}/${relPath}`, '0', st.mode & 0o111 ? 0o755 : 0o644, mtime, readFileSync(join(dir, relPath))));
+        parts.push(
+          ...entry(`${top}/${relPath}`, '0', st.mode & 0o111 ? 0o755 : 0o644, mtime, readFileSync(join(dir, relPath))),
+        );
       } else {
         throw new Error(`tar: ${relPath} is neither a file nor a folder`);
       }

@@ -5,7 +5,7 @@ Regenerate (Python 3.11, standard library only, on a POSIX host), from the repos
 
     python3 scripts/vectors/fnmatch-cases.py
 
-It writes test/generated/fnmatch-cases.json, read by test/tuf/path-pattern.test.ts. The output
+It writes test/generated/fnmatch-cases.json, read by test/tuf/model/path-pattern.test.ts. The output
 is deterministic: the random cases come from a fixed seed. Semantics and why:
 docs/decisions/0007-path-pattern-semantics.md.
 

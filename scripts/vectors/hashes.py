@@ -5,7 +5,7 @@ Regenerate (Python 3, standard library only), from the repository root:
 
     python3 scripts/vectors/hashes.py
 
-It writes test/generated/hashes.json, read by test/tuf/blake2b.test.ts. For each input: sha256,
+It writes test/generated/hashes.json, read by test/tuf/model/blake2b.test.ts. For each input: sha256,
 sha512, blake2b(digest_size=32), which is securesystemslib's "blake2b-256" and PEP 458's hash for
 PyPI, and blake2b(digest_size=64), to show that blake2b-256 is not BLAKE2b-512 cut short (the
 output length is a parameter of BLAKE2b, so the two differ from the first byte).

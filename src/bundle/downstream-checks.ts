@@ -4,9 +4,8 @@
  * - a developer: is my project delegated, through claimed, to exactly my keys and threshold?
  * - pip's download hook: is this downloaded file the one the trusted role lists for its path?
  */
-import { digestHex } from '../tuf/model/digest.js';
-import type { Key } from '../tuf/model/key.js';
-import { UsageError, VerificationError } from '../tuf/model/errors.js';
+import { digestHex, type Key } from '../tuf/model/index.js';
+import { UsageError, VerificationError } from '../tuf/base/index.js';
 import type { ProjectDelegation, VerifiedFolder } from './verified-folder.js';
 
 export const CLAIMED = 'claimed';

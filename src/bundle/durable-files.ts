@@ -1,7 +1,9 @@
 /**
- * Durable, never-overwriting file operations for removable media and import targets: new files are
- * opened with O_EXCL ('wx'), written, fsynced; folders are fsynced after entries change, so that a
- * medium pulled out after the command returns holds what the command said it wrote.
+ * The one module that writes files durably, for the offline medium, import targets and the
+ * repository folder alike (docs/architecture.md): nothing it writes replaces an output, new files
+ * are opened with O_EXCL ('wx'), written and fsynced, and folders are fsynced after their entries
+ * change, so that a medium pulled out or a power cut after a command returns leaves what the
+ * command said it wrote.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -9,6 +11,7 @@ import {
   constants,
   fstatSync,
   fsyncSync,
+  linkSync,
   openSync,
   readdirSync,
   readSync,
@@ -17,11 +20,14 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { CeremonyError, UsageError, VerificationError } from '../tuf/model/errors.js';
+import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/base/index.js';
 import { fsyncFiles } from './parallel-fsync.js';
 
-/** Write a new file (refusing an existing one, EEXIST) and fsync it before closing. */
-export function writeNewFile(path: string, bytes: Uint8Array): void {
+/**
+ * Write a new file (refusing an existing one, EEXIST) and fsync it before closing. For files in a
+ * folder that is itself new and hidden until it is renamed; elsewhere writeNewFile.
+ */
+export function writeExclusive(path: string, bytes: Uint8Array): void {
   const fd = openSync(path, 'wx', 0o644);
   try {
     let off = 0;
@@ -34,9 +40,9 @@ export function writeNewFile(path: string, bytes: Uint8Array): void {
 
 /**
  * Write many new files (each refusing an existing one), then fsync them all together: the same
- * guarantee as writeNewFile for each, without waiting for the device once per file.
+ * guarantee as writeExclusive for each, without waiting for the device once per file.
  */
-export function writeNewFiles(files: Iterable<readonly [string, Uint8Array]>): void {
+export function writeExclusiveFiles(files: Iterable<readonly [string, Uint8Array]>): void {
   const written: string[] = [];
   for (const [path, bytes] of files) {
     const fd = openSync(path, 'wx', 0o644);
@@ -72,6 +78,41 @@ export function readsBackAs(path: string, bytes: Uint8Array): boolean {
   }
 }
 
+function tempNameFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/**
+ * Create `path` with `bytes`; RefusedError when it exists. The file appears whole or not at all: it
+ * is written under a temporary name, fsynced, then hard-linked to its name (link(2) fails with
+ * EEXIST instead of replacing), and the folder is fsynced so the name survives a power cut.
+ */
+export function writeNewFile(path: string, bytes: Uint8Array): void {
+  const temp = tempNameFor(path);
+  try {
+    writeExclusive(temp, bytes);
+    linkSync(temp, path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST')
+      throw new RefusedError(`${path} exists already; it is never overwritten`, 'E_EXISTS', { cause: e });
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EROFS' || code === 'ENOSPC')
+      throw new UsageError(`cannot write ${path}: ${code}`, 'E_WRITE', { cause: e });
+    throw e;
+  } finally {
+    removeQuietly(temp); // linked to its name, or never made
+  }
+  fsyncDir(dirname(path));
+}
+
+/**
+ * The prefix of the hidden name a folder (a bundle, a signing event) is written under, beside its
+ * final name, before it takes that name: `.<name>.partial-` and a random suffix.
+ */
+export function partialPrefix(abs: string): string {
+  return `.${basename(abs)}.partial-`;
+}
+
 /**
  * Replace a state or log file atomically: a reader sees the old or the new content, never a
  * mix (temp file, fsync, rename, fsync folder). Only for the tool's own state, never for outputs.
@@ -83,13 +124,38 @@ export function replaceFileAtomically(path: string, bytes: Uint8Array, tempDir =
   for (const name of readdirSync(tempDir)) if (stale.test(name)) removeQuietly(join(tempDir, name));
   const temp = join(tempDir, `.${basename(path)}.${randomBytes(6).toString('hex')}`);
   try {
-    writeNewFile(temp, bytes);
+    writeExclusive(temp, bytes);
     renameSync(temp, path);
     fsyncDir(dirname(path));
   } catch (e) {
     removeQuietly(temp);
     throw e;
   }
+}
+
+/**
+ * Replace working files of a signing event (their signatures grow as admins sign). Only for files
+ * that are meant to change; outputs use writeNewFile. Each file is replaced atomically (temporary
+ * name, rename); the temporary files are fsynced together and each folder once, so a thousand
+ * roles wait for the device a few times, not a thousand (docs/performance.md). Unlike
+ * replaceFileAtomically it lists no folder for stale temporary files: an event's folder may hold
+ * thousands of files.
+ */
+export function replaceWorkingFiles(files: ReadonlyArray<readonly [string, Uint8Array]>): void {
+  const temps = files.map(([path]) => tempNameFor(path));
+  try {
+    writeExclusiveFiles(files.map(([, bytes], i) => [temps[i]!, bytes] as const));
+    for (const [i, [path]] of files.entries()) renameSync(temps[i]!, path);
+  } catch (e) {
+    for (const t of temps) removeQuietly(t); // never made, or already renamed
+    // Name the file as the admin knows it, not its temporary name.
+    const failed = (e as { path?: string }).path;
+    const i = failed === undefined ? -1 : temps.indexOf(failed);
+    const where = i >= 0 ? files[i]![0] : (failed ?? files.map(([p]) => p).join(', '));
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot write ${where}: ${code ?? (e as Error).message}`, 'E_WRITE', { cause: e });
+  }
+  for (const dir of new Set(files.map(([path]) => dirname(path)))) fsyncDir(dir);
 }
 
 /** fsync a folder so that created, renamed or removed entries survive a power cut or an unplug. */
@@ -164,7 +230,7 @@ export function mediumError(e: unknown, where: string, after: string): CeremonyE
   });
 }
 
-/** Remove a temporary folder this process made; never fails (the caller is already failing). */
+/** Remove a temporary file or folder this process made; never fails (the caller may be failing already). */
 export function removeQuietly(path: string): void {
   try {
     rmSync(path, { recursive: true, force: true });

@@ -5,11 +5,9 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { serializeJson } from '../tuf/json/canonical-json.js';
-import { FormatError } from '../tuf/model/errors.js';
-import { FieldReader, join as joinField } from '../tuf/model/fields.js';
-import { parseStrictJson } from '../tuf/json/strict-json.js';
-import { formatExpires, parseExpires } from '../tuf/model/time.js';
+import { parseStrictJson, serializeJson } from '../tuf/json/index.js';
+import { FormatError, formatExpires, parseExpires } from '../tuf/base/index.js';
+import { FieldReader, join as joinField } from '../tuf/model/index.js';
 import { replaceFileAtomically } from './durable-files.js';
 
 const FORMAT = 'tuf-ceremony-exports';
@@ -112,12 +110,18 @@ export function recoverExportLog(
     return `bundle ${last.sequence} at ${last.bundle} was complete when an export was interrupted; it is logged as written`;
   }
   if (!existsSync(parent))
-    return `bundle ${last.sequence} was being written to ${last.bundle} when an export was interrupted, and that medium is not here: its sequence is not used again`;
+    return (
+      `bundle ${last.sequence} was being written to ${last.bundle} when an export was ` +
+      'interrupted, and that medium is not here: its sequence is not used again'
+    );
   if (existsSync(last.bundle))
     return `${last.bundle} is not the bundle ${last.sequence} an interrupted export was writing: its sequence is not used again; check it`;
   const prefix = `.${basename(last.bundle)}.partial-`;
   for (const name of readdirSync(parent))
     if (name.startsWith(prefix)) rmSync(join(parent, name), { recursive: true, force: true });
   settleExportLog(path, last.sequence, 'dropped');
-  return `an export of bundle ${last.sequence} to ${last.bundle} was interrupted before the bundle appeared; what it left was removed and the sequence is free again`;
+  return (
+    `an export of bundle ${last.sequence} to ${last.bundle} was interrupted before the ` +
+    'bundle appeared; what it left was removed and the sequence is free again'
+  );
 }

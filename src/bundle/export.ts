@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { sha256Hex } from '../tuf/model/digest.js';
-import { RefusedError, UsageError, VerificationError } from '../tuf/model/errors.js';
-import { fsyncDir, mediumError, removeQuietly, writeNewFile } from './durable-files.js';
+import { sha256Hex } from '../tuf/model/index.js';
+import { RefusedError, UsageError, VerificationError } from '../tuf/base/index.js';
+import { fsyncDir, mediumError, partialPrefix, removeQuietly, writeExclusive } from './durable-files.js';
 import {
   badFileName,
   lastLineSha256,
@@ -200,7 +200,7 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
   const png = await qrPng(manifestSha256);
   opts.beforeWrite?.(manifestSha256);
 
-  const temp = join(parent, `.${basename(to)}.partial-${randomBytes(6).toString('hex')}`);
+  const temp = join(parent, `${partialPrefix(to)}${randomBytes(6).toString('hex')}`);
   const nothingLeft = `no bundle was left at ${to}`;
   try {
     mkdirSync(temp, { mode: 0o755 });
@@ -208,10 +208,10 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
     throw mediumError(e, parent, nothingLeft);
   }
   try {
-    for (const f of files) writeNewFile(join(temp, f.name), f.bytes);
-    writeNewFile(join(temp, QR_NAME), png);
+    for (const f of files) writeExclusive(join(temp, f.name), f.bytes);
+    writeExclusive(join(temp, QR_NAME), png);
     // The manifest goes last: a folder without it is visibly incomplete.
-    writeNewFile(join(temp, MANIFEST_NAME), manifestBytes);
+    writeExclusive(join(temp, MANIFEST_NAME), manifestBytes);
     fsyncDir(temp);
     if (exists(to))
       throw new RefusedError(`${to} appeared while the bundle was being written; it was left as it is`, 'E_EXISTS');
@@ -246,7 +246,8 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
         moved = false;
       }
       throw new VerificationError(
-        `reading ${name} back from ${to} gave different bytes: the medium is faulty; ${moved ? `the bundle was moved aside to ${aside}` : 'remove the bundle folder and use another medium'}`,
+        `reading ${name} back from ${to} gave different bytes: the medium is faulty; ` +
+          `${moved ? `the bundle was moved aside to ${aside}` : 'remove the bundle folder and use another medium'}`,
         'E_MEDIUM_READBACK',
       );
     }

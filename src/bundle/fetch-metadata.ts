@@ -14,15 +14,19 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256 } from '../tuf/model/digest.js';
-import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/model/errors.js';
-import type { Targets } from '../tuf/model/metadata.js';
-import { formatExpires } from '../tuf/model/time.js';
-import { MAX_METADATA_BYTES, MAX_ROOT_BYTES, MAX_TIMESTAMP_BYTES } from '../tuf/verify/repository-verifier.js';
-import { roleFileName, snapshotMetaName } from '../tuf/verify/role-names.js';
-import { TrustedSet, TrustError } from '../tuf/verify/trusted-set.js';
+import { sha256, type Targets } from '../tuf/model/index.js';
+import { CeremonyError, formatExpires, RefusedError, UsageError, VerificationError } from '../tuf/base/index.js';
+import {
+  MAX_METADATA_BYTES,
+  MAX_ROOT_BYTES,
+  MAX_TIMESTAMP_BYTES,
+  roleFileName,
+  snapshotMetaName,
+  TrustedSet,
+  TrustError,
+} from '../tuf/verify/index.js';
 import { CLAIMED, RECENTLY_CLAIMED } from './downstream-checks.js';
-import { fsyncDir, mediumError, removeQuietly, writeNewFile } from './durable-files.js';
+import { fsyncDir, mediumError, removeQuietly, writeExclusive } from './durable-files.js';
 import { readTrustedRoot, VerifiedFolder } from './verified-folder.js';
 
 /** python-tuf's `max_root_rotations`: at most this many newer roots are asked for in one refresh. */
@@ -322,7 +326,7 @@ export function writeFetchedFolder(out: string, fetched: FetchedMetadata, verify
   const temp = join(dirname(resolve(out)), `.${basename(out)}.${randomBytes(6).toString('hex')}`);
   try {
     mkdirSync(temp, { mode: 0o755 });
-    for (const [name, bytes] of fetched.files) writeNewFile(join(temp, name), bytes);
+    for (const [name, bytes] of fetched.files) writeExclusive(join(temp, name), bytes);
     verify(temp);
     renameSync(temp, out);
     fsyncDir(dirname(resolve(out)));

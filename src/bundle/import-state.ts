@@ -5,11 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serializeJson } from '../tuf/json/canonical-json.js';
-import { FormatError } from '../tuf/model/errors.js';
-import { FieldReader, join as joinField } from '../tuf/model/fields.js';
-import { parseStrictJson } from '../tuf/json/strict-json.js';
-import { formatExpires, parseExpires } from '../tuf/model/time.js';
+import { parseStrictJson, serializeJson } from '../tuf/json/index.js';
+import { FormatError, formatExpires, parseExpires } from '../tuf/base/index.js';
+import { FieldReader, join as joinField } from '../tuf/model/index.js';
 import { replaceFileAtomically } from './durable-files.js';
 import { DIRECTIONS, MAX_SEQUENCE, type Direction } from './manifest.js';
 

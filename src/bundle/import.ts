@@ -8,9 +8,9 @@
  */
 import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/model/errors.js';
-import { Metadata } from '../tuf/model/metadata.js';
-import { fsyncDir, mediumError, removeQuietly, writeNewFile } from './durable-files.js';
+import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/base/index.js';
+import { Metadata } from '../tuf/model/index.js';
+import { fsyncDir, mediumError, removeQuietly, writeExclusive } from './durable-files.js';
 import { defaultStatePath, readImportState, writeImportState } from './import-state.js';
 import { MANIFEST_NAME, TRANSCRIPT_NAME, type Direction } from './manifest.js';
 import { checkSequence, verifyBundle, type VerifiedBundle } from './verify.js';
@@ -133,7 +133,9 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   checkSequence(bundle.manifest, last, opts.target);
   if (bundle.manifest.sequence - (last ?? 0) > MAX_SEQUENCE_STEP) {
     throw new VerificationError(
-      `${MANIFEST_NAME}: sequence ${bundle.manifest.sequence} is more than ${MAX_SEQUENCE_STEP} past the last one imported (${last ?? 'none'}); the sequence is not signed, so such a jump is refused`,
+      `${MANIFEST_NAME}: sequence ${bundle.manifest.sequence} is more than ` +
+        `${MAX_SEQUENCE_STEP} past the last one imported (${last ?? 'none'}); the sequence is ` +
+        'not signed, so such a jump is refused',
       'E_BUNDLE_SEQUENCE',
     );
   }
@@ -167,7 +169,7 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
     mkdirSync(staging);
     for (const { name, action } of actions) {
       if (action === 'same') continue;
-      writeNewFile(join(staging, name), bundle.files.get(name)!);
+      writeExclusive(join(staging, name), bundle.files.get(name)!);
       staged.set(name, join(staging, name));
     }
     fsyncDir(staging);

@@ -3,12 +3,9 @@
  * Versioned and strict: unknown fields are refused, because a check the reader skips is no check.
  * The format is described in docs/formats/bundle.md.
  */
-import { serializeJson } from '../tuf/json/canonical-json.js';
-import { isLowerHex, sha256Hex } from '../tuf/model/digest.js';
-import { FormatError } from '../tuf/model/errors.js';
-import { FieldReader, join } from '../tuf/model/fields.js';
-import { parseStrictJson } from '../tuf/json/strict-json.js';
-import { formatExpires, parseExpires } from '../tuf/model/time.js';
+import { parseStrictJson, serializeJson } from '../tuf/json/index.js';
+import { FieldReader, isLowerHex, join, sha256Hex } from '../tuf/model/index.js';
+import { FormatError, formatExpires, parseExpires } from '../tuf/base/index.js';
 
 export const MANIFEST_NAME = 'bundle.json';
 /** The QR code of the manifest's SHA-256, for the operator on the other side to compare. */

@@ -5,18 +5,22 @@
  * recently-claimed, snapshot and timestamp. Every metadata file in it must verify; none is taken
  * on trust because it happens not to be reached.
  */
-import { CeremonyError, VerificationError } from '../tuf/model/errors.js';
-import { Metadata, type MetaFile, type Root, type Snapshot, type Timestamp } from '../tuf/model/metadata.js';
+import { CeremonyError, formatExpires, VerificationError } from '../tuf/base/index.js';
+import { Metadata, type MetaFile, type Root, type Snapshot, type Timestamp } from '../tuf/model/index.js';
 import {
+  checkLengthAndHashes,
+  decodeRoleName,
+  describeResult,
   firstProblem,
-  verifyRepository,
   type MetadataSource,
+  parseRoleFileName,
   type RepositoryReport,
-} from '../tuf/verify/repository-verifier.js';
-import { decodeRoleName, parseRoleFileName, roleFileName, snapshotMetaName } from '../tuf/verify/role-names.js';
-import { formatExpires } from '../tuf/model/time.js';
-import { describeResult, verifyRootUpdate, verifyWithRoot } from '../tuf/verify/verification.js';
-import { digestHex } from '../tuf/model/digest.js';
+  roleFileName,
+  snapshotMetaName,
+  verifyRepository,
+  verifyRootUpdate,
+  verifyWithRoot,
+} from '../tuf/verify/index.js';
 
 export interface MetadataCheck {
   /** The trusted root's version and the newest root the bundle chains to. */
@@ -63,25 +67,23 @@ function fail(file: string, why: string): never {
   throw new VerificationError(`${file}: ${why}`, 'E_BUNDLE_METADATA');
 }
 
-function parse<T extends Root | Snapshot | Timestamp>(bytes: Uint8Array, file: string, type: T['type']): Metadata<T> {
+/** What `check` throws, as a refusal of the bundle's metadata (the message kept, the error as cause). */
+function asBundleRefusal<T>(check: () => T): T {
   try {
-    return Metadata.fromBytes<T>(bytes, file, type);
+    return check();
   } catch (e) {
     if (e instanceof CeremonyError) throw new VerificationError(e.message, 'E_BUNDLE_METADATA', { cause: e });
     throw e;
   }
 }
 
-function checkListed(bytes: Uint8Array, meta: MetaFile, file: string, listedBy: string): void {
-  // TUF specification 5.5.2 / 5.6.2: the length and every listed hash; one this tool cannot
-  // compute is a refusal.
-  if (meta.length !== undefined && meta.length !== bytes.length)
-    fail(file, `${listedBy} says ${meta.length} bytes, the file has ${bytes.length}`);
-  for (const [alg, want] of Object.entries(meta.hashes ?? {})) {
-    const got = digestHex(alg, bytes);
-    if (got === undefined) fail(file, `${listedBy} lists a ${alg} hash, which this tool cannot compute`);
-    if (got !== want) fail(file, `its ${alg} differs from the one ${listedBy} lists`);
-  }
+function parse<T extends Root | Snapshot | Timestamp>(bytes: Uint8Array, file: string, type: T['type']): Metadata<T> {
+  return asBundleRefusal(() => Metadata.fromBytes<T>(bytes, file, type));
+}
+
+/** TUF specification 5.5.2 / 5.6.2: the length and every hash `listedBy` lists, by the trusted set's check. */
+function checkListed(bytes: Uint8Array, meta: MetaFile, file: string, role: string, listedBy: string): void {
+  asBundleRefusal(() => checkLengthAndHashes(role, file, bytes, meta, listedBy));
 }
 
 /**
@@ -218,7 +220,7 @@ export function verifyBundleMetadata(
     if (snapshotMeta) {
       if (snapshotMeta.version !== md.signed.version)
         fail(file, `version ${md.signed.version}, but the timestamp lists ${snapshotMeta.version}`);
-      checkListed(bytes, snapshotMeta, file, 'the timestamp');
+      checkListed(bytes, snapshotMeta, file, 'snapshot', 'the timestamp');
     }
     for (const r of main.roles) {
       if (!r.file || r.file === TRUSTED || r.role === 'root' || r.status !== 'ok') continue;
@@ -226,7 +228,7 @@ export function verifyBundleMetadata(
       if (!listed) fail(file, `does not list ${snapshotMetaName(r.role)}, which the bundle carries`);
       if (listed.version !== r.version)
         fail(r.file, `version ${r.version}, but ${file} lists version ${listed.version}`);
-      checkListed(metadata.get(r.file)!, listed, r.file, file);
+      checkListed(metadata.get(r.file)!, listed, r.file, r.role, file);
     }
   } else if (snapshotMeta) {
     fail(roleFileName('snapshot', snapshotMeta.version), 'the timestamp lists it but the bundle does not carry it');

@@ -6,8 +6,8 @@
  */
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_METADATA_BYTES, type MetadataSource } from '../tuf/verify/repository-verifier.js';
-import { UsageError, VerificationError } from '../tuf/model/errors.js';
+import { MAX_METADATA_BYTES, type MetadataSource } from '../tuf/verify/index.js';
+import { UsageError, VerificationError } from '../tuf/base/index.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

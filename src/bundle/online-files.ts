@@ -3,9 +3,9 @@
  * root, the current targets, the current recently-claimed (the projects the upload service
  * registered since the last ceremony), and the current snapshot and timestamp that vouch for it.
  */
-import { UsageError } from '../tuf/model/errors.js';
-import { Metadata, type Timestamp } from '../tuf/model/metadata.js';
-import { roleFileName } from '../tuf/verify/repository-verifier.js';
+import { UsageError } from '../tuf/base/index.js';
+import { Metadata, type Timestamp } from '../tuf/model/index.js';
+import { roleFileName } from '../tuf/verify/index.js';
 import type { BundleFile } from './export.js';
 import { FolderSource } from './metadata-folder.js';
 

@@ -18,11 +18,9 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { digestHex } from '../tuf/model/digest.js';
-import { RefusedError, UsageError, VerificationError } from '../tuf/model/errors.js';
-import { TargetFile, Targets } from '../tuf/model/metadata.js';
-import { fnmatchComponent, matchPathPattern } from '../tuf/model/path-pattern.js';
-import { fsyncDir, mediumError, removeQuietly, writeNewFile } from './durable-files.js';
+import { digestHex, fnmatchComponent, matchPathPattern, TargetFile, Targets } from '../tuf/model/index.js';
+import { RefusedError, UsageError, VerificationError } from '../tuf/base/index.js';
+import { fsyncDir, mediumError, removeQuietly, writeExclusive } from './durable-files.js';
 import { isPlainRelativePath, readZip, writeZip, type ZipLimits } from './zip.js';
 
 export const UPLOAD_METADATA = 'metadata';
@@ -243,11 +241,11 @@ export function writeUpload(
     for (const [name, bytes] of files) {
       const path = join(temp, name);
       mkdirSync(dirname(path), { recursive: true });
-      writeNewFile(path, bytes);
+      writeExclusive(path, bytes);
     }
     renameSync(temp, out);
     fsyncDir(dirname(out));
-    writeNewFile(zip, zipBytes);
+    writeExclusive(zip, zipBytes);
   } catch (e) {
     removeQuietly(temp);
     throw mediumError(e, out, 'nothing was written');

@@ -9,17 +9,25 @@
  * Also, as a client would refuse it anyway (spec 5.6.1, rollback): the version must be above the
  * published one. Every refusal is one line naming the file and the field; the verdict is all of them.
  */
-import { canonicalize } from '../tuf/json/canonical-json.js';
-import { digestHex } from '../tuf/model/digest.js';
-import type { Key } from '../tuf/model/key.js';
-import { Metadata, type TargetFile, type Targets } from '../tuf/model/metadata.js';
-import { matchPathPattern } from '../tuf/model/path-pattern.js';
-import type { DelegatedRole } from '../tuf/model/roles.js';
-import { reservedProjectName } from '../tuf/model/project-name.js';
-import { formatExpires } from '../tuf/model/time.js';
-import { decodeRoleName, parseRoleFileName } from '../tuf/verify/role-names.js';
-import { unsignedReason } from '../tuf/verify/trusted-set.js';
-import { verifyRole, type VerificationResult } from '../tuf/verify/verification.js';
+import { canonicalize } from '../tuf/json/index.js';
+import {
+  type DelegatedRole,
+  digestHex,
+  type Key,
+  matchPathPattern,
+  Metadata,
+  reservedProjectName,
+  type TargetFile,
+  type Targets,
+} from '../tuf/model/index.js';
+import { formatExpires } from '../tuf/base/index.js';
+import {
+  decodeRoleName,
+  parseRoleFileName,
+  unsignedReason,
+  type VerificationResult,
+  verifyRole,
+} from '../tuf/verify/index.js';
 import { CLAIMED, RECENTLY_CLAIMED } from './downstream-checks.js';
 import {
   collidingName,

@@ -7,19 +7,21 @@
  */
 import { basename, join } from 'node:path';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { UsageError, VerificationError } from '../tuf/model/errors.js';
-import type { Key } from '../tuf/model/key.js';
-import type { TargetFile, Targets } from '../tuf/model/metadata.js';
+import { UsageError, VerificationError } from '../tuf/base/index.js';
+import type { DelegatedRole, Key, TargetFile, Targets } from '../tuf/model/index.js';
 import {
+  decodeRoleName,
   MAX_METADATA_BYTES,
   MAX_ROOT_BYTES,
   MAX_TIMESTAMP_BYTES,
-  verifyRepository,
+  parseRoleFileName,
   type RepositoryReport,
-} from '../tuf/verify/repository-verifier.js';
-import { decodeRoleName, parseRoleFileName, roleFileName, snapshotMetaName } from '../tuf/verify/role-names.js';
-import type { DelegatedRole } from '../tuf/model/roles.js';
-import { TrustedSet, TrustError } from '../tuf/verify/trusted-set.js';
+  roleFileName,
+  snapshotMetaName,
+  TrustedSet,
+  TrustError,
+  verifyRepository,
+} from '../tuf/verify/index.js';
 import { replaceFileAtomically } from './durable-files.js';
 import { FolderSource } from './metadata-folder.js';
 

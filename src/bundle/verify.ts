@@ -6,8 +6,8 @@
  */
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256Hex } from '../tuf/model/digest.js';
-import { CeremonyError, VerificationError, type VerificationErrorCode } from '../tuf/model/errors.js';
+import { sha256Hex } from '../tuf/model/index.js';
+import { CeremonyError, VerificationError, type VerificationErrorCode } from '../tuf/base/index.js';
 import { readPlainFile } from './durable-files.js';
 import {
   lastLineSha256,
@@ -54,7 +54,8 @@ export function checkSequence(manifest: Manifest, lastSequence: number | undefin
   if (lastSequence !== undefined && manifest.sequence <= lastSequence) {
     refuse(
       MANIFEST_NAME,
-      `sequence ${manifest.sequence} is not newer than ${lastSequence}, the last one imported${where ? ` into ${where}` : ''} (a replayed or re-ordered bundle)`,
+      `sequence ${manifest.sequence} is not newer than ${lastSequence}, the last one ` +
+        `imported${where ? ` into ${where}` : ''} (a replayed or re-ordered bundle)`,
       'E_BUNDLE_SEQUENCE',
     );
   }

@@ -15,7 +15,7 @@
  * the field.
  */
 import { crc32, inflateRawSync } from 'node:zlib';
-import { VerificationError } from '../tuf/model/errors.js';
+import { VerificationError } from '../tuf/base/index.js';
 
 const LOCAL_HEADER = 0x04034b50;
 const CENTRAL_HEADER = 0x02014b50;

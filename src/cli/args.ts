@@ -3,7 +3,7 @@
  * declaration (src/cli/declaration.ts). Usage errors name the flag (exit code 2).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../tuf/model/errors.js';
+import { UsageError } from '../tuf/base/index.js';
 import type { Args, CommandDeclaration, OptionDeclaration } from './declaration.js';
 
 function flagText(name: string, o: OptionDeclaration): string {

@@ -2,15 +2,10 @@
  * What the bundle commands share: the manifest digest for people to compare, a verified bundle
  * for people and for `--json`, and where the receiving side's trust and import state come from.
  */
-import { defaultStatePath } from '../bundle/import-state.js';
-import { escapeLines } from '../tuf/model/display-text.js';
-import type { Direction } from '../bundle/manifest.js';
-import { readTrustedRoot } from '../bundle/verified-folder.js';
-import type { VerifiedBundle } from '../bundle/verify.js';
-import { Repository } from '../ceremony/state/repository.js';
-import { UsageError } from '../tuf/model/errors.js';
-import { fingerprintWords } from '../tuf/model/fingerprint-words.js';
-import { formatExpires } from '../tuf/model/time.js';
+import { defaultStatePath, type Direction, readTrustedRoot, type VerifiedBundle } from '../bundle/index.js';
+import { escapeLines, formatExpires, UsageError } from '../tuf/base/index.js';
+import { Repository } from '../ceremony/state/index.js';
+import { fingerprintLines, fingerprintWords } from '../tuf/model/index.js';
 import { out, type CliIO } from './io.js';
 import { renderFingerprint } from './render-fingerprint.js';
 
@@ -39,15 +34,19 @@ export function bundleJson(b: VerifiedBundle) {
 
 export function renderBundle(b: VerifiedBundle): string {
   const lines = [
-    `bundle ${b.dir}: ${b.manifest.direction}, sequence ${b.manifest.sequence}, made ${formatExpires(b.manifest.created)} by tuf-ceremony ${b.manifest.toolVersion}`,
+    `bundle ${b.dir}: ${b.manifest.direction}, sequence ${b.manifest.sequence}, made ` +
+      `${formatExpires(b.manifest.created)} by tuf-ceremony ${b.manifest.toolVersion}`,
     `verified from trusted root v${b.metadata.trustedRootVersion} to root v${b.metadata.rootVersion}:`,
   ];
   for (const v of b.metadata.verified) lines.push(`  ✓ ${v.file.padEnd(28)} ${v.role} v${v.version}`);
   for (const name of b.manifest.files.keys())
     if (!name.endsWith('.json'))
       lines.push(
-        `  ✓ ${name.padEnd(28)} size and SHA-256 as listed${b.manifest.transcriptHead ? `, hash chain holds, head ${b.manifest.transcriptHead.slice(0, 16)}…` : ''}`,
+        `  ✓ ${name.padEnd(28)} size and SHA-256 as listed${b.manifest.transcriptHead ? ', hash chain holds, head:' : ''}`,
       );
+  // The transcript's head, as the people who initialled the printout compare it.
+  if (b.manifest.transcriptHead && /^[0-9a-f]{64}$/.test(b.manifest.transcriptHead))
+    for (const l of fingerprintLines(b.manifest.transcriptHead, '      ')) lines.push(l);
   // Manifest fields are not covered by any signature (docs/formats/bundle.md).
   return escapeLines(lines);
 }

@@ -3,15 +3,14 @@
  * env/file for scripted runs, else a hidden prompt), the confirmation prompter on a terminal and
  * progress to stderr.
  */
-import type { CeremonyPrompter } from '../ceremony/events/prompts.js';
-import { escapeLines } from '../tuf/model/display-text.js';
-import { TokenProvider } from '../ceremony/signers/token-provider.js';
-import { loadProfile } from '../keys/profile.js';
+import { type CeremonyPrompter, TokenProvider } from '../ceremony/signers/index.js';
+import { escapeLines } from '../tuf/base/index.js';
+import { loadProfile } from '../keys/index.js';
 import { err, type CliIO } from './io.js';
 import { cliPinSource, terminalPrompter } from './prompter.js';
 
 export function logTo(io: CliIO): (text: string) => void {
-  // Progress names keys and roles from metadata: control characters escaped (src/tuf/model/display-text.ts).
+  // Progress names keys and roles from metadata: control characters escaped (src/tuf/base/display-text.ts).
   return (text) => err(io, escapeLines(text.split('\n')));
 }
 
@@ -27,7 +26,7 @@ export function terminalCeremonyPrompter(io: CliIO): CeremonyPrompter | undefine
       const answer = (await terminal.ask(question)).trim().replace(/\s+/g, ' ');
       return acceptable.some((a) => a === answer || a.toLowerCase() === answer.toLowerCase());
     },
-    waitForEnter: (message) => terminal.waitForEnter(message),
+    waitUntil: (message, ready, timeoutMs) => terminal.waitUntil(message, ready, timeoutMs),
   };
 }
 

@@ -1,12 +1,15 @@
 /**
- * Every exit code of tuf-ceremony, in one table. Errors carry a category (src/tuf/model/errors.ts) and
+ * Every exit code of tuf-ceremony, in one table. Errors carry a category (src/tuf/base/errors.ts) and
  * the CLI maps it here; the states a command reports without an error (an event still missing
  * signatures, a role due for renewal or expired) come from the ceremony layer as states and are
  * mapped here too. `--help` and the README's list are rendered from this table, and a test checks
  * the README against it.
  */
-import type { ExpiryStatus } from '../ceremony/lifecycle/expiry.js';
-import { CeremonyError, type ErrorCategory } from '../tuf/model/errors.js';
+import type { ExpiryStatus } from '../ceremony/lifecycle/index.js';
+import { CeremonyError, type ErrorCategory } from '../tuf/base/index.js';
+
+/** Ctrl-C at a prompt: 128 + SIGINT, as a shell reports a command that SIGINT ended. */
+export const INTERRUPTED_EXIT_CODE = 130;
 
 /** The exit code of a thrown error, by its category. */
 export const CATEGORY_EXIT_CODES = {
@@ -15,6 +18,7 @@ export const CATEGORY_EXIT_CODES = {
   verification: 3,
   token: 4,
   refused: 5,
+  interrupted: INTERRUPTED_EXIT_CODE,
 } as const satisfies Record<ErrorCategory, number>;
 
 /**
@@ -31,9 +35,6 @@ export const STATE_EXIT_CODES = {
 } as const;
 
 export type ExitState = keyof typeof STATE_EXIT_CODES;
-
-/** Ctrl-C at a prompt: 128 + SIGINT, as a shell reports a command that SIGINT ended. */
-export const INTERRUPTED_EXIT_CODE = 130;
 
 export interface ExitCodeEntry {
   code: number;
@@ -68,7 +69,10 @@ export const EXIT_CODE_TABLE: readonly ExitCodeEntry[] = [
     meaning: 'a role has expired: clients refuse it now',
     commands: 'expiry',
   },
-  { code: INTERRUPTED_EXIT_CODE, meaning: 'interrupted at a prompt (Ctrl-C); what was signed before it stays signed' },
+  {
+    code: INTERRUPTED_EXIT_CODE,
+    meaning: 'interrupted at a prompt (Ctrl-C); what was done before it stays done, and the line says how to go on',
+  },
 ];
 
 /** The exit code of anything a command threw: its category's, or 1 for what is not a CeremonyError. */

@@ -8,7 +8,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UsageError } from '../tuf/model/errors.js';
+import { UsageError } from '../tuf/base/index.js';
 
 const NAMES = ['chromium', 'chromium-browser'];
 

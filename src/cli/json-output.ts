@@ -3,7 +3,7 @@
  * `error` with the stable code, the one-line message and the exit code. Each command writes the
  * rest with an explicit mapper in snake_case (TUF's wire style), never an internal object as is.
  */
-import { CeremonyError } from '../tuf/model/errors.js';
+import { CeremonyError } from '../tuf/base/index.js';
 import { exitCodeOfError } from './exit-codes.js';
 
 export interface ErrorJson {

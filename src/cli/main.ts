@@ -2,9 +2,8 @@
  * Entry point: find the command, run it, and turn errors into one clear line and an exit code
  * from the one table (src/cli/exit-codes.ts).
  */
-import { CeremonyError } from '../tuf/model/errors.js';
-import { escapeControls } from '../tuf/model/display-text.js';
-import { CATEGORY_EXIT_CODES, exitCodeOfError, INTERRUPTED_EXIT_CODE, renderExitCodes } from './exit-codes.js';
+import { CeremonyError, escapeControls } from '../tuf/base/index.js';
+import { CATEGORY_EXIT_CODES, exitCodeOfError, renderExitCodes } from './exit-codes.js';
 import { helpText } from './args.js';
 import { err, out, processIO, type CliIO } from './io.js';
 import { COMMANDS, findCommand, GROUPS, type Command } from './registry.js';
@@ -63,16 +62,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   try {
     return await runCommand(found.command, found.rest, io);
   } catch (e) {
-    // Ctrl-C at a prompt (inquirer's ExitPromptError): one line, no stack trace.
-    if ((e as Error)?.name === 'ExitPromptError') {
-      err(
-        io,
-        `tuf-ceremony ${found.command.name.join(' ')}: interrupted (Ctrl-C); nothing more was done, and what was signed before stays signed`,
-      );
-      return INTERRUPTED_EXIT_CODE;
-    }
+    // Ctrl-C at a prompt is an InterruptedError too (prompter.ts): one line, exit 130, no stack trace.
     if (e instanceof CeremonyError) {
-      // Messages name fields, files and roles read from media: escaped (src/tuf/model/display-text.ts).
+      // Messages name fields, files and roles read from media: escaped (src/tuf/base/display-text.ts).
       err(io, `tuf-ceremony ${found.command.name.join(' ')}: ${escapeControls(e.message)}`);
       return exitCodeOfError(e);
     }

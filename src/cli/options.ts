@@ -3,8 +3,7 @@
  * value that needs one. Command declarations spread these (`{ ...REPO, required: true }`); this
  * module stays cheap to import (declarations load at every start).
  */
-import { UsageError } from '../tuf/model/errors.js';
-import { parseDuration, parseInstant } from '../tuf/model/time.js';
+import { parseDuration, parseInstant, UsageError } from '../tuf/base/index.js';
 import type { OptionDeclaration } from './declaration.js';
 
 export const JSON_OUTPUT = {
@@ -103,4 +102,9 @@ export function roleAssignment(spec: string, flag: string): [string, string] {
   const i = spec.indexOf('=');
   if (i <= 0 || i === spec.length - 1) throw new UsageError(`${flag} ${spec}: expected <role>=<value>`);
   return [spec.slice(0, i), spec.slice(i + 1)];
+}
+
+/** A command line a person can paste into a shell: words with other characters than these are quoted. */
+export function shellLine(words: readonly string[]): string {
+  return words.map((w) => (/^[\w./@%+=:,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
 }

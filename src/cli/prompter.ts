@@ -3,10 +3,9 @@
  * stderr so that `--json` output on stdout stays one document. Secrets are never echoed.
  */
 import { Writable } from 'node:stream';
-import { passphraseProblem } from '../keys/passphrase-strength.js';
-import { pinSource, readSecretFile, type PinSource } from '../keys/pin.js';
-import { UsageError } from '../tuf/model/errors.js';
-import type { CliIO } from './io.js';
+import { passphraseProblem, pinSource, type PinSource, readSecretFile } from '../keys/index.js';
+import { InterruptedError, UsageError } from '../tuf/base/index.js';
+import { err, type CliIO } from './io.js';
 
 export interface Prompter {
   /** A line of visible input. */
@@ -15,8 +14,34 @@ export interface Prompter {
   askSecret(question: string): Promise<string>;
   /** The person must type `expected` exactly (IANA ceremonies ask for an exact "yes"). */
   confirmExact(question: string, expected: string): Promise<boolean>;
-  /** "Insert the token of admin B, then press Enter." */
-  waitForEnter(message: string): Promise<void>;
+  /**
+   * Say `message`, then read `ready()` every `pollMs` until it is true (true) or `timeoutMs` has
+   * passed (false). Keys pressed meanwhile are neither echoed nor kept (a PIN typed too early must
+   * not stay on screen, nor be taken as the PIN); Ctrl-C throws InterruptedError.
+   */
+  waitUntil(message: string, ready: () => Promise<boolean>, timeoutMs: number, pollMs?: number): Promise<boolean>;
+}
+
+const CTRL_C = 0x03;
+
+/** A terminal's stdin in raw mode (no echo, Ctrl-C as a byte) while `body` runs; what is typed is dropped. */
+async function withKeysSwallowed<T>(io: CliIO, body: (interrupted: () => boolean) => Promise<T>): Promise<T> {
+  const stdin = io.stdin as Partial<NodeJS.ReadStream> & typeof io.stdin;
+  const raw = stdin.isTTY === true && typeof stdin.setRawMode === 'function';
+  let stopped = false;
+  const onData = (d: Buffer | string) => {
+    if (Buffer.from(d).includes(CTRL_C)) stopped = true;
+  };
+  if (raw) stdin.setRawMode!(true);
+  stdin.on('data', onData);
+  stdin.resume();
+  try {
+    return await body(() => stopped);
+  } finally {
+    stdin.off('data', onData);
+    if (raw) stdin.setRawMode!(false);
+    stdin.pause();
+  }
 }
 
 /** Prompts on the terminal; UsageError when nobody is at one (use the profile's PIN env/file). */
@@ -30,12 +55,21 @@ export function terminalPrompter(io: CliIO): Prompter {
     // inquirer ends its output stream when a prompt is done; a fresh pass-through per prompt keeps
     // stderr open for the next prompt and for the command's own messages.
     const output = new Writable({ write: (chunk, encoding, done) => void io.stderr.write(chunk, encoding, done) });
+    // The terminal's width, so that a question wraps where the screen does (inquirer's default is 80).
+    Object.defineProperty(output, 'columns', { get: () => (io.stderr as Partial<NodeJS.WriteStream>).columns });
     // Loaded at the first prompt: most runs never prompt, and inquirer is the largest module here.
     const { default: inquirer } = await import('inquirer');
     const prompt = inquirer.createPromptModule({ input: io.stdin, output });
-    const answers = await prompt([
-      type === 'password' ? { type, name: 'answer', message, mask: false } : { type, name: 'answer', message },
-    ]);
+    let answers: unknown;
+    try {
+      answers = await prompt([
+        type === 'password' ? { type, name: 'answer', message, mask: false } : { type, name: 'answer', message },
+      ]);
+    } catch (e) {
+      // Ctrl-C at the prompt: the ceremony says what was done before it (exit 130).
+      if ((e as Error)?.name === 'ExitPromptError') throw new InterruptedError('interrupted (Ctrl-C)', { cause: e });
+      throw e;
+    }
     const answer = (answers as Record<string, unknown>)['answer'];
     return typeof answer === 'string' ? answer : '';
   };
@@ -45,8 +79,19 @@ export function terminalPrompter(io: CliIO): Prompter {
     async confirmExact(question, expected) {
       return (await ask('input', `${question} (type "${expected}" to go on)`)).trim() === expected;
     },
-    async waitForEnter(message) {
-      await ask('input', `${message} — press Enter`);
+    async waitUntil(message, ready, timeoutMs, pollMs = 500) {
+      return withKeysSwallowed(io, async (interrupted) => {
+        // Said once echo is off: what a person types on reading it is not shown.
+        err(io, message);
+        const until = Date.now() + timeoutMs;
+        for (;;) {
+          if (interrupted()) throw new InterruptedError();
+          if (await ready()) return true;
+          if (Date.now() >= until) return false;
+          // Short steps, so that Ctrl-C is taken at once.
+          for (let t = 0; t < pollMs && !interrupted(); t += 50) await new Promise((r) => setTimeout(r, 50));
+        }
+      });
     },
   };
 }

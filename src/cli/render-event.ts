@@ -2,50 +2,84 @@
  * A signing event (docs/formats/event.md) for people and for `--json`: the summary shown before
  * any confirmation or PIN, the have/need of every threshold, and what to do next.
  */
-import type { EventStatus, SigningEvent } from '../ceremony/events/event.js';
 import {
-  differenceLine,
-  renderSummary,
-  summarizeEvent,
   type DelegationRef,
+  differenceLine,
+  type EventStatus,
   type EventSummary,
   type KeyRef,
+  renderSummary,
+  type ResignProof,
   type RoleSummary,
-} from '../ceremony/events/event-summary.js';
-import { maintenanceDetails, maintenanceNotes } from '../ceremony/lifecycle/resign-rotate-notes.js';
-import type { ResignProof } from '../ceremony/lifecycle/resign-proof.js';
-import { keyChangesToWire } from '../ceremony/lifecycle/rotate-event.js';
-import { escapeLines } from '../tuf/model/display-text.js';
-import { fingerprintWords } from '../tuf/model/fingerprint-words.js';
-import { renderFingerprint } from './render-fingerprint.js';
+  type SigningEvent,
+  summarizeEvent,
+} from '../ceremony/events/index.js';
+import { keyChangesToWire, maintenanceDetails, maintenanceNotes } from '../ceremony/lifecycle/index.js';
+import { escapeLines } from '../tuf/base/index.js';
+import { fingerprintWords, groupedHex } from '../tuf/model/index.js';
+import { qrCode, renderFingerprint } from './render-fingerprint.js';
 
-/** The summary with a QR code of each payload digest, for people comparing at different machines. */
-export async function renderEventForPeople(
-  event: SigningEvent,
-  options: { qr: boolean; limit?: number },
-): Promise<string> {
+/**
+ * A terminal of 50 lines: the summary takes at most this many, so that the event digest and, at
+ * `event sign`, each admin's question below it stay on the screen with it.
+ */
+export const SCREEN_SUMMARY_LINES = 34;
+
+/** The notes of a maintenance event on a screen: the first lines and every one that says NOT. */
+function screenNotes(notes: string[], max: number): string[] {
+  if (notes.length <= max) return notes;
+  const loud = notes.slice(2).filter((l) => /\bNOT\b/.test(l));
+  const shown = [...notes.slice(0, 2), ...loud.slice(0, max - 3)];
+  return [...shown, `  … and ${notes.length - shown.length} more lines (event show --all lists them)`];
+}
+
+export interface PeopleView {
+  /** A QR code of the event digest, after everything else. */
+  qr: boolean;
+  /** Cap on each list (every item with --all). */
+  limit?: number;
+  /** A person at a terminal reads it: it fits SCREEN_SUMMARY_LINES; the per-role digests are left to --all. */
+  screen?: boolean;
+  /** The event digest as hex and words (off when each admin's question prints it right above). */
+  eventDigest?: boolean;
+}
+
+/** The summary, the payload digests and the event digest that each signer confirms. */
+export async function renderEventForPeople(event: SigningEvent, options: PeopleView): Promise<string> {
   const summary = summarizeEvent(event);
+  const notes = maintenanceNotes(event);
+  const shownNotes = options.screen ? screenNotes(notes, 10) : notes;
   const parts = [
-    renderSummary(summary, { limit: options.limit, digests: false }),
-    escapeLines(maintenanceNotes(event)),
+    renderSummary(summary, {
+      limit: options.limit,
+      digests: false,
+      maxLines: options.screen ? SCREEN_SUMMARY_LINES - shownNotes.length : undefined,
+    }),
+    ...(shownNotes.length ? [escapeLines(shownNotes)] : []),
     '',
   ];
-  // Per role, the payload digest; a QR code only for the event digest, which is what is confirmed.
   const limit = options.limit ?? 50;
-  for (const r of summary.roles.slice(0, limit))
+  if (options.screen && summary.roles.length > 0)
+    parts.push("Each role's payload SHA-256 as hex and words: event show --all (or --json).");
+  else {
+    // Per role, the payload digest; a QR code only for the event digest, which is what is confirmed.
+    for (const r of summary.roles.slice(0, limit))
+      parts.push(
+        await renderFingerprint(`${r.role} v${r.version} payload SHA-256 (${r.file}):`, r.payloadSha256, { qr: false }),
+      );
+    if (summary.roles.length > limit)
+      parts.push(`… and ${summary.roles.length - limit} more payload digests (event show --json lists all)`);
+  }
+  if (options.eventDigest !== false)
     parts.push(
-      await renderFingerprint(`${r.role} v${r.version} payload SHA-256 (${r.file}):`, r.payloadSha256, { qr: false }),
+      '',
+      await renderFingerprint(
+        `Event digest, over all ${summary.roles.length} payload digests (docs/formats/event.md); each signer confirms this:`,
+        event.digest,
+        { qr: false },
+      ),
     );
-  if (summary.roles.length > limit)
-    parts.push(`… and ${summary.roles.length - limit} more payload digests (event show --json lists all)`);
-  parts.push(
-    '',
-    await renderFingerprint(
-      `Event digest, over all ${summary.roles.length} payload digests (docs/formats/event.md); each signer confirms this:`,
-      event.digest,
-      { qr: options.qr },
-    ),
-  );
+  if (options.qr) parts.push(await qrCode(event.digest));
   return parts.join('\n');
 }
 
@@ -71,10 +105,11 @@ export function renderStatus(status: EventStatus): string {
   for (const r of status.roles) {
     lines.push(`${r.role} v${r.version} (${r.file}): ${r.complete ? 'complete' : 'incomplete'}`);
     for (const t of r.thresholds) {
-      const names = (list: typeof t.signed) =>
-        list.map((s) => s.holder ?? `${s.keyid.slice(0, 12)}…`).join(', ') || 'nobody';
+      const names = (list: typeof t.signed) => list.map((s) => s.holder ?? groupedHex(s.keyid)).join(', ') || 'nobody';
       lines.push(
-        `  ${t.met ? '✓' : '✗'} ${t.have} of ${t.threshold} needed from ${t.label}${t.met ? '' : `, ${t.need} more`}; signed: ${names(t.signed)}${t.met ? '' : `; not yet: ${names(t.missing)}`}`,
+        `  ${t.met ? '✓' : '✗'} ${t.have} of ${t.threshold} needed from ` +
+          `${t.label}${t.met ? '' : `, ${t.need} more`}; signed: ` +
+          `${names(t.signed)}${t.met ? '' : `; not yet: ${names(t.missing)}`}`,
       );
       if (t.bad.length) lines.push(`    bad signatures from: ${names(t.bad)}`);
     }

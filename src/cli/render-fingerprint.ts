@@ -1,25 +1,18 @@
 /**
- * A digest or keyid shown three ways so that people can compare it: hex in groups of four, the
- * PGP words to read aloud (src/tuf/model/fingerprint-words.ts), and a QR code on the terminal for a
- * phone or a second machine to scan. Used for keyids and for payload digests.
+ * A digest or keyid for people to compare: its hex and numbered words, in the one form of
+ * src/tuf/model/fingerprint-words.ts, and on request a QR code on the terminal for a phone or a
+ * second machine to scan. Used for keyids, payload and event digests, manifests, transcript heads.
  */
-import { fingerprintWords, groupedHex } from '../tuf/model/fingerprint-words.js';
+import { fingerprintLines, fingerprintWords } from '../tuf/model/index.js';
 
 export interface FingerprintView {
   hex: string;
   words: string[];
 }
 
+/** A digest or keyid for `--json`: its lowercase hex and its words. */
 export function fingerprintView(hex: string): FingerprintView {
   return { hex: hex.toLowerCase(), words: fingerprintWords(hex) };
-}
-
-/** Words in lines of eight, numbered by their first byte, so a reader can say where they are. */
-export function wordLines(words: string[], indent = ''): string[] {
-  const lines: string[] = [];
-  for (let i = 0; i < words.length; i += 8)
-    lines.push(`${indent}${String(i + 1).padStart(2)}: ${words.slice(i, i + 8).join(' ')}`);
-  return lines;
 }
 
 /**
@@ -27,12 +20,14 @@ export function wordLines(words: string[], indent = ''): string[] {
  * `qr` only for a person at a terminal (`io.interactive`): in a log the code is noise.
  */
 export async function renderFingerprint(title: string, hex: string, options: { qr: boolean }): Promise<string> {
-  const view = fingerprintView(hex);
-  const lines = [title, `  hex:   ${groupedHex(view.hex)}`, '  words:', ...wordLines(view.words, '    ')];
-  if (options.qr) {
-    const { default: QRCode } = await import('qrcode');
-    const qr = await QRCode.toString(view.hex, { type: 'terminal', small: true, errorCorrectionLevel: 'M' });
-    lines.push(qr.trimEnd());
-  }
+  const lines = [title, ...fingerprintLines(hex.toLowerCase())];
+  if (options.qr) lines.push(await qrCode(hex));
   return lines.join('\n');
+}
+
+/** The QR code of a digest's hex, for the terminal. */
+export async function qrCode(hex: string): Promise<string> {
+  const { default: QRCode } = await import('qrcode');
+  const qr = await QRCode.toString(hex.toLowerCase(), { type: 'terminal', small: true, errorCorrectionLevel: 'M' });
+  return qr.trimEnd();
 }

@@ -2,7 +2,7 @@
  * A key on a holder's token, for people (its TUF public key and keyid as hex, words and a QR code,
  * to compare with what later appears in metadata) and for `--json`.
  */
-import type { TokenKeyInfo } from '../keys/token-keys.js';
+import type { TokenKeyInfo } from '../keys/index.js';
 import type { CliIO } from './io.js';
 import { renderFingerprint } from './render-fingerprint.js';
 

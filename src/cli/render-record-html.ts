@@ -6,11 +6,15 @@
  * travelled on media: HTML-escaped, with control characters shown as `\u001b`-style text
  * (src/tuf/model/display-text.ts), so that no file can add markup or hide a line.
  */
-import { escapeControls } from '../tuf/model/display-text.js';
-import { groupedHex, fingerprintWords } from '../tuf/model/fingerprint-words.js';
-import type { TranscriptRecord } from '../ceremony/state/transcript.js';
-import { transcriptHeader, viewRecord, type RecordView } from '../ceremony/state/transcript-view.js';
-import type { CeremonyPlan } from '../ceremony/state/plan.js';
+import { escapeControls } from '../tuf/base/index.js';
+import { fingerprintWords, groupedHex } from '../tuf/model/index.js';
+import {
+  type CeremonyPlan,
+  type RecordView,
+  transcriptHeader,
+  type TranscriptRecord,
+  viewRecord,
+} from '../ceremony/state/index.js';
 
 export type Paper = 'a4' | 'letter';
 
@@ -80,7 +84,8 @@ async function digestRows(view: RecordView): Promise<string> {
     all.length > DIGESTS_IN_FULL
       ? `<p class="small">The first ${DIGESTS_IN_FULL} digests with their words and QR codes; the other ${all.length - DIGESTS_IN_FULL} in hex.</p>`
       : '';
-  return `<table class="digests"><thead><tr><th></th><th>input / output</th><th>SHA-256 (keyid for a key)</th></tr></thead><tbody>${rows.join('')}</tbody></table>${more}`;
+  const head = '<thead><tr><th></th><th>input / output</th><th>SHA-256 (keyid for a key)</th></tr></thead>';
+  return `<table class="digests">${head}<tbody>${rows.join('')}</tbody></table>${more}`;
 }
 
 function tokenRows(view: RecordView): string {
@@ -122,6 +127,8 @@ async function stepArticle(r: TranscriptRecord): Promise<string> {
   );
   return `<article class="step ${v.outcome}">${parts.join('')}</article>`;
 }
+
+const partsOf = (parts: readonly string[]): string => parts.map((x) => PARTS[x] ?? x).join(', ');
 
 const PARTS: Record<string, string> = {
   admin: 'admin (key holder)',
@@ -201,7 +208,8 @@ export async function renderRecordHtml(p: RecordPage): Promise<string> {
   const people = h.attendees
     .map(
       (a) =>
-        `<tr><td>${e(a.name)}</td><td>${e(a.parts.map((x) => PARTS[x] ?? x).join(', '))}</td><td>${a.seen.length ? e(a.seen.map((s) => `#${s}`).join(' ')) : ''}</td></tr>`,
+        `<tr><td>${e(a.name)}</td><td>${e(partsOf(a.parts))}</td>` +
+        `<td>${e(a.seen.map((s) => `#${s}`).join(' '))}</td></tr>`,
     )
     .join('');
   const steps: string[] = [];
@@ -211,7 +219,8 @@ export async function renderRecordHtml(p: RecordPage): Promise<string> {
     .filter((v) => v.outcome !== 'done' || v.note !== undefined)
     .map(
       (v) =>
-        `<li><b>#${v.seq}</b> ${e(v.time)} ${e(v.title)}${v.exception ? `: ${e(v.exception.message)}` : ''}${v.note !== undefined ? `: ${e(v.note)}` : ''}</li>`,
+        `<li><b>#${v.seq}</b> ${e(v.time)} ${e(v.title)}` +
+        `${v.exception ? `: ${e(v.exception.message)}` : ''}${v.note !== undefined ? `: ${e(v.note)}` : ''}</li>`,
     );
   const signers = h.attendees.length
     ? h.attendees
@@ -223,7 +232,7 @@ export async function renderRecordHtml(p: RecordPage): Promise<string> {
   const signRows = signers
     .map(
       (a) =>
-        `<tr><td>${e(a.name)}</td><td>${e(a.parts.map((x) => PARTS[x] ?? x).join(', '))}</td><td></td><td></td></tr>`,
+        `<tr><td>${e(a.name)}</td><td>${e(partsOf(a.parts))}</td><td></td><td></td></tr>`,
     )
     .join('');
   return `<!doctype html>
@@ -240,7 +249,11 @@ export async function renderRecordHtml(p: RecordPage): Promise<string> {
 <table class="head"><tbody>${headRows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</tbody></table>
 
 <h2>People in the room</h2>
-${people ? `<table class="people"><thead><tr><th>name</th><th>part</th><th>named in records</th></tr></thead><tbody>${people}</tbody></table>` : '<p>The plan names nobody and no record names a person.</p>'}
+${
+  people
+    ? `<table class="people"><thead><tr><th>name</th><th>part</th><th>named in records</th></tr></thead><tbody>${people}</tbody></table>`
+    : '<p>The plan names nobody and no record names a person.</p>'
+}
 <p class="small">Add anyone else present by hand, with their part, and have them sign below.</p>
 
 <h2>Steps</h2>
@@ -251,7 +264,8 @@ ${exceptions.length ? `<ul>${exceptions.join('')}</ul>` : '<p>None recorded.</p>
 <p>Written by hand: <span class="blank" style="min-width:150mm"></span></p>
 
 <h2>The head of the transcript</h2>
-<p>The SHA-256 of record #${last}: every later record chains to it. Read it aloud, compare with <code>tuf-ceremony transcript verify</code> on the machine, and initial it.</p>
+<p>The SHA-256 of record #${last}: every later record chains to it. Read it aloud, compare with
+<code>tuf-ceremony transcript verify</code> on the machine, and initial it.</p>
 <div class="headbox">${await digestBlock(p.head, true)}</div>
 
 <h2>Signatures</h2>

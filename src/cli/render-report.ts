@@ -2,8 +2,7 @@
  * A repository verification report (src/tuf/verify/repository-verifier.ts) for people (a table) and for
  * `--json` (snake_case). Used by verify, event finalize and rehearsal.
  */
-import type { RepositoryReport, RoleReport } from '../tuf/verify/repository-verifier.js';
-import type { VerificationResult } from '../tuf/verify/verification.js';
+import type { RepositoryReport, RoleReport, VerificationResult } from '../tuf/verify/index.js';
 
 function signers(r: RoleReport): string {
   if (!r.signatures) return '-';
@@ -43,7 +42,9 @@ export function renderReport(report: RepositoryReport): string {
   lines.push(`${'role'.padEnd(w)}  ${'file'.padEnd(fw)}  version  expires               signed  status`);
   for (const r of shown) {
     lines.push(
-      `${r.role.padEnd(w)}  ${(r.file ?? '-').padEnd(fw)}  ${String(r.version ?? '-').padEnd(7)}  ${(r.expires ?? '-').padEnd(20)}  ${signers(r).padEnd(6)}  ${r.status}`,
+      `${r.role.padEnd(w)}  ${(r.file ?? '-').padEnd(fw)}  ` +
+        `${String(r.version ?? '-').padEnd(7)}  ${(r.expires ?? '-').padEnd(20)}  ` +
+        `${signers(r).padEnd(6)}  ${r.status}`,
     );
     for (const p of r.problems) lines.push(`    ✗ ${p}`);
     for (const w of r.warnings ?? []) lines.push(`    ! ${w}`);

@@ -2,10 +2,9 @@
  * `status` for people (about 50 lines on a terminal) and for `--json`
  * (docs/formats/json-output.md). Names, paths and messages come from files: escaped.
  */
-import type { RepositoryStatus, StatusKey, StatusRole } from '../ceremony/state/repository-status.js';
-import { numberedWords } from '../ceremony/state/transcript-view.js';
-import { escapeLines } from '../tuf/model/display-text.js';
-import { fingerprintWords, groupedHex } from '../tuf/model/fingerprint-words.js';
+import type { RepositoryStatus, StatusKey, StatusRole } from '../ceremony/lifecycle/index.js';
+import { escapeLines } from '../tuf/base/index.js';
+import { fingerprintLines, fingerprintWords } from '../tuf/model/index.js';
 import { transcriptCheckJson } from './transcript-file.js';
 
 /** Keys listed per role without --all-keys: a plan has 3 to 7 admins. */
@@ -47,7 +46,8 @@ export function renderStatus(s: RepositoryStatus, allKeys: boolean): string {
   if (c.bins) {
     const b = c.bins;
     lines.push(
-      `  ${count(b.count)} bins ${b.first} … ${b.last}, versions ${b.versions.min === b.versions.max ? b.versions.min : `${b.versions.min} to ${b.versions.max}`}, signed by claimed's keys`,
+      `  ${count(b.count)} bins ${b.first} … ${b.last}, versions ` +
+        `${b.versions.min === b.versions.max ? b.versions.min : `${b.versions.min} to ${b.versions.max}`}, signed by claimed's keys`,
       `  earliest expiry ${b.earliest.expires} (${b.earliest.role}, ${b.earliest.daysLeft} days left)${b.expired ? `; ${b.expired} EXPIRED` : ''}`,
     );
   }
@@ -61,7 +61,10 @@ export function renderStatus(s: RepositoryStatus, allKeys: boolean): string {
     const t = p.thresholds ?? [];
     const open = t.filter((x) => !x.met);
     lines.push(
-      `    ${p.roles} role(s); ${p.complete ? 'every threshold met: ready for event finalize' : `${t.length - open.length} of ${t.length} thresholds met; missing: ${(p.missingHolders ?? []).join(', ') || '?'}`}`,
+      `    ${p.roles} role(s); ` +
+        (p.complete
+          ? 'every threshold met: ready for event finalize'
+          : `${t.length - open.length} of ${t.length} thresholds met; missing: ${(p.missingHolders ?? []).join(', ') || '?'}`),
     );
     for (const x of open.slice(0, THRESHOLDS_SHOWN))
       lines.push(`    ${x.role} v${x.version}: have ${x.have}, need ${x.need} (${x.label})`);
@@ -70,7 +73,8 @@ export function renderStatus(s: RepositoryStatus, allKeys: boolean): string {
   }
   const bundle = (what: string, b: RepositoryStatus['lastExport']) =>
     b
-      ? `  last ${what}: bundle ${b.sequence ?? '?'} at ${b.time} (record #${b.seq}), ${b.bundle ?? '?'}${b.manifestSha256 ? `, manifest ${b.manifestSha256}` : ''}`
+      ? `  last ${what}: bundle ${b.sequence ?? '?'} at ${b.time} (record #${b.seq}), ${b.bundle ?? '?'}` +
+        (b.manifestSha256 ? `, manifest ${b.manifestSha256}` : '')
       : `  last ${what}: none`;
   lines.push('', 'Bundles:', bundle('export', s.lastExport), bundle('import', s.lastImport));
   lines.push('', `Token deviations accepted at init: ${s.deviations.length || 'none'}`);
@@ -82,7 +86,7 @@ export function renderStatus(s: RepositoryStatus, allKeys: boolean): string {
   lines.push('');
   if (t.ok) {
     lines.push(`Transcript: ${t.records} records, the chain holds; head`);
-    lines.push(`  hex:   ${groupedHex(t.head!)}`, '  words:', ...numberedWords(t.head!, '    '));
+    for (const l of fingerprintLines(t.head!)) lines.push(l);
   } else lines.push(`Transcript: BROKEN at record ${t.brokenAt}: ${t.reason}`);
   return escapeLines(lines);
 }

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { basename, join } from 'node:path';
-import { installRoot } from '../ceremony/state/release-check.js';
+import { installRoot } from '../ceremony/state/index.js';
 import { err, type CliIO } from './io.js';
 
 /** The tool as it was started (its launcher), so that every step runs the same release. */

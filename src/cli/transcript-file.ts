@@ -1,9 +1,7 @@
 /** The transcript a transcript command reads: the repository's (--repo) or a file given by path. */
 import { join } from 'node:path';
-import type { CeremonyPlan } from '../ceremony/state/plan.js';
-import { Repository } from '../ceremony/state/repository.js';
-import { TRANSCRIPT_FILE } from '../ceremony/state/transcript.js';
-import { UsageError } from '../tuf/model/errors.js';
+import { type CeremonyPlan, Repository, TRANSCRIPT_FILE } from '../ceremony/state/index.js';
+import { UsageError } from '../tuf/base/index.js';
 
 export function transcriptPath(repo: string | undefined, positionals: string[]): string {
   return transcriptSource(repo, positionals).path;

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { installRoot } from '../ceremony/state/release-check.js';
+import { installRoot } from '../ceremony/state/index.js';
 
 let cached: string | undefined;
 

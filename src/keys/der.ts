@@ -3,7 +3,7 @@
  * CKA_EC_POINT as an OCTET STRING or bare, CKA_EC_PARAMS as an OID or a printable string, and
  * the ECDSA signature that CKM_ECDSA returns as raw r‖s but TUF wants as DER SEQUENCE{r, s}.
  */
-import { FormatError } from '../tuf/model/errors.js';
+import { FormatError } from '../tuf/base/index.js';
 
 /** DER OID 1.3.101.112 (id-Ed25519, RFC 8410). */
 export const ED25519_OID_DER = Buffer.from('06032b6570', 'hex');

@@ -4,9 +4,8 @@
  * signed, the public key the token holds must be the key the metadata expects; every signature is
  * verified in software before it is returned (docs/threat-model.md section 2).
  */
-import { TokenError } from '../tuf/model/errors.js';
-import { ownerOf, type Key } from '../tuf/model/key.js';
-import type { Signer } from '../tuf/model/signer.js';
+import { TokenError } from '../tuf/base/index.js';
+import { groupedHex, type Key, ownerOf, type Signer } from '../tuf/model/index.js';
 import { acquireModule, type ModuleLease } from './module-pool.js';
 import type { Pkcs11Port, PortSession, PortSlot } from './pkcs11-port.js';
 import type { PinSource } from './pin.js';
@@ -14,11 +13,13 @@ import { holderProfile, tokenForPurpose, type HolderToken, type TokenProfile } f
 import {
   endSession,
   findKeyPair,
-  login,
+  logInAsking,
   readCapabilities,
   readPublicKey,
   requireMechanisms,
   selectToken,
+  tokenPresent,
+  describeWant,
   type Capability,
   type KeyPairObjects,
 } from './token-access.js';
@@ -132,12 +133,14 @@ class TokenHolderSession {
     const { label, pair } = this.pair(purpose);
     const actual = await this.publicKey(purpose);
     if (!actual.sameMaterial(expected)) {
-      const whose = ownerOf(expected) ?? `keyid ${expected.keyid.slice(0, 12)}…`;
+      const whose = ownerOf(expected) ?? `keyid ${groupedHex(expected.keyid)}`;
       const real = [...known].find((k) => k.sameMaterial(actual));
       const realOwner = (real && ownerOf(real)) ?? this.holder;
       throw new TokenError(
         'E_WRONG_KEY',
-        `this is not ${whose}'s key: ${describeToken(this.slot.token)}, key "${label}" holds ${realOwner}'s ${purpose} key (keyid ${(real ?? actual).keyid.slice(0, 12)}…), but ${expected.keyid.slice(0, 12)}… is expected`,
+        `this is not ${whose}'s key: ${describeToken(this.slot.token)}, key "${label}" holds ` +
+          `${realOwner}'s ${purpose} key (keyid ${groupedHex((real ?? actual).keyid)}), but ` +
+          `${groupedHex(expected.keyid)} is expected`,
       );
     }
     requireMechanisms(
@@ -187,7 +190,7 @@ class TokenHolderSession {
   }
 }
 
-/** Select one token of a holder, ask for its PIN, log in. */
+/** Select one token of a holder, ask for its PIN (again after a typo), log in. */
 async function openToken(
   entry: HolderToken,
   profile: TokenProfile,
@@ -199,13 +202,12 @@ async function openToken(
   try {
     const slot = selectToken(lease.module, profile, entry);
     const ctx: TokenContext = { module: entry.module.path, token: slot.token };
-    const pin = await pins.pinFor(entry, slot.token.label);
     try {
       session = lease.module.openSession(slot.id, false);
     } catch (e) {
       throw tokenError(e, { ...ctx, during: 'opening a session' });
     }
-    login(lease.module, slot, session, pin, ctx);
+    await logInAsking(lease.module, slot, session, entry, pins, ctx);
     return new TokenHolderSession(lease, slot, session, entry);
   } catch (e) {
     if (session) endSession(session);
@@ -283,17 +285,43 @@ export async function openHolderSession(
   options: TokenOptions = {},
   purposes?: readonly string[],
 ): Promise<HolderSession> {
-  const entry = holderProfile(profile, holder);
   const session = new MultiTokenSession(holder, profile, pins, options);
   try {
-    const wanted =
-      purposes === undefined
-        ? entry.tokens
-        : entry.tokens.filter((t) => purposes.some((p) => Object.hasOwn(t.keys, p)));
-    for (const t of wanted.length ? wanted : entry.tokens.slice(0, 1)) await session.token(t);
+    for (const t of tokensFor(profile, holder, purposes)) await session.token(t);
     return session;
   } catch (e) {
     await session.close();
     throw e;
   }
+}
+
+/** The holder's tokens that hold a key for one of `purposes` (all when not given; the first when none does). */
+function tokensFor(profile: TokenProfile, holder: string, purposes?: readonly string[]): HolderToken[] {
+  const entry = holderProfile(profile, holder);
+  const wanted =
+    purposes === undefined ? entry.tokens : entry.tokens.filter((t) => purposes.some((p) => Object.hasOwn(t.keys, p)));
+  return wanted.length ? wanted : entry.tokens.slice(0, 1);
+}
+
+/**
+ * Which of the tokens `openHolderSession` would open are not in any slot now, described for a
+ * person ("token labelled \"admin-b\""); no PIN is asked. The module is loaded afresh when nothing
+ * else holds it, as some modules (SoftHSM) read their token list only when loaded.
+ */
+export function absentTokens(
+  profile: TokenProfile,
+  holder: string,
+  purposes?: readonly string[],
+  options: TokenOptions = {},
+): string[] {
+  const absent: string[] = [];
+  for (const entry of tokensFor(profile, holder, purposes)) {
+    const lease = acquireModule(entry.module, options.port);
+    try {
+      if (!tokenPresent(lease.module, entry)) absent.push(`the token with ${describeWant(entry.token)}`);
+    } finally {
+      lease.release();
+    }
+  }
+  return absent;
 }

@@ -7,12 +7,9 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { canonicalize } from '../tuf/json/canonical-json.js';
-import { isLowerHex } from '../tuf/model/digest.js';
-import { FormatError, RefusedError, TokenError, UsageError, withContext } from '../tuf/model/errors.js';
-import { FieldReader, type JsonObject } from '../tuf/model/fields.js';
-import { Key } from '../tuf/model/key.js';
-import { parseStrictJson } from '../tuf/json/strict-json.js';
+import { canonicalize, parseStrictJson } from '../tuf/json/index.js';
+import { FieldReader, isLowerHex, type JsonObject, Key } from '../tuf/model/index.js';
+import { FormatError, RefusedError, TokenError, UsageError, withContext } from '../tuf/base/index.js';
 import { passphraseProblem } from './passphrase-strength.js';
 import { Ed25519Signer } from './software-signer.js';
 

@@ -8,7 +8,7 @@ import { graphenePort } from './graphene-port.js';
 import { PortError, type Pkcs11Port, type PortModule } from './pkcs11-port.js';
 import type { ModuleProfile } from './profile.js';
 import { tokenError } from './token-errors.js';
-import { TokenError } from '../tuf/model/errors.js';
+import { TokenError } from '../tuf/base/index.js';
 
 export interface ModuleLease {
   readonly module: PortModule;
@@ -40,7 +40,8 @@ function initializeError(e: PortError, ref: ModuleRef): TokenError {
   const field = `modules.${name ?? '<name>'}.libraryParameters`;
   const hint =
     params === undefined
-      ? `; if the module needs C_Initialize parameters (NSS softokn: its database folder), give them in a token profile's ${field} and use --profile (docs/tokens.md)`
+      ? '; if the module needs C_Initialize parameters (NSS softokn: its database folder), give ' +
+        `them in a token profile's ${field} and use --profile (docs/tokens.md)`
       : `; check the token profile's ${field} (NSS softokn: a configdir holding a database that certutil -N made; docs/tokens.md)`;
   return new TokenError(
     'E_MODULE_LOAD',

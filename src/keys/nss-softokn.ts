@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../tuf/model/errors.js';
+import { UsageError } from '../tuf/base/index.js';
 
 /** Where Debian and other distributions install softokn (the libnss3 package). */
 const SOFTOKN_CANDIDATES = [

@@ -9,9 +9,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { FormatError, UsageError, withContext } from '../tuf/model/errors.js';
-import { FieldReader, describe, type JsonObject } from '../tuf/model/fields.js';
-import { parseStrictJson } from '../tuf/json/strict-json.js';
+import { FormatError, UsageError, withContext } from '../tuf/base/index.js';
+import { describe, FieldReader, type JsonObject } from '../tuf/model/index.js';
+import { parseStrictJson } from '../tuf/json/index.js';
 
 /**
  * Deviations from the attributes `key generate` requires that a profile may accept for one
@@ -317,7 +317,9 @@ export function tokenForLabel(profile: TokenProfile, holder: string, label: stri
   if (named) return named;
   if (h.tokens.length === 1) return h.tokens[0]!;
   throw new UsageError(
-    `token profile ${profile.path}: holder "${holder}" has ${h.tokens.length} tokens and none names key "${label}"${purpose ? ` or purpose "${purpose}"` : ''}; add it to the keys of the token it belongs on`,
+    `token profile ${profile.path}: holder "${holder}" has ${h.tokens.length} tokens and ` +
+      `none names key "${label}"${purpose ? ` or purpose "${purpose}"` : ''}; add it to the ` +
+      'keys of the token it belongs on',
   );
 }
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../tuf/model/errors.js';
+import { UsageError } from '../tuf/base/index.js';
 
 export interface TestTokenSpec {
   label: string;

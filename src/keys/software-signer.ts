@@ -7,10 +7,8 @@
  */
 import { constants, createPrivateKey, createPublicKey, sign as nodeSign, type KeyObject } from 'node:crypto';
 import * as ed from '@noble/ed25519';
-import { sha512 } from '../tuf/model/digest.js';
-import { Key } from '../tuf/model/key.js';
-import type { Signer } from '../tuf/model/signer.js';
-import { FormatError } from '../tuf/model/errors.js';
+import { Key, sha512, type Signer } from '../tuf/model/index.js';
+import { FormatError } from '../tuf/base/index.js';
 
 // noble signs synchronously once given SHA-512; node:crypto's is native (docs/decisions/0002).
 ed.hashes.sha512 = (m: Uint8Array) => new Uint8Array(sha512(m));

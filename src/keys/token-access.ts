@@ -4,15 +4,15 @@
  * public key as a TUF key (docs/formats/token-profile.md: zero or several matches is an error that names
  * what was found).
  */
-import { FormatError, TokenError } from '../tuf/model/errors.js';
-import type { Key } from '../tuf/model/key.js';
+import { FormatError, TokenError } from '../tuf/base/index.js';
+import { type Key, OWNER_FIELD } from '../tuf/model/index.js';
 import { CK, PortError, type PortModule, type PortObject, type PortSession, type PortSlot } from './pkcs11-port.js';
+import type { PinSource } from './pin.js';
 import type { HolderToken, TokenProfile } from './profile.js';
 import { describeKeyType, specForKeyType, tufKeyFromAttributes, type KeyTypeSpec } from './token-key-types.js';
-import { describeToken, mechanismName, tokenError, type TokenContext } from './token-errors.js';
+import { describeToken, mechanismName, tokenError, triesLeft, type TokenContext } from './token-errors.js';
 
 /** The custom key field naming the holder, set before the keyid is computed (layout: keys carry their holder). */
-import { OWNER_FIELD } from '../tuf/model/key.js';
 
 export { OWNER_FIELD };
 
@@ -23,7 +23,7 @@ function tokenMatches(want: HolderToken['token'], slot: PortSlot): boolean {
   );
 }
 
-function describeWant(want: HolderToken['token']): string {
+export function describeWant(want: HolderToken['token']): string {
   return [
     want.label !== undefined ? `label "${want.label}"` : '',
     want.serial !== undefined ? `serial ${want.serial}` : '',
@@ -53,6 +53,17 @@ export function holderTokenOfSlot(
     .find((t) => t.module.path === modulePath && tokenMatches(t.token, slot));
 }
 
+/** Whether an initialized token matching the holder's entry is in a slot now (no PIN needed). */
+export function tokenPresent(module: PortModule, holder: HolderToken): boolean {
+  let slots: PortSlot[];
+  try {
+    slots = module.slots();
+  } catch (e) {
+    throw tokenError(e, { module: holder.module.path, during: 'listing slots' });
+  }
+  return slots.some((s) => tokenMatches(holder.token, s) && s.token.flags & CK.CKF_TOKEN_INITIALIZED);
+}
+
 /** Exactly one initialized token with a user PIN matching one token entry of a holder. */
 export function selectToken(module: PortModule, profile: TokenProfile, holder: HolderToken): PortSlot {
   const modulePath = holder.module.path;
@@ -72,13 +83,15 @@ export function selectToken(module: PortModule, profile: TokenProfile, holder: H
       });
     throw new TokenError(
       'E_TOKEN_NOT_FOUND',
-      `no token with ${describeWant(holder.token)} (holder "${holder.name}") in ${modulePath}; present: ${present.length ? present.join('; ') : 'no initialized token'}`,
+      `no token with ${describeWant(holder.token)} (holder "${holder.name}") in ${modulePath}; ` +
+        `present: ${present.length ? present.join('; ') : 'no initialized token'}`,
     );
   }
   if (matches.length > 1) {
     throw new TokenError(
       'E_TOKEN_AMBIGUOUS',
-      `${matches.length} tokens match ${describeWant(holder.token)} (holder "${holder.name}"): serials ${matches.map((s) => s.token.serial).join(', ')}; add the "serial" to the profile`,
+      `${matches.length} tokens match ${describeWant(holder.token)} (holder "${holder.name}"): ` +
+        `serials ${matches.map((s) => s.token.serial).join(', ')}; add the "serial" to the profile`,
     );
   }
   const slot = matches[0]!;
@@ -133,6 +146,63 @@ export function login(module: PortModule, slot: PortSlot, session: PortSession, 
       flags = undefined;
     }
     throw tokenError(e, { ...ctx, flags, during: 'logging in' });
+  }
+}
+
+/** Wrong PINs a person may type for one token in one run before the tool stops asking. */
+export const PIN_TRIES = 3;
+
+/** What the token says about its PIN counter, for the question before a try (PKCS#11 CK_TOKEN_INFO flags). */
+function counterNote(flags: number): string {
+  if (flags & CK.CKF_USER_PIN_FINAL_TRY)
+    return 'the token reports that one more wrong PIN locks it, and only its security officer can unlock it';
+  if (flags & CK.CKF_USER_PIN_COUNT_LOW) return 'the token reports few tries left before it locks';
+  return '';
+}
+
+function freshFlags(module: PortModule, slot: PortSlot): number {
+  try {
+    return module.tokenInfo(slot.id).flags;
+  } catch {
+    return slot.token.flags;
+  }
+}
+
+/**
+ * Ask for the PIN and log in. A typed PIN that is wrong is asked again, up to PIN_TRIES times,
+ * each question saying how many tries are left and, before the token's last, that one more wrong
+ * PIN locks it. A PIN from the environment or a file is tried once: a script fails fast.
+ */
+export async function logInAsking(
+  module: PortModule,
+  slot: PortSlot,
+  session: PortSession,
+  entry: HolderToken,
+  pins: PinSource,
+  ctx: TokenContext,
+): Promise<void> {
+  const before = counterNote(freshFlags(module, slot));
+  let note = before ? `Careful: ${before}` : undefined;
+  for (let tried = 1; ; tried++) {
+    const pin = await pins.pinFor(entry, slot.token.label, note);
+    try {
+      login(module, slot, session, pin, ctx);
+      return;
+    } catch (e) {
+      if (!(e instanceof TokenError) || e.code !== 'E_PIN_INCORRECT' || !pins.asks?.(entry)) throw e;
+      const flags = freshFlags(module, slot);
+      if (flags & CK.CKF_USER_PIN_LOCKED) throw tokenError(new PortError('CKR_PIN_LOCKED', 'C_Login'), ctx);
+      const left = PIN_TRIES - tried;
+      if (left === 0)
+        throw new TokenError(
+          'E_PIN_INCORRECT',
+          `wrong PIN for ${describeToken(slot.token)} ${PIN_TRIES} times; not asked again in this run${triesLeft(flags)}`,
+          { cause: e },
+        );
+      const counter = counterNote(flags);
+      const last = flags & CK.CKF_USER_PIN_FINAL_TRY ? 'LAST TRY' : `${left} ${left === 1 ? 'try' : 'tries'} left`;
+      note = `Wrong PIN; ${last}${counter ? `: ${counter}` : ''}`;
+    }
   }
 }
 

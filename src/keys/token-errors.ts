@@ -4,7 +4,7 @@
  * message). Every message names the token (label and serial), and the key or module when known.
  * All of them are TokenError: exit code 4.
  */
-import { CeremonyError, TokenError } from '../tuf/model/errors.js';
+import { CeremonyError, TokenError } from '../tuf/base/index.js';
 import { CK, PortError } from './pkcs11-port.js';
 
 /** What the failing call was about, for the message. */

@@ -9,9 +9,8 @@
  *   MGF1-SHA-256, salt length 32.
  */
 import { createPublicKey } from 'node:crypto';
-import { sha256 } from '../tuf/model/digest.js';
-import { FormatError } from '../tuf/model/errors.js';
-import { Key } from '../tuf/model/key.js';
+import { Key, sha256 } from '../tuf/model/index.js';
+import { FormatError } from '../tuf/base/index.js';
 import { ecdsaRawToDer, ED25519_OID_DER, isEd25519Params, P256_OID_DER, unwrapEcPoint } from './der.js';
 import { CK, type PortAttributeName, type PortAttributes, type PortMechanism } from './pkcs11-port.js';
 

@@ -8,8 +8,8 @@
  * verified in software before the key is reported.
  */
 import { randomBytes } from 'node:crypto';
-import { RefusedError, TokenError, UsageError } from '../tuf/model/errors.js';
-import type { Key } from '../tuf/model/key.js';
+import { RefusedError, TokenError, UsageError } from '../tuf/base/index.js';
+import type { Key } from '../tuf/model/index.js';
 import { ED25519_NAME_DER } from './der.js';
 import { acquireModule, type ModuleRef } from './module-pool.js';
 import {
@@ -28,7 +28,7 @@ import {
   endSession,
   findKeyPair,
   holderTokenOfSlot,
-  login,
+  logInAsking,
   OWNER_FIELD,
   readCapabilities,
   readPublicKey,
@@ -48,7 +48,13 @@ import {
 import { describeToken, tokenError, type TokenContext } from './token-errors.js';
 import type { TokenOptions } from './holder-session.js';
 
-export { openHolderSession, Pkcs11Signer, type HolderSession, type TokenOptions } from './holder-session.js';
+export {
+  absentTokens,
+  openHolderSession,
+  Pkcs11Signer,
+  type HolderSession,
+  type TokenOptions,
+} from './holder-session.js';
 export { OWNER_FIELD, type Capability } from './token-access.js';
 export { TOKEN_KEY_TYPES, type TokenKeyType } from './token-key-types.js';
 
@@ -186,9 +192,21 @@ function freshId(session: PortSession): Buffer {
   }
 }
 
+/** How to make one key when a caller keeps a record of it (init's journal). */
+export interface GenerateOptions extends TokenOptions {
+  /** The CKA_ID to give the new key (hex), chosen and recorded by the caller beforehand. */
+  ckaId?: string;
+  /**
+   * An earlier run recorded `ckaId` and was cut before it recorded the key as made: objects under
+   * the label that all carry that CKA_ID are its leftovers, destroyed before the key is made again.
+   */
+  leftover?: boolean;
+}
+
 /**
  * Generate a key pair for `holder` on their token. `purpose`, when given (not ''), must agree with
- * the profile's label for it. Refuses (RefusedError) when any object on the token has the label.
+ * the profile's label for it. Refuses (RefusedError) when any object on the token has the label,
+ * but for the leftovers of a cut run named by `options.leftover`.
  */
 export async function generateTokenKey(
   profile: TokenProfile,
@@ -197,7 +215,7 @@ export async function generateTokenKey(
   type: TokenKeyType,
   label: string,
   pins: PinSource,
-  options: TokenOptions = {},
+  options: GenerateOptions = {},
 ): Promise<TokenKeyInfo> {
   const entry = tokenForLabel(profile, holder, label, purpose);
   const spec = Object.hasOwn(KEY_TYPE_SPECS, type) ? KEY_TYPE_SPECS[type] : undefined;
@@ -215,7 +233,6 @@ export async function generateTokenKey(
     const slot = selectToken(lease.module, profile, entry);
     const ctx: TokenContext = { module: entry.module.path, token: slot.token, key: label };
     requireMechanisms(lease.module, slot, [spec.generate, spec.sign.type], `${type} keys`, ctx);
-    const pin = await pins.pinFor(entry, slot.token.label);
     let session: PortSession;
     try {
       session = lease.module.openSession(slot.id, true);
@@ -223,8 +240,8 @@ export async function generateTokenKey(
       throw tokenError(e, { ...ctx, during: 'opening a read-write session' });
     }
     try {
-      login(lease.module, slot, session, pin, ctx);
-      const info = generateOnSession(lease.module, session, slot, spec, label, holder, entry.module.accept, {
+      await logInAsking(lease.module, slot, session, entry, pins, ctx);
+      const info = generateOnSession(lease.module, session, slot, spec, label, holder, entry.module.accept, options, {
         ...ctx,
         during: `generating key "${label}"`,
       });
@@ -276,7 +293,9 @@ function checkFromFreshSession(
     if (privs.length !== 1 || pubs.length !== 1) {
       throw new TokenError(
         'E_KEY_LOST',
-        `${tok}: a new session finds ${privs.length} private and ${pubs.length} public keys with label "${label}" and CKA_ID ${id.toString('hex')}, not one of each: the token did not keep the key`,
+        `${tok}: a new session finds ${privs.length} private and ${pubs.length} public keys with ` +
+          `label "${label}" and CKA_ID ${id.toString('hex')}, not one of each: the token did not ` +
+          'keep the key',
       );
     }
     const probe = randomBytes(32);
@@ -303,21 +322,35 @@ function generateOnSession(
   label: string,
   holder: string,
   accept: readonly string[],
+  options: GenerateOptions,
   ctx: TokenContext,
 ): TokenKeyInfo {
   const tok = describeToken(slot.token);
   let pair: { publicKey: PortObject; privateKey: PortObject };
   let id: Buffer;
   try {
+    const wanted = options.ckaId === undefined ? undefined : Buffer.from(options.ckaId, 'hex');
     // Labels are never reused (the Boulder ceremony tool does the same): a second key under one label
-    // would make "which key signs" ambiguous.
-    if (session.find({ label }).length > 0) {
+    // would make "which key signs" ambiguous. Only the leftovers of this very key, cut during its
+    // making, go: every object under the label carries the CKA_ID recorded for it beforehand.
+    const existing = session.find({ label });
+    const leftovers =
+      options.leftover === true &&
+      wanted !== undefined &&
+      existing.every((o) => session.getAttributes(o, ['id']).id?.equals(wanted) === true);
+    if (existing.length > 0 && !leftovers) {
       throw new RefusedError(
         `${tok} already has an object labelled "${label}"; refusing to reuse a label`,
         'E_LABEL_EXISTS',
       );
     }
-    id = freshId(session);
+    for (const o of existing) session.destroy(o);
+    if (wanted !== undefined && session.find({ id: wanted }).length > 0)
+      throw new RefusedError(
+        `${tok} already has an object with CKA_ID ${options.ckaId}; refusing to give it to "${label}"`,
+        'E_LABEL_EXISTS',
+      );
+    id = wanted ?? freshId(session);
     pair = generatePair(session, spec, label, id);
   } catch (e) {
     throw tokenError(e, ctx);
@@ -334,12 +367,14 @@ function generateOnSession(
         .map((d) => `"${d.reported}"`);
       const hint =
         acceptable.length && refused.every((d) => Object.hasOwn(ACCEPTABLE_DEVIATIONS, d.reported))
-          ? `; if this module is known to report that, accept it in the profile's module entry: "accept": [${acceptable.join(', ')}] (docs/formats/token-profile.md)`
+          ? `; if this module is known to report that, accept it in the profile's module entry: ` +
+            `"accept": [${acceptable.join(', ')}] (docs/formats/token-profile.md)`
           : '';
       const left = destroyPair(session, pair);
       throw new TokenError(
         'E_ATTRIBUTES_NOT_HONOURED',
-        `${tok}, new key "${label}": ${refused.map((d) => d.text).join('; ')}; the key was destroyed because a ceremony key must have these attributes${left}${hint}`,
+        `${tok}, new key "${label}": ${refused.map((d) => d.text).join('; ')}; the key was ` +
+          `destroyed because a ceremony key must have these attributes${left}${hint}`,
       );
     }
     const key = readPublicKey(session, pair.publicKey, holder, { ...ctx, key: label });
@@ -391,12 +426,11 @@ export async function readTokenPublicKey(
   try {
     const slot = selectToken(lease.module, profile, entry);
     const ctx = { module: entry.module.path, token: slot.token, key: label };
-    const pin = options.pins ? await options.pins.pinFor(entry, slot.token.label) : undefined;
     const session = openReadOnly(lease.module, slot, ctx);
     try {
       const info = { label, tokenLabel: slot.token.label, tokenSerial: slot.token.serial };
-      if (pin !== undefined) {
-        login(lease.module, slot, session, pin, ctx);
+      if (options.pins) {
+        await logInAsking(lease.module, slot, session, entry, options.pins, ctx);
         const pair = findKeyPair(session, label, ctx);
         let capabilities: Capability[];
         try {
@@ -592,7 +626,7 @@ export async function listTokens(
         const session = openReadOnly(module, slot, ctx);
         try {
           if (entry && options.pins && t.userPinInitialized && t.pin !== 'locked') {
-            login(module, slot, session, await options.pins.pinFor(entry, slot.token.label), ctx);
+            await logInAsking(module, slot, session, entry, options.pins, ctx);
             t.loggedIn = true;
           }
           t.keys = listKeys(session, keyOwners(options.profile, modulePath, slot, holder), t.loggedIn);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readsBackAs, writeNewFiles } from '../../src/bundle/durable-files.js';
+import { readsBackAs, writeExclusiveFiles } from '../../src/bundle/durable-files.js';
 import { FsyncError, fsyncFiles } from '../../src/bundle/parallel-fsync.js';
 
 let dir: string;
@@ -17,14 +17,14 @@ const files = (n: number) =>
 describe('writing many files durably', () => {
   it.each([3, 200])('writes %i new files with exactly their bytes, fsynced together', (n) => {
     const want = files(n);
-    writeNewFiles(want);
+    writeExclusiveFiles(want);
     for (const [path, bytes] of want) expect(readFileSync(path).equals(bytes)).toBe(true);
   });
 
   it('refuses to overwrite a file that exists (EEXIST) and leaves it as it was', () => {
     const want = files(40);
     writeFileSync(want[7]![0], 'already here');
-    expect(() => writeNewFiles(want)).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+    expect(() => writeExclusiveFiles(want)).toThrow(expect.objectContaining({ code: 'EEXIST' }));
     expect(readFileSync(want[7]![0], 'utf8')).toBe('already here');
   });
 

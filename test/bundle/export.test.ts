@@ -6,7 +6,7 @@ import { MANIFEST_NAME, parseManifest, QR_NAME } from '../../src/bundle/manifest
 import { qrPng } from '../../src/bundle/qr.js';
 import { verifyBundle } from '../../src/bundle/verify.js';
 import { sha256Hex } from '../../src/tuf/model/digest.js';
-import { RefusedError, UsageError } from '../../src/tuf/model/errors.js';
+import { RefusedError, UsageError } from '../../src/tuf/base/errors.js';
 import { makeBundle, NOW, OFFLINE_FILES, tempDir, trustedRoot, vectorFiles } from './fixtures.js';
 
 describe('bundle export', () => {

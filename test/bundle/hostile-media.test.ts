@@ -22,7 +22,7 @@ import { MANIFEST_NAME } from '../../src/bundle/manifest.js';
 import { verifyBundle } from '../../src/bundle/verify.js';
 import { sha256Hex } from '../../src/tuf/model/digest.js';
 import { CATEGORY_EXIT_CODES } from '../../src/cli/exit-codes.js';
-import { VerificationError } from '../../src/tuf/model/errors.js';
+import { VerificationError } from '../../src/tuf/base/errors.js';
 import { makeBundle, NOW, snapshotFolder, tempDir, trustedRoot, vectorFiles } from './fixtures.js';
 
 let parent: string;

@@ -5,7 +5,7 @@ import { importBundle } from '../../src/bundle/import.js';
 import { defaultStatePath, readImportState, STATE_NAME } from '../../src/bundle/import-state.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { sha256Hex } from '../../src/tuf/model/digest.js';
-import { RefusedError, VerificationError } from '../../src/tuf/model/errors.js';
+import { RefusedError, VerificationError } from '../../src/tuf/base/errors.js';
 import { Metadata, MetaFile, Timestamp } from '../../src/tuf/model/metadata.js';
 import { loadVector } from '../helpers/vectors.js';
 import {

@@ -6,7 +6,7 @@ import { exportBundle } from '../../src/bundle/export.js';
 import { onlineBundleFiles } from '../../src/bundle/online-files.js';
 import { verifyBundle } from '../../src/bundle/verify.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
-import { Metadata, type Targets } from '../../src/tuf/model/metadata.js';
+import { Metadata, MetaFile, type Targets, type Timestamp } from '../../src/tuf/model/metadata.js';
 import { loadVector, PEP480_DIR } from '../helpers/vectors.js';
 import { NOW, ONLINE_FILES, tempDir, trustedRoot, vectorFiles } from './fixtures.js';
 
@@ -65,6 +65,18 @@ describe('online-to-offline bundle', () => {
     const b = await exportOnline([...files, { name: '2.recently-claimed.json', bytes: rc.toBytes() }]);
     expect(() => verifyBundle(b.dir, { trustedRoot: trustedRoot(2), at: NOW })).toThrow(
       /2\.recently-claimed\.json: version 2, but 1\.snapshot\.json lists version 1/,
+    );
+  });
+
+  it('refuses a snapshot whose sha256 differs from the one the timestamp lists, naming both', async () => {
+    const files = vectorFiles(ONLINE_FILES.filter((n) => n !== 'timestamp.json'));
+    const ts = Metadata.fromBytes<Timestamp>(vectorFiles(['timestamp.json'])[0]!.bytes, 'ts', 'timestamp').edit(
+      (s) => (s.snapshotMeta = new MetaFile(1, undefined, { sha256: '0'.repeat(64) })),
+    );
+    await ts.sign(online, 'replace');
+    const b = await exportOnline([...files, { name: 'timestamp.json', bytes: ts.toBytes() }]);
+    expect(() => verifyBundle(b.dir, { trustedRoot: trustedRoot(2), at: NOW })).toThrow(
+      /^1\.snapshot\.json: sha256 [0-9a-f]{64} differs from 0{64} listed in the timestamp$/,
     );
   });
 

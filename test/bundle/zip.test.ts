@@ -57,7 +57,8 @@ describe('the upload ZIP', () => {
     writeFileSync(path, zip);
     const listing = execFileSync('python3', [
       '-c',
-      'import sys,zipfile,hashlib\nz=zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nfor i in z.infolist(): print(i.filename, i.compress_type, hashlib.sha256(z.read(i)).hexdigest())',
+      'import sys,zipfile,hashlib\nz=zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\n' +
+        'for i in z.infolist(): print(i.filename, i.compress_type, hashlib.sha256(z.read(i)).hexdigest())',
       path,
     ]).toString();
     expect(listing.trim().split('\n')).toEqual(

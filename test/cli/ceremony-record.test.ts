@@ -13,14 +13,14 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendNote, appendTranscript, readTranscript, recordFailure } from '../../src/ceremony/state/transcript.js';
 import { findChromium, headlessFlags } from '../../src/cli/headless-browser.js';
-import { RefusedError } from '../../src/tuf/model/errors.js';
+import { RefusedError } from '../../src/tuf/base/errors.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { sha256Hex } from '../../src/tuf/model/digest.js';
 import { fingerprintWords, groupedHex } from '../../src/tuf/model/fingerprint-words.js';
 import { runCli } from '../helpers/cli.js';
 import { initRepository, signAndFinalize } from '../helpers/ceremony-steps.js';
 import { writeRequest } from '../requests/fixtures.js';
-import { makeAdmins, type Admins } from '../ceremony/softhsm-admins.js';
+import { makeAdmins, type Admins } from '../helpers/softhsm-admins.js';
 
 /** A hostile text: markup, an attribute break-out, a terminal escape that hides, a bidi override, a line break. */
 const HOSTILE = `<script>alert(1)</script><img src=x onerror=alert(2)>"'\u001b[8m\u202e\r\nforged`;

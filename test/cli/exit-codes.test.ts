@@ -25,13 +25,13 @@ import {
   UsageError,
   VerificationError,
   type ErrorCategory,
-} from '../../src/tuf/model/errors.js';
+} from '../../src/tuf/base/errors.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The categories as errors.ts declares them. */
 function declaredCategories(): string[] {
-  const text = readFileSync(join(ROOT, 'src', 'tuf', 'model', 'errors.ts'), 'utf8');
+  const text = readFileSync(join(ROOT, 'src', 'tuf', 'base', 'errors.ts'), 'utf8');
   const m = /export type ErrorCategory = ([^;]+);/.exec(text);
   return [...m![1]!.matchAll(/'(\w+)'/g)].map((x) => x[1]!);
 }

@@ -4,7 +4,7 @@
  * paths from files are escaped; the token deviations accepted at init are listed.
  */
 import { describe, expect, it } from 'vitest';
-import type { RepositoryStatus, StatusRole } from '../../src/ceremony/state/repository-status.js';
+import type { RepositoryStatus, StatusRole } from '../../src/ceremony/lifecycle/repository-status.js';
 import { KEYS_SHOWN, renderStatus } from '../../src/cli/render-status.js';
 import { sha256Hex } from '../../src/tuf/model/digest.js';
 

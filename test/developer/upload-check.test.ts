@@ -199,7 +199,10 @@ describe('upload check refuses each attack, naming the file and the field', () =
     const c = await uploadCheck(copy);
     expect(c.code).toBe(3);
     expect(c.stderr).toMatch(
-      /targets\/example-project\/example_project-1\.1\.tar\.gz: 27 bytes, but the role lists 14 \(metadata\/2\.example-project\.json: signed\.targets\["example-project\/example_project-1\.1\.tar\.gz"\]\)/,
+      new RegExp(
+        String.raw`targets\/example-project\/example_project-1\.1\.tar\.gz: 27 bytes, but the role lists 14 ` +
+          String.raw`\(metadata\/2\.example-project\.json: signed\.targets\["example-project\/example_project-1\.1\.tar\.gz"\]\)`,
+      ),
     );
     expect(c.stderr).toContain('targets/example-project/extra.whl: listed by no role of the upload');
   });

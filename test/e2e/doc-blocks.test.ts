@@ -17,7 +17,7 @@ import { readTranscript } from '../../src/ceremony/state/transcript.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { onlineBundle } from '../helpers/ceremony-steps.js';
 import { writeRequest } from '../requests/fixtures.js';
-import { makeAdmins, type Admins } from '../ceremony/softhsm-admins.js';
+import { makeAdmins, type Admins } from '../helpers/softhsm-admins.js';
 import { builtCli, plain, PtyRun, removeBuiltCli } from '../helpers/pty.js';
 import { Room } from '../helpers/room.js';
 

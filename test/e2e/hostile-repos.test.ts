@@ -173,11 +173,16 @@ function manyRoles(d: RepoDraft, at: number): void {
 }
 
 const NO_TIMESTAMP_AUDIT = {
-  why: 'verify audits a folder that may be the offline repository, which has no timestamp or snapshot (docs/decisions/0006-trusted-set.md, "Two modes"); verify-download and dev check are the client side and refuse',
+  why:
+    'verify audits a folder that may be the offline repository, which has no timestamp or ' +
+    'snapshot (docs/decisions/0006-trusted-set.md, "Two modes"); verify-download and dev ' +
+    'check are the client side and refuse',
   note: /no freshness or rollback protection/,
 };
 const BAD_NAME =
-  'a metadata folder holding a file whose name is not the percent-encoding of a role name, or not UTF-8, is refused naming that file: no client could ask for it by that name, and a mirror serving it is broken or hostile';
+  'a metadata folder holding a file whose name is not the percent-encoding of a role name, ' +
+  'or not UTF-8, is refused naming that file: no client could ask for it by that name, and ' +
+  'a mirror serving it is broken or hostile';
 
 const CASES: HostileCase[] = [
   // Honest baselines: both accept, or the builder is wrong.
@@ -228,13 +233,18 @@ const CASES: HostileCase[] = [
     verify: 'accept',
     dev: 'refuse',
     stricter:
-      "dev check: recently-claimed names another key for a claimed project, and the developer must hear it; verify agrees with the client (the claimed bin's delegation comes first and decides) and reports the later delegation as a warning",
+      'dev check: recently-claimed names another key for a claimed project, and the developer ' +
+      "must hear it; verify agrees with the client (the claimed bin's delegation comes first " +
+      'and decides) and reports the later delegation as a warning',
     names: /example-project/,
   },
 
   // 2. One key under two keyids meets a threshold of 2 in python-tuf and tuf-js (they count keyids).
   ...(['compressed-point', 'trailing-text'] as const).map((how): HostileCase => ({
-    name: `one ECDSA key listed twice (${how === 'compressed-point' ? 'compressed and uncompressed point' : 'PEM with trailing text'}) does not meet a threshold of 2`,
+    name:
+      'one ECDSA key listed twice ' +
+      `(${how === 'compressed-point' ? 'compressed and uncompressed point' : 'PEM with trailing text'}) ` +
+      'does not meet a threshold of 2',
     draft: (d) => {
       const twin = signerAs(ecdsaDeveloper, reencoded(ecdsaDeveloper, how));
       role(d, 'claimed').delegations = delegations([
@@ -334,7 +344,8 @@ const CASES: HostileCase[] = [
     offer: EVIL,
     client: 'refuse',
     tufjsDeparts:
-      "tuf-js matches with minimatch, whose ? is one UTF-16 code unit: it skips example-project and installs evil-role's file; python-tuf's fnmatch matches one code point",
+      'tuf-js matches with minimatch, whose ? is one UTF-16 code unit: it skips ' +
+      "example-project and installs evil-role's file; python-tuf's fnmatch matches one code point",
     verify: 'accept',
     dev: 'accept',
     names: /example-project/,

@@ -12,7 +12,7 @@ import type { Key } from '../../src/tuf/model/key.js';
 import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
 import { DelegatedRole, Delegations } from '../../src/tuf/model/roles.js';
 import type { Signer } from '../../src/tuf/model/signer.js';
-import { addSeconds } from '../../src/tuf/model/time.js';
+import { addSeconds } from '../../src/tuf/base/time.js';
 import { runCli } from './cli.js';
 
 /** `init` with a plan and a token profile; the bootstrap event's folder. */

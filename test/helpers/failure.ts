@@ -1,5 +1,5 @@
 /** The CeremonyError a call throws (any other error is rethrown; no error fails the test). */
-import { CeremonyError } from '../../src/tuf/model/errors.js';
+import { CeremonyError } from '../../src/tuf/base/errors.js';
 
 export function failure(fn: () => unknown): CeremonyError {
   try {

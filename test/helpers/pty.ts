@@ -46,6 +46,12 @@ export function plain(raw: string): string {
   return raw.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/\r/g, '');
 }
 
+/** The word positions (1-based) the last confirmation question on screen asks for, read as a person would. */
+export function askedWordPositions(screen: string): number[] {
+  const question = [...screen.matchAll(/type its words\s+number ([\d, and]+)\(or all/g)].pop()?.[1] ?? '';
+  return [...question.matchAll(/\d+/g)].map((m) => Number(m[0]));
+}
+
 export class PtyRun {
   /** Every byte the terminal received, as text. */
   raw = '';

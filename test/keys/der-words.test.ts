@@ -55,7 +55,9 @@ describe('PGP word list', () => {
       'atlas politeness ruffled almighty indoors adroitness ahead hemisphere reindeer recipe vapor revival virus caretaker ribcage glossary',
     );
     expect(fingerprintWords('E58294F2E9A227486E8B061B31CC528FD7FA3F19').join(' ')).toBe(
-      'topmost Istanbul Pluto vagabond treadmill Pacific brackish dictator goldfish Medusa afflict bravado chatter revolver Dupont midsummer stopwatch whimsical cowbell bottomless',
+      'topmost Istanbul Pluto vagabond treadmill Pacific brackish dictator goldfish Medusa ' +
+        'afflict bravado chatter revolver Dupont midsummer stopwatch whimsical cowbell ' +
+        'bottomless',
     );
     expect(fingerprintWords(Uint8Array.from([0xe5, 0x82, 0x94]))).toEqual(['topmost', 'Istanbul', 'Pluto']);
     expect(fingerprintWords('E5:82 94')).toEqual(['topmost', 'Istanbul', 'Pluto']);

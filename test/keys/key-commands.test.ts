@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_KEY_TYPES } from '../../src/keys/token-keys.js';
 import { Key } from '../../src/tuf/model/key.js';
-import { fingerprintWords } from '../../src/tuf/model/fingerprint-words.js';
+import { fingerprintWords, groupedHex } from '../../src/tuf/model/fingerprint-words.js';
 import { runCli } from '../helpers/cli.js';
 import { BACKENDS, NSS_SOFTOKN, type BackendTokens } from './token-backends.js';
 
@@ -86,7 +86,8 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('key and token commands
       expect(keyJson['x-ceremony-owner']).toBe('alice');
       const hexLine = /hex: {3}(.*)/.exec(r.stdout)![1]!;
       expect(hexLine.replace(/ /g, '')).toBe(key.keyid);
-      expect(r.stdout).toContain(fingerprintWords(key.keyid).slice(0, 8).join(' '));
+      const words = fingerprintWords(key.keyid);
+      expect(r.stdout).toContain(`1:${words[0]} 2:${words[1]} 3:${words[2]}`);
       expect(r.stdout).toMatch(/[▀▄█]/); // the QR code
       const alice = fx.token('alice');
       expect(r.stdout).toContain(`token:  "${alice.label}" (serial ${alice.serial})`);
@@ -149,7 +150,8 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('key and token commands
         const alice = fx.token('alice');
         expect(r.stderr).toMatch(
           new RegExp(
-            `^tuf-ceremony key generate: token "${alice.label}" \\(serial ${alice.serial}\\) does not support CKM_[A-Z_]+ and CKM_[A-Z_]+, needed for ${missing} keys\\n$`,
+            `^tuf-ceremony key generate: token "${alice.label}" \\(serial ${alice.serial}\\) does ` +
+              `not support CKM_[A-Z_]+ and CKM_[A-Z_]+, needed for ${missing} keys\\n$`,
           ),
         );
       });
@@ -168,7 +170,14 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('key and token commands
       expect(r.code).toBe(0);
       const alice = fx.token('alice');
       expect(r.stdout).toContain(`token "${alice.label}" serial ${alice.serial} (holder alice)`);
-      expect(r.stdout).toMatch(new RegExp(`root-alice +${type} +[0-9a-f]{32} +[0-9a-f]{64}`));
+      expect(r.stdout).toMatch(new RegExp(`root-alice +${type} +[0-9a-f]{32} +public: verify`));
+      // The keyid in the form people compare everywhere: whole hex in fours, numbered words.
+      const doc = JSON.parse((await runCli(['token', 'list', '--profile', profilePath, '--json'])).stdout);
+      const keyid: string = doc.tokens.find((t: { label: string }) => t.label === alice.label).keys[0].keyid;
+      const words = fingerprintWords(keyid);
+      expect(r.stdout).toContain(
+        `TUF keyid:\n      hex:   ${groupedHex(keyid)}\n      words:\n        1:${words[0]} 2:${words[1]}`,
+      );
     });
 
     it('token list --json: each key with the holder whose profile entry names it, and that holder in its keyid', async () => {

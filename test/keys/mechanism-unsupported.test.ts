@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTokenKey, openHolderSession } from '../../src/keys/token-keys.js';
-import { CeremonyError } from '../../src/tuf/model/errors.js';
+import { CeremonyError } from '../../src/tuf/base/errors.js';
 import { pinSource } from '../../src/keys/pin.js';
 import { freshTokens, type Fixture } from './softhsm-fixture.js';
 

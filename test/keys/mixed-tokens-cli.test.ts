@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SigningEvent } from '../../src/ceremony/events/event.js';
 import { createNssDatabase, NSS_DB_TOKEN_LABEL, nssAvailable, type NssDatabase } from '../../src/keys/nss-softokn.js';
 import { runCli } from '../helpers/cli.js';
-import { makeAdmins, type Admins } from '../ceremony/softhsm-admins.js';
+import { makeAdmins, type Admins } from '../helpers/softhsm-admins.js';
 
 const NSS_PIN = 'nss-admin-a-pin-1';
 const ENV = { TEST_NSS_PIN_ADMIN_A: NSS_PIN };
@@ -103,7 +103,8 @@ describe("init and event sign with an admin's keys on SoftHSM and NSS softokn", 
     expect(deviationLines).toEqual(
       ['targets', 'claimed'].map(
         (role) =>
-          `    accepted deviation: admin-a's ${role} key ${keyid(role).slice(0, 16)} (token serial 0000000000000000, module "nss", ${nss.module}): CKA_LOCAL=false`,
+          `    accepted deviation: admin-a's ${role} key ${keyid(role).slice(0, 16)} (token serial ` +
+          `0000000000000000, module "nss", ${nss.module}): CKA_LOCAL=false`,
       ),
     );
     // One token entry per token: admin-a's SoftHSM token and the NSS database.

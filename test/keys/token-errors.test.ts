@@ -18,12 +18,7 @@ const profileFor = (holders: Record<string, unknown>): TokenProfile =>
   parseProfile({ module: '/fake/module.so', holders }, '/fake/profile.json');
 const PROFILE = profileFor({ alice: { token: { label: 'alice-token' }, keys: { root: 'root-alice' } } });
 
-let asked: string[] = [];
-const pins = (pin: string) =>
-  pinSource({}, async (q) => {
-    asked.push(q);
-    return pin;
-  });
+const pins = (pin: string) => typed(pin);
 
 function setup() {
   asked = [];
@@ -72,26 +67,82 @@ describe('the CKR_ → message table', () => {
   });
 });
 
-describe('PIN problems (fake token)', () => {
-  it('wrong PIN on the last try says so', async () => {
-    const { port, token } = setup();
-    token.flagsAfterWrongPin = CK.CKF_USER_PIN_COUNT_LOW | CK.CKF_USER_PIN_FINAL_TRY;
-    const e = await rejection(openHolderSession(PROFILE, 'alice', pins('0000'), { port }));
-    expect(e.message).toBe('wrong PIN for token "alice-token" (serial a1a1a1a1); one try left before the PIN locks');
+let asked: string[] = [];
+/** A person typing these PINs in turn, the last one again if asked more often. */
+const typed = (...answers: string[]) =>
+  pinSource({}, async (q) => {
+    asked.push(q);
+    return answers[Math.min(asked.length, answers.length) - 1]!;
   });
 
-  it('the wrong PIN that locks the token says it is now locked', async () => {
+describe('PIN problems (fake token)', () => {
+  it('a wrong typed PIN is asked again, saying how many tries are left, and the right one logs in', async () => {
+    const { port, token } = setup();
+    token.flagsAfterWrongPin = CK.CKF_USER_PIN_COUNT_LOW;
+    const session = await openHolderSession(PROFILE, 'alice', typed('0000', '4321'), { port });
+    expect(token.loggedIn).toBe(true);
+    await session.close();
+    expect(asked).toEqual([
+      'PIN of token "alice-token" (holder alice):',
+      'Wrong PIN; 2 tries left: the token reports few tries left before it locks. PIN of token "alice-token" (holder alice):',
+    ]);
+  });
+
+  it("before the token's last try, the question says that one more wrong PIN locks it", async () => {
+    const { port, token } = setup();
+    token.flagsAfterWrongPin = CK.CKF_USER_PIN_COUNT_LOW | CK.CKF_USER_PIN_FINAL_TRY;
+    await openHolderSession(PROFILE, 'alice', typed('0000', '4321'), { port });
+    expect(asked[1]).toMatch(/^Wrong PIN; LAST TRY: the token reports that one more wrong PIN locks it/);
+  });
+
+  it('a token already on its last try says so before the first PIN', async () => {
+    const { port, token } = setup();
+    token.flags |= CK.CKF_USER_PIN_FINAL_TRY;
+    await openHolderSession(PROFILE, 'alice', typed('4321'), { port });
+    expect(asked[0]).toMatch(/^Careful: the token reports that one more wrong PIN locks it/);
+  });
+
+  it('three wrong typed PINs end the attempt, and the module is released', async () => {
+    const { port } = setup();
+    const e = await rejection(openHolderSession(PROFILE, 'alice', typed('0000'), { port }));
+    expect(e.code).toBe('E_PIN_INCORRECT');
+    expect(e.message).toBe('wrong PIN for token "alice-token" (serial a1a1a1a1) 3 times; not asked again in this run');
+    expect(asked.map((q) => q.replace(/ PIN of .*/, ''))).toEqual([
+      'PIN of token "alice-token" (holder alice):',
+      'Wrong PIN; 2 tries left.',
+      'Wrong PIN; 1 try left.',
+    ]);
+    expect(port.finalized).toBe(1);
+  });
+
+  it('the wrong PIN that locks the token says it is locked, and asks no more', async () => {
     const { port, token } = setup();
     token.flagsAfterWrongPin = CK.CKF_USER_PIN_LOCKED;
-    const e = await rejection(openHolderSession(PROFILE, 'alice', pins('0000'), { port }));
-    expect(e.code).toBe('E_PIN_INCORRECT');
-    expect(e.message).toContain('the PIN is now locked');
+    const e = await rejection(openHolderSession(PROFILE, 'alice', typed('0000', '4321'), { port }));
+    expect(e.code).toBe('E_PIN_LOCKED');
+    expect(e.message).toContain('the user PIN of token "alice-token" (serial a1a1a1a1) is locked');
+    expect(asked).toHaveLength(1);
+  });
+
+  it('a PIN from the environment is tried once: a script fails fast', async () => {
+    const { port, token } = setup();
+    token.flagsAfterWrongPin = CK.CKF_USER_PIN_COUNT_LOW | CK.CKF_USER_PIN_FINAL_TRY;
+    const profile = profileFor({
+      alice: { token: { label: 'alice-token' }, keys: { root: 'root-alice' }, pin: { env: 'ALICE_PIN' } },
+    });
+    const fromEnv = pinSource({ ALICE_PIN: '0000' }, async (q) => {
+      asked.push(q);
+      return '4321';
+    });
+    const e = await rejection(openHolderSession(profile, 'alice', fromEnv, { port }));
+    expect(e.message).toBe('wrong PIN for token "alice-token" (serial a1a1a1a1); one try left before the PIN locks');
+    expect(asked).toEqual([]);
   });
 
   it('a locked token is refused before anyone types a PIN', async () => {
     const { port, token } = setup();
     token.flags |= CK.CKF_USER_PIN_LOCKED;
-    const e = await rejection(openHolderSession(PROFILE, 'alice', pins('4321'), { port }));
+    const e = await rejection(openHolderSession(PROFILE, 'alice', typed('4321'), { port }));
     expect(e.code).toBe('E_PIN_LOCKED');
     expect(e.message).toContain('token "alice-token" (serial a1a1a1a1) is locked');
     expect(asked).toEqual([]);
@@ -100,14 +151,7 @@ describe('PIN problems (fake token)', () => {
   it('CKR_PIN_LOCKED from C_Login', async () => {
     const { port, token } = setup();
     token.failures.set('C_Login', 'CKR_PIN_LOCKED');
-    expect((await rejection(openHolderSession(PROFILE, 'alice', pins('4321'), { port }))).code).toBe('E_PIN_LOCKED');
-  });
-
-  it('the prompt names the token and the holder, and the module is released after a failure', async () => {
-    const { port } = setup();
-    await rejection(openHolderSession(PROFILE, 'alice', pins('0000'), { port }));
-    expect(asked).toEqual(['PIN of token "alice-token" (holder alice):']);
-    expect(port.finalized).toBe(1);
+    expect((await rejection(openHolderSession(PROFILE, 'alice', typed('4321'), { port }))).code).toBe('E_PIN_LOCKED');
   });
 });
 
@@ -183,7 +227,10 @@ describe('generating on a token that does not behave (fake)', () => {
     );
     expect(e.code).toBe('E_ATTRIBUTES_NOT_HONOURED');
     expect(e.message).toBe(
-      'token "alice-token" (serial a1a1a1a1), new key "root-alice": private key CKA_LOCAL: the token reported false, required true; the key was destroyed because a ceremony key must have these attributes; if this module is known to report that, accept it in the profile\'s module entry: "accept": ["CKA_LOCAL=false"] (docs/formats/token-profile.md)',
+      'token "alice-token" (serial a1a1a1a1), new key "root-alice": private key CKA_LOCAL: the ' +
+        'token reported false, required true; the key was destroyed because a ceremony key must ' +
+        'have these attributes; if this module is known to report that, accept it in the ' +
+        'profile\'s module entry: "accept": ["CKA_LOCAL=false"] (docs/formats/token-profile.md)',
     );
     expect(token.objects).toEqual([]);
   });

@@ -5,6 +5,7 @@
  * be able to act on. What a token lacks is asserted as the refusal a user gets. Facts of one token
  * only are in the "only" blocks at the end.
  */
+import { groupedHex } from '../../src/tuf/model/fingerprint-words.js';
 import { renameSync } from 'node:fs';
 import * as tufjs from '@tufjs/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -334,12 +335,14 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('keys on %s', (_name, b
   });
 
   describe('errors a person can act on', () => {
-    it('wrong PIN: one line naming the token, and the tries-left hint when the token gives one', async () => {
+    it('a wrong PIN typed three times: one line naming the token, and the tries-left hint when the token gives one', async () => {
       const c = fx.token('token-c');
       const e = await rejection(openHolderSession(profile, 'admin-c', fixedPins({ [c.label]: 'not-the-pin' })));
       expect(e.code).toBe('E_PIN_INCORRECT');
       expect(e.category).toBe('token');
-      expect(e.message).toBe(`wrong PIN for token "${c.label}" (serial ${c.serial})${backend.wrongPinHint}`);
+      expect(e.message).toBe(
+        `wrong PIN for token "${c.label}" (serial ${c.serial}) 3 times; not asked again in this run${backend.wrongPinHint}`,
+      );
     });
 
     it('a missing token names the tokens present and whose they are', async () => {
@@ -365,7 +368,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('keys on %s', (_name, b
         expect(e.code).toBe('E_WRONG_KEY');
         expect(e.category).toBe('token');
         expect(e.message).toContain("this is not admin-b's key");
-        expect(e.message).toContain(`holds admin-a's root key (keyid ${generated['a-root']!.key.keyid.slice(0, 12)}`);
+        expect(e.message).toContain(`holds admin-a's root key (keyid ${groupedHex(generated['a-root']!.key.keyid)}`);
       } finally {
         await a.close();
       }

@@ -5,7 +5,7 @@ import { loadCurrentRoles } from '../../src/ceremony/lifecycle/expiry-signers.js
 import { SigningEvent } from '../../src/ceremony/events/event.js';
 import { finalizeEvent } from '../../src/ceremony/events/event-finalize.js';
 import { summarizeEvent } from '../../src/ceremony/events/event-summary.js';
-import { proveResign } from '../../src/ceremony/lifecycle/resign-proof.js';
+import { proveResign } from '../../src/ceremony/events/resign-proof.js';
 import { createResignEvent, planResign, resignedCopy } from '../../src/ceremony/lifecycle/resign.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

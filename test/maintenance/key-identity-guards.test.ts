@@ -5,6 +5,7 @@
  * their own root key again, re-encoded and named as a new holder, then removes the others.
  * Admins' root and targets keys are ECDSA P-256 on fresh SoftHSM tokens.
  */
+import { groupedHex } from '../../src/tuf/model/fingerprint-words.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,7 @@ import type { Repository } from '../../src/ceremony/state/repository.js';
 import type { JsonObject } from '../../src/tuf/model/fields.js';
 import type { Key } from '../../src/tuf/model/key.js';
 import type { Root } from '../../src/tuf/model/metadata.js';
-import { formatExpires } from '../../src/tuf/model/time.js';
+import { formatExpires } from '../../src/tuf/base/time.js';
 import { runCli } from '../helpers/cli.js';
 import { failure } from '../helpers/failure.js';
 import { compressedP256Pem, p256Signer, reencoded, withTrailingText } from '../helpers/key-encodings.js';
@@ -28,7 +29,8 @@ import { makeRepository } from '../requests/fixtures.js';
 import { day, iso, signAs, T0, tempDir, writeKeyFile, writePlan } from './fixture.js';
 import { holderTokens, type HolderTokens } from './tokens.js';
 
-const short = (keyid: string) => keyid.slice(0, 12);
+/** A keyid as messages name it. */
+const short = groupedHex;
 
 describe('rotate and recover, with ECDSA root and targets keys on SoftHSM tokens', () => {
   let t: HolderTokens;
@@ -78,17 +80,17 @@ describe('rotate and recover, with ECDSA root and targets keys on SoftHSM tokens
       join(t.fx.dir, 'never'),
     ]);
     expect(r.code).toBe(5);
-    expect(r.stderr).toContain(`is the root key ${short(alice.keyid)}… of alice written another way`);
+    expect(r.stderr).toContain(`is the root key ${short(alice.keyid)} of alice written another way`);
   });
 
   it('refuses the same key with text after its PEM block, or under its own encoding named as another holder', () => {
     const bob = keyOf('root', 'bob');
     expect(() =>
       plan([{ role: 'root', add: [reencoded(bob, withTrailingText(bob.publicValue))], remove: [] }]),
-    ).toThrow(`the root key ${short(bob.keyid)}… of bob written another way`);
+    ).toThrow(`the root key ${short(bob.keyid)} of bob written another way`);
     expect(() =>
       plan([{ role: 'root', add: [bob.withCustomFields({ 'x-ceremony-owner': 'admin-d' })], remove: [] }]),
-    ).toThrow(`names admin-d but is the root key ${short(bob.keyid)}… of bob`);
+    ).toThrow(`names admin-d but is the root key ${short(bob.keyid)} of bob`);
     // removed and added back re-encoded in one change is still the same key
     expect(() =>
       plan([{ role: 'root', add: [reencoded(bob, compressedP256Pem(bob.publicValue))], remove: [bob.keyid] }]),
@@ -99,19 +101,19 @@ describe('rotate and recover, with ECDSA root and targets keys on SoftHSM tokens
     const dave = p256Signer('dave').key;
     const daveAgain = reencoded(dave, compressedP256Pem(dave.publicValue));
     expect(() => plan([{ role: 'root', add: [dave, daveAgain], remove: [] }])).toThrow(
-      `given twice (also as ${short(dave.keyid)}… of dave, the same public key written another way)`,
+      `given twice (also as ${short(dave.keyid)} of dave, the same public key written another way)`,
     );
     const carolTargets = keyOf('targets', 'carol');
     const again = reencoded(carolTargets, withTrailingText(carolTargets.publicValue));
     expect(() => plan([{ role: 'root', add: [again], remove: [] }])).toThrow(
-      `is the same key as a targets key (${short(carolTargets.keyid)}… of carol)`,
+      `is the same key as a targets key (${short(carolTargets.keyid)} of carol)`,
     );
     expect(() =>
       plan([
         { role: 'targets', add: [], remove: [carolTargets.keyid] },
         { role: 'root', add: [again], remove: [] },
       ]),
-    ).toThrow(`a key being removed elsewhere in this change (${short(carolTargets.keyid)}… of carol)`);
+    ).toThrow(`a key being removed elsewhere in this change (${short(carolTargets.keyid)} of carol)`);
   });
 
   it('still lets a key change only its custom fields (a new keyid, the same key)', () => {

@@ -100,11 +100,11 @@ describe('rotation guard rails', () => {
       eventDir,
     ]);
     expect(made.code).toBe(0);
-    const show = await runCli(['event', 'show', eventDir, '--no-qr']);
+    const show = await runCli(['event', 'show', eventDir, '--repo', b.repo.dir, '--no-qr']);
     expect(show.stdout).toContain(
       `~ bob: custom fields changed (x-ceremony-contact: (none) → "bob@example.org"), keyid ${old.keyid} →`,
     );
-    const json = JSON.parse((await runCli(['event', 'show', eventDir, '--json'])).stdout);
+    const json = JSON.parse((await runCli(['event', 'show', eventDir, '--repo', b.repo.dir, '--json'])).stdout);
     expect(json.key_changes[0].refreshed[0]).toMatchObject({ from: old.keyid, holder: 'bob' });
   });
 

@@ -61,7 +61,10 @@ describe('rotate --add-token checks what the key allows', () => {
     const r = await rotate(lenient, 'targets', 'targets-warned', '--add-token', 'dave');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const warning = `--add-token dave: dave's key "targets-dave" (token serial ${fx.token('dave').serial}) can also decrypt, derive, not only sign: it was made for more than TUF signatures (docs/tokens.md, "Keys made by other tools")`;
+    const warning =
+      `--add-token dave: dave's key "targets-dave" (token serial ${fx.token('dave').serial}) ` +
+      'can also decrypt, derive, not only sign: it was made for more than TUF signatures ' +
+      '(docs/tokens.md, "Keys made by other tools")';
     expect(r.stdout).toContain(`warning: ${warning}\n`);
     const event = SigningEvent.load(join(lenient.dir, 'targets-warned'));
     expect(event.details?.['warnings']).toEqual([warning]);
@@ -71,7 +74,11 @@ describe('rotate --add-token checks what the key allows', () => {
     const before = transcriptLines(strict);
     const r = await rotate(strict, 'root', 'root-refused', '--add-token', 'dave:root-dave-other', '--json');
     expect(r.code).toBe(5);
-    const message = `--add-token dave:root-dave-other: dave's key "root-dave-other" (token serial ${fx.token('dave').serial}) can also derive, not only sign; ${join(strict.repoDir, 'plan.json')} requires sign-only root keys (roles.root.sign_only): nothing was written`;
+    const message =
+      `--add-token dave:root-dave-other: dave's key "root-dave-other" (token serial ` +
+      `${fx.token('dave').serial}) can also derive, not only sign; ` +
+      `${join(strict.repoDir, 'plan.json')} requires sign-only root keys ` +
+      '(roles.root.sign_only): nothing was written';
     expect(r.stderr).toBe(`tuf-ceremony rotate: ${message}\n`);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_KEY_NOT_SIGN_ONLY', message, exit_code: 5 });
     expect(existsSync(join(strict.dir, 'root-refused'))).toBe(false);

@@ -62,7 +62,7 @@ describe('expiry → resign → sign on tokens → finalize → verify later', (
     const digests = SigningEvent.load(eventDir)
       .roles()
       .map((r) => r.payloadSha256);
-    const show = await runCli(['event', 'show', eventDir, '--no-qr']);
+    const show = await runCli(['event', 'show', eventDir, '--repo', b.repoDir, '--no-qr']);
     expect(show.code).toBe(0);
     for (const role of ['root', 'targets', 'claimed']) {
       expect(show.stdout).toMatch(new RegExp(`${role}: re-sign only, no content change \\(v1 → v2`));

@@ -3,6 +3,7 @@
  * is refused at finalize; a 2-of-3 root rotated to a 3-of-5 root verifies from the old root here
  * and with @tufjs/models; an admin moving to a new key on their token signs with both keys.
  */
+import { groupedHex } from '../../src/tuf/model/fingerprint-words.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tufjs from '@tufjs/models';
@@ -165,7 +166,7 @@ describe('root rotation on tokens', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/alice moves from key .* signs the new root with both/);
     expect(r.stdout).toContain(
-      `↻ alice replaces ${aliceOld.slice(0, 12)}… with ${next.key.keyid.slice(0, 12)}… (signs with both)`,
+      `↻ alice replaces ${groupedHex(aliceOld)} with ${groupedHex(next.key.keyid)} (signs with both)`,
     );
 
     await signAs(SigningEvent.load(eventDir), ['alice', 'bob', 'carol'], t.provider); // alice's token profile: her old root key

@@ -6,8 +6,13 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkRelease, manifestText, parseManifest, releaseCheckError } from '../../src/ceremony/state/release-check.js';
-import { FormatError, UsageError, VerificationError } from '../../src/tuf/model/errors.js';
+import {
+  checkRelease,
+  manifestText,
+  parseManifest,
+  releaseCheckError,
+} from '../../src/ceremony/state/release-check.js';
+import { FormatError, UsageError, VerificationError } from '../../src/tuf/base/errors.js';
 
 const dirs: string[] = [];
 function fakeRelease(): string {
@@ -34,7 +39,16 @@ describe('the release MANIFEST', () => {
 
   it('refuses a line out of order, listed twice, escaping the folder or not in the format', () => {
     const h = 'a'.repeat(64);
-    for (const bad of [`${h}  b\n${h}  a\n`, `${h}  a\n${h}  a\n`, `${h}  ../a\n`, `${h}  /etc/passwd\n`, `${h} a\n`, `${h}  a`, `${h.toUpperCase()}  a\n`, `${h}  a b\n`]) {
+    for (const bad of [
+      `${h}  b\n${h}  a\n`,
+      `${h}  a\n${h}  a\n`,
+      `${h}  ../a\n`,
+      `${h}  /etc/passwd\n`,
+      `${h} a\n`,
+      `${h}  a`,
+      `${h.toUpperCase()}  a\n`,
+      `${h}  a b\n`,
+    ]) {
       expect(() => parseManifest(bad), JSON.stringify(bad)).toThrow(FormatError);
     }
   });
@@ -52,10 +66,16 @@ describe('the release MANIFEST', () => {
     writeFileSync(join(root, 'dist', 'src', 'c.js'), 'export {};\n');
     rmSync(join(root, 'package.json'));
     const check = checkRelease(root);
-    expect(check.differences.map((d) => `${d.path}: ${d.reason}`)).toEqual(['dist/src/a.js: content differs', 'package.json: missing', 'dist/src/c.js: not in the MANIFEST']);
+    expect(check.differences.map((d) => `${d.path}: ${d.reason}`)).toEqual([
+      'dist/src/a.js: content differs',
+      'package.json: missing',
+      'dist/src/c.js: not in the MANIFEST',
+    ]);
     const e = releaseCheckError(check);
     expect(e).toBeInstanceOf(VerificationError);
-    expect(e!.message).toMatch(/^dist\/src\/a\.js: content differs: SHA-256 [0-9a-f]{64}, the MANIFEST says [0-9a-f]{64} \(and 2 more difference\(s\)\)$/);
+    expect(e!.message).toMatch(
+      /^dist\/src\/a\.js: content differs: SHA-256 [0-9a-f]{64}, the MANIFEST says [0-9a-f]{64} \(and 2 more difference\(s\)\)$/,
+    );
   });
 
   it('is a failed check (exit 3), not a usage error, when the MANIFEST itself was edited', () => {
@@ -67,7 +87,9 @@ describe('the release MANIFEST', () => {
   it('names the addon that does not load when every file matches', () => {
     const check = checkRelease(fakeRelease());
     expect(check.addon.loads).toBe(false);
-    expect(releaseCheckError(check)!.message).toMatch(/^node_modules\/pkcs11js\/build\/Release\/pkcs11\.node: the PKCS#11 addon does not load/);
+    expect(releaseCheckError(check)!.message).toMatch(
+      /^node_modules\/pkcs11js\/build\/Release\/pkcs11\.node: the PKCS#11 addon does not load/,
+    );
   });
 
   it('says a folder without a MANIFEST is not a release', () => {

@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runningReleaseDigest } from '../../src/ceremony/state/release-check.js';
-import { appendTranscript, readTranscript, TRANSCRIPT_FILE, verifyTranscript } from '../../src/ceremony/state/transcript.js';
+import {
+  appendTranscript,
+  readTranscript,
+  TRANSCRIPT_FILE,
+  verifyTranscript,
+} from '../../src/ceremony/state/transcript.js';
 import { renderTranscript } from '../../src/ceremony/state/transcript-view.js';
 
 const DIGEST = 'ab'.repeat(32);
@@ -50,6 +55,8 @@ describe('the release digest in transcript records', () => {
   });
 
   it('is refused when it is not a SHA-256 in lowercase hex', () => {
-    expect(() => appendTranscript(newRepo(), { step: 'init', inputs: {}, outputs: {}, release: 'AB'.repeat(32) })).toThrow(/release: expected a SHA-256/);
+    expect(() =>
+      appendTranscript(newRepo(), { step: 'init', inputs: {}, outputs: {}, release: 'AB'.repeat(32) }),
+    ).toThrow(/release: expected a SHA-256/);
   });
 });

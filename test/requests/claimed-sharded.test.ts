@@ -18,7 +18,7 @@ import { FolderSource } from '../../src/bundle/metadata-folder.js';
 import { sha256Hex } from '../../src/tuf/model/digest.js';
 import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
 import { roleFileName, verifyRepository } from '../../src/tuf/verify/repository-verifier.js';
-import { addSeconds } from '../../src/tuf/model/time.js';
+import { addSeconds } from '../../src/tuf/base/time.js';
 import { DAY, makeRepository, signAndStore, signer, writeRequest, type Fixture } from './fixtures.js';
 
 const now = new Date(Date.UTC(2031, 5, 1, 12, 0, 0));

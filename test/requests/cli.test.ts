@@ -10,7 +10,7 @@ import type { CliIO } from '../../src/cli/io.js';
 import { readKeyFilePublicKey } from '../../src/keys/key-file.js';
 import { Key } from '../../src/tuf/model/key.js';
 import type { Targets } from '../../src/tuf/model/metadata.js';
-import { formatExpires } from '../../src/tuf/model/time.js';
+import { formatExpires } from '../../src/tuf/base/time.js';
 import { runCli } from '../helpers/cli.js';
 import { makeRepository, recentlyClaimed, writeRequest, signer, type Fixture } from './fixtures.js';
 
@@ -171,7 +171,7 @@ describe('developer and admin commands: dev keygen, dev request, claim, revoke',
     expect(event.description).toMatch(/claimed v2: 1 project added/);
     expect(event.roles().map((x) => [x.role, x.version])).toEqual([['claimed', 2]]);
     expect(event.status().complete).toBe(false);
-    const shown = await runCli(['event', 'show', eventDir, '--json']);
+    const shown = await runCli(['event', 'show', eventDir, '--repo', f.dir, '--json']);
     expect(shown.code).toBe(0);
     expect(JSON.parse(shown.stdout).roles[0].delegations.added.map((d: any) => d.name)).toEqual(['my-project']);
 
@@ -248,7 +248,7 @@ describe('developer and admin commands: dev keygen, dev request, claim, revoke',
     expect(event.kind).toBe('revoke');
     expect(event.description).toMatch(/laptop stolen/);
     expect((event.roles()[0]!.metadata.signed as Targets).delegations!.roles).toEqual([]);
-    const shown = await runCli(['event', 'show', join(tmp, 'revoke'), '--json']);
+    const shown = await runCli(['event', 'show', join(tmp, 'revoke'), '--repo', f.dir, '--json']);
     expect(JSON.parse(shown.stdout).roles[0].delegations.removed.map((d: any) => d.name)).toEqual(['my-project']);
     const unknown = await runCli([
       'revoke',

@@ -13,7 +13,7 @@ import type { Key } from '../../src/tuf/model/key.js';
 import { Metadata, Root, Targets } from '../../src/tuf/model/metadata.js';
 import { DelegatedRole, Delegations, Role } from '../../src/tuf/model/roles.js';
 import type { Signer } from '../../src/tuf/model/signer.js';
-import { addSeconds } from '../../src/tuf/model/time.js';
+import { addSeconds } from '../../src/tuf/base/time.js';
 
 export const DAY = 86400;
 

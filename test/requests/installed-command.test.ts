@@ -13,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatExpires } from '../../src/tuf/model/time.js';
+import { formatExpires } from '../../src/tuf/base/time.js';
 import { makeRepository, type Fixture } from './fixtures.js';
 
 const root = resolve(import.meta.dirname, '..', '..');

@@ -11,7 +11,7 @@ import { PemSigner } from '../../src/keys/software-signer.js';
 import { Metadata, Targets } from '../../src/tuf/model/metadata.js';
 import { verifyRepository } from '../../src/tuf/verify/repository-verifier.js';
 import { verifyRole } from '../../src/tuf/verify/verification.js';
-import { addSeconds } from '../../src/tuf/model/time.js';
+import { addSeconds } from '../../src/tuf/base/time.js';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
 import { DAY, makeRepository, recentlyClaimed, signAndStore, signer, writeRequest, type Fixture } from './fixtures.js';
 

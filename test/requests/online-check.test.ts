@@ -11,7 +11,7 @@ import { SigningEvent } from '../../src/ceremony/events/event.js';
 import { readTranscript } from '../../src/ceremony/state/transcript.js';
 import { sha256Hex } from '../../src/tuf/model/digest.js';
 import { fingerprintWords } from '../../src/tuf/model/fingerprint-words.js';
-import { formatExpires } from '../../src/tuf/model/time.js';
+import { formatExpires } from '../../src/tuf/base/time.js';
 import { runCli } from '../helpers/cli.js';
 import { makeRepository, recentlyClaimed, signer, writeRequest, type Fixture } from './fixtures.js';
 

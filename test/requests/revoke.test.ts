@@ -10,7 +10,7 @@ import {
 } from '../../src/ceremony/claims/claimed-build.js';
 import { runIntake } from '../../src/ceremony/claims/intake.js';
 import { revokeFromClaimed } from '../../src/ceremony/claims/revoke.js';
-import { RefusedError } from '../../src/tuf/model/errors.js';
+import { RefusedError } from '../../src/tuf/base/errors.js';
 import type { Targets } from '../../src/tuf/model/metadata.js';
 import { makeRepository, signAndStore, signer, writeRequest, type Fixture } from './fixtures.js';
 

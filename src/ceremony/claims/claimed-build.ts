@@ -12,12 +12,17 @@
  * whole search (TUF spec 5.6.7, the pre-order depth-first search; python-tuf empties its stack), so every target of an unclaimed project would stop in a
  * claimed bin and never reach recently-claimed or unclaimed.
  */
-import { canonicalize } from '../../tuf/json/canonical-json.js';
-import { RefusedError, UsageError } from '../../tuf/model/errors.js';
-import type { Key } from '../../tuf/model/key.js';
-import { Metadata, Targets, type AnySigned } from '../../tuf/model/metadata.js';
-import { DelegatedRole, Delegations, SuccinctRoles } from '../../tuf/model/roles.js';
-import { addSeconds } from '../../tuf/model/time.js';
+import { canonicalize } from '../../tuf/json/index.js';
+import { addSeconds, RefusedError, UsageError } from '../../tuf/base/index.js';
+import {
+  type AnySigned,
+  DelegatedRole,
+  Delegations,
+  type Key,
+  Metadata,
+  SuccinctRoles,
+  Targets,
+} from '../../tuf/model/index.js';
 import { MAX_CLAIMED_BIT_LENGTH, type CeremonyPlan } from '../state/plan.js';
 import {
   diffProjects,

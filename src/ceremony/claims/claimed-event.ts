@@ -3,10 +3,10 @@
  * claimed N+1 (delegated by targets) and each changed bin (delegated by claimed), ready for
  * `event show`, `event sign` and `event finalize`.
  */
-import type { Metadata } from '../../tuf/model/metadata.js';
+import type { Metadata } from '../../tuf/model/index.js';
 import type { ClaimedProposal, ClaimedState, MetadataStore } from './claimed-build.js';
 import type { SigningEvent } from '../events/event.js';
-import { createRecordedEvent, eventCreatedRecord } from '../state/event-journal.js';
+import { createRecordedEvent, eventCreatedRecord } from '../events/event-create.js';
 import type { Repository } from '../state/repository.js';
 
 export interface ClaimedEventInit {

@@ -4,11 +4,8 @@
  * with the project's target paths so that a missing target can never fall through to the online
  * roles (PEP 480).
  */
-import { RefusedError } from '../../tuf/model/errors.js';
-import type { JsonObject } from '../../tuf/model/fields.js';
-import type { Key } from '../../tuf/model/key.js';
-import type { Targets } from '../../tuf/model/metadata.js';
-import { DelegatedRole, Delegations } from '../../tuf/model/roles.js';
+import { RefusedError } from '../../tuf/base/index.js';
+import { DelegatedRole, Delegations, type JsonObject, type Key, type Targets } from '../../tuf/model/index.js';
 import { PROJECT_PLACEHOLDER } from '../state/plan.js';
 
 export interface ProjectDelegation {

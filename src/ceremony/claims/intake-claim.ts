@@ -4,19 +4,18 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { versionsIn } from '../../bundle/online-files.js';
-import { roleFileName } from '../../tuf/verify/repository-verifier.js';
-import { canonicalize } from '../../tuf/json/canonical-json.js';
-import { sha256Hex } from '../../tuf/model/digest.js';
-import { RefusedError, UsageError } from '../../tuf/model/errors.js';
-import { formatExpires } from '../../tuf/model/time.js';
+import { versionsIn } from '../../bundle/index.js';
+import { roleFileName } from '../../tuf/verify/index.js';
+import { canonicalize } from '../../tuf/json/index.js';
+import { sha256Hex } from '../../tuf/model/index.js';
+import { formatExpires, RefusedError, UsageError } from '../../tuf/base/index.js';
 import { checkClaimedSettings, claimedSettingsFromPlan } from './claimed-build.js';
 import { createClaimedEvent, describeClaimedChange } from './claimed-event.js';
 import type { SigningEvent } from '../events/event.js';
 import { runIntake, type IntakeResult } from './intake.js';
 import { RECENTLY_CLAIMED } from './intake-online.js';
 import type { Repository } from '../state/repository.js';
-import { readInputFile } from '../state/files.js';
+import { readInputFile } from '../state/input-file.js';
 import { appendTranscript } from '../state/transcript.js';
 
 export const CLAIM_KIND = 'claim';
@@ -62,7 +61,8 @@ function onlineCheckSkipped(listPath: string | undefined, reason: string | undef
   if (listPath !== undefined) return undefined;
   if (reason === undefined)
     throw new RefusedError(
-      "no recently-claimed list to check new projects against: give --recently-claimed <the online service's file> (or import a bundle that brings one), or --no-online-check <reason>",
+      'no recently-claimed list to check new projects against: give --recently-claimed <the ' +
+        "online service's file> (or import a bundle that brings one), or --no-online-check <reason>",
       'E_NO_ONLINE_LIST',
     );
   if (reason.trim() === '') throw new UsageError('--no-online-check: say why the online registration is not checked');
@@ -117,9 +117,12 @@ export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResul
     });
     return { intake, requestsSha256 };
   }
+  const unchecked = skipped
+    ? `. THE ONLINE REGISTRATION WAS NOT CHECKED (${skipped}): confirm each new project with its developer out of band`
+    : '';
   const event = createClaimedEvent(repo, intake.state, o.eventDir, intake.proposal, {
     kind: CLAIM_KIND,
-    description: `Developer delegation requests (PEP 480): ${describeClaimedChange(intake.proposal, settings.roleName)}${skipped ? `. THE ONLINE REGISTRATION WAS NOT CHECKED (${skipped}): confirm each new project with its developer out of band` : ''}`,
+    description: `Developer delegation requests (PEP 480): ${describeClaimedChange(intake.proposal, settings.roleName)}${unchecked}`,
     at: o.at,
     inputs,
     details,

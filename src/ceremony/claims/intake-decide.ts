@@ -9,7 +9,7 @@
  * the developer, and the online registration is what a compromise of the online service controls
  * (PEP 480's threat model), so it must not decide between them.
  */
-import type { Key } from '../../tuf/model/key.js';
+import type { Key } from '../../tuf/model/index.js';
 import {
   projectPaths,
   sameKeys,

@@ -3,11 +3,9 @@
  * by the online key). Before intake trusts it, it must verify with the key and threshold that the
  * current targets role delegates recently-claimed to (TUF spec 5.6), and must not have expired.
  */
-import { VerificationError } from '../../tuf/model/errors.js';
-import { Metadata, type Targets } from '../../tuf/model/metadata.js';
-import { normalizeProjectName } from '../../tuf/model/project-name.js';
-import { formatExpires } from '../../tuf/model/time.js';
-import { describeResult, verifyRole } from '../../tuf/verify/verification.js';
+import { formatExpires, VerificationError } from '../../tuf/base/index.js';
+import { Metadata, normalizeProjectName, type Targets } from '../../tuf/model/index.js';
+import { describeResult, verifyRole } from '../../tuf/verify/index.js';
 import { projectDelegationsOf } from './claimed-projects.js';
 import type { OnlineProject } from './intake-decide.js';
 

@@ -5,8 +5,8 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256Hex } from '../../tuf/model/digest.js';
-import { CeremonyError, UsageError } from '../../tuf/model/errors.js';
+import { sha256Hex } from '../../tuf/model/index.js';
+import { CeremonyError, UsageError } from '../../tuf/base/index.js';
 import {
   MAX_REQUEST_BYTES,
   RequestRejected,

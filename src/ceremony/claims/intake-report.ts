@@ -3,9 +3,8 @@
  * request file and the first few of the others, re-keys shown loudly, and what will have to be
  * signed. Text for a person; JSON (snake_case, one document, every file) for scripts.
  */
-import type { JsonObject } from '../../tuf/model/fields.js';
-import { fingerprintWords } from '../../tuf/model/fingerprint-words.js';
-import { formatExpires } from '../../tuf/model/time.js';
+import { fingerprintWords, type JsonObject } from '../../tuf/model/index.js';
+import { formatExpires } from '../../tuf/base/index.js';
 import type { ClaimedProposal } from './claimed-build.js';
 import { shortKeyid, type FileOutcome } from './intake-decide.js';
 import type { IntakeResult } from './intake.js';
@@ -88,7 +87,12 @@ export function describeProposal(p: ClaimedProposal, layout: string): string {
   if (p.roles.length === 0) return 'Nothing to sign: the claimed role already delegates exactly these projects.';
   const roles = p.roles.map((r) => `${r.role} v${r.metadata.signed.version}`);
   const shown = roles.length > 6 ? `${roles.slice(0, 6).join(', ')} and ${roles.length - 6} more` : roles.join(', ');
-  return `Proposed (${layout}): ${shown}; ${p.roles.length} role${p.roles.length === 1 ? '' : 's'} × threshold ${p.threshold} = ${p.signaturesNeeded} signatures needed. Projects: ${p.change.added.length} added, ${p.change.rekeyed.length} re-keyed, ${p.change.removed.length} removed.`;
+  return (
+    `Proposed (${layout}): ${shown}; ${p.roles.length} ` +
+    `role${p.roles.length === 1 ? '' : 's'} × threshold ${p.threshold} = ` +
+    `${p.signaturesNeeded} signatures needed. Projects: ${p.change.added.length} added, ` +
+    `${p.change.rekeyed.length} re-keyed, ${p.change.removed.length} removed.`
+  );
 }
 
 /** Added or unchanged requests listed in the text report; rejections and re-keys are all listed. */
@@ -110,7 +114,8 @@ export function renderIntakeReport(r: IntakeResult): string {
   const rekeys = r.decisions.files.filter((o) => o.decision === 'rekey');
   if (rekeys.length > 0) {
     lines.push(
-      `!!! RE-KEY: ${rekeys.length} claimed project${rekeys.length === 1 ? ' gets' : 's get'} NEW developer keys. Confirm each with its developer out of band before signing. !!!`,
+      `!!! RE-KEY: ${rekeys.length} claimed project${rekeys.length === 1 ? ' gets' : 's get'} ` +
+        'NEW developer keys. Confirm each with its developer out of band before signing. !!!',
     );
     for (const o of rekeys) lines.push(`!!!   ${o.project}: ${detail(o)}`);
     lines.push('');
@@ -144,7 +149,9 @@ export function renderIntakeReport(r: IntakeResult): string {
     const missing = r.decisions.onlineWithoutRequest;
     lines.push(
       '',
-      `recently-claimed v${r.online.version} (${r.online.source}, expires ${r.online.expires}) verified: ${r.online.projects.size} projects, ${missing.length} with no request${missing.length ? ':' : ''}`,
+      `recently-claimed v${r.online.version} (${r.online.source}, expires ${r.online.expires}) ` +
+        `verified: ${r.online.projects.size} projects, ${missing.length} with no ` +
+        `request${missing.length ? ':' : ''}`,
     );
     for (const m of missing.slice(0, ROUTINE_SHOWN))
       lines.push(`  ${m.project}${m.alreadyClaimed ? ' (already claimed)' : ''}`);

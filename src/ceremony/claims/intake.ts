@@ -3,10 +3,8 @@
  * check them against the current claimed role and, when given, the online recently-claimed list,
  * decide per project, and propose the next claimed version (and changed bins) to sign.
  */
-import { RefusedError } from '../../tuf/model/errors.js';
-import { Targets } from '../../tuf/model/metadata.js';
-import { RESERVED_BIN_PREFIXES, reservedProjectName } from '../../tuf/model/project-name.js';
-import { TOP_LEVEL_ROLES } from '../../tuf/model/roles.js';
+import { RefusedError } from '../../tuf/base/index.js';
+import { RESERVED_BIN_PREFIXES, reservedProjectName, Targets, TOP_LEVEL_ROLES } from '../../tuf/model/index.js';
 import {
   binsOfProjects,
   claimedAuthorization,

@@ -11,16 +11,21 @@
  * strict: a rejection names its reason, and nothing a file holds can make the reader throw
  * anything but a RequestRejected.
  */
-import { canonicalize } from '../../tuf/json/canonical-json.js';
-import { isLowerHex } from '../../tuf/model/digest.js';
-import { CeremonyError, FormatError } from '../../tuf/model/errors.js';
-import { FieldReader, asObject, describe, join, type JsonObject } from '../../tuf/model/fields.js';
-import { Key } from '../../tuf/model/key.js';
-import type { Signature } from '../../tuf/model/metadata.js';
-import { checkProjectName, reservedProjectName } from '../../tuf/model/project-name.js';
-import type { Signer } from '../../tuf/model/signer.js';
-import { parseStrictJson } from '../../tuf/json/strict-json.js';
-import { formatExpires, parseExpires } from '../../tuf/model/time.js';
+import { canonicalize, parseStrictJson } from '../../tuf/json/index.js';
+import {
+  asObject,
+  checkProjectName,
+  describe,
+  FieldReader,
+  isLowerHex,
+  join,
+  type JsonObject,
+  Key,
+  reservedProjectName,
+  type Signature,
+  type Signer,
+} from '../../tuf/model/index.js';
+import { CeremonyError, FormatError, formatExpires, parseExpires } from '../../tuf/base/index.js';
 
 export const REQUEST_TYPE = 'delegation-request';
 export const REQUEST_FORMAT_VERSION = 1;
@@ -56,7 +61,7 @@ export type RejectionCode =
   | 'online-keys-differ';
 
 type Snake<S extends string> = S extends `${infer A}-${infer B}` ? `${A}_${Snake<B>}` : S;
-/** The error code of each RejectionCode: `bad-proof` is `E_REQUEST_BAD_PROOF` (see src/tuf/model/errors.ts for the others). */
+/** The error code of each RejectionCode: `bad-proof` is `E_REQUEST_BAD_PROOF` (see src/tuf/base/errors.ts for the others). */
 export type RequestRejectedCode = `E_REQUEST_${Uppercase<Snake<RejectionCode>>}`;
 
 export function requestRejectedCode(reason: RejectionCode): RequestRejectedCode {

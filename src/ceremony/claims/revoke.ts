@@ -3,8 +3,8 @@
  * a Key Compromise": the admins replace or remove the compromised developer key in claimed in an
  * offline ceremony). A project is never left with fewer keys than its threshold (docs/runbook-maintenance.md section 3).
  */
-import { RefusedError, UsageError } from '../../tuf/model/errors.js';
-import { checkProjectName } from '../../tuf/model/project-name.js';
+import { RefusedError, UsageError } from '../../tuf/base/index.js';
+import { checkProjectName, type Targets } from '../../tuf/model/index.js';
 import type { ClaimedProjects } from './claimed-projects.js';
 import {
   binsOfProjects,
@@ -19,7 +19,6 @@ import {
 import { createClaimedEvent } from './claimed-event.js';
 import type { SigningEvent } from '../events/event.js';
 import type { Repository } from '../state/repository.js';
-import type { Targets } from '../../tuf/model/metadata.js';
 
 export const REVOKE_KIND = 'revoke';
 
@@ -65,7 +64,9 @@ export function revokeFromClaimed(state: ClaimedState, projectName: string, keyi
   const keys = current.keys.filter((k) => k.keyid !== id);
   if (keys.length < current.threshold) {
     throw new RefusedError(
-      `removing key ${id} would leave ${project} with ${keys.length} key${keys.length === 1 ? '' : 's'}, fewer than its threshold ${current.threshold}; revoke the whole project (no --key) or take a re-key request from its developer`,
+      `removing key ${id} would leave ${project} with ${keys.length} ` +
+        `key${keys.length === 1 ? '' : 's'}, fewer than its threshold ${current.threshold}; ` +
+        'revoke the whole project (no --key) or take a re-key request from its developer',
       'E_GUARD_RAIL',
     );
   }

@@ -6,10 +6,10 @@
  * matching the honest one in any part fixed in advance is not accepted. Scripts pass the full digest.
  */
 import { randomInt } from 'node:crypto';
-import { RefusedError } from '../../tuf/model/errors.js';
-import { fingerprintWords, groupedHex } from '../../tuf/model/fingerprint-words.js';
+import { RefusedError } from '../../tuf/base/index.js';
+import { fingerprintLines, fingerprintWords, groupedHex } from '../../tuf/model/index.js';
 import type { EventRole, SigningEvent } from './event.js';
-import type { CeremonyPrompter } from './prompts.js';
+import type { CeremonyPrompter } from '../signers/prompts.js';
 
 /**
  * How many words a person types, at positions drawn when the question is asked: 6 of 32, so that
@@ -26,21 +26,6 @@ export function randomPositions(count = WORDS_ASKED, of = 32): number[] {
   const picked: number[] = [];
   while (picked.length < count) picked.push(left.splice(randomInt(left.length), 1)[0]!);
   return picked.sort((a, b) => a - b);
-}
-
-/** The event digest as a person compares it: grouped hex and the 32 words, each with its number. */
-export function digestLines(digest: string, indent = '  '): string[] {
-  const words = fingerprintWords(digest);
-  const lines = [`${indent}hex:   ${groupedHex(digest)}`, `${indent}words:`];
-  for (let i = 0; i < words.length; i += 8) {
-    lines.push(
-      `${indent}  ${words
-        .slice(i, i + 8)
-        .map((w, j) => `${i + j + 1}:${w}`)
-        .join(' ')}`,
-    );
-  }
-  return lines;
 }
 
 /**
@@ -79,10 +64,15 @@ export function checkGivenConfirmation(
   return 'payload digests';
 }
 
+/** Answers a person may type before the confirmation counts as refused. */
+export const CONFIRM_TRIES = 3;
+
 /**
  * At a terminal: the digest again, right above the question (it may have scrolled away, and each
  * admin reads it for themselves), then the words at positions drawn now. The full 64 hex
- * characters are taken too. Returns what was asked, for the transcript.
+ * characters are taken too. A mistyped answer is asked again, up to CONFIRM_TRIES, for the same
+ * positions: new ones would give a digest ground to match in part a new chance at each try.
+ * Returns what was asked, for the transcript.
  */
 export async function confirmInteractively(
   prompter: CeremonyPrompter,
@@ -95,18 +85,18 @@ export async function confirmInteractively(
   const words = fingerprintWords(event.digest);
   const asked = positions.map((p) => p + 1);
   const list = asked.length === 1 ? `${asked[0]}` : `${asked.slice(0, -1).join(', ')} and ${asked[asked.length - 1]}`;
-  log(
-    `${holder}: the event digest (every role's payload SHA-256, ${event.roles().length} role${event.roles().length === 1 ? '' : 's'}):`,
+  const acceptable = [positions.map((p) => words[p]!).join(' '), event.digest, groupedHex(event.digest)];
+  for (let tried = 0; tried < CONFIRM_TRIES; tried++) {
+    const n = event.roles().length;
+    log(`${holder}: the event digest (every role's payload SHA-256, ${n} role${n === 1 ? '' : 's'}):`);
+    for (const line of fingerprintLines(event.digest)) log(line);
+    const left = CONFIRM_TRIES - tried;
+    const again = tried === 0 ? '' : `That was not it (${left} ${left === 1 ? 'try' : 'tries'} left). `;
+    const question = `${again}${holder}: compare the digest above with the one read aloud, then type its words number ${list} (or all 64 hex characters)`;
+    if (await prompter.confirmExact(question, acceptable)) return `typed words ${list} of the event digest`;
+  }
+  throw new RefusedError(
+    `${holder} did not confirm the event digest ${event.digest} (${CONFIRM_TRIES} answers did not match); nothing was signed by ${holder}`,
+    'E_CONFIRMATION',
   );
-  for (const line of digestLines(event.digest)) log(line);
-  const ok = await prompter.confirmExact(
-    `${holder}: compare the digest above with the one read aloud, then type its words number ${list} (or all 64 hex characters)`,
-    [positions.map((p) => words[p]!).join(' '), event.digest, groupedHex(event.digest)],
-  );
-  if (!ok)
-    throw new RefusedError(
-      `${holder} did not confirm the event digest ${event.digest}; nothing more was signed`,
-      'E_CONFIRMATION',
-    );
-  return `typed words ${list} of the event digest`;
 }

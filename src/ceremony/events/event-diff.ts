@@ -5,9 +5,8 @@
  * delegations, which decides which delegation a client follows first (TUF specification 5.6.7).
  * Delegated roles are matched by name, so a moved entry is an order change, not a rewrite.
  */
-import { canonicalize } from '../../tuf/json/canonical-json.js';
-import type { JsonObject } from '../../tuf/model/fields.js';
-import type { AnySigned } from '../../tuf/model/metadata.js';
+import { canonicalize } from '../../tuf/json/index.js';
+import type { AnySigned, JsonObject } from '../../tuf/model/index.js';
 
 export interface FieldDifference {
   /** Where: `spec_version`, `delegations.roles[name=numpy].x-note`, `keys.<keyid>`. */

@@ -4,7 +4,7 @@
  * layout changes up to 16,384 bins). Its exact form, and how a witness recomputes it with other
  * tools, is in docs/formats/event.md ("The event digest").
  */
-import { sha256Hex } from '../../tuf/model/digest.js';
+import { sha256Hex } from '../../tuf/model/index.js';
 
 export interface DigestedRole {
   /** The file name event.json gives the role: `N.<role>.json`. */

@@ -17,24 +17,20 @@
  * (Repository.open rolls the journal forward) and reports it as written.
  */
 import { existsSync } from 'node:fs';
-import { sha256Hex } from '../../tuf/model/digest.js';
-import { RefusedError, VerificationError } from '../../tuf/model/errors.js';
-import type { Metadata, Root, Targets } from '../../tuf/model/metadata.js';
-import {
-  firstProblem,
-  roleFileName,
-  verifyRepository,
-  type MetadataSource,
-  type RepositoryReport,
-} from '../../tuf/verify/repository-verifier.js';
-import { formatExpires } from '../../tuf/model/time.js';
+import { type Metadata, type Root, sha256Hex, type Targets } from '../../tuf/model/index.js';
+import { formatExpires, RefusedError, VerificationError } from '../../tuf/base/index.js';
 import {
   describeResult,
+  firstProblem,
+  type MetadataSource,
+  type RepositoryReport,
+  roleFileName,
+  type VerificationResult,
+  verifyRepository,
   verifyRole,
   verifyRootUpdate,
   verifyWithRoot,
-  type VerificationResult,
-} from '../../tuf/verify/verification.js';
+} from '../../tuf/verify/index.js';
 import { nextVersionProblem, type SigningEvent } from './event.js';
 import type { Repository } from '../state/repository.js';
 import { commitFinalize } from '../state/finalize-journal.js';

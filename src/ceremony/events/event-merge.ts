@@ -5,9 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256Hex } from '../../tuf/model/digest.js';
-import { RefusedError, UsageError, VerificationError, withContext } from '../../tuf/model/errors.js';
-import { Metadata, type Signature } from '../../tuf/model/metadata.js';
+import { Metadata, sha256Hex, type Signature } from '../../tuf/model/index.js';
+import { RefusedError, UsageError, VerificationError, withContext } from '../../tuf/base/index.js';
 import { EVENT_FILE, SigningEvent } from './event.js';
 import { ownerOf } from '../state/holders.js';
 import type { Repository } from '../state/repository.js';
@@ -93,7 +92,8 @@ function* copyRoles(
     const actual = sha256Hex(metadata.payload());
     if (actual !== r.payloadSha256 || metadata.signed.version !== r.version) {
       throw new RefusedError(
-        `refusing the copy ${dir}: ${r.file} in ${dir}: its payload SHA-256 ${actual} is not the ${r.payloadSha256} recorded in ${EVENT_FILE}; the metadata was changed`,
+        `refusing the copy ${dir}: ${r.file} in ${dir}: its payload SHA-256 ${actual} is not the ` +
+          `${r.payloadSha256} recorded in ${EVENT_FILE}; the metadata was changed`,
         'E_MERGE_PAYLOAD_DIFFERS',
       );
     }

@@ -4,17 +4,23 @@
  * removed or re-keyed, targets), who must sign, and the payload digest as hex and as words to read
  * aloud (docs/formats/event.md; tuf-on-ci's readable summary, the IANA KSK ceremony's spoken hashes).
  */
-import { canonicalize } from '../../tuf/json/canonical-json.js';
-import { escapeLines } from '../../tuf/model/display-text.js';
-import { fingerprintWords } from '../../tuf/model/fingerprint-words.js';
-import type { Key } from '../../tuf/model/key.js';
-import { Root, Targets, type AnySigned, type Metadata } from '../../tuf/model/metadata.js';
-import { TOP_LEVEL_ROLES, type DelegatedRole } from '../../tuf/model/roles.js';
-import { formatExpires } from '../../tuf/model/time.js';
+import { canonicalize } from '../../tuf/json/index.js';
+import { escapeLines, formatExpires } from '../../tuf/base/index.js';
+import {
+  type AnySigned,
+  type DelegatedRole,
+  fingerprintWords,
+  groupedHex,
+  type Key,
+  type Metadata,
+  Root,
+  Targets,
+  TOP_LEVEL_ROLES,
+} from '../../tuf/model/index.js';
 import type { EventRole, SigningEvent } from './event.js';
 import { signedDifferences, unexplainedDifferences, type FieldDifference, type OrderChange } from './event-diff.js';
 import { ownerOf } from '../state/holders.js';
-import { contentOf } from '../lifecycle/resign-proof.js';
+import { contentOf } from './resign-proof.js';
 
 export interface KeyRef {
   keyid: string;
@@ -270,9 +276,9 @@ export function summarizeEvent(event: SigningEvent): EventSummary {
   };
 }
 
-/** "admin-b (ecdsa 1a2b3c4d5e6f…)"; developer keys carry no holder name, only type and keyid. */
+/** "admin-b (ecdsa 1a2b 3c4d …)", the whole keyid; developer keys carry no holder name, only type and keyid. */
 const who = (k: KeyRef): string =>
-  k.holder ? `${k.holder} (${k.keytype} ${k.keyid.slice(0, 12)}…)` : `key ${k.keytype} ${k.keyid.slice(0, 12)}…`;
+  k.holder ? `${k.holder} (${k.keytype} ${groupedHex(k.keyid)})` : `key ${k.keytype} ${groupedHex(k.keyid)}`;
 
 function delegationLine(d: DelegationRef): string {
   const scope = d.paths ? `paths ${d.paths.join(' ')}` : `hash prefixes ${d.pathHashPrefixes!.join(' ')}`;
@@ -292,72 +298,185 @@ export interface RenderOptions {
   limit?: number;
   /** Print each payload digest as hex and words (off when the caller shows them its own way). */
   digests?: boolean;
+  /**
+   * At most this many lines (a terminal's screen, so that what follows stays on it): lists are
+   * cut shorter, then roles are taken together (the role by role view is `event show --all`).
+   */
+  maxLines?: number;
+}
+
+/**
+ * What a summary says of one role: single lines (with what counts as the same line when roles are
+ * taken together) and lists, in the order a signer reads them.
+ */
+type Entry = { line: string; sub?: string[]; same?: string } | { title: string; items: string[] };
+
+function roleEntries(r: RoleSummary, digests: boolean): Entry[] {
+  const e: Entry[] = [];
+  const list = (title: string, items: string[]) => void (items.length && e.push({ title, items }));
+  e.push({ line: `expires ${r.expires}${r.previousExpires ? ` (was ${r.previousExpires})` : ''}` });
+  if (r.contentUnchanged)
+    e.push({ line: 're-sign only, no content change (everything but version and expiry is identical)' });
+  list(
+    'keys added',
+    r.keysAdded.map((c) => `+ ${c.role}: ${who(c.key)}`),
+  );
+  list(
+    'keys removed',
+    r.keysRemoved.map((c) => `- ${c.role}: ${who(c.key)}`),
+  );
+  for (const t of r.thresholds)
+    e.push({ line: `threshold of ${t.role}: ${t.from === undefined ? '' : `${t.from} → `}${t.to}` });
+  for (const o of r.other) e.push({ line: o });
+  const order = r.delegationOrder;
+  if (order)
+    e.push({
+      line: `delegation ORDER changed (a client follows the first delegation that matches, TUF spec 5.6.7), from position ${order.from + 1}:`,
+      sub: [`before: ${order.before.join(', ')}`, `after:  ${order.after.join(', ')}`],
+    });
+  const d = r.delegations;
+  if (d) {
+    list(
+      'delegations added',
+      d.added.map((x) => `+ ${delegationLine(x)}`),
+    );
+    list(
+      'delegations removed',
+      d.removed.map((x) => `- ${delegationLine(x)}`),
+    );
+    list(
+      'delegations RE-KEYED (keys or threshold replaced)',
+      d.rekeyed.map(
+        (x) =>
+          `! ${x.name}: ${x.from.threshold} of ${x.from.keys.map(who).join(', ')} → ${x.to.threshold} of ${x.to.keys.map(who).join(', ')}`,
+      ),
+    );
+    list(
+      'delegations with other paths',
+      d.changed.map((x) => `~ ${delegationLine(x.to)}`),
+    );
+    if (d.succinct) {
+      const was = d.succinct.changedFrom ? ` (was ${d.succinct.changedFrom})` : '';
+      e.push({
+        line:
+          `succinct hash bins: ${2 ** d.succinct.bitLength} bins "${d.succinct.namePrefix}-…", ` +
+          `${d.succinct.threshold} of ${d.succinct.keys.map(who).join(', ')}${was}`,
+      });
+    }
+  }
+  if (r.targets) {
+    list(
+      'targets added',
+      r.targets.added.map((x) => `+ ${x}`),
+    );
+    list(
+      'targets removed',
+      r.targets.removed.map((x) => `- ${x}`),
+    );
+    list(
+      'targets changed',
+      r.targets.changed.map((x) => `~ ${x}`),
+    );
+  }
+  list(
+    'other fields changed',
+    unexplainedDifferences(r.differences).map((f) => differenceLine(f)),
+  );
+  for (const sgn of r.signers) {
+    const names = sgn.keys.map((k) => k.holder ?? groupedHex(k.keyid)).join(', ');
+    e.push({
+      line: `to be signed by ${sgn.threshold} of ${sgn.label}: ${names}`,
+      same: `to be signed by ${sgn.threshold} of ${names}`,
+    });
+  }
+  if (digests)
+    e.push({ line: `payload SHA-256: ${r.payloadSha256}` }, { line: `as words:        ${r.payloadWords.join(' ')}` });
+  return e;
+}
+
+const MORE = 'event show --all lists them';
+
+/** A list's lines: its title, at most `limit` items, and how many more there are. */
+function listLines(title: string, items: readonly string[], limit: number): string[] {
+  const lines = [`    ${title} (${items.length}):`, ...items.slice(0, limit).map((x) => `      ${x}`)];
+  if (items.length > limit) lines.push(`      … and ${items.length - limit} more (${MORE})`);
+  return lines;
+}
+
+const roleTitle = (r: RoleSummary) =>
+  `${r.role} version ${r.version}${r.replaces ? ` (replaces version ${r.replaces})` : ' (new role)'}  file ${r.file}`;
+
+function roleByRole(summary: EventSummary, limit: number, digests: boolean): string[] {
+  const lines: string[] = [];
+  for (const r of summary.roles) {
+    lines.push('', `  ${roleTitle(r)}`);
+    for (const x of roleEntries(r, digests)) {
+      if ('title' in x) for (const l of listLines(x.title, x.items, limit)) lines.push(l);
+      else lines.push(`    ${x.line}`, ...(x.sub ?? []).map((l) => `      ${l}`));
+    }
+  }
+  return lines;
+}
+
+/**
+ * Every role taken together, for events too large to read role by role on one screen (a claim
+ * re-signing a thousand bins): each line once with how many roles say it, each list whole with
+ * its items named by role; at most `limit` items or lines of a kind.
+ */
+function rolesTogether(summary: EventSummary, limit: number): string[] {
+  const n = summary.roles.length;
+  const shown = summary.roles.slice(0, Math.max(limit, 1)).map((r) => `${r.role} v${r.version}`);
+  const lines = [
+    '',
+    `  ${n} roles: ${shown.join(', ')}${n > shown.length ? `, and ${n - shown.length} more (${MORE})` : ''}`,
+  ];
+  const single = new Map<string, { text: string; sub: string[]; roles: string[] }>();
+  const lists = new Map<string, string[]>();
+  for (const r of summary.roles) {
+    for (const x of roleEntries(r, false)) {
+      if ('title' in x) {
+        const items = lists.get(x.title) ?? [];
+        for (const item of x.items) items.push(`${r.role}: ${item}`);
+        lists.set(x.title, items);
+      } else {
+        const key = x.same ?? x.line;
+        const got = single.get(key) ?? { text: x.same ?? x.line, sub: x.sub ?? [], roles: [] };
+        got.roles.push(r.role);
+        single.set(key, got);
+      }
+    }
+  }
+  const groups = [...single.values()];
+  for (const g of groups.slice(0, limit + 4)) {
+    const whose = g.roles.length === n ? 'every role' : g.roles.length === 1 ? g.roles[0]! : `${g.roles.length} roles`;
+    lines.push(`    ${whose}: ${g.text}`, ...g.sub.map((l) => `      ${l}`));
+  }
+  if (groups.length > limit + 4) lines.push(`    … and ${groups.length - limit - 4} more lines (${MORE})`);
+  for (const [title, items] of lists) for (const l of listLines(title, items, limit)) lines.push(l);
+  return lines;
 }
 
 /** The text a signer reads before confirming. */
 export function renderSummary(summary: EventSummary, options: RenderOptions = {}): string {
   const limit = options.limit ?? 50;
-  const lines: string[] = [];
-  lines.push(`Signing event: ${summary.kind} for ${summary.repository}, created ${summary.created}`);
-  lines.push(`  ${summary.description}`);
-  const list = <T>(title: string, items: T[], fmt: (x: T) => string): void => {
-    if (items.length === 0) return;
-    lines.push(`    ${title} (${items.length}):`);
-    for (const x of items.slice(0, limit)) lines.push(`      ${fmt(x)}`);
-    if (items.length > limit) lines.push(`      … and ${items.length - limit} more (event show --json lists all)`);
-  };
-  for (const r of summary.roles) {
-    lines.push('');
-    lines.push(
-      `  ${r.role} version ${r.version}${r.replaces ? ` (replaces version ${r.replaces})` : ' (new role)'}  file ${r.file}`,
-    );
-    lines.push(`    expires ${r.expires}${r.previousExpires ? ` (was ${r.previousExpires})` : ''}`);
-    if (r.contentUnchanged)
-      lines.push('    re-sign only, no content change (everything but version and expiry is identical)');
-    list('keys added', r.keysAdded, (c) => `+ ${c.role}: ${who(c.key)}`);
-    list('keys removed', r.keysRemoved, (c) => `- ${c.role}: ${who(c.key)}`);
-    for (const t of r.thresholds)
-      lines.push(`    threshold of ${t.role}: ${t.from === undefined ? '' : `${t.from} → `}${t.to}`);
-    for (const o of r.other) lines.push(`    ${o}`);
-    const order = r.delegationOrder;
-    if (order) {
-      lines.push(
-        `    delegation ORDER changed (a client follows the first delegation that matches, TUF spec 5.6.7), from position ${order.from + 1}:`,
-      );
-      lines.push(`      before: ${order.before.join(', ')}`);
-      lines.push(`      after:  ${order.after.join(', ')}`);
-    }
-    const d = r.delegations;
-    if (d) {
-      list('delegations added', d.added, (x) => `+ ${delegationLine(x)}`);
-      list('delegations removed', d.removed, (x) => `- ${delegationLine(x)}`);
-      list(
-        'delegations RE-KEYED (keys or threshold replaced)',
-        d.rekeyed,
-        (x) =>
-          `! ${x.name}: ${x.from.threshold} of ${x.from.keys.map(who).join(', ')} → ${x.to.threshold} of ${x.to.keys.map(who).join(', ')}`,
-      );
-      list('delegations with other paths', d.changed, (x) => `~ ${delegationLine(x.to)}`);
-      if (d.succinct)
-        lines.push(
-          `    succinct hash bins: ${2 ** d.succinct.bitLength} bins "${d.succinct.namePrefix}-…", ${d.succinct.threshold} of ${d.succinct.keys.map(who).join(', ')}${d.succinct.changedFrom ? ` (was ${d.succinct.changedFrom})` : ''}`,
-        );
-    }
-    if (r.targets) {
-      list('targets added', r.targets.added, (x) => `+ ${x}`);
-      list('targets removed', r.targets.removed, (x) => `- ${x}`);
-      list('targets changed', r.targets.changed, (x) => `~ ${x}`);
-    }
-    list('other fields changed', unexplainedDifferences(r.differences), differenceLine);
-    for (const sgn of r.signers)
-      lines.push(
-        `    to be signed by ${sgn.threshold} of ${sgn.label}: ${sgn.keys.map((k) => k.holder ?? k.keyid.slice(0, 12)).join(', ')}`,
-      );
-    if (options.digests !== false) {
-      lines.push(`    payload SHA-256: ${r.payloadSha256}`);
-      lines.push(`    as words:        ${r.payloadWords.join(' ')}`);
+  const digests = options.digests !== false;
+  const head = [
+    `Signing event: ${summary.kind} for ${summary.repository}, created ${summary.created}`,
+    `  ${summary.description}`,
+  ];
+  let body = roleByRole(summary, limit, digests);
+  const max = options.maxLines;
+  if (max !== undefined) {
+    // Shorter lists first, then the roles together, until it fits the screen.
+    const tries = [
+      ...[10, 5, 3, 1].filter((l) => l < limit).map((l) => () => roleByRole(summary, l, digests)),
+      ...[5, 3, 1, 0].map((l) => () => rolesTogether(summary, l)),
+    ];
+    for (const next of tries) {
+      if (head.length + body.length <= max) break;
+      body = next();
     }
   }
   // Fields of event.json and strings of metadata: each line escaped whole (docs/threat-model.md section 7).
-  return escapeLines(lines);
+  return escapeLines([...head, ...body]);
 }

@@ -12,15 +12,9 @@
  *   be reached and verified, and the base's root must be no older than F.
  */
 import { readFileSync } from 'node:fs';
-import { sha256Hex } from '../../tuf/model/digest.js';
-import { RefusedError, UsageError } from '../../tuf/model/errors.js';
-import { Metadata, type Root } from '../../tuf/model/metadata.js';
-import {
-  firstProblem,
-  roleFileName,
-  verifyRepository,
-  type MetadataSource,
-} from '../../tuf/verify/repository-verifier.js';
+import { Metadata, type Root, sha256Hex } from '../../tuf/model/index.js';
+import { RefusedError, UsageError } from '../../tuf/base/index.js';
+import { firstProblem, type MetadataSource, roleFileName, verifyRepository } from '../../tuf/verify/index.js';
 import { BASE_DIR, type SigningEvent } from './event.js';
 import type { Repository } from '../state/repository.js';
 
@@ -33,10 +27,13 @@ export interface TrustReport {
   problems: string[];
 }
 
-/** Why nothing is shown or signed without --repo or --root, and what to pass. */
-export function untrustedRefusal(command: string): RefusedError {
+/** Why nothing is shown or signed without --repo or --root, and what to pass (`or` names another way). */
+export function untrustedRefusal(command: string, or?: string): RefusedError {
   return new RefusedError(
-    `${command}: the event folder comes from a medium, and what it says changes is computed from its base/, which anyone with the medium can forge; pass --repo <your repository state folder> or --root <a root you trust> so that the base is verified first (docs/formats/event.md, "The summary from trusted data")`,
+    `${command}: the event folder comes from a medium, and what it says changes is computed ` +
+      'from its base/, which anyone with the medium can forge; pass --repo <your repository ' +
+      'state folder> or --root <a root you trust> so that the base is verified ' +
+      `first${or ? `, ${or}` : ''} (docs/formats/event.md, "The summary from trusted data")`,
     'E_UNTRUSTED_EVENT',
   );
 }

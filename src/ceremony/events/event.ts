@@ -13,25 +13,47 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { canonicalize } from '../../tuf/json/canonical-json.js';
-import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
-import { FormatError, RefusedError, UsageError, VerificationError, withContext } from '../../tuf/model/errors.js';
-import { FieldReader, join as joinField, type JsonObject } from '../../tuf/model/fields.js';
-import type { Key } from '../../tuf/model/key.js';
-import { Metadata, Root, Targets, type Signature } from '../../tuf/model/metadata.js';
-import { roleFileName } from '../../tuf/verify/repository-verifier.js';
-import type { RoleKeys } from '../../tuf/model/roles.js';
-import { parseStrictJson } from '../../tuf/json/strict-json.js';
-import { formatExpires, parseExpires } from '../../tuf/model/time.js';
-import { verifyRole } from '../../tuf/verify/verification.js';
-import { mediumError, readsBackAs, removeQuietly, writeNewFiles } from '../../bundle/durable-files.js';
+import { dirname, join, resolve } from 'node:path';
+import { canonicalize, parseStrictJson } from '../../tuf/json/index.js';
+import {
+  FieldReader,
+  groupedHex,
+  isLowerHex,
+  join as joinField,
+  type JsonObject,
+  type Key,
+  Metadata,
+  type RoleKeys,
+  Root,
+  sha256Hex,
+  type Signature,
+  Targets,
+} from '../../tuf/model/index.js';
+import {
+  FormatError,
+  formatExpires,
+  parseExpires,
+  RefusedError,
+  UsageError,
+  VerificationError,
+  withContext,
+} from '../../tuf/base/index.js';
+import { roleFileName, verifyRole } from '../../tuf/verify/index.js';
+import {
+  fsyncDir,
+  mediumError,
+  partialPrefix,
+  readsBackAs,
+  removeQuietly,
+  replaceWorkingFiles,
+  writeExclusiveFiles,
+} from '../../bundle/index.js';
 import { eventDigest } from './event-digest.js';
-import { fsyncFolder, replaceWorkingFiles } from '../state/files.js';
 import { describeKey, ownerOf } from '../state/holders.js';
+import { EVENT_FILE } from '../state/event-journal.js';
 import type { Repository } from '../state/repository.js';
 
-export const EVENT_FILE = 'event.json';
+export { EVENT_FILE };
 export const EVENT_FORMAT = 1;
 export const BASE_DIR = 'base';
 
@@ -308,11 +330,6 @@ export interface PreparedEvent {
   subfolders: string[];
 }
 
-/** The prefix of the hidden name a folder is written under before it takes its name. */
-export function partialPrefix(abs: string): string {
-  return `.${basename(abs)}.partial-`;
-}
-
 /**
  * The first half of writing an event folder so that it appears whole or not at all: everything
  * goes into a hidden `.<name>.partial-<random>` beside it (each file fsynced, then the folders)
@@ -332,9 +349,9 @@ export function stageEventFolder(p: PreparedEvent): string {
     // The folder is new and hidden: each file is written in place (O_EXCL), all are fsynced
     // together, and each folder once after all its entries (a sharded claimed role has thousands
     // of bins).
-    writeNewFiles(p.files.map(([file, { bytes }]) => [join(temp, file), bytes] as const));
-    for (const sub of p.subfolders) fsyncFolder(join(temp, sub));
-    fsyncFolder(temp);
+    writeExclusiveFiles(p.files.map(([file, { bytes }]) => [join(temp, file), bytes] as const));
+    for (const sub of p.subfolders) fsyncDir(join(temp, sub));
+    fsyncDir(temp);
     // Read back what reached the medium and compare, before it has its name.
     for (const [file, { bytes }] of p.files) {
       if (!readsBackAs(join(temp, file), bytes))
@@ -358,7 +375,7 @@ export function installEventFolder(temp: string, abs: string): void {
     );
   }
   renameSync(temp, abs);
-  fsyncFolder(dirname(abs));
+  fsyncDir(dirname(abs));
 }
 
 export class SigningEvent {
@@ -653,7 +670,16 @@ export class SigningEvent {
     for (const r of this.eventRoles) {
       const current = repo.currentVersion(r.role);
       const problem = nextVersionProblem(r.role, r.version, current);
-      if (problem) problems.push(problem);
+      if (!problem) continue;
+      // The role moved on since the event was made: say so, and what to do, rather than guess.
+      const built = latestBase(this.base, r.role)?.version;
+      problems.push(
+        built !== undefined && current !== undefined && current > built
+          ? `${r.role} moved on: the event's ${r.role} v${r.version} builds on v${built}, and the ` +
+              `repository holds v${current} now (an event was finalized since this one was made); make ` +
+              'the event again from the repository'
+          : problem,
+      );
     }
     return problems;
   }
@@ -697,8 +723,7 @@ export class SigningEvent {
         const ref = (keyid: string): SignerRef => ({ keyid, holder: ownerOf(a.keys.get(keyid)) });
         const have = res.signed.length;
         const met = res.verified;
-        if (!met)
-          for (const id of res.missing) missingHolders.add(ownerOf(a.keys.get(id)) ?? `key ${id.slice(0, 12)}…`);
+        if (!met) for (const id of res.missing) missingHolders.add(ownerOf(a.keys.get(id)) ?? `key ${groupedHex(id)}`);
         return {
           label: a.label,
           threshold: a.threshold,

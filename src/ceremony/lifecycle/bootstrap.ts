@@ -4,15 +4,21 @@
  * delegates to claimed, recently-claimed and unclaimed, in that order). Nothing is signed here:
  * the admins sign the event with `event sign`.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RefusedError } from '../../tuf/model/errors.js';
-import type { Key } from '../../tuf/model/key.js';
-import { Metadata, Root, Targets } from '../../tuf/model/metadata.js';
-import { DelegatedRole, Delegations, Role } from '../../tuf/model/roles.js';
-import { addSeconds } from '../../tuf/model/time.js';
-import type { SigningEvent } from '../events/event.js';
-import { createRecordedEvent } from '../state/event-journal.js';
+import {
+  DelegatedRole,
+  Delegations,
+  type Key,
+  Metadata,
+  Role,
+  Root,
+  sha256Hex,
+  Targets,
+} from '../../tuf/model/index.js';
+import { addSeconds, InterruptedError, RefusedError, UsageError } from '../../tuf/base/index.js';
+import { SigningEvent } from '../events/event.js';
+import { createRecordedEvent } from '../events/event-create.js';
 import { OWNER_FIELD } from '../state/holders.js';
 import {
   checkDistinctKeys,
@@ -22,14 +28,17 @@ import {
   signOnlyRoles,
   topLevelDelegationPaths,
   type CeremonyPlan,
+  type KeyType,
   type LoadedPlan,
   type OfflineRole,
   type OnlineRole,
 } from '../state/plan.js';
 import { Repository } from '../state/repository.js';
-import type { CeremonyPrompter } from '../events/prompts.js';
+import type { CeremonyPrompter } from '../signers/prompts.js';
 import { beyondSigning, type GeneratedKey, type SignerProvider } from '../signers/signer-provider.js';
-import { appendTranscript, type TranscriptToken } from '../state/transcript.js';
+import { waitForToken } from '../signers/token-wait.js';
+import { INIT_JOURNAL_FILE, InitJournal, type MadeKey } from '../state/init-journal.js';
+import { appendTranscript, readTranscript, type TranscriptToken } from '../state/transcript.js';
 
 export const BOOTSTRAP_EVENT_DIR = 'events/bootstrap';
 
@@ -126,7 +135,7 @@ export interface InitOptions {
   /** Where the bootstrap signing event goes; default `<repo>/events/bootstrap`. */
   eventDir?: string;
   provider: SignerProvider;
-  /** At a terminal: "insert the token of admin-b" waits for Enter. */
+  /** At a terminal: "insert the token of admin-b" waits until it is there. */
   prompter?: CeremonyPrompter;
   now?: Date;
   log: (text: string) => void;
@@ -140,9 +149,115 @@ export interface InitResult {
   warnings: string[];
 }
 
-function refuseExisting(dir: string, what: string): void {
-  if (existsSync(dir) && readdirSync(dir).length > 0)
-    throw new RefusedError(`${what} ${dir} exists and is not empty; init never overwrites`, 'E_EXISTS');
+type Wanted = { purpose: OfflineRole; type: KeyType };
+
+/** The key with its holder in the owner field (the keyid covers it). */
+function owned(key: Key, holder: string): Key {
+  return key.unrecognized[OWNER_FIELD] === holder ? key : key.withCustomFields({ [OWNER_FIELD]: holder });
+}
+
+/**
+ * A key an interrupted run made, read back from the token without a PIN: taken up only when the
+ * token's serial, the key's CKA_ID and its public key are those recorded. A key that only has the
+ * planned label is someone else's, and never adopted.
+ */
+async function takeUp(o: InitOptions, holder: string, purpose: OfflineRole, rec: MadeKey): Promise<Key> {
+  if (!o.provider.readBack)
+    throw new UsageError(
+      `${holder}'s ${purpose} key was made by an interrupted init with keys that are not on a token, and is gone; start again in a new repository folder`,
+    );
+  const back = await o.provider.readBack(holder, purpose);
+  const key = owned(back.key, holder);
+  const found = `keyid ${key.keyid}, CKA_ID ${back.id ?? '(none)'}, token serial ${back.serial}`;
+  const recorded = `keyid ${rec.key.keyid}, CKA_ID ${rec.id}, token serial ${rec.serial}`;
+  if (key.keyid !== rec.key.keyid || back.id !== rec.id || back.serial !== rec.serial)
+    throw new RefusedError(
+      `the key labelled "${back.label ?? rec.label}" (${found}) is not the ${purpose} key this ` +
+        `init made for ${holder} (${recorded}); it is never taken up: insert the token this init ` +
+        'used, or start again in a new repository folder',
+      'E_JOURNAL_CONFLICT',
+    );
+  return rec.key;
+}
+
+/** One admin's turn: their token, then each planned key taken up (made before) or generated. */
+async function adminTurn(
+  o: InitOptions,
+  journal: InitJournal,
+  admin: CeremonyPlan['admins'][number],
+  wanted: Wanted[],
+  signOnly: readonly OfflineRole[],
+): Promise<Array<{ purpose: OfflineRole; made: MadeKey }>> {
+  const before = wanted.filter((w) => journal.entry(admin.name, w.purpose)?.made);
+  const todo = wanted.filter((w) => !journal.entry(admin.name, w.purpose)?.made);
+  const says = [
+    todo.length ? `${todo.map((w) => `${w.purpose} (${w.type})`).join(', ')} key(s) will be generated on it` : '',
+    before.length ? `${before.map((w) => w.purpose).join(', ')} key(s) made before will be read back` : '',
+  ];
+  o.log(`Insert the token of ${admin.name} (${admin.contact}); ${says.filter(Boolean).join('; ')}.`);
+  await waitForToken({
+    provider: o.provider,
+    holder: admin.name,
+    purposes: wanted.map((w) => w.purpose),
+    prompter: o.prompter,
+    log: o.log,
+  });
+  const out: Array<{ purpose: OfflineRole; made: MadeKey }> = [];
+  for (const w of before) {
+    const rec = journal.entry(admin.name, w.purpose)!.made!;
+    await takeUp(o, admin.name, w.purpose, rec);
+    o.log(`  ${admin.name} ${w.purpose}: keyid ${rec.key.keyid} (made by the interrupted run; read back and matched)`);
+    out.push({ purpose: w.purpose, made: rec });
+  }
+  // Each key's CKA_ID is recorded before it is generated, so that a cut run is told apart on the token.
+  const attempts = todo.map((w) => journal.intend(admin.name, w.purpose));
+  const record = (i: number, g: GeneratedKey): void => {
+    const purpose = todo[i]!.purpose;
+    const extra = beyondSigning(g.capabilities ?? []);
+    if (extra.length && signOnly.includes(purpose)) {
+      throw new RefusedError(
+        `${admin.name}'s new ${purpose} key "${g.label ?? ''}" (token serial ${g.serial}) can ` +
+          `also ${extra.join(', ')}, not only sign; the plan requires sign-only ${purpose} keys ` +
+          `(roles.${purpose}.sign_only)`,
+        'E_KEY_NOT_SIGN_ONLY',
+      );
+    }
+    const made: MadeKey = {
+      key: owned(g.key, admin.name),
+      serial: g.serial,
+      label: g.label ?? '',
+      id: attempts[i]!.id,
+      ...(g.module ? { module: g.module } : {}),
+      ...(g.accepted?.length ? { accepted: g.accepted } : {}),
+      ...(g.capabilities ? { capabilities: g.capabilities } : {}),
+    };
+    journal.made(admin.name, purpose, made);
+    o.log(`  ${admin.name} ${purpose}: keyid ${made.key.keyid}`);
+    if (attempts[i]!.leftover)
+      o.log(`    (the interrupted run had begun this key and not finished it; it was made again)`);
+    if (made.accepted)
+      o.log(
+        `  note: the token reported ${made.accepted.join(', ')} for ${admin.name}'s ${purpose} ` +
+          `key; kept because the profile accepts it for module "${made.module?.name ?? ''}" ` +
+          `(${made.module?.path ?? ''})`,
+      );
+    out.push({ purpose, made });
+  };
+  const asked = todo.map((w, i) => ({ ...w, attempt: attempts[i]! }));
+  if (o.provider.generateKeys) await o.provider.generateKeys(admin.name, asked, record);
+  else
+    for (const [i, w] of asked.entries())
+      record(i, await o.provider.generate(admin.name, w.purpose, w.type, w.attempt));
+  return out;
+}
+
+/** Whose keys are made and recorded so far, for the line a person reads when init stops. */
+function madeSoFar(journal: InitJournal, plan: CeremonyPlan): string {
+  const who = plan.admins.flatMap((a) => {
+    const made = OFFLINE_ROLES.filter((p) => journal.entry(a.name, p)?.made);
+    return made.length ? [`${a.name} (${made.join(', ')})`] : [];
+  });
+  return who.length ? `keys made and recorded so far: ${who.join(', ')}` : 'no key was made yet';
 }
 
 export async function initRepository(o: InitOptions): Promise<InitResult> {
@@ -152,8 +267,14 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
   const { plan } = loaded;
   const repoDir = resolve(o.repoDir);
   const eventDir = resolve(o.eventDir ?? join(repoDir, BOOTSTRAP_EVENT_DIR));
-  refuseExisting(repoDir, 'the repository folder');
-  if (existsSync(eventDir)) throw new RefusedError(`the event folder ${eventDir} exists already`, 'E_EXISTS');
+  // A folder holding only the journal of an init of this plan is that init, going on.
+  const journal = InitJournal.open(repoDir, loaded.sha256);
+  if (!journal.resumed && existsSync(eventDir))
+    throw new RefusedError(`the event folder ${eventDir} exists already`, 'E_EXISTS');
+  if (journal.resumed)
+    o.log(
+      `${repoDir}: an init of this plan stopped before it was done (${madeSoFar(journal, plan)}); going on where it stopped`,
+    );
   for (const w of loaded.warnings) o.log(`warning: ${w}`);
 
   const adminKeys: AdminKeys = new Map(loaded.importedKeys);
@@ -166,77 +287,72 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
       return spec?.source === 'generate' ? [{ purpose, type: spec.type }] : [];
     });
     if (wanted.length === 0) continue;
-    const msg = `Insert the token of ${admin.name} (${admin.contact}); ${wanted.map((w) => `${w.purpose} (${w.type})`).join(', ')} key(s) will be generated on it.`;
-    if (o.prompter) await o.prompter.waitForEnter(msg);
-    else o.log(msg);
-    let generated: GeneratedKey[];
-    if (o.provider.generateKeys) generated = await o.provider.generateKeys(admin.name, wanted);
-    else {
-      generated = [];
-      for (const w of wanted) generated.push(await o.provider.generate(admin.name, w.purpose, w.type));
+    let keys: Array<{ purpose: OfflineRole; made: MadeKey }>;
+    try {
+      keys = await adminTurn(o, journal, admin, wanted, signOnly);
+    } catch (e) {
+      const next = `${madeSoFar(journal, plan)}; run the same init again to go on: it takes them up`;
+      if (e instanceof InterruptedError)
+        throw new InterruptedError(`interrupted (Ctrl-C) at ${admin.name}'s turn; ${next}`, { cause: e });
+      o.log(`init stopped at ${admin.name}'s turn; ${next}`);
+      throw e;
     }
-    generated.forEach((g, i) => {
-      const purpose = wanted[i]!.purpose;
-      const extra = beyondSigning(g.capabilities ?? []);
-      if (extra.length && signOnly.includes(purpose)) {
-        throw new RefusedError(
-          `${admin.name}'s new ${purpose} key "${g.label ?? ''}" (token serial ${g.serial}) can also ${extra.join(', ')}, not only sign; the plan requires sign-only ${purpose} keys (roles.${purpose}.sign_only)`,
-          'E_KEY_NOT_SIGN_ONLY',
-        );
-      }
-      const key =
-        g.key.unrecognized[OWNER_FIELD] === admin.name ? g.key : g.key.withCustomFields({ [OWNER_FIELD]: admin.name });
-      adminKeys.set(`${admin.name}/${purpose}`, key);
+    for (const { purpose, made } of keys) {
+      adminKeys.set(`${admin.name}/${purpose}`, made.key);
       // One entry per token: an admin's keys may be on several tokens (docs/formats/token-profile.md).
-      const where = JSON.stringify([admin.name, g.serial]);
-      const t = tokens.get(where) ?? { holder: admin.name, serial: g.serial, keyids: [] };
-      t.keyids.push(key.keyid);
+      const where = JSON.stringify([admin.name, made.serial]);
+      const t = tokens.get(where) ?? { holder: admin.name, serial: made.serial, keyids: [] };
+      t.keyids.push(made.key.keyid);
       tokens.set(where, t);
-      o.log(`  ${admin.name} ${purpose}: keyid ${key.keyid}`);
-      if (g.accepted?.length) {
-        const module = g.module ?? { name: '', path: '' };
+      if (made.accepted)
         accepted.push({
           holder: admin.name,
           purpose,
-          keyid: key.keyid,
-          serial: g.serial,
-          module: module.name,
-          library: module.path,
-          accepted: g.accepted,
+          keyid: made.key.keyid,
+          serial: made.serial,
+          module: made.module?.name ?? '',
+          library: made.module?.path ?? '',
+          accepted: made.accepted,
         });
-        o.log(
-          `  note: the token reported ${g.accepted.join(', ')} for ${admin.name}'s ${purpose} key; kept because the profile accepts it for module "${module.name}" (${module.path})`,
-        );
-      }
-    });
+    }
   }
   // No key twice, across admins and roles (issue 4 guard rail), now that generated keys are known.
   checkDistinctKeys(loaded.onlineKeys, adminKeys);
 
   const md = buildBootstrapMetadata(plan, adminKeys, loaded.onlineKeys, now);
-  const repo = Repository.create(repoDir, loaded.bytes);
-  appendTranscript(repo.dir, {
-    step: 'init',
-    inputs: {
-      'plan.json': loaded.sha256,
-      // A keyid is the SHA-256 of the canonical key object (TUF specification 1.0.x section 4.2).
-      ...Object.fromEntries(Object.entries(loaded.onlineKeys).map(([role, k]) => [`online key ${role}`, k.keyid])),
-    },
-    outputs: Object.fromEntries([...adminKeys].map(([where, k]) => [`public key ${where}`, k.keyid])),
-    tokens: [...tokens.values()],
-    details: {
-      repository: plan.repository,
-      warnings: loaded.warnings,
-      // Deviations from the required key attributes that the profile accepted, with the module
-      // (docs/formats/token-profile.md, "accept"; docs/formats/transcript.md).
-      ...(accepted.length ? { accepted_deviations: accepted } : {}),
-    },
-  });
+  // Each step below is done once: a rerun after a cut here finds what was done and goes on.
+  const repo = journal.repositoryMade(repoDir)
+    ? Repository.open(repoDir, o.log)
+    : Repository.create(repoDir, loaded.bytes, [INIT_JOURNAL_FILE]);
+  if (sha256Hex(readFileSync(repo.planPath)) !== loaded.sha256)
+    throw new RefusedError(`${repo.planPath} is not the plan ${o.planPath}`, 'E_JOURNAL_CONFLICT');
+  const records = existsSync(repo.transcriptPath) ? readTranscript(repo.transcriptPath) : [];
+  if (!records.some((r) => r.step === 'init'))
+    appendTranscript(repo.dir, {
+      step: 'init',
+      inputs: {
+        'plan.json': loaded.sha256,
+        // A keyid is the SHA-256 of the canonical key object (TUF specification 1.0.x section 4.2).
+        ...Object.fromEntries(Object.entries(loaded.onlineKeys).map(([role, k]) => [`online key ${role}`, k.keyid])),
+      },
+      outputs: Object.fromEntries([...adminKeys].map(([where, k]) => [`public key ${where}`, k.keyid])),
+      tokens: [...tokens.values()],
+      details: {
+        repository: plan.repository,
+        warnings: loaded.warnings,
+        // Deviations from the required key attributes that the profile accepted, with the module
+        // (docs/formats/token-profile.md, "accept"; docs/formats/transcript.md).
+        ...(accepted.length ? { accepted_deviations: accepted } : {}),
+      },
+    });
   // The event and its record are one unit (event-journal.ts): a cut between them is finished
   // or undone when the repository is next opened.
   const init = {
     kind: 'bootstrap',
-    description: `Bootstrap of ${plan.repository}: root v1 (${plan.roles.root.threshold} of ${holdersOf(plan, 'root').length}), targets v1 delegating to claimed, recently-claimed and unclaimed, and an empty claimed v1`,
+    description:
+      `Bootstrap of ${plan.repository}: root v1 (${plan.roles.root.threshold} of ` +
+      `${holdersOf(plan, 'root').length}), targets v1 delegating to claimed, recently-claimed ` +
+      'and unclaimed, and an empty claimed v1',
     repository: plan.repository,
     roles: [
       { role: 'root', metadata: md.root },
@@ -245,14 +361,20 @@ export async function initRepository(o: InitOptions): Promise<InitResult> {
     ],
     created: now,
   };
-  const event = createRecordedEvent(repo, eventDir, init, (e) => ({
-    step: 'event-create',
-    inputs: { 'plan.json': loaded.sha256 },
-    outputs: {
-      'event.json': e.id,
-      ...Object.fromEntries(e.roles().map((r) => [`${r.file} payload`, r.payloadSha256])),
-    },
-    details: { event: e.dir, kind: e.kind },
-  }));
+  const recorded = records.some((r) => r.step === 'event-create' && r.details?.['event'] === eventDir);
+  if (existsSync(eventDir) && !recorded)
+    throw new RefusedError(`the event folder ${eventDir} exists already and is not this init's`, 'E_EXISTS');
+  const event = recorded
+    ? SigningEvent.load(eventDir)
+    : createRecordedEvent(repo, eventDir, init, (e) => ({
+        step: 'event-create',
+        inputs: { 'plan.json': loaded.sha256 },
+        outputs: {
+          'event.json': e.id,
+          ...Object.fromEntries(e.roles().map((r) => [`${r.file} payload`, r.payloadSha256])),
+        },
+        details: { event: e.dir, kind: e.kind },
+      }));
+  journal.remove();
   return { repo, event, plan: loaded, adminKeys, warnings: loaded.warnings };
 }

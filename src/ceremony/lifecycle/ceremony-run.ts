@@ -13,12 +13,10 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { serializeJson } from '../../tuf/json/canonical-json.js';
-import { parseStrictJson } from '../../tuf/json/strict-json.js';
-import { FormatError, RefusedError, UsageError, withContext } from '../../tuf/model/errors.js';
-import { FieldReader } from '../../tuf/model/fields.js';
-import { formatExpires } from '../../tuf/model/time.js';
-import { fsyncFolder, replaceWorkingFiles, writeNewFile } from '../state/files.js';
+import { fsyncDir, replaceWorkingFiles, writeNewFile } from '../../bundle/index.js';
+import { parseStrictJson, serializeJson } from '../../tuf/json/index.js';
+import { FormatError, formatExpires, RefusedError, UsageError, withContext } from '../../tuf/base/index.js';
+import { FieldReader } from '../../tuf/model/index.js';
 import { readPlanFile, type CeremonyPlan } from '../state/plan.js';
 import { METADATA_DIR, PLAN_FILE, Repository } from '../state/repository.js';
 import { appendTranscript, PENDING_JOURNALS, type NewTranscriptRecord } from '../state/transcript.js';
@@ -174,6 +172,9 @@ function planOf(repoDir: string, values: Record<string, string>): CeremonyPlan |
   return readPlanFile(path).plan;
 }
 
+const lastTime = (status: StepStatus): string =>
+  status === 'running' ? 'did not finish last time' : `ended ${status} last time`;
+
 /** How many times a name may be typed wrong before the step is refused. */
 const TRIES = 3;
 
@@ -216,7 +217,9 @@ export class CeremonyRun {
       const at = existing.steps.findIndex((s) => s.status !== 'done' && s.status !== 'skipped');
       if (existing.runbook.sha256 !== rb.sha256)
         throw new RefusedError(
-          `${join(repoDir, RUN_FILE)}: the run of runbook "${existing.runbook.name}" (${existing.runbook.path}, started ${existing.started}) has not finished (at step ${at + 1}); resume it with that runbook, unchanged, or end it with --abandon --reason <text>`,
+          `${join(repoDir, RUN_FILE)}: the run of runbook "${existing.runbook.name}" (${existing.runbook.path}, ` +
+            `started ${existing.started}) has not finished (at step ${at + 1}); resume it with that runbook, ` +
+            'unchanged, or end it with --abandon --reason <text>',
           'E_RUN_IN_PROGRESS',
         );
       for (const [k, v] of Object.entries(o.given))
@@ -343,7 +346,8 @@ export class CeremonyRun {
     if (resumed) {
       const was = this.state.steps[first];
       hooks.say(
-        `Resuming runbook "${runbook.title}" (started ${this.state.started}) at step ${first + 1} of ${this.state.steps.length}${was && was.status !== 'pending' ? `, which ${was.status === 'running' ? 'did not finish' : `ended ${was.status}`} last time: it runs again` : ''}.`,
+        `Resuming runbook "${runbook.title}" (started ${this.state.started}) at step ${first + 1} of ` +
+          `${this.state.steps.length}${was && was.status !== 'pending' ? `, which ${lastTime(was.status)}: it runs again` : ''}.`,
       );
       this.record({
         step: 'ceremony-run-resume',
@@ -478,5 +482,5 @@ function archiveState(repoDir: string, state: RunState): void {
   for (let n = 2; readdirSync(dir).includes(name); n++) name = `${stamp}-${state.runbook.name}-${n}.json`;
   writeNewFile(join(dir, name), serializeJson(stateJson(state)));
   unlinkSync(join(repoDir, RUN_FILE));
-  fsyncFolder(repoDir);
+  fsyncDir(repoDir);
 }

@@ -3,9 +3,7 @@
  * targets, targets for claimed, claimed for its succinct bins), with the holder of each key read
  * from its `x-ceremony-owner` field. Reminders, re-sign events and rotations all say this.
  */
-import type { Key } from '../../tuf/model/key.js';
-import type { AnySigned, Metadata, Root } from '../../tuf/model/metadata.js';
-import { TOP_LEVEL_ROLES } from '../../tuf/model/roles.js';
+import { type AnySigned, type Key, type Metadata, type Root, TOP_LEVEL_ROLES } from '../../tuf/model/index.js';
 import { ownerOf } from '../state/holders.js';
 import type { Repository } from '../state/repository.js';
 

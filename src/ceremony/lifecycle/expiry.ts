@@ -4,8 +4,7 @@
  * window. It drives reminders: the report's `state` says whether something is due or expired, and
  * the CLI maps that state to its exit code (src/cli/exit-codes.ts).
  */
-import { UsageError } from '../../tuf/model/errors.js';
-import { formatExpires } from '../../tuf/model/time.js';
+import { formatExpires, UsageError } from '../../tuf/base/index.js';
 import { authorityFor, describeAuthority, type CurrentRoles } from './expiry-signers.js';
 import type { CeremonyPlan, OfflineRole } from '../state/plan.js';
 

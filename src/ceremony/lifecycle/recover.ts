@@ -15,8 +15,8 @@
  * The planner says which roles change, which keys go and which new keys are needed; with the new
  * keys it prepares one signing event and the list of steps left to the online service.
  */
-import { UsageError } from '../../tuf/model/errors.js';
-import type { Key } from '../../tuf/model/key.js';
+import { UsageError } from '../../tuf/base/index.js';
+import type { Key } from '../../tuf/model/index.js';
 import { authorityFor, loadCurrentRoles, type CurrentRoles } from './expiry-signers.js';
 import { ONLINE_ROLES } from '../state/plan.js';
 import type { Repository } from '../state/repository.js';
@@ -125,7 +125,9 @@ export function planRecovery(
   const onlineRoles = replaced.filter((r) => r.newKeysFrom === 'online service');
   if (adminRoles.length)
     offlineSteps.push(
-      `admins generate new keys on their tokens for ${adminRoles.map((r) => `${r.role} (now held by ${r.holders.join(', ')})`).join('; ')}, and export the public keys (tuf-ceremony key generate / key export)`,
+      'admins generate new keys on their tokens for ' +
+        `${adminRoles.map((r) => `${r.role} (now held by ${r.holders.join(', ')})`).join('; ')}, ` +
+        'and export the public keys (tuf-ceremony key generate / key export)',
     );
   if (onlineRoles.length)
     offlineSteps.push(
@@ -133,13 +135,19 @@ export function planRecovery(
     );
   if (compromised.includes('claimed') && anyOnline)
     offlineSteps.push(
-      "before signing claimed again, compare its project delegations with the last known good snapshot and restore any that changed (PEP 480); then prepare claimed's new content with the claim intake",
+      'before signing claimed again, compare its project delegations with the last known good ' +
+        "snapshot and restore any that changed (PEP 480); then prepare claimed's new content " +
+        'with the claim intake',
     );
   offlineSteps.push(
-    `prepare the event: tuf-ceremony recover --compromised ${compromised.join(',')} ${replaced.map((r) => `--new-key ${r.role}=<key file>`).join(' ')} --event <new folder>`,
+    `prepare the event: tuf-ceremony recover --compromised ${compromised.join(',')} ` +
+      `${replaced.map((r) => `--new-key ${r.role}=<key file>`).join(' ')} --event <new folder>`,
   );
+  const alsoResigned = resigned.length
+    ? `, and ${resigned.join(', ')} ${resigned.length > 1 ? 'are' : 'is'} re-signed by the new keys`
+    : '';
   offlineSteps.push(
-    `sign it: ${changedIn.join(' and ')} change${resigned.length ? `, and ${resigned.join(', ')} ${resigned.length > 1 ? 'are' : 'is'} re-signed by the new keys` : ''}; then tuf-ceremony event finalize and export a bundle`,
+    `sign it: ${changedIn.join(' and ')} change${alsoResigned}; then tuf-ceremony event finalize and export a bundle`,
   );
 
   const onlineSteps: string[] = [];
@@ -148,10 +156,13 @@ export function planRecovery(
       'install the new timestamp, snapshot, recently-claimed and unclaimed keys; never sign with the old ones again',
     );
     onlineSteps.push(
-      'clear every target and delegation in recently-claimed and delete its delegated project metadata; recently registered projects register their developer keys again',
+      'clear every target and delegation in recently-claimed and delete its delegated project ' +
+        'metadata; recently registered projects register their developer keys again',
     );
     onlineSteps.push(
-      'compare every target of recently-claimed and unclaimed with the last known good consistent snapshot (before the compromise); restore the ones added, changed or deleted since, then regenerate unclaimed and its bins',
+      'compare every target of recently-claimed and unclaimed with the last known good ' +
+        'consistent snapshot (before the compromise); restore the ones added, changed or deleted ' +
+        'since, then regenerate unclaimed and its bins',
     );
     onlineSteps.push('give recently-claimed and unclaimed new versions and expiry, and sign them with the new keys');
   }
@@ -160,7 +171,8 @@ export function planRecovery(
       'compare the project targets delegated by claimed with the last known good consistent snapshot; restore what changed since',
     );
   onlineSteps.push(
-    'import the bundle and publish every new version (all N.root.json stay published), then issue a new snapshot and timestamp listing them (a new timestamped consistent snapshot)',
+    'import the bundle and publish every new version (all N.root.json stay published), then ' +
+      'issue a new snapshot and timestamp listing them (a new timestamped consistent snapshot)',
   );
   onlineSteps.push('publish a security bulletin saying which keys were replaced and why (PEP 480 recommends it)');
   return { compromised, replaced, missingKeys, offlineSteps, onlineSteps };
@@ -174,7 +186,9 @@ export function renderRecoveryPlan(plan: RecoveryPlan): string {
   ];
   for (const r of plan.replaced) {
     lines.push(
-      `  ${r.role} (listed in ${r.changedIn}): ${r.threshold} of ${r.keyids.length} keys, held by ${r.holders.join(', ')}; new keys from the ${r.newKeysFrom}${r.newKeys.length ? `: ${r.newKeys.length} given` : ': NONE GIVEN YET'}`,
+      `  ${r.role} (listed in ${r.changedIn}): ${r.threshold} of ${r.keyids.length} keys, held ` +
+        `by ${r.holders.join(', ')}; new keys from the ` +
+        `${r.newKeysFrom}${r.newKeys.length ? `: ${r.newKeys.length} given` : ': NONE GIVEN YET'}`,
     );
   }
   lines.push('', 'Offline, at the ceremony:');

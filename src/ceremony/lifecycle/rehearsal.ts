@@ -19,19 +19,12 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FolderSource } from '../../bundle/metadata-folder.js';
-import { verifyBundle } from '../../bundle/verify.js';
-import { pinSource } from '../../keys/pin.js';
-import { loadProfile } from '../../keys/profile.js';
-import { createTestTokens } from '../../keys/softhsm.js';
-import { Ed25519Signer } from '../../keys/software-signer.js';
-import { serializeJson } from '../../tuf/json/canonical-json.js';
-import { Metadata, Targets } from '../../tuf/model/metadata.js';
-import { normalizeProjectName } from '../../tuf/model/project-name.js';
-import { DelegatedRole, Delegations } from '../../tuf/model/roles.js';
-import { RefusedError } from '../../tuf/model/errors.js';
-import { firstProblem, verifyRepository, type RepositoryReport } from '../../tuf/verify/repository-verifier.js';
-import { addSeconds, formatExpires } from '../../tuf/model/time.js';
+import { FolderSource, verifyBundle } from '../../bundle/index.js';
+import { createTestTokens, Ed25519Signer, loadProfile, pinSource } from '../../keys/index.js';
+import { serializeJson } from '../../tuf/json/index.js';
+import { DelegatedRole, Delegations, Metadata, normalizeProjectName, Targets } from '../../tuf/model/index.js';
+import { addSeconds, formatExpires, RefusedError } from '../../tuf/base/index.js';
+import { firstProblem, type RepositoryReport, verifyRepository } from '../../tuf/verify/index.js';
 import { initRepository } from './bootstrap.js';
 import { finalizeEvent } from '../events/event-finalize.js';
 import { mergeEvents } from '../events/event-merge.js';
@@ -118,7 +111,8 @@ async function walkRunbook(
   const steps = result.state.steps;
   const detail =
     result.exitCode === 0
-      ? `${runbook.title} (${o.runbook.path}): ${steps.length} steps, each confirmed by ${administrator} (ceremony administrator) and ${witness} (witness); the printable record is ${result.state.parameters['record']}.`
+      ? `${runbook.title} (${o.runbook.path}): ${steps.length} steps, each confirmed by ${administrator} ` +
+        `(ceremony administrator) and ${witness} (witness); the printable record is ${result.state.parameters['record']}.`
       : `${runbook.title}: stopped at step ${result.stopped?.id} (${result.stopped?.status}, exit code ${result.exitCode})`;
   return { ok: result.exitCode === 0, detail, ...(bundle ? { bundle } : {}) };
 }
@@ -167,7 +161,9 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     copyFileSync(o.profilePath, profilePath);
     say(
       'Tokens and keys',
-      `SoftHSM tokens ${tokens.tokens.map((t) => `${t.label} (serial ${t.serial})`).join(', ')} in ${join(out, 'softhsm')}; PINs in ${join(out, 'softhsm', 'pins')}.\n` +
+      'SoftHSM tokens ' +
+        `${tokens.tokens.map((t) => `${t.label} (serial ${t.serial})`).join(', ')} in ` +
+        `${join(out, 'softhsm')}; PINs in ${join(out, 'softhsm', 'pins')}.\n` +
         `Fresh online public keys in ${join(out, 'online-keys')} (the online service's private keys in online-keys/private, for this rehearsal only).`,
     );
 
@@ -186,7 +182,8 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const { repo } = init;
     say(
       'Bootstrap: init',
-      `Admin keys generated on the tokens; repository state in ${repoDir}; bootstrap event in ${init.event.dir}.\n\n${renderSummary(summarizeEvent(init.event))}`,
+      `Admin keys generated on the tokens; repository state in ${repoDir}; bootstrap event in ` +
+        `${init.event.dir}.\n\n${renderSummary(summarizeEvent(init.event))}`,
     );
     const digests = (e: SigningEvent) => e.roles().map((r) => r.payloadSha256);
     const bootSign = await signEvent({
@@ -199,7 +196,9 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     });
     say(
       'Bootstrap: signing at one machine',
-      `admin-a and admin-b confirmed the payload digests and signed in turn (${bootSign.signed.length} signatures, each verified at once); every threshold met: ${bootSign.status.complete}.`,
+      'admin-a and admin-b confirmed the payload digests and signed in turn ' +
+        `(${bootSign.signed.length} signatures, each verified at once); every threshold met: ` +
+        `${bootSign.status.complete}.`,
     );
     const boot = finalizeEvent(repo, init.event);
     say(
@@ -276,7 +275,9 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const claimEvent = claim.event;
     say(
       'Developer requests and intake',
-      `${developers.length + 1} request files in ${requestsDir}, checked against the online service's recently-claimed list ${rcPath}:\n${outcomes}\nClaimed signing event: ${claimEvent.dir}\n\n${renderSummary(summarizeEvent(claimEvent))}`,
+      `${developers.length + 1} request files in ${requestsDir}, checked against the online ` +
+        `service's recently-claimed list ${rcPath}:\n${outcomes}\nClaimed signing event: ` +
+        `${claimEvent.dir}\n\n${renderSummary(summarizeEvent(claimEvent))}`,
     );
 
     // 4. Two admins sign copies of the event at separate machines; the copies are merged back.
@@ -299,7 +300,9 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const after = claimEvent.status();
     say(
       'Claimed role: two machines, merged',
-      `Copies signed separately: ${copies.join(', ')}.\nBefore the merge every threshold met: ${before.complete}; after merging ${merged.added.length} signature(s): ${after.complete}.`,
+      `Copies signed separately: ${copies.join(', ')}.\nBefore the merge every threshold met: ` +
+        `${before.complete}; after merging ${merged.added.length} signature(s): ` +
+        `${after.complete}.`,
     );
     const claimFinal = finalizeEvent(repo, claimEvent);
     say('Claimed role: finalize', `Written: ${claimFinal.written.map((w) => `${w.role} v${w.version}`).join(', ')}.`);
@@ -312,7 +315,9 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const checked = verifyBundle(exported.dir, { trustedRoot: rootV1, at: new Date() });
     say(
       'Bundle',
-      `Exported bundle ${exported.sequence} to ${exported.dir} (manifest SHA-256 ${exported.manifestSha256}); verified on the "online side": ${checked.files.size} files, hashes and TUF metadata good.`,
+      `Exported bundle ${exported.sequence} to ${exported.dir} (manifest SHA-256 ` +
+        `${exported.manifestSha256}); verified on the "online side": ${checked.files.size} ` +
+        'files, hashes and TUF metadata good.',
     );
 
     // 6. A re-sign ceremony, guided by the runbook as `ceremony run` guides people.

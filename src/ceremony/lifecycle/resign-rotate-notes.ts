@@ -4,7 +4,7 @@
  * key changes, refreshed keyids, same-holder moves, and the steps left to the online service.
  */
 import type { SigningEvent } from '../events/event.js';
-import { describeResignProof, proveResign, type ResignProof } from './resign-proof.js';
+import { describeResignProof, proveResign, type ResignProof } from '../events/resign-proof.js';
 import { RESIGN_KIND } from './resign.js';
 import { describeEventKeyChanges, keyChangesFromDetails, RECOVER_KIND, ROTATE_KIND } from './rotate-event.js';
 import type { KeyChangeSummary } from './rotate.js';

@@ -4,16 +4,15 @@
  * N+1 with expiry = now + its period from the plan, content otherwise unchanged, as one signing
  * event of kind "resign". Signing, merging and finalizing are the ordinary event commands.
  */
-import { RefusedError, UsageError } from '../../tuf/model/errors.js';
-import { Metadata, type AnySigned } from '../../tuf/model/metadata.js';
-import { addSeconds, formatExpires } from '../../tuf/model/time.js';
+import { addSeconds, formatExpires, RefusedError, UsageError } from '../../tuf/base/index.js';
+import { type AnySigned, Metadata } from '../../tuf/model/index.js';
 import type { SigningEvent } from '../events/event.js';
-import { createRecordedEvent, eventCreatedRecord } from '../state/event-journal.js';
+import { createRecordedEvent, eventCreatedRecord } from '../events/event-create.js';
 import { computeExpiry, policyRoleOf, type ExpiryReport } from './expiry.js';
 import { loadCurrentRoles, type CurrentRoles } from './expiry-signers.js';
 import type { CeremonyPlan } from '../state/plan.js';
 import type { Repository } from '../state/repository.js';
-import { proveResign, type ResignProof } from './resign-proof.js';
+import { proveResign, type ResignProof } from '../events/resign-proof.js';
 
 export const RESIGN_KIND = 'resign';
 

@@ -3,9 +3,9 @@
  * planKeyChanges, the change summary in the event's details (snake_case on the wire), and a
  * transcript record. `event show` reads the details back with keyChangesFromDetails.
  */
-import { formatExpires } from '../../tuf/model/time.js';
+import { formatExpires } from '../../tuf/base/index.js';
 import type { SigningEvent } from '../events/event.js';
-import { createRecordedEvent, eventCreatedRecord } from '../state/event-journal.js';
+import { createRecordedEvent, eventCreatedRecord } from '../events/event-create.js';
 import { loadCurrentRoles, type CurrentRoles } from './expiry-signers.js';
 import type { Repository } from '../state/repository.js';
 import {

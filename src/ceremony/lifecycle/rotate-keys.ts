@@ -6,11 +6,15 @@
  * than silently renamed. `holder[:label]`: the public key on the holder's token, checked for what it allows.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { RefusedError, UsageError } from '../../tuf/model/errors.js';
-import { Key } from '../../tuf/model/key.js';
-import type { PinSource } from '../../keys/pin.js';
-import { keyLabel, type TokenProfile } from '../../keys/profile.js';
-import { readTokenPublicKey, type TokenOptions } from '../../keys/token-keys.js';
+import { RefusedError, UsageError } from '../../tuf/base/index.js';
+import { Key } from '../../tuf/model/index.js';
+import {
+  keyLabel,
+  type PinSource,
+  readTokenPublicKey,
+  type TokenOptions,
+  type TokenProfile,
+} from '../../keys/index.js';
 import { OWNER_FIELD, ownerOf } from '../state/holders.js';
 import { readPublicKeyFile } from '../state/plan.js';
 import { beyondSigning, MORE_THAN_SIGNING, purposeForRole } from '../signers/signer-provider.js';

@@ -9,11 +9,20 @@
  * no offline key shared with another role, a key whose custom fields changed gets its new keyid
  * (and the event says so), the same person moving to a new key is named.
  */
-import { RefusedError, UsageError } from '../../tuf/model/errors.js';
-import type { Key } from '../../tuf/model/key.js';
-import { Metadata, Root, Targets, type AnySigned } from '../../tuf/model/metadata.js';
-import { DelegatedRole, Delegations, Role, TOP_LEVEL_ROLES, type TopLevelRole } from '../../tuf/model/roles.js';
-import { formatExpires } from '../../tuf/model/time.js';
+import {
+  type AnySigned,
+  DelegatedRole,
+  Delegations,
+  groupedHex,
+  type Key,
+  Metadata,
+  Role,
+  Root,
+  Targets,
+  TOP_LEVEL_ROLES,
+  type TopLevelRole,
+} from '../../tuf/model/index.js';
+import { formatExpires, RefusedError, UsageError } from '../../tuf/base/index.js';
 import type { CurrentRoles } from './expiry-signers.js';
 import { ownerOf } from '../state/holders.js';
 import { ONLINE_ROLES, type CeremonyPlan } from '../state/plan.js';
@@ -64,7 +73,8 @@ export interface RotationResult {
 
 const isOnline = (role: string): boolean => (ONLINE_ROLES as readonly string[]).includes(role);
 const isTopLevel = (role: string): role is TopLevelRole => (TOP_LEVEL_ROLES as readonly string[]).includes(role);
-const short = (keyid: string): string => `${keyid.slice(0, 12)}…`;
+/** A keyid in the one form people compare (src/tuf/model/fingerprint-words.ts). */
+const keyidHex = groupedHex;
 const who = (key: Key | undefined): string => ownerOf(key) ?? 'no holder named';
 
 /** The entry of one role inside the metadata that delegates it, and that metadata's key table. */
@@ -274,23 +284,28 @@ export function planKeyChanges(
       // A role's keyids are unique (TUF specification 1.0.x section 4.3), and one key counts once whatever its
       // encoding (docs/decisions/0004): no key twice, by keyid or by decoded key material.
       const twin = added.find((k) => k.sameMaterial(key));
-      if (twin)
+      if (twin) {
+        const also =
+          twin.keyid === id
+            ? ''
+            : ` (also as ${keyidHex(twin.keyid)} of ${who(twin)}, the same public key written another way)`;
+        throw new RefusedError(`${role}: key ${keyidHex(id)} of ${who(key)} is given twice${also}`, 'E_DUPLICATE_KEY');
+      }
+      if (original.has(id) && !removed.has(id))
         throw new RefusedError(
-          `${role}: key ${short(id)} of ${who(key)} is given twice${twin.keyid === id ? '' : ` (also as ${short(twin.keyid)} of ${who(twin)}, the same public key written another way)`}`,
+          `${role}: key ${keyidHex(id)} of ${who(key)} is already a ${role} key`,
           'E_DUPLICATE_KEY',
         );
-      if (original.has(id) && !removed.has(id))
-        throw new RefusedError(`${role}: key ${short(id)} of ${who(key)} is already a ${role} key`, 'E_DUPLICATE_KEY');
       if (!isOnline(role) && ownerOf(key) === undefined)
         throw new RefusedError(
-          `${role}: the new key ${short(id)} names no holder (x-ceremony-owner); every offline key names the person who holds it`,
+          `${role}: the new key ${keyidHex(id)} names no holder (x-ceremony-owner); every offline key names the person who holds it`,
           'E_NO_HOLDER',
         );
       const sameMaterial = [...original].find(([oid, k]) => oid !== id && k.sameMaterial(key));
       // After a compromise the replaced key material is never trusted again, whatever its fields (PEP 480).
       if (options.compromised && [...original].some(([oid, k]) => removed.has(oid) && k.sameMaterial(key))) {
         throw new RefusedError(
-          `${role}: the new key ${short(id)} of ${who(key)} is the compromised key being replaced`,
+          `${role}: the new key ${keyidHex(id)} of ${who(key)} is the compromised key being replaced`,
           'E_COMPROMISED_KEY',
         );
       }
@@ -300,13 +315,16 @@ export function planKeyChanges(
         // another person's, would put one key in the role twice or under a second holder.
         if (!oldKey.sameEncoding(key)) {
           throw new RefusedError(
-            `${role}: the new key ${short(id)} of ${who(key)} is the ${role} key ${short(oldId)} of ${who(oldKey)} written another way (the same public key); a key is listed once`,
+            `${role}: the new key ${keyidHex(id)} of ${who(key)} is the ${role} key ` +
+              `${keyidHex(oldId)} of ${who(oldKey)} written another way (the same public key); a key ` +
+              'is listed once',
             'E_DUPLICATE_KEY',
           );
         }
         if (ownerOf(oldKey) !== undefined && ownerOf(key) !== ownerOf(oldKey)) {
           throw new RefusedError(
-            `${role}: the new key ${short(id)} names ${who(key)} but is the ${role} key ${short(oldId)} of ${who(oldKey)} (the same public key); a key has one holder`,
+            `${role}: the new key ${keyidHex(id)} names ${who(key)} but is the ${role} key ` +
+              `${keyidHex(oldId)} of ${who(oldKey)} (the same public key); a key has one holder`,
             'E_DUPLICATE_KEY',
           );
         }
@@ -329,13 +347,15 @@ export function planKeyChanges(
       );
       if (clash)
         throw new RefusedError(
-          `${role}: the new key ${short(key.keyid)} of ${who(key)} is the same key as a ${clash.role} key (${short(clash.keyid)} of ${who(clash.key)}); every offline key must be distinct`,
+          `${role}: the new key ${keyidHex(key.keyid)} of ${who(key)} is the same key as a ` +
+            `${clash.role} key (${keyidHex(clash.keyid)} of ${who(clash.key)}); every offline key ` +
+            'must be distinct',
           'E_DUPLICATE_KEY',
         );
       const leaving = removedMaterial.find((k) => k.sameMaterial(key));
       if (leaving)
         throw new RefusedError(
-          `${role}: the new key ${short(key.keyid)} is a key being removed elsewhere in this change (${short(leaving.keyid)} of ${who(leaving)})`,
+          `${role}: the new key ${keyidHex(key.keyid)} is a key being removed elsewhere in this change (${keyidHex(leaving.keyid)} of ${who(leaving)})`,
           'E_DUPLICATE_KEY',
         );
     }
@@ -368,14 +388,17 @@ export function planKeyChanges(
 
     for (const r of summary.refreshed) {
       notes.push(
-        `${role}: key of ${r.holder ?? 'no holder named'} has new custom fields (${r.fields.join('; ')}): keyid ${short(r.from)} → ${short(r.to)}, same key material`,
+        `${role}: key of ${r.holder ?? 'no holder named'} has new custom fields ` +
+          `(${r.fields.join('; ')}): keyid ${keyidHex(r.from)} → ${keyidHex(r.to)}, same key material`,
       );
     }
     for (const s of summary.sameHolder) {
       notes.push(
         role === 'root'
-          ? `root: ${s.holder} moves from key ${short(s.from)} to key ${short(s.to)}; ${s.holder} signs the new root with both: the old key for the previous root's threshold, the new key for the new root's`
-          : `${role}: ${s.holder} moves from key ${short(s.from)} to key ${short(s.to)}`,
+          ? `root: ${s.holder} moves from key ${keyidHex(s.from)} to key ${keyidHex(s.to)}; ` +
+              `${s.holder} signs the new root with both: the old key for the previous root's ` +
+              `threshold, the new key for the new root's`
+          : `${role}: ${s.holder} moves from key ${keyidHex(s.from)} to key ${keyidHex(s.to)}`,
       );
     }
   }
@@ -485,7 +508,7 @@ export function describeKeyChanges(changes: KeyChangeSummary[]): string[] {
       );
     for (const s of c.sameHolder)
       lines.push(
-        `  ↻ ${s.holder} replaces ${s.from.slice(0, 12)}… with ${s.to.slice(0, 12)}…${c.role === 'root' ? ' (signs with both)' : ''}`,
+        `  ↻ ${s.holder} replaces ${groupedHex(s.from)} with ${groupedHex(s.to)}${c.role === 'root' ? ' (signs with both)' : ''}`,
       );
   }
   return lines;

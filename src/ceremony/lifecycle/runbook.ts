@@ -5,11 +5,10 @@
  * plan: an unknown field is an error, every error names the file and the field, and every
  * placeholder is checked before anything runs.
  */
-import { sha256Hex } from '../../tuf/model/digest.js';
-import { FormatError, UsageError, withContext } from '../../tuf/model/errors.js';
-import { FieldReader, asArray, asString, join } from '../../tuf/model/fields.js';
-import { parseStrictJson } from '../../tuf/json/strict-json.js';
-import { readInputFile } from '../state/files.js';
+import { asArray, asString, FieldReader, join, sha256Hex } from '../../tuf/model/index.js';
+import { FormatError, UsageError, withContext } from '../../tuf/base/index.js';
+import { parseStrictJson } from '../../tuf/json/index.js';
+import { readInputFile } from '../state/input-file.js';
 
 export const RUNBOOK_FORMAT = 1;
 

@@ -3,9 +3,8 @@
  * or, for developers and unit tests, software keys. Small on purpose, like boulder's PKCS#11
  * interface: the ceremony logic never sees a module, a slot or a PIN.
  */
-import type { Key } from '../../tuf/model/key.js';
-import type { Signer } from '../../tuf/model/signer.js';
-import { TokenError } from '../../tuf/model/errors.js';
+import { groupedHex, type Key, type Signer } from '../../tuf/model/index.js';
+import { TokenError } from '../../tuf/base/index.js';
 import type { KeyType, OfflineRole } from '../state/plan.js';
 
 /** What an admin's key is for; a token holds at most one key per purpose. */
@@ -34,6 +33,8 @@ export interface GeneratedKey {
   key: Key;
   serial: string;
   label?: string;
+  /** The key's CKA_ID as hex, when it is on a token. */
+  id?: string;
   /** Attribute deviations the profile accepted for the token's module ("CKA_LOCAL=false"). */
   accepted?: string[];
   /** The profile's module that holds the key (name and library), when it is on a token. */
@@ -49,9 +50,35 @@ export interface SignerProvider {
    */
   open(holder: string, purposes?: readonly KeyPurpose[]): Promise<HolderKeys>;
   /** Generate a non-extractable key for `purpose` on the holder's token. */
-  generate(holder: string, purpose: KeyPurpose, type: KeyType): Promise<GeneratedKey>;
-  /** Several keys for one holder in one go (one PIN entry); falls back to `generate` when absent. */
-  generateKeys?(holder: string, wanted: Array<{ purpose: KeyPurpose; type: KeyType }>): Promise<GeneratedKey[]>;
+  generate(holder: string, purpose: KeyPurpose, type: KeyType, attempt?: KeyAttempt): Promise<GeneratedKey>;
+  /**
+   * The holder's tokens for `purposes` that are not inserted now, described for a person; empty
+   * when all are (or the keys are not on tokens). Asks for no PIN.
+   */
+  absent?(holder: string, purposes?: readonly KeyPurpose[]): Promise<string[]>;
+  /**
+   * Several keys for one holder in one go (one PIN entry); falls back to `generate` when absent.
+   * `made` is called after each key, before the next is begun.
+   */
+  generateKeys?(
+    holder: string,
+    wanted: Array<{ purpose: KeyPurpose; type: KeyType; attempt?: KeyAttempt }>,
+    made?: (index: number, key: GeneratedKey) => void,
+  ): Promise<GeneratedKey[]>;
+  /**
+   * The holder's key for `purpose` as it is now, read back without a PIN (the public key, its
+   * token serial and CKA_ID): for taking up a key an interrupted run made. Absent when keys
+   * cannot be read back (software keys live only as long as the process).
+   */
+  readBack?(holder: string, purpose: KeyPurpose): Promise<GeneratedKey>;
+}
+
+/** A key generation a caller recorded beforehand (init's journal), so that a cut run can be told apart. */
+export interface KeyAttempt {
+  /** The CKA_ID to give the key, as hex. */
+  id: string;
+  /** An earlier run recorded this attempt and was cut before the key was recorded as made. */
+  leftover: boolean;
 }
 
 /**
@@ -101,7 +128,7 @@ export class SoftwareProvider implements SignerProvider {
       async signerFor(purpose, expected) {
         const s = keys.get(`${holder}/${purpose}`);
         if (!s || !s.key.sameMaterial(expected))
-          throw new TokenError('E_WRONG_KEY', `${holder} has no ${purpose} key ${expected.keyid.slice(0, 12)}…`);
+          throw new TokenError('E_WRONG_KEY', `${holder} has no ${purpose} key ${groupedHex(expected.keyid)}`);
         return { key: expected, description: `${holder}'s software ${purpose} key`, sign: (p) => s.sign(p) };
       },
       async close() {},

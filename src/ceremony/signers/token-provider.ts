@@ -2,12 +2,22 @@
  * The ceremony's SignerProvider on PKCS#11 tokens, per a token profile (src/keys): which token is
  * each holder's, which key label serves each purpose, where scripted runs read PINs.
  */
-import { TokenError } from '../../tuf/model/errors.js';
-import type { PinSource } from '../../keys/pin.js';
-import { keyLabel, type HolderToken, type TokenProfile } from '../../keys/profile.js';
-import { generateTokenKey, openHolderSession, type TokenKeyInfo, type TokenOptions } from '../../keys/token-keys.js';
+import { TokenError } from '../../tuf/base/index.js';
+import {
+  absentTokens,
+  generateTokenKey,
+  type HolderToken,
+  keyLabel,
+  openHolderSession,
+  type PinSource,
+  readTokenPublicKey,
+  tokenForPurpose,
+  type TokenKeyInfo,
+  type TokenOptions,
+  type TokenProfile,
+} from '../../keys/index.js';
 import type { KeyType } from '../state/plan.js';
-import type { GeneratedKey, HolderKeys, KeyPurpose, SignerProvider } from './signer-provider.js';
+import type { GeneratedKey, HolderKeys, KeyAttempt, KeyPurpose, SignerProvider } from './signer-provider.js';
 
 /** The result, or undefined when the holder's token has no key for the purpose. */
 async function unlessNotFound<T>(p: Promise<T>): Promise<T | undefined> {
@@ -20,7 +30,7 @@ async function unlessNotFound<T>(p: Promise<T>): Promise<T | undefined> {
 }
 
 function generated(info: TokenKeyInfo): GeneratedKey {
-  const out: GeneratedKey = { key: info.key, serial: info.tokenSerial, label: info.label };
+  const out: GeneratedKey = { key: info.key, serial: info.tokenSerial, label: info.label, id: info.id };
   if (info.accepted) out.accepted = info.accepted;
   if (info.module) out.module = info.module;
   if (info.capabilities) out.capabilities = info.capabilities;
@@ -34,29 +44,58 @@ export class TokenProvider implements SignerProvider {
     private readonly options: TokenOptions = {},
   ) {}
 
-  async generate(holder: string, purpose: KeyPurpose, type: KeyType): Promise<GeneratedKey> {
+  async generate(holder: string, purpose: KeyPurpose, type: KeyType, attempt?: KeyAttempt): Promise<GeneratedKey> {
+    return this.generateWith(this.pins, holder, purpose, type, attempt);
+  }
+
+  private async generateWith(
+    pins: PinSource,
+    holder: string,
+    purpose: KeyPurpose,
+    type: KeyType,
+    attempt?: KeyAttempt,
+  ): Promise<GeneratedKey> {
     const label = keyLabel(this.profile, holder, purpose);
-    return generated(await generateTokenKey(this.profile, holder, purpose, type, label, this.pins, this.options));
+    const options = attempt ? { ...this.options, ckaId: attempt.id, leftover: attempt.leftover } : this.options;
+    return generated(await generateTokenKey(this.profile, holder, purpose, type, label, pins, options));
+  }
+
+  async readBack(holder: string, purpose: KeyPurpose): Promise<GeneratedKey> {
+    const label = keyLabel(this.profile, holder, purpose);
+    const info = await readTokenPublicKey(this.profile, holder, label, this.options);
+    const entry = tokenForPurpose(this.profile, holder, purpose);
+    return { ...generated(info), module: { name: entry.module.name, path: entry.module.path } };
   }
 
   /** All of one admin's keys with one PIN entry per token: the PINs are kept only for this call. */
-  async generateKeys(holder: string, wanted: Array<{ purpose: KeyPurpose; type: KeyType }>): Promise<GeneratedKey[]> {
+  async generateKeys(
+    holder: string,
+    wanted: Array<{ purpose: KeyPurpose; type: KeyType; attempt?: KeyAttempt }>,
+    made?: (index: number, key: GeneratedKey) => void,
+  ): Promise<GeneratedKey[]> {
     const pins = new Map<string, Promise<string>>();
     const once: PinSource = {
-      pinFor: (entry, tokenLabel) => {
+      pinFor: (entry, tokenLabel, note) => {
         // One entry per token of the holder: the PIN source entry is the profile's token entry.
         const key = JSON.stringify([(entry as HolderToken).module?.path ?? '', tokenLabel]);
         let pin = pins.get(key);
-        if (!pin) pins.set(key, (pin = this.pins.pinFor(entry, tokenLabel)));
+        // Asked again after a wrong PIN: the new answer replaces the one kept.
+        if (!pin || note !== undefined) pins.set(key, (pin = this.pins.pinFor(entry, tokenLabel, note)));
         return pin;
       },
+      asks: (entry) => this.pins.asks?.(entry) ?? false,
     };
     const out: GeneratedKey[] = [];
-    for (const w of wanted) {
-      const label = keyLabel(this.profile, holder, w.purpose);
-      out.push(generated(await generateTokenKey(this.profile, holder, w.purpose, w.type, label, once, this.options)));
+    for (const [i, w] of wanted.entries()) {
+      const g = await this.generateWith(once, holder, w.purpose, w.type, w.attempt);
+      out.push(g);
+      made?.(i, g);
     }
     return out;
+  }
+
+  async absent(holder: string, purposes?: readonly KeyPurpose[]): Promise<string[]> {
+    return absentTokens(this.profile, holder, purposes, this.options);
   }
 
   async open(holder: string, purposes?: readonly KeyPurpose[]): Promise<HolderKeys> {

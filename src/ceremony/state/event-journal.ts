@@ -1,13 +1,14 @@
 /**
- * Creating a signing event and its transcript record as one unit that a power cut cannot split
- * (docs/formats/event.md, "Crash safety"). The event folder is written under a hidden name and
+ * The journal that makes creating a signing event and its transcript record one unit that a power
+ * cut cannot split (docs/formats/event.md, "Crash safety"); events/event-create.ts creates events
+ * with it, and opening the repository (repository.ts) finishes or undoes what a cut left. The event folder is written under a hidden name and
  * renamed into place; the record is appended after. A cut between the two would leave an event
  * the transcript does not know, so a journal in the repository names both before the rename:
  *
  *  1. prepare: the event and its record are computed (the record chained to the transcript as it
  *     is now), nothing is written;
  *  2. stage: the folder is written as `.<name>.partial-<random>` beside its final name, each file
- *     fsynced and read back (event.ts, stageEventFolder);
+ *     fsynced and read back (events/event.ts, stageEventFolder);
  *  3. commit: the journal (the folder's final path, its hidden name, the event id and the record's
  *     line with the transcript length it follows) is written as `<repo>/.event-journal.json.partial`,
  *     fsynced and renamed to `<repo>/event-journal.json`;
@@ -21,34 +22,18 @@
  * ("undone"). The finalize journal (finalize-journal.ts) works the same way for metadata/.
  */
 import { existsSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join } from 'node:path';
-import { fsyncDir, writeNewFile } from '../../bundle/durable-files.js';
-import { serializeJson } from '../../tuf/json/canonical-json.js';
-import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
-import { FormatError, RefusedError } from '../../tuf/model/errors.js';
-import { FieldReader } from '../../tuf/model/fields.js';
-import { parseStrictJson } from '../../tuf/json/strict-json.js';
-import { formatExpires } from '../../tuf/model/time.js';
-import {
-  EVENT_FILE,
-  installEventFolder,
-  partialPrefix,
-  SigningEvent,
-  stageEventFolder,
-  type CreateEventInit,
-  type PreparedEvent,
-} from '../events/event.js';
-import type { Repository } from './repository.js';
-import {
-  appendTranscript,
-  parseTranscriptLine,
-  prepareTranscriptRecord,
-  readTranscript,
-  writePreparedRecord,
-  type NewTranscriptRecord,
-  type PreparedRecord,
-} from './transcript.js';
+import { dirname, isAbsolute, join } from 'node:path';
+import { fsyncDir, partialPrefix, writeExclusive } from '../../bundle/index.js';
+import { parseStrictJson, serializeJson } from '../../tuf/json/index.js';
+import { FieldReader, isLowerHex, sha256Hex } from '../../tuf/model/index.js';
+import { FormatError, RefusedError } from '../../tuf/base/index.js';
+import { parseTranscriptLine, writePreparedRecord, type PreparedRecord } from './transcript.js';
 
+/**
+ * The file that holds a signing event (docs/formats/event.md). It is named here, below the events
+ * folder, because recovery reads it to tell a whole event folder from an interrupted one.
+ */
+export const EVENT_FILE = 'event.json';
 export const EVENT_JOURNAL_FILE = 'event-journal.json';
 /** Where the journal is written before its rename (step 3); a cut may leave it. */
 export const EVENT_JOURNAL_TEMP = `.${EVENT_JOURNAL_FILE}.partial`;
@@ -71,39 +56,6 @@ export interface EventRecovery {
   journal?: EventJournal;
   /** The folder the event was to be in does not exist (a medium not mounted?). */
   parentMissing?: boolean;
-}
-
-export interface EventCreatedInit {
-  /** The transcript step: the command's name (claim, resign, rotate, recover, revoke). */
-  step: string;
-  at: Date;
-  /** Inputs besides the versions the event replaces: name → SHA-256. */
-  inputs?: Record<string, string>;
-  /** Details besides the event id and its roles; keep them short, they are printed for people to initial. */
-  details?: Record<string, unknown>;
-}
-
-/**
- * The "event created" transcript record of every command that makes a signing event from the
- * repository (docs/formats/transcript.md): as inputs, the SHA-256 of each version the event
- * replaces; as outputs, each role's payload SHA-256 (what the signers confirm); the event id.
- */
-export function eventCreatedRecord(repo: Repository, event: SigningEvent, o: EventCreatedInit): NewTranscriptRecord {
-  const inputs: Record<string, string> = { ...(o.inputs ?? {}) };
-  const outputs: Record<string, string> = {};
-  for (const r of event.roles()) {
-    if (r.replaces !== undefined)
-      inputs[`${r.replaces}.${r.role}.json`] = sha256Hex(repo.readBytes(r.role, r.replaces));
-    outputs[`${r.file} payload`] = r.payloadSha256;
-  }
-  return {
-    step: o.step,
-    time: formatExpires(o.at),
-    inputs,
-    outputs,
-    // The folder, so that `status` can find an event still being signed.
-    details: { event: event.id, folder: event.dir, roles: event.roles().map((r) => r.role), ...(o.details ?? {}) },
-  };
 }
 
 function journalBytes(j: EventJournal): Buffer {
@@ -139,94 +91,23 @@ function parseJournal(bytes: Buffer, path: string): EventJournal {
   };
 }
 
-function commitJournal(repoDir: string, j: EventJournal): void {
+/** Step 3: write the journal under its temporary name, fsync it and rename it into place. */
+export function commitJournal(repoDir: string, j: EventJournal): void {
   const path = join(repoDir, EVENT_JOURNAL_FILE);
   // Opening the repository finished any earlier journal; one still here was made meanwhile.
   if (existsSync(path))
     throw new RefusedError(`${path} exists: another event is being created in this repository`, 'E_JOURNAL_CONFLICT');
   const temp = join(repoDir, EVENT_JOURNAL_TEMP);
   rmSync(temp, { force: true });
-  writeNewFile(temp, journalBytes(j));
+  writeExclusive(temp, journalBytes(j));
   renameSync(temp, path);
   fsyncDir(repoDir);
 }
 
-function dropJournal(repoDir: string): void {
+/** Step 5, or undoing step 3 when the install failed. */
+export function dropJournal(repoDir: string): void {
   unlinkSync(join(repoDir, EVENT_JOURNAL_FILE));
   fsyncDir(repoDir);
-}
-
-/** Whether the transcript holds the record `rec` would be: the same step for the same event. */
-function isRecorded(repo: Repository, rec: NewTranscriptRecord): boolean {
-  if (!existsSync(repo.transcriptPath)) return false;
-  const event = rec.details?.['event'];
-  return readTranscript(repo.transcriptPath).some((r) => r.step === rec.step && r.details?.['event'] === event);
-}
-
-/**
- * The folder exists. When it is this very event (the same event.json, every file as recorded),
- * the command was run before: reported as done, or finished when its record is missing (a journal
- * dropped while the event's medium was not mounted). Any other folder is refused, as always.
- */
-function alreadyCreated(
-  repo: Repository,
-  dir: string,
-  prepared: PreparedEvent,
-  rec: NewTranscriptRecord,
-): SigningEvent {
-  let existing: Buffer | undefined;
-  try {
-    existing = readFileSync(join(prepared.dir, EVENT_FILE));
-  } catch {
-    /* not an event: refused below */
-  }
-  if (existing === undefined || !existing.equals(prepared.eventJson))
-    throw new RefusedError(`${dir} exists already; a signing event is always a new folder`, 'E_EXISTS');
-  const event = SigningEvent.load(prepared.dir);
-  const id = `event ${event.id.slice(0, 16)}…`;
-  if (isRecorded(repo, rec)) {
-    repo.note(
-      `${dir}: this ${rec.step} event (${id}) was created already and is in the transcript; nothing was written`,
-    );
-  } else {
-    appendTranscript(repo.dir, rec);
-    repo.note(
-      `${dir}: this ${rec.step} event (${id}) was created already but had no transcript record; the record was appended`,
-    );
-  }
-  return event;
-}
-
-/**
- * Create a signing event and its transcript record as one unit (steps 1 to 5 above). `record`
- * makes the record from the event as it will be written, before anything is.
- */
-export function createRecordedEvent(
-  repo: Repository,
-  dir: string,
-  init: CreateEventInit,
-  record: (event: SigningEvent) => NewTranscriptRecord,
-): SigningEvent {
-  const prepared = SigningEvent.prepare(dir, init);
-  const rec = record(prepared.event);
-  if (existsSync(prepared.dir)) return alreadyCreated(repo, dir, prepared, rec);
-  const transcript = prepareTranscriptRecord(repo.dir, rec);
-  const temp = stageEventFolder(prepared);
-  try {
-    commitJournal(repo.dir, { event: prepared.event.id, folder: prepared.dir, partial: basename(temp), transcript });
-  } catch (e) {
-    rmSync(temp, { recursive: true, force: true });
-    throw e;
-  }
-  try {
-    installEventFolder(temp, prepared.dir);
-  } catch (e) {
-    dropJournal(repo.dir);
-    throw e;
-  }
-  writePreparedRecord(repo.dir, transcript);
-  dropJournal(repo.dir);
-  return prepared.event;
 }
 
 function readIfThere(path: string): Buffer | undefined {
@@ -274,6 +155,9 @@ export function describeEventRecovery(r: EventRecovery, repoDir: string): string
   if (r.action === 'completed')
     return `${repoDir}: ${what} was completed: ${j.folder} is whole, with its transcript record #${j.transcript.record.seq}`;
   if (r.parentMissing)
-    return `${repoDir}: ${what} was undone: ${dirname(j.folder)} is not there (a medium not mounted?); run the same command again with it mounted, which records the event if it is whole`;
+    return (
+      `${repoDir}: ${what} was undone: ${dirname(j.folder)} is not there (a medium not ` +
+      'mounted?); run the same command again with it mounted, which records the event if it is whole'
+    );
   return `${repoDir}: ${what} was undone: ${j.folder} had not appeared (nothing was recorded): run it again`;
 }

@@ -19,13 +19,11 @@
  */
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDir, writeNewFile, writeNewFiles } from '../../bundle/durable-files.js';
-import { serializeJson } from '../../tuf/json/canonical-json.js';
-import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
-import { FormatError, RefusedError } from '../../tuf/model/errors.js';
-import { FieldReader, join as joinField } from '../../tuf/model/fields.js';
-import { parseRoleFileName } from '../../tuf/verify/repository-verifier.js';
-import { parseStrictJson } from '../../tuf/json/strict-json.js';
+import { fsyncDir, writeExclusive, writeExclusiveFiles } from '../../bundle/index.js';
+import { parseStrictJson, serializeJson } from '../../tuf/json/index.js';
+import { FieldReader, isLowerHex, join as joinField, sha256Hex } from '../../tuf/model/index.js';
+import { FormatError, RefusedError } from '../../tuf/base/index.js';
+import { parseRoleFileName } from '../../tuf/verify/index.js';
 import { parseTranscriptLine, type PreparedRecord, writePreparedRecord } from './transcript.js';
 
 export const JOURNAL_FILE = 'finalize-journal.json';
@@ -140,7 +138,7 @@ export function commitFinalize(
     transcript,
   };
   const temp = join(staging, JOURNAL_FILE);
-  writeNewFile(temp, journalBytes(journal));
+  writeExclusive(temp, journalBytes(journal));
   renameSync(temp, join(repoDir, JOURNAL_FILE));
   fsyncDir(repoDir);
   install(repoDir, journal);
@@ -149,7 +147,7 @@ export function commitFinalize(
 
 function writeStaging(staging: string, files: StagedFile[]): void {
   mkdirSync(staging);
-  writeNewFiles(files.map((f) => [join(staging, f.name), f.bytes] as const));
+  writeExclusiveFiles(files.map((f) => [join(staging, f.name), f.bytes] as const));
   fsyncDir(staging);
 }
 
@@ -180,5 +178,9 @@ export function recoverFinalize(repoDir: string): Recovery | undefined {
 export function describeRecovery(r: Recovery, repoDir: string): string {
   if (r.action === 'rolled-back')
     return `${repoDir}: an interrupted event finalize had not finished staging; it was undone (nothing was installed): run it again`;
-  return `${repoDir}: an interrupted event finalize (event ${r.journal!.event.slice(0, 16)}…) was completed: installed ${r.journal!.files.map((f) => f.name).join(', ')} and its transcript record`;
+  return (
+    `${repoDir}: an interrupted event finalize (event ${r.journal!.event.slice(0, 16)}…) was ` +
+    `completed: installed ${r.journal!.files.map((f) => f.name).join(', ')} and its ` +
+    'transcript record'
+  );
 }

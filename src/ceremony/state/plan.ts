@@ -6,15 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { sha256Hex } from '../../tuf/model/digest.js';
-import { FormatError, RefusedError, UsageError, withContext } from '../../tuf/model/errors.js';
-import { FieldReader, asArray, asString, join } from '../../tuf/model/fields.js';
-import { Key } from '../../tuf/model/key.js';
-import { parseStrictJson } from '../../tuf/json/strict-json.js';
-import { isKeyFileDocument, readKeyFilePublicKey } from '../../keys/key-file.js';
-import { parseDuration } from '../../tuf/model/time.js';
-import { readInputFile } from './files.js';
+import { asArray, asString, FieldReader, join, Key, sha256Hex } from '../../tuf/model/index.js';
+import { FormatError, parseDuration, RefusedError, UsageError, withContext } from '../../tuf/base/index.js';
+import { parseStrictJson } from '../../tuf/json/index.js';
+import { isKeyFileDocument, readKeyFilePublicKey } from '../../keys/index.js';
 import { OWNER_FIELD, ownerOf } from './holders.js';
+import { readInputFile } from './input-file.js';
 
 export const PLAN_FORMAT = 1;
 export const OFFLINE_ROLES = ['root', 'targets', 'claimed'] as const;

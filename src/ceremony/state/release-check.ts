@@ -14,8 +14,8 @@
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256Hex } from '../../tuf/model/digest.js';
-import { FormatError, UsageError, VerificationError } from '../../tuf/model/errors.js';
+import { sha256Hex } from '../../tuf/model/index.js';
+import { FormatError, UsageError, VerificationError } from '../../tuf/base/index.js';
 
 export const MANIFEST_FILE = 'MANIFEST';
 /** The PKCS#11 addon the release carries already built (docs/dependencies.md). */

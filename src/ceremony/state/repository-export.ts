@@ -11,15 +11,21 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportWithLog, type BundleFile, type ExportResult } from '../../bundle/export.js';
-import { settleExportLog, type ExportLogEntry } from '../../bundle/export-log.js';
-import { importBundle, type ImportResult } from '../../bundle/import.js';
-import { TRANSCRIPT_NAME } from '../../bundle/manifest.js';
-import { verifyBundleMetadata } from '../../bundle/metadata-check.js';
-import type { VerifiedBundle } from '../../bundle/verify.js';
-import { sha256Hex } from '../../tuf/model/digest.js';
-import { CeremonyError, RefusedError, UsageError, VerificationError } from '../../tuf/model/errors.js';
-import { parseRoleFileName, roleFileName } from '../../tuf/verify/repository-verifier.js';
+import {
+  type BundleFile,
+  type ExportLogEntry,
+  type ExportResult,
+  exportWithLog,
+  importBundle,
+  type ImportResult,
+  settleExportLog,
+  TRANSCRIPT_NAME,
+  type VerifiedBundle,
+  verifyBundleMetadata,
+} from '../../bundle/index.js';
+import { sha256Hex } from '../../tuf/model/index.js';
+import { CeremonyError, RefusedError, UsageError, VerificationError } from '../../tuf/base/index.js';
+import { parseRoleFileName, roleFileName } from '../../tuf/verify/index.js';
 import { EXPORTS_FILE, METADATA_DIR, type Repository } from './repository.js';
 import { appendTranscript, readTranscript, verifyTranscriptBytes } from './transcript.js';
 

@@ -14,10 +14,10 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RefusedError, UsageError, VerificationError } from '../../tuf/model/errors.js';
-import { Metadata, type AnySigned } from '../../tuf/model/metadata.js';
-import { decodeRoleName, parseRoleFileName, roleFileName } from '../../tuf/verify/role-names.js';
-import { fsyncFolder, writeNewFile } from './files.js';
+import { RefusedError, UsageError, VerificationError } from '../../tuf/base/index.js';
+import { type AnySigned, Metadata } from '../../tuf/model/index.js';
+import { decodeRoleName, parseRoleFileName, roleFileName } from '../../tuf/verify/index.js';
+import { fsyncDir, writeNewFile } from '../../bundle/index.js';
 import { planFromBytes, type CeremonyPlan } from './plan.js';
 import { describeEventRecovery, recoverEventCreation, type EventRecovery } from './event-journal.js';
 import { describeRecovery, recoverFinalize, type Recovery } from './finalize-journal.js';
@@ -78,19 +78,29 @@ export class Repository {
   /** What opening did about an interrupted event creation, if anything. */
   eventRecovery: EventRecovery | undefined;
 
-  /** Make a new state folder holding the plan; refuses a folder that exists and is not empty. */
-  static create(dir: string, planBytes: Uint8Array): Repository {
+  /**
+   * Make a new state folder holding the plan; refuses a folder that exists and is not empty. `keep`
+   * names what an interrupted init left there (its journal): with it, an empty metadata/ of a run
+   * cut while it made the folder is taken as it is.
+   */
+  static create(dir: string, planBytes: Uint8Array, keep: readonly string[] = []): Repository {
     const abs = resolve(dir);
+    // A power cut may also leave the temporary file of a write (files.ts names them `.<name>.<hex>.tmp`).
+    const temporary = (name: string) =>
+      name.endsWith('.tmp') && [...keep, PLAN_FILE].some((k) => name.startsWith(`.${k}.`));
+    const leftover = (name: string) =>
+      keep.includes(name) ||
+      (keep.length > 0 && (temporary(name) || (name === METADATA_DIR && readdirSync(join(abs, name)).length === 0)));
     if (existsSync(abs)) {
-      if (!statSync(abs).isDirectory() || readdirSync(abs).length > 0)
+      if (!statSync(abs).isDirectory() || !readdirSync(abs).every(leftover))
         throw new RefusedError(
           `${dir} exists and is not an empty folder; a repository is never initialized twice`,
           'E_EXISTS',
         );
     } else mkdirSync(abs, { recursive: true });
-    mkdirSync(join(abs, METADATA_DIR));
+    mkdirSync(join(abs, METADATA_DIR), { recursive: true });
     writeNewFile(join(abs, PLAN_FILE), planBytes);
-    fsyncFolder(abs);
+    fsyncDir(abs);
     return new Repository(abs);
   }
 

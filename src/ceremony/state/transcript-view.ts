@@ -5,8 +5,8 @@
  * two never tell a step differently. Everything here comes from files that may have travelled on
  * media: it is kept as it is, and each renderer escapes it for its output.
  */
-import { escapeLines } from '../../tuf/model/display-text.js';
-import { fingerprintWords, groupedHex } from '../../tuf/model/fingerprint-words.js';
+import { escapeLines } from '../../tuf/base/index.js';
+import { fingerprintLines } from '../../tuf/model/index.js';
 import type { CeremonyPlan } from './plan.js';
 import { peopleOf } from './plan.js';
 import { isFailureRecord, NOTE_STEP, type TranscriptRecord } from './transcript.js';
@@ -183,7 +183,9 @@ function describe(r: TranscriptRecord, v: RecordView): string[] {
         // (docs/formats/token-profile.md, "accept"), so that witnesses read each one by name.
         for (const a of list(d['accepted_deviations']).map(obj))
           lines.push(
-            `accepted deviation: ${anyValue(a['holder'])}'s ${anyValue(a['purpose'])} key ${anyValue(a['keyid']).slice(0, 16)} (token serial ${anyValue(a['serial'])}, module "${anyValue(a['module'])}", ${anyValue(a['library'])}): ${list(a['accepted']).map(anyValue).join(', ')}`,
+            `accepted deviation: ${anyValue(a['holder'])}'s ${anyValue(a['purpose'])} key ` +
+              `${anyValue(a['keyid']).slice(0, 16)} (token serial ${anyValue(a['serial'])}, module ` +
+              `"${anyValue(a['module'])}", ${anyValue(a['library'])}): ${list(a['accepted']).map(anyValue).join(', ')}`,
           );
         break;
       }
@@ -380,23 +382,11 @@ export function transcriptHeader(records: readonly TranscriptRecord[], plan?: Ce
   return h;
 }
 
-/** Words in lines of eight, numbered, so that a reader can say where they are. */
-export function numberedWords(hex: string, indent = ''): string[] {
-  const words = fingerprintWords(hex);
-  const lines: string[] = [];
-  for (let i = 0; i < words.length; i += 8)
-    lines.push(`${indent}${String(i + 1).padStart(2)}: ${words.slice(i, i + 8).join(' ')}`);
+/** The head as people initial it, in the one form every digest is compared in (hex and words). */
+function headLines(head: string, after: number): string[] {
+  const lines = [`Head after record ${after} (write it on the printout and initial it):`];
+  for (const l of fingerprintLines(head)) lines.push(l);
   return lines;
-}
-
-/** The head as people initial it: hex in groups of four and the words. */
-export function headLines(head: string, after: number): string[] {
-  return [
-    `Head after record ${after} (write it on the printout and initial it):`,
-    `  hex:   ${groupedHex(head)}`,
-    '  words:',
-    ...numberedWords(head, '    '),
-  ];
 }
 
 /**

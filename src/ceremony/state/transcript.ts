@@ -5,15 +5,19 @@
  * breaks the next `prev`. The digest of the last line (the "head") is what people initial and
  * what a bundle manifest carries, which anchors the end of the chain.
  */
+import { asObject, asString, FieldReader, isLowerHex, type JsonObject, sha256Hex } from '../../tuf/model/index.js';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { fsyncDir } from '../../bundle/durable-files.js';
+import {
+  CeremonyError,
+  FormatError,
+  formatExpires,
+  parseExpires,
+  RefusedError,
+  UsageError,
+} from '../../tuf/base/index.js';
+import { fsyncDir } from '../../bundle/index.js';
 import { join } from 'node:path';
-import { serializeJson } from '../../tuf/json/canonical-json.js';
-import { isLowerHex, sha256Hex } from '../../tuf/model/digest.js';
-import { CeremonyError, FormatError, RefusedError, UsageError } from '../../tuf/model/errors.js';
-import { FieldReader, asObject, asString, type JsonObject } from '../../tuf/model/fields.js';
-import { parseStrictJson } from '../../tuf/json/strict-json.js';
-import { formatExpires, parseExpires } from '../../tuf/model/time.js';
+import { parseStrictJson, serializeJson } from '../../tuf/json/index.js';
 import { runningReleaseDigest } from './release-check.js';
 
 export const TRANSCRIPT_FILE = 'transcript.jsonl';

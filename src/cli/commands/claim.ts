@@ -1,8 +1,6 @@
 /** `tuf-ceremony claim`: take in developer delegation requests and propose the next claimed version. */
-import { claimFromRequests } from '../../ceremony/claims/intake-claim.js';
-import { intakeReportJson, renderIntakeReport } from '../../ceremony/claims/intake-report.js';
-import { Repository } from '../../ceremony/state/repository.js';
-import { recordingFailure } from '../../ceremony/state/transcript.js';
+import { claimFromRequests, intakeReportJson, renderIntakeReport } from '../../ceremony/claims/index.js';
+import { recordingFailure, Repository } from '../../ceremony/state/index.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption } from '../options.js';
@@ -32,7 +30,9 @@ export const run: Run<typeof claim> = async ({ values }, io) => {
   if (result.event) {
     lines.push(`Signing event written to ${result.event.dir} (event id ${result.event.id}).`);
     lines.push(
-      `Next: tuf-ceremony event show ${values.event}; each claimed key holder runs tuf-ceremony event sign ${values.event}; then tuf-ceremony event finalize ${values.event} --repo ${values.repo}`,
+      `Next: tuf-ceremony event show ${values.event}; each claimed key holder runs ` +
+        `tuf-ceremony event sign ${values.event}; then tuf-ceremony event finalize ` +
+        `${values.event} --repo ${values.repo}`,
     );
   } else lines.push('No signing event written.');
   out(io, lines.join('\n'));

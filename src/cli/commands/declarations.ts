@@ -58,7 +58,11 @@ export const init = declare({
   positionals: [],
   details: `  Checks the whole plan and its key files, generates (or imports) each admin's keys on their
   tokens, writes the repository state folder and a signing event holding root v1, targets v1 and
-  an empty claimed v1 (default event folder: <repo>/events/bootstrap). Nothing is signed yet.`,
+  an empty claimed v1 (default event folder: <repo>/events/bootstrap). Nothing is signed yet.
+  At a terminal it waits for each admin's token and asks again after a wrong PIN. Stopped half-way
+  (a token missing, three wrong PINs, Ctrl-C, a power cut), the same command goes on: the keys it
+  made are read back from the tokens and matched with <repo>/init-journal.json, never made twice;
+  any other key under a planned label is refused.`,
 });
 
 export const claim = declare({

@@ -1,7 +1,12 @@
 /** `tuf-ceremony expiry`: what expires when, and who must sign the renewal; exit code for reminders. */
-import { computeExpiry, renderExpiry, type ExpiryReport, type RoleExpiry } from '../../ceremony/lifecycle/expiry.js';
-import { loadCurrentRoles } from '../../ceremony/lifecycle/expiry-signers.js';
-import { Repository } from '../../ceremony/state/repository.js';
+import {
+  computeExpiry,
+  type ExpiryReport,
+  loadCurrentRoles,
+  renderExpiry,
+  type RoleExpiry,
+} from '../../ceremony/lifecycle/index.js';
+import { Repository } from '../../ceremony/state/index.js';
 import type { Run } from '../declaration.js';
 import { expiryExitCode } from '../exit-codes.js';
 import { out, printJson } from '../io.js';

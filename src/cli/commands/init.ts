@@ -1,8 +1,9 @@
 /** `tuf-ceremony init`: the bootstrap ceremony, from a reviewed plan to a signing event. */
-import { initRepository } from '../../ceremony/lifecycle/bootstrap.js';
+import { initRepository } from '../../ceremony/lifecycle/index.js';
 import { logTo, terminalCeremonyPrompter, tokenProvider } from '../ceremony-io.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
+import { fingerprintLines } from '../../tuf/model/index.js';
 import type { init } from './declarations.js';
 
 export const run: Run<typeof init> = async ({ values }, io) => {
@@ -31,14 +32,18 @@ export const run: Run<typeof init> = async ({ values }, io) => {
     });
     return 0;
   }
-  const lines = [`Repository state folder: ${r.repo.dir} (plan SHA-256 ${r.plan.sha256})`, 'Admin keys:'];
-  for (const k of keys) lines.push(`  ${k.holder.padEnd(12)} ${k.role.padEnd(8)} ${k.keytype.padEnd(8)} ${k.keyid}`);
+  const lines = [
+    `Repository state folder: ${r.repo.dir} (plan SHA-256 ${r.plan.sha256})`,
+    'Admin keys (each admin notes their own keyids, to compare with what event show prints):',
+  ];
+  for (const k of keys)
+    lines.push(`  ${k.holder} ${k.role} key (${k.keytype}), keyid:`, ...fingerprintLines(k.keyid, '    '));
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   lines.push(`Bootstrap signing event: ${r.event.dir}`);
   for (const x of r.event.roles()) lines.push(`  ${x.role} v${x.version}  payload SHA-256 ${x.payloadSha256}`);
   lines.push(
     '',
-    `Next: tuf-ceremony event show ${r.event.dir}`,
+    `Next: tuf-ceremony event show ${r.event.dir} --repo ${r.repo.dir}`,
     `      tuf-ceremony event sign ${r.event.dir} --profile <profile> --holder <admin> --repo ${r.repo.dir}`,
     `      tuf-ceremony event finalize ${r.event.dir} --repo ${r.repo.dir}`,
   );

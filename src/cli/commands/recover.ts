@@ -1,9 +1,12 @@
 /** `tuf-ceremony recover`: the PEP 480 recovery from a key compromise, as a plan and a signing event. */
-import { parseCompromised, prepareRecovery, renderRecoveryPlan } from '../../ceremony/lifecycle/recover.js';
-import { Repository } from '../../ceremony/state/repository.js';
-import { readKeyArgument } from '../../ceremony/lifecycle/rotate-keys.js';
-import { recordingFailure } from '../../ceremony/state/transcript.js';
-import type { Key } from '../../tuf/model/key.js';
+import {
+  parseCompromised,
+  prepareRecovery,
+  readKeyArgument,
+  renderRecoveryPlan,
+} from '../../ceremony/lifecycle/index.js';
+import { recordingFailure, Repository } from '../../ceremony/state/index.js';
+import type { Key } from '../../tuf/model/index.js';
 import type { Args, Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption, parseThreshold, roleAssignment } from '../options.js';

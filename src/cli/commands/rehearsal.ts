@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runRehearsal } from '../../ceremony/lifecycle/rehearsal.js';
-import { UsageError } from '../../tuf/model/errors.js';
+import { runRehearsal } from '../../ceremony/lifecycle/index.js';
+import { UsageError } from '../../tuf/base/index.js';
 import { logTo } from '../ceremony-io.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';

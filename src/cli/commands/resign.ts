@@ -1,9 +1,7 @@
 /** `tuf-ceremony resign`: a signing event that renews every offline role expiring within the window. */
-import { authorityFor, describeAuthority } from '../../ceremony/lifecycle/expiry-signers.js';
-import { Repository } from '../../ceremony/state/repository.js';
-import { describeResignProof } from '../../ceremony/lifecycle/resign-proof.js';
-import { createResignEvent } from '../../ceremony/lifecycle/resign.js';
-import { recordingFailure } from '../../ceremony/state/transcript.js';
+import { authorityFor, createResignEvent, describeAuthority } from '../../ceremony/lifecycle/index.js';
+import { recordingFailure, Repository } from '../../ceremony/state/index.js';
+import { describeResignProof } from '../../ceremony/events/index.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption, withinOption } from '../options.js';

@@ -1,8 +1,6 @@
 /** `tuf-ceremony revoke`: remove a compromised developer key, or a whole project, from claimed. */
-import { describeProposal, proposalJson } from '../../ceremony/claims/intake-report.js';
-import { Repository } from '../../ceremony/state/repository.js';
-import { createRevokeEvent } from '../../ceremony/claims/revoke.js';
-import { recordingFailure } from '../../ceremony/state/transcript.js';
+import { createRevokeEvent, describeProposal, proposalJson } from '../../ceremony/claims/index.js';
+import { recordingFailure, Repository } from '../../ceremony/state/index.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption } from '../options.js';

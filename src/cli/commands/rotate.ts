@@ -1,11 +1,14 @@
 /** `tuf-ceremony rotate`: a signing event that changes the keys of root, targets or claimed. */
-import { Repository } from '../../ceremony/state/repository.js';
-import { recordingFailure } from '../../ceremony/state/transcript.js';
-import { createKeyChangeEvent, describeEventKeyChanges, ROTATE_KIND } from '../../ceremony/lifecycle/rotate-event.js';
-import { readKeyArgument, readTokenKeyArgument } from '../../ceremony/lifecycle/rotate-keys.js';
-import type { OfflineRole } from '../../ceremony/state/plan.js';
-import { loadProfile } from '../../keys/profile.js';
-import { UsageError } from '../../tuf/model/errors.js';
+import { type OfflineRole, recordingFailure, Repository } from '../../ceremony/state/index.js';
+import {
+  createKeyChangeEvent,
+  describeEventKeyChanges,
+  readKeyArgument,
+  readTokenKeyArgument,
+  ROTATE_KIND,
+} from '../../ceremony/lifecycle/index.js';
+import { loadProfile } from '../../keys/index.js';
+import { UsageError } from '../../tuf/base/index.js';
 import type { Args, Run } from '../declaration.js';
 import { out, printJson, type CliIO } from '../io.js';
 import { atOption, parseThreshold } from '../options.js';

@@ -1,5 +1,5 @@
 /** `tuf-ceremony self-check`: the installed release against its MANIFEST (docs/release.md). */
-import { checkRelease, installRoot, releaseCheckError, type ReleaseCheck } from '../../ceremony/state/release-check.js';
+import { checkRelease, installRoot, type ReleaseCheck, releaseCheckError } from '../../ceremony/state/index.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { errorJson } from '../json-output.js';
@@ -41,7 +41,10 @@ export const run: Run<typeof selfCheck> = async ({ values }, io) => {
       }),
       `Node.js ${check.runtime.node} (N-API ${check.runtime.napi}, ${check.runtime.platform}-${check.runtime.arch}), OpenSSL ${check.runtime.openssl}`,
       `addon ${check.addon.name} ${check.addon.version}: ${check.addon.loads ? 'loads' : `does not load (${check.addon.error})`}`,
-      `${check.files} file(s) in the MANIFEST; ${check.differences.length === 0 ? 'every one matches, and no other file is present' : `${check.differences.length} difference(s)`}`,
+      `${check.files} file(s) in the MANIFEST; ` +
+        (check.differences.length === 0
+          ? 'every one matches, and no other file is present'
+          : `${check.differences.length} difference(s)`),
     ];
     out(io, lines.join('\n'));
   }

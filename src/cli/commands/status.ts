@@ -1,6 +1,6 @@
 /** `tuf-ceremony status`: the repository at a glance. */
-import { repositoryStatus } from '../../ceremony/state/repository-status.js';
-import { Repository } from '../../ceremony/state/repository.js';
+import { repositoryStatus } from '../../ceremony/lifecycle/index.js';
+import { Repository } from '../../ceremony/state/index.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { outcome } from '../json-output.js';

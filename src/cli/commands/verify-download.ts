@@ -3,9 +3,8 @@
  * file and the URL it came from. Out: exit 0 to accept; non-zero to reject, the reason on stderr.
  */
 import { readFileSync } from 'node:fs';
-import { checkDownload, targetPathComponents, targetPathOfUrl } from '../../bundle/downstream-checks.js';
-import { VerifiedFolder } from '../../bundle/verified-folder.js';
-import { UsageError } from '../../tuf/model/errors.js';
+import { checkDownload, targetPathComponents, targetPathOfUrl, VerifiedFolder } from '../../bundle/index.js';
+import { UsageError } from '../../tuf/base/index.js';
 import type { Run } from '../declaration.js';
 import { err, out, printJson } from '../io.js';
 import { outcome } from '../json-output.js';

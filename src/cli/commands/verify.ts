@@ -1,6 +1,6 @@
 /** `tuf-ceremony verify`: check a metadata folder as a TUF client would, from a trusted root. */
-import { auditFolder } from '../../bundle/verified-folder.js';
-import { parseInstant } from '../../tuf/model/time.js';
+import { auditFolder } from '../../bundle/index.js';
+import { parseInstant } from '../../tuf/base/index.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { outcome } from '../json-output.js';

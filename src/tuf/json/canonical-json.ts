@@ -12,7 +12,7 @@
  * through Buffer#write), so a role of several hundred megabytes is never held as one JavaScript
  * string (V8 strings stop near 512 MiB); see ByteSink for where the bytes go (docs/performance.md).
  */
-import { CanonicalJsonError } from '../model/errors.js';
+import { CanonicalJsonError } from '../base/errors.js';
 import { codePointOrder } from './key-order.js';
 
 /**

@@ -9,7 +9,7 @@
  * input, decoded once) and short ones, the object keys that repeat on every entry, come from a
  * small cache, so each distinct key is one string that V8 internalizes once.
  */
-import { FormatError, InternalError } from '../model/errors.js';
+import { FormatError, InternalError } from '../base/errors.js';
 import { compareCodePointsFrom } from './key-order.js';
 
 const MAX_DEPTH = 64;

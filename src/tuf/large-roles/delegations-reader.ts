@@ -12,7 +12,7 @@
  * again from its start. Errors come in the order Delegations.fromJSON gives them, so both ways
  * name the same first problem.
  */
-import { FormatError } from '../model/errors.js';
+import { FormatError } from '../base/errors.js';
 import { asArray, asObject, FieldReader, join, type JsonObject } from '../model/fields.js';
 import { Key } from '../model/key.js';
 import { CompactIndex } from './compact-index.js';

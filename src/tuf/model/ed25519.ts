@@ -9,7 +9,7 @@
  *   - S < L (step 1 of 5.1.7),
  *   - A is not of small order (a small-order key lets one signature fit every message).
  * Whatever this accepts, @noble/ed25519's strict mode (`zip215: false`) accepts too;
- * test/tuf/ed25519.test.ts compares the two on valid, mutated and forged signatures.
+ * test/tuf/model/ed25519.test.ts compares the two on valid, mutated and forged signatures.
  */
 import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 

@@ -2,7 +2,7 @@
  * Readers for fields of parsed JSON that name the exact path of anything wrong
  * (`signed.roles.root.threshold: expected an integer >= 1, got 0`).
  */
-import { FormatError } from './errors.js';
+import { FormatError } from '../base/errors.js';
 
 export type JsonObject = Record<string, unknown>;
 

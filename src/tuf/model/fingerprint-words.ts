@@ -29,9 +29,12 @@ export const EVEN_WORDS: readonly string[] = (
 /** Words for a byte at an odd position (1, 3, 5, …): three syllables. */
 export const ODD_WORDS: readonly string[] = (
   'adroitness adviser aftermath aggregate alkali almighty amulet amusement antenna applicant Apollo armistice article asteroid Atlantic atmosphere ' +
-  'autopsy Babylon backwater barbecue belowground bifocals bodyguard bookseller borderline bottomless Bradbury bravado Brazilian breakaway Burlington businessman ' +
-  'butterfat Camelot candidate cannonball Capricorn caravan caretaker celebrate cellulose certify chambermaid Cherokee Chicago clergyman coherence combustion ' +
-  'commando company component concurrent confidence conformist congregate consensus consulting corporate corrosion councilman crossover crucifix cumbersome customer ' +
+  'autopsy Babylon backwater barbecue belowground bifocals bodyguard bookseller borderline ' +
+  'bottomless Bradbury bravado Brazilian breakaway Burlington businessman ' +
+  'butterfat Camelot candidate cannonball Capricorn caravan caretaker celebrate cellulose ' +
+  'certify chambermaid Cherokee Chicago clergyman coherence combustion ' +
+  'commando company component concurrent confidence conformist congregate consensus ' +
+  'consulting corporate corrosion councilman crossover crucifix cumbersome customer ' +
   'Dakota decadence December decimal designing detector detergent determine dictator dinosaur direction disable disbelief disruptive distortion document ' +
   'embezzle enchanting enrollment enterprise equation equipment escapade Eskimo everyday examine existence exodus fascinate filament finicky forever ' +
   'fortitude frequency gadgetry Galveston getaway glossary gossamer graduate gravity guitarist hamburger Hamilton handiwork hazardous headwaters hemisphere ' +
@@ -41,7 +44,8 @@ export const ODD_WORDS: readonly string[] = (
   'Orlando outfielder Pacific pandemic Pandora paperweight paragon paragraph paramount passenger pedigree Pegasus penetrate perceptive performance pharmacy ' +
   'phonetic photograph pioneer pocketful politeness positive potato processor provincial proximate puberty publisher pyramid quantity racketeer rebellion ' +
   'recipe recover repellent replica reproduce resistor responsive retraction retrieval retrospect revenue revival revolver sandalwood sardonic Saturday ' +
-  'savagery scavenger sensation sociable souvenir specialist speculate stethoscope stupendous supportive surrender suspicious sympathy tambourine telephone therapist ' +
+  'savagery scavenger sensation sociable souvenir specialist speculate stethoscope ' +
+  'stupendous supportive surrender suspicious sympathy tambourine telephone therapist ' +
   'tobacco tolerance tomorrow torpedo tradition travesty trombonist truncated typewriter ultimate undaunted underfoot unicorn unify universe unravel ' +
   'upcoming vacancy vagabond vertigo Virginia visitor vocalist voyager warranty Waterloo whimsical Wichita Wilmington Wyoming yesteryear Yucatan'
 ).split(' ');
@@ -66,4 +70,22 @@ export function fingerprintWords(hexOrBytes: string | Uint8Array): string[] {
 /** Hex in groups of four for reading and comparing by eye: "ab12 cd34 …". */
 export function groupedHex(hex: string): string {
   return (hex.toLowerCase().match(/.{1,4}/g) ?? []).join(' ');
+}
+
+/**
+ * A digest or keyid as a person compares it, in one form wherever that happens (init, key
+ * generate, token list, event show and sign, bundle, transcript): its whole hex in groups of four,
+ * then its words, each with its number (a confirmation asks for words by number), eight a line.
+ */
+export function fingerprintLines(hex: string, indent = '  '): string[] {
+  const words = fingerprintWords(hex);
+  const lines = [`${indent}hex:   ${groupedHex(hex)}`, `${indent}words:`];
+  for (let i = 0; i < words.length; i += 8)
+    lines.push(
+      `${indent}  ${words
+        .slice(i, i + 8)
+        .map((w, j) => `${i + j + 1}:${w}`)
+        .join(' ')}`,
+    );
+  return lines;
 }

@@ -14,7 +14,7 @@ import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from
 import { canonicalize, JSON_VALUE, WRITE_JSON, type JsonWriter } from '../json/canonical-json.js';
 import { sha256Hex } from './digest.js';
 import { ed25519KeyObject, isStrictEd25519PublicKey, verifyEd25519Strict } from './ed25519.js';
-import { FormatError } from './errors.js';
+import { FormatError } from '../base/errors.js';
 import { copyJson, FieldReader, hasFields, NO_FIELDS, setField, type JsonObject } from './fields.js';
 import { freezeJson } from './frozen.js';
 
@@ -113,7 +113,7 @@ export class Key {
    * The canonical JSON of the usual key object (no custom fields; keyval holding only "public";
    * strings that canonical JSON writes as they are), made directly: a role with a million keys
    * computes a million keyids. Anything else goes through the encoder, which gives the same bytes
-   * for these keys (test/tuf/keys-signatures.test.ts compares the two).
+   * for these keys (test/tuf/model/keys-signatures.test.ts compares the two).
    */
   private plainCanonicalForm(): string | undefined {
     if (hasFields(this.unrecognized)) return undefined;
@@ -254,7 +254,7 @@ const P256_PEM =
  * The material id of the usual ECDSA key without calling OpenSSL (about 100 µs a key, where a
  * million developer keys may be compared), or undefined for anything else. Agrees with the
  * decoder: a point off the curve or out of range is left to it (which refuses it), and
- * test/tuf/key-identity.test.ts compares the two on many keys and mutations of them.
+ * test/tuf/model/key-identity.test.ts compares the two on many keys and mutations of them.
  */
 function p256MaterialId(pub: string): string | undefined {
   const m = P256_PEM.exec(pub);

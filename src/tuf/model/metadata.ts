@@ -5,7 +5,7 @@
  */
 import { canonicalizeEncoded, EncodedJson, JSON_VALUE, serializeJson } from '../json/canonical-json.js';
 import { isLowerHex } from './digest.js';
-import { FormatError, RefusedError, VerificationError, withContext } from './errors.js';
+import { FormatError, RefusedError, VerificationError, withContext } from '../base/errors.js';
 import { FieldReader, join, NO_FIELDS, setField, type JsonObject } from './fields.js';
 import { copyJson, freezeJson, freezeMap, frozenDate } from './frozen.js';
 import { Key } from './key.js';
@@ -13,7 +13,7 @@ import { Delegations, Role, TOP_LEVEL_ROLES, type TopLevelRole } from './roles.j
 import type { Signer } from './signer.js';
 import { DelegationsReading } from '../large-roles/delegations-reader.js';
 import { parseStrictJson, unescapeControls, type ReadPlan } from '../json/strict-json.js';
-import { formatExpires, parseExpires } from './time.js';
+import { formatExpires, parseExpires } from '../base/time.js';
 
 export const SPEC_VERSION = '1.0.31';
 export type RoleType = 'root' | 'targets' | 'snapshot' | 'timestamp';

@@ -3,7 +3,7 @@
  * so two spellings of one project must map to one role: names are compared in the normal form of
  * PEP 503 ("lowercase, runs of `-`, `_` and `.` become one `-`"). Pure; no I/O.
  */
-import { FormatError } from './errors.js';
+import { FormatError } from '../base/errors.js';
 
 /** Core metadata's valid name (PEP 508 "Names"): ASCII letters and digits, `.`, `_`, `-` inside. */
 const VALID_NAME = /^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$/i;

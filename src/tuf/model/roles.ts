@@ -4,7 +4,7 @@
  */
 import { EncodedJson, JSON_VALUE, WRITE_JSON, type JsonWriter } from '../json/canonical-json.js';
 import { sha256 } from './digest.js';
-import { FormatError } from './errors.js';
+import { FormatError } from '../base/errors.js';
 import { FieldReader, hasFields, join, NO_FIELDS, setField, type JsonObject } from './fields.js';
 import { copyJson, freezeJson, freezeMap } from './frozen.js';
 import { Key } from './key.js';

@@ -10,10 +10,10 @@
  * speak for a claimed project). Reads files only through a MetadataSource, so this module stays
  * free of the file system.
  */
-import { CeremonyError } from '../model/errors.js';
+import { CeremonyError } from '../base/errors.js';
 import { Metadata, type MetaFile, type Root, type Targets } from '../model/metadata.js';
 import { decodeRoleName, parseRoleFileName, roleFileName, roleOfMetaName, snapshotMetaName } from './role-names.js';
-import { formatExpires } from '../model/time.js';
+import { formatExpires } from '../base/time.js';
 import { TrustedSet, TrustError, type TrustMode } from './trusted-set.js';
 import { describeResult, verifyRootUpdate, verifyWithRoot, type VerificationResult } from './verification.js';
 

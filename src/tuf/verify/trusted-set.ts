@@ -17,7 +17,7 @@
  * stands in for what snapshot would list, and the caller says so in its report.
  */
 import { digestHex } from '../model/digest.js';
-import { CeremonyError, FormatError, InternalError, VerificationError, type TrustErrorCode } from '../model/errors.js';
+import { CeremonyError, FormatError, InternalError, VerificationError, type TrustErrorCode } from '../base/errors.js';
 import type { Key } from '../model/key.js';
 import {
   Metadata,
@@ -30,12 +30,12 @@ import {
 } from '../model/metadata.js';
 import { snapshotMetaName } from './role-names.js';
 import type { RoleKeys } from '../model/roles.js';
-import { formatExpires } from '../model/time.js';
+import { formatExpires } from '../base/time.js';
 import { verifyRole, verifyRootUpdate, verifyWithRoot, type VerificationResult } from './verification.js';
 
-export type { TrustErrorCode } from '../model/errors.js';
+export type { TrustErrorCode } from '../base/errors.js';
 
-/** A VerificationError of the trusted set: its codes are TrustErrorCode (src/tuf/model/errors.ts). */
+/** A VerificationError of the trusted set: its codes are TrustErrorCode (src/tuf/base/errors.ts). */
 export class TrustError extends VerificationError {
   declare readonly code: TrustErrorCode;
   constructor(
@@ -77,7 +77,18 @@ export interface TrustedRoot extends Trusted<Root> {
 /** Where a role comes from when checking it: its delegator's name, or `root` for targets. */
 export type Delegator = string;
 
-function checkLengthAndHashes(role: string, file: string, bytes: Uint8Array, meta: MetaFile, listedBy: string): void {
+/**
+ * The length and hashes `listedBy` (timestamp or snapshot) lists for `file`, checked against its
+ * bytes; a TrustError (E_LENGTH_OR_HASH) naming the file when they differ. The one copy of this
+ * check: the bundle's verification uses it too.
+ */
+export function checkLengthAndHashes(
+  role: string,
+  file: string,
+  bytes: Uint8Array,
+  meta: MetaFile,
+  listedBy: string,
+): void {
   // TUF specification 5.5.2 / 5.6.2: the length and every listed hash must match; a hash this
   // tool cannot compute is a refusal, as in python-tuf.
   if (meta.length !== undefined && meta.length !== bytes.length) {

@@ -1,9 +1,7 @@
 /** `tuf-ceremony bundle export-online`: the online side's recently-claimed and current metadata for the offline machine. */
 import { join } from 'node:path';
-import { settleExportLog } from '../../../bundle/export-log.js';
-import { exportWithLog } from '../../../bundle/export.js';
-import { onlineBundleFiles } from '../../../bundle/online-files.js';
-import { fingerprintWords } from '../../../tuf/model/fingerprint-words.js';
+import { exportWithLog, onlineBundleFiles, settleExportLog } from '../../../bundle/index.js';
+import { fingerprintWords } from '../../../tuf/model/index.js';
 import { printDigest } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';

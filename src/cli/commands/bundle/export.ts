@@ -1,8 +1,6 @@
 /** `tuf-ceremony bundle export`: the repository's signed metadata, roots and transcript to removable media. */
-import { exportRepository } from '../../../ceremony/state/repository-export.js';
-import { Repository } from '../../../ceremony/state/repository.js';
-import { recordingFailure } from '../../../ceremony/state/transcript.js';
-import { fingerprintWords } from '../../../tuf/model/fingerprint-words.js';
+import { fingerprintLines, fingerprintWords } from '../../../tuf/model/index.js';
+import { exportRepository, recordingFailure, Repository } from '../../../ceremony/state/index.js';
 import { printDigest } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
@@ -37,7 +35,9 @@ export const run: Run<typeof exportBundle> = async ({ values }, io) => {
       ? `new since export ${res.previousSequence ?? '(none)'}: ${res.newSinceLast.join(', ')}`
       : `nothing new since export ${res.previousSequence}`,
   );
-  if (res.manifest.transcriptHead) out(io, `transcript head: ${res.manifest.transcriptHead}`);
+  // The head the people in the room initial on the printed transcript, in the form they compare.
+  if (res.manifest.transcriptHead)
+    out(io, ['transcript head:', ...fingerprintLines(res.manifest.transcriptHead)].join('\n'));
   await printDigest(io, 'manifest', res.manifestSha256, true);
   out(io, 'The operator on the online side runs `tuf-ceremony bundle verify` and compares these words.');
   return 0;

@@ -1,10 +1,12 @@
 /** `tuf-ceremony bundle import`: verify a bundle, then copy it atomically into a target folder. */
-import { importBundle, type ImportResult } from '../../../bundle/import.js';
-import { readTrustedRoot } from '../../../bundle/verified-folder.js';
-import { checkBundleTranscript, importIntoRepository } from '../../../ceremony/state/repository-export.js';
-import { Repository } from '../../../ceremony/state/repository.js';
-import { recordingFailure } from '../../../ceremony/state/transcript.js';
-import { UsageError } from '../../../tuf/model/errors.js';
+import { importBundle, type ImportResult, readTrustedRoot } from '../../../bundle/index.js';
+import {
+  checkBundleTranscript,
+  importIntoRepository,
+  recordingFailure,
+  Repository,
+} from '../../../ceremony/state/index.js';
+import { UsageError } from '../../../tuf/base/index.js';
 import { bundleJson, printDigest, renderBundle } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';

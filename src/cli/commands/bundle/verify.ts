@@ -1,7 +1,6 @@
 /** `tuf-ceremony bundle verify`: check a bundle on removable media before using it; nothing is written. */
-import { readImportState } from '../../../bundle/import-state.js';
-import { checkSequence, verifyBundle } from '../../../bundle/verify.js';
-import { checkBundleTranscript } from '../../../ceremony/state/repository-export.js';
+import { checkSequence, readImportState, verifyBundle } from '../../../bundle/index.js';
+import { checkBundleTranscript } from '../../../ceremony/state/index.js';
 import { bundleJson, printDigest, receiverOptions, renderBundle } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';

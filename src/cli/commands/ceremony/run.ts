@@ -1,11 +1,15 @@
 /** `tuf-ceremony ceremony run`: a reviewed runbook, step by step, at a terminal. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { abandonRun, CeremonyRun, type RunState } from '../../../ceremony/lifecycle/ceremony-run.js';
-import { loadRunbook, type Runbook } from '../../../ceremony/lifecycle/runbook.js';
-import { installRoot } from '../../../ceremony/state/release-check.js';
-import { escapeLines } from '../../../tuf/model/display-text.js';
-import { UsageError } from '../../../tuf/model/errors.js';
+import {
+  abandonRun,
+  CeremonyRun,
+  loadRunbook,
+  type Runbook,
+  type RunState,
+} from '../../../ceremony/lifecycle/index.js';
+import { installRoot } from '../../../ceremony/state/index.js';
+import { escapeLines, UsageError } from '../../../tuf/base/index.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';

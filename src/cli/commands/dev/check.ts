@@ -2,12 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkProject, type ProjectCheck } from '../../../bundle/downstream-checks.js';
-import { fetchIntoFolder } from '../../../bundle/fetch-metadata.js';
-import { VerifiedFolder } from '../../../bundle/verified-folder.js';
-import { readKeyArgument } from '../../../ceremony/lifecycle/rotate-keys.js';
-import { UsageError } from '../../../tuf/model/errors.js';
-import { checkProjectName } from '../../../tuf/model/project-name.js';
+import { checkProject, fetchIntoFolder, type ProjectCheck, VerifiedFolder } from '../../../bundle/index.js';
+import { readKeyArgument } from '../../../ceremony/lifecycle/index.js';
+import { UsageError } from '../../../tuf/base/index.js';
+import { checkProjectName } from '../../../tuf/model/index.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';
@@ -44,12 +42,16 @@ function render(c: ProjectCheck): string {
   switch (c.status) {
     case 'claimed':
       lines.push(
-        `OK: ${c.project} is delegated through ${where} to exactly your ${d!.keys.length} key(s), threshold ${d!.role.threshold}, paths ${d!.role.paths?.join(', ') ?? '(hash prefixes)'}`,
+        `OK: ${c.project} is delegated through ${where} to exactly your ${d!.keys.length} ` +
+          `key(s), threshold ${d!.role.threshold}, paths ` +
+          `${d!.role.paths?.join(', ') ?? '(hash prefixes)'}`,
       );
       break;
     case 'recently-claimed':
       lines.push(
-        `OK, NOT YET CLAIMED: ${c.project} is delegated to your keys (threshold ${d!.role.threshold}) only by the online role recently-claimed; the next offline ceremony moves it to claimed`,
+        `OK, NOT YET CLAIMED: ${c.project} is delegated to your keys (threshold ` +
+          `${d!.role.threshold}) only by the online role recently-claimed; the next offline ` +
+          'ceremony moves it to claimed',
       );
       break;
     case 'other-keys':

@@ -3,11 +3,9 @@
  * (its passphrase asked without echo, or read from the next --passphrase-file) or `token:<holder>`,
  * the "developer" key of that holder on the token the profile names.
  */
-import { openEncryptedKeyFile } from '../../../keys/key-file.js';
-import { loadProfile } from '../../../keys/profile.js';
-import { openHolderSession, type HolderSession } from '../../../keys/token-keys.js';
-import { UsageError } from '../../../tuf/model/errors.js';
-import type { Signer } from '../../../tuf/model/signer.js';
+import { type HolderSession, loadProfile, openEncryptedKeyFile, openHolderSession } from '../../../keys/index.js';
+import { UsageError } from '../../../tuf/base/index.js';
+import type { Signer } from '../../../tuf/model/index.js';
 import type { CliIO } from '../../io.js';
 import { cliPinSource, passphrase } from '../../prompter.js';
 

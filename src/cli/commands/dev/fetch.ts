@@ -1,6 +1,6 @@
 /** `tuf-ceremony dev fetch`: the index's metadata for one project, fetched and verified into a folder. */
-import { fetchIntoFolder } from '../../../bundle/fetch-metadata.js';
-import { checkProjectName } from '../../../tuf/model/project-name.js';
+import { fetchIntoFolder } from '../../../bundle/index.js';
+import { checkProjectName } from '../../../tuf/model/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { atOption } from '../../options.js';
@@ -39,7 +39,8 @@ export const run: Run<typeof fetchMetadata> = async ({ values }, io) => {
   }
   const lines = [
     `Fetched and verified from ${values.url} into ${values.out} (${f.files.size} files):`,
-    `  root v${f.rootVersions.join(', v')}; timestamp v${f.timestamp.version} (expires ${f.timestamp.expires}); snapshot v${f.snapshot.version} (expires ${f.snapshot.expires})`,
+    `  root v${f.rootVersions.join(', v')}; timestamp v${f.timestamp.version} (expires ${f.timestamp.expires}); ` +
+      `snapshot v${f.snapshot.version} (expires ${f.snapshot.expires})`,
     ...f.roles.map((r) => `  ${r.file} (${r.role} v${r.version}, through ${r.delegator})`),
     f.projectDelegator
       ? `  ${project} is delegated by ${f.projectDelegator}`

@@ -1,13 +1,18 @@
 /** `tuf-ceremony dev keygen`: a developer's key for their project, in an encrypted file or on their token. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { writeNewFile } from '../../../ceremony/state/files.js';
-import { createEncryptedKeyFile } from '../../../keys/key-file.js';
-import { keyLabel, loadProfile } from '../../../keys/profile.js';
-import { generateTokenKey, TOKEN_KEY_TYPES, type TokenKeyType } from '../../../keys/token-keys.js';
-import { serializeJson } from '../../../tuf/json/canonical-json.js';
-import { UsageError } from '../../../tuf/model/errors.js';
-import { OWNER_FIELD, type Key } from '../../../tuf/model/key.js';
+import { writeNewFile } from '../../../bundle/index.js';
+import {
+  createEncryptedKeyFile,
+  generateTokenKey,
+  keyLabel,
+  loadProfile,
+  TOKEN_KEY_TYPES,
+  type TokenKeyType,
+} from '../../../keys/index.js';
+import { serializeJson } from '../../../tuf/json/index.js';
+import { UsageError } from '../../../tuf/base/index.js';
+import { type Key, OWNER_FIELD } from '../../../tuf/model/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { cliPinSource, passphrase } from '../../prompter.js';
@@ -89,7 +94,8 @@ export const run: Run<typeof keygen> = async ({ values }, io) => {
     });
     return 0;
   }
-  const next = `Next: tuf-ceremony dev request --project <name> --key ${values.profile !== undefined ? `token:${values.holder} --profile ${values.profile}` : outPath} --contact <e-mail> --out <request file>`;
+  const keyArgument = values.profile !== undefined ? `token:${values.holder} --profile ${values.profile}` : outPath;
+  const next = `Next: tuf-ceremony dev request --project <name> --key ${keyArgument} --contact <e-mail> --out <request file>`;
   const folders = madeFolders.map((d) => `  made the folder ${d} (mode 0700)`);
   out(io, [`New ${key.keytype} key ${key.keyid}`, `  in ${where}`, ...folders, '', next].join('\n'));
   return 0;

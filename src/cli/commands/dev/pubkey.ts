@@ -1,7 +1,7 @@
 /** `tuf-ceremony dev pubkey`: the public key of a developer's encrypted key file. */
-import { writeNewFile } from '../../../ceremony/state/files.js';
-import { readKeyFilePublicKey } from '../../../keys/key-file.js';
-import { serializeJson } from '../../../tuf/json/canonical-json.js';
+import { writeNewFile } from '../../../bundle/index.js';
+import { readKeyFilePublicKey } from '../../../keys/index.js';
+import { serializeJson } from '../../../tuf/json/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import type { pubkey } from './declarations.js';

@@ -1,8 +1,8 @@
 /** `tuf-ceremony dev request`: a signed key-delegation request for one project (docs/formats/request.md). */
-import { writeNewFile } from '../../../ceremony/state/files.js';
-import { checkRequestedProject, createRequest, encodeRequest } from '../../../ceremony/claims/requests-format.js';
-import { sha256Hex } from '../../../tuf/model/digest.js';
-import { addSeconds, formatExpires, parseDuration } from '../../../tuf/model/time.js';
+import { writeNewFile } from '../../../bundle/index.js';
+import { checkRequestedProject, createRequest, encodeRequest } from '../../../ceremony/claims/index.js';
+import { sha256Hex } from '../../../tuf/model/index.js';
+import { addSeconds, formatExpires, parseDuration } from '../../../tuf/base/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { atOption, parseThreshold } from '../../options.js';

@@ -1,21 +1,20 @@
 /** `tuf-ceremony dev sign`: a developer signs their project's role for a release and writes the upload. */
 import { readFileSync } from 'node:fs';
-import { CLAIMED, RECENTLY_CLAIMED } from '../../../bundle/downstream-checks.js';
 import {
+  checkUpload,
+  CLAIMED,
   nextProjectRole,
   readReleaseFiles,
+  RECENTLY_CLAIMED,
   UPLOAD_METADATA,
   UPLOAD_TARGETS,
+  type UploadVerdict,
+  VerifiedFolder,
   writeUpload,
-} from '../../../bundle/project-upload.js';
-import { checkUpload, type UploadVerdict } from '../../../bundle/upload-check.js';
-import { VerifiedFolder } from '../../../bundle/verified-folder.js';
-import { checkProjectName } from '../../../tuf/model/project-name.js';
-import { sha256Hex } from '../../../tuf/model/digest.js';
-import { UsageError, VerificationError } from '../../../tuf/model/errors.js';
-import { Metadata, type Targets } from '../../../tuf/model/metadata.js';
-import { addSeconds, formatExpires, parseDuration } from '../../../tuf/model/time.js';
-import { roleFileName } from '../../../tuf/verify/role-names.js';
+} from '../../../bundle/index.js';
+import { checkProjectName, Metadata, sha256Hex, type Targets } from '../../../tuf/model/index.js';
+import { addSeconds, formatExpires, parseDuration, UsageError, VerificationError } from '../../../tuf/base/index.js';
+import { roleFileName } from '../../../tuf/verify/index.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';
 import { atOption, parseThreshold } from '../../options.js';

@@ -21,8 +21,15 @@ export const show = declare({
       help: "your repository copy: verified from its first root, and the event's base must be its current metadata (exit 3 if not)",
     },
     root: TRUSTED_ROOT,
+    unverified: {
+      type: 'boolean',
+      help: "without --repo or --root: show what the medium's own base/ says, headed UNVERIFIED (never to sign from)",
+    },
     'no-qr': NO_QR,
-    all: { type: 'boolean', help: 'list every delegation instead of the first 50 of each kind' },
+    all: {
+      type: 'boolean',
+      help: "every delegation, role by role, and each role's payload digest (on a terminal, without it, the summary fits a 50-line screen)",
+    },
     raw: {
       type: 'boolean',
       help: 'print every field that differs from the versions replaced, values whole (canonical JSON)',
@@ -30,6 +37,9 @@ export const show = declare({
     json: JSON_OUTPUT,
   },
   positionals: [EVENT],
+  details: `  What changes is computed against your own trust: --repo (your repository copy) or --root (a root
+  you trust), against which the event's base/ is verified first (exit 3 when it does not verify).
+  With neither, nothing is shown (exit 5), unless --unverified asks for the medium's own view.`,
 });
 
 export const sign = declare({
@@ -55,16 +65,23 @@ export const sign = declare({
       value: '<plan.json>',
       help: 'a ceremony plan whose roles.<role>.sign_only also applies (with --repo, its plan applies too)',
     },
-    'no-qr': NO_QR,
+    qr: { type: 'boolean', help: 'a QR code of the event digest after the summary, for a phone or a second machine' },
+    'no-qr': { ...NO_QR, help: 'no QR code (the default; kept for scripts written before --qr)' },
     json: JSON_OUTPUT,
   },
   positionals: [EVENT],
-  details: `  Shows the summary, then for each admin prints the event digest (over every role's payload
-  SHA-256) and asks for its words at 6 positions drawn at random, before the PIN. Without a
-  terminal, --confirm must give the event digest (or, as before, the full payload SHA-256 of every
-  role to be signed), or nothing is signed (exit 5).
+  details: `  Shows the summary (on a terminal it fits a 50-line screen; event show --all has every detail),
+  then for each admin prints the event digest (over every role's payload SHA-256) and asks for its
+  words at 6 positions drawn at random, before the PIN. Without a terminal, --confirm must give the
+  event digest (or, as before, the full payload SHA-256 of every role to be signed), or nothing is
+  signed (exit 5).
   Before anything is signed, the event's base is verified from --repo (your repository copy) or
-  --root (a root you trust); with neither, nothing is signed (exit 5).
+  --root (a root you trust); with neither, or when the repository moved on, nothing is signed (exit 5).
+  At a terminal a mistyped confirmation or a wrong PIN is asked again (3 tries; a PIN from the
+  profile's env or file is tried once), and "insert the token of <admin>" waits for that token.
+  With --holders, one admin's failure does not stop the others: the run ends with who signed, who
+  did not, and the command that goes on (exit code of the first failure); run again, it skips those
+  who signed. Ctrl-C exits 130 with one line saying the same.
   --repo records each admin's signing in that repository's transcript.
   Right after each login, a key that can also decrypt, unwrap or derive gets a warning; when the
   plan (--plan, or --repo's) sets roles.<role>.sign_only, it is refused (exit 5) and it signs nothing.`,

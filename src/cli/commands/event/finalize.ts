@@ -1,9 +1,7 @@
 /** `tuf-ceremony event finalize`: verify a fully signed event as a client would, then write it. */
-import { finalizeEvent } from '../../../ceremony/events/event-finalize.js';
-import { SigningEvent } from '../../../ceremony/events/event.js';
-import { Repository } from '../../../ceremony/state/repository.js';
-import { recordingFailure } from '../../../ceremony/state/transcript.js';
-import { parseInstant } from '../../../tuf/model/time.js';
+import { finalizeEvent, SigningEvent } from '../../../ceremony/events/index.js';
+import { recordingFailure, Repository } from '../../../ceremony/state/index.js';
+import { parseInstant } from '../../../tuf/base/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { renderReport, reportJson } from '../../render-report.js';

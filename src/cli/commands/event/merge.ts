@@ -1,9 +1,7 @@
 /** `tuf-ceremony event merge`: take the signatures from copies of the same event signed elsewhere. */
-import { mergeEvents, type MergedSignature } from '../../../ceremony/events/event-merge.js';
-import { escapeLines } from '../../../tuf/model/display-text.js';
-import { SigningEvent } from '../../../ceremony/events/event.js';
-import { Repository } from '../../../ceremony/state/repository.js';
-import { recordingFailure } from '../../../ceremony/state/transcript.js';
+import { type MergedSignature, mergeEvents, SigningEvent } from '../../../ceremony/events/index.js';
+import { escapeLines } from '../../../tuf/base/index.js';
+import { recordingFailure, Repository } from '../../../ceremony/state/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { renderStatus, statusJson } from '../../render-event.js';

@@ -1,10 +1,7 @@
 /** `tuf-ceremony event show`: what a signing event changes, and its digests as hex, words and QR codes. */
-import { summarizeEvent } from '../../../ceremony/events/event-summary.js';
-import { SigningEvent } from '../../../ceremony/events/event.js';
-import { checkEventTrust } from '../../../ceremony/events/event-trust.js';
-import { Repository } from '../../../ceremony/state/repository.js';
-import { escapeLines } from '../../../tuf/model/display-text.js';
-import { UsageError } from '../../../tuf/model/errors.js';
+import { checkEventTrust, SigningEvent, summarizeEvent, untrustedRefusal } from '../../../ceremony/events/index.js';
+import { Repository } from '../../../ceremony/state/index.js';
+import { escapeLines, UsageError } from '../../../tuf/base/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';
@@ -20,11 +17,19 @@ import type { show } from './declarations.js';
 export const run: Run<typeof show> = async ({ values, positionals }, io) => {
   const event = SigningEvent.load(positionals[0]!);
   if (values.repo && values.root) throw new UsageError('give --repo or --root, not both');
+  if (values.unverified && (values.repo || values.root))
+    throw new UsageError('--unverified is the view without --repo or --root; give one or the other');
   const trust = values.repo
     ? { repo: Repository.open(values.repo) }
     : values.root
       ? { rootFile: values.root }
       : undefined;
+  // The summary comes from trusted data only; the medium's own view only when asked for by name.
+  if (!trust && !values.unverified)
+    throw untrustedRefusal(
+      'nothing is shown',
+      "or --unverified to see what the medium's own base/ says, headed UNVERIFIED",
+    );
   const check = trust ? checkEventTrust(event, trust) : undefined;
   const problems = check?.problems ?? [];
   const code = problems.length > 0 ? 3 : 0;
@@ -56,18 +61,21 @@ export const run: Run<typeof show> = async ({ values, positionals }, io) => {
     out(io, renderRawDifferences(event));
     return code;
   }
-  if (!check)
-    out(
-      io,
-      `UNVERIFIED: computed from the event's own base/, which anyone with the medium can forge; pass --repo <your repository copy> or --root <a root you trust>.\n`,
-    );
+  out(
+    io,
+    check
+      ? `Verified from ${check.basis}: the event builds on its current metadata.\n`
+      : `UNVERIFIED: computed from the event's own base/, which anyone with the medium can ` +
+          'forge; pass --repo <your repository copy> or --root <a root you trust>.\n',
+  );
   out(
     io,
     await renderEventForPeople(event, {
       qr: !values['no-qr'] && io.interactive,
       limit: values.all ? Number.MAX_SAFE_INTEGER : 50,
+      // On a terminal it fits the screen; --all, a pipe or a file get every detail.
+      screen: io.interactive && !values.all,
     }),
   );
-  if (check) out(io, `\nVerified from ${check.basis}: the event builds on its current metadata.`);
   return code;
 };

@@ -1,15 +1,21 @@
 /** `tuf-ceremony event sign`: an admin (or several in turn) signs a signing event on their token. */
 import { readFileSync } from 'node:fs';
-import { signEvent } from '../../../ceremony/events/event-sign.js';
-import { SigningEvent } from '../../../ceremony/events/event.js';
-import { Repository } from '../../../ceremony/state/repository.js';
-import { checkEventTrust, untrustedRefusal } from '../../../ceremony/events/event-trust.js';
-import { planFromBytes, signOnlyRoles } from '../../../ceremony/state/plan.js';
-import { RefusedError, UsageError } from '../../../tuf/model/errors.js';
+import {
+  checkEventTrust,
+  holdersStillToSign,
+  signEvent,
+  SigningEvent,
+  type SignResult,
+  untrustedRefusal,
+} from '../../../ceremony/events/index.js';
+import { planFromBytes, Repository, signOnlyRoles } from '../../../ceremony/state/index.js';
+import { escapeControls, InterruptedError, RefusedError, UsageError } from '../../../tuf/base/index.js';
+import { exitCodeOfError } from '../../exit-codes.js';
+import { errorJson } from '../../json-output.js';
 import { logTo, terminalCeremonyPrompter, tokenProvider } from '../../ceremony-io.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';
-import { listOption } from '../../options.js';
+import { listOption, shellLine } from '../../options.js';
 import { renderEventForPeople, renderStatus, statusJson } from '../../render-event.js';
 import type { sign } from './declarations.js';
 
@@ -44,25 +50,60 @@ export const run: Run<typeof sign> = async ({ values, positionals }, io) => {
   }
   const confirm = values.confirm ? listOption(values.confirm) : undefined;
   // What is signed is shown before any confirmation or PIN, on stderr so that stdout keeps one document.
-  err(io, await renderEventForPeople(event, { qr: !values['no-qr'] && io.interactive }));
+  // On a terminal it fits the screen, and the event digest is printed right above each question.
   err(io, `Verified from ${check.basis}: the event builds on its current metadata.\n`);
+  err(
+    io,
+    await renderEventForPeople(event, {
+      qr: values.qr === true,
+      screen: io.interactive,
+      eventDigest: !io.interactive || confirm !== undefined,
+    }),
+  );
   // The plan's sign-only requirements: those of the repository copy's plan and of --plan, together
   // (a second plan can add a requirement, never drop one).
   const plans = [repo?.plan(), values.plan ? planFromBytes(readPlanFile(values.plan), values.plan) : undefined];
   const signOnly = [...new Set(plans.flatMap((p) => (p ? signOnlyRoles(p) : [])))];
-  const result = await signEvent({
-    event,
-    holders,
-    provider,
-    confirm,
-    prompter: confirm ? undefined : terminalCeremonyPrompter(io),
-    log: logTo(io),
-    repo,
-    signOnly,
-  });
+  // The command that signs for those still missing, as a person would type it next.
+  const goOn = (): string => {
+    const left = holdersStillToSign(event, holders);
+    return shellLine([
+      'tuf-ceremony',
+      'event',
+      'sign',
+      event.dir,
+      '--profile',
+      values.profile,
+      left.length === 1 ? '--holder' : '--holders',
+      left.join(','),
+      ...(values.repo ? ['--repo', values.repo] : ['--root', values.root!]),
+      ...(values.plan ? ['--plan', values.plan] : []),
+      ...(confirm ? ['--confirm', event.digest] : []),
+    ]);
+  };
+  let result: SignResult;
+  try {
+    result = await signEvent({
+      event,
+      holders,
+      provider,
+      confirm,
+      prompter: terminalCeremonyPrompter(io),
+      log: logTo(io),
+      repo,
+      signOnly,
+      goOn: holders.length > 1,
+    });
+  } catch (e) {
+    if (e instanceof InterruptedError && holdersStillToSign(event, holders).length > 0)
+      throw new InterruptedError(`${e.message}; to go on: ${goOn()}`, { cause: e });
+    throw e;
+  }
+  const failure = result.failed[0]?.error;
+  const code = failure ? exitCodeOfError(failure) : 0;
   if (values.json) {
     printJson(io, {
-      ok: true,
+      ...(failure ? errorJson(failure) : { ok: true }),
       event: event.dir,
       id: event.id,
       signed: result.signed.map((s) => ({
@@ -72,13 +113,27 @@ export const run: Run<typeof sign> = async ({ values, positionals }, io) => {
         keyid: s.keyid,
         serial: s.serial,
       })),
+      skipped: result.skipped,
+      not_signed: result.failed.map((f) => ({ holder: f.holder, ...errorJson(f.error).error })),
       status: statusJson(result.status),
+      next: failure ? goOn() : null,
     });
-  } else {
-    out(
-      io,
-      `${result.signed.map((s) => `signed ${s.role} v${s.version} as ${s.holder} (keyid ${s.keyid.slice(0, 16)}…, token ${s.serial})`).join('\n')}\n\n${renderStatus(result.status)}`,
+    return code;
+  }
+  const lines = result.signed.map(
+    (s) => `signed ${s.role} v${s.version} as ${s.holder} (keyid ${s.keyid}, token ${s.serial})`,
+  );
+  for (const h of result.skipped) lines.push(`${h} had signed before; skipped`);
+  lines.push('', renderStatus(result.status));
+  if (failure) {
+    const signedHere = [...new Set(result.signed.map((s) => s.holder))];
+    lines.push(
+      '',
+      `Signed in this run: ${signedHere.join(', ') || 'nobody'}.`,
+      ...result.failed.map((f) => `NOT signed by ${f.holder}: ${escapeControls(f.error.message)}`),
+      `To go on, with the holders still missing: ${goOn()}`,
     );
   }
-  return 0;
+  out(io, lines.join('\n'));
+  return code;
 };

@@ -1,5 +1,5 @@
 /** `tuf-ceremony event status`: have / need for every threshold of a signing event, and who is missing. */
-import { SigningEvent } from '../../../ceremony/events/event.js';
+import { SigningEvent } from '../../../ceremony/events/index.js';
 import type { Run } from '../../declaration.js';
 import { eventStatusExitCode } from '../../exit-codes.js';
 import { out, printJson } from '../../io.js';

@@ -1,8 +1,7 @@
 /** `tuf-ceremony key export`: the TUF public key of a token key, to a new file. */
 import { writeFileSync } from 'node:fs';
-import { keyLabel, loadProfile } from '../../../keys/profile.js';
-import { readTokenPublicKey } from '../../../keys/token-keys.js';
-import { RefusedError, UsageError } from '../../../tuf/model/errors.js';
+import { keyLabel, loadProfile, readTokenPublicKey } from '../../../keys/index.js';
+import { RefusedError, UsageError } from '../../../tuf/base/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { renderKey, tokenKeyJson } from '../../render-key.js';

@@ -3,9 +3,8 @@
  * TUF public key and its keyid as hex, as words to read aloud and as a QR code, for the holder and
  * witnesses to compare with what later appears in metadata.
  */
-import { loadProfile } from '../../../keys/profile.js';
-import { generateTokenKey, TOKEN_KEY_TYPES, type TokenKeyType } from '../../../keys/token-keys.js';
-import { UsageError } from '../../../tuf/model/errors.js';
+import { generateTokenKey, loadProfile, TOKEN_KEY_TYPES, type TokenKeyType } from '../../../keys/index.js';
+import { UsageError } from '../../../tuf/base/index.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';
 import { cliPinSource } from '../../prompter.js';

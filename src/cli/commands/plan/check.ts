@@ -1,7 +1,6 @@
 /** `tuf-ceremony plan check`: review a plan without touching any token. */
-import { isExactPath } from '../../../ceremony/claims/claimed-projects.js';
-import { adviseClaimedLayout, megabytes, type SizingAdvice } from '../../../ceremony/claims/claimed-sizing.js';
-import { holdersOf, loadPlan, OFFLINE_ROLES, ONLINE_ROLES } from '../../../ceremony/state/plan.js';
+import { adviseClaimedLayout, isExactPath, megabytes, type SizingAdvice } from '../../../ceremony/claims/index.js';
+import { holdersOf, loadPlan, OFFLINE_ROLES, ONLINE_ROLES } from '../../../ceremony/state/index.js';
 import { parseThreshold } from '../../options.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';

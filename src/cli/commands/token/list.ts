@@ -1,17 +1,19 @@
 /** `tuf-ceremony token list`: slots, tokens and the public keys on each, without a PIN. */
-import { MORE_THAN_SIGNING } from '../../../ceremony/signers/signer-provider.js';
-import { loadProfile, type TokenProfile } from '../../../keys/profile.js';
+import { MORE_THAN_SIGNING } from '../../../ceremony/signers/index.js';
 import {
-  listProfileTokens,
-  listTokens,
   type ListedKey,
   type ListedToken,
+  listProfileTokens,
+  listTokens,
+  loadProfile,
   type TokenListing,
-} from '../../../keys/token-keys.js';
+  type TokenProfile,
+} from '../../../keys/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { cliPinSource } from '../../prompter.js';
-import { UsageError } from '../../../tuf/model/errors.js';
+import { UsageError } from '../../../tuf/base/index.js';
+import { fingerprintLines } from '../../../tuf/model/index.js';
 import { DEFAULT_MODULE, type list } from './declarations.js';
 
 /** "sign, verify" or, without a login, the public key's and a note (private keys need C_Login). */
@@ -27,19 +29,21 @@ export function beyondSigningWarning(label: string, extra: readonly string[]): s
 }
 
 function renderToken(t: ListedToken): string[] {
-  const head = `slot ${t.slotId}: ${t.initialized ? `token "${t.label}" serial ${t.serial}` : 'no initialized token'}${t.holder ? ` (holder ${t.holder})` : ''}`;
+  const token = t.initialized ? `token "${t.label}" serial ${t.serial}` : 'no initialized token';
+  const head = `slot ${t.slotId}: ${token}${t.holder ? ` (holder ${t.holder})` : ''}`;
   if (!t.initialized) return [head];
   const pin = t.pin === 'ok' ? 'PIN ok' : `PIN ${t.pin}`;
   const lines = [`${head}, ${t.model}, ${t.userPinInitialized ? pin : 'no user PIN'}`];
   if (t.keys.length === 0) return [...lines, '  no public keys'];
   const w = Math.max(5, ...t.keys.map((k) => k.label.length));
-  lines.push(
-    `  ${'label'.padEnd(w)}  ${'type'.padEnd(10)}  ${'CKA_ID'.padEnd(32)}  ${'TUF keyid'.padEnd(64)}  capabilities`,
-  );
+  lines.push(`  ${'label'.padEnd(w)}  ${'type'.padEnd(10)}  ${'CKA_ID'.padEnd(32)}  capabilities`);
   for (const k of t.keys) {
     lines.push(
-      `  ${k.label.padEnd(w)}  ${k.type.padEnd(10)}  ${k.id.padEnd(32)}  ${(k.keyid ?? `- (${k.problem})`).padEnd(64)}  ${renderCapabilities(k, t.loggedIn)}`,
+      `  ${k.label.padEnd(w)}  ${k.type.padEnd(10)}  ${k.id.padEnd(32)}  ${renderCapabilities(k, t.loggedIn)}`,
     );
+    // The TUF keyid in the form people compare it with init, key generate and event show.
+    if (k.keyid) lines.push(['    TUF keyid:', ...fingerprintLines(k.keyid, '      ')].join('\n'));
+    else lines.push(`    no TUF keyid: ${k.problem}`);
     if (k.beyondSigning) lines.push(`  ${beyondSigningWarning(k.label, k.beyondSigning)}`);
   }
   if (!t.loggedIn) lines.push('  log in to see private-key attributes (--login with --profile)');

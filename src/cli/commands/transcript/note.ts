@@ -1,6 +1,5 @@
 /** `tuf-ceremony transcript note`: the scribe's note, chained into the transcript. */
-import { Repository } from '../../../ceremony/state/repository.js';
-import { appendNote } from '../../../ceremony/state/transcript.js';
+import { appendNote, Repository } from '../../../ceremony/state/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { atOption } from '../../options.js';

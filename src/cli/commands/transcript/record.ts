@@ -1,14 +1,10 @@
 /** `tuf-ceremony transcript record`: the printable ceremony record, HTML and optionally PDF. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { writeNewFile } from '../../../ceremony/state/files.js';
-import { readPlanFile } from '../../../ceremony/state/plan.js';
-import { Repository } from '../../../ceremony/state/repository.js';
-import { inspectTranscript } from '../../../ceremony/state/transcript.js';
-import { sha256Hex } from '../../../tuf/model/digest.js';
-import { RefusedError, UsageError } from '../../../tuf/model/errors.js';
-import { fingerprintWords } from '../../../tuf/model/fingerprint-words.js';
-import { formatExpires } from '../../../tuf/model/time.js';
+import { writeNewFile } from '../../../bundle/index.js';
+import { inspectTranscript, readPlanFile, Repository } from '../../../ceremony/state/index.js';
+import { fingerprintWords, sha256Hex } from '../../../tuf/model/index.js';
+import { formatExpires, RefusedError, UsageError } from '../../../tuf/base/index.js';
 import type { Run } from '../../declaration.js';
 import { printToPdf } from '../../headless-browser.js';
 import { out, printJson } from '../../io.js';

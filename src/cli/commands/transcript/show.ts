@@ -1,7 +1,6 @@
 /** `tuf-ceremony transcript show`: the transcript for people to read, print and initial. */
-import { inspectTranscript } from '../../../ceremony/state/transcript.js';
-import { renderTranscript } from '../../../ceremony/state/transcript-view.js';
-import { fingerprintWords } from '../../../tuf/model/fingerprint-words.js';
+import { inspectTranscript, renderTranscript } from '../../../ceremony/state/index.js';
+import { fingerprintWords } from '../../../tuf/model/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';

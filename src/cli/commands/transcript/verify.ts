@@ -1,5 +1,6 @@
 /** `tuf-ceremony transcript verify`: the hash chain of the ceremony's record (docs/formats/transcript.md). */
-import { inspectTranscript } from '../../../ceremony/state/transcript.js';
+import { inspectTranscript } from '../../../ceremony/state/index.js';
+import { fingerprintLines } from '../../../tuf/model/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';
@@ -15,6 +16,10 @@ export const run: Run<typeof verify> = async ({ values, positionals }, io) => {
   const code = check.ok ? 0 : 3;
   if (values.json)
     printJson(io, { ...outcome(code, 'E_TRANSCRIPT_BROKEN', message), path, ...transcriptCheckJson(check) });
-  else out(io, message);
+  else {
+    out(io, message);
+    // The head as people compare it with the printout they initialled.
+    if (check.ok && check.head) out(io, fingerprintLines(check.head).join('\n'));
+  }
   return code;
 };

@@ -1,8 +1,6 @@
 /** `tuf-ceremony upload check`: the index's check of a claimed project's upload (PEP 480). */
-import { readUpload } from '../../../bundle/project-upload.js';
-import { checkUpload, type UploadVerdict } from '../../../bundle/upload-check.js';
-import { VerifiedFolder } from '../../../bundle/verified-folder.js';
-import { checkProjectName } from '../../../tuf/model/project-name.js';
+import { checkUpload, readUpload, type UploadVerdict, VerifiedFolder } from '../../../bundle/index.js';
+import { checkProjectName } from '../../../tuf/model/index.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';
 import { outcome } from '../../json-output.js';
@@ -16,7 +14,8 @@ function render(upload: string, v: UploadVerdict): string {
   const lines = [head];
   for (const r of v.roles)
     lines.push(
-      `  ${r.file}: ${r.role} v${r.version}, expires ${r.expires}, ${r.signatures ? `${r.signatures.signed.length} of ${r.signatures.threshold} signatures` : 'not verified'}`,
+      `  ${r.file}: ${r.role} v${r.version}, expires ${r.expires}, ` +
+        `${r.signatures ? `${r.signatures.signed.length} of ${r.signatures.threshold} signatures` : 'not verified'}`,
     );
   if (v.publishedVersion !== undefined) lines.push(`  published version: ${v.publishedVersion}`);
   const fresh = v.targets.filter((t) => t.uploaded).length;

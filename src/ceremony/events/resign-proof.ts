@@ -1,0 +1,98 @@
+/**
+ * Re-sign only: a new version of a role whose content is the previous one's, with only `version`
+ * (exactly +1, TUF specification 1.0.x section 4.2) and `expires` changed. The proof compares the canonical
+ * JSON (TUF specification 1.0.x section 4.1) of everything else, so a reviewer can rely on "no content change"
+ * without reading the role, and names the first fields that differ when it is not so.
+ */
+import { canonicalize } from '../../tuf/json/index.js';
+import { type AnySigned, type JsonObject, sha256Hex } from '../../tuf/model/index.js';
+import { formatExpires } from '../../tuf/base/index.js';
+
+/** The fields a re-sign may change; everything else must be byte-identical. */
+export const RESIGN_FIELDS = ['version', 'expires'] as const;
+
+export interface ResignProof {
+  /** True when everything but version and expires is equal and the version is exactly +1. */
+  contentUnchanged: boolean;
+  versionFrom: number;
+  versionTo: number;
+  expiresFrom: string;
+  expiresTo: string;
+  /** SHA-256 of the canonical JSON of `signed` without version and expires, before and after. */
+  contentSha256From: string;
+  contentSha256To: string;
+  /** Paths of the first differing fields (at most 10), when the content changed. */
+  differences: string[];
+  versionOk: boolean;
+}
+
+/** The signed part without the fields a re-sign may change. */
+export function contentOf(signed: AnySigned): JsonObject {
+  const json = signed.toJSON();
+  for (const f of RESIGN_FIELDS) delete json[f];
+  return json;
+}
+
+function diffPaths(a: unknown, b: unknown, path: string, out: string[]): void {
+  if (out.length >= 10) return;
+  if (canonicalize(a).equals(canonicalize(b))) return;
+  const isObj = (v: unknown) => typeof v === 'object' && v !== null;
+  if (!isObj(a) || !isObj(b) || Array.isArray(a) !== Array.isArray(b)) {
+    out.push(path || '(signed)');
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) {
+      out.push(`${path} (${a.length} → ${b.length} entries)`);
+      return;
+    }
+    a.forEach((v, i) => diffPaths(v, b[i], `${path}[${i}]`, out));
+    return;
+  }
+  const ao = a as JsonObject;
+  const bo = b as JsonObject;
+  for (const k of [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort()) {
+    const p = path ? `${path}.${k}` : k;
+    if (!(k in ao)) out.push(`${p} (added)`);
+    else if (!(k in bo)) out.push(`${p} (removed)`);
+    else diffPaths(ao[k], bo[k], p, out);
+    if (out.length >= 10) return;
+  }
+}
+
+/** Prove (or refute) that `next` is `previous` re-signed: same content, version +1, new expiry. */
+export function proveResign(previous: AnySigned, next: AnySigned): ResignProof {
+  const before = contentOf(previous);
+  const after = contentOf(next);
+  const contentSha256From = sha256Hex(canonicalize(before));
+  const contentSha256To = sha256Hex(canonicalize(after));
+  const differences: string[] = [];
+  if (contentSha256From !== contentSha256To) diffPaths(before, after, '', differences);
+  const versionOk = next.version === previous.version + 1;
+  return {
+    contentUnchanged: contentSha256From === contentSha256To && versionOk,
+    versionFrom: previous.version,
+    versionTo: next.version,
+    expiresFrom: formatExpires(previous.expires),
+    expiresTo: formatExpires(next.expires),
+    contentSha256From,
+    contentSha256To,
+    differences,
+    versionOk,
+  };
+}
+
+/** The lines `event show` prints for a role of a re-sign event. */
+export function describeResignProof(role: string, p: ResignProof): string[] {
+  if (p.contentUnchanged) {
+    return [
+      `${role}: re-sign only, no content change (v${p.versionFrom} → v${p.versionTo}, expires ${p.expiresFrom} → ${p.expiresTo})`,
+      `  everything but version and expires is identical: content SHA-256 ${p.contentSha256To} in both`,
+    ];
+  }
+  const lines = [`${role}: NOT a plain re-sign: the content differs from v${p.versionFrom}`];
+  if (!p.versionOk) lines.push(`  version v${p.versionFrom} → v${p.versionTo} is not exactly +1`);
+  for (const d of p.differences) lines.push(`  changed: ${d}`);
+  lines.push(`  content SHA-256 ${p.contentSha256From} → ${p.contentSha256To}`);
+  return lines;
+}

@@ -1,0 +1,11 @@
+/**
+ * What the other folders use of src/tuf/json (docs/architecture.md). Files of the same folder
+ * import the modules themselves; the other folders import only this file
+ * (test/architecture.test.ts).
+ */
+
+// Canonical JSON, what every signature covers
+export { canonicalize, serializeJson } from './canonical-json.js';
+
+// The strict reader
+export { parseStrictJson } from './strict-json.js';

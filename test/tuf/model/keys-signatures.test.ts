@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { Key } from '../../../src/tuf/model/key.js';
+import { Ed25519Signer, PemSigner } from '../../../src/keys/software-signer.js';
+import { loadVector } from '../../helpers/vectors.js';
+
+const keyids = loadVector('keyids.json');
+const sigs = loadVector('signatures.json');
+
+describe('keyids agree with securesystemslib', () => {
+  for (const c of keyids.cases) {
+    it(c.name, () => {
+      expect(Key.fromJSON(c.key).keyid).toBe(c.keyid);
+    });
+  }
+  it('a changed custom field changes the keyid', () => {
+    const k = Key.fromJSON(keyids.cases[1].key);
+    expect(k.withCustomFields({ 'x-ceremony-owner': 'bob@example.org' }).keyid).not.toBe(k.keyid);
+    expect(k.withCustomFields({ 'x-ceremony-owner': 'bob@example.org' }).sameMaterial(k)).toBe(true);
+  });
+});
+
+function flipByte(bytes: Uint8Array, i: number): Uint8Array {
+  const copy = Uint8Array.from(bytes);
+  copy[i] = copy[i]! ^ 0x01;
+  return copy;
+}
+
+describe('signatures made by securesystemslib verify', () => {
+  for (const c of sigs.cases) {
+    describe(c.name, () => {
+      const key = Key.fromJSON(c.key);
+      const payload = Buffer.from(c.payload_utf8, 'utf8');
+      const sig = Buffer.from(c.sig, 'hex');
+
+      it('has the vector keyid and verifies', () => {
+        expect(key.keyid).toBe(c.keyid);
+        expect(key.verify(payload, sig)).toBe(true);
+      });
+
+      it('fails for any one-byte change of the payload', () => {
+        // Every position of the payload is tried: not a sample.
+        for (let i = 0; i < payload.length; i++) expect(key.verify(flipByte(payload, i), sig)).toBe(false);
+      });
+
+      it('fails for any one-byte change of the signature', () => {
+        for (let i = 0; i < sig.length; i++) expect(key.verify(payload, flipByte(sig, i))).toBe(false);
+      });
+    });
+  }
+
+  it('reproduces the deterministic Ed25519 signature byte for byte from its seed', async () => {
+    const c = sigs.cases.find((x: any) => x.name === 'ed25519-deterministic');
+    const signer = new Ed25519Signer(Buffer.from(c.private_seed_hex, 'hex'));
+    expect(signer.key.keyid).toBe(c.keyid);
+    const made = await signer.sign(Buffer.from(c.payload_utf8, 'utf8'));
+    expect(Buffer.from(made).toString('hex')).toBe(c.sig);
+  });
+
+  it('signs fresh ECDSA (DER) and RSA-PSS (salt 32) signatures that verify', async () => {
+    for (const name of ['ecdsa-p256-der', 'rsassa-pss-sha256-salt32']) {
+      const c = sigs.cases.find((x: any) => x.name === name);
+      const signer = new PemSigner(c.private_pkcs8_pem);
+      expect(signer.key.keyid).toBe(c.keyid);
+      const payload = Buffer.from('fresh payload');
+      const s = await signer.sign(payload);
+      expect(Key.fromJSON(c.key).verify(payload, s)).toBe(true);
+      if (name.startsWith('ecdsa')) expect(s[0]).toBe(0x30); // DER SEQUENCE, never raw r||s
+    }
+  });
+});
+
+describe('strict verification rules', () => {
+  it('refuses an RSA-PSS signature with the maximum salt length (Node default)', async () => {
+    const { sign, createPrivateKey, constants } = await import('node:crypto');
+    const c = sigs.cases.find((x: any) => x.name === 'rsassa-pss-sha256-salt32');
+    const payload = Buffer.from('x');
+    const maxSalt = sign('sha256', payload, {
+      key: createPrivateKey(c.private_pkcs8_pem),
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: constants.RSA_PSS_SALTLEN_MAX_SIGN,
+    });
+    expect(Key.fromJSON(c.key).verify(payload, maxSalt)).toBe(false);
+  });
+
+  it('refuses a raw r||s ECDSA signature', async () => {
+    const { sign, createPrivateKey } = await import('node:crypto');
+    const c = sigs.cases.find((x: any) => x.name === 'ecdsa-p256-der');
+    const payload = Buffer.from('x');
+    const raw = sign('sha256', payload, { key: createPrivateKey(c.private_pkcs8_pem), dsaEncoding: 'ieee-p1363' });
+    expect(Key.fromJSON(c.key).verify(payload, raw)).toBe(false);
+  });
+
+  it('refuses an Ed25519 signature with a non-canonical S (accepted only under ZIP-215 rules)', () => {
+    const c = sigs.cases.find((x: any) => x.name === 'ed25519-deterministic');
+    const key = Key.fromJSON(c.key);
+    const sig = Buffer.from(c.sig, 'hex');
+    // S + L: the same scalar modulo L, which RFC 8032 verification must refuse.
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    let s = 0n;
+    for (let i = 31; i >= 0; i--) s = (s << 8n) | BigInt(sig[32 + i]!);
+    s += L;
+    const forged = Buffer.from(sig);
+    for (let i = 0; i < 32; i++) forged[32 + i] = Number((s >> BigInt(8 * i)) & 0xffn);
+    expect(key.verify(Buffer.from(c.payload_utf8), forged)).toBe(false);
+  });
+
+  it('an unsupported scheme never verifies', () => {
+    const k = new Key('ed25519', 'ed25519-unknown', { public: '00'.repeat(32) });
+    expect(k.kind).toBe('unsupported');
+    expect(k.verify(Buffer.from('x'), new Uint8Array(64))).toBe(false);
+  });
+});
