@@ -230,10 +230,7 @@ export async function renderRecordHtml(p: RecordPage): Promise<string> {
         { name: '', parts: [] },
       ];
   const signRows = signers
-    .map(
-      (a) =>
-        `<tr><td>${e(a.name)}</td><td>${e(partsOf(a.parts))}</td><td></td><td></td></tr>`,
-    )
+    .map((a) => `<tr><td>${e(a.name)}</td><td>${e(partsOf(a.parts))}</td><td></td><td></td></tr>`)
     .join('');
   return `<!doctype html>
 <html lang="en">
