@@ -6,14 +6,17 @@ cd "$(dirname "$0")/.."
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
-# Debian packages: SoftHSM2 (the reference token), and NSS softokn with certutil (the second
-# software token the token tests also run on). One apt-get run for whatever is missing.
+# Debian packages: SoftHSM2 (the reference token), NSS softokn with certutil (the second
+# software token the token tests also run on), and Chromium, which prints the ceremony record to
+# PDF headless (`transcript record --pdf`; its test renders the record). One apt-get run for
+# whatever is missing.
 missing=()
 if [ ! -e /usr/lib/softhsm/libsofthsm2.so ] || ! command -v softhsm2-util >/dev/null 2>&1; then missing+=(softhsm2); fi
 softokn=""
 for f in /usr/lib/*/libsoftokn3.so /usr/lib64/libsoftokn3.so /usr/lib/libsoftokn3.so; do if [ -e "$f" ]; then softokn="$f"; fi; done
 if [ -z "$softokn" ]; then missing+=(libnss3); fi
 if ! command -v certutil >/dev/null 2>&1; then missing+=(libnss3-tools); fi
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then missing+=(chromium); fi
 if [ ${#missing[@]} -gt 0 ]; then
   say "missing Debian packages: ${missing[*]}: installing them"
   SUDO=""

@@ -37,7 +37,9 @@ export type OutcomeCode =
   | 'E_DOWNLOAD_REJECTED'
   | 'E_PROJECT_NOT_DELEGATED'
   | 'E_UPLOAD_REFUSED'
-  | 'E_REHEARSAL_FAILED';
+  | 'E_REHEARSAL_FAILED'
+  | 'E_STEP_FAILED'
+  | 'E_INTERRUPTED';
 
 /** A failure that a command reports by its exit code rather than by throwing. */
 export function failure(code: string, message: string, exitCode: number): FailureJson {

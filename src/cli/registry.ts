@@ -10,6 +10,7 @@
  */
 import * as bundle from './commands/bundle/declarations.js';
 import * as top from './commands/declarations.js';
+import * as ceremony from './commands/ceremony/declarations.js';
 import * as dev from './commands/dev/declarations.js';
 import * as event from './commands/event/declarations.js';
 import * as key from './commands/key/declarations.js';
@@ -32,6 +33,7 @@ function lazy<D extends CommandDeclaration>(declaration: D, load: () => Promise<
 /** The groups of subcommands, with what `tuf-ceremony <group>` says about them. */
 export const GROUPS: Readonly<Record<string, string>> = {
   bundle: 'bundles on removable media: export, verify and import',
+  ceremony: 'guided ceremonies: a reviewed runbook run step by step',
   dev: "a developer's key, delegation request, signed releases, and check of the published delegation",
   event: 'signing events: show, sign, merge, status, finalize',
   key: "keys on a holder's PKCS#11 token",
@@ -47,6 +49,7 @@ export const COMMANDS: readonly Command[] = [
   lazy(top.init, () => import('./commands/init.js')),
   lazy(top.claim, () => import('./commands/claim.js')),
   lazy(top.revoke, () => import('./commands/revoke.js')),
+  lazy(top.status, () => import('./commands/status.js')),
   lazy(top.expiry, () => import('./commands/expiry.js')),
   lazy(top.resign, () => import('./commands/resign.js')),
   lazy(top.rotate, () => import('./commands/rotate.js')),
@@ -61,6 +64,8 @@ export const COMMANDS: readonly Command[] = [
   lazy(event.finalize, () => import('./commands/event/finalize.js')),
   lazy(transcript.verify, () => import('./commands/transcript/verify.js')),
   lazy(transcript.show, () => import('./commands/transcript/show.js')),
+  lazy(transcript.note, () => import('./commands/transcript/note.js')),
+  lazy(transcript.record, () => import('./commands/transcript/record.js')),
   lazy(token.list, () => import('./commands/token/list.js')),
   lazy(key.generate, () => import('./commands/key/generate.js')),
   lazy(key.exportKey, () => import('./commands/key/export.js')),
@@ -75,6 +80,7 @@ export const COMMANDS: readonly Command[] = [
   lazy(bundle.exportOnline, () => import('./commands/bundle/export-online.js')),
   lazy(bundle.verify, () => import('./commands/bundle/verify.js')),
   lazy(bundle.importBundle, () => import('./commands/bundle/import.js')),
+  lazy(ceremony.run, () => import('./commands/ceremony/run.js')),
 ];
 
 /** The command named by the first words of argv (the longest match), and the words after them. */

@@ -4,7 +4,7 @@
  * completes or undoes the cut finalize) verifies from its first root, and running the command
  * again ends as the uninterrupted run did.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -70,9 +70,18 @@ async function crashEveryCall(eventName: string): Promise<{ calls: number; outco
         expectedJson.written,
       );
     else {
-      // The cut came after the finalize was complete: refused as today, "exists already".
+      // The cut came after the finalize was complete: refused as today, "exists already", and the
+      // refusal recorded (docs/formats/transcript.md, "Refusals and failures"). Set aside, the
+      // rest must be what the uninterrupted run left.
       expect(again.code, `cut at ${k}: ${again.stderr}`).toBe(5);
       expect(again.stderr).toMatch(/already/);
+      const path = join(dir, 'repo', 'transcript.jsonl');
+      const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+      expect(JSON.parse(lines.at(-1)!), `cut at ${k}`).toMatchObject({
+        step: 'event-finalize',
+        details: { outcome: 'refused' },
+      });
+      writeFileSync(path, `${lines.slice(0, -1).join('\n')}\n`);
     }
     expect(clientProblems(metadata, AT), `cut at ${k}`).toEqual([]);
     expect(verifyTranscript(join(dir, 'repo', 'transcript.jsonl')).ok).toBe(true);

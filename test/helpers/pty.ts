@@ -58,8 +58,10 @@ export class PtyRun {
   readonly exit: Promise<number>;
   private readonly child;
 
-  constructor(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
-    const command = `stty cols 160 rows 50; exec ${quote(process.execPath)} ${[builtCli(), ...args].map(quote).join(' ')}`;
+  /** `tuf-ceremony <args>` at a terminal; or any `command` (its words), such as a shell running a block of docs. */
+  constructor(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; command?: string[] } = {}) {
+    const words = options.command ?? [process.execPath, builtCli(), ...args];
+    const command = `stty cols 160 rows 50; exec ${words.map(quote).join(' ')}`;
     this.child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
       env: { ...process.env, ...options.env },
       cwd: options.cwd,

@@ -70,7 +70,7 @@ describe('rotate --add-token checks what the key allows', () => {
     expect(event.details?.['warnings']).toEqual([warning]);
   });
 
-  it('refused when the plan requires sign-only keys for the role: exit 5, one line naming the plan field, nothing written', async () => {
+  it('refused when the plan requires sign-only keys for the role: exit 5, one line naming the plan field, nothing written but the refusal', async () => {
     const before = transcriptLines(strict);
     const r = await rotate(strict, 'root', 'root-refused', '--add-token', 'dave:root-dave-other', '--json');
     expect(r.code).toBe(5);
@@ -82,7 +82,15 @@ describe('rotate --add-token checks what the key allows', () => {
     expect(r.stderr).toBe(`tuf-ceremony rotate: ${message}\n`);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'E_KEY_NOT_SIGN_ONLY', message, exit_code: 5 });
     expect(existsSync(join(strict.dir, 'root-refused'))).toBe(false);
-    expect(transcriptLines(strict)).toEqual(before);
+    // The transcript gains the refusal only (docs/formats/transcript.md, "Refusals and failures").
+    const after = transcriptLines(strict);
+    expect(after.slice(0, before.length - 1)).toEqual(before.slice(0, -1));
+    expect(after).toHaveLength(before.length + 1);
+    expect(JSON.parse(after.at(-2)!)).toMatchObject({
+      step: 'rotate',
+      outputs: {},
+      details: { outcome: 'refused', error: { code: 'E_KEY_NOT_SIGN_ONLY', message } },
+    });
   });
 
   it('a key made by key generate is added without a warning, under the same sign-only plan', async () => {

@@ -136,10 +136,13 @@ describe('expiry → resign → sign on tokens → finalize → verify later', (
     const report = await runCli(['expiry', '--repo', b.repoDir, '--within', '30d', '--at', iso(day(120))]);
     expect(report.code).toBe(0);
 
-    // the transcript records the re-sign step, each signature and the finalize, and still verifies
+    // the transcript records the re-sign step, each signature, the finalize refused before the
+    // threshold was met (docs/formats/transcript.md, "Refusals and failures") and the finalize
     const transcript = await runCli(['transcript', 'show', '--repo', b.repoDir, '--json']);
-    const steps = (JSON.parse(transcript.stdout).records as Array<{ step: string; time: string }>).map((r) => r.step);
-    expect(steps.slice(-4)).toEqual(['resign', 'event-sign', 'event-sign', 'event-finalize']);
+    const steps = (
+      JSON.parse(transcript.stdout).records as Array<{ step: string; details?: { outcome?: string } }>
+    ).map((r) => `${r.step}${r.details?.outcome ? ` ${r.details.outcome}` : ''}`);
+    expect(steps.slice(-5)).toEqual(['resign', 'event-sign', 'event-finalize refused', 'event-sign', 'event-finalize']);
     expect((await runCli(['transcript', 'verify', '--repo', b.repoDir])).code).toBe(0);
   });
 });

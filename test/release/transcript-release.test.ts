@@ -11,10 +11,10 @@ import { runningReleaseDigest } from '../../src/ceremony/state/release-check.js'
 import {
   appendTranscript,
   readTranscript,
-  renderTranscript,
   TRANSCRIPT_FILE,
   verifyTranscript,
 } from '../../src/ceremony/state/transcript.js';
+import { renderTranscript } from '../../src/ceremony/state/transcript-view.js';
 
 const DIGEST = 'ab'.repeat(32);
 const dirs: string[] = [];

@@ -32,7 +32,7 @@ const claimFrom = (inbox: string, extra: string[], event: string) =>
 const claim = (extra: string[], event: string) => claimFrom(join(tmp, 'inbox'), extra, event);
 
 describe('claim without the online service’s recently-claimed list', () => {
-  it('refuses unless told why, and writes nothing', async () => {
+  it('refuses unless told why, and writes nothing but the refusal', async () => {
     const transcript = () => (existsSync(f.repo.transcriptPath) ? readFileSync(f.repo.transcriptPath) : undefined);
     const before = transcript();
     const r = await claim([], 'refused-event');
@@ -40,7 +40,20 @@ describe('claim without the online service’s recently-claimed list', () => {
     expect(r.stderr).toContain('no recently-claimed list to check new projects against');
     expect(r.stderr).toContain('--no-online-check <reason>');
     expect(existsSync(join(tmp, 'refused-event'))).toBe(false);
-    expect(transcript()).toEqual(before);
+    // The transcript gains the refusal only (docs/formats/transcript.md, "Refusals and failures").
+    const after = transcript()!;
+    expect(after.subarray(0, before?.length ?? 0)).toEqual(before ?? Buffer.alloc(0));
+    expect(readTranscript(f.repo.transcriptPath).at(-1)).toMatchObject({
+      step: 'claim',
+      outputs: {},
+      details: { outcome: 'refused', error: { code: 'E_NO_ONLINE_LIST' } },
+    });
+    expect(
+      after
+        .toString('utf8')
+        .slice(before?.length ?? 0)
+        .split('\n'),
+    ).toHaveLength(2);
     const blank = await claim(['--no-online-check', ' '], 'blank-event');
     expect(blank.code).toBe(2);
   });

@@ -90,6 +90,8 @@ export function createClaimedEvent(
       inputs: init.inputs,
       details: {
         added: proposal.change.added.length,
+        // Every project named: the transcript holds what the ceremony changed, not only counts.
+        added_projects: proposal.change.added,
         rekeyed: proposal.change.rekeyed,
         removed: proposal.change.removed,
         ...(init.summary ?? {}),

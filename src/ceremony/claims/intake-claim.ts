@@ -2,7 +2,7 @@
  * `claim`: intake of a folder of requests into a signing event for the next claimed version (and
  * changed bins), recorded in the transcript with the digest of every request file read.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { versionsIn } from '../../bundle/index.js';
 import { roleFileName } from '../../tuf/verify/index.js';
@@ -15,6 +15,7 @@ import type { SigningEvent } from '../events/event.js';
 import { runIntake, type IntakeResult } from './intake.js';
 import { RECENTLY_CLAIMED } from './intake-online.js';
 import type { Repository } from '../state/repository.js';
+import { readInputFile } from '../state/input-file.js';
 import { appendTranscript } from '../state/transcript.js';
 
 export const CLAIM_KIND = 'claim';
@@ -40,18 +41,6 @@ export interface ClaimResult {
   event?: SigningEvent;
   /** SHA-256 over the list of (file, SHA-256) read: the batch, in the transcript. */
   requestsSha256: string;
-}
-
-function readFileOrUsage(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new UsageError(
-      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      'E_USAGE',
-      { cause: e },
-    );
-  }
 }
 
 /** The newest recently-claimed a bundle brought into the repository's online/ folder. */
@@ -86,7 +75,7 @@ export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResul
   const rcPath = o.recentlyClaimedPath ?? importedRecentlyClaimed(repo);
   const skipped = onlineCheckSkipped(rcPath, o.noOnlineCheck);
   const online = rcPath
-    ? { bytes: readFileOrUsage(rcPath, 'recently-claimed metadata'), source: basename(rcPath) }
+    ? { bytes: readInputFile(rcPath, 'recently-claimed metadata'), source: basename(rcPath) }
     : undefined;
   const intake = runIntake({
     store: repo,
@@ -116,6 +105,7 @@ export function claimFromRequests(repo: Repository, o: ClaimOptions): ClaimResul
     allow_rekey: o.allowRekey,
     recently_claimed_version: details.recently_claimed_version,
     online_check: details.online_check,
+    rejected: details.rejected,
   };
   if (intake.proposal.roles.length === 0) {
     appendTranscript(repo.dir, {

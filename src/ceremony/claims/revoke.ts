@@ -107,7 +107,7 @@ export function createRevokeEvent(
     description: `Key compromise (PEP 480): ${revocation.description}${o.reason ? `. Reason: ${o.reason}` : ''}`,
     at: o.at,
     details: { project: revocation.project, keyid: revocation.keyid ?? null, reason: o.reason ?? null },
-    summary: { project: revocation.project, keyid: revocation.keyid ?? null },
+    summary: { project: revocation.project, keyid: revocation.keyid ?? null, reason: o.reason ?? null },
   });
   return { revocation, proposal, event };
 }

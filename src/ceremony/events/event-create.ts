@@ -52,7 +52,8 @@ export function eventCreatedRecord(repo: Repository, event: SigningEvent, o: Eve
     time: formatExpires(o.at),
     inputs,
     outputs,
-    details: { event: event.id, roles: event.roles().map((r) => r.role), ...(o.details ?? {}) },
+    // The folder, so that `status` can find an event still being signed.
+    details: { event: event.id, folder: event.dir, roles: event.roles().map((r) => r.role), ...(o.details ?? {}) },
   };
 }
 

@@ -23,3 +23,13 @@ export { parseCompromised, prepareRecovery, renderRecoveryPlan } from './recover
 
 // The rehearsal on SoftHSM
 export { runRehearsal } from './rehearsal.js';
+
+// The repository at a glance
+export { repositoryStatus } from './repository-status.js';
+export type { RepositoryStatus, StatusKey, StatusRole } from './repository-status.js';
+
+// Runbooks and the guided runs that walk them
+export { loadRunbook } from './runbook.js';
+export type { Runbook } from './runbook.js';
+export { abandonRun, CeremonyRun } from './ceremony-run.js';
+export type { RunState } from './ceremony-run.js';

@@ -8,7 +8,10 @@
  *  4. claimed v2 signed by admin-b and admin-c at separate "machines" (copies of the event
  *     folder), merged, finalized;
  *  5. a bundle exported to a "medium" and verified as the online side would;
- *  6. the repository verified from root v1 as a client would, and the transcript checked.
+ *  6. a re-sign ceremony walked through the shipped runbook (ceremony-scripts/runbooks/resign.json)
+ *     as `ceremony run` walks it, the room played by the rehearsal: the plan's ceremony
+ *     administrator and witness confirm each step, each admin confirms the event digest;
+ *  7. the repository verified from root v1 as a client would, and the transcript checked.
  *
  * Everything it writes stays inside the output folder. SOFTHSM2_CONF points at the folder's
  * tokens while it runs and is restored afterwards.
@@ -33,7 +36,9 @@ import { ONLINE_ROLES, projectPathsFor } from '../state/plan.js';
 import { exportRepository } from '../state/repository-export.js';
 import { createRequest, encodeRequest } from '../claims/requests-format.js';
 import { TokenProvider } from '../signers/token-provider.js';
-import { verifyTranscript, type TranscriptCheck } from '../state/transcript.js';
+import { readTranscript, TRANSCRIPT_FILE, verifyTranscript, type TranscriptCheck } from '../state/transcript.js';
+import { CeremonyRun, runPeople, type RunPeople } from './ceremony-run.js';
+import { loadRunbook } from './runbook.js';
 
 export const REHEARSAL_ADMINS = ['admin-a', 'admin-b', 'admin-c'] as const;
 
@@ -45,6 +50,8 @@ export interface RehearsalOptions {
   toolVersion: string;
   /** The narrative, step by step, for people. */
   log: (text: string) => void;
+  /** The runbook walked in step 6, and how a step of it runs (`tuf-ceremony <argv>`, its exit code). */
+  runbook: { path: string; execute: (argv: string[]) => Promise<number> };
 }
 
 export interface RehearsalStep {
@@ -61,6 +68,53 @@ export interface RehearsalResult {
   verify: RepositoryReport;
   transcript: TranscriptCheck;
   ok: boolean;
+}
+
+/** The re-sign runbook's values in a rehearsal: every offline role is renewed (root's period is a year). */
+const RESIGN_WITHIN = '400d';
+
+/**
+ * Step 6: the re-sign runbook run as `ceremony run` runs it, with the room played here: the plan's
+ * ceremony administrator and witness confirm each step, and each admin confirms the event digest
+ * (with nobody at a terminal, as a script passes it to event sign).
+ */
+async function walkRunbook(
+  o: RehearsalOptions,
+  w: { repoDir: string; profilePath: string; event: string; medium: string; people: RunPeople },
+): Promise<{ ok: boolean; detail: string; bundle?: string }> {
+  const runbook = loadRunbook(o.runbook.path);
+  const administrator = w.people.administrators[0] ?? 'the ceremony administrator';
+  const witness = w.people.witnesses[0] ?? 'a witness';
+  const { run, resumed } = CeremonyRun.open({
+    repoDir: w.repoDir,
+    runbook,
+    given: {
+      within: RESIGN_WITHIN,
+      event: w.event,
+      profile: w.profilePath,
+      signer1: 'admin-a',
+      signer2: 'admin-b',
+      medium: w.medium,
+    },
+    hooks: {
+      say: (text) => o.log(text),
+      ask: (question) => Promise.resolve(question.startsWith('Witness') ? witness : administrator),
+      execute: (argv) =>
+        o.runbook.execute(
+          argv[0] === 'event' && argv[1] === 'sign' ? [...argv, '--confirm', SigningEvent.load(argv[2]!).digest] : argv,
+        ),
+    },
+  });
+  const result = await run.run(resumed);
+  const exported = readTranscript(join(w.repoDir, TRANSCRIPT_FILE)).findLast((r) => r.step === 'bundle-export');
+  const bundle = typeof exported?.details?.['bundle'] === 'string' ? exported.details['bundle'] : undefined;
+  const steps = result.state.steps;
+  const detail =
+    result.exitCode === 0
+      ? `${runbook.title} (${o.runbook.path}): ${steps.length} steps, each confirmed by ${administrator} ` +
+        `(ceremony administrator) and ${witness} (witness); the printable record is ${result.state.parameters['record']}.`
+      : `${runbook.title}: stopped at step ${result.stopped?.id} (${result.stopped?.status}, exit code ${result.exitCode})`;
+  return { ok: result.exitCode === 0, detail, ...(bundle ? { bundle } : {}) };
 }
 
 function writeSecret(path: string, text: string): void {
@@ -266,7 +320,21 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
         'files, hashes and TUF metadata good.',
     );
 
-    // 6. Verify as a client, and the transcript.
+    // 6. A re-sign ceremony, guided by the runbook as `ceremony run` guides people.
+    const walked = await walkRunbook(o, {
+      repoDir,
+      profilePath,
+      event: join(eventsDir, '3-resign'),
+      medium,
+      people: runPeople(plan),
+    });
+    steps.push({ step: 'Re-sign ceremony, guided by a runbook', ok: walked.ok, detail: walked.detail });
+    o.log(`\n== Re-sign ceremony, guided by a runbook\n${walked.detail}`);
+    const latest = walked.bundle ?? exported.dir;
+    const checkedLatest =
+      latest === exported.dir ? checked : verifyBundle(latest, { trustedRoot: rootV1, at: new Date() });
+
+    // 7. Verify as a client, and the transcript.
     const verify = verifyRepository(rootV1, new FolderSource(repo.metadataDir), {
       trustedRootName: '1.root.json',
       at: new Date(),
@@ -293,10 +361,14 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
       out,
       repo: repoDir,
       steps,
-      bundle: { dir: exported.dir, manifestSha256: exported.manifestSha256, sequence: exported.sequence },
+      bundle: {
+        dir: latest,
+        manifestSha256: checkedLatest.manifestSha256,
+        sequence: checkedLatest.manifest.sequence,
+      },
       verify,
       transcript,
-      ok: verify.ok && transcript.ok,
+      ok: verify.ok && transcript.ok && walked.ok,
     };
   } finally {
     if (previousConf === undefined) delete process.env['SOFTHSM2_CONF'];

@@ -136,7 +136,7 @@ export function createKeyChangeEvent(
     eventCreatedRecord(repo, e, {
       step: options.kind,
       at: options.at,
-      details: { changed_keys_of: result.changes.map((c) => c.role) },
+      details: { changed_keys_of: result.changes.map((c) => c.role), key_changes: keyChangesToWire(result.changes) },
     }),
   );
   return { ...result, event };

@@ -270,7 +270,8 @@ export function planKeyChanges(
     for (const id of change.remove) {
       if (!original.has(id))
         throw new RefusedError(
-          `--remove ${id}: not a ${role} key (its keys: ${[...original.keys()].map(keyidHex).join(', ')})`,
+          // Whole keyids with their holders: what --remove takes (`tuf-ceremony status` lists them too).
+          `--remove ${id}: not a ${role} key (its keys: ${[...original].map(([k, key]) => `${k} of ${who(key)}`).join(', ')})`,
           'E_NOT_A_KEY',
         );
       if (removed.has(id)) throw new RefusedError(`--remove ${id} is given twice`, 'E_DUPLICATE_KEY');

@@ -6,11 +6,22 @@
 
 // The repository folder and its plan
 export { Repository } from './repository.js';
-export { holdersOf, loadPlan, OFFLINE_ROLES, ONLINE_ROLES, planFromBytes, signOnlyRoles } from './plan.js';
-export type { OfflineRole } from './plan.js';
+export {
+  holdersOf,
+  loadPlan,
+  OFFLINE_ROLES,
+  ONLINE_ROLES,
+  planFromBytes,
+  readPlanFile,
+  signOnlyRoles,
+} from './plan.js';
+export type { CeremonyPlan, OfflineRole } from './plan.js';
 
 // The transcript
-export { inspectTranscript, renderTranscript, TRANSCRIPT_FILE } from './transcript.js';
+export { appendNote, inspectTranscript, recordingFailure, TRANSCRIPT_FILE } from './transcript.js';
+export type { TranscriptRecord } from './transcript.js';
+export { renderTranscript, transcriptHeader, viewRecord } from './transcript-view.js';
+export type { RecordView } from './transcript-view.js';
 
 // Bundles to and from the repository
 export { checkBundleTranscript, exportRepository, importIntoRepository } from './repository-export.js';

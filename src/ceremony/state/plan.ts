@@ -11,6 +11,7 @@ import { FormatError, parseDuration, RefusedError, UsageError, withContext } fro
 import { parseStrictJson } from '../../tuf/json/index.js';
 import { isKeyFileDocument, readKeyFilePublicKey } from '../../keys/index.js';
 import { OWNER_FIELD, ownerOf } from './holders.js';
+import { readInputFile } from './input-file.js';
 
 export const PLAN_FORMAT = 1;
 export const OFFLINE_ROLES = ['root', 'targets', 'claimed'] as const;
@@ -50,11 +51,27 @@ export interface ClaimedPolicy extends RolePolicy {
   bins?: { bitLength: number; namePrefix: string };
 }
 
+/**
+ * The parts people other than the key holders play in the room (docs/runbook.md, "People in the
+ * room"); the admins are the plan's `admins`.
+ */
+export const ATTENDEE_PARTS = ['ceremony-administrator', 'witness', 'scribe'] as const;
+export type AttendeePart = (typeof ATTENDEE_PARTS)[number];
+
+/** Someone in the room the ceremony record names and asks to sign (docs/formats/plan.md, "attendees"). */
+export interface PlanAttendee {
+  name: string;
+  parts: AttendeePart[];
+  contact?: string;
+}
+
 export interface CeremonyPlan {
   planFormat: number;
   repository: string;
   description?: string;
   admins: PlanAdmin[];
+  /** Everyone else in the room, with their parts; empty when the plan names nobody. */
+  attendees: PlanAttendee[];
   roles: { root: RolePolicy; targets: RolePolicy; claimed: ClaimedPolicy };
   /** Online role → path of a TUF public key file, relative to the plan. */
   online: Record<OnlineRole, { key: string }>;
@@ -124,6 +141,47 @@ function readKeySpec(v: unknown, path: string): AdminKeySpec {
 }
 
 const NAME = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
+// eslint-disable-next-line no-control-regex -- a person's name is printed: no control characters
+const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]{1,100}$/;
+
+function readAttendees(r: FieldReader, admins: PlanAdmin[]): PlanAttendee[] {
+  if (!r.has('attendees')) return [];
+  const seen = new Set<string>();
+  return r.array('attendees').map((v, i): PlanAttendee => {
+    const ar = FieldReader.of(v, join('attendees', i));
+    const name = ar.string('name').trim();
+    if (!PRINTABLE.test(name))
+      throw new FormatError(ar.at('name'), 'must be 1 to 100 printable characters (no control characters)');
+    if (seen.has(name)) throw new FormatError(ar.at('name'), `"${name}" is listed twice`);
+    seen.add(name);
+    const parts = asArray(ar.raw('parts'), ar.at('parts')).map((p, j) => {
+      const part = asString(p, join(ar.at('parts'), j));
+      if (!(ATTENDEE_PARTS as readonly string[]).includes(part))
+        throw new FormatError(join(ar.at('parts'), j), `"${part}" is not one of ${ATTENDEE_PARTS.join(', ')}`);
+      return part as AttendeePart;
+    });
+    if (parts.length === 0 || new Set(parts).size !== parts.length)
+      throw new FormatError(ar.at('parts'), 'give each part once, at least one');
+    // A witness checks what the key holders do; one of them cannot be their own witness.
+    if (parts.includes('witness') && admins.some((a) => a.name === name))
+      throw new FormatError(ar.at('parts'), `"${name}" holds keys (admins) and so cannot be a witness`);
+    const contact = ar.has('contact') ? ar.string('contact') : undefined;
+    ar.optional('contact');
+    noUnknownFields(ar);
+    return contact === undefined ? { name, parts } : { name, parts, contact };
+  });
+}
+
+/** Everyone the plan names and their parts: the admins (part `admin`), then the attendees. */
+export function peopleOf(plan: CeremonyPlan): Array<{ name: string; parts: Array<AttendeePart | 'admin'> }> {
+  const people = plan.admins.map((a) => ({ name: a.name, parts: ['admin'] as Array<AttendeePart | 'admin'> }));
+  for (const a of plan.attendees) {
+    const same = people.find((p) => p.name === a.name);
+    if (same) for (const part of a.parts) same.parts.push(part);
+    else people.push({ name: a.name, parts: [...a.parts] });
+  }
+  return people;
+}
 
 /** Parse and check a plan's structure; field paths name every problem. Does not read key files. */
 export function parsePlan(json: unknown, source = 'plan'): CeremonyPlan {
@@ -158,6 +216,9 @@ export function parsePlan(json: unknown, source = 'plan'): CeremonyPlan {
       if (seen.has(a.name)) throw new FormatError(join(join('admins', i), 'name'), `admin "${a.name}" is listed twice`);
       seen.add(a.name);
     });
+
+    const attendees = readAttendees(r, admins);
+    r.optional('attendees');
 
     const rr = FieldReader.of(r.raw('roles'), 'roles');
     const root = readPolicy(FieldReader.of(rr.raw('root'), 'roles.root'));
@@ -204,6 +265,7 @@ export function parsePlan(json: unknown, source = 'plan'): CeremonyPlan {
       repository,
       description,
       admins,
+      attendees,
       roles: { root, targets, claimed },
       online,
       unclaimedBins,
@@ -303,17 +365,7 @@ export function readPublicKeyFile(file: string, field?: string): Key {
 
 /** Read a plan from a file and the key files it names; check the guard rails. Touches no token. */
 export function loadPlan(path: string): LoadedPlan {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new UsageError(
-      `cannot read plan ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      'E_PLAN',
-      { cause: e },
-    );
-  }
-  const plan = parsePlan(parseStrictJson(bytes, path), path);
+  const { plan, bytes } = readPlanFile(path);
   const warnings = checkThresholds(plan);
   const base = dirname(path);
   const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
@@ -365,6 +417,12 @@ export function checkDistinctKeys(onlineKeys: Record<OnlineRole, Key>, adminKeys
         'E_DUPLICATE_KEY',
       );
   }
+}
+
+/** A plan file read and checked as a plan, without reading the key files it names. */
+export function readPlanFile(path: string): { plan: CeremonyPlan; bytes: Buffer } {
+  const bytes = readInputFile(path, 'plan', 'E_PLAN');
+  return { plan: parsePlan(parseStrictJson(bytes, path), path), bytes };
 }
 
 export function planFromBytes(bytes: Uint8Array, source: string): CeremonyPlan {

@@ -9,7 +9,8 @@
  *   transcript.jsonl  the append-only, hash-chained record of every step
  *   exports.json      the bundle export log
  *
- * and, only while a step is interrupted, the journals of finalize-journal.ts and event-journal.ts.
+ * and, only while a step is interrupted, the journals of finalize-journal.ts and event-journal.ts;
+ * while a guided run is unfinished its state (ceremony-run.json, lifecycle/ceremony-run.ts).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';

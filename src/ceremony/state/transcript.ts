@@ -5,18 +5,16 @@
  * breaks the next `prev`. The digest of the last line (the "head") is what people initial and
  * what a bundle manifest carries, which anchors the end of the chain.
  */
-import {
-  asObject,
-  asString,
-  FieldReader,
-  fingerprintLines,
-  groupedHex,
-  isLowerHex,
-  type JsonObject,
-  sha256Hex,
-} from '../../tuf/model/index.js';
+import { asObject, asString, FieldReader, isLowerHex, type JsonObject, sha256Hex } from '../../tuf/model/index.js';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { escapeLines, FormatError, formatExpires, parseExpires, RefusedError } from '../../tuf/base/index.js';
+import {
+  CeremonyError,
+  FormatError,
+  formatExpires,
+  parseExpires,
+  RefusedError,
+  UsageError,
+} from '../../tuf/base/index.js';
 import { fsyncDir } from '../../bundle/index.js';
 import { join } from 'node:path';
 import { parseStrictJson, serializeJson } from '../../tuf/json/index.js';
@@ -315,45 +313,117 @@ export function appendTranscript(repoDir: string, record: NewTranscriptRecord): 
 }
 
 /**
- * `init`'s `details.accepted_deviations` (docs/formats/transcript.md): one line per key kept because
- * the token profile accepts what its module reported, so that witnesses see each one by name.
+ * The journals that hold a prepared record while a step is interrupted (event-journal.ts,
+ * finalize-journal.ts): while one is there, the record it holds must be the next one, so no other
+ * record is appended before opening the repository has finished it.
  */
-function acceptedDeviationLines(value: unknown): string[] {
-  const list: unknown[] = Array.isArray(value) ? value : [value];
-  return list.map((item) => {
-    const d = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
-    const accepted = Array.isArray(d['accepted']) ? d['accepted'].map(String).join(', ') : String(d['accepted']);
-    return (
-      `    accepted deviation: ${String(d['holder'])}'s ${String(d['purpose'])} key ` +
-      `${String(d['keyid']).slice(0, 16)} (token serial ${String(d['serial'])}, module ` +
-      `"${String(d['module'])}", ${String(d['library'])}): ${accepted}`
-    );
-  });
+export const PENDING_JOURNALS = ['event-journal.json', 'finalize-journal.json'] as const;
+
+/** How a step ended that did not succeed (docs/formats/transcript.md, "Refusals and failures"). */
+export type FailureOutcome = 'refused' | 'failed' | 'interrupted';
+
+export interface FailureRecordInit {
+  /** The step as its successful record names it (`claim`, `event-finalize`, `event-sign`, …). */
+  step: string;
+  /** What was thrown: its code and one-line message are kept, never a stack trace. */
+  error: unknown;
+  /** Default: `interrupted` for Ctrl-C at a prompt, `refused` for a safety check, else `failed`. */
+  outcome?: FailureOutcome;
+  /** Who was at the step (the admin signing, say). */
+  operator?: string;
+  /** What the step had read by then, name → SHA-256, as in its successful record. */
+  inputs?: Record<string, string>;
+  /** What identifies the attempt (event folder, holder, project…). Never a PIN or a passphrase. */
+  details?: Record<string, unknown>;
+  at?: Date;
 }
 
-/** A transcript for a person to read, print and initial. */
-export function renderTranscript(records: TranscriptRecord[], head: string): string {
-  const lines: string[] = [];
-  let release: string | undefined;
-  for (const r of records) {
-    lines.push(`#${r.seq}  ${r.time}  ${r.step}${r.operator ? `  confirmed by ${r.operator}` : ''}`);
-    if (r.release !== release) lines.push(`    written by release ${r.release ?? '(none: a source checkout)'}`);
-    release = r.release;
-    if (r.confirmation) lines.push(`    confirmation: ${r.confirmation}`);
-    for (const [name, d] of Object.entries(r.inputs)) lines.push(`    in   ${d}  ${name}`);
-    for (const [name, d] of Object.entries(r.outputs)) lines.push(`    out  ${d}  ${name}`);
-    for (const t of r.tokens ?? [])
-      lines.push(`    token of ${t.holder}, serial ${t.serial}: ${t.keyids.map(groupedHex).join(', ')}`);
-    for (const [k, v] of Object.entries(r.details ?? {})) {
-      if (k === 'accepted_deviations') for (const line of acceptedDeviationLines(v)) lines.push(line);
-      else lines.push(`    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-    }
+/** The outcome, code and message a failure record keeps of an error. */
+export function failureOf(error: unknown): { outcome: FailureOutcome; code: string; message: string } {
+  // inquirer's Ctrl-C at a prompt: a person stopped the step.
+  if ((error as Error | undefined)?.name === 'ExitPromptError')
+    return { outcome: 'interrupted', code: 'E_INTERRUPTED', message: 'interrupted at a prompt (Ctrl-C)' };
+  if (error instanceof CeremonyError) {
+    const e = error as CeremonyError;
+    return { outcome: e.category === 'refused' ? 'refused' : 'failed', code: e.code, message: e.message };
   }
-  // The head is what the people in the room write on the printout: in the form they compare.
-  lines.push(
-    `${records.length} record(s); head:`,
-    ...(/^[0-9a-f]{64}$/.test(head) ? fingerprintLines(head) : [`  ${head}`]),
-  );
-  // Details hold names and text from files (event descriptions, paths): escaped line by line.
-  return escapeLines(lines);
+  const message = error instanceof Error ? error.message : String(error);
+  return { outcome: 'failed', code: 'E_INTERNAL', message: `internal error: ${message}` };
+}
+
+/** Whether a record tells of a step that did not succeed (made by recordFailure). */
+export function isFailureRecord(r: TranscriptRecord): boolean {
+  const o = r.details?.['outcome'];
+  return o === 'refused' || o === 'failed' || o === 'interrupted';
+}
+
+/**
+ * Record that a step was refused, failed or was interrupted, chained like every record
+ * (docs/formats/transcript.md, "Refusals and failures"): `details.outcome`, `details.error`
+ * (`code`, `message`) and the caller's details. For the commands to call where they catch what
+ * ends a step (a wrong PIN, an aborted signing, a refused check), then rethrow: the person still
+ * sees the error. It never throws: when the record cannot be written (no repository there, a
+ * broken transcript, a journal waiting to be finished, a full medium) it returns undefined and
+ * the original error is what matters.
+ */
+export function recordFailure(repoDir: string, init: FailureRecordInit): TranscriptRecord | undefined {
+  try {
+    if (PENDING_JOURNALS.some((j) => existsSync(join(repoDir, j)))) return undefined;
+    if (!statSync(repoDir).isDirectory()) return undefined;
+    const f = failureOf(init.error);
+    return appendTranscript(repoDir, {
+      step: init.step,
+      ...(init.at ? { time: formatExpires(init.at) } : {}),
+      ...(init.operator !== undefined ? { operator: init.operator } : {}),
+      inputs: init.inputs ?? {},
+      outputs: {},
+      details: {
+        ...(init.details ?? {}),
+        outcome: init.outcome ?? f.outcome,
+        error: { code: f.code, message: f.message },
+      },
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Run a step; when it throws, record the failure (recordFailure) and throw the same error. */
+export async function recordingFailure<T>(
+  repoDir: string,
+  init: Omit<FailureRecordInit, 'error'>,
+  step: () => T | Promise<T>,
+): Promise<Awaited<T>> {
+  try {
+    return await step();
+  } catch (e) {
+    recordFailure(repoDir, { ...init, error: e });
+    throw e;
+  }
+}
+
+/** The step of a scribe's note. */
+export const NOTE_STEP = 'note';
+
+/** A note longer than this is refused: the transcript is printed and initialled. */
+export const MAX_NOTE_LENGTH = 4000;
+
+/**
+ * A note in the transcript (`transcript note`): what the scribe saw that no command records, chained
+ * like every record, with who wrote it. Refused when empty or too long to print.
+ */
+export function appendNote(repoDir: string, o: { text: string; by?: string; at?: Date }): TranscriptRecord {
+  const text = o.text.trim();
+  if (text === '') throw new UsageError('the note is empty');
+  if (text.length > MAX_NOTE_LENGTH)
+    throw new UsageError(`the note has ${text.length} characters; at most ${MAX_NOTE_LENGTH} fit a printed record`);
+  if (o.by !== undefined && o.by.trim() === '') throw new UsageError('--by: the name is empty');
+  return appendTranscript(repoDir, {
+    step: NOTE_STEP,
+    ...(o.at ? { time: formatExpires(o.at) } : {}),
+    ...(o.by !== undefined ? { operator: o.by.trim() } : {}),
+    inputs: {},
+    outputs: {},
+    details: { text },
+  });
 }

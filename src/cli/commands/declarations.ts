@@ -124,6 +124,24 @@ export const revoke = declare({
   keep fewer keys than its threshold: revoke the whole project, or take a re-key request instead.`,
 });
 
+export const status = declare({
+  name: ['status'],
+  summary:
+    'the repository at a glance: roles, keys and holders, claimed projects, pending events, bundles, transcript head',
+  options: {
+    repo: { ...REPO, required: true },
+    'all-keys': { type: 'boolean', help: 'list every key of every role (else the first 7 of each)' },
+    at: AT,
+    json: JSON_OUTPUT,
+  },
+  positionals: [],
+  details: `  Every role with its version, expiry and days left, threshold and keys (holder, key type, full
+  keyid, and the token serial the transcript recorded for it); the claimed role's projects and
+  bins; each signing event made and not finalized, with have/need when its folder is here; the
+  last bundle exported and imported; token deviations accepted at init; the transcript's head
+  as hex and words. Reads only. Exit 0, or 3 when the transcript's chain does not hold.`,
+});
+
 export const expiry = declare({
   name: ['expiry'],
   summary: 'report every offline role with its expiry, days left and the signers a renewal needs (exit 10/11 when due)',

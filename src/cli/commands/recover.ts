@@ -5,33 +5,41 @@ import {
   readKeyArgument,
   renderRecoveryPlan,
 } from '../../ceremony/lifecycle/index.js';
-import { Repository } from '../../ceremony/state/index.js';
+import { recordingFailure, Repository } from '../../ceremony/state/index.js';
 import type { Key } from '../../tuf/model/index.js';
-import type { Run } from '../declaration.js';
+import type { Args, Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption, parseThreshold, roleAssignment } from '../options.js';
 import { signingSteps } from '../render-event.js';
 import type { recover } from './declarations.js';
 
-export const run: Run<typeof recover> = async ({ values }, io) => {
-  const repo = Repository.open(values.repo);
+function recovery(repo: Repository, values: Args<typeof recover>['values'], cwd: string) {
   const compromised = parseCompromised(values.compromised ?? []);
   const newKeys = new Map<string, Key[]>();
   for (const spec of values['new-key'] ?? []) {
     const [role, file] = roleAssignment(spec, '--new-key');
-    newKeys.set(role, [...(newKeys.get(role) ?? []), readKeyArgument(file, io.cwd, '--new-key')]);
+    newKeys.set(role, [...(newKeys.get(role) ?? []), readKeyArgument(file, cwd, '--new-key')]);
   }
   const thresholds = new Map<string, number>();
   for (const spec of values.threshold ?? []) {
     const [role, n] = roleAssignment(spec, '--threshold');
     thresholds.set(role, parseThreshold(n, `--threshold ${role}=`)!);
   }
-  const { plan, result } = prepareRecovery(repo, values.event, {
+  return prepareRecovery(repo, values.event, {
     compromised,
     newKeys,
     thresholds,
     at: atOption(values.at),
   });
+}
+
+export const run: Run<typeof recover> = async ({ values }, io) => {
+  const repo = Repository.open(values.repo);
+  // A refusal or failure is recorded too (docs/formats/transcript.md, "Refusals and failures").
+  const details = { folder: values.event ?? null, compromised: values.compromised ?? [] };
+  const { plan, result } = await recordingFailure(repo.dir, { step: 'recover', details }, () =>
+    recovery(repo, values, io.cwd),
+  );
   if (values.json) {
     printJson(io, {
       ok: true,

@@ -10,6 +10,7 @@ import { out, printJson } from '../io.js';
 import { outcome } from '../json-output.js';
 import { renderReport, reportJson } from '../render-report.js';
 import { transcriptCheckJson } from '../transcript-file.js';
+import { runTool } from '../tool-process.js';
 import { toolVersion } from '../version.js';
 import type { rehearsal } from './declarations.js';
 
@@ -35,6 +36,11 @@ export const run: Run<typeof rehearsal> = async ({ values }, io) => {
     profilePath: values.profile ?? scriptFile('rehearsal-profile.json'),
     toolVersion: toolVersion(),
     log: logTo(io),
+    runbook: {
+      path: scriptFile('runbooks/resign.json'),
+      // The rehearsal points SOFTHSM2_CONF at its own tokens while it runs: the steps see them.
+      execute: (argv) => runTool(argv, io, { terminal: false, stdoutToStderr: true, env: process.env }),
+    },
   });
   const code = result.ok ? 0 : 3;
   if (values.json) {

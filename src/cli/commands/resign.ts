@@ -1,6 +1,6 @@
 /** `tuf-ceremony resign`: a signing event that renews every offline role expiring within the window. */
 import { authorityFor, createResignEvent, describeAuthority } from '../../ceremony/lifecycle/index.js';
-import { Repository } from '../../ceremony/state/index.js';
+import { recordingFailure, Repository } from '../../ceremony/state/index.js';
 import { describeResignProof } from '../../ceremony/events/index.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
@@ -10,11 +10,14 @@ import type { resign } from './declarations.js';
 
 export const run: Run<typeof resign> = async ({ values }, io) => {
   const repo = Repository.open(values.repo);
-  const result = createResignEvent(repo, values.event, {
-    at: atOption(values.at),
-    within: withinOption(values.within),
-    only: values.role,
-  });
+  // A refusal or failure is recorded too (docs/formats/transcript.md, "Refusals and failures").
+  const result = await recordingFailure(repo.dir, { step: 'resign', details: { folder: values.event } }, () =>
+    createResignEvent(repo, values.event, {
+      at: atOption(values.at),
+      within: withinOption(values.within),
+      only: values.role,
+    }),
+  );
   const signers = (role: string): string | null => {
     const auth = authorityFor(result.current, role);
     return auth ? describeAuthority(auth) : null;

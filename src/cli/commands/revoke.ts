@@ -1,6 +1,6 @@
 /** `tuf-ceremony revoke`: remove a compromised developer key, or a whole project, from claimed. */
 import { createRevokeEvent, describeProposal, proposalJson } from '../../ceremony/claims/index.js';
-import { Repository } from '../../ceremony/state/index.js';
+import { recordingFailure, Repository } from '../../ceremony/state/index.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption } from '../options.js';
@@ -9,12 +9,20 @@ import type { revoke } from './declarations.js';
 export const run: Run<typeof revoke> = async ({ values }, io) => {
   const repo = Repository.open(values.repo);
   const layout = repo.plan().roles.claimed.bins ? 'sharded' : 'flat';
-  const r = createRevokeEvent(repo, values.event, {
+  const details = {
+    folder: values.event,
     project: values.project,
-    keyid: values.key,
-    reason: values.reason,
-    at: atOption(values.at),
-  });
+    keyid: values.key ?? null,
+    reason: values.reason ?? null,
+  };
+  const r = await recordingFailure(repo.dir, { step: 'revoke', details }, () =>
+    createRevokeEvent(repo, values.event, {
+      project: values.project,
+      keyid: values.key,
+      reason: values.reason,
+      at: atOption(values.at),
+    }),
+  );
   if (values.json) {
     printJson(io, {
       ok: true,

@@ -1,5 +1,5 @@
 /** `tuf-ceremony rotate`: a signing event that changes the keys of root, targets or claimed. */
-import { type OfflineRole, Repository } from '../../ceremony/state/index.js';
+import { type OfflineRole, recordingFailure, Repository } from '../../ceremony/state/index.js';
 import {
   createKeyChangeEvent,
   describeEventKeyChanges,
@@ -9,8 +9,8 @@ import {
 } from '../../ceremony/lifecycle/index.js';
 import { loadProfile } from '../../keys/index.js';
 import { UsageError } from '../../tuf/base/index.js';
-import type { Run } from '../declaration.js';
-import { out, printJson } from '../io.js';
+import type { Args, Run } from '../declaration.js';
+import { out, printJson, type CliIO } from '../io.js';
 import { atOption, parseThreshold } from '../options.js';
 import { cliPinSource } from '../prompter.js';
 import { signingSteps } from '../render-event.js';
@@ -18,8 +18,7 @@ import type { rotate } from './declarations.js';
 
 const ROLES = ['root', 'targets', 'claimed'];
 
-export const run: Run<typeof rotate> = async ({ values }, io) => {
-  const repo = Repository.open(values.repo);
+async function rotation(repo: Repository, values: Args<typeof rotate>['values'], io: CliIO) {
   const role = values.role;
   if (!ROLES.includes(role))
     throw new UsageError(
@@ -43,13 +42,23 @@ export const run: Run<typeof rotate> = async ({ values }, io) => {
   const threshold = parseThreshold(values.threshold, '--threshold');
   if (add.length === 0 && remove.length === 0 && threshold === undefined)
     throw new UsageError('nothing to change: give --add, --remove or --threshold');
-  const result = createKeyChangeEvent(repo, values.event, {
+  return createKeyChangeEvent(repo, values.event, {
     kind: ROTATE_KIND,
     description: `Rotate ${role} keys: ${add.length} added, ${remove.length} removed${threshold !== undefined ? `, threshold ${threshold}` : ''}`,
     changes: [{ role, add, remove, threshold }],
     at: atOption(values.at),
     warnings: keyWarnings,
   });
+}
+
+export const run: Run<typeof rotate> = async ({ values }, io) => {
+  const repo = Repository.open(values.repo);
+  // A refusal or failure is recorded too (docs/formats/transcript.md, "Refusals and failures").
+  const result = await recordingFailure(
+    repo.dir,
+    { step: ROTATE_KIND, details: { folder: values.event, role: values.role } },
+    () => rotation(repo, values, io),
+  );
   if (values.json) {
     printJson(io, {
       ok: true,

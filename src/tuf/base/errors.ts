@@ -153,7 +153,9 @@ export type RefusedErrorCode =
   /** The rehearsal's own intake proposed nothing to sign. */
   | 'E_REHEARSAL'
   /** The token holds an object with the label asked for already. */
-  | 'E_LABEL_EXISTS';
+  | 'E_LABEL_EXISTS'
+  /** A guided ceremony run of another runbook has not finished in this repository. */
+  | 'E_RUN_IN_PROGRESS';
 
 /** Wrong command-line use, configuration, or a path the tool cannot use. */
 export type UsageErrorCode =

@@ -349,12 +349,24 @@ describe('bootstrap signing event', () => {
     expect(ok.code).toBe(0);
     const check = JSON.parse(ok.stdout);
     expect(check.records).toBeGreaterThanOrEqual(4);
-    const steps = readFileSync(path, 'utf8')
+    const records = readFileSync(path, 'utf8')
       .trimEnd()
       .split('\n')
-      .map((l) => JSON.parse(l).step);
-    // The copies were signed with --repo (the base verified against it), so their signing is recorded too.
-    expect(steps).toEqual(['init', 'event-create', 'event-sign', 'event-sign', 'event-merge', 'event-finalize']);
+      .map((l) => JSON.parse(l));
+    const steps = records.map((r) => `${r.step}${r.details?.outcome ? ` ${r.details.outcome}` : ''}`);
+    // The copies were signed with --repo (the base verified against it), so their signing is recorded
+    // too; the finalize refused before the threshold was met, and the one run again afterwards, are
+    // recorded as refusals (docs/formats/transcript.md, "Refusals and failures").
+    expect(steps).toEqual([
+      'init',
+      'event-create',
+      'event-sign',
+      'event-finalize refused',
+      'event-sign',
+      'event-merge',
+      'event-finalize',
+      'event-finalize refused',
+    ]);
     const original = readFileSync(path, 'utf8');
     const lines = original.trimEnd().split('\n');
     for (let i = 0; i < lines.length; i++) {

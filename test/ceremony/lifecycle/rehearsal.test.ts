@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tufjs from '@tufjs/models';
-import { verifyTranscript } from '../../../src/ceremony/state/transcript.js';
+import { readTranscript, verifyTranscript } from '../../../src/ceremony/state/transcript.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 let out: string;
@@ -50,7 +50,7 @@ describe('tuf-ceremony rehearsal', () => {
     expect(run.stderr).not.toMatch(/internal error/);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Rehearsal finished.');
-    expect(run.stdout).toMatch(/OK: verified from trusted root v1 to root v1/);
+    expect(run.stdout).toMatch(/OK: verified from trusted root v1 to root v2/);
     expect(run.stdout).toContain(`repository state   ${join(out, 'repo')}`);
     // The narrative on stderr tells each step.
     for (const step of [
@@ -60,13 +60,24 @@ describe('tuf-ceremony rehearsal', () => {
       'forged-project.json: rejected',
       "[admin-c's machine]",
       '== Bundle',
+      '== Step 1 of 10: Check the transcript before anything else',
+      '== Step 10 of 10: Write the ceremony record to print and sign',
+      '== Re-sign ceremony, guided by a runbook',
     ])
       expect(run.stderr).toContain(step);
   });
 
   it('leaves a repository with claimed v2 signed by two admins at separate machines', () => {
     const md = join(out, 'repo', 'metadata');
-    expect(readdirSync(md).sort()).toEqual(['1.claimed.json', '1.root.json', '1.targets.json', '2.claimed.json']);
+    expect(readdirSync(md).sort()).toEqual([
+      '1.claimed.json',
+      '1.root.json',
+      '1.targets.json',
+      '2.claimed.json',
+      '2.root.json',
+      '2.targets.json',
+      '3.claimed.json',
+    ]);
     const claimed = JSON.parse(readFileSync(join(md, '2.claimed.json'), 'utf8'));
     expect(claimed.signed.delegations.roles.map((r: any) => r.name).sort()).toEqual([
       'another-project',
@@ -84,18 +95,34 @@ describe('tuf-ceremony rehearsal', () => {
     expect(verify.status).toBe(0);
   });
 
-  it('exported a bundle that verifies, and a transcript that verifies', () => {
+  it('exported bundles that verify, and a transcript that verifies', () => {
     const bundles = readdirSync(join(out, 'medium'));
-    expect(bundles).toEqual(['bundle-000001']);
+    expect(bundles).toEqual(['bundle-000001', 'bundle-000002']);
     expect(verifyTranscript(join(out, 'repo', 'transcript.jsonl'))).toMatchObject({ ok: true });
-    const verified = tool([
-      'bundle',
-      'verify',
-      join(out, 'medium', 'bundle-000001'),
-      '--root',
-      join(out, 'repo', 'metadata', '1.root.json'),
-    ]);
-    expect(verified.status).toBe(0);
+    for (const b of bundles) {
+      const verified = tool([
+        'bundle',
+        'verify',
+        join(out, 'medium', b),
+        '--root',
+        join(out, 'repo', 'metadata', '1.root.json'),
+      ]);
+      expect(verified.status).toBe(0);
+    }
+  });
+
+  it("walked the re-sign runbook: each step confirmed by the plan's people, recorded, and a printable record", () => {
+    const records = readTranscript(join(out, 'repo', 'transcript.jsonl'));
+    const steps = records.filter((r) => r.step === 'ceremony-step');
+    expect(steps.map((r) => r.details?.['number'])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (const r of steps)
+      expect(r.details?.['confirmed_by']).toEqual({ ceremony_administrator: 'Dana Park', witness: 'Sam Lee' });
+    expect(records.map((r) => r.step)).toEqual(
+      expect.arrayContaining(['ceremony-run-start', 'resign', 'ceremony-run-end']),
+    );
+    const record = readdirSync(join(out, 'repo')).filter((f) => /^ceremony-record-resign-\d{8}T\d{6}Z\.html$/.test(f));
+    expect(record).toHaveLength(1);
+    expect(readFileSync(join(out, 'repo', record[0]!), 'utf8')).toContain('Sign: admin-b');
   });
 
   it('keeps its tokens and PIN files inside the output folder, PINs readable by the owner only', () => {

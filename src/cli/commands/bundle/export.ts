@@ -1,6 +1,6 @@
 /** `tuf-ceremony bundle export`: the repository's signed metadata, roots and transcript to removable media. */
 import { fingerprintLines, fingerprintWords } from '../../../tuf/model/index.js';
-import { exportRepository, Repository } from '../../../ceremony/state/index.js';
+import { exportRepository, recordingFailure, Repository } from '../../../ceremony/state/index.js';
 import { printDigest } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
@@ -10,7 +10,11 @@ import type { exportBundle } from './declarations.js';
 
 export const run: Run<typeof exportBundle> = async ({ values }, io) => {
   const repo = Repository.open(values.repo);
-  const res = await exportRepository(repo, { to: values.to, toolVersion: toolVersion(), now: atOption(values.at) });
+  // A refusal or failure (an unverified repository, a faulty medium) is recorded too
+  // (docs/formats/transcript.md, "Refusals and failures").
+  const res = await recordingFailure(repo.dir, { step: 'bundle-export', details: { to: values.to } }, () =>
+    exportRepository(repo, { to: values.to, toolVersion: toolVersion(), now: atOption(values.at) }),
+  );
   if (values.json) {
     printJson(io, {
       ok: true,

@@ -1,6 +1,11 @@
 /** `tuf-ceremony bundle import`: verify a bundle, then copy it atomically into a target folder. */
 import { importBundle, type ImportResult, readTrustedRoot } from '../../../bundle/index.js';
-import { checkBundleTranscript, importIntoRepository, Repository } from '../../../ceremony/state/index.js';
+import {
+  checkBundleTranscript,
+  importIntoRepository,
+  recordingFailure,
+  Repository,
+} from '../../../ceremony/state/index.js';
 import { UsageError } from '../../../tuf/base/index.js';
 import { bundleJson, printDigest, renderBundle } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
@@ -15,7 +20,11 @@ export const run: Run<typeof declaration> = async ({ values, positionals }, io) 
   if (values.repo !== undefined) {
     if (values.root !== undefined || values.into !== undefined || values.state !== undefined)
       throw new UsageError('--repo takes the trusted root, target and state from the repository');
-    res = importIntoRepository(Repository.open(values.repo), dir, at);
+    const repo = Repository.open(values.repo);
+    // A refused bundle is recorded too (docs/formats/transcript.md, "Refusals and failures").
+    res = await recordingFailure(repo.dir, { step: 'bundle-import', details: { bundle: dir } }, () =>
+      importIntoRepository(repo, dir, at),
+    );
   } else {
     if (values.root === undefined || values.into === undefined)
       throw new UsageError('give --root and --into, or --repo');

@@ -1,6 +1,6 @@
 /** `tuf-ceremony event finalize`: verify a fully signed event as a client would, then write it. */
 import { finalizeEvent, SigningEvent } from '../../../ceremony/events/index.js';
-import { Repository } from '../../../ceremony/state/index.js';
+import { recordingFailure, Repository } from '../../../ceremony/state/index.js';
 import { parseInstant } from '../../../tuf/base/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
@@ -10,9 +10,20 @@ import type { finalize } from './declarations.js';
 const WRITTEN_SHOWN = 20;
 
 export const run: Run<typeof finalize> = async ({ values, positionals }, io) => {
-  const event = SigningEvent.load(positionals[0]!);
   const repo = Repository.open(values.repo);
-  const result = finalizeEvent(repo, event, { at: values.at ? parseInstant(values.at, '--at') : undefined });
+  // A refusal (a threshold not met, a result that does not verify) is recorded too
+  // (docs/formats/transcript.md, "Refusals and failures").
+  const { event, result } = await recordingFailure(
+    repo.dir,
+    { step: 'event-finalize', details: { folder: positionals[0]! } },
+    () => {
+      const event = SigningEvent.load(positionals[0]!);
+      return {
+        event,
+        result: finalizeEvent(repo, event, { at: values.at ? parseInstant(values.at, '--at') : undefined }),
+      };
+    },
+  );
   if (values.json) {
     const written = result.written.map((w) => ({ role: w.role, version: w.version, path: w.path, sha256: w.sha256 }));
     printJson(io, { ok: true, event: event.dir, id: event.id, written, report: reportJson(result.report) });

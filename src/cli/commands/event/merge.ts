@@ -1,7 +1,7 @@
 /** `tuf-ceremony event merge`: take the signatures from copies of the same event signed elsewhere. */
 import { type MergedSignature, mergeEvents, SigningEvent } from '../../../ceremony/events/index.js';
 import { escapeLines } from '../../../tuf/base/index.js';
-import { Repository } from '../../../ceremony/state/index.js';
+import { recordingFailure, Repository } from '../../../ceremony/state/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { renderStatus, statusJson } from '../../render-event.js';
@@ -16,9 +16,15 @@ const mergedJson = (a: MergedSignature) => ({
 });
 
 export const run: Run<typeof merge> = async ({ values, positionals }, io) => {
-  const event = SigningEvent.load(positionals[0]!);
   const repo = values.repo ? Repository.open(values.repo) : undefined;
-  const result = mergeEvents(event, positionals.slice(1), repo);
+  const merge = () => {
+    const event = SigningEvent.load(positionals[0]!);
+    return { event, result: mergeEvents(event, positionals.slice(1), repo) };
+  };
+  // With --repo, a refused copy is recorded too (docs/formats/transcript.md, "Refusals and failures").
+  const { event, result } = repo
+    ? await recordingFailure(repo.dir, { step: 'event-merge', details: { folder: positionals[0]! } }, merge)
+    : merge();
   const status = event.status();
   if (values.json) {
     printJson(io, {

@@ -34,6 +34,7 @@ export const run: Run<typeof check> = async ({ values, positionals }, io) => {
       claimed_bins: bins ? { bit_length: bins.bitLength, name_prefix: bins.namePrefix } : null,
       unclaimed_bins: unclaimed ? { bit_length: unclaimed.bitLength } : null,
       project_paths: plan.projectPaths,
+      attendees: plan.attendees.map((a) => ({ name: a.name, parts: a.parts, contact: a.contact ?? null })),
       sizing: sizing ? sizingJson(sizing) : null,
       warnings,
     });
@@ -49,6 +50,7 @@ export const run: Run<typeof check> = async ({ values, positionals }, io) => {
   );
   for (const o of online) lines.push(`  online ${o.role.padEnd(16)} keyid ${o.keyid}`);
   lines.push(`  project paths: ${plan.projectPaths.join(' ')}`);
+  for (const a of plan.attendees) lines.push(`  in the room: ${a.name} (${a.parts.join(', ')})`);
   for (const line of sizing ? describeSizing(sizing) : []) lines.push(line);
   for (const w of warnings) lines.push(`warning: ${w}`);
   out(io, lines.join('\n'));
