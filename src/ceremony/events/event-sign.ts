@@ -22,7 +22,7 @@ import {
   type SignerProvider,
 } from '../signers/signer-provider.js';
 import { waitForToken } from '../signers/token-wait.js';
-import { appendTranscript } from '../state/transcript.js';
+import { appendTranscript, recordFailure } from '../state/transcript.js';
 
 /** Signatures made before the event's files are written: 128 roles' files at a time. */
 const SIGNATURES_PER_WRITE = 128;
@@ -229,6 +229,16 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
       const confirmation = typed ?? `--confirm with the ${given}`;
       await signAsHolder(req, holder, todo, confirmation, (s) => signed.push(s));
     } catch (e) {
+      // The transcript keeps what ended a holder's turn (wrong PINs, an aborted confirmation, a
+      // missing token, Ctrl-C), chained like every record (docs/formats/transcript.md).
+      if (req.repo)
+        recordFailure(req.repo.dir, {
+          step: 'event-sign',
+          operator: holder,
+          error: e,
+          inputs: { 'event.json': event.id, 'event digest': event.digest },
+          details: { event: event.dir, kind: event.kind },
+        });
       if (e instanceof InterruptedError) {
         const left = active.slice(i).map((p) => p.holder);
         throw new InterruptedError(

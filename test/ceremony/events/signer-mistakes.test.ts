@@ -14,6 +14,7 @@ import { fingerprintWords } from '../../../src/tuf/model/fingerprint-words.js';
 import { Metadata, Targets } from '../../../src/tuf/model/metadata.js';
 import { addSeconds } from '../../../src/tuf/base/time.js';
 import { Repository } from '../../../src/ceremony/state/repository.js';
+import { readTranscript } from '../../../src/ceremony/state/transcript.js';
 import { runCli } from '../../helpers/cli.js';
 import { askedWordPositions, builtCli, plain, PtyRun, removeBuiltCli } from '../../helpers/pty.js';
 import { bootstrapped, pinOf, type Admins } from '../../helpers/softhsm-admins.js';
@@ -221,6 +222,7 @@ describe('three holders, the second fails', () => {
 
   it('the first and third sign; the report names who did not and the command that goes on', async () => {
     copy = copyOfEvent();
+    const before = readTranscript(join(repoDir, 'transcript.jsonl')).length;
     const args = [...sign(copy), '--profile', typedPins, '--holders', 'admin-a,admin-b,admin-c'];
     const run = new PtyRun(args, { cwd: a.dir });
     await run.waitFor(/PIN of token "admin-a"/);
@@ -244,6 +246,12 @@ describe('three holders, the second fails', () => {
       ['admin-a', 'admin-c'],
       ['admin-a', 'admin-c'],
     ]);
+    // The transcript keeps why admin-b did not sign, between the records of those who did.
+    const records = readTranscript(join(repoDir, 'transcript.jsonl')).slice(before);
+    const steps = records.map((r) => `${r.step} ${r.operator} ${(r.details?.['outcome'] as string) ?? 'signed'}`);
+    expect(steps).toEqual(['event-sign admin-a signed', 'event-sign admin-b failed', 'event-sign admin-c signed']);
+    const failure = records.find((r) => r.operator === 'admin-b');
+    expect(failure?.details?.['error']).toMatchObject({ message: expect.stringMatching(/wrong PIN.*3 times/) });
   }, 90_000);
 
   it('the same command again skips those who signed, saying so, and signs for the second', async () => {
