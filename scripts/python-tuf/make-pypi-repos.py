@@ -30,7 +30,9 @@ The output folder (which must not exist yet) gets:
 
 Each repository's metadata/ is a consistent-snapshot repository (TUF specification 1.0.x), every
 role signed by one Ed25519 key of its own, expiring on 2036-01-01; its targets/ holds each target at
-its target path, for reading. The keys are thrown away: the files are fixed vectors.
+its target path, for reading. Snapshot and timestamp list each role with version and length only,
+as python-tuf's Repository does (tuf-js, which cannot compute blake2b-256, then reads them too).
+The keys are thrown away: the files are fixed vectors.
 """
 
 import argparse
@@ -153,7 +155,8 @@ class Repo:
 
     def meta(self, role):
         data = self.written[role]
-        return MetaFile(version=1, length=len(data), hashes={"blake2b-256": hashlib.blake2b(data, digest_size=32).hexdigest()})
+        # Version and length only, as python-tuf's Repository writes them (hashes are optional, spec 4.4 and 4.6).
+        return MetaFile(version=1, length=len(data))
 
     def finish(self, roles):
         """Snapshot of targets and `roles`, then timestamp, both with the online key."""
