@@ -20,8 +20,9 @@ The output folder (which must not exist yet) gets:
                          in the bins their path hashes to, blake2b-256 only
     simple-page/         Warehouse's model (PEP 458 as RSTUF runs it for PyPI): succinct bins list
                          one target per project, its simple detail page, at the normalized project
-                         name: my-project (PEP 503 HTML, `#sha256=` fragments) and json-project
-                         (PEP 691 JSON, `hashes`); blake2b-256 only
+                         name: my-project (PEP 503 HTML, `#sha256=` fragments, its link relative
+                         as an index on 127.0.0.1 serves it to pip) and json-project (PEP 691
+                         JSON, `hashes`, an absolute URL as PyPI's); blake2b-256 only
     pages/               simple pages, honest and hostile, for the page checks
     verdicts.json        python-tuf's verdict (ngclient Updater, from 1.root.json, through a
                          fetcher that reads these folders) on each target and file, honest and with
@@ -292,7 +293,7 @@ def main():
     html = (
         "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"1.1\">\n"
         "    <title>Links for my-project</title>\n  </head>\n  <body>\n    <h1>Links for my-project</h1>\n"
-        f"    <a href=\"https://files.example.org/packages/3a/7b/{sha256(files[wheel_name])[:60]}/{wheel_name}#sha256={sha256(files[wheel_name])}\">{wheel_name}</a><br />\n"
+        f"    <a href=\"../../packages/3a/7b/{sha256(files[wheel_name])[:60]}/{wheel_name}#sha256={sha256(files[wheel_name])}\">{wheel_name}</a><br />\n"
         "  </body>\n</html>\n"
     ).encode()
     page_json = json.dumps({
