@@ -46,6 +46,10 @@ while [ $# -gt 0 ]; do
       esac
       shift 2
       ;;
+    -h | --help)
+      sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"
+      exit 0
+      ;;
     --simple-pages) simple_pages=1 && shift ;;
     --allow-sdist) allow_sdist=1 && shift ;;
     --) shift && requirements+=("$@") && break ;;

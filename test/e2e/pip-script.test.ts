@@ -7,7 +7,17 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -197,9 +207,59 @@ describe('scripts/pip-install-verified.sh', () => {
     expect(existsSync(no)).toBe(false);
   });
 
-  it('refuses bad usage before pip runs', async () => {
+  it('prints its usage, and refuses bad usage before pip runs', async () => {
+    const help = await runScript(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain(
+      'usage: scripts/pip-install-verified.sh --metadata <folder> --root <trusted root.json>',
+    );
     const r = await runScript(['--root', 'x', 'my-project']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('pip-install-verified: give --metadata <folder>');
+  });
+});
+
+/** The doc's `sh` blocks, each as bash runs it. */
+function docBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+}
+
+describe('docs/pip.md', () => {
+  it('runs as written, in a fresh virtual environment, the URL and the script path pointing here', async () => {
+    const doc = join(work, 'doc');
+    mkdirSync(doc);
+    cpSync(join(VECTORS, 'blake2b-claimed', 'metadata'), join(doc, 'metadata'), { recursive: true });
+    copyFileSync(join(VECTORS, 'blake2b-claimed', 'metadata', '1.root.json'), join(doc, '1.root.json'));
+    cpSync(join(VECTORS, 'simple-page', 'metadata'), join(doc, 'pypi-metadata'), { recursive: true });
+    copyFileSync(join(VECTORS, 'simple-page', 'metadata', '1.root.json'), join(doc, 'pypi-1.root.json'));
+    execFileSync('python3', ['-m', 'venv', join(doc, 'venv')], { stdio: 'ignore' });
+    served = { wheel: HONEST, page: SIGNED_PAGE };
+    const blocks = docBlocks(readFileSync(join(ROOT, 'docs', 'pip.md'), 'utf8'));
+    expect(blocks.length).toBe(6);
+    for (const block of blocks) {
+      const text = block
+        .replaceAll('https://index.example.org/simple/', indexUrl)
+        .replace(/^scripts\//gm, `${ROOT}/scripts/`);
+      const r = await new Promise<{ code: number; out: string }>((done) => {
+        const child = spawn('bash', ['-euo', 'pipefail', '-c', text], {
+          cwd: doc,
+          env: {
+            PATH: `${join(doc, 'venv', 'bin')}:${bin}:${process.env.PATH}`,
+            HOME: work,
+            TMPDIR: work,
+            PIP_CONFIG_FILE: '/dev/null',
+            PIP_DISABLE_PIP_VERSION_CHECK: '1',
+            PIP_NO_INPUT: '1',
+          },
+        });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (out += d));
+        child.on('close', (code) => done({ code: code ?? -1, out }));
+      });
+      expect(r.code, `${block}\n${r.out}`).toBe(0);
+    }
+    const site = readdirSync(join(doc, 'venv', 'lib')).map((p) => join(doc, 'venv', 'lib', p, 'site-packages'));
+    expect(readFileSync(join(site[0]!, 'my_project', '__init__.py'), 'utf8')).toContain('hello from my-project 1.0');
   });
 });
