@@ -328,6 +328,8 @@ def main():
         "relative-trick.html": (html_page("my-project", link(f"../../packages/evil-1.0-py3-none-any.whl#sha256={other_sha}") + link(f"https://files.example.org/x/{wheel_name}#sha256={whl_sha}", "evil-1.0-py3-none-any.whl")), "text/html"),
         "dot-segments.html": (html_page("my-project", link(f"{wheel_name}/../evil.whl#sha256={other_sha}")), "text/html"),
         "commented-out.html": (html_page("my-project", f"<!-- {link(f'{wheel_name}#sha256={other_sha}')} -->" + link(f"{wheel_name}#sha256={whl_sha}")), "text/html"),
+        "base-trick.html": (html_page("my-project", f'<base href="https://files.example.org/p/{wheel_name}">\n' + link(f"?x=1#sha256={other_sha}")), "text/html"),
+        "data-href.html": (html_page("my-project", f'<a data-href="../evil.whl#sha256={other_sha}" href="../../packages/a/{wheel_name}#sha256={whl_sha}">{wheel_name}</a>\n'), "text/html"),
         "entities.html": (html_page("my-project", link(f"https://files.example.org/a/{wheel_name}?x=1&amp;y=2#sha256={whl_sha}", wheel_name.replace("_", "&#95;"))), "text/html"),
     }
     pages = {}

@@ -23,20 +23,31 @@ export function isPlainFileName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
 }
 
-/** The last path component of an href, resolved as pip resolves it against the page, percent-decoded. */
-function urlFileName(href: string, project: string): { name: string; fragment: string } | undefined {
-  let u: URL;
+/** The page's own URL as a base: only its path matters here, for a relative link's last component. */
+const pageUrl = (project: string) => `https://index.invalid/simple/${project}/`;
+
+function resolveUrl(href: string, base: string): URL | undefined {
   try {
-    u = new URL(href, `https://index.invalid/simple/${project}/`);
+    return new URL(href, base);
   } catch {
     return undefined;
   }
-  const last = u.pathname.split('/').pop() ?? '';
+}
+
+/** The last path component of a URL, percent-decoded (pip's `Link.filename`). */
+function urlFileName(u: URL | undefined): string {
   try {
-    return { name: decodeURIComponent(last), fragment: u.hash.slice(1) };
+    return u ? decodeURIComponent(u.pathname.split('/').pop() ?? '') : '';
   } catch {
-    return undefined;
+    return '';
   }
+}
+
+/** An attribute's value in a tag's attribute text, quoted or not, entities decoded. */
+function attribute(attrs: string, name: string): string | undefined {
+  // After a space, so that `data-href` is not `href`.
+  const m = new RegExp(`(?:^|\\s)${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s"'>]+))`, 'i').exec(attrs);
+  return m ? decodeEntities(m[1] ?? m[2] ?? m[3] ?? '') : undefined;
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -54,17 +65,19 @@ function decodeEntities(s: string): string {
 /** PEP 503: each `<a href="…/{file}#{alg}={hex}">{file}</a>`; comments are not links. */
 function htmlEntries(html: string, project: string): { entries: PageEntry[]; names: string[] } {
   const text = html.replace(/<!--[\s\S]*?(-->|$)/g, '');
+  // pip resolves links against the page's first `<base href>` when it has one (HTML, "base").
+  const baseHref = attribute(/<base\b([^>]*)>/i.exec(text)?.[1] ?? '', 'href');
+  const base = (baseHref !== undefined && resolveUrl(baseHref, pageUrl(project))?.href) || pageUrl(project);
   const entries: PageEntry[] = [];
   for (const m of text.matchAll(/<a\b([^>]*)>([\s\S]*?)<\/a\s*>/gi)) {
-    const attr = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i.exec(m[1]!);
-    if (!attr) continue;
-    const href = decodeEntities(attr[1] ?? attr[2] ?? attr[3] ?? '');
-    const where = urlFileName(href, project);
+    const href = attribute(m[1]!, 'href');
+    if (href === undefined) continue;
+    const u = resolveUrl(href, base);
     const statedName = decodeEntities(m[2]!.replace(/<[^>]*>/g, '')).trim();
     const hashes: Record<string, string> = {};
-    const frag = where && /^([A-Za-z0-9_-]+)=([0-9A-Fa-f]+)$/.exec(where.fragment);
+    const frag = u && /^#([A-Za-z0-9_-]+)=([0-9A-Fa-f]+)$/.exec(u.hash);
     if (frag) hashes[frag[1]!.toLowerCase()] = frag[2]!.toLowerCase();
-    entries.push({ urlName: where?.name ?? '', statedName, hashes });
+    entries.push({ urlName: urlFileName(u), statedName, hashes });
   }
   // Warehouse titles the page "Links for <project>": another project's page says so.
   const names = [...text.matchAll(/<(?:title|h1)\b[^>]*>\s*Links for ([^<]*?)\s*<\/(?:title|h1)>/gi)].map((m) =>
@@ -93,7 +106,7 @@ function jsonEntries(json: string, project: string): { entries: PageEntry[]; nam
     if (typeof file.hashes === 'object' && file.hashes !== null)
       for (const [alg, v] of Object.entries(file.hashes))
         if (typeof v === 'string') hashes[alg.toLowerCase()] = v.toLowerCase();
-    entries.push({ urlName: urlFileName(file.url, project)?.name ?? '', statedName: file.filename, hashes });
+    entries.push({ urlName: urlFileName(resolveUrl(file.url, pageUrl(project))), statedName: file.filename, hashes });
   }
   return { entries, names: [d.name] };
 }

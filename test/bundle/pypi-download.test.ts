@@ -48,6 +48,7 @@ const repoArgs = (repo: string) => [
   '--at',
   AT,
 ];
+const pep480Args = ['--metadata', PEP480_DIR, '--root', join(PEP480_DIR, '1.root.json'), '--at', AT];
 const file = (name: string) => readFileSync(join(DIR, 'files', name));
 /** A URL as PyPI serves files: the project nowhere in it. */
 const pypiUrl = (name: string) =>
@@ -159,20 +160,22 @@ describe('verify-download agrees with python-tuf on its repositories', () => {
     );
   });
 
+  it('normalizes the project component of a URL that names no distribution (PEP 480 vector: the project is the target)', async () => {
+    const r = await runCli([
+      'verify-download',
+      join(PEP480_DIR, 'target-requests.html'),
+      'https://pypi.example/simple/Requests/',
+      ...pep480Args,
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ target_path: 'requests', project: null, file_name: 'Requests' });
+  });
+
   it('sends a distribution to --simple-page where each project is one target (PEP 480 vector)', async () => {
     const offered = join(dir, WHEEL);
     writeFileSync(offered, file(WHEEL));
-    const r = await runCli([
-      'verify-download',
-      offered,
-      pypiUrl(WHEEL),
-      '--metadata',
-      PEP480_DIR,
-      '--root',
-      join(PEP480_DIR, '1.root.json'),
-      '--at',
-      AT,
-    ]);
+    const r = await runCli(['verify-download', offered, pypiUrl(WHEEL), ...pep480Args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
       /lists each project as one target, its simple page: give --simple-page with the page of my-project/,
