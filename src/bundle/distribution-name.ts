@@ -15,6 +15,8 @@ const PEP440_VERSION = new RegExp(
   'i',
 );
 
+const MAX_FILE_NAME = 255;
+
 /** Source distribution suffixes: `.tar.gz` (the sdist specification), `.zip` (PEP 527 still accepts it). */
 const SDIST_SUFFIXES = ['.tar.gz', '.zip'];
 
@@ -34,6 +36,8 @@ export interface DistributionName {
  * right side is a PEP 440 version is a reading, and the caller refuses a name with more than one.
  */
 export function distributionProject(fileName: string): DistributionName | undefined {
+  // No file system keeps a longer name; a longer one (from a URL) would cost a scan per "-".
+  if (fileName.length > MAX_FILE_NAME) return undefined;
   if (fileName.endsWith('.whl')) {
     const parts = fileName.slice(0, -'.whl'.length).split('-');
     if (parts.length !== 5 && parts.length !== 6) return undefined;

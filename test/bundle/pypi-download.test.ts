@@ -71,6 +71,7 @@ describe('the project of a distribution file name', () => {
   });
 
   it('says nothing of other names', () => {
+    expect(distributionProject(`${'a-'.repeat(200)}1.0.tar.gz`)).toBeUndefined();
     for (const n of ['requests', 'index.html', 'foo.tar.gz', 'foo-bar.tar.gz', 'a-b-c.whl', '-1.0.tar.gz', 'x-1.0.egg'])
       expect(distributionProject(n)).toBeUndefined();
   });
