@@ -159,6 +159,15 @@ describe('verify-download agrees with python-tuf on its repositories', () => {
     expect(two.stderr).toContain(
       'foo-1.0-1.tar.gz: the name reads as a file of foo or foo-1-0 (a legacy sdist name); give --target-path',
     );
+    const given = await runCli([
+      'verify-download',
+      offered,
+      pypiUrl('foo-1.0-1.tar.gz'),
+      ...repoArgs('blake2b-claimed'),
+      '--target-path',
+      `my-project/${SDIST}`,
+    ]);
+    expect(given.code).toBe(0);
   });
 
   it('normalizes the project component of a URL that names no distribution (PEP 480 vector: the project is the target)', async () => {

@@ -35,23 +35,21 @@ export const run: Run<typeof verifyDownload> = async ({ values, positionals }, i
   const pagePath = values['simple-page'];
   const page = pagePath === undefined ? undefined : readInput(pagePath);
   const fileName = downloadFileName(url, basename(file));
-  // Warehouse's model needs the project; the file name is the only trustworthy place for it.
-  const project = projectOfFile(fileName);
+  // Warehouse's model needs the project; the file name is the only trustworthy place for it. An
+  // explicit --target-path without a page needs none (a legacy name with two readings included).
+  const targetGiven = values['target-path'];
+  const project = page || targetGiven === undefined ? projectOfFile(fileName) : undefined;
   if (page && project === undefined)
     throw new UsageError(`${fileName} is not a wheel or sdist name: no project to take the simple page of`);
   const folder = VerifiedFolder.open(values.metadata, values.root, atOption(values.at), { state: values.state });
-  const targetPath = values['target-path'] ?? (page ? project! : defaultTargetPath(folder, fileName, url));
+  const targetPath = targetGiven ?? (page ? project! : defaultTargetPath(folder, fileName, url));
   // With a page, the TUF target is the page (PEP 458 as Warehouse runs it), and the file is checked against it.
   const res = checkDownload(folder, page ?? bytes, targetPath);
   const listed = page && res.ok ? checkAgainstSimplePage(page, project!, fileName, bytes) : undefined;
   const ok = res.ok && (listed?.ok ?? true);
-  const reason = !res.ok
-    ? page
-      ? `the simple page ${pagePath}: ${res.reason}`
-      : res.reason
-    : listed && !listed.ok
-      ? listed.reason
-      : undefined;
+  let reason: string | undefined;
+  if (!res.ok) reason = page ? `the simple page ${pagePath}: ${res.reason}` : res.reason;
+  else if (listed && !listed.ok) reason = listed.reason;
   const code = ok ? 0 : 3;
   if (values.json) {
     printJson(io, {
