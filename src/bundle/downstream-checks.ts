@@ -2,7 +2,7 @@
  * Checks for the people downstream of the index, over a metadata folder verified from a trusted
  * root and nothing else (no network, no trust in the index):
  * - a developer: is my project delegated, through claimed, to exactly my keys and threshold?
- * - pip's download hook: is this downloaded file the one the trusted role lists for its path?
+ * - a user of pip: is this downloaded file the one the trusted role lists for its path?
  */
 import { digestHex, type Key } from '../tuf/model/index.js';
 import { UsageError, VerificationError } from '../tuf/base/index.js';

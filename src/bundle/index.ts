@@ -28,15 +28,10 @@ export { onlineBundleFiles, versionsIn } from './online-files.js';
 // A metadata folder read as a TUF client reads it, and the checks of the people downstream
 export { auditFolder, readTrustedRoot, VerifiedFolder } from './verified-folder.js';
 export { FolderSource } from './metadata-folder.js';
-export {
-  checkDownload,
-  checkProject,
-  CLAIMED,
-  RECENTLY_CLAIMED,
-  targetPathComponents,
-  targetPathOfUrl,
-} from './downstream-checks.js';
+export { checkDownload, checkProject, CLAIMED, RECENTLY_CLAIMED } from './downstream-checks.js';
 export type { ProjectCheck } from './downstream-checks.js';
+export { defaultTargetPath, downloadFileName, projectOfFile } from './download-target.js';
+export { checkAgainstSimplePage } from './simple-page.js';
 
 // A TUF client's refresh of a metadata folder over HTTP(S)
 export { fetchIntoFolder } from './fetch-metadata.js';

@@ -26,23 +26,36 @@ export const verify = declare({
 export const verifyDownload = declare({
   name: ['verify-download'],
   summary:
-    "for pip's download hook: accept (exit 0) or reject (exit 3, reason on stderr) a downloaded file by the trusted metadata",
+    'check a file downloaded from the index (pip download, curl) by the trusted metadata: accept (exit 0) or reject (exit 3, reason on stderr)',
   options: {
     metadata: { ...METADATA, required: true },
     root: { ...TRUSTED_ROOT, required: true },
-    'target-path': { type: 'string', value: '<path>', help: 'the target path, instead of the one taken from the URL' },
+    'target-path': {
+      type: 'string',
+      value: '<path>',
+      help: 'the target path, instead of the one taken from the file name',
+    },
+    'simple-page': {
+      type: 'string',
+      value: '<file>',
+      help: "the project's simple page (PEP 503 HTML or PEP 691 JSON): verified as the project's target, then the file checked by the hash it lists",
+    },
     state: CLIENT_STATE,
     at: AT,
     json: JSON_OUTPUT,
   },
   positionals: [
     { name: 'file', count: 'one' },
-    { name: 'url', count: 'one' },
+    { name: 'url', count: 'optional' },
   ],
-  details: `  The target path is the URL path's last components, as many as the repository's target path
-  patterns have (the plan's project_paths, as published in targets), or --target-path.
-  The role trusted for it is found through the delegation chain (terminating delegations end the
-  search), and the file's length and every listed hash must match. Exit 0: accept; 3: reject.`,
+  details: `  The file name is the URL's last path component, or the file's own name without a URL. The
+  target path is <project>/<file name>, the project read from the wheel or sdist file name and
+  normalized as PEP 503 does (docs/pip.md, "Target paths"); for any other file, the URL's last
+  components, as many as the repository's target path patterns have; or --target-path.
+  With --simple-page (Warehouse's model): the page is the target at the project's name (or
+  --target-path), and the file must match every hash the verified page lists for its name.
+  The role trusted for a target is found through the delegation chain (terminating delegations end
+  the search), and its length and every listed hash must match. Exit 0: accept; 3: reject.`,
 });
 
 export const init = declare({

@@ -27,7 +27,13 @@ export { digestHex, isLowerHex, sha256, sha256Hex, sha512 } from './digest.js';
 export { fingerprintLines, fingerprintWords, groupedHex } from './fingerprint-words.js';
 
 // Project names (PEP 503)
-export { checkProjectName, normalizeProjectName, RESERVED_BIN_PREFIXES, reservedProjectName } from './project-name.js';
+export {
+  checkProjectName,
+  isValidProjectName,
+  normalizeProjectName,
+  RESERVED_BIN_PREFIXES,
+  reservedProjectName,
+} from './project-name.js';
 
 // Path patterns of delegations
 export { fnmatchComponent, matchPathPattern } from './path-pattern.js';

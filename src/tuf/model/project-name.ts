@@ -19,6 +19,11 @@ export function normalizeProjectName(name: string): string {
   return name.replace(/[-_.]+/g, '-').toLowerCase();
 }
 
+/** Whether `name` is a valid PEP 508 name (of any length). */
+export function isValidProjectName(name: string): boolean {
+  return VALID_NAME.test(name);
+}
+
 /** Whether `name` is already in PEP 503 normal form. */
 export function isNormalizedProjectName(name: string): boolean {
   return normalizeProjectName(name) === name;

@@ -1,0 +1,62 @@
+/**
+ * Which target a downloaded file is, when the caller does not say (`verify-download` without
+ * `--target-path`). The convention of this tool's repositories (docs/pip.md, "Target paths"):
+ * a project's files are `<project>/<file name>`, the project in PEP 503 normal form (the plan's
+ * `project_paths: ["{project}/*"]`, `dev sign`'s layout). The project is read from the file name
+ * (wheel and sdist naming rules), since PyPI's file URLs (`/packages/3a/7b/<hash>/<file>`) do not
+ * carry it. A repository whose top-level patterns are the bare project name lists one target per
+ * project: its simple page (PEP 480's test vector, Warehouse), checked with `--simple-page`.
+ */
+import { UsageError } from '../tuf/base/index.js';
+import { isValidProjectName, normalizeProjectName } from '../tuf/model/index.js';
+import { distributionProject } from './distribution-name.js';
+import { targetPathComponents, targetPathOfUrl } from './downstream-checks.js';
+import { isPlainFileName } from './simple-page.js';
+import type { VerifiedFolder } from './verified-folder.js';
+
+/** The file name a download is known by: the URL's last path component, percent-decoded, or else the file's own name. */
+export function downloadFileName(url: string | undefined, localName: string): string {
+  const name = url === undefined ? localName : targetPathOfUrl(url, 1);
+  if (!isPlainFileName(name)) throw new UsageError(`"${name}" is not a plain file name`);
+  return name;
+}
+
+/**
+ * The one project a distribution file name belongs to. A legacy sdist name that reads as two
+ * projects (`foo-1.0-1.tar.gz`: `foo` 1.0-1, or `foo-1-0` 1) is refused: accepting whichever
+ * project's role lists the file would let the owner of one project vouch for another's file.
+ */
+export function projectOfFile(fileName: string): string | undefined {
+  const dist = distributionProject(fileName);
+  if (!dist) return undefined;
+  if (dist.projects.length > 1)
+    throw new UsageError(
+      `${fileName}: the name reads as a file of ${dist.projects.join(' or ')} (a legacy sdist name); give --target-path`,
+    );
+  return dist.projects[0];
+}
+
+/** The target path of a downloaded file by the repository's convention (see above). */
+export function defaultTargetPath(folder: VerifiedFolder, fileName: string, url: string | undefined): string {
+  const n = targetPathComponents(folder);
+  const project = projectOfFile(fileName);
+  if (project !== undefined) {
+    if (n === 1)
+      throw new UsageError(
+        `the repository lists each project as one target, its simple page: give --simple-page with the page of ${project}`,
+      );
+    // No patterns (hash bins, succinct bins: TAP 15, PEP 458) or `{project}/*`.
+    if (n === undefined || n === 2) return `${project}/${fileName}`;
+    throw new UsageError(
+      `the repository's target paths have ${n} components, not <project>/<file>; give --target-path`,
+    );
+  }
+  if (n === undefined || url === undefined)
+    throw new UsageError(
+      `${fileName} is not a wheel or sdist name, and the repository's path patterns do not say how many URL components form a target path; give --target-path`,
+    );
+  // Not a distribution (a simple page, another file): the URL's last components, the first being
+  // the project (`{project}` or `{project}/*`), which is delegated under its normal name.
+  const [first, ...rest] = targetPathOfUrl(url, n).split('/') as [string, ...string[]];
+  return [isValidProjectName(first) ? normalizeProjectName(first) : first, ...rest].join('/');
+}
