@@ -11,12 +11,16 @@ export { settleExportLog } from './export-log.js';
 export type { ExportLogEntry } from './export-log.js';
 
 // Verifying a bundle, and importing it with the state that refuses replays
-export { checkSequence, verifyBundle } from './verify.js';
+export { checkCarriedTranscript, checkSequence, verifyBundle } from './verify.js';
 export type { VerifiedBundle } from './verify.js';
 export { verifyBundleMetadata } from './metadata-check.js';
 export { importBundle } from './import.js';
 export type { ImportResult } from './import.js';
-export { defaultStatePath, readImportState } from './import-state.js';
+export { defaultStatePath, locateImportState, readImportState, recordsFolderOf } from './import-state.js';
+
+// The transcript's hash chain, which a bundle's verification checks
+export { checkDigestMap, GENESIS_PREV, parseTranscriptLine, recordLine, transcriptChain } from './transcript-chain.js';
+export type { TranscriptChain, TranscriptCheck, TranscriptRecord, TranscriptToken } from './transcript-chain.js';
 
 // The manifest
 export { TRANSCRIPT_NAME } from './manifest.js';
