@@ -256,6 +256,8 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
       writeExclusive(join(staging, name), bundle.files.get(name)!);
       staged.set(name, join(staging, name));
     }
+    // Copies of what moves out of the target, under their old names (no metadata name is either).
+    for (const m of moves) if (!m.sameAsThere) writeExclusive(join(staging, basename(m.from)), readFileSync(m.from));
     fsyncDir(staging);
   } catch (e) {
     removeQuietly(staging);
@@ -263,12 +265,12 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   }
   const moved: ImportResult['moved'] = [];
   try {
-    // Copied, fsynced, then removed from the target: a cut leaves the same file in both places,
-    // which the next import removes from the target (legacyMove).
+    // Linked whole into the records folder from the staged copy, then removed from the target: a
+    // cut leaves the same file in both places, which the next import removes from the target.
     for (const m of moves) {
       if (!m.sameAsThere) {
-        writeExclusive(m.to, readFileSync(m.from));
-        fsyncDir(recordsDir);
+        linkSync(join(staging, basename(m.from)), m.to);
+        fsyncDir(dirname(m.to));
       }
       unlinkSync(m.from);
       moved.push({ from: m.from, to: m.to });
