@@ -14,7 +14,8 @@ export async function printDigest(io: CliIO, label: string, hex: string, qr: boo
   out(io, await renderFingerprint(`${label} SHA-256:`, hex, { qr }));
 }
 
-export function bundleJson(b: VerifiedBundle) {
+/** `trustedRootFile`: the file the trusted root was read from, as the operator named it. */
+export function bundleJson(b: VerifiedBundle, trustedRootFile: string) {
   return {
     bundle: b.dir,
     direction: b.manifest.direction,
@@ -26,7 +27,7 @@ export function bundleJson(b: VerifiedBundle) {
     manifest_words: fingerprintWords(b.manifestSha256),
     transcript_head: b.manifest.transcriptHead ?? null,
     trusted_root_version: b.metadata.trustedRootVersion,
-    ...trustedRootJson(b.trustedRootSha256),
+    ...trustedRootJson(trustedRootFile, b.metadata.trustedRootVersion, b.trustedRootSha256),
     root_version: b.metadata.rootVersion,
     newest_root: { ...b.newestRoot, words: fingerprintWords(b.newestRoot.sha256) },
     files: [...b.manifest.files].map(([name, e]) => ({ name, length: e.length, sha256: e.sha256 })),
@@ -63,6 +64,7 @@ export function receiverOptions(values: {
   state?: string | undefined;
 }): {
   trustedRoot: Buffer;
+  trustedRootFile: string;
   /** The import state read from (undefined: no import known). */
   statePath?: string | undefined;
   /** The import state an earlier release left in the target folder, which the next import moves. */
@@ -80,11 +82,16 @@ export function receiverOptions(values: {
     const repo = Repository.open(values.repo);
     const current = repo.currentVersion('root');
     if (current === undefined) throw new UsageError(`the repository in ${repo.dir} has no root metadata yet`);
-    return { trustedRoot: repo.readBytes('root', current), direction: 'online-to-offline', ...locate(repo.onlineDir) };
+    return {
+      trustedRoot: repo.readBytes('root', current),
+      trustedRootFile: repo.path('root', current),
+      direction: 'online-to-offline',
+      ...locate(repo.onlineDir),
+    };
   }
   const where =
     values.target !== undefined
       ? locate(values.target)
       : { statePath: values.state, legacyState: undefined, target: undefined };
-  return { trustedRoot: readTrustedRoot(values.root!), ...where };
+  return { trustedRoot: readTrustedRoot(values.root!), trustedRootFile: values.root!, ...where };
 }

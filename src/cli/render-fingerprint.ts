@@ -36,9 +36,9 @@ export function trustedRootLines(version: number, hex: string): string[] {
   ];
 }
 
-/** The same for `--json`: `trusted_root_sha256` and `trusted_root_words`. */
-export function trustedRootJson(hex: string): { trusted_root_sha256: string; trusted_root_words: string[] } {
-  return { trusted_root_sha256: hex, trusted_root_words: fingerprintWords(hex) };
+/** The same for `--json`, in the shape `dev fetch` gives it too. */
+export function trustedRootJson(file: string, version: number, hex: string) {
+  return { trusted_root: { file, version, sha256: hex, words: fingerprintWords(hex) } };
 }
 
 /** The QR code of a digest's hex, for the terminal. */

@@ -114,8 +114,7 @@ describe('bundle export --repo', () => {
     const sha256 = sha256Hex(readFileSync(root));
     expect(JSON.parse(r.stdout)).toMatchObject({
       trusted_root_version: 1,
-      trusted_root_sha256: sha256,
-      trusted_root_words: fingerprintWords(sha256),
+      trusted_root: { file: root, version: 1, sha256, words: fingerprintWords(sha256) },
       newest_root: { file: '1.root.json', version: 1, sha256, words: fingerprintWords(sha256) },
     });
   });
@@ -346,6 +345,13 @@ describe('bundle import after a root rotation', () => {
     const r = await runCli(['bundle', 'import', bundle, '--root', root1, '--into', target, '--at', '2030-01-01']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`trust 2.root.json next: sha256 ${root2}\n`);
+    const doc = await runCli(['bundle', 'verify', bundle, '--root', root1, '--at', '2030-01-01', '--json']);
+    expect(JSON.parse(doc.stdout).newest_root).toEqual({
+      file: '2.root.json',
+      version: 2,
+      sha256: root2,
+      words: fingerprintWords(root2),
+    });
     expect(r.stdout).toContain(numberedWords(root2));
     expect(r.stdout).toContain(numberedWords(sha256Hex(readFileSync(root1))));
     const state = JSON.parse(readFileSync(join(`${target}.records`, 'import-state.json'), 'utf8'));
@@ -369,8 +375,7 @@ describe('bundle import after a root rotation', () => {
     ]);
     expect(j.code).toBe(0);
     expect(JSON.parse(j.stdout)).toMatchObject({
-      trusted_root_version: 2,
-      trusted_root_sha256: root2,
+      trusted_root: { file: join(target, '2.root.json'), version: 2, sha256: root2 },
       next_root: null,
     });
   });

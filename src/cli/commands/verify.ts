@@ -18,7 +18,7 @@ export const run: Run<typeof verify> = async ({ values, positionals }, io) => {
     const message = `verification from trusted root v${report.trustedRootVersion} failed${failed.length ? `: ${failed.join(', ')}` : ''}`;
     printJson(io, {
       ...reportJson(report),
-      ...trustedRootJson(report.trustedRootSha256),
+      ...trustedRootJson(values.root, report.trustedRootVersion, report.trustedRootSha256),
       ...outcome(code, 'E_VERIFICATION', message),
     });
   } else

@@ -14,6 +14,7 @@ export const run: Run<typeof declaration> = async ({ values, positionals }, io) 
   const at = atOption(values.at);
   const note = (line: string) => io.stderr.write(`${line}\n`);
   let res: ImportResult;
+  let trustedRootFile: string;
   if (values.repo !== undefined) {
     if (
       values.root !== undefined ||
@@ -23,6 +24,7 @@ export const run: Run<typeof declaration> = async ({ values, positionals }, io) 
     )
       throw new UsageError('--repo takes the trusted root, target, records and state from the repository');
     const repo = Repository.open(values.repo);
+    trustedRootFile = repo.path('root', repo.currentVersion('root') ?? 1);
     // A refused bundle is recorded too (docs/formats/transcript.md, "Refusals and failures").
     res = await recordingFailure(repo.dir, { step: 'bundle-import', details: { bundle: dir } }, () =>
       importIntoRepository(repo, dir, at, note),
@@ -30,6 +32,7 @@ export const run: Run<typeof declaration> = async ({ values, positionals }, io) 
   } else {
     if (values.root === undefined || values.into === undefined)
       throw new UsageError('give --root and --into, or --repo');
+    trustedRootFile = values.root;
     res = importBundle(dir, {
       target: values.into,
       trustedRoot: readTrustedRoot(values.root),
@@ -43,7 +46,7 @@ export const run: Run<typeof declaration> = async ({ values, positionals }, io) 
   if (values.json) {
     printJson(io, {
       ok: true,
-      ...bundleJson(res.bundle),
+      ...bundleJson(res.bundle, trustedRootFile),
       imported: res.actions.map((a) => ({ name: a.name, action: a.action, path: a.path })),
       records: res.recordsDir,
       moved: res.moved,

@@ -24,7 +24,7 @@ export const run: Run<typeof verify> = async ({ values, positionals }, io) => {
       `${r.legacyState}: an import state in the published folder; the next \`bundle import\` moves it beside\n`,
     );
   if (values.json) {
-    printJson(io, { ok: true, ...bundleJson(bundle), last_imported_sequence: last ?? null });
+    printJson(io, { ok: true, ...bundleJson(bundle, r.trustedRootFile), last_imported_sequence: last ?? null });
     return 0;
   }
   out(io, renderBundle(bundle));
