@@ -86,8 +86,8 @@ export function transcriptProblem(
     return {
       field: 'transcript_head',
       why:
-        `missing; it anchors the end of ${TRANSCRIPT_NAME} (a bundle written by an earlier release of ` +
-        'tuf-ceremony has none: export it again from the repository with this release, `tuf-ceremony bundle export`)',
+        `missing; it anchors the end of ${TRANSCRIPT_NAME} (a bundle without it, from an earlier release ` +
+        'or edited on the way, is refused: export it again from the repository, `tuf-ceremony bundle export`)',
     };
   return undefined;
 }

@@ -150,7 +150,7 @@ describe('bundle export --repo', () => {
     expect(headless.stderr).toMatch(
       new RegExp(
         String.raw`^tuf-ceremony bundle import: bundle\.json\.transcript_head: missing; .* ` +
-          String.raw`export it again from the repository with this release, ${'`'}tuf-ceremony bundle export${'`'}\)\n$`,
+          String.raw`export it again from the repository, ${'`'}tuf-ceremony bundle export${'`'}\)\n$`,
       ),
     );
     expect(readdirSync(b.dir)).not.toContain('never-published');
@@ -378,5 +378,20 @@ describe('bundle import after a root rotation', () => {
       trusted_root: { file: join(target, '2.root.json'), version: 2, sha256: root2 },
       next_root: null,
     });
+  });
+});
+
+describe('bundle export of a repository without a transcript', () => {
+  it('is refused: the other side would refuse a bundle without the transcript and its head', async () => {
+    const copy = join(b.dir, 'repo-without-transcript');
+    cpSync(b.repoDir, copy, { recursive: true });
+    unlinkSync(join(copy, 'transcript.jsonl'));
+    const r = await runCli(['bundle', 'export', '--repo', copy, '--to', join(b.dir, 'never-exported')]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(
+      `tuf-ceremony bundle export: the transcript ${join(copy, 'transcript.jsonl')} holds no record; ` +
+        'a bundle carries the ceremony transcript, so nothing is exported\n',
+    );
+    expect(readdirSync(b.dir)).not.toContain('never-exported');
   });
 });

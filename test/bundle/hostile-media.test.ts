@@ -329,7 +329,7 @@ describe('a transcript and its manifest entry rewritten together', () => {
     editManifest(dir, (m) => delete m.transcript_head);
     expectRefused(
       dir,
-      /^bundle\.json\.transcript_head: missing; it anchors the end of transcript\.jsonl \(a bundle written by an earlier release/,
+      /^bundle\.json\.transcript_head: missing; it anchors the end of transcript\.jsonl \(a bundle without it, from an earlier release or edited on the way, is refused/,
     );
   });
 

@@ -81,22 +81,23 @@ export async function exportRepository(
     throw e;
   }
 
-  // The transcript travels with its head, which the admins initial (docs/formats/transcript.md).
-  let transcriptHead: string | undefined;
-  if (existsSync(repo.transcriptPath)) {
-    // Read once: the bytes checked are the bytes exported.
-    const bytes = readFileSync(repo.transcriptPath);
-    const check = verifyTranscriptBytes(bytes);
-    if (!check.ok)
-      throw new RefusedError(
-        `the transcript does not verify (${check.reason}); it is not exported`,
-        'E_TRANSCRIPT_BROKEN',
-      );
-    if (check.records > 0) {
-      files.push({ name: TRANSCRIPT_NAME, bytes });
-      transcriptHead = check.head;
-    }
-  }
+  // The transcript travels with its head, which the admins initial (docs/formats/transcript.md);
+  // a bundle without them is refused on the other side (docs/formats/bundle.md, "The manifest").
+  // Read once: the bytes checked are the bytes exported.
+  const bytes = existsSync(repo.transcriptPath) ? readFileSync(repo.transcriptPath) : Buffer.alloc(0);
+  const check = verifyTranscriptBytes(bytes);
+  if (!check.ok)
+    throw new RefusedError(
+      `the transcript does not verify (${check.reason}); it is not exported`,
+      'E_TRANSCRIPT_BROKEN',
+    );
+  if (check.records === 0)
+    throw new RefusedError(
+      `the transcript ${repo.transcriptPath} holds no record; a bundle carries the ceremony transcript, so nothing is exported`,
+      'E_TRANSCRIPT_BROKEN',
+    );
+  files.push({ name: TRANSCRIPT_NAME, bytes });
+  const transcriptHead = check.head;
 
   const digests = Object.fromEntries(files.map((f) => [f.name, sha256Hex(f.bytes)]));
   // base_root_version: the newest root the previous bundle carried, which the online side trusts by now.
