@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,9 @@ describe('tuf-ceremony verify', () => {
     const late = await runCli(['verify', '--root', root, '--at', '2051-01-01', PEP480_DIR]);
     expect(late.code).toBe(3);
     expect(late.stdout).toContain(block);
+    // The hex is what coreutils prints for the file, which an operator may compare with too.
+    const [coreutils] = execFileSync('sha256sum', [root], { encoding: 'utf8' }).split(' ');
+    expect(ok.stdout).toContain(`hex:   ${coreutils!.match(/.{4}/g)!.join(' ')}\n`);
   });
 
   it('gives one JSON document with --json', async () => {
