@@ -329,7 +329,10 @@ describe('a transcript and its manifest entry rewritten together', () => {
     editManifest(dir, (m) => delete m.transcript_head);
     expectRefused(
       dir,
-      /^bundle\.json\.transcript_head: missing; it anchors the end of transcript\.jsonl \(a bundle without it, from an earlier release or edited on the way, is refused/,
+      new RegExp(
+        String.raw`^bundle\.json\.transcript_head: missing; it anchors the end of transcript\.jsonl ` +
+          String.raw`\(a bundle without it, from an earlier release or edited on the way, is refused`,
+      ),
     );
   });
 
