@@ -167,9 +167,9 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
     ['the records folder', recordsDir],
     ['the import state', statePath],
   ] as const) {
-    if (isInside(path, opts.target) || isInside(opts.target, path))
+    if (isInside(path, opts.target))
       throw new UsageError(
-        `${what} ${path} is inside the published folder ${opts.target} or holds it; keep it beside the folder`,
+        `${what} ${path} is inside the published folder ${opts.target}; keep it beside the folder`,
         'E_USAGE',
       );
   }
