@@ -1,8 +1,10 @@
 /**
  * Verify a bundle found on removable media before anything in it is used: the folder holds exactly
- * the manifest's files, each a plain file with the listed size and SHA-256; the sequence is newer
- * than the last one imported; and every metadata file verifies from the receiver's trusted root.
- * Every refusal is a VerificationError (exit 3) naming the file and the reason.
+ * the manifest's files, each a plain file with the listed size and SHA-256; the transcript it
+ * carries chains whole to the manifest's head; the sequence is newer than the last one imported;
+ * and every metadata file verifies from the receiver's trusted root, whose SHA-256 the result
+ * gives for people to compare. Every refusal is a VerificationError (exit 3) naming the file and
+ * the reason.
  */
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
