@@ -11,12 +11,12 @@ export { settleExportLog } from './export-log.js';
 export type { ExportLogEntry } from './export-log.js';
 
 // Verifying a bundle, and importing it with the state that refuses replays
-export { checkCarriedTranscript, checkSequence, verifyBundle } from './verify.js';
+export { checkSequence, verifyBundle } from './verify.js';
 export type { VerifiedBundle } from './verify.js';
 export { verifyBundleMetadata } from './metadata-check.js';
 export { importBundle } from './import.js';
 export type { ImportResult } from './import.js';
-export { defaultStatePath, locateImportState, readImportState, recordsFolderOf } from './import-state.js';
+export { locateImportState, readImportState } from './import-state.js';
 
 // The transcript's hash chain, which a bundle's verification checks
 export { checkDigestMap, GENESIS_PREV, parseTranscriptLine, recordLine, transcriptChain } from './transcript-chain.js';
