@@ -4,13 +4,14 @@
  * trusted and the root to trust next. Kept with the transcript in the records folder beside the
  * target (`<target>.records/import-state.json`), never in the folder that is published.
  */
-import { lstatSync, readFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseStrictJson, serializeJson } from '../tuf/json/index.js';
 import { FormatError, formatExpires, parseExpires } from '../tuf/base/index.js';
 import { FieldReader, isLowerHex, join as joinField } from '../tuf/model/index.js';
 import { replaceFileAtomically } from './durable-files.js';
 import { DIRECTIONS, MAX_SEQUENCE, type Direction } from './manifest.js';
+import { present, recordsFolderOf } from './records-folder.js';
 
 export const STATE_NAME = 'import-state.json';
 /** Where earlier releases kept the state: hidden in the target folder, which is published. */
@@ -35,28 +36,8 @@ export interface ImportRecord {
 
 export type ImportState = Partial<Record<Direction, ImportRecord>>;
 
-/** `<target>.records`, beside the target folder: the transcript and the import state. */
-export function recordsFolderOf(target: string): string {
-  const abs = resolve(target);
-  return join(dirname(abs), `${basename(abs)}.records`);
-}
-
 export function defaultStatePath(targetDir: string, recordsDir = recordsFolderOf(targetDir)): string {
   return join(recordsDir, STATE_NAME);
-}
-
-/** Whether `path` is `folder` or inside it. */
-export function isInside(path: string, folder: string): boolean {
-  const rel = relative(resolve(folder), resolve(path));
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
-function isFile(path: string): boolean {
-  try {
-    return lstatSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -69,8 +50,8 @@ export function locateImportState(
 ): { path: string; readFrom: string; legacy?: string } {
   const path = opts.statePath ?? defaultStatePath(target, opts.recordsDir);
   const legacy = join(target, LEGACY_STATE_NAME);
-  if (isFile(legacy) && !isFile(path)) return { path, readFrom: legacy, legacy };
-  return { path, readFrom: path, ...(isFile(legacy) ? { legacy } : {}) };
+  if (present(legacy) && !present(path)) return { path, readFrom: legacy, legacy };
+  return { path, readFrom: path, ...(present(legacy) ? { legacy } : {}) };
 }
 
 export function readImportState(path: string): ImportState {

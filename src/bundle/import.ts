@@ -13,14 +13,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/base/index.js';
 import { Metadata } from '../tuf/model/index.js';
 import { fsyncDir, mediumError, removeQuietly, replaceFileAtomically, writeExclusive } from './durable-files.js';
-import {
-  isInside,
-  locateImportState,
-  readImportState,
-  recordsFolderOf,
-  type RootDigest,
-  writeImportState,
-} from './import-state.js';
+import { locateImportState, readImportState, type RootDigest, writeImportState } from './import-state.js';
+import { isInside, moveLegacy, planLegacyMove, present, recordsFolderOf } from './records-folder.js';
 import { MANIFEST_NAME, TRANSCRIPT_NAME, type Direction } from './manifest.js';
 import { checkSequence, verifyBundle, type VerifiedBundle } from './verify.js';
 
@@ -126,37 +120,6 @@ export function stagingFolderOf(target: string): string {
  */
 export const MAX_SEQUENCE_STEP = 10_000;
 
-/** Whether `path` is a file or a link (anything lstat finds). */
-function present(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * A file an earlier release kept in the target folder (its import state, the transcript), to move
- * to the records folder. The same file in both places (a move cut short) is removed from the
- * target; two different files are refused: which one is current is for a person to say.
- */
-function legacyMove(from: string, to: string): { from: string; to: string; sameAsThere: boolean } | undefined {
-  if (!present(from)) return undefined;
-  if (!lstatSync(from).isFile())
-    throw new RefusedError(
-      `${from} is not a plain file; it was left as it is and nothing was imported`,
-      'E_TARGET_NOT_FILE',
-    );
-  if (!present(to)) return { from, to, sameAsThere: false };
-  if (readFileSync(from).equals(readFileSync(to))) return { from, to, sameAsThere: true };
-  throw new RefusedError(
-    `${from} was left in the published folder by an earlier release and differs from ${to}: ` +
-      `keep the current one at ${to}, delete ${from}, and import again`,
-    'E_IMPORT_RECORDS',
-  );
-}
-
 export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   const note = opts.note ?? ((line: string) => process.stderr.write(`${line}\n`));
   const recordsDir = resolve(opts.recordsDir ?? recordsFolderOf(opts.target));
@@ -213,8 +176,8 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   // What an earlier release kept in the target moves beside it (checked now, moved after every check).
   const moves = targetExists
     ? [
-        located.legacy !== undefined ? legacyMove(located.legacy, statePath) : undefined,
-        legacyMove(join(opts.target, TRANSCRIPT_NAME), transcriptPath),
+        located.legacy !== undefined ? planLegacyMove(located.legacy, statePath) : undefined,
+        planLegacyMove(join(opts.target, TRANSCRIPT_NAME), transcriptPath),
       ].filter((m) => m !== undefined)
     : [];
   const transcriptNow = moves.find((m) => m.to === transcriptPath)?.from ?? transcriptPath;
@@ -256,8 +219,6 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
       writeExclusive(join(staging, name), bundle.files.get(name)!);
       staged.set(name, join(staging, name));
     }
-    // Copies of what moves out of the target, under their old names (no metadata name is either).
-    for (const m of moves) if (!m.sameAsThere) writeExclusive(join(staging, basename(m.from)), readFileSync(m.from));
     fsyncDir(staging);
   } catch (e) {
     removeQuietly(staging);
@@ -265,16 +226,9 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   }
   const moved: ImportResult['moved'] = [];
   try {
-    // Linked whole into the records folder from the staged copy, then removed from the target: a
-    // cut leaves the same file in both places, which the next import removes from the target.
     for (const m of moves) {
-      if (!m.sameAsThere) {
-        linkSync(join(staging, basename(m.from)), m.to);
-        fsyncDir(dirname(m.to));
-      }
-      unlinkSync(m.from);
+      moveLegacy(m, note);
       moved.push({ from: m.from, to: m.to });
-      note(`${m.from}: moved to ${m.to}, beside the published folder, which holds metadata only`);
     }
     // In rank order: new versions (which no client reads until a timestamp names them) first,
     // the timestamp last (TUF spec 5.4-5.6), so the folder verifies at every instant.

@@ -27,7 +27,7 @@ export { TRANSCRIPT_NAME } from './manifest.js';
 export type { Direction } from './manifest.js';
 
 // What the online side sends
-export { onlineBundleFiles, versionsIn } from './online-files.js';
+export { onlineBundleFiles, onlineExportLog, versionsIn } from './online-files.js';
 
 // A metadata folder read as a TUF client reads it, and the checks of the people downstream
 export { auditFolder, readTrustedRoot, VerifiedFolder } from './verified-folder.js';

@@ -335,6 +335,48 @@ describe('bundle export-online and import --repo', () => {
   });
 });
 
+describe('bundle export-online and the published folder', () => {
+  it('keeps its export log beside the folder it exports from, and moves one an earlier release left in it', async () => {
+    const parent = tempDir();
+    const published = join(parent, 'published');
+    cpSync(PEP480_DIR, published, { recursive: true });
+    const before = readdirSync(published).sort();
+    const first = await runCli(['bundle', 'export-online', '--from', published, '--to', join(parent, 'b1'), '--json']);
+    expect(first.code).toBe(0);
+    expect(readdirSync(published).sort()).toEqual(before);
+    const log = join(`${published}.records`, 'exports.json');
+    expect(readExportLog(log).map((e) => e.sequence)).toEqual([1]);
+
+    // An earlier release kept the log hidden in the published folder: it is moved, and counts on.
+    const old = join(parent, 'old');
+    cpSync(PEP480_DIR, old, { recursive: true });
+    writeFileSync(join(old, '.tuf-ceremony-exports.json'), readFileSync(log));
+    const next = await runCli(['bundle', 'export-online', '--from', old, '--to', join(parent, 'b2'), '--json']);
+    expect(next.code).toBe(0);
+    expect(JSON.parse(next.stdout).sequence).toBe(2);
+    expect(next.stderr).toBe(
+      `${join(old, '.tuf-ceremony-exports.json')}: moved to ${join(`${old}.records`, 'exports.json')}, ` +
+        'beside the published folder, which holds metadata only\n',
+    );
+    expect(readdirSync(old).sort()).toEqual(before);
+
+    const inside = await runCli([
+      'bundle',
+      'export-online',
+      '--from',
+      old,
+      '--to',
+      join(parent, 'b3'),
+      '--log',
+      join(old, 'log.json'),
+    ]);
+    expect(inside.code).toBe(2);
+    expect(inside.stderr).toMatch(
+      /the export log .*log\.json is inside the published folder .*old; keep it beside the folder\n$/,
+    );
+  });
+});
+
 describe('bundle import after a root rotation', () => {
   it('says which root to trust next, with its SHA-256 as hex and words, and records it in the state', async () => {
     const parent = tempDir();

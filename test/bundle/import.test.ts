@@ -2,13 +2,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importBundle } from '../../src/bundle/import.js';
-import {
-  defaultStatePath,
-  LEGACY_STATE_NAME,
-  readImportState,
-  recordsFolderOf,
-  STATE_NAME,
-} from '../../src/bundle/import-state.js';
+import { defaultStatePath, LEGACY_STATE_NAME, readImportState, STATE_NAME } from '../../src/bundle/import-state.js';
+import { recordsFolderOf } from '../../src/bundle/records-folder.js';
 import { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { sha256Hex } from '../../src/tuf/model/digest.js';
 import { RefusedError, VerificationError } from '../../src/tuf/base/errors.js';
@@ -156,7 +151,7 @@ describe('bundle import', () => {
       new RefusedError(
         `${join(target, LEGACY_STATE_NAME)} was left in the published folder by an earlier release and differs from ` +
           `${join(records, STATE_NAME)}: keep the current one at ${join(records, STATE_NAME)}, delete ` +
-          `${join(target, LEGACY_STATE_NAME)}, and import again`,
+          `${join(target, LEGACY_STATE_NAME)}, and run the command again`,
         'E_IMPORT_RECORDS',
       ),
     );

@@ -2,9 +2,6 @@
 import { declare } from '../../declaration.js';
 import { AT, JSON_OUTPUT, REPO, TRUSTED_ROOT } from '../../options.js';
 
-/** The export log of the online side, in the folder it exports from unless --log says otherwise. */
-export const ONLINE_LOG_NAME = '.tuf-ceremony-exports.json';
-
 const BUNDLE = { name: 'bundle folder', count: 'one' } as const;
 
 /** Beside the published folder, never in it: what is not metadata (docs/formats/bundle.md). */
@@ -41,14 +38,15 @@ export const exportOnline = declare({
   options: {
     from: { type: 'string', value: '<online metadata folder>', help: 'the online metadata', required: true },
     to: { type: 'string', value: '<folder>', help: 'the medium, or a new folder', required: true },
-    log: { type: 'string', value: '<file>', help: `the export log (default <from>/${ONLINE_LOG_NAME})` },
+    log: { type: 'string', value: '<file>', help: 'the export log (default <from>.records/exports.json, beside it)' },
     at: AT,
     json: JSON_OUTPUT,
   },
   positionals: [],
   details: `  Carries every N.root.json, the current targets and recently-claimed, the snapshot the timestamp
   names and timestamp.json. The sequence comes from the export log (default
-  <from>/${ONLINE_LOG_NAME}). The offline side verifies it with \`bundle import --repo\`.`,
+  <from>.records/exports.json, never in the published folder; one an earlier release kept in
+  <from> is moved there). The offline side verifies it with \`bundle import --repo\`.`,
 });
 
 export const verify = declare({
