@@ -291,6 +291,8 @@ describe('a real TUF client over bundles from the ceremony', () => {
     const bytes = await download(client('client-a'), join(work, 'client-a', 'targets', 'again.tar.gz'));
     expect(bytes.equals(TARGET_BYTES)).toBe(true);
     expect(JSON.parse(readFileSync(join(work, 'client-a', 'root.json'), 'utf8')).signed.version).toBe(2);
+    // The root tuf-js now trusts is, byte for byte, the one the import said to trust next.
+    expect(sha256Hex(readFileSync(join(work, 'client-a', 'root.json')))).toBe(doc.next_root.sha256);
     expect(JSON.parse(readFileSync(join(work, 'client-a', 'claimed.json'), 'utf8')).signed.version).toBe(3);
     // A new client from 1.root.json follows the chain too.
     expect((await download(client('client-b'), join(work, 'client-b', 'targets', 'x'))).equals(TARGET_BYTES)).toBe(
