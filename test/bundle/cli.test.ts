@@ -377,6 +377,36 @@ describe('bundle export-online and the published folder', () => {
   });
 });
 
+describe('bundle import and verify with --records', () => {
+  it('keep the transcript and the state in the folder named, and verify reads the state there', async () => {
+    const parent = tempDir();
+    const bundle = (await makeBundle(parent, 1)).dir;
+    const root = join(PEP480_DIR, '1.root.json');
+    const [target, records] = [join(parent, 'www', 'metadata'), join(parent, 'private', 'tuf-records')];
+    mkdirSync(join(parent, 'www'));
+    mkdirSync(join(parent, 'private'));
+    const at = ['--at', '2030-01-01'];
+    const i = await runCli(['bundle', 'import', bundle, '--root', root, '--into', target, '--records', records, ...at]);
+    expect(i.code).toBe(0);
+    expect(readdirSync(records).sort()).toEqual(['import-state.json', 'transcript.jsonl']);
+    expect(readdirSync(join(parent, 'www'))).toEqual(['metadata']);
+    const v = await runCli([
+      'bundle',
+      'verify',
+      bundle,
+      '--root',
+      root,
+      '--target',
+      target,
+      '--records',
+      records,
+      ...at,
+    ]);
+    expect(v.code).toBe(3);
+    expect(v.stderr).toMatch(/sequence 1 is not newer than 1, the last one imported into .*www\/metadata/);
+  });
+});
+
 describe('bundle import after a root rotation', () => {
   it('says which root to trust next, with its SHA-256 as hex and words, and records it in the state', async () => {
     const parent = tempDir();
