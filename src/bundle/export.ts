@@ -17,6 +17,7 @@ import {
   parseManifest,
   QR_NAME,
   TRANSCRIPT_NAME,
+  transcriptProblem,
   type Direction,
   type Manifest,
 } from './manifest.js';
@@ -99,10 +100,14 @@ function manifestOf(opts: ExportOptions): { manifest: Manifest; manifestBytes: B
     ...(opts.transcriptHead !== undefined ? { transcriptHead: opts.transcriptHead } : {}),
   };
   const transcript = files.find((f) => f.name === TRANSCRIPT_NAME);
-  if (
-    manifest.transcriptHead !== undefined &&
-    (!transcript || lastLineSha256(transcript.bytes) !== manifest.transcriptHead)
-  ) {
+  // The manifest this writes must be one verifyBundle reads.
+  const problem = transcriptProblem(
+    manifest.direction,
+    transcript !== undefined,
+    manifest.transcriptHead !== undefined,
+  );
+  if (problem) throw new UsageError(`the bundle's ${problem.field}: ${problem.why}`);
+  if (transcript && lastLineSha256(transcript.bytes) !== manifest.transcriptHead) {
     throw new UsageError(
       `the transcript head ${manifest.transcriptHead} is not the SHA-256 of the last line of ${TRANSCRIPT_NAME}`,
     );

@@ -1,29 +1,57 @@
 /**
  * What the receiving side remembers between imports: per direction, the last sequence imported and
- * its manifest digest, so that an older, replayed or re-ordered bundle is refused.
- * Kept in the target folder (`.tuf-ceremony-import.json`) unless a state file is named.
+ * its manifest digest, so that an older, replayed or re-ordered bundle is refused; and the root it
+ * trusted and the root to trust next. Kept with the transcript in the records folder beside the
+ * target (`<target>.records/import-state.json`), never in the folder that is published.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseStrictJson, serializeJson } from '../tuf/json/index.js';
 import { FormatError, formatExpires, parseExpires } from '../tuf/base/index.js';
-import { FieldReader, join as joinField } from '../tuf/model/index.js';
+import { FieldReader, isLowerHex, join as joinField } from '../tuf/model/index.js';
 import { replaceFileAtomically } from './durable-files.js';
 import { DIRECTIONS, MAX_SEQUENCE, type Direction } from './manifest.js';
+import { present, recordsFolderOf } from './records-folder.js';
 
-export const STATE_NAME = '.tuf-ceremony-import.json';
+export const STATE_NAME = 'import-state.json';
+/** Where earlier releases kept the state: hidden in the target folder, which is published. */
+export const LEGACY_STATE_NAME = '.tuf-ceremony-import.json';
 const FORMAT = 'tuf-ceremony-import-state';
+
+/** A root by version and the SHA-256 of its file's bytes. */
+export interface RootDigest {
+  version: number;
+  sha256: string;
+}
 
 export interface ImportRecord {
   sequence: number;
   manifestSha256: string;
   imported: Date;
+  /** The root the bundle was verified from (absent in states written by earlier releases). */
+  trustedRoot?: RootDigest;
+  /** The newest root the bundle carried: the one to trust for the next import. */
+  nextRoot?: RootDigest;
 }
 
 export type ImportState = Partial<Record<Direction, ImportRecord>>;
 
-export function defaultStatePath(targetDir: string): string {
-  return join(targetDir, STATE_NAME);
+export function defaultStatePath(targetDir: string, recordsDir = recordsFolderOf(targetDir)): string {
+  return join(recordsDir, STATE_NAME);
+}
+
+/**
+ * Where the import state of `target` is (`path`) and where it is read from now: `path`, or the
+ * hidden file an earlier release left in the target (`legacy`), which the next import moves.
+ */
+export function locateImportState(
+  target: string,
+  opts: { recordsDir?: string | undefined; statePath?: string | undefined } = {},
+): { path: string; readFrom: string; legacy?: string } {
+  const path = opts.statePath ?? defaultStatePath(target, opts.recordsDir);
+  const legacy = join(target, LEGACY_STATE_NAME);
+  if (present(legacy) && !present(path)) return { path, readFrom: legacy, legacy };
+  return { path, readFrom: path, ...(present(legacy) ? { legacy } : {}) };
 }
 
 export function readImportState(path: string): ImportState {
@@ -52,6 +80,16 @@ export function readImportState(path: string): ImportState {
       manifestSha256: e.string('manifest_sha256'),
       imported: parseExpires(e.raw('imported'), e.at('imported')),
     };
+    for (const [field, key] of [
+      ['trusted_root', 'trustedRoot'],
+      ['next_root', 'nextRoot'],
+    ] as const) {
+      if (!e.has(field)) continue;
+      const rr = FieldReader.of(e.raw(field), e.at(field));
+      const sha256 = rr.string('sha256');
+      if (!isLowerHex(sha256, 32)) throw new FormatError(rr.at('sha256'), 'expected 64 lowercase hex characters');
+      state[d][key] = { version: rr.integer('version', 1), sha256 };
+    }
   }
   return state;
 }
@@ -66,6 +104,10 @@ export function writeImportState(path: string, state: ImportState, tempDir?: str
         sequence: rec.sequence,
         manifest_sha256: rec.manifestSha256,
         imported: formatExpires(rec.imported),
+        ...(rec.trustedRoot
+          ? { trusted_root: { version: rec.trustedRoot.version, sha256: rec.trustedRoot.sha256 } }
+          : {}),
+        ...(rec.nextRoot ? { next_root: { version: rec.nextRoot.version, sha256: rec.nextRoot.sha256 } } : {}),
       };
   }
   replaceFileAtomically(path, serializeJson({ format: FORMAT, format_version: 1, directions }), tempDir);

@@ -1,31 +1,36 @@
 /**
  * Import a verified bundle into a target folder: the online service's metadata folder, or
- * `<repo>/online/` on the offline side. All checks happen before the first write; files are first
+ * `<repo>/online/` on the offline side. The target gets metadata only: the transcript and the
+ * import state go to the records folder beside it (`<target>.records` by default), never into
+ * the folder that is published. All checks happen before the first write; metadata files are first
  * written into a staging folder beside the target and fsynced, then linked (new names, never
- * replacing) or renamed (the unversioned timestamp.json and the transcript) into place, and only
- * then is the import state updated. A refused bundle leaves the target folder exactly as it was;
- * an interrupted one leaves no temporary file in it, and running it again finishes it.
+ * replacing) or renamed (the unversioned timestamp.json) into place, and only then are the
+ * transcript and the import state updated. A refused bundle leaves both folders exactly as they
+ * were; an interrupted one leaves no temporary file in the target, and running it again finishes it.
  */
 import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CeremonyError, RefusedError, UsageError, VerificationError } from '../tuf/base/index.js';
 import { Metadata } from '../tuf/model/index.js';
-import { fsyncDir, mediumError, removeQuietly, writeExclusive } from './durable-files.js';
-import { defaultStatePath, readImportState, writeImportState } from './import-state.js';
+import { fsyncDir, mediumError, removeQuietly, replaceFileAtomically, writeExclusive } from './durable-files.js';
+import { locateImportState, readImportState, type RootDigest, writeImportState } from './import-state.js';
+import { isInside, moveLegacy, planLegacyMove, present, recordsFolderOf } from './records-folder.js';
 import { MANIFEST_NAME, TRANSCRIPT_NAME, type Direction } from './manifest.js';
 import { checkSequence, verifyBundle, type VerifiedBundle } from './verify.js';
 
 export interface ImportOptions {
-  /** The folder the files go to; created when missing (its parent must exist). */
+  /** The folder the metadata goes to (the published folder); created when missing (its parent must exist). */
   target: string;
   trustedRoot: Uint8Array;
-  /** Where the last imported sequence is kept; default `<target>/.tuf-ceremony-import.json`. */
+  /** Where the transcript and the import state are kept; default `<target>.records` beside the target. Never inside it. */
+  recordsDir?: string;
+  /** Where the last imported sequence is kept; default `<recordsDir>/import-state.json`. Never inside the target. */
   statePath?: string;
   direction?: Direction;
   at: Date;
-  /** More checks on the verified bundle before anything is written (the CLI checks the transcript chain). */
+  /** More checks on the verified bundle before anything is written. */
   check?: (bundle: VerifiedBundle) => void;
-  /** One line for a person (stderr by default): what an interrupted import left and this one removed. */
+  /** One line for a person (stderr by default): what an interrupted import left, what an earlier release left. */
   note?: (line: string) => void;
 }
 
@@ -33,14 +38,19 @@ export type FileAction = 'new' | 'same' | 'replace';
 
 export interface ImportResult {
   bundle: VerifiedBundle;
-  actions: Array<{ name: string; action: FileAction }>;
+  /** Each file of the bundle, where it went (the target, or the records folder for the transcript) and how. */
+  actions: Array<{ name: string; action: FileAction; path: string }>;
   statePath: string;
+  recordsDir: string;
+  /** Files an earlier release left in the target folder, now in the records folder. */
+  moved: Array<{ from: string; to: string }>;
+  /** The root to trust from now on, when the bundle carried a newer one than the trusted root (a root rotation). */
+  nextRoot?: RootDigest & { file: string };
 }
 
 /** The order files become visible in: roots first, the timestamp last, so a reader never sees a timestamp ahead of what it names. */
 function rank(name: string): number {
   if (/^\d+\.root\.json$/.test(name)) return 0;
-  if (name === TRANSCRIPT_NAME) return 4;
   if (/(^|\.)timestamp\.json$/.test(name)) return 3;
   if (/(^|\.)snapshot\.json$/.test(name)) return 2;
   return 1;
@@ -55,9 +65,8 @@ function versionOf(bytes: Uint8Array, name: string): { type: string; version: nu
   }
 }
 
-/** What to do with one file, refusing a conflict with what the target already holds. */
-function plan(target: string, name: string, bytes: Buffer): FileAction {
-  const dest = join(target, name);
+/** What to do with one file, refusing a conflict with what `dest` (in `where`) already holds. */
+function plan(dest: string, where: string, name: string, bytes: Buffer): FileAction {
   let st;
   try {
     st = lstatSync(dest);
@@ -74,14 +83,14 @@ function plan(target: string, name: string, bytes: Buffer): FileAction {
   // Versioned files are immutable: a different N.<role>.json is a second, forked version N.
   if (/^\d+\./.test(name))
     throw new VerificationError(
-      `${name}: differs from the ${name} already in ${target} (two different versions with one number: a fork)`,
+      `${name}: differs from the ${name} already in ${where} (two different versions with one number: a fork)`,
       'E_BUNDLE_FORK',
     );
   // The transcript is append-only: the new one must extend the one already here.
   if (name === TRANSCRIPT_NAME) {
     if (old.length > bytes.length || !bytes.subarray(0, old.length).equals(old)) {
       throw new VerificationError(
-        `${name}: does not extend the transcript already in ${target} (records were changed or removed)`,
+        `${name}: does not extend the transcript already in ${where} (records were changed or removed)`,
         'E_BUNDLE_TRANSCRIPT',
       );
     }
@@ -92,7 +101,7 @@ function plan(target: string, name: string, bytes: Buffer): FileAction {
   const after = versionOf(bytes, name);
   if (before && after && after.version <= before.version) {
     throw new VerificationError(
-      `${name}: version ${after.version} is not newer than version ${before.version} already in ${target} (a rollback)`,
+      `${name}: version ${after.version} is not newer than version ${before.version} already in ${where} (a rollback)`,
       'E_BUNDLE_ROLLBACK',
     );
   }
@@ -113,7 +122,21 @@ export const MAX_SEQUENCE_STEP = 10_000;
 
 export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   const note = opts.note ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const statePath = opts.statePath ?? defaultStatePath(opts.target);
+  const recordsDir = resolve(opts.recordsDir ?? recordsFolderOf(opts.target));
+  const located = locateImportState(opts.target, { recordsDir, statePath: opts.statePath });
+  const statePath = located.path;
+  // The published folder holds metadata only: no record of who was in the room, no state.
+  for (const [what, path] of [
+    ['the records folder', recordsDir],
+    ['the import state', statePath],
+  ] as const) {
+    if (isInside(path, opts.target))
+      throw new UsageError(
+        `${what} ${path} is inside the published folder ${opts.target}; keep it beside the folder`,
+        'E_USAGE',
+      );
+  }
+  const transcriptPath = join(recordsDir, TRANSCRIPT_NAME);
   const staging = stagingFolderOf(opts.target);
   if (existsSync(staging)) {
     removeQuietly(staging);
@@ -121,10 +144,12 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   }
   let state;
   try {
-    state = readImportState(statePath);
+    state = readImportState(located.readFrom);
   } catch (e) {
     if (e instanceof CeremonyError)
-      throw new UsageError(`the import state ${statePath} is unreadable: ${e.message}`, 'E_IMPORT_STATE', { cause: e });
+      throw new UsageError(`the import state ${located.readFrom} is unreadable: ${e.message}`, 'E_IMPORT_STATE', {
+        cause: e,
+      });
     throw e;
   }
   // The state is kept per direction, and the direction is in the manifest: check the sequence after reading it.
@@ -148,18 +173,40 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
     if (e instanceof CeremonyError) throw e;
     targetExists = false;
   }
-  const names = [...bundle.files.keys()].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  // What an earlier release kept in the target moves beside it (checked now, moved after every check).
+  const moves = targetExists
+    ? [
+        located.legacy !== undefined ? planLegacyMove(located.legacy, statePath) : undefined,
+        planLegacyMove(join(opts.target, TRANSCRIPT_NAME), transcriptPath),
+      ].filter((m) => m !== undefined)
+    : [];
+  const transcriptNow = moves.find((m) => m.to === transcriptPath)?.from ?? transcriptPath;
+
+  const names = [...bundle.files.keys()]
+    .filter((n) => n !== TRANSCRIPT_NAME)
+    .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   const actions = names.map((name) => ({
     name,
-    action: targetExists ? plan(opts.target, name, bundle.files.get(name)!) : 'new',
+    action: targetExists ? plan(join(opts.target, name), opts.target, name, bundle.files.get(name)!) : 'new',
+    path: join(opts.target, name),
   }));
+  const transcript = bundle.files.get(TRANSCRIPT_NAME);
+  const transcriptAction = transcript && {
+    name: TRANSCRIPT_NAME,
+    action: plan(transcriptNow, dirname(transcriptNow), TRANSCRIPT_NAME, transcript),
+    path: transcriptPath,
+  };
 
   // Write phase: temporaries first; nothing appears under a final name until all are on disk.
-  if (!targetExists) {
+  for (const [folder, exists] of [
+    [opts.target, targetExists],
+    [recordsDir, present(recordsDir)],
+  ] as const) {
+    if (exists) continue;
     try {
-      mkdirSync(opts.target);
+      mkdirSync(folder);
     } catch (e) {
-      throw mediumError(e, opts.target, 'nothing was imported');
+      throw mediumError(e, folder, 'nothing was imported');
     }
   }
   // Staged beside the target, never in it (a client may be reading the published folder): one
@@ -177,7 +224,12 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
     removeQuietly(staging);
     throw mediumError(e, opts.target, 'nothing was imported');
   }
+  const moved: ImportResult['moved'] = [];
   try {
+    for (const m of moves) {
+      moveLegacy(m, note);
+      moved.push({ from: m.from, to: m.to });
+    }
     // In rank order: new versions (which no client reads until a timestamp names them) first,
     // the timestamp last (TUF spec 5.4-5.6), so the folder verifies at every instant.
     for (const { name, action } of actions) {
@@ -190,6 +242,7 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
       } else renameSync(from, join(opts.target, name));
     }
     fsyncDir(opts.target);
+    if (transcript && transcriptAction!.action !== 'same') replaceFileAtomically(transcriptPath, transcript);
   } catch (e) {
     removeQuietly(staging);
     throw mediumError(
@@ -198,21 +251,28 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
       'the import stopped part way; run it again once the cause is fixed (files already in place are kept, never overwritten)',
     );
   }
-  // Only now, with every file verified and in place, does the state move on; its temporary file
-  // is made in the staging folder, not in the target.
-  writeImportState(
-    statePath,
-    {
-      ...state,
-      [bundle.manifest.direction]: {
-        sequence: bundle.manifest.sequence,
-        manifestSha256: bundle.manifestSha256,
-        imported: opts.at,
-      },
+  // After a root rotation the bundle's newest root is the one to trust from now on (TUF spec 5.3).
+  const trustedRoot = { version: bundle.metadata.trustedRootVersion, sha256: bundle.trustedRootSha256 };
+  const nextRoot = bundle.newestRoot.version > trustedRoot.version ? bundle.newestRoot : undefined;
+  // Only now, with every file verified and in place, does the state move on.
+  writeImportState(statePath, {
+    ...state,
+    [bundle.manifest.direction]: {
+      sequence: bundle.manifest.sequence,
+      manifestSha256: bundle.manifestSha256,
+      imported: opts.at,
+      trustedRoot,
+      nextRoot: { version: bundle.newestRoot.version, sha256: bundle.newestRoot.sha256 },
     },
-    dirname(resolve(statePath)) === resolve(opts.target) ? staging : undefined,
-  );
+  });
   removeQuietly(staging);
   fsyncDir(dirname(staging));
-  return { bundle, actions, statePath };
+  return {
+    bundle,
+    actions: transcriptAction ? [...actions, transcriptAction] : actions,
+    statePath,
+    recordsDir,
+    moved,
+    ...(nextRoot ? { nextRoot } : {}),
+  };
 }

@@ -16,14 +16,18 @@ export type { VerifiedBundle } from './verify.js';
 export { verifyBundleMetadata } from './metadata-check.js';
 export { importBundle } from './import.js';
 export type { ImportResult } from './import.js';
-export { defaultStatePath, readImportState } from './import-state.js';
+export { locateImportState, readImportState } from './import-state.js';
+
+// The transcript's hash chain, which a bundle's verification checks
+export { checkDigestMap, GENESIS_PREV, parseTranscriptLine, recordLine, transcriptChain } from './transcript-chain.js';
+export type { TranscriptChain, TranscriptCheck, TranscriptRecord, TranscriptToken } from './transcript-chain.js';
 
 // The manifest
 export { TRANSCRIPT_NAME } from './manifest.js';
 export type { Direction } from './manifest.js';
 
 // What the online side sends
-export { onlineBundleFiles, versionsIn } from './online-files.js';
+export { onlineBundleFiles, onlineExportLog, versionsIn } from './online-files.js';
 
 // A metadata folder read as a TUF client reads it, and the checks of the people downstream
 export { auditFolder, readTrustedRoot, VerifiedFolder } from './verified-folder.js';

@@ -32,7 +32,10 @@ export interface Manifest {
   toolVersion: string;
   created: Date;
   files: Map<string, ManifestEntry>;
-  /** SHA-256 of the transcript's last line (its "head", what the admins initial), when the bundle carries it. */
+  /**
+   * SHA-256 of the transcript's last line (its "head", what the admins initial): present exactly
+   * when the bundle carries the transcript, which every offline-to-online bundle does.
+   */
   transcriptHead?: string;
 }
 
@@ -59,6 +62,33 @@ export function badFileName(name: string): string | undefined {
     return 'is not a plain file name (one path component of letters, digits and . _ ~ % -, not starting with a dot)';
   if (name === MANIFEST_NAME || name === QR_NAME) return 'is a reserved name of the bundle itself';
   if (!isMetadataName(name) && name !== TRANSCRIPT_NAME) return `is neither metadata (*.json) nor ${TRANSCRIPT_NAME}`;
+  return undefined;
+}
+
+/**
+ * The transcript's head anchors its end: without it a transcript cut or extended together with its
+ * manifest entry would pass. So an offline-to-online bundle carries the transcript and its head,
+ * and any bundle that carries a transcript carries its head (docs/formats/bundle.md, "The manifest").
+ */
+export function transcriptProblem(
+  direction: Direction,
+  carriesTranscript: boolean,
+  hasHead: boolean,
+): { field: 'files' | 'transcript_head'; why: string } | undefined {
+  if (hasHead && !carriesTranscript)
+    return { field: 'transcript_head', why: `given, but the bundle carries no ${TRANSCRIPT_NAME}` };
+  if (direction === 'offline-to-online' && !carriesTranscript)
+    return {
+      field: 'files',
+      why: `no ${TRANSCRIPT_NAME}: an offline-to-online bundle carries the ceremony transcript`,
+    };
+  if (carriesTranscript && !hasHead)
+    return {
+      field: 'transcript_head',
+      why:
+        `missing; it anchors the end of ${TRANSCRIPT_NAME} (a bundle without it, from an earlier release ` +
+        'or edited on the way, is refused: export it again from the repository, `tuf-ceremony bundle export`)',
+    };
   return undefined;
 }
 
@@ -129,9 +159,9 @@ export function parseManifest(bytes: Uint8Array, source = MANIFEST_NAME): Manife
     transcriptHead = r.string('transcript_head');
     if (!isLowerHex(transcriptHead, 32))
       throw new FormatError(r.at('transcript_head'), 'expected 64 lowercase hex characters');
-    if (!files.has(TRANSCRIPT_NAME))
-      throw new FormatError(r.at('transcript_head'), `given, but the bundle carries no ${TRANSCRIPT_NAME}`);
   }
+  const problem = transcriptProblem(direction as Direction, files.has(TRANSCRIPT_NAME), transcriptHead !== undefined);
+  if (problem) throw new FormatError(r.at(problem.field), problem.why);
   const extra = Object.keys(r.rest());
   if (extra.length)
     throw new FormatError(r.at(extra[0]!), 'unknown field (this tool refuses fields it would not check)');

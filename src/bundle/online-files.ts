@@ -3,11 +3,15 @@
  * root, the current targets, the current recently-claimed (the projects the upload service
  * registered since the last ceremony), and the current snapshot and timestamp that vouch for it.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '../tuf/base/index.js';
 import { Metadata, type Timestamp } from '../tuf/model/index.js';
 import { roleFileName } from '../tuf/verify/index.js';
 import type { BundleFile } from './export.js';
+import { mediumError } from './durable-files.js';
 import { FolderSource } from './metadata-folder.js';
+import { isInside, moveLegacy, planLegacyMove, present, recordsFolderOf } from './records-folder.js';
 
 export const RECENTLY_CLAIMED = 'recently-claimed';
 
@@ -53,4 +57,30 @@ export function onlineBundleFiles(folder: string): OnlineSelection {
     files.push(pick(snap), ts);
   }
   return { files, rootVersion: roots.at(-1)! };
+}
+
+/** Where earlier releases kept the online side's export log: hidden in the folder it exports from. */
+export const LEGACY_ONLINE_LOG_NAME = '.tuf-ceremony-exports.json';
+
+/**
+ * The online side's export log: `log` when given, else `exports.json` in the records folder beside
+ * the folder it exports from, never in it (that folder is published: docs/formats/bundle.md, "What
+ * is published"). A log an earlier release kept in the folder is moved there first.
+ */
+export function onlineExportLog(from: string, log: string | undefined, note: (line: string) => void): string {
+  if (log !== undefined) {
+    if (isInside(log, from))
+      throw new UsageError(`the export log ${log} is inside the published folder ${from}; keep it beside the folder`);
+    return log;
+  }
+  const records = recordsFolderOf(from);
+  const path = join(records, 'exports.json');
+  const legacy = planLegacyMove(join(from, LEGACY_ONLINE_LOG_NAME), path);
+  try {
+    if (!present(records)) mkdirSync(records);
+    if (legacy) moveLegacy(legacy, note);
+  } catch (e) {
+    throw mediumError(e, records, 'nothing was exported');
+  }
+  return path;
 }

@@ -8,7 +8,7 @@
 import { basename, join } from 'node:path';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { UsageError, VerificationError } from '../tuf/base/index.js';
-import type { DelegatedRole, Key, TargetFile, Targets } from '../tuf/model/index.js';
+import { sha256Hex, type DelegatedRole, type Key, type TargetFile, type Targets } from '../tuf/model/index.js';
 import {
   decodeRoleName,
   MAX_METADATA_BYTES,
@@ -84,19 +84,23 @@ export function readTrustedRoot(path: string): Buffer {
   }
 }
 
-/** `verify`: every role of a folder, reported (an offline folder may lack timestamp and snapshot). */
+/**
+ * `verify`: every role of a folder, reported (an offline folder may lack timestamp and snapshot),
+ * with the SHA-256 of the trusted root's bytes, the ones verified from.
+ */
 export function auditFolder(
   dir: string,
   trustedRootPath: string,
   at: Date,
   options: { listAbsent?: boolean } = {},
-): RepositoryReport {
+): RepositoryReport & { trustedRootSha256: string } {
   const rootBytes = readTrustedRoot(trustedRootPath);
-  return verifyRepository(rootBytes, new FolderSource(dir), {
+  const report = verifyRepository(rootBytes, new FolderSource(dir), {
     at,
     trustedRootName: basename(trustedRootPath),
     listAbsent: options.listAbsent,
   });
+  return { ...report, trustedRootSha256: sha256Hex(rootBytes) };
 }
 
 export class VerifiedFolder {

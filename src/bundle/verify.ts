@@ -1,24 +1,20 @@
 /**
  * Verify a bundle found on removable media before anything in it is used: the folder holds exactly
- * the manifest's files, each a plain file with the listed size and SHA-256; the sequence is newer
- * than the last one imported; and every metadata file verifies from the receiver's trusted root.
- * Every refusal is a VerificationError (exit 3) naming the file and the reason.
+ * the manifest's files, each a plain file with the listed size and SHA-256; the transcript it
+ * carries chains whole to the manifest's head; the sequence is newer than the last one imported;
+ * and every metadata file verifies from the receiver's trusted root, whose SHA-256 the result
+ * gives for people to compare. Every refusal is a VerificationError (exit 3) naming the file and
+ * the reason.
  */
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from '../tuf/model/index.js';
 import { CeremonyError, VerificationError, type VerificationErrorCode } from '../tuf/base/index.js';
 import { readPlainFile } from './durable-files.js';
-import {
-  lastLineSha256,
-  MANIFEST_NAME,
-  QR_NAME,
-  parseManifest,
-  TRANSCRIPT_NAME,
-  type Direction,
-  type Manifest,
-} from './manifest.js';
+import { MANIFEST_NAME, QR_NAME, parseManifest, TRANSCRIPT_NAME, type Direction, type Manifest } from './manifest.js';
 import { verifyBundleMetadata, type MetadataCheck } from './metadata-check.js';
+import { transcriptChain } from './transcript-chain.js';
+import { roleFileName } from '../tuf/verify/index.js';
 
 /** Larger than any manifest of a real bundle; a bigger file is refused before it is parsed. */
 const MANIFEST_LIMIT = 16 * 1024 * 1024;
@@ -43,10 +39,30 @@ export interface VerifiedBundle {
   /** The verified bytes of every file the manifest lists. */
   files: Map<string, Buffer>;
   metadata: MetadataCheck;
+  /** SHA-256 of the trusted root's bytes: what an operator compares with the one the ceremony published. */
+  trustedRootSha256: string;
+  /** The newest root the bundle carries: the one to trust once it is imported. */
+  newestRoot: { file: string; version: number; sha256: string };
 }
 
 function refuse(file: string, why: string, code: VerificationErrorCode, options?: ErrorOptions): never {
   throw new VerificationError(`${file}: ${why}`, code, options);
+}
+
+/**
+ * A transcript carried by a bundle is whole (docs/formats/transcript.md): every record chains to
+ * the one before, and the last is the head the manifest gives. A cut or extended transcript
+ * chains, but ends elsewhere; a reordered or edited one does not chain.
+ */
+export function checkCarriedTranscript(bytes: Buffer, head: string): void {
+  const check = transcriptChain(bytes);
+  if (!check.ok) refuse(TRANSCRIPT_NAME, `the hash chain does not hold (${check.reason})`, 'E_BUNDLE_TRANSCRIPT');
+  if (check.head !== head)
+    refuse(
+      TRANSCRIPT_NAME,
+      `ends at ${check.head}, not at the transcript_head ${head} of ${MANIFEST_NAME} (records were removed or added)`,
+      'E_BUNDLE_TRANSCRIPT',
+    );
 }
 
 /** The sequence only grows: a replayed or re-ordered bundle is not newer than the last import. */
@@ -119,17 +135,10 @@ export function verifyBundle(dir: string, opts: VerifyBundleOptions): VerifiedBu
     files.set(name, bytes);
   }
 
-  // The transcript's head in the manifest is what the admins initialled: it must end this transcript.
-  if (
-    manifest.transcriptHead !== undefined &&
-    lastLineSha256(files.get(TRANSCRIPT_NAME)!) !== manifest.transcriptHead
-  ) {
-    refuse(
-      TRANSCRIPT_NAME,
-      `its last record is not the transcript head ${manifest.transcriptHead} the manifest gives`,
-      'E_BUNDLE_TRANSCRIPT',
-    );
-  }
+  // The transcript is whole: its chain holds and ends exactly at the manifest's head, which the
+  // admins initialled (docs/formats/transcript.md); the manifest requires the head (manifest.ts).
+  const transcript = files.get(TRANSCRIPT_NAME);
+  if (transcript !== undefined) checkCarriedTranscript(transcript, manifest.transcriptHead!);
 
   // 4. Direction and sequence: a replayed or re-ordered bundle is older than the last import.
   if (opts.direction && manifest.direction !== opts.direction)
@@ -145,5 +154,14 @@ export function verifyBundle(dir: string, opts: VerifyBundleOptions): VerifiedBu
       'E_BUNDLE_MANIFEST',
     );
   }
-  return { dir, manifest, manifestSha256, files, metadata };
+  const newest = roleFileName('root', metadata.rootVersion);
+  return {
+    dir,
+    manifest,
+    manifestSha256,
+    files,
+    metadata,
+    trustedRootSha256: sha256Hex(opts.trustedRoot),
+    newestRoot: { file: newest, version: metadata.rootVersion, sha256: sha256Hex(files.get(newest)!) },
+  };
 }

@@ -25,6 +25,22 @@ export async function renderFingerprint(title: string, hex: string, options: { q
   return lines.join('\n');
 }
 
+/**
+ * The root a verification started from: its version and the SHA-256 of its file, which the
+ * operator compares with the one the ceremony published (docs/runbook.md, "The first trusted root").
+ */
+export function trustedRootLines(version: number, hex: string): string[] {
+  return [
+    `trusted root v${version} SHA-256 (compare it with the one the ceremony published):`,
+    ...fingerprintLines(hex),
+  ];
+}
+
+/** The same for `--json`, in the shape `dev fetch` gives it too. */
+export function trustedRootJson(file: string, version: number, hex: string) {
+  return { trusted_root: { file, version, sha256: hex, words: fingerprintWords(hex) } };
+}
+
 /** The QR code of a digest's hex, for the terminal. */
 export async function qrCode(hex: string): Promise<string> {
   const { default: QRCode } = await import('qrcode');

@@ -11,6 +11,7 @@ import { fingerprintWords } from '../../src/tuf/model/fingerprint-words.js';
 import { runCli } from '../helpers/cli.js';
 import { bootstrap, softwareProvider, type Bootstrapped } from '../maintenance/fixture.js';
 import { PEP480_DIR } from '../helpers/vectors.js';
+import { makeBundle, tempDir } from './fixtures.js';
 
 let b: Bootstrapped;
 beforeAll(async () => {
@@ -68,21 +69,26 @@ describe('bundle export --repo', () => {
     const bundle = join(b.dir, 'usb', 'bundle-000001');
     const target = join(b.dir, 'published');
     const root = join(b.repo.metadataDir, '1.root.json');
+    const rootSha256 = sha256Hex(readFileSync(root));
     const v = await runCli(['bundle', 'verify', bundle, '--root', root, '--target', target]);
     expect(v.code).toBe(0);
     const digest = sha256Hex(readFileSync(join(bundle, 'bundle.json')));
     expect(v.stdout).toContain(numberedWords(digest));
+    // The root the operator trusted, to compare with the SHA-256 the ceremony published.
+    expect(v.stdout).toContain('trusted root v1 SHA-256 (compare it with the one the ceremony published):');
+    expect(v.stdout).toContain(numberedWords(rootSha256));
     expect(v.stdout).toMatch(/✓ 1\.claimed\.json +claimed v1/);
-    expect(v.stdout).toMatch(/✓ transcript\.jsonl +size and SHA-256 as listed, hash chain holds/);
+    expect(v.stdout).toMatch(
+      /✓ transcript\.jsonl +size and SHA-256 as listed, hash chain holds and ends at the manifest's head/,
+    );
     const i = await runCli(['bundle', 'import', bundle, '--root', root, '--into', target]);
     expect(i.code).toBe(0);
-    expect(readdirSync(target).sort()).toEqual([
-      '.tuf-ceremony-import.json',
-      '1.claimed.json',
-      '1.root.json',
-      '1.targets.json',
-      'transcript.jsonl',
-    ]);
+    expect(i.stdout).toContain(numberedWords(rootSha256));
+    expect(i.stdout).not.toContain('next:');
+    // The published folder holds metadata only; the transcript and the state are beside it.
+    expect(readdirSync(target).sort()).toEqual(['1.claimed.json', '1.root.json', '1.targets.json']);
+    expect(readdirSync(`${target}.records`).sort()).toEqual(['import-state.json', 'transcript.jsonl']);
+    expect(i.stdout).toContain(`OK: sequence 1 imported; transcript and state in ${target}.records`);
     const again = await runCli(['bundle', 'import', bundle, '--root', root, '--into', target, '--json']);
     expect(again.code).toBe(3);
     expect(JSON.parse(again.stdout)).toEqual({
@@ -98,6 +104,103 @@ describe('bundle export --repo', () => {
     );
     const verifyOld = await runCli(['bundle', 'verify', bundle, '--root', root, '--target', target]);
     expect(verifyOld.code).toBe(3);
+  });
+
+  it('gives the trusted root and the newest root in --json', async () => {
+    const bundle = join(b.dir, 'usb', 'bundle-000002');
+    const root = join(b.repo.metadataDir, '1.root.json');
+    const r = await runCli(['bundle', 'verify', bundle, '--root', root, '--json']);
+    expect(r.code).toBe(0);
+    const sha256 = sha256Hex(readFileSync(root));
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      trusted_root_version: 1,
+      trusted_root: { file: root, version: 1, sha256, words: fingerprintWords(sha256) },
+      newest_root: { file: '1.root.json', version: 1, sha256, words: fingerprintWords(sha256) },
+    });
+  });
+
+  it('refuses, in one line, a transcript cut together with its manifest entry, and a manifest without its head', async () => {
+    const root = join(b.repo.metadataDir, '1.root.json');
+    const copy = join(b.dir, 'cut-transcript');
+    cpSync(join(b.dir, 'usb', 'bundle-000002'), copy, { recursive: true });
+    const text = readFileSync(join(copy, 'transcript.jsonl'), 'utf8').split('\n').slice(0, -2).join('\n') + '\n';
+    unlinkSync(join(copy, 'transcript.jsonl'));
+    writeFileSync(join(copy, 'transcript.jsonl'), text);
+    const m = JSON.parse(readFileSync(join(copy, 'bundle.json'), 'utf8'));
+    m.files['transcript.jsonl'] = { length: Buffer.byteLength(text), sha256: sha256Hex(text) };
+    const rewrite = () => {
+      unlinkSync(join(copy, 'bundle.json'));
+      writeFileSync(join(copy, 'bundle.json'), JSON.stringify(m));
+    };
+    rewrite();
+    const cut = await runCli(['bundle', 'verify', copy, '--root', root]);
+    expect(cut.code).toBe(3);
+    expect(cut.stderr).toMatch(
+      new RegExp(
+        String.raw`^tuf-ceremony bundle verify: transcript\.jsonl: ends at [0-9a-f]{64}, ` +
+          String.raw`not at the transcript_head [0-9a-f]{64} of bundle\.json \(records were removed or added\)\n$`,
+      ),
+    );
+    // As a bundle of an earlier release would be: no head at all.
+    delete m.transcript_head;
+    rewrite();
+    const target = join(b.dir, 'never-published');
+    const headless = await runCli(['bundle', 'import', copy, '--root', root, '--into', target]);
+    expect(headless.code).toBe(3);
+    expect(headless.stderr).toMatch(
+      new RegExp(
+        String.raw`^tuf-ceremony bundle import: bundle\.json\.transcript_head: missing; .* ` +
+          String.raw`export it again from the repository, ${'`'}tuf-ceremony bundle export${'`'}\)\n$`,
+      ),
+    );
+    expect(readdirSync(b.dir)).not.toContain('never-published');
+  });
+
+  it('moves the transcript and the hidden state an earlier release left in the published folder, and says so', async () => {
+    const root = join(b.repo.metadataDir, '1.root.json');
+    const target = join(b.dir, 'published-before');
+    mkdirSync(target);
+    const first = join(b.dir, 'usb', 'bundle-000001');
+    for (const name of ['1.claimed.json', '1.root.json', '1.targets.json', 'transcript.jsonl'])
+      writeFileSync(join(target, name), readFileSync(join(first, name)));
+    const entry = {
+      imported: '2026-01-01T00:00:00Z',
+      manifest_sha256: sha256Hex(readFileSync(join(first, 'bundle.json'))),
+      sequence: 1,
+    };
+    const state = {
+      directions: { 'offline-to-online': entry },
+      format: 'tuf-ceremony-import-state',
+      format_version: 1,
+    };
+    writeFileSync(join(target, '.tuf-ceremony-import.json'), JSON.stringify(state));
+    const v = await runCli([
+      'bundle',
+      'verify',
+      join(b.dir, 'usb', 'bundle-000002'),
+      '--root',
+      root,
+      '--target',
+      target,
+    ]);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toContain('sequence 2 is newer than 1, the last one imported');
+    expect(v.stderr).toBe(
+      `${join(target, '.tuf-ceremony-import.json')}: an import state in the published folder; the next \`bundle import\` moves it beside\n`,
+    );
+    const i = await runCli(['bundle', 'import', join(b.dir, 'usb', 'bundle-000002'), '--root', root, '--into', target]);
+    expect(i.code).toBe(0);
+    const records = `${target}.records`;
+    expect(i.stderr).toBe(
+      `${join(target, '.tuf-ceremony-import.json')}: moved to ${join(records, 'import-state.json')}, beside the published folder, which holds metadata only\n` +
+        `${join(target, 'transcript.jsonl')}: moved to ${join(records, 'transcript.jsonl')}, beside the published folder, which holds metadata only\n`,
+    );
+    expect(readdirSync(target).sort()).toEqual(['1.claimed.json', '1.root.json', '1.targets.json']);
+    expect(
+      readFileSync(join(records, 'transcript.jsonl')).equals(
+        readFileSync(join(b.dir, 'usb', 'bundle-000002', 'transcript.jsonl')),
+      ),
+    ).toBe(true);
   });
 
   it('refuses a bundle whose transcript chain was broken before the manifest was made', async () => {
@@ -206,8 +309,8 @@ describe('bundle export-online and import --repo', () => {
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    expect(readdirSync(join(b.repoDir, 'online.records'))).toEqual(['import-state.json']);
     expect(readdirSync(join(b.repoDir, 'online')).sort()).toEqual([
-      '.tuf-ceremony-import.json',
       '1.recently-claimed.json',
       '1.root.json',
       '1.snapshot.json',
@@ -229,5 +332,138 @@ describe('bundle export-online and import --repo', () => {
     ]);
     expect(v.code).toBe(3);
     expect(v.stderr).toMatch(/sequence 1 is not newer than 1/);
+  });
+});
+
+describe('bundle export-online and the published folder', () => {
+  it('keeps its export log beside the folder it exports from, and moves one an earlier release left in it', async () => {
+    const parent = tempDir();
+    const published = join(parent, 'published');
+    cpSync(PEP480_DIR, published, { recursive: true });
+    const before = readdirSync(published).sort();
+    const first = await runCli(['bundle', 'export-online', '--from', published, '--to', join(parent, 'b1'), '--json']);
+    expect(first.code).toBe(0);
+    expect(readdirSync(published).sort()).toEqual(before);
+    const log = join(`${published}.records`, 'exports.json');
+    expect(readExportLog(log).map((e) => e.sequence)).toEqual([1]);
+
+    // An earlier release kept the log hidden in the published folder: it is moved, and counts on.
+    const old = join(parent, 'old');
+    cpSync(PEP480_DIR, old, { recursive: true });
+    writeFileSync(join(old, '.tuf-ceremony-exports.json'), readFileSync(log));
+    const next = await runCli(['bundle', 'export-online', '--from', old, '--to', join(parent, 'b2'), '--json']);
+    expect(next.code).toBe(0);
+    expect(JSON.parse(next.stdout).sequence).toBe(2);
+    expect(next.stderr).toBe(
+      `${join(old, '.tuf-ceremony-exports.json')}: moved to ${join(`${old}.records`, 'exports.json')}, ` +
+        'beside the published folder, which holds metadata only\n',
+    );
+    expect(readdirSync(old).sort()).toEqual(before);
+
+    const inside = await runCli([
+      'bundle',
+      'export-online',
+      '--from',
+      old,
+      '--to',
+      join(parent, 'b3'),
+      '--log',
+      join(old, 'log.json'),
+    ]);
+    expect(inside.code).toBe(2);
+    expect(inside.stderr).toMatch(
+      /the export log .*log\.json is inside the published folder .*old; keep it beside the folder\n$/,
+    );
+  });
+});
+
+describe('bundle import and verify with --records', () => {
+  it('keep the transcript and the state in the folder named, and verify reads the state there', async () => {
+    const parent = tempDir();
+    const bundle = (await makeBundle(parent, 1)).dir;
+    const root = join(PEP480_DIR, '1.root.json');
+    const [target, records] = [join(parent, 'www', 'metadata'), join(parent, 'private', 'tuf-records')];
+    mkdirSync(join(parent, 'www'));
+    mkdirSync(join(parent, 'private'));
+    const at = ['--at', '2030-01-01'];
+    const i = await runCli(['bundle', 'import', bundle, '--root', root, '--into', target, '--records', records, ...at]);
+    expect(i.code).toBe(0);
+    expect(readdirSync(records).sort()).toEqual(['import-state.json', 'transcript.jsonl']);
+    expect(readdirSync(join(parent, 'www'))).toEqual(['metadata']);
+    const v = await runCli([
+      'bundle',
+      'verify',
+      bundle,
+      '--root',
+      root,
+      '--target',
+      target,
+      '--records',
+      records,
+      ...at,
+    ]);
+    expect(v.code).toBe(3);
+    expect(v.stderr).toMatch(/sequence 1 is not newer than 1, the last one imported into .*www\/metadata/);
+  });
+});
+
+describe('bundle import after a root rotation', () => {
+  it('says which root to trust next, with its SHA-256 as hex and words, and records it in the state', async () => {
+    const parent = tempDir();
+    const bundle = (await makeBundle(parent, 1)).dir;
+    const target = join(parent, 'published');
+    const root1 = join(PEP480_DIR, '1.root.json');
+    const root2 = sha256Hex(readFileSync(join(PEP480_DIR, '2.root.json')));
+    const r = await runCli(['bundle', 'import', bundle, '--root', root1, '--into', target, '--at', '2030-01-01']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`trust 2.root.json next: sha256 ${root2}\n`);
+    const doc = await runCli(['bundle', 'verify', bundle, '--root', root1, '--at', '2030-01-01', '--json']);
+    expect(JSON.parse(doc.stdout).newest_root).toEqual({
+      file: '2.root.json',
+      version: 2,
+      sha256: root2,
+      words: fingerprintWords(root2),
+    });
+    expect(r.stdout).toContain(numberedWords(root2));
+    expect(r.stdout).toContain(numberedWords(sha256Hex(readFileSync(root1))));
+    const state = JSON.parse(readFileSync(join(`${target}.records`, 'import-state.json'), 'utf8'));
+    expect(state.directions['offline-to-online']).toMatchObject({
+      trusted_root: { version: 1, sha256: sha256Hex(readFileSync(root1)) },
+      next_root: { version: 2, sha256: root2 },
+    });
+    // The next bundle, verified from the root it said to trust, names no newer one.
+    const next = (await makeBundle(parent, 2)).dir;
+    const j = await runCli([
+      'bundle',
+      'import',
+      next,
+      '--root',
+      join(target, '2.root.json'),
+      '--into',
+      target,
+      '--at',
+      '2030-01-01',
+      '--json',
+    ]);
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      trusted_root: { file: join(target, '2.root.json'), version: 2, sha256: root2 },
+      next_root: null,
+    });
+  });
+});
+
+describe('bundle export of a repository without a transcript', () => {
+  it('is refused: the other side would refuse a bundle without the transcript and its head', async () => {
+    const copy = join(b.dir, 'repo-without-transcript');
+    cpSync(b.repoDir, copy, { recursive: true });
+    unlinkSync(join(copy, 'transcript.jsonl'));
+    const r = await runCli(['bundle', 'export', '--repo', copy, '--to', join(b.dir, 'never-exported')]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(
+      `tuf-ceremony bundle export: the transcript ${join(copy, 'transcript.jsonl')} holds no record; ` +
+        'a bundle carries the ceremony transcript, so nothing is exported\n',
+    );
+    expect(readdirSync(b.dir)).not.toContain('never-exported');
   });
 });

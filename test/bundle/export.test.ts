@@ -7,13 +7,22 @@ import { qrPng } from '../../src/bundle/qr.js';
 import { verifyBundle } from '../../src/bundle/verify.js';
 import { sha256Hex } from '../../src/tuf/model/digest.js';
 import { RefusedError, UsageError } from '../../src/tuf/base/errors.js';
-import { makeBundle, NOW, OFFLINE_FILES, tempDir, trustedRoot, vectorFiles } from './fixtures.js';
+import {
+  chainedTranscript,
+  makeBundle,
+  NOW,
+  OFFLINE_FILES,
+  ONLINE_FILES,
+  tempDir,
+  trustedRoot,
+  vectorFiles,
+} from './fixtures.js';
 
 describe('bundle export', () => {
   it('writes the files, a manifest with size and sha256 of each, and a QR code of the manifest digest', async () => {
     const parent = tempDir();
     const res = await makeBundle(parent, 7);
-    expect(readdirSync(res.dir).sort()).toEqual([...OFFLINE_FILES, MANIFEST_NAME, QR_NAME].sort());
+    expect(readdirSync(res.dir).sort()).toEqual([...OFFLINE_FILES, 'transcript.jsonl', MANIFEST_NAME, QR_NAME].sort());
     const manifestBytes = readFileSync(join(res.dir, MANIFEST_NAME));
     expect(sha256Hex(manifestBytes)).toBe(res.manifestSha256);
     const m = parseManifest(manifestBytes);
@@ -102,30 +111,35 @@ describe('bundle export', () => {
 
   it('carries the transcript head and refuses one that does not end the transcript', async () => {
     const parent = tempDir();
-    const transcript = Buffer.from('{"seq":1}\n{"seq":2}\n');
-    const head = sha256Hex('{"seq":2}');
+    const transcript = chainedTranscript(['init', 'bundle-export']);
+    const lines = transcript.toString().split('\n');
+    const head = sha256Hex(lines[1]!);
     const files = [...vectorFiles(OFFLINE_FILES), { name: 'transcript.jsonl', bytes: transcript }];
-    const ok = await exportBundle({
-      files,
-      to: join(parent, 'a'),
-      sequence: 1,
-      baseRootVersion: 1,
-      toolVersion: 't',
-      now: NOW,
-      transcriptHead: head,
-    });
+    const options = { files, sequence: 1, baseRootVersion: 1, toolVersion: 't', now: NOW };
+    const ok = await exportBundle({ ...options, to: join(parent, 'a'), transcriptHead: head });
     expect(ok.manifest.transcriptHead).toBe(head);
     expect(verifyBundle(ok.dir, { trustedRoot: trustedRoot(), at: NOW }).manifest.transcriptHead).toBe(head);
     await expect(
-      exportBundle({
-        files,
-        to: join(parent, 'b'),
-        sequence: 1,
-        baseRootVersion: 1,
-        toolVersion: 't',
-        now: NOW,
-        transcriptHead: sha256Hex('{"seq":1}'),
-      }),
+      exportBundle({ ...options, to: join(parent, 'b'), transcriptHead: sha256Hex(lines[0]!) }),
     ).rejects.toThrow(/transcript head/);
+  });
+
+  it('never writes a bundle that verification would refuse for its transcript head', async () => {
+    const parent = tempDir();
+    const options = { sequence: 1, baseRootVersion: 1, toolVersion: 't', now: NOW };
+    // An offline-to-online bundle without the transcript.
+    await expect(
+      exportBundle({ ...options, files: vectorFiles(OFFLINE_FILES), to: join(parent, 'a') }),
+    ).rejects.toThrow(
+      new UsageError(
+        "the bundle's files: no transcript.jsonl: an offline-to-online bundle carries the ceremony transcript",
+      ),
+    );
+    // Any bundle carrying a transcript without its head.
+    const files = [...vectorFiles(ONLINE_FILES), { name: 'transcript.jsonl', bytes: chainedTranscript(['init']) }];
+    await expect(
+      exportBundle({ ...options, files, to: join(parent, 'b'), direction: 'online-to-offline' }),
+    ).rejects.toThrow(/^the bundle's transcript_head: missing; it anchors the end of transcript\.jsonl/);
+    expect(readdirSync(parent)).toEqual([]);
   });
 });

@@ -23,7 +23,8 @@ import { verifyBundle } from '../../src/bundle/verify.js';
 import { sha256Hex } from '../../src/tuf/model/digest.js';
 import { CATEGORY_EXIT_CODES } from '../../src/cli/exit-codes.js';
 import { VerificationError } from '../../src/tuf/base/errors.js';
-import { makeBundle, NOW, snapshotFolder, tempDir, trustedRoot, vectorFiles } from './fixtures.js';
+import { recordLine, type TranscriptRecord } from '../../src/bundle/transcript-chain.js';
+import { chainedTranscript, makeBundle, NOW, snapshotFolder, tempDir, trustedRoot, vectorFiles } from './fixtures.js';
 
 let parent: string;
 let target: string;
@@ -239,10 +240,112 @@ describe('hostile media', () => {
   it('a transcript appended to after export', async () => {
     const files = [
       ...vectorFiles(['1.root.json', '2.root.json', '1.targets.json']),
-      { name: 'transcript.jsonl', bytes: Buffer.from('{"seq":1}\n') },
+      { name: 'transcript.jsonl', bytes: chainedTranscript(['init']) },
     ];
     const b = await makeBundle(parent, 1, { files });
+    const length = readFileSync(join(b.dir, 'transcript.jsonl')).length;
     appendFileSync(join(b.dir, 'transcript.jsonl'), '{"seq":2}\n');
-    expectRefused(b.dir, /^transcript\.jsonl: the manifest says 10 bytes, the file has more than 10/);
+    expectRefused(
+      b.dir,
+      new RegExp(`^transcript\\.jsonl: the manifest says ${length} bytes, the file has more than ${length}`),
+    );
+  });
+});
+
+/**
+ * The transcript rewritten together with its manifest entry, as someone who can write the medium
+ * would: only its chain and the manifest's transcript_head, which the admins initialled on the
+ * printed record, stand in the way.
+ */
+describe('a transcript and its manifest entry rewritten together', () => {
+  const STEPS = ['init', 'event-sign', 'event-finalize', 'bundle-export'];
+
+  async function rewritten(edit: (lines: Buffer[]) => Buffer[]): Promise<string> {
+    const b = await makeBundle(parent, 1, {
+      files: [
+        ...vectorFiles(['1.root.json', '2.root.json', '1.targets.json']),
+        { name: 'transcript.jsonl', bytes: chainedTranscript(STEPS) },
+      ],
+    });
+    const path = join(b.dir, 'transcript.jsonl');
+    const lines = readFileSync(path)
+      .toString()
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => Buffer.from(l));
+    const bytes = Buffer.concat(edit(lines).map((l) => Buffer.concat([l, Buffer.from('\n')])));
+    unlinkSync(path);
+    writeFileSync(path, bytes);
+    editManifest(b.dir, (m) => (m.files['transcript.jsonl'] = { length: bytes.length, sha256: sha256Hex(bytes) }));
+    return b.dir;
+  }
+
+  it('cut: its last records removed', async () => {
+    const dir = await rewritten((lines) => lines.slice(0, 2));
+    expectRefused(
+      dir,
+      /^transcript\.jsonl: ends at [0-9a-f]{64}, not at the transcript_head [0-9a-f]{64} of bundle\.json \(records were removed or added\)$/,
+    );
+  });
+
+  it('extended: a forged record chained after the last one', async () => {
+    const dir = await rewritten((lines) => {
+      const rec: TranscriptRecord = {
+        seq: lines.length + 1,
+        time: '2030-01-01T00:00:01Z',
+        step: 'note',
+        inputs: {},
+        outputs: {},
+        prev: sha256Hex(lines.at(-1)!),
+      };
+      rec.hash = sha256Hex(recordLine(rec));
+      return [...lines, recordLine(rec)];
+    });
+    expectRefused(
+      dir,
+      /^transcript\.jsonl: ends at [0-9a-f]{64}, not at the transcript_head .* \(records were removed or added\)$/,
+    );
+  });
+
+  it('reordered: two records swapped, the last one kept', async () => {
+    const dir = await rewritten((lines) => [lines[0]!, lines[2]!, lines[1]!, lines[3]!]);
+    expectRefused(dir, /^transcript\.jsonl: the hash chain does not hold \(record 2: holds seq 3 at line 2/);
+  });
+
+  it('replaced: a whole chain of its own, ending at a head the admins never initialled', async () => {
+    const forged = chainedTranscript(['init', 'event-sign', 'event-finalize', 'bundle-export', 'note']);
+    const dir = await rewritten(() =>
+      forged
+        .toString()
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => Buffer.from(l)),
+    );
+    expectRefused(dir, /^transcript\.jsonl: ends at .* not at the transcript_head/);
+  });
+
+  it('the head dropped from the manifest', async () => {
+    const dir = await rewritten((lines) => lines.slice(0, 2));
+    editManifest(dir, (m) => delete m.transcript_head);
+    expectRefused(
+      dir,
+      new RegExp(
+        String.raw`^bundle\.json\.transcript_head: missing; it anchors the end of transcript\.jsonl ` +
+          String.raw`\(a bundle without it, from an earlier release or edited on the way, is refused`,
+      ),
+    );
+  });
+
+  it('the transcript and its head both dropped from an offline-to-online bundle', async () => {
+    const dir = await rewritten((lines) => lines);
+    unlinkSync(join(dir, 'transcript.jsonl'));
+    editManifest(dir, (m) => {
+      delete m.transcript_head;
+      delete m.files['transcript.jsonl'];
+    });
+    expectRefused(
+      dir,
+      /^bundle\.json\.files: no transcript\.jsonl: an offline-to-online bundle carries the ceremony transcript$/,
+    );
   });
 });

@@ -1,9 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PEP480_DIR } from '../helpers/vectors.js';
 import { runCli } from '../helpers/cli.js';
+import { sha256Hex } from '../../src/tuf/model/digest.js';
+import { fingerprintLines, fingerprintWords } from '../../src/tuf/model/fingerprint-words.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'verify-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -46,6 +49,25 @@ describe('tuf-ceremony verify', () => {
     expect(r.stdout).toMatch(/^OK: verified from trusted root v1 to root v2/m);
   });
 
+  it('prints the SHA-256 of the trusted root it used, as hex and words, whatever the verdict', async () => {
+    const root = join(tmp, 'trusted-root.json');
+    writeFileSync(root, readFileSync(join(PEP480_DIR, '1.root.json')));
+    const block = [
+      'trusted root v1 SHA-256 (compare it with the one the ceremony published):',
+      ...fingerprintLines(sha256Hex(readFileSync(root))),
+    ].join('\n');
+    const ok = await runCli(['verify', '--root', root, '--at', '2030-01-01', PEP480_DIR]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(`${block}\n`);
+    // Expired: refused, and the operator still sees which root the verdict came from.
+    const late = await runCli(['verify', '--root', root, '--at', '2051-01-01', PEP480_DIR]);
+    expect(late.code).toBe(3);
+    expect(late.stdout).toContain(block);
+    // The hex is what coreutils prints for the file, which an operator may compare with too.
+    const [coreutils] = execFileSync('sha256sum', [root], { encoding: 'utf8' }).split(' ');
+    expect(ok.stdout).toContain(`hex:   ${coreutils!.match(/.{4}/g)!.join(' ')}\n`);
+  });
+
   it('gives one JSON document with --json', async () => {
     const r = await runCli([
       'verify',
@@ -59,6 +81,13 @@ describe('tuf-ceremony verify', () => {
     const report = JSON.parse(r.stdout);
     expect(report.ok).toBe(true);
     expect(report.root_version).toBe(2);
+    const sha256 = sha256Hex(readFileSync(join(PEP480_DIR, '1.root.json')));
+    expect(report.trusted_root).toEqual({
+      file: join(PEP480_DIR, '1.root.json'),
+      version: 1,
+      sha256,
+      words: fingerprintWords(sha256),
+    });
     expect(report.roles.find((x: any) => x.role === 'claimed').signatures.signed).toHaveLength(2);
   });
 

@@ -269,20 +269,30 @@ describe('a real TUF client over bundles from the ceremony', () => {
     );
     const imported = await runCli([...importArgs(bundle), '--json']);
     expect(imported.code).toBe(0);
-    expect(JSON.parse(imported.stdout).imported).toEqual(
+    const doc = JSON.parse(imported.stdout);
+    const published = join(online(), 'metadata');
+    expect(doc.imported).toEqual(
       expect.arrayContaining([
-        { name: '2.root.json', action: 'new' },
-        { name: '3.claimed.json', action: 'new' },
-        { name: '1.root.json', action: 'same' },
-        { name: 'transcript.jsonl', action: 'replace' },
+        { name: '2.root.json', action: 'new', path: join(published, '2.root.json') },
+        { name: '3.claimed.json', action: 'new', path: join(published, '3.claimed.json') },
+        { name: '1.root.json', action: 'same', path: join(published, '1.root.json') },
+        { name: 'transcript.jsonl', action: 'replace', path: join(`${published}.records`, 'transcript.jsonl') },
       ]),
     );
+    // The rotation: the import names the root the online side trusts from now on.
+    expect(doc.next_root).toMatchObject({
+      file: '2.root.json',
+      version: 2,
+      sha256: sha256Hex(b.repo.readBytes('root', 2)),
+    });
     await publishOnline(online(), 2);
 
     // The client that trusted root v1 moves to root v2, and still gets the target.
     const bytes = await download(client('client-a'), join(work, 'client-a', 'targets', 'again.tar.gz'));
     expect(bytes.equals(TARGET_BYTES)).toBe(true);
     expect(JSON.parse(readFileSync(join(work, 'client-a', 'root.json'), 'utf8')).signed.version).toBe(2);
+    // The root tuf-js now trusts is, byte for byte, the one the import said to trust next.
+    expect(sha256Hex(readFileSync(join(work, 'client-a', 'root.json')))).toBe(doc.next_root.sha256);
     expect(JSON.parse(readFileSync(join(work, 'client-a', 'claimed.json'), 'utf8')).signed.version).toBe(3);
     // A new client from 1.root.json follows the chain too.
     expect((await download(client('client-b'), join(work, 'client-b', 'targets', 'x'))).equals(TARGET_BYTES)).toBe(

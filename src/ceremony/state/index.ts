@@ -24,7 +24,7 @@ export { renderTranscript, transcriptHeader, viewRecord } from './transcript-vie
 export type { RecordView } from './transcript-view.js';
 
 // Bundles to and from the repository
-export { checkBundleTranscript, exportRepository, importIntoRepository } from './repository-export.js';
+export { exportRepository, importIntoRepository } from './repository-export.js';
 
 // The release self-check
 export { checkRelease, installRoot, releaseCheckError } from './release-check.js';

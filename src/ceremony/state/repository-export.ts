@@ -20,11 +20,10 @@ import {
   type ImportResult,
   settleExportLog,
   TRANSCRIPT_NAME,
-  type VerifiedBundle,
   verifyBundleMetadata,
 } from '../../bundle/index.js';
 import { sha256Hex } from '../../tuf/model/index.js';
-import { CeremonyError, RefusedError, UsageError, VerificationError } from '../../tuf/base/index.js';
+import { CeremonyError, RefusedError, UsageError } from '../../tuf/base/index.js';
 import { parseRoleFileName, roleFileName } from '../../tuf/verify/index.js';
 import { EXPORTS_FILE, METADATA_DIR, type Repository } from './repository.js';
 import { appendTranscript, readTranscript, verifyTranscriptBytes } from './transcript.js';
@@ -82,22 +81,23 @@ export async function exportRepository(
     throw e;
   }
 
-  // The transcript travels with its head, which the admins initial (docs/formats/transcript.md).
-  let transcriptHead: string | undefined;
-  if (existsSync(repo.transcriptPath)) {
-    // Read once: the bytes checked are the bytes exported.
-    const bytes = readFileSync(repo.transcriptPath);
-    const check = verifyTranscriptBytes(bytes);
-    if (!check.ok)
-      throw new RefusedError(
-        `the transcript does not verify (${check.reason}); it is not exported`,
-        'E_TRANSCRIPT_BROKEN',
-      );
-    if (check.records > 0) {
-      files.push({ name: TRANSCRIPT_NAME, bytes });
-      transcriptHead = check.head;
-    }
-  }
+  // The transcript travels with its head, which the admins initial (docs/formats/transcript.md);
+  // a bundle without them is refused on the other side (docs/formats/bundle.md, "The manifest").
+  // Read once: the bytes checked are the bytes exported.
+  const bytes = existsSync(repo.transcriptPath) ? readFileSync(repo.transcriptPath) : Buffer.alloc(0);
+  const check = verifyTranscriptBytes(bytes);
+  if (!check.ok)
+    throw new RefusedError(
+      `the transcript does not verify (${check.reason}); it is not exported`,
+      'E_TRANSCRIPT_BROKEN',
+    );
+  if (check.records === 0)
+    throw new RefusedError(
+      `the transcript ${repo.transcriptPath} holds no record; a bundle carries the ceremony transcript, so nothing is exported`,
+      'E_TRANSCRIPT_BROKEN',
+    );
+  files.push({ name: TRANSCRIPT_NAME, bytes });
+  const transcriptHead = check.head;
 
   const digests = Object.fromEntries(files.map((f) => [f.name, sha256Hex(f.bytes)]));
   // base_root_version: the newest root the previous bundle carried, which the online side trusts by now.
@@ -148,30 +148,13 @@ export async function exportRepository(
   return { ...result, sequence, newSinceLast, previousSequence: log.at(-1)?.sequence };
 }
 
-/**
- * A bundle that carries a transcript: its hash chain must hold (docs/formats/transcript.md). The
- * manifest already pins its bytes and head; this proves no record inside was changed before export.
- */
-export function checkBundleTranscript(bundle: VerifiedBundle): void {
-  const bytes = bundle.files.get(TRANSCRIPT_NAME);
-  if (bytes === undefined) return;
-  // The bytes the manifest check read, not the file again.
-  const check = verifyTranscriptBytes(bytes);
-  if (!check.ok)
-    throw new VerificationError(
-      `${TRANSCRIPT_NAME}: the hash chain does not hold (${check.reason})`,
-      'E_BUNDLE_TRANSCRIPT',
-    );
-  if (bundle.manifest.transcriptHead !== undefined && check.head !== bundle.manifest.transcriptHead) {
-    throw new VerificationError(
-      `${TRANSCRIPT_NAME}: its head ${check.head} is not the ${bundle.manifest.transcriptHead} the manifest gives`,
-      'E_BUNDLE_TRANSCRIPT',
-    );
-  }
-}
-
 /** Import an online-to-offline bundle into `<repo>/online/`, trusting the repository's current root. */
-export function importIntoRepository(repo: Repository, bundleDir: string, at: Date): ImportResult {
+export function importIntoRepository(
+  repo: Repository,
+  bundleDir: string,
+  at: Date,
+  note?: (line: string) => void,
+): ImportResult {
   const current = repo.currentVersion('root');
   if (current === undefined)
     throw new UsageError(`the repository in ${repo.dir} has no root metadata yet`, 'E_NO_VERSION');
@@ -180,6 +163,7 @@ export function importIntoRepository(repo: Repository, bundleDir: string, at: Da
     trustedRoot: repo.readBytes('root', current),
     direction: 'online-to-offline',
     at,
+    ...(note ? { note } : {}),
   });
   appendTranscript(repo.dir, {
     step: 'bundle-import',
@@ -190,6 +174,7 @@ export function importIntoRepository(repo: Repository, bundleDir: string, at: Da
       bundle: bundleDir,
       direction: 'online-to-offline',
       trusted_root_version: current,
+      trusted_root_sha256: res.bundle.trustedRootSha256,
     },
   });
   return res;

@@ -20,7 +20,8 @@ export const verify = declare({
   options: { root: { ...TRUSTED_ROOT, required: true }, at: AT, json: JSON_OUTPUT },
   positionals: [{ name: 'metadata folder', count: 'one' }],
   details:
-    'Exit 0 when everything holds, 3 naming each file that fails and why. --json lists every delegated role that has no file here.',
+    'Exit 0 when everything holds, 3 naming each file that fails and why. --json lists every delegated role that has no file here.\n' +
+    'Prints the SHA-256 of the trusted root (hex and words): compare it with the one the ceremony published.',
 });
 
 export const verifyDownload = declare({

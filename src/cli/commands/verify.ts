@@ -4,6 +4,7 @@ import { parseInstant } from '../../tuf/base/index.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { outcome } from '../json-output.js';
+import { trustedRootJson, trustedRootLines } from '../render-fingerprint.js';
 import { renderReport, reportJson } from '../render-report.js';
 import type { verify } from './declarations.js';
 
@@ -15,7 +16,15 @@ export const run: Run<typeof verify> = async ({ values, positionals }, io) => {
   if (values.json) {
     const failed = report.roles.filter((r) => r.status !== 'ok').map((r) => r.file ?? r.role);
     const message = `verification from trusted root v${report.trustedRootVersion} failed${failed.length ? `: ${failed.join(', ')}` : ''}`;
-    printJson(io, { ...reportJson(report), ...outcome(code, 'E_VERIFICATION', message) });
-  } else out(io, renderReport(report));
+    printJson(io, {
+      ...reportJson(report),
+      ...trustedRootJson(values.root, report.trustedRootVersion, report.trustedRootSha256),
+      ...outcome(code, 'E_VERIFICATION', message),
+    });
+  } else
+    out(
+      io,
+      [renderReport(report), ...trustedRootLines(report.trustedRootVersion, report.trustedRootSha256)].join('\n'),
+    );
   return code;
 };

@@ -108,6 +108,8 @@ export type RefusedErrorCode =
   | 'E_EXISTS'
   /** An import's destination exists and is not a plain file. */
   | 'E_TARGET_NOT_FILE'
+  /** A transcript or import state an earlier release left in the published folder, differing from the one beside it. */
+  | 'E_IMPORT_RECORDS'
   /** The key has signed this metadata already; the same key never signs twice. */
   | 'E_ALREADY_SIGNED'
   /** A signature by a key that may not sign the role. */

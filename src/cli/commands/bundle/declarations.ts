@@ -2,10 +2,14 @@
 import { declare } from '../../declaration.js';
 import { AT, JSON_OUTPUT, REPO, TRUSTED_ROOT } from '../../options.js';
 
-/** The export log of the online side, in the folder it exports from unless --log says otherwise. */
-export const ONLINE_LOG_NAME = '.tuf-ceremony-exports.json';
-
 const BUNDLE = { name: 'bundle folder', count: 'one' } as const;
+
+/** Beside the published folder, never in it: what is not metadata (docs/formats/bundle.md). */
+const RECORDS = {
+  type: 'string',
+  value: '<folder>',
+  help: 'where the transcript and the import state are kept (default <target>.records, beside it)',
+} as const;
 
 export const exportBundle = declare({
   name: ['bundle', 'export'],
@@ -34,14 +38,15 @@ export const exportOnline = declare({
   options: {
     from: { type: 'string', value: '<online metadata folder>', help: 'the online metadata', required: true },
     to: { type: 'string', value: '<folder>', help: 'the medium, or a new folder', required: true },
-    log: { type: 'string', value: '<file>', help: `the export log (default <from>/${ONLINE_LOG_NAME})` },
+    log: { type: 'string', value: '<file>', help: 'the export log (default <from>.records/exports.json, beside it)' },
     at: AT,
     json: JSON_OUTPUT,
   },
   positionals: [],
   details: `  Carries every N.root.json, the current targets and recently-claimed, the snapshot the timestamp
   names and timestamp.json. The sequence comes from the export log (default
-  <from>/${ONLINE_LOG_NAME}). The offline side verifies it with \`bundle import --repo\`.`,
+  <from>.records/exports.json, never in the published folder; one an earlier release kept in
+  <from> is moved there). The offline side verifies it with \`bundle import --repo\`.`,
 });
 
 export const verify = declare({
@@ -55,6 +60,7 @@ export const verify = declare({
       value: '<folder>',
       help: 'the folder the bundle would be imported into (for its import state)',
     },
+    records: RECORDS,
     state: { type: 'string', value: '<file>', help: 'the import state file (the last imported sequence)' },
     at: AT,
     json: JSON_OUTPUT,
@@ -63,9 +69,11 @@ export const verify = declare({
   details: `  Give exactly one of --root and --repo.
   Refuses (exit 3, naming the file and the reason) files not in the manifest, missing files,
   symbolic links, names that are not plain file names, a size or SHA-256 mismatch, a sequence not
-  newer than the last import (read from --state, or the import state in --target), and metadata
-  that does not verify from the trusted root. --repo: the offline side (its current root, and the
-  import state of <repo>/online).`,
+  newer than the last import (read from --state, or the import state beside --target), a
+  transcript whose hash chain breaks or does not end at the manifest's transcript_head, and
+  metadata that does not verify from the trusted root. Prints the SHA-256 of the trusted root
+  (hex and words): compare it with the one the ceremony published. --repo: the offline side (its
+  current root, and the import state of <repo>/online).`,
 });
 
 export const importBundle = declare({
@@ -74,10 +82,11 @@ export const importBundle = declare({
   options: {
     root: { ...TRUSTED_ROOT, help: 'the root you trust (with --into)' },
     into: { type: 'string', value: '<target folder>', help: 'the folder to import into (with --root)' },
+    records: RECORDS,
     state: {
       type: 'string',
       value: '<file>',
-      help: 'the import state file (default <target>/.tuf-ceremony-import.json)',
+      help: 'the import state file (default <records>/import-state.json)',
     },
     repo: { ...REPO, help: 'the offline side: import into <repo>/online, trusting its current root' },
     at: AT,
@@ -85,9 +94,11 @@ export const importBundle = declare({
   },
   positionals: [BUNDLE],
   details: `  Give --root and --into, or --repo.
-  Does every check of \`bundle verify\`, then copies the files into the target folder: new
-  versions never replace anything, timestamp.json only moves forward, the transcript only grows.
-  Nothing is written when the bundle is refused. The last imported sequence is kept in
-  <target>/.tuf-ceremony-import.json (or --state).
+  Does every check of \`bundle verify\`, then copies the metadata into the target folder: new
+  versions never replace anything, timestamp.json only moves forward. The transcript (it only
+  grows) and the import state go to the records folder beside the target, default
+  <target>.records, never into the target. Nothing is written when the bundle is refused. After a
+  root rotation it says which N.root.json to trust next, with its SHA-256. A transcript or import
+  state an earlier release left in the target is moved to the records folder.
   --repo: the offline side takes an online bundle into <repo>/online, trusting the current root.`,
 });

@@ -1,17 +1,16 @@
 /** `tuf-ceremony bundle export-online`: the online side's recently-claimed and current metadata for the offline machine. */
-import { join } from 'node:path';
-import { exportWithLog, onlineBundleFiles, settleExportLog } from '../../../bundle/index.js';
+import { exportWithLog, onlineBundleFiles, onlineExportLog, settleExportLog } from '../../../bundle/index.js';
 import { fingerprintWords } from '../../../tuf/model/index.js';
 import { printDigest } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { atOption } from '../../options.js';
 import { toolVersion } from '../../version.js';
-import { ONLINE_LOG_NAME, type exportOnline } from './declarations.js';
+import type { exportOnline } from './declarations.js';
 
 export const run: Run<typeof exportOnline> = async ({ values }, io) => {
-  const logPath = values.log ?? join(values.from, ONLINE_LOG_NAME);
   const sel = onlineBundleFiles(values.from);
+  const logPath = onlineExportLog(values.from, values.log, (line) => io.stderr.write(`${line}\n`));
   const now = atOption(values.at);
   const version = toolVersion();
   const plan = () => ({
