@@ -20,7 +20,19 @@ export interface VerificationResult {
   unknown: string[];
   /** Authorized keyids not counted because another counted keyid has the same key material. */
   duplicateMaterial: string[];
+  /**
+   * Authorized keys with a signature whose keytype/scheme this tool does not verify
+   * (docs/decisions/0009-signature-schemes.md): counted as no valid signature, not as bad.
+   */
+  unsupported: UnsupportedSignature[];
   verified: boolean;
+}
+
+/** A signature by a key of a scheme this tool does not verify. */
+export interface UnsupportedSignature {
+  keyid: string;
+  keytype: string;
+  scheme: string;
 }
 
 /**
@@ -42,6 +54,7 @@ export function verifyRole(
     bad: [],
     unknown: [],
     duplicateMaterial: [],
+    unsupported: [],
     verified: false,
   };
   const authorized = new Set(authorization.keyids);
@@ -54,6 +67,12 @@ export function verifyRole(
     const key = lookup(keyid);
     if (!sig) {
       result.missing.push(keyid);
+      continue;
+    }
+    // TUF specification 5.3.4 (and 5.4.2, 5.5.3, 5.6.3): only a signature that verifies counts;
+    // one of a scheme not verified here is named as such, not called bad.
+    if (key && !key.verifiable) {
+      result.unsupported.push({ keyid, keytype: key.keytype, scheme: key.scheme });
       continue;
     }
     if (!key || !key.verify(payload, Buffer.from(sig.sig, 'hex'))) {
@@ -106,5 +125,11 @@ export function describeResult(r: VerificationResult): string {
   if (r.bad.length) parts.push(`${r.bad.length} bad`);
   if (r.unknown.length) parts.push(`${r.unknown.length} from unauthorized keys`);
   if (r.duplicateMaterial.length) parts.push(`${r.duplicateMaterial.length} duplicate key`);
+  if (r.unsupported.length) parts.push(unsupportedText(r.unsupported));
   return parts.join(', ');
+}
+
+/** "unsupported signature scheme X for key K" for each, joined. */
+export function unsupportedText(list: readonly UnsupportedSignature[]): string {
+  return list.map((u) => `unsupported signature scheme ${u.scheme} for key ${u.keyid}`).join(', ');
 }
