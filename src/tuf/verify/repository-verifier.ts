@@ -326,7 +326,11 @@ function checkEarlierRoots(
       if (v === trusted.signed.version) {
         if (!md.payload().equals(trusted.payload()))
           report.problems.push(`${file}: differs from the trusted root of the same version (a forked root)`);
-        else auditSignatures({ ...report, file, problems: report.problems, warnings: (report.warnings ??= []) }, verifyWithRoot(md.signed, 'root', md));
+        else
+          auditSignatures(
+            { ...report, file, problems: report.problems, warnings: (report.warnings ??= []) },
+            verifyWithRoot(md.signed, 'root', md),
+          );
         continue;
       }
       const res = verifyRootUpdate(md.signed, next);
@@ -535,7 +539,9 @@ class EdgeWalk {
  */
 function auditSignatures(r: RoleReport, res: VerificationResult): void {
   if (res.unsupported.length)
-    (r.warnings ??= []).push(`${r.file}: ${unsupportedText(res.unsupported)}: not counted (the threshold is met without it)`);
+    (r.warnings ??= []).push(
+      `${r.file}: ${unsupportedText(res.unsupported)}: not counted (the threshold is met without it)`,
+    );
   if (res.bad.length === 0) return;
   r.status = 'failed';
   r.problems.push(

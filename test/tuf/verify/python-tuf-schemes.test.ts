@@ -42,7 +42,7 @@ function tufjsVerdict(name: string): boolean {
   const load = (file: string, kind: tufjs.MetadataKind) =>
     tufjs.Metadata.fromJSON(kind as any, JSON.parse(read(name, file).toString()));
   try {
-    const root = load('1.root.json', tufjs.MetadataKind.Root) as tufjs.Metadata<tufjs.Root>;
+    const root = load('1.root.json', tufjs.MetadataKind.Root);
     root.verifyDelegate('root', root);
     root.verifyDelegate('timestamp', load('timestamp.json', tufjs.MetadataKind.Timestamp));
     root.verifyDelegate('snapshot', load('1.snapshot.json', tufjs.MetadataKind.Snapshot));
@@ -66,13 +66,16 @@ const DIFFERS_FROM_PYTHON_TUF: Record<string, string> = {
 
 /** Why this tool refuses, for every case it refuses: the one line a person reads. */
 const REFUSED_BECAUSE: Record<string, RegExp> = {
-  'rsassa-pss-sha224': /^1\.root\.json: 0 of 1 required signatures by its own root keys \(unsupported signature scheme rsassa-pss-sha224 for key [0-9a-f]{64}\)$/,
+  'rsassa-pss-sha224':
+    /^1\.root\.json: 0 of 1 required signatures by its own root keys \(unsupported signature scheme rsassa-pss-sha224 for key [0-9a-f]{64}\)$/,
   'rsa-pkcs1v15-sha224': /unsupported signature scheme rsa-pkcs1v15-sha224 for key [0-9a-f]{64}/,
   'rsa-pkcs1v15-sha256-1024': /0 of 1 required signatures by its own root keys \(bad signature from [0-9a-f]{64}\)$/,
   'rsa-pkcs1v15-sha384-signed-sha256': /bad signature from/,
   'rsassa-pss-sha256-signed-pkcs1v15': /bad signature from/,
-  'unknown-scheme-threshold-not-met': /^1\.root\.json: 1 of 2 required signatures by its own root keys \(unsupported signature scheme sphincs-shake-128s for key [0-9a-f]{64}\)$/,
-  'same-rsa-key-two-schemes': /1 of 2 required signatures by its own root keys \(1 not counted: the same key as another\)$/,
+  'unknown-scheme-threshold-not-met':
+    /^1\.root\.json: 1 of 2 required signatures by its own root keys \(unsupported signature scheme sphincs-shake-128s for key [0-9a-f]{64}\)$/,
+  'same-rsa-key-two-schemes':
+    /1 of 2 required signatures by its own root keys \(1 not counted: the same key as another\)$/,
 };
 
 /** tuf-js 4 (@tufjs/models) verdicts that differ from python-tuf's: it verifies fewer schemes. */
@@ -126,7 +129,8 @@ describe('one key in two schemes is one key (decision 0004, "Key identity")', ()
     expect(keys.map((k) => k.scheme).sort()).toEqual(['rsa-pkcs1v15-sha256', 'rsassa-pss-sha256']);
     expect(keys[0]!.keyid).not.toBe(keys[1]!.keyid);
     // Each signature is valid on its own: the refusal is the count, not the signatures.
-    for (const k of keys) expect(k.verify(md.payload(), Buffer.from(md.signatures.get(k.keyid)!.sig, 'hex'))).toBe(true);
+    for (const k of keys)
+      expect(k.verify(md.payload(), Buffer.from(md.signatures.get(k.keyid)!.sig, 'hex'))).toBe(true);
     const res = verifyWithRoot(md.signed, 'root', md);
     expect(res).toMatchObject({ threshold: 2, bad: [], unsupported: [], verified: false });
     expect(res.signed).toHaveLength(1);
