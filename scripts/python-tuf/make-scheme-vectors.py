@@ -92,6 +92,15 @@ def ecdsa_signer(scheme, keytype="ecdsa"):
     return RawSigner(private, key, lambda k, data: k.sign(data, ec.ECDSA(algorithm())))
 
 
+def p384_listed_as_p256():
+    """A P-384 key listed as ecdsa-sha2-nistp256: securesystemslib refuses it when verifying."""
+    private = ec.generate_private_key(ec.SECP384R1())
+    keyval = SSlibKey.from_crypto(private.public_key()).keyval
+    wire = {"keytype": "ecdsa", "scheme": "ecdsa-sha2-nistp256", "keyval": keyval}
+    key = SSlibKey(hashlib.sha256(encode_canonical(wire).encode()).hexdigest(), "ecdsa", "ecdsa-sha2-nistp256", keyval)
+    return RawSigner(private, key, lambda k, data: k.sign(data, ec.ECDSA(hashes.SHA256())))
+
+
 def ed25519_signer():
     private = ed25519.Ed25519PrivateKey.generate()
     key = SSlibKey.from_crypto(private.public_key())
@@ -193,6 +202,7 @@ def cases():
     out.append(("rsassa-pss-sha256-signed-pkcs1v15", "an rsassa-pss-sha256 key whose signatures are PKCS#1 v1.5", [RawSigner(pss_as_pkcs._private_key, pss_key, pss_as_pkcs._sign)], 1, False))
     out.append(("unknown-scheme-threshold-met", "an Ed25519 key and a key of an unknown scheme (sphincs-shake-128s), threshold 1", [ed25519_signer()], 1, True))
     out.append(("unknown-scheme-threshold-not-met", "the same, threshold 2: only the unknown key could make the second signature", [ed25519_signer()], 2, True))
+    out.append(("wrong-curve-threshold-met", "an Ed25519 key and a P-384 key listed as ecdsa-sha2-nistp256, threshold 1", [ed25519_signer(), p384_listed_as_p256()], 1, False))
     out.append(("same-rsa-key-two-schemes", "one RSA key listed as rsassa-pss-sha256 and as rsa-pkcs1v15-sha256, threshold 2, both sign", same_key_two_schemes(), 2, False))
     return out
 

@@ -57,6 +57,15 @@ describe('tuf-ceremony verify and signature schemes', () => {
     expect(root.signatures.bad).toEqual([]);
   });
 
+  it('fails the audit on a key listed under a scheme its material does not fit, though clients pass the threshold (decision 0004)', async () => {
+    // python-tuf, tuf-js and the trusted set count it as no signature; the audit names it.
+    const r = await verify('wrong-curve-threshold-met');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(
+      /✗ 1\.root\.json: signature by authorized key [0-9a-f]{64} does not verify \(the threshold is met without it\)$/m,
+    );
+  });
+
   it('refuses one RSA key listed under two schemes as two of a threshold of two (exit 3)', async () => {
     const r = await verify('same-rsa-key-two-schemes');
     expect(r.code).toBe(3);
