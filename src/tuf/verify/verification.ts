@@ -3,6 +3,7 @@
  * which are missing, which signatures are bad, which come from keys not authorized for the role
  * (the shape of python-tuf's get_verification_result).
  */
+import { escapeControls } from '../base/display-text.js';
 import type { Key } from '../model/key.js';
 import type { Metadata, Root } from '../model/metadata.js';
 import type { RoleKeys } from '../model/roles.js';
@@ -129,7 +130,15 @@ export function describeResult(r: VerificationResult): string {
   return parts.join(', ');
 }
 
-/** "unsupported signature scheme X for key K" for each, joined. */
+/** Longest scheme name or keyid shown: a hostile file may carry one of any length. */
+const TEXT_SHOWN = 80;
+
+/**
+ * "unsupported signature scheme X for key K" for each, joined. Both are the file's text: control
+ * characters escaped, so that it cannot write the screen (docs/threat-model.md section 7,
+ * "Escapes"), and cut at TEXT_SHOWN characters.
+ */
 export function unsupportedText(list: readonly UnsupportedSignature[]): string {
-  return list.map((u) => `unsupported signature scheme ${u.scheme} for key ${u.keyid}`).join(', ');
+  const shown = (text: string) => escapeControls(text.length > TEXT_SHOWN ? `${text.slice(0, TEXT_SHOWN)}…` : text);
+  return list.map((u) => `unsupported signature scheme ${shown(u.scheme)} for key ${shown(u.keyid)}`).join(', ');
 }

@@ -151,3 +151,21 @@ describe('a key of an unknown scheme', () => {
     expect(res.signed).toHaveLength(1);
   });
 });
+
+describe('the unsupported scheme named in a refusal is the file’s text, made safe', () => {
+  it('escapes control characters and cuts a long scheme name, so a file cannot write the screen', () => {
+    const doc = JSON.parse(read('unknown-scheme-threshold-not-met', '1.root.json').toString());
+    const unknown = Object.values(doc.signed.keys as Record<string, any>).find((k) => k.keytype === 'sphincs');
+    unknown.scheme = `\u001b[8mhidden\r\n${'x'.repeat(500)}`;
+    const bytes = Buffer.from(JSON.stringify(doc));
+    let message = '';
+    try {
+      new TrustedSet(bytes, { at: AT, mode: 'client', trustedRootName: '1.root.json' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('unsupported signature scheme \\u001b[8mhidden\\u000d\\u000axxx');
+    expect(message).not.toMatch(/[\u0000-\u001f]/);
+    expect(message).not.toContain('x'.repeat(100));
+  });
+});
