@@ -538,13 +538,18 @@ class EdgeWalk {
  * signature (docs/decisions/0009-signature-schemes.md).
  */
 function auditSignatures(r: RoleReport, res: VerificationResult): void {
+  // The trusted root is audited twice (as the trusted root and as its file in the folder): once
+  // is enough for each line.
+  const once = (lines: string[], line: string) => void (lines.includes(line) || lines.push(line));
   if (res.unsupported.length)
-    (r.warnings ??= []).push(
+    once(
+      (r.warnings ??= []),
       `${r.file}: ${unsupportedText(res.unsupported)}: not counted (the threshold is met without it)`,
     );
   if (res.bad.length === 0) return;
   r.status = 'failed';
-  r.problems.push(
+  once(
+    r.problems,
     `${r.file}: signature by authorized key ${res.bad.join(', ')} does not verify (the threshold is met without it)`,
   );
 }
