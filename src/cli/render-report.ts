@@ -76,6 +76,7 @@ export function verificationJson(v: VerificationResult) {
     bad: v.bad,
     unknown: v.unknown,
     duplicate_material: v.duplicateMaterial,
+    unsupported: v.unsupported,
   };
 }
 

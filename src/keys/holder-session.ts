@@ -66,7 +66,7 @@ export class Pkcs11Signer implements Signer {
     const raw = this.session.signRaw(this.pair, this.label, this.pair.spec.toBeSigned(payload));
     const sig = this.pair.spec.toTufSignature(raw);
     // Verify at once in software (docs/threat-model.md section 2): a token that signs wrong never gets a signature out.
-    if (!this.key.verify(payload, sig)) {
+    if (!this.key.verifyMadeHere(payload, sig)) {
       throw new TokenError(
         'E_BAD_TOKEN_SIGNATURE',
         `${this.description}: the signature just made does not verify with the expected public key; it was not used`,

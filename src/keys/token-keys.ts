@@ -300,7 +300,7 @@ function checkFromFreshSession(
     }
     const probe = randomBytes(32);
     const sig = spec.toTufSignature(fresh.sign(spec.sign, privs[0]!, spec.toBeSigned(probe)));
-    if (!key.verify(probe, sig))
+    if (!key.verifyMadeHere(probe, sig))
       throw new TokenError(
         'E_BAD_TOKEN_SIGNATURE',
         `${tok}: a test signature from a new session with key "${label}" does not verify`,
@@ -381,7 +381,7 @@ function generateOnSession(
     // A test signature, verified in software, proves the pair belongs together and the mechanism works.
     const probe = randomBytes(32);
     const sig = spec.toTufSignature(session.sign(spec.sign, pair.privateKey, spec.toBeSigned(probe)));
-    if (!key.verify(probe, sig))
+    if (!key.verifyMadeHere(probe, sig))
       throw new TokenError(
         'E_BAD_TOKEN_SIGNATURE',
         `${tok}: a test signature by the new key "${label}" does not verify`,

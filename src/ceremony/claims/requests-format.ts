@@ -118,7 +118,7 @@ function readKeys(r: FieldReader): Key[] {
   raw.forEach((v, i) => {
     const path = join(r.at('keys'), i);
     const key = as('bad-key', () => Key.fromJSON(v, path));
-    if (key.kind === 'unsupported')
+    if (key.kind === 'other')
       reject(
         'unsupported-key',
         `${path}: key type ${key.keytype}/${key.scheme} is not supported (ed25519, ecdsa-sha2-nistp256, rsassa-pss-sha256 are)`,
@@ -365,7 +365,7 @@ export async function createRequest(init: CreateRequestInit): Promise<JsonObject
   const signatures: Signature[] = [];
   for (const signer of init.signers) {
     const sig = await signer.sign(payload);
-    if (!signer.key.verify(payload, sig)) {
+    if (!signer.key.verifyMadeHere(payload, sig)) {
       throw new RequestRejected(
         'bad-proof',
         `the signature just made by ${signer.description ?? signer.key.keyid} does not verify`,

@@ -3,10 +3,14 @@
  *
  * - keyid = hex SHA-256 of the canonical JSON of the whole key object as written, custom fields
  *   included (set custom fields first, then compute).
- * - ed25519: strict RFC 8032 verification (src/tuf/model/ed25519.ts), never ZIP-215 rules.
- * - ecdsa-sha2-nistp256: DER SEQUENCE{r,s} over SHA-256 of the payload, P-256 SPKI PEM.
- * - rsassa-pss-sha256: SHA-256, MGF1-SHA-256, salt length exactly 32; keys of 2048 bits or more.
- * Verification uses node:crypto (native OpenSSL) for all three (docs/decisions/0002).
+ * - Verified schemes (docs/decisions/0009-signature-schemes.md): those of securesystemslib 1.x's
+ *   SSlibKey but SHA-224 (table SCHEMES below). ed25519: strict RFC 8032 (src/tuf/model/ed25519.ts),
+ *   never ZIP-215 rules. ECDSA: DER SEQUENCE{r,s} over the scheme's hash, SPKI PEM on its curve.
+ *   RSA (2048 bits or more): PSS with MGF1 of the scheme's hash and any salt length, as
+ *   securesystemslib verifies (PSS.AUTO), or PKCS#1 v1.5.
+ * - Made and signed here: ed25519, ecdsa-sha2-nistp256 and rsassa-pss-sha256 with a salt of
+ *   exactly 32 bytes (Key.kind, Key.verifyMadeHere).
+ * Verification uses node:crypto (native OpenSSL) for all of them (docs/decisions/0002).
  * - key identity: two keys are one key when their decoded public keys are equal, whatever the
  *   encoding, scheme or custom fields (docs/decisions/0004, "Key identity").
  */
@@ -18,7 +22,56 @@ import { FormatError } from '../base/errors.js';
 import { copyJson, FieldReader, hasFields, NO_FIELDS, setField, type JsonObject } from './fields.js';
 import { freezeJson } from './frozen.js';
 
-export type KeyKind = 'ed25519' | 'ecdsa-p256' | 'rsa-pss' | 'unsupported';
+/**
+ * The key kinds this tool makes, signs with and takes in as new keys: the three schemes the TUF
+ * specification names (section 4.2), which every TUF client verifies. `other` is any other
+ * keytype/scheme, verified (Key.verifiable) or not.
+ */
+export type KeyKind = 'ed25519' | 'ecdsa-p256' | 'rsa-pss' | 'other';
+
+/** How a scheme is verified. */
+interface SchemeRule {
+  /** The keytypes it may be listed with (securesystemslib's KEY_FOR_TYPE_AND_SCHEME). */
+  readonly keytypes: readonly string[];
+  readonly family: 'ed25519' | 'ecdsa' | 'rsa';
+  readonly hash: 'sha256' | 'sha384' | 'sha512';
+  /** ECDSA: Node's name of the curve. */
+  readonly curve?: string;
+  /** RSA: PSS (any salt length) or PKCS#1 v1.5. */
+  readonly pss?: boolean;
+}
+
+const ecdsa = (bits: string, curve: string, hash: SchemeRule['hash']): [string, SchemeRule] => [
+  `ecdsa-sha2-nistp${bits}`,
+  { keytypes: ['ecdsa', `ecdsa-sha2-nistp${bits}`], family: 'ecdsa', hash, curve },
+];
+const rsa = (prefix: string, hash: SchemeRule['hash']): [string, SchemeRule] => [
+  `${prefix}-${hash}`,
+  { keytypes: ['rsa'], family: 'rsa', hash, pss: prefix === 'rsassa-pss' },
+];
+
+/**
+ * Every scheme verified here, by name: securesystemslib 1.x's SSlibKey schemes but the SHA-224
+ * ones (docs/decisions/0009-signature-schemes.md). A Map, so that no scheme name reaches an
+ * Object prototype member.
+ */
+const SCHEMES: ReadonlyMap<string, SchemeRule> = new Map([
+  // Ed25519 hashes with SHA-512 inside the scheme (RFC 8032); the field is not used for it.
+  ['ed25519', { keytypes: ['ed25519'], family: 'ed25519', hash: 'sha512' }],
+  ecdsa('256', 'prime256v1', 'sha256'),
+  ecdsa('384', 'secp384r1', 'sha384'),
+  ecdsa('521', 'secp521r1', 'sha512'),
+  ...(['sha256', 'sha384', 'sha512'] as const).flatMap((h) => [rsa('rsassa-pss', h), rsa('rsa-pkcs1v15', h)]),
+]);
+
+/** The scheme rule for a keytype/scheme pair, or undefined when it is not verified here. */
+function schemeRule(keytype: string, scheme: string): SchemeRule | undefined {
+  const rule = SCHEMES.get(scheme);
+  return rule?.keytypes.includes(keytype) ? rule : undefined;
+}
+
+/** The RSA-PSS salt length of the signatures this tool makes: the SHA-256 digest length. */
+const PSS_SALT_MADE_HERE = 32;
 
 /**
  * The custom key field naming the person who holds the key, set before the keyid is computed
@@ -69,12 +122,12 @@ export class Key {
     keyvalReader.string('public');
     // A copy: the key freezes its keyval, and the object read may be the caller's.
     const key = new Key(keytype, scheme, copyJson(keyvalReader.obj), r.rest());
-    const kind = key.kind;
+    const family = key.rule?.family;
     const pub = key.publicValue;
-    if (kind === 'ed25519' && !/^[0-9a-f]{64}$/.test(pub)) {
+    if (family === 'ed25519' && !/^[0-9a-f]{64}$/.test(pub)) {
       throw new FormatError(`${path}.keyval.public`, 'an ed25519 public key is 64 lowercase hex characters');
     }
-    if ((kind === 'ecdsa-p256' || kind === 'rsa-pss') && !pub.startsWith('-----BEGIN PUBLIC KEY-----')) {
+    if ((family === 'ecdsa' || family === 'rsa') && !pub.startsWith('-----BEGIN PUBLIC KEY-----')) {
       throw new FormatError(`${path}.keyval.public`, 'expected an SPKI PEM public key');
     }
     return key;
@@ -166,11 +219,25 @@ export class Key {
   }
 
   get kind(): KeyKind {
-    if (this.keytype === 'ed25519' && this.scheme === 'ed25519') return 'ed25519';
-    if ((this.keytype === 'ecdsa' || this.keytype === 'ecdsa-sha2-nistp256') && this.scheme === 'ecdsa-sha2-nistp256')
-      return 'ecdsa-p256';
-    if (this.keytype === 'rsa' && this.scheme === 'rsassa-pss-sha256') return 'rsa-pss';
-    return 'unsupported';
+    if (!this.rule) return 'other';
+    if (this.scheme === 'ed25519') return 'ed25519';
+    if (this.scheme === 'ecdsa-sha2-nistp256') return 'ecdsa-p256';
+    if (this.scheme === 'rsassa-pss-sha256') return 'rsa-pss';
+    return 'other';
+  }
+
+  /** How this key's scheme is verified, or undefined when this tool does not verify it. */
+  private get rule(): SchemeRule | undefined {
+    return schemeRule(this.keytype, this.scheme);
+  }
+
+  /**
+   * Whether this tool verifies signatures of this keytype/scheme. A signature by a key it does
+   * not verify counts toward no threshold (TUF specification 5.3.4: only signatures that
+   * verify count), and is reported as an unsupported scheme, not a bad signature.
+   */
+  get verifiable(): boolean {
+    return this.rule !== undefined;
   }
 
   private keyObject(): KeyObject {
@@ -178,7 +245,7 @@ export class Key {
       let ko: KeyObject;
       try {
         ko =
-          this.kind === 'ed25519'
+          this.rule?.family === 'ed25519'
             ? ed25519KeyObject(Buffer.from(this.publicValue, 'hex'))
             : createPublicKey({ key: this.publicValue, format: 'pem' });
       } catch (e) {
@@ -187,21 +254,29 @@ export class Key {
         });
       }
       const details = ko.asymmetricKeyDetails ?? {};
-      if (this.kind === 'ecdsa-p256' && (ko.asymmetricKeyType !== 'ec' || details.namedCurve !== 'prime256v1')) {
-        throw new FormatError('keyval.public', 'an ecdsa-sha2-nistp256 key must be a P-256 EC key');
+      const rule = this.rule;
+      if (rule?.family === 'ecdsa' && (ko.asymmetricKeyType !== 'ec' || details.namedCurve !== rule.curve)) {
+        throw new FormatError('keyval.public', `an ${this.scheme} key must be an EC key on ${rule.curve}`);
       }
-      if (this.kind === 'rsa-pss' && (ko.asymmetricKeyType !== 'rsa' || (details.modulusLength ?? 0) < 2048)) {
-        throw new FormatError('keyval.public', 'an rsassa-pss-sha256 key must be RSA of at least 2048 bits');
+      if (rule?.family === 'rsa' && (ko.asymmetricKeyType !== 'rsa' || (details.modulusLength ?? 0) < 2048)) {
+        throw new FormatError('keyval.public', `an ${this.scheme} key must be RSA of at least 2048 bits`);
       }
       this.memo.keyObject = ko;
     }
     return this.memo.keyObject;
   }
 
-  /** Check the key material is usable; throws FormatError naming the problem. */
+  /**
+   * Check the key is usable as a new key in metadata this tool writes: one of the kinds it makes
+   * (KeyKind), which every TUF client verifies, with sound material. Throws FormatError naming
+   * the problem.
+   */
   assertUsable(): void {
-    if (this.kind === 'unsupported')
-      throw new FormatError('keytype', `unsupported key type/scheme ${this.keytype}/${this.scheme}`);
+    if (this.kind === 'other')
+      throw new FormatError(
+        'keytype',
+        `unsupported key type/scheme ${this.keytype}/${this.scheme} for a new key (ed25519, ecdsa-sha2-nistp256 and rsassa-pss-sha256 are)`,
+      );
     if (this.kind === 'ed25519' && !isStrictEd25519PublicKey(this.publicBytes())) {
       throw new FormatError('keyval.public', 'not a usable Ed25519 public key (non-canonical or of small order)');
     }
@@ -213,20 +288,37 @@ export class Key {
    * key or unsupported scheme: an unverifiable signature never counts toward a threshold.
    */
   verify(payload: Uint8Array, signature: Uint8Array): boolean {
+    return this.verifyWith(payload, signature, constants.RSA_PSS_SALTLEN_AUTO);
+  }
+
+  /**
+   * Verify a signature this tool (or its token) just made: as verify, and an RSA-PSS salt of
+   * exactly 32 bytes, the digest length that strict verifiers require (RFC 8017 section 9.1
+   * recommends it), so that what is written verifies everywhere.
+   */
+  verifyMadeHere(payload: Uint8Array, signature: Uint8Array): boolean {
+    return this.verifyWith(payload, signature, PSS_SALT_MADE_HERE);
+  }
+
+  private verifyWith(payload: Uint8Array, signature: Uint8Array, pssSalt: number): boolean {
+    const rule = this.rule;
     try {
-      switch (this.kind) {
+      switch (rule?.family) {
         case 'ed25519':
           // Strict RFC 8032 (section 5.1.7): no ZIP-215 leniency.
           return verifyEd25519Strict(this.publicBytes(), payload, signature, this.keyObject());
-        case 'ecdsa-p256':
+        case 'ecdsa':
           // TUF ECDSA signatures are DER SEQUENCE{r,s} (docs/formats/request.md, "Signatures").
-          return nodeVerify('sha256', payload, { key: this.keyObject(), dsaEncoding: 'der' }, signature);
-        case 'rsa-pss':
-          // PSS with SHA-256, MGF1-SHA-256 and a salt of exactly 32 bytes.
+          return nodeVerify(rule.hash, payload, { key: this.keyObject(), dsaEncoding: 'der' }, signature);
+        case 'rsa':
+          // PSS: MGF1 with the scheme's hash, the salt length found in the signature unless
+          // pssSalt fixes it (securesystemslib verifies with PSS.AUTO); or PKCS#1 v1.5.
           return nodeVerify(
-            'sha256',
+            rule.hash,
             payload,
-            { key: this.keyObject(), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+            rule.pss
+              ? { key: this.keyObject(), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: pssSalt }
+              : { key: this.keyObject(), padding: constants.RSA_PKCS1_PADDING },
             signature,
           );
         default:

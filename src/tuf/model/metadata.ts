@@ -576,7 +576,7 @@ export class Metadata<T extends AnySigned = AnySigned> {
     this.freeze();
     const payload = this.payload();
     const raw = await signer.sign(payload);
-    if (!signer.key.verify(payload, raw)) {
+    if (!signer.key.verifyMadeHere(payload, raw)) {
       throw new VerificationError(
         `the signature just made by ${signer.description ?? signer.key.keyid} does not verify; it was not kept`,
         'E_BAD_NEW_SIGNATURE',

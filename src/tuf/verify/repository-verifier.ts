@@ -15,7 +15,13 @@ import { Metadata, type MetaFile, type Root, type Targets } from '../model/metad
 import { decodeRoleName, parseRoleFileName, roleFileName, roleOfMetaName, snapshotMetaName } from './role-names.js';
 import { formatExpires } from '../base/time.js';
 import { TrustedSet, TrustError, type TrustMode } from './trusted-set.js';
-import { describeResult, verifyRootUpdate, verifyWithRoot, type VerificationResult } from './verification.js';
+import {
+  describeResult,
+  unsupportedText,
+  verifyRootUpdate,
+  verifyWithRoot,
+  type VerificationResult,
+} from './verification.js';
 
 export { parseRoleFileName, roleFileName } from './role-names.js';
 
@@ -175,7 +181,7 @@ export function verifyRepository(
     r.expires = formatExpires(t.md.signed.expires);
     r.signatures = t.signatures;
     r.previousRootSignatures = t.previousSignatures;
-    for (const res of [t.signatures, t.previousSignatures]) if (res) auditBadSignatures(r, res);
+    for (const res of [t.signatures, t.previousSignatures]) if (res) auditSignatures(r, res);
   };
   const failed = (role: string, file: string | undefined, e: unknown): RoleReport => {
     const r = add({ role, file, status: 'failed', problems: [problemOf(e)] });
@@ -320,7 +326,11 @@ function checkEarlierRoots(
       if (v === trusted.signed.version) {
         if (!md.payload().equals(trusted.payload()))
           report.problems.push(`${file}: differs from the trusted root of the same version (a forked root)`);
-        else auditBadSignatures({ ...report, file, problems: report.problems }, verifyWithRoot(md.signed, 'root', md));
+        else
+          auditSignatures(
+            { ...report, file, problems: report.problems, warnings: (report.warnings ??= []) },
+            verifyWithRoot(md.signed, 'root', md),
+          );
         continue;
       }
       const res = verifyRootUpdate(md.signed, next);
@@ -482,7 +492,7 @@ class EdgeWalk {
         r.version = t.md.signed.version;
         r.expires = formatExpires(t.md.signed.expires);
         r.signatures = t.signatures;
-        auditBadSignatures(r, t.signatures);
+        auditSignatures(r, t.signatures);
       }
       return true;
     } catch (e) {
@@ -523,12 +533,23 @@ class EdgeWalk {
 
 /**
  * A bad signature by an authorized key fails the audit even when the threshold is met without
- * it: the file was altered after signing, or a token signed the wrong bytes.
+ * it: the file was altered after signing, or a token signed the wrong bytes. A signature of a
+ * scheme this tool does not verify is a warning: nothing says it is bad, and it counts as no
+ * signature (docs/decisions/0009-signature-schemes.md).
  */
-function auditBadSignatures(r: RoleReport, res: VerificationResult): void {
+function auditSignatures(r: RoleReport, res: VerificationResult): void {
+  // The trusted root is audited twice (as the trusted root and as its file in the folder): once
+  // is enough for each line.
+  const once = (lines: string[], line: string) => void (lines.includes(line) || lines.push(line));
+  if (res.unsupported.length)
+    once(
+      (r.warnings ??= []),
+      `${r.file}: ${unsupportedText(res.unsupported)}: not counted (the threshold is met without it)`,
+    );
   if (res.bad.length === 0) return;
   r.status = 'failed';
-  r.problems.push(
+  once(
+    r.problems,
     `${r.file}: signature by authorized key ${res.bad.join(', ')} does not verify (the threshold is met without it)`,
   );
 }

@@ -31,7 +31,13 @@ import {
 import { snapshotMetaName } from './role-names.js';
 import type { RoleKeys } from '../model/roles.js';
 import { formatExpires } from '../base/time.js';
-import { verifyRole, verifyRootUpdate, verifyWithRoot, type VerificationResult } from './verification.js';
+import {
+  unsupportedText,
+  verifyRole,
+  verifyRootUpdate,
+  verifyWithRoot,
+  type VerificationResult,
+} from './verification.js';
 
 export type { TrustErrorCode } from '../base/errors.js';
 
@@ -121,6 +127,8 @@ export function checkLengthAndHashes(
 /** "1 of 2 required signatures by <what> (bad signature from …; missing 1)". */
 export function unsignedReason(res: VerificationResult, what: string): string {
   const detail = [
+    // Named first: the scheme, not the signature, is why it does not count (decision 0009).
+    res.unsupported.length ? unsupportedText(res.unsupported) : '',
     res.bad.length ? `bad signature from ${res.bad.join(', ')}` : '',
     res.missing.length ? `missing ${res.missing.length}` : '',
     res.duplicateMaterial.length ? `${res.duplicateMaterial.length} not counted: the same key as another` : '',

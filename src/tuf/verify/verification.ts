@@ -3,6 +3,7 @@
  * which are missing, which signatures are bad, which come from keys not authorized for the role
  * (the shape of python-tuf's get_verification_result).
  */
+import { escapeControls } from '../base/display-text.js';
 import type { Key } from '../model/key.js';
 import type { Metadata, Root } from '../model/metadata.js';
 import type { RoleKeys } from '../model/roles.js';
@@ -20,7 +21,19 @@ export interface VerificationResult {
   unknown: string[];
   /** Authorized keyids not counted because another counted keyid has the same key material. */
   duplicateMaterial: string[];
+  /**
+   * Authorized keys with a signature whose keytype/scheme this tool does not verify
+   * (docs/decisions/0009-signature-schemes.md): counted as no valid signature, not as bad.
+   */
+  unsupported: UnsupportedSignature[];
   verified: boolean;
+}
+
+/** A signature by a key of a scheme this tool does not verify. */
+export interface UnsupportedSignature {
+  keyid: string;
+  keytype: string;
+  scheme: string;
 }
 
 /**
@@ -42,6 +55,7 @@ export function verifyRole(
     bad: [],
     unknown: [],
     duplicateMaterial: [],
+    unsupported: [],
     verified: false,
   };
   const authorized = new Set(authorization.keyids);
@@ -54,6 +68,12 @@ export function verifyRole(
     const key = lookup(keyid);
     if (!sig) {
       result.missing.push(keyid);
+      continue;
+    }
+    // TUF specification 5.3.4 (and 5.4.2, 5.5.3, 5.6.3): only a signature that verifies counts;
+    // one of a scheme not verified here is named as such, not called bad.
+    if (key && !key.verifiable) {
+      result.unsupported.push({ keyid, keytype: key.keytype, scheme: key.scheme });
       continue;
     }
     if (!key || !key.verify(payload, Buffer.from(sig.sig, 'hex'))) {
@@ -106,5 +126,19 @@ export function describeResult(r: VerificationResult): string {
   if (r.bad.length) parts.push(`${r.bad.length} bad`);
   if (r.unknown.length) parts.push(`${r.unknown.length} from unauthorized keys`);
   if (r.duplicateMaterial.length) parts.push(`${r.duplicateMaterial.length} duplicate key`);
+  if (r.unsupported.length) parts.push(unsupportedText(r.unsupported));
   return parts.join(', ');
+}
+
+/** Longest scheme name or keyid shown: a hostile file may carry one of any length. */
+const TEXT_SHOWN = 80;
+
+/**
+ * "unsupported signature scheme X for key K" for each, joined. Both are the file's text: control
+ * characters escaped, so that it cannot write the screen (docs/threat-model.md section 7,
+ * "Escapes"), and cut at TEXT_SHOWN characters.
+ */
+export function unsupportedText(list: readonly UnsupportedSignature[]): string {
+  const shown = (text: string) => escapeControls(text.length > TEXT_SHOWN ? `${text.slice(0, TEXT_SHOWN)}…` : text);
+  return list.map((u) => `unsupported signature scheme ${shown(u.scheme)} for key ${shown(u.keyid)}`).join(', ');
 }

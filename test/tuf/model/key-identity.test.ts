@@ -4,7 +4,7 @@
  * not, PEM line lengths, text after the PEM block, another scheme or other custom fields. A
  * threshold counts each key once, however many keyids and encodings list it.
  */
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { constants, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Key } from '../../../src/tuf/model/key.js';
 import { Metadata, Root } from '../../../src/tuf/model/metadata.js';
 import { Role } from '../../../src/tuf/model/roles.js';
+import type { Signer } from '../../../src/tuf/model/signer.js';
 import { verifyRole, verifyWithRoot } from '../../../src/tuf/verify/verification.js';
 import { runCli } from '../../helpers/cli.js';
 import {
@@ -223,6 +224,53 @@ describe('threshold counting', () => {
       });
     });
   }
+
+  it('counts one key listed under several schemes once, each signature valid under its own scheme (decision 0009)', async () => {
+    // The attack: one holder lists their RSA key as three keys, one per scheme, and signs three times.
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const spki = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const rsaAs = (scheme: string, hash: string, pss: boolean): Signer => ({
+      key: new Key('rsa', scheme, { public: spki }),
+      sign: async (payload) =>
+        sign(
+          hash,
+          payload,
+          pss ? { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : privateKey,
+        ),
+    });
+    const signers = [
+      rsaAs('rsassa-pss-sha256', 'sha256', true),
+      rsaAs('rsassa-pss-sha512', 'sha512', true),
+      rsaAs('rsa-pkcs1v15-sha384', 'sha384', false),
+    ];
+    const root = await rootListing(
+      signers.map((s) => s.key),
+      2,
+      signers,
+    );
+    const r = verifyWithRoot(root.signed, 'root', root);
+    expect(r).toMatchObject({ signed: [signers[0]!.key.keyid], bad: [], unsupported: [], verified: false });
+    expect(r.duplicateMaterial).toEqual([signers[1]!.key.keyid, signers[2]!.key.keyid]);
+
+    // An ECDSA P-384 key under both keytype spellings is one key too.
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+    const p384Pem = p384.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const p384As = (keytype: string): Signer => ({
+      key: new Key(keytype, 'ecdsa-sha2-nistp384', { public: p384Pem }),
+      sign: async (payload) => sign('sha384', payload, { key: p384.privateKey, dsaEncoding: 'der' }),
+    });
+    const ec = [p384As('ecdsa'), p384As('ecdsa-sha2-nistp384')];
+    const ecRoot = await rootListing(
+      ec.map((s) => s.key),
+      2,
+      ec,
+    );
+    expect(verifyWithRoot(ecRoot.signed, 'root', ecRoot)).toMatchObject({
+      signed: [ec[0]!.key.keyid],
+      duplicateMaterial: [ec[1]!.key.keyid],
+      verified: false,
+    });
+  });
 
   it('still counts two distinct keys as 2 of 2', async () => {
     const bob = p256Signer('bob');

@@ -70,16 +70,28 @@ describe('signatures made by securesystemslib verify', () => {
 });
 
 describe('strict verification rules', () => {
-  it('refuses an RSA-PSS signature with the maximum salt length (Node default)', async () => {
+  it('accepts an RSA-PSS signature of any salt length, as securesystemslib does, but not as made here', async () => {
     const { sign, createPrivateKey, constants } = await import('node:crypto');
     const c = sigs.cases.find((x: any) => x.name === 'rsassa-pss-sha256-salt32');
     const payload = Buffer.from('x');
-    const maxSalt = sign('sha256', payload, {
+    const key = Key.fromJSON(c.key);
+    for (const saltLength of [0, 20, 64, constants.RSA_PSS_SALTLEN_MAX_SIGN]) {
+      const s = sign('sha256', payload, {
+        key: createPrivateKey(c.private_pkcs8_pem),
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength,
+      });
+      expect(key.verify(payload, s)).toBe(true);
+      // The check after signing keeps the salt this tool and its tokens make: 32 bytes.
+      expect(key.verifyMadeHere(payload, s)).toBe(false);
+      expect(key.verify(flipByte(payload, 0), s)).toBe(false);
+    }
+    const salt32 = sign('sha256', payload, {
       key: createPrivateKey(c.private_pkcs8_pem),
       padding: constants.RSA_PKCS1_PSS_PADDING,
-      saltLength: constants.RSA_PSS_SALTLEN_MAX_SIGN,
+      saltLength: 32,
     });
-    expect(Key.fromJSON(c.key).verify(payload, maxSalt)).toBe(false);
+    expect(key.verifyMadeHere(payload, salt32)).toBe(true);
   });
 
   it('refuses a raw r||s ECDSA signature', async () => {
@@ -104,9 +116,36 @@ describe('strict verification rules', () => {
     expect(key.verify(Buffer.from(c.payload_utf8), forged)).toBe(false);
   });
 
-  it('an unsupported scheme never verifies', () => {
-    const k = new Key('ed25519', 'ed25519-unknown', { public: '00'.repeat(32) });
-    expect(k.kind).toBe('unsupported');
-    expect(k.verify(Buffer.from('x'), new Uint8Array(64))).toBe(false);
+  it('an unsupported scheme never verifies, even with a valid signature under a known scheme', async () => {
+    const c = sigs.cases.find((x: any) => x.name === 'ed25519-deterministic');
+    const payload = Buffer.from(c.payload_utf8, 'utf8');
+    const sig = Buffer.from(c.sig, 'hex');
+    const k = new Key('ed25519', 'ed25519-unknown', c.key.keyval);
+    expect(Key.fromJSON(c.key).verify(payload, sig)).toBe(true);
+    expect(k.kind).toBe('other');
+    expect(k.verifiable).toBe(false);
+    expect(k.verify(payload, sig)).toBe(false);
+  });
+
+  it('a scheme listed with a keytype it does not go with is not verified', () => {
+    // securesystemslib's KEY_FOR_TYPE_AND_SCHEME pairs: rsa schemes with keytype rsa only, and so on.
+    for (const [keytype, scheme] of [
+      ['ecdsa', 'rsa-pkcs1v15-sha256'],
+      ['rsa', 'ecdsa-sha2-nistp384'],
+      ['ed25519', 'rsassa-pss-sha256'],
+      ['ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384'],
+      ['rsa', 'rsassa-pss-sha224'],
+      ['rsa', 'toString'],
+      ['rsa', '__proto__'],
+    ])
+      expect(new Key(keytype!, scheme!, { public: 'x' }).verifiable, `${keytype}/${scheme}`).toBe(false);
+  });
+
+  it('keys of schemes only verified here are refused as new keys, naming the scheme', () => {
+    const c = sigs.cases.find((x: any) => x.name === 'rsassa-pss-sha256-salt32');
+    const k = new Key('rsa', 'rsa-pkcs1v15-sha256', c.key.keyval);
+    expect(k.verifiable).toBe(true);
+    expect(k.kind).toBe('other');
+    expect(() => k.assertUsable()).toThrow(/unsupported key type\/scheme rsa\/rsa-pkcs1v15-sha256 for a new key/);
   });
 });

@@ -1,3 +1,4 @@
+import { constants, generateKeyPairSync, sign } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -163,6 +164,23 @@ describe('signing', () => {
     await expect(md.sign(liar, 'append')).rejects.toThrow(VerificationError);
     await expect(md.sign(liar, 'append')).rejects.toThrow(/broken token/);
     expect(md.signatures.size).toBe(0);
+  });
+
+  it('keeps only RSA-PSS signatures with the salt made here (32 bytes), though any salt verifies (decision 0009)', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const key = new Key('rsa', 'rsassa-pss-sha256', { public: publicKey.export({ type: 'spki', format: 'pem' }) });
+    const pss = (saltLength: number): Signer => ({
+      key,
+      description: `token with salt ${saltLength}`,
+      sign: async (p) => sign('sha256', p, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }),
+    });
+    const md = makeRoot([a, b, c], 2, { targets: a, online });
+    await expect(md.sign(pss(20), 'append')).rejects.toThrow(
+      /the signature just made by token with salt 20 does not verify; it was not kept/,
+    );
+    expect(md.signatures.size).toBe(0);
+    await md.sign(pss(32), 'append');
+    expect([...md.signatures.keys()]).toEqual([key.keyid]);
   });
 
   it('the verification result says who signed, who is missing, what is bad and what is unknown', async () => {
