@@ -60,6 +60,7 @@ export {
   partialPrefix,
   readsBackAs,
   removeQuietly,
+  replaceFileAtomically,
   replaceWorkingFiles,
   writeExclusive,
   writeExclusiveFiles,
