@@ -5,7 +5,7 @@
  */
 
 // The state folder and its settings
-export { DEFAULT_EXPIRES, OnlineState } from './online-state.js';
+export { DEFAULT_EXPIRES, OnlineState, UNCLAIMED_BIN_PREFIX } from './online-state.js';
 export type { OnlineSigned } from './online-state.js';
 
 // Bundles, registrations and uploads taken in

@@ -1,6 +1,8 @@
 /** `tuf-ceremony online publish`: the online roles signed with the online keys, the repository written, timestamp last. */
 import { openEncryptedKeyFile } from '../../../keys/index.js';
-import { OnlineState, publish } from '../../../online/index.js';
+import { OnlineState, publish, UNCLAIMED_BIN_PREFIX } from '../../../online/index.js';
+
+const isBin = (role: string): boolean => role.startsWith(`${UNCLAIMED_BIN_PREFIX}-`);
 import { UsageError } from '../../../tuf/base/index.js';
 import type { Signer } from '../../../tuf/model/index.js';
 import type { Run } from '../../declaration.js';
@@ -33,14 +35,20 @@ export const run: Run<typeof declaration> = async ({ values }, io) => {
     });
     return 0;
   }
-  const signed = res.roles.filter((r) => r.signed);
-  const kept = res.roles.filter((r) => !r.signed);
+  // Hash bins are told as one line each way: 256 lines of bins would hide the rest.
+  const bins = (signed: boolean) => res.roles.filter((r) => r.signed === signed && isBin(r.role));
+  const signed = res.roles.filter((r) => r.signed && !isBin(r.role));
+  const kept = res.roles.filter((r) => !r.signed && !isBin(r.role));
+  const binLine = (list: typeof res.roles, verb: string) =>
+    list.length ? [`  ${verb} ${list.length} bin(s) ${list[0]!.role} … ${list.at(-1)!.role}`] : [];
   out(
     io,
     [
       `published ${state.repoDir} (root v${res.rootVersion}): ${res.written.length} file(s) added, timestamp last`,
       ...signed.map((r) => `  signed ${r.role} v${r.version}, expires ${r.expires}`),
+      ...binLine(bins(true), 'signed'),
       ...(kept.length ? [`  still current: ${kept.map((r) => `${r.role} v${r.version}`).join(', ')}`] : []),
+      ...binLine(bins(false), 'still current:'),
       ...(res.pruned.length ? [`  claimed now, so no longer in recently-claimed: ${res.pruned.join(', ')}`] : []),
       `Serve ${state.repoDir}/metadata and ${state.repoDir}/targets (consistent snapshots).`,
     ].join('\n'),
