@@ -39,7 +39,6 @@ import { runCli } from '../helpers/cli.js';
 import { planJson, signer } from '../requests/fixtures.js';
 
 const VECTOR = join(dirname(fileURLToPath(import.meta.url)), '..', 'generated', 'online-side');
-const NOW = new Date('2030-01-01T00:00:00Z');
 const AT = '2030-01-02T00:00:00Z';
 const FAR = new Date('2031-01-01T00:00:00Z');
 const RELEASE = Buffer.from('demo 1.0, as its developer built it\n');
@@ -54,7 +53,7 @@ async function cli(argv: string[]): Promise<void> {
 
 /** root → targets → claimed (2 of 2) → demo; recently-claimed and unclaimed online; all from fixed seeds. */
 async function offlineRepository(dir: string): Promise<Repository> {
-  const plan = { ...planJson(), project_paths: ['{project}/*'] };
+  const plan: Record<string, unknown> = { ...planJson(), project_paths: ['{project}/*'] };
   (plan['online'] as Record<string, unknown>)['unclaimed'] = {
     key: 'online.pub.json',
     succinct_bins: { bit_length: 1 },
