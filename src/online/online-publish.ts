@@ -58,6 +58,8 @@ export interface PublishResult {
   roles: PublishedRole[];
   /** Files this run added to repository/metadata, in the order they appeared. */
   written: string[];
+  /** Registered projects that claimed delegates now, gone from recently-claimed. */
+  pruned: string[];
   rootVersion: number;
 }
 
@@ -82,19 +84,14 @@ function readRole<T extends Root | Targets | Snapshot | Timestamp>(
   return Metadata.fromBytes<T>(readFileSync(join(dir, file)), file, type);
 }
 
-/** The keys of `role` as its delegator names them, and the signers given for them (a threshold). */
-function signersFor(
-  role: string,
-  keyids: readonly string[],
-  threshold: number,
-  given: ReadonlyMap<string, Signer>,
-): Signer[] {
-  const have = keyids.map((id) => given.get(id)).filter((s): s is Signer => s !== undefined);
-  if (have.length < threshold)
+/** Signers given for a threshold of the keys the delegator names for `role`. */
+function signersFor(role: string, keys: RoleKeys, given: ReadonlyMap<string, Signer>): Signer[] {
+  const have = keys.keyids.map((id) => given.get(id)).filter((s): s is Signer => s !== undefined);
+  if (have.length < keys.threshold)
     throw new UsageError(
-      `no key given for ${role}: it needs ${threshold} of keyid(s) ${keyids.join(', ')} (give the online key file with --key)`,
+      `no key given for ${role}: it needs ${keys.threshold} of keyid(s) ${keys.keyids.join(', ')} (give the online key file with --key)`,
     );
-  return have.slice(0, threshold);
+  return have.slice(0, keys.threshold);
 }
 
 type Versioned = Targets | Snapshot;
@@ -152,79 +149,109 @@ function recentlyClaimedRole(config: OnlineConfig, claimed: Set<string>): { targ
   };
 }
 
-export async function publish(state: OnlineState, o: PublishOptions): Promise<PublishResult & { pruned: string[] }> {
-  const config = state.config();
-  const at = o.at;
-  const offline = readdirSync(state.offlineDir);
-  const offlineVersions = newestVersions(offline);
-  const rootVersion = offlineVersions.get('root')!;
-  const targetsVersion = offlineVersions.get('targets');
+/** What the offline side signed, as the newest verified bundle brought it. */
+interface Offline {
+  versions: Map<string, number>;
+  root: Root;
+  targets: Targets;
+}
+
+function readOffline(state: OnlineState): Offline {
+  const versions = newestVersions(readdirSync(state.offlineDir));
+  const rootVersion = versions.get('root')!;
+  const targetsVersion = versions.get('targets');
   if (targetsVersion === undefined)
     throw new UsageError(
       `${state.offlineDir} holds no targets yet: import a bundle first (online import)`,
       'E_NO_METADATA',
     );
   const root = readRole<Root>(state.offlineDir, roleFileName('root', rootVersion), 'root').signed;
-  const targets = readRole<Targets>(state.offlineDir, roleFileName('targets', targetsVersion), 'targets').signed;
   if (root.consistentSnapshot !== true)
     throw new UsageError(
       `root v${rootVersion} does not set consistent_snapshot; this online side writes consistent snapshots only`,
     );
+  const targets = readRole<Targets>(state.offlineDir, roleFileName('targets', targetsVersion), 'targets').signed;
+  return { versions, root, targets };
+}
 
-  const published = readdirSync(state.metadataDir);
-  const have = new Set(published);
-  const pubVersions = newestVersions(published);
-  const staged: Staged[] = [];
-  const roots: Staged[] = [];
-  // 1. What verified bundles brought: new names only; a different file under a published name is a fork.
-  for (const name of offline) {
-    if (!/^[1-9]\d*\..+\.json$/.test(name)) continue;
-    const bytes = readFileSync(join(state.offlineDir, name));
-    if (have.has(name)) {
-      if (!readFileSync(join(state.metadataDir, name)).equals(bytes))
+/** One publication: what it stages, in order, and the roles it reports. */
+class Publication {
+  readonly staged: Staged[] = [];
+  readonly roots: Staged[] = [];
+  readonly roles: PublishedRole[] = [];
+  /** The newest version of every role in repository/metadata, and of what this run staged. */
+  private readonly versions: Map<string, number>;
+
+  constructor(
+    private readonly state: OnlineState,
+    private readonly config: OnlineConfig,
+    private readonly o: PublishOptions,
+  ) {
+    this.versions = newestVersions(readdirSync(state.metadataDir));
+  }
+
+  /** What verified bundles brought: new names only; a different file under a published name is a fork. */
+  takeOffline(): void {
+    for (const name of readdirSync(this.state.offlineDir)) {
+      if (!/^[1-9]\d*\..+\.json$/.test(name)) continue;
+      const bytes = readFileSync(join(this.state.offlineDir, name));
+      let published: Buffer | undefined;
+      try {
+        published = readFileSync(join(this.state.metadataDir, name));
+      } catch {
+        published = undefined;
+      }
+      if (published && !published.equals(bytes))
         throw new VerificationError(
           `${name}: differs from the ${name} already published (two different versions with one number: a fork)`,
           'E_BUNDLE_FORK',
         );
-      continue;
+      if (published) continue;
+      (/^\d+\.root\.json$/.test(name) ? this.roots : this.staged).push({ name, bytes });
+      const parsed = parseRoleFileName(name)!;
+      const role = decodeRoleName(parsed.quoted);
+      if (role !== undefined && (this.versions.get(role) ?? 0) < parsed.version!)
+        this.versions.set(role, parsed.version!);
     }
-    (/^\d+\.root\.json$/.test(name) ? roots : staged).push({ name, bytes });
   }
 
-  const roles: PublishedRole[] = [];
-  const delegation = (name: string) => targets.delegations?.roles?.find((r) => r.name === name);
   /**
    * `make(version, expires)` is the role as it should be now. When the newest published version
    * holds the same content and is in the first half of its validity it stays; else the next
    * version is signed with the online keys and staged.
    */
-  const signIfChanged = async <T extends Versioned>(
+  async signIfChanged<T extends Versioned>(
     name: string,
     type: T['type'],
     period: OnlineSigned,
-    keys: { keyids: readonly string[]; threshold: number },
+    keys: RoleKeys,
     make: (version: number, expires: Date) => T,
-  ): Promise<{ version: number; bytes: Uint8Array; signed: boolean }> => {
-    const v = pubVersions.get(name);
+  ): Promise<{ version: number; bytes: Uint8Array; signed: boolean }> {
+    const seconds = this.config.expires[period];
+    const v = this.versions.get(name);
     const file = v === undefined ? undefined : roleFileName(name, v);
-    const bytes = file === undefined ? undefined : readFileSync(join(state.metadataDir, file));
+    const bytes = file === undefined ? undefined : readFileSync(join(this.state.metadataDir, file));
     const current = bytes && Metadata.fromBytes<T>(bytes, file!, type).signed;
-    const next = make((v ?? 0) + 1, addSeconds(at, config.expires[period]));
-    const renewAt = current ? current.expires.getTime() - (config.expires[period] * 1000) / 2 : 0;
-    if (current && at.getTime() < renewAt && contentOf(current).equals(contentOf(next))) {
-      roles.push({ role: name, version: v!, expires: formatExpires(current.expires), signed: false });
-      return { version: v!, bytes: bytes, signed: false };
+    const next = make((v ?? 0) + 1, addSeconds(this.o.at, seconds));
+    if (
+      current &&
+      this.o.at.getTime() < current.expires.getTime() - (seconds * 1000) / 2 &&
+      contentOf(current).equals(contentOf(next))
+    ) {
+      this.roles.push({ role: name, version: v!, expires: formatExpires(current.expires), signed: false });
+      return { version: v!, bytes, signed: false };
     }
     const md = new Metadata<T>(next);
-    for (const s of signersFor(name, keys.keyids, keys.threshold, o.signers)) await md.sign(s, 'append');
+    for (const s of signersFor(name, keys, this.o.signers)) await md.sign(s, 'append');
     const out = md.toBytes();
-    staged.push({ name: roleFileName(name, next.version), bytes: out });
-    pubVersions.set(name, next.version);
-    roles.push({ role: name, version: next.version, expires: formatExpires(next.expires), signed: true });
+    this.staged.push({ name: roleFileName(name, next.version), bytes: out });
+    this.versions.set(name, next.version);
+    this.roles.push({ role: name, version: next.version, expires: formatExpires(next.expires), signed: true });
     return { version: next.version, bytes: out, signed: true };
-  };
-  const targetsRole = (name: string, period: OnlineSigned, keys: RoleKeys, content: Targets) =>
-    signIfChanged<Targets>(
+  }
+
+  targetsRole(name: string, period: OnlineSigned, keys: RoleKeys, content: Targets) {
+    return this.signIfChanged<Targets>(
       name,
       'targets',
       period,
@@ -232,88 +259,102 @@ export async function publish(state: OnlineState, o: PublishOptions): Promise<Pu
       (version, expires) =>
         new Targets({ version, expires, targets: content.targets, delegations: content.delegations }),
     );
-
-  // 2. recently-claimed (PEP 480), when targets delegates it.
-  let pruned: string[] = [];
-  const rcRole = delegation(RECENTLY_CLAIMED);
-  if (rcRole) {
-    const rc = recentlyClaimedRole(config, claimedProjects(state.offlineDir, offlineVersions));
-    pruned = rc.pruned;
-    await targetsRole(RECENTLY_CLAIMED, 'recently-claimed', rcRole, rc.targets);
   }
-  // 3. unclaimed, and its succinct bins when the plan has them (PEP 458, TAP 15).
-  const ucRole = delegation(UNCLAIMED);
-  if (ucRole) {
+
+  /** unclaimed, and its succinct bins when the plan has them (PEP 458, TAP 15); the bins stay empty. */
+  async unclaimed(delegation: DelegatedRole, keys: ReadonlyMap<string, Key>): Promise<void> {
+    const bits = this.config.unclaimedBits;
     const succinct =
-      config.unclaimedBits === undefined
-        ? undefined
-        : new SuccinctRoles(ucRole.keyids, 1, config.unclaimedBits, UNCLAIMED_BIN_PREFIX);
-    const keys = new Map(ucRole.keyids.map((id) => [id, targets.delegations!.keys.get(id)!]));
+      bits === undefined ? undefined : new SuccinctRoles(delegation.keyids, 1, bits, UNCLAIMED_BIN_PREFIX);
+    const ownKeys = new Map(delegation.keyids.map((id) => [id, keys.get(id)!]));
     const uc = new Targets({
       version: 1,
       expires: new Date(0),
-      ...(succinct ? { delegations: new Delegations(keys, undefined, succinct) } : {}),
+      ...(succinct ? { delegations: new Delegations(ownKeys, undefined, succinct) } : {}),
     });
-    const renewed = (await targetsRole(UNCLAIMED, 'unclaimed', ucRole, uc)).signed;
-    if (succinct)
-      for (let i = 0; i < succinct.numberOfBins; i++) {
-        const bin = succinct.binName(i);
-        if (!renewed && pubVersions.has(bin)) continue;
-        await targetsRole(bin, 'unclaimed', succinct, new Targets({ version: 1, expires: new Date(0) }));
-      }
+    const renewed = (await this.targetsRole(UNCLAIMED, 'unclaimed', delegation, uc)).signed;
+    if (!succinct) return;
+    for (let i = 0; i < succinct.numberOfBins; i++) {
+      const bin = succinct.binName(i);
+      if (!renewed && this.versions.has(bin)) continue;
+      await this.targetsRole(bin, 'unclaimed', succinct, new Targets({ version: 1, expires: new Date(0) }));
+    }
   }
 
-  // 4. Snapshot: the newest version of every targets-type role, published or about to be.
-  const meta = new Map<string, MetaFile>();
-  const all = new Map(pubVersions);
-  for (const [role, v] of offlineVersions) if ((all.get(role) ?? 0) < v) all.set(role, v);
-  for (const [role, v] of [...all].sort(([a], [b]) => (a < b ? -1 : 1)))
-    if (role !== 'root' && role !== 'snapshot' && role !== 'timestamp')
-      meta.set(snapshotMetaName(role), new MetaFile(v));
-  const snapshot = await signIfChanged<Snapshot>(
-    'snapshot',
-    'snapshot',
-    'snapshot',
-    root.roles.snapshot,
-    (version, expires) => new Snapshot({ version, expires, meta }),
-  );
+  /** Snapshot: the newest version of every targets-type role, published or staged (TUF spec 4.4). */
+  snapshot(keys: RoleKeys) {
+    const meta = new Map<string, MetaFile>();
+    for (const [role, v] of [...this.versions].sort(([a], [b]) => (a < b ? -1 : 1)))
+      if (role !== 'root' && role !== 'snapshot' && role !== 'timestamp')
+        meta.set(snapshotMetaName(role), new MetaFile(v));
+    return this.signIfChanged<Snapshot>(
+      'snapshot',
+      'snapshot',
+      'snapshot',
+      keys,
+      (version, expires) => new Snapshot({ version, expires, meta }),
+    );
+  }
 
-  // 5. Timestamp: a new version at every publish (its freshness is what it is for, spec 5.3.8... 5.4).
-  const tsPath = join(state.metadataDir, 'timestamp.json');
-  const tsV = existsSync(tsPath)
-    ? readRole<Timestamp>(state.metadataDir, 'timestamp.json', 'timestamp').signed.version
-    : 0;
-  const ts = new Metadata(
-    new Timestamp({
-      version: tsV + 1,
-      expires: addSeconds(at, config.expires.timestamp),
-      snapshotMeta: new MetaFile(snapshot.version, snapshot.bytes.length, { sha256: sha256Hex(snapshot.bytes) }),
-    }),
-  );
-  const tsKeys = root.roles.timestamp;
-  for (const s of signersFor('timestamp', tsKeys.keyids, tsKeys.threshold, o.signers)) await ts.sign(s, 'append');
-  roles.push({
-    role: 'timestamp',
-    version: ts.signed.version,
-    expires: formatExpires(ts.signed.expires),
-    signed: true,
-  });
+  /** Timestamp: a new version at every publish, one above the published one (TUF spec 5.4). */
+  async timestamp(keys: RoleKeys, snapshot: { version: number; bytes: Uint8Array }): Promise<Buffer> {
+    const path = join(this.state.metadataDir, 'timestamp.json');
+    const before = existsSync(path)
+      ? readRole<Timestamp>(this.state.metadataDir, 'timestamp.json', 'timestamp').signed.version
+      : 0;
+    const ts = new Metadata(
+      new Timestamp({
+        version: before + 1,
+        expires: addSeconds(this.o.at, this.config.expires.timestamp),
+        snapshotMeta: new MetaFile(snapshot.version, snapshot.bytes.length, { sha256: sha256Hex(snapshot.bytes) }),
+      }),
+    );
+    for (const s of signersFor('timestamp', keys, this.o.signers)) await ts.sign(s, 'append');
+    this.roles.push({
+      role: 'timestamp',
+      version: ts.signed.version,
+      expires: formatExpires(ts.signed.expires),
+      signed: true,
+    });
+    return ts.toBytes();
+  }
 
-  // The writes: staged (hidden, in the state folder) and fsynced, then linked into place.
-  const order = [
-    ...staged.filter((s) => !/^\d+\.snapshot\.json$/.test(s.name)),
-    ...staged.filter((s) => /^\d+\.snapshot\.json$/.test(s.name)),
-    ...roots,
-  ];
-  const written = linkIntoPlace(state, order);
-  replaceFileAtomically(tsPath, ts.toBytes(), stagingDir(state));
-  written.push('timestamp.json');
-  removeQuietly(stagingDir(state));
+  /** Staged files (the snapshot after what it lists), then the new roots, then the timestamp. */
+  write(timestamp: Uint8Array): string[] {
+    const isSnapshot = (s: Staged) => /^\d+\.snapshot\.json$/.test(s.name);
+    const order = [...this.staged.filter((s) => !isSnapshot(s)), ...this.staged.filter(isSnapshot), ...this.roots];
+    const written = linkIntoPlace(this.state, order);
+    replaceFileAtomically(join(this.state.metadataDir, 'timestamp.json'), timestamp, stagingDir(this.state));
+    written.push('timestamp.json');
+    removeQuietly(stagingDir(this.state));
+    return written;
+  }
+}
+
+export async function publish(state: OnlineState, o: PublishOptions): Promise<PublishResult> {
+  const config = state.config();
+  const offline = readOffline(state);
+  const p = new Publication(state, config, o);
+  p.takeOffline();
+  const delegation = (name: string) => offline.targets.delegations?.roles?.find((r) => r.name === name);
+  let pruned: string[] = [];
+  const rc = delegation(RECENTLY_CLAIMED);
+  if (rc) {
+    const role = recentlyClaimedRole(config, claimedProjects(state.offlineDir, offline.versions));
+    pruned = role.pruned;
+    await p.targetsRole(RECENTLY_CLAIMED, 'recently-claimed', rc, role.targets);
+  }
+  const uc = delegation(UNCLAIMED);
+  if (uc) await p.unclaimed(uc, offline.targets.delegations!.keys);
+  const snapshot = await p.snapshot(offline.root.roles.snapshot);
+  const timestamp = await p.timestamp(offline.root.roles.timestamp, snapshot);
+  const written = p.write(timestamp);
+  // Only once published: a project that claimed now delegates leaves the registrations.
   if (pruned.length) {
     for (const name of pruned) config.recentlyClaimed.delete(name);
     state.saveConfig(config);
   }
-  return { roles, written, rootVersion, pruned };
+  return { roles: p.roles, written, rootVersion: offline.versions.get('root')!, pruned };
 }
 
 export function stagingDir(state: OnlineState): string {
