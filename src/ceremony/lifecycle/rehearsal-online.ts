@@ -46,13 +46,16 @@ const RELEASE_NAME = 'example_project-1.0.tar.gz';
 async function serving<T>(dir: string, use: (baseUrl: string) => Promise<T>): Promise<T> {
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname));
-    try {
-      if (!/^\/(metadata|targets)\//.test(path) || path.split(sep).includes('..')) throw new Error('not served');
-      const body = readFileSync(join(dir, path));
-      res.writeHead(200, { 'content-length': body.length }).end(body);
-    } catch {
-      res.writeHead(404).end();
+    let body: Buffer | undefined;
+    if (/^\/(metadata|targets)\//.test(path) && !path.split(sep).includes('..')) {
+      try {
+        body = readFileSync(join(dir, path));
+      } catch {
+        body = undefined; // not there: 404, as a server answers
+      }
     }
+    if (body) res.writeHead(200, { 'content-length': body.length }).end(body);
+    else res.writeHead(404).end();
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   try {
