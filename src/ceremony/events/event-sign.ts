@@ -237,7 +237,7 @@ export async function signEvent(req: SignRequest): Promise<SignResult> {
           operator: holder,
           error: e,
           inputs: { 'event.json': event.id, 'event digest': event.digest },
-          details: { event: event.dir, kind: event.kind },
+          details: { folder: event.dir, kind: event.kind },
         });
       if (e instanceof InterruptedError) {
         const left = active.slice(i).map((p) => p.holder);

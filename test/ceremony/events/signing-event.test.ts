@@ -355,13 +355,15 @@ describe('bootstrap signing event', () => {
       .map((l) => JSON.parse(l));
     const steps = records.map((r) => `${r.step}${r.details?.outcome ? ` ${r.details.outcome}` : ''}`);
     // The copies were signed with --repo (the base verified against it), so their signing is recorded
-    // too; the finalize refused before the threshold was met, and the one run again afterwards, are
-    // recorded as refusals (docs/formats/transcript.md, "Refusals and failures").
+    // too; the finalize refused before the threshold was met, admin-c's turn with admin-a's token, and
+    // the finalize run again afterwards, are recorded as refusals and failures
+    // (docs/formats/transcript.md, "Refusals and failures").
     expect(steps).toEqual([
       'init',
       'event-create',
       'event-sign',
       'event-finalize refused',
+      'event-sign failed',
       'event-sign',
       'event-merge',
       'event-finalize',
