@@ -45,6 +45,7 @@ let work: string;
 let state: string;
 let served: string;
 const developer = Ed25519Signer.generate('developer of demo');
+const newcomer = Ed25519Signer.generate('developer of newcomer');
 const keyArgs: string[] = [];
 
 const at = (n: number) => ['--at', iso(day(n))];
@@ -256,7 +257,6 @@ describe('the reference online side, read by tuf-js', () => {
   });
 
   it('hands recently-claimed to bundle export-online, and the offline side takes it in', async () => {
-    const newcomer = Ed25519Signer.generate('developer of newcomer');
     writeFileSync(join(work, 'newcomer.pub.json'), serializeJson(newcomer.key.toJSON()));
     await ok([
       'online',
@@ -349,5 +349,46 @@ describe('the reference online side, read by tuf-js', () => {
     expect((await download(client('client-a'), join(work, 'client-a', 'targets', 'late.tar.gz'))).equals(RELEASE)).toBe(
       true,
     );
+  });
+
+  it('a claim ceremony takes the registration from the online list, and the next publish drops it from recently-claimed', async () => {
+    // The developer's request, checked at the claim ceremony against the list bundle export-online carried (PEP 480).
+    const requests = join(work, 'requests-2');
+    await writeRequest(requests, 'newcomer.json', { project: 'NewComer', signers: [newcomer] }, day(33));
+    const claim = claimFromRequests(b.repo, {
+      requestsDir: requests,
+      allowRekey: false,
+      at: day(33),
+      eventDir: join(work, 'claim-event-2'),
+    });
+    expect(claim.intake.decisions.files.map((f) => [f.project, f.decision])).toEqual([['newcomer', 'add']]);
+    expect(claim.intake.onlineCheckSkipped).toBeUndefined();
+    expect([...claim.intake.online!.projects.keys()]).toEqual(['newcomer']);
+    await signAs(claim.event!, ['alice', 'bob'], t.provider);
+    finalizeEvent(b.repo, SigningEvent.load(claim.event!.dir), { at: day(33) });
+
+    await ok(['online', 'import', await exportBundle('medium-3'), '--state', state, ...at(33)]);
+    const published = JSON.parse(await publish(33));
+    expect(published.left_recently_claimed).toEqual(['newcomer']);
+    const rc = published.roles.find((r: { role: string }) => r.role === 'recently-claimed');
+    const rcJson = JSON.parse(readFileSync(join(served, 'metadata', `${rc.version}.recently-claimed.json`), 'utf8'));
+    expect(rcJson.signed.delegations.roles).toEqual([]);
+    const config = JSON.parse(readFileSync(join(state, 'online.json'), 'utf8'));
+    expect(config.recently_claimed).toEqual({});
+    // The client finds newcomer through claimed now.
+    const dev = await runCli([
+      'dev',
+      'check',
+      '--project',
+      'newcomer',
+      '--key',
+      join(work, 'newcomer.pub.json'),
+      '--metadata',
+      join(served, 'metadata'),
+      '--root',
+      join(work, 'trusted-1.root.json'),
+      ...at(33),
+    ]);
+    expect(dev.stdout).toMatch(/^OK: newcomer is delegated through targets → claimed → newcomer/);
   });
 });
