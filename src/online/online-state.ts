@@ -11,12 +11,22 @@
  * Versions of the published roles are read from repository/metadata, never from online.json: a
  * state file restored from a backup cannot make a version go back (TUF spec 5.4.3, 5.5.5).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { replaceFileAtomically, versionsIn, writeNewFile } from '../bundle/index.js';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import {
+  fsyncDir,
+  mediumError,
+  partialPrefix,
+  removeQuietly,
+  replaceFileAtomically,
+  versionsIn,
+  writeExclusive,
+} from '../bundle/index.js';
 import { canonicalize, parseStrictJson } from '../tuf/json/index.js';
 import { FieldReader, join as fieldPath, Key, type JsonObject } from '../tuf/model/index.js';
 import { FormatError, RefusedError, UsageError, withContext } from '../tuf/base/index.js';
+import { roleFileName } from '../tuf/verify/index.js';
 
 export const ONLINE_FORMAT = 'tuf-ceremony-online';
 export const ONLINE_FORMAT_VERSION = 1;
@@ -72,14 +82,31 @@ export class OnlineState {
     this.importStatePath = join(this.dir, 'import-state.json');
   }
 
-  /** A new state folder trusting `rootBytes` (the root the operator got out of band). */
+  /**
+   * A new state folder trusting `rootBytes` (the root the operator got out of band). It is made
+   * whole under a hidden `.<name>.partial-<random>` beside its name, then renamed: a cut leaves
+   * no half-made state under the name (the next init removes the partial folder).
+   */
   static create(dir: string, rootBytes: Uint8Array, rootVersion: number, config: OnlineConfig): OnlineState {
     const s = new OnlineState(dir);
-    if (existsSync(s.dir) && readdirSync(s.dir).length > 0)
-      throw new RefusedError(`${dir} exists and is not empty; the online state is made in a new folder`, 'E_EXISTS');
-    for (const d of [s.dir, s.offlineDir, s.repoDir, s.metadataDir, s.targetsDir]) mkdirSync(d, { recursive: true });
-    writeNewFile(join(s.offlineDir, `${rootVersion}.root.json`), rootBytes);
-    writeNewFile(s.statePath, encodeConfig(config));
+    if (existsSync(s.dir))
+      throw new RefusedError(`${dir} exists already; the online state is made in a new folder`, 'E_EXISTS');
+    const parent = dirname(s.dir);
+    const prefix = partialPrefix(s.dir);
+    const temp = join(parent, `${prefix}${randomBytes(6).toString('hex')}`);
+    try {
+      for (const name of readdirSync(parent)) if (name.startsWith(prefix)) removeQuietly(join(parent, name));
+      const t = new OnlineState(temp);
+      for (const d of [t.dir, t.offlineDir, t.repoDir, t.metadataDir, t.targetsDir]) mkdirSync(d);
+      writeExclusive(join(t.offlineDir, roleFileName('root', rootVersion)), rootBytes);
+      writeExclusive(t.statePath, encodeConfig(config));
+      for (const d of [t.offlineDir, t.metadataDir, t.targetsDir, t.repoDir, t.dir]) fsyncDir(d);
+      renameSync(temp, s.dir);
+      fsyncDir(parent);
+    } catch (e) {
+      removeQuietly(temp);
+      throw mediumError(e, parent, 'no online state was made');
+    }
     return s;
   }
 

@@ -46,7 +46,7 @@ describe('online commands refuse bad input with one line and write nothing', () 
     const r = await runCli(['online', 'init', '--state', s, '--root', root]);
     expect([r.code, r.stderr]).toEqual([
       5,
-      `tuf-ceremony online init: ${s} exists and is not empty; the online state is made in a new folder\n`,
+      `tuf-ceremony online init: ${s} exists already; the online state is made in a new folder\n`,
     ]);
   });
 
