@@ -59,6 +59,7 @@ export {
   partialPrefix,
   readsBackAs,
   removeQuietly,
+  replaceFileAtomically,
   replaceWorkingFiles,
   writeExclusive,
   writeExclusiveFiles,

@@ -14,6 +14,7 @@ import * as ceremony from './commands/ceremony/declarations.js';
 import * as dev from './commands/dev/declarations.js';
 import * as event from './commands/event/declarations.js';
 import * as key from './commands/key/declarations.js';
+import * as online from './commands/online/declarations.js';
 import * as plan from './commands/plan/declarations.js';
 import * as token from './commands/token/declarations.js';
 import * as transcript from './commands/transcript/declarations.js';
@@ -37,6 +38,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
   dev: "a developer's key, delegation request, signed releases, and check of the published delegation",
   event: 'signing events: show, sign, merge, status, finalize',
   key: "keys on a holder's PKCS#11 token",
+  online: 'the reference online side: take in bundles and uploads, sign snapshot and timestamp, publish',
   plan: 'ceremony plans',
   token: 'PKCS#11 tokens',
   transcript: 'the hash-chained transcript of the ceremony',
@@ -81,6 +83,11 @@ export const COMMANDS: readonly Command[] = [
   lazy(bundle.verify, () => import('./commands/bundle/verify.js')),
   lazy(bundle.importBundle, () => import('./commands/bundle/import.js')),
   lazy(ceremony.run, () => import('./commands/ceremony/run.js')),
+  lazy(online.init, () => import('./commands/online/init.js')),
+  lazy(online.importBundle, () => import('./commands/online/import.js')),
+  lazy(online.register, () => import('./commands/online/register.js')),
+  lazy(online.upload, () => import('./commands/online/upload.js')),
+  lazy(online.publish, () => import('./commands/online/publish.js')),
 ];
 
 /** The command named by the first words of argv (the longest match), and the words after them. */

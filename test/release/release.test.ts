@@ -100,12 +100,18 @@ describe('the release archive', { timeout: SLOW }, () => {
     const home = join(tmp, 'home');
     mkdirSync(home);
     const ns = unshareArgs();
+    // A new network namespace has no network, and its loopback is down until brought up; an
+    // air-gapped machine has its loopback (the rehearsal's client downloads from 127.0.0.1).
     offline = (args) =>
       run(
         'unshare',
         [
           ...ns,
           '--',
+          'sh',
+          '-c',
+          'ip link set lo up && exec "$@"',
+          'sh',
           'env',
           '-i',
           `PATH=${bin}`,

@@ -11,7 +11,10 @@
  *  6. a re-sign ceremony walked through the shipped runbook (ceremony-scripts/runbooks/resign.json)
  *     as `ceremony run` walks it, the room played by the rehearsal: the plan's ceremony
  *     administrator and witness confirm each step, each admin confirms the event digest;
- *  7. the repository verified from root v1 as a client would, and the transcript checked.
+ *  7. the repository verified from root v1 as a client would, and the transcript checked;
+ *  8. the end of the chain (rehearsal-online.ts): the reference online side takes in the bundle
+ *     and publishes, a developer signs a release with `dev sign`, the online side publishes it,
+ *     and a client on 127.0.0.1 downloads it and checks it with `verify-download`.
  *
  * Everything it writes stays inside the output folder. SOFTHSM2_CONF points at the folder's
  * tokens while it runs and is restored afterwards.
@@ -20,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FolderSource, verifyBundle } from '../../bundle/index.js';
-import { createTestTokens, Ed25519Signer, loadProfile, pinSource } from '../../keys/index.js';
+import { createEncryptedKeyFile, createTestTokens, Ed25519Signer, loadProfile, pinSource } from '../../keys/index.js';
 import { serializeJson } from '../../tuf/json/index.js';
 import { DelegatedRole, Delegations, Metadata, normalizeProjectName, Targets } from '../../tuf/model/index.js';
 import { addSeconds, formatExpires, RefusedError } from '../../tuf/base/index.js';
@@ -39,6 +42,7 @@ import { TokenProvider } from '../signers/token-provider.js';
 import { readTranscript, TRANSCRIPT_FILE, verifyTranscript, type TranscriptCheck } from '../state/transcript.js';
 import { CeremonyRun, runPeople, type RunPeople } from './ceremony-run.js';
 import { loadRunbook } from './runbook.js';
+import { rehearseOnlineSide, type OnlineRehearsal } from './rehearsal-online.js';
 
 export const REHEARSAL_ADMINS = ['admin-a', 'admin-b', 'admin-c'] as const;
 
@@ -50,7 +54,7 @@ export interface RehearsalOptions {
   toolVersion: string;
   /** The narrative, step by step, for people. */
   log: (text: string) => void;
-  /** The runbook walked in step 6, and how a step of it runs (`tuf-ceremony <argv>`, its exit code). */
+  /** The runbook walked in step 6, and how a step of it, or of step 8, runs (`tuf-ceremony <argv>`, its exit code). */
   runbook: { path: string; execute: (argv: string[]) => Promise<number> };
 }
 
@@ -67,8 +71,16 @@ export interface RehearsalResult {
   bundle?: { dir: string; manifestSha256: string; sequence: number };
   verify: RepositoryReport;
   transcript: TranscriptCheck;
+  /** The end of the chain: the online side's repository and the client's download. */
+  online: OnlineRehearsal;
   ok: boolean;
 }
+
+/**
+ * Key files made for this rehearsal only (online keys, a developer's key) use the lowest scrypt
+ * cost the reader accepts, so that the README's first command stays quick; real ones use the default.
+ */
+const REHEARSAL_SCRYPT = { scrypt: { n: 2 ** 14, r: 8, p: 1 } };
 
 /** The re-sign runbook's values in a rehearsal: every offline role is renewed (root's period is a year). */
 const RESIGN_WITHIN = '400d';
@@ -146,14 +158,16 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     process.env['SOFTHSM2_CONF'] = tokens.conf;
     mkdirSync(join(out, 'online-keys', 'private'), { recursive: true });
     const online = new Map<string, Ed25519Signer>();
+    const onlinePassphrase = join(out, 'online-keys', 'private', 'passphrase');
+    const secret = `rehearsal ${randomBytes(16).toString('hex')}`;
+    writeSecret(onlinePassphrase, `${secret}\n`);
+    const onlineKeyFiles: string[] = [];
     for (const role of ONLINE_ROLES) {
-      const signer = Ed25519Signer.generate(`online ${role} key`);
+      const file = join(out, 'online-keys', 'private', `${role}.key.json`);
+      const signer = createEncryptedKeyFile(file, secret, {}, REHEARSAL_SCRYPT);
       online.set(role, signer);
+      onlineKeyFiles.push(file);
       writeFileSync(join(out, 'online-keys', `${role}.pub.json`), serializeJson(signer.key.toJSON()), { flag: 'wx' });
-      writeSecret(
-        join(out, 'online-keys', 'private', `${role}.seed`),
-        `${Buffer.from(signer.exportSeed()).toString('hex')}\n`,
-      );
     }
     const planPath = join(out, 'rehearsal-plan.json');
     const profilePath = join(out, 'rehearsal-profile.json');
@@ -164,7 +178,7 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
       'SoftHSM tokens ' +
         `${tokens.tokens.map((t) => `${t.label} (serial ${t.serial})`).join(', ')} in ` +
         `${join(out, 'softhsm')}; PINs in ${join(out, 'softhsm', 'pins')}.\n` +
-        `Fresh online public keys in ${join(out, 'online-keys')} (the online service's private keys in online-keys/private, for this rehearsal only).`,
+        `Fresh online public keys in ${join(out, 'online-keys')} (the online service's key files in online-keys/private, for this rehearsal only).`,
     );
 
     // 2. Bootstrap.
@@ -210,8 +224,17 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
     const requestsDir = join(out, 'requests');
     mkdirSync(requestsDir);
     const now = new Date();
+    // The developer of example-project keeps a key file: they sign a release in step 8.
+    mkdirSync(join(out, 'developer-keys'));
+    const developerKeyFile = join(out, 'developer-keys', 'example-project.key.json');
+    const developerPassphrase = join(out, 'developer-keys', 'passphrase');
+    const developerSecret = `developer ${randomBytes(16).toString('hex')}`;
+    writeSecret(developerPassphrase, `${developerSecret}\n`);
     const developers = [
-      { project: 'example-project', signer: Ed25519Signer.generate('developer of example-project') },
+      {
+        project: 'example-project',
+        signer: createEncryptedKeyFile(developerKeyFile, developerSecret, {}, REHEARSAL_SCRYPT),
+      },
       { project: 'Another_Project', signer: Ed25519Signer.generate('developer of another-project') },
     ];
     for (const d of developers) {
@@ -352,6 +375,20 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
         ? `${transcript.records} records, head ${transcript.head}`
         : `BROKEN at ${transcript.brokenAt}: ${transcript.reason}`,
     });
+    // 8. The end of the chain: the online side publishes, a developer releases, a client downloads.
+    o.log('\n== The online side, a release and a download');
+    const onlineSide = await rehearseOnlineSide({
+      out,
+      trustedRoot: join(repo.metadataDir, '1.root.json'),
+      planPath,
+      bundle: latest,
+      onlineKeys: onlineKeyFiles,
+      passphraseFile: onlinePassphrase,
+      developer: { project: 'example-project', keyFile: developerKeyFile, passphraseFile: developerPassphrase },
+      execute: o.runbook.execute,
+      log: o.log,
+    });
+    steps.push({ step: 'Online side, release and download', ok: onlineSide.ok, detail: onlineSide.detail });
     writeFileSync(
       join(out, 'REHEARSAL.txt'),
       `Rehearsal of ${formatExpires(now)}\n${steps.map((s) => `${s.ok ? 'ok ' : 'FAILED '} ${s.step}: ${s.detail.split('\n')[0]}`).join('\n')}\n`,
@@ -368,7 +405,8 @@ export async function runRehearsal(o: RehearsalOptions): Promise<RehearsalResult
       },
       verify,
       transcript,
-      ok: verify.ok && transcript.ok && walked.ok,
+      online: onlineSide,
+      ok: verify.ok && transcript.ok && walked.ok && onlineSide.ok,
     };
   } finally {
     if (previousConf === undefined) delete process.env['SOFTHSM2_CONF'];

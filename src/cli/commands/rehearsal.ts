@@ -55,6 +55,12 @@ export const run: Run<typeof rehearsal> = async ({ values }, io) => {
         : null,
       verify: reportJson(result.verify),
       transcript: transcriptCheckJson(result.transcript),
+      online: {
+        ok: result.online.ok,
+        repository: result.online.repository,
+        target_path: result.online.targetPath,
+        downloaded: result.online.downloaded ?? null,
+      },
     });
   } else {
     const lines = [
@@ -69,6 +75,7 @@ export const run: Run<typeof rehearsal> = async ({ values }, io) => {
       `  signing events     ${join(result.out, 'events')}`,
       `  bundle             ${result.bundle?.dir ?? '(none)'}`,
       `  transcript         ${join(result.repo, 'transcript.jsonl')}`,
+      `  online repository  ${result.online.repository} (metadata/ and targets/, as served)`,
     );
     lines.push('', `verify from ${join(result.repo, 'metadata', '1.root.json')}:`, renderReport(result.verify));
     lines.push(

@@ -3,11 +3,14 @@
  * process of the built tool), on fresh SoftHSM2 tokens it makes itself.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, normalize, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tufjs from '@tufjs/models';
+import { Updater } from 'tuf-js';
 import { readTranscript, verifyTranscript } from '../../../src/ceremony/state/transcript.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
@@ -129,6 +132,68 @@ describe('tuf-ceremony rehearsal', () => {
     expect(readdirSync(join(out, 'softhsm', 'pins')).sort()).toEqual(['admin-a.pin', 'admin-b.pin', 'admin-c.pin']);
     for (const f of readdirSync(join(out, 'softhsm', 'pins')))
       expect(statSync(join(out, 'softhsm', 'pins', f)).mode & 0o077).toBe(0);
+  });
+
+  it('goes to the end of the chain: a release the online side published, downloaded by tuf-js from 127.0.0.1', async () => {
+    for (const step of [
+      '== The online side, a release and a download',
+      '$ tuf-ceremony online import',
+      '$ tuf-ceremony dev sign --project example-project',
+      'ACCEPT: ',
+      '$ tuf-ceremony dev fetch --url http://127.0.0.1:',
+      '-- verify-download accepts the file',
+      '-- verify-download refuses a tampered copy (exit 3)',
+      'tuf-ceremony verify-download: rejected ',
+    ])
+      expect(run.stderr).toContain(step);
+    expect(run.stdout).toMatch(
+      /✓ Online side, release and download: 9 steps: example-project\/example_project-1\.0\.tar\.gz/,
+    );
+    const repository = join(out, 'online-side', 'repository');
+    const release = readFileSync(join(out, 'release', 'example_project-1.0.tar.gz'));
+    expect(readFileSync(join(out, 'client', 'example_project-1.0.tar.gz')).equals(release)).toBe(true);
+
+    // A second TUF implementation reads what the rehearsal's online side published.
+    const server = createServer((req, res) => {
+      const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+      try {
+        if (!/^\/(metadata|targets)\//.test(path) || path.includes('..')) throw new Error('not served');
+        res.end(readFileSync(join(repository, path)));
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const client = join(out, 'tuf-js-client');
+      mkdirSync(join(client, 'targets'), { recursive: true });
+      copyFileSync(join(out, 'repo', 'metadata', '1.root.json'), join(client, 'root.json'));
+      const updater = new Updater({
+        metadataDir: client,
+        metadataBaseUrl: `${base}/metadata`,
+        targetBaseUrl: `${base}/targets`,
+        targetDir: join(client, 'targets'),
+      });
+      await updater.refresh();
+      const info = await updater.getTargetInfo('example-project/example_project-1.0.tar.gz');
+      expect(info?.hashes['sha256']).toBeDefined();
+      // tuf-js 4 knows no blake2b-256 (which dev sign lists too): its download checks the sha256.
+      const sha256Only = new tufjs.TargetFile({
+        path: info!.path,
+        length: info!.length,
+        hashes: { sha256: info!.hashes['sha256']! },
+      });
+      const got = await updater.downloadTarget(sha256Only, join(client, 'targets', 'example_project-1.0.tar.gz'));
+      expect(readFileSync(got).equals(release)).toBe(true);
+      expect(
+        JSON.parse(readFileSync(join(client, 'claimed.json'), 'utf8')).signed.delegations.roles.map(
+          (r: { name: string }) => r.name,
+        ),
+      ).toContain('example-project');
+    } finally {
+      await new Promise<void>((done) => server.close(() => done()));
+    }
   });
 
   it('never reuses an output folder', () => {
