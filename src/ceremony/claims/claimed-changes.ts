@@ -162,7 +162,7 @@ export function proposeClaimedChanges(
     const name = bins.name(b);
     const current = state.bins.get(name);
     const version = (store.currentVersion(name) ?? 0) + 1;
-    const spliced = current && spliceBin(name, current, perBin.get(b)!, version, expires);
+    const spliced = current && spliceBin(current, perBin.get(b)!, version, expires);
     if (spliced === 'empty') {
       listed.delete(b);
       continue;

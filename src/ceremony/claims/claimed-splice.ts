@@ -12,7 +12,7 @@
  */
 import { canonicalize } from '../../tuf/json/index.js';
 import { formatExpires } from '../../tuf/base/index.js';
-import { Metadata, type Targets } from '../../tuf/model/index.js';
+import { Delegations, Metadata, Targets } from '../../tuf/model/index.js';
 import { toDelegatedRole, type ProjectDelegation } from './claimed-projects.js';
 
 /** Project name → its delegation in this bin after the change, or null: no longer in this bin. */
@@ -158,7 +158,6 @@ function projectRole(buf: Buffer, start: number, end: number): RoleBytes | undef
  * the bin from objects then).
  */
 export function spliceBin(
-  role: string,
   current: Metadata<Targets>,
   changes: BinChanges,
   version: number,
@@ -168,6 +167,9 @@ export function spliceBin(
   if (!current.frozen || !d || d.succinctRoles !== undefined || Object.keys(d.unrecognized).length > 0)
     return undefined;
   const payload = current.payload();
+  // The copied entries go into a compact Delegations, which the encoder copies without escaping:
+  // delegations still kept as bytes hold no control character (the fast reader keeps no other).
+  if (!d.keptAsBytes && hasControl(payload)) return undefined;
   const top = membersOf(payload, 0);
   if (!top || top.end !== payload.length) return undefined;
   const field = (name: string) => top.members.find((m) => m.name === name);
@@ -185,6 +187,8 @@ export function spliceBin(
 
   // The roles: kept, replaced in place, or dropped; then the new ones by name.
   const roles: Buffer[] = [];
+  /** The entries encoded here rather than copied. */
+  const made: Buffer[] = [];
   const used = new Set<string>();
   const seen = new Set<string>();
   for (const [start, end] of roleEntries) {
@@ -196,13 +200,14 @@ export function spliceBin(
     if (change === undefined) {
       roles.push(payload.subarray(start, end));
       for (const id of role.keyids) used.add(id);
-    } else roles.push(encodeRole(change, used));
+    } else roles.push(encodeRole(change, used, made));
   }
   const added = [...changes.entries()]
     .filter((e): e is [string, ProjectDelegation] => e[1] !== null && !seen.has(e[0]))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [, p] of added) roles.push(encodeRole(p, used));
+  for (const [, p] of added) roles.push(encodeRole(p, used, made));
   if (roles.length === 0) return 'empty';
+  if (made.some(hasControl)) return undefined;
 
   // The keys: the current entries still used, and the new keys, in canonical (sorted) order.
   const keys = new Map<string, Buffer>();
@@ -211,6 +216,7 @@ export function spliceBin(
   for (const p of changes.values()) {
     for (const key of p?.keys ?? []) {
       const entry = Buffer.concat([canonicalize(key.keyid), Buffer.from(':'), canonicalize(key)]);
+      if (hasControl(entry)) return undefined;
       const had = keys.get(key.keyid);
       // The same keyid with other bytes (custom fields): which one the rebuild keeps is its call.
       if (had !== undefined && !had.equals(entry)) return undefined;
@@ -220,32 +226,91 @@ export function spliceBin(
   const keyids = [...keys.keys()];
   if (keyids.some((id) => !/^[\x20-\x7e]*$/.test(id))) return undefined;
   keyids.sort();
-
-  if (!(delegations.end <= expiresAt.start && expiresAt.end <= versionAt.start)) return undefined;
-  const comma = Buffer.from(',');
-  const join = (parts: Buffer[]): Buffer[] => parts.flatMap((p, i) => (i === 0 ? [p] : [comma, p]));
-  const pieces: Buffer[] = [
+  const keysBytes = listOf(
+    '{',
+    keyids.map((id) => keys.get(id)!),
+    '}',
+  );
+  const rolesBytes = listOf('[', roles, ']');
+  // The bytes the new version must encode to, as pieces (compared in place, never joined).
+  const expected: Buffer[] = [
     payload.subarray(0, delegations.start),
-    Buffer.from('{"keys":{'),
-    ...join(keyids.map((id) => keys.get(id)!)),
-    Buffer.from('},"roles":['),
-    ...join(roles),
-    Buffer.from(']}'),
+    Buffer.from('{"keys":'),
+    keysBytes,
+    Buffer.from(',"roles":'),
+    rolesBytes,
+    Buffer.from('}'),
     payload.subarray(delegations.end, expiresAt.start),
     canonicalize(formatExpires(expires)),
     payload.subarray(expiresAt.end, versionAt.start),
     Buffer.from(String(version)),
     payload.subarray(versionAt.end),
   ];
-  const next = Buffer.concat(pieces);
-  // Control characters are raw in a payload and escaped in a file: such a bin is rebuilt instead.
-  for (let i = 0; i < next.length; i++) if (next[i]! < 0x20) return undefined;
-  const file = Buffer.concat([Buffer.from('{"signatures":[],"signed":'), next, Buffer.from('}')]);
-  return Metadata.fromBytes<Targets>(file, `${version}.${role}.json`, 'targets');
+  // The new version is a model object whose delegations are these bytes (as the fast reader
+  // keeps them, decision 0005), made into objects only if something looks at every entry.
+  const base = current.signed;
+  const compact = Delegations.compact(
+    {
+      keys: keysBytes,
+      roles: rolesBytes,
+      objects: () => {
+        const d = Delegations.fromJSON(
+          JSON.parse(`{"keys":${keysBytes.toString()},"roles":${rolesBytes.toString()}}`),
+          'delegations',
+        );
+        return { keys: d.keys, roles: d.roles };
+      },
+      index: () => undefined,
+    },
+    undefined,
+    {},
+  );
+  const next = new Metadata(
+    new Targets({
+      version,
+      expires,
+      specVersion: base.specVersion,
+      unrecognized: { ...base.unrecognized },
+      targets: new Map(base.targets),
+      delegations: compact,
+    }),
+  ).freeze();
+  // What the model encodes is what was spliced: the version and expiry where they were replaced,
+  // and nothing else changed; otherwise the bin is rebuilt from objects.
+  return encodesAs(next.payload(), expected) ? next : undefined;
+}
+
+function encodesAs(bytes: Buffer, pieces: Buffer[]): boolean {
+  let at = 0;
+  for (const p of pieces) {
+    if (bytes.compare(p, 0, p.length, at, at + p.length) !== 0) return false;
+    at += p.length;
+  }
+  return at === bytes.length;
+}
+
+/** `open`, the entries separated by commas, `close`: one buffer. */
+function listOf(open: string, entries: Buffer[], close: string): Buffer {
+  let size = 2 + Math.max(0, entries.length - 1);
+  for (const e of entries) size += e.length;
+  const out = Buffer.allocUnsafe(size);
+  out.write(open, 0, 'latin1');
+  let at = 1;
+  for (let i = 0; i < entries.length; i++) {
+    if (i > 0) out[at++] = 0x2c;
+    at += entries[i]!.copy(out, at);
+  }
+  out.write(close, at, 'latin1');
+  return out;
 }
 
 /** A changed project's entry as the object rebuild writes it; its keys are then in use. */
-function encodeRole(p: ProjectDelegation, used: Set<string>): Buffer {
+function encodeRole(p: ProjectDelegation, used: Set<string>, made: Buffer[]): Buffer {
   for (const k of p.keys) used.add(k.keyid);
-  return canonicalize(toDelegatedRole(p));
+  const entry = canonicalize(toDelegatedRole(p));
+  made.push(entry);
+  return entry;
 }
+
+/** A control character, raw in a payload but escaped in a file: such an entry is left to the rebuild. */
+const hasControl = (b: Buffer): boolean => b.some((c) => c < 0x20);
