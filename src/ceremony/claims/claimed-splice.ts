@@ -249,22 +249,7 @@ export function spliceBin(
   // The new version is a model object whose delegations are these bytes (as the fast reader
   // keeps them, decision 0005), made into objects only if something looks at every entry.
   const base = current.signed;
-  const compact = Delegations.compact(
-    {
-      keys: keysBytes,
-      roles: rolesBytes,
-      objects: () => {
-        const d = Delegations.fromJSON(
-          JSON.parse(`{"keys":${keysBytes.toString()},"roles":${rolesBytes.toString()}}`),
-          'delegations',
-        );
-        return { keys: d.keys, roles: d.roles };
-      },
-      index: () => undefined,
-    },
-    undefined,
-    {},
-  );
+  const compact = compactDelegations(keysBytes, rolesBytes);
   const next = new Metadata(
     new Targets({
       version,
@@ -287,6 +272,30 @@ function encodesAs(bytes: Buffer, pieces: Buffer[]): boolean {
     at += p.length;
   }
   return at === bytes.length;
+}
+
+/**
+ * Delegations kept as these bytes, made into objects only if something looks at every entry. A
+ * function of its own, so that its closures hold these two buffers and nothing of the splice (V8
+ * keeps one context for all the closures of a function).
+ */
+function compactDelegations(keys: Buffer, roles: Buffer): Delegations {
+  return Delegations.compact(
+    {
+      keys,
+      roles,
+      objects: () => {
+        const d = Delegations.fromJSON(
+          JSON.parse(`{"keys":${keys.toString()},"roles":${roles.toString()}}`),
+          'delegations',
+        );
+        return { keys: d.keys, roles: d.roles };
+      },
+      index: () => undefined,
+    },
+    undefined,
+    {},
+  );
 }
 
 /** `open`, the entries separated by commas, `close`: one buffer. */
