@@ -236,7 +236,7 @@ async function buildState(dir: string, count: number, layout: Layout): Promise<v
  * role, the last project's own role (one simple page), an empty recently-claimed, and snapshot and
  * timestamp signed with the online key (PEP 458/480). Files are hard links where they can be.
  */
-async function publish(repo: Repository, out: string, project: string): Promise<{ page: string }> {
+export async function publish(repo: Repository, out: string, project: string): Promise<{ page: string }> {
   mkdirSync(out);
   const meta = new Map<string, MetaFile>();
   for (const role of repo.roles()) {

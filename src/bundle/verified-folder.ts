@@ -406,13 +406,19 @@ export class VerifiedFolder {
         sharded = isBin(name);
         break;
       }
+      const bins: string[] = [];
       for (const name of sharded || count <= listed.length ? delegations.roleNames() : listed) {
         if (!this.fileOf(name)) {
           if (sharded && isBin(name)) unreadable?.push(this.unlisted(role, name));
           continue;
         }
-        if (isBin(name)) queue.push({ role: name, delegator: role, chain: [...chain, name] });
+        if (isBin(name)) bins.push(name);
       }
+      // The bin a client's search for the project's name as a target path (PEP 458) goes to is
+      // looked into first: where this tool puts the project, so one bin is read, not most of them.
+      const first = bins.filter((name) => (delegations.roleKeys(name) as DelegatedRole).isDelegatedPath(project));
+      for (const name of [...first, ...bins.filter((b) => !first.includes(b))])
+        queue.push({ role: name, delegator: role, chain: [...chain, name] });
     }
     return undefined;
   }

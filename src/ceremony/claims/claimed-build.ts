@@ -135,9 +135,14 @@ export interface ClaimedState {
    * are, and their projects are not in `projects`. Empty when every bin was read.
    */
   unreadBins: Set<string>;
+  /**
+   * The bins' projects were not made (readClaimedState's `lazy`): `projects` and `order` hold
+   * claimed's own delegations only, and a project in a bin is looked up (`ClaimedLookup`).
+   */
+  lazy: boolean;
 }
 
-function mergeInto(projects: ClaimedProjects, p: ProjectDelegation, where: string): void {
+export function mergeInto(projects: ClaimedProjects, p: ProjectDelegation, where: string): void {
   const seen = projects.get(p.name);
   if (!seen) {
     projects.set(p.name, { ...p, paths: [...p.paths] });
@@ -174,7 +179,12 @@ export function binsOfProjects(settings: ClaimedSettings, projects: Iterable<str
  * binsOfProjects): read only these bins, so that a change to a few projects reads a few bins of
  * a sharded role rather than all of them; the others are listed in `unreadBins`.
  */
-export function readClaimedState(store: MetadataStore, roleName: string, onlyBins?: Set<string>): ClaimedState {
+export function readClaimedState(
+  store: MetadataStore,
+  roleName: string,
+  onlyBins?: Set<string>,
+  lazy = false,
+): ClaimedState {
   if (store.currentVersion(roleName) === undefined)
     throw new UsageError(`the repository has no ${roleName} role yet (run init first)`);
   const claimed = store.current<Targets>(roleName);
@@ -186,6 +196,7 @@ export function readClaimedState(store: MetadataStore, roleName: string, onlyBin
     projects: new Map(),
     order: new Map(),
     unreadBins: new Set(),
+    lazy: false,
   };
   const where = `${claimed.signed.version}.${roleName}.json`;
   const direct = projectDelegationsOf(claimed.signed, where);
@@ -194,6 +205,8 @@ export function readClaimedState(store: MetadataStore, roleName: string, onlyBin
     direct.map((p) => p.name),
   );
   for (const p of direct) mergeInto(state.projects, p, where);
+  // Projects claimed lists itself are moved into bins by the object rebuild only.
+  state.lazy = lazy && direct.length === 0;
   for (const bin of claimed.signed.delegations?.roles ?? []) {
     if (bin.pathHashPrefixes === undefined) continue;
     if (onlyBins && !onlyBins.has(bin.name)) {
@@ -204,6 +217,7 @@ export function readClaimedState(store: MetadataStore, roleName: string, onlyBin
       throw new RefusedError(`${where} delegates to bin ${bin.name}, which is not in the repository`);
     const md = store.current<Targets>(bin.name);
     state.bins.set(bin.name, md);
+    if (state.lazy) continue;
     const inBin = projectDelegationsOf(md.signed, `${md.signed.version}.${bin.name}.json`);
     state.order.set(
       bin.name,
@@ -244,7 +258,7 @@ export interface ClaimedProposal {
 const sameContent = (a: Delegations | undefined, b: Delegations): boolean =>
   a !== undefined && canonicalize(a.toJSON()).equals(canonicalize(b.toJSON()));
 
-function nextVersion(
+export function nextVersion(
   store: MetadataStore,
   role: string,
   current: Metadata<Targets> | undefined,
@@ -264,6 +278,58 @@ function nextVersion(
   return replaces === undefined
     ? { role, metadata: new Metadata(signed) }
     : { role, metadata: new Metadata(signed), replaces };
+}
+
+/** A project's target paths by the bin each hashes into (TAP 15: only exact paths can be placed). */
+export function pathsByBin(p: ProjectDelegation, bins: ClaimedBins): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const path of p.paths) {
+    if (!isExactPath(path))
+      throw new RefusedError(
+        `project ${p.name}: path "${path}" has a wildcard, which a sharded claimed role cannot place in one bin`,
+      );
+    const b = bins.binOfPath(path);
+    const list = out.get(b);
+    if (list) list.push(path);
+    else out.set(b, [path]);
+  }
+  return out;
+}
+
+/** The version a new bin version builds on: the one read, else the store's (a bin no longer listed). */
+export function binBase(store: MetadataStore, state: ClaimedState, name: string): Metadata<Targets> | undefined {
+  return state.bins.get(name) ?? (store.currentVersion(name) !== undefined ? store.current<Targets>(name) : undefined);
+}
+
+/** The numbers of the bins claimed lists that were not read. */
+export function unreadBinNumbers(state: ClaimedState, bins: ClaimedBins): number[] {
+  return [...state.unreadBins].map((name) => {
+    const b = bins.binOfName(name);
+    if (b === undefined)
+      throw new RefusedError(`${state.roleName} delegates to ${name}, which is not one of the plan's bins`);
+    return b;
+  });
+}
+
+/**
+ * What claimed must delegate to list the bins `listed` (by hash prefix, not terminating, signed by
+ * the claimed keys), or undefined when the current version already does.
+ */
+export function claimedListing(
+  state: ClaimedState,
+  bins: ClaimedBins,
+  listed: Set<number>,
+  auth: ClaimedAuthorization,
+  listsProjects: boolean,
+): Delegations | undefined {
+  const authIds = auth.keys.map((k) => k.keyid);
+  const binRoles = [...listed]
+    .sort((x, y) => x - y)
+    .map((b) => new DelegatedRole(bins.name(b), authIds, auth.threshold, false, undefined, bins.hashPrefixes(b)));
+  const wanted = new Delegations(new Map(auth.keys.map((k) => [k.keyid, k])), binRoles, undefined);
+  const claimedNow = state.claimed.signed.delegations;
+  const empty = claimedNow === undefined && binRoles.length === 0;
+  return !empty && (listsProjects || !sameContent(claimedNow, wanted)) ? wanted : undefined;
 }
 
 /**
@@ -295,18 +361,7 @@ export function proposeClaimed(
     const bins = new ClaimedBins(settings.layout.bitLength, settings.layout.namePrefix);
     const perBin = new Map<number, ProjectDelegation[]>();
     for (const p of next.values()) {
-      const pathsByBin = new Map<number, string[]>();
-      for (const path of p.paths) {
-        if (!isExactPath(path))
-          throw new RefusedError(
-            `project ${p.name}: path "${path}" has a wildcard, which a sharded claimed role cannot place in one bin`,
-          );
-        const b = bins.binOfPath(path);
-        const list = pathsByBin.get(b);
-        if (list) list.push(path);
-        else pathsByBin.set(b, [path]);
-      }
-      for (const [b, paths] of pathsByBin) {
+      for (const [b, paths] of pathsByBin(p, bins)) {
         const list = perBin.get(b);
         if (list) list.push({ ...p, paths });
         else perBin.set(b, [{ ...p, paths }]);
@@ -316,37 +371,23 @@ export function proposeClaimed(
     for (const name of changed)
       for (const p of [state.projects.get(name), next.get(name)])
         for (const path of p?.paths ?? []) touched.add(bins.binOfPath(path));
-    const binRoles: DelegatedRole[] = [];
-    const authIds = auth.keys.map((k) => k.keyid);
     // Bins not read hold projects this change does not touch: still listed, not rebuilt.
-    const listed = new Set(perBin.keys());
-    for (const name of state.unreadBins) {
-      const b = bins.binOfName(name);
-      if (b === undefined)
-        throw new RefusedError(`${state.roleName} delegates to ${name}, which is not one of the plan's bins`);
-      listed.add(b);
-    }
+    const listed = new Set([...perBin.keys(), ...unreadBinNumbers(state, bins)]);
     for (const b of [...listed].sort((x, y) => x - y)) {
       const name = bins.name(b);
       if (perBin.has(b) && (touched.has(b) || !state.bins.has(name))) {
-        const current =
-          state.bins.get(name) ?? (store.currentVersion(name) !== undefined ? store.current<Targets>(name) : undefined);
         roles.push(
           nextVersion(
             store,
             name,
-            current,
+            binBase(store, state, name),
             projectDelegations(orderProjects(state.order.get(name) ?? [], perBin.get(b)!)),
             expires,
           ),
         );
       }
-      binRoles.push(new DelegatedRole(name, authIds, auth.threshold, false, undefined, bins.hashPrefixes(b)));
     }
-    const wanted = new Delegations(new Map(auth.keys.map((k) => [k.keyid, k])), binRoles, undefined);
-    const claimedNow = state.claimed.signed.delegations;
-    const empty = claimedNow === undefined && binRoles.length === 0;
-    if (!empty && (directNow.length > 0 || !sameContent(claimedNow, wanted))) claimedWanted = wanted;
+    claimedWanted = claimedListing(state, bins, listed, auth, directNow.length > 0);
   }
   if (claimedWanted) roles.unshift(nextVersion(store, state.roleName, state.claimed, claimedWanted, expires));
   return { roles, change, signaturesNeeded: roles.length * auth.threshold, threshold: auth.threshold };

@@ -105,6 +105,11 @@ export interface ClaimedChange {
   removed: string[];
 }
 
+/** Whether `next` delegates a claimed project other than `old` does: other keys, threshold or paths. */
+export function rekeys(old: ProjectDelegation, next: ProjectDelegation): boolean {
+  return !sameKeys(old, next) || [...old.paths].sort().join('\n') !== [...next.paths].sort().join('\n');
+}
+
 /** Which projects a change adds, re-keys (other keys, threshold or paths) and removes. */
 export function diffProjects(before: ClaimedProjects, after: ClaimedProjects): ClaimedChange {
   const change: ClaimedChange = { added: [], rekeyed: [], removed: [] };
@@ -112,8 +117,7 @@ export function diffProjects(before: ClaimedProjects, after: ClaimedProjects): C
     const old = before.get(name);
     if (old === p) continue; // the same delegation object: kept as it was
     if (!old) change.added.push(name);
-    else if (!sameKeys(old, p) || [...old.paths].sort().join('\n') !== [...p.paths].sort().join('\n'))
-      change.rekeyed.push(name);
+    else if (rekeys(old, p)) change.rekeyed.push(name);
   }
   for (const name of before.keys()) if (!after.has(name)) change.removed.push(name);
   for (const list of [change.added, change.rekeyed, change.removed]) list.sort();

@@ -17,6 +17,7 @@ import {
   type ClaimedProjects,
   type ProjectDelegation,
 } from './claimed-projects.js';
+import type { ProjectLookup } from './claimed-changes.js';
 import type { RequestFile } from './intake-read.js';
 import type { DelegationRequest, RejectionCode } from './requests-format.js';
 
@@ -47,7 +48,8 @@ export interface FileOutcome {
 }
 
 export interface IntakeOptions {
-  claimed: ClaimedProjects;
+  /** What claimed delegates to each project now. */
+  claimed: ProjectLookup;
   /** The plan's target path patterns for a project delegation. */
   pathPatterns: string[];
   /** Re-keying a claimed project replaces its developer keys: only when explicitly asked. */
@@ -60,8 +62,8 @@ export interface IntakeOptions {
 
 export interface IntakeDecisions {
   files: FileOutcome[];
-  /** The claimed projects after this batch. */
-  next: ClaimedProjects;
+  /** The projects this batch adds or re-keys, with their new delegations. */
+  changes: ClaimedProjects;
   /** Projects recently-claimed lists for which no readable request came. */
   onlineWithoutRequest: Array<{ project: string; alreadyClaimed: boolean }>;
   counts: Record<Decision, number>;
@@ -143,7 +145,7 @@ export function decideIntake(files: RequestFile[], options: IntakeOptions): Inta
     byProject.set(req.project, list);
   }
 
-  const next: ClaimedProjects = new Map(options.claimed);
+  const changes: ClaimedProjects = new Map();
   for (const [project, list] of byProject) {
     const variants = new Set(list.map(({ req }) => `${req.threshold}:${sortedKeyids(req).join(',')}`));
     if (variants.size > 1) {
@@ -178,7 +180,7 @@ export function decideIntake(files: RequestFile[], options: IntakeOptions): Inta
       );
     } else if (existing) {
       o.decision = 'rekey';
-      next.set(project, { ...wanted, unrecognized: existing.unrecognized });
+      changes.set(project, { ...wanted, unrecognized: existing.unrecognized });
     } else {
       // A new project: registered online with the same keys. Only once the batch has no
       // conflicting request for it: the online registration never picks one of two requests.
@@ -188,7 +190,7 @@ export function decideIntake(files: RequestFile[], options: IntakeOptions): Inta
         continue;
       }
       o.decision = 'add';
-      next.set(project, wanted);
+      changes.set(project, wanted);
     }
   }
 
@@ -199,5 +201,5 @@ export function decideIntake(files: RequestFile[], options: IntakeOptions): Inta
     .map((project) => ({ project, alreadyClaimed: options.claimed.has(project) }));
   const counts = Object.fromEntries(DECISIONS.map((d) => [d, 0])) as Record<Decision, number>;
   for (const o of outcomes) counts[o.decision]++;
-  return { files: outcomes, next, onlineWithoutRequest, counts };
+  return { files: outcomes, changes, onlineWithoutRequest, counts };
 }

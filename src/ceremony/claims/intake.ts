@@ -8,13 +8,13 @@ import { RESERVED_BIN_PREFIXES, reservedProjectName, Targets, TOP_LEVEL_ROLES } 
 import {
   binsOfProjects,
   claimedAuthorization,
-  proposeClaimed,
   readClaimedState,
   type ClaimedProposal,
   type ClaimedSettings,
   type ClaimedState,
   type MetadataStore,
 } from './claimed-build.js';
+import { ClaimedLookup, proposeClaimedChanges } from './claimed-changes.js';
 import { decideIntake, type IntakeDecisions } from './intake-decide.js';
 import { readRecentlyClaimed, type OnlineList } from './intake-online.js';
 import { readRequestFolder } from './intake-read.js';
@@ -71,7 +71,9 @@ export function runIntake(run: IntakeRun): IntakeResult {
   // Sharded: only the bins the requested (and recently-claimed) projects hash into are read.
   const names = new Set<string>(online?.projects.keys());
   for (const f of files) if (f.request) names.add(f.request.project);
-  const state = readClaimedState(store, settings.roleName, binsOfProjects(settings, names));
+  // Sharded, the bins' projects are looked up one by one rather than all made (claimed-changes.ts).
+  const state = readClaimedState(store, settings.roleName, binsOfProjects(settings, names), true);
+  const claimed = new ClaimedLookup(state, settings);
   const binPrefixes = [
     ...RESERVED_BIN_PREFIXES,
     ...(run.otherBinPrefixes ?? []),
@@ -79,12 +81,12 @@ export function runIntake(run: IntakeRun): IntakeResult {
     ...[...state.bins.keys()].map((n) => n.replace(/-[0-9a-f]+$/, '')),
   ];
   const decisions = decideIntake(files, {
-    claimed: state.projects,
+    claimed,
     pathPatterns: settings.pathPatterns,
     allowRekey: run.allowRekey,
     online: online?.projects,
     reservedName: reservedNames(targets, binPrefixes),
   });
-  const proposal = proposeClaimed(store, state, decisions.next, settings, auth, now);
+  const proposal = proposeClaimedChanges(store, state, decisions.changes, settings, auth, now);
   return { at: now, state, decisions, online, onlineCheckSkipped: run.onlineCheckSkipped, proposal, settings };
 }

@@ -12,6 +12,17 @@
 import { FormatError, InternalError } from '../base/errors.js';
 import { compareCodePointsFrom } from './key-order.js';
 
+/**
+ * A copy of a string the reader returned that holds only its own characters. Strings are cut from
+ * a window of the input, and V8 keeps the whole window (up to 512 KiB) alive while any string cut
+ * from it lives: a value kept long after the parse of a document that is otherwise kept as bytes
+ * (a signature beside compact delegations) is copied out, so that it keeps only itself.
+ */
+export function detached(s: string): string {
+  // Concatenation then slice makes V8 flatten into a new string of length + 1, then slice that.
+  return (' ' + s).slice(1);
+}
+
 const MAX_DEPTH = 64;
 // ignoreBOM: a U+FEFF inside a string is a character like any other, and it is signed over; by
 // default TextDecoder strips it from the start of what it decodes (each string, here).

@@ -12,7 +12,7 @@ import { Key } from './key.js';
 import { Delegations, Role, TOP_LEVEL_ROLES, type TopLevelRole } from './roles.js';
 import type { Signer } from './signer.js';
 import { DelegationsReading } from '../large-roles/delegations-reader.js';
-import { parseStrictJson, unescapeControls, type ReadPlan } from '../json/strict-json.js';
+import { detached, parseStrictJson, unescapeControls, type ReadPlan } from '../json/strict-json.js';
 import { formatExpires, parseExpires } from '../base/time.js';
 
 export const SPEC_VERSION = '1.0.31';
@@ -475,8 +475,9 @@ export class Metadata<T extends AnySigned = AnySigned> {
     const seen = new Set<string>();
     r.array('signatures').forEach((sv, i) => {
       const sr = FieldReader.of(sv, `signatures[${i}]`);
-      const keyid = sr.string('keyid');
-      const sig = sr.string('sig');
+      // Kept with the metadata, whose delegations may be only bytes: not a slice of the whole file.
+      const keyid = detached(sr.string('keyid'));
+      const sig = detached(sr.string('sig'));
       if (!isLowerHex(sig)) throw new FormatError(sr.at('sig'), 'expected lowercase hex');
       // keyids in signatures are unique (TUF specification 1.0.x section 4.2): a second one is refused, not ignored.
       if (seen.has(keyid)) throw new FormatError(sr.at('keyid'), `keyid ${keyid} signs twice`);

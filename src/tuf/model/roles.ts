@@ -286,6 +286,11 @@ export class Delegations {
     return this.state.frozen;
   }
 
+  /** Whether the keys and roles are still the canonical bytes they were read from (CompactDelegations). */
+  get keptAsBytes(): boolean {
+    return this.state.compact !== undefined;
+  }
+
   /**
    * Make these delegations read-only: their keys Map and roles array (now, or when made from
    * compact bytes) and custom fields. The roles and keys in them are values, frozen when made.

@@ -1,0 +1,325 @@
+/**
+ * The next version of a claimed bin made from the canonical bytes of its current version: the
+ * delegation entries of the projects that change are spliced in, every other entry is copied as
+ * it is. A claim of 10k requests at 2^10 bins changes every bin a little; rebuilding each bin as
+ * objects made and encoded 600k delegations (docs/performance.md). The result is byte for byte
+ * what the object rebuild (`proposeClaimed`) writes, which `test/requests/claimed-splice.test.ts`
+ * checks on random changes; whatever this file does not recognise is left to that rebuild.
+ *
+ * The bytes are the canonical JSON of `signed` (TUF specification 1.0.x section 4.2, what the
+ * signatures cover), as the strict reader kept them (decision 0005), and the new version is read
+ * back by the strict reader before anyone sees it.
+ */
+import { canonicalize } from '../../tuf/json/index.js';
+import { formatExpires } from '../../tuf/base/index.js';
+import { Delegations, Metadata, Targets } from '../../tuf/model/index.js';
+import { toDelegatedRole, type ProjectDelegation } from './claimed-projects.js';
+
+/** Project name → its delegation in this bin after the change, or null: no longer in this bin. */
+export type BinChanges = Map<string, ProjectDelegation | null>;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** The end (after the closing quote) of the string whose opening quote is at `pos`. */
+function stringEnd(buf: Buffer, pos: number): number {
+  let i = pos + 1;
+  for (;;) {
+    const q = buf.indexOf(QUOTE, i);
+    if (q < 0) return -1;
+    let slashes = 0;
+    while (buf[q - 1 - slashes] === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return q + 1;
+    i = q + 1;
+  }
+}
+
+/** The end of the JSON value starting at `pos` (bytes the strict reader accepted). */
+function valueEnd(buf: Buffer, pos: number): number {
+  const c = buf[pos];
+  if (c === QUOTE) return stringEnd(buf, pos);
+  if (c !== 0x7b && c !== 0x5b) {
+    let i = pos;
+    while (i < buf.length && buf[i] !== 0x2c && buf[i] !== 0x7d && buf[i] !== 0x5d) i++;
+    return i;
+  }
+  let depth = 0;
+  for (let i = pos; i < buf.length; i++) {
+    const b = buf[i];
+    if (b === QUOTE) {
+      i = stringEnd(buf, i) - 1;
+      if (i < 0) return -1;
+    } else if (b === 0x7b || b === 0x5b) depth++;
+    else if (b === 0x7d || b === 0x5d) {
+      if (--depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/** A plain string (no escape, ASCII) starting at `pos`, or undefined. */
+function plainString(buf: Buffer, pos: number): { text: string; end: number } | undefined {
+  if (buf[pos] !== QUOTE) return undefined;
+  const end = stringEnd(buf, pos);
+  if (end < 0) return undefined;
+  for (let i = pos + 1; i < end - 1; i++) if (buf[i]! >= 0x80 || buf[i] === BACKSLASH) return undefined;
+  return { text: buf.toString('latin1', pos + 1, end - 1), end };
+}
+
+interface Member {
+  name: string;
+  /** Where the value starts and ends. */
+  start: number;
+  end: number;
+}
+
+/** The members of the object at `open`, or undefined when a name is not a plain string. */
+function membersOf(buf: Buffer, open: number): { members: Member[]; end: number } | undefined {
+  if (buf[open] !== 0x7b) return undefined;
+  const members: Member[] = [];
+  let pos = open + 1;
+  if (buf[pos] === 0x7d) return { members, end: pos + 1 };
+  for (;;) {
+    const name = plainString(buf, pos);
+    if (!name || buf[name.end] !== 0x3a) return undefined;
+    const start = name.end + 1;
+    const end = valueEnd(buf, start);
+    if (end < 0) return undefined;
+    members.push({ name: name.text, start, end });
+    if (buf[end] === 0x7d) return { members, end: end + 1 };
+    if (buf[end] !== 0x2c) return undefined;
+    pos = end + 1;
+  }
+}
+
+/** The elements of the array at `open`: where each starts and ends. */
+function elementsOf(buf: Buffer, open: number): Array<[number, number]> | undefined {
+  if (buf[open] !== 0x5b) return undefined;
+  const out: Array<[number, number]> = [];
+  let pos = open + 1;
+  if (buf[pos] === 0x5d) return out;
+  for (;;) {
+    const end = valueEnd(buf, pos);
+    if (end < 0) return undefined;
+    out.push([pos, end]);
+    if (buf[end] === 0x5d) return out;
+    if (buf[end] !== 0x2c) return undefined;
+    pos = end + 1;
+  }
+}
+
+const ROLE_START = Buffer.from('{"keyids":[', 'latin1');
+const AFTER_KEYIDS = Buffer.from('],"name":', 'latin1');
+const BEFORE_PATHS = Buffer.from(',"paths":', 'latin1');
+const AFTER_PATHS = Buffer.from(',"terminating":true,"threshold":', 'latin1');
+
+interface RoleBytes {
+  name: string;
+  keyids: string[];
+  start: number;
+  end: number;
+}
+
+const startsWith = (buf: Buffer, pos: number, what: Buffer): boolean =>
+  buf.compare(what, 0, what.length, pos, pos + what.length) === 0;
+
+/**
+ * A project delegation as `toDelegatedRole` writes it (terminating, no hash prefixes, keys listed
+ * once, a threshold it can meet; custom members after `threshold` are kept as they are), so that
+ * copying its bytes is what the object rebuild would write; anything else is undefined.
+ */
+function projectRole(buf: Buffer, start: number, end: number): RoleBytes | undefined {
+  if (!startsWith(buf, start, ROLE_START)) return undefined;
+  const keyids: string[] = [];
+  let pos = start + ROLE_START.length;
+  while (buf[pos] !== 0x5d) {
+    const id = plainString(buf, pos);
+    if (!id) return undefined;
+    keyids.push(id.text);
+    pos = buf[id.end] === 0x2c ? id.end + 1 : id.end;
+  }
+  if (!startsWith(buf, pos, AFTER_KEYIDS)) return undefined;
+  const name = plainString(buf, pos + AFTER_KEYIDS.length);
+  if (!name || !startsWith(buf, name.end, BEFORE_PATHS)) return undefined;
+  const pathsEnd = valueEnd(buf, name.end + BEFORE_PATHS.length);
+  if (pathsEnd < 0 || !startsWith(buf, pathsEnd, AFTER_PATHS)) return undefined;
+  let t = pathsEnd + AFTER_PATHS.length;
+  let threshold = 0;
+  while (t < end && buf[t]! >= 0x30 && buf[t]! <= 0x39) threshold = threshold * 10 + buf[t++]! - 0x30;
+  if (threshold < 1 || threshold > keyids.length || new Set(keyids).size !== keyids.length) return undefined;
+  return { name: name.text, keyids, start, end };
+}
+
+/**
+ * The next version of a bin after `changes`: version and expiry replaced, the changed projects'
+ * entries replaced, removed or appended (new ones by name, after the others, as orderProjects
+ * orders them), and exactly the keys the remaining entries use. `empty` when no project is left;
+ * undefined when the current bytes are not of the shape this splice knows (the caller rebuilds
+ * the bin from objects then).
+ */
+export function spliceBin(
+  current: Metadata<Targets>,
+  changes: BinChanges,
+  version: number,
+  expires: Date,
+): Metadata<Targets> | 'empty' | undefined {
+  const d = current.signed.delegations;
+  if (!current.frozen || !d || d.succinctRoles !== undefined || Object.keys(d.unrecognized).length > 0)
+    return undefined;
+  const payload = current.payload();
+  // The copied entries go into a compact Delegations, which the encoder copies without escaping:
+  // delegations still kept as bytes hold no control character (the fast reader keeps no other).
+  if (!d.keptAsBytes && hasControl(payload)) return undefined;
+  const top = membersOf(payload, 0);
+  if (!top || top.end !== payload.length) return undefined;
+  const field = (name: string) => top.members.find((m) => m.name === name);
+  const delegations = field('delegations');
+  const expiresAt = field('expires');
+  const versionAt = field('version');
+  if (!delegations || !expiresAt || !versionAt) return undefined;
+  const inner = membersOf(payload, delegations.start);
+  if (!inner || inner.members.length !== 2) return undefined;
+  const [keysAt, rolesAt] = inner.members as [Member, Member];
+  if (keysAt.name !== 'keys' || rolesAt.name !== 'roles') return undefined;
+  const keyEntries = membersOf(payload, keysAt.start);
+  const roleEntries = elementsOf(payload, rolesAt.start);
+  if (!keyEntries || !roleEntries) return undefined;
+
+  // The roles: kept, replaced in place, or dropped; then the new ones by name.
+  const roles: Buffer[] = [];
+  /** The entries encoded here rather than copied. */
+  const made: Buffer[] = [];
+  const used = new Set<string>();
+  const seen = new Set<string>();
+  for (const [start, end] of roleEntries) {
+    const role = projectRole(payload, start, end);
+    if (!role) return undefined;
+    seen.add(role.name);
+    const change = changes.get(role.name);
+    if (change === null) continue;
+    if (change === undefined) {
+      roles.push(payload.subarray(start, end));
+      for (const id of role.keyids) used.add(id);
+    } else roles.push(encodeRole(change, used, made));
+  }
+  const added = [...changes.entries()]
+    .filter((e): e is [string, ProjectDelegation] => e[1] !== null && !seen.has(e[0]))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [, p] of added) roles.push(encodeRole(p, used, made));
+  if (roles.length === 0) return 'empty';
+  if (made.some(hasControl)) return undefined;
+
+  // The keys: the current entries still used, and the new keys, in canonical (sorted) order.
+  const keys = new Map<string, Buffer>();
+  for (const k of keyEntries.members)
+    if (used.has(k.name)) keys.set(k.name, payload.subarray(k.start - k.name.length - 3, k.end));
+  for (const p of changes.values()) {
+    for (const key of p?.keys ?? []) {
+      const entry = Buffer.concat([canonicalize(key.keyid), Buffer.from(':'), canonicalize(key)]);
+      if (hasControl(entry)) return undefined;
+      const had = keys.get(key.keyid);
+      // The same keyid with other bytes (custom fields): which one the rebuild keeps is its call.
+      if (had !== undefined && !had.equals(entry)) return undefined;
+      keys.set(key.keyid, entry);
+    }
+  }
+  const keyids = [...keys.keys()];
+  if (keyids.some((id) => !/^[\x20-\x7e]*$/.test(id))) return undefined;
+  keyids.sort();
+  const keysBytes = listOf(
+    '{',
+    keyids.map((id) => keys.get(id)!),
+    '}',
+  );
+  const rolesBytes = listOf('[', roles, ']');
+  // The bytes the new version must encode to, as pieces (compared in place, never joined).
+  const expected: Buffer[] = [
+    payload.subarray(0, delegations.start),
+    Buffer.from('{"keys":'),
+    keysBytes,
+    Buffer.from(',"roles":'),
+    rolesBytes,
+    Buffer.from('}'),
+    payload.subarray(delegations.end, expiresAt.start),
+    canonicalize(formatExpires(expires)),
+    payload.subarray(expiresAt.end, versionAt.start),
+    Buffer.from(String(version)),
+    payload.subarray(versionAt.end),
+  ];
+  // The new version is a model object whose delegations are these bytes (as the fast reader
+  // keeps them, decision 0005), made into objects only if something looks at every entry.
+  const base = current.signed;
+  const compact = compactDelegations(keysBytes, rolesBytes);
+  const next = new Metadata(
+    new Targets({
+      version,
+      expires,
+      specVersion: base.specVersion,
+      unrecognized: { ...base.unrecognized },
+      targets: new Map(base.targets),
+      delegations: compact,
+    }),
+  ).freeze();
+  // What the model encodes is what was spliced: the version and expiry where they were replaced,
+  // and nothing else changed; otherwise the bin is rebuilt from objects.
+  return encodesAs(next.payload(), expected) ? next : undefined;
+}
+
+function encodesAs(bytes: Buffer, pieces: Buffer[]): boolean {
+  let at = 0;
+  for (const p of pieces) {
+    if (bytes.compare(p, 0, p.length, at, at + p.length) !== 0) return false;
+    at += p.length;
+  }
+  return at === bytes.length;
+}
+
+/**
+ * Delegations kept as these bytes, made into objects only if something looks at every entry. A
+ * function of its own, so that its closures hold these two buffers and nothing of the splice (V8
+ * keeps one context for all the closures of a function).
+ */
+function compactDelegations(keys: Buffer, roles: Buffer): Delegations {
+  return Delegations.compact(
+    {
+      keys,
+      roles,
+      objects: () => {
+        const d = Delegations.fromJSON(
+          JSON.parse(`{"keys":${keys.toString()},"roles":${roles.toString()}}`),
+          'delegations',
+        );
+        return { keys: d.keys, roles: d.roles };
+      },
+      index: () => undefined,
+    },
+    undefined,
+    {},
+  );
+}
+
+/** `open`, the entries separated by commas, `close`: one buffer. */
+function listOf(open: string, entries: Buffer[], close: string): Buffer {
+  let size = 2 + Math.max(0, entries.length - 1);
+  for (const e of entries) size += e.length;
+  const out = Buffer.allocUnsafe(size);
+  out.write(open, 0, 'latin1');
+  let at = 1;
+  for (let i = 0; i < entries.length; i++) {
+    if (i > 0) out[at++] = 0x2c;
+    at += entries[i]!.copy(out, at);
+  }
+  out.write(close, at, 'latin1');
+  return out;
+}
+
+/** A changed project's entry as the object rebuild writes it; its keys are then in use. */
+function encodeRole(p: ProjectDelegation, used: Set<string>, made: Buffer[]): Buffer {
+  for (const k of p.keys) used.add(k.keyid);
+  const entry = canonicalize(toDelegatedRole(p));
+  made.push(entry);
+  return entry;
+}
+
+/** A control character, raw in a payload but escaped in a file: such an entry is left to the rebuild. */
+const hasControl = (b: Buffer): boolean => b.some((c) => c < 0x20);
