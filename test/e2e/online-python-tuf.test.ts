@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportRepository } from '../../src/ceremony/state/repository-export.js';
 import { Repository } from '../../src/ceremony/state/repository.js';
+import { appendTranscript } from '../../src/ceremony/state/transcript.js';
 import { writeEncryptedKeyFile } from '../../src/keys/key-file.js';
 import { serializeJson } from '../../src/tuf/json/canonical-json.js';
 import { digestHex, sha256Hex } from '../../src/tuf/model/digest.js';
@@ -114,6 +115,8 @@ async function offlineRepository(dir: string): Promise<Repository> {
 /** The whole chain, with the CLI: bundle, online init and import, dev sign, online upload and publish. */
 async function buildRepository(work: string): Promise<string> {
   const repo = await offlineRepository(join(work, 'repo'));
+  // A bundle carries the ceremony's transcript, ending at its head (docs/formats/bundle.md).
+  appendTranscript(repo.dir, { step: 'init', time: AT, inputs: {}, outputs: {} });
   mkdirSync(join(work, 'medium'));
   const bundle = await exportRepository(repo, { to: join(work, 'medium'), toolVersion: 'test', now: new Date(AT) });
   writeFileSync(join(work, 'passphrase'), `${PASSPHRASE}\n`, { mode: 0o600 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportRepository } from '../../src/ceremony/state/repository-export.js';
+import { appendTranscript } from '../../src/ceremony/state/transcript.js';
 import { writeEncryptedKeyFile } from '../../src/keys/key-file.js';
 import type { Ed25519Signer } from '../../src/keys/software-signer.js';
 import { runCli } from '../helpers/cli.js';
@@ -23,6 +24,8 @@ const keyArgs = (file: string) => ['--key', file, '--passphrase-file', join(dir,
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'online-cmd-'));
   const f = await makeRepository(join(dir, 'repo'), new Date('2030-01-01T00:00:00Z'));
+  // A bundle carries the ceremony's transcript, ending at its head (docs/formats/bundle.md).
+  appendTranscript(f.repo.dir, { step: 'init', time: '2030-01-01T00:00:00Z', inputs: {}, outputs: {} });
   bundle = (await exportRepository(f.repo, { to: join(dir, 'medium'), toolVersion: 'test', now: new Date(AT[1]!) }))
     .dir;
   root = join(f.repo.metadataDir, '1.root.json');
