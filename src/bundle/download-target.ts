@@ -23,12 +23,19 @@ export function downloadFileName(url: string | undefined, localName: string): st
 
 /**
  * The one project a distribution file name belongs to. A legacy sdist name that reads as two
- * projects (`foo-1.0-1.tar.gz`: `foo` 1.0-1, or `foo-1-0` 1) is refused: accepting whichever
- * project's role lists the file would let the owner of one project vouch for another's file.
+ * projects (`foo-bar-1.0.tar.gz`: to pip 23, `foo` at version `bar-1.0`, or `foo-bar` at 1.0) is
+ * refused: accepting whichever project's role lists the file would let the owner of one project
+ * vouch for another's file. So is a name pip installs from but whose project cannot be read: the
+ * target path would then come from the URL, which the download's host chooses.
  */
 export function projectOfFile(fileName: string): string | undefined {
   const dist = distributionProject(fileName);
   if (!dist) return undefined;
+  if (dist.projects.length === 0)
+    throw new UsageError(
+      `${fileName}: pip installs from a name like this, but not a well-formed ${dist.kind} name ` +
+        '(ASCII, a valid project name, a PEP 440 version); give --target-path',
+    );
   if (dist.projects.length > 1)
     throw new UsageError(
       `${fileName}: the name reads as a file of ${dist.projects.join(' or ')} (a legacy sdist name); give --target-path`,

@@ -65,14 +65,25 @@ describe('the project of a distribution file name', () => {
     expect(distributionProject('Django-4.2.zip')?.projects).toEqual(['django']);
   });
 
-  it('reads a legacy sdist with "-" in its name, and gives both readings when the version allows two', () => {
-    expect(distributionProject('foo-bar-1.0.tar.gz')?.projects).toEqual(['foo-bar']);
+  it('gives every reading pip 23 has of a legacy sdist name (any text after the name is a LegacyVersion)', () => {
+    expect(distributionProject('foo-bar-1.0.tar.gz')?.projects).toEqual(['foo', 'foo-bar']);
     expect(distributionProject('foo-1.0-1.tar.gz')?.projects).toEqual(['foo', 'foo-1-0']);
+    expect(distributionProject('foo-bar.tar.gz')?.projects).toEqual(['foo']);
   });
 
-  it('says nothing of other names', () => {
+  it('reads every archive pip installs from, and reads nothing it cannot read safely', () => {
+    for (const n of ['my_project-1.0.tar.bz2', 'my_project-1.0.tgz', 'my_project-1.0.tar', 'my_project-1.0.tar.xz'])
+      expect(distributionProject(n)).toEqual({ kind: 'sdist', projects: ['my-project'] });
+    // pip reads U+212A KELVIN SIGN as "k" (Python's str.lower), a non-PEP 440 wheel version as a LegacyVersion.
+    for (const n of ['\u212Aeras-1.0-py3-none-any.whl', 'my_project-1.0~x-py3-none-any.whl', 'a-b-c.whl'])
+      expect(distributionProject(n)).toEqual({ kind: 'wheel', projects: [] });
+    expect(distributionProject('\u212Aeras-1.0.tar.gz')).toEqual({ kind: 'sdist', projects: [] });
+    expect(distributionProject('my project-1.0.tar.gz')).toEqual({ kind: 'sdist', projects: [] });
+  });
+
+  it('says nothing of names pip does not install from', () => {
     expect(distributionProject(`${'a-'.repeat(200)}1.0.tar.gz`)).toBeUndefined();
-    for (const n of ['requests', 'index.html', 'foo.tar.gz', 'foo-bar.tar.gz', 'a-b-c.whl', '-1.0.tar.gz', 'x-1.0.egg'])
+    for (const n of ['requests', 'index.html', 'foo.tar.gz', '-1.0.tar.gz', 'x-1.0.egg', 'My_Project-1.0.TAR.GZ'])
       expect(distributionProject(n)).toBeUndefined();
   });
 });
@@ -168,6 +179,49 @@ describe('verify-download agrees with python-tuf on its repositories', () => {
       `my-project/${SDIST}`,
     ]);
     expect(given.code).toBe(0);
+  });
+
+  it('takes no project from the URL for a file pip installs: other archives, non-ASCII, non-PEP 440, legacy names', async () => {
+    const offered = join(dir, 'download');
+    writeFileSync(offered, file(SDIST));
+    // pip 23 installs my_project-1.0.tar.bz2 as my-project: its target is my-project's, not the URL's project's.
+    const bz2 = await runCli([
+      'verify-download',
+      offered,
+      'https://mirror.example/other-project/my_project-1.0.tar.bz2',
+      ...repoArgs('blake2b-claimed'),
+      '--json',
+    ]);
+    expect(bz2.code).toBe(3);
+    expect(JSON.parse(bz2.stdout)).toMatchObject({
+      target_path: 'my-project/my_project-1.0.tar.bz2',
+      project: 'my-project',
+    });
+    // pip reads the first as keras (U+212A lowercases to "k"), the second as my-project 1.0~x.
+    for (const name of ['%E2%84%AAeras-1.0-py3-none-any.whl', 'my_project-1.0~x-py3-none-any.whl']) {
+      const r = await runCli([
+        'verify-download',
+        offered,
+        `https://mirror.example/other-project/${name}`,
+        ...repoArgs('blake2b-claimed'),
+      ]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        `${decodeURIComponent(name)}: pip installs from a name like this, but not a well-formed wheel name ` +
+          '(ASCII, a valid project name, a PEP 440 version); give --target-path',
+      );
+    }
+    // pip 23 takes foo-bar-1.0.tar.gz as a file of foo (version "bar-1.0") as well as of foo-bar.
+    const legacy = await runCli([
+      'verify-download',
+      offered,
+      pypiUrl('foo-bar-1.0.tar.gz'),
+      ...repoArgs('blake2b-claimed'),
+    ]);
+    expect(legacy.code).toBe(2);
+    expect(legacy.stderr).toContain(
+      'foo-bar-1.0.tar.gz: the name reads as a file of foo or foo-bar (a legacy sdist name)',
+    );
   });
 
   it('normalizes the project component of a URL that names no distribution (PEP 480 vector: the project is the target)', async () => {
