@@ -392,6 +392,35 @@ describe('the page check, beside pip 23 reading the same pages', () => {
       );
   });
 
+  it('refuses a file the page marks yanked (PEP 592) unless allowed, and one hash named twice with two values', () => {
+    const sha = createHash('sha256').update(wheel).digest('hex');
+    const html = (attrs: string) =>
+      Buffer.from(`<html><body><a href="../../p/${WHEEL}#sha256=${sha}" ${attrs}>${WHEEL}</a></body></html>`);
+    const json = (entry: object) =>
+      Buffer.from(JSON.stringify({ name: 'my-project', files: [{ filename: WHEEL, url: WHEEL, ...entry }] }));
+    const yanked = /marks my_project-1\.0-py3-none-any\.whl yanked \(PEP 592\); give --allow-yanked/;
+    // A host that hides the newer files gets pip to take a yanked one; the verified page says it was withdrawn.
+    for (const page of [
+      html('data-yanked'),
+      html('data-yanked="broken build"'),
+      json({ hashes: { sha256: sha }, yanked: true }),
+      json({ hashes: { sha256: sha }, yanked: 'CVE' }),
+    ]) {
+      const res = checkAgainstSimplePage(page, 'my-project', WHEEL, wheel);
+      expect(res.ok ? '' : res.reason).toMatch(yanked);
+      expect(checkAgainstSimplePage(page, 'my-project', WHEEL, wheel, { allowYanked: true }).ok).toBe(true);
+    }
+    for (const page of [html('data-yanked-note="x"'), json({ hashes: { sha256: sha }, yanked: false })])
+      expect(checkAgainstSimplePage(page, 'my-project', WHEEL, wheel).ok).toBe(true);
+    const twice = Buffer.from(
+      `{"name": "my-project", "files": [{"filename": "${WHEEL}", "url": "${WHEEL}", "hashes": {"SHA256": "${'0'.repeat(64)}", "sha256": "${sha}"}}]}`,
+    );
+    expect(checkAgainstSimplePage(twice, 'my-project', WHEEL, wheel)).toMatchObject({
+      ok: false,
+      reason: 'the simple page files[0] lists two different sha256 hashes',
+    });
+  });
+
   it('refuses a file name with a path separator, and a file the page does not list', () => {
     const page = readFileSync(join(DIR, 'pages', 'my-project.html'));
     expect(checkAgainstSimplePage(page, 'my-project', `../${WHEEL}`, wheel)).toMatchObject({
