@@ -437,3 +437,22 @@ describe('the page check, beside pip 23 reading the same pages', () => {
     });
   });
 });
+
+describe("one project's role listing files under another project's path (scripts/python-tuf/make-cross-project-repo.py)", () => {
+  const CROSS = join(DIR, '..', 'cross-project');
+  const cross = JSON.parse(readFileSync(join(CROSS, 'verdicts.json'), 'utf8')) as {
+    targets: { target_path: string; file: string; python_tuf: { found: boolean; accepted: boolean } }[];
+  };
+  const args = ['--metadata', join(CROSS, 'metadata'), '--root', join(CROSS, 'metadata', '1.root.json'), '--at', AT];
+
+  // my-project's developer signs other_project wheels; claimed delegates other-project/* to other-project alone.
+  it.each(cross.targets.map((v) => [v.file, v] as const))('%s, as python-tuf judges it', async (_, v) => {
+    const r = await runCli(['verify-download', join(CROSS, v.file), ...args, '--json']);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.target_path).toBe(v.target_path);
+    expect(r.code).toBe(v.python_tuf.accepted ? 0 : 3);
+    if (v.python_tuf.accepted) expect(doc.role).toBe('other-project');
+    else if (v.python_tuf.found) expect(doc.reason).toMatch(/bytes, but other-project lists \d+/);
+    else expect(doc.reason).toMatch(/no role trusted for it lists it/);
+  });
+});
