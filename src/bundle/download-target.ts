@@ -14,10 +14,17 @@ import { targetPathComponents, targetPathOfUrl } from './downstream-checks.js';
 import { isPlainFileName } from './simple-page.js';
 import type { VerifiedFolder } from './verified-folder.js';
 
-/** The file name a download is known by: the URL's last path component, percent-decoded, or else the file's own name. */
+/**
+ * The file name a download is known by: the URL's last path component, percent-decoded (pip's
+ * `Link.filename`, the name pip download saves it under), or else the file's own name. A local
+ * name pip would install from must be that name: pip install --find-links reads the project and
+ * version from the local name, so a check made under another name vouches for nothing pip uses.
+ */
 export function downloadFileName(url: string | undefined, localName: string): string {
   const name = url === undefined ? localName : targetPathOfUrl(url, 1);
   if (!isPlainFileName(name)) throw new UsageError(`"${name}" is not a plain file name`);
+  if (name !== localName && distributionProject(localName) !== undefined)
+    throw new UsageError(`the file is named ${localName} but the URL names ${name}: pip installs it by its own name`);
   return name;
 }
 

@@ -97,7 +97,8 @@ describe('verify-download agrees with python-tuf on its repositories', () => {
     '%s, from a PyPI URL',
     async (_, v) => {
       const name = v.target_path.split('/')[1]!;
-      const offered = join(dir, `${v.repo}-${v.tampered}-${name}`);
+      mkdirSync(join(dir, `${v.repo}-${v.tampered}`), { recursive: true });
+      const offered = join(dir, `${v.repo}-${v.tampered}`, name);
       writeFileSync(offered, v.tampered ? flipped(file(name)) : file(name));
       const r = await runCli(['verify-download', offered, pypiUrl(name), ...repoArgs(v.repo), '--json']);
       const doc = JSON.parse(r.stdout);
@@ -152,6 +153,16 @@ describe('verify-download agrees with python-tuf on its repositories', () => {
       url: null,
       project: 'my-project',
     });
+  });
+
+  it('refuses a URL that names another file than the one pip saved and installs from', async () => {
+    const offered = join(dir, 'my_project-9.0-py3-none-any.whl');
+    writeFileSync(offered, file(WHEEL));
+    const r = await runCli(['verify-download', offered, pypiUrl(WHEEL), ...repoArgs('blake2b-claimed')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `the file is named my_project-9.0-py3-none-any.whl but the URL names ${WHEEL}: pip installs it by its own name`,
+    );
   });
 
   it('refuses a file name with a path separator, and a legacy name that reads as two projects', async () => {
