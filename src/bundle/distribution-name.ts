@@ -59,9 +59,8 @@ export interface DistributionName {
  * non-ASCII letters to ASCII ones (U+212A KELVIN SIGN to `k`), so `\u212Aeras` is `keras` to pip.
  */
 export function distributionProject(fileName: string): DistributionName | undefined {
-  // No file system keeps a longer name; a longer one (from a URL) would cost a scan per "-".
-  if (fileName.length > MAX_FILE_NAME) return undefined;
-  const ascii = /^[\x21-\x7e]*$/.test(fileName);
+  // No file system keeps a longer name (one from a URL would cost a scan per "-"): it reads as nothing.
+  const ascii = fileName.length <= MAX_FILE_NAME && /^[\x21-\x7e]*$/.test(fileName);
   if (fileName.endsWith('.whl')) {
     const parts = fileName.slice(0, -'.whl'.length).split('-');
     const [name, version] = parts as [string, string | undefined];

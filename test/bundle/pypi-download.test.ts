@@ -79,10 +79,15 @@ describe('the project of a distribution file name', () => {
       expect(distributionProject(n)).toEqual({ kind: 'wheel', projects: [] });
     expect(distributionProject('\u212Aeras-1.0.tar.gz')).toEqual({ kind: 'sdist', projects: [] });
     expect(distributionProject('my project-1.0.tar.gz')).toEqual({ kind: 'sdist', projects: [] });
+    // Longer than a file system keeps: read as nothing, so that the URL does not name its project either.
+    expect(distributionProject(`${'a-'.repeat(200)}1.0.tar.gz`)).toEqual({ kind: 'sdist', projects: [] });
+    expect(distributionProject(`my_project-1.0-py3-none-${'x'.repeat(250)}.whl`)).toEqual({
+      kind: 'wheel',
+      projects: [],
+    });
   });
 
   it('says nothing of names pip does not install from', () => {
-    expect(distributionProject(`${'a-'.repeat(200)}1.0.tar.gz`)).toBeUndefined();
     for (const n of ['requests', 'index.html', 'foo.tar.gz', '-1.0.tar.gz', 'x-1.0.egg', 'My_Project-1.0.TAR.GZ'])
       expect(distributionProject(n)).toBeUndefined();
   });
