@@ -51,10 +51,10 @@ export interface DistributionName {
  * Wheel (binary distribution format; PEP 427): `{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl`,
  * `-` in the name escaped as `_`: the name is the part before the first `-`.
  * Sdist (source distribution format): `{name}-{version}.tar.gz`. Current tools write the name
- * with `_`, but legacy files may hold `-` in the name (`foo-bar-1.0.tar.gz`). pip 23 takes an
- * sdist as a file of X when its stem starts with a name that normalizes to X followed by `-`,
- * whatever follows (packaging 21.3's LegacyVersion: `bar-1.0` is a version of `foo`), so every
- * such split is a reading, and the caller refuses a name with more than one.
+ * with `_`, but legacy files may hold `-` in the name (`foo-bar-1.0.tar.gz`): every split whose
+ * right side is a PEP 440 version is a reading, and the caller refuses a name with more than one.
+ * (pip 23 also reads `foo` at LegacyVersion `bar-1.0`, but drops such a version unless the
+ * requirement names that very string, `foo==bar-1.0`.)
  * A non-ASCII name reads as nothing: pip lowercases with Python's `str.lower`, which maps some
  * non-ASCII letters to ASCII ones (U+212A KELVIN SIGN to `k`), so `\u212Aeras` is `keras` to pip.
  */
@@ -79,7 +79,7 @@ export function distributionProject(fileName: string): DistributionName | undefi
   const projects = new Set<string>();
   for (let i = stem.indexOf('-'); ascii && i > 0 && i < stem.length - 1; i = stem.indexOf('-', i + 1)) {
     const name = stem.slice(0, i);
-    if (isValidProjectName(name)) projects.add(normalizeProjectName(name));
+    if (isValidProjectName(name) && PEP440_VERSION.test(stem.slice(i + 1))) projects.add(normalizeProjectName(name));
   }
   return { kind: 'sdist', projects: [...projects] };
 }

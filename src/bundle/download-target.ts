@@ -30,8 +30,7 @@ export function downloadFileName(url: string | undefined, localName: string): st
 
 /**
  * The one project a distribution file name belongs to. A legacy sdist name that reads as two
- * projects (`foo-bar-1.0.tar.gz`: to pip 23, `foo` at version `bar-1.0`, or `foo-bar` at 1.0) is
- * refused: accepting whichever project's role lists the file would let the owner of one project
+ * projects (`foo-1.0-1.tar.gz`: `foo` 1.0-1, or `foo-1-0` 1) is refused: accepting whichever project's role lists the file would let the owner of one project
  * vouch for another's file. So is a name pip installs from but whose project cannot be read: the
  * target path would then come from the URL, which the download's host chooses.
  */

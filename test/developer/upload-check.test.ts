@@ -21,7 +21,6 @@ import {
   delegation,
   delegations,
   FAR,
-  HONEST_PATH,
   honestRepo,
   PROJECT,
   RepoKeys,
@@ -111,7 +110,7 @@ describe('a release signed by a threshold of the developer keys', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ ok: true, project: PROJECT, version: 2, checked_against: 'claimed' });
     expect(doc.targets.map((t: { path: string }) => t.path).sort()).toEqual([
-      HONEST_PATH,
+      `${PROJECT}/${PROJECT}-1.0.tar.gz`,
       `${PROJECT}/example_project-1.1-py3-none-any.whl`,
       `${PROJECT}/example_project-1.1.tar.gz`,
     ]);

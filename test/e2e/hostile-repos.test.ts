@@ -521,7 +521,7 @@ const CASES: HostileCase[] = [
     draft: (d) => manyRoles(d, 32),
     client: 'refuse',
     verify: 'accept',
-    names: /example_project-1\.0|mirror|32|delegat/,
+    names: /example-project-1\.0|mirror|32|delegat/,
   },
 ];
 

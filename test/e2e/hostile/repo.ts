@@ -22,9 +22,7 @@ export const FAR = new Date(Date.UTC(2050, 0, 1));
 export const PAST = new Date(Date.UTC(2020, 0, 1));
 
 export const PROJECT = 'example-project';
-// The sdist name as current tools write it (`-` in the name as `_`): `example-project-1.0.tar.gz`
-// would also read, to pip 23, as a file of `example` at version `project-1.0`.
-export const HONEST_PATH = `${PROJECT}/example_project-1.0.tar.gz`;
+export const HONEST_PATH = `${PROJECT}/${PROJECT}-1.0.tar.gz`;
 export const HONEST = Buffer.from('example-project 1.0, as its developer built it\n');
 export const EVIL = Buffer.from('example-project 1.0 with a back door\n');
 
