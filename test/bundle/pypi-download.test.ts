@@ -94,6 +94,32 @@ describe('the project of a distribution file name', () => {
   });
 });
 
+describe('the project of a file name, beside pip 23 reading it (scripts/vectors/pip-distribution-names.py)', () => {
+  const pipNames = JSON.parse(readFileSync(join(DIR, '..', '..', 'pip-distribution-names.json'), 'utf8')) as {
+    names: Record<string, Record<string, { version: string; unpinned: boolean }>>;
+  };
+
+  it.each(Object.entries(pipNames.names))('%s', (name, readings) => {
+    const dist = distributionProject(name);
+    const all = Object.keys(readings);
+    // What pip takes for a requirement without a version; a LegacyVersion only for `X==<that string>`.
+    const unpinned = all.filter((p) => readings[p]!.unpinned);
+    // A name pip installs from always has its project read here, or is refused: never left to the URL.
+    if (all.length > 0) expect(dist).toBeDefined();
+    // One reading here: the project pip installs the file as, whenever pip needs no pin to take it.
+    if (dist?.projects.length === 1) expect(unpinned.every((p) => p === dist.projects[0])).toBe(true);
+    if (unpinned.length > 1) expect(dist?.projects.length).not.toBe(1);
+    // And no refusal where pip's one reading is a plain project name.
+    if (
+      unpinned.length === 1 &&
+      all.length === 1 &&
+      /^[a-z0-9]+(-[a-z0-9]+)*$/.test(unpinned[0]!) &&
+      /^[\x21-\x7e]+$/.test(name)
+    )
+      expect(dist?.projects).toEqual(unpinned);
+  });
+});
+
 describe('verify-download agrees with python-tuf on its repositories', () => {
   const dir = tempDir('pypi-download-');
   const fileCases = recorded.targets.filter((v) => v.target_path.includes('/'));
