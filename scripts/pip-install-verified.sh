@@ -78,16 +78,26 @@ state_arg=()
 
 "$python" -m pip download --no-deps --no-cache-dir "${binary[@]}" "${index[@]}" -d "$dest" -- "${requirements[@]}"
 
+# Every file is copied into a folder only this script writes, checked there, and installed from
+# there: what pip install reads is what was checked, whatever appears or changes in $dest later.
 pages=$(mktemp -d "${TMPDIR:-/tmp}/pip-verified-pages.XXXXXX")
-trap 'rm -rf -- "$pages"' EXIT
+checked=$(mktemp -d "${TMPDIR:-/tmp}/pip-verified-checked.XXXXXX")
+trap 'rm -rf -- "$pages" "$checked"' EXIT
 count=0
+shopt -s nullglob dotglob
 for file in "$dest"/*; do
-  [ -f "$file" ] || continue
+  name=$(basename -- "$file")
+  # pip download writes regular files only. pip install --find-links reads every entry, hidden
+  # ones too, an .html file as a page of links to follow: anything else here is refused.
+  if [ -L "$file" ] || [ ! -f "$file" ]; then
+    echo "pip-install-verified: $file is not a regular file pip downloaded; nothing installed" >&2
+    exit 3
+  fi
+  cp -- "$file" "$checked/$name"
   page_arg=()
   if [ $simple_pages -eq 1 ]; then
     # The project from the file name (the part before the first "-"), normalized as PEP 503 does;
     # verify-download checks that the page is that project's TUF target.
-    name=$(basename -- "$file")
     project=$(printf '%s' "${name%%-*}" | tr 'A-Z' 'a-z' | sed -E 's/[-_.]+/-/g')
     "$python" - "${index_url%/}/$project/" "$pages/$project" <<'EOF'
 import sys, urllib.request
@@ -98,7 +108,7 @@ EOF
     page_arg=(--simple-page "$pages/$project")
   fi
   code=0
-  tuf-ceremony verify-download "$file" --metadata "$metadata" --root "$root" "${state_arg[@]}" "${page_arg[@]}" || code=$?
+  tuf-ceremony verify-download "$checked/$name" --metadata "$metadata" --root "$root" "${state_arg[@]}" "${page_arg[@]}" || code=$?
   if [ $code -ne 0 ]; then
     echo "pip-install-verified: $file failed verification; nothing installed (the files stay in $dest)" >&2
     exit $code
@@ -109,5 +119,5 @@ done
 
 target_arg=()
 [ -z "$target" ] || target_arg=(--target "$target")
-"$python" -m pip install --no-index --no-cache-dir --find-links "$dest" "${target_arg[@]}" -- "${requirements[@]}"
-echo "pip-install-verified: installed from $count verified file(s) in $dest"
+"$python" -m pip install --no-index --no-cache-dir --find-links "$checked" "${target_arg[@]}" -- "${requirements[@]}"
+echo "pip-install-verified: installed from $count verified file(s) downloaded into $dest"

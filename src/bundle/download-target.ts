@@ -14,21 +14,34 @@ import { targetPathComponents, targetPathOfUrl } from './downstream-checks.js';
 import { isPlainFileName } from './simple-page.js';
 import type { VerifiedFolder } from './verified-folder.js';
 
-/** The file name a download is known by: the URL's last path component, percent-decoded, or else the file's own name. */
+/**
+ * The file name a download is known by: the URL's last path component, percent-decoded (pip's
+ * `Link.filename`, the name pip download saves it under), or else the file's own name. A local
+ * name pip would install from must be that name: pip install --find-links reads the project and
+ * version from the local name, so a check made under another name vouches for nothing pip uses.
+ */
 export function downloadFileName(url: string | undefined, localName: string): string {
   const name = url === undefined ? localName : targetPathOfUrl(url, 1);
   if (!isPlainFileName(name)) throw new UsageError(`"${name}" is not a plain file name`);
+  if (name !== localName && distributionProject(localName) !== undefined)
+    throw new UsageError(`the file is named ${localName} but the URL names ${name}: pip installs it by its own name`);
   return name;
 }
 
 /**
  * The one project a distribution file name belongs to. A legacy sdist name that reads as two
- * projects (`foo-1.0-1.tar.gz`: `foo` 1.0-1, or `foo-1-0` 1) is refused: accepting whichever
- * project's role lists the file would let the owner of one project vouch for another's file.
+ * projects (`foo-1.0-1.tar.gz`: `foo` 1.0-1, or `foo-1-0` 1) is refused: accepting whichever project's role lists the file would let the owner of one project
+ * vouch for another's file. So is a name pip installs from but whose project cannot be read: the
+ * target path would then come from the URL, which the download's host chooses.
  */
 export function projectOfFile(fileName: string): string | undefined {
   const dist = distributionProject(fileName);
   if (!dist) return undefined;
+  if (dist.projects.length === 0)
+    throw new UsageError(
+      `${fileName}: pip installs from a name like this, but not a well-formed ${dist.kind} name ` +
+        '(ASCII, a valid project name, a PEP 440 version); give --target-path',
+    );
   if (dist.projects.length > 1)
     throw new UsageError(
       `${fileName}: the name reads as a file of ${dist.projects.join(' or ')} (a legacy sdist name); give --target-path`,

@@ -13,6 +13,8 @@ interface PageEntry {
   /** The name the entry says it links (the anchor text in HTML, `filename` in PEP 691 JSON). */
   statedName: string;
   hashes: Record<string, string>;
+  /** PEP 592: the index withdrew the file; installers take it only when pinned with `==` or `===`. */
+  yanked: boolean;
 }
 
 export type PageFileCheck =
@@ -77,7 +79,9 @@ function htmlEntries(html: string, project: string): { entries: PageEntry[]; nam
     const hashes: Record<string, string> = {};
     const frag = u && /^#([A-Za-z0-9_-]+)=([0-9A-Fa-f]+)$/.exec(u.hash);
     if (frag) hashes[frag[1]!.toLowerCase()] = frag[2]!.toLowerCase();
-    entries.push({ urlName: urlFileName(u), statedName, hashes });
+    // PEP 592: the attribute's presence marks the file yanked, with or without a value.
+    const yanked = /(?:^|\s)data-yanked(?=[\s=/]|$)/i.test(m[1]!);
+    entries.push({ urlName: urlFileName(u), statedName, hashes, yanked });
   }
   // Warehouse titles the page "Links for <project>": another project's page says so.
   const names = [...text.matchAll(/<(?:title|h1)\b[^>]*>\s*Links for ([^<]*?)\s*<\/(?:title|h1)>/gi)].map((m) =>
@@ -99,14 +103,26 @@ function jsonEntries(json: string, project: string): { entries: PageEntry[]; nam
     return 'is not a PEP 691 project page (fields "name" and "files")';
   const entries: PageEntry[] = [];
   for (const [i, f] of (d.files as unknown[]).entries()) {
-    const file = f as { filename?: unknown; url?: unknown; hashes?: unknown };
+    const file = f as { filename?: unknown; url?: unknown; hashes?: unknown; yanked?: unknown };
     if (typeof file !== 'object' || file === null || typeof file.filename !== 'string' || typeof file.url !== 'string')
       return `files[${i}] lacks "filename" or "url"`;
     const hashes: Record<string, string> = {};
     if (typeof file.hashes === 'object' && file.hashes !== null)
-      for (const [alg, v] of Object.entries(file.hashes))
-        if (typeof v === 'string') hashes[alg.toLowerCase()] = v.toLowerCase();
-    entries.push({ urlName: urlFileName(resolveUrl(file.url, pageUrl(project))), statedName: file.filename, hashes });
+      for (const [alg, v] of Object.entries(file.hashes)) {
+        if (typeof v !== 'string') continue;
+        // `SHA256` and `sha256` in one entry are one hash named twice: two values cannot both be it.
+        if (hashes[alg.toLowerCase()] !== undefined && hashes[alg.toLowerCase()] !== v.toLowerCase())
+          return `files[${i}] lists two different ${alg.toLowerCase()} hashes`;
+        hashes[alg.toLowerCase()] = v.toLowerCase();
+      }
+    // PEP 691: `yanked` is true or a reason; pip reads any truthy value as yanked.
+    const yanked = Boolean(file.yanked);
+    entries.push({
+      urlName: urlFileName(resolveUrl(file.url, pageUrl(project))),
+      statedName: file.filename,
+      hashes,
+      yanked,
+    });
   }
   return { entries, names: [d.name] };
 }
@@ -115,13 +131,15 @@ function jsonEntries(json: string, project: string): { entries: PageEntry[]; nam
  * Check `bytes`, saved under `fileName`, against the verified simple page of `project`. Refused:
  * a page naming another project; a file the page does not list, lists without a hash we can
  * compute, or lists twice with different hashes; an entry whose URL and stated name are two
- * different files (a link that says one file and fetches another); any listed hash that differs.
+ * different files (a link that says one file and fetches another); any listed hash that differs;
+ * a yanked file unless `allowYanked` (the caller pinned it).
  */
 export function checkAgainstSimplePage(
   page: Uint8Array,
   project: string,
   fileName: string,
   bytes: Uint8Array,
+  { allowYanked = false }: { allowYanked?: boolean } = {},
 ): PageFileCheck {
   if (!isPlainFileName(fileName)) return { ok: false, reason: `"${fileName}" is not a plain file name` };
   const text = Buffer.from(page).toString('utf8');
@@ -136,6 +154,13 @@ export function checkAgainstSimplePage(
     return {
       ok: false,
       reason: `the simple page of ${project} links "${mismatch.urlName}" as "${mismatch.statedName}" (PEP 503: the link text is the file name of its URL)`,
+    };
+  // PEP 592: an installer ignores a yanked file unless the requirement pins its version with `==`
+  // or `===`, which only the caller knows; else a host that hides the newer files gets it installed.
+  if (!allowYanked && mine.some((e) => e.yanked))
+    return {
+      ok: false,
+      reason: `the simple page of ${project} marks ${fileName} yanked (PEP 592); give --allow-yanked if you pinned this version`,
     };
   // The same file listed twice must be listed with the same hashes; which one pip takes is not ours to guess.
   const hashes: Record<string, string> = {};

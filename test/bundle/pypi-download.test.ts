@@ -68,12 +68,55 @@ describe('the project of a distribution file name', () => {
   it('reads a legacy sdist with "-" in its name, and gives both readings when the version allows two', () => {
     expect(distributionProject('foo-bar-1.0.tar.gz')?.projects).toEqual(['foo-bar']);
     expect(distributionProject('foo-1.0-1.tar.gz')?.projects).toEqual(['foo', 'foo-1-0']);
+    // pip 23 reads "bar" as a LegacyVersion of foo, but takes it only for the requirement foo==bar.
+    expect(distributionProject('foo-bar.tar.gz')).toEqual({ kind: 'sdist', projects: [] });
   });
 
-  it('says nothing of other names', () => {
-    expect(distributionProject(`${'a-'.repeat(200)}1.0.tar.gz`)).toBeUndefined();
-    for (const n of ['requests', 'index.html', 'foo.tar.gz', 'foo-bar.tar.gz', 'a-b-c.whl', '-1.0.tar.gz', 'x-1.0.egg'])
+  it('reads every archive pip installs from, and reads nothing it cannot read safely', () => {
+    for (const n of ['my_project-1.0.tar.bz2', 'my_project-1.0.tgz', 'my_project-1.0.tar', 'my_project-1.0.tar.xz'])
+      expect(distributionProject(n)).toEqual({ kind: 'sdist', projects: ['my-project'] });
+    // pip reads U+212A KELVIN SIGN as "k" (Python's str.lower), a non-PEP 440 wheel version as a LegacyVersion.
+    for (const n of ['\u212Aeras-1.0-py3-none-any.whl', 'my_project-1.0~x-py3-none-any.whl', 'a-b-c.whl'])
+      expect(distributionProject(n)).toEqual({ kind: 'wheel', projects: [] });
+    expect(distributionProject('\u212Aeras-1.0.tar.gz')).toEqual({ kind: 'sdist', projects: [] });
+    expect(distributionProject('my project-1.0.tar.gz')).toEqual({ kind: 'sdist', projects: [] });
+    // Longer than a file system keeps: read as nothing, so that the URL does not name its project either.
+    expect(distributionProject(`${'a-'.repeat(200)}1.0.tar.gz`)).toEqual({ kind: 'sdist', projects: [] });
+    expect(distributionProject(`my_project-1.0-py3-none-${'x'.repeat(250)}.whl`)).toEqual({
+      kind: 'wheel',
+      projects: [],
+    });
+  });
+
+  it('says nothing of names pip does not install from', () => {
+    for (const n of ['requests', 'index.html', 'foo.tar.gz', '-1.0.tar.gz', 'x-1.0.egg', 'My_Project-1.0.TAR.GZ'])
       expect(distributionProject(n)).toBeUndefined();
+  });
+});
+
+describe('the project of a file name, beside pip 23 reading it (scripts/vectors/pip-distribution-names.py)', () => {
+  const pipNames = JSON.parse(readFileSync(join(DIR, '..', '..', 'pip-distribution-names.json'), 'utf8')) as {
+    names: Record<string, Record<string, { version: string; unpinned: boolean }>>;
+  };
+
+  it.each(Object.entries(pipNames.names))('%s', (name, readings) => {
+    const dist = distributionProject(name);
+    const all = Object.keys(readings);
+    // What pip takes for a requirement without a version; a LegacyVersion only for `X==<that string>`.
+    const unpinned = all.filter((p) => readings[p]!.unpinned);
+    // A name pip installs from always has its project read here, or is refused: never left to the URL.
+    if (all.length > 0) expect(dist).toBeDefined();
+    // One reading here: the project pip installs the file as, whenever pip needs no pin to take it.
+    if (dist?.projects.length === 1) expect(unpinned.every((p) => p === dist.projects[0])).toBe(true);
+    if (unpinned.length > 1) expect(dist?.projects.length).not.toBe(1);
+    // And no refusal where pip's one reading is a plain project name.
+    if (
+      unpinned.length === 1 &&
+      all.length === 1 &&
+      /^[a-z0-9]+(-[a-z0-9]+)*$/.test(unpinned[0]!) &&
+      /^[\x21-\x7e]+$/.test(name)
+    )
+      expect(dist?.projects).toEqual(unpinned);
   });
 });
 
@@ -86,7 +129,8 @@ describe('verify-download agrees with python-tuf on its repositories', () => {
     '%s, from a PyPI URL',
     async (_, v) => {
       const name = v.target_path.split('/')[1]!;
-      const offered = join(dir, `${v.repo}-${v.tampered}-${name}`);
+      mkdirSync(join(dir, `${v.repo}-${v.tampered}`), { recursive: true });
+      const offered = join(dir, `${v.repo}-${v.tampered}`, name);
       writeFileSync(offered, v.tampered ? flipped(file(name)) : file(name));
       const r = await runCli(['verify-download', offered, pypiUrl(name), ...repoArgs(v.repo), '--json']);
       const doc = JSON.parse(r.stdout);
@@ -143,6 +187,16 @@ describe('verify-download agrees with python-tuf on its repositories', () => {
     });
   });
 
+  it('refuses a URL that names another file than the one pip saved and installs from', async () => {
+    const offered = join(dir, 'my_project-9.0-py3-none-any.whl');
+    writeFileSync(offered, file(WHEEL));
+    const r = await runCli(['verify-download', offered, pypiUrl(WHEEL), ...repoArgs('blake2b-claimed')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `the file is named my_project-9.0-py3-none-any.whl but the URL names ${WHEEL}: pip installs it by its own name`,
+    );
+  });
+
   it('refuses a file name with a path separator, and a legacy name that reads as two projects', async () => {
     const offered = join(dir, 'any');
     writeFileSync(offered, file(SDIST));
@@ -168,6 +222,38 @@ describe('verify-download agrees with python-tuf on its repositories', () => {
       `my-project/${SDIST}`,
     ]);
     expect(given.code).toBe(0);
+  });
+
+  it('takes no project from the URL for a file pip installs: other archives, non-ASCII, non-PEP 440 names', async () => {
+    const offered = join(dir, 'download');
+    writeFileSync(offered, file(SDIST));
+    // pip 23 installs my_project-1.0.tar.bz2 as my-project: its target is my-project's, not the URL's project's.
+    const bz2 = await runCli([
+      'verify-download',
+      offered,
+      'https://mirror.example/other-project/my_project-1.0.tar.bz2',
+      ...repoArgs('blake2b-claimed'),
+      '--json',
+    ]);
+    expect(bz2.code).toBe(3);
+    expect(JSON.parse(bz2.stdout)).toMatchObject({
+      target_path: 'my-project/my_project-1.0.tar.bz2',
+      project: 'my-project',
+    });
+    // pip reads the first as keras (U+212A lowercases to "k"), the second as my-project 1.0~x.
+    for (const name of ['%E2%84%AAeras-1.0-py3-none-any.whl', 'my_project-1.0~x-py3-none-any.whl']) {
+      const r = await runCli([
+        'verify-download',
+        offered,
+        `https://mirror.example/other-project/${name}`,
+        ...repoArgs('blake2b-claimed'),
+      ]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        `${decodeURIComponent(name)}: pip installs from a name like this, but not a well-formed wheel name ` +
+          '(ASCII, a valid project name, a PEP 440 version); give --target-path',
+      );
+    }
   });
 
   it('normalizes the project component of a URL that names no distribution (PEP 480 vector: the project is the target)', async () => {
@@ -338,6 +424,35 @@ describe('the page check, beside pip 23 reading the same pages', () => {
       );
   });
 
+  it('refuses a file the page marks yanked (PEP 592) unless allowed, and one hash named twice with two values', () => {
+    const sha = createHash('sha256').update(wheel).digest('hex');
+    const html = (attrs: string) =>
+      Buffer.from(`<html><body><a href="../../p/${WHEEL}#sha256=${sha}" ${attrs}>${WHEEL}</a></body></html>`);
+    const json = (entry: object) =>
+      Buffer.from(JSON.stringify({ name: 'my-project', files: [{ filename: WHEEL, url: WHEEL, ...entry }] }));
+    const yanked = /marks my_project-1\.0-py3-none-any\.whl yanked \(PEP 592\); give --allow-yanked/;
+    // A host that hides the newer files gets pip to take a yanked one; the verified page says it was withdrawn.
+    for (const page of [
+      html('data-yanked'),
+      html('data-yanked="broken build"'),
+      json({ hashes: { sha256: sha }, yanked: true }),
+      json({ hashes: { sha256: sha }, yanked: 'CVE' }),
+    ]) {
+      const res = checkAgainstSimplePage(page, 'my-project', WHEEL, wheel);
+      expect(res.ok ? '' : res.reason).toMatch(yanked);
+      expect(checkAgainstSimplePage(page, 'my-project', WHEEL, wheel, { allowYanked: true }).ok).toBe(true);
+    }
+    for (const page of [html('data-yanked-note="x"'), json({ hashes: { sha256: sha }, yanked: false })])
+      expect(checkAgainstSimplePage(page, 'my-project', WHEEL, wheel).ok).toBe(true);
+    const twice = Buffer.from(
+      `{"name": "my-project", "files": [{"filename": "${WHEEL}", "url": "${WHEEL}", "hashes": {"SHA256": "${'0'.repeat(64)}", "sha256": "${sha}"}}]}`,
+    );
+    expect(checkAgainstSimplePage(twice, 'my-project', WHEEL, wheel)).toMatchObject({
+      ok: false,
+      reason: 'the simple page files[0] lists two different sha256 hashes',
+    });
+  });
+
   it('refuses a file name with a path separator, and a file the page does not list', () => {
     const page = readFileSync(join(DIR, 'pages', 'my-project.html'));
     expect(checkAgainstSimplePage(page, 'my-project', `../${WHEEL}`, wheel)).toMatchObject({
@@ -352,5 +467,24 @@ describe('the page check, beside pip 23 reading the same pages', () => {
       ok: false,
       reason: expect.stringMatching(/not a PEP 691 project page/),
     });
+  });
+});
+
+describe("one project's role listing files under another project's path (scripts/python-tuf/make-cross-project-repo.py)", () => {
+  const CROSS = join(DIR, '..', 'cross-project');
+  const cross = JSON.parse(readFileSync(join(CROSS, 'verdicts.json'), 'utf8')) as {
+    targets: { target_path: string; file: string; python_tuf: { found: boolean; accepted: boolean } }[];
+  };
+  const args = ['--metadata', join(CROSS, 'metadata'), '--root', join(CROSS, 'metadata', '1.root.json'), '--at', AT];
+
+  // my-project's developer signs other_project wheels; claimed delegates other-project/* to other-project alone.
+  it.each(cross.targets.map((v) => [v.file, v] as const))('%s, as python-tuf judges it', async (_, v) => {
+    const r = await runCli(['verify-download', join(CROSS, v.file), ...args, '--json']);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.target_path).toBe(v.target_path);
+    expect(r.code).toBe(v.python_tuf.accepted ? 0 : 3);
+    if (v.python_tuf.accepted) expect(doc.role).toBe('other-project');
+    else if (v.python_tuf.found) expect(doc.reason).toMatch(/bytes, but other-project lists \d+/);
+    else expect(doc.reason).toMatch(/no role trusted for it lists it/);
   });
 });

@@ -102,10 +102,14 @@ afterAll(async () => {
 });
 
 /** The script, in a child process (the server answers in this one meanwhile). */
-function runScript(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runScript(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn('bash', [SCRIPT, '--index-url', indexUrl, ...args], {
       env: {
+        ...env,
         PATH: `${bin}:${process.env.PATH}`,
         HOME: work,
         TMPDIR: work,
@@ -128,6 +132,14 @@ const repo = (name: string) => [
   '--root',
   join(VECTORS, name, 'metadata', '1.root.json'),
 ];
+
+/** python3 for the script, running `line` first: something else writing into the download folder `dest`. */
+function pythonThat(name: string, dest: string, line: string): string {
+  const wrapper = join(bin, `python-${name}`);
+  writeFileSync(wrapper, `#!/bin/sh\nDEST='${dest}'\n${line}\nexec python3 "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  return wrapper;
+}
 
 describe('scripts/pip-install-verified.sh', () => {
   it('installs a wheel the project role lists (<project>/<file>, blake2b-256), from the local index only', async () => {
@@ -205,6 +217,60 @@ describe('scripts/pip-install-verified.sh', () => {
     expect(e.code).toBe(3);
     expect(e.stderr).toMatch(/rejected .*: the simple page .*my-project: /);
     expect(existsSync(no)).toBe(false);
+  });
+
+  it('installs only the copies it checked: not a hidden page of links, nor a file that appears in the folder later', async () => {
+    served = { wheel: HONEST, page: pageFor(HONEST) };
+    // A wheel no role lists, at a higher version, that pip would prefer.
+    const evil = join(work, 'evil', 'my_project-9.0-py3-none-any.whl');
+    mkdirSync(join(work, 'evil'));
+    execFileSync('python3', [
+      '-c',
+      `import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr("my_project/__init__.py", 'GREETING = "unchecked"\\n')
+    z.writestr("my_project-9.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: my-project\\nVersion: 9.0\\n")
+    z.writestr("my_project-9.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")
+    z.writestr("my_project-9.0.dist-info/RECORD", "")`,
+      evil,
+    ]);
+    // Something else writing into the download folder (a build backend pip ran, another process):
+    // a hidden .html file, which pip install --find-links reads as a page of links, when pip
+    // download is done; the unchecked wheel itself, once pip install starts.
+    const attacks = {
+      hidden: `[ "$3" = download ] && python3 "$@" && printf '<a href="file://${evil}">my_project-9.0-py3-none-any.whl</a>' > "$DEST/.links.html" && exit 0`,
+      late: `[ "$3" = install ] && cp "${evil}" "$DEST/"`,
+    };
+    for (const [attack, line] of Object.entries(attacks)) {
+      const dest = join(work, `dl-attack-${attack}`);
+      const site = join(work, `site-attack-${attack}`);
+      const r = await runScript([...repo('blake2b-claimed'), '--dest', dest, '--target', site, 'my-project'], {
+        PYTHON: pythonThat(attack, dest, line),
+      });
+      if (attack === 'hidden') {
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(/\.links\.html is not a wheel or sdist name/);
+        expect(existsSync(site)).toBe(false);
+      } else {
+        expect(r.code, r.stderr).toBe(0);
+        expect(readdirSync(dest).sort()).toEqual([WHEEL, 'my_project-9.0-py3-none-any.whl']);
+        expect(readFileSync(join(site, 'my_project', '__init__.py'), 'utf8')).toContain('hello from my-project 1.0');
+      }
+    }
+  });
+
+  it('refuses an entry of the download folder that is not a regular file', async () => {
+    served = { wheel: HONEST, page: pageFor(HONEST) };
+    const dest = join(work, 'dl-link');
+    const site = join(work, 'site-link');
+    // pip download done, its file is moved away and a symbolic link put in its place.
+    const line = `[ "$3" = download ] && python3 "$@" && mv "$DEST/${WHEEL}" "$DEST.whl" && ln -s "$DEST.whl" "$DEST/${WHEEL}" && exit 0`;
+    const r = await runScript([...repo('blake2b-claimed'), '--dest', dest, '--target', site, 'my-project'], {
+      PYTHON: pythonThat('link', dest, line),
+    });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${WHEEL} is not a regular file pip downloaded; nothing installed`);
+    expect(existsSync(site)).toBe(false);
   });
 
   it('prints its usage, and refuses bad usage before pip runs', async () => {

@@ -41,6 +41,10 @@ export const verifyDownload = declare({
       value: '<file>',
       help: "the project's simple page (PEP 503 HTML or PEP 691 JSON): verified as the project's target, then the file checked by the hash it lists",
     },
+    'allow-yanked': {
+      type: 'boolean',
+      help: 'with --simple-page, accept a file the page marks yanked (PEP 592: only when the requirement pins its version)',
+    },
     state: CLIENT_STATE,
     at: AT,
     json: JSON_OUTPUT,
@@ -54,7 +58,8 @@ export const verifyDownload = declare({
   normalized as PEP 503 does (docs/pip.md, "Target paths"); for any other file, the URL's last
   components, as many as the repository's target path patterns have; or --target-path.
   With --simple-page (Warehouse's model): the page is the target at the project's name (or
-  --target-path), and the file must match every hash the verified page lists for its name.
+  --target-path), and the file must match every hash the verified page lists for its name; a
+  file the page marks yanked is refused unless --allow-yanked.
   The role trusted for a target is found through the delegation chain (terminating delegations end
   the search), and its length and every listed hash must match. Exit 0: accept; 3: reject.`,
 });

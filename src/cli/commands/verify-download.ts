@@ -45,7 +45,12 @@ export const run: Run<typeof verifyDownload> = async ({ values, positionals }, i
   const targetPath = targetGiven ?? (page ? project! : defaultTargetPath(folder, fileName, url));
   // With a page, the TUF target is the page (PEP 458 as Warehouse runs it), and the file is checked against it.
   const res = checkDownload(folder, page ?? bytes, targetPath);
-  const listed = page && res.ok ? checkAgainstSimplePage(page, project!, fileName, bytes) : undefined;
+  const listed =
+    page && res.ok
+      ? checkAgainstSimplePage(page, project!, fileName, bytes, {
+          allowYanked: values['allow-yanked'] === true,
+        })
+      : undefined;
   const ok = res.ok && (listed?.ok ?? true);
   let reason: string | undefined;
   if (!res.ok) reason = page ? `the simple page ${pagePath}: ${res.reason}` : res.reason;
