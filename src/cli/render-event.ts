@@ -100,9 +100,19 @@ export function renderRawDifferences(event: SigningEvent): string {
   return escapeLines(lines);
 }
 
+/** Roles of an event's status shown in full besides those with bad signatures; then counts (--json has all). */
+const STATUS_ROLES_SHOWN = 40;
+
 export function renderStatus(status: EventStatus): string {
   const lines: string[] = [];
+  let plain = 0;
+  const left = { complete: 0, incomplete: 0 };
   for (const r of status.roles) {
+    // A role with a bad signature is always shown; the others up to STATUS_ROLES_SHOWN, then counted.
+    if (!r.thresholds.some((t) => t.bad.length) && plain++ >= STATUS_ROLES_SHOWN) {
+      left[r.complete ? 'complete' : 'incomplete']++;
+      continue;
+    }
     lines.push(`${r.role} v${r.version} (${r.file}): ${r.complete ? 'complete' : 'incomplete'}`);
     for (const t of r.thresholds) {
       const names = (list: typeof t.signed) => list.map((s) => s.holder ?? groupedHex(s.keyid)).join(', ') || 'nobody';
@@ -114,6 +124,11 @@ export function renderStatus(status: EventStatus): string {
       if (t.bad.length) lines.push(`    bad signatures from: ${names(t.bad)}`);
     }
   }
+  if (left.complete + left.incomplete > 0)
+    lines.push(
+      `… and ${left.complete + left.incomplete} more roles: ${left.complete} complete, ${left.incomplete} incomplete ` +
+        '(event status --json lists every role)',
+    );
   lines.push(
     status.complete
       ? 'Every threshold is met: ready for event finalize.'

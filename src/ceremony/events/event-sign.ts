@@ -26,6 +26,8 @@ import { appendTranscript, recordFailure } from '../state/transcript.js';
 
 /** Signatures made before the event's files are written: 128 roles' files at a time. */
 const SIGNATURES_PER_WRITE = 128;
+/** Roles named one by one as they are signed; past that a count (a 2^14 claim signs 7,000 bins). */
+const SIGNED_ROLES_LOGGED = 20;
 
 export interface SignRequest {
   event: SigningEvent;
@@ -281,8 +283,15 @@ async function signAsHolder(
     for (const p of batch) {
       mine.push(p.entry);
       onSigned(p.entry);
-      log(`  signed ${p.t.role.role} v${p.t.role.version} as ${describeKey(p.t.keyid, p.t.key)}; signature verified`);
+      if (mine.length <= SIGNED_ROLES_LOGGED)
+        log(`  signed ${p.t.role.role} v${p.t.role.version} as ${describeKey(p.t.keyid, p.t.key)}; signature verified`);
     }
+  };
+  const logRest = () => {
+    if (mine.length > SIGNED_ROLES_LOGGED)
+      log(
+        `  … and ${mine.length - SIGNED_ROLES_LOGGED} more roles signed, each signature verified (${mine.length} in all)`,
+      );
   };
   try {
     await checkCapabilities(session, holder, todo, req.signOnly ?? [], log);
@@ -312,12 +321,14 @@ async function signAsHolder(
       if (pending.length >= SIGNATURES_PER_WRITE) flush();
     }
     flush();
+    logRest();
   } catch (e) {
     try {
       flush();
     } catch {
       /* the first failure is the one to report */
     }
+    logRest();
     throw e;
   } finally {
     await session.close();
