@@ -1,5 +1,14 @@
 /** The bundle commands on a ceremony repository, in both directions, through the command line. */
-import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readExportLog } from '../../src/bundle/export-log.js';
@@ -377,6 +386,22 @@ describe('bundle export-online and the published folder', () => {
   });
 });
 
+describe('bundle export-online and a records folder that is the published folder under another name', () => {
+  it('refuses a <from>.records that is a symbolic link to the published folder (exit 2), writing nothing', async () => {
+    const parent = tempDir();
+    const published = join(parent, 'published');
+    cpSync(PEP480_DIR, published, { recursive: true });
+    symlinkSync(published, `${published}.records`);
+    const before = readdirSync(published).sort();
+    const r = await runCli(['bundle', 'export-online', '--from', published, '--to', join(parent, 'b1')]);
+    expect(r.stderr).toMatch(
+      /^tuf-ceremony bundle export-online: the records folder .*published\.records is inside the published folder .*published; keep it beside the folder\n$/,
+    );
+    expect(r.code).toBe(2);
+    expect(readdirSync(published).sort()).toEqual(before);
+  });
+});
+
 describe('bundle import and verify with --records', () => {
   it('keep the transcript and the state in the folder named, and verify reads the state there', async () => {
     const parent = tempDir();
@@ -405,6 +430,61 @@ describe('bundle import and verify with --records', () => {
     expect(v.code).toBe(3);
     expect(v.stderr).toMatch(/sequence 1 is not newer than 1, the last one imported into .*www\/metadata/);
   });
+});
+
+describe('bundle import and a records folder that is the published folder under another name', () => {
+  // The published folder holds metadata only (docs/formats/bundle.md, "What is published"): a
+  // path that only looks like it is beside the folder is still inside it.
+  const attempts: Array<[string, (parent: string, target: string) => string[]]> = [
+    [
+      'the default <target>.records, a symbolic link to the published folder',
+      (_parent, target) => {
+        symlinkSync(target, `${target}.records`);
+        return [];
+      },
+    ],
+    [
+      '--records through a symbolic link to the published folder',
+      (parent, target) => {
+        symlinkSync(target, join(parent, 'alias'));
+        return ['--records', join(parent, 'alias', 'records')];
+      },
+    ],
+    [
+      '--state through a symbolic link to the published folder',
+      (parent, target) => {
+        symlinkSync(target, join(parent, 'alias'));
+        return ['--state', join(parent, 'alias', 'import-state.json')];
+      },
+    ],
+  ];
+  for (const [what, arrange] of attempts) {
+    it(`refuses ${what} (exit 2), writing nothing`, async () => {
+      const parent = tempDir();
+      const bundle = (await makeBundle(parent, 1)).dir;
+      const target = join(parent, 'published');
+      mkdirSync(target);
+      const extra = arrange(parent, target);
+      const before = readdirSync(target).sort();
+      const r = await runCli([
+        'bundle',
+        'import',
+        bundle,
+        '--root',
+        join(PEP480_DIR, '1.root.json'),
+        '--into',
+        target,
+        ...extra,
+        '--at',
+        '2030-01-01',
+      ]);
+      expect(r.stderr).toMatch(
+        /^tuf-ceremony bundle import: the (records folder|import state) .* is inside the published folder .*published; keep it beside the folder\n$/,
+      );
+      expect(r.code).toBe(2);
+      expect(readdirSync(target).sort()).toEqual(before);
+    });
+  }
 });
 
 describe('bundle import after a root rotation', () => {
