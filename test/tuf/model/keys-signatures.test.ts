@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { constants, createHash, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { Key } from '../../../src/tuf/model/key.js';
 import { Ed25519Signer, PemSigner } from '../../../src/keys/software-signer.js';
 import { loadVector } from '../../helpers/vectors.js';
@@ -148,6 +148,41 @@ describe('strict verification rules', () => {
     expect(k.verifiable).toBe(true);
     expect(k.kind).toBe('other');
     expect(() => k.assertUsable()).toThrow(/unsupported key type\/scheme rsa\/rsa-pkcs1v15-sha256 for a new key/);
+  });
+});
+
+describe('a valid signature in another encoding verifies nothing', () => {
+  const payload = Buffer.from('{"signed":"anything"}');
+
+  it('ECDSA: DER with a byte after it, with a long-form length, or with r = s = 0', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const key = Key.fromJSON({
+      keytype: 'ecdsa',
+      scheme: 'ecdsa-sha2-nistp256',
+      keyval: { public: publicKey.export({ format: 'pem', type: 'spki' }) as string },
+    });
+    const der = sign('sha256', payload, { key: privateKey, dsaEncoding: 'der' });
+    expect(key.verify(payload, der)).toBe(true);
+    // X.690 DER: one encoding per value, nothing after it (BER's long form for a short length is not DER).
+    expect(key.verify(payload, Buffer.concat([der, Buffer.from([0])]))).toBe(false);
+    expect(key.verify(payload, Buffer.concat([Buffer.from([0x30, 0x81, der[1]!]), der.subarray(2)]))).toBe(false);
+    expect(key.verify(payload, Buffer.from('3006020100020100', 'hex'))).toBe(false);
+  });
+
+  it('RSA PKCS#1 v1.5: a byte added before or after, or a DigestInfo of another hash', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const key = Key.fromJSON({
+      keytype: 'rsa',
+      scheme: 'rsa-pkcs1v15-sha256',
+      keyval: { public: publicKey.export({ format: 'pem', type: 'spki' }) as string },
+    });
+    const sig = sign('sha256', payload, { key: privateKey, padding: constants.RSA_PKCS1_PADDING });
+    expect(key.verify(payload, sig)).toBe(true);
+    expect(key.verify(payload, Buffer.concat([sig, Buffer.from([0])]))).toBe(false);
+    expect(key.verify(payload, Buffer.concat([Buffer.from([0]), sig]))).toBe(false);
+    expect(
+      key.verify(payload, sign('sha512', payload, { key: privateKey, padding: constants.RSA_PKCS1_PADDING })),
+    ).toBe(false);
   });
 });
 
