@@ -9,6 +9,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readExportLog } from '../../src/bundle/export-log.js';
@@ -18,6 +19,7 @@ import { Metadata, MetaFile, Snapshot, Targets, Timestamp } from '../../src/tuf/
 import { Delegations } from '../../src/tuf/model/roles.js';
 import { fingerprintWords } from '../../src/tuf/model/fingerprint-words.js';
 import { runCli } from '../helpers/cli.js';
+import { builtCli, removeBuiltCli } from '../helpers/pty.js';
 import { bootstrap, softwareProvider, type Bootstrapped } from '../maintenance/fixture.js';
 import { PEP480_DIR } from '../helpers/vectors.js';
 import { makeBundle, tempDir } from './fixtures.js';
@@ -483,6 +485,47 @@ describe('bundle import and a records folder that is the published folder under 
       );
       expect(r.code).toBe(2);
       expect(readdirSync(target).sort()).toEqual(before);
+    });
+  }
+});
+
+describe('bundle import and a state file planted in the published folder', () => {
+  afterAll(() => removeBuiltCli());
+  // Whoever can write the published folder can plant the hidden state file an earlier release kept
+  // there; a pipe or a link to a device in its place must not stall or exhaust the import.
+  for (const [what, plant] of [
+    ['a named pipe', (path: string) => execFileSync('mkfifo', [path])],
+    ['a symbolic link to /dev/zero', (path: string) => symlinkSync('/dev/zero', path)],
+  ] as const) {
+    it(`refuses ${what} in place of the state, in one line naming it (exit 2), writing nothing`, async () => {
+      const parent = tempDir();
+      const bundle = (await makeBundle(parent, 1)).dir;
+      const target = join(parent, 'published');
+      mkdirSync(target);
+      const planted = join(target, '.tuf-ceremony-import.json');
+      plant(planted);
+      const r = spawnSync(
+        process.execPath,
+        [
+          builtCli(),
+          'bundle',
+          'import',
+          bundle,
+          '--root',
+          join(PEP480_DIR, '1.root.json'),
+          '--into',
+          target,
+          '--at',
+          '2030-01-01',
+        ],
+        { encoding: 'utf8', timeout: 20_000 },
+      );
+      expect(r.signal, 'the import ends by itself').toBeNull();
+      expect(r.stderr).toBe(
+        `tuf-ceremony bundle import: the import state ${planted} is unreadable: ${planted}: not a plain file (a link, pipe or device); it was left as it is\n`,
+      );
+      expect(r.status).toBe(2);
+      expect(readdirSync(target)).toEqual(['.tuf-ceremony-import.json']);
     });
   }
 });
