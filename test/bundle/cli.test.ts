@@ -434,6 +434,35 @@ describe('bundle import and verify with --records', () => {
   });
 });
 
+/** A fresh bundle and an empty published folder beside it, and the arguments that import one into the other. */
+async function bundleAndPublished(): Promise<{
+  parent: string;
+  target: string;
+  importArgs: (...extra: string[]) => string[];
+}> {
+  const parent = tempDir();
+  const bundle = (await makeBundle(parent, 1)).dir;
+  const target = join(parent, 'published');
+  mkdirSync(target);
+  const root = join(PEP480_DIR, '1.root.json');
+  return {
+    parent,
+    target,
+    importArgs: (...extra) => [
+      'bundle',
+      'import',
+      bundle,
+      '--root',
+      root,
+      '--into',
+      target,
+      ...extra,
+      '--at',
+      '2030-01-01',
+    ],
+  };
+}
+
 describe('bundle import and a records folder that is the published folder under another name', () => {
   // The published folder holds metadata only (docs/formats/bundle.md, "What is published"): a
   // path that only looks like it is beside the folder is still inside it.
@@ -462,24 +491,10 @@ describe('bundle import and a records folder that is the published folder under 
   ];
   for (const [what, arrange] of attempts) {
     it(`refuses ${what} (exit 2), writing nothing`, async () => {
-      const parent = tempDir();
-      const bundle = (await makeBundle(parent, 1)).dir;
-      const target = join(parent, 'published');
-      mkdirSync(target);
+      const { parent, target, importArgs } = await bundleAndPublished();
       const extra = arrange(parent, target);
       const before = readdirSync(target).sort();
-      const r = await runCli([
-        'bundle',
-        'import',
-        bundle,
-        '--root',
-        join(PEP480_DIR, '1.root.json'),
-        '--into',
-        target,
-        ...extra,
-        '--at',
-        '2030-01-01',
-      ]);
+      const r = await runCli(importArgs(...extra));
       expect(r.stderr).toMatch(
         /^tuf-ceremony bundle import: the (records folder|import state) .* is inside the published folder .*published; keep it beside the folder\n$/,
       );
@@ -498,28 +513,10 @@ describe('bundle import and a state file planted in the published folder', () =>
     ['a symbolic link to /dev/zero', (path: string) => symlinkSync('/dev/zero', path)],
   ] as const) {
     it(`refuses ${what} in place of the state, in one line naming it (exit 2), writing nothing`, async () => {
-      const parent = tempDir();
-      const bundle = (await makeBundle(parent, 1)).dir;
-      const target = join(parent, 'published');
-      mkdirSync(target);
+      const { target, importArgs } = await bundleAndPublished();
       const planted = join(target, '.tuf-ceremony-import.json');
       plant(planted);
-      const r = spawnSync(
-        process.execPath,
-        [
-          builtCli(),
-          'bundle',
-          'import',
-          bundle,
-          '--root',
-          join(PEP480_DIR, '1.root.json'),
-          '--into',
-          target,
-          '--at',
-          '2030-01-01',
-        ],
-        { encoding: 'utf8', timeout: 20_000 },
-      );
+      const r = spawnSync(process.execPath, [builtCli(), ...importArgs()], { encoding: 'utf8', timeout: 20_000 });
       expect(r.signal, 'the import ends by itself').toBeNull();
       expect(r.stderr).toBe(
         `tuf-ceremony bundle import: the import state ${planted} is unreadable: ${planted}: not a plain file (a link, pipe or device); it was left as it is\n`,
