@@ -504,6 +504,28 @@ describe('bundle import and a records folder that is the published folder under 
   }
 });
 
+describe('bundle import and a records folder in a bind mount of the published folder', () => {
+  afterAll(() => removeBuiltCli());
+  it('refuses it (exit 2), writing nothing: the same device and inode is the same folder', async () => {
+    const { parent, target, importArgs } = await bundleAndPublished();
+    const mounted = join(parent, 'mounted');
+    mkdirSync(mounted);
+    // A private mount namespace (util-linux unshare, as an unprivileged user) shows the published
+    // folder again at `mounted`, for this command only.
+    const cli = [process.execPath, builtCli(), ...importArgs('--records', join(mounted, 'records'))];
+    const r = spawnSync(
+      'unshare',
+      ['-rm', 'sh', '-c', 'mount --bind "$1" "$2" && shift 2 && exec "$@"', 'sh', target, mounted, ...cli],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.stderr).toBe(
+      `tuf-ceremony bundle import: the records folder ${join(mounted, 'records')} is inside the published folder ${target}; keep it beside the folder\n`,
+    );
+    expect(r.status).toBe(2);
+    expect(readdirSync(target)).toEqual([]);
+  });
+});
+
 describe('bundle import and a state file planted in the published folder', () => {
   afterAll(() => removeBuiltCli());
   // Whoever can write the published folder can plant the hidden state file an earlier release kept
