@@ -337,6 +337,20 @@ const CASES: HostileCase[] = [
     stricter: 'dev check: a key the developer does not hold is listed for their project, which they must hear of',
   },
 
+  {
+    name:
+      'a developer key of an unknown scheme whose keyval has no "public" (a later scheme\'s own ' +
+      'fields) counts as no signature and leaves the repository verifiable',
+    draft: (d) => {
+      const later = { key: new Key('sphincs', 'sphincs-shake-128s', { root: 'ab'.repeat(16), seed: 'cd' }) } as Signer;
+      role(d, 'claimed').delegations = delegations([
+        delegation(PROJECT, [keys.developer, later], { terminating: true, paths: [`${PROJECT}/*`] }),
+      ]);
+    },
+    client: 'accept',
+    verify: 'accept',
+  },
+
   // 3. Without timestamp there is no freshness and no rollback protection (spec 5.4).
   {
     name: 'a mirror without timestamp, snapshot and the newest claimed does not bring back a revoked developer key',

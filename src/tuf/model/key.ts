@@ -119,7 +119,10 @@ export class Key {
     const keytype = r.string('keytype');
     const scheme = r.string('scheme');
     const keyvalReader = FieldReader.of(r.raw('keyval'), r.at('keyval'));
-    keyvalReader.string('public');
+    // The spec's three schemes keep the key in keyval.public (section 4.2); a scheme not verified
+    // here may keep it otherwise, and its key, which counts as no signature, must not make the
+    // whole file unreadable (as in tuf-js; docs/decisions/0009-signature-schemes.md).
+    if (schemeRule(keytype, scheme)) keyvalReader.string('public');
     // A copy: the key freezes its keyval, and the object read may be the caller's.
     const key = new Key(keytype, scheme, copyJson(keyvalReader.obj), r.rest());
     const family = key.rule?.family;
@@ -200,7 +203,8 @@ export class Key {
    * use and kept: reading metadata never decodes its keys.
    */
   get materialId(): string {
-    this.memo.materialId ??= materialIdOf(this.keytype, this.keyval['public'], this.memo.keyObject);
+    // A key of a scheme not verified here may have no keyval.public: its whole keyval then.
+    this.memo.materialId ??= materialIdOf(this.keytype, this.keyval['public'] ?? this.keyval, this.memo.keyObject);
     return this.memo.materialId;
   }
 
