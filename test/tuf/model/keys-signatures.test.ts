@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { constants, createHash, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { constants, createHash, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { Key } from '../../../src/tuf/model/key.js';
 import { Ed25519Signer, PemSigner } from '../../../src/keys/software-signer.js';
 import { loadVector } from '../../helpers/vectors.js';
@@ -183,6 +183,32 @@ describe('a valid signature in another encoding verifies nothing', () => {
     expect(
       key.verify(payload, sign('sha512', payload, { key: privateKey, padding: constants.RSA_PKCS1_PADDING })),
     ).toBe(false);
+  });
+});
+
+describe('key material under a scheme it does not fit verifies nothing', () => {
+  const payload = Buffer.from('{"signed":"anything"}');
+  const pemOf = (k: KeyObject) => k.export({ format: 'pem', type: 'spki' }) as string;
+
+  it('a P-256 key listed as P-384 or P-521, with signatures over each hash', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    for (const [scheme, hash] of [
+      ['ecdsa-sha2-nistp384', 'sha384'],
+      ['ecdsa-sha2-nistp521', 'sha512'],
+    ] as const) {
+      const key = Key.fromJSON({ keytype: 'ecdsa', scheme, keyval: { public: pemOf(publicKey) } });
+      for (const h of ['sha256', hash])
+        expect(key.verify(payload, sign(h, payload, { key: privateKey, dsaEncoding: 'der' })), `${scheme} ${h}`).toBe(
+          false,
+        );
+    }
+  });
+
+  it('an RSA key listed under an ECDSA scheme, with its own PSS and PKCS#1 v1.5 signatures', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const key = Key.fromJSON({ keytype: 'ecdsa', scheme: 'ecdsa-sha2-nistp256', keyval: { public: pemOf(publicKey) } });
+    for (const padding of [constants.RSA_PKCS1_PSS_PADDING, constants.RSA_PKCS1_PADDING])
+      expect(key.verify(payload, sign('sha256', payload, { key: privateKey, padding }))).toBe(false);
   });
 });
 
