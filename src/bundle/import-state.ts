@@ -4,7 +4,7 @@
  * trusted and the root to trust next. Kept with the transcript in the records folder beside the
  * target (`<target>.records/import-state.json`), never in the folder that is published.
  */
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseStrictJson, serializeJson } from '../tuf/json/index.js';
 import { FormatError, formatExpires, parseExpires } from '../tuf/base/index.js';
@@ -54,11 +54,20 @@ export function locateImportState(
   return { path, readFrom: path, ...(present(legacy) ? { legacy } : {}) };
 }
 
+/** Far larger than any state (two small records); a bigger file is not read. */
+const STATE_LIMIT = 1024 * 1024;
+
 export function readImportState(path: string): ImportState {
   let bytes: Buffer;
   try {
+    // The legacy file sits in the published folder, which others may write: a pipe there would
+    // stall the import, a link to a device exhaust it (docs/formats/bundle.md, "What is published").
+    const st = lstatSync(path);
+    if (!st.isFile()) throw new FormatError(path, 'not a plain file (a link, pipe or device); it was left as it is');
+    if (st.size > STATE_LIMIT) throw new FormatError(path, `larger than ${STATE_LIMIT} bytes; it was left as it is`);
     bytes = readFileSync(path);
   } catch (e) {
+    if (e instanceof FormatError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new FormatError(path, `cannot read the import state (${(e as NodeJS.ErrnoException).code})`, 'E_FORMAT', {
       cause: e,

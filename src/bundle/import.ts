@@ -14,7 +14,7 @@ import { CeremonyError, RefusedError, UsageError, VerificationError } from '../t
 import { Metadata } from '../tuf/model/index.js';
 import { fsyncDir, mediumError, removeQuietly, replaceFileAtomically, writeExclusive } from './durable-files.js';
 import { locateImportState, readImportState, type RootDigest, writeImportState } from './import-state.js';
-import { isInside, moveLegacy, planLegacyMove, present, recordsFolderOf } from './records-folder.js';
+import { keepOutside, moveLegacy, planLegacyMove, present, recordsFolderOf } from './records-folder.js';
 import { MANIFEST_NAME, TRANSCRIPT_NAME, type Direction } from './manifest.js';
 import { checkSequence, verifyBundle, type VerifiedBundle } from './verify.js';
 
@@ -126,16 +126,8 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
   const located = locateImportState(opts.target, { recordsDir, statePath: opts.statePath });
   const statePath = located.path;
   // The published folder holds metadata only: no record of who was in the room, no state.
-  for (const [what, path] of [
-    ['the records folder', recordsDir],
-    ['the import state', statePath],
-  ] as const) {
-    if (isInside(path, opts.target))
-      throw new UsageError(
-        `${what} ${path} is inside the published folder ${opts.target}; keep it beside the folder`,
-        'E_USAGE',
-      );
-  }
+  keepOutside('the records folder', recordsDir, opts.target);
+  keepOutside('the import state', statePath, opts.target);
   const transcriptPath = join(recordsDir, TRANSCRIPT_NAME);
   const staging = stagingFolderOf(opts.target);
   if (existsSync(staging)) {

@@ -11,7 +11,7 @@ import { roleFileName } from '../tuf/verify/index.js';
 import type { BundleFile } from './export.js';
 import { mediumError } from './durable-files.js';
 import { FolderSource } from './metadata-folder.js';
-import { isInside, moveLegacy, planLegacyMove, present, recordsFolderOf } from './records-folder.js';
+import { keepOutside, moveLegacy, planLegacyMove, present, recordsFolderOf } from './records-folder.js';
 
 export const RECENTLY_CLAIMED = 'recently-claimed';
 
@@ -69,11 +69,11 @@ export const LEGACY_ONLINE_LOG_NAME = '.tuf-ceremony-exports.json';
  */
 export function onlineExportLog(from: string, log: string | undefined, note: (line: string) => void): string {
   if (log !== undefined) {
-    if (isInside(log, from))
-      throw new UsageError(`the export log ${log} is inside the published folder ${from}; keep it beside the folder`);
+    keepOutside('the export log', log, from);
     return log;
   }
   const records = recordsFolderOf(from);
+  keepOutside('the records folder', records, from);
   const path = join(records, 'exports.json');
   const legacy = planLegacyMove(join(from, LEGACY_ONLINE_LOG_NAME), path);
   try {

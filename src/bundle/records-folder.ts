@@ -4,9 +4,9 @@
  * online side's export log) and that is not metadata, so never in it. Earlier releases kept those
  * files in the published folder; the next command that writes one moves it here.
  */
-import { linkSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { RefusedError } from '../tuf/base/index.js';
+import { linkSync, lstatSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { RefusedError, UsageError } from '../tuf/base/index.js';
 import { fsyncDir } from './durable-files.js';
 
 /** `<folder>.records`, beside the published folder. */
@@ -15,10 +15,59 @@ export function recordsFolderOf(published: string): string {
   return join(dirname(abs), `${basename(abs)}.records`);
 }
 
-/** Whether `path` is `folder` or inside it. */
+/**
+ * `path` as the system resolves it: the longest part that exists through realpath (links, and a
+ * `..` after a link, which goes up from where the link leads), the rest appended as written.
+ */
+function systemPath(path: string): string {
+  let cur = isAbsolute(path) ? path : `${process.cwd()}${sep}${path}`;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return join(realpathSync(cur), ...rest);
+    } catch {
+      const up = dirname(cur);
+      if (up === cur) return resolve(path);
+      rest.unshift(basename(cur));
+      cur = up;
+    }
+  }
+}
+
+/**
+ * Whether `path` is `folder` or inside it as the file system sees it, not only as written: a
+ * symbolic link, a `..` after one, or a bind mount of the folder elsewhere is the same folder
+ * (docs/formats/bundle.md, "What is published": nothing but metadata in the published folder).
+ */
 export function isInside(path: string, folder: string): boolean {
-  const rel = relative(resolve(folder), resolve(path));
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  const [p, f] = [systemPath(path), systemPath(folder)];
+  const rel = relative(f, p);
+  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) return true;
+  // A bind mount shows the same folder (device and inode) under another path: look up from `path`.
+  let st;
+  try {
+    st = statSync(f);
+  } catch {
+    return false;
+  }
+  for (let cur = p; ; cur = dirname(cur)) {
+    try {
+      const at = statSync(cur);
+      if (at.dev === st.dev && at.ino === st.ino) return true;
+    } catch {
+      // not there yet: its parent decides
+    }
+    if (dirname(cur) === cur) return false;
+  }
+}
+
+/** Refuse `path` (what it is: `the records folder`, …) when it is in the published `folder` (isInside). */
+export function keepOutside(what: string, path: string, folder: string): void {
+  if (isInside(path, folder))
+    throw new UsageError(
+      `${what} ${path} is inside the published folder ${folder}; keep it beside the folder`,
+      'E_USAGE',
+    );
 }
 
 /** Whether anything is at `path` (lstat: a link counts). */

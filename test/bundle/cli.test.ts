@@ -1,5 +1,15 @@
 /** The bundle commands on a ceremony repository, in both directions, through the command line. */
-import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readExportLog } from '../../src/bundle/export-log.js';
@@ -9,6 +19,7 @@ import { Metadata, MetaFile, Snapshot, Targets, Timestamp } from '../../src/tuf/
 import { Delegations } from '../../src/tuf/model/roles.js';
 import { fingerprintWords } from '../../src/tuf/model/fingerprint-words.js';
 import { runCli } from '../helpers/cli.js';
+import { builtCli, removeBuiltCli } from '../helpers/pty.js';
 import { bootstrap, softwareProvider, type Bootstrapped } from '../maintenance/fixture.js';
 import { PEP480_DIR } from '../helpers/vectors.js';
 import { makeBundle, tempDir } from './fixtures.js';
@@ -377,6 +388,22 @@ describe('bundle export-online and the published folder', () => {
   });
 });
 
+describe('bundle export-online and a records folder that is the published folder under another name', () => {
+  it('refuses a <from>.records that is a symbolic link to the published folder (exit 2), writing nothing', async () => {
+    const parent = tempDir();
+    const published = join(parent, 'published');
+    cpSync(PEP480_DIR, published, { recursive: true });
+    symlinkSync(published, `${published}.records`);
+    const before = readdirSync(published).sort();
+    const r = await runCli(['bundle', 'export-online', '--from', published, '--to', join(parent, 'b1')]);
+    expect(r.stderr).toMatch(
+      /^tuf-ceremony bundle export-online: the records folder .*published\.records is inside the published folder .*published; keep it beside the folder\n$/,
+    );
+    expect(r.code).toBe(2);
+    expect(readdirSync(published).sort()).toEqual(before);
+  });
+});
+
 describe('bundle import and verify with --records', () => {
   it('keep the transcript and the state in the folder named, and verify reads the state there', async () => {
     const parent = tempDir();
@@ -405,6 +432,121 @@ describe('bundle import and verify with --records', () => {
     expect(v.code).toBe(3);
     expect(v.stderr).toMatch(/sequence 1 is not newer than 1, the last one imported into .*www\/metadata/);
   });
+});
+
+/** A fresh bundle and an empty published folder beside it, and the arguments that import one into the other. */
+async function bundleAndPublished(): Promise<{
+  parent: string;
+  target: string;
+  importArgs: (...extra: string[]) => string[];
+}> {
+  const parent = tempDir();
+  const bundle = (await makeBundle(parent, 1)).dir;
+  const target = join(parent, 'published');
+  mkdirSync(target);
+  const root = join(PEP480_DIR, '1.root.json');
+  return {
+    parent,
+    target,
+    importArgs: (...extra) => [
+      'bundle',
+      'import',
+      bundle,
+      '--root',
+      root,
+      '--into',
+      target,
+      ...extra,
+      '--at',
+      '2030-01-01',
+    ],
+  };
+}
+
+describe('bundle import and a records folder that is the published folder under another name', () => {
+  // The published folder holds metadata only (docs/formats/bundle.md, "What is published"): a
+  // path that only looks like it is beside the folder is still inside it.
+  const attempts: Array<[string, (parent: string, target: string) => string[]]> = [
+    [
+      'the default <target>.records, a symbolic link to the published folder',
+      (_parent, target) => {
+        symlinkSync(target, `${target}.records`);
+        return [];
+      },
+    ],
+    [
+      '--records through a symbolic link to the published folder',
+      (parent, target) => {
+        symlinkSync(target, join(parent, 'alias'));
+        return ['--records', join(parent, 'alias', 'records')];
+      },
+    ],
+    [
+      '--state through a symbolic link to the published folder',
+      (parent, target) => {
+        symlinkSync(target, join(parent, 'alias'));
+        return ['--state', join(parent, 'alias', 'import-state.json')];
+      },
+    ],
+  ];
+  for (const [what, arrange] of attempts) {
+    it(`refuses ${what} (exit 2), writing nothing`, async () => {
+      const { parent, target, importArgs } = await bundleAndPublished();
+      const extra = arrange(parent, target);
+      const before = readdirSync(target).sort();
+      const r = await runCli(importArgs(...extra));
+      expect(r.stderr).toMatch(
+        /^tuf-ceremony bundle import: the (records folder|import state) .* is inside the published folder .*published; keep it beside the folder\n$/,
+      );
+      expect(r.code).toBe(2);
+      expect(readdirSync(target).sort()).toEqual(before);
+    });
+  }
+});
+
+describe('bundle import and a records folder in a bind mount of the published folder', () => {
+  afterAll(() => removeBuiltCli());
+  it('refuses it (exit 2), writing nothing: the same device and inode is the same folder', async () => {
+    const { parent, target, importArgs } = await bundleAndPublished();
+    const mounted = join(parent, 'mounted');
+    mkdirSync(mounted);
+    // A private mount namespace (util-linux unshare, as an unprivileged user) shows the published
+    // folder again at `mounted`, for this command only.
+    const cli = [process.execPath, builtCli(), ...importArgs('--records', join(mounted, 'records'))];
+    const r = spawnSync(
+      'unshare',
+      ['-rm', 'sh', '-c', 'mount --bind "$1" "$2" && shift 2 && exec "$@"', 'sh', target, mounted, ...cli],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.stderr).toBe(
+      `tuf-ceremony bundle import: the records folder ${join(mounted, 'records')} is inside the published folder ${target}; keep it beside the folder\n`,
+    );
+    expect(r.status).toBe(2);
+    expect(readdirSync(target)).toEqual([]);
+  });
+});
+
+describe('bundle import and a state file planted in the published folder', () => {
+  afterAll(() => removeBuiltCli());
+  // Whoever can write the published folder can plant the hidden state file an earlier release kept
+  // there; a pipe or a link to a device in its place must not stall or exhaust the import.
+  for (const [what, plant] of [
+    ['a named pipe', (path: string) => execFileSync('mkfifo', [path])],
+    ['a symbolic link to /dev/zero', (path: string) => symlinkSync('/dev/zero', path)],
+  ] as const) {
+    it(`refuses ${what} in place of the state, in one line naming it (exit 2), writing nothing`, async () => {
+      const { target, importArgs } = await bundleAndPublished();
+      const planted = join(target, '.tuf-ceremony-import.json');
+      plant(planted);
+      const r = spawnSync(process.execPath, [builtCli(), ...importArgs()], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.signal, 'the import ends by itself').toBeNull();
+      expect(r.stderr).toBe(
+        `tuf-ceremony bundle import: the import state ${planted} is unreadable: ${planted}: not a plain file (a link, pipe or device); it was left as it is\n`,
+      );
+      expect(r.status).toBe(2);
+      expect(readdirSync(target)).toEqual(['.tuf-ceremony-import.json']);
+    });
+  }
 });
 
 describe('bundle import after a root rotation', () => {

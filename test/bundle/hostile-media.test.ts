@@ -126,6 +126,27 @@ describe('hostile media', () => {
     expectRefused(b.dir, /files\.\.\.\/outside\.json.*not a plain file name/);
   });
 
+  // Names that would put something other than metadata into the published folder, each present
+  // in the bundle and listed with its true size and hash (docs/formats/bundle.md, "Layout").
+  for (const [name, reason] of [
+    ['.tuf-ceremony-import.json', /not a plain file name/],
+    ['Transcript.jsonl', /neither metadata \(\*\.json\) nor transcript\.jsonl/],
+    ['TRANSCRIPT.JSONL', /neither metadata/],
+    ['transcript.JSON', /neither metadata/],
+    ['index.html', /neither metadata/],
+    ['import-state.json', /import-state\.json: is not reached from the trusted root/],
+    ['transcript.jsonl.json', /transcript\.jsonl\.json: is not reached from the trusted root/],
+    ['1.ROOT.json', /1\.ROOT\.json: is not reached from the trusted root/],
+  ] as const) {
+    it(`a file named ${name}, listed with its true hash`, async () => {
+      const b = await makeBundle(parent, 1);
+      const bytes = readFileSync(join(b.dir, '1.claimed.json'));
+      writeFileSync(join(b.dir, name), bytes);
+      editManifest(b.dir, (m) => (m.files[name] = { length: bytes.length, sha256: sha256Hex(bytes) }));
+      expectRefused(b.dir, reason);
+    });
+  }
+
   it('a name with a path separator or an absolute path in the manifest', async () => {
     const b = await makeBundle(parent, 1);
     editManifest(b.dir, (m) => (m.files['/etc/cron.d/x.json'] = { length: 1, sha256: '0'.repeat(64) }));

@@ -12,11 +12,15 @@
  * expected verdict is the specification's (python-tuf's) and the departure is asserted as such; where
  * the tool is deliberately stricter than the clients, the case says why.
  */
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PemSigner } from '../../src/keys/software-signer.js';
+import { Key } from '../../src/tuf/model/key.js';
 import { MetaFile } from '../../src/tuf/model/metadata.js';
+import { Delegations, SuccinctRoles } from '../../src/tuf/model/roles.js';
 import type { Signer } from '../../src/tuf/model/signer.js';
 import { clientVerdict, RepoServer, toolRuns } from './hostile/harness.js';
 import {
@@ -35,6 +39,7 @@ import {
   RepoKeys,
   roleFile,
   signerAs,
+  SUCCINCT_PREFIX,
   signRole,
   signSnapshot,
   targetFile,
@@ -84,6 +89,23 @@ interface HostileCase {
 }
 
 const keys = new RepoKeys();
+
+/** One RSA key as two signers: under rsassa-pss-sha256 and under rsa-pkcs1v15-sha256 (two keyids). */
+const rsaUnderTwoSchemes: [Signer, Signer] = (() => {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pss = new PemSigner(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  const pkcs1Key = new Key('rsa', 'rsa-pkcs1v15-sha256', { public: pss.key.publicValue });
+  const pkcs1: Signer = {
+    key: pkcs1Key,
+    sign: async (payload) => nodeSign('sha256', payload, { key: privateKey, padding: constants.RSA_PKCS1_PADDING }),
+  };
+  return [pss, pkcs1];
+})();
+
+/** A key of a scheme no implementation knows, whose keytype and scheme would rewrite the screen. */
+const escapingKey = new Key('\u001b[2J\u001b[Hsphincs', 'sphincs\u001b]0;all verified\u0007\r\u001b[32mOK', {
+  public: 'x',
+});
 const ecdsaDeveloper = ecdsaSigner();
 
 const role = (d: RepoDraft, name: string): RoleDraft => d.roles.get(name)!;
@@ -259,6 +281,75 @@ const CASES: HostileCase[] = [
     stricter: 'the same: a threshold of 2 met by one key is refused',
     names: /example-project/,
   })),
+
+  // One RSA key under two schemes (two keyids) as the two keys of a threshold of 2: python-tuf
+  // counts keyids and accepts; here one key is one key (decision 0009, "One key under two schemes").
+  ...(['flat', 'succinct'] as const).map((layout): HostileCase => ({
+    name: `one RSA key listed as rsassa-pss-sha256 and as rsa-pkcs1v15-sha256 does not meet a threshold of 2 (claimed ${layout})`,
+    layout,
+    draft: (d) => {
+      const claimed = d.roles.get('claimed')!;
+      const [pss, pkcs1] = rsaUnderTwoSchemes;
+      if (layout === 'flat') {
+        claimed.delegations = delegations([
+          delegation(PROJECT, [pss, pkcs1], { threshold: 2, terminating: true, paths: [`${PROJECT}/*`] }),
+        ]);
+        project(d).signers = [pss, pkcs1];
+        return;
+      }
+      // Every bin is delegated to the one key, twice, with a threshold of 2 (TAP 15).
+      const ids = [pss.key.keyid, pkcs1.key.keyid];
+      claimed.delegations = new Delegations(
+        new Map([pss, pkcs1].map((s) => [s.key.keyid, s.key])),
+        undefined,
+        new SuccinctRoles(ids, 2, 2, SUCCINCT_PREFIX),
+      );
+      for (const [name, r] of d.roles) if (name.startsWith(`${SUCCINCT_PREFIX}-`)) r.signers = [pss, pkcs1];
+    },
+    client: 'accept',
+    tufjsDeparts: 'tuf-js verifies RSA only as rsassa-pss-sha256: the PKCS#1 v1.5 keyid counts for nothing there',
+    downloadStricter:
+      'one key counts once whatever its scheme (decision 0009): one holder alone meets no threshold of 2',
+    verify: 'refuse',
+    stricter: 'the same: a threshold of 2 met by one key is refused',
+    names: layout === 'flat' ? /example-project/ : /claimed-bins/,
+  })),
+  {
+    name:
+      'a developer key of an unknown scheme beside the honest one counts as no signature, and its ' +
+      'name, full of terminal escapes, reaches no terminal as such',
+    draft: (d) => {
+      const odd = { key: escapingKey } as Signer;
+      role(d, 'claimed').delegations = delegations([
+        delegation(PROJECT, [keys.developer, odd], { terminating: true, paths: [`${PROJECT}/*`] }),
+      ]);
+    },
+    files: (r) => {
+      // A signature by the unknown key: nothing can check it, so it counts for nothing (spec 5.3.4).
+      const name = roleFile(PROJECT, 1);
+      const doc = JSON.parse(readFileSync(join(r.metadata, name), 'utf8'));
+      doc.signatures.push({ keyid: escapingKey.keyid, sig: 'ab'.repeat(64) });
+      r.write(name, Buffer.from(JSON.stringify(doc)));
+    },
+    client: 'accept',
+    verify: 'accept',
+    dev: 'refuse',
+    stricter: 'dev check: a key the developer does not hold is listed for their project, which they must hear of',
+  },
+
+  {
+    name:
+      'a developer key of an unknown scheme whose keyval has no "public" (a later scheme\'s own ' +
+      'fields) counts as no signature and leaves the repository verifiable',
+    draft: (d) => {
+      const later = { key: new Key('sphincs', 'sphincs-shake-128s', { root: 'ab'.repeat(16), seed: 'cd' }) } as Signer;
+      role(d, 'claimed').delegations = delegations([
+        delegation(PROJECT, [keys.developer, later], { terminating: true, paths: [`${PROJECT}/*`] }),
+      ]);
+    },
+    client: 'accept',
+    verify: 'accept',
+  },
 
   // 3. Without timestamp there is no freshness and no rollback protection (spec 5.4).
   {
@@ -545,6 +636,7 @@ afterAll(async () => {
 
 const verdict = (code: number): Answer => (code === 0 ? 'accept' : 'refuse');
 const TRACE = /^ {4}at /m;
+const TERMINAL_CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 describe('hostile repositories: the tool answers as a TUF client does', () => {
   it('every case that expects the tool to refuse what clients accept says why', () => {
@@ -589,6 +681,8 @@ describe('hostile repositories: the tool answers as a TUF client does', () => {
           .toBe(true);
         expect.soft(TRACE.test(output), `${cmd} prints no stack trace`).toBe(false);
         expect.soft(/internal error/.test(output), `${cmd} reports no internal error`).toBe(false);
+        // Text from hostile files is escaped (docs/threat-model.md section 7, "Escapes").
+        expect.soft(output, `${cmd} writes no control character to the terminal`).not.toMatch(TERMINAL_CONTROLS);
       }
 
       const download = runs.download;

@@ -6,7 +6,7 @@
  * - Verified schemes (docs/decisions/0009-signature-schemes.md): those of securesystemslib 1.x's
  *   SSlibKey but SHA-224 (table SCHEMES below). ed25519: strict RFC 8032 (src/tuf/model/ed25519.ts),
  *   never ZIP-215 rules. ECDSA: DER SEQUENCE{r,s} over the scheme's hash, SPKI PEM on its curve.
- *   RSA (2048 bits or more): PSS with MGF1 of the scheme's hash and any salt length, as
+ *   RSA (2048 bits or more, an odd exponent of at least 3): PSS with MGF1 of the scheme's hash and any salt length, as
  *   securesystemslib verifies (PSS.AUTO), or PKCS#1 v1.5.
  * - Made and signed here: ed25519, ecdsa-sha2-nistp256 and rsassa-pss-sha256 with a salt of
  *   exactly 32 bytes (Key.kind, Key.verifyMadeHere).
@@ -119,7 +119,10 @@ export class Key {
     const keytype = r.string('keytype');
     const scheme = r.string('scheme');
     const keyvalReader = FieldReader.of(r.raw('keyval'), r.at('keyval'));
-    keyvalReader.string('public');
+    // The spec's three schemes keep the key in keyval.public (section 4.2); a scheme not verified
+    // here may keep it otherwise, and its key, which counts as no signature, must not make the
+    // whole file unreadable (as in tuf-js; docs/decisions/0009-signature-schemes.md).
+    if (schemeRule(keytype, scheme)) keyvalReader.string('public');
     // A copy: the key freezes its keyval, and the object read may be the caller's.
     const key = new Key(keytype, scheme, copyJson(keyvalReader.obj), r.rest());
     const family = key.rule?.family;
@@ -200,7 +203,8 @@ export class Key {
    * use and kept: reading metadata never decodes its keys.
    */
   get materialId(): string {
-    this.memo.materialId ??= materialIdOf(this.keytype, this.keyval['public'], this.memo.keyObject);
+    // A key of a scheme not verified here may have no keyval.public: its whole keyval then.
+    this.memo.materialId ??= materialIdOf(this.keytype, this.keyval['public'] ?? this.keyval, this.memo.keyObject);
     return this.memo.materialId;
   }
 
@@ -258,8 +262,17 @@ export class Key {
       if (rule?.family === 'ecdsa' && (ko.asymmetricKeyType !== 'ec' || details.namedCurve !== rule.curve)) {
         throw new FormatError('keyval.public', `an ${this.scheme} key must be an EC key on ${rule.curve}`);
       }
-      if (rule?.family === 'rsa' && (ko.asymmetricKeyType !== 'rsa' || (details.modulusLength ?? 0) < 2048)) {
-        throw new FormatError('keyval.public', `an ${this.scheme} key must be RSA of at least 2048 bits`);
+      // An exponent of 1 makes every encoded message its own signature, so anyone signs for the
+      // key; RFC 8017 section 3.1 asks for an odd e of at least 3 (securesystemslib checks none).
+      const e = details.publicExponent ?? 0n;
+      if (
+        rule?.family === 'rsa' &&
+        (ko.asymmetricKeyType !== 'rsa' || (details.modulusLength ?? 0) < 2048 || e < 3n || e % 2n === 0n)
+      ) {
+        throw new FormatError(
+          'keyval.public',
+          `an ${this.scheme} key must be RSA of at least 2048 bits with an odd public exponent of at least 3`,
+        );
       }
       this.memo.keyObject = ko;
     }
