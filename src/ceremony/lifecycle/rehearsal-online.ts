@@ -166,7 +166,9 @@ export async function rehearseOnlineSide(w: OnlineRehearsalInput): Promise<Onlin
         w.trustedRoot,
       ];
       await run('verify-download accepts the file', check(file));
-      const tampered = join(client, `tampered-${RELEASE_NAME}`);
+      // Under the file's own name, as pip would save what a hostile mirror served.
+      mkdirSync(join(client, 'tampered'));
+      const tampered = join(client, 'tampered', RELEASE_NAME);
       writeFileSync(tampered, Buffer.concat([bytes.subarray(0, -1), Buffer.from('!')]), { flag: 'wx' });
       await run('verify-download refuses a tampered copy (exit 3)', check(tampered), 3);
       return file;
