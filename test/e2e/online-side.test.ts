@@ -217,7 +217,9 @@ describe('the reference online side, read by tuf-js', () => {
     expect(await ok(verifyArgs(join(work, 'client-a', 'targets', 'demo-1.0.tar.gz')))).toMatch(
       /targets → claimed → demo/,
     );
-    const tampered = join(work, 'tampered-1.0.tar.gz');
+    // Under the release's own name, as pip saves what a hostile mirror served.
+    mkdirSync(join(work, 'tampered'));
+    const tampered = join(work, 'tampered', 'demo-1.0.tar.gz');
     writeFileSync(tampered, Buffer.concat([RELEASE.subarray(0, -1), Buffer.from('!')]));
     const refused = await runCli(verifyArgs(tampered));
     expect(refused.code).toBe(3);
