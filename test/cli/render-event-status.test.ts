@@ -4,7 +4,7 @@
  * keeps every role.
  */
 import { describe, expect, it } from 'vitest';
-import type { EventStatus, RoleStatus } from '../../src/ceremony/events/index.js';
+import type { EventStatus, RoleStatus } from '../../src/ceremony/events/event.js';
 import { signedLines } from '../../src/cli/commands/event/sign.js';
 import { renderStatus } from '../../src/cli/render-event.js';
 
