@@ -18,6 +18,7 @@ import { keyChangesToWire, maintenanceDetails, maintenanceNotes } from '../cerem
 import { escapeLines } from '../tuf/base/index.js';
 import { fingerprintWords, groupedHex } from '../tuf/model/index.js';
 import { qrCode, renderFingerprint } from './render-fingerprint.js';
+import { OK_ROWS_SHOWN } from './render-report.js';
 
 /**
  * A terminal of 50 lines: the summary takes at most this many, so that the event digest and, at
@@ -100,16 +101,13 @@ export function renderRawDifferences(event: SigningEvent): string {
   return escapeLines(lines);
 }
 
-/** Roles of an event's status shown in full besides those with bad signatures; then counts (--json has all). */
-const STATUS_ROLES_SHOWN = 40;
-
 export function renderStatus(status: EventStatus): string {
   const lines: string[] = [];
   let plain = 0;
   const left = { complete: 0, incomplete: 0 };
   for (const r of status.roles) {
-    // A role with a bad signature is always shown; the others up to STATUS_ROLES_SHOWN, then counted.
-    if (!r.thresholds.some((t) => t.bad.length) && plain++ >= STATUS_ROLES_SHOWN) {
+    // A role with a bad signature is always shown; the others up to OK_ROWS_SHOWN, as verify lists roles, then counted.
+    if (!r.thresholds.some((t) => t.bad.length) && plain++ >= OK_ROWS_SHOWN) {
       left[r.complete ? 'complete' : 'incomplete']++;
       continue;
     }

@@ -6,7 +6,7 @@ import { addSeconds, formatExpires, parseDuration } from '../../../tuf/base/inde
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { atOption, parseThreshold } from '../../options.js';
-import { openDeveloperSigners } from './developer-signers.js';
+import { openKeySigners } from '../../key-signers.js';
 import { DEFAULT_REQUEST_VALIDITY, type request as declaration } from './declarations.js';
 
 export const run: Run<typeof declaration> = async ({ values }, io) => {
@@ -15,7 +15,7 @@ export const run: Run<typeof declaration> = async ({ values }, io) => {
   const threshold = parseThreshold(values.threshold, '--threshold') ?? 1;
   const created = atOption(values.at);
   const expires = addSeconds(created, parseDuration(values['valid-for'] ?? DEFAULT_REQUEST_VALIDITY, '--valid-for'));
-  const { signers, close } = await openDeveloperSigners(
+  const { signers, close } = await openKeySigners(
     keyArgs,
     { profile: values.profile, passphraseFiles: values['passphrase-file'] },
     io,

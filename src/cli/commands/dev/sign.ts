@@ -20,7 +20,7 @@ import { err, out, printJson } from '../../io.js';
 import { atOption, parseThreshold } from '../../options.js';
 import { renderFingerprint, fingerprintView } from '../../render-fingerprint.js';
 import { DEFAULT_ROLE_VALIDITY, type sign as declaration } from './declarations.js';
-import { checkKeyArguments, openDeveloperSigners } from './developer-signers.js';
+import { checkKeyArguments, openKeySigners } from '../../key-signers.js';
 
 /** Where the delegation and the previous role come from: the verified index metadata, or flags. */
 function delegationSource(values: Parameters<Run<typeof declaration>>[0]['values'], project: string, at: Date) {
@@ -88,7 +88,7 @@ export const run: Run<typeof declaration> = async ({ values }, io) => {
     ].join('\n'),
   );
 
-  const { signers, close } = await openDeveloperSigners(
+  const { signers, close } = await openKeySigners(
     values.key,
     { profile: values.profile, passphraseFiles: values['passphrase-file'] },
     io,

@@ -1,29 +1,30 @@
 /** `tuf-ceremony online publish`: the online roles signed with the online keys, the repository written, timestamp last. */
-import { openEncryptedKeyFile } from '../../../keys/index.js';
 import { OnlineState, publish, UNCLAIMED_BIN_PREFIX } from '../../../online/index.js';
 
-const isBin = (role: string): boolean => role.startsWith(`${UNCLAIMED_BIN_PREFIX}-`);
-import { UsageError } from '../../../tuf/base/index.js';
 import type { Signer } from '../../../tuf/model/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
+import { openKeySigners } from '../../key-signers.js';
 import { atOption } from '../../options.js';
-import { passphrase } from '../../prompter.js';
 import type { publish as declaration } from './declarations.js';
+
+const isBin = (role: string): boolean => role.startsWith(`${UNCLAIMED_BIN_PREFIX}-`);
 
 export const run: Run<typeof declaration> = async ({ values }, io) => {
   const state = OnlineState.open(values.state);
   const at = atOption(values.at);
-  const passFiles = [...(values['passphrase-file'] ?? [])];
-  if (passFiles.length > values.key.length)
-    throw new UsageError(`${passFiles.length - values.key.length} --passphrase-file more than --key files`);
-  const signers = new Map<string, Signer>();
-  for (const file of values.key) {
-    const pass = await passphrase(io, passFiles.shift(), `Passphrase for online key file ${file}:`, false);
-    const signer = openEncryptedKeyFile(file, pass);
-    signers.set(signer.key.keyid, signer);
+  const opened = await openKeySigners(
+    values.key,
+    { passphraseFiles: values['passphrase-file'], purpose: 'online' },
+    io,
+  );
+  const signers = new Map<string, Signer>(opened.signers.map((s) => [s.key.keyid, s]));
+  let res: Awaited<ReturnType<typeof publish>>;
+  try {
+    res = await publish(state, { at, signers });
+  } finally {
+    await opened.close();
   }
-  const res = await publish(state, { at, signers });
   if (values.json) {
     printJson(io, {
       ok: true,

@@ -1,17 +1,17 @@
 /**
- * The developer's signers for `dev request` and `dev sign`: each `--key` is an encrypted key file
- * (its passphrase asked without echo, or read from the next --passphrase-file) or `token:<holder>`,
- * the "developer" key of that holder on the token the profile names.
+ * Signers from `--key` arguments, for `dev request`, `dev sign` and `online publish`: each is an
+ * encrypted key file (its passphrase asked without echo, or read from the next --passphrase-file)
+ * or `token:<holder>`, that holder's key of the given purpose on the token the profile names.
  */
-import { type HolderSession, loadProfile, openEncryptedKeyFile, openHolderSession } from '../../../keys/index.js';
-import { UsageError } from '../../../tuf/base/index.js';
-import type { Signer } from '../../../tuf/model/index.js';
-import type { CliIO } from '../../io.js';
-import { cliPinSource, passphrase } from '../../prompter.js';
+import { type HolderSession, loadProfile, openEncryptedKeyFile, openHolderSession } from '../keys/index.js';
+import { UsageError } from '../tuf/base/index.js';
+import type { Signer } from '../tuf/model/index.js';
+import type { CliIO } from './io.js';
+import { cliPinSource, passphrase } from './prompter.js';
 
 const TOKEN_PREFIX = 'token:';
 
-export interface DeveloperSigners {
+export interface KeySigners {
   signers: Signer[];
   /** Log out of every token session (call in `finally`). */
   close: () => Promise<void>;
@@ -26,11 +26,11 @@ export function checkKeyArguments(keys: readonly string[], profile: string | und
       );
 }
 
-export async function openDeveloperSigners(
+export async function openKeySigners(
   keys: readonly string[],
-  options: { profile?: string; passphraseFiles?: readonly string[] },
+  options: { profile?: string; passphraseFiles?: readonly string[]; purpose?: string },
   io: CliIO,
-): Promise<DeveloperSigners> {
+): Promise<KeySigners> {
   checkKeyArguments(keys, options.profile);
   const passFiles = [...(options.passphraseFiles ?? [])];
   const sessions: HolderSession[] = [];
@@ -47,7 +47,8 @@ export async function openDeveloperSigners(
           cliPinSource(io),
         );
         sessions.push(session);
-        signers.push(await session.signerFor('developer', await session.publicKey('developer')));
+        const purpose = options.purpose ?? 'developer';
+        signers.push(await session.signerFor(purpose, await session.publicKey(purpose)));
       } else {
         const pass = await passphrase(io, passFiles.shift(), `Passphrase for key file ${k}:`, false);
         signers.push(openEncryptedKeyFile(k, pass));
