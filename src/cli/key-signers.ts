@@ -11,6 +11,9 @@ import { cliPinSource, passphrase } from './prompter.js';
 
 const TOKEN_PREFIX = 'token:';
 
+/** A `--key` naming a holder's key on a token rather than a key file. */
+export const isTokenKey = (k: string): boolean => k.startsWith(TOKEN_PREFIX);
+
 export interface KeySigners {
   signers: Signer[];
   /** Log out of every token session (call in `finally`). */

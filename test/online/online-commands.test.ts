@@ -73,6 +73,14 @@ describe('online commands refuse bad input with one line and write nothing', () 
       /^tuf-ceremony online publish: no key given for recently-claimed: it needs 1 of keyid\(s\) [0-9a-f]{64} \(give the online key file with --key\)\n$/,
     );
     expect(readdirSync(join(s, 'repository', 'metadata'))).toEqual([]);
+
+    // Online keys are key files; a token key is refused before any passphrase, nothing written.
+    const token = await runCli(['online', 'publish', '--state', s, '--key', 'token:admin-a', ...AT]);
+    expect(token.code).toBe(2);
+    expect(token.stderr).toBe(
+      'tuf-ceremony online publish: --key token:admin-a: online publish signs with encrypted key files only\n',
+    );
+    expect(readdirSync(join(s, 'repository', 'metadata'))).toEqual([]);
   });
 
   it('a damaged online.json is named with its field', async () => {

@@ -1,10 +1,11 @@
 /** `tuf-ceremony online publish`: the online roles signed with the online keys, the repository written, timestamp last. */
 import { OnlineState, publish, UNCLAIMED_BIN_PREFIX } from '../../../online/index.js';
 
+import { UsageError } from '../../../tuf/base/index.js';
 import type { Signer } from '../../../tuf/model/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
-import { openKeySigners } from '../../key-signers.js';
+import { isTokenKey, openKeySigners } from '../../key-signers.js';
 import { atOption } from '../../options.js';
 import type { publish as declaration } from './declarations.js';
 
@@ -13,6 +14,8 @@ const isBin = (role: string): boolean => role.startsWith(`${UNCLAIMED_BIN_PREFIX
 export const run: Run<typeof declaration> = async ({ values }, io) => {
   const state = OnlineState.open(values.state);
   const at = atOption(values.at);
+  const token = values.key.find(isTokenKey);
+  if (token) throw new UsageError(`--key ${token}: online publish signs with encrypted key files only`);
   const opened = await openKeySigners(
     values.key,
     { passphraseFiles: values['passphrase-file'], purpose: 'online' },
