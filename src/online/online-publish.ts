@@ -17,7 +17,6 @@
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsyncDir, removeQuietly, replaceFileAtomically, writeExclusiveFiles } from '../bundle/index.js';
-import { canonicalize } from '../tuf/json/index.js';
 import {
   DelegatedRole,
   Delegations,
@@ -29,6 +28,7 @@ import {
   SuccinctRoles,
   Targets,
   Timestamp,
+  sameContent,
   sha256Hex,
   type Key,
   type RoleKeys,
@@ -95,14 +95,6 @@ function signersFor(role: string, keys: RoleKeys, given: ReadonlyMap<string, Sig
 }
 
 type Versioned = Targets | Snapshot;
-
-/** The content of a role, version and expiry aside: what decides whether it must be signed again. */
-function contentOf(signed: Versioned): Buffer {
-  const json = signed.toJSON();
-  delete json['version'];
-  delete json['expires'];
-  return canonicalize(json);
-}
 
 interface Staged {
   name: string;
@@ -231,17 +223,19 @@ class Publication {
     const v = this.versions.get(name);
     const file = v === undefined ? undefined : roleFileName(name, v);
     const bytes = file === undefined ? undefined : readFileSync(join(this.state.metadataDir, file));
-    const current = bytes && Metadata.fromBytes<T>(bytes, file!, type).signed;
+    const currentMd = bytes && Metadata.fromBytes<T>(bytes, file!, type);
+    const current = currentMd && currentMd.signed;
     const next = make((v ?? 0) + 1, addSeconds(this.o.at, seconds));
+    const md = new Metadata<T>(next);
+    // The content, version and expiry aside, decides whether the role must be signed again.
     if (
       current &&
       this.o.at.getTime() < current.expires.getTime() - (seconds * 1000) / 2 &&
-      contentOf(current).equals(contentOf(next))
+      sameContent(currentMd, md)
     ) {
       this.roles.push({ role: name, version: v!, expires: formatExpires(current.expires), signed: false });
       return { version: v!, bytes, signed: false };
     }
-    const md = new Metadata<T>(next);
     for (const s of signersFor(name, keys, this.o.signers)) await md.sign(s, 'append');
     const out = md.toBytes();
     this.staged.push({ name: roleFileName(name, next.version), bytes: out });

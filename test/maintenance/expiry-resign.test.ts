@@ -60,7 +60,7 @@ describe('expiry and re-sign', () => {
     expect(next.signed.version).toBe(2);
     expect(iso(next.signed.expires)).toBe(iso(day(170)));
     expect(next.signatures.size).toBe(0);
-    expect(proveResign(current.signed, next.signed)).toMatchObject({
+    expect(proveResign(current, next)).toMatchObject({
       contentUnchanged: true,
       versionOk: true,
       differences: [],
@@ -70,7 +70,7 @@ describe('expiry and re-sign', () => {
     const roles = (tampered.signed as Targets).delegations!.roles!;
     const r0 = roles[0]!;
     roles[0] = new DelegatedRole(r0.name, r0.keyids, 1, r0.terminating, r0.paths, r0.pathHashPrefixes, r0.unrecognized);
-    const proof = proveResign(current.signed, tampered.signed);
+    const proof = proveResign(current, tampered);
     expect(proof.contentUnchanged).toBe(false);
     expect(proof.differences).toEqual(['delegations.roles[0].threshold']);
   });

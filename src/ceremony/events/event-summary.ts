@@ -7,12 +7,11 @@
 import { canonicalize } from '../../tuf/json/index.js';
 import { escapeLines, formatExpires } from '../../tuf/base/index.js';
 import {
-  type AnySigned,
   type DelegatedRole,
   fingerprintWords,
   groupedHex,
   type Key,
-  type Metadata,
+  sameContent,
   Root,
   Targets,
   TOP_LEVEL_ROLES,
@@ -20,7 +19,6 @@ import {
 import type { EventRole, SigningEvent } from './event.js';
 import { signedDifferences, unexplainedDifferences, type FieldDifference, type OrderChange } from './event-diff.js';
 import { ownerOf } from '../state/holders.js';
-import { contentOf } from './resign-proof.js';
 
 export interface KeyRef {
   keyid: string;
@@ -201,27 +199,6 @@ function diffTargets(
   }
   for (const name of prev?.targets.keys() ?? []) if (!next.targets.has(name)) removed.push(name);
   return { added, removed, changed };
-}
-
-/** Everything but version and expires, canonical: equal means "re-sign only, no content change". */
-export function contentWithoutVersion(signed: AnySigned): Buffer {
-  return canonicalize(contentOf(signed));
-}
-
-/**
- * The largest difference in payload length that a change of version and expires alone can make
- * (the digits of version; expires is written at a fixed width, TUF specification 1.0.x section 4.2).
- */
-const RESIGN_LENGTH_SLACK = 64;
-
-/**
- * Whether two versions of a role differ only in version and expires. Payloads whose lengths differ
- * by more than a version's digits cannot: that is known without building and canonicalizing both
- * contents, which for a role with 100k delegations costs seconds (a claim changes a thousand bins).
- */
-function sameContent(prev: Metadata, next: Metadata): boolean {
-  if (Math.abs(prev.payload().length - next.payload().length) > RESIGN_LENGTH_SLACK) return false;
-  return contentWithoutVersion(prev.signed).equals(contentWithoutVersion(next.signed));
 }
 
 export function summarizeRole(r: EventRole): RoleSummary {

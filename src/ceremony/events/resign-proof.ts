@@ -5,11 +5,8 @@
  * without reading the role, and names the first fields that differ when it is not so.
  */
 import { canonicalize } from '../../tuf/json/index.js';
-import { type AnySigned, type JsonObject, sha256Hex } from '../../tuf/model/index.js';
+import { type AnySigned, contentSha256, type JsonObject, type Metadata, RESIGN_FIELDS } from '../../tuf/model/index.js';
 import { formatExpires } from '../../tuf/base/index.js';
-
-/** The fields a re-sign may change; everything else must be byte-identical. */
-export const RESIGN_FIELDS = ['version', 'expires'] as const;
 
 export interface ResignProof {
   /** True when everything but version and expires is equal and the version is exactly +1. */
@@ -26,8 +23,8 @@ export interface ResignProof {
   versionOk: boolean;
 }
 
-/** The signed part without the fields a re-sign may change. */
-export function contentOf(signed: AnySigned): JsonObject {
+/** The signed part without the fields a re-sign may change, as a tree: only to name what differs. */
+function contentOf(signed: AnySigned): JsonObject {
   const json = signed.toJSON();
   for (const f of RESIGN_FIELDS) delete json[f];
   return json;
@@ -60,21 +57,24 @@ function diffPaths(a: unknown, b: unknown, path: string, out: string[]): void {
   }
 }
 
-/** Prove (or refute) that `next` is `previous` re-signed: same content, version +1, new expiry. */
-export function proveResign(previous: AnySigned, next: AnySigned): ResignProof {
-  const before = contentOf(previous);
-  const after = contentOf(next);
-  const contentSha256From = sha256Hex(canonicalize(before));
-  const contentSha256To = sha256Hex(canonicalize(after));
+/**
+ * Prove (or refute) that `next` is `previous` re-signed: same content, version +1, new expiry.
+ * The content is compared on the canonical payloads (role-content.ts); a JSON tree is made only
+ * to name the fields of a content that differs.
+ */
+export function proveResign(previous: Metadata, next: Metadata): ResignProof {
+  const contentSha256From = contentSha256(previous);
+  const contentSha256To = contentSha256(next);
+  const same = contentSha256From === contentSha256To;
   const differences: string[] = [];
-  if (contentSha256From !== contentSha256To) diffPaths(before, after, '', differences);
-  const versionOk = next.version === previous.version + 1;
+  if (!same) diffPaths(contentOf(previous.signed), contentOf(next.signed), '', differences);
+  const versionOk = next.signed.version === previous.signed.version + 1;
   return {
-    contentUnchanged: contentSha256From === contentSha256To && versionOk,
-    versionFrom: previous.version,
-    versionTo: next.version,
-    expiresFrom: formatExpires(previous.expires),
-    expiresTo: formatExpires(next.expires),
+    contentUnchanged: same && versionOk,
+    versionFrom: previous.signed.version,
+    versionTo: next.signed.version,
+    expiresFrom: formatExpires(previous.signed.expires),
+    expiresTo: formatExpires(next.signed.expires),
     contentSha256From,
     contentSha256To,
     differences,

@@ -15,9 +15,7 @@ export interface MaintenanceDetails {
 }
 
 function proofs(event: SigningEvent): Array<{ role: string } & ResignProof> {
-  return event
-    .roles()
-    .flatMap((r) => (r.previous ? [{ role: r.role, ...proveResign(r.previous.signed, r.metadata.signed) }] : []));
+  return event.roles().flatMap((r) => (r.previous ? [{ role: r.role, ...proveResign(r.previous, r.metadata) }] : []));
 }
 
 /** For --json: the re-sign proofs or the key changes of a maintenance event; {} for other kinds. */

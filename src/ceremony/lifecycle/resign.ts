@@ -67,8 +67,9 @@ export function planResign(
   const names = options.only ?? report.due;
   const roles = names.map((role) => {
     const md = current.get(role)!;
-    const next = resignedCopy(md, options.at, periodFor(plan, role));
-    return { role, metadata: next, proof: proveResign(md.signed, next.signed) };
+    // Frozen: its payload is made once, for the proof and again for the event.
+    const next = resignedCopy(md, options.at, periodFor(plan, role)).freeze();
+    return { role, metadata: next, proof: proveResign(md, next) };
   });
   const shortened = roles
     .filter((r) => r.metadata.signed.expires.getTime() < current.get(r.role)!.signed.expires.getTime())

@@ -37,3 +37,6 @@ export {
 
 // Path patterns of delegations
 export { fnmatchComponent, matchPathPattern } from './path-pattern.js';
+
+// The content of a role: what a re-sign must leave unchanged
+export { contentSha256, RESIGN_FIELDS, sameContent } from './role-content.js';
