@@ -39,6 +39,8 @@ export interface PeopleView {
   qr: boolean;
   /** Cap on each list (every item with --all). */
   limit?: number;
+  /** Every role one by one (--all); otherwise many roles are shown together. */
+  everyRole?: boolean;
   /** A person at a terminal reads it: it fits SCREEN_SUMMARY_LINES; the per-role digests are left to --all. */
   screen?: boolean;
   /** The event digest as hex and words (off when each admin's question prints it right above). */
@@ -53,6 +55,7 @@ export async function renderEventForPeople(event: SigningEvent, options: PeopleV
   const parts = [
     renderSummary(summary, {
       limit: options.limit,
+      everyRole: options.everyRole,
       digests: false,
       maxLines: options.screen ? SCREEN_SUMMARY_LINES - shownNotes.length : undefined,
     }),

@@ -283,7 +283,15 @@ export interface RenderOptions {
    * cut shorter, then roles are taken together (the role by role view is `event show --all`).
    */
   maxLines?: number;
+  /** Role by role however many roles there are (`event show --all`). */
+  everyRole?: boolean;
 }
+
+/**
+ * More roles than this are taken together unless every role is asked for: a claim at 2^14 bins
+ * changes thousands, and role by role its summary was 47,000 lines in a pipe or a file.
+ */
+export const ROLES_ONE_BY_ONE = 40;
 
 /**
  * What a summary says of one role: single lines (with what counts as the same line when roles are
@@ -444,7 +452,10 @@ export function renderSummary(summary: EventSummary, options: RenderOptions = {}
     `Signing event: ${summary.kind} for ${summary.repository}, created ${summary.created}`,
     `  ${summary.description}`,
   ];
-  let body = roleByRole(summary, limit, digests);
+  let body =
+    options.everyRole || summary.roles.length <= ROLES_ONE_BY_ONE
+      ? roleByRole(summary, limit, digests)
+      : rolesTogether(summary, limit);
   const max = options.maxLines;
   if (max !== undefined) {
     // Shorter lists first, then the roles together, until it fits the screen.

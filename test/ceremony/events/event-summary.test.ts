@@ -200,6 +200,18 @@ describe('the summary on a 50-line screen', () => {
     expect(text).toContain('event show --all lists them');
   });
 
+  it('in a pipe or a file, thousands of roles are taken together too; --all gives each role its lines', () => {
+    const many = event(Array.from({ length: 7463 }, (_, i) => bin(i, 2)));
+    const piped = renderSummary(many, { digests: false });
+    expect(piped.split('\n').length).toBeLessThan(200);
+    expect(piped).toContain('7463 roles: claimed-000 v8');
+    expect(piped).toContain('delegations added (14926):');
+    expect(piped).toContain('claimed-2bc: ! numpy: 1 of key ed25519');
+    const all = renderSummary(many, { digests: false, everyRole: true });
+    expect(all.split('\n').length).toBeGreaterThan(7463 * 4);
+    expect(all).toContain('  claimed-1d26 version 8 (replaces version 7)');
+  });
+
   it('a few roles stay role by role, and without a budget every list is cut at its limit only', () => {
     const small = event([bin(1, 30), bin(2, 30)]);
     const fitted = renderSummary(small, { digests: false, maxLines: 34 });

@@ -73,6 +73,7 @@ export const run: Run<typeof show> = async ({ values, positionals }, io) => {
     await renderEventForPeople(event, {
       qr: !values['no-qr'] && io.interactive,
       limit: values.all ? Number.MAX_SAFE_INTEGER : 50,
+      everyRole: values.all === true,
       // On a terminal it fits the screen; --all, a pipe or a file get every detail.
       screen: io.interactive && !values.all,
     }),
