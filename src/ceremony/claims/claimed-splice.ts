@@ -10,103 +10,13 @@
  * signatures cover), as the strict reader kept them (decision 0005), and the new version is read
  * back by the strict reader before anyone sees it.
  */
-import { canonicalize } from '../../tuf/json/index.js';
+import { canonicalize, elementsOf, type Member, membersOf, plainString, valueEnd } from '../../tuf/json/index.js';
 import { formatExpires } from '../../tuf/base/index.js';
 import { Delegations, Metadata, Targets } from '../../tuf/model/index.js';
 import { toDelegatedRole, type ProjectDelegation } from './claimed-projects.js';
 
 /** Project name → its delegation in this bin after the change, or null: no longer in this bin. */
 export type BinChanges = Map<string, ProjectDelegation | null>;
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-/** The end (after the closing quote) of the string whose opening quote is at `pos`. */
-function stringEnd(buf: Buffer, pos: number): number {
-  let i = pos + 1;
-  for (;;) {
-    const q = buf.indexOf(QUOTE, i);
-    if (q < 0) return -1;
-    let slashes = 0;
-    while (buf[q - 1 - slashes] === BACKSLASH) slashes++;
-    if (slashes % 2 === 0) return q + 1;
-    i = q + 1;
-  }
-}
-
-/** The end of the JSON value starting at `pos` (bytes the strict reader accepted). */
-function valueEnd(buf: Buffer, pos: number): number {
-  const c = buf[pos];
-  if (c === QUOTE) return stringEnd(buf, pos);
-  if (c !== 0x7b && c !== 0x5b) {
-    let i = pos;
-    while (i < buf.length && buf[i] !== 0x2c && buf[i] !== 0x7d && buf[i] !== 0x5d) i++;
-    return i;
-  }
-  let depth = 0;
-  for (let i = pos; i < buf.length; i++) {
-    const b = buf[i];
-    if (b === QUOTE) {
-      i = stringEnd(buf, i) - 1;
-      if (i < 0) return -1;
-    } else if (b === 0x7b || b === 0x5b) depth++;
-    else if (b === 0x7d || b === 0x5d) {
-      if (--depth === 0) return i + 1;
-    }
-  }
-  return -1;
-}
-
-/** A plain string (no escape, ASCII) starting at `pos`, or undefined. */
-function plainString(buf: Buffer, pos: number): { text: string; end: number } | undefined {
-  if (buf[pos] !== QUOTE) return undefined;
-  const end = stringEnd(buf, pos);
-  if (end < 0) return undefined;
-  for (let i = pos + 1; i < end - 1; i++) if (buf[i]! >= 0x80 || buf[i] === BACKSLASH) return undefined;
-  return { text: buf.toString('latin1', pos + 1, end - 1), end };
-}
-
-interface Member {
-  name: string;
-  /** Where the value starts and ends. */
-  start: number;
-  end: number;
-}
-
-/** The members of the object at `open`, or undefined when a name is not a plain string. */
-function membersOf(buf: Buffer, open: number): { members: Member[]; end: number } | undefined {
-  if (buf[open] !== 0x7b) return undefined;
-  const members: Member[] = [];
-  let pos = open + 1;
-  if (buf[pos] === 0x7d) return { members, end: pos + 1 };
-  for (;;) {
-    const name = plainString(buf, pos);
-    if (!name || buf[name.end] !== 0x3a) return undefined;
-    const start = name.end + 1;
-    const end = valueEnd(buf, start);
-    if (end < 0) return undefined;
-    members.push({ name: name.text, start, end });
-    if (buf[end] === 0x7d) return { members, end: end + 1 };
-    if (buf[end] !== 0x2c) return undefined;
-    pos = end + 1;
-  }
-}
-
-/** The elements of the array at `open`: where each starts and ends. */
-function elementsOf(buf: Buffer, open: number): Array<[number, number]> | undefined {
-  if (buf[open] !== 0x5b) return undefined;
-  const out: Array<[number, number]> = [];
-  let pos = open + 1;
-  if (buf[pos] === 0x5d) return out;
-  for (;;) {
-    const end = valueEnd(buf, pos);
-    if (end < 0) return undefined;
-    out.push([pos, end]);
-    if (buf[end] === 0x5d) return out;
-    if (buf[end] !== 0x2c) return undefined;
-    pos = end + 1;
-  }
-}
 
 const ROLE_START = Buffer.from('{"keyids":[', 'latin1');
 const AFTER_KEYIDS = Buffer.from('],"name":', 'latin1');

@@ -9,3 +9,7 @@ export { canonicalize, serializeJson } from './canonical-json.js';
 
 // The strict reader
 export { parseStrictJson } from './strict-json.js';
+
+// Navigation in canonical bytes without parsing them
+export { elementsOf, membersOf, plainString, valueEnd } from './canonical-bytes.js';
+export type { Member } from './canonical-bytes.js';

@@ -6,15 +6,23 @@
  * gigabytes (docs/performance.md).
  */
 import { createHash } from 'node:crypto';
-import { withoutTopLevelMembers } from '../json/top-level-members.js';
+import { canonicalize } from '../json/canonical-json.js';
+import { withoutTopLevelMembers } from '../json/canonical-bytes.js';
 import type { Metadata } from './metadata.js';
 
 /** The fields a re-sign may change; everything else must be byte-identical. */
 export const RESIGN_FIELDS = ['version', 'expires'] as const;
 
-/** The canonical JSON of `signed` without version and expires, as slices of the payload. */
+/**
+ * The canonical JSON of `signed` without version and expires, as slices of the payload; made from
+ * the tree only when a top-level name is not plain ASCII (a custom field), which the walk declines.
+ */
 function contentSlices(md: Metadata): Buffer[] {
-  return withoutTopLevelMembers(md.payload(), RESIGN_FIELDS);
+  const slices = withoutTopLevelMembers(md.payload(), RESIGN_FIELDS);
+  if (slices) return slices;
+  const tree = md.signed.toJSON();
+  for (const f of RESIGN_FIELDS) delete tree[f];
+  return [canonicalize(tree)];
 }
 
 /** SHA-256 of the canonical JSON of `signed` without version and expires. */

@@ -29,6 +29,15 @@ describe('the content of a role: everything but version and expires', () => {
     expect(contentSha256(md)).toBe(sha256Hex(canonicalize(json)));
   });
 
+  it('is compared through the tree when a custom top-level field has a name that is not plain ASCII', () => {
+    const base = claimed().edit((s) => (s.unrecognized['x-café'] = 'note'));
+    const resigned = base.edit((s) => (s.version += 1));
+    const changed = base.edit((s) => (s.unrecognized['x-café'] = 'other'));
+    expect(sameContent(base, resigned)).toBe(true);
+    expect(sameContent(base, changed)).toBe(false);
+    expect(contentSha256(changed)).not.toBe(contentSha256(base));
+  });
+
   it('differs when one delegation changes by one byte, the payload length unchanged', () => {
     const before = claimed();
     const after = before.edit((s) => {
