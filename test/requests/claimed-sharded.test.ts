@@ -13,6 +13,8 @@ import {
   type ClaimedSettings,
 } from '../../src/ceremony/claims/claimed-build.js';
 import { runIntake } from '../../src/ceremony/claims/intake.js';
+import { ClaimedLookup, type ProjectChanges } from '../../src/ceremony/claims/claimed-changes.js';
+import type { ClaimedProjects } from '../../src/ceremony/claims/claimed-projects.js';
 import { revokeFromClaimed } from '../../src/ceremony/claims/revoke.js';
 import { FolderSource } from '../../src/bundle/metadata-folder.js';
 import { sha256Hex } from '../../src/tuf/model/digest.js';
@@ -24,6 +26,16 @@ import { DAY, makeRepository, signAndStore, signer, writeRequest, type Fixture }
 const now = new Date(Date.UTC(2031, 5, 1, 12, 0, 0));
 const tufjs = (md: Metadata) => TufjsMetadata.fromJSON(MetadataKind.Targets, JSON.parse(md.toBytes().toString()));
 const FIRST = ['requests', 'numpy', 'django', 'flask', 'attrs', 'six'];
+
+/** The projects after a change. */
+function projectsAfter(projects: ClaimedProjects, change: ProjectChanges): ClaimedProjects {
+  const next = new Map(projects);
+  for (const [name, p] of change) {
+    if (p) next.set(name, p);
+    else next.delete(name);
+  }
+  return next;
+}
 
 describe('sharded claimed: 2^k bins, only changed bins get a new version', () => {
   let tmp: string;
@@ -140,15 +152,16 @@ describe('sharded claimed: 2^k bins, only changed bins get a new version', () =>
 
   it('revoking a project changes only its bin; a wildcard pattern is refused for sharding', () => {
     const state = readClaimedState(f.repo, 'claimed');
-    const rev = revokeFromClaimed(state, 'Django');
+    const rev = revokeFromClaimed(new ClaimedLookup(state, settings), 'claimed', 'Django');
+    const next = projectsAfter(state.projects, rev.change);
     const auth = claimedAuthorization(f.repo.current<Targets>('targets').signed, 'claimed');
-    const p = proposeClaimed(f.repo, state, rev.next, settings, auth, now);
+    const p = proposeClaimed(f.repo, state, next, settings, auth, now);
     const binName = bins.name(bins.binOfPath('django'));
     const onlyOneInBin = FIRST.filter((x) => bins.binOfPath(x) === bins.binOfPath('django')).length === 1;
     expect(p.change).toEqual({ added: [], rekeyed: [], removed: ['django'] });
     expect(p.roles.map((r) => r.role)).toEqual(onlyOneInBin ? ['claimed', binName] : [binName]);
     expect(() =>
-      proposeClaimed(f.repo, state, rev.next, { ...settings, pathPatterns: ['{project}/*'] }, auth, now),
+      proposeClaimed(f.repo, state, next, { ...settings, pathPatterns: ['{project}/*'] }, auth, now),
     ).toThrow(/wildcard/);
   });
 
@@ -163,10 +176,13 @@ describe('sharded claimed: 2^k bins, only changed bins get a new version', () =>
       [emptyBin, 'add'],
     ] as const) {
       const proposal = (onlyBins?: Set<string>) => {
-        const state = readClaimedState(f.repo, 'claimed', onlyBins);
+        const state = readClaimedState(f.repo, 'claimed', { onlyBins });
         const next =
           change === 'revoke'
-            ? revokeFromClaimed(state, project).next
+            ? projectsAfter(
+                state.projects,
+                revokeFromClaimed(new ClaimedLookup(state, settings), 'claimed', project).change,
+              )
             : new Map(state.projects).set(project, {
                 name: project,
                 keys: [signer(43).key],

@@ -5,10 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   claimedAuthorization,
   claimedSettingsFromPlan,
-  proposeClaimed,
   readClaimedState,
 } from '../../src/ceremony/claims/claimed-build.js';
 import { runIntake } from '../../src/ceremony/claims/intake.js';
+import {
+  ClaimedLookup,
+  proposeClaimedChanges,
+  type ProjectChanges,
+} from '../../src/ceremony/claims/claimed-changes.js';
 import { revokeFromClaimed } from '../../src/ceremony/claims/revoke.js';
 import { RefusedError } from '../../src/tuf/base/errors.js';
 import type { Targets } from '../../src/tuf/model/metadata.js';
@@ -41,20 +45,27 @@ describe('revoke a developer key or a project from claimed (PEP 480, key comprom
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  const propose = (next: ReturnType<typeof revokeFromClaimed>['next']) =>
-    proposeClaimed(
+  const propose = (change: ProjectChanges) =>
+    proposeClaimedChanges(
       f.repo,
       readClaimedState(f.repo, 'claimed'),
-      next,
+      change,
       claimedSettingsFromPlan(f.repo.plan()),
       claimedAuthorization(f.repo.current<Targets>('targets').signed, 'claimed'),
       now,
     );
+  const revoke = (project: string, keyid?: string) =>
+    revokeFromClaimed(
+      new ClaimedLookup(readClaimedState(f.repo, 'claimed'), claimedSettingsFromPlan(f.repo.plan())),
+      'claimed',
+      project,
+      keyid,
+    );
 
   it('removes one key when enough keys stay for the threshold, and drops the key from claimed when no project uses it', () => {
-    const rev = revokeFromClaimed(readClaimedState(f.repo, 'claimed'), 'SciPy', k3.key.keyid.slice(0, 12));
+    const rev = revoke('SciPy', k3.key.keyid.slice(0, 12));
     expect(rev.keyid).toBe(k3.key.keyid);
-    const p = propose(rev.next);
+    const p = propose(rev.change);
     expect(p.change).toEqual({ added: [], rekeyed: ['scipy'], removed: [] });
     const claimed = p.roles[0]!.metadata.signed;
     expect(claimed.version).toBe(3);
@@ -64,20 +75,18 @@ describe('revoke a developer key or a project from claimed (PEP 480, key comprom
   });
 
   it('refuses to leave a project with fewer keys than its threshold', () => {
-    const state = readClaimedState(f.repo, 'claimed');
-    expect(() => revokeFromClaimed(state, 'numpy', k1.key.keyid)).toThrow(RefusedError);
-    expect(() => revokeFromClaimed(state, 'numpy', k1.key.keyid)).toThrow(/fewer than its threshold 2/);
-    expect(() => revokeFromClaimed(state, 'six', k3.key.keyid)).toThrow(/fewer than its threshold 1/);
+    expect(() => revoke('numpy', k1.key.keyid)).toThrow(RefusedError);
+    expect(() => revoke('numpy', k1.key.keyid)).toThrow(/fewer than its threshold 2/);
+    expect(() => revoke('six', k3.key.keyid)).toThrow(/fewer than its threshold 1/);
   });
 
   it('removes a whole delegation, and refuses a project or key that is not there', () => {
-    const state = readClaimedState(f.repo, 'claimed');
-    const p = propose(revokeFromClaimed(state, 'six').next);
+    const p = propose(revoke('six').change);
     expect(p.change.removed).toEqual(['six']);
     const claimed = p.roles[0]!.metadata.signed;
     expect(claimed.delegations!.roles!.map((r) => r.name)).toEqual(['numpy', 'scipy']);
     expect(claimed.delegations!.keys.has(k3.key.keyid)).toBe(true);
-    expect(() => revokeFromClaimed(state, 'not-claimed')).toThrow(/not delegated by claimed/);
-    expect(() => revokeFromClaimed(state, 'numpy', k3.key.keyid)).toThrow(/not one of the keys of numpy/);
+    expect(() => revoke('not-claimed')).toThrow(/not delegated by claimed/);
+    expect(() => revoke('numpy', k3.key.keyid)).toThrow(/not one of the keys of numpy/);
   });
 });

@@ -137,7 +137,8 @@ export interface ClaimedState {
   unreadBins: Set<string>;
   /**
    * The bins' projects were not made (readClaimedState's `lazy`): `projects` and `order` hold
-   * claimed's own delegations only, and a project in a bin is looked up (`ClaimedLookup`).
+   * claimed's own delegations only, and a project in a bin is looked up (`ClaimedLookup`). A flat
+   * lazy state holds no project at all: each is looked up in claimed.
    */
   lazy: boolean;
 }
@@ -177,14 +178,16 @@ export function binsOfProjects(settings: ClaimedSettings, projects: Iterable<str
 /**
  * The current claimed role, its bins and the projects they delegate to. `onlyBins` (from
  * binsOfProjects): read only these bins, so that a change to a few projects reads a few bins of
- * a sharded role rather than all of them; the others are listed in `unreadBins`.
+ * a sharded role rather than all of them; the others are listed in `unreadBins`. `lazy`: the
+ * projects are not made but looked up one by one (ClaimedLookup); `flat`: claimed lists its
+ * projects itself, so no bin is looked for either (a flat claimed of 600k projects is 246 MB).
  */
 export function readClaimedState(
   store: MetadataStore,
   roleName: string,
-  onlyBins?: Set<string>,
-  lazy = false,
+  o: { onlyBins?: Set<string>; lazy?: boolean; flat?: boolean } = {},
 ): ClaimedState {
+  const { onlyBins, lazy = false } = o;
   if (store.currentVersion(roleName) === undefined)
     throw new UsageError(`the repository has no ${roleName} role yet (run init first)`);
   const claimed = store.current<Targets>(roleName);
@@ -198,6 +201,10 @@ export function readClaimedState(
     unreadBins: new Set(),
     lazy: false,
   };
+  if (lazy && o.flat) {
+    state.lazy = true;
+    return state;
+  }
   const where = `${claimed.signed.version}.${roleName}.json`;
   const direct = projectDelegationsOf(claimed.signed, where);
   state.order.set(

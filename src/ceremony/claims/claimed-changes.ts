@@ -15,6 +15,7 @@ import {
   nextVersion,
   pathsByBin,
   proposeClaimed,
+  readClaimedState,
   unreadBinNumbers,
   type ClaimedAuthorization,
   type ClaimedProposal,
@@ -66,8 +67,15 @@ export class ClaimedLookup implements ProjectLookup {
   }
 
   get(name: string): ProjectDelegation | undefined {
-    if (!this.state.lazy || !this.bins) return this.state.projects.get(name);
+    if (!this.state.lazy) return this.state.projects.get(name);
     if (this.found.has(name)) return this.found.get(name);
+    if (!this.bins) {
+      // Flat: claimed's own entry for the project, found by name in its bytes.
+      const claimed = this.state.claimed.signed;
+      const p = projectIn(claimed, name, `${claimed.version}.${this.state.roleName}.json`);
+      this.found.set(name, p);
+      return p;
+    }
     const out: ClaimedProjects = new Map();
     const direct = this.state.projects.get(name);
     if (direct) out.set(name, direct);
@@ -117,6 +125,12 @@ export function proposeClaimedChanges(
   auth: ClaimedAuthorization,
   now: Date,
 ): ClaimedProposal {
+  if (state.lazy && settings.layout.kind === 'flat') {
+    const spliced = proposeFlatChanges(store, state, changes, settings, auth, now);
+    if (spliced) return spliced;
+    // Not of the shape the splice knows: every project made, as before.
+    state = readClaimedState(store, state.roleName);
+  }
   if (!state.lazy || settings.layout.kind !== 'sharded') {
     const next: ClaimedProjects = new Map(state.projects);
     for (const [name, p] of changes) {
@@ -126,28 +140,18 @@ export function proposeClaimedChanges(
     return proposeClaimed(store, state, next, settings, auth, now);
   }
   checkClaimedSettings(settings);
-  const expires = addSeconds(new Date(Math.floor(now.getTime() / 1000) * 1000), settings.validitySeconds);
+  const expires = expiryOf(settings, now);
   const bins = new ClaimedBins(settings.layout.bitLength, settings.layout.namePrefix);
-  const lookup = new ClaimedLookup(state, settings);
-  const change: ClaimedChange = { added: [], rekeyed: [], removed: [] };
   const perBin = new Map<number, BinChanges>();
   const put = (b: number, name: string, p: ProjectDelegation | null) => {
     const m = perBin.get(b) ?? new Map<string, ProjectDelegation | null>();
     perBin.set(b, m.set(name, p));
   };
-  for (const [name, p] of changes) {
-    const old = lookup.get(name);
-    if (p === null) {
-      if (!old) continue;
-      change.removed.push(name);
-    } else if (!old) change.added.push(name);
-    else if (rekeys(old, p)) change.rekeyed.push(name);
-    else continue;
+  const change = effectiveChanges(changes, new ClaimedLookup(state, settings), (name, old, p) => {
     // Its current paths leave their bins, its new ones join theirs.
     for (const path of old?.paths ?? []) put(bins.binOfPath(path), name, null);
     if (p) for (const [b, paths] of pathsByBin(p, bins)) put(b, name, { ...p, paths });
-  }
-  for (const list of [change.added, change.rekeyed, change.removed]) list.sort();
+  });
 
   const roles: ProposedRole[] = [];
   const listed = new Set(unreadBinNumbers(state, bins));
@@ -191,6 +195,67 @@ export function proposeClaimedChanges(
   const claimedWanted = claimedListing(state, bins, listed, auth, false);
   if (claimedWanted) roles.unshift(nextVersion(store, state.roleName, state.claimed, claimedWanted, expires));
   return { roles, change, signaturesNeeded: roles.length * auth.threshold, threshold: auth.threshold };
+}
+
+/**
+ * The changes that change something (an add, a re-key, a removal of a claimed project), by kind
+ * and sorted; `apply` is called for each with what the project had before.
+ */
+function effectiveChanges(
+  changes: ProjectChanges,
+  lookup: ProjectLookup,
+  apply: (name: string, old: ProjectDelegation | undefined, p: ProjectDelegation | null) => void,
+): ClaimedChange {
+  const change: ClaimedChange = { added: [], rekeyed: [], removed: [] };
+  for (const [name, p] of changes) {
+    const old = lookup.get(name);
+    if (p === null) {
+      if (!old) continue;
+      change.removed.push(name);
+    } else if (!old) change.added.push(name);
+    else if (rekeys(old, p)) change.rekeyed.push(name);
+    else continue;
+    apply(name, old, p);
+  }
+  for (const list of [change.added, change.rekeyed, change.removed]) list.sort();
+  return change;
+}
+
+const expiryOf = (settings: ClaimedSettings, now: Date): Date =>
+  addSeconds(new Date(Math.floor(now.getTime() / 1000) * 1000), settings.validitySeconds);
+
+/**
+ * A flat claimed role's next version spliced from its bytes (claimed-splice.ts), as the object
+ * rebuild writes it: a claim of one project into a flat claimed of 600k no longer makes them all.
+ * Undefined when the role is not of the shape the splice knows, or would be left empty.
+ */
+function proposeFlatChanges(
+  store: MetadataStore,
+  state: ClaimedState,
+  changes: ProjectChanges,
+  settings: ClaimedSettings,
+  auth: ClaimedAuthorization,
+  now: Date,
+): ClaimedProposal | undefined {
+  checkClaimedSettings(settings);
+  const effective: BinChanges = new Map();
+  const change = effectiveChanges(changes, new ClaimedLookup(state, settings), (name, _old, p) =>
+    effective.set(name, p),
+  );
+  const done = (roles: ProposedRole[]): ClaimedProposal => ({
+    roles,
+    change,
+    signaturesNeeded: roles.length * auth.threshold,
+    threshold: auth.threshold,
+  });
+  // Nothing changes: no new version, as the object rebuild decides, unless claimed also lists
+  // bins (a layout being changed), which that rebuild drops. In canonical bytes the member name
+  // appears only as a name: a quote inside a string is escaped.
+  if (effective.size === 0) return state.claimed.payload().includes('"path_hash_prefixes":') ? undefined : done([]);
+  const version = (store.currentVersion(state.roleName) ?? 0) + 1;
+  const spliced = spliceBin(state.claimed, effective, version, expiryOf(settings, now));
+  if (spliced === undefined || spliced === 'empty') return undefined;
+  return done([{ role: state.roleName, metadata: spliced, replaces: version - 1 }]);
 }
 
 /** How many roles a bin delegates to, without making them (a bin made here lists projects only). */

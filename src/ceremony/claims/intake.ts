@@ -71,8 +71,12 @@ export function runIntake(run: IntakeRun): IntakeResult {
   // Sharded: only the bins the requested (and recently-claimed) projects hash into are read.
   const names = new Set<string>(online?.projects.keys());
   for (const f of files) if (f.request) names.add(f.request.project);
-  // Sharded, the bins' projects are looked up one by one rather than all made (claimed-changes.ts).
-  const state = readClaimedState(store, settings.roleName, binsOfProjects(settings, names), true);
+  // The projects are looked up one by one rather than all made (claimed-changes.ts).
+  const state = readClaimedState(store, settings.roleName, {
+    onlyBins: binsOfProjects(settings, names),
+    lazy: true,
+    flat: settings.layout.kind === 'flat',
+  });
   const claimed = new ClaimedLookup(state, settings);
   const binPrefixes = [
     ...RESERVED_BIN_PREFIXES,

@@ -5,17 +5,15 @@
  */
 import { RefusedError, UsageError } from '../../tuf/base/index.js';
 import { checkProjectName, type Targets } from '../../tuf/model/index.js';
-import type { ClaimedProjects } from './claimed-projects.js';
 import {
   binsOfProjects,
   checkClaimedSettings,
   claimedAuthorization,
   claimedSettingsFromPlan,
-  proposeClaimed,
   readClaimedState,
   type ClaimedProposal,
-  type ClaimedState,
 } from './claimed-build.js';
+import { ClaimedLookup, proposeClaimedChanges, type ProjectChanges, type ProjectLookup } from './claimed-changes.js';
 import { createClaimedEvent } from './claimed-event.js';
 import type { SigningEvent } from '../events/event.js';
 import type { Repository } from '../state/repository.js';
@@ -26,7 +24,8 @@ export interface Revocation {
   project: string;
   /** The key removed; absent when the whole delegation is removed. */
   keyid?: string;
-  next: ClaimedProjects;
+  /** The project's delegation after the revocation, or null: removed. */
+  change: ProjectChanges;
   description: string;
 }
 
@@ -42,17 +41,21 @@ function findKeyid(keyids: string[], given: string, project: string): string {
   return found[0]!;
 }
 
-export function revokeFromClaimed(state: ClaimedState, projectName: string, keyid?: string): Revocation {
+/** The revocation of `keyid` of a project, or of its whole delegation, in claimed (`roleName`). */
+export function revokeFromClaimed(
+  claimed: ProjectLookup,
+  roleName: string,
+  projectName: string,
+  keyid?: string,
+): Revocation {
   const project = checkProjectName(projectName, '--project');
-  const current = state.projects.get(project);
+  const current = claimed.get(project);
   if (!current)
-    throw new RefusedError(`${project} is not delegated by ${state.roleName}; nothing to revoke`, 'E_NOT_CLAIMED');
-  const next: ClaimedProjects = new Map(state.projects);
+    throw new RefusedError(`${project} is not delegated by ${roleName}; nothing to revoke`, 'E_NOT_CLAIMED');
   if (keyid === undefined) {
-    next.delete(project);
     return {
       project,
-      next,
+      change: new Map([[project, null]]),
       description: `revoke the delegation of ${project} (keys ${current.keys.map((k) => k.keyid).join(', ')})`,
     };
   }
@@ -70,11 +73,10 @@ export function revokeFromClaimed(state: ClaimedState, projectName: string, keyi
       'E_GUARD_RAIL',
     );
   }
-  next.set(project, { ...current, keys });
   return {
     project,
     keyid: id,
-    next,
+    change: new Map([[project, { ...current, keys }]]),
     description: `revoke key ${id} of ${project} (${keys.length} keys left, threshold ${current.threshold})`,
   };
 }
@@ -93,15 +95,16 @@ export function createRevokeEvent(
 ): RevokeResult {
   const settings = claimedSettingsFromPlan(repo.plan());
   checkClaimedSettings(settings);
-  // Sharded: only the bins of this project are read (docs/decisions/0003-claimed-sharding.md).
-  const state = readClaimedState(
-    repo,
-    settings.roleName,
-    binsOfProjects(settings, [checkProjectName(o.project, '--project')]),
-  );
-  const revocation = revokeFromClaimed(state, o.project, o.keyid);
+  // Only this project's entry is looked up, and only the bins it hashes into are read
+  // (docs/decisions/0003-claimed-sharding.md); a flat claimed is spliced, not made into objects.
+  const state = readClaimedState(repo, settings.roleName, {
+    onlyBins: binsOfProjects(settings, [checkProjectName(o.project, '--project')]),
+    lazy: true,
+    flat: settings.layout.kind === 'flat',
+  });
+  const revocation = revokeFromClaimed(new ClaimedLookup(state, settings), state.roleName, o.project, o.keyid);
   const auth = claimedAuthorization(repo.current<Targets>('targets').signed, settings.roleName);
-  const proposal = proposeClaimed(repo, state, revocation.next, settings, auth, o.at);
+  const proposal = proposeClaimedChanges(repo, state, revocation.change, settings, auth, o.at);
   const event = createClaimedEvent(repo, state, eventDir, proposal, {
     kind: REVOKE_KIND,
     description: `Key compromise (PEP 480): ${revocation.description}${o.reason ? `. Reason: ${o.reason}` : ''}`,
