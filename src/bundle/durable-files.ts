@@ -57,22 +57,30 @@ export function writeExclusiveFiles(files: Iterable<readonly [string, Uint8Array
   fsyncFiles(written);
 }
 
-/** One buffer reused for every read-back, so that checking a folder of large files allocates once. */
-let readBackScratch = Buffer.alloc(0);
+/**
+ * One buffer of 8 MiB reused for every read-back, a piece at a time: a flat claimed role of 1M
+ * projects is a 430 MB file, and a buffer of its size, kept for the next one, was that much more
+ * memory at the command's peak (docs/performance.md).
+ */
+const READ_BACK_PIECE = 8 << 20;
+let readBackScratch: Buffer | undefined;
 
 /** Whether the file at `path` holds exactly `bytes` (read back after writing, before trusting the medium). */
 export function readsBackAs(path: string, bytes: Uint8Array): boolean {
   const fd = openSync(path, constants.O_RDONLY);
   try {
     if (fstatSync(fd).size !== bytes.length) return false;
-    if (readBackScratch.length < bytes.length) readBackScratch = Buffer.allocUnsafe(Math.max(bytes.length, 1 << 20));
+    readBackScratch ??= Buffer.allocUnsafe(READ_BACK_PIECE);
+    const expected = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     let n = 0;
     while (n < bytes.length) {
-      const got = readSync(fd, readBackScratch, n, bytes.length - n, null);
+      const got = readSync(fd, readBackScratch, 0, Math.min(READ_BACK_PIECE, bytes.length - n), null);
       if (got === 0) return false;
+      if (readBackScratch.compare(expected, n, n + got, 0, got) !== 0) return false;
       n += got;
     }
-    return readBackScratch.subarray(0, n).equals(bytes);
+    // Nothing after the expected end (the size was checked; a file growing meanwhile is not it).
+    return readSync(fd, readBackScratch, 0, 1, null) === 0;
   } finally {
     closeSync(fd);
   }

@@ -60,4 +60,19 @@ describe('reading back', () => {
     expect(readsBackAs(path, bytes)).toBe(false);
     expect(readsBackAs(path, Buffer.alloc(0))).toBe(true);
   });
+
+  it('reads a file larger than its 8 MiB piece whole: a byte changed in the last piece is found', () => {
+    const path = join(dir, 'large');
+    const bytes = Buffer.alloc((8 << 20) * 2 + 12345, 'claimed ');
+    writeFileSync(path, bytes);
+    expect(readsBackAs(path, bytes)).toBe(true);
+    const changed = Buffer.from(bytes);
+    changed[changed.length - 3] = 0x21;
+    writeFileSync(path, changed);
+    expect(readsBackAs(path, bytes)).toBe(false);
+    // A view into a larger buffer is compared from its own start.
+    const inner = Buffer.concat([Buffer.from('xx'), bytes]).subarray(2);
+    writeFileSync(path, bytes);
+    expect(readsBackAs(path, inner)).toBe(true);
+  });
 });

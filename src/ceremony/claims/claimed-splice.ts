@@ -10,7 +10,15 @@
  * signatures cover), as the strict reader kept them (decision 0005), and the new version is read
  * back by the strict reader before anyone sees it.
  */
-import { canonicalize, elementsOf, type Member, membersOf, plainString, valueEnd } from '../../tuf/json/index.js';
+import {
+  canonicalize,
+  eachElement,
+  eachMember,
+  type Member,
+  membersOf,
+  plainString,
+  valueEnd,
+} from '../../tuf/json/index.js';
 import { formatExpires } from '../../tuf/base/index.js';
 import { Delegations, Metadata, Targets } from '../../tuf/model/index.js';
 import { toDelegatedRole, type ProjectDelegation } from './claimed-projects.js';
@@ -91,57 +99,69 @@ export function spliceBin(
   if (!inner || inner.members.length !== 2) return undefined;
   const [keysAt, rolesAt] = inner.members as [Member, Member];
   if (keysAt.name !== 'keys' || rolesAt.name !== 'roles') return undefined;
-  const keyEntries = membersOf(payload, keysAt.start);
-  const roleEntries = elementsOf(payload, rolesAt.start);
-  if (!keyEntries || !roleEntries) return undefined;
 
   // The roles: kept, replaced in place, or dropped; then the new ones by name.
-  const roles: Buffer[] = [];
+  const roles = new Runs(payload);
   /** The entries encoded here rather than copied. */
   const made: Buffer[] = [];
+  /** The keys the remaining entries use. */
   const used = new Set<string>();
+  /** The changed projects found among the entries. */
   const seen = new Set<string>();
-  for (const [start, end] of roleEntries) {
+  const rolesEnd = eachElement(payload, rolesAt.start, (start, end) => {
     const role = projectRole(payload, start, end);
-    if (!role) return undefined;
-    seen.add(role.name);
+    if (!role) return false;
     const change = changes.get(role.name);
-    if (change === null) continue;
     if (change === undefined) {
-      roles.push(payload.subarray(start, end));
+      roles.keep(start, end);
       for (const id of role.keyids) used.add(id);
-    } else roles.push(encodeRole(change, used, made));
-  }
+      return true;
+    }
+    seen.add(role.name);
+    if (change === null) roles.skip();
+    else roles.put(encodeRole(change, used, made));
+    return true;
+  });
+  if (rolesEnd !== rolesAt.end) return undefined;
   const added = [...changes.entries()]
     .filter((e): e is [string, ProjectDelegation] => e[1] !== null && !seen.has(e[0]))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [, p] of added) roles.push(encodeRole(p, used, made));
-  if (roles.length === 0) return 'empty';
+  for (const [, p] of added) roles.put(encodeRole(p, used, made));
+  if (roles.done().length === 0) return 'empty';
   if (made.some(hasControl)) return undefined;
 
-  // The keys: the current entries still used, and the new keys, in canonical (sorted) order.
-  const keys = new Map<string, Buffer>();
-  for (const k of keyEntries.members)
-    if (used.has(k.name)) keys.set(k.name, payload.subarray(k.start - k.name.length - 3, k.end));
+  // The keys the changed entries bring, as they will be written.
+  const newKeys = new Map<string, Buffer>();
   for (const p of changes.values()) {
     for (const key of p?.keys ?? []) {
+      // Printable ASCII without quote or backslash: written as it is, and sorted as bytes.
+      if (!/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(key.keyid)) return undefined;
       const entry = Buffer.concat([canonicalize(key.keyid), Buffer.from(':'), canonicalize(key)]);
       if (hasControl(entry)) return undefined;
-      const had = keys.get(key.keyid);
-      // The same keyid with other bytes (custom fields): which one the rebuild keeps is its call.
-      if (had !== undefined && !had.equals(entry)) return undefined;
-      keys.set(key.keyid, entry);
+      newKeys.set(key.keyid, entry);
     }
   }
-  const keyids = [...keys.keys()];
-  if (keyids.some((id) => !/^[\x20-\x7e]*$/.test(id))) return undefined;
-  keyids.sort();
-  const keysBytes = listOf(
-    '{',
-    keyids.map((id) => keys.get(id)!),
-    '}',
-  );
-  const rolesBytes = listOf('[', roles, ']');
+  const incoming = [...newKeys.keys()].sort();
+  // The keys: the current entries still used, and the new keys merged in, in canonical (sorted)
+  // order. The same keyid with other bytes (custom fields): which one the rebuild keeps is its call.
+  const keys = new Runs(payload);
+  let at = 0;
+  let conflict = false;
+  const keysEnd = eachMember(payload, keysAt.start, (id, start, end) => {
+    const memberStart = start - id.length - 3;
+    while (at < incoming.length && incoming[at]! < id) keys.put(newKeys.get(incoming[at++]!)!);
+    if (incoming[at] === id) {
+      at++;
+      conflict = !newKeys.get(id)!.equals(payload.subarray(memberStart, end));
+      keys.keep(memberStart, end);
+    } else if (used.has(id)) keys.keep(memberStart, end);
+    else keys.skip();
+    return !conflict;
+  });
+  if (keysEnd !== keysAt.end) return undefined;
+  for (; at < incoming.length; at++) keys.put(newKeys.get(incoming[at]!)!);
+  const keysBytes = listOf('{', keys.done(), '}');
+  const rolesBytes = listOf('[', roles.done(), ']');
   // The bytes the new version must encode to, as pieces (compared in place, never joined).
   const expected: Buffer[] = [
     payload.subarray(0, delegations.start),
@@ -206,6 +226,39 @@ function compactDelegations(keys: Buffer, roles: Buffer): Delegations {
     undefined,
     {},
   );
+}
+
+/**
+ * The pieces of a list: neighbouring entries kept as they are become one piece (a slice, commas
+ * between them included), so that a flat claimed role of a million entries is not a million
+ * slices; entries skipped or encoded anew end a run.
+ */
+class Runs {
+  private readonly pieces: Buffer[] = [];
+  private start = -1;
+  private end = -1;
+
+  constructor(private readonly buf: Buffer) {}
+
+  keep(start: number, end: number): void {
+    if (this.start < 0) this.start = start;
+    this.end = end;
+  }
+
+  skip(): void {
+    if (this.start >= 0) this.pieces.push(this.buf.subarray(this.start, this.end));
+    this.start = -1;
+  }
+
+  put(piece: Buffer): void {
+    this.skip();
+    this.pieces.push(piece);
+  }
+
+  done(): Buffer[] {
+    this.skip();
+    return this.pieces;
+  }
 }
 
 /** `open`, the entries separated by commas, `close`: one buffer. */

@@ -61,37 +61,54 @@ export interface Member {
   end: number;
 }
 
-/** The members of the object at `open`, or undefined when a name is not a plain string. */
-export function membersOf(buf: Buffer, open: number): { members: Member[]; end: number } | undefined {
-  if (buf[open] !== 0x7b) return undefined;
-  const members: Member[] = [];
+/**
+ * Each member of the object at `open`, in order: `visit(name, valueStart, valueEnd)`, where the
+ * member itself starts `name.length + 3` bytes before its value (`"name":`). The end of the
+ * object, or -1 when it is malformed, a name is not a plain string, or `visit` returns false.
+ * Nothing is kept per member: a flat claimed role's keys object has a million.
+ */
+export function eachMember(
+  buf: Buffer,
+  open: number,
+  visit: (name: string, start: number, end: number) => boolean | void,
+): number {
+  if (buf[open] !== 0x7b) return -1;
   let pos = open + 1;
-  if (buf[pos] === 0x7d) return { members, end: pos + 1 };
+  if (buf[pos] === 0x7d) return pos + 1;
   for (;;) {
     const name = plainString(buf, pos);
-    if (!name || buf[name.end] !== 0x3a) return undefined;
+    if (!name || buf[name.end] !== 0x3a) return -1;
     const start = name.end + 1;
     const end = valueEnd(buf, start);
-    if (end < 0) return undefined;
-    members.push({ name: name.text, start, end });
-    if (buf[end] === 0x7d) return { members, end: end + 1 };
-    if (buf[end] !== 0x2c) return undefined;
+    if (end < 0 || visit(name.text, start, end) === false) return -1;
+    if (buf[end] === 0x7d) return end + 1;
+    if (buf[end] !== 0x2c) return -1;
     pos = end + 1;
   }
 }
 
-/** The elements of the array at `open`: where each starts and ends. */
-export function elementsOf(buf: Buffer, open: number): Array<[number, number]> | undefined {
-  if (buf[open] !== 0x5b) return undefined;
-  const out: Array<[number, number]> = [];
+/** The members of the object at `open`, or undefined when a name is not a plain string. */
+export function membersOf(buf: Buffer, open: number): { members: Member[]; end: number } | undefined {
+  const members: Member[] = [];
+  const end = eachMember(buf, open, (name, start, valueEnd) => {
+    members.push({ name, start, end: valueEnd });
+  });
+  return end < 0 ? undefined : { members, end };
+}
+
+/**
+ * Each element of the array at `open`: `visit(start, end)`. The end of the array, or -1 when it
+ * is malformed or `visit` returns false.
+ */
+export function eachElement(buf: Buffer, open: number, visit: (start: number, end: number) => boolean | void): number {
+  if (buf[open] !== 0x5b) return -1;
   let pos = open + 1;
-  if (buf[pos] === 0x5d) return out;
+  if (buf[pos] === 0x5d) return pos + 1;
   for (;;) {
     const end = valueEnd(buf, pos);
-    if (end < 0) return undefined;
-    out.push([pos, end]);
-    if (buf[end] === 0x5d) return out;
-    if (buf[end] !== 0x2c) return undefined;
+    if (end < 0 || visit(pos, end) === false) return -1;
+    if (buf[end] === 0x5d) return end + 1;
+    if (buf[end] !== 0x2c) return -1;
     pos = end + 1;
   }
 }
