@@ -4,9 +4,20 @@
  * custom and unknown fields at any depth, spec_version, consistent_snapshot, and the order of
  * delegations, which decides which delegation a client follows first (TUF specification 5.6.7).
  * Delegated roles are matched by name, so a moved entry is an order change, not a rewrite.
+ *
+ * When both versions' delegations are still compact (decision 0005: a flat claimed role of
+ * 600,000 projects), their keys and roles are compared on their bytes and only those that differ
+ * become objects, diffed here as the others would be; the result is the same, and the rest of the
+ * role goes through the object diff.
  */
 import { canonicalize } from '../../tuf/json/index.js';
-import type { AnySigned, JsonObject } from '../../tuf/model/index.js';
+import {
+  type AnySigned,
+  Delegations,
+  type DelegationsBytesDiff,
+  type JsonObject,
+  Targets,
+} from '../../tuf/model/index.js';
 
 export interface FieldDifference {
   /** Where: `spec_version`, `delegations.roles[name=numpy].x-note`, `keys.<keyid>`. */
@@ -29,22 +40,33 @@ export interface SignedDifferences {
   order?: OrderChange;
 }
 
+/** How many names of each version an order change lists. */
+const ORDER_NAMES = 10;
+
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string => canonicalize(v).toString('utf8');
 
-function diffValue(a: unknown, b: unknown, path: string, out: FieldDifference[]): void {
+/** The differences at one path found another way (delegations' keys compared on their bytes). */
+interface FoundElsewhere {
+  path: string;
+  diff: (out: FieldDifference[]) => void;
+}
+
+function diffValue(a: unknown, b: unknown, path: string, out: FieldDifference[], elsewhere?: FoundElsewhere): void {
+  if (elsewhere !== undefined && path === elsewhere.path) return elsewhere.diff(out);
   if (a === b) return;
   if (isObject(a) && isObject(b)) {
     for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
       const p = path ? `${path}.${k}` : k;
-      if (!(k in a)) out.push({ path: p, to: text(b[k]) });
-      else if (!(k in b)) out.push({ path: p, from: text(a[k]) });
-      else diffValue(a[k], b[k], p, out);
+      // Own members only: a keyid "constructor" or "__proto__" is not found on Object.prototype.
+      if (!Object.hasOwn(a, k)) out.push({ path: p, to: text(b[k]) });
+      else if (!Object.hasOwn(b, k)) out.push({ path: p, from: text(a[k]) });
+      else diffValue(a[k], b[k], p, out, elsewhere);
     }
     return;
   }
   if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
-    a.forEach((v, i) => diffValue(v, b[i], `${path}[${i}]`, out));
+    a.forEach((v, i) => diffValue(v, b[i], `${path}[${i}]`, out, elsewhere));
     return;
   }
   const from = text(a);
@@ -77,10 +99,65 @@ function diffDelegatedRoles(a: unknown[], b: unknown[], path: string, out: Signe
   if (first >= 0) out.order = { from: first, before: x.slice(first, first + 10), after: y.slice(first, first + 10) };
 }
 
-/** Every difference in `signed` but version and expires (the summary's first lines). */
-export function signedDifferences(previous: AnySigned, next: AnySigned): SignedDifferences {
-  const a = previous.toJSON();
-  const b = next.toJSON();
+/** The roles and keys that differ, as found on the bytes, diffed as diffDelegatedRoles and diffValue would. */
+function rolesFromBytes(d: DelegationsBytesDiff, path: string, out: SignedDifferences): void {
+  for (const { name, before, after } of d.roles) {
+    const p = `${path}[name=${name}]`;
+    if (!before) out.fields.push({ path: p, to: text(after!.toJSON()) });
+    else if (!after) out.fields.push({ path: p, from: text(before.toJSON()) });
+    else diffValue(before.toJSON(), after.toJSON(), p, out.fields);
+  }
+  if (d.order) out.order = d.order;
+}
+
+function keysFromBytes(d: DelegationsBytesDiff, path: string): FoundElsewhere {
+  return {
+    path,
+    diff: (out) => {
+      for (const { keyid, before, after } of d.keys) {
+        const p = `${path}.${keyid}`;
+        if (!before) out.push({ path: p, to: text(after!.toJSON()) });
+        else if (!after) out.push({ path: p, from: text(before.toJSON()) });
+        else diffValue(before.toJSON(), after.toJSON(), p, out);
+      }
+    },
+  };
+}
+
+/**
+ * Two versions' delegations compared on their bytes (Delegations#bytesDiffFrom); null when they
+ * cannot be (not both targets with compact delegations of the usual shape): objects are compared.
+ */
+export function delegationBytesDiff(previous: AnySigned, next: AnySigned): DelegationsBytesDiff | null {
+  if (!(previous instanceof Targets) || !(next instanceof Targets)) return null;
+  const a = previous.delegations;
+  const b = next.delegations;
+  return (a && b?.bytesDiffFrom(a, ORDER_NAMES)) ?? null;
+}
+
+/**
+ * A copy of a targets role whose delegations keep everything but their keys and roles (which are
+ * compared on their bytes): what goes through the object diff.
+ */
+function withoutMembers(signed: AnySigned): AnySigned {
+  if (!(signed instanceof Targets) || signed.delegations === undefined) return signed;
+  const d = signed.delegations;
+  const copy = signed.copy();
+  copy.delegations = new Delegations(new Map(), d.succinctRoles ? undefined : [], d.succinctRoles, d.unrecognized);
+  return copy;
+}
+
+/**
+ * Every difference in `signed` but version and expires (the summary's first lines). `bytes`: the
+ * delegations compared on their bytes, when they could be (null: compared as objects).
+ */
+export function signedDifferences(
+  previous: AnySigned,
+  next: AnySigned,
+  bytes = delegationBytesDiff(previous, next),
+): SignedDifferences {
+  const a = (bytes ? withoutMembers(previous) : previous).toJSON();
+  const b = (bytes ? withoutMembers(next) : next).toJSON();
   for (const o of [a, b]) {
     delete o['version'];
     delete o['expires'];
@@ -93,9 +170,10 @@ export function signedDifferences(previous: AnySigned, next: AnySigned): SignedD
     const { roles: rb, ...restB } = db;
     a['delegations'] = restA;
     b['delegations'] = restB;
-    diffDelegatedRoles(ra as unknown[], rb as unknown[], 'delegations.roles', out);
+    if (bytes) rolesFromBytes(bytes, 'delegations.roles', out);
+    else diffDelegatedRoles(ra as unknown[], rb as unknown[], 'delegations.roles', out);
   }
-  diffValue(a, b, '', out.fields);
+  diffValue(a, b, '', out.fields, bytes ? keysFromBytes(bytes, 'delegations.keys') : undefined);
   return out;
 }
 

@@ -8,6 +8,7 @@ import { canonicalize } from '../../tuf/json/index.js';
 import { escapeLines, formatExpires } from '../../tuf/base/index.js';
 import {
   type DelegatedRole,
+  type Delegations,
   fingerprintWords,
   groupedHex,
   type Key,
@@ -17,7 +18,13 @@ import {
   TOP_LEVEL_ROLES,
 } from '../../tuf/model/index.js';
 import type { EventRole, SigningEvent } from './event.js';
-import { signedDifferences, unexplainedDifferences, type FieldDifference, type OrderChange } from './event-diff.js';
+import {
+  delegationBytesDiff,
+  signedDifferences,
+  unexplainedDifferences,
+  type FieldDifference,
+  type OrderChange,
+} from './event-diff.js';
 import { ownerOf } from '../state/holders.js';
 
 export interface KeyRef {
@@ -126,11 +133,12 @@ function rootKeyChanges(
   return { added, removed, thresholds, other };
 }
 
-function delegationRef(d: DelegatedRole, keys: Map<string, Key>): DelegationRef {
+/** `from`: the delegations that list the role, whose keys are looked up one by one (Delegations#key). */
+function delegationRef(d: DelegatedRole, from: Delegations): DelegationRef {
   return {
     name: d.name,
     threshold: d.threshold,
-    keys: d.keyids.map((id) => keyRef(id, keys.get(id), d.name)),
+    keys: d.keyids.map((id) => keyRef(id, from.key(id), d.name)),
     paths: d.paths,
     pathHashPrefixes: d.pathHashPrefixes,
     terminating: d.terminating,
@@ -151,23 +159,40 @@ function sameScope(a: DelegatedRole, b: DelegatedRole): boolean {
   );
 }
 
-/** Delegations added / removed / re-keyed / changed; linear in the number of delegations. */
-export function diffDelegations(prev: Targets | undefined, next: Targets): DelegationChanges | undefined {
+/**
+ * Delegations added / removed / re-keyed / changed; linear in the number of delegations. `bytes`:
+ * the delegations compared on their bytes, when they could be (event-diff.ts); only the roles
+ * that differ are then made.
+ */
+export function diffDelegations(
+  prev: Targets | undefined,
+  next: Targets,
+  bytes = prev ? delegationBytesDiff(prev, next) : null,
+): DelegationChanges | undefined {
   const p = prev?.delegations;
   const n = next.delegations;
   if (!p && !n) return undefined;
   const out: DelegationChanges = { added: [], removed: [], rekeyed: [], changed: [] };
-  const before = new Map((p?.roles ?? []).map((r) => [r.name, r]));
-  const after = new Map((n?.roles ?? []).map((r) => [r.name, r]));
-  for (const [name, r] of after) {
-    const old = before.get(name);
-    if (!old) out.added.push(delegationRef(r, n!.keys));
-    else if (!sameKeys(old, r))
-      out.rekeyed.push({ name, from: delegationRef(old, p!.keys), to: delegationRef(r, n!.keys) });
-    else if (!sameScope(old, r))
-      out.changed.push({ name, from: delegationRef(old, p!.keys), to: delegationRef(r, n!.keys) });
+  const compare = (name: string, old: DelegatedRole, r: DelegatedRole) => {
+    if (!sameKeys(old, r)) out.rekeyed.push({ name, from: delegationRef(old, p!), to: delegationRef(r, n!) });
+    else if (!sameScope(old, r)) out.changed.push({ name, from: delegationRef(old, p!), to: delegationRef(r, n!) });
+  };
+  if (bytes) {
+    for (const { name, before, after } of bytes.roles) {
+      if (!before) out.added.push(delegationRef(after!, n!));
+      else if (!after) out.removed.push(delegationRef(before, p!));
+      else compare(name, before, after);
+    }
+  } else {
+    const before = new Map((p?.roles ?? []).map((r) => [r.name, r]));
+    const after = new Map((n?.roles ?? []).map((r) => [r.name, r]));
+    for (const [name, r] of after) {
+      const old = before.get(name);
+      if (!old) out.added.push(delegationRef(r, n!));
+      else compare(name, old, r);
+    }
+    for (const [name, r] of before) if (!after.has(name)) out.removed.push(delegationRef(r, p!));
   }
-  for (const [name, r] of before) if (!after.has(name)) out.removed.push(delegationRef(r, p!.keys));
   const sr = n?.succinctRoles;
   if (sr) {
     const old = p?.succinctRoles;
@@ -228,8 +253,10 @@ export function summarizeRole(r: EventRole): RoleSummary {
     other: [],
     differences: [],
   };
+  // Compared once on their bytes when both versions' delegations allow it (a flat claimed role).
+  const bytes = prev ? delegationBytesDiff(prev, next) : null;
   if (prev) {
-    const d = signedDifferences(prev, next);
+    const d = signedDifferences(prev, next, bytes);
     s.differences = d.fields;
     s.delegationOrder = d.order;
   }
@@ -238,7 +265,7 @@ export function summarizeRole(r: EventRole): RoleSummary {
     Object.assign(s, { keysAdded: c.added, keysRemoved: c.removed, thresholds: c.thresholds, other: c.other });
   } else if (next instanceof Targets) {
     const p = prev as Targets | undefined;
-    s.delegations = diffDelegations(p, next);
+    s.delegations = diffDelegations(p, next, bytes);
     s.targets = diffTargets(p, next);
   }
   return s;

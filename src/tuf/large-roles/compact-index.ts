@@ -9,6 +9,7 @@
 import { sha256Hex } from '../model/digest.js';
 import type { Key } from '../model/key.js';
 import { matchPathPattern } from '../model/path-pattern.js';
+import { diffCompact, type DelegationsBytesDiff } from './compact-diff.js';
 import { NameTable } from './name-table.js';
 import type { DelegatedRole } from '../model/roles.js';
 import {
@@ -82,8 +83,10 @@ export class CompactIndex {
   private readonly keyEntry: KeyEntry = { keyidStart: 0, keyidEnd: 0, publicStart: 0 };
 
   private constructor(
-    private readonly keys: Buffer,
-    private readonly roles: Buffer,
+    /** The canonical JSON of the "keys" object. */
+    readonly keys: Buffer,
+    /** The canonical JSON of the "roles" array, every entry of the usual shape. */
+    readonly roles: Buffer,
   ) {}
 
   /**
@@ -119,11 +122,39 @@ export class CompactIndex {
 
   /** The role delegated under `name`, made from its bytes. */
   role(name: string): DelegatedRole | undefined {
-    const { names, starts } = this.roleIndex!;
-    const i = names.indexOfString(name);
-    if (i < 0) return undefined;
-    scanUsualRole(this.roles, starts[i]!, this.roleEntry);
+    const i = this.roleIndex!.names.indexOfString(name);
+    return i < 0 ? undefined : this.roleAt(i);
+  }
+
+  /** Where the `i`-th role's bytes start: the roles follow one another, a comma between two. */
+  roleStart(i: number): number {
+    return this.roleIndex!.starts[i]!;
+  }
+
+  /** Where the `i`-th role's bytes end (the position after its closing brace). */
+  roleEnd(i: number): number {
+    return i + 1 < this.roleCount ? this.roleIndex!.starts[i + 1]! - 1 : this.roles.length - 1;
+  }
+
+  /** The number of the role named by the plain ASCII bytes other[start, end); -1 when absent. */
+  roleNumber(other: Buffer, start: number, end: number): number {
+    return this.roleIndex!.names.indexOfBytes(other, start, end);
+  }
+
+  /** The name of the `i`-th role. */
+  roleName(i: number): string {
+    return this.roleIndex!.names.nameAt(i);
+  }
+
+  /** The `i`-th role, made from its bytes. */
+  roleAt(i: number): DelegatedRole {
+    scanUsualRole(this.roles, this.roleIndex!.starts[i]!, this.roleEntry);
     return roleFromEntry(this.roles, this.roleEntry);
+  }
+
+  /** These delegations, the version after `before`, compared with it on their bytes (compact-diff.ts). */
+  diffFrom(before: CompactIndex, orderNames: number): DelegationsBytesDiff | undefined {
+    return diffCompact(before, this, orderNames);
   }
 
   /** The names of the roles, in priority order. */

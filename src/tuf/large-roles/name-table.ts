@@ -84,6 +84,11 @@ export class NameTable {
     return this.slots[this.findString(hashString(this.seed, name), name) + 1]! - 1;
   }
 
+  /** The number of the name at other[start, end), plain ASCII of another buffer; -1 when absent. */
+  indexOfBytes(other: Buffer, start: number, end: number): number {
+    return this.slots[this.findBytes(hashBytes(this.seed, other, start, end), start, end, other) + 1]! - 1;
+  }
+
   get size(): number {
     return this.count;
   }
@@ -121,14 +126,17 @@ export class NameTable {
     this.slots = slots;
   }
 
-  /** The slot (index of its first number) holding the name, or the empty slot where it would go. */
-  private findBytes(hash: number, start: number, end: number): number {
+  /**
+   * The slot (index of its first number) holding the name at buf[start, end) (the table's own
+   * buffer unless said), or the empty slot where it would go.
+   */
+  private findBytes(hash: number, start: number, end: number, buf = this.buf): number {
     const slots = this.slots;
     const mask = slots.length / 2 - 1;
     let slot = hash & mask;
     for (let probes = 0; ; probes++) {
       const e = slots[2 * slot + 1]!;
-      if (e === 0 || (slots[2 * slot] === hash && this.entryEqualsBytes(e - 1, start, end))) return 2 * slot;
+      if (e === 0 || (slots[2 * slot] === hash && this.entryEqualsBytes(e - 1, buf, start, end))) return 2 * slot;
       slot = (slot + 1) & mask;
       if (probes === MAX_PROBES) this.crowded = true;
     }
@@ -146,14 +154,14 @@ export class NameTable {
     }
   }
 
-  private entryEqualsBytes(i: number, start: number, end: number): boolean {
+  private entryEqualsBytes(i: number, buf: Buffer, start: number, end: number): boolean {
     const name = this.strings[i];
-    if (name !== undefined) return stringEqualsBytes(name, this.buf, start, end);
+    if (name !== undefined) return stringEqualsBytes(name, buf, start, end);
     const s = this.starts[i]!;
     const n = end - start;
     if (this.ends[i]! - s !== n) return false;
-    const buf = this.buf;
-    for (let k = 0; k < n; k++) if (buf[s + k] !== buf[start + k]) return false;
+    const own = this.buf;
+    for (let k = 0; k < n; k++) if (own[s + k] !== buf[start + k]) return false;
     return true;
   }
 

@@ -10,7 +10,7 @@ export type { AnySigned, Signature } from './metadata.js';
 
 // Roles and delegations
 export { DelegatedRole, Delegations, Role, SuccinctRoles, TOP_LEVEL_ROLES } from './roles.js';
-export type { RoleKeys, TopLevelRole } from './roles.js';
+export type { DelegationsBytesDiff, RoleKeys, TopLevelRole } from './roles.js';
 
 // Keys and signers
 export { Key, OWNER_FIELD, ownerOf } from './key.js';

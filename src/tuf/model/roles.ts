@@ -9,9 +9,11 @@ import { FieldReader, hasFields, join, NO_FIELDS, setField, type JsonObject } fr
 import { copyJson, freezeJson, freezeMap } from './frozen.js';
 import { Key } from './key.js';
 import type { CompactIndex } from '../large-roles/compact-index.js';
+import type { DelegationsBytesDiff } from '../large-roles/compact-diff.js';
 import { matchPathPattern } from './path-pattern.js';
 
 export { matchPathPattern };
+export type { DelegationsBytesDiff };
 
 export const TOP_LEVEL_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
 export type TopLevelRole = (typeof TOP_LEVEL_ROLES)[number];
@@ -423,6 +425,17 @@ export class Delegations {
     if (st.compact === undefined || st.compact.roles === undefined) return undefined;
     if (st.index === undefined) st.index = st.compact.index() ?? null;
     return st.index ?? undefined;
+  }
+
+  /**
+   * These delegations, the version after `before`, compared with it on their bytes, making objects
+   * only of the keys and roles that differ (src/tuf/large-roles/compact-diff.ts): undefined unless
+   * both are still compact, with roles, and every entry of the usual shape.
+   */
+  bytesDiffFrom(before: Delegations, orderNames: number): DelegationsBytesDiff | undefined {
+    const a = before.compactIndex();
+    const b = this.compactIndex();
+    return a && b ? b.diffFrom(a, orderNames) : undefined;
   }
 
   /** How many roles are delegated (undefined for succinct roles), without making them. */

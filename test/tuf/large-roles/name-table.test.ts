@@ -37,6 +37,15 @@ describe('NameTable', () => {
       const other = `x${r.hex(20)}`;
       expect(table.hasString(other)).toBe(set.has(other));
     }
+    // Looked up by the bytes of another buffer (the other version of a role, compared on its
+    // bytes): the same number as by string, and -1 for names it lacks.
+    const others = [...pool.slice(0, 300), ...Array.from({ length: 300 }, () => `project-${5000 + r.int(5000)}`)];
+    const elsewhere = layout(others);
+    others.forEach((name, i) => {
+      const [start, end] = elsewhere.at[i]!;
+      expect(table.indexOfBytes(elsewhere.buf, start, end)).toBe(table.indexOfString(name));
+      expect(table.indexOfBytes(elsewhere.buf, start, end) >= 0).toBe(set.has(name));
+    });
     expect(table.crowded).toBe(false);
   });
 
