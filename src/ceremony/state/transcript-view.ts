@@ -55,7 +55,7 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 /** "a, b, c … and 12 more" for a list of names. */
 export function someOf(names: readonly string[], shown = LIST_SHOWN): string {
   const head = names.slice(0, shown).join(', ');
-  return names.length > shown ? `${head} … and ${names.length - shown} more` : head;
+  return names.length > shown ? `${head} … and ${(names.length - shown).toLocaleString('en-US')} more` : head;
 }
 
 /** A value of details no describer knows, as one short line. */

@@ -1,5 +1,5 @@
 /** `tuf-ceremony rotate`: a signing event that changes the keys of root, targets or claimed. */
-import { type OfflineRole, recordingFailure, Repository } from '../../ceremony/state/index.js';
+import { type OfflineRole, recordingFailure, Repository, someOf } from '../../ceremony/state/index.js';
 import {
   createKeyChangeEvent,
   describeEventKeyChanges,
@@ -14,6 +14,7 @@ import { out, printJson, type CliIO } from '../io.js';
 import { atOption, parseThreshold } from '../options.js';
 import { cliPinSource } from '../prompter.js';
 import { signingSteps } from '../render-event.js';
+import { boundedRows } from '../render-report.js';
 import type { rotate } from './declarations.js';
 
 const ROLES = ['root', 'targets', 'claimed'];
@@ -72,8 +73,19 @@ export const run: Run<typeof rotate> = async ({ values }, io) => {
   const lines = [`Rotation event written to ${result.event.dir} (event id ${result.event.id})`, ''];
   lines.push(...describeEventKeyChanges(result.event));
   for (const w of result.warnings) lines.push(`warning: ${w}`);
-  for (const r of result.event.roles())
-    for (const t of r.thresholds) lines.push(`${r.role} v${r.version} needs ${t.threshold} of ${t.label}`);
+  // Rotating the claimed keys re-signs every bin of a sharded claimed role: the roles delegated
+  // by claimed up to OK_ROWS_SHOWN, then one line for the rest (--json lists every role).
+  const binPrefix = repo.plan().roles.claimed.bins?.namePrefix;
+  const isBin = (role: string) => binPrefix !== undefined && role.startsWith(`${binPrefix}-`);
+  const needs = (r: { role: string; version: number; thresholds: Array<{ threshold: number; label: string }> }) =>
+    r.thresholds.map((t) => `${t.threshold} of ${t.label}`).join(' and ');
+  const { shown, hidden } = boundedRows(result.event.roles(), (r) => !isBin(r.role));
+  for (const r of shown) lines.push(`${r.role} v${r.version} needs ${needs(r)}`);
+  if (hidden.length)
+    lines.push(
+      `… and ${hidden.length.toLocaleString('en-US')} more roles, needing ${someOf([...new Set(hidden.map(needs))], 3)} ` +
+        '(--json lists every role)',
+    );
   lines.push('', ...signingSteps(values.event, values.repo));
   out(io, lines.join('\n'));
   return 0;
