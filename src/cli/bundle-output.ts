@@ -9,8 +9,8 @@ import {
   readTrustedRoot,
   type VerifiedBundle,
 } from '../bundle/index.js';
-import { escapeLines, formatExpires, UsageError } from '../tuf/base/index.js';
-import { Repository, someOf } from '../ceremony/state/index.js';
+import { escapeLines, formatExpires, someOf, UsageError } from '../tuf/base/index.js';
+import { Repository } from '../ceremony/state/index.js';
 import { fingerprintLines, fingerprintWords } from '../tuf/model/index.js';
 import { out, type CliIO } from './io.js';
 import { renderFingerprint, trustedRootJson, trustedRootLines } from './render-fingerprint.js';

@@ -4,7 +4,7 @@
  * role up to OK_ROWS_SHOWN and then one line that says when the rest expire; `--json` lists every role.
  */
 import type { ExpiryReport, RoleExpiry } from '../ceremony/lifecycle/index.js';
-import { someOf } from '../ceremony/state/index.js';
+import { someOf } from '../tuf/base/index.js';
 import { boundedRows } from './render-report.js';
 
 const count = (n: number) => n.toLocaleString('en-US');

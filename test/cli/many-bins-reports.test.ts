@@ -3,7 +3,7 @@
  * top-level roles and every problem in full, the other bins up to OK_ROWS_SHOWN and then one line
  * that counts them; `--json` still lists every role, file and signature.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { SigningEvent } from '../../src/ceremony/events/event.js';
 import { OK_ROWS_SHOWN } from '../../src/cli/render-report.js';
 import type { Signer } from '../../src/tuf/model/signer.js';
 import { formatExpires } from '../../src/tuf/base/time.js';
+import { serializeJson } from '../../src/tuf/json/canonical-json.js';
 import { runCli } from '../helpers/cli.js';
 import { DAY, makeRepository, signer, writeRequest, type Fixture } from '../requests/fixtures.js';
 
@@ -168,8 +169,8 @@ describe(`reports on a sharded claimed role of ${BINS} bins`, () => {
     const ex = await runCli(['bundle', 'export', '--repo', f.dir, '--to', medium, '--at', at(80)]);
     expect(ex.code, ex.stderr).toBe(0);
     const newLine = lines(ex.stdout).find((l) => l.startsWith('new since export'))!;
-    expect(newLine).toMatch(/^new since export \(none\) \(\d+ files; --json lists them\): /);
-    expect(newLine).toMatch(/ … and \d+ more$/);
+    expect(newLine).toMatch(/^new since export \(none\): 1\.root\.json, /);
+    expect(newLine).toMatch(/ … and \d+ more \(--json lists every file\)$/);
     expect(newLine.split(', ').length).toBe(20);
 
     const bundle = join(medium, 'bundle-000001');
@@ -196,5 +197,46 @@ describe(`reports on a sharded claimed role of ${BINS} bins`, () => {
     expect(lines(i.stdout).length).toBeLessThan(3 * OK_ROWS_SHOWN);
     expect(i.stdout).toMatch(/ {2}added {5}\S+\/1\.root\.json/);
     expect(i.stdout).toMatch(/… and \d+ more files: \d+ added, 0 replaced, 0 unchanged \(--json lists every file\)/);
+  });
+
+  it('rotate of the claimed keys: one note and one line for the bins that follow them', async () => {
+    const carol = signer(77, 'carol');
+    const keyFile = join(tmp, 'carol.pub.json');
+    writeFileSync(keyFile, serializeJson(carol.key.toJSON()));
+    const eventDir = join(tmp, 'rotate-event');
+    const alice = f.claimedSigners[0]!.key.keyid;
+    const argv = ['rotate', '--repo', f.dir, '--role', 'claimed', '--add', keyFile, '--remove', alice, '--at', at(81)];
+    const r = await runCli([...argv, '--event', eventDir]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = lines(r.stdout);
+    expect(out.length).toBeLessThan(OK_ROWS_SHOWN + 25);
+    expect(out.filter((l) => l.startsWith('note: ') && l.includes('claimed-bins-'))).toEqual([
+      expect.stringMatching(
+        new RegExp(`^note: ${BINS} bins of claimed, claimed-bins-\\S+ … claimed-bins-\\S+, each at`),
+      ),
+    ]);
+    expect(out).toContain('targets v2 needs 1 of root v1 → targets');
+    expect(out.filter((l) => /^claimed-bins-\S+ v\d+ needs /.test(l))).toHaveLength(OK_ROWS_SHOWN);
+    expect(out).toContain(
+      `… and ${BINS - OK_ROWS_SHOWN} more roles, each needing 2 of claimed v4's keys for it (--json lists every role)`,
+    );
+    const json = JSON.parse((await runCli([...argv, '--event', join(tmp, 'rotate-json'), '--json'])).stdout);
+    expect(json.roles.filter((x: { role: string }) => x.role.startsWith('claimed-bins-'))).toHaveLength(BINS);
+  });
+
+  it('transcript show: every digest of the top-level roles, the bins of a claim cut and counted', async () => {
+    const r = await runCli(['transcript', 'show', '--repo', f.dir]);
+    expect(r.code).toBe(0);
+    const out = lines(r.stdout);
+    // Each claim and finalize wrote a digest per bin; the view lists the first LIST_SHOWN of them.
+    const counted = out.filter((l) =>
+      /^ {4}(in |out) {2}… and \d+ more bins of claimed \(transcript show --json lists every digest\)$/.test(l),
+    );
+    expect(counted.length).toBeGreaterThanOrEqual(2);
+    expect(out.some((l) => /^ {4}out {2}[0-9a-f]{64} {2}3\.claimed\.json$/.test(l))).toBe(true);
+    expect(out.length).toBeLessThan(400);
+    const json = JSON.parse((await runCli(['transcript', 'show', '--repo', f.dir, '--json'])).stdout);
+    const outputs = json.records.flatMap((x: { outputs: Record<string, string> }) => Object.keys(x.outputs));
+    expect(outputs.filter((n: string) => n.includes('.claimed-bins-')).length).toBeGreaterThanOrEqual(2 * BINS);
   });
 });

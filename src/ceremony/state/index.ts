@@ -20,7 +20,7 @@ export type { CeremonyPlan, OfflineRole } from './plan.js';
 // The transcript
 export { appendNote, inspectTranscript, recordingFailure, TRANSCRIPT_FILE } from './transcript.js';
 export type { TranscriptRecord } from './transcript.js';
-export { LIST_SHOWN, renderTranscript, someOf, transcriptHeader, viewRecord } from './transcript-view.js';
+export { renderTranscript, transcriptHeader, viewRecord } from './transcript-view.js';
 export type { RecordView } from './transcript-view.js';
 
 // Bundles to and from the repository

@@ -1,6 +1,7 @@
 /** `tuf-ceremony resign`: a signing event that renews every offline role expiring within the window. */
 import { authorityFor, createResignEvent, describeAuthority } from '../../ceremony/lifecycle/index.js';
-import { recordingFailure, Repository, someOf } from '../../ceremony/state/index.js';
+import { recordingFailure, Repository } from '../../ceremony/state/index.js';
+import { someOf } from '../../tuf/base/index.js';
 import { describeResignProof } from '../../ceremony/events/index.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';

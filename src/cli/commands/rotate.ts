@@ -1,5 +1,5 @@
 /** `tuf-ceremony rotate`: a signing event that changes the keys of root, targets or claimed. */
-import { type OfflineRole, recordingFailure, Repository, someOf } from '../../ceremony/state/index.js';
+import { type OfflineRole, recordingFailure, Repository } from '../../ceremony/state/index.js';
 import {
   createKeyChangeEvent,
   describeEventKeyChanges,
@@ -8,7 +8,7 @@ import {
   ROTATE_KIND,
 } from '../../ceremony/lifecycle/index.js';
 import { loadProfile } from '../../keys/index.js';
-import { UsageError } from '../../tuf/base/index.js';
+import { someOf, UsageError } from '../../tuf/base/index.js';
 import type { Args, Run } from '../declaration.js';
 import { out, printJson, type CliIO } from '../io.js';
 import { atOption, parseThreshold } from '../options.js';
@@ -77,14 +77,16 @@ export const run: Run<typeof rotate> = async ({ values }, io) => {
   // by claimed up to OK_ROWS_SHOWN, then one line for the rest (--json lists every role).
   const binPrefix = repo.plan().roles.claimed.bins?.namePrefix;
   const isBin = (role: string) => binPrefix !== undefined && role.startsWith(`${binPrefix}-`);
-  const needs = (r: { role: string; version: number; thresholds: Array<{ threshold: number; label: string }> }) =>
-    r.thresholds.map((t) => `${t.threshold} of ${t.label}`).join(' and ');
+  // What a hidden bin needs, without its own name (each label ends "→ <role>"): the same for all.
+  const needs = (r: { role: string; thresholds: Array<{ threshold: number; label: string }> }) =>
+    r.thresholds.map((t) => `${t.threshold} of ${t.label.replace(` → ${r.role}`, '')}'s keys for it`).join(' and ');
   const { shown, hidden } = boundedRows(result.event.roles(), (r) => !isBin(r.role));
-  for (const r of shown) lines.push(`${r.role} v${r.version} needs ${needs(r)}`);
+  for (const r of shown)
+    for (const t of r.thresholds) lines.push(`${r.role} v${r.version} needs ${t.threshold} of ${t.label}`);
   if (hidden.length)
     lines.push(
-      `… and ${hidden.length.toLocaleString('en-US')} more roles, needing ${someOf([...new Set(hidden.map(needs))], 3)} ` +
-        '(--json lists every role)',
+      `… and ${hidden.length.toLocaleString('en-US')} more roles, each needing ` +
+        `${someOf([...new Set(hidden.map(needs))], 3)} (--json lists every role)`,
     );
   lines.push('', ...signingSteps(values.event, values.repo));
   out(io, lines.join('\n'));

@@ -20,3 +20,12 @@ export function escapeControls(text: string): string {
 export function escapeLines(lines: readonly string[]): string {
   return lines.map(escapeControls).join('\n');
 }
+
+/** Names listed in one line of a report before "… and N more"; --json and the records hold all. */
+export const LIST_SHOWN = 20;
+
+/** "a, b, c … and 1,012 more" for a list of names, however long. */
+export function someOf(names: readonly string[], shown = LIST_SHOWN): string {
+  const head = names.slice(0, shown).join(', ');
+  return names.length > shown ? `${head} … and ${(names.length - shown).toLocaleString('en-US')} more` : head;
+}

@@ -1,7 +1,7 @@
 /** `tuf-ceremony event merge`: take the signatures from copies of the same event signed elsewhere. */
 import { type MergedSignature, mergeEvents, SigningEvent } from '../../../ceremony/events/index.js';
-import { escapeLines } from '../../../tuf/base/index.js';
-import { recordingFailure, Repository, someOf } from '../../../ceremony/state/index.js';
+import { escapeLines, someOf } from '../../../tuf/base/index.js';
+import { recordingFailure, Repository } from '../../../ceremony/state/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { renderStatus, statusJson } from '../../render-event.js';
