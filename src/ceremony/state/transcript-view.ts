@@ -54,9 +54,8 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
  * of the bins (one per changed bin, thousands in a sharded claim) the first LIST_SHOWN, then a
  * count; the record itself, and `transcript show --json`, hold every digest.
  */
-function digestLines(kind: string, entries: Array<[string, string]>): string[] {
+function digestLines(lines: string[], kind: string, entries: Array<[string, string]>): void {
   const isBin = (name: string) => name.includes(`.${CLAIMED_BIN_PREFIX}-`);
-  const lines: string[] = [];
   let bins = 0;
   for (const [name, d] of entries) if (!isBin(name) || bins++ < LIST_SHOWN) lines.push(`    ${kind}  ${d}  ${name}`);
   if (bins > LIST_SHOWN)
@@ -64,7 +63,6 @@ function digestLines(kind: string, entries: Array<[string, string]>): string[] {
       `    ${kind}  … and ${(bins - LIST_SHOWN).toLocaleString('en-US')} more bins of claimed ` +
         '(transcript show --json lists every digest)',
     );
-  return lines;
 }
 
 /** A value of details no describer knows, as one short line. */
@@ -433,7 +431,8 @@ export function renderTranscript(records: readonly TranscriptRecord[], head: str
     if (v.confirmation) lines.push(`    confirmation: ${v.confirmation}`);
     for (const c of v.changes) lines.push(`    ${c}`);
     if (v.note !== undefined) for (const l of v.note.split('\n')) lines.push(`    | ${l}`);
-    lines.push(...digestLines('in ', v.inputs), ...digestLines('out', v.outputs));
+    digestLines(lines, 'in ', v.inputs);
+    digestLines(lines, 'out', v.outputs);
     for (const t of v.tokens)
       lines.push(`    token of ${t.holder}, serial ${t.serial}: ${t.keyids.map((k) => k.slice(0, 16)).join(', ')}`);
   }
