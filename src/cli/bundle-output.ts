@@ -9,7 +9,7 @@ import {
   readTrustedRoot,
   type VerifiedBundle,
 } from '../bundle/index.js';
-import { escapeLines, formatExpires, someOf, UsageError } from '../tuf/base/index.js';
+import { countOf, escapeLines, formatExpires, someOf, UsageError } from '../tuf/base/index.js';
 import { Repository } from '../ceremony/state/index.js';
 import { fingerprintLines, fingerprintWords } from '../tuf/model/index.js';
 import { out, type CliIO } from './io.js';
@@ -66,8 +66,6 @@ export function renderBundle(b: VerifiedBundle): string {
   // Manifest fields are not covered by any signature (docs/formats/bundle.md).
   return escapeLines(lines);
 }
-
-const countOf = (n: number) => n.toLocaleString('en-US');
 
 /** The top-level roles (root, and those root delegates) and the roles targets delegates. */
 const topLevel = (delegatedBy: string | undefined) =>

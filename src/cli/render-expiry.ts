@@ -4,10 +4,8 @@
  * role up to OK_ROWS_SHOWN and then one line that says when the rest expire; `--json` lists every role.
  */
 import type { ExpiryReport, RoleExpiry } from '../ceremony/lifecycle/index.js';
-import { someOf } from '../tuf/base/index.js';
+import { countOf, someOf } from '../tuf/base/index.js';
 import { boundedRows } from './render-report.js';
-
-const count = (n: number) => n.toLocaleString('en-US');
 
 /** The roles past the rows shown: when all expire together, that instant; else the earliest of them. */
 function hiddenLine(hidden: RoleExpiry[]): string {
@@ -19,7 +17,7 @@ function hiddenLine(hidden: RoleExpiry[]): string {
   }
   const when = `${earliest.expires} (${earliest.daysLeft} days left)`;
   return (
-    `… and ${count(hidden.length)} more roles ok, ` +
+    `… and ${countOf(hidden.length)} more roles ok, ` +
     (together ? `all expiring ${when}` : `the earliest expiring ${earliest.role} ${when}`) +
     ' (--json lists every role)'
   );

@@ -5,7 +5,7 @@
  * two never tell a step differently. Everything here comes from files that may have travelled on
  * media: it is kept as it is, and each renderer escapes it for its output.
  */
-import { escapeLines, LIST_SHOWN, someOf } from '../../tuf/base/index.js';
+import { countOf, escapeLines, LIST_SHOWN, someOf } from '../../tuf/base/index.js';
 import { fingerprintLines } from '../../tuf/model/index.js';
 import type { CeremonyPlan } from './plan.js';
 import { CLAIMED_BIN_PREFIX, peopleOf } from './plan.js';
@@ -60,7 +60,7 @@ function digestLines(lines: string[], kind: string, entries: Array<[string, stri
   for (const [name, d] of entries) if (!isBin(name) || bins++ < LIST_SHOWN) lines.push(`    ${kind}  ${d}  ${name}`);
   if (bins > LIST_SHOWN)
     lines.push(
-      `    ${kind}  … and ${(bins - LIST_SHOWN).toLocaleString('en-US')} more bins of claimed ` +
+      `    ${kind}  … and ${countOf(bins - LIST_SHOWN)} more bins of claimed ` +
         '(transcript show --json lists every digest)',
     );
 }

@@ -1,7 +1,7 @@
 /** `tuf-ceremony resign`: a signing event that renews every offline role expiring within the window. */
 import { authorityFor, createResignEvent, describeAuthority } from '../../ceremony/lifecycle/index.js';
 import { recordingFailure, Repository } from '../../ceremony/state/index.js';
-import { someOf } from '../../tuf/base/index.js';
+import { countOf, someOf } from '../../tuf/base/index.js';
 import { describeResignProof } from '../../ceremony/events/index.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
@@ -57,14 +57,16 @@ export const run: Run<typeof resign> = async ({ values }, io) => {
     const expires = new Set(hidden.map((r) => r.proof.expiresTo));
     const who = new Set(hidden.map((r) => signers(r.role) ?? '(no role delegates to it)'));
     lines.push(
-      `… and ${hidden.length.toLocaleString('en-US')} more roles: re-sign only, no content change, version +1, ` +
+      `… and ${countOf(hidden.length)} more roles: re-sign only, no content change, version +1, ` +
         `${expires.size === 1 ? 'each' : 'among them'} expiring ${someOf([...expires].sort(), 3)}; ` +
         `to be signed by ${someOf([...who], 3)} (--json lists every role)`,
     );
   }
-  for (const s of result.shortened)
+  // One line however many roles: a shorter period in the plan shortens every bin of claimed.
+  if (result.shortened.length)
     lines.push(
-      `warning: ${s}'s new expiry is earlier than its current one (the plan's period is shorter than what is left)`,
+      `warning: the new expiry of ${someOf(result.shortened)} is earlier than the current one ` +
+        "(the plan's period is shorter than what is left)",
     );
   lines.push('', ...signingSteps(values.event, values.repo));
   lines.push(

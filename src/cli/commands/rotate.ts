@@ -8,7 +8,7 @@ import {
   ROTATE_KIND,
 } from '../../ceremony/lifecycle/index.js';
 import { loadProfile } from '../../keys/index.js';
-import { someOf, UsageError } from '../../tuf/base/index.js';
+import { countOf, someOf, UsageError } from '../../tuf/base/index.js';
 import type { Args, Run } from '../declaration.js';
 import { out, printJson, type CliIO } from '../io.js';
 import { atOption, parseThreshold } from '../options.js';
@@ -85,7 +85,7 @@ export const run: Run<typeof rotate> = async ({ values }, io) => {
     for (const t of r.thresholds) lines.push(`${r.role} v${r.version} needs ${t.threshold} of ${t.label}`);
   if (hidden.length)
     lines.push(
-      `… and ${hidden.length.toLocaleString('en-US')} more roles, each needing ` +
+      `… and ${countOf(hidden.length)} more roles, each needing ` +
         `${someOf([...new Set(hidden.map(needs))], 3)} (--json lists every role)`,
     );
   lines.push('', ...signingSteps(values.event, values.repo));

@@ -21,4 +21,4 @@ export type { ErrorCategory, VerificationErrorCode } from './errors.js';
 export { addSeconds, formatExpires, parseDuration, parseExpires, parseInstant } from './time.js';
 
 // Text from files, made safe for a terminal; long lists of names cut to a line
-export { escapeControls, escapeLines, LIST_SHOWN, someOf } from './display-text.js';
+export { countOf, escapeControls, escapeLines, LIST_SHOWN, someOf } from './display-text.js';

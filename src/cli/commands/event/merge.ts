@@ -1,6 +1,6 @@
 /** `tuf-ceremony event merge`: take the signatures from copies of the same event signed elsewhere. */
 import { type MergedSignature, mergeEvents, SigningEvent } from '../../../ceremony/events/index.js';
-import { escapeLines, someOf } from '../../../tuf/base/index.js';
+import { countOf, escapeLines, someOf } from '../../../tuf/base/index.js';
 import { recordingFailure, Repository } from '../../../ceremony/state/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
@@ -32,8 +32,7 @@ function bySigner(list: MergedSignature[]): Array<{ from: string; what: string }
   return [...groups.values()].map((g) => ({
     from: g.from,
     what:
-      `${g.roles.length.toLocaleString('en-US')} signature${g.roles.length === 1 ? '' : 's'} of ${g.who} ` +
-      `(${someOf(g.roles, 3)})`,
+      `${countOf(g.roles.length)} signature${g.roles.length === 1 ? '' : 's'} of ${g.who} ` + `(${someOf(g.roles, 3)})`,
   }));
 }
 
