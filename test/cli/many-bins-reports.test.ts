@@ -72,9 +72,11 @@ describe(`reports on a sharded claimed role of ${BINS} bins`, () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     await signEvent(eventDir, f.claimedSigners);
-    const fin = await runCli(['event', 'finalize', eventDir, '--repo', f.dir, '--at', at(when), '--json']);
+    const fin = await runCli(['event', 'finalize', eventDir, '--repo', f.dir, '--at', at(when)]);
     expect(fin.code, fin.stdout + fin.stderr).toBe(0);
+    finalizeOutputs.push(fin.stdout);
   }
+  const finalizeOutputs: string[] = [];
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'many-bins-'));
@@ -83,6 +85,15 @@ describe(`reports on a sharded claimed role of ${BINS} bins`, () => {
     await claim(projects.slice(3), 'round2', 40);
   }, 120_000);
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('event finalize of a claim into every bin: twenty files named, the rest counted, the verify table bounded', () => {
+    const out = lines(finalizeOutputs[1]!);
+    expect(out.filter((l) => l.startsWith('wrote '))).toHaveLength(20);
+    // claimed v3 and the 125 bins filled in the second round.
+    expect(out).toContain('… and 106 more files written (--json lists every one)');
+    expect(out.filter((l) => l.includes('more roles verified without remark'))).toHaveLength(1);
+    expect(out.length).toBeLessThan(20 + OK_ROWS_SHOWN + 20);
+  });
 
   it('expiry: top-level roles and every role due in full, the other bins counted with the instant they all expire', async () => {
     const r = await runCli(['expiry', '--repo', f.dir, '--at', at(80), '--within', '14d']);
