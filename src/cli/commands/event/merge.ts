@@ -31,8 +31,7 @@ function bySigner(list: MergedSignature[]): Array<{ from: string; what: string }
   }
   return [...groups.values()].map((g) => ({
     from: g.from,
-    what:
-      `${countOf(g.roles.length)} signature${g.roles.length === 1 ? '' : 's'} of ${g.who} ` + `(${someOf(g.roles, 3)})`,
+    what: `${countOf(g.roles.length)} signature${g.roles.length === 1 ? '' : 's'} of ${g.who} (${someOf(g.roles, 3)})`,
   }));
 }
 
