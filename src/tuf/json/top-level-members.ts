@@ -8,6 +8,7 @@
  * Canonical JSON escapes only `"` and `\` inside strings, so a byte `"` that is not escaped opens
  * or closes a string, and structure outside strings is `{}[]:,` between values.
  */
+import { InternalError } from '../base/errors.js';
 
 /** Where one top-level member lies: from its key's opening quote to the end of its value. */
 interface MemberSpan {
@@ -20,7 +21,7 @@ function stringEnd(buf: Buffer, open: number): number {
   let p = open + 1;
   for (;;) {
     const q = buf.indexOf(0x22, p);
-    if (q < 0) throw new Error('canonical JSON: unterminated string');
+    if (q < 0) throw new InternalError('canonical JSON: unterminated string');
     // An odd run of backslashes before the quote escapes it.
     let k = q - 1;
     while (buf[k] === 0x5c) k--;
@@ -53,23 +54,23 @@ function valueEnd(buf: Buffer, pos: number): number {
     }
     p++;
   }
-  throw new Error('canonical JSON: unterminated value');
+  throw new InternalError('canonical JSON: unterminated value');
 }
 
 /** The top-level members of a canonical JSON object whose keys are in `names`. */
 function spansOf(buf: Buffer, names: ReadonlySet<string>): MemberSpan[] {
-  if (buf[0] !== 0x7b) throw new Error('canonical JSON: not an object');
+  if (buf[0] !== 0x7b) throw new InternalError('canonical JSON: not an object');
   const spans: MemberSpan[] = [];
   let p = 1;
   while (buf[p] !== 0x7d) {
     const keyEnd = stringEnd(buf, p);
     const key = buf.toString('utf8', p + 1, keyEnd - 1);
-    if (buf[keyEnd] !== 0x3a) throw new Error('canonical JSON: expected ":"');
+    if (buf[keyEnd] !== 0x3a) throw new InternalError('canonical JSON: expected ":"');
     const end = valueEnd(buf, keyEnd + 1);
     if (names.has(key)) spans.push({ start: p, end });
     p = end;
     if (buf[p] === 0x2c) p++;
-    else if (buf[p] !== 0x7d) throw new Error('canonical JSON: expected "," or "}"');
+    else if (buf[p] !== 0x7d) throw new InternalError('canonical JSON: expected "," or "}"');
   }
   return spans;
 }
