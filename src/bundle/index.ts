@@ -15,7 +15,7 @@ export { checkSequence, verifyBundle } from './verify.js';
 export type { VerifiedBundle } from './verify.js';
 export { verifyBundleMetadata } from './metadata-check.js';
 export { importBundle } from './import.js';
-export type { ImportResult } from './import.js';
+export type { FileAction, ImportResult } from './import.js';
 export { locateImportState, readImportState } from './import-state.js';
 
 // The transcript's hash chain, which a bundle's verification checks

@@ -26,8 +26,8 @@ export interface MetadataCheck {
   /** The trusted root's version and the newest root the bundle chains to. */
   trustedRootVersion: number;
   rootVersion: number;
-  /** Each metadata file with the role it verified as. */
-  verified: Array<{ file: string; role: string; version: number }>;
+  /** Each metadata file with the role it verified as, and the role that delegates it (none: top-level). */
+  verified: Array<{ file: string; role: string; version: number; delegatedBy?: string }>;
 }
 
 interface ParsedName {
@@ -112,7 +112,7 @@ export function verifyBundleMetadata(
     if (n.role === 'root' && n.version === undefined) fail(n.file, 'a root file must be versioned (N.root.json)');
   }
 
-  const verified = new Map<string, { role: string; version: number }>();
+  const verified = new Map<string, { role: string; version: number; delegatedBy?: string }>();
   const online = (n: ParsedName) => n.role === 'snapshot' || n.role === 'timestamp';
   const runView = (keep: (n: ParsedName) => boolean) => {
     const report = verifyRepository(
@@ -122,7 +122,7 @@ export function verifyBundleMetadata(
     );
     for (const r of report.roles)
       if (r.file && r.file !== TRUSTED && r.status === 'ok')
-        verified.set(r.file, { role: r.role, version: r.version! });
+        verified.set(r.file, { role: r.role, version: r.version!, delegatedBy: r.delegatedBy });
     return report;
   };
   const problem = (report: RepositoryReport, file?: string): string => {

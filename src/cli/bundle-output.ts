@@ -2,12 +2,19 @@
  * What the bundle commands share: the manifest digest for people to compare, a verified bundle
  * for people and for `--json`, and where the receiving side's trust and import state come from.
  */
-import { type Direction, locateImportState, readTrustedRoot, type VerifiedBundle } from '../bundle/index.js';
-import { escapeLines, formatExpires, UsageError } from '../tuf/base/index.js';
+import {
+  type Direction,
+  type FileAction,
+  locateImportState,
+  readTrustedRoot,
+  type VerifiedBundle,
+} from '../bundle/index.js';
+import { countOf, escapeLines, formatExpires, someOf, UsageError } from '../tuf/base/index.js';
 import { Repository } from '../ceremony/state/index.js';
 import { fingerprintLines, fingerprintWords } from '../tuf/model/index.js';
 import { out, type CliIO } from './io.js';
 import { renderFingerprint, trustedRootJson, trustedRootLines } from './render-fingerprint.js';
+import { boundedRows } from './render-report.js';
 
 /** The manifest's SHA-256 as hex, as words to read aloud and (on request) as a QR code. */
 export async function printDigest(io: CliIO, label: string, hex: string, qr: boolean): Promise<void> {
@@ -42,7 +49,12 @@ export function renderBundle(b: VerifiedBundle): string {
     ...trustedRootLines(b.metadata.trustedRootVersion, b.trustedRootSha256),
     `verified from trusted root v${b.metadata.trustedRootVersion} to root v${b.metadata.rootVersion}:`,
   ];
-  for (const v of b.metadata.verified) lines.push(`  ✓ ${v.file.padEnd(28)} ${v.role} v${v.version}`);
+  // A bundle refused by any check never gets here; of the files it verified, the top-level roles
+  // and those targets delegates are always listed, the others (the bins) up to OK_ROWS_SHOWN.
+  const { shown, hidden } = boundedRows(b.metadata.verified, (v) => topLevel(v.delegatedBy));
+  for (const v of shown) lines.push(`  ✓ ${v.file.padEnd(28)} ${v.role} v${v.version}`);
+  if (hidden.length)
+    lines.push(`  ✓ … and ${countOf(hidden.length)} more ${delegatedLine(hidden)} (--json lists every file)`);
   for (const name of b.manifest.files.keys())
     if (!name.endsWith('.json'))
       lines.push(
@@ -52,6 +64,40 @@ export function renderBundle(b: VerifiedBundle): string {
   if (b.manifest.transcriptHead && /^[0-9a-f]{64}$/.test(b.manifest.transcriptHead))
     for (const l of fingerprintLines(b.manifest.transcriptHead, '      ')) lines.push(l);
   // Manifest fields are not covered by any signature (docs/formats/bundle.md).
+  return escapeLines(lines);
+}
+
+/** The top-level roles (root, and those root delegates) and the roles targets delegates. */
+const topLevel = (delegatedBy: string | undefined) =>
+  delegatedBy === undefined || delegatedBy === 'root' || delegatedBy === 'targets';
+
+/** "metadata files, each delegated by claimed", or the delegators when there are several. */
+function delegatedLine(files: ReadonlyArray<{ delegatedBy?: string }>): string {
+  const by = new Set(files.map((f) => f.delegatedBy ?? '(none)'));
+  return `metadata files verified, ${by.size === 1 ? 'each' : 'among them'} delegated by ${someOf([...by], 5)}`;
+}
+
+const ACTION_WORD: Record<FileAction, string> = { same: 'unchanged', new: 'added', replace: 'replaced' };
+
+/**
+ * What an import did with each file: the top-level roles and any file not metadata always, the
+ * others up to OK_ROWS_SHOWN, then a count of each action (--json lists every file).
+ */
+export function renderImportActions(
+  b: VerifiedBundle,
+  actions: ReadonlyArray<{ name: string; action: FileAction; path?: string }>,
+): string {
+  const delegator = new Map(b.metadata.verified.map((v) => [v.file, v.delegatedBy]));
+  const { shown, hidden } = boundedRows(actions, (a) => !delegator.has(a.name) || topLevel(delegator.get(a.name)));
+  const lines = shown.map((a) => `  ${ACTION_WORD[a.action].padEnd(9)} ${a.path ?? a.name}`);
+  if (hidden.length) {
+    const n: Record<FileAction, number> = { new: 0, replace: 0, same: 0 };
+    for (const a of hidden) n[a.action]++;
+    lines.push(
+      `  … and ${countOf(hidden.length)} more files: ${countOf(n.new)} added, ${countOf(n.replace)} replaced, ` +
+        `${countOf(n.same)} unchanged (--json lists every file)`,
+    );
+  }
   return escapeLines(lines);
 }
 

@@ -18,7 +18,7 @@ import { keyChangesToWire, maintenanceDetails, maintenanceNotes } from '../cerem
 import { escapeLines } from '../tuf/base/index.js';
 import { fingerprintWords, groupedHex } from '../tuf/model/index.js';
 import { qrCode, renderFingerprint } from './render-fingerprint.js';
-import { OK_ROWS_SHOWN } from './render-report.js';
+import { boundedRows } from './render-report.js';
 
 /**
  * A terminal of 50 lines: the summary takes at most this many, so that the event digest and, at
@@ -106,14 +106,11 @@ export function renderRawDifferences(event: SigningEvent): string {
 
 export function renderStatus(status: EventStatus): string {
   const lines: string[] = [];
-  let plain = 0;
+  // A role with a bad signature is always shown; the others up to OK_ROWS_SHOWN, as verify lists roles, then counted.
+  const { shown, hidden } = boundedRows(status.roles, (r) => r.thresholds.some((t) => t.bad.length));
   const left = { complete: 0, incomplete: 0 };
-  for (const r of status.roles) {
-    // A role with a bad signature is always shown; the others up to OK_ROWS_SHOWN, as verify lists roles, then counted.
-    if (!r.thresholds.some((t) => t.bad.length) && plain++ >= OK_ROWS_SHOWN) {
-      left[r.complete ? 'complete' : 'incomplete']++;
-      continue;
-    }
+  for (const r of hidden) left[r.complete ? 'complete' : 'incomplete']++;
+  for (const r of shown) {
     lines.push(`${r.role} v${r.version} (${r.file}): ${r.complete ? 'complete' : 'incomplete'}`);
     for (const t of r.thresholds) {
       const names = (list: typeof t.signed) => list.map((s) => s.holder ?? groupedHex(s.keyid)).join(', ') || 'nobody';

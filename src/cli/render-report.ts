@@ -19,18 +19,41 @@ function widest(values: Iterable<string>, min: number): number {
   return w;
 }
 
-/** Roles verified without remark listed in the text report; any other role is always listed. */
+/**
+ * Rows without remark a text report lists before it counts the rest (a sharded claimed role has
+ * thousands of bins, docs/decisions/0003-claimed-sharding.md); a row with a remark is always
+ * listed, and --json lists every row. verify, finalize, event status, expiry and the bundle
+ * commands follow it.
+ */
 export const OK_ROWS_SHOWN = 40;
+
+/**
+ * The rows a text report lists: every one `always` keeps (problems, top-level roles), in order
+ * among the first `limit` of the others; `hidden` is the rest, for the caller to count and
+ * describe in one line.
+ */
+export function boundedRows<T>(
+  rows: Iterable<T>,
+  always: (row: T) => boolean,
+  limit = OK_ROWS_SHOWN,
+): { shown: T[]; hidden: T[] } {
+  const shown: T[] = [];
+  const hidden: T[] = [];
+  let plain = 0;
+  for (const row of rows) {
+    if (always(row) || plain++ < limit) shown.push(row);
+    else hidden.push(row);
+  }
+  return { shown, hidden };
+}
 
 const remarkable = (r: RoleReport): boolean =>
   r.status !== 'ok' || r.problems.length > 0 || (r.warnings?.length ?? 0) > 0;
 
 export function renderReport(report: RepositoryReport): string {
   const lines: string[] = [];
-  // Every role with a problem or warning; of the rest (thousands of bins, docs/decisions/
-  // 0003-claimed-sharding.md), the first OK_ROWS_SHOWN: --json lists every role.
-  let okSeen = 0;
-  const shown = report.roles.filter((r) => remarkable(r) || okSeen++ < OK_ROWS_SHOWN);
+  // Every role with a problem or warning; of the rest, the first OK_ROWS_SHOWN.
+  const { shown, hidden } = boundedRows(report.roles, remarkable);
   const w = widest(
     shown.map((r) => r.role),
     4,
@@ -49,8 +72,7 @@ export function renderReport(report: RepositoryReport): string {
     for (const p of r.problems) lines.push(`    ✗ ${p}`);
     for (const w of r.warnings ?? []) lines.push(`    ! ${w}`);
   }
-  if (okSeen > OK_ROWS_SHOWN)
-    lines.push(`… and ${okSeen - OK_ROWS_SHOWN} more roles verified without remark (--json lists every role)`);
+  if (hidden.length) lines.push(`… and ${hidden.length} more roles verified without remark (--json lists every role)`);
   for (const p of report.folderProblems) lines.push(`✗ ${p}`);
   if (report.absentCount > 0)
     lines.push(

@@ -3,7 +3,7 @@
  * (docs/formats/json-output.md). Names, paths and messages come from files: escaped.
  */
 import type { RepositoryStatus, StatusKey, StatusRole } from '../ceremony/lifecycle/index.js';
-import { escapeLines } from '../tuf/base/index.js';
+import { countOf, escapeLines } from '../tuf/base/index.js';
 import { fingerprintLines, fingerprintWords } from '../tuf/model/index.js';
 import { transcriptCheckJson } from './transcript-file.js';
 
@@ -11,8 +11,6 @@ import { transcriptCheckJson } from './transcript-file.js';
 export const KEYS_SHOWN = 7;
 /** Thresholds of pending events listed; the rest are counted. */
 const THRESHOLDS_SHOWN = 4;
-
-const count = (n: number) => n.toLocaleString('en-US');
 
 function keyLine(k: StatusKey, width: number): string {
   const serial = k.serials.length ? `token ${k.serials.join(', ')}` : '';
@@ -42,11 +40,11 @@ export function renderStatus(s: RepositoryStatus, allKeys: boolean): string {
     if (shown.length < r.keys.length) lines.push(`    … and ${r.keys.length - shown.length} more keys (--all-keys)`);
   }
   const c = s.claimed;
-  lines.push('', `Claimed: ${count(c.projects)} project${c.projects === 1 ? '' : 's'}, ${c.layout}`);
+  lines.push('', `Claimed: ${countOf(c.projects)} project${c.projects === 1 ? '' : 's'}, ${c.layout}`);
   if (c.bins) {
     const b = c.bins;
     lines.push(
-      `  ${count(b.count)} bins ${b.first} … ${b.last}, versions ` +
+      `  ${countOf(b.count)} bins ${b.first} … ${b.last}, versions ` +
         `${b.versions.min === b.versions.max ? b.versions.min : `${b.versions.min} to ${b.versions.max}`}, signed by claimed's keys`,
       `  earliest expiry ${b.earliest.expires} (${b.earliest.role}, ${b.earliest.daysLeft} days left)${b.expired ? `; ${b.expired} EXPIRED` : ''}`,
     );

@@ -112,31 +112,3 @@ export function computeExpiry(
     state,
   };
 }
-
-export function renderExpiry(report: ExpiryReport): string {
-  // A loop, not a spread: a sharded claimed role has up to 2^16 bins (docs/decisions/0003-claimed-sharding.md).
-  const w = report.roles.reduce((max, r) => Math.max(max, r.role.length), 4);
-  const lines = [
-    `Expiry at ${report.at}, renewal window ${report.within} (plan warning margin ${report.planWarning})`,
-    '',
-  ];
-  lines.push(`${'role'.padEnd(w)}  version  expires               days left  status   signers needed`);
-  for (const r of report.roles) {
-    const mark = r.status === 'ok' ? 'ok' : r.status === 'due' ? 'DUE' : 'EXPIRED';
-    lines.push(
-      `${r.role.padEnd(w)}  ${String(r.version).padEnd(7)}  ${r.expires}  ${String(r.daysLeft).padStart(9)}  ${mark.padEnd(7)}  ${r.signersNeeded}`,
-    );
-  }
-  lines.push('');
-  if (report.expired.length)
-    lines.push(
-      `EXPIRED: ${report.expired.join(', ')}; clients refuse these now. Re-sign at once: tuf-ceremony resign --within ${report.within}`,
-    );
-  const dueOnly = report.due.filter((r) => !report.expired.includes(r));
-  if (dueOnly.length)
-    lines.push(
-      `DUE within ${report.within}: ${dueOnly.join(', ')}. Prepare a re-sign event: tuf-ceremony resign --within ${report.within}`,
-    );
-  if (!report.due.length) lines.push(`Nothing expires within ${report.within}.`);
-  return lines.join('\n');
-}

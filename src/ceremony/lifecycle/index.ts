@@ -8,7 +8,7 @@
 export { initRepository } from './bootstrap.js';
 
 // Expiry and re-sign
-export { computeExpiry, renderExpiry } from './expiry.js';
+export { computeExpiry } from './expiry.js';
 export type { ExpiryReport, ExpiryStatus, RoleExpiry } from './expiry.js';
 export { authorityFor, describeAuthority, loadCurrentRoles } from './expiry-signers.js';
 export { createResignEvent } from './resign.js';

@@ -453,9 +453,18 @@ export function planKeyChanges(
       metadata: Metadata.fromBytes(md.toBytes(), `${md.signed.version}.${role}.json`, md.signed.type),
       why: whyOf.get(role)!,
     }));
-  for (const r of roles)
+  // One note per role, but one for all the bins of a sharded claimed role (thousands of them):
+  // they follow the claimed keys together, each at version + 1 with the same new expiry.
+  const isBin = (role: string) => binPrefix !== undefined && role.startsWith(`${binPrefix}-`);
+  const bins = roles.filter((r) => isBin(r.role));
+  for (const r of bins.length > 1 ? roles.filter((x) => !isBin(x.role)) : roles)
     notes.push(
       `${r.role} v${r.metadata.signed.version} (${r.why}), expires ${formatExpires(r.metadata.signed.expires)}`,
+    );
+  if (bins.length > 1)
+    notes.push(
+      `${bins.length} bins of claimed, ${bins[0]!.role} … ${bins.at(-1)!.role}, each at version + 1 ` +
+        `(${bins[0]!.why}), expires ${formatExpires(bins[0]!.metadata.signed.expires)}`,
     );
   return { roles, changes: summaries, notes, warnings, onlineSteps };
 }

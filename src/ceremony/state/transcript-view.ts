@@ -5,10 +5,10 @@
  * two never tell a step differently. Everything here comes from files that may have travelled on
  * media: it is kept as it is, and each renderer escapes it for its output.
  */
-import { escapeLines } from '../../tuf/base/index.js';
+import { countOf, escapeLines, LIST_SHOWN, someOf } from '../../tuf/base/index.js';
 import { fingerprintLines } from '../../tuf/model/index.js';
 import type { CeremonyPlan } from './plan.js';
-import { peopleOf } from './plan.js';
+import { CLAIMED_BIN_PREFIX, peopleOf } from './plan.js';
 import { isFailureRecord, NOTE_STEP, type TranscriptRecord } from './transcript.js';
 
 /** How a step ended, as the record says. */
@@ -41,9 +41,6 @@ export interface RecordView {
   release?: string;
 }
 
-/** Lists longer than this are cut in a view ("… and N more"); the record itself holds all. */
-export const LIST_SHOWN = 20;
-
 type Wire = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
@@ -52,10 +49,20 @@ const obj = (v: unknown): Wire => (typeof v === 'object' && v !== null && !Array
 const short = (hex: string): string => `${hex.slice(0, 16)}…`;
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
-/** "a, b, c … and 12 more" for a list of names. */
-export function someOf(names: readonly string[], shown = LIST_SHOWN): string {
-  const head = names.slice(0, shown).join(', ');
-  return names.length > shown ? `${head} … and ${names.length - shown} more` : head;
+/**
+ * A record's inputs or outputs by digest: every file of a role that is not a bin of claimed, and
+ * of the bins (one per changed bin, thousands in a sharded claim) the first LIST_SHOWN, then a
+ * count; the record itself, and `transcript show --json`, hold every digest.
+ */
+function digestLines(lines: string[], kind: string, entries: Array<[string, string]>): void {
+  const isBin = (name: string) => name.includes(`.${CLAIMED_BIN_PREFIX}-`);
+  let bins = 0;
+  for (const [name, d] of entries) if (!isBin(name) || bins++ < LIST_SHOWN) lines.push(`    ${kind}  ${d}  ${name}`);
+  if (bins > LIST_SHOWN)
+    lines.push(
+      `    ${kind}  … and ${countOf(bins - LIST_SHOWN)} more bins of claimed ` +
+        '(transcript show --json lists every digest)',
+    );
 }
 
 /** A value of details no describer knows, as one short line. */
@@ -424,8 +431,8 @@ export function renderTranscript(records: readonly TranscriptRecord[], head: str
     if (v.confirmation) lines.push(`    confirmation: ${v.confirmation}`);
     for (const c of v.changes) lines.push(`    ${c}`);
     if (v.note !== undefined) for (const l of v.note.split('\n')) lines.push(`    | ${l}`);
-    for (const [name, d] of v.inputs) lines.push(`    in   ${d}  ${name}`);
-    for (const [name, d] of v.outputs) lines.push(`    out  ${d}  ${name}`);
+    digestLines(lines, 'in ', v.inputs);
+    digestLines(lines, 'out', v.outputs);
     for (const t of v.tokens)
       lines.push(`    token of ${t.holder}, serial ${t.serial}: ${t.keyids.map((k) => k.slice(0, 16)).join(', ')}`);
   }

@@ -1,17 +1,12 @@
 /** `tuf-ceremony expiry`: what expires when, and who must sign the renewal; exit code for reminders. */
-import {
-  computeExpiry,
-  type ExpiryReport,
-  loadCurrentRoles,
-  renderExpiry,
-  type RoleExpiry,
-} from '../../ceremony/lifecycle/index.js';
+import { computeExpiry, type ExpiryReport, loadCurrentRoles, type RoleExpiry } from '../../ceremony/lifecycle/index.js';
 import { Repository } from '../../ceremony/state/index.js';
 import type { Run } from '../declaration.js';
 import { expiryExitCode } from '../exit-codes.js';
 import { out, printJson } from '../io.js';
 import { failure } from '../json-output.js';
 import { atOption, withinOption } from '../options.js';
+import { renderExpiry } from '../render-expiry.js';
 import type { expiry } from './declarations.js';
 
 function roleJson(r: RoleExpiry) {

@@ -1,11 +1,13 @@
 /** `tuf-ceremony resign`: a signing event that renews every offline role expiring within the window. */
 import { authorityFor, createResignEvent, describeAuthority } from '../../ceremony/lifecycle/index.js';
 import { recordingFailure, Repository } from '../../ceremony/state/index.js';
+import { countOf, someOf } from '../../tuf/base/index.js';
 import { describeResignProof } from '../../ceremony/events/index.js';
 import type { Run } from '../declaration.js';
 import { out, printJson } from '../io.js';
 import { atOption, withinOption } from '../options.js';
 import { resignProofJson, signingSteps } from '../render-event.js';
+import { boundedRows } from '../render-report.js';
 import type { resign } from './declarations.js';
 
 export const run: Run<typeof resign> = async ({ values }, io) => {
@@ -42,14 +44,29 @@ export const run: Run<typeof resign> = async ({ values }, io) => {
     return 0;
   }
   const lines = [`Re-sign event written to ${result.event.dir} (event id ${result.event.id})`, ''];
-  for (const r of result.roles) {
+  // Root, targets, claimed and any role whose content changed in full; the bins of a sharded
+  // claimed role up to OK_ROWS_SHOWN, then one line for the rest (--json lists every role).
+  const bin = (role: string) => authorityFor(result.current, role)?.delegator === 'claimed';
+  const { shown, hidden } = boundedRows(result.roles, (r) => !r.proof.contentUnchanged || !bin(r.role));
+  for (const r of shown) {
     lines.push(...describeResignProof(r.role, r.proof));
     const who = signers(r.role);
     if (who) lines.push(`  to be signed by ${who}`);
   }
-  for (const s of result.shortened)
+  if (hidden.length) {
+    const expires = new Set(hidden.map((r) => r.proof.expiresTo));
+    const who = new Set(hidden.map((r) => signers(r.role) ?? '(no role delegates to it)'));
     lines.push(
-      `warning: ${s}'s new expiry is earlier than its current one (the plan's period is shorter than what is left)`,
+      `… and ${countOf(hidden.length)} more roles: re-sign only, no content change, version +1, ` +
+        `${expires.size === 1 ? 'each' : 'among them'} expiring ${someOf([...expires].sort(), 3)}; ` +
+        `to be signed by ${someOf([...who], 3)} (--json lists every role)`,
+    );
+  }
+  // One line however many roles: a shorter period in the plan shortens every bin of claimed.
+  if (result.shortened.length)
+    lines.push(
+      `warning: the new expiry of ${someOf(result.shortened)} is earlier than the current one ` +
+        "(the plan's period is shorter than what is left)",
     );
   lines.push('', ...signingSteps(values.event, values.repo));
   lines.push(

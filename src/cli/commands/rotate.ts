@@ -8,12 +8,13 @@ import {
   ROTATE_KIND,
 } from '../../ceremony/lifecycle/index.js';
 import { loadProfile } from '../../keys/index.js';
-import { UsageError } from '../../tuf/base/index.js';
+import { countOf, someOf, UsageError } from '../../tuf/base/index.js';
 import type { Args, Run } from '../declaration.js';
 import { out, printJson, type CliIO } from '../io.js';
 import { atOption, parseThreshold } from '../options.js';
 import { cliPinSource } from '../prompter.js';
 import { signingSteps } from '../render-event.js';
+import { boundedRows } from '../render-report.js';
 import type { rotate } from './declarations.js';
 
 const ROLES = ['root', 'targets', 'claimed'];
@@ -72,8 +73,21 @@ export const run: Run<typeof rotate> = async ({ values }, io) => {
   const lines = [`Rotation event written to ${result.event.dir} (event id ${result.event.id})`, ''];
   lines.push(...describeEventKeyChanges(result.event));
   for (const w of result.warnings) lines.push(`warning: ${w}`);
-  for (const r of result.event.roles())
+  // Rotating the claimed keys re-signs every bin of a sharded claimed role: the roles delegated
+  // by claimed up to OK_ROWS_SHOWN, then one line for the rest (--json lists every role).
+  const binPrefix = repo.plan().roles.claimed.bins?.namePrefix;
+  const isBin = (role: string) => binPrefix !== undefined && role.startsWith(`${binPrefix}-`);
+  // What a hidden bin needs, without its own name (each label ends "→ <role>"): the same for all.
+  const needs = (r: { role: string; thresholds: Array<{ threshold: number; label: string }> }) =>
+    r.thresholds.map((t) => `${t.threshold} of ${t.label.replace(` → ${r.role}`, '')}'s keys for it`).join(' and ');
+  const { shown, hidden } = boundedRows(result.event.roles(), (r) => !isBin(r.role));
+  for (const r of shown)
     for (const t of r.thresholds) lines.push(`${r.role} v${r.version} needs ${t.threshold} of ${t.label}`);
+  if (hidden.length)
+    lines.push(
+      `… and ${countOf(hidden.length)} more roles, each needing ` +
+        `${someOf([...new Set(hidden.map(needs))], 3)} (--json lists every role)`,
+    );
   lines.push('', ...signingSteps(values.event, values.repo));
   out(io, lines.join('\n'));
   return 0;

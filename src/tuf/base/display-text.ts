@@ -20,3 +20,15 @@ export function escapeControls(text: string): string {
 export function escapeLines(lines: readonly string[]): string {
   return lines.map(escapeControls).join('\n');
 }
+
+/** Names listed in one line of a report before "… and N more"; --json and the records hold all. */
+export const LIST_SHOWN = 20;
+
+/** A count as people read it in a report: 1,024. */
+export const countOf = (n: number): string => n.toLocaleString('en-US');
+
+/** "a, b, c … and 1,012 more" for a list of names, however long. */
+export function someOf(names: readonly string[], shown = LIST_SHOWN): string {
+  const head = names.slice(0, shown).join(', ');
+  return names.length > shown ? `${head} … and ${countOf(names.length - shown)} more` : head;
+}

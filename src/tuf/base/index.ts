@@ -20,5 +20,5 @@ export type { ErrorCategory, VerificationErrorCode } from './errors.js';
 // TUF time and durations
 export { addSeconds, formatExpires, parseDuration, parseExpires, parseInstant } from './time.js';
 
-// Text from files, made safe for a terminal
-export { escapeControls, escapeLines } from './display-text.js';
+// Text from files, made safe for a terminal; long lists of names cut to a line
+export { countOf, escapeControls, escapeLines, LIST_SHOWN, someOf } from './display-text.js';

@@ -1,6 +1,7 @@
 /** `tuf-ceremony bundle export`: the repository's signed metadata, roots and transcript to removable media. */
 import { fingerprintLines, fingerprintWords } from '../../../tuf/model/index.js';
 import { exportRepository, recordingFailure, Repository } from '../../../ceremony/state/index.js';
+import { LIST_SHOWN, someOf } from '../../../tuf/base/index.js';
 import { printDigest } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
@@ -32,7 +33,8 @@ export const run: Run<typeof exportBundle> = async ({ values }, io) => {
   out(
     io,
     res.newSinceLast.length
-      ? `new since export ${res.previousSequence ?? '(none)'}: ${res.newSinceLast.join(', ')}`
+      ? `new since export ${res.previousSequence ?? '(none)'}: ${someOf(res.newSinceLast)}` +
+          (res.newSinceLast.length > LIST_SHOWN ? ' (--json lists every file)' : '')
       : `nothing new since export ${res.previousSequence}`,
   );
   // The head the people in the room initial on the printed transcript, in the form they compare.

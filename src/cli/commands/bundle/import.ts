@@ -3,7 +3,7 @@ import { importBundle, type ImportResult, readTrustedRoot } from '../../../bundl
 import { importIntoRepository, recordingFailure, Repository } from '../../../ceremony/state/index.js';
 import { UsageError } from '../../../tuf/base/index.js';
 import { fingerprintLines, fingerprintWords } from '../../../tuf/model/index.js';
-import { bundleJson, printDigest, renderBundle } from '../../bundle-output.js';
+import { bundleJson, printDigest, renderBundle, renderImportActions } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { atOption } from '../../options.js';
@@ -56,8 +56,7 @@ export const run: Run<typeof declaration> = async ({ values, positionals }, io) 
     return 0;
   }
   out(io, renderBundle(res.bundle));
-  for (const a of res.actions)
-    out(io, `  ${a.action === 'same' ? 'unchanged' : a.action === 'new' ? 'added    ' : 'replaced '} ${a.path}`);
+  out(io, renderImportActions(res.bundle, res.actions));
   await printDigest(io, 'manifest', res.bundle.manifestSha256, false);
   // After a root rotation (TUF spec 5.3), the next import and every client start from the new root.
   if (next) out(io, [`trust ${next.file} next: sha256 ${next.sha256}`, ...fingerprintLines(next.sha256)].join('\n'));

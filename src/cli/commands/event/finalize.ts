@@ -1,13 +1,11 @@
 /** `tuf-ceremony event finalize`: verify a fully signed event as a client would, then write it. */
 import { finalizeEvent, SigningEvent } from '../../../ceremony/events/index.js';
 import { recordingFailure, Repository } from '../../../ceremony/state/index.js';
-import { parseInstant } from '../../../tuf/base/index.js';
+import { countOf, LIST_SHOWN, parseInstant } from '../../../tuf/base/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
 import { renderReport, reportJson } from '../../render-report.js';
 import type { finalize } from './declarations.js';
-
-const WRITTEN_SHOWN = 20;
 
 export const run: Run<typeof finalize> = async ({ values, positionals }, io) => {
   const repo = Repository.open(values.repo);
@@ -29,9 +27,9 @@ export const run: Run<typeof finalize> = async ({ values, positionals }, io) => 
     printJson(io, { ok: true, event: event.dir, id: event.id, written, report: reportJson(result.report) });
   } else {
     // A 10k claim into 2^10 bins writes a thousand files: the first few by name, all with --json.
-    const shown = result.written.slice(0, WRITTEN_SHOWN).map((w) => `wrote ${w.path} (SHA-256 ${w.sha256})`);
-    if (result.written.length > WRITTEN_SHOWN)
-      shown.push(`… and ${result.written.length - WRITTEN_SHOWN} more files written (--json lists every one)`);
+    const shown = result.written.slice(0, LIST_SHOWN).map((w) => `wrote ${w.path} (SHA-256 ${w.sha256})`);
+    if (result.written.length > LIST_SHOWN)
+      shown.push(`… and ${countOf(result.written.length - LIST_SHOWN)} more files written (--json lists every one)`);
     out(io, `${shown.join('\n')}\n\nVerified as a client would:\n${renderReport(result.report)}`);
   }
   return 0;

@@ -1,6 +1,6 @@
 /** `tuf-ceremony event merge`: take the signatures from copies of the same event signed elsewhere. */
 import { type MergedSignature, mergeEvents, SigningEvent } from '../../../ceremony/events/index.js';
-import { escapeLines } from '../../../tuf/base/index.js';
+import { countOf, escapeLines, someOf } from '../../../tuf/base/index.js';
 import { recordingFailure, Repository } from '../../../ceremony/state/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
@@ -14,6 +14,26 @@ const mergedJson = (a: MergedSignature) => ({
   keyid: a.keyid,
   holder: a.holder ?? null,
 });
+
+/**
+ * One line per copy and signer: a copy signed by one admin holds a signature on every role of the
+ * event (thousands with a sharded claimed role), and --json lists each of them. A copy that is
+ * not this event is refused whole before anything is taken (event-merge.ts).
+ */
+function bySigner(list: MergedSignature[]): Array<{ from: string; what: string }> {
+  const groups = new Map<string, { from: string; who: string; roles: string[] }>();
+  for (const a of list) {
+    const who = a.holder ?? a.keyid;
+    const key = JSON.stringify([a.from, who]);
+    const g = groups.get(key) ?? { from: a.from, who, roles: [] };
+    g.roles.push(`${a.role} v${a.version}`);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map((g) => ({
+    from: g.from,
+    what: `${countOf(g.roles.length)} signature${g.roles.length === 1 ? '' : 's'} of ${g.who} (${someOf(g.roles, 3)})`,
+  }));
+}
 
 export const run: Run<typeof merge> = async ({ values, positionals }, io) => {
   const repo = values.repo ? Repository.open(values.repo) : undefined;
@@ -37,11 +57,10 @@ export const run: Run<typeof merge> = async ({ values, positionals }, io) => {
     });
     return 0;
   }
-  const lines = result.added.map(
-    (a) => `added ${a.role} v${a.version} signature of ${a.holder ?? a.keyid} from ${a.from}`,
-  );
-  for (const a of result.alreadyPresent)
-    lines.push(`already here: ${a.role} v${a.version} signature of ${a.holder ?? a.keyid} (in ${a.from})`);
+  const lines = [
+    ...bySigner(result.added).map((g) => `added ${g.what} from ${g.from}`),
+    ...bySigner(result.alreadyPresent).map((g) => `already here: ${g.what} (in ${g.from})`),
+  ];
   if (result.added.length === 0) lines.push('no new signatures in the copies');
   out(io, `${escapeLines(lines)}\n\n${renderStatus(status)}`);
   return 0;

@@ -1,6 +1,6 @@
 /** `tuf-ceremony online import`: verify a bundle from the ceremony and take it into the online state. */
 import { importIntoState, OnlineState } from '../../../online/index.js';
-import { bundleJson, printDigest, renderBundle } from '../../bundle-output.js';
+import { bundleJson, printDigest, renderBundle, renderImportActions } from '../../bundle-output.js';
 import type { Run } from '../../declaration.js';
 import { err, out, printJson } from '../../io.js';
 import { atOption } from '../../options.js';
@@ -23,8 +23,13 @@ export const run: Run<typeof importBundle> = async ({ values, positionals }, io)
     return 0;
   }
   out(io, renderBundle(res.bundle));
-  for (const a of res.actions)
-    out(io, `  ${a.action === 'same' ? 'unchanged' : a.action === 'new' ? 'added    ' : 'replaced '} ${a.name}`);
+  out(
+    io,
+    renderImportActions(
+      res.bundle,
+      res.actions.map((a) => ({ name: a.name, action: a.action })),
+    ),
+  );
   await printDigest(io, 'manifest', res.bundle.manifestSha256, false);
   out(io, `OK: sequence ${res.bundle.manifest.sequence} taken into ${state.offlineDir}`);
   if (done.trustedNow !== done.trustedBefore)

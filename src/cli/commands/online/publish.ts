@@ -1,7 +1,7 @@
 /** `tuf-ceremony online publish`: the online roles signed with the online keys, the repository written, timestamp last. */
 import { OnlineState, publish, UNCLAIMED_BIN_PREFIX } from '../../../online/index.js';
 
-import { UsageError } from '../../../tuf/base/index.js';
+import { someOf, UsageError } from '../../../tuf/base/index.js';
 import type { Signer } from '../../../tuf/model/index.js';
 import type { Run } from '../../declaration.js';
 import { out, printJson } from '../../io.js';
@@ -53,7 +53,10 @@ export const run: Run<typeof declaration> = async ({ values }, io) => {
       ...binLine(bins(true), 'signed'),
       ...(kept.length ? [`  still current: ${kept.map((r) => `${r.role} v${r.version}`).join(', ')}`] : []),
       ...binLine(bins(false), 'still current:'),
-      ...(res.pruned.length ? [`  claimed now, so no longer in recently-claimed: ${res.pruned.join(', ')}`] : []),
+      // One line whatever the count: the first names, then how many more (--json lists them).
+      ...(res.pruned.length
+        ? [`  claimed now, so no longer in recently-claimed (${res.pruned.length}): ${someOf(res.pruned)}`]
+        : []),
       `Serve ${state.repoDir}/metadata and ${state.repoDir}/targets (consistent snapshots).`,
     ].join('\n'),
   );
