@@ -246,4 +246,43 @@ describe('a claimed bin rebuilt from its bytes is the object rebuild, byte for b
       undefined,
     );
   });
+
+  it('a flat claimed role that still lists a bin is read whole, so that a project in the bin is found', () => {
+    const s = setup(0, ['{project}']);
+    const bins = new ClaimedBins(1, 'claimed-bins');
+    const dev = new Key('ed25519', 'ed25519', { public: hex(s.rnd) });
+    const authIds = s.auth.keys.map((k) => k.keyid);
+    s.store.put(
+      'claimed',
+      new Metadata(
+        new Targets({
+          version: 2,
+          expires: now,
+          delegations: new Delegations(
+            new Map(s.auth.keys.map((k) => [k.keyid, k])),
+            [new DelegatedRole(bins.name(0), authIds, 2, false, undefined, bins.hashPrefixes(0))],
+            undefined,
+          ),
+        }),
+      ),
+    );
+    s.store.put(
+      bins.name(0),
+      new Metadata(
+        new Targets({
+          version: 1,
+          expires: now,
+          delegations: new Delegations(
+            new Map([[dev.keyid, dev]]),
+            [new DelegatedRole('numpy', [dev.keyid], 1, true, ['numpy'], undefined)],
+            undefined,
+          ),
+        }),
+      ),
+    );
+    const state = readClaimedState(s.store, 'claimed', { lazy: true, flat: true });
+    expect(state.lazy).toBe(false);
+    // Found, so a request with other keys is a re-key (refused without --allow-rekey), not a new claim.
+    expect(new ClaimedLookup(state, s.settings).get('numpy')?.keys.map((k) => k.keyid)).toEqual([dev.keyid]);
+  });
 });

@@ -201,7 +201,10 @@ export function readClaimedState(
     unreadBins: new Set(),
     lazy: false,
   };
-  if (lazy && o.flat) {
+  // A flat claimed role that also lists bins (a layout being changed) is read whole: a project in
+  // one of those bins must be found, or a re-key would pass for a new claim. In canonical bytes
+  // the member name appears only as a name: a quote inside a string is escaped.
+  if (lazy && o.flat && !claimed.payload().includes('"path_hash_prefixes":')) {
     state.lazy = true;
     return state;
   }
@@ -213,7 +216,7 @@ export function readClaimedState(
   );
   for (const p of direct) mergeInto(state.projects, p, where);
   // Projects claimed lists itself are moved into bins by the object rebuild only.
-  state.lazy = lazy && direct.length === 0;
+  state.lazy = lazy && !o.flat && direct.length === 0;
   for (const bin of claimed.signed.delegations?.roles ?? []) {
     if (bin.pathHashPrefixes === undefined) continue;
     if (onlyBins && !onlyBins.has(bin.name)) {

@@ -248,10 +248,8 @@ function proposeFlatChanges(
     signaturesNeeded: roles.length * auth.threshold,
     threshold: auth.threshold,
   });
-  // Nothing changes: no new version, as the object rebuild decides, unless claimed also lists
-  // bins (a layout being changed), which that rebuild drops. In canonical bytes the member name
-  // appears only as a name: a quote inside a string is escaped.
-  if (effective.size === 0) return state.claimed.payload().includes('"path_hash_prefixes":') ? undefined : done([]);
+  // Nothing changes: no new version, as the object rebuild decides (a lazy flat claimed lists no bins).
+  if (effective.size === 0) return done([]);
   const version = (store.currentVersion(state.roleName) ?? 0) + 1;
   const spliced = spliceBin(state.claimed, effective, version, expiryOf(settings, now));
   if (spliced === undefined || spliced === 'empty') return undefined;
