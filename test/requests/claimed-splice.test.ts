@@ -246,4 +246,76 @@ describe('a claimed bin rebuilt from its bytes is the object rebuild, byte for b
       undefined,
     );
   });
+
+  it('flat claimed entries of other shapes: spliced only where the rebuild writes the same bytes', () => {
+    const s = setup(0, ['{project}']);
+    const key = () => new Key('ed25519', 'ed25519', { public: hex(s.rnd) });
+    const [shared, own, misfiled, plainKey] = [key(), key(), key(), key()];
+    // The same public key with a custom field: another key object, under another keyid.
+    const owned = new Key('ed25519', 'ed25519', { public: plainKey.keyval['public'] }, { 'x-owner': 'dev' });
+    const notItsKeyid = 'ab'.repeat(32);
+    const project = (n: string, ids: string[], threshold = 1, terminating = true) =>
+      new DelegatedRole(n, ids, threshold, terminating, [n], undefined);
+    const flat = (keys: Map<string, Key>, roles: DelegatedRole[]) =>
+      s.store.put(
+        'claimed',
+        new Metadata(
+          new Targets({
+            version: (s.store.currentVersion('claimed') ?? 0) + 1,
+            expires: now,
+            delegations: new Delegations(keys, roles, undefined),
+          }),
+        ),
+      );
+    const usual = () =>
+      new Map([
+        [shared.keyid, shared],
+        [own.keyid, own],
+        [plainKey.keyid, plainKey],
+      ]);
+    const usualRoles = () => [
+      project('alpha', [shared.keyid, own.keyid]),
+      project('beta', [shared.keyid]),
+      project('gamma', [plainKey.keyid]),
+    ];
+    const run = (changes: ProjectChanges, spliced: boolean) => {
+      const { objects, bytes } = both(s, changes, now);
+      expectSame(objects, bytes);
+      expect(bytes.roles.map((r) => r.metadata.frozen)).toEqual(objects.roles.map(() => spliced));
+      return bytes;
+    };
+
+    // A key revoked from one project and still used by another stays, for the other only.
+    flat(usual(), usualRoles());
+    let r = run(new Map([['alpha', { name: 'alpha', keys: [own], threshold: 1, paths: ['alpha'] }]]), true);
+    const d = r.roles[0]!.metadata.signed.delegations!;
+    expect(d.roleKeys('alpha')).toMatchObject({ keyids: [own.keyid] });
+    expect(d.key(shared.keyid)).toBeDefined();
+    // A request whose key is the same public key with a custom field: its own keyid, spliced in.
+    r = run(new Map([['delta', { name: 'delta', keys: [owned], threshold: 1, paths: ['delta'] }]]), true);
+    expect(r.roles[0]!.metadata.signed.delegations!.key(owned.keyid)?.toJSON()).toEqual(owned.toJSON());
+
+    // A key listed under a keyid that is not its own (TUF specification 1.0.x section 4.2): the
+    // rebuild lists it under its own, so the role is rebuilt rather than spliced.
+    flat(new Map([...usual(), [notItsKeyid, misfiled]]), [...usualRoles(), project('eps', [notItsKeyid])]);
+    r = run(new Map([['zeta', { name: 'zeta', keys: [own], threshold: 1, paths: ['zeta'] }]]), false);
+    expect(r.roles[0]!.metadata.signed.delegations!.roleKeys('eps')).toMatchObject({ keyids: [misfiled.keyid] });
+
+    // An entry that is not terminating, in the middle: rebuilt (the rebuild writes it terminating).
+    flat(usual(), [
+      project('alpha', [own.keyid]),
+      project('beta', [shared.keyid], 1, false),
+      project('gamma', [own.keyid]),
+    ]);
+    run(new Map([['zeta', { name: 'zeta', keys: [own], threshold: 1, paths: ['zeta'] }]]), false);
+    // Removing every project: the role is rebuilt, empty.
+    flat(usual(), usualRoles());
+    r = run(new Map(['alpha', 'beta', 'gamma'].map((n) => [n, null])), false);
+    expect(r.roles[0]!.metadata.signed.delegations!.roles).toEqual([]);
+    // Re-adding a removed project appends it, as the rebuild does.
+    flat(usual(), usualRoles());
+    s.store.put('claimed', run(new Map([['beta', null]]), true).roles[0]!.metadata);
+    r = run(new Map([['beta', { name: 'beta', keys: [own], threshold: 1, paths: ['beta'] }]]), true);
+    expect([...r.roles[0]!.metadata.signed.delegations!.roleNames()]).toEqual(['alpha', 'gamma', 'beta']);
+  });
 });
