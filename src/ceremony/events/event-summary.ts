@@ -24,6 +24,7 @@ import {
   unexplainedDifferences,
   type FieldDifference,
   type OrderChange,
+  type ShownElsewhere,
 } from './event-diff.js';
 import { ownerOf } from '../state/holders.js';
 
@@ -395,7 +396,7 @@ function roleEntries(r: RoleSummary, digests: boolean): Entry[] {
   }
   list(
     'other fields changed',
-    unexplainedDifferences(r.differences).map((f) => differenceLine(f)),
+    unexplainedDifferences(r.differences, shownElsewhere(r)).map((f) => differenceLine(f)),
   );
   for (const sgn of r.signers) {
     const names = sgn.keys.map((k) => k.holder ?? groupedHex(k.keyid)).join(', ');
@@ -469,6 +470,22 @@ function rolesTogether(summary: EventSummary, limit: number): string[] {
   if (groups.length > limit + 4) lines.push(`    … and ${groups.length - limit - 4} more lines (${MORE})`);
   for (const [title, items] of lists) for (const l of listLines(title, items, limit)) lines.push(l);
   return lines;
+}
+
+/** What the summary's own lines show of a role (unexplainedDifferences): its type, and the keys it names. */
+export function shownElsewhere(r: RoleSummary): ShownElsewhere {
+  const keyids = new Set<string>();
+  const name = (refs: Iterable<KeyRef>) => {
+    for (const k of refs) keyids.add(k.keyid);
+  };
+  for (const c of [...r.keysAdded, ...r.keysRemoved]) keyids.add(c.key.keyid);
+  const d = r.delegations;
+  if (d) {
+    for (const x of [...d.added, ...d.removed]) name(x.keys);
+    for (const x of [...d.rekeyed, ...d.changed]) name([...x.from.keys, ...x.to.keys]);
+    if (d.succinct) name(d.succinct.keys);
+  }
+  return { type: r.targets ? 'targets' : r.role === 'root' ? 'root' : 'other', keyids };
 }
 
 /** The text a signer reads before confirming. */

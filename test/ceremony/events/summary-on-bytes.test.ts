@@ -12,7 +12,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { random } from '../../helpers/random.js';
 import type { EventRole } from '../../../src/ceremony/events/event.js';
 import { delegationBytesDiff, unexplainedDifferences } from '../../../src/ceremony/events/event-diff.js';
-import { renderSummary, summarizeRole, type RoleSummary } from '../../../src/ceremony/events/event-summary.js';
+import {
+  renderSummary,
+  shownElsewhere,
+  summarizeRole,
+  type RoleSummary,
+} from '../../../src/ceremony/events/event-summary.js';
 import { canonicalize, serializeJson } from '../../../src/tuf/json/index.js';
 import { sha256Hex } from '../../../src/tuf/model/digest.js';
 import { Metadata, type Targets } from '../../../src/tuf/model/metadata.js';
@@ -383,7 +388,7 @@ describe('nothing the signature covers changes unseen (hostile next versions)', 
     const r = both(base, next);
     expect(r.onBytes).toBe(true);
     expect(r.summary.delegations!.rekeyed).toEqual([]);
-    const shown = unexplainedDifferences(r.summary.differences).map((f) => f.path);
+    const shown = unexplainedDifferences(r.summary.differences, shownElsewhere(r.summary)).map((f) => f.path);
     expect(shown).toEqual([`delegations.keys.${victim.keyids[0]}.keyval.public`]);
     expect(renderSummary({ ...event(), roles: [r.summary] })).toContain(
       `~ delegations.keys.${victim.keyids[0]}.keyval.public:`,
@@ -406,6 +411,56 @@ describe('nothing the signature covers changes unseen (hostile next versions)', 
     expect(m.summary.delegationOrder?.from).toBe(0);
     expect(m.summary.delegationOrder?.after[0]).toBe(rolesOf(moved)[0].name);
     expect(renderSummary({ ...event(), roles: [m.summary] })).toContain('delegation ORDER changed');
+  });
+
+  it('a change named like a line the summary shows, or a key no line names, is a line of its own', () => {
+    const g = new Gen(41);
+    const base = claimed(g, 6);
+    const render = (r: RoleSummary) => renderSummary({ ...event(), roles: [r] }, { everyRole: true });
+    const cases: Array<[string, (next: Doc) => void, string]> = [
+      ['a key no role uses', (next) => void g.key(next), '+ delegations.keys.'],
+      ['a role custom field named like its paths', (next) => (rolesOf(next)[2]['paths[0]'] = 'x'), '["paths[0]"]: "x"'],
+      [
+        'a delegations field named like an added key',
+        (next) => {
+          const added = g.role(next);
+          rolesOf(next).push(added);
+          next.signed.delegations[`keys.${added.keyids[0]}`] = 'x';
+        },
+        `+ delegations["keys.`,
+      ],
+      [
+        'a top-level field named like a root field',
+        (next) => (next.signed['consistent_snapshot'] = true),
+        '+ consistent_snapshot: true',
+      ],
+      [
+        'a top-level field named like root roles',
+        (next) => (next.signed['roles'] = { root: { threshold: 9 } }),
+        '+ roles: {"root"',
+      ],
+    ];
+    for (const [what, change, line] of cases) {
+      const next = nextVersion(base);
+      change(next);
+      const r = both(base, next);
+      expect(r.summary.contentUnchanged, what).toBe(false);
+      const lines = render(r.summary).split('\n');
+      const at = lines.indexOf('    other fields changed (1):');
+      expect(at, what).toBeGreaterThan(0);
+      expect(lines[at + 1], what).toContain(line);
+    }
+    // The key a project drops, no role using it any more: named by its removal line.
+    const next = nextVersion(base);
+    rolesOf(next)[0].keyids = [rolesOf(next)[1].keyids[0]];
+    const dropped = rolesOf(base)[0].keyids[0];
+    delete next.signed.delegations.keys[dropped];
+    expect(render(both(base, next).summary)).not.toContain('other fields changed');
+    // A key no role used before, dropped: a line of its own.
+    const withSpare = nextVersion(base);
+    const spare = g.key(withSpare);
+    const r = both(withSpare, nextVersion(base));
+    expect(render(r.summary)).toContain(`- delegations.keys.${spare}:`);
   });
 
   it('keyids named like members of Object.prototype are shown as keys added and removed', () => {
