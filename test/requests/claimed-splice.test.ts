@@ -308,6 +308,12 @@ describe('a claimed bin rebuilt from its bytes is the object rebuild, byte for b
       project('gamma', [own.keyid]),
     ]);
     run(new Map([['zeta', { name: 'zeta', keys: [own], threshold: 1, paths: ['zeta'] }]]), false);
+    // A flat claimed that also lists a bin (a layout being changed): the rebuild drops the bin.
+    s.store.put('claimed-bins-0', new Metadata(new Targets({ version: 1, expires: now })));
+    const bin = new DelegatedRole('claimed-bins-0', [own.keyid], 1, true, undefined, ['0']);
+    flat(usual(), [project('alpha', [own.keyid]), bin, project('gamma', [own.keyid])]);
+    run(new Map([['zeta', { name: 'zeta', keys: [own], threshold: 1, paths: ['zeta'] }]]), false);
+    run(new Map([['zeta', null]]), false);
     // Removing every project: the role is rebuilt, empty.
     flat(usual(), usualRoles());
     r = run(new Map(['alpha', 'beta', 'gamma'].map((n) => [n, null])), false);
