@@ -485,6 +485,34 @@ describe('the summary from trusted data only', () => {
     );
   });
 
+  it('event show lists a key no delegation uses and a field named like one it shows', async () => {
+    const r = Repository.open(repoDir);
+    const json = JSON.parse(r.readBytes('targets', 1).toString('utf8'));
+    json.signed.version = 2;
+    const unused = 'ab'.repeat(32);
+    json.signed.delegations.keys[unused] = {
+      keytype: 'ed25519',
+      keyval: { public: 'cd'.repeat(32) },
+      scheme: 'ed25519',
+    };
+    json.signed.delegations.roles[0]['paths[0]'] = 'x';
+    const next = Metadata.fromBytes(
+      Buffer.from(JSON.stringify({ signatures: [], signed: json.signed })),
+      '2.targets.json',
+    );
+    const e = SigningEvent.create(join(a.dir, 'targets-unused-key'), {
+      kind: 'test-rotate',
+      description: 'targets v2',
+      roles: [{ role: 'targets', metadata: next }],
+      repo: r,
+    });
+    const show = await runCli(['event', 'show', e.dir, '--repo', repoDir, '--no-qr']);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('other fields changed (2):');
+    expect(show.stdout).toContain(`+ delegations.keys.${unused}: {"keytype":"ed25519"`);
+    expect(show.stdout).toMatch(/\+ delegations\.roles\[name=[a-z-]+\]\["paths\[0\]"\]: "x"/);
+  });
+
   it('event sign signs nothing without --repo or --root, or when the base does not verify from them', async () => {
     const before = fileDigests(forged);
     const digest = SigningEvent.load(forged).digest;
