@@ -62,8 +62,8 @@ const CASES: Array<[string, (s: any) => void, boolean]> = [
     'a key moved under another keyid',
     (s) => {
       const keys = s.delegations.keys;
-      const [id] = Object.keys(keys);
-      keys['00' + id.slice(2)] = keys[id];
+      const id = Object.keys(keys)[0]!;
+      keys[`00${id.slice(2)}`] = keys[id];
     },
     false,
   ],
