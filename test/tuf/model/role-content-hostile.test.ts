@@ -59,7 +59,7 @@ const CASES: Array<[string, (s: any) => void, boolean]> = [
   ['a custom field whose value holds a quote and "version":', (s) => (s['x-note'] = '","version":9,"a":"'), false],
   ['a delegation path with a raw control character', (s) => (s.delegations.roles[0].paths = ['a\u001fb']), false],
   [
-    'a key moved under another keyid',
+    'a key copied under another keyid',
     (s) => {
       const keys = s.delegations.keys;
       const id = Object.keys(keys)[0]!;
