@@ -15,11 +15,12 @@ import {
   type MetadataStore,
 } from '../../src/ceremony/claims/claimed-build.js';
 import {
+  applyChanges,
   ClaimedLookup,
   proposeClaimedChanges,
   type ProjectChanges,
 } from '../../src/ceremony/claims/claimed-changes.js';
-import type { ClaimedProjects, ProjectDelegation } from '../../src/ceremony/claims/claimed-projects.js';
+import type { ProjectDelegation } from '../../src/ceremony/claims/claimed-projects.js';
 import { Key } from '../../src/tuf/model/key.js';
 import { Metadata, Targets, type AnySigned } from '../../src/tuf/model/metadata.js';
 import { DelegatedRole, Delegations } from '../../src/tuf/model/roles.js';
@@ -84,12 +85,7 @@ function both(
   at: Date,
 ): { objects: ClaimedProposal; bytes: ClaimedProposal } {
   const full = readClaimedState(s.store, 'claimed');
-  const next: ClaimedProjects = new Map(full.projects);
-  for (const [name, p] of changes) {
-    if (p) next.set(name, p);
-    else next.delete(name);
-  }
-  const objects = proposeClaimed(s.store, full, next, s.settings, s.auth, at);
+  const objects = proposeClaimed(s.store, full, applyChanges(full.projects, changes), s.settings, s.auth, at);
   const lazy = readClaimedState(s.store, 'claimed', { lazy: true, flat: s.settings.layout.kind === 'flat' });
   expect(lazy.lazy).toBe(true);
   const bytes = proposeClaimedChanges(s.store, lazy, changes, s.settings, s.auth, at);
@@ -246,6 +242,53 @@ describe('a claimed bin rebuilt from its bytes is the object rebuild, byte for b
       undefined,
     );
   });
+
+  for (const bitLength of [0, 1])
+    it(`a change that changes nothing leaves the entry as it is (${bitLength ? 'in bins' : 'flat'})`, () => {
+      const s = setup(bitLength, ['{project}', 'simple/{project}/']);
+      const k = new Key('ed25519', 'ed25519', { public: hex(s.rnd) });
+      const project = (name: string, paths: string[], unrecognized?: Record<string, string>) => ({
+        name,
+        keys: [k],
+        threshold: 1,
+        paths,
+        unrecognized,
+      });
+      const first = both(
+        s,
+        new Map(
+          ['alpha', 'gamma', 'delta', 'omega'].map((n) => [
+            n,
+            project(n, [n, `simple/${n}/`], n === 'alpha' ? { 'x-note': 'kept' } : undefined),
+          ]),
+        ),
+        now,
+      );
+      for (const r of first.objects.roles) s.store.put(r.role, r.metadata);
+      // alpha asked again with its paths in another order and no custom field; beta added.
+      const changes: ProjectChanges = new Map([
+        ['alpha', project('alpha', ['simple/alpha/', 'alpha'])],
+        ['beta', project('beta', ['beta', 'simple/beta/'])],
+      ]);
+      const { objects, bytes } = both(s, changes, now);
+      expectSame(objects, bytes);
+      // From every project made (the way taken for roles of other shapes): the same.
+      const eager = proposeClaimedChanges(
+        s.store,
+        readClaimedState(s.store, 'claimed'),
+        changes,
+        s.settings,
+        s.auth,
+        now,
+      );
+      expectSame(objects, eager);
+      expect(bytes.change).toEqual({ added: ['beta'], rekeyed: [], removed: [] });
+      for (const r of [...bytes.roles, ...eager.roles]) {
+        const alpha = r.metadata.signed.delegations!.roleKeys('alpha');
+        if (alpha)
+          expect(alpha).toMatchObject({ paths: ['alpha', 'simple/alpha/'], unrecognized: { 'x-note': 'kept' } });
+      }
+    });
 
   it('flat claimed entries of other shapes: spliced only where the rebuild writes the same bytes', () => {
     const s = setup(0, ['{project}']);
