@@ -15,6 +15,7 @@ import {
   type KeyRef,
   type RoleSummary,
 } from '../../../src/ceremony/events/event-summary.js';
+import { canonicalize } from '../../../src/tuf/json/canonical-json.js';
 import { sha256Hex } from '../../../src/tuf/model/digest.js';
 import { Metadata, Root, Targets } from '../../../src/tuf/model/metadata.js';
 import { contentSha256, sameContent } from '../../../src/tuf/model/role-content.js';
@@ -263,15 +264,17 @@ describe('root: a change named like a line the summary shows is a line of its ow
     );
     expect(other(edited((s) => (s.roles.root['keyids[0]'] = 'x')))).toEqual(['+ roles.root["keyids[0]"]: "x"']);
     expect(other(edited((s) => (s.targets = { file: 1 })))).toEqual(['+ targets: {"file":1}']);
-    // A root key added for a role is on its own line ("keys added"), not repeated here.
+    // A root key added for a role is on its own line ("keys added"), not repeated here; listed
+    // under a keyid that is not its own, it is, with the key.
     const key = { keytype: 'ed25519', keyval: { public: 'ef'.repeat(32) }, scheme: 'ed25519' };
-    expect(
+    const withKey = (keyid: string) =>
       other(
         edited((s) => {
-          s.keys['01'.repeat(32)] = key;
-          s.roles.timestamp.keyids.push('01'.repeat(32));
+          s.keys[keyid] = key;
+          s.roles.timestamp.keyids.push(keyid);
         }),
-      ),
-    ).toEqual([]);
+      );
+    expect(withKey(sha256Hex(canonicalize(key)))).toEqual([]);
+    expect(withKey('01'.repeat(32))[0]).toMatch(`+ keys.${'01'.repeat(32)}: {"keytype":"ed25519"`);
   });
 });

@@ -53,14 +53,11 @@ class Gen {
   hex(bytes: number): string {
     return this.r.hex(2 * bytes);
   }
-  /** A new Ed25519 key under a new keyid, added to `doc`'s keys. */
+  /** A new Ed25519 key under its own keyid, added to `doc`'s keys. */
   key(doc: Doc): string {
-    const keyid = this.hex(32);
-    doc.signed.delegations.keys[keyid] = {
-      keytype: 'ed25519',
-      keyval: { public: this.hex(32) },
-      scheme: 'ed25519',
-    };
+    const key = { keytype: 'ed25519', keyval: { public: this.hex(32) }, scheme: 'ed25519' };
+    const keyid = sha256Hex(canonicalize(key));
+    doc.signed.delegations.keys[keyid] = key;
     return keyid;
   }
   role(doc: Doc, name = `project-${this.n++}-${this.hex(2)}`): Json {
@@ -461,6 +458,38 @@ describe('nothing the signature covers changes unseen (hostile next versions)', 
     const spare = g.key(withSpare);
     const r = both(withSpare, nextVersion(base));
     expect(render(r.summary)).toContain(`- delegations.keys.${spare}:`);
+  });
+
+  it('a key listed under a keyid that is not its own is named as such, with its key material', () => {
+    const g = new Gen(43);
+    const base = claimed(g, 6);
+    const honest = { keytype: 'ed25519', keyval: { public: g.hex(32) }, scheme: 'ed25519' };
+    const theirs = { keytype: 'ed25519', keyval: { public: g.hex(32) }, scheme: 'ed25519' };
+    // The keyid of the developer's key, listed over another key: what a signer compares is the keyid.
+    const keyid = sha256Hex(canonicalize(honest));
+    const render = (r: RoleSummary) => renderSummary({ ...event(), roles: [r] }, { everyRole: true });
+    const added = nextVersion(base);
+    added.signed.delegations.keys[keyid] = theirs;
+    rolesOf(added).push({ keyids: [keyid], name: 'newcomer', paths: ['newcomer'], terminating: true, threshold: 1 });
+    const rekeyed = nextVersion(base);
+    rekeyed.signed.delegations.keys[keyid] = theirs;
+    rolesOf(rekeyed)[3].keyids = [keyid];
+    for (const next of [added, rekeyed]) {
+      const r = both(base, next);
+      const text = render(r.summary);
+      const own = sha256Hex(canonicalize(theirs));
+      expect(text).toContain(`NOT ITS OWN KEYID (the key's own is ${own.slice(0, 4)}`);
+      expect(text).toContain(
+        `+ delegations.keys.${keyid}: {"keytype":"ed25519","keyval":{"public":"${theirs.keyval.public.slice(0, 40)}`,
+      );
+    }
+    // The honest key under its own keyid: no such line.
+    const honestly = nextVersion(base);
+    honestly.signed.delegations.keys[keyid] = honest;
+    rolesOf(honestly).push({ keyids: [keyid], name: 'newcomer', paths: ['newcomer'], terminating: true, threshold: 1 });
+    const text = render(both(base, honestly).summary);
+    expect(text).not.toContain('NOT ITS OWN KEYID');
+    expect(text).not.toContain('other fields changed');
   });
 
   it('keyids named like members of Object.prototype are shown as keys added and removed', () => {
