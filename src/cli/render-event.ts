@@ -170,7 +170,12 @@ export function statusJson(status: EventStatus) {
   };
 }
 
-const keyJson = (k: KeyRef) => ({ keyid: k.keyid, keytype: k.keytype, holder: k.holder ?? null });
+const keyJson = (k: KeyRef) => ({
+  keyid: k.keyid,
+  keytype: k.keytype,
+  holder: k.holder ?? null,
+  ...(k.ownKeyid ? { own_keyid: k.ownKeyid } : {}),
+});
 
 function delegationJson(d: DelegationRef) {
   return {

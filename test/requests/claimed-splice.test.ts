@@ -15,11 +15,12 @@ import {
   type MetadataStore,
 } from '../../src/ceremony/claims/claimed-build.js';
 import {
+  applyChanges,
   ClaimedLookup,
   proposeClaimedChanges,
   type ProjectChanges,
 } from '../../src/ceremony/claims/claimed-changes.js';
-import type { ClaimedProjects, ProjectDelegation } from '../../src/ceremony/claims/claimed-projects.js';
+import type { ProjectDelegation } from '../../src/ceremony/claims/claimed-projects.js';
 import { Key } from '../../src/tuf/model/key.js';
 import { Metadata, Targets, type AnySigned } from '../../src/tuf/model/metadata.js';
 import { DelegatedRole, Delegations } from '../../src/tuf/model/roles.js';
@@ -84,14 +85,12 @@ function both(
   at: Date,
 ): { objects: ClaimedProposal; bytes: ClaimedProposal } {
   const full = readClaimedState(s.store, 'claimed');
-  const next: ClaimedProjects = new Map(full.projects);
-  for (const [name, p] of changes) {
-    if (p) next.set(name, p);
-    else next.delete(name);
-  }
-  const objects = proposeClaimed(s.store, full, next, s.settings, s.auth, at);
-  const lazy = readClaimedState(s.store, 'claimed', { lazy: true, flat: s.settings.layout.kind === 'flat' });
-  expect(lazy.lazy).toBe(true);
+  const objects = proposeClaimed(s.store, full, applyChanges(full.projects, changes), s.settings, s.auth, at);
+  const flat = s.settings.layout.kind === 'flat';
+  const lazy = readClaimedState(s.store, 'claimed', { lazy: true, flat });
+  // A flat claimed role that still lists bins is read whole (its projects in bins must be found).
+  const listsBins = full.bins.size > 0 || full.unreadBins.size > 0;
+  expect(lazy.lazy).toBe(!(flat && listsBins));
   const bytes = proposeClaimedChanges(s.store, lazy, changes, s.settings, s.auth, at);
   return { objects, bytes };
 }
@@ -284,5 +283,130 @@ describe('a claimed bin rebuilt from its bytes is the object rebuild, byte for b
     expect(state.lazy).toBe(false);
     // Found, so a request with other keys is a re-key (refused without --allow-rekey), not a new claim.
     expect(new ClaimedLookup(state, s.settings).get('numpy')?.keys.map((k) => k.keyid)).toEqual([dev.keyid]);
+  });
+
+  for (const bitLength of [0, 1])
+    it(`a change that changes nothing leaves the entry as it is (${bitLength ? 'in bins' : 'flat'})`, () => {
+      const s = setup(bitLength, ['{project}', 'simple/{project}/']);
+      const k = new Key('ed25519', 'ed25519', { public: hex(s.rnd) });
+      const project = (name: string, paths: string[], unrecognized?: Record<string, string>) => ({
+        name,
+        keys: [k],
+        threshold: 1,
+        paths,
+        unrecognized,
+      });
+      const first = both(
+        s,
+        new Map(
+          ['alpha', 'gamma', 'delta', 'omega'].map((n) => [
+            n,
+            project(n, [n, `simple/${n}/`], n === 'alpha' ? { 'x-note': 'kept' } : undefined),
+          ]),
+        ),
+        now,
+      );
+      for (const r of first.objects.roles) s.store.put(r.role, r.metadata);
+      // alpha asked again with its paths in another order and no custom field; beta added.
+      const changes: ProjectChanges = new Map([
+        ['alpha', project('alpha', ['simple/alpha/', 'alpha'])],
+        ['beta', project('beta', ['beta', 'simple/beta/'])],
+      ]);
+      const { objects, bytes } = both(s, changes, now);
+      expectSame(objects, bytes);
+      // From every project made (the way taken for roles of other shapes): the same.
+      const eager = proposeClaimedChanges(
+        s.store,
+        readClaimedState(s.store, 'claimed'),
+        changes,
+        s.settings,
+        s.auth,
+        now,
+      );
+      expectSame(objects, eager);
+      expect(bytes.change).toEqual({ added: ['beta'], rekeyed: [], removed: [] });
+      for (const r of [...bytes.roles, ...eager.roles]) {
+        const alpha = r.metadata.signed.delegations!.roleKeys('alpha');
+        if (alpha)
+          expect(alpha).toMatchObject({ paths: ['alpha', 'simple/alpha/'], unrecognized: { 'x-note': 'kept' } });
+      }
+    });
+
+  it('flat claimed entries of other shapes: spliced only where the rebuild writes the same bytes', () => {
+    const s = setup(0, ['{project}']);
+    const key = () => new Key('ed25519', 'ed25519', { public: hex(s.rnd) });
+    const [shared, own, misfiled, plainKey] = [key(), key(), key(), key()];
+    // The same public key with a custom field: another key object, under another keyid.
+    const owned = new Key('ed25519', 'ed25519', { public: plainKey.keyval['public'] }, { 'x-owner': 'dev' });
+    const notItsKeyid = 'ab'.repeat(32);
+    const project = (n: string, ids: string[], threshold = 1, terminating = true) =>
+      new DelegatedRole(n, ids, threshold, terminating, [n], undefined);
+    const flat = (keys: Map<string, Key>, roles: DelegatedRole[]) =>
+      s.store.put(
+        'claimed',
+        new Metadata(
+          new Targets({
+            version: (s.store.currentVersion('claimed') ?? 0) + 1,
+            expires: now,
+            delegations: new Delegations(keys, roles, undefined),
+          }),
+        ),
+      );
+    const usual = () =>
+      new Map([
+        [shared.keyid, shared],
+        [own.keyid, own],
+        [plainKey.keyid, plainKey],
+      ]);
+    const usualRoles = () => [
+      project('alpha', [shared.keyid, own.keyid]),
+      project('beta', [shared.keyid]),
+      project('gamma', [plainKey.keyid]),
+    ];
+    const run = (changes: ProjectChanges, spliced: boolean) => {
+      const { objects, bytes } = both(s, changes, now);
+      expectSame(objects, bytes);
+      expect(bytes.roles.map((r) => r.metadata.frozen)).toEqual(objects.roles.map(() => spliced));
+      return bytes;
+    };
+
+    // A key revoked from one project and still used by another stays, for the other only.
+    flat(usual(), usualRoles());
+    let r = run(new Map([['alpha', { name: 'alpha', keys: [own], threshold: 1, paths: ['alpha'] }]]), true);
+    const d = r.roles[0]!.metadata.signed.delegations!;
+    expect(d.roleKeys('alpha')).toMatchObject({ keyids: [own.keyid] });
+    expect(d.key(shared.keyid)).toBeDefined();
+    // A request whose key is the same public key with a custom field: its own keyid, spliced in.
+    r = run(new Map([['delta', { name: 'delta', keys: [owned], threshold: 1, paths: ['delta'] }]]), true);
+    expect(r.roles[0]!.metadata.signed.delegations!.key(owned.keyid)?.toJSON()).toEqual(owned.toJSON());
+
+    // A key listed under a keyid that is not its own (TUF specification 1.0.x section 4.2): the
+    // rebuild lists it under its own, so the role is rebuilt rather than spliced.
+    flat(new Map([...usual(), [notItsKeyid, misfiled]]), [...usualRoles(), project('eps', [notItsKeyid])]);
+    r = run(new Map([['zeta', { name: 'zeta', keys: [own], threshold: 1, paths: ['zeta'] }]]), false);
+    expect(r.roles[0]!.metadata.signed.delegations!.roleKeys('eps')).toMatchObject({ keyids: [misfiled.keyid] });
+
+    // An entry that is not terminating, in the middle: rebuilt (the rebuild writes it terminating).
+    flat(usual(), [
+      project('alpha', [own.keyid]),
+      project('beta', [shared.keyid], 1, false),
+      project('gamma', [own.keyid]),
+    ]);
+    run(new Map([['zeta', { name: 'zeta', keys: [own], threshold: 1, paths: ['zeta'] }]]), false);
+    // A flat claimed that also lists a bin (a layout being changed): the rebuild drops the bin.
+    s.store.put('claimed-bins-0', new Metadata(new Targets({ version: 1, expires: now })));
+    const bin = new DelegatedRole('claimed-bins-0', [own.keyid], 1, true, undefined, ['0']);
+    flat(usual(), [project('alpha', [own.keyid]), bin, project('gamma', [own.keyid])]);
+    run(new Map([['zeta', { name: 'zeta', keys: [own], threshold: 1, paths: ['zeta'] }]]), false);
+    run(new Map([['zeta', null]]), false);
+    // Removing every project: the role is rebuilt, empty.
+    flat(usual(), usualRoles());
+    r = run(new Map(['alpha', 'beta', 'gamma'].map((n) => [n, null])), false);
+    expect(r.roles[0]!.metadata.signed.delegations!.roles).toEqual([]);
+    // Re-adding a removed project appends it, as the rebuild does.
+    flat(usual(), usualRoles());
+    s.store.put('claimed', run(new Map([['beta', null]]), true).roles[0]!.metadata);
+    r = run(new Map([['beta', { name: 'beta', keys: [own], threshold: 1, paths: ['beta'] }]]), true);
+    expect([...r.roles[0]!.metadata.signed.delegations!.roleNames()]).toEqual(['alpha', 'gamma', 'beta']);
   });
 });

@@ -132,12 +132,7 @@ export function proposeClaimedChanges(
     state = readClaimedState(store, state.roleName);
   }
   if (!state.lazy || settings.layout.kind !== 'sharded') {
-    const next: ClaimedProjects = new Map(state.projects);
-    for (const [name, p] of changes) {
-      if (p) next.set(name, p);
-      else next.delete(name);
-    }
-    return proposeClaimed(store, state, next, settings, auth, now);
+    return proposeClaimed(store, state, applyChanges(state.projects, changes), settings, auth, now);
   }
   checkClaimedSettings(settings);
   const expires = expiryOf(settings, now);
@@ -195,6 +190,22 @@ export function proposeClaimedChanges(
   const claimedWanted = claimedListing(state, bins, listed, auth, false);
   if (claimedWanted) roles.unshift(nextVersion(store, state.roleName, state.claimed, claimedWanted, expires));
   return { roles, change, signaturesNeeded: roles.length * auth.threshold, threshold: auth.threshold };
+}
+
+/**
+ * The projects after `changes`. A change that changes nothing (the same keys, threshold and
+ * paths) leaves the delegation as it is, custom fields and the order of its paths included
+ * (ProjectDelegation.unrecognized: kept, never dropped), as the splice leaves its bytes.
+ */
+export function applyChanges(projects: ClaimedProjects, changes: ProjectChanges): ClaimedProjects {
+  const next: ClaimedProjects = new Map(projects);
+  for (const [name, p] of changes) {
+    const old = next.get(name);
+    if (p && old && !rekeys(old, p)) continue;
+    if (p) next.set(name, p);
+    else next.delete(name);
+  }
+  return next;
 }
 
 /**

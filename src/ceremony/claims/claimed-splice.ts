@@ -20,7 +20,7 @@ import {
   valueEnd,
 } from '../../tuf/json/index.js';
 import { formatExpires } from '../../tuf/base/index.js';
-import { Delegations, Metadata, Targets } from '../../tuf/model/index.js';
+import { Delegations, Metadata, sha256Hex, Targets } from '../../tuf/model/index.js';
 import { toDelegatedRole, type ProjectDelegation } from './claimed-projects.js';
 
 /** Project name → its delegation in this bin after the change, or null: no longer in this bin. */
@@ -154,8 +154,13 @@ export function spliceBin(
       at++;
       conflict = !newKeys.get(id)!.equals(payload.subarray(memberStart, end));
       keys.keep(memberStart, end);
-    } else if (used.has(id)) keys.keep(memberStart, end);
-    else keys.skip();
+    } else if (used.has(id)) {
+      // A key listed under a keyid that is not its own (TUF specification 1.0.x section 4.2: the
+      // SHA-256 of the key's canonical JSON) is written under its own by the object rebuild
+      // (Key#keyid), so such a role is left to it.
+      if (sha256Hex(payload.subarray(start, end)) !== id) return false;
+      keys.keep(memberStart, end);
+    } else keys.skip();
     return !conflict;
   });
   if (keysEnd !== keysAt.end) return undefined;

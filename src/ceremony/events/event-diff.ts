@@ -43,6 +43,19 @@ export interface SignedDifferences {
 /** How many names of each version an order change lists. */
 const ORDER_NAMES = 10;
 
+/**
+ * A member's place in a path: `.name` for a plain name, `["name"]` (JSON) for any other, so that
+ * a custom field named `paths[0]`, a delegations member named `keys.<keyid>` or a role named
+ * `a]` cannot read as a field the summary's own lines show (unexplainedDifferences).
+ */
+const member = (path: string, name: string): string => {
+  const at = /^[A-Za-z0-9_-]+$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
+  return path || at[0] !== '.' ? `${path}${at}` : name;
+};
+/** A delegated role's place in a path: `[name=numpy]`, or `[name="…"]` (JSON) for a name that is not plain. */
+const delegatedRole = (path: string, name: string): string =>
+  `${path}[name=${/^[A-Za-z0-9._-]+$/.test(name) ? name : JSON.stringify(name)}]`;
+
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string => canonicalize(v).toString('utf8');
 
@@ -57,7 +70,7 @@ function diffValue(a: unknown, b: unknown, path: string, out: FieldDifference[],
   if (a === b) return;
   if (isObject(a) && isObject(b)) {
     for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-      const p = path ? `${path}.${k}` : k;
+      const p = member(path, k);
       // Own members only: a keyid "constructor" or "__proto__" is not found on Object.prototype.
       if (!Object.hasOwn(a, k)) out.push({ path: p, to: text(b[k]) });
       else if (!Object.hasOwn(b, k)) out.push({ path: p, from: text(a[k]) });
@@ -85,12 +98,12 @@ function diffDelegatedRoles(a: unknown[], b: unknown[], path: string, out: Signe
     return;
   }
   for (const [name, r] of after) {
-    const p = `${path}[name=${name}]`;
+    const p = delegatedRole(path, name!);
     if (!before.has(name)) out.fields.push({ path: p, to: text(r) });
     else diffValue(before.get(name), r, p, out.fields);
   }
   for (const [name, r] of before)
-    if (!after.has(name)) out.fields.push({ path: `${path}[name=${name}]`, from: text(r) });
+    if (!after.has(name)) out.fields.push({ path: delegatedRole(path, name!), from: text(r) });
   const common = (list: unknown[], other: Map<unknown, unknown>) =>
     list.map(nameOf).filter((n) => other.has(n)) as string[];
   const x = common(a, after);
@@ -102,7 +115,7 @@ function diffDelegatedRoles(a: unknown[], b: unknown[], path: string, out: Signe
 /** The roles and keys that differ, as found on the bytes, diffed as diffDelegatedRoles and diffValue would. */
 function rolesFromBytes(d: DelegationsBytesDiff, path: string, out: SignedDifferences): void {
   for (const { name, before, after } of d.roles) {
-    const p = `${path}[name=${name}]`;
+    const p = delegatedRole(path, name);
     if (!before) out.fields.push({ path: p, to: text(after!.toJSON()) });
     else if (!after) out.fields.push({ path: p, from: text(before.toJSON()) });
     else diffValue(before.toJSON(), after.toJSON(), p, out.fields);
@@ -115,7 +128,7 @@ function keysFromBytes(d: DelegationsBytesDiff, path: string): FoundElsewhere {
     path,
     diff: (out) => {
       for (const { keyid, before, after } of d.keys) {
-        const p = `${path}.${keyid}`;
+        const p = member(path, keyid);
         if (!before) out.push({ path: p, to: text(after!.toJSON()) });
         else if (!after) out.push({ path: p, from: text(before.toJSON()) });
         else diffValue(before.toJSON(), after.toJSON(), p, out);
@@ -177,19 +190,35 @@ export function signedDifferences(
   return out;
 }
 
+/** What a role's summary shows in its own lines, besides its list of differences. */
+export interface ShownElsewhere {
+  /** The type of the role: which fields its summary's own lines show. */
+  type: 'root' | 'targets' | 'other';
+  /** The keys the summary names (keys added or removed, delegations' keys): their own entries need no line. */
+  keyids: ReadonlySet<string>;
+}
+
 /**
  * The differences the summary's own lines do not already say: keys and thresholds of root roles,
- * delegations' keys, threshold, paths and terminating flag, and targets are shown there.
+ * delegations' keys, threshold, paths and terminating flag, and targets are shown there. A key
+ * entry added or removed is shown by the key's line, so only when the summary names that key: a
+ * key no role uses is a line of its own (docs/formats/event.md, "What the summary shows").
  */
-export function unexplainedDifferences(fields: readonly FieldDifference[]): FieldDifference[] {
-  const shown = [
-    /^roles\.[^.]+\.(keyids|threshold)(\[|$)/,
-    /^keys\.[^.]+$/,
-    /^consistent_snapshot$/,
-    /^targets\./,
-    /^delegations\.keys\.[^.]+$/,
-    /^delegations\.roles\[name=[^\]]+\](\.(keyids|threshold|paths|path_hash_prefixes|terminating)(\[\d+\])?)?$/,
-    /^delegations\.succinct_roles\./,
-  ];
-  return fields.filter((f) => !shown.some((re) => re.test(f.path)));
+export function unexplainedDifferences(fields: readonly FieldDifference[], shown: ShownElsewhere): FieldDifference[] {
+  const patterns =
+    shown.type === 'root'
+      ? [/^roles\.[^.]+\.(keyids|threshold)(\[\d+\])?$/, /^consistent_snapshot$/]
+      : shown.type === 'targets'
+        ? [
+            /^targets(\.|\[)/,
+            /^delegations\.roles\[name=[^\]"]+\](\.(keyids|threshold|paths|path_hash_prefixes|terminating)(\[\d+\])?)?$/,
+            /^delegations\.succinct_roles\.(keyids|threshold|bit_length|name_prefix)(\[\d+\])?$/,
+          ]
+        : [];
+  const keyEntry = shown.type === 'root' ? /^keys\.([^.[]+)$/ : /^delegations\.keys\.([^.[]+)$/;
+  return fields.filter((f) => {
+    const key = shown.type === 'other' ? null : keyEntry.exec(f.path);
+    if (key && (f.from === undefined || f.to === undefined) && shown.keyids.has(key[1]!)) return false;
+    return !patterns.some((re) => re.test(f.path));
+  });
 }

@@ -24,6 +24,7 @@ import {
   unexplainedDifferences,
   type FieldDifference,
   type OrderChange,
+  type ShownElsewhere,
 } from './event-diff.js';
 import { ownerOf } from '../state/holders.js';
 
@@ -31,6 +32,12 @@ export interface KeyRef {
   keyid: string;
   holder?: string;
   keytype: string;
+  /**
+   * The key's own keyid (the SHA-256 of its canonical JSON, TUF specification 1.0.x section 4.2),
+   * set only when the key is listed under another: a signer compares keyids, and a forged version
+   * may list another key under the keyid of the one expected.
+   */
+  ownKeyid?: string;
 }
 
 export interface KeyChange {
@@ -107,7 +114,9 @@ function keyRef(keyid: string, key: Key | undefined, role?: string): KeyRef {
   const fallback =
     role === undefined ? undefined : ONLINE_ROLE_NAMES.has(role) ? `online ${role} key` : `key of ${role}`;
   const holder = ownerOf(key) ?? fallback;
-  return { keyid, holder, keytype: key?.keytype ?? 'unknown' };
+  const ref: KeyRef = { keyid, holder, keytype: key?.keytype ?? 'unknown' };
+  if (key && key.keyid !== keyid) ref.ownKeyid = key.keyid;
+  return ref;
 }
 
 function rootKeyChanges(
@@ -285,7 +294,8 @@ export function summarizeEvent(event: SigningEvent): EventSummary {
 
 /** "admin-b (ecdsa 1a2b 3c4d …)", the whole keyid; developer keys carry no holder name, only type and keyid. */
 const who = (k: KeyRef): string =>
-  k.holder ? `${k.holder} (${k.keytype} ${groupedHex(k.keyid)})` : `key ${k.keytype} ${groupedHex(k.keyid)}`;
+  (k.holder ? `${k.holder} (${k.keytype} ${groupedHex(k.keyid)})` : `key ${k.keytype} ${groupedHex(k.keyid)}`) +
+  (k.ownKeyid ? ` NOT ITS OWN KEYID (the key's own is ${groupedHex(k.ownKeyid)})` : '');
 
 function delegationLine(d: DelegationRef): string {
   const scope = d.paths ? `paths ${d.paths.join(' ')}` : `hash prefixes ${d.pathHashPrefixes!.join(' ')}`;
@@ -395,7 +405,7 @@ function roleEntries(r: RoleSummary, digests: boolean): Entry[] {
   }
   list(
     'other fields changed',
-    unexplainedDifferences(r.differences).map((f) => differenceLine(f)),
+    unexplainedDifferences(r.differences, shownElsewhere(r)).map((f) => differenceLine(f)),
   );
   for (const sgn of r.signers) {
     const names = sgn.keys.map((k) => k.holder ?? groupedHex(k.keyid)).join(', ');
@@ -469,6 +479,23 @@ function rolesTogether(summary: EventSummary, limit: number): string[] {
   if (groups.length > limit + 4) lines.push(`    … and ${groups.length - limit - 4} more lines (${MORE})`);
   for (const [title, items] of lists) for (const l of listLines(title, items, limit)) lines.push(l);
   return lines;
+}
+
+/** What the summary's own lines show of a role (unexplainedDifferences): its type, and the keys it names. */
+export function shownElsewhere(r: RoleSummary): ShownElsewhere {
+  const keyids = new Set<string>();
+  // A key listed under a keyid not its own keeps its own line, with the key itself.
+  const name = (refs: Iterable<KeyRef>) => {
+    for (const k of refs) if (!k.ownKeyid) keyids.add(k.keyid);
+  };
+  name([...r.keysAdded, ...r.keysRemoved].map((c) => c.key));
+  const d = r.delegations;
+  if (d) {
+    for (const x of [...d.added, ...d.removed]) name(x.keys);
+    for (const x of [...d.rekeyed, ...d.changed]) name([...x.from.keys, ...x.to.keys]);
+    if (d.succinct) name(d.succinct.keys);
+  }
+  return { type: r.targets ? 'targets' : r.role === 'root' ? 'root' : 'other', keyids };
 }
 
 /** The text a signer reads before confirming. */

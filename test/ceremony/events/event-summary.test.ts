@@ -10,10 +10,13 @@ import { signedDifferences, unexplainedDifferences } from '../../../src/ceremony
 import {
   diffDelegations,
   renderSummary,
+  summarizeRole,
   type EventSummary,
   type KeyRef,
   type RoleSummary,
 } from '../../../src/ceremony/events/event-summary.js';
+import { canonicalize } from '../../../src/tuf/json/canonical-json.js';
+import { sha256Hex } from '../../../src/tuf/model/digest.js';
 import { Metadata, Root, Targets } from '../../../src/tuf/model/metadata.js';
 import { contentSha256, sameContent } from '../../../src/tuf/model/role-content.js';
 import { DelegatedRole, Role } from '../../../src/tuf/model/roles.js';
@@ -110,7 +113,7 @@ describe('every difference (event-diff.ts)', () => {
       'x-top',
     ]);
     expect(
-      unexplainedDifferences(d.fields)
+      unexplainedDifferences(d.fields, { type: 'targets', keyids: new Set() })
         .map((f) => f.path)
         .sort(),
     ).toEqual(['delegations.roles[name=claimed].x-custom', 'spec_version', 'x-top']);
@@ -219,5 +222,59 @@ describe('the summary on a 50-line screen', () => {
     expect(fitted).toContain('  claimed-001 version 8 (replaces version 7)');
     expect(fitted).toContain('… and 20 more (event show --all lists them)');
     expect(renderSummary(small, { digests: false }).split('\n').length).toBeGreaterThan(34);
+  });
+});
+
+describe('root: a change named like a line the summary shows is a line of its own', () => {
+  const edited = (edit: (signed: any) => void) => {
+    const json = JSON.parse(readFileSync(join(vectors, '1.root.json'), 'utf8'));
+    edit(json.signed);
+    json.signed.version = 2;
+    return Metadata.fromBytes<Root>(Buffer.from(JSON.stringify(json)), '2.root.json');
+  };
+  const other = (next: Metadata<Root>): string[] => {
+    const previous = load<Root>('1.root.json');
+    const s = summarizeRole({
+      role: 'root',
+      file: '2.root.json',
+      version: 2,
+      replaces: 1,
+      metadata: next,
+      payloadSha256: sha256Hex(next.payload()),
+      previous,
+      thresholds: [],
+    });
+    const lines = renderSummary({
+      eventId: 'e',
+      eventDigest: 'cd'.repeat(32),
+      kind: 'rotate',
+      description: 'root v2',
+      repository: 'pypi',
+      created: '2031-06-01T00:00:00Z',
+      roles: [s],
+    }).split('\n');
+    const at = lines.indexOf('    other fields changed (1):');
+    return at < 0 ? [] : [lines[at + 1]!.trim()];
+  };
+
+  it('a key no role uses, a custom field of a role named like its keyids, a field named like a targets one', () => {
+    const unused = { keytype: 'ed25519', keyval: { public: 'ab'.repeat(32) }, scheme: 'ed25519' };
+    expect(other(edited((s) => (s.keys['cd'.repeat(32)] = unused)))[0]).toMatch(
+      `+ keys.${'cd'.repeat(32)}: {"keytype":"ed25519"`,
+    );
+    expect(other(edited((s) => (s.roles.root['keyids[0]'] = 'x')))).toEqual(['+ roles.root["keyids[0]"]: "x"']);
+    expect(other(edited((s) => (s.targets = { file: 1 })))).toEqual(['+ targets: {"file":1}']);
+    // A root key added for a role is on its own line ("keys added"), not repeated here; listed
+    // under a keyid that is not its own, it is, with the key.
+    const key = { keytype: 'ed25519', keyval: { public: 'ef'.repeat(32) }, scheme: 'ed25519' };
+    const withKey = (keyid: string) =>
+      other(
+        edited((s) => {
+          s.keys[keyid] = key;
+          s.roles.timestamp.keyids.push(keyid);
+        }),
+      );
+    expect(withKey(sha256Hex(canonicalize(key)))).toEqual([]);
+    expect(withKey('01'.repeat(32))[0]).toMatch(`+ keys.${'01'.repeat(32)}: {"keytype":"ed25519"`);
   });
 });

@@ -485,6 +485,41 @@ describe('the summary from trusted data only', () => {
     );
   });
 
+  it('event show lists a key no delegation uses, a key under a keyid not its own, a field named like one it shows', async () => {
+    const r = Repository.open(repoDir);
+    const json = JSON.parse(r.readBytes('targets', 1).toString('utf8'));
+    json.signed.version = 2;
+    const unused = 'ab'.repeat(32);
+    const misfiled = 'ef'.repeat(32);
+    const key = (pub: string) => ({ keytype: 'ed25519', keyval: { public: pub }, scheme: 'ed25519' });
+    json.signed.delegations.keys[unused] = key('cd'.repeat(32));
+    json.signed.delegations.keys[misfiled] = key('12'.repeat(32));
+    json.signed.delegations.roles[0]['paths[0]'] = 'x';
+    json.signed.delegations.roles[1].keyids = [misfiled];
+    json.signed.delegations.roles[1].threshold = 1;
+    const next = Metadata.fromBytes(
+      Buffer.from(JSON.stringify({ signatures: [], signed: json.signed })),
+      '2.targets.json',
+    );
+    const e = SigningEvent.create(join(a.dir, 'targets-unused-key'), {
+      kind: 'test-rotate',
+      description: 'targets v2',
+      roles: [{ role: 'targets', metadata: next }],
+      repo: r,
+    });
+    const show = await runCli(['event', 'show', e.dir, '--repo', repoDir, '--no-qr']);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('other fields changed (3):');
+    expect(show.stdout).toContain(`+ delegations.keys.${unused}: {"keytype":"ed25519"`);
+    expect(show.stdout).toContain(`+ delegations.keys.${misfiled}: {"keytype":"ed25519","keyval":{"public":"1212`);
+    expect(show.stdout).toMatch(/\+ delegations\.roles\[name=[a-z-]+\]\["paths\[0\]"\]: "x"/);
+    expect(show.stdout).toMatch(/\(ed25519 efef[ ef]*\) NOT ITS OWN KEYID \(the key's own is [0-9a-f ]{79}\)/);
+    const asJson = await runCli(['event', 'show', e.dir, '--repo', repoDir, '--json']);
+    expect(asJson.code).toBe(0);
+    const rekeyed = JSON.parse(asJson.stdout).roles[0].delegations.rekeyed[0];
+    expect(rekeyed.to.keys[0]).toMatchObject({ keyid: misfiled, own_keyid: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
   it('event sign signs nothing without --repo or --root, or when the base does not verify from them', async () => {
     const before = fileDigests(forged);
     const digest = SigningEvent.load(forged).digest;

@@ -12,7 +12,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { random } from '../../helpers/random.js';
 import type { EventRole } from '../../../src/ceremony/events/event.js';
 import { delegationBytesDiff, unexplainedDifferences } from '../../../src/ceremony/events/event-diff.js';
-import { renderSummary, summarizeRole, type RoleSummary } from '../../../src/ceremony/events/event-summary.js';
+import {
+  renderSummary,
+  shownElsewhere,
+  summarizeRole,
+  type RoleSummary,
+} from '../../../src/ceremony/events/event-summary.js';
 import { canonicalize, serializeJson } from '../../../src/tuf/json/index.js';
 import { sha256Hex } from '../../../src/tuf/model/digest.js';
 import { Metadata, type Targets } from '../../../src/tuf/model/metadata.js';
@@ -48,14 +53,11 @@ class Gen {
   hex(bytes: number): string {
     return this.r.hex(2 * bytes);
   }
-  /** A new Ed25519 key under a new keyid, added to `doc`'s keys. */
+  /** A new Ed25519 key under its own keyid, added to `doc`'s keys. */
   key(doc: Doc): string {
-    const keyid = this.hex(32);
-    doc.signed.delegations.keys[keyid] = {
-      keytype: 'ed25519',
-      keyval: { public: this.hex(32) },
-      scheme: 'ed25519',
-    };
+    const key = { keytype: 'ed25519', keyval: { public: this.hex(32) }, scheme: 'ed25519' };
+    const keyid = sha256Hex(canonicalize(key));
+    doc.signed.delegations.keys[keyid] = key;
     return keyid;
   }
   role(doc: Doc, name = `project-${this.n++}-${this.hex(2)}`): Json {
@@ -383,7 +385,7 @@ describe('nothing the signature covers changes unseen (hostile next versions)', 
     const r = both(base, next);
     expect(r.onBytes).toBe(true);
     expect(r.summary.delegations!.rekeyed).toEqual([]);
-    const shown = unexplainedDifferences(r.summary.differences).map((f) => f.path);
+    const shown = unexplainedDifferences(r.summary.differences, shownElsewhere(r.summary)).map((f) => f.path);
     expect(shown).toEqual([`delegations.keys.${victim.keyids[0]}.keyval.public`]);
     expect(renderSummary({ ...event(), roles: [r.summary] })).toContain(
       `~ delegations.keys.${victim.keyids[0]}.keyval.public:`,
@@ -406,6 +408,88 @@ describe('nothing the signature covers changes unseen (hostile next versions)', 
     expect(m.summary.delegationOrder?.from).toBe(0);
     expect(m.summary.delegationOrder?.after[0]).toBe(rolesOf(moved)[0].name);
     expect(renderSummary({ ...event(), roles: [m.summary] })).toContain('delegation ORDER changed');
+  });
+
+  it('a change named like a line the summary shows, or a key no line names, is a line of its own', () => {
+    const g = new Gen(41);
+    const base = claimed(g, 6);
+    const render = (r: RoleSummary) => renderSummary({ ...event(), roles: [r] }, { everyRole: true });
+    const cases: Array<[string, (next: Doc) => void, string]> = [
+      ['a key no role uses', (next) => void g.key(next), '+ delegations.keys.'],
+      ['a role custom field named like its paths', (next) => (rolesOf(next)[2]['paths[0]'] = 'x'), '["paths[0]"]: "x"'],
+      [
+        'a delegations field named like an added key',
+        (next) => {
+          const added = g.role(next);
+          rolesOf(next).push(added);
+          next.signed.delegations[`keys.${added.keyids[0]}`] = 'x';
+        },
+        `+ delegations["keys.`,
+      ],
+      [
+        'a top-level field named like a root field',
+        (next) => (next.signed['consistent_snapshot'] = true),
+        '+ consistent_snapshot: true',
+      ],
+      [
+        'a top-level field named like root roles',
+        (next) => (next.signed['roles'] = { root: { threshold: 9 } }),
+        '+ roles: {"root"',
+      ],
+    ];
+    for (const [what, change, line] of cases) {
+      const next = nextVersion(base);
+      change(next);
+      const r = both(base, next);
+      expect(r.summary.contentUnchanged, what).toBe(false);
+      const lines = render(r.summary).split('\n');
+      const at = lines.indexOf('    other fields changed (1):');
+      expect(at, what).toBeGreaterThan(0);
+      expect(lines[at + 1], what).toContain(line);
+    }
+    // The key a project drops, no role using it any more: named by its removal line.
+    const next = nextVersion(base);
+    rolesOf(next)[0].keyids = [rolesOf(next)[1].keyids[0]];
+    const dropped = rolesOf(base)[0].keyids[0];
+    delete next.signed.delegations.keys[dropped];
+    expect(render(both(base, next).summary)).not.toContain('other fields changed');
+    // A key no role used before, dropped: a line of its own.
+    const withSpare = nextVersion(base);
+    const spare = g.key(withSpare);
+    const r = both(withSpare, nextVersion(base));
+    expect(render(r.summary)).toContain(`- delegations.keys.${spare}:`);
+  });
+
+  it('a key listed under a keyid that is not its own is named as such, with its key material', () => {
+    const g = new Gen(43);
+    const base = claimed(g, 6);
+    const honest = { keytype: 'ed25519', keyval: { public: g.hex(32) }, scheme: 'ed25519' };
+    const theirs = { keytype: 'ed25519', keyval: { public: g.hex(32) }, scheme: 'ed25519' };
+    // The keyid of the developer's key, listed over another key: what a signer compares is the keyid.
+    const keyid = sha256Hex(canonicalize(honest));
+    const render = (r: RoleSummary) => renderSummary({ ...event(), roles: [r] }, { everyRole: true });
+    const added = nextVersion(base);
+    added.signed.delegations.keys[keyid] = theirs;
+    rolesOf(added).push({ keyids: [keyid], name: 'newcomer', paths: ['newcomer'], terminating: true, threshold: 1 });
+    const rekeyed = nextVersion(base);
+    rekeyed.signed.delegations.keys[keyid] = theirs;
+    rolesOf(rekeyed)[3].keyids = [keyid];
+    for (const next of [added, rekeyed]) {
+      const r = both(base, next);
+      const text = render(r.summary);
+      const own = sha256Hex(canonicalize(theirs));
+      expect(text).toContain(`NOT ITS OWN KEYID (the key's own is ${own.slice(0, 4)}`);
+      expect(text).toContain(
+        `+ delegations.keys.${keyid}: {"keytype":"ed25519","keyval":{"public":"${theirs.keyval.public.slice(0, 40)}`,
+      );
+    }
+    // The honest key under its own keyid: no such line.
+    const honestly = nextVersion(base);
+    honestly.signed.delegations.keys[keyid] = honest;
+    rolesOf(honestly).push({ keyids: [keyid], name: 'newcomer', paths: ['newcomer'], terminating: true, threshold: 1 });
+    const text = render(both(base, honestly).summary);
+    expect(text).not.toContain('NOT ITS OWN KEYID');
+    expect(text).not.toContain('other fields changed');
   });
 
   it('keyids named like members of Object.prototype are shown as keys added and removed', () => {
