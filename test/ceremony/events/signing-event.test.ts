@@ -455,21 +455,28 @@ describe('the summary from trusted data only', () => {
     expect(both.code).toBe(2);
   });
 
-  it('a delegation moved ahead of another is shown as an order change, and --raw lists every field', async () => {
+  /** An event for targets v2: the repository's targets v1 as JSON, changed by `edit`. */
+  const targetsV2Event = (name: string, edit: (signed: any) => void): SigningEvent => {
     const r = Repository.open(repoDir);
     const json = JSON.parse(r.readBytes('targets', 1).toString('utf8'));
     json.signed.version = 2;
-    json.signed.delegations.roles.reverse();
-    json.signed.delegations.roles[0]['x-custom'] = { deep: 1 };
+    edit(json.signed);
     const next = Metadata.fromBytes(
       Buffer.from(JSON.stringify({ signatures: [], signed: json.signed })),
       '2.targets.json',
     );
-    const e = SigningEvent.create(join(a.dir, 'targets-order'), {
+    return SigningEvent.create(join(a.dir, name), {
       kind: 'test-rotate',
       description: 'targets v2',
       roles: [{ role: 'targets', metadata: next }],
       repo: r,
+    });
+  };
+
+  it('a delegation moved ahead of another is shown as an order change, and --raw lists every field', async () => {
+    const e = targetsV2Event('targets-order', (signed) => {
+      signed.delegations.roles.reverse();
+      signed.delegations.roles[0]['x-custom'] = { deep: 1 };
     });
     const show = await runCli(['event', 'show', e.dir, '--repo', repoDir, '--no-qr']);
     expect(show.code).toBe(0);
@@ -486,26 +493,15 @@ describe('the summary from trusted data only', () => {
   });
 
   it('event show lists a key no delegation uses, a key under a keyid not its own, a field named like one it shows', async () => {
-    const r = Repository.open(repoDir);
-    const json = JSON.parse(r.readBytes('targets', 1).toString('utf8'));
-    json.signed.version = 2;
     const unused = 'ab'.repeat(32);
     const misfiled = 'ef'.repeat(32);
     const key = (pub: string) => ({ keytype: 'ed25519', keyval: { public: pub }, scheme: 'ed25519' });
-    json.signed.delegations.keys[unused] = key('cd'.repeat(32));
-    json.signed.delegations.keys[misfiled] = key('12'.repeat(32));
-    json.signed.delegations.roles[0]['paths[0]'] = 'x';
-    json.signed.delegations.roles[1].keyids = [misfiled];
-    json.signed.delegations.roles[1].threshold = 1;
-    const next = Metadata.fromBytes(
-      Buffer.from(JSON.stringify({ signatures: [], signed: json.signed })),
-      '2.targets.json',
-    );
-    const e = SigningEvent.create(join(a.dir, 'targets-unused-key'), {
-      kind: 'test-rotate',
-      description: 'targets v2',
-      roles: [{ role: 'targets', metadata: next }],
-      repo: r,
+    const e = targetsV2Event('targets-unused-key', (signed) => {
+      signed.delegations.keys[unused] = key('cd'.repeat(32));
+      signed.delegations.keys[misfiled] = key('12'.repeat(32));
+      signed.delegations.roles[0]['paths[0]'] = 'x';
+      signed.delegations.roles[1].keyids = [misfiled];
+      signed.delegations.roles[1].threshold = 1;
     });
     const show = await runCli(['event', 'show', e.dir, '--repo', repoDir, '--no-qr']);
     expect(show.code).toBe(0);
