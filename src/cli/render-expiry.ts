@@ -1,11 +1,15 @@
 /**
- * The expiry report (src/ceremony/lifecycle/expiry.ts) for people: a row per role that matters
- * (root, targets, claimed, and every role due or expired), the other bins of a sharded claimed
- * role up to OK_ROWS_SHOWN and then one line that says when the rest expire; `--json` lists every role.
+ * The expiry report (src/ceremony/lifecycle/expiry.ts) for people: a row for root, targets,
+ * claimed and every role not delegated by claimed; the bins of a sharded claimed role up to
+ * OK_ROWS_SHOWN rows, those expired or due first, then one line per status that counts the rest
+ * and says when they expire. The bins of a role expire together, so at 2^14 every one of them is
+ * due at once: 16,000 rows of the same line. `--json` lists every role.
  */
 import type { ExpiryReport, RoleExpiry } from '../ceremony/lifecycle/index.js';
 import { countOf, someOf } from '../tuf/base/index.js';
-import { boundedRows } from './render-report.js';
+import { OK_ROWS_SHOWN } from './render-report.js';
+
+const MARK = { ok: 'ok', due: 'DUE', expired: 'EXPIRED' } as const;
 
 /** The roles past the rows shown: when all expire together, that instant; else the earliest of them. */
 function hiddenLine(hidden: RoleExpiry[]): string {
@@ -17,15 +21,29 @@ function hiddenLine(hidden: RoleExpiry[]): string {
   }
   const when = `${earliest.expires} (${earliest.daysLeft} days left)`;
   return (
-    `… and ${countOf(hidden.length)} more roles ok, ` +
+    `… and ${countOf(hidden.length)} more roles ${MARK[earliest.status]}, ` +
     (together ? `all expiring ${when}` : `the earliest expiring ${earliest.role} ${when}`) +
     ' (--json lists every role)'
   );
 }
 
+/** Which rows are shown: every role but claimed's bins; of the bins, expired, then due, then ok, up to the limit. */
+function rowsShown(roles: readonly RoleExpiry[]): { shown: RoleExpiry[]; hidden: RoleExpiry[][] } {
+  const bins = { expired: [] as RoleExpiry[], due: [] as RoleExpiry[], ok: [] as RoleExpiry[] };
+  for (const r of roles) if (r.delegator === 'claimed') bins[r.status].push(r);
+  const chosen = new Set<RoleExpiry>();
+  const hidden: RoleExpiry[][] = [];
+  let room = OK_ROWS_SHOWN;
+  for (const list of [bins.expired, bins.due, bins.ok]) {
+    for (const r of list.slice(0, room)) chosen.add(r);
+    if (list.length > room) hidden.push(list.slice(room));
+    room = Math.max(0, room - list.length);
+  }
+  return { shown: roles.filter((r) => r.delegator !== 'claimed' || chosen.has(r)), hidden };
+}
+
 export function renderExpiry(report: ExpiryReport): string {
-  // Root, targets and claimed, and every role not ok; the bins delegated by claimed are the many.
-  const { shown, hidden } = boundedRows(report.roles, (r) => r.status !== 'ok' || r.delegator !== 'claimed');
+  const { shown, hidden } = rowsShown(report.roles);
   // A loop, not a spread: a sharded claimed role has up to 2^16 bins (docs/decisions/0003-claimed-sharding.md).
   const w = shown.reduce((max, r) => Math.max(max, r.role.length), 4);
   const lines = [
@@ -34,14 +52,13 @@ export function renderExpiry(report: ExpiryReport): string {
   ];
   lines.push(`${'role'.padEnd(w)}  version  expires               days left  status   signers needed`);
   for (const r of shown) {
-    const mark = r.status === 'ok' ? 'ok' : r.status === 'due' ? 'DUE' : 'EXPIRED';
     lines.push(
-      `${r.role.padEnd(w)}  ${String(r.version).padEnd(7)}  ${r.expires}  ${String(r.daysLeft).padStart(9)}  ${mark.padEnd(7)}  ${r.signersNeeded}`,
+      `${r.role.padEnd(w)}  ${String(r.version).padEnd(7)}  ${r.expires}  ${String(r.daysLeft).padStart(9)}  ${MARK[r.status].padEnd(7)}  ${r.signersNeeded}`,
     );
   }
-  if (hidden.length) lines.push(hiddenLine(hidden));
+  for (const h of hidden) lines.push(hiddenLine(h));
   lines.push('');
-  // Every role due or expired has its row above; these lines name the first of them.
+  // These lines name the first of the roles due or expired and count the others.
   if (report.expired.length)
     lines.push(
       `EXPIRED: ${someOf(report.expired)}; clients refuse these now. Re-sign at once: tuf-ceremony resign --within ${report.within}`,

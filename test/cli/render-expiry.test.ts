@@ -1,6 +1,6 @@
 /**
- * The expiry table for people at 2^10 bins: every role not ok in full however many, the other
- * bins up to OK_ROWS_SHOWN, then one line that says when they expire.
+ * The expiry table for people at 2^10 bins: the top-level roles and claimed, then bins up to
+ * OK_ROWS_SHOWN (expired, due, ok), then a line per status that counts the rest and says when.
  */
 import { describe, expect, it } from 'vitest';
 import type { ExpiryReport, ExpiryStatus, RoleExpiry } from '../../src/ceremony/lifecycle/expiry.js';
@@ -47,8 +47,8 @@ const bin = (i: number) => `claimed-bins-${i.toString(16).padStart(3, '0')}`;
 const top = [role('root', 'root', 300, 'ok'), role('targets', 'root', 300, 'ok'), role('claimed', 'targets', 60, 'ok')];
 
 describe('expiry text at 1,024 bins', () => {
-  it('lists every expired and due bin in full, however many, and names the first of them in the summary line', () => {
-    // Every fourth bin expired, every fourth due: 512 rows that must all be there.
+  it('shows expired bins first, then due, then ok, up to the limit, and counts the rest of each with when they expire', () => {
+    // Every fourth bin expired, every fourth due, the rest ok at various times.
     const bins = Array.from({ length: 1024 }, (_, i) =>
       role(
         bin(i),
@@ -59,22 +59,38 @@ describe('expiry text at 1,024 bins', () => {
     );
     const text = renderExpiry(report([...top, ...bins]));
     const rows = text.split('\n');
-    for (const b of bins.filter((x) => x.status !== 'ok'))
-      expect(rows.find((l) => l.startsWith(`${b.role} `))).toMatch(b.status === 'expired' ? /\bEXPIRED\b/ : /\bDUE\b/);
-    const okShown = rows.filter((l) => /^claimed-bins-\S+ .* ok {5}/.test(l));
-    expect(okShown).toHaveLength(OK_ROWS_SHOWN);
-    // The ok bins differ in expiry: the line names the earliest of those not shown.
-    const hidden = bins.filter((b) => b.status === 'ok' && !rows.some((l) => l.startsWith(`${b.role} `)));
-    expect(hidden).toHaveLength(512 - OK_ROWS_SHOWN);
-    const earliest = hidden.reduce((a, b) => (b.secondsLeft < a.secondsLeft ? b : a));
+    for (const r of top) expect(rows.find((l) => l.startsWith(`${r.role} `))).toBeDefined();
+    const binRows = rows.filter((l) => l.startsWith('claimed-bins-'));
+    expect(binRows).toHaveLength(OK_ROWS_SHOWN);
+    expect(binRows.every((l) => /\bEXPIRED\b/.test(l))).toBe(true);
+    expect(binRows[0]).toMatch(new RegExp(`^${bin(0)} `));
+    const expiredAt = bins[0]!.expires;
+    const dueAt = bins[1]!.expires;
     expect(rows).toContain(
-      `… and ${hidden.length} more roles ok, the earliest expiring ${earliest.role} ${earliest.expires} ` +
+      `… and ${256 - OK_ROWS_SHOWN} more roles EXPIRED, all expiring ${expiredAt} (-3 days left) (--json lists every role)`,
+    );
+    expect(rows).toContain(`… and 256 more roles DUE, all expiring ${dueAt} (5 days left) (--json lists every role)`);
+    // The ok bins differ in expiry: the line names the earliest of them.
+    const ok = bins.filter((b) => b.status === 'ok');
+    const earliest = ok.reduce((x, y) => (y.secondsLeft < x.secondsLeft ? y : x));
+    expect(rows).toContain(
+      `… and 512 more roles ok, the earliest expiring ${earliest.role} ${earliest.expires} ` +
         `(${earliest.daysLeft} days left) (--json lists every role)`,
     );
-    expect(rows.length).toBeLessThan(512 + OK_ROWS_SHOWN + 15);
+    expect(rows.length).toBeLessThan(OK_ROWS_SHOWN + 20);
     const expiredLine = rows.find((l) => l.startsWith('EXPIRED: '))!;
     expect(expiredLine).toContain(`${bin(0)}, ${bin(4)}, `);
     expect(expiredLine).toContain(' … and 236 more; clients refuse these now.');
+  });
+
+  it('a few bins not ok are all shown, with the first ok bins after them', () => {
+    const bins = Array.from({ length: 300 }, (_, i) =>
+      role(bin(i), 'claimed', i === 7 ? 2 : 60, i === 7 ? 'due' : 'ok'),
+    );
+    const rows = renderExpiry(report([...top, ...bins])).split('\n');
+    expect(rows.find((l) => l.startsWith(`${bin(7)} `))).toMatch(/\bDUE\b/);
+    expect(rows.filter((l) => l.startsWith('claimed-bins-'))).toHaveLength(OK_ROWS_SHOWN);
+    expect(rows.some((l) => l.startsWith(`… and ${300 - OK_ROWS_SHOWN} more roles ok, all expiring`))).toBe(true);
   });
 
   it('shows root, targets and claimed even past the limit, and every bin when there are no more than the limit', () => {
