@@ -3,6 +3,7 @@
  * exactly one document; prompts, progress and human text for errors go to stderr.
  */
 import type { Readable, Writable } from 'node:stream';
+import { writeJson } from './json-writer.js';
 
 export interface CliIO {
   stdout: Writable;
@@ -44,7 +45,7 @@ const printed = new WeakSet<CliIO>();
 
 export function printJson(io: CliIO, value: unknown): void {
   printed.add(io);
-  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeJson((text) => io.stdout.write(text), value);
 }
 
 export function printedJson(io: CliIO): boolean {
