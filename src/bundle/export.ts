@@ -22,6 +22,7 @@ import {
   type Manifest,
 } from './manifest.js';
 import { qrPng } from './qr.js';
+import { present } from './records-folder.js';
 import { appendExportLog, nextSequence, readExportLog, recoverExportLog, type ExportLogEntry } from './export-log.js';
 
 export interface BundleFile {
@@ -69,22 +70,13 @@ export function resolveBundleDir(to: string, sequence: number): string {
   }
   if (!isDir) return to;
   // A bundle folder holds exactly its manifest's files: one written inside it would break it.
-  if (exists(join(to, MANIFEST_NAME))) {
+  if (present(join(to, MANIFEST_NAME))) {
     throw new RefusedError(
       `${to} is a bundle already; give the medium's folder (bundles go inside it as ${bundleFolderName(sequence)}) or a new folder name`,
       'E_EXISTS',
     );
   }
   return join(to, bundleFolderName(sequence));
-}
-
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The manifest of a bundle, before anything is written. */
@@ -197,7 +189,7 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
     seen.add(f.name);
   }
   // Never overwrite (docs/formats/bundle.md: exit 5): an existing bundle, or anything else, stays as it is.
-  if (exists(to))
+  if (present(to))
     throw new RefusedError(`${to} already exists; a bundle is always written to a new folder`, 'E_EXISTS');
   const parent = dirname(to);
 
@@ -218,7 +210,7 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
     // The manifest goes last: a folder without it is visibly incomplete.
     writeExclusive(join(temp, MANIFEST_NAME), manifestBytes);
     fsyncDir(temp);
-    if (exists(to))
+    if (present(to))
       throw new RefusedError(`${to} appeared while the bundle was being written; it was left as it is`, 'E_EXISTS');
     // rename(2) of a folder fails on a non-empty target folder (ENOTEMPTY) or a file (ENOTDIR), so
     // nothing can be lost even if something appears at `to` after the check above.

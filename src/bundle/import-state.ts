@@ -103,8 +103,8 @@ export function readImportState(path: string): ImportState {
   return state;
 }
 
-/** Replace the state file atomically (temp file, fsync, rename, fsync folder); the temp file in `tempDir` when given. */
-export function writeImportState(path: string, state: ImportState, tempDir?: string): void {
+/** Replace the state file atomically (temp file, fsync, rename, fsync folder). */
+export function writeImportState(path: string, state: ImportState): void {
   const directions: Record<string, unknown> = {};
   for (const d of DIRECTIONS) {
     const rec = state[d];
@@ -119,5 +119,5 @@ export function writeImportState(path: string, state: ImportState, tempDir?: str
         ...(rec.nextRoot ? { next_root: { version: rec.nextRoot.version, sha256: rec.nextRoot.sha256 } } : {}),
       };
   }
-  replaceFileAtomically(path, serializeJson({ format: FORMAT, format_version: 1, directions }), tempDir);
+  replaceFileAtomically(path, serializeJson({ format: FORMAT, format_version: 1, directions }));
 }

@@ -28,8 +28,6 @@ export interface ImportOptions {
   statePath?: string;
   direction?: Direction;
   at: Date;
-  /** More checks on the verified bundle before anything is written. */
-  check?: (bundle: VerifiedBundle) => void;
   /** One line for a person (stderr by default): what an interrupted import left, what an earlier release left. */
   note?: (line: string) => void;
 }
@@ -156,7 +154,6 @@ export function importBundle(dir: string, opts: ImportOptions): ImportResult {
       'E_BUNDLE_SEQUENCE',
     );
   }
-  opts.check?.(bundle);
 
   let targetExists = true;
   try {

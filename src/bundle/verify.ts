@@ -162,6 +162,6 @@ export function verifyBundle(dir: string, opts: VerifyBundleOptions): VerifiedBu
     files,
     metadata,
     trustedRootSha256: sha256Hex(opts.trustedRoot),
-    newestRoot: { file: newest, version: metadata.rootVersion, sha256: sha256Hex(files.get(newest)!) },
+    newestRoot: { file: newest, version: metadata.rootVersion, sha256: manifest.files.get(newest)!.sha256 },
   };
 }

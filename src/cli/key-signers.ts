@@ -1,7 +1,7 @@
 /**
  * Signers from `--key` arguments, for `dev request`, `dev sign` and `online publish`: each is an
  * encrypted key file (its passphrase asked without echo, or read from the next --passphrase-file)
- * or `token:<holder>`, that holder's key of the given purpose on the token the profile names.
+ * or `token:<holder>`, that holder's developer key on the token the profile names.
  */
 import { type HolderSession, loadProfile, openEncryptedKeyFile, openHolderSession } from '../keys/index.js';
 import { UsageError } from '../tuf/base/index.js';
@@ -23,7 +23,7 @@ export interface KeySigners {
 /** Check the --key arguments before any passphrase or PIN is asked. */
 export function checkKeyArguments(keys: readonly string[], profile: string | undefined): void {
   for (const k of keys)
-    if (k.startsWith(TOKEN_PREFIX) && profile === undefined)
+    if (isTokenKey(k) && profile === undefined)
       throw new UsageError(
         `--key ${k} needs --profile (the token profile that names ${k.slice(TOKEN_PREFIX.length)}'s token)`,
       );
@@ -31,7 +31,7 @@ export function checkKeyArguments(keys: readonly string[], profile: string | und
 
 export async function openKeySigners(
   keys: readonly string[],
-  options: { profile?: string; passphraseFiles?: readonly string[]; purpose?: string },
+  options: { profile?: string; passphraseFiles?: readonly string[] },
   io: CliIO,
 ): Promise<KeySigners> {
   checkKeyArguments(keys, options.profile);
@@ -43,15 +43,14 @@ export async function openKeySigners(
   try {
     const signers: Signer[] = [];
     for (const k of keys) {
-      if (k.startsWith(TOKEN_PREFIX)) {
+      if (isTokenKey(k)) {
         const session = await openHolderSession(
           loadProfile(options.profile!),
           k.slice(TOKEN_PREFIX.length),
           cliPinSource(io),
         );
         sessions.push(session);
-        const purpose = options.purpose ?? 'developer';
-        signers.push(await session.signerFor(purpose, await session.publicKey(purpose)));
+        signers.push(await session.signerFor('developer', await session.publicKey('developer')));
       } else {
         const pass = await passphrase(io, passFiles.shift(), `Passphrase for key file ${k}:`, false);
         signers.push(openEncryptedKeyFile(k, pass));

@@ -11,7 +11,6 @@ import {
   type ImportResult,
   readUpload,
   type UploadVerdict,
-  type VerifiedBundle,
   VerifiedFolder,
   writeNewFile,
 } from '../bundle/index.js';
@@ -32,7 +31,7 @@ export function importIntoState(
   state: OnlineState,
   bundleDir: string,
   at: Date,
-  o: { check?: (bundle: VerifiedBundle) => void; note?: (line: string) => void } = {},
+  o: { note?: (line: string) => void } = {},
 ): OnlineImport {
   const trustedPath = state.trustedRootPath();
   const before = Metadata.fromBytes<Root>(readFileSync(trustedPath), trustedPath, 'root').signed.version;
@@ -42,7 +41,6 @@ export function importIntoState(
     statePath: state.importStatePath,
     direction: 'offline-to-online',
     at,
-    ...(o.check ? { check: o.check } : {}),
     ...(o.note ? { note: o.note } : {}),
   });
   const now = newestVersions([...result.bundle.files.keys()]).get('root') ?? before;

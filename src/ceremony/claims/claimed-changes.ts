@@ -124,9 +124,11 @@ export function proposeClaimedChanges(
   settings: ClaimedSettings,
   auth: ClaimedAuthorization,
   now: Date,
+  /** The lookup the changes were decided with: each project is found once. */
+  lookup: ProjectLookup = new ClaimedLookup(state, settings),
 ): ClaimedProposal {
   if (state.lazy && settings.layout.kind === 'flat') {
-    const spliced = proposeFlatChanges(store, state, changes, settings, auth, now);
+    const spliced = proposeFlatChanges(store, state, changes, settings, auth, now, lookup);
     if (spliced) return spliced;
     // Not of the shape the splice knows: every project made, as before.
     state = readClaimedState(store, state.roleName);
@@ -142,7 +144,7 @@ export function proposeClaimedChanges(
     const m = perBin.get(b) ?? new Map<string, ProjectDelegation | null>();
     perBin.set(b, m.set(name, p));
   };
-  const change = effectiveChanges(changes, new ClaimedLookup(state, settings), (name, old, p) => {
+  const change = effectiveChanges(changes, lookup, (name, old, p) => {
     // Its current paths leave their bins, its new ones join theirs.
     for (const path of old?.paths ?? []) put(bins.binOfPath(path), name, null);
     if (p) for (const [b, paths] of pathsByBin(p, bins)) put(b, name, { ...p, paths });
@@ -247,12 +249,11 @@ function proposeFlatChanges(
   settings: ClaimedSettings,
   auth: ClaimedAuthorization,
   now: Date,
+  lookup: ProjectLookup,
 ): ClaimedProposal | undefined {
   checkClaimedSettings(settings);
   const effective: BinChanges = new Map();
-  const change = effectiveChanges(changes, new ClaimedLookup(state, settings), (name, _old, p) =>
-    effective.set(name, p),
-  );
+  const change = effectiveChanges(changes, lookup, (name, _old, p) => effective.set(name, p));
   const done = (roles: ProposedRole[]): ClaimedProposal => ({
     roles,
     change,

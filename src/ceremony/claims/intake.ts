@@ -91,6 +91,6 @@ export function runIntake(run: IntakeRun): IntakeResult {
     online: online?.projects,
     reservedName: reservedNames(targets, binPrefixes),
   });
-  const proposal = proposeClaimedChanges(store, state, decisions.changes, settings, auth, now);
+  const proposal = proposeClaimedChanges(store, state, decisions.changes, settings, auth, now, claimed);
   return { at: now, state, decisions, online, onlineCheckSkipped: run.onlineCheckSkipped, proposal, settings };
 }

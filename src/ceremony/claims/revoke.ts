@@ -102,9 +102,10 @@ export function createRevokeEvent(
     lazy: true,
     flat: settings.layout.kind === 'flat',
   });
-  const revocation = revokeFromClaimed(new ClaimedLookup(state, settings), state.roleName, o.project, o.keyid);
+  const lookup = new ClaimedLookup(state, settings);
+  const revocation = revokeFromClaimed(lookup, state.roleName, o.project, o.keyid);
   const auth = claimedAuthorization(repo.current<Targets>('targets').signed, settings.roleName);
-  const proposal = proposeClaimedChanges(repo, state, revocation.change, settings, auth, o.at);
+  const proposal = proposeClaimedChanges(repo, state, revocation.change, settings, auth, o.at, lookup);
   const event = createClaimedEvent(repo, state, eventDir, proposal, {
     kind: REVOKE_KIND,
     description: `Key compromise (PEP 480): ${revocation.description}${o.reason ? `. Reason: ${o.reason}` : ''}`,

@@ -328,7 +328,7 @@ export interface RenderOptions {
  * More roles than this are taken together unless every role is asked for: a claim at 2^14 bins
  * changes thousands, and role by role its summary was 47,000 lines in a pipe or a file.
  */
-export const ROLES_ONE_BY_ONE = 40;
+const ROLES_ONE_BY_ONE = 40;
 
 /**
  * What a summary says of one role: single lines (with what counts as the same line when roles are

@@ -10,7 +10,7 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 /** The end (after the closing quote) of the string whose opening quote is at `pos`. */
-export function stringEnd(buf: Buffer, pos: number): number {
+function stringEnd(buf: Buffer, pos: number): number {
   let i = pos + 1;
   for (;;) {
     const q = buf.indexOf(QUOTE, i);

@@ -16,11 +16,7 @@ export const run: Run<typeof declaration> = async ({ values }, io) => {
   const at = atOption(values.at);
   const token = values.key.find(isTokenKey);
   if (token) throw new UsageError(`--key ${token}: online publish signs with encrypted key files only`);
-  const opened = await openKeySigners(
-    values.key,
-    { passphraseFiles: values['passphrase-file'], purpose: 'online' },
-    io,
-  );
+  const opened = await openKeySigners(values.key, { passphraseFiles: values['passphrase-file'] }, io);
   const signers = new Map<string, Signer>(opened.signers.map((s) => [s.key.keyid, s]));
   let res: Awaited<ReturnType<typeof publish>>;
   try {
