@@ -347,6 +347,15 @@ export function claimedListing(
  * when anything changed. Sharded: each bin whose projects changed, and claimed N+1 only when the
  * list of bins (or their keys) changed. Nothing to sign gives an empty list.
  */
+/** When a claimed role or bin made at `now` expires: the plan's validity from the whole second. */
+export const expiryOf = (settings: ClaimedSettings, now: Date): Date =>
+  addSeconds(new Date(Math.floor(now.getTime() / 1000) * 1000), settings.validitySeconds);
+
+/** A proposal of these roles: each needs the claimed threshold of signatures. */
+export function proposalOf(roles: ProposedRole[], change: ClaimedChange, auth: ClaimedAuthorization): ClaimedProposal {
+  return { roles, change, signaturesNeeded: roles.length * auth.threshold, threshold: auth.threshold };
+}
+
 export function proposeClaimed(
   store: MetadataStore,
   state: ClaimedState,
@@ -356,7 +365,7 @@ export function proposeClaimed(
   now: Date,
 ): ClaimedProposal {
   checkClaimedSettings(settings);
-  const expires = addSeconds(new Date(Math.floor(now.getTime() / 1000) * 1000), settings.validitySeconds);
+  const expires = expiryOf(settings, now);
   // What changes is known from the projects: a role none of whose projects changed is kept as it
   // is (never rebuilt and compared, which for 100k delegations costs seconds).
   const change = diffProjects(state.projects, next);
@@ -400,5 +409,5 @@ export function proposeClaimed(
     claimedWanted = claimedListing(state, bins, listed, auth, directNow.length > 0);
   }
   if (claimedWanted) roles.unshift(nextVersion(store, state.roleName, state.claimed, claimedWanted, expires));
-  return { roles, change, signaturesNeeded: roles.length * auth.threshold, threshold: auth.threshold };
+  return proposalOf(roles, change, auth);
 }

@@ -4,7 +4,7 @@
  * touches gets its next version spliced from its bytes (claimed-splice.ts). At 600k projects in
  * 2^10 bins, making every delegation as an object took most of a 10k claim (docs/performance.md).
  */
-import { addSeconds, RefusedError } from '../../tuf/base/index.js';
+import { RefusedError } from '../../tuf/base/index.js';
 import { DelegatedRole, type Delegations, type Targets } from '../../tuf/model/index.js';
 import {
   binBase,
@@ -12,7 +12,9 @@ import {
   claimedListing,
   checkClaimedSettings,
   mergeInto,
+  expiryOf,
   nextVersion,
+  proposalOf,
   pathsByBin,
   proposeClaimed,
   readClaimedState,
@@ -191,7 +193,7 @@ export function proposeClaimedChanges(
   }
   const claimedWanted = claimedListing(state, bins, listed, auth, false);
   if (claimedWanted) roles.unshift(nextVersion(store, state.roleName, state.claimed, claimedWanted, expires));
-  return { roles, change, signaturesNeeded: roles.length * auth.threshold, threshold: auth.threshold };
+  return proposalOf(roles, change, auth);
 }
 
 /**
@@ -234,9 +236,6 @@ function effectiveChanges(
   return change;
 }
 
-const expiryOf = (settings: ClaimedSettings, now: Date): Date =>
-  addSeconds(new Date(Math.floor(now.getTime() / 1000) * 1000), settings.validitySeconds);
-
 /**
  * A flat claimed role's next version spliced from its bytes (claimed-splice.ts), as the object
  * rebuild writes it: a claim of one project into a flat claimed of 600k no longer makes them all.
@@ -254,18 +253,12 @@ function proposeFlatChanges(
   checkClaimedSettings(settings);
   const effective: BinChanges = new Map();
   const change = effectiveChanges(changes, lookup, (name, _old, p) => effective.set(name, p));
-  const done = (roles: ProposedRole[]): ClaimedProposal => ({
-    roles,
-    change,
-    signaturesNeeded: roles.length * auth.threshold,
-    threshold: auth.threshold,
-  });
   // Nothing changes: no new version, as the object rebuild decides (a lazy flat claimed lists no bins).
-  if (effective.size === 0) return done([]);
+  if (effective.size === 0) return proposalOf([], change, auth);
   const version = (store.currentVersion(state.roleName) ?? 0) + 1;
   const spliced = spliceBin(state.claimed, effective, version, expiryOf(settings, now));
   if (spliced === undefined || spliced === 'empty') return undefined;
-  return done([{ role: state.roleName, metadata: spliced, replaces: version - 1 }]);
+  return proposalOf([{ role: state.roleName, metadata: spliced, replaces: version - 1 }], change, auth);
 }
 
 /** How many roles a bin delegates to, without making them (a bin made here lists projects only). */

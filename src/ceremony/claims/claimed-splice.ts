@@ -17,6 +17,7 @@ import {
   type Member,
   membersOf,
   plainString,
+  sameBytes,
   valueEnd,
 } from '../../tuf/json/index.js';
 import { formatExpires } from '../../tuf/base/index.js';
@@ -197,16 +198,7 @@ export function spliceBin(
   ).freeze();
   // What the model encodes is what was spliced: the version and expiry where they were replaced,
   // and nothing else changed; otherwise the bin is rebuilt from objects.
-  return encodesAs(next.payload(), expected) ? next : undefined;
-}
-
-function encodesAs(bytes: Buffer, pieces: Buffer[]): boolean {
-  let at = 0;
-  for (const p of pieces) {
-    if (bytes.compare(p, 0, p.length, at, at + p.length) !== 0) return false;
-    at += p.length;
-  }
-  return at === bytes.length;
+  return sameBytes([next.payload()], expected) ? next : undefined;
 }
 
 /**

@@ -13,6 +13,7 @@
 import { canonicalize } from '../../tuf/json/index.js';
 import {
   type AnySigned,
+  contentTree,
   Delegations,
   type DelegationsBytesDiff,
   type JsonObject,
@@ -169,12 +170,8 @@ export function signedDifferences(
   next: AnySigned,
   bytes = delegationBytesDiff(previous, next),
 ): SignedDifferences {
-  const a = (bytes ? withoutMembers(previous) : previous).toJSON();
-  const b = (bytes ? withoutMembers(next) : next).toJSON();
-  for (const o of [a, b]) {
-    delete o['version'];
-    delete o['expires'];
-  }
+  const a = contentTree(bytes ? withoutMembers(previous) : previous);
+  const b = contentTree(bytes ? withoutMembers(next) : next);
   const out: SignedDifferences = { fields: [] };
   const da = a['delegations'];
   const db = b['delegations'];

@@ -5,7 +5,7 @@
  * without reading the role, and names the first fields that differ when it is not so.
  */
 import { canonicalize } from '../../tuf/json/index.js';
-import { type AnySigned, contentSha256, type JsonObject, type Metadata, RESIGN_FIELDS } from '../../tuf/model/index.js';
+import { contentSha256, contentTree, type JsonObject, type Metadata } from '../../tuf/model/index.js';
 import { formatExpires } from '../../tuf/base/index.js';
 
 export interface ResignProof {
@@ -21,13 +21,6 @@ export interface ResignProof {
   /** Paths of the first differing fields (at most 10), when the content changed. */
   differences: string[];
   versionOk: boolean;
-}
-
-/** The signed part without the fields a re-sign may change, as a tree: only to name what differs. */
-function contentOf(signed: AnySigned): JsonObject {
-  const json = signed.toJSON();
-  for (const f of RESIGN_FIELDS) delete json[f];
-  return json;
 }
 
 function diffPaths(a: unknown, b: unknown, path: string, out: string[]): void {
@@ -67,7 +60,7 @@ export function proveResign(previous: Metadata, next: Metadata): ResignProof {
   const contentSha256To = contentSha256(next);
   const same = contentSha256From === contentSha256To;
   const differences: string[] = [];
-  if (!same) diffPaths(contentOf(previous.signed), contentOf(next.signed), '', differences);
+  if (!same) diffPaths(contentTree(previous.signed), contentTree(next.signed), '', differences);
   const versionOk = next.signed.version === previous.signed.version + 1;
   return {
     contentUnchanged: same && versionOk,

@@ -138,3 +138,30 @@ export function withoutTopLevelMembers(buf: Buffer, names: readonly string[]): B
   out.push(buf.subarray(from));
   return out;
 }
+
+/** Whether two sequences of slices hold the same bytes, compared in place. */
+export function sameBytes(a: Buffer[], b: Buffer[]): boolean {
+  const total = (s: Buffer[]) => s.reduce((t, x) => t + x.length, 0);
+  if (total(a) !== total(b)) return false;
+  let i = 0;
+  let j = 0;
+  let ai = 0;
+  let bj = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    const n = Math.min(x.length - ai, y.length - bj);
+    if (x.compare(y, bj, bj + n, ai, ai + n) !== 0) return false;
+    ai += n;
+    bj += n;
+    if (ai === x.length) {
+      i++;
+      ai = 0;
+    }
+    if (bj === y.length) {
+      j++;
+      bj = 0;
+    }
+  }
+  return true;
+}

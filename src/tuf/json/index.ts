@@ -11,5 +11,5 @@ export { canonicalize, serializeJson } from './canonical-json.js';
 export { parseStrictJson } from './strict-json.js';
 
 // Navigation in canonical bytes without parsing them
-export { eachElement, eachMember, membersOf, plainString, valueEnd } from './canonical-bytes.js';
+export { eachElement, eachMember, membersOf, plainString, sameBytes, valueEnd } from './canonical-bytes.js';
 export type { Member } from './canonical-bytes.js';

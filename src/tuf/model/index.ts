@@ -39,4 +39,4 @@ export {
 export { fnmatchComponent, matchPathPattern } from './path-pattern.js';
 
 // The content of a role: what a re-sign must leave unchanged
-export { contentSha256, RESIGN_FIELDS, sameContent } from './role-content.js';
+export { contentSha256, contentTree, sameContent } from './role-content.js';

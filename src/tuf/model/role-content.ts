@@ -7,22 +7,26 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalize } from '../json/canonical-json.js';
-import { withoutTopLevelMembers } from '../json/canonical-bytes.js';
-import type { Metadata } from './metadata.js';
+import { sameBytes, withoutTopLevelMembers } from '../json/canonical-bytes.js';
+import type { AnySigned, Metadata } from './metadata.js';
+import type { JsonObject } from './fields.js';
 
 /** The fields a re-sign may change; everything else must be byte-identical. */
-export const RESIGN_FIELDS = ['version', 'expires'] as const;
+const RESIGN_FIELDS = ['version', 'expires'] as const;
 
 /**
  * The canonical JSON of `signed` without version and expires, as slices of the payload; made from
  * the tree only when a top-level name is not plain ASCII (a custom field), which the walk declines.
  */
 function contentSlices(md: Metadata): Buffer[] {
-  const slices = withoutTopLevelMembers(md.payload(), RESIGN_FIELDS);
-  if (slices) return slices;
-  const tree = md.signed.toJSON();
+  return withoutTopLevelMembers(md.payload(), RESIGN_FIELDS) ?? [canonicalize(contentTree(md.signed))];
+}
+
+/** The signed part without version and expires, as a JSON tree: to name what differs. */
+export function contentTree(signed: AnySigned): JsonObject {
+  const tree = signed.toJSON();
   for (const f of RESIGN_FIELDS) delete tree[f];
-  return [canonicalize(tree)];
+  return tree;
 }
 
 /** SHA-256 of the canonical JSON of `signed` without version and expires. */
@@ -30,33 +34,6 @@ export function contentSha256(md: Metadata): string {
   const h = createHash('sha256');
   for (const s of contentSlices(md)) h.update(s);
   return h.digest('hex');
-}
-
-/** Whether two sequences of slices hold the same bytes, compared in place. */
-function sameBytes(a: Buffer[], b: Buffer[]): boolean {
-  const total = (s: Buffer[]) => s.reduce((t, x) => t + x.length, 0);
-  if (total(a) !== total(b)) return false;
-  let i = 0;
-  let j = 0;
-  let ai = 0;
-  let bj = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i]!;
-    const y = b[j]!;
-    const n = Math.min(x.length - ai, y.length - bj);
-    if (x.compare(y, bj, bj + n, ai, ai + n) !== 0) return false;
-    ai += n;
-    bj += n;
-    if (ai === x.length) {
-      i++;
-      ai = 0;
-    }
-    if (bj === y.length) {
-      j++;
-      bj = 0;
-    }
-  }
-  return true;
 }
 
 /**
