@@ -49,10 +49,17 @@ export function projectOfFile(fileName: string): string | undefined {
   return dist.projects[0];
 }
 
-/** The target path of a downloaded file by the repository's convention (see above). */
-export function defaultTargetPath(folder: VerifiedFolder, fileName: string, url: string | undefined): string {
+/**
+ * The target path of a downloaded file by the repository's convention (see above); `project`:
+ * what projectOfFile read from the file name.
+ */
+export function defaultTargetPath(
+  folder: VerifiedFolder,
+  fileName: string,
+  project: string | undefined,
+  url: string | undefined,
+): string {
   const n = targetPathComponents(folder);
-  const project = projectOfFile(fileName);
   if (project !== undefined) {
     if (n === 1)
       throw new UsageError(

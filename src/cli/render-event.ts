@@ -108,8 +108,7 @@ export function renderStatus(status: EventStatus): string {
   const lines: string[] = [];
   // A role with a bad signature is always shown; the others up to OK_ROWS_SHOWN, as verify lists roles, then counted.
   const { shown, hidden } = boundedRows(status.roles, (r) => r.thresholds.some((t) => t.bad.length));
-  const left = { complete: 0, incomplete: 0 };
-  for (const r of hidden) left[r.complete ? 'complete' : 'incomplete']++;
+  const complete = hidden.filter((r) => r.complete).length;
   for (const r of shown) {
     lines.push(`${r.role} v${r.version} (${r.file}): ${r.complete ? 'complete' : 'incomplete'}`);
     for (const t of r.thresholds) {
@@ -122,9 +121,9 @@ export function renderStatus(status: EventStatus): string {
       if (t.bad.length) lines.push(`    bad signatures from: ${names(t.bad)}`);
     }
   }
-  if (left.complete + left.incomplete > 0)
+  if (hidden.length > 0)
     lines.push(
-      `… and ${left.complete + left.incomplete} more roles: ${left.complete} complete, ${left.incomplete} incomplete ` +
+      `… and ${hidden.length} more roles: ${complete} complete, ${hidden.length - complete} incomplete ` +
         '(event status --json lists every role)',
     );
   lines.push(

@@ -42,7 +42,7 @@ export const run: Run<typeof verifyDownload> = async ({ values, positionals }, i
   if (page && project === undefined)
     throw new UsageError(`${fileName} is not a wheel or sdist name: no project to take the simple page of`);
   const folder = VerifiedFolder.open(values.metadata, values.root, atOption(values.at), { state: values.state });
-  const targetPath = targetGiven ?? (page ? project! : defaultTargetPath(folder, fileName, url));
+  const targetPath = targetGiven ?? (page ? project! : defaultTargetPath(folder, fileName, project, url));
   // With a page, the TUF target is the page (PEP 458 as Warehouse runs it), and the file is checked against it.
   const res = checkDownload(folder, page ?? bytes, targetPath);
   const listed =
